@@ -1,0 +1,48 @@
+// The reference interpreter: runs an isa::Program with RFC 9669 / kernel semantics and
+// checks every memory access against the regions the program may touch. It is the
+// oracle for the JITs and the fuzzers: clear before fast.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "ebpfjit/error.hpp"
+#include "helpers/program_bindings.hpp"
+#include "isa/instruction.hpp"
+
+namespace ebpfjit::runtime {
+
+// A host address range the program may access (besides its own stack frames).
+struct MemoryRegion {
+    uint64_t start = 0;
+    uint64_t size = 0;
+    bool writable = false;
+};
+
+struct InterpreterOptions {
+    uint64_t instruction_budget = 0; // 0 = unlimited; exceeding it is a distinct error
+};
+
+class Interpreter {
+public:
+    Interpreter(const isa::Program& program, helpers::ProgramBindings bindings,
+                InterpreterOptions options = {});
+    ~Interpreter();
+
+    // Runs from slot 0 with r1, r2 as given. `regions` lists the memory besides the stack
+    // (input buffer, ctx, packet). Map values returned by helpers become accessible as
+    // the helper prototypes say. An out-of-region access stops the run with an Error
+    // naming the instruction.
+    Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions);
+
+    // `mem` programs: r1 = mem.data() (writable), r2 = mem.size().
+    Result<uint64_t> run_mem(std::span<uint8_t> mem);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace ebpfjit::runtime
