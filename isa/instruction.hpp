@@ -7,6 +7,7 @@
 // as error messages and the kernel's logs do.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <variant>
 #include <vector>
