@@ -158,14 +158,15 @@ Result<LoadImm64> decode_lddw(std::span<const RawInsn> raw, size_t pc, const For
 struct TargetRef {
     size_t from;
     int64_t target;
-    bool is_call; // local call or callback address: starts a subprogram
+    const char* what;
+    bool starts_subprogram; // local call or callback address (as the kernel's add_subprog)
 };
 
 std::optional<TargetRef> target_of(const Instruction& insn, size_t pc) {
-    if (auto* j = std::get_if<Jump>(&insn)) return TargetRef{pc, j->target, false};
-    if (auto* c = std::get_if<Call>(&insn); c && c->kind == CallKind::Local) return TargetRef{pc, c->target, true};
+    if (auto* j = std::get_if<Jump>(&insn)) return TargetRef{pc, j->target, "jump", false};
+    if (auto* c = std::get_if<Call>(&insn); c && c->kind == CallKind::Local) return TargetRef{pc, c->target, "call", true};
     if (auto* l = std::get_if<LoadImm64>(&insn); l && l->kind == LddwKind::CodeAddr)
-        return TargetRef{pc, int64_t(pc) + 1 + l->imm, true};
+        return TargetRef{pc, int64_t(pc) + 1 + l->imm, "callback", true};
     return std::nullopt;
 }
 
@@ -175,12 +176,12 @@ Result<std::vector<int32_t>> check_targets(const Program& prog) {
     for (size_t pc = 0; pc < prog.insns.size(); ++pc) {
         auto ref = target_of(prog.insns[pc], pc);
         if (!ref) continue;
-        const char* what = ref->is_call ? "call" : "jump";
+        const char* what = ref->what;
         if (ref->target < 0 || ref->target >= n)
             return reject(pc, fmt::format("{} target {} is outside the program (0..{})", what, ref->target, n - 1));
         if (std::holds_alternative<LddwSecondSlot>(prog.insns[size_t(ref->target)]))
             return reject(pc, fmt::format("{} target {} is the second half of an LDDW", what, ref->target));
-        if (ref->is_call) starts.push_back(int32_t(ref->target));
+        if (ref->starts_subprogram) starts.push_back(int32_t(ref->target));
     }
     std::ranges::sort(starts);
     starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
