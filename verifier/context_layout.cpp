@@ -1,6 +1,9 @@
 #include "verifier/context_layout.hpp"
 
+#include <linux/bpf.h>
+
 #include <array>
+#include <cstddef>
 
 namespace ebpfjit::verifier {
 
@@ -17,48 +20,57 @@ constexpr std::array kXdpFields{
     CtxField{"egress_ifindex", 20, 4, K::Scalar, false},
 };
 
+#define SKB_FIELD(f, size, kind, writable) CtxField{#f, offsetof(__sk_buff, f), size, kind, writable}
+
 // Socket filters may write only cb[] and have no direct packet access (as in the kernel:
 // they read the packet with LD_ABS / LD_IND or bpf_skb_load_bytes).
 constexpr std::array kSocketFields{
-    CtxField{"len", 0, 4, K::Scalar, false},
-    CtxField{"pkt_type", 4, 4, K::Scalar, false},
-    CtxField{"mark", 8, 4, K::Scalar, false},
-    CtxField{"queue_mapping", 12, 4, K::Scalar, false},
-    CtxField{"protocol", 16, 4, K::Scalar, false},
-    CtxField{"vlan_present", 20, 4, K::Scalar, false},
-    CtxField{"vlan_tci", 24, 4, K::Scalar, false},
-    CtxField{"priority", 32, 4, K::Scalar, false},
-    CtxField{"ingress_ifindex", 36, 4, K::Scalar, false},
-    CtxField{"ifindex", 40, 4, K::Scalar, false},
-    CtxField{"tc_index", 44, 4, K::Scalar, false},
-    CtxField{"cb", 48, 20, K::Scalar, true},
-    CtxField{"hash", 68, 4, K::Scalar, false},
+    SKB_FIELD(len, 4, K::Scalar, false),
+    SKB_FIELD(pkt_type, 4, K::Scalar, false),
+    SKB_FIELD(mark, 4, K::Scalar, false),
+    SKB_FIELD(queue_mapping, 4, K::Scalar, false),
+    SKB_FIELD(protocol, 4, K::Scalar, false),
+    SKB_FIELD(vlan_present, 4, K::Scalar, false),
+    SKB_FIELD(vlan_tci, 4, K::Scalar, false),
+    SKB_FIELD(vlan_proto, 4, K::Scalar, false),
+    SKB_FIELD(priority, 4, K::Scalar, false),
+    SKB_FIELD(ingress_ifindex, 4, K::Scalar, false),
+    SKB_FIELD(ifindex, 4, K::Scalar, false),
+    SKB_FIELD(tc_index, 4, K::Scalar, false),
+    SKB_FIELD(cb, 20, K::Scalar, true),
+    SKB_FIELD(hash, 4, K::Scalar, false),
+    SKB_FIELD(napi_id, 4, K::Scalar, false),
 };
 
-// tc / sched_cls: also mark, priority, tc_index, tc_classid writable, and packet access.
+// tc / sched_cls: also mark, queue_mapping, priority, tc_index, tc_classid writable, and
+// direct packet access.
 constexpr std::array kTcFields{
-    CtxField{"len", 0, 4, K::Scalar, false},
-    CtxField{"pkt_type", 4, 4, K::Scalar, false},
-    CtxField{"mark", 8, 4, K::Scalar, true},
-    CtxField{"queue_mapping", 12, 4, K::Scalar, false},
-    CtxField{"protocol", 16, 4, K::Scalar, false},
-    CtxField{"vlan_present", 20, 4, K::Scalar, false},
-    CtxField{"vlan_tci", 24, 4, K::Scalar, false},
-    CtxField{"priority", 32, 4, K::Scalar, true},
-    CtxField{"ingress_ifindex", 36, 4, K::Scalar, false},
-    CtxField{"ifindex", 40, 4, K::Scalar, false},
-    CtxField{"tc_index", 44, 4, K::Scalar, true},
-    CtxField{"cb", 48, 20, K::Scalar, true},
-    CtxField{"hash", 68, 4, K::Scalar, false},
-    CtxField{"tc_classid", 72, 4, K::Scalar, true},
-    CtxField{"data", 76, 4, K::PacketData, false},
-    CtxField{"data_end", 80, 4, K::PacketEnd, false},
-    CtxField{"data_meta", 140, 4, K::PacketMeta, false},
+    SKB_FIELD(len, 4, K::Scalar, false),
+    SKB_FIELD(pkt_type, 4, K::Scalar, false),
+    SKB_FIELD(mark, 4, K::Scalar, true),
+    SKB_FIELD(queue_mapping, 4, K::Scalar, true),
+    SKB_FIELD(protocol, 4, K::Scalar, false),
+    SKB_FIELD(vlan_present, 4, K::Scalar, false),
+    SKB_FIELD(vlan_tci, 4, K::Scalar, false),
+    SKB_FIELD(vlan_proto, 4, K::Scalar, false),
+    SKB_FIELD(priority, 4, K::Scalar, true),
+    SKB_FIELD(ingress_ifindex, 4, K::Scalar, false),
+    SKB_FIELD(ifindex, 4, K::Scalar, false),
+    SKB_FIELD(tc_index, 4, K::Scalar, true),
+    SKB_FIELD(cb, 20, K::Scalar, true),
+    SKB_FIELD(hash, 4, K::Scalar, false),
+    SKB_FIELD(tc_classid, 4, K::Scalar, true),
+    SKB_FIELD(napi_id, 4, K::Scalar, false),
+    SKB_FIELD(wire_len, 4, K::Scalar, false),
+    SKB_FIELD(data, 4, K::PacketData, false),
+    SKB_FIELD(data_end, 4, K::PacketEnd, false),
+    SKB_FIELD(data_meta, 4, K::PacketMeta, false),
 };
+#undef SKB_FIELD
 
-constexpr ContextLayout kXdp{"xdp_md", 24, kXdpFields};
-constexpr ContextLayout kSocket{"__sk_buff", 144, kSocketFields};
-constexpr ContextLayout kTc{"__sk_buff", 144, kTcFields};
+constexpr ContextLayout kXdp{"xdp_md", sizeof(xdp_md), kXdpFields};
+constexpr ContextLayout kSocket{"__sk_buff", sizeof(__sk_buff), kSocketFields};
+constexpr ContextLayout kTc{"__sk_buff", sizeof(__sk_buff), kTcFields};
 
 } // namespace
 

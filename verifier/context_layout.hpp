@@ -6,9 +6,11 @@
 //   xdp_md (24 B):      0 data | 4 data_end | 8 data_meta | 12 ingress_ifindex
 //                       16 rx_queue_index | 20 egress_ifindex
 //   __sk_buff subset:   0 len | 4 pkt_type | 8 mark | 12 queue_mapping | 16 protocol
-//                       20 vlan_present | 24 vlan_tci | 32 priority | 36 ingress_ifindex
-//                       40 ifindex | 44 tc_index | 48 cb[5] | 68 hash | 72 tc_classid
-//                       76 data | 80 data_end | 140 data_meta (tc only)
+//                       20 vlan_present | 24 vlan_tci | 28 vlan_proto | 32 priority
+//                       36 ingress_ifindex | 40 ifindex | 44 tc_index | 48 cb[5]
+//                       68 hash | 72 tc_classid (tc) | 76 data (tc) | 80 data_end (tc)
+//                       84 napi_id | 140 data_meta (tc) | wire_len (tc)
+// (offsets from <linux/bpf.h>; the same subset runtime/context's rewrite accepts)
 #pragma once
 
 #include <cstdint>

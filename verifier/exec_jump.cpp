@@ -70,8 +70,9 @@ void resolve_null_check(AbstractState& st, uint32_t id, bool is_null) {
         if (is_null) {
             o = RegState::scalar(Scalar::constant(0));
         } else {
+            // Map values need the id no more; a ringbuf record keeps it until released.
+            if (o.type != RegType::MemOrNull) o.id = 0;
             o.type = non_null(o.type);
-            o.id = 0;
         }
     });
 }

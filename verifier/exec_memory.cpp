@@ -46,6 +46,8 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
     switch (ptr.type) {
     case RegType::NotInit: return violation(Reason::UninitializedRegister, fmt::format("r{} is not initialized", base));
     case RegType::Scalar:
+        if (ptr.is_null_const())
+            return violation(Reason::NullPointerDereference, fmt::format("r{} is NULL on this path", base));
         return violation(Reason::InvalidMemoryAccess,
                          fmt::format("r{} is a scalar, not a pointer: {}", base, describe(s, base)));
     case RegType::MapValueOrNull:
@@ -132,7 +134,7 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
             if (k == ByteKind::Invalid)
                 return violation(Reason::UninitializedStackRead,
                                  fmt::format("variable-offset read of uninitialized stack at fp{}: {}", b, describe(s, base)));
-            if (k == ByteKind::Spill && !stack.slot_for(b)->spilled.is_scalar())
+            if (k == ByteKind::Spill && !stack.find_slot(b)->spilled.is_scalar())
                 return violation(Reason::InvalidSpillAccess,
                                  fmt::format("variable-offset read of a spilled pointer at fp{}", b));
         }
@@ -158,7 +160,7 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
         return {};
     }
 
-    const StackSlot* slot = stack.slot_for(o);
+    const StackSlot* slot = stack.find_slot(o);
     if (size == 8 && o % 8 == 0 && slot && slot->is_spill()) {
         if (loaded) *loaded = slot->spilled;
         return {};
@@ -170,7 +172,7 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
             return violation(Reason::UninitializedStackRead,
                              fmt::format("read of uninitialized stack at fp{} ({} bytes from fp{})", b, size, o));
         if (k == ByteKind::Spill) {
-            const RegState& sp = stack.slot_for(b)->spilled;
+            const RegState& sp = stack.find_slot(b)->spilled;
             if (!sp.is_scalar())
                 return violation(Reason::InvalidSpillAccess,
                                  fmt::format("partial read of a spilled pointer at fp{}: {}", b, sp.to_string()));

@@ -60,7 +60,7 @@ bool Scalar::normalize() {
             s32max = std::min(s32max, int32_t(uint32_t(lo.max())));
         }
         // Signed and unsigned agree when the range stays on one side of the sign bit.
-        if (int64_t(umin) >= 0 || int64_t(umax) < 0) {
+        if (((umin ^ umax) >> 63) == 0) { // same sign bit at both ends
             smin = std::max(smin, int64_t(umin));
             smax = std::min(smax, int64_t(umax));
         }
@@ -68,7 +68,7 @@ bool Scalar::normalize() {
             umin = std::max(umin, uint64_t(smin));
             umax = std::min(umax, uint64_t(smax));
         }
-        if (int32_t(u32min) >= 0 || int32_t(u32max) < 0) {
+        if (((u32min ^ u32max) >> 31) == 0) {
             s32min = std::max(s32min, int32_t(u32min));
             s32max = std::min(s32max, int32_t(u32max));
         }

@@ -8,7 +8,7 @@ ByteKind StackState::byte(int32_t off) const {
     return slots_[i].bytes[size_t(off + int32_t(8 * (i + 1)))];
 }
 
-const StackSlot* StackState::slot_for(int32_t off) const {
+const StackSlot* StackState::find_slot(int32_t off) const {
     size_t i = index(off);
     return i < slots_.size() ? &slots_[i] : nullptr;
 }

@@ -33,7 +33,7 @@ class StackState {
 public:
     // Byte at offset `off` from r10 (off in [-512, -1]).
     ByteKind byte(int32_t off) const;
-    const StackSlot* slot_for(int32_t off) const;
+    const StackSlot* find_slot(int32_t off) const; // nullptr if never touched
     StackSlot& slot_for(int32_t off); // allocates
     // Deepest byte ever touched (positive: 0..512), for the combined-stack check.
     uint32_t depth() const { return uint32_t(slots_.size()) * 8; }

@@ -1,0 +1,46 @@
+// The verifier corpus: programs with the verdict each must get. One table, used by the
+// corpus test, the soundness test (accepted programs run in the interpreter) and the
+// verification-time benchmark.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ebpfjit/program_type.hpp"
+#include "helpers/helper_table.hpp"
+#include "isa/instruction.hpp"
+#include "runtime/maps/map.hpp"
+#include "verifier/verifier.hpp"
+
+namespace ebpfjit::verifier::test {
+
+struct CorpusCase {
+    std::string name;
+    ProgramType type;
+    isa::Program program;
+    bool accept;
+    Reason reason = Reason::EmptyProgram; // when rejected
+    uint32_t insn = 0;                    // when rejected
+};
+
+// Map indices the corpus programs use in LDDW.
+enum CorpusMap : int32_t {
+    kHashMap = 0,     // hash, key 4, value 8
+    kArrayMap = 1,    // array, key 4, value 16, 4 entries
+    kProgArray = 2,   // prog array, 4 entries
+    kRingbufMap = 3,  // ringbuf, 4096 bytes
+    kGlobalData = 4,  // array, 1 entry, value 64 (.data)
+    kPerfArray = 5,   // perf event array
+    kReadOnlyMap = 6, // array, 1 entry, value 16, BPF_F_RDONLY_PROG
+    kDevMap = 7,      // devmap, key 4, value 4
+};
+
+const std::vector<maps::MapDefinition>& corpus_maps();
+// Prototypes of the helpers the corpus calls (same numbers and kinds as the kernel's).
+const helpers::HelperTable& corpus_helpers();
+VerifierInput corpus_input(ProgramType type, Level level = Level::Full);
+
+std::vector<CorpusCase> build_corpus();
+
+} // namespace ebpfjit::verifier::test
