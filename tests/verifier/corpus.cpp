@@ -747,6 +747,20 @@ void families(Corpus& c) {
 
 } // namespace
 
+isa::Program large_xdp_program(size_t insns) {
+    Builder b = xdp_start();
+    check_len(b, 64).mov(r0, 0).mov(r6, 0);
+    for (int i = 0; b.size() + 16 < insns; ++i) {
+        std::string skip = fmt::format("s{}", i);
+        b.ldx(B, r5, r2, int16_t(i % 64)).add(r0, r5).alu(AluOp::Xor, r6, r5).lsh(r5, 3).and_(r5, 0x7f)
+            .j(Cond::Gt, r5, 60, skip).add(r6, r5).alu(AluOp::Mul, r6, 3).label(skip).rsh(r6, 1);
+    }
+    b.stx(W, r10, -4, r6).stx(DW, r10, -16, r0).mov(r2, r10).add(r2, -4).mov(r3, r10).add(r3, -16)
+        .ld_map(r1, kHashMap).mov(r4, 0).call(2).ja("pass");
+    finish(b);
+    return b.build();
+}
+
 std::vector<CorpusCase> build_corpus() {
     Corpus c;
     accept_xdp_parsers(c);
@@ -756,6 +770,7 @@ std::vector<CorpusCase> build_corpus() {
     reject_rules(c);
     reject_structure(c);
     families(c);
+    c.cases.push_back({"xdp_1000_insns", Xdp, large_xdp_program(1000), true});
     return std::move(c.cases);
 }
 

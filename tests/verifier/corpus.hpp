@@ -43,4 +43,8 @@ VerifierInput corpus_input(ProgramType type, Level level = Level::Full);
 
 std::vector<CorpusCase> build_corpus();
 
+// A straight-line-heavy XDP program of about `insns` slots: a 64-byte header check, then
+// blocks of loads, arithmetic and branches over the header, a map update at the end.
+isa::Program large_xdp_program(size_t insns);
+
 } // namespace ebpfjit::verifier::test
