@@ -26,7 +26,7 @@ int QueueStackMap::remove(const void*) { return -EINVAL; }
 int QueueStackMap::get_next_key(const void*, void*) { return -EINVAL; }
 
 int QueueStackMap::push(const void* value, uint64_t flags) {
-    if (flags > BPF_EXIST) return -EINVAL;
+    if ((flags & BPF_NOEXIST) || flags > BPF_EXIST) return -EINVAL;
     std::lock_guard guard(lock_);
     const uint32_t next_head = head_ + 1 == size_ ? 0 : head_ + 1;
     if (next_head == tail_) { // full
