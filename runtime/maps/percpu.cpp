@@ -47,9 +47,10 @@ Result<void> set_possible_cpus(uint32_t n) {
         return fail(Error::plain(fmt::format(
             "cannot change possible CPUs to {}: {} per-CPU map(s) already exist", n,
             t.live_percpu_maps)));
+    // Threads keep their slots (a slot >= n is used modulo n: set this before workers start).
     t.cpus = n;
     t.cpus_snapshot.store(n, std::memory_order_relaxed);
-    t.taken.clear();
+    t.taken.resize(n, false);
     return {};
 }
 
