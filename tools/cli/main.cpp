@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     using namespace ebpfjit;
     CLI::App app{"ebpfjit: eBPF assembler, disassembler, interpreter and JIT"};
     app.require_subcommand(1);
+    app.fallthrough(); // -v and --log-level may also follow the verb
     app.footer("Example: ebpfjit asm prog.s -o prog.bin && ebpfjit run prog.bin --type mem --mem input.bin");
 
     int verbosity = 0;
