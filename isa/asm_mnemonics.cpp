@@ -1,11 +1,11 @@
 #include "isa/asm_mnemonics.hpp"
+#include "isa/opcodes.hpp"
 
 #include <array>
 
 namespace ebpfjit::isa::asm_syntax {
 namespace {
 
-using namespace bits;
 
 struct Named {
     std::string_view name;
@@ -13,22 +13,21 @@ struct Named {
     int16_t off = 0;
 };
 
-// ALU operation codes (high nibble). sdiv/smod are div/mod with offset 1.
+// sdiv/smod are div/mod with offset 1 (RFC 9669 4.1).
 constexpr std::array kAluOps{
-    Named{"add", 0x00}, Named{"sub", 0x10}, Named{"mul", 0x20}, Named{"div", 0x30},
-    Named{"sdiv", 0x30, 1}, Named{"or", 0x40}, Named{"and", 0x50}, Named{"lsh", 0x60},
-    Named{"rsh", 0x70}, Named{"mod", 0x90}, Named{"smod", 0x90, 1}, Named{"xor", 0xa0},
-    Named{"mov", 0xb0}, Named{"arsh", 0xc0},
+    Named{"add", BPF_ADD}, Named{"sub", BPF_SUB}, Named{"mul", BPF_MUL}, Named{"div", BPF_DIV},
+    Named{"sdiv", BPF_DIV, 1}, Named{"or", BPF_OR}, Named{"and", BPF_AND}, Named{"lsh", BPF_LSH},
+    Named{"rsh", BPF_RSH}, Named{"mod", BPF_MOD}, Named{"smod", BPF_MOD, 1}, Named{"xor", BPF_XOR},
+    Named{"mov", BPF_MOV}, Named{"arsh", BPF_ARSH},
 };
-constexpr uint8_t kNeg = 0x80, kMov = 0xb0, kEnd = 0xd0;
 
 constexpr std::array kConditions{
-    Named{"jeq", 0x10}, Named{"jgt", 0x20}, Named{"jge", 0x30}, Named{"jset", 0x40},
-    Named{"jne", 0x50}, Named{"jsgt", 0x60}, Named{"jsge", 0x70}, Named{"jlt", 0xa0},
-    Named{"jle", 0xb0}, Named{"jslt", 0xc0}, Named{"jsle", 0xd0},
+    Named{"jeq", BPF_JEQ}, Named{"jgt", BPF_JGT}, Named{"jge", BPF_JGE}, Named{"jset", BPF_JSET},
+    Named{"jne", BPF_JNE}, Named{"jsgt", BPF_JSGT}, Named{"jsge", BPF_JSGE}, Named{"jlt", BPF_JLT},
+    Named{"jle", BPF_JLE}, Named{"jslt", BPF_JSLT}, Named{"jsle", BPF_JSLE},
 };
 
-constexpr std::array kWidths{Named{"b", kB}, Named{"h", kH}, Named{"w", kW}, Named{"dw", kDW}};
+constexpr std::array kWidths{Named{"b", BPF_B}, Named{"h", BPF_H}, Named{"w", BPF_W}, Named{"dw", BPF_DW}};
 
 std::unordered_map<std::string, Mnemonic> build_table() {
     std::unordered_map<std::string, Mnemonic> t;
@@ -36,52 +35,52 @@ std::unordered_map<std::string, Mnemonic> build_table() {
 
     for (const auto& op : kAluOps) {
         std::string name(op.name);
-        add(name, {Form::AluBinary, uint8_t(kAlu64 | op.code), op.off});
-        add(name + "64", {Form::AluBinary, uint8_t(kAlu64 | op.code), op.off});
-        add(name + "32", {Form::AluBinary, uint8_t(kAlu | op.code), op.off});
+        add(name, {Form::AluBinary, uint8_t(BPF_ALU64 | op.code), op.off});
+        add(name + "64", {Form::AluBinary, uint8_t(BPF_ALU64 | op.code), op.off});
+        add(name + "32", {Form::AluBinary, uint8_t(BPF_ALU | op.code), op.off});
     }
-    add("neg", {Form::AluUnary, uint8_t(kAlu64 | kNeg)});
-    add("neg64", {Form::AluUnary, uint8_t(kAlu64 | kNeg)});
-    add("neg32", {Form::AluUnary, uint8_t(kAlu | kNeg)});
+    add("neg", {Form::AluUnary, uint8_t(BPF_ALU64 | BPF_NEG)});
+    add("neg64", {Form::AluUnary, uint8_t(BPF_ALU64 | BPF_NEG)});
+    add("neg32", {Form::AluUnary, uint8_t(BPF_ALU | BPF_NEG)});
 
     // movsx<from><to>: movsx832 is a 32-bit mov sign-extending the low 8 bits.
     for (int16_t from : {8, 16})
-        add("movsx" + std::to_string(from) + "32", {Form::MovSx, uint8_t(kAlu | kMov | kSrcX), from});
+        add("movsx" + std::to_string(from) + "32", {Form::MovSx, uint8_t(BPF_ALU | BPF_MOV | BPF_X), from});
     for (int16_t from : {8, 16, 32})
         add("movsx" + std::to_string(from) + "64",
-            {Form::MovSx, uint8_t(kAlu64 | kMov | kSrcX), from});
+            {Form::MovSx, uint8_t(BPF_ALU64 | BPF_MOV | BPF_X), from});
 
     // le/be: ALU class, BPF_K = to little endian, BPF_X = to big endian; bswap: ALU64.
     for (int32_t width : {16, 32, 64}) {
         std::string w = std::to_string(width);
-        add("le" + w, {Form::Endian, uint8_t(kAlu | kEnd), 0, width});
-        add("be" + w, {Form::Endian, uint8_t(kAlu | kEnd | kSrcX), 0, width});
-        add("bswap" + w, {Form::Endian, uint8_t(kAlu64 | kEnd), 0, width});
-        add("swap" + w, {Form::Endian, uint8_t(kAlu64 | kEnd), 0, width});
+        add("le" + w, {Form::Endian, uint8_t(BPF_ALU | BPF_END), 0, width});
+        add("be" + w, {Form::Endian, uint8_t(BPF_ALU | BPF_END | BPF_X), 0, width});
+        add("bswap" + w, {Form::Endian, uint8_t(BPF_ALU64 | BPF_END), 0, width});
+        add("swap" + w, {Form::Endian, uint8_t(BPF_ALU64 | BPF_END), 0, width});
     }
 
     for (const auto& w : kWidths) {
         std::string s(w.name);
-        add("ldx" + s, {Form::Load, uint8_t(kLdx | kMem | w.code)});
-        add("st" + s, {Form::StoreImm, uint8_t(kSt | kMem | w.code)});
-        add("stx" + s, {Form::StoreReg, uint8_t(kStx | kMem | w.code)});
-        if (w.code != kDW) {
-            add("ldxs" + s, {Form::Load, uint8_t(kLdx | kMemSx | w.code)});
-            add("ldabs" + s, {Form::LdAbs, uint8_t(kLd | kAbs | w.code)});
-            add("ldind" + s, {Form::LdInd, uint8_t(kLd | kInd | w.code)});
+        add("ldx" + s, {Form::Load, uint8_t(BPF_LDX | BPF_MEM | w.code)});
+        add("st" + s, {Form::StoreImm, uint8_t(BPF_ST | BPF_MEM | w.code)});
+        add("stx" + s, {Form::StoreReg, uint8_t(BPF_STX | BPF_MEM | w.code)});
+        if (w.code != BPF_DW) {
+            add("ldxs" + s, {Form::Load, uint8_t(BPF_LDX | BPF_MEMSX | w.code)});
+            add("ldabs" + s, {Form::LdAbs, uint8_t(BPF_LD | BPF_ABS | w.code)});
+            add("ldind" + s, {Form::LdInd, uint8_t(BPF_LD | BPF_IND | w.code)});
         }
     }
-    add("lddw", {Form::Lddw, uint8_t(kLd | kImm | kDW)});
+    add("lddw", {Form::Lddw, uint8_t(BPF_LD | BPF_IMM | BPF_DW)});
 
     for (const auto& c : kConditions) {
         std::string name(c.name);
-        add(name, {Form::Jump, uint8_t(kJmp | c.code)});
-        add(name + "32", {Form::Jump, uint8_t(kJmp32 | c.code)});
+        add(name, {Form::Jump, uint8_t(BPF_JMP | c.code)});
+        add(name + "32", {Form::Jump, uint8_t(BPF_JMP32 | c.code)});
     }
-    add("ja", {Form::Ja, kJmp});
-    add("ja32", {Form::Ja32, kJa32});
-    add("exit", {Form::Exit, kExit});
-    add("call", {Form::Call, kCall});
+    add("ja", {Form::Ja, uint8_t(BPF_JMP | BPF_JA)});
+    add("ja32", {Form::Ja32, uint8_t(BPF_JMP32 | BPF_JA)});
+    add("exit", {Form::Exit, uint8_t(BPF_JMP | BPF_EXIT)});
+    add("call", {Form::Call, uint8_t(BPF_JMP | BPF_CALL)});
     add("lock", {Form::Lock, 0});
     return t;
 }
@@ -89,11 +88,11 @@ std::unordered_map<std::string, Mnemonic> build_table() {
 // imm of the atomic operations (RFC 9669 5.3): the ALU op code, | BPF_FETCH when fetching.
 std::unordered_map<std::string, AtomicMnemonic> build_atomics() {
     std::unordered_map<std::string, AtomicMnemonic> t;
-    const std::array ops{Named{"add", 0x00}, Named{"or", 0x40}, Named{"and", 0x50},
-                         Named{"xor", 0xa0}, Named{"xchg", 0xe0 | kAtomicFetch},
-                         Named{"cmpxchg", 0xf0 | kAtomicFetch}};
+    const std::array ops{Named{"add", BPF_ADD}, Named{"or", BPF_OR}, Named{"and", BPF_AND},
+                         Named{"xor", BPF_XOR}, Named{"xchg", uint8_t(BPF_XCHG)},
+                         Named{"cmpxchg", uint8_t(BPF_CMPXCHG)}};
     for (const auto& op : ops) {
-        bool always_fetch = (op.code & kAtomicFetch) != 0;
+        bool always_fetch = (op.code & BPF_FETCH) != 0;
         std::string name(op.name);
         t.emplace(name, AtomicMnemonic{op.code, true, always_fetch});
         t.emplace(name + "64", AtomicMnemonic{op.code, true, always_fetch});

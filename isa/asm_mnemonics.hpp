@@ -1,5 +1,5 @@
 // The assembler's one table: mnemonic -> operand form + opcode bits. Built from the
-// ISA's op lists (ALU ops x {"", "32", "64"}, conditions x {"", "32"}, widths), so a
+// ISA's op lists, with the opcode constants of isa/opcodes.hpp (ALU ops x {"", "32", "64"}, conditions x {"", "32"}, widths), so a
 // test can walk it and every spelling has a single home.
 #pragma once
 
@@ -49,18 +49,5 @@ struct AtomicMnemonic {
     bool always_fetch;
 };
 const AtomicMnemonic* find_atomic(std::string_view name);
-
-// Opcode bits the assembler composes (RFC 9669 section 5).
-namespace bits {
-inline constexpr uint8_t kLd = 0x00, kLdx = 0x01, kSt = 0x02, kStx = 0x03, kAlu = 0x04,
-                         kJmp = 0x05, kJmp32 = 0x06, kAlu64 = 0x07;
-inline constexpr uint8_t kSrcX = 0x08; // source operand is a register
-inline constexpr uint8_t kW = 0x00, kH = 0x08, kB = 0x10, kDW = 0x18;
-inline constexpr uint8_t kImm = 0x00, kAbs = 0x20, kInd = 0x40, kMem = 0x60, kMemSx = 0x80,
-                         kAtomic = 0xc0;
-inline constexpr uint8_t kAtomicFetch = 0x01;
-inline constexpr uint8_t kCall = 0x85, kCallX = 0x8d, kExit = 0x95, kJa32 = 0x06;
-inline constexpr uint8_t kPseudoCall = 1; // src of a local call
-} // namespace bits
 
 } // namespace ebpfjit::isa::asm_syntax

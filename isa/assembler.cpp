@@ -14,6 +14,7 @@
 #include "isa/asm_lexer.hpp"
 #include "isa/asm_mnemonics.hpp"
 #include "isa/decoder.hpp"
+#include "isa/opcodes.hpp"
 
 namespace ebpfjit::isa {
 namespace {
@@ -198,7 +199,7 @@ Result<void> Assembler::alu(const Mnemonic& m, std::string_view name,
     if (ops[1].starts_with('%')) {
         auto src = reg(ops[1]);
         if (!src) return fail(src.error());
-        return emit(make(m.opcode | bits::kSrcX, *dst, *src, m.off));
+        return emit(make(m.opcode | BPF_X, *dst, *src, m.off));
     }
     auto value = imm(ops[1]);
     if (!value) return fail(value.error());
@@ -222,7 +223,7 @@ Result<void> Assembler::jump(const Mnemonic& m, std::string_view name,
     if (ops[1].starts_with('%')) {
         auto src = reg(ops[1]);
         if (!src) return fail(src.error());
-        return emit(make(m.opcode | bits::kSrcX, *dst, *src, int16_t(*rel)));
+        return emit(make(m.opcode | BPF_X, *dst, *src, int16_t(*rel)));
     }
     auto value = imm(ops[1]);
     if (!value) return fail(value.error());
@@ -236,18 +237,18 @@ Result<void> Assembler::call(std::string_view rest) {
         if (auto s = expect_operands("call local", ops, 1); !s) return s;
         auto rel = target(ops[0], FixupField::Imm32);
         if (!rel) return fail(rel.error());
-        return emit(make(bits::kCall, 0, bits::kPseudoCall, 0, *rel));
+        return emit(make(uint8_t(BPF_JMP | BPF_CALL), 0, BPF_PSEUDO_CALL, 0, *rel));
     }
     auto ops = split_operands(rest);
     if (auto s = expect_operands("call", ops, 1); !s) return s;
     if (ops[0].starts_with('%')) {
         auto r = reg(ops[0]);
         if (!r) return fail(r.error());
-        return emit(make(bits::kCallX, *r));
+        return emit(make(uint8_t(BPF_JMP | BPF_CALL | BPF_X), *r));
     }
     auto id = imm(ops[0]);
     if (!id) return fail(id.error());
-    return emit(make(bits::kCall, 0, 0, 0, *id));
+    return emit(make(uint8_t(BPF_JMP | BPF_CALL), 0, 0, 0, *id));
 }
 
 // `lock [fetch] op [%rD+off], %rS`: STX | ATOMIC | W/DW, imm = operation (| FETCH).
@@ -269,8 +270,8 @@ Result<void> Assembler::lock(std::string_view rest) {
     if (!dst) return fail(dst.error());
     auto src = reg(ops[1]);
     if (!src) return fail(src.error());
-    uint8_t opcode = bits::kStx | bits::kAtomic | (op->is64 ? bits::kDW : bits::kW);
-    int32_t imm_value = op->imm | (fetch ? bits::kAtomicFetch : 0);
+    uint8_t opcode = BPF_STX | BPF_ATOMIC | (op->is64 ? BPF_DW : BPF_W);
+    int32_t imm_value = op->imm | (fetch ? BPF_FETCH : 0);
     return emit(make(opcode, dst->base, *src, dst->off, imm_value));
 }
 
