@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "isa/disassembler.hpp"
 #include "runtime/execution_state.hpp"
 #include "runtime/interpreter/alu_semantics.hpp"
 #include "runtime/interpreter/guest_memory.hpp"
@@ -116,7 +117,7 @@ public:
         const uint64_t addr = reg(insn.base) + static_cast<int64_t>(insn.off);
         const auto width = static_cast<uint64_t>(insn.size);
         if (!memory_.allows(addr, width, false))
-            return fail(access_error("load", insn.size, addr, insn.base, insn.off));
+            return fail(access_error("load", insn.size, addr));
         uint64_t value = read(addr, insn.size);
         if (insn.sign_extend) value = sign_extend(value, insn.size);
         reg(insn.dst) = value;
@@ -126,7 +127,7 @@ public:
     Step operator()(const Store& insn) {
         const uint64_t addr = reg(insn.base) + static_cast<int64_t>(insn.off);
         if (!memory_.allows(addr, static_cast<uint64_t>(insn.size), true))
-            return fail(access_error("store", insn.size, addr, insn.base, insn.off));
+            return fail(access_error("store", insn.size, addr));
         write(addr, insn.size, operand64(insn.src));
         return advance();
     }
@@ -136,7 +137,7 @@ public:
         const Size size = insn.is64 ? Size::DW : Size::W;
         const auto width = static_cast<uint64_t>(size);
         if (!memory_.allows(addr, width, true))
-            return fail(access_error("atomic", size, addr, insn.base, insn.off));
+            return fail(access_error("atomic access", size, addr));
         if (addr % width != 0)
             return fail(Error::at_insn(pc_, fmt::format("misaligned atomic {} access at {:#x}",
                                                         size_name(size), addr)));
@@ -325,8 +326,12 @@ private:
 
     Step call_helper(int32_t id) {
         const helpers::Helper* helper = bindings_.helpers ? bindings_.helpers->find(id) : nullptr;
-        if (helper == nullptr || helper->fn == nullptr)
-            return fail(Error::at_insn(pc_, fmt::format("call to unknown helper id {}", id)));
+        if (helper == nullptr || helper->fn == nullptr) {
+            const std::string_view kernel_name = helpers::helper_name(id);
+            return fail(Error::at_insn(pc_, kernel_name.empty()
+                ? fmt::format("call to unknown helper id {}", id)
+                : fmt::format("call to unknown helper id {} (bpf_{} is not implemented)", id, kernel_name)));
+        }
         const HelperArgs args{regs_[1], regs_[2], regs_[3], regs_[4], regs_[5]};
         if (auto ok = check_helper_arguments(*helper, args, memory_, bindings_, pc_); !ok)
             return fail(std::move(ok.error()));
@@ -344,10 +349,11 @@ private:
         return Next{static_cast<uint32_t>(target)};
     }
 
-    Error access_error(std::string_view kind, Size size, uint64_t addr, Reg base, int16_t off) const {
-        return Error::at_insn(pc_, fmt::format("out-of-bounds {} of {} bytes at {:#x} ({} *)(r{} {} {})",
-                                               kind, static_cast<int>(size), addr, size_name(size),
-                                               base.n, off < 0 ? '-' : '+', std::abs(int{off})));
+    // "out-of-bounds load of 4 bytes at 0x7ffc12345678 in `r0 = *(u32 *)(r1 + 4)`"
+    Error access_error(std::string_view kind, Size size, uint64_t addr) const {
+        const std::string text = disassemble(program_.insns[pc_], pc_, helpers::helper_name);
+        return Error::at_insn(pc_, fmt::format("out-of-bounds {} of {} bytes at {:#x} in `{}`", kind,
+                                               static_cast<int>(size), addr, text));
     }
 
     const Program& program_;

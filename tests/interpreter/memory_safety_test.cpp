@@ -20,6 +20,7 @@ TEST_CASE("out-of-bounds load stops the run and names the instruction") {
     CHECK_THAT(r0.error().message, Catch::Contains("load") && Catch::Contains("4 bytes") &&
                                        Catch::Contains(fmt::format("{:#x}", addr)));
     CHECK_THAT(r0.error().to_string(), Catch::StartsWith("insn 1: "));
+    CHECK_THAT(r0.error().message, Catch::Contains("`r0 = *(u32 *)(r1 + 6)`"));
 }
 
 TEST_CASE("out-of-bounds store stops the run before touching host memory") {
