@@ -197,8 +197,11 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
                              fmt::format("{}: string and callback arguments are not supported yet", h->name));
         }
     }
-    if (h->id == kTailCall && !map)
-        return violation(Reason::TailCall, "bpf_tail_call needs a prog array map in r2");
+    if (h->id == kTailCall) {
+        if (!map) return violation(Reason::TailCall, "bpf_tail_call needs a prog array map in r2");
+        if (!s.reg(3).is_scalar())
+            return violation(Reason::TailCall, fmt::format("bpf_tail_call index must be a scalar: {}", describe(s, 3)));
+    }
 
     // The call's effects on the state.
     for (uint32_t id : released_ids) // a submitted / discarded ringbuf record is gone

@@ -649,6 +649,8 @@ void reject_rules(Corpus& c) {
       c.reject("ringbuf_helper_with_hash", Xdp, b, Reason::HelperArgument, at + 3); }
     { Builder b; b.ld_map(r2, kHashMap).mov(r3, 0); size_t at = b.size(); b.call(12).mov(r0, 0).exit();
       c.reject("tail_call_hash_map", Xdp, b, Reason::TailCall, at); }
+    { Builder b; b.ld_map(r2, kProgArray).mov(r3, r10); size_t at = b.size(); b.call(12).mov(r0, 0).exit();
+      c.reject("tail_call_pointer_index", Xdp, b, Reason::TailCall, at); }
     { Builder b; b.ld_map(r1, kProgArray).st(W, r10, -4, 0).mov(r2, r10).add(r2, -4); size_t at = b.size();
       b.call(1).mov(r0, 0).exit();
       c.reject("lookup_in_prog_array", Xdp, b, Reason::HelperArgument, at); }
