@@ -226,7 +226,11 @@ Status Analyzer::exec_load(AbstractState& s, const isa::Load& insn) {
     const uint32_t size = uint32_t(insn.size);
     RegState loaded;
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Read, nullptr, &loaded); !st) return st;
-    if (insn.sign_extend && loaded.is_scalar()) loaded.var = scalar_sign_extend(loaded.var, uint8_t(size));
+    if (insn.sign_extend) {
+        if (!loaded.is_scalar())
+            return violation(Reason::ContextAccess, "a packet pointer field cannot be loaded sign-extended");
+        loaded.var = scalar_sign_extend(loaded.var, uint8_t(size));
+    }
     s.reg(insn.dst.n) = loaded;
     return {};
 }

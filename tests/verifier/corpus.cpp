@@ -557,6 +557,8 @@ void reject_rules(Corpus& c) {
       c.reject("ctx_past_end", Xdp, b, Reason::ContextAccess, at); }
     { Builder b; size_t at = b.size(); b.ldx(H, r0, r1, 0).exit();
       c.reject("ctx_data_narrow", Xdp, b, Reason::ContextAccess, at); }
+    { Builder b; size_t at = b.size(); b.ldxs(W, r2, r1, 0).mov(r0, 0).exit();
+      c.reject("ctx_data_sign_extended", Xdp, b, Reason::ContextAccess, at); }
     { Builder b; size_t at = b.size(); b.st(W, r1, 12, 0).mov(r0, 0).exit();
       c.reject("ctx_write_readonly", Xdp, b, Reason::ContextAccess, at); }
     { Builder b; size_t at = b.size(); b.ldx(W, r0, r1, 76).exit();
