@@ -1,5 +1,7 @@
 #include "runtime/context/skb_packet.hpp"
 
+#include <linux/filter.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -71,6 +73,20 @@ int SkbPacket::make_writable(uint32_t len) {
     if (len > len_) return -ENOMEM;
     if (len > linear_length()) ctx_.ptr.data_end = ctx_.ptr.data + len;
     return 0;
+}
+
+std::optional<uint32_t> SkbPacket::load_abs(uint64_t ctx, int64_t offset, uint32_t size) {
+    if (offset < 0) {
+        if (offset >= SKF_NET_OFF || offset < SKF_LL_OFF) return std::nullopt;
+        offset -= SKF_LL_OFF;
+    }
+    const SkbPacket& skb = *from_ctx(ctx);
+    if (size != 1 && size != 2 && size != 4) return std::nullopt;
+    if (uint64_t(offset) + size > skb.len_) return std::nullopt;
+    const uint8_t* p = skb.data() + offset;
+    uint32_t v = 0;
+    for (uint32_t i = 0; i < size; ++i) v = (v << 8) | p[i];
+    return v;
 }
 
 std::array<MemoryRegion, 3> SkbPacket::regions() {

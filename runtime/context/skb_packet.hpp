@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "ebpfjit/error.hpp"
@@ -69,6 +70,13 @@ public:
     std::span<uint8_t> bytes() { return {data(), len_}; }
     uint32_t length() const { return len_; }
     uint32_t linear_length() const { return uint32_t(ctx_.ptr.data_end - ctx_.ptr.data); }
+
+    // LD_ABS / LD_IND (socket filters): the `size`-byte (1, 2 or 4) big-endian value at
+    // `offset` bytes into the packet behind `ctx`, or nullopt when any byte lies outside
+    // it; the program then ends with r0 = 0. The kernel's negative SKF_LL_OFF base
+    // (-0x200000, "from the MAC header") is the packet start here; SKF_NET_OFF and other
+    // negative offsets fail, since the network header's position is not tracked.
+    static std::optional<uint32_t> load_abs(uint64_t ctx, int64_t offset, uint32_t size);
 
     // pskb_may_pull + unclone (bpf_try_make_writable): makes the first `len` bytes
     // linear. -ENOMEM if the packet is shorter.

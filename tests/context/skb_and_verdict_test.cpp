@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <linux/bpf.h>
+#include <linux/filter.h>
 #include <linux/pkt_cls.h>
 
 #include <vector>
@@ -89,4 +90,23 @@ TEST_CASE("socket filters keep min(r0, len) bytes", "[context][verdict]") {
     CHECK(socket_filter_keep_bytes(40, 100) == 40);
     CHECK(socket_filter_keep_bytes(0xffffffff, 100) == 100);
     CHECK(socket_filter_keep_bytes((1ull << 32) | 10, 100) == 10); // r0 is a u32
+}
+
+TEST_CASE("LD_ABS reads big-endian values inside the packet only", "[context][skb]") {
+    std::vector<uint8_t> frame(20);
+    for (size_t i = 0; i < frame.size(); ++i) frame[i] = uint8_t(0x10 + i);
+    SkbPacket skb;
+    SkbMetadata m;
+    m.linear_length = 8; // LD_ABS sees the non-linear part too
+    REQUIRE(skb.load(frame, m));
+    const uint64_t ctx = skb.ctx_address();
+    CHECK(SkbPacket::load_abs(ctx, 12, 2) == 0x1c1du);
+    CHECK(SkbPacket::load_abs(ctx, 16, 4) == 0x20212223u);
+    CHECK(SkbPacket::load_abs(ctx, 0, 1) == 0x10u);
+    CHECK_FALSE(SkbPacket::load_abs(ctx, 17, 4));
+    CHECK_FALSE(SkbPacket::load_abs(ctx, 20, 1));
+    CHECK_FALSE(SkbPacket::load_abs(ctx, -1, 1));
+    CHECK(SkbPacket::load_abs(ctx, SKF_LL_OFF + 1, 1) == 0x11u);
+    CHECK_FALSE(SkbPacket::load_abs(ctx, SKF_NET_OFF, 1));
+    CHECK_FALSE(SkbPacket::load_abs(ctx, 0, 8));
 }
