@@ -162,13 +162,13 @@ void register_skb_helpers(HelperTable& t) {
            skb_load_bytes});
     t.add({BPF_FUNC_skb_store_bytes, "skb_store_bytes",
            Prototype{RetType::Integer, {PtrToCtx, Anything, PtrToMem, ConstSize, Anything}}, kTc,
-           skb_store_bytes});
+           skb_store_bytes, true});
     t.add({BPF_FUNC_l3_csum_replace, "l3_csum_replace",
            Prototype{RetType::Integer, {PtrToCtx, Anything, Anything, Anything, Anything}}, kTc,
-           l3_csum_replace});
+           l3_csum_replace, true});
     t.add({BPF_FUNC_l4_csum_replace, "l4_csum_replace",
            Prototype{RetType::Integer, {PtrToCtx, Anything, Anything, Anything, Anything}}, kTc,
-           l4_csum_replace});
+           l4_csum_replace, true});
     t.add({BPF_FUNC_csum_diff, "csum_diff",
            Prototype{RetType::Integer,
                      {PtrToMemOrNull, ConstSizeOrZero, PtrToMemOrNull, ConstSizeOrZero, Anything}},
@@ -176,7 +176,7 @@ void register_skb_helpers(HelperTable& t) {
     t.add({BPF_FUNC_csum_update, "csum_update", Prototype{RetType::Integer, {PtrToCtx, Anything}},
            kTc, csum_update});
     t.add({BPF_FUNC_skb_pull_data, "skb_pull_data", Prototype{RetType::Integer, {PtrToCtx, Anything}},
-           kTc, skb_pull_data});
+           kTc, skb_pull_data, true});
 }
 
 } // namespace ebpfjit::helpers

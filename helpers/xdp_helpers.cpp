@@ -68,9 +68,9 @@ constexpr ProgramTypeMask kXdp = mask_of(ProgramType::Xdp);
 void register_xdp_helpers(HelperTable& t) {
     using enum ArgType;
     const Prototype adjust{RetType::Integer, {PtrToCtx, Anything}};
-    t.add({BPF_FUNC_xdp_adjust_head, "xdp_adjust_head", adjust, kXdp, xdp_adjust_head});
-    t.add({BPF_FUNC_xdp_adjust_meta, "xdp_adjust_meta", adjust, kXdp, xdp_adjust_meta});
-    t.add({BPF_FUNC_xdp_adjust_tail, "xdp_adjust_tail", adjust, kXdp, xdp_adjust_tail});
+    t.add({BPF_FUNC_xdp_adjust_head, "xdp_adjust_head", adjust, kXdp, xdp_adjust_head, true});
+    t.add({BPF_FUNC_xdp_adjust_meta, "xdp_adjust_meta", adjust, kXdp, xdp_adjust_meta, true});
+    t.add({BPF_FUNC_xdp_adjust_tail, "xdp_adjust_tail", adjust, kXdp, xdp_adjust_tail, true});
     t.add({BPF_FUNC_xdp_get_buff_len, "xdp_get_buff_len", Prototype{RetType::Integer, {PtrToCtx}},
            kXdp, xdp_get_buff_len});
     t.add({BPF_FUNC_xdp_load_bytes, "xdp_load_bytes",

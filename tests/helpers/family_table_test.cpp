@@ -2,6 +2,8 @@
 // prototypes consistent with the kernel's rules for sizes.
 #include <linux/bpf.h>
 
+#include <set>
+
 #include "helper_test_support.hpp"
 
 using namespace ebpfjit;
@@ -43,4 +45,15 @@ TEST_CASE("packet helpers take the ctx first", "[helpers][table]") {
                    BPF_FUNC_xdp_get_buff_len, BPF_FUNC_xdp_load_bytes, BPF_FUNC_xdp_store_bytes,
                    BPF_FUNC_perf_event_output})
         CHECK(helper(id).proto.args[0] == ArgType::PtrToCtx);
+}
+
+TEST_CASE("exactly the kernel's packet-changing helpers say so", "[helpers][table]") {
+    const std::set<int> changing = {BPF_FUNC_skb_store_bytes, BPF_FUNC_l3_csum_replace,
+                                    BPF_FUNC_l4_csum_replace, BPF_FUNC_skb_pull_data,
+                                    BPF_FUNC_xdp_adjust_head, BPF_FUNC_xdp_adjust_meta,
+                                    BPF_FUNC_xdp_adjust_tail};
+    for (const auto& [id, h] : family_table().all()) {
+        INFO("helper " << h.name);
+        CHECK(h.changes_packet_data == (changing.count(id) == 1));
+    }
 }
