@@ -27,7 +27,7 @@ PerfEventArray::PerfEventArray(MapDefinition def) : Map(std::move(def)) {
 void* PerfEventArray::lookup(const void*) { return nullptr; }
 
 int PerfEventArray::update(const void* key, const void*, uint64_t flags) {
-    if (flags > BPF_EXIST) return -EINVAL;
+    if (flags != BPF_ANY) return -EINVAL; // fd_array_map_update_elem
     uint32_t index;
     std::memcpy(&index, key, 4);
     return open(index);

@@ -101,3 +101,21 @@ TEST_CASE("PerfEventArray checks its definition", "[helpers][perf]") {
     def.max_entries = 0;
     CHECK_FALSE(maps::PerfEventArray::create(def));
 }
+
+TEST_CASE("PerfEventArray map operations follow the kernel's fd array", "[helpers][perf]") {
+    auto events = make_events(2);
+    uint32_t key = 1, fd = 5, next = 0;
+    CHECK(events->lookup(&key) == nullptr);
+    CHECK(events->update(&key, &fd, BPF_NOEXIST) == -EINVAL);
+    CHECK(events->update(&key, &fd, BPF_ANY) == 0);
+    uint32_t far = 2;
+    CHECK(events->update(&far, &fd, BPF_ANY) == -E2BIG);
+    CHECK(events->get_next_key(nullptr, &next) == 0);
+    CHECK(next == 0);
+    CHECK(events->get_next_key(&next, &next) == 0);
+    CHECK(next == 1);
+    CHECK(events->get_next_key(&next, &next) == -ENOENT);
+    CHECK(events->remove(&key) == 0);
+    CHECK(events->remove(&key) == -ENOENT);
+    CHECK(events->remove(&far) == -E2BIG);
+}
