@@ -24,7 +24,7 @@ void register_skb_helpers(HelperTable& table);
 // 44 xdp_adjust_head, 54 xdp_adjust_meta, 65 xdp_adjust_tail, 188 xdp_get_buff_len,
 // 189/190 xdp_load_bytes / xdp_store_bytes.
 void register_xdp_helpers(HelperTable& table);
-// 23 redirect.
+// 23 redirect, 51 redirect_map.
 void register_redirect_helpers(HelperTable& table);
 
 } // namespace ebpfjit::helpers

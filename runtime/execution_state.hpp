@@ -15,9 +15,10 @@ namespace ebpfjit::runtime {
 // TC_ACT_REDIRECT verdict; reset at the start of each run.
 struct RedirectDecision {
     bool set = false;
-    uint32_t ifindex = 0;            // bpf_redirect: the port; bpf_redirect_map: the map key
-    uint64_t flags = 0;              // BPF_F_INGRESS (tc), ...
+    uint32_t ifindex = 0;            // the port (for bpf_redirect_map: the DEVMAP slot's value)
+    uint64_t flags = 0;              // BPF_F_INGRESS (tc); BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS
     const maps::Map* map = nullptr;  // bpf_redirect_map: the DEVMAP, else nullptr
+    uint32_t key = 0;                // bpf_redirect_map: the slot
 };
 
 struct ExecutionState {

@@ -64,7 +64,7 @@ TEST_CASE("XDP verdicts", "[context][verdict]") {
     CHECK(xdp_verdict(99, none).action == XdpAction::Aborted);
     CHECK(xdp_verdict(99, none).returned == 99);
     CHECK(xdp_verdict((1ull << 32) | XDP_PASS, none).action == XdpAction::Pass); // u32 result
-    RedirectDecision port{true, 5, 0, nullptr};
+    RedirectDecision port{true, 5, 0, nullptr, 0};
     auto v = xdp_verdict(XDP_REDIRECT, port);
     CHECK(v.action == XdpAction::Redirect);
     CHECK(v.redirect.ifindex == 5);
@@ -79,7 +79,7 @@ TEST_CASE("tc verdicts", "[context][verdict]") {
     CHECK(tc_verdict(TC_ACT_SHOT, none).outcome == TcOutcome::Drop);
     CHECK(tc_verdict(TC_ACT_STOLEN, none).outcome == TcOutcome::Consumed);
     CHECK(tc_verdict(TC_ACT_REDIRECT, none).outcome == TcOutcome::Drop);
-    RedirectDecision port{true, 2, BPF_F_INGRESS, nullptr};
+    RedirectDecision port{true, 2, BPF_F_INGRESS, nullptr, 0};
     auto v = tc_verdict(TC_ACT_REDIRECT, port);
     CHECK(v.outcome == TcOutcome::Redirect);
     CHECK(v.redirect.flags == BPF_F_INGRESS);

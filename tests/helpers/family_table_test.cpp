@@ -12,7 +12,7 @@ using helpers::ArgType;
 
 TEST_CASE("every family helper carries its kernel name and a function", "[helpers][table]") {
     const auto& all = family_table().all();
-    CHECK(all.size() == 35); // 9 identity, 5 memory, 3 string, 3 print, 1 perf, 7 skb, 6 xdp, 1 redirect
+    CHECK(all.size() == 36); // 9 identity, 5 memory, 3 string, 3 print, 1 perf, 7 skb, 6 xdp, 2 redirect
     for (const auto& [id, h] : all) {
         INFO("helper " << id);
         CHECK(h.id == id);
