@@ -45,16 +45,18 @@ bool vm_read(void* dst, uint64_t addr, size_t size) {
     iovec remote{reinterpret_cast<void*>(addr), size};
     ssize_t n = process_vm_readv(self, &local, 1, &remote, 1, 0);
     if (n == ssize_t(size)) return true;
-    if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
-        thread_local PipeProbe probe;
-        return probe.read(dst, addr, size);
-    }
+    if (n < 0 && (errno == ENOSYS || errno == EPERM)) return detail::read_via_pipe(dst, addr, size);
     return false;
 }
 
 constexpr uint64_t kPage = 4096;
 
 } // namespace
+
+bool detail::read_via_pipe(void* dst, uint64_t addr, size_t size) {
+    thread_local PipeProbe probe;
+    return probe.read(dst, addr, size);
+}
 
 bool safe_read(void* dst, uint64_t addr, size_t size) {
     if (size == 0) return true;

@@ -16,4 +16,10 @@ bool safe_read(void* dst, uint64_t addr, size_t size);
 // byte before the end of the string cannot be read.
 int64_t safe_read_str(char* dst, uint64_t addr, size_t size);
 
+namespace detail {
+// The fallback safe_read uses where process_vm_readv is not allowed (seccomp, ptrace
+// policy): write(2) the bytes into a pipe, which fails with EFAULT instead of faulting.
+bool read_via_pipe(void* dst, uint64_t addr, size_t size);
+} // namespace detail
+
 } // namespace ebpfjit::helpers

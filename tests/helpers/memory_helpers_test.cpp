@@ -5,6 +5,9 @@
 #include <cstring>
 
 #include "helper_test_support.hpp"
+#include "helpers/safe_memory.hpp"
+
+#include <vector>
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -95,4 +98,19 @@ TEST_CASE("probe_read_str of a bad address is -EFAULT and zeroes the destination
 TEST_CASE("probe_read is a mem-only helper, the _user/_kernel forms are for all", "[helpers][memory]") {
     CHECK(helper(BPF_FUNC_probe_read).allowed == mask_of(ProgramType::Mem));
     CHECK(helper(BPF_FUNC_probe_read_kernel_str).allowed == kAllProgramTypes);
+}
+
+TEST_CASE("the pipe fallback reads good memory and refuses bad memory", "[helpers][memory]") {
+    Cliff cliff;
+    std::vector<uint8_t> src(10000);
+    for (size_t i = 0; i < src.size(); ++i) src[i] = uint8_t(i * 7);
+    std::vector<uint8_t> dst(src.size());
+    CHECK(helpers::detail::read_via_pipe(dst.data(), addr(src.data()), src.size()));
+    CHECK(dst == src);
+    CHECK_FALSE(helpers::detail::read_via_pipe(dst.data(), 16, 8));
+    CHECK_FALSE(helpers::detail::read_via_pipe(dst.data(), addr(cliff.edge() - 4), 8));
+    // The pipe is left empty after a failure: the next read is still correct.
+    CHECK(helpers::detail::read_via_pipe(dst.data(), addr(src.data()) + 1, 3));
+    CHECK(dst[0] == src[1]);
+    CHECK(dst[2] == src[3]);
 }
