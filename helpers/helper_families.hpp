@@ -1,11 +1,15 @@
-// Each helper family registers its entries into a HelperTable; HelperTable::builtin()
-// calls every register_* function once. One family per file under helpers/.
+// One registration function per helper family, each in its own file
+// (helpers/<family>_helpers.cpp). HelperTable::builtin() calls them all; a new family
+// adds its declaration here and one line there.
 #pragma once
 
 namespace ebpfjit::helpers {
 
 class HelperTable;
 
+void register_time_helpers(HelperTable& table); // ktime_get_*_ns
+// map lookup/update/delete, push/pop/peek, spin_lock/unlock, lookup_percpu_elem, ringbuf_*.
+void register_map_helpers(HelperTable& table);
 // 7 get_prandom_u32, 8 get_smp_processor_id, 14 get_current_pid_tgid, 15 get_current_uid_gid,
 // 16 get_current_comm, 42 get_numa_node_id, 118 jiffies64, 125 ktime_get_boot_ns,
 // 208 ktime_get_tai_ns.
