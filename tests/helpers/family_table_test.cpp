@@ -57,3 +57,16 @@ TEST_CASE("exactly the kernel's packet-changing helpers say so", "[helpers][tabl
         CHECK(h.changes_packet_data == (changing.count(id) == 1));
     }
 }
+
+TEST_CASE("the builtin table holds every family helper, under kernel names", "[helpers][table]") {
+    const auto& builtin = helpers::HelperTable::builtin();
+    for (const auto& [id, h] : family_table().all()) {
+        const helpers::Helper* b = builtin.find(id);
+        REQUIRE(b != nullptr);
+        CHECK(b->fn == h.fn);
+    }
+    for (const auto& [id, h] : builtin.all()) {
+        INFO("helper " << id);
+        CHECK(h.name == helpers::helper_name(id));
+    }
+}

@@ -5,6 +5,7 @@
 
 #include "helper_test_support.hpp"
 #include "runtime/context/xdp_frame.hpp"
+#include "runtime/maps/map_factory.hpp"
 #include "runtime/maps/perf_event_array.hpp"
 
 using namespace ebpfjit;
@@ -118,4 +119,23 @@ TEST_CASE("PerfEventArray map operations follow the kernel's fd array", "[helper
     CHECK(events->remove(&key) == 0);
     CHECK(events->remove(&key) == -ENOENT);
     CHECK(events->remove(&far) == -E2BIG);
+}
+
+TEST_CASE("create_map makes perf event arrays with the kernel's checks", "[helpers][perf]") {
+    maps::MapDefinition def;
+    def.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+    def.key_size = 4;
+    def.value_size = 4;
+    def.max_entries = 8;
+    def.name = "events";
+    auto m = maps::create_map(def);
+    REQUIRE(m);
+    CHECK(dynamic_cast<maps::PerfEventArray*>(m->get()) != nullptr);
+    def.value_size = 8;
+    auto bad = maps::create_map(def);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message.find("value_size must be 4") != std::string::npos);
+    def.value_size = 4;
+    def.flags = BPF_F_PRESERVE_ELEMS;
+    CHECK(maps::create_map(def));
 }
