@@ -8,6 +8,7 @@
 
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
+#include "helpers/packet_ctx.hpp"
 #include "runtime/context/skb_packet.hpp"
 #include "runtime/context/xdp_frame.hpp"
 #include "runtime/execution_state.hpp"
@@ -16,12 +17,17 @@
 namespace ebpfjit::helpers {
 namespace {
 
-// The packet bytes a packet program's ctx exposes to ctxlen; empty for `mem`.
+// The packet bytes a packet program's ctx exposes to ctxlen; empty for `mem` or a ctx
+// that is not the run's.
 std::span<const uint8_t> packet_of(uint64_t ctx, ProgramType type) {
     switch (type) {
-    case ProgramType::Xdp: return runtime::XdpFrame::from_ctx(ctx)->packet();
+    case ProgramType::Xdp:
+        if (auto* f = xdp_frame_of(ctx)) return f->packet();
+        return {};
     case ProgramType::SchedCls:
-    case ProgramType::SocketFilter: return runtime::SkbPacket::from_ctx(ctx)->bytes();
+    case ProgramType::SocketFilter:
+        if (auto* s = skb_of(ctx)) return s->bytes();
+        return {};
     case ProgramType::Mem: return {};
     }
     return {};

@@ -14,6 +14,7 @@
 #include "helpers/checksum.hpp"
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
+#include "helpers/packet_ctx.hpp"
 #include "runtime/context/skb_packet.hpp"
 
 namespace ebpfjit::helpers {
@@ -25,13 +26,17 @@ using runtime::SkbPacket;
 constexpr int kENOTSUPP = 524;          // the kernel's internal ENOTSUPP (not in errno.h)
 constexpr uint16_t kCsumMangled0 = 0xffff; // CSUM_MANGLED_0
 
-SkbPacket& skb_of(uint64_t ctx) { return *SkbPacket::from_ctx(ctx); }
 uint64_t err(int e) { return uint64_t(int64_t(-e)); }
 
 uint64_t skb_load_bytes(uint64_t ctx, uint64_t offset, uint64_t to, uint64_t len, uint64_t) {
-    SkbPacket& skb = skb_of(ctx);
+    SkbPacket* p = skb_of(ctx);
     auto* out = reinterpret_cast<uint8_t*>(to);
     const uint32_t off = uint32_t(offset), n = uint32_t(len);
+    if (!p) {
+        std::memset(out, 0, n);
+        return err(EINVAL);
+    }
+    SkbPacket& skb = *p;
     if (off > INT_MAX || uint64_t(off) + n > skb.length()) {
         std::memset(out, 0, n);
         return err(EFAULT);
@@ -41,7 +46,9 @@ uint64_t skb_load_bytes(uint64_t ctx, uint64_t offset, uint64_t to, uint64_t len
 }
 
 uint64_t skb_store_bytes(uint64_t ctx, uint64_t offset, uint64_t from, uint64_t len, uint64_t flags) {
-    SkbPacket& skb = skb_of(ctx);
+    SkbPacket* p = skb_of(ctx);
+    if (!p) return err(EINVAL);
+    SkbPacket& skb = *p;
     const uint32_t off = uint32_t(offset), n = uint32_t(len);
     if (flags & ~uint64_t(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH)) return err(EINVAL);
     if (off > INT_MAX) return err(EFAULT);
@@ -64,7 +71,9 @@ uint16_t* csum_field(SkbPacket& skb, uint64_t offset) {
 }
 
 uint64_t l3_csum_replace(uint64_t ctx, uint64_t offset, uint64_t from, uint64_t to, uint64_t flags) {
-    SkbPacket& skb = skb_of(ctx);
+    SkbPacket* p = skb_of(ctx);
+    if (!p) return err(EINVAL);
+    SkbPacket& skb = *p;
     if (flags & ~uint64_t(BPF_F_HDR_FIELD_MASK)) return err(EINVAL);
     uint16_t* field = csum_field(skb, offset);
     if (!field) return err(EFAULT);
@@ -84,7 +93,9 @@ uint64_t l3_csum_replace(uint64_t ctx, uint64_t offset, uint64_t from, uint64_t 
 }
 
 uint64_t l4_csum_replace(uint64_t ctx, uint64_t offset, uint64_t from, uint64_t to, uint64_t flags) {
-    SkbPacket& skb = skb_of(ctx);
+    SkbPacket* p = skb_of(ctx);
+    if (!p) return err(EINVAL);
+    SkbPacket& skb = *p;
     const bool pseudo = flags & BPF_F_PSEUDO_HDR;
     const bool mangled0 = flags & BPF_F_MARK_MANGLED_0;
     const bool enforce = flags & BPF_F_MARK_ENFORCE;
@@ -137,14 +148,18 @@ uint64_t csum_diff(uint64_t from, uint64_t from_size, uint64_t to, uint64_t to_s
 }
 
 uint64_t csum_update(uint64_t ctx, uint64_t csum, uint64_t, uint64_t, uint64_t) {
-    SkbPacket& skb = skb_of(ctx);
+    SkbPacket* p = skb_of(ctx);
+    if (!p) return err(EINVAL);
+    SkbPacket& skb = *p;
     if (skb.checksum_state() != ChecksumState::Complete) return err(kENOTSUPP);
     skb.set_csum(csum::add(skb.csum(), uint32_t(csum)));
     return skb.csum();
 }
 
 uint64_t skb_pull_data(uint64_t ctx, uint64_t len, uint64_t, uint64_t, uint64_t) {
-    SkbPacket& skb = skb_of(ctx);
+    SkbPacket* p = skb_of(ctx);
+    if (!p) return err(EINVAL);
+    SkbPacket& skb = *p;
     const uint32_t n = uint32_t(len);
     return uint64_t(int64_t(skb.make_writable(n ? n : skb.linear_length())));
 }

@@ -7,6 +7,7 @@
 
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
+#include "helpers/packet_ctx.hpp"
 #include "runtime/context/xdp_frame.hpp"
 
 namespace ebpfjit::helpers {
@@ -17,37 +18,45 @@ using runtime::XdpFrame;
 uint64_t result(int r) { return uint64_t(int64_t(r)); }
 
 uint64_t xdp_adjust_head(uint64_t ctx, uint64_t delta, uint64_t, uint64_t, uint64_t) {
-    return result(XdpFrame::from_ctx(ctx)->adjust_head(int32_t(delta)));
+    XdpFrame* f = xdp_frame_of(ctx);
+    return result(f ? f->adjust_head(int32_t(delta)) : -EINVAL);
 }
 
 uint64_t xdp_adjust_meta(uint64_t ctx, uint64_t delta, uint64_t, uint64_t, uint64_t) {
-    return result(XdpFrame::from_ctx(ctx)->adjust_meta(int32_t(delta)));
+    XdpFrame* f = xdp_frame_of(ctx);
+    return result(f ? f->adjust_meta(int32_t(delta)) : -EINVAL);
 }
 
 uint64_t xdp_adjust_tail(uint64_t ctx, uint64_t delta, uint64_t, uint64_t, uint64_t) {
-    return result(XdpFrame::from_ctx(ctx)->adjust_tail(int32_t(delta)));
+    XdpFrame* f = xdp_frame_of(ctx);
+    return result(f ? f->adjust_tail(int32_t(delta)) : -EINVAL);
 }
 
 uint64_t xdp_get_buff_len(uint64_t ctx, uint64_t, uint64_t, uint64_t, uint64_t) {
-    return XdpFrame::from_ctx(ctx)->length();
+    XdpFrame* f = xdp_frame_of(ctx);
+    return f ? f->length() : 0;
 }
 
 // bpf_xdp_pointer: -EFAULT for offsets or lengths over 0xffff, -EINVAL past the end.
-uint8_t* xdp_pointer(XdpFrame& frame, uint32_t offset, uint32_t len, int* error) {
+uint8_t* xdp_pointer(XdpFrame* frame, uint32_t offset, uint32_t len, int* error) {
+    if (!frame) {
+        *error = -EINVAL;
+        return nullptr;
+    }
     if (offset > 0xffff || len > 0xffff) {
         *error = -EFAULT;
         return nullptr;
     }
-    if (offset + len > frame.length()) {
+    if (offset + len > frame->length()) {
         *error = -EINVAL;
         return nullptr;
     }
-    return frame.packet().data() + offset;
+    return frame->packet().data() + offset;
 }
 
 uint64_t xdp_load_bytes(uint64_t ctx, uint64_t offset, uint64_t buf, uint64_t len, uint64_t) {
     int error = 0;
-    uint8_t* p = xdp_pointer(*XdpFrame::from_ctx(ctx), uint32_t(offset), uint32_t(len), &error);
+    uint8_t* p = xdp_pointer(xdp_frame_of(ctx), uint32_t(offset), uint32_t(len), &error);
     if (!p) return result(error);
     std::memcpy(reinterpret_cast<void*>(buf), p, uint32_t(len));
     return 0;
@@ -55,7 +64,7 @@ uint64_t xdp_load_bytes(uint64_t ctx, uint64_t offset, uint64_t buf, uint64_t le
 
 uint64_t xdp_store_bytes(uint64_t ctx, uint64_t offset, uint64_t buf, uint64_t len, uint64_t) {
     int error = 0;
-    uint8_t* p = xdp_pointer(*XdpFrame::from_ctx(ctx), uint32_t(offset), uint32_t(len), &error);
+    uint8_t* p = xdp_pointer(xdp_frame_of(ctx), uint32_t(offset), uint32_t(len), &error);
     if (!p) return result(error);
     std::memmove(p, reinterpret_cast<const void*>(buf), uint32_t(len));
     return 0;

@@ -234,3 +234,22 @@ TEST_CASE("skb helpers' program types follow the kernel", "[helpers][skb]") {
     CHECK(helper(BPF_FUNC_skb_pull_data).allowed == tc);
     CHECK(helper(BPF_FUNC_csum_diff).allowed == (tc | mask_of(ProgramType::Xdp)));
 }
+
+TEST_CASE("during a run, skb helpers accept only the run's own skb ctx", "[helpers][skb]") {
+    auto frame = tcp_packet();
+    Skb s(frame);
+    uint8_t buf[4];
+    std::memset(buf, 0xee, sizeof buf);
+    {
+        RunScope run(ProgramType::SchedCls, s.skb.ctx());
+        CHECK(call(BPF_FUNC_skb_load_bytes, s.ctx(), 0, addr(buf), 4) == 0);
+        CHECK(as_long(call(BPF_FUNC_skb_load_bytes, addr(buf), 0, addr(buf), 4)) == -EINVAL);
+        for (uint8_t b : buf) CHECK(b == 0); // cleared, as on the kernel's error path
+        CHECK(as_long(call(BPF_FUNC_skb_pull_data, addr(buf), 0)) == -EINVAL);
+        CHECK(as_long(call(BPF_FUNC_l3_csum_replace, addr(buf), kIpCsum, 1, 2, 2)) == -EINVAL);
+    }
+    {
+        RunScope run(ProgramType::Xdp, s.skb.ctx());
+        CHECK(as_long(call(BPF_FUNC_skb_store_bytes, s.ctx(), 0, addr(buf), 4, 0)) == -EINVAL);
+    }
+}

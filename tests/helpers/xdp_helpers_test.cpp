@@ -72,3 +72,24 @@ TEST_CASE("xdp helpers are for XDP programs only", "[helpers][xdp]") {
                    BPF_FUNC_xdp_get_buff_len, BPF_FUNC_xdp_load_bytes, BPF_FUNC_xdp_store_bytes})
         CHECK(helper(id).allowed == mask_of(ProgramType::Xdp));
 }
+
+TEST_CASE("during a run, xdp helpers accept only the run's own XDP ctx", "[helpers][xdp]") {
+    XdpFrame f, other;
+    REQUIRE(f.load(bytes(64)));
+    REQUIRE(other.load(bytes(64)));
+    uint8_t buf[4];
+    {
+        RunScope run(ProgramType::Xdp, f.ctx());
+        CHECK(call(BPF_FUNC_xdp_adjust_head, f.ctx_address(), 2) == 0);
+        CHECK(as_long(call(BPF_FUNC_xdp_adjust_head, other.ctx_address(), 2)) == -EINVAL);
+        CHECK(as_long(call(BPF_FUNC_xdp_adjust_meta, 12345, uint64_t(-4))) == -EINVAL);
+        CHECK(as_long(call(BPF_FUNC_xdp_load_bytes, addr(buf), 0, addr(buf), 4)) == -EINVAL);
+        CHECK(call(BPF_FUNC_xdp_get_buff_len, other.ctx_address()) == 0);
+    }
+    {
+        RunScope run(ProgramType::SchedCls, f.ctx()); // right pointer, wrong program type
+        CHECK(as_long(call(BPF_FUNC_xdp_adjust_tail, f.ctx_address(), uint64_t(-4))) == -EINVAL);
+    }
+    CHECK(other.length() == 64);
+    CHECK(f.length() == 62);
+}
