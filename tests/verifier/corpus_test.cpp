@@ -70,3 +70,22 @@ TEST_CASE("structural level accepts loops and skips typing", "[verifier][corpus]
 }
 
 } // namespace ebpfjit::verifier::test
+
+namespace ebpfjit::verifier::test {
+
+// The corpus's helper table mirrors the builtin one: same prototype wherever both have a
+// helper, so the corpus checks calls the way real programs are checked.
+TEST_CASE("corpus helper prototypes match the builtin table", "[verifier][corpus]") {
+    size_t compared = 0;
+    for (const auto& [id, h] : corpus_helpers().all()) {
+        const helpers::Helper* b = helpers::HelperTable::builtin().find(id);
+        if (!b) continue;
+        INFO(h.name);
+        CHECK(b->proto.ret == h.proto.ret);
+        CHECK(b->proto.args == h.proto.args);
+        ++compared;
+    }
+    CHECK(compared >= 12);
+}
+
+} // namespace ebpfjit::verifier::test
