@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -46,5 +47,9 @@ std::vector<CorpusCase> build_corpus();
 // A straight-line-heavy XDP program of about `insns` slots: a 64-byte header check, then
 // blocks of loads, arithmetic and branches over the header, a map update at the end.
 isa::Program large_xdp_program(size_t insns);
+
+// Random well-formed IR of 2..max_len slots ending in exit (random_program.cpp): every
+// instruction kind, back-edges, helper calls, LDDW of maps. Most are rejected.
+isa::Program random_program(std::mt19937_64& rng, int32_t max_len);
 
 } // namespace ebpfjit::verifier::test

@@ -169,6 +169,24 @@ TEST_CASE("accepted programs never leave their regions in the interpreter", "[ve
             REQUIRE(r.has_value());
         }
     }
+    // Random programs that pass Full, run as mem programs over random buffers.
+    size_t random_accepted = 0;
+    for (int iter = 0; iter < 100000; ++iter) {
+        isa::Program p = random_program(rng, 12);
+        if (!check(p, corpus_input(ProgramType::Mem)).ok() || !runnable(p)) continue;
+        ++random_accepted;
+        runtime::InterpreterOptions options;
+        options.instruction_budget = 10'000'000;
+        runtime::Interpreter interp(p, bindings, options);
+        for (int run = 0; run < 8; ++run) {
+            std::vector<uint8_t> mem(rng() % 64);
+            for (auto& b : mem) b = uint8_t(rng());
+            auto r = interp.run_mem(mem);
+            INFO("random program " << iter << " run " << run << ": " << (r ? std::string("ok") : r.error().to_string()));
+            REQUIRE(r.has_value());
+        }
+    }
+    CHECK(random_accepted > 100);
     t_rng = nullptr;
     INFO("ran " << programs << " programs, " << runs << " runs, skipped " << skipped);
     CHECK(programs >= 90);
