@@ -187,6 +187,7 @@ private:
         const uint64_t begin = unit.fn->first * kInsnSize, end = begin + unit.fn->count * kInsnSize;
         for (const RawLineInfo& l : it->second) {
             if (l.insn_offset < begin || l.insn_offset >= end || l.insn_offset % kInsnSize != 0) continue;
+            if (l.line == 0) continue; // compiler-generated code with no source line
             out_.lines.push_back({uint32_t(unit.placed + (l.insn_offset - begin) / kInsnSize), l.file, l.line,
                                   l.column, l.source});
         }
