@@ -7,6 +7,7 @@
 // as error messages and the kernel's logs do.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <variant>
 #include <vector>
@@ -166,7 +167,8 @@ static_assert(sizeof(RawInsn) == 8);
 
 struct Program {
     std::vector<Instruction> insns; // index == slot index
-    // Entry slot of every subprogram: 0 first, then each local-call target, sorted.
+    // Entry slot of every subprogram: 0 first, then each local-call target and each
+    // callback address (LDDW src 4) target, as the kernel's add_subprog; sorted, unique.
     std::vector<int32_t> subprogram_starts;
 
     size_t size() const { return insns.size(); }
