@@ -143,6 +143,7 @@ Result<ParsedMap> parse_map_struct(const BtfView& v, const std::string& name, ui
             else if (field == "map_flags") def.flags = *n;
             else if (field == "key_size") key_size = *n;
             else if (field == "value_size") value_size = *n;
+            else if (field == "map_extra") def.map_extra = *n;
             else if (field == "pinning" && *n != 0)
                 spdlog::debug("map '{}': pinning is ignored by ebpfjit", name);
         } else if (field == "key" || field == "value") {
@@ -168,7 +169,8 @@ Result<ParsedMap> parse_map_struct(const BtfView& v, const std::string& name, ui
                                         *value_size, value_type_size)));
     def.key_size = key_type ? key_type_size : key_size.value_or(0);
     def.value_size = value_type ? value_type_size : value_size.value_or(0);
-    if (value_type) out.spec.spin_lock_offset = spin_lock_offset(v, *value_type);
+    if (value_type)
+        if (auto lock = spin_lock_offset(v, *value_type)) def.spin_lock_offset = int32_t(*lock);
     if (values_member_type) {
         if (auto ok = parse_values(v, out, *values_member_type, depth); !ok) return fail(ok.error());
     }

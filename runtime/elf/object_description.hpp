@@ -42,7 +42,9 @@ struct MapSlot {
 };
 
 struct MapSpec {
-    maps::MapDefinition def; // def.name is the variable (or data section) name
+    // def.name is the variable (or data section) name; def.spin_lock_offset and
+    // def.map_extra come from BTF.
+    maps::MapDefinition def;
     MapOrigin origin = MapOrigin::BtfMaps;
     std::string section;
 
@@ -51,7 +53,6 @@ struct MapSpec {
     // .rodata*: programs may not write it and the loader freezes it after initialisation.
     bool frozen = false;
 
-    std::optional<uint32_t> spin_lock_offset; // struct bpf_spin_lock inside the value
     std::vector<ProgramSlot> initial_programs; // PROG_ARRAY
     std::vector<MapSlot> initial_maps;         // ARRAY_OF_MAPS / HASH_OF_MAPS
 };

@@ -37,7 +37,7 @@ std::multiset<std::tuple<isa::LddwKind, int32_t, int32_t>> lddws(const ProgramSp
 
 TEST_CASE("BTF-defined maps: __uint, __type, key_size/value_size, flags", "[elf][maps]") {
     const auto d = load("btf_maps");
-    REQUIRE(d.maps.size() == 6);
+    REQUIRE(d.maps.size() == 8);
 
     const auto& flows = map_named(d, "flows");
     CHECK(flows.origin == MapOrigin::BtfMaps);
@@ -47,7 +47,7 @@ TEST_CASE("BTF-defined maps: __uint, __type, key_size/value_size, flags", "[elf]
     CHECK(flows.def.value_size == 8);
     CHECK(flows.def.max_entries == 1024);
     CHECK(flows.def.flags == BPF_F_NO_PREALLOC);
-    CHECK_FALSE(flows.spin_lock_offset);
+    CHECK(flows.def.spin_lock_offset == -1);
 
     const auto& sized = map_named(d, "sized");
     CHECK(sized.def.type == BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -56,13 +56,26 @@ TEST_CASE("BTF-defined maps: __uint, __type, key_size/value_size, flags", "[elf]
     CHECK(sized.def.max_entries == 8);
 }
 
+TEST_CASE("BTF maps: key-less types and map_extra", "[elf][maps]") {
+    const auto d = load("btf_maps");
+    const auto& seen = map_named(d, "seen");
+    CHECK(seen.def.type == BPF_MAP_TYPE_BLOOM_FILTER);
+    CHECK(seen.def.key_size == 0);
+    CHECK(seen.def.value_size == 4);
+    CHECK(seen.def.max_entries == 64);
+    CHECK(seen.def.map_extra == 3);
+    const auto& pending = map_named(d, "pending");
+    CHECK(pending.def.type == BPF_MAP_TYPE_QUEUE);
+    CHECK(pending.def.key_size == 0);
+    CHECK(pending.def.value_size == 8);
+}
+
 TEST_CASE("BTF maps: spin lock offset inside the value struct", "[elf][maps]") {
     const auto d = load("btf_maps");
     const auto& locked = map_named(d, "locked");
     CHECK(locked.def.type == BPF_MAP_TYPE_ARRAY);
     CHECK(locked.def.value_size == 24); // u64, bpf_spin_lock (u32, padded), u64
-    REQUIRE(locked.spin_lock_offset);
-    CHECK(*locked.spin_lock_offset == 8);
+    CHECK(locked.def.spin_lock_offset == 8);
 }
 
 TEST_CASE("BTF maps: map-in-map with __array(values) and declarative inner maps", "[elf][maps]") {

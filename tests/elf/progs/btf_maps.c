@@ -54,6 +54,20 @@ struct {
     .values = { [0] = &inner0, [2] = &inner1 },
 };
 
+// Key-less map types: key_size 0 is their rule, not an error.
+struct {
+    __uint(type, BPF_MAP_TYPE_BLOOM_FILTER);
+    __uint(max_entries, 64);
+    __type(value, __u32);
+    __uint(map_extra, 3); // number of hash functions
+} seen SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_QUEUE);
+    __uint(max_entries, 8);
+    __type(value, __u64);
+} pending SEC(".maps");
+
 char LICENSE[] SEC("license") = "GPL";
 
 SEC("xdp")
