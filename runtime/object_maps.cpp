@@ -36,9 +36,7 @@ Result<helpers::MapBinding> bind_global_data(const elf::MapSpec& spec, maps::Map
 Result<ObjectMaps> create_object_maps(const elf::ObjectDescription& description) {
     ObjectMaps out;
     for (const elf::MapSpec& spec : description.maps) {
-        maps::MapDefinition def = spec.def;
-        def.spin_lock_offset = spec.spin_lock_offset ? int32_t(*spec.spin_lock_offset) : -1;
-        auto created = maps::create_map(def);
+        auto created = maps::create_map(spec.def);
         if (!created) return fail(created.error());
         std::shared_ptr<maps::Map> map = std::move(*created);
         helpers::MapBinding binding{map.get(), nullptr, spec.def.value_size};
