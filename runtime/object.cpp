@@ -32,7 +32,9 @@ struct Object::Impl {
     Result<std::unique_ptr<Program::State>> prepare(const runtime::elf::ProgramSpec& spec) {
         auto state = std::make_unique<Program::State>();
         state->spec = &spec;
-        state->engine = std::make_unique<runtime::Interpreter>(spec.program, maps.bindings);
+        runtime::InterpreterOptions options;
+        options.program_type = spec.type;
+        state->engine = std::make_unique<runtime::Interpreter>(spec.program, maps.bindings, options);
         return state;
     }
 };
