@@ -1,0 +1,133 @@
+// The map helpers (bpf-helpers(7)): thin adapters from the r1..r5 calling convention to
+// the Map interface. r1 is the maps::Map* an LDDW map reference loads. The verifier
+// guarantees the argument kinds; the few checks here keep the interpreter safe when it
+// runs unverified code, and return what the kernel would.
+#include <linux/bpf.h>
+
+#include <cerrno>
+#include <cstdint>
+
+#include "helpers/helper_families.hpp"
+#include "runtime/maps/map.hpp"
+#include "runtime/maps/ringbuf_map.hpp"
+#include "runtime/maps/spin_lock.hpp"
+
+namespace ebpfjit::helpers {
+namespace {
+
+using maps::Map;
+
+Map* map_of(uint64_t r) { return reinterpret_cast<Map*>(r); }
+void* ptr(uint64_t r) { return reinterpret_cast<void*>(r); }
+uint64_t ret(int err) { return static_cast<uint64_t>(static_cast<int64_t>(err)); }
+uint64_t ret(const void* p) { return reinterpret_cast<uint64_t>(p); }
+
+uint64_t map_lookup_elem(uint64_t map, uint64_t key, uint64_t, uint64_t, uint64_t) {
+    return ret(map_of(map)->lookup(ptr(key)));
+}
+uint64_t map_update_elem(uint64_t map, uint64_t key, uint64_t value, uint64_t flags, uint64_t) {
+    return ret(map_of(map)->update(ptr(key), ptr(value), flags));
+}
+uint64_t map_delete_elem(uint64_t map, uint64_t key, uint64_t, uint64_t, uint64_t) {
+    return ret(map_of(map)->remove(ptr(key)));
+}
+uint64_t map_push_elem(uint64_t map, uint64_t value, uint64_t flags, uint64_t, uint64_t) {
+    return ret(map_of(map)->push(ptr(value), flags));
+}
+uint64_t map_pop_elem(uint64_t map, uint64_t value, uint64_t, uint64_t, uint64_t) {
+    return ret(map_of(map)->pop(ptr(value)));
+}
+uint64_t map_peek_elem(uint64_t map, uint64_t value, uint64_t, uint64_t, uint64_t) {
+    return ret(map_of(map)->peek(ptr(value)));
+}
+uint64_t spin_lock(uint64_t lock, uint64_t, uint64_t, uint64_t, uint64_t) {
+    maps::spin_lock(ptr(lock));
+    return 0;
+}
+uint64_t spin_unlock(uint64_t lock, uint64_t, uint64_t, uint64_t, uint64_t) {
+    maps::spin_unlock(ptr(lock));
+    return 0;
+}
+uint64_t map_lookup_percpu_elem(uint64_t map, uint64_t key, uint64_t cpu, uint64_t, uint64_t) {
+    if (cpu > UINT32_MAX) return 0;
+    return ret(map_of(map)->lookup_percpu(ptr(key), static_cast<uint32_t>(cpu)));
+}
+
+maps::RingbufMap* ringbuf_of(uint64_t map) {
+    Map* m = map_of(map);
+    return m->definition().type == BPF_MAP_TYPE_RINGBUF ? static_cast<maps::RingbufMap*>(m)
+                                                        : nullptr;
+}
+uint64_t ringbuf_output(uint64_t map, uint64_t data, uint64_t size, uint64_t flags, uint64_t) {
+    auto* rb = ringbuf_of(map);
+    return rb ? ret(rb->output(ptr(data), size, flags)) : ret(-EINVAL);
+}
+uint64_t ringbuf_reserve(uint64_t map, uint64_t size, uint64_t flags, uint64_t, uint64_t) {
+    auto* rb = ringbuf_of(map);
+    return rb ? ret(rb->reserve(size, flags)) : 0;
+}
+uint64_t ringbuf_submit(uint64_t data, uint64_t flags, uint64_t, uint64_t, uint64_t) {
+    maps::RingbufMap::submit(ptr(data), flags);
+    return 0;
+}
+uint64_t ringbuf_discard(uint64_t data, uint64_t flags, uint64_t, uint64_t, uint64_t) {
+    maps::RingbufMap::discard(ptr(data), flags);
+    return 0;
+}
+uint64_t ringbuf_query(uint64_t map, uint64_t flags, uint64_t, uint64_t, uint64_t) {
+    auto* rb = ringbuf_of(map);
+    return rb ? rb->query(flags) : 0;
+}
+
+constexpr ArgType N = ArgType::None;
+// The kernel forbids bpf_spin_lock in socket filters (no preemption guarantees there).
+constexpr ProgramTypeMask kSpinLockTypes = kAllProgramTypes & ~mask_of(ProgramType::SocketFilter);
+
+} // namespace
+
+void register_map_helpers(HelperTable& table) {
+    using A = ArgType;
+    using R = RetType;
+    const Helper helpers[] = {
+        {BPF_FUNC_map_lookup_elem, "map_lookup_elem",
+         {R::MapValueOrNull, {A::ConstMapPtr, A::PtrToMapKey, N, N, N}}, kAllProgramTypes,
+         map_lookup_elem},
+        {BPF_FUNC_map_update_elem, "map_update_elem",
+         {R::Integer, {A::ConstMapPtr, A::PtrToMapKey, A::PtrToMapValue, A::Anything, N}},
+         kAllProgramTypes, map_update_elem},
+        {BPF_FUNC_map_delete_elem, "map_delete_elem",
+         {R::Integer, {A::ConstMapPtr, A::PtrToMapKey, N, N, N}}, kAllProgramTypes,
+         map_delete_elem},
+        {BPF_FUNC_map_push_elem, "map_push_elem",
+         {R::Integer, {A::ConstMapPtr, A::PtrToMapValue, A::Anything, N, N}}, kAllProgramTypes,
+         map_push_elem},
+        {BPF_FUNC_map_pop_elem, "map_pop_elem",
+         {R::Integer, {A::ConstMapPtr, A::PtrToUninitMapValue, N, N, N}}, kAllProgramTypes,
+         map_pop_elem},
+        {BPF_FUNC_map_peek_elem, "map_peek_elem",
+         {R::Integer, {A::ConstMapPtr, A::PtrToUninitMapValue, N, N, N}}, kAllProgramTypes,
+         map_peek_elem},
+        {BPF_FUNC_spin_lock, "spin_lock", {R::Void, {A::PtrToSpinLock, N, N, N, N}},
+         kSpinLockTypes, spin_lock},
+        {BPF_FUNC_spin_unlock, "spin_unlock", {R::Void, {A::PtrToSpinLock, N, N, N, N}},
+         kSpinLockTypes, spin_unlock},
+        {BPF_FUNC_map_lookup_percpu_elem, "map_lookup_percpu_elem",
+         {R::MapValueOrNull, {A::ConstMapPtr, A::PtrToMapKey, A::Anything, N, N}},
+         kAllProgramTypes, map_lookup_percpu_elem},
+        {BPF_FUNC_ringbuf_output, "ringbuf_output",
+         {R::Integer, {A::ConstMapPtr, A::PtrToMem, A::ConstSizeOrZero, A::Anything, N}},
+         kAllProgramTypes, ringbuf_output},
+        {BPF_FUNC_ringbuf_reserve, "ringbuf_reserve",
+         {R::AllocMemOrNull, {A::ConstMapPtr, A::ConstAllocSizeOrZero, A::Anything, N, N}},
+         kAllProgramTypes, ringbuf_reserve},
+        {BPF_FUNC_ringbuf_submit, "ringbuf_submit",
+         {R::Void, {A::PtrToAllocMem, A::Anything, N, N, N}}, kAllProgramTypes, ringbuf_submit},
+        {BPF_FUNC_ringbuf_discard, "ringbuf_discard",
+         {R::Void, {A::PtrToAllocMem, A::Anything, N, N, N}}, kAllProgramTypes, ringbuf_discard},
+        {BPF_FUNC_ringbuf_query, "ringbuf_query",
+         {R::Integer, {A::ConstMapPtr, A::Anything, N, N, N}}, kAllProgramTypes, ringbuf_query},
+    };
+    for (const Helper& h : helpers) table.add(h);
+}
+
+} // namespace ebpfjit::helpers

@@ -1,0 +1,75 @@
+// BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH: one bucket-locked table.
+//
+//   buckets[hash & mask] -> element -> element -> 0      (chains of ElementPool indices)
+//
+// Each bucket has its own reader/writer spin lock; there is no map-wide lock on the
+// lookup path. Values live in type-stable pool storage, so returned pointers stay valid.
+// Existing keys are updated in place. LRU maps keep every element on one recency list
+// (its own lock, taken only when an element is allocated or freed) and evict with a
+// second-chance scan: a lookup sets the element's ref bit, the scan spares it once.
+#pragma once
+
+#include <memory>
+
+#include "runtime/maps/element_pool.hpp"
+#include "runtime/maps/map.hpp"
+
+namespace ebpfjit::maps {
+
+class HashMap final : public Map {
+public:
+    static std::unique_ptr<HashMap> create(const MapDefinition& def);
+    ~HashMap() override;
+
+    void* lookup(const void* key) override;
+    int update(const void* key, const void* value, uint64_t flags) override;
+    int remove(const void* key) override;
+    int get_next_key(const void* key, void* next_key) override;
+    void* lookup_percpu(const void* key, uint32_t cpu) override;
+
+    bool is_percpu() const override { return percpu_; }
+    int lookup_copy(const void* key, void* value_out, uint64_t flags) override;
+    int update_copy(const void* key, const void* value, uint64_t flags) override;
+    int lookup_and_delete(const void* key, void* value_out, uint64_t flags) override;
+
+    // Elements currently in the table.
+    uint32_t size() const { return count_.load(std::memory_order_relaxed); }
+
+private:
+    struct Bucket;
+    HashMap(const MapDefinition& def, uint32_t cpus);
+
+    uint32_t hash_key(const void* key) const;
+    Bucket& bucket_of(uint32_t hash) const;
+    uint32_t find(const Bucket& b, uint32_t hash, const void* key) const; // bucket lock held
+    uint8_t* value_of(uint32_t e, uint32_t cpu) const;
+    int check_update_flags(uint64_t flags) const;
+    int do_update(const void* key, const void* value, uint64_t flags, bool all_cpus);
+    void write_value(uint32_t e, const void* value, uint64_t flags, bool all_cpus, bool fresh);
+    void copy_out(uint32_t e, void* out, uint64_t flags) const;
+    void unlink(Bucket& b, uint32_t e); // bucket write lock held
+
+    uint32_t alloc_element(); // 0: map full (and, for LRU, nothing to evict)
+    void free_element(uint32_t e);
+    // LRU list (lru_lock_ held).
+    uint32_t lru_evict();
+    void lru_push_front(uint32_t e);
+    void lru_unlink(uint32_t e);
+
+    bool percpu_;
+    bool lru_;
+    uint32_t cpus_;
+    uint32_t value_stride_; // value_size rounded up to 8
+    uint64_t seed_;
+    uint32_t bucket_mask_;
+    std::unique_ptr<Bucket[]> buckets_;
+    ElementPool pool_;
+    FreeList free_;
+    std::atomic<uint32_t> count_{0};
+
+    std::mutex lru_lock_;
+    uint32_t lru_head_ = 0, lru_tail_ = 0; // most / least recently inserted
+    std::vector<uint32_t> lru_free_;
+};
+
+} // namespace ebpfjit::maps
