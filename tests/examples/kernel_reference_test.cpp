@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -173,4 +174,29 @@ TEST_CASE("models agree with the kernel: tc_counter and tail_dispatch", "[.kerne
         REQUIRE(bpf_map_lookup_elem(hits, &c, &value) == 0);
         CHECK(value == expected_hits[c]);
     }
+}
+
+// Socket filters: attached to a Unix datagram socket, the filter sees each message as
+// the packet, so what recv() gets back is the model's "bytes kept" (nothing when 0).
+TEST_CASE("models agree with the kernel: socket_filter", "[.kernel]") {
+    auto object = load_into_kernel("socket_filter");
+    const int prog = bpf_program__fd(bpf_object__find_program_by_name(object.get(), "socket_filter"));
+    int sockets[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM, 0, sockets) == 0);
+    REQUIRE(setsockopt(sockets[1], SOL_SOCKET, SO_ATTACH_BPF, &prog, sizeof(prog)) == 0);
+    const auto capture = load_capture("firewall");
+    size_t kept = 0;
+    for (size_t i = 0; i < capture.size(); ++i) {
+        const auto frame = capture.frame(i);
+        INFO("frame " << i);
+        REQUIRE(send(sockets[0], frame.data(), frame.size(), 0) == ssize_t(frame.size()));
+        std::vector<uint8_t> buffer(frame.size() + 16);
+        const ssize_t got = recv(sockets[1], buffer.data(), buffer.size(), MSG_DONTWAIT);
+        const uint32_t expected = em::socket_filter::keep(frame);
+        CHECK((got < 0 ? 0u : uint32_t(got)) == expected);
+        kept += expected > 0;
+    }
+    CHECK(kept > 5);
+    close(sockets[0]);
+    close(sockets[1]);
 }
