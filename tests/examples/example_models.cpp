@@ -189,7 +189,9 @@ std::pair<uint16_t, uint8_t> key(std::span<const uint8_t> b) {
     if (b.size() < 14) return {0, 0};
     uint16_t ethertype = frame_parser::be16(b, 12);
     size_t l3 = 14;
-    if (ethertype == frame_parser::kEthVlan && b.size() >= 18) {
+    if (ethertype == frame_parser::kEthVlan) {
+        // A failed bpf_skb_load_bytes zeroes its destination: a cut tag reads as type 0.
+        if (b.size() < 18) return {0, 0};
         ethertype = frame_parser::be16(b, 16);
         l3 = 18;
     }
