@@ -26,7 +26,12 @@ void Capture::append(std::span<const uint8_t> data, uint32_t original, int64_t s
 Result<Capture> read_pcap(const std::string& path) {
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     pcap_t* handle = pcap_open_offline(path.c_str(), errbuf);
-    if (!handle) return fail(file_error(path, fmt::format("not a readable capture: {}", errbuf)));
+    if (!handle) {
+        // libpcap often starts its message with the path already.
+        std::string reason = errbuf;
+        if (reason.starts_with(path + ": ")) reason.erase(0, path.size() + 2);
+        return fail(file_error(path, "not a readable capture: " + reason));
+    }
     std::unique_ptr<pcap_t, void (*)(pcap_t*)> guard(handle, pcap_close);
 
     Capture capture;
