@@ -10,6 +10,7 @@
 #include "runtime/mem_engines.hpp"
 #include "tools/cli/run_object.hpp"
 #include "tools/cli/verb.hpp"
+#include "tools/cli/verb_run_pcap.hpp"
 
 namespace ebpfjit::cli {
 
@@ -21,6 +22,7 @@ Verb register_run(CLI::App& app) {
         std::string engine = "jit";
         std::string program_name; // ELF objects
         std::string json;         // ELF objects
+        PcapRunOptions pcap;      // ELF objects over a capture
     };
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("run", "Run a raw .bin program or a program of a BPF object; print r0");
@@ -34,11 +36,18 @@ Verb register_run(CLI::App& app) {
     cmd->add_option("--engine", opts->engine, "Execution engine")
         ->check(CLI::IsMember(runtime::mem_engine_names()))
         ->capture_default_str();
+    add_pcap_run_options(*cmd, opts->pcap);
     cmd->footer("Example: ebpfjit run prog.bin --type mem --mem packet.bin\n"
+                "         ebpfjit run build/examples/xdp_firewall.o --program xdp_firewall \\\n"
+                "           --pcap examples/pcaps/firewall.pcap --map-init examples/xdp_firewall.maps.json\n"
                 "         ebpfjit run sum.o --program sum_bytes --type mem --mem input.bin --json maps.json\n"
                 "The last line of output is `r0 = <unsigned decimal> (0x<hex>)`.");
 
     return {cmd, [opts, cmd] {
+                if (!opts->pcap.pcap.empty()) {
+                    opts->pcap.json = opts->json;
+                    return run_pcap(opts->program, opts->program_name, opts->engine, opts->pcap);
+                }
                 auto engine = runtime::find_mem_engine(opts->engine);
                 if (!engine) return report(engine.error());
                 std::vector<uint8_t> memory;

@@ -1,0 +1,31 @@
+// `ebpfjit run OBJECT.o --program NAME --pcap IN.pcap ...`: the packet side of the run
+// verb. verb_run.cpp adds these options to its subcommand and hands over when --pcap is
+// set (its own --json then names the packet run's report).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace ebpfjit::cli {
+
+struct PcapRunOptions {
+    std::string pcap;
+    std::string out;
+    std::string redirect_dir;
+    std::string json; // the run verb's --json: {packets, verdicts, maps, ns_per_packet, mpps}
+    std::string map_init;
+    uint32_t threads = 1;
+    uint32_t repeat = 1;
+    uint32_t ingress_ifindex = 1;
+    uint32_t rx_queue = 0;
+};
+
+void add_pcap_run_options(CLI::App& run, PcapRunOptions& options);
+
+// object: the .o path; program: --program; engine: "interp" | "jit".
+int run_pcap(const std::string& object, const std::string& program, const std::string& engine,
+             const PcapRunOptions& options);
+
+} // namespace ebpfjit::cli
