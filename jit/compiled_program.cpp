@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "isa/instruction.hpp"
 #include "jit/callback_invoker.hpp"
 #include "runtime/execution_state.hpp"
 
