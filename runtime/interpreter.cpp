@@ -3,6 +3,7 @@
 // that returns where execution goes next.
 #include "runtime/interpreter.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <optional>
@@ -344,8 +345,9 @@ private:
         case LddwKind::CodeAddr: {
             // imm is relative to the next slot, like a local call's.
             const int64_t target = int64_t{pc_} + 1 + insn.imm;
-            if (target <= 0 || static_cast<uint64_t>(target) >= program_->size())
-                return fail(Error::at_insn(pc_, fmt::format("LDDW code address {} is outside the program", target)));
+            const auto& starts = program_->subprogram_starts;
+            if (target <= 0 || !std::binary_search(starts.begin(), starts.end(), target))
+                return fail(Error::at_insn(pc_, fmt::format("LDDW code address {} is not a subprogram start", target)));
             return callback_value(*program_, static_cast<uint32_t>(target));
         }
         }
