@@ -30,5 +30,7 @@ void register_skb_helpers(HelperTable& table);
 void register_xdp_helpers(HelperTable& table);
 // 23 redirect, 51 redirect_map.
 void register_redirect_helpers(HelperTable& table);
+// 164 for_each_map_elem, 181 loop: call back into the program (ExecutionState hook).
+void register_callback_helpers(HelperTable& table);
 
 } // namespace ebpfjit::helpers

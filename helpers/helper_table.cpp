@@ -17,6 +17,7 @@ const HelperTable& HelperTable::builtin() {
         register_skb_helpers(t);
         register_xdp_helpers(t);
         register_redirect_helpers(t);
+        register_callback_helpers(t);
         return t;
     }();
     return table;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "isa/instruction.hpp"
+#include "jit/callback_invoker.hpp"
 #include "runtime/execution_state.hpp"
 
 namespace ebpfjit::jit {
@@ -20,12 +22,17 @@ Result<uint64_t> CompiledProgram::run(uint64_t r1, uint64_t r2, std::span<const 
     runtime::ExecutionState* previous = runtime::ExecutionState::current();
     runtime::ExecutionState::current() = &state;
     RunStatus status;
+    JitCallbacks callbacks(status); // bpf_loop / for_each_map_elem call back through this
+    state.callbacks = callbacks.invoker();
     const uint64_t r0 = entry()(r1, r2, packet.data(), packet.size(), &status);
     runtime::ExecutionState::current() = previous;
     switch (status.fault) {
     case Fault::None: return r0;
     case Fault::UnknownCallxTarget:
         return fail(Error::at_insn(status.slot, fmt::format("callx: {:#x} is not a helper id", status.value)));
+    case Fault::CallbackTooDeep:
+        return fail(Error::plain(fmt::format("callbacks nest {} deep: more than the limit of {} frames",
+                                             status.value, isa::kMaxCallDepth)));
     }
     return fail(Error::at_insn(status.slot, "unknown fault"));
 }

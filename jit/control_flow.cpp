@@ -36,6 +36,16 @@ Result<std::vector<Subprogram>> subprogram_ranges(const Program& program) {
     return subs;
 }
 
+// A callback (LDDW src 4) runs in a frame above the subprogram that hands it to a helper:
+// for frame counting and recursion it is a local call from the LDDW's subprogram (the
+// kernel's verifier pushes the callback's frame at the helper call, in that subprogram).
+Result<uint32_t> callback_subprogram(const std::vector<Subprogram>& subs, uint32_t pc, const LoadImm64& l) {
+    const int64_t target = int64_t{pc} + 1 + l.imm;
+    for (uint32_t s = 1; s < subs.size(); ++s)
+        if (subs[s].start == target) return s;
+    return fail(Error::at_insn(pc, fmt::format("LDDW code address {} is not a subprogram start", target)));
+}
+
 } // namespace
 
 Result<void> analyse_control_flow(const isa::Program& program, const LoweringOptions& options,
@@ -51,6 +61,7 @@ Result<void> analyse_control_flow(const isa::Program& program, const LoweringOpt
 
     // Jumps stay inside their subprogram; local calls land on a subprogram start.
     std::vector<std::vector<std::pair<uint32_t, uint32_t>>> callees(out.subprograms.size()); // (callee, call slot)
+    int64_t callback_pc = -1, packet_load_pc = -1;
     for (uint32_t pc = 0; pc < program.size(); ++pc) {
         const uint32_t sub = out.slots[pc].subprogram;
         if (const auto* j = std::get_if<Jump>(&program.insns[pc])) {
@@ -65,8 +76,18 @@ Result<void> analyse_control_flow(const isa::Program& program, const LoweringOpt
             if (it == out.subprograms.end())
                 return fail(Error::at_insn(pc, fmt::format("local call target {} is not a subprogram start", c->target)));
             callees[sub].emplace_back(static_cast<uint32_t>(it - out.subprograms.begin()), pc);
+        } else if (const auto* l = std::get_if<LoadImm64>(&program.insns[pc]); l && l->kind == LddwKind::CodeAddr) {
+            auto callback = callback_subprogram(out.subprograms, pc, *l);
+            if (!callback) return fail(callback.error());
+            callees[sub].emplace_back(*callback, pc);
+            callback_pc = static_cast<int64_t>(pc);
+        } else if (std::holds_alternative<PacketLoad>(program.insns[pc])) {
+            packet_load_pc = static_cast<int64_t>(pc);
         }
     }
+    if (callback_pc >= 0 && packet_load_pc >= 0) // as the kernel: LD_ABS/LD_IND and subprograms never mix
+        return fail(Error::at_insn(static_cast<uint32_t>(packet_load_pc),
+                                   "LD_ABS/LD_IND cannot be mixed with callbacks (LDDW src 4)"));
 
     // A subprogram whose last live instruction falls through would run into the next one.
     for (const Subprogram& sub : out.subprograms) {

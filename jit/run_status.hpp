@@ -10,6 +10,7 @@ namespace ebpfjit::jit {
 enum class Fault : uint32_t {
     None = 0,
     UnknownCallxTarget = 1, // callx with a register that names no helper: value = the id
+    CallbackTooDeep = 2,    // callbacks nested past the frame limit: value = the nesting
 };
 
 struct RunStatus {

@@ -2,7 +2,9 @@
 // The interpreter and the JIT entry set ExecutionState::current() for the running thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 
 #include "ebpfjit/program_type.hpp"
 
@@ -21,12 +23,43 @@ struct RedirectDecision {
     uint32_t key = 0;                // bpf_redirect_map: the slot
 };
 
+// Memory a helper hands to a callback (bpf_for_each_map_elem's key and value): the
+// interpreter makes it accessible to the callback; the JIT needs nothing.
+struct CallbackMemory {
+    const void* start = nullptr;
+    uint64_t size = 0;
+    bool writable = false;
+};
+
+// How a helper (bpf_loop, bpf_for_each_map_elem) calls back into the running program.
+// `fn` is the value the program loaded with LDDW src 4; each engine installs its own
+// invoker for the run (see runtime/interpreter/callbacks.hpp and jit/callback_invoker.hpp):
+//
+//   program ──call helper──► helper (C++) ──state.invoke_callback(fn, r1..r5)──► engine
+//                                 ▲                                               │
+//                                 └──────── r0 of the callback subprogram ◄───────┘
+//
+// invoke() returns false when the run must end (a fault or the frame limit inside the
+// callback): the helper stops at once and returns; the engine reports the error.
+struct CallbackInvoker {
+    bool (*invoke)(void* engine, uint64_t fn, const std::array<uint64_t, 5>& args,
+                   std::span<const CallbackMemory> memory, uint64_t& r0) = nullptr;
+    void* engine = nullptr;
+};
+
 struct ExecutionState {
     ProgramType type = ProgramType::Mem;
     void* ctx = nullptr;      // r1 at entry
     uint32_t cpu = 0;         // this worker's per-CPU slot
     uint32_t tail_calls = 0;  // tail calls taken so far in this run (kernel limit: 33)
     RedirectDecision redirect; // set by bpf_redirect / bpf_redirect_map
+    CallbackInvoker callbacks; // set by the engine for its run (additive)
+
+    // Runs callback `fn` with r1..r5; false: no engine hook, or the run is ending.
+    bool invoke_callback(uint64_t fn, const std::array<uint64_t, 5>& args,
+                         std::span<const CallbackMemory> memory, uint64_t& r0) {
+        return callbacks.invoke != nullptr && callbacks.invoke(callbacks.engine, fn, args, memory, r0);
+    }
 
     // The state of the calling thread's current run, or nullptr outside a run.
     static ExecutionState*& current() {

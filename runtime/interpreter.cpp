@@ -3,8 +3,11 @@
 // that returns where execution goes next.
 #include "runtime/interpreter.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -12,6 +15,7 @@
 #include "jit/lowering.hpp"
 #include "runtime/execution_state.hpp"
 #include "runtime/interpreter/alu_semantics.hpp"
+#include "runtime/interpreter/callbacks.hpp"
 #include "runtime/interpreter/guest_memory.hpp"
 #include "runtime/interpreter/helper_call.hpp"
 #include "runtime/interpreter/tail_call.hpp"
@@ -35,9 +39,12 @@ struct Next {
 };
 using Step = Result<Next>;
 
+// Frame::return_pc of a callback's frame: its exit returns to the helper, not to a slot.
+constexpr uint32_t kReturnToHelper = UINT32_MAX;
+
 // A caller's state saved by a local call (r6-r9 are callee-saved, r10 is per frame).
 struct Frame {
-    uint32_t return_pc;
+    uint32_t return_pc; // kReturnToHelper: a callback's frame
     std::array<uint64_t, 4> callee_saved;
     uint64_t frame_pointer;
 };
@@ -84,12 +91,22 @@ public:
     Result<uint64_t> run(uint64_t r1, uint64_t r2) {
         regs_[1] = r1;
         regs_[2] = r2;
-        uint64_t executed = 0;
-        uint32_t pc = 0;
+        return execute(0);
+    }
+
+    // ExecutionState's callback hook for this machine (callbacks.hpp).
+    static bool invoke_hook(void* machine, uint64_t fn, const std::array<uint64_t, 5>& args,
+                            std::span<const CallbackMemory> memory, uint64_t& r0) {
+        return static_cast<Machine*>(machine)->invoke_callback(fn, args, memory, r0);
+    }
+
+    // Runs from `pc` until the exit of the entry frame, or of the callback frame that
+    // invoke_callback pushed.
+    Result<uint64_t> execute(uint32_t pc) {
         for (;;) {
             if (pc >= program_->size())
                 return fail(Error::at_insn(pc, "execution ran past the end of the program"));
-            if (options_.instruction_budget != 0 && ++executed > options_.instruction_budget)
+            if (options_.instruction_budget != 0 && ++executed_ > options_.instruction_budget)
                 return fail(Error::at_insn(pc, fmt::format("instruction budget of {} exceeded",
                                                            options_.instruction_budget)));
             pc_ = pc;
@@ -189,6 +206,7 @@ public:
         for (size_t i = 0; i < frame.callee_saved.size(); ++i) regs_[6 + i] = frame.callee_saved[i];
         regs_[kFramePointer] = frame.frame_pointer;
         memory_.set_active_stack_low(frame.frame_pointer - kStackSize);
+        if (frame.return_pc == kReturnToHelper) return Next{pc_, true}; // back to the helper
         return Next{frame.return_pc};
     }
 
@@ -197,6 +215,8 @@ public:
     Step operator()(const PacketLoad& insn) {
         if (!packet_)
             return fail(Error::at_insn(pc_, "LD_ABS/LD_IND needs a packet, and this run has none"));
+        if (callback_depth_ != 0) // the kernel forbids LD_ABS in programs with subprograms
+            return fail(Error::at_insn(pc_, "LD_ABS/LD_IND inside a callback"));
         // 32-bit offset arithmetic, as the kernel's (int) offset; negative is out of range.
         const uint32_t base = insn.indirect ? static_cast<uint32_t>(reg(insn.src)) : 0;
         const auto off = static_cast<int32_t>(base + static_cast<uint32_t>(insn.imm));
@@ -322,8 +342,14 @@ private:
         }
         case LddwKind::VariableAddr:
             return fail(Error::at_insn(pc_, "LDDW of a BTF variable address (src 3) is unsupported"));
-        case LddwKind::CodeAddr:
-            return fail(Error::at_insn(pc_, "LDDW of a code address (src 4, callbacks) is unsupported"));
+        case LddwKind::CodeAddr: {
+            // imm is relative to the next slot, like a local call's.
+            const int64_t target = int64_t{pc_} + 1 + insn.imm;
+            const auto& starts = program_->subprogram_starts;
+            if (target <= 0 || !std::binary_search(starts.begin(), starts.end(), target))
+                return fail(Error::at_insn(pc_, fmt::format("LDDW code address {} is not a subprogram start", target)));
+            return callback_value(*program_, static_cast<uint32_t>(target));
+        }
         }
         return fail(Error::at_insn(pc_, "unknown LDDW kind"));
     }
@@ -340,8 +366,55 @@ private:
         if (auto ok = check_helper_arguments(*helper, args, memory_, *bindings_, pc_); !ok)
             return fail(std::move(ok.error()));
         regs_[0] = helper->fn(args[0], args[1], args[2], args[3], args[4]);
+        if (callback_error_) { // a callback the helper ran failed: the run ends with its error
+            Error error = std::move(*callback_error_);
+            callback_error_.reset();
+            return fail(std::move(error));
+        }
         record_helper_result(*helper, args, regs_[0], memory_, *bindings_);
         return advance();
+    }
+
+    // A helper calls back into the program (callbacks.hpp): a fresh frame above the
+    // helper's caller, r1..r5 from the helper, every caller register restored after.
+    bool invoke_callback(uint64_t fn, const std::array<uint64_t, 5>& args,
+                         std::span<const CallbackMemory> memory, uint64_t& r0) {
+        if (callback_error_) return false;
+        const std::optional<uint32_t> slot = callback_slot(*program_, fn);
+        if (!slot) {
+            callback_error_ = Error::at_insn(pc_, fmt::format("callback {:#x} is not a subprogram of this program", fn));
+            return false;
+        }
+        if (frames_.size() + 1 >= kMaxCallDepth) {
+            callback_error_ = Error::at_insn(pc_, fmt::format(
+                "callback at slot {} exceeds the limit of {} frames", *slot, kMaxCallDepth));
+            return false;
+        }
+        std::vector<std::pair<uint64_t, std::optional<MemoryRegion>>> granted;
+        for (const CallbackMemory& m : memory) {
+            const auto start = reinterpret_cast<uint64_t>(m.start);
+            if (memory_.allows(start, m.size, m.writable)) continue;
+            granted.emplace_back(start, memory_.dynamic_at(start));
+            memory_.add_dynamic(start, m.size, m.writable);
+        }
+        const std::array<uint64_t, kNumRegisters> saved = regs_;
+        const uint32_t saved_pc = pc_;
+        frames_.push_back(Frame{kReturnToHelper, {regs_[6], regs_[7], regs_[8], regs_[9]}, regs_[kFramePointer]});
+        for (size_t i = 0; i < args.size(); ++i) regs_[1 + i] = args[i];
+        regs_[kFramePointer] -= kStackSize;
+        memory_.set_active_stack_low(regs_[kFramePointer] - kStackSize);
+        ++callback_depth_;
+        Result<uint64_t> result = execute(*slot);
+        --callback_depth_;
+        for (auto it = granted.rbegin(); it != granted.rend(); ++it) memory_.restore_dynamic(it->first, it->second);
+        if (!result) {
+            callback_error_ = std::move(result.error());
+            return false;
+        }
+        r0 = *result;
+        regs_ = saved;
+        pc_ = saved_pc;
+        return true;
     }
 
     // bpf_tail_call(ctx, prog_array, index): continue at slot 0 of the target with this
@@ -385,6 +458,9 @@ private:
     std::array<uint64_t, kNumRegisters> regs_{};
     std::vector<Frame> frames_;
     uint32_t pc_ = 0;
+    uint64_t executed_ = 0;        // toward the instruction budget, callbacks included
+    uint32_t callback_depth_ = 0;  // callbacks running (nested through helpers)
+    std::optional<Error> callback_error_; // a callback failed: the helper's run ends with it
 };
 
 } // namespace
@@ -410,7 +486,11 @@ Result<uint64_t> Interpreter::run(uint64_t r1, uint64_t r2, std::span<const Memo
     ExecutionStateScope scope(&state);
     auto machine = std::make_unique<Machine>(impl_->program, impl_->bindings, impl_->options,
                                              regions, packet); // 4 KiB of stack: heap
-    return machine->run(r1, r2);
+    const CallbackInvoker previous = state.callbacks;
+    state.callbacks = CallbackInvoker{&Machine::invoke_hook, machine.get()};
+    auto result = machine->run(r1, r2);
+    state.callbacks = previous;
+    return result;
 }
 
 Result<uint64_t> Interpreter::run_mem(std::span<uint8_t> mem) {

@@ -49,6 +49,9 @@ private:
     void emit_epilogue(bool entry);
     void emit_abort_path();
 
+    // callbacks.cpp: a C-callable entry per callback subprogram (LDDW src 4 loads it).
+    void emit_callback_thunks();
+
     // One slot; dispatches on the instruction kind.
     void emit_slot(uint32_t pc);
 
@@ -92,6 +95,7 @@ private:
     const LoweredSlot* slot_ = nullptr;
     std::vector<asmjit::Label> labels_; // per slot (valid where LoweredSlot::label)
     std::vector<asmjit::Label> epilogues_; // per subprogram
+    std::vector<asmjit::Label> thunks_; // per slot: valid at callback subprogram starts
     asmjit::Label body_entry_;   // tail calls land here
     asmjit::Label callx_table_;  // embedded after the code: one function pointer per helper id
     std::vector<int32_t> last_emitted_; // per subprogram: its last slot that emits code

@@ -53,7 +53,7 @@ void Emitter::emit_store(const isa::Store& insn) {
 void Emitter::emit_load_imm64(const isa::LoadImm64& insn) {
     const x86::Gpq dst = gpq(insn.dst.n);
     if (slot_->code_target >= 0) {
-        a_.lea(dst, x86::ptr(labels_[static_cast<size_t>(slot_->code_target)]));
+        a_.lea(dst, x86::ptr(thunks_[static_cast<size_t>(slot_->code_target)])); // callbacks.cpp
         return;
     }
     switch (slot_->constant_width) {

@@ -14,6 +14,17 @@ void GuestMemory::add_dynamic(uint64_t start, uint64_t size, bool writable) {
     if (!inserted && it->second.size < size) it->second.size = size;
 }
 
+std::optional<MemoryRegion> GuestMemory::dynamic_at(uint64_t start) const {
+    auto it = dynamic_.find(start);
+    if (it == dynamic_.end()) return std::nullopt;
+    return it->second;
+}
+
+void GuestMemory::restore_dynamic(uint64_t start, std::optional<MemoryRegion> previous) {
+    if (previous) dynamic_[start] = *previous;
+    else dynamic_.erase(start);
+}
+
 uint64_t GuestMemory::extent_from(uint64_t addr, bool write) const {
     uint64_t best = 0;
     auto consider = [&](const MemoryRegion& r) {

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -34,6 +35,10 @@ public:
     void set_active_stack_low(uint64_t active_low) { active_low_ = active_low; }
     // Memory handed out by a helper (map value, ringbuf record); stays accessible for the run.
     void add_dynamic(uint64_t start, uint64_t size, bool writable);
+    // Scoped grants (a callback's key and value): the region recorded at `start`, if any,
+    // and putting back what was there before (nullopt: nothing).
+    std::optional<MemoryRegion> dynamic_at(uint64_t start) const;
+    void restore_dynamic(uint64_t start, std::optional<MemoryRegion> previous);
 
     // Whether [addr, addr + size) lies inside one accessible region (writable if `write`).
     bool allows(uint64_t addr, uint64_t size, bool write) const;

@@ -1,0 +1,101 @@
+// Helpers that call back into the program: 181 bpf_loop and 164 bpf_for_each_map_elem.
+// The callback is a subprogram whose address the program loaded with LDDW src 4; the
+// helper runs it through the engine's hook in runtime::ExecutionState (the interpreter
+// runs it on a fresh frame, the JIT calls its native entry thunk). Semantics follow
+// kernel/bpf/bpf_iter.c (bpf_loop) and the maps' map_for_each_callback.
+#include <linux/bpf.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+
+#include "helpers/helper_families.hpp"
+#include "helpers/helper_table.hpp"
+#include "runtime/execution_state.hpp"
+#include "runtime/maps/map.hpp"
+
+namespace ebpfjit::helpers {
+namespace {
+
+constexpr uint32_t kMaxLoops = 1u << 23; // BPF_MAX_LOOPS
+
+uint64_t ret(int64_t v) { return static_cast<uint64_t>(v); }
+
+runtime::ExecutionState* engine_state() {
+    runtime::ExecutionState* state = runtime::ExecutionState::current();
+    return state != nullptr && state->callbacks.invoke != nullptr ? state : nullptr;
+}
+
+// long bpf_loop(u32 nr_loops, void *callback_fn, void *callback_ctx, u64 flags)
+// callback: long (*)(u64 index, void *ctx); 0 continues, 1 stops.
+// Returns the number of iterations done (the stopping one included).
+uint64_t loop(uint64_t nr_loops, uint64_t fn, uint64_t ctx, uint64_t flags, uint64_t) {
+    if (flags != 0) return ret(-EINVAL);
+    const auto count = static_cast<uint32_t>(nr_loops);
+    if (count > kMaxLoops) return ret(-E2BIG);
+    runtime::ExecutionState* state = engine_state();
+    if (state == nullptr) return ret(-EINVAL); // not inside a run: nothing to call back
+    for (uint32_t i = 0; i < count; ++i) {
+        uint64_t r0 = 0;
+        if (!state->invoke_callback(fn, {i, ctx, 0, 0, 0}, {}, r0)) return 0; // the run is ending
+        if (r0 != 0) return uint64_t{i} + 1;
+    }
+    return count;
+}
+
+bool supports_for_each(uint32_t type) {
+    switch (type) {
+    case BPF_MAP_TYPE_ARRAY:
+    case BPF_MAP_TYPE_PERCPU_ARRAY:
+    case BPF_MAP_TYPE_HASH:
+    case BPF_MAP_TYPE_PERCPU_HASH:
+    case BPF_MAP_TYPE_LRU_HASH:
+    case BPF_MAP_TYPE_LRU_PERCPU_HASH: return true;
+    default: return false;
+    }
+}
+
+// long bpf_for_each_map_elem(struct bpf_map *map, void *callback_fn, void *callback_ctx, u64 flags)
+// callback: long (*)(struct bpf_map *map, const void *key, void *value, void *ctx);
+// 0 continues, 1 stops. Per-CPU maps hand out this worker's value. Returns the number
+// of elements visited (the stopping one included).
+uint64_t for_each_map_elem(uint64_t map_ptr, uint64_t fn, uint64_t ctx, uint64_t flags, uint64_t) {
+    if (flags != 0) return ret(-EINVAL);
+    auto* map = reinterpret_cast<maps::Map*>(map_ptr);
+    const maps::MapDefinition& def = map->definition();
+    // The kernel's verifier refuses other map types ("callback function not allowed for map").
+    if (!supports_for_each(def.type)) return ret(-maps::kENOTSUPP);
+    runtime::ExecutionState* state = engine_state();
+    if (state == nullptr) return ret(-EINVAL);
+    bool ending = false;
+    const size_t visited = map->for_each([&](const void* key, void* value) {
+        const std::array<runtime::CallbackMemory, 2> memory{{
+            {key, def.key_size, false},
+            {value, def.value_size, true},
+        }};
+        uint64_t r0 = 0;
+        const std::array<uint64_t, 5> args{map_ptr, reinterpret_cast<uint64_t>(key),
+                                           reinterpret_cast<uint64_t>(value), ctx, 0};
+        if (!state->invoke_callback(fn, args, memory, r0)) {
+            ending = true;
+            return false;
+        }
+        return r0 == 0;
+    });
+    return ending ? 0 : static_cast<uint64_t>(visited);
+}
+
+} // namespace
+
+void register_callback_helpers(HelperTable& table) {
+    using A = ArgType;
+    constexpr ArgType N = ArgType::None;
+    table.add({BPF_FUNC_loop, "loop",
+               {RetType::Integer, {A::Anything, A::PtrToFunc, A::PtrToStackOrNull, A::Anything, N}},
+               kAllProgramTypes, loop});
+    table.add({BPF_FUNC_for_each_map_elem, "for_each_map_elem",
+               {RetType::Integer, {A::ConstMapPtr, A::PtrToFunc, A::PtrToStackOrNull, A::Anything, N}},
+               kAllProgramTypes, for_each_map_elem});
+}
+
+} // namespace ebpfjit::helpers
