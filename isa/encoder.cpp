@@ -5,8 +5,8 @@
 #include <limits>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
+#include "ebpfjit/log.hpp"
 #include "isa/opcodes.hpp"
 
 namespace ebpfjit::isa {
@@ -139,7 +139,7 @@ Result<std::vector<RawInsn>> try_encode(const Program& program) {
 std::vector<RawInsn> encode(const Program& program) {
     auto raw = try_encode(program);
     if (!raw) {
-        spdlog::critical("isa::encode: invalid IR: {}", raw.error().to_string());
+        logger().critical("isa::encode: invalid IR: {}", raw.error().to_string());
         std::abort();
     }
     return std::move(*raw);

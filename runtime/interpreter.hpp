@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "ebpfjit/error.hpp"
+#include "ebpfjit/program_type.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
 
@@ -23,6 +25,7 @@ struct MemoryRegion {
 
 struct InterpreterOptions {
     uint64_t instruction_budget = 0; // 0 = unlimited; exceeding it is a distinct error
+    ProgramType program_type = ProgramType::Mem; // published in ExecutionState for helpers
 };
 
 class Interpreter {
@@ -34,10 +37,12 @@ public:
     // Runs from slot 0 with r1, r2 as given. `regions` lists the memory besides the stack
     // (input buffer, ctx, packet). Map values returned by helpers become accessible as
     // the helper prototypes say. An out-of-region access stops the run with an Error
-    // naming the instruction.
-    Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions);
+    // naming the instruction. `packet` is what LD_ABS / LD_IND read (big-endian); an
+    // access beyond it ends the program with r0 = 0, as in the kernel.
+    Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
+                         std::optional<MemoryRegion> packet = std::nullopt);
 
-    // `mem` programs: r1 = mem.data() (writable), r2 = mem.size().
+    // `mem` programs: r1 = mem.data() (writable), r2 = mem.size(); mem is also the packet.
     Result<uint64_t> run_mem(std::span<uint8_t> mem);
 
 private:

@@ -1,0 +1,27 @@
+// Engines that run a `mem` program (r1 = writable copy of the input, r2 = its length),
+// chosen by name. The conformance harness, the conformance plugin and the CLI's
+// `--engine` all go through this one table, so that a new engine is one line here.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ebpfjit/error.hpp"
+#include "isa/instruction.hpp"
+
+namespace ebpfjit::runtime {
+
+// Runs `program` on `mem` (modified in place) and returns r0.
+using MemEngine = std::function<Result<uint64_t>(const isa::Program& program, std::span<uint8_t> mem)>;
+
+// The engine called `name` ("interp"; "jit" once a JIT backend lands), or a one-line error.
+Result<MemEngine> find_mem_engine(std::string_view name);
+
+// Names of the available engines, for help texts.
+std::vector<std::string> mem_engine_names();
+
+} // namespace ebpfjit::runtime
