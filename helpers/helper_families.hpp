@@ -3,9 +3,9 @@
 // adds its declaration here and one line there.
 #pragma once
 
-namespace ebpfjit::helpers {
+#include "helpers/helper_table.hpp"
 
-class HelperTable;
+namespace ebpfjit::helpers {
 
 void register_time_helpers(HelperTable& table); // ktime_get_*_ns
 // map lookup/update/delete, push/pop/peek, spin_lock/unlock, lookup_percpu_elem, ringbuf_*.

@@ -29,8 +29,9 @@ uint64_t imm_value(Imm imm, bool is64) {
 
 class SlotLowering {
 public:
-    SlotLowering(const Program& program, const LoweringOptions& options, Lowered& out)
-        : program_(program), options_(options), out_(out) {}
+    SlotLowering(const Program& program, const verifier::Facts& facts, const LoweringOptions& options,
+                 Lowered& out)
+        : program_(program), facts_(facts), options_(options), out_(out) {}
 
     Result<void> lower(uint32_t pc) {
         pc_ = pc;
@@ -56,7 +57,7 @@ public:
             }
             slot_->constant = imm_value(std::get<Imm>(alu.src), alu.is64);
             slot_->constant_width = const_width(slot_->constant);
-        } else if (is_division(alu.op) && !facts_->divisor_is_safe(pc_)) {
+        } else if (is_division(alu.op) && !facts_.divisor_is_safe(pc_)) {
             const bool is_signed = alu.op == AluOp::SDiv || alu.op == AluOp::SMod;
             slot_->div = is_signed ? DivFixup::ZeroAndMinusOne : DivFixup::ZeroCheck;
         }
@@ -152,8 +153,6 @@ public:
         return {};
     }
 
-    const verifier::Facts* facts_ = nullptr;
-
 private:
     static bool is_division(AluOp op) {
         return op == AluOp::Div || op == AluOp::Mod || op == AluOp::SDiv || op == AluOp::SMod;
@@ -233,6 +232,7 @@ private:
     }
 
     const Program& program_;
+    const verifier::Facts& facts_;
     const LoweringOptions& options_;
     Lowered& out_;
     uint32_t pc_ = 0;
@@ -266,8 +266,7 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
     }
     if (auto r = detail::analyse_control_flow(program, options, out); !r) return fail(r.error());
 
-    SlotLowering lowering(program, options, out);
-    lowering.facts_ = &facts;
+    SlotLowering lowering(program, facts, options, out);
     for (uint32_t pc = 0; pc < program.size(); ++pc) {
         if (!out.slots[pc].emit) continue;
         if (auto r = lowering.lower(pc); !r) return fail(r.error());

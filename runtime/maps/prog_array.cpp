@@ -3,6 +3,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include "runtime/maps/map_factory.hpp"
+
 namespace ebpfjit::maps {
 
 namespace {
@@ -80,5 +84,28 @@ int32_t ProgArray::slots_offset_from_map() {
 }
 
 ProgArray* as_prog_array(Map* map) { return dynamic_cast<ProgArray*>(map); }
+
+namespace {
+// Plugs PROG_ARRAY into create_map(). This file is always linked with the JIT (which reads
+// the slot layout), so the registration runs whenever tail calls can happen.
+const bool registered = [] {
+    register_map_type(kMapTypeProgArray,
+                      ExternalMapType{
+                          [](const MapDefinition& def) {
+                              return uint64_t{def.max_entries} * sizeof(void*);
+                          },
+                          [](const MapDefinition& def) -> Result<std::unique_ptr<Map>> {
+                              int err = 0;
+                              auto array = ProgArray::create(def, &err);
+                              if (!array)
+                                  return fail(Error::plain(fmt::format(
+                                      "map '{}' (prog_array): key_size must be 4, value_size {} "
+                                      "(a program entry pointer), max_entries > 0 (EINVAL)",
+                                      def.name, sizeof(void*))));
+                              return std::unique_ptr<Map>(std::move(array));
+                          }});
+    return true;
+}();
+} // namespace
 
 } // namespace ebpfjit::maps

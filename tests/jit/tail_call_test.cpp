@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "jit/compiler.hpp"
+#include "runtime/interpreter.hpp"
 #include "runtime/maps/prog_array.hpp"
 #include "tests/jit/program_builder.hpp"
 
@@ -119,4 +120,41 @@ TEST_CASE("tail calls are rejected outside the entry subprogram", "[jit][tailcal
     auto c = jit::compile(p, {}, test_bindings());
     REQUIRE_FALSE(c.has_value());
     CHECK(c.error().insn == 2u);
+}
+
+TEST_CASE("the interpreter takes the same tail calls as the JIT", "[jit][tailcall][interpreter]") {
+    auto array = make_array(40);
+    helpers::ProgramBindings bindings{&test_helpers(), {helpers::MapBinding{array.get(), nullptr, 0}}};
+    std::vector<Program> irs;
+    std::vector<jit::CompiledProgram> programs;
+    irs.reserve(40);
+    programs.reserve(40);
+    for (int32_t i = 0; i < 40; ++i) {
+        irs.push_back(counting_program(i + 1));
+        auto p = jit::compile(irs.back(), {}, bindings);
+        REQUIRE(p.has_value());
+        programs.push_back(std::move(*p));
+        // One entry serves both engines.
+        programs.back().tail_call_entry()->program = &irs.back();
+        programs.back().tail_call_entry()->bindings = &bindings;
+    }
+    for (uint32_t i = 0; i < 39; ++i) array->set(i, programs[i].tail_call_entry());
+    const Program entry_ir = entry_program(0);
+    auto entry = jit::compile(entry_ir, {}, bindings);
+    REQUIRE(entry.has_value());
+    runtime::Interpreter interpreter(entry_ir, bindings);
+    std::vector<uint8_t> mem(8);
+
+    for (uint32_t hole : {1000u, 5u, 0u}) {
+        INFO("empty slot " << hole);
+        uint32_t key = hole;
+        if (hole < 40) REQUIRE(array->remove(&key) == 0);
+        auto jit_r0 = entry->run_mem(mem);
+        auto interp_r0 = interpreter.run_mem(mem);
+        REQUIRE(jit_r0.has_value());
+        REQUIRE(interp_r0.has_value());
+        CHECK(*jit_r0 == *interp_r0);
+        CHECK(*interp_r0 == (hole == 1000u ? 33u : hole == 5u ? 5u : static_cast<uint64_t>(-1)));
+        if (hole < 40) array->set(hole, programs[hole].tail_call_entry());
+    }
 }

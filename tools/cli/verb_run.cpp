@@ -1,4 +1,4 @@
-// ebpfjit run PROGRAM.bin --type mem --mem INPUT [--engine interp|jit]
+// ebpfjit run PROGRAM.bin --type mem --mem INPUT [--engine jit|interp]
 #include <fmt/format.h>
 
 #include <memory>
@@ -6,7 +6,7 @@
 
 #include "helpers/program_bindings.hpp"
 #include "isa/program_file.hpp"
-#include "runtime/interpreter.hpp"
+#include "runtime/mem_engines.hpp"
 #include "tools/cli/verb.hpp"
 
 namespace ebpfjit::cli {
@@ -16,7 +16,7 @@ Verb register_run(CLI::App& app) {
         std::string program;
         std::string type = "mem";
         std::string mem;
-        std::string engine = "interp";
+        std::string engine = "jit";
     };
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("run", "Run a raw .bin program and print r0");
@@ -26,13 +26,14 @@ Verb register_run(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--mem", opts->mem, "File whose bytes the program gets (a writable copy); none: empty");
     cmd->add_option("--engine", opts->engine, "Execution engine")
-        ->check(CLI::IsMember({"interp", "jit"}))
+        ->check(CLI::IsMember(runtime::mem_engine_names()))
         ->capture_default_str();
     cmd->footer("Example: ebpfjit run prog.bin --type mem --mem packet.bin\n"
                 "The last line of output is `r0 = <unsigned decimal> (0x<hex>)`.");
 
     return {cmd, [opts] {
-                if (opts->engine == "jit") return report(Error::plain("engine jit is not available in this build"));
+                auto engine = runtime::find_mem_engine(opts->engine);
+                if (!engine) return report(engine.error());
                 auto program = isa::load_program_file(opts->program);
                 if (!program) return report(program.error());
                 std::vector<uint8_t> memory;
@@ -41,8 +42,7 @@ Verb register_run(CLI::App& app) {
                     if (!bytes) return report(bytes.error());
                     memory = std::move(*bytes);
                 }
-                runtime::Interpreter interpreter(*program, helpers::ProgramBindings{});
-                auto r0 = interpreter.run_mem(memory);
+                auto r0 = (*engine)(*program, memory);
                 if (!r0) {
                     Error e = r0.error();
                     if (e.file.empty()) e.file = opts->program;
