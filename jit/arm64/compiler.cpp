@@ -63,7 +63,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
         emit_epilogue(s == 0);
     }
     emit_abort_path();
-    if (!lowered_.callx_table.empty()) {
+    if (lowered_.has_callx) { // bound even when empty: every callx then faults
         a_.align(asmjit::AlignMode::kData, 8);
         bind(callx_table_);
         for (helpers::HelperFn fn : lowered_.callx_table) a_.embedUInt64(reinterpret_cast<uint64_t>(fn));

@@ -75,20 +75,13 @@ bool Emitter::try_cmp_imm(const a64::Gp& reg, int64_t value) {
     const bool negative = value < 0;
     if (negative && value == INT64_MIN) return false;
     const int64_t magnitude = negative ? -value : value;
-    auto emit = [&](const asmjit::Imm& imm, const asmjit::Imm& shift) {
-        if (negative) a_.cmn(reg, imm, shift);
-        else a_.cmp(reg, imm, shift);
-    };
-    if (magnitude < 4096) {
-        if (negative) a_.cmn(reg, magnitude);
-        else a_.cmp(reg, magnitude);
-        return true;
-    }
-    if ((magnitude & 0xfff) == 0 && magnitude < (int64_t{1} << 24)) {
-        emit(asmjit::Imm(magnitude >> 12), asmjit::Imm(12));
-        return true;
-    }
-    return false;
+    // asmjit picks the `lsl #12` form itself for a multiple of 4096 (its 3-operand cmp
+    // does not take the shift as an operand).
+    const bool fits = magnitude < 4096 || ((magnitude & 0xfff) == 0 && magnitude < (int64_t{1} << 24));
+    if (!fits) return false;
+    if (negative) a_.cmn(reg, magnitude);
+    else a_.cmp(reg, magnitude);
+    return true;
 }
 
 } // namespace ebpfjit::jit::arm64

@@ -116,6 +116,7 @@ TEST_CASE("arm64: atomics, LSE and exclusive-loop forms with the kernel's orderi
     CHECK(!has(lse, "ldxr"));
 
     const std::string loops = arm64_listing(make_program(insns), AtomicsMode::Exclusive);
+    INFO(loops);
     CHECK(has(loops, "ldxr x13, [x11]"));
     CHECK(has(loops, "stxr w14, x13, [x11]"));
     CHECK(has(loops, "stlxr"));

@@ -95,7 +95,7 @@ TEST_CASE("arm64: a helper called right after an atomic and after large offsets 
         mem[8188] = 0x2a;
         recorded().clear();
         auto r0 = run_arm64(make_program(v), mem, mode);
-        REQUIRE(r0);
+        if (!r0) FAIL(r0.error().to_string());
         CHECK(*r0 == 0x2a);
         REQUIRE(recorded().size() == 8);
         for (size_t call = 0; call < recorded().size(); ++call) {
@@ -140,7 +140,7 @@ TEST_CASE("arm64: every atomic, LSE and exclusive forms, matches the interpreter
                             auto expected = run_interp(p, mem_interp);
                             REQUIRE(expected);
                             auto got = run_arm64(p, mem_jit, mode);
-                            REQUIRE(got);
+                            if (!got) FAIL(got.error().to_string());
                             CHECK(*got == *expected);
                             CHECK(mem_jit == mem_interp);
                         }
@@ -181,7 +181,7 @@ TEST_CASE("arm64: division and modulo give the kernel's results for 0 and INT_MI
         v.push_back(exit_insn());
         INFO("op " << int(c.op) << " is64 " << c.is64 << " dst " << c.dst << " src " << c.src);
         auto r = run_arm64(make_program(v), {}, AtomicsMode::Auto);
-        REQUIRE(r);
+        if (!r) FAIL(r.error().to_string());
         CHECK(*r == c.expected);
     }
 }
@@ -231,7 +231,7 @@ TEST_CASE("arm64: immediates of every shape in ALU, jump and store forms match t
                 auto expected = run_interp(p, mem_interp);
                 REQUIRE(expected);
                 auto got = run_arm64(p, mem_jit, AtomicsMode::Auto);
-                REQUIRE(got);
+                if (!got) FAIL(got.error().to_string());
                 INFO("value " << value << " imm " << imm << " is64 " << is64);
                 CHECK(*got == *expected);
                 CHECK(mem_jit == mem_interp);
