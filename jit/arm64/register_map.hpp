@@ -32,8 +32,8 @@
 //   x15  kQuotient       the quotient msub multiplies back (modulo)
 //   x16  kCallTarget     an address about to be branched to: helper, callx target,
 //                        tail-call body (IP0, the register AAPCS64 sets aside for this)
-//   x17  kTableBase      base of the table or array being indexed: callx table,
-//                        prog-array entries, packet data (IP1)
+//   x17  kTableBase      base of the runtime structure a check reads or writes: callx
+//                        table, prog-array entries, packet data, RunStatus (IP1)
 //   x5   kIndex          an index being bounds-checked: tail-call index, packet offset
 //   x6   kLimit          the bound kIndex is checked against: slot count, packet bytes left
 //   x8   kTailCount      the tail-call counter while it is checked and incremented
