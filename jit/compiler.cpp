@@ -1,5 +1,6 @@
 #include "jit/compiler.hpp"
 
+#include "jit/arm64/compile.hpp"
 #include "jit/x86_64/compile.hpp"
 
 namespace ebpfjit::jit {
@@ -14,6 +15,8 @@ Result<CompiledProgram> compile(const isa::Program& program, const verifier::Fac
     if (!lowered) return fail(lowered.error());
 #if defined(__x86_64__)
     return x86_64::compile(*lowered);
+#elif defined(__aarch64__)
+    return arm64::compile(*lowered);
 #else
     return fail(Error::plain("this host architecture has no JIT backend yet"));
 #endif

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "jit/arm64/compile.hpp"
 #include "jit/lowering.hpp"
 #include "jit/x86_64/compile.hpp"
 
@@ -9,7 +10,7 @@ namespace ebpfjit::jit {
 
 Result<std::string> native_listing(const isa::Program& program, const verifier::Facts& facts,
                                    const helpers::ProgramBindings& bindings,
-                                   const isa::HelperNamer& namer) {
+                                   const isa::HelperNamer& namer, Arch arch) {
     LoweringOptions lowering;
     lowering.bindings = &bindings;
     auto lowered = lower(program, facts, lowering);
@@ -18,11 +19,21 @@ Result<std::string> native_listing(const isa::Program& program, const verifier::
     logger.addFlags(asmjit::FormatFlags::kMachineCode | asmjit::FormatFlags::kHexImms |
                     asmjit::FormatFlags::kHexOffsets);
     logger.setIndentation(asmjit::FormatIndentationGroup::kCode, 4);
-    x86_64::Options options;
-    options.logger = &logger;
-    options.annotate = [&](uint32_t pc) {
+    auto annotate = [&](uint32_t pc) {
         return fmt::format("; {:5}: {}", pc, isa::disassemble(program.insns[pc], pc, namer));
     };
+    if (arch == Arch::Arm64) {
+        arm64::Options options;
+        options.logger = &logger;
+        options.annotate = annotate;
+        auto assembled = arm64::assemble(*lowered, options);
+        if (!assembled) return fail(assembled.error());
+        return fmt::format("; {} eBPF slots -> {} bytes of A64 ({} atomics)\n{}", program.size(),
+                           assembled->code_size, assembled->lse ? "LSE" : "exclusive-loop", logger.data());
+    }
+    x86_64::Options options;
+    options.logger = &logger;
+    options.annotate = annotate;
     auto compiled = x86_64::compile(*lowered, options);
     if (!compiled) return fail(compiled.error());
     return fmt::format("; {} eBPF slots -> {} bytes of x86-64\n{}", program.size(),

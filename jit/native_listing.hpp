@@ -8,12 +8,15 @@
 #include "helpers/program_bindings.hpp"
 #include "isa/disassembler.hpp"
 #include "isa/instruction.hpp"
+#include "jit/target.hpp"
 #include "verifier/facts.hpp"
 
 namespace ebpfjit::jit {
 
+// `arch`: any backend on any host (asmjit encodes for an architecture without running
+// its code): `disasm --native --arch arm64` works on x86-64 and the other way round.
 Result<std::string> native_listing(const isa::Program& program, const verifier::Facts& facts,
                                    const helpers::ProgramBindings& bindings,
-                                   const isa::HelperNamer& namer = {});
+                                   const isa::HelperNamer& namer = {}, Arch arch = host_arch());
 
 } // namespace ebpfjit::jit

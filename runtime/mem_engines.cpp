@@ -19,7 +19,8 @@ Result<uint64_t> run_interpreter(const isa::Program& program, std::span<uint8_t>
     return Interpreter(program, helpers::ProgramBindings{}).run_mem(mem);
 }
 
-// No verifier facts yet: the lowering keeps every check (division fixups, ...).
+// The host's JIT backend (x86-64 or ARM64). No verifier facts yet: the lowering keeps
+// every check (division fixups, ...).
 Result<uint64_t> run_jit(const isa::Program& program, std::span<uint8_t> mem) {
     auto compiled = jit::compile(program, verifier::Facts{}, helpers::ProgramBindings{});
     if (!compiled) return fail(compiled.error());

@@ -100,7 +100,7 @@ struct Pass {
 
 Result<void> run_pass(Pass& pass, const Lowered& lowered, const EmitOptions& emit_options,
                       JumpPlan& plan, const Options& options) {
-    pass.code.init(asmjit::Environment::host());
+    pass.code.init(asmjit::Environment(asmjit::Arch::kX64)); // also for listings on other hosts
     pass.code.setErrorHandler(&pass.errors);
     if (options.logger) {
         options.logger->clear();

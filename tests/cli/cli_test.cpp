@@ -34,7 +34,9 @@ void write(const fs::path& p, const std::string& bytes) {
 
 std::string fmt_cmd(const std::string& args) {
     fs::path exe = fs::path(EBPFJIT_BINARY_DIR) / "ebpfjit";
-    return "cd '" + kWork.string() + "' && '" + exe.string() + "' " + args + " >stdout 2>stderr";
+    // Cross builds run the target's executable through qemu (EBPFJIT_TEST_EMULATOR).
+    return "cd '" + kWork.string() + "' && " + EBPFJIT_TEST_EMULATOR + " '" + exe.string() + "' " + args +
+           " >stdout 2>stderr";
 }
 
 // Runs `build/ebpfjit <args>` through the shell, capturing stdout and stderr apart.
@@ -100,6 +102,28 @@ fail:
     INFO(run.err);
     REQUIRE(run.status == 0);
     CHECK(last_line(run.out) == "r0 = 51 (0x33)");
+}
+
+TEST_CASE("disasm --native --arch prints either backend's code on any host") {
+    fs::create_directories(kWork);
+    write(kWork / "ret7.s", "mov %r0, 7\nexit\n");
+    REQUIRE(ebpfjit("asm ret7.s -o ret7.bin").status == 0);
+
+    auto a64 = ebpfjit("disasm --native --arch arm64 ret7.bin");
+    INFO(a64.err);
+    REQUIRE(a64.status == 0);
+    CHECK(a64.out.find("bytes of A64") != std::string::npos);
+    CHECK(a64.out.find("movz w7, 7") != std::string::npos);
+    CHECK(a64.out.find("ret x30") != std::string::npos);
+
+    auto x64 = ebpfjit("disasm --native --arch x86_64 ret7.bin");
+    INFO(x64.err);
+    REQUIRE(x64.status == 0);
+    CHECK(x64.out.find("bytes of x86-64") != std::string::npos);
+
+    auto bad = ebpfjit("disasm --native --arch mips ret7.bin");
+    CHECK(bad.status == 1);
+    CHECK(bad.err.find("unknown architecture 'mips'") != std::string::npos);
 }
 
 TEST_CASE("run prints r0 as unsigned decimal and hex") {

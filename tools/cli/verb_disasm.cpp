@@ -1,4 +1,4 @@
-// ebpfjit disasm [--native] FILE.bin
+// ebpfjit disasm [--native [--arch x86_64|arm64]] FILE.bin
 #include <fmt/format.h>
 
 #include <memory>
@@ -15,21 +15,26 @@ namespace ebpfjit::cli {
 Verb register_disasm(CLI::App& app) {
     auto input = std::make_shared<std::string>();
     auto native = std::make_shared<bool>(false);
+    auto arch = std::make_shared<std::string>(std::string(jit::to_string(jit::host_arch())));
     CLI::App* cmd = app.add_subcommand("disasm", "Print a raw .bin program in llvm-objdump/bpftool style");
     cmd->add_option("FILE", *input, "Raw program (.bin)")->required();
     cmd->add_flag("--native", *native,
-                  "Print the JIT's x86-64 code, each eBPF instruction as a comment before its code");
-    cmd->footer("Example: ebpfjit disasm prog.bin\n         ebpfjit disasm --native prog.bin");
+                  "Print the JIT's native code, each eBPF instruction as a comment before its code");
+    cmd->add_option("--arch", *arch, "Backend for --native: x86_64 or arm64 (any host; default: this host's)");
+    cmd->footer("Example: ebpfjit disasm prog.bin\n         ebpfjit disasm --native prog.bin\n"
+                "         ebpfjit disasm --native --arch arm64 prog.bin");
 
-    return {cmd, [input, native] {
+    return {cmd, [input, native, arch] {
                 auto program = isa::load_program_file(*input);
                 if (!program) return report(program.error());
                 if (!*native) {
                     fmt::print("{}", isa::disassemble(*program, helpers::helper_name));
                     return 0;
                 }
+                auto target = jit::parse_arch(*arch);
+                if (!target) return report(target.error());
                 auto listing = jit::native_listing(*program, verifier::Facts{}, helpers::ProgramBindings{},
-                                                   helpers::helper_name);
+                                                   helpers::helper_name, *target);
                 if (!listing) {
                     Error e = listing.error();
                     if (e.file.empty()) e.file = *input;

@@ -1,0 +1,118 @@
+// The ARM64 backend's working state: one Emitter per program. Each concern (prologue,
+// immediates, ALU, memory, jumps, calls, atomics) is a group of member functions defined
+// in its own .cpp file.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <asmjit/arm.h>
+#include <asmjit/arm/a64assembler.h>
+
+#include "jit/arm64/register_map.hpp"
+#include "jit/lowering.hpp"
+
+namespace ebpfjit::jit::arm64 {
+
+// A64 PC-relative reaches, checked for every branch the emitter records (a program too
+// large for them is an Error naming the instruction, never an assert).
+enum class Reach : uint8_t {
+    Imm19, // b.cond, cbz/cbnz, adr (adr's imm21 counts bytes: the same ±1 MiB)
+    Imm26, // b, bl: ±128 MiB
+};
+
+struct BranchRecord {
+    uint32_t slot;      // the eBPF instruction that emitted it
+    uint32_t offset;    // native offset of the branch
+    uint32_t label_id;  // its target
+    Reach reach;
+    const char* what;   // mnemonic, for the error
+};
+
+struct EmitOptions {
+    bool lse = true;
+    std::function<std::string(uint32_t slot)> annotate;
+};
+
+class Emitter {
+public:
+    Emitter(a64::Assembler& a, const Lowered& lowered, const EmitOptions& options);
+
+    // Emits the whole program; per-slot native offsets into `slot_offsets`.
+    void emit_program(std::vector<uint32_t>& slot_offsets);
+
+    uint32_t body_entry_offset() const { return label_offsets_[body_entry_.id()]; }
+    const uint32_t* current_slot() const { return &pc_; }
+    // Every recorded branch whose target lies beyond its reach, first one first.
+    Result<void> check_reaches() const;
+
+private:
+    // prologue.cpp
+    void emit_entry_prologue();
+    void emit_local_prologue();
+    void emit_epilogue(bool entry);
+    void emit_abort_path();
+
+    void emit_slot(uint32_t pc);
+    void bind(const asmjit::Label& label);
+
+    // immediates.cpp: constants into registers, and immediate operands that fit
+    void load_constant(const a64::GpX& reg, uint64_t value, ConstWidth width);
+    void load_constant(const a64::GpX& reg, uint64_t value);
+    bool try_add_sub_imm(bool subtract, const a64::Gp& dst, const a64::Gp& src, int64_t value);
+    bool try_cmp_imm(const a64::Gp& reg, int64_t value);
+
+    // alu.cpp
+    void emit_alu(const isa::Alu& insn);
+    void emit_alu_reg(const isa::Alu& insn, const a64::Gp& src);
+    void emit_alu_imm(const isa::Alu& insn);
+    void emit_shift(const isa::Alu& insn);
+    void emit_division(const isa::Alu& insn);
+    void emit_endian(const isa::Endian& insn);
+
+    // memory.cpp
+    void emit_load(const isa::Load& insn);
+    void emit_store(const isa::Store& insn);
+    void emit_load_imm64(const isa::LoadImm64& insn);
+    void emit_packet_load(const isa::PacketLoad& insn);
+    void access(bool store, isa::Size size, bool sign_extend, const a64::GpX& value,
+                const a64::GpX& base, int32_t off);
+
+    // atomics.cpp
+    void emit_atomic(const isa::Atomic& insn);
+    void emit_atomic_lse(const isa::Atomic& insn);
+    void emit_atomic_exclusive(const isa::Atomic& insn);
+
+    // jumps.cpp
+    void emit_jump(const isa::Jump& insn);
+    void branch(asmjit::arm::CondCode cc, const asmjit::Label& target); // kAL: unconditional
+    void cbz(bool nonzero, const a64::Gp& reg, const asmjit::Label& target);
+    void record(const asmjit::Label& target, Reach reach, const char* what);
+
+    // calls.cpp
+    void emit_call(const isa::Call& insn);
+    void emit_helper_call(helpers::HelperFn fn);
+    void emit_callx(const isa::CallX& insn);
+    void emit_tail_call();
+    void emit_exit();
+
+    a64::Assembler& a_;
+    const Lowered& lowered_;
+    const EmitOptions& options_;
+
+    uint32_t pc_ = 0; // slot being emitted
+    const LoweredSlot* slot_ = nullptr;
+    std::vector<asmjit::Label> labels_;    // per slot (valid where LoweredSlot::label)
+    std::vector<asmjit::Label> epilogues_; // per subprogram
+    std::vector<int32_t> last_emitted_;    // per subprogram: its last slot that emits code
+    asmjit::Label body_entry_;             // tail calls land here
+    asmjit::Label abort_;                  // return r0 = 0 from the whole program
+    asmjit::Label callx_table_;            // after the code: one function pointer per helper id
+    std::vector<std::pair<asmjit::Label, uint32_t>> callx_faults_; // out-of-line stubs
+    std::vector<uint32_t> label_offsets_;  // by label id, as bound (kNoNativeCode: unbound)
+    std::vector<BranchRecord> branches_;
+};
+
+} // namespace ebpfjit::jit::arm64

@@ -1,0 +1,51 @@
+// Native stack frames of compiled programs on A64 (sp stays 16-byte aligned throughout,
+// as AAPCS64 requires at every call).
+//
+// Entry (the C-callable function; `uint64_t entry(r1, r2, packet, packet_len, status)`):
+//
+//   higher addresses
+//   ┌──────────────────────────┐
+//   │ x29 x30 (frame record)   │ ◄── x29
+//   │ x19 x20 │ x21 x22        │  saved callee-saved registers (r6-r9)
+//   │ x23 x24                  │  r10 and the FrameInfo pointer
+//   │ FrameInfo (32 bytes)     │ ◄── x24: tail_call_count | packet | packet_len | status
+//   ├──────────────────────────┤ ◄── x23 = eBPF r10 (== x24 in the entry frame)
+//   │ eBPF stack, 512 bytes    │
+//   └──────────────────────────┘ ◄── sp
+//
+// A tail call branches to the target's body entry (after its prologue) with this frame
+// unchanged: same saved registers, same FrameInfo (the count keeps growing), same stack.
+//
+// Local call (the callee's prologue, entered by `bl`):
+//
+//   │ x29 x30                  │  the caller's frame record and return address
+//   │ x19 x20 │ x21 x22        │  the caller's r6-r9
+//   │ x23 xzr                  │  the caller's r10 (+ 8 bytes of padding)
+//   ├──────────────────────────┤ ◄── x23 = the callee's r10
+//   │ eBPF stack, 512 bytes    │
+//   └──────────────────────────┘ ◄── sp   (64 + 512 = 576: 16-byte aligned)
+//
+// x24 keeps pointing at the entry frame's FrameInfo in every frame, so LD_ABS and the
+// abort path ("return r0 = 0 from the whole program") work at any call depth.
+#pragma once
+
+#include <cstdint>
+
+#include "isa/instruction.hpp"
+
+namespace ebpfjit::jit::arm64 {
+
+// FrameInfo field offsets from x24 (8-byte fields: scaled imm12 loads reach them).
+inline constexpr int32_t kInfoTailCallCount = 0;
+inline constexpr int32_t kInfoPacket = 8;
+inline constexpr int32_t kInfoPacketLen = 16;
+inline constexpr int32_t kInfoStatus = 24;
+inline constexpr int32_t kFrameInfoSize = 32;
+
+inline constexpr int32_t kStack = static_cast<int32_t>(isa::kStackSize);
+inline constexpr int32_t kEntryFrameSize = kStack + kFrameInfoSize; // below the saved pairs
+inline constexpr int32_t kLocalFrameSize = kStack;
+static_assert(kEntryFrameSize % 16 == 0 && kLocalFrameSize % 16 == 0);
+static_assert(kEntryFrameSize < 4096, "one `sub sp, sp, #imm12`");
+
+} // namespace ebpfjit::jit::arm64

@@ -1,0 +1,160 @@
+// A64 encodings and text, checked on any host: asmjit assembles for AArch64 without
+// running the code, so these run on the x86-64 build as well as under qemu.
+#include <cstring>
+
+#include "arm64_program.hpp"
+#include "jit/native_listing.hpp"
+
+using namespace ebpfjit;
+using namespace ebpfjit::test;
+using jit::arm64::AtomicsMode;
+
+namespace {
+
+bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+// The 32-bit words of the assembled code.
+std::vector<uint32_t> words(const Program& p, AtomicsMode atomics = AtomicsMode::Lse) {
+    const helpers::ProgramBindings bindings = test_bindings();
+    auto lowered = lower_for_test(p, bindings);
+    REQUIRE(lowered);
+    jit::arm64::Options options;
+    options.atomics = atomics;
+    auto assembled = jit::arm64::assemble(*lowered, options);
+    REQUIRE(assembled);
+    asmjit::CodeHolder& code = assembled->code();
+    REQUIRE(code.flatten() == asmjit::kErrorOk);
+    const asmjit::Section* text = code.textSection();
+    std::vector<uint32_t> out(text->bufferSize() / 4);
+    std::memcpy(out.data(), text->data(), out.size() * 4);
+    return out;
+}
+
+bool contains_word(const std::vector<uint32_t>& code, uint32_t word) {
+    return std::find(code.begin(), code.end(), word) != code.end();
+}
+
+} // namespace
+
+TEST_CASE("arm64: the entry prologue saves the frame record and callee-saved pairs") {
+    const auto code = words(make_program({mov64(0, 1), exit_insn()}));
+    REQUIRE(code.size() > 4);
+    CHECK(code[0] == 0xA9BF7BFDu); // stp x29, x30, [sp, #-16]!
+    CHECK(code[1] == 0x910003FDu); // mov x29, sp
+    CHECK(code[2] == 0xA9BF53F3u); // stp x19, x20, [sp, #-16]!
+    CHECK(contains_word(code, 0xD65F03C0u)); // ret
+    CHECK(contains_word(code, 0x52800027u)); // movz w7, #1 (r0 = 1)
+    CHECK(contains_word(code, 0xAA0703E0u)); // mov x0, x7 (r0 is returned in x0)
+}
+
+TEST_CASE("arm64: ALU immediates use imm12, shifted imm12 and logical immediates") {
+    const auto code = words(make_program({
+        mov64(0, 0),
+        alu64(AluOp::Add, 0, 4095),      // add x7, x7, #0xfff
+        alu64(AluOp::Add, 0, 0x5000),    // add x7, x7, #5, lsl #12
+        alu64(AluOp::Sub, 0, -3),        // add x7, x7, #3 (negated sub)
+        alu64(AluOp::And, 0, 0xff),      // and x7, x7, #0xff
+        alu32(AluOp::Or, 0, 0x0f0f0f0f), // orr w7, w7, #0x0f0f0f0f
+        exit_insn(),
+    }));
+    CHECK(contains_word(code, 0x913FFCE7u));
+    CHECK(contains_word(code, 0x914014E7u));
+    CHECK(contains_word(code, 0x91000CE7u));
+    CHECK(contains_word(code, 0x92401CE7u));
+    CHECK(contains_word(code, 0x3200CCE7u));
+}
+
+TEST_CASE("arm64: constants are movz/movn/movk sequences, never literal pools") {
+    std::vector<Instruction> v;
+    lddw(v, 0, 0x123456789abcdef0ull);
+    v.push_back(exit_insn());
+    const auto code = words(make_program(v));
+    CHECK(contains_word(code, 0xD29BDE07u)); // movz x7, #0xdef0
+    CHECK(contains_word(code, 0xF2B35787u)); // movk x7, #0x9abc, lsl #16
+    CHECK(contains_word(code, 0xF2CACF07u)); // movk x7, #0x5678, lsl #32
+    CHECK(contains_word(code, 0xF2E24687u)); // movk x7, #0x1234, lsl #48
+    for (uint32_t w : code) CHECK((w & 0x3B000000u) != 0x18000000u); // no ldr (literal)
+
+    const std::string listing = arm64_listing(make_program({mov64(0, -2), exit_insn()}));
+    CHECK(has(listing, "movn x7, 1")); // 0xfffffffffffffffe in one instruction
+}
+
+TEST_CASE("arm64: offsets use scaled imm12, unscaled imm9, else the offset temporary") {
+    const std::string listing = arm64_listing(make_program({
+        ldx(Size::DW, 0, 1, 4096), ldx(Size::DW, 0, 10, -8), ldx(Size::W, 0, 1, 16383),
+        stx(Size::H, 1, -20000, 2), exit_insn()}));
+    CHECK(has(listing, "ldr x7, [x0, 4096]"));
+    CHECK(has(listing, "ldur x7, [x23, -8]"));
+    CHECK(has(listing, "movz w10, 16383"));
+    CHECK(has(listing, "ldr w7, [x0, x10]"));
+    CHECK(has(listing, "movn x10, 19999"));
+    CHECK(has(listing, "strh w1, [x0, x10]"));
+}
+
+TEST_CASE("arm64: division is udiv/sdiv, modulo msub with its own quotient register") {
+    const std::string listing = arm64_listing(make_program({
+        alu64r(AluOp::Div, 0, 2), alu32r(AluOp::SMod, 0, 2), exit_insn()}));
+    CHECK(has(listing, "udiv x7, x7, x1"));
+    CHECK(has(listing, "sdiv w15, w7, w1"));
+    CHECK(has(listing, "msub w7, w15, w1, w7"));
+}
+
+TEST_CASE("arm64: atomics, LSE and exclusive-loop forms with the kernel's orderings") {
+    const std::vector<Instruction> insns{
+        Atomic{AtomicOp::Add, false, true, Reg{1}, 0, Reg{2}},
+        Atomic{AtomicOp::And, true, true, Reg{1}, 8, Reg{2}},
+        Atomic{AtomicOp::Xchg, true, false, Reg{1}, 8, Reg{2}},
+        Atomic{AtomicOp::CmpXchg, true, true, Reg{1}, 8, Reg{2}},
+        exit_insn(),
+    };
+    const std::string lse = arm64_listing(make_program(insns), AtomicsMode::Lse);
+    CHECK(has(lse, "stadd x1, [x11]"));
+    CHECK(has(lse, "mvn x12, x1"));
+    CHECK(has(lse, "ldclral x12, x1, [x11]"));
+    CHECK(has(lse, "swpal w1, w1, [x11]"));
+    CHECK(has(lse, "casal x7, x1, [x11]"));
+    CHECK(!has(lse, "ldxr"));
+
+    const std::string loops = arm64_listing(make_program(insns), AtomicsMode::Exclusive);
+    INFO(loops);
+    CHECK(has(loops, "ldxr x13, [x11]"));
+    CHECK(has(loops, "stxr w14, x13, [x11]"));
+    CHECK(has(loops, "stlxr"));
+    CHECK(has(loops, "dmb"));
+    CHECK(!has(loops, "ldclral"));
+    CHECK(!has(loops, "casal"));
+}
+
+TEST_CASE("arm64: helper calls load the address into x16 and move the result to r0") {
+    const std::string listing = arm64_listing(make_program({call_helper(1000), exit_insn()}));
+    CHECK(has(listing, "blr x16"));
+    CHECK(has(listing, "mov x7, x0"));
+}
+
+TEST_CASE("arm64: a conditional jump beyond imm19 is an error naming the instruction") {
+    // 300,000 one-instruction slots put the exit ~1.2 MB away from the b.eq at slot 1.
+    std::vector<Instruction> v{mov64(0, 0), jcc(Cond::Eq, 1, 7, 300002)};
+    for (int i = 0; i < 300000; ++i) v.push_back(alu64(AluOp::Add, 0, 1));
+    v.push_back(exit_insn());
+    const std::string text = arm64_listing(make_program(v));
+    INFO(text.substr(0, 300));
+    CHECK(has(text, "error: insn 1:"));
+    CHECK(has(text, "b.eq"));
+    CHECK(has(text, "imm19"));
+
+    // Unconditional jumps reach ±128 MiB: the same distance is fine.
+    v[1] = jmp(300002);
+    CHECK(!has(arm64_listing(make_program(v)), "error"));
+}
+
+TEST_CASE("arm64: native_listing shows A64 on any host, with the eBPF text interleaved") {
+    const helpers::ProgramBindings bindings = test_bindings();
+    auto listing = jit::native_listing(make_program({mov64(0, 42), exit_insn()}), verifier::Facts{},
+                                       bindings, {}, jit::Arch::Arm64);
+    REQUIRE(listing);
+    CHECK(has(*listing, "bytes of A64"));
+    CHECK(has(*listing, "r0 = 42"));
+    CHECK(has(*listing, "movz w7, 0x2A"));
+    INFO(*listing);
+    CHECK(has(*listing, "47058052")); // movz w7, #42, little-endian bytes
+}
