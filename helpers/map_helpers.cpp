@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "helpers/helper_families.hpp"
+#include "helpers/helper_table.hpp"
 #include "runtime/maps/map.hpp"
 #include "runtime/maps/ringbuf_map.hpp"
 #include "runtime/maps/spin_lock.hpp"
