@@ -3,7 +3,7 @@
 
 #define COUNT 4096
 
-#define CASE(n) case n: acc = acc * 31 + (n * 2654435761u ^ 0x5bd1e995u); break;
+#define CASE(n) case n: acc = acc * 31 + (((n) * 2654435761u) ^ 0x5bd1e995u); break;
 #define CASES8(b) CASE(b) CASE(b + 1) CASE(b + 2) CASE(b + 3) CASE(b + 4) CASE(b + 5) CASE(b + 6) CASE(b + 7)
 
 BENCH_ENTRY(switch) {
