@@ -16,17 +16,17 @@ typedef unsigned long long u64;
 
 #ifdef __bpf__
 #define BENCH_ENTRY(name) \
-    __attribute__((section("mem"), used)) u64 bench_##name(u8 *mem, u64 len)
+    __attribute__((section("mem"), used)) u64 bench_##name(u8 *mem __attribute__((unused)), u64 len __attribute__((unused)))
 /* The input builder exists only natively; in the BPF object it compiles to nothing. */
 #define BENCH_INPUT(name, bytes) \
-    static inline __attribute__((unused)) void bench_##name##_input_unused(u8 *mem, u64 len)
+    static inline __attribute__((unused)) void bench_##name##_input_unused(u8 *mem __attribute__((unused)), u64 len __attribute__((unused)))
 char LICENSE[] __attribute__((section("license"), used)) = "Dual MIT/GPL";
 #else
 #define BENCH_ENTRY(name) \
-    __attribute__((visibility("default"))) u64 bench_##name(u8 *mem, u64 len)
+    __attribute__((visibility("default"))) u64 bench_##name(u8 *mem __attribute__((unused)), u64 len __attribute__((unused)))
 #define BENCH_INPUT(name, bytes)                                                      \
     __attribute__((visibility("default"))) const u64 bench_##name##_input_size = (bytes); \
-    __attribute__((visibility("default"))) void bench_##name##_input(u8 *mem, u64 len)
+    __attribute__((visibility("default"))) void bench_##name##_input(u8 *mem __attribute__((unused)), u64 len __attribute__((unused)))
 #endif
 
 /* Deterministic input: the same bytes for every engine and every run (xorshift64*). */
