@@ -54,25 +54,17 @@ Result<LoadedProgram> load_program(const std::string& object_path, const std::st
     return loaded;
 }
 
-Result<Verification> verify_program(const LoadedProgram& loaded, int repeats) {
+Result<Verification> verify_program(const LoadedProgram& loaded, bool structural, int repeats) {
     Verification v;
-    v.level = "full";
-    verifier::Report report = verifier::check(loaded.program, input_for(loaded, verifier::Level::Full));
-    if (!report.ok() && report.rejection->reason == verifier::Reason::ComplexityLimit) {
-        // 1 MiB loops cannot be unrolled within 1M processed instructions: structural
-        // checks (CFG, decoding, calls) only, as the conformance suite runs.
-        v.level = "structural";
-        report = verifier::check(loaded.program, input_for(loaded, verifier::Level::Structural));
-    }
-    if (!report.ok()) return fail(report.error());
-    const verifier::Level level = v.level == "full" ? verifier::Level::Full : verifier::Level::Structural;
-    const auto in = input_for(loaded, level);
+    v.level = structural ? "structural" : "full";
+    const auto in = input_for(loaded, structural ? verifier::Level::Structural : verifier::Level::Full);
     std::vector<double> ns;
+    verifier::Report report;
     for (int i = 0; i < std::max(1, repeats); ++i) {
         const uint64_t t0 = runtime::now_ns();
-        verifier::Report timed = verifier::check(loaded.program, in);
+        report = verifier::check(loaded.program, in);
         ns.push_back(static_cast<double>(runtime::now_ns() - t0));
-        if (!timed.ok()) return fail(timed.error());
+        if (!report.ok()) return fail(report.error());
     }
     v.verify_us = median_us(std::move(ns));
     v.processed = report.stats.processed_insns;

@@ -2,7 +2,7 @@
 // created, the program verified (and the verification timed), then handed to an engine.
 //
 //   object.o ──► elf::read_object_file ──► maps::create_map per map ──► bindings
-//            └─► verifier::check (Full; Structural when Full hits the complexity limit)
+//            └─► verifier::check (Full, or Structural where the workload says so)
 //                  └─► interpreter, or jit::compile (timed)
 //
 // Each engine gets its own LoadedProgram, so map state never leaks between engines.
@@ -36,9 +36,9 @@ struct LoadedProgram {
     helpers::ProgramBindings bindings;
 };
 
-// `repeats`: verifications timed (median taken).
 Result<LoadedProgram> load_program(const std::string& object_path, const std::string& symbol);
-Result<Verification> verify_program(const LoadedProgram& loaded, int repeats);
+// `repeats`: verifications timed (median taken). A rejection is an error.
+Result<Verification> verify_program(const LoadedProgram& loaded, bool structural, int repeats);
 
 struct Jitted {
     jit::CompiledProgram code;

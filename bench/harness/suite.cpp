@@ -86,7 +86,7 @@ Result<ProgramEngines> prepare(const Workload& w, bool quick) {
     auto jit_side = load_program(w.object_path, w.symbol);
     if (!jit_side) return fail(jit_side.error());
     const int repeats = quick ? 1 : 5;
-    auto verification = verify_program(*jit_side, repeats);
+    auto verification = verify_program(*jit_side, w.structural_verification, repeats);
     if (!verification) return fail(Error::plain(fmt::format("{}: {}", w.name, verification.error().to_string())));
     ProgramEngines engines{std::move(*interp_side), std::move(*jit_side), std::move(*verification), std::nullopt};
     return engines;

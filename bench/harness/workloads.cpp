@@ -72,6 +72,7 @@ Result<WorkloadSet> load_workloads(const std::string& dir, const std::string& fi
         w.name = name;
         w.object_path = fmt::format("{}/{}.o", dir, name);
         w.symbol = "bench_" + name;
+        w.structural_verification = name == "memcpy" || name.starts_with("strcmp_");
         if (auto ok = require_file(w.object_path); !ok) return fail(ok.error());
         w.native = reinterpret_cast<NativeEntry>(set.native->symbol(w.symbol));
         auto input = reinterpret_cast<NativeInput>(set.native->symbol(w.symbol + "_input"));

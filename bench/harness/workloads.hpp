@@ -28,6 +28,10 @@ struct Workload {
     std::string object_path; // the BPF object
     std::string symbol;      // "bench_" + name
     uint32_t ops_per_run = 1; // map benchmarks: operations per run
+    // The 1 MiB workloads (memcpy, strcmp_*) are verified structurally: the full
+    // verifier bounds a packet/mem range at 64 KiB, as the kernel's MAX_PACKET_OFF, and
+    // a 1 Mi-iteration loop exceeds its 1M processed-instruction limit anyway.
+    bool structural_verification = false;
     // Suite only: the native build and the input every engine runs on.
     NativeEntry native = nullptr;
     std::vector<uint8_t> input;
