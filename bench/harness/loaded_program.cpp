@@ -56,6 +56,14 @@ Result<LoadedProgram> load_program(const std::string& object_path, const std::st
 
 Result<Verification> verify_program(const LoadedProgram& loaded, bool structural, int repeats) {
     Verification v;
+    if (!structural) {
+        // A loop the full verifier cannot bound within 1M processed instructions (its
+        // state pruning does not converge on it) falls back to structural checks; the
+        // report shows the level each program ran at. Any other rejection is an error.
+        verifier::Report full = verifier::check(loaded.program, input_for(loaded, verifier::Level::Full));
+        if (!full.ok() && full.rejection->reason != verifier::Reason::ComplexityLimit) return fail(full.error());
+        structural = !full.ok();
+    }
     v.level = structural ? "structural" : "full";
     const auto in = input_for(loaded, structural ? verifier::Level::Structural : verifier::Level::Full);
     std::vector<double> ns;
