@@ -18,6 +18,7 @@ struct SuiteOptions {
     std::string filter;                                       // substring of workload names
     std::vector<std::string> engines{"interp", "jit", "native"};
     bool quick = false;                                       // a few seconds in all (CI)
+    bool try_full = false; // attempt full verification on every program (see Workload)
     std::string compare_cmd;                                  // see compare_command.hpp
     std::string compare_input_dir;                            // where inputs are written for it
 };

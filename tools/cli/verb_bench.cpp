@@ -21,6 +21,8 @@ Verb register_bench(CLI::App& app) {
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("bench", "Benchmark the interpreter and the JIT against native C");
     cmd->add_flag("--quick", opts->suite.quick, "A few seconds in all (CI smoke runs)");
+    cmd->add_flag("--try-full", opts->suite.try_full,
+                  "Attempt full verification on every program (structural only on the complexity limit)");
     cmd->add_option("--json", opts->json, "Write {\"results\": [...]} to FILE");
     cmd->add_option("--plot", opts->plot, "Draw a log-scale bar chart (PNG, needs gnuplot)");
     cmd->add_option("--filter", opts->suite.filter, "Only benchmarks whose name contains this");
