@@ -165,7 +165,7 @@ Result<void> write_plot(const std::vector<Record>& records, const std::string& p
     }
     {
         std::ofstream script(script_path);
-        script << "set terminal png size 1200,600\n"
+        script << "set terminal png size 1200,600 noenhanced\n"
                << fmt::format("set output '{}'\n", png_path)
                << "set title 'ebpfjit: ns per run (median), log scale'\n"
                << "set logscale y\nset ylabel 'ns per run'\nset style data histograms\n"
