@@ -17,6 +17,8 @@ Verb register_run(CLI::App& app) {
         std::string type = "mem";
         std::string mem;
         std::string engine = "interp";
+        // A hostile program must not hang the CLI: `ja -1` stops here with a distinct error.
+        uint64_t max_insns = 1'000'000'000;
     };
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("run", "Run a raw .bin program and print r0");
@@ -27,6 +29,8 @@ Verb register_run(CLI::App& app) {
     cmd->add_option("--mem", opts->mem, "File whose bytes the program gets (a writable copy); none: empty");
     cmd->add_option("--engine", opts->engine, "Execution engine")
         ->check(CLI::IsMember({"interp", "jit"}))
+        ->capture_default_str();
+    cmd->add_option("--max-insns", opts->max_insns, "Instruction budget of the run (0: unlimited)")
         ->capture_default_str();
     cmd->footer("Example: ebpfjit run prog.bin --type mem --mem packet.bin\n"
                 "The last line of output is `r0 = <unsigned decimal> (0x<hex>)`.");
@@ -41,7 +45,9 @@ Verb register_run(CLI::App& app) {
                     if (!bytes) return report(bytes.error());
                     memory = std::move(*bytes);
                 }
-                runtime::Interpreter interpreter(*program, helpers::ProgramBindings{});
+                runtime::InterpreterOptions options;
+                options.instruction_budget = opts->max_insns;
+                runtime::Interpreter interpreter(*program, helpers::ProgramBindings{}, options);
                 auto r0 = interpreter.run_mem(memory);
                 if (!r0) {
                     Error e = r0.error();
