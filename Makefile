@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
 
 .PHONY: all deps deps-arm64 build build-arm64 demo test test-arm64 bench clean \
-        test-asan test-tsan fuzz fuzz-build
+        build-asan test-asan build-tsan test-tsan fuzz fuzz-build
 
 all: build
 
@@ -40,9 +40,12 @@ test-arm64: build-arm64
 
 # Sanitizers: the same suite, built with ASan+UBSan (build-asan/) or TSan (build-tsan/).
 # ASAN_TESTS / TSAN_TESTS are extra ctest arguments that pick tests (-L, -R, -E); empty runs
-# everything. CI (.ci/run) narrows the TSan run to the tests labelled `threads`.
+# everything. ASAN_TARGETS / TSAN_TARGETS limit what is built (empty: everything). CI
+# (.ci/run) narrows the TSan run to the tests labelled `threads` (tests/CMakeLists.txt).
 ASAN_TESTS ?=
 TSAN_TESTS ?=
+ASAN_TARGETS ?=
+TSAN_TARGETS ?=
 SAN_BUILD_TYPE ?= RelWithDebInfo
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
@@ -50,14 +53,14 @@ export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 
 build-asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=$(SAN_BUILD_TYPE) -DEBPFJIT_SANITIZE=address
-	cmake --build build-asan -j $(JOBS)
+	cmake --build build-asan -j $(JOBS) $(if $(ASAN_TARGETS),--target $(ASAN_TARGETS))
 
 test-asan: build-asan
 	cd build-asan && ctest $(CTEST_FLAGS) $(ASAN_TESTS)
 
 build-tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=$(SAN_BUILD_TYPE) -DEBPFJIT_SANITIZE=thread
-	cmake --build build-tsan -j $(JOBS)
+	cmake --build build-tsan -j $(JOBS) $(if $(TSAN_TARGETS),--target $(TSAN_TARGETS))
 
 test-tsan: build-tsan
 	cd build-tsan && ctest $(CTEST_FLAGS) $(TSAN_TESTS)
