@@ -31,8 +31,10 @@ public:
 
     Program run() {
         emit(mov(kInputBase, Reg{1}));
-        zero_stack();
-        for (uint8_t reg : {0, 2, 3, 4, 5, 8, 9}) init_scalar(reg);
+        if (!break_rule()) bounds_check();
+        if (!break_rule()) zero_stack();
+        for (uint8_t reg : {0, 2, 3, 4, 5, 8, 9})
+            if (!break_rule()) init_scalar(reg);
         emit(mov(kLoopCounter, Imm{0}));
         block(opt_.max_body, Context{});
         for (uint8_t reg : {2, 3, 4, 5, 7, 8, 9}) emit(Alu{AluOp::Xor, true, Reg{0}, Reg{reg}});
@@ -50,6 +52,18 @@ private:
     void lddw(uint8_t dst, uint64_t value, LddwKind kind = LddwKind::Imm64) {
         emit(LoadImm64{Reg{dst}, kind, static_cast<int32_t>(value), static_cast<int32_t>(value >> 32)});
         emit(LddwSecondSlot{});
+    }
+
+    // if (r1 + 64 > r1 + r2) return 0: lets a verifier prove every input access in bounds
+    // (a `mem` buffer is checked like a packet). Engines always get kInputSize bytes.
+    void bounds_check() {
+        emit(mov(3, Reg{1}));
+        emit(Alu{AluOp::Add, true, Reg{3}, Reg{2}});
+        emit(mov(4, Reg{1}));
+        emit(Alu{AluOp::Add, true, Reg{4}, Imm{static_cast<int32_t>(kInputSize)}});
+        emit(Jump{Cond::Le, false, Reg{4}, Reg{3}, here() + 3});
+        emit(mov(0, Imm{0}));
+        emit(Exit{});
     }
 
     void zero_stack() {
@@ -72,6 +86,9 @@ private:
         }
     }
 
+    // In hostile mode, about one decision in 16 breaks a rule.
+    bool break_rule() { return opt_.hostile && in_.below(16) == 0; }
+
     // ---- operands -------------------------------------------------------------------
     uint8_t scalar(const Context& ctx) {
         static constexpr uint8_t main_regs[] = {0, 2, 3, 4, 5, 8, 9};
@@ -93,6 +110,10 @@ private:
     }
     // An in-bounds (base, offset) for an access of `bytes`, aligned to its width.
     std::pair<uint8_t, int16_t> address(const Context& ctx, uint32_t bytes) {
+        if (break_rule()) {
+            static constexpr uint8_t bases[] = {kInputBase, 10, 0, 2, 6, 1};
+            return {bases[in_.below(6)], static_cast<int16_t>(in_.u32())};
+        }
         const uint32_t slots = 64 / bytes;
         const auto slot = static_cast<int16_t>(in_.below(slots) * bytes);
         if (ctx.callee || in_.flip()) return {10, static_cast<int16_t>(slot - 64)};
@@ -180,7 +201,8 @@ private:
 
     // r7 = n; do { body } while (--r7 != 0): at most 8 iterations, never nested.
     void loop(const Context& ctx) {
-        emit(mov(kLoopCounter, Imm{static_cast<int32_t>(1 + in_.below(8))}));
+        if (break_rule()) emit(mov(kLoopCounter, Reg{source(ctx)})); // a count from data
+        else emit(mov(kLoopCounter, Imm{static_cast<int32_t>(1 + in_.below(8))}));
         const int32_t start = here();
         Context inner = ctx;
         inner.in_loop = true;
@@ -227,14 +249,15 @@ private:
             emit(Alu{AluOp::Add, true, Reg{2}, Imm{kKeySlot}});
             emit(Call{CallKind::Helper, kBpfFuncMapLookup, -1});
             const int32_t at = here();
-            emit(Jump{Cond::Eq, false, Reg{0}, Imm{0}, 0});
+            const bool unchecked = break_rule(); // use the value without the null check
+            emit(Jump{unchecked ? Cond::Always : Cond::Eq, false, Reg{0}, Imm{0}, 0});
             const uint8_t reg = in_.flip() ? 8 : 9;
             switch (in_.below(3)) {
             case 0: emit(Load{Size::DW, false, Reg{reg}, Reg{0}, 0}); break;
             case 1: emit(Store{Size::DW, Reg{0}, 0, Reg{reg}}); break;
             default: emit(Atomic{AtomicOp::Add, in_.flip(), true, Reg{0}, 0, Reg{reg}}); break;
             }
-            std::get<Jump>(code_[at]).target = here();
+            std::get<Jump>(code_[at]).target = unchecked ? at + 1 : here();
             emit(mov(0, Imm{static_cast<int32_t>(interesting32())})); // r0 held a pointer
             break;
         }

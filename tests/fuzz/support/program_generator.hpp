@@ -1,5 +1,6 @@
 // Structured eBPF programs from fuzz bytes, safe and terminating by construction, so that
-// every engine must run them to the same end: the differential fuzzer's input.
+// every engine must run them to the same end: the differential fuzzer's input. With
+// `hostile`, some rules are broken on purpose: the verifier soundness fuzzer's input.
 //
 // Register roles (fixed, so that no pointer value can leak into results):
 //   r6        base of the input memory (copied from r1 at entry), never written again
@@ -28,6 +29,11 @@ struct GeneratorOptions {
     uint32_t max_body = 200;   // instructions generated for the main body (approximate)
     bool use_maps = true;      // map helper calls (needs the two maps bound)
     bool use_local_calls = true;
+    // For the verifier soundness fuzzer: now and then break a safety rule on purpose
+    // (out-of-bounds or unaligned offsets, scalars used as pointers, unchecked map values,
+    // a missing bounds check, loop counts taken from data, uninitialised registers). The
+    // program may then be unsafe, and a verifier must reject it.
+    bool hostile = false;
 };
 
 // A program for `mem` execution: r1 = input (kInputSize bytes, writable), r2 = its size.
