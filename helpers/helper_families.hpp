@@ -10,5 +10,25 @@ namespace ebpfjit::helpers {
 void register_time_helpers(HelperTable& table); // ktime_get_*_ns
 // map lookup/update/delete, push/pop/peek, spin_lock/unlock, lookup_percpu_elem, ringbuf_*.
 void register_map_helpers(HelperTable& table);
+// 7 get_prandom_u32, 8 get_smp_processor_id, 14 get_current_pid_tgid, 15 get_current_uid_gid,
+// 16 get_current_comm, 42 get_numa_node_id, 118 jiffies64, 125 ktime_get_boot_ns,
+// 208 ktime_get_tai_ns.
+void register_identity_helpers(HelperTable& table);
+// 4 probe_read, 112-115 probe_read_{user,kernel}[_str].
+void register_memory_helpers(HelperTable& table);
+// 105 strtol, 106 strtoul, 182 strncmp.
+void register_string_helpers(HelperTable& table);
+// 6 trace_printk, 165 snprintf, 177 trace_vprintk.
+void register_print_helpers(HelperTable& table);
+// 25 perf_event_output.
+void register_perf_helpers(HelperTable& table);
+// 28 csum_diff, 40 csum_update, 9 skb_store_bytes, 26 skb_load_bytes, 10/11 l3/l4_csum_replace,
+// 39 skb_pull_data.
+void register_skb_helpers(HelperTable& table);
+// 44 xdp_adjust_head, 54 xdp_adjust_meta, 65 xdp_adjust_tail, 188 xdp_get_buff_len,
+// 189/190 xdp_load_bytes / xdp_store_bytes.
+void register_xdp_helpers(HelperTable& table);
+// 23 redirect, 51 redirect_map.
+void register_redirect_helpers(HelperTable& table);
 
 } // namespace ebpfjit::helpers

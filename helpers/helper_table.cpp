@@ -9,6 +9,14 @@ const HelperTable& HelperTable::builtin() {
         HelperTable t;
         register_time_helpers(t);
         register_map_helpers(t);
+        register_identity_helpers(t);
+        register_memory_helpers(t);
+        register_string_helpers(t);
+        register_print_helpers(t);
+        register_perf_helpers(t);
+        register_skb_helpers(t);
+        register_xdp_helpers(t);
+        register_redirect_helpers(t);
         return t;
     }();
     return table;

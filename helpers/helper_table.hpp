@@ -61,6 +61,9 @@ struct Helper {
     Prototype proto;
     ProgramTypeMask allowed = kAllProgramTypes;
     HelperFn fn = nullptr;
+    // The kernel's bpf_helper_changes_pkt_data(): the call may move or resize the packet,
+    // so the verifier must forget every packet pointer (data, data_end, data_meta) it held.
+    bool changes_packet_data = false;
 };
 
 class HelperTable {

@@ -378,8 +378,15 @@ Interpreter::~Interpreter() = default;
 Result<uint64_t> Interpreter::run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
                                   std::optional<MemoryRegion> packet) {
     ExecutionState state;
+    return run(r1, r2, regions, packet, state);
+}
+
+Result<uint64_t> Interpreter::run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
+                                  std::optional<MemoryRegion> packet, ExecutionState& state) {
     state.type = impl_->options.program_type;
     state.ctx = reinterpret_cast<void*>(r1);
+    state.tail_calls = 0;
+    state.redirect = {};
     ExecutionStateScope scope(&state);
     auto machine = std::make_unique<Machine>(impl_->program, impl_->bindings, impl_->options,
                                              regions, packet); // 4 KiB of stack: heap

@@ -13,6 +13,7 @@
 #include "ebpfjit/program_type.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
+#include "runtime/execution_state.hpp"
 
 namespace ebpfjit::runtime {
 
@@ -41,6 +42,11 @@ public:
     // access beyond it ends the program with r0 = 0, as in the kernel.
     Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
                          std::optional<MemoryRegion> packet = std::nullopt);
+    // The same with the caller's per-run state: `state.cpu` (the worker's per-CPU slot)
+    // goes in; what helpers record (the redirect decision) comes out. Type, ctx, tail-call
+    // count and redirect are reset here.
+    Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
+                         std::optional<MemoryRegion> packet, ExecutionState& state);
 
     // `mem` programs: r1 = mem.data() (writable), r2 = mem.size(); mem is also the packet.
     Result<uint64_t> run_mem(std::span<uint8_t> mem);

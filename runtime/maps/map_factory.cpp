@@ -21,6 +21,7 @@
 #include "runtime/maps/memory_budget.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "runtime/maps/percpu_array_map.hpp"
+#include "runtime/maps/perf_event_array.hpp"
 #include "runtime/maps/queue_stack_map.hpp"
 #include "runtime/maps/ringbuf_map.hpp"
 
@@ -108,6 +109,15 @@ void check_array(Check& c) {
             EINVAL, "BPF_F_MMAPABLE / BPF_F_INNER_MAP only apply to ARRAY");
     c.fails(d.flags & BPF_F_PRESERVE_ELEMS, EINVAL, "BPF_F_PRESERVE_ELEMS is for PERF_EVENT_ARRAY");
     c.fails(d.value_size > kKmallocMax, E2BIG, fmt::format("value_size {} too large", d.value_size));
+}
+
+// fd_array_map_alloc_check: an array of u32 "fds"; here, embedder-polled sample queues.
+void check_perf_event_array(Check& c) {
+    const MapDefinition& d = c.def;
+    check_nonzero(c, false, true);
+    c.fails(d.key_size != 4, EINVAL, fmt::format("key_size must be 4, not {}", d.key_size));
+    c.fails(d.value_size != 4, EINVAL, fmt::format("value_size must be 4, not {}", d.value_size));
+    check_flags(c, BPF_F_NUMA_NODE | kAccessMask | BPF_F_PRESERVE_ELEMS);
 }
 
 void check_hash(Check& c) {
@@ -232,6 +242,8 @@ uint64_t estimate_bytes(const MapDefinition& d) {
         return hash_bytes(slots, 1);
     }
     case BPF_MAP_TYPE_DEVMAP: return 8 * uint64_t{d.max_entries};
+    case BPF_MAP_TYPE_PERF_EVENT_ARRAY: // slot headers; samples are bounded per slot
+        return 128 * uint64_t{d.max_entries};
     default: return 0;
     }
 }
@@ -252,6 +264,10 @@ std::unique_ptr<Map> allocate(const MapDefinition& d) {
     case BPF_MAP_TYPE_ARRAY_OF_MAPS:
     case BPF_MAP_TYPE_HASH_OF_MAPS: return MapInMap::create(d);
     case BPF_MAP_TYPE_DEVMAP: return DevMap::create(d);
+    case BPF_MAP_TYPE_PERF_EVENT_ARRAY: {
+        auto m = PerfEventArray::create(d);
+        return m ? std::unique_ptr<Map>(std::move(*m)) : nullptr;
+    }
     default: return nullptr;
     }
 }
@@ -315,6 +331,7 @@ Result<std::unique_ptr<Map>> create_map(const MapDefinition& def) {
     case BPF_MAP_TYPE_ARRAY_OF_MAPS:
     case BPF_MAP_TYPE_HASH_OF_MAPS: check_map_in_map(c); break;
     case BPF_MAP_TYPE_DEVMAP: check_devmap(c); break;
+    case BPF_MAP_TYPE_PERF_EVENT_ARRAY: check_perf_event_array(c); break;
     default:
         c.fails(!external, EINVAL,
                 map_type_name(def.type).empty() ? "unknown map type"

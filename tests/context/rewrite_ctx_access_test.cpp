@@ -1,0 +1,230 @@
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <vector>
+
+#include "runtime/context/ctx_layout.hpp"
+#include "runtime/context/rewrite_ctx_access.hpp"
+#include "runtime/context/skb_packet.hpp"
+#include "runtime/context/xdp_frame.hpp"
+
+using namespace ebpfjit;
+using namespace ebpfjit::isa;
+using namespace ebpfjit::runtime;
+
+namespace {
+
+Instruction ldx(Size s, uint8_t dst, uint8_t base, int16_t off) { return Load{s, false, Reg{dst}, Reg{base}, off}; }
+Instruction stx(Size s, uint8_t base, int16_t off, uint8_t src) { return Store{s, Reg{base}, off, Reg{src}}; }
+Instruction st(Size s, uint8_t base, int16_t off, int32_t imm) { return Store{s, Reg{base}, off, Imm{imm}}; }
+Instruction mov(uint8_t dst, uint8_t src) { return Alu{AluOp::Mov, true, Reg{dst}, Reg{src}}; }
+Instruction movi(uint8_t dst, int32_t imm) { return Alu{AluOp::Mov, true, Reg{dst}, Imm{imm}}; }
+Instruction addi(uint8_t dst, int32_t imm) { return Alu{AluOp::Add, true, Reg{dst}, Imm{imm}}; }
+Instruction call_helper(int32_t id) { return Call{CallKind::Helper, id, -1}; }
+Instruction exit_() { return Exit{}; }
+
+Program prog(std::vector<Instruction> insns, std::vector<int32_t> subs = {0}) {
+    return Program{std::move(insns), std::move(subs)};
+}
+
+const Load& load_at(const Program& p, size_t pc) { return std::get<Load>(p.insns.at(pc)); }
+
+// What the rewritten load reads from a real ctx.
+uint64_t read(uint64_t ctx, const Load& l) {
+    uint64_t v = 0;
+    std::memcpy(&v, reinterpret_cast<const void*>(ctx + l.off), size_t(l.size));
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("XDP packet pointer loads become 64-bit loads of the real pointers", "[context][rewrite]") {
+    auto p = prog({
+        ldx(Size::W, 2, 1, offsetof(xdp_md, data_end)),
+        ldx(Size::W, 3, 1, offsetof(xdp_md, data_meta)),
+        ldx(Size::W, 4, 1, offsetof(xdp_md, ingress_ifindex)),
+        ldx(Size::W, 1, 1, offsetof(xdp_md, data)),
+        movi(0, 2),
+        exit_(),
+    });
+    auto r = rewrite_ctx_access(p, ProgramType::Xdp);
+    REQUIRE(r);
+    REQUIRE(r->size() == p.size());
+
+    XdpFrame f;
+    std::vector<uint8_t> pkt(64, 0);
+    REQUIRE(f.load(pkt, {7, 0, 0}));
+    REQUIRE(f.adjust_meta(-4) == 0);
+    const uint64_t ctx = f.ctx_address();
+    CHECK(load_at(*r, 0).size == Size::DW);
+    CHECK(read(ctx, load_at(*r, 0)) == reinterpret_cast<uint64_t>(f.packet().data() + 64));
+    CHECK(read(ctx, load_at(*r, 1)) == reinterpret_cast<uint64_t>(f.metadata().data()));
+    CHECK(read(ctx, load_at(*r, 3)) == reinterpret_cast<uint64_t>(f.packet().data()));
+    CHECK(load_at(*r, 2) == std::get<Load>(p.insns[2])); // scalar field: unchanged
+    CHECK(read(ctx, load_at(*r, 2)) == 7);
+    CHECK(r->insns[4] == p.insns[4]);
+}
+
+TEST_CASE("the ctx is followed through copies, spills and subprogram calls", "[context][rewrite]") {
+    auto p = prog({
+        mov(6, 1),                                  // 0: r6 = ctx
+        stx(Size::DW, 10, -16, 1),                  // 1: spill ctx
+        call_helper(7),                             // 2: clobbers r1..r5
+        ldx(Size::DW, 3, 10, -16),                  // 3: fill: r3 = ctx
+        ldx(Size::W, 4, 3, 0),                      // 4: data via the filled copy
+        ldx(Size::W, 5, 6, 4),                      // 5: data_end via r6
+        mov(1, 6),                                  // 6
+        Call{CallKind::Local, 2, 10},               // 7: subprogram with r1 = ctx
+        exit_(),                                    // 8
+        exit_(),                                    // 9
+        ldx(Size::W, 0, 1, 4),                      // 10: callee reads data_end
+        exit_(),                                    // 11
+    }, {0, 10});
+    auto r = rewrite_ctx_access(p, ProgramType::Xdp);
+    REQUIRE(r);
+    CHECK(load_at(*r, 4).off == kXdpHostPointers + 0);
+    CHECK(load_at(*r, 4).size == Size::DW);
+    CHECK(load_at(*r, 5).off == kXdpHostPointers + 8);
+    CHECK(load_at(*r, 10).off == kXdpHostPointers + 8);
+    CHECK(load_at(*r, 3) == std::get<Load>(p.insns[3])); // the stack fill itself is untouched
+}
+
+TEST_CASE("loads from other pointers at ctx offsets are left alone", "[context][rewrite]") {
+    auto p = prog({
+        ldx(Size::W, 2, 1, 0),   // 0: ctx->data: rewritten
+        mov(3, 10),
+        addi(3, -8),
+        ldx(Size::W, 4, 3, 0),   // 3: stack: not ctx
+        call_helper(1),
+        ldx(Size::W, 5, 0, 0),   // 5: helper result: not ctx
+        ldx(Size::W, 1, 2, 4),   // 6: packet: not ctx
+        mov(1, 6),               // 7: r6 was never ctx
+        ldx(Size::W, 0, 1, 0),   // 8
+        exit_(),
+    });
+    auto r = rewrite_ctx_access(p, ProgramType::Xdp);
+    REQUIRE(r);
+    CHECK(load_at(*r, 0).size == Size::DW);
+    for (size_t pc : {3, 5, 6, 8}) CHECK(r->insns[pc] == p.insns[pc]);
+}
+
+TEST_CASE("a spill slot overwritten by a narrow store no longer holds the ctx", "[context][rewrite]") {
+    auto p = prog({
+        stx(Size::DW, 10, -8, 1),
+        st(Size::W, 10, -4, 0),
+        ldx(Size::DW, 2, 10, -8),
+        ldx(Size::W, 0, 2, 0),
+        exit_(),
+    });
+    auto r = rewrite_ctx_access(p, ProgramType::Xdp);
+    REQUIRE(r);
+    CHECK(r->insns[3] == p.insns[3]);
+}
+
+TEST_CASE("invalid XDP ctx accesses are errors naming the instruction", "[context][rewrite]") {
+    auto expect_error = [](Instruction bad, std::string_view what) {
+        auto r = rewrite_ctx_access(prog({movi(0, 0), bad, exit_()}), ProgramType::Xdp);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().insn == 1u);
+        CHECK(r.error().message.find(what) != std::string::npos);
+    };
+    expect_error(ldx(Size::H, 2, 1, 0), "4-byte load");        // narrow packet pointer
+    expect_error(ldx(Size::DW, 2, 1, 0), "no field");          // spans data and data_end
+    expect_error(ldx(Size::W, 2, 1, 24), "no field");          // past the struct
+    expect_error(ldx(Size::W, 2, 1, -4), "no field");
+    expect_error(stx(Size::W, 1, 0, 2), "not writable");       // data
+    expect_error(st(Size::W, 1, 12, 1), "not writable");       // ingress_ifindex
+    expect_error(Atomic{AtomicOp::Add, false, false, Reg{1}, 12, Reg{2}}, "atomic");
+    expect_error(Load{Size::W, true, Reg{2}, Reg{1}, 0}, "4-byte load"); // ldsx
+    expect_error(ldx(Size::H, 2, 1, 13), "misaligned");
+}
+
+TEST_CASE("one access reached with the ctx and another pointer is an error", "[context][rewrite]") {
+    auto p = prog({
+        Jump{Cond::Eq, false, Reg{2}, Imm{0}, 2}, // 0
+        mov(1, 10),                               // 1: r1 = stack on one path
+        ldx(Size::W, 0, 1, -8),                   // 2: ctx or stack
+        exit_(),
+    });
+    auto r = rewrite_ctx_access(p, ProgramType::Xdp);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().insn == 2u);
+}
+
+TEST_CASE("__sk_buff: tc reads packet pointers, writes its writable fields", "[context][rewrite]") {
+    auto p = prog({
+        ldx(Size::W, 2, 1, offsetof(__sk_buff, data)),
+        ldx(Size::W, 3, 1, offsetof(__sk_buff, data_end)),
+        ldx(Size::W, 4, 1, offsetof(__sk_buff, len)),
+        ldx(Size::B, 4, 1, offsetof(__sk_buff, protocol)),      // narrow scalar read
+        ldx(Size::DW, 5, 1, offsetof(__sk_buff, cb)),           // 8 bytes of cb[]
+        st(Size::W, 1, offsetof(__sk_buff, mark), 42),
+        st(Size::B, 1, offsetof(__sk_buff, cb) + 3, 1),         // narrow cb write
+        stx(Size::W, 1, offsetof(__sk_buff, tc_classid), 4),
+        movi(0, 0),
+        exit_(),
+    });
+    auto r = rewrite_ctx_access(p, ProgramType::SchedCls);
+    REQUIRE(r);
+    SkbPacket skb;
+    std::vector<uint8_t> frame(64, 0);
+    REQUIRE(skb.load(frame));
+    CHECK(read(skb.ctx_address(), load_at(*r, 0)) == reinterpret_cast<uint64_t>(skb.bytes().data()));
+    CHECK(read(skb.ctx_address(), load_at(*r, 1)) == reinterpret_cast<uint64_t>(skb.bytes().data() + 64));
+    CHECK(read(skb.ctx_address(), load_at(*r, 2)) == 64);
+    for (size_t pc = 2; pc < p.size(); ++pc) CHECK(r->insns[pc] == p.insns[pc]);
+}
+
+TEST_CASE("__sk_buff: socket filters see no packet pointers and write only cb[]", "[context][rewrite]") {
+    auto check = [](Instruction insn, bool ok) {
+        auto r = rewrite_ctx_access(prog({insn, exit_()}), ProgramType::SocketFilter);
+        CHECK(bool(r) == ok);
+        if (!r) CHECK(r.error().insn == 0u);
+    };
+    check(ldx(Size::W, 2, 1, offsetof(__sk_buff, len)), true);
+    check(ldx(Size::W, 2, 1, offsetof(__sk_buff, data)), false);
+    check(ldx(Size::W, 2, 1, offsetof(__sk_buff, data_end)), false);
+    check(ldx(Size::W, 2, 1, offsetof(__sk_buff, tc_classid)), false);
+    check(st(Size::W, 1, offsetof(__sk_buff, mark), 1), false);
+    check(st(Size::W, 1, offsetof(__sk_buff, cb) + 16, 1), true);
+    check(st(Size::W, 1, offsetof(__sk_buff, cb) + 20, 1), false); // hash, read-only
+    check(st(Size::H, 1, offsetof(__sk_buff, priority), 1), false);
+}
+
+TEST_CASE("tc writes must be whole fields, reads no wider than the field", "[context][rewrite]") {
+    auto r1 = rewrite_ctx_access(prog({st(Size::H, 1, offsetof(__sk_buff, mark), 1), exit_()}),
+                                 ProgramType::SchedCls);
+    REQUIRE_FALSE(r1);
+    CHECK(r1.error().message.find("whole") != std::string::npos);
+    auto r2 = rewrite_ctx_access(prog({ldx(Size::DW, 2, 1, offsetof(__sk_buff, mark)), exit_()}),
+                                 ProgramType::SchedCls);
+    CHECK_FALSE(r2);
+    auto r3 = rewrite_ctx_access(prog({st(Size::W, 1, offsetof(__sk_buff, len), 1), exit_()}),
+                                 ProgramType::SchedCls);
+    CHECK_FALSE(r3);
+}
+
+TEST_CASE("mem programs have no ctx layout and come back unchanged", "[context][rewrite]") {
+    auto p = prog({ldx(Size::H, 0, 1, 0), stx(Size::DW, 1, 0, 0), exit_()});
+    auto r = rewrite_ctx_access(p, ProgramType::Mem);
+    REQUIRE(r);
+    CHECK(r->insns == p.insns);
+}
+
+TEST_CASE("the layout tables agree with the uapi structs", "[context][rewrite]") {
+    for (ProgramType t : {ProgramType::Xdp, ProgramType::SchedCls}) {
+        const CtxLayout* l = ctx_layout(t);
+        REQUIRE(l);
+        for (const CtxField& f : l->fields) {
+            CHECK(f.offset + f.size <= l->uapi_size);
+            if (f.kind == CtxFieldKind::Scalar) {
+                CHECK(f.host_offset == f.offset);
+            } else {
+                CHECK(f.size == 4);
+                CHECK(f.host_size == 8);
+                CHECK(f.host_offset + 8u <= l->host_size);
+            }
+        }
+    }
+    CHECK(ctx_layout(ProgramType::Mem) == nullptr);
+}
