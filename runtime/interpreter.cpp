@@ -9,10 +9,12 @@
 #include <fmt/format.h>
 
 #include "isa/disassembler.hpp"
+#include "jit/lowering.hpp"
 #include "runtime/execution_state.hpp"
 #include "runtime/interpreter/alu_semantics.hpp"
 #include "runtime/interpreter/guest_memory.hpp"
 #include "runtime/interpreter/helper_call.hpp"
+#include "runtime/interpreter/tail_call.hpp"
 
 namespace ebpfjit::runtime {
 
@@ -72,7 +74,7 @@ public:
     Machine(const Program& program, const helpers::ProgramBindings& bindings,
             const InterpreterOptions& options, std::span<const MemoryRegion> regions,
             std::optional<MemoryRegion> packet)
-        : program_(program), bindings_(bindings), options_(options),
+        : program_(&program), bindings_(&bindings), options_(options),
           packet_(packet), memory_(stack_high(), with_direct_values(regions)) {
         stack_.fill(0); // deterministic: the oracle must not depend on stale bytes
         regs_[kFramePointer] = stack_high();
@@ -85,13 +87,13 @@ public:
         uint64_t executed = 0;
         uint32_t pc = 0;
         for (;;) {
-            if (pc >= program_.size())
+            if (pc >= program_->size())
                 return fail(Error::at_insn(pc, "execution ran past the end of the program"));
             if (options_.instruction_budget != 0 && ++executed > options_.instruction_budget)
                 return fail(Error::at_insn(pc, fmt::format("instruction budget of {} exceeded",
                                                            options_.instruction_budget)));
             pc_ = pc;
-            Step next = std::visit(*this, program_.insns[pc]);
+            Step next = std::visit(*this, program_->insns[pc]);
             if (!next) return fail(std::move(next.error()));
             if (next->halt) return regs_[0];
             pc = next->pc;
@@ -161,7 +163,9 @@ public:
 
     Step operator()(const Call& insn) {
         switch (insn.kind) {
-        case CallKind::Helper: return call_helper(insn.imm);
+        case CallKind::Helper:
+            if (insn.imm == jit::kTailCallHelperId) return tail_call();
+            return call_helper(insn.imm);
         case CallKind::Local: return call_local(insn.target);
         case CallKind::Kfunc:
             return fail(Error::at_insn(pc_, fmt::format("kfunc calls are unsupported (call kfunc BTF id {})",
@@ -218,7 +222,7 @@ private:
     // The caller's regions plus every bound map's direct value (LDDW src 2 / 6 targets).
     std::vector<MemoryRegion> with_direct_values(std::span<const MemoryRegion> regions) const {
         std::vector<MemoryRegion> all(regions.begin(), regions.end());
-        for (const auto& b : bindings_.maps)
+        for (const auto& b : bindings_->maps)
             if (b.direct_value != nullptr && b.value_size != 0)
                 all.push_back({reinterpret_cast<uint64_t>(b.direct_value), b.value_size, true});
         return all;
@@ -291,10 +295,10 @@ private:
     Result<uint64_t> lddw_value(const LoadImm64& insn) const {
         auto binding = [&]() -> Result<const helpers::MapBinding*> {
             const auto index = static_cast<uint32_t>(insn.imm);
-            if (index >= bindings_.maps.size())
+            if (index >= bindings_->maps.size())
                 return fail(Error::at_insn(pc_, fmt::format("LDDW refers to map {}, but the program has {} maps",
-                                                            index, bindings_.maps.size())));
-            return &bindings_.maps[index];
+                                                            index, bindings_->maps.size())));
+            return &bindings_->maps[index];
         };
         switch (insn.kind) {
         case LddwKind::Imm64: return insn.value();
@@ -325,7 +329,7 @@ private:
     }
 
     Step call_helper(int32_t id) {
-        const helpers::Helper* helper = bindings_.helpers ? bindings_.helpers->find(id) : nullptr;
+        const helpers::Helper* helper = bindings_->helpers ? bindings_->helpers->find(id) : nullptr;
         if (helper == nullptr || helper->fn == nullptr) {
             const std::string_view kernel_name = helpers::helper_name(id);
             return fail(Error::at_insn(pc_, kernel_name.empty()
@@ -333,11 +337,27 @@ private:
                 : fmt::format("call to unknown helper id {} (bpf_{} is not implemented)", id, kernel_name)));
         }
         const HelperArgs args{regs_[1], regs_[2], regs_[3], regs_[4], regs_[5]};
-        if (auto ok = check_helper_arguments(*helper, args, memory_, bindings_, pc_); !ok)
+        if (auto ok = check_helper_arguments(*helper, args, memory_, *bindings_, pc_); !ok)
             return fail(std::move(ok.error()));
         regs_[0] = helper->fn(args[0], args[1], args[2], args[3], args[4]);
-        record_helper_result(*helper, args, regs_[0], memory_, bindings_);
+        record_helper_result(*helper, args, regs_[0], memory_, *bindings_);
         return advance();
+    }
+
+    // bpf_tail_call(ctx, prog_array, index): continue at slot 0 of the target with this
+    // frame (stack, r1) as it is; the checks and the count live in resolve_tail_call.
+    Step tail_call() {
+        if (!frames_.empty())
+            return fail(Error::at_insn(pc_, "tail calls are supported only in the entry subprogram"));
+        auto target = resolve_tail_call(*bindings_, regs_[2], regs_[3], *ExecutionState::current(), pc_);
+        if (!target) return fail(std::move(target.error()));
+        if (!*target) return advance();
+        program_ = (*target)->program;
+        bindings_ = (*target)->bindings;
+        for (const auto& b : bindings_->maps) // the target's global data becomes accessible
+            if (b.direct_value != nullptr && b.value_size != 0)
+                memory_.add_dynamic(reinterpret_cast<uint64_t>(b.direct_value), b.value_size, true);
+        return Next{0};
     }
 
     Step call_local(int32_t target) {
@@ -351,13 +371,13 @@ private:
 
     // "out-of-bounds load of 4 bytes at 0x7ffc12345678 in `r0 = *(u32 *)(r1 + 4)`"
     Error access_error(std::string_view kind, Size size, uint64_t addr) const {
-        const std::string text = disassemble(program_.insns[pc_], pc_, helpers::helper_name);
+        const std::string text = disassemble(program_->insns[pc_], pc_, helpers::helper_name);
         return Error::at_insn(pc_, fmt::format("out-of-bounds {} of {} bytes at {:#x} in `{}`", kind,
                                                static_cast<int>(size), addr, text));
     }
 
-    const Program& program_;
-    const helpers::ProgramBindings& bindings_;
+    const Program* program_;                  // change at a tail call
+    const helpers::ProgramBindings* bindings_;
     const InterpreterOptions& options_;
     std::optional<MemoryRegion> packet_;
     alignas(16) std::array<uint8_t, kStackBlockSize> stack_{};

@@ -18,7 +18,7 @@ namespace ebpfjit::runtime {
 // Runs `program` on `mem` (modified in place) and returns r0.
 using MemEngine = std::function<Result<uint64_t>(const isa::Program& program, std::span<uint8_t> mem)>;
 
-// The engine called `name` ("interp"; "jit" once a JIT backend lands), or a one-line error.
+// The engine called `name` ("jit": the host JIT, "interp": the interpreter), or a one-line error.
 Result<MemEngine> find_mem_engine(std::string_view name);
 
 // Names of the available engines, for help texts.

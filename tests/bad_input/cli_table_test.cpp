@@ -106,11 +106,14 @@ std::vector<Row> rows() {
         {"run: store through a scalar", {{"p.bin", mov_imm(1, 4096) + insn(0x62, 1, 0, 0, 1) + kExit}},
          "run p.bin", true, "insn 1"},
         {"run: stack below the frame", {{"p.bin", insn(0x7a, 10, 0, -520, 1) + kExit}}, "run p.bin", true, "insn 0"},
-        {"run: infinite loop hits the budget", {{"p.bin", insn(0x05, 0, 0, -1) + kExit}},
-         "run p.bin --max-insns 100000", true, "budget"},
         {"run: unbounded recursion", {{"p.bin", insn(0x85, 0, 1, 0, -1) + kExit}}, "run p.bin", true, "insn 0"},
         {"run: directory as --mem", {{"p.bin", kExit}, {"dir/keep", ""}}, "run p.bin --mem dir", true, "dir"},
         {"run: uninitialised r0 at exit", {{"p.bin", kExit}}, "run p.bin", false, "", "r0 = 0 (0x0)"},
+        // ---- run OBJECT.o (ELF loader) ---------------------------------------------------
+        {"run: truncated ELF", {{"t.o", elf_header(247, 0, 0).substr(0, 40)}}, "run t.o", true, "t.o"},
+        {"run: ELF of the wrong machine", {{"m.o", elf_header(62, 0, 0)}}, "run m.o", true, "m.o"},
+        {"run: ELF with a huge section table", {{"s.o", elf_header(247, 1ull << 62, 0xffff)}}, "run s.o", true, "s.o"},
+        {"run: ELF section table past the end", {{"p.o", elf_header(247, 64, 3)}}, "run p.o", true, "p.o"},
     };
     return t;
 }

@@ -145,11 +145,19 @@ TEST_CASE("bad input: one line on stderr, exit 1") {
         REQUIRE(ebpfjit("asm ok.s -o ok.bin").status == 0);
         check_one_line_failure(ebpfjit("run ok.bin --type mem --mem no-such-input"), "no-such-input");
     }
-    SECTION("the jit engine is refused until it exists") {
-        REQUIRE(ebpfjit("asm ok.s -o ok.bin").status == 0);
-        check_one_line_failure(ebpfjit("run ok.bin --type mem --mem empty.bin --engine jit"),
-                               "engine jit is not available in this build");
-    }
+}
+
+TEST_CASE("run: jit (the default) and interp agree; disasm --native shows both codes") {
+    REQUIRE(ebpfjit("asm ok.s -o ok.bin").status == 0);
+    auto jit = ebpfjit("run ok.bin --type mem --mem empty.bin");
+    auto interp = ebpfjit("run ok.bin --type mem --mem empty.bin --engine interp");
+    REQUIRE(jit.status == 0);
+    REQUIRE(interp.status == 0);
+    CHECK(jit.out == interp.out);
+    auto native = ebpfjit("disasm --native ok.bin");
+    REQUIRE(native.status == 0);
+    CHECK(native.out.find("exit") != std::string::npos); // the eBPF text
+    CHECK(native.out.find("ret") != std::string::npos);  // the x86-64 code
 }
 
 TEST_CASE("every verb has --help with an example") {

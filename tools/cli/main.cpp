@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", level_name, "Log level")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
-    std::vector<cli::Verb> verbs{cli::register_asm(app), cli::register_disasm(app), cli::register_run(app)};
+    std::vector<cli::Verb> verbs{cli::register_asm(app), cli::register_disasm(app), cli::register_run(app),
+                                 cli::register_map(app)};
 
     try {
         app.parse(argc, argv);

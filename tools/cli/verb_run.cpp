@@ -1,4 +1,5 @@
-// ebpfjit run PROGRAM.bin --type mem --mem INPUT [--engine interp|jit]
+// ebpfjit run PROGRAM.bin --type mem --mem INPUT [--engine jit|interp]
+// ebpfjit run OBJECT.o --program NAME [--type mem] --mem INPUT [--json FILE]
 #include <fmt/format.h>
 
 #include <memory>
@@ -6,7 +7,8 @@
 
 #include "helpers/program_bindings.hpp"
 #include "isa/program_file.hpp"
-#include "runtime/interpreter.hpp"
+#include "runtime/mem_engines.hpp"
+#include "tools/cli/run_object.hpp"
 #include "tools/cli/verb.hpp"
 
 namespace ebpfjit::cli {
@@ -16,39 +18,45 @@ Verb register_run(CLI::App& app) {
         std::string program;
         std::string type = "mem";
         std::string mem;
-        std::string engine = "interp";
-        // A hostile program must not hang the CLI: `ja -1` stops here with a distinct error.
-        uint64_t max_insns = 1'000'000'000;
+        std::string engine = "jit";
+        std::string program_name; // ELF objects
+        std::string json;         // ELF objects
     };
     auto opts = std::make_shared<Options>();
-    CLI::App* cmd = app.add_subcommand("run", "Run a raw .bin program and print r0");
-    cmd->add_option("PROGRAM", opts->program, "Raw program (.bin)")->required();
+    CLI::App* cmd = app.add_subcommand("run", "Run a raw .bin program or a program of a BPF object; print r0");
+    cmd->add_option("PROGRAM", opts->program, "Raw program (.bin) or clang-built BPF object (.o)")->required();
+    cmd->add_option("--program", opts->program_name, "Program (symbol name) to run from a BPF object");
+    cmd->add_option("--json", opts->json, "BPF objects: write r0 and the final map contents to FILE");
     cmd->add_option("--type", opts->type, "Program type: mem (r1 = input bytes, r2 = their length)")
         ->check(CLI::IsMember({"mem"}))
         ->capture_default_str();
     cmd->add_option("--mem", opts->mem, "File whose bytes the program gets (a writable copy); none: empty");
     cmd->add_option("--engine", opts->engine, "Execution engine")
-        ->check(CLI::IsMember({"interp", "jit"}))
-        ->capture_default_str();
-    cmd->add_option("--max-insns", opts->max_insns, "Instruction budget of the run (0: unlimited)")
+        ->check(CLI::IsMember(runtime::mem_engine_names()))
         ->capture_default_str();
     cmd->footer("Example: ebpfjit run prog.bin --type mem --mem packet.bin\n"
+                "         ebpfjit run sum.o --program sum_bytes --type mem --mem input.bin --json maps.json\n"
                 "The last line of output is `r0 = <unsigned decimal> (0x<hex>)`.");
 
-    return {cmd, [opts] {
-                if (opts->engine == "jit") return report(Error::plain("engine jit is not available in this build"));
-                auto program = isa::load_program_file(opts->program);
-                if (!program) return report(program.error());
+    return {cmd, [opts, cmd] {
+                auto engine = runtime::find_mem_engine(opts->engine);
+                if (!engine) return report(engine.error());
                 std::vector<uint8_t> memory;
                 if (!opts->mem.empty()) {
                     auto bytes = isa::read_file_bytes(opts->mem);
                     if (!bytes) return report(bytes.error());
                     memory = std::move(*bytes);
                 }
-                runtime::InterpreterOptions options;
-                options.instruction_budget = opts->max_insns;
-                runtime::Interpreter interpreter(*program, helpers::ProgramBindings{}, options);
-                auto r0 = interpreter.run_mem(memory);
+                if (!opts->program_name.empty() || looks_like_elf(opts->program)) {
+                    RunObjectRequest request{opts->program, opts->program_name, std::nullopt, std::move(memory),
+                                             opts->json};
+                    if (cmd->count("--type") > 0) request.type = program_type_from_name(opts->type);
+                    return run_object(request);
+                }
+                if (!opts->json.empty()) return report(Error::plain("--json needs a BPF object (.o)"));
+                auto program = isa::load_program_file(opts->program);
+                if (!program) return report(program.error());
+                auto r0 = (*engine)(*program, memory);
                 if (!r0) {
                     Error e = r0.error();
                     if (e.file.empty()) e.file = opts->program;

@@ -6,7 +6,7 @@
 //          ◄─stderr─  one message line, exit 1                         (any failure)
 //
 // <mem-hex> is the first argument not starting with "--" (same hex-byte encoding).
-// Options: --engine interp|jit. Other "--" options are ignored, since the runner may pass
+// Options: --engine jit|interp (default jit). Other "--" options are ignored, since the runner may pass
 // its own plugin_options through.
 #include <cctype>
 #include <cstdio>
@@ -27,7 +27,7 @@ namespace {
 
 struct Options {
     std::optional<std::string> memory_hex;
-    std::string engine = "interp";
+    std::string engine = "jit";
     bool elf = false;
 };
 

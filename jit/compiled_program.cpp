@@ -1,0 +1,37 @@
+#include "jit/compiled_program.hpp"
+
+#include <fmt/format.h>
+
+#include "runtime/execution_state.hpp"
+
+namespace ebpfjit::jit {
+
+CompiledProgram::CompiledProgram(ExecutableMemory code, uint32_t body_offset,
+                                 std::vector<uint32_t> slot_offsets, ProgramType type)
+    : code_(std::move(code)), slot_offsets_(std::move(slot_offsets)), type_(type),
+      tail_entry_(std::make_unique<maps::ProgramEntry>()) {
+    tail_entry_->native_entry = code_.data() + body_offset;
+}
+
+Result<uint64_t> CompiledProgram::run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet) const {
+    runtime::ExecutionState state;
+    state.type = type_;
+    state.ctx = reinterpret_cast<void*>(r1);
+    runtime::ExecutionState* previous = runtime::ExecutionState::current();
+    runtime::ExecutionState::current() = &state;
+    RunStatus status;
+    const uint64_t r0 = entry()(r1, r2, packet.data(), packet.size(), &status);
+    runtime::ExecutionState::current() = previous;
+    switch (status.fault) {
+    case Fault::None: return r0;
+    case Fault::UnknownCallxTarget:
+        return fail(Error::at_insn(status.slot, fmt::format("callx: {:#x} is not a helper id", status.value)));
+    }
+    return fail(Error::at_insn(status.slot, "unknown fault"));
+}
+
+Result<uint64_t> CompiledProgram::run_mem(std::span<uint8_t> mem) const {
+    return run(reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem);
+}
+
+} // namespace ebpfjit::jit

@@ -1,0 +1,47 @@
+// A program compiled to native code: owns the code pages and runs them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "ebpfjit/error.hpp"
+#include "ebpfjit/program_type.hpp"
+#include "jit/executable_memory.hpp"
+#include "jit/run_status.hpp"
+#include "runtime/maps/prog_array.hpp"
+
+namespace ebpfjit::jit {
+
+inline constexpr uint32_t kNoNativeCode = UINT32_MAX;
+
+class CompiledProgram {
+public:
+    CompiledProgram(ExecutableMemory code, uint32_t body_offset, std::vector<uint32_t> slot_offsets,
+                    ProgramType type);
+
+    // Runs from slot 0 with r1, r2. `packet` is what LD_ABS / LD_IND read (empty: every
+    // packet load is out of range and returns 0). A fault (callx to an unknown helper id)
+    // is an Error naming the instruction.
+    Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet = {}) const;
+    // `mem` programs: r1 = mem.data(), r2 = mem.size(), and mem is also the packet.
+    Result<uint64_t> run_mem(std::span<uint8_t> mem) const;
+
+    EntryFn entry() const { return reinterpret_cast<EntryFn>(const_cast<uint8_t*>(code_.data())); }
+    const uint8_t* code() const { return code_.data(); }
+    size_t code_size() const { return code_.code_size(); }
+    // Native offset of each slot's first instruction (kNoNativeCode: emits nothing).
+    std::span<const uint32_t> slot_offsets() const { return slot_offsets_; }
+    // What a prog-array slot holds to tail-call into this program (stable address).
+    const maps::ProgramEntry* tail_call_entry() const { return tail_entry_.get(); }
+    maps::ProgramEntry* tail_call_entry() { return tail_entry_.get(); }
+
+private:
+    ExecutableMemory code_;
+    std::vector<uint32_t> slot_offsets_;
+    ProgramType type_;
+    std::unique_ptr<maps::ProgramEntry> tail_entry_;
+};
+
+} // namespace ebpfjit::jit

@@ -1,0 +1,279 @@
+// jit::lower: canonical forms and resolved references, slot by slot; the control-flow and
+// register analyses live in control_flow.cpp and liveness.cpp.
+#include "jit/lowering.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "jit/lowering_passes.hpp"
+
+namespace ebpfjit::jit {
+
+ConstWidth const_width(uint64_t value) {
+    if (value == 0) return ConstWidth::Zero;
+    if (value <= UINT32_MAX) return ConstWidth::U32;
+    if (static_cast<int64_t>(value) >= INT32_MIN && static_cast<int64_t>(value) < 0) return ConstWidth::S32;
+    return ConstWidth::Full;
+}
+
+namespace {
+
+using namespace isa;
+
+// The value an Imm operand has for the operation: sign-extended for 64-bit operations,
+// the 32-bit pattern (zero-extended) for 32-bit ones.
+uint64_t imm_value(Imm imm, bool is64) {
+    return is64 ? static_cast<uint64_t>(int64_t{imm.v}) : uint64_t{static_cast<uint32_t>(imm.v)};
+}
+
+class SlotLowering {
+public:
+    SlotLowering(const Program& program, const verifier::Facts& facts, const LoweringOptions& options,
+                 Lowered& out)
+        : program_(program), facts_(facts), options_(options), out_(out) {}
+
+    Result<void> lower(uint32_t pc) {
+        pc_ = pc;
+        slot_ = &out_.slots[pc];
+        return std::visit(*this, program_.insns[pc]);
+    }
+
+    Result<void> operator()(const Alu& a) {
+        Alu alu = a;
+        if (const auto* imm = std::get_if<Imm>(&alu.src)) {
+            switch (alu.op) {
+            case AluOp::Lsh:
+            case AluOp::Rsh:
+            case AluOp::Arsh: alu.src = Imm{imm->v & (alu.is64 ? 63 : 31)}; break;
+            case AluOp::Div:
+            case AluOp::Mod:
+            case AluOp::SDiv:
+            case AluOp::SMod: return constant_division(alu, imm->v);
+            case AluOp::MovSx8:
+            case AluOp::MovSx16:
+            case AluOp::MovSx32: return constant_movsx(alu, imm->v);
+            default: break;
+            }
+            slot_->constant = imm_value(std::get<Imm>(alu.src), alu.is64);
+            slot_->constant_width = const_width(slot_->constant);
+        } else if (is_division(alu.op) && !facts_.divisor_is_safe(pc_)) {
+            const bool is_signed = alu.op == AluOp::SDiv || alu.op == AluOp::SMod;
+            slot_->div = is_signed ? DivFixup::ZeroAndMinusOne : DivFixup::ZeroCheck;
+        }
+        if (alu.op == AluOp::Mov && alu.is64 && alu.src == Operand{alu.dst}) slot_->emit = false;
+        slot_->insn = alu;
+        return {};
+    }
+
+    Result<void> operator()(const Endian& e) {
+        if (e.op == EndianOp::ToLe) {
+            // Both backends are little-endian hosts: le is a truncation.
+            if (e.bits == 64) slot_->emit = false;
+            else if (e.bits == 32) slot_->insn = Alu{AluOp::Mov, false, e.dst, e.dst};
+            else set_imm(Alu{AluOp::And, false, e.dst, Imm{0xffff}});
+            return {};
+        }
+        slot_->insn = Endian{EndianOp::Swap, e.bits, e.dst};
+        return {};
+    }
+
+    Result<void> operator()(const Load&) { return {}; }
+    Result<void> operator()(const Atomic&) { return {}; }
+
+    Result<void> operator()(const Store& s) {
+        if (const auto* imm = std::get_if<Imm>(&s.src)) {
+            slot_->constant = imm_value(*imm, true);
+            slot_->constant_width = const_width(slot_->constant);
+        }
+        return {};
+    }
+
+    Result<void> operator()(const LoadImm64& l) {
+        auto value = lddw_value(l);
+        if (!value) return fail(value.error());
+        slot_->constant = *value;
+        slot_->constant_width = const_width(*value);
+        if (l.kind == LddwKind::CodeAddr) {
+            // imm is relative to the next instruction, like a local call.
+            const int64_t target = int64_t{pc_} + 1 + l.imm;
+            if (target < 0 || static_cast<size_t>(target) >= program_.size())
+                return fail(Error::at_insn(pc_, fmt::format("LDDW code address {} is outside the program", target)));
+            slot_->code_target = static_cast<int32_t>(target);
+            out_.slots[static_cast<size_t>(target)].label = true;
+        }
+        return {};
+    }
+
+    Result<void> operator()(const Jump& j) {
+        if (j.cond == Cond::Always && static_cast<uint32_t>(j.target) == pc_ + 1) slot_->emit = false;
+        if (const auto* imm = std::get_if<Imm>(&j.src)) {
+            slot_->constant = imm_value(*imm, !j.is32);
+            slot_->constant_width = const_width(slot_->constant);
+        }
+        return {};
+    }
+
+    Result<void> operator()(const Call& c) {
+        switch (c.kind) {
+        case CallKind::Local: slot_->call = CallRole::Local; return {};
+        case CallKind::Kfunc:
+            return fail(Error::at_insn(pc_, fmt::format("kfunc calls are unsupported (call kfunc BTF id {})", c.imm)));
+        case CallKind::Helper: break;
+        }
+        if (c.imm == kTailCallHelperId) {
+            if (slot_->subprogram != 0)
+                return fail(Error::at_insn(pc_, "tail calls are supported only in the entry subprogram"));
+            slot_->call = CallRole::TailCall;
+            out_.has_tail_calls = true;
+            return {};
+        }
+        const helpers::Helper* h = helper_table() ? helper_table()->find(c.imm) : nullptr;
+        if (h == nullptr || h->fn == nullptr)
+            return fail(Error::at_insn(pc_, fmt::format("call to unknown helper id {}", c.imm)));
+        if ((h->allowed & mask_of(options_.program_type)) == 0)
+            return fail(Error::at_insn(pc_, fmt::format("helper {}#{} is not allowed in {} programs",
+                                                        h->name, h->id, to_string(options_.program_type))));
+        slot_->call = CallRole::Helper;
+        slot_->helper = h->fn;
+        return {};
+    }
+
+    Result<void> operator()(const CallX&) {
+        out_.has_callx = true;
+        return {};
+    }
+    Result<void> operator()(const Exit&) { return {}; }
+    Result<void> operator()(const PacketLoad&) {
+        out_.has_packet_loads = true;
+        return {};
+    }
+    Result<void> operator()(const LddwSecondSlot&) {
+        slot_->emit = false;
+        return {};
+    }
+
+private:
+    static bool is_division(AluOp op) {
+        return op == AluOp::Div || op == AluOp::Mod || op == AluOp::SDiv || op == AluOp::SMod;
+    }
+
+    const helpers::HelperTable* helper_table() const {
+        return options_.bindings ? options_.bindings->helpers : nullptr;
+    }
+
+    void set_imm(Alu alu) {
+        slot_->insn = alu;
+        slot_->constant = imm_value(std::get<Imm>(alu.src), alu.is64);
+        slot_->constant_width = const_width(slot_->constant);
+    }
+
+    // Constant divisors: the cases needing a fixup become plain instructions.
+    Result<void> constant_division(Alu alu, int32_t divisor) {
+        const bool is_signed = alu.op == AluOp::SDiv || alu.op == AluOp::SMod;
+        const bool is_mod = alu.op == AluOp::Mod || alu.op == AluOp::SMod;
+        if (divisor == 0) {
+            if (!is_mod) set_imm(Alu{AluOp::Mov, alu.is64, alu.dst, Imm{0}});
+            else if (alu.is64) slot_->emit = false;                      // dst unchanged
+            else slot_->insn = Alu{AluOp::Mov, false, alu.dst, alu.dst}; // zero-extended
+            return {};
+        }
+        if (is_signed && divisor == -1) {
+            if (is_mod) set_imm(Alu{AluOp::Mov, alu.is64, alu.dst, Imm{0}});
+            else slot_->insn = Alu{AluOp::Neg, alu.is64, alu.dst, Imm{0}};
+            return {};
+        }
+        set_imm(alu);
+        return {};
+    }
+
+    Result<void> constant_movsx(Alu alu, int32_t v) {
+        int64_t value = v;
+        if (alu.op == AluOp::MovSx8) value = static_cast<int8_t>(v);
+        if (alu.op == AluOp::MovSx16) value = static_cast<int16_t>(v);
+        set_imm(Alu{AluOp::Mov, alu.is64, alu.dst, Imm{static_cast<int32_t>(value)}});
+        return {};
+    }
+
+    Result<uint64_t> lddw_value(const LoadImm64& l) const {
+        auto binding = [&]() -> Result<const helpers::MapBinding*> {
+            const auto index = static_cast<uint32_t>(l.imm);
+            const size_t count = options_.bindings ? options_.bindings->maps.size() : 0;
+            if (index >= count)
+                return fail(Error::at_insn(pc_, fmt::format("LDDW refers to map {}, but the program has {} maps",
+                                                            index, count)));
+            return &options_.bindings->maps[index];
+        };
+        switch (l.kind) {
+        case LddwKind::Imm64: return l.value();
+        case LddwKind::MapFd:
+        case LddwKind::MapIdx: {
+            auto b = binding();
+            if (!b) return fail(b.error());
+            if ((*b)->map == nullptr)
+                return fail(Error::at_insn(pc_, fmt::format("LDDW map {} is not bound to a map", l.imm)));
+            return reinterpret_cast<uint64_t>((*b)->map);
+        }
+        case LddwKind::MapValue:
+        case LddwKind::MapIdxValue: {
+            auto b = binding();
+            if (!b) return fail(b.error());
+            const auto offset = static_cast<uint32_t>(l.next_imm);
+            if ((*b)->direct_value == nullptr || offset >= (*b)->value_size)
+                return fail(Error::at_insn(pc_, fmt::format("LDDW map value {} + {} is outside the map's {}-byte value",
+                                                            l.imm, offset, (*b)->value_size)));
+            return reinterpret_cast<uint64_t>((*b)->direct_value + offset);
+        }
+        case LddwKind::VariableAddr:
+            return fail(Error::at_insn(pc_, "LDDW of a BTF variable address (src 3) is unsupported"));
+        case LddwKind::CodeAddr: return 0; // the backend loads the label's address
+        }
+        return fail(Error::at_insn(pc_, "unknown LDDW kind"));
+    }
+
+    const Program& program_;
+    const verifier::Facts& facts_;
+    const LoweringOptions& options_;
+    Lowered& out_;
+    uint32_t pc_ = 0;
+    LoweredSlot* slot_ = nullptr;
+};
+
+std::vector<helpers::HelperFn> callx_table(const LoweringOptions& options) {
+    std::vector<helpers::HelperFn> table;
+    if (options.bindings == nullptr || options.bindings->helpers == nullptr) return table;
+    for (const auto& [id, h] : options.bindings->helpers->all()) {
+        if (id < 0 || id == kTailCallHelperId || h.fn == nullptr || id > 0xffff) continue;
+        if ((h.allowed & mask_of(options.program_type)) == 0) continue;
+        if (table.size() <= static_cast<size_t>(id)) table.resize(static_cast<size_t>(id) + 1, nullptr);
+        table[static_cast<size_t>(id)] = h.fn;
+    }
+    return table;
+}
+
+} // namespace
+
+Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
+                      const LoweringOptions& options) {
+    if (program.size() == 0) return fail(Error::plain("the program is empty"));
+    if (program.size() > UINT32_MAX / 2) return fail(Error::plain("the program is too large"));
+    Lowered out;
+    out.program_type = options.program_type;
+    out.slots.resize(program.size());
+    for (uint32_t pc = 0; pc < program.size(); ++pc) {
+        out.slots[pc].insn = program.insns[pc];
+        out.slots[pc].emit = facts.is_reachable(pc);
+    }
+    if (auto r = detail::analyse_control_flow(program, options, out); !r) return fail(r.error());
+
+    SlotLowering lowering(program, facts, options, out);
+    for (uint32_t pc = 0; pc < program.size(); ++pc) {
+        if (!out.slots[pc].emit) continue;
+        if (auto r = lowering.lower(pc); !r) return fail(r.error());
+    }
+    if (out.has_callx) out.callx_table = callx_table(options);
+    detail::analyse_registers(program, out);
+    return out;
+}
+
+} // namespace ebpfjit::jit

@@ -1,0 +1,104 @@
+// jit::lower: every architecture-independent decision about a program, made once, so that
+// the x86-64 and ARM64 backends only choose encodings. A backend never re-decides what is
+// recorded here (which slots need labels, which divisions need fixups, what an LDDW or a
+// call resolves to, which slots are dead, which registers are used or live across calls).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ebpfjit/error.hpp"
+#include "ebpfjit/program_type.hpp"
+#include "helpers/program_bindings.hpp"
+#include "isa/instruction.hpp"
+#include "verifier/facts.hpp"
+
+namespace ebpfjit::jit {
+
+inline constexpr int32_t kTailCallHelperId = 12; // BPF_FUNC_tail_call
+inline constexpr uint32_t kMaxTailCalls = 33;     // MAX_TAIL_CALL_CNT: the 34th falls through
+
+struct LoweringOptions {
+    // LDDW map forms and helper ids resolve through these; nullptr means "no maps, no
+    // helpers" (any map reference or helper call is then a compile error).
+    const helpers::ProgramBindings* bindings = nullptr;
+    ProgramType program_type = ProgramType::Mem;
+    uint32_t max_call_depth = isa::kMaxCallDepth; // frames, the entry frame included
+};
+
+// What a division or modulo by a register needs around the machine instruction.
+enum class DivFixup : uint8_t {
+    None,            // divisor proven safe (Facts) or a non-zero, non -1 constant
+    ZeroCheck,       // unsigned: by 0 -> div gives 0, mod leaves dst
+    ZeroAndMinusOne, // signed: also x / -1 -> -x and x % -1 -> 0 (no INT_MIN/-1 trap)
+};
+
+// The cheapest way to materialise a 64-bit constant (ARM64: movz/movk count, x86: form).
+enum class ConstWidth : uint8_t {
+    Zero, // 0
+    U32,  // fits in 32 bits zero-extended
+    S32,  // fits in 32 bits sign-extended (negative)
+    Full, // needs all 64 bits
+};
+ConstWidth const_width(uint64_t value);
+
+enum class CallRole : uint8_t {
+    None,
+    Helper,   // direct call to LoweredSlot::helper
+    TailCall, // bpf_tail_call: jump into another program's body, reusing the frame
+    Local,    // bpf-to-bpf call to the subprogram starting at Call::target
+};
+
+struct LoweredSlot {
+    // The instruction in canonical form. Rewrites made here (so no backend repeats them):
+    //  - div/sdiv by constant 0 -> mov dst, 0; mod by 0 -> nothing (64) / mov32 dst, dst;
+    //    sdiv by -1 -> neg; smod by -1 -> mov dst, 0;
+    //  - shift by a constant: the count masked to 63 / 31;
+    //  - le16/32/64 -> and32 0xffff / mov32 / nothing (both targets are little-endian),
+    //    be -> bswap;
+    //  - mov64 rX, rX and `ja +0` -> nothing.
+    isa::Instruction insn;
+    bool emit = true;   // false: dead (Facts), an LDDW second slot, or rewritten to nothing
+    bool label = false; // a jump, call or code-address target: needs a label
+    uint32_t subprogram = 0;
+    DivFixup div = DivFixup::None;
+    // Imm operands of Alu/Jump/Store: the value the operation sees (sign-extended to 64
+    // bits for 64-bit ops, the 32-bit pattern for 32-bit ops). LDDW: the resolved value.
+    uint64_t constant = 0;
+    ConstWidth constant_width = ConstWidth::Zero;
+    int32_t code_target = -1; // LDDW src 4: the slot whose native address is loaded
+    CallRole call = CallRole::None;
+    helpers::HelperFn helper = nullptr; // CallRole::Helper
+};
+
+struct Subprogram {
+    int32_t start = 0;
+    int32_t end = 0;         // one past the last slot
+    uint32_t frames = 1;     // deepest chain of frames starting here (itself included)
+    uint16_t regs_written = 0; // bit n: rn is written in this subprogram's own body
+    bool calls = false;      // has helper, local or tail calls
+};
+
+struct Lowered {
+    std::vector<LoweredSlot> slots; // index == slot index
+    std::vector<Subprogram> subprograms; // [0] is the entry program
+    uint16_t regs_used = 0;          // bit n: rn is read or written somewhere
+    uint16_t live_across_calls = 0;  // bit n: rn's value is read after some call
+    uint32_t max_frames = 1;         // deepest local-call chain, in frames
+    bool has_tail_calls = false;
+    bool has_packet_loads = false;
+    bool has_callx = false;
+    ProgramType program_type = ProgramType::Mem;
+    // Dense table for callx, indexed by helper id (nullptr: unknown id). Never includes
+    // the tail-call id: callx never tail-calls.
+    std::vector<helpers::HelperFn> callx_table;
+};
+
+// Errors name the instruction: a kfunc call or a BTF-variable LDDW (unsupported), an
+// unknown helper id, an unbound map, recursion, a call chain deeper than the limit, a
+// jump leaving its subprogram, a subprogram that falls off its end, a tail call outside
+// the entry subprogram.
+Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
+                      const LoweringOptions& options);
+
+} // namespace ebpfjit::jit

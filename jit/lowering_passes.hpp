@@ -1,0 +1,26 @@
+// The passes jit::lower runs, one file each. Internal to jit/.
+#pragma once
+
+#include <cstdint>
+
+#include "ebpfjit/error.hpp"
+#include "jit/lowering.hpp"
+
+namespace ebpfjit::jit::detail {
+
+// Subprogram ranges, slot -> subprogram, jumps staying inside their subprogram, every
+// subprogram ending in exit or an unconditional jump, call depth and recursion.
+Result<void> analyse_control_flow(const isa::Program& program, const LoweringOptions& options,
+                                  Lowered& out);
+
+// Registers each instruction reads / writes (bit n = rn).
+struct UseDef {
+    uint16_t use = 0;
+    uint16_t def = 0;
+};
+UseDef use_def(const isa::Instruction& insn);
+
+// regs_used, per-subprogram regs_written and live_across_calls (backward liveness).
+void analyse_registers(const isa::Program& program, Lowered& out);
+
+} // namespace ebpfjit::jit::detail

@@ -1,0 +1,29 @@
+// How compiled code reports a run that ended on a fault (rather than at an exit).
+// The entry passes a RunStatus*; the code writes it only on the fault path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ebpfjit::jit {
+
+enum class Fault : uint32_t {
+    None = 0,
+    UnknownCallxTarget = 1, // callx with a register that names no helper: value = the id
+};
+
+struct RunStatus {
+    Fault fault = Fault::None;
+    uint32_t slot = 0;  // the instruction that faulted
+    uint64_t value = 0; // fault-specific detail
+};
+inline constexpr int32_t kRunStatusFaultOffset = offsetof(RunStatus, fault);
+inline constexpr int32_t kRunStatusSlotOffset = offsetof(RunStatus, slot);
+inline constexpr int32_t kRunStatusValueOffset = offsetof(RunStatus, value);
+
+// The native entry every backend produces (SysV / AAPCS64 C calling convention).
+// packet/packet_len: what LD_ABS / LD_IND read (nullptr/0: every packet load is out of range).
+using EntryFn = uint64_t (*)(uint64_t r1, uint64_t r2, const uint8_t* packet,
+                             uint64_t packet_len, RunStatus* status);
+
+} // namespace ebpfjit::jit

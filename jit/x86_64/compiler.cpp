@@ -1,0 +1,142 @@
+// The x86-64 backend driver: emission passes (jump relaxation), slot dispatch, and the
+// hand-over of the final code to executable memory.
+#include <fmt/format.h>
+
+#include "jit/x86_64/compile.hpp"
+#include "jit/x86_64/emitter.hpp"
+
+namespace ebpfjit::jit::x86_64 {
+
+Emitter::Emitter(x86::Assembler& a, const Lowered& lowered, const EmitOptions& options, JumpPlan& plan)
+    : a_(a), lowered_(lowered), options_(options), plan_(plan) {}
+
+void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
+    const size_t n = lowered_.slots.size();
+    labels_.assign(n, asmjit::Label());
+    for (size_t pc = 0; pc < n; ++pc)
+        if (lowered_.slots[pc].label) labels_[pc] = a_.newLabel();
+    epilogues_.clear();
+    last_emitted_.clear();
+    for (const Subprogram& sub : lowered_.subprograms) {
+        epilogues_.push_back(a_.newLabel());
+        int32_t last = sub.start;
+        for (int32_t pc = sub.start; pc < sub.end; ++pc)
+            if (lowered_.slots[static_cast<size_t>(pc)].emit) last = pc;
+        last_emitted_.push_back(last);
+    }
+    body_entry_ = a_.newLabel();
+    abort_ = a_.newLabel();
+    callx_table_ = a_.newLabel();
+    callx_faults_.clear();
+    slot_offsets.assign(n, kNoNativeCode);
+
+    for (uint32_t s = 0; s < lowered_.subprograms.size(); ++s) {
+        const Subprogram& sub = lowered_.subprograms[s];
+        if (s == 0) emit_entry_prologue();
+        for (int32_t i = sub.start; i < sub.end; ++i) {
+            const auto pc = static_cast<uint32_t>(i);
+            if (lowered_.slots[pc].label) a_.bind(labels_[pc]);
+            if (s != 0 && i == sub.start) emit_local_prologue();
+            if (!lowered_.slots[pc].emit) continue;
+            slot_offsets[pc] = static_cast<uint32_t>(a_.offset());
+            if (options_.annotate) a_.comment(options_.annotate(pc).c_str());
+            emit_slot(pc);
+        }
+        a_.bind(epilogues_[s]);
+        emit_epilogue(s == 0);
+    }
+    emit_abort_path();
+    if (!lowered_.callx_table.empty()) {
+        a_.align(asmjit::AlignMode::kData, 8);
+        a_.bind(callx_table_);
+        for (helpers::HelperFn fn : lowered_.callx_table) a_.embedUInt64(reinterpret_cast<uint64_t>(fn));
+    }
+}
+
+void Emitter::emit_slot(uint32_t pc) {
+    pc_ = pc;
+    slot_ = &lowered_.slots[pc];
+    const isa::Instruction& insn = slot_->insn;
+    if (const auto* v = std::get_if<isa::Alu>(&insn)) emit_alu(*v);
+    else if (const auto* v = std::get_if<isa::Endian>(&insn)) emit_endian(*v);
+    else if (const auto* v = std::get_if<isa::Load>(&insn)) emit_load(*v);
+    else if (const auto* v = std::get_if<isa::Store>(&insn)) emit_store(*v);
+    else if (const auto* v = std::get_if<isa::LoadImm64>(&insn)) emit_load_imm64(*v);
+    else if (const auto* v = std::get_if<isa::Atomic>(&insn)) emit_atomic(*v);
+    else if (const auto* v = std::get_if<isa::Jump>(&insn)) emit_jump(*v);
+    else if (const auto* v = std::get_if<isa::Call>(&insn)) emit_call(*v);
+    else if (const auto* v = std::get_if<isa::CallX>(&insn)) emit_callx(*v);
+    else if (std::holds_alternative<isa::Exit>(insn)) emit_exit();
+    else if (const auto* v = std::get_if<isa::PacketLoad>(&insn)) emit_packet_load(*v);
+}
+
+namespace {
+
+// Keeps asmjit's first error (asmjit reports through a handler, not return values we
+// could thread through every emit call).
+class FirstError : public asmjit::ErrorHandler {
+public:
+    void handleError(asmjit::Error err, const char* message, asmjit::BaseEmitter*) override {
+        if (error == asmjit::kErrorOk) {
+            error = err;
+            text = message;
+        }
+    }
+    asmjit::Error error = asmjit::kErrorOk;
+    std::string text;
+};
+
+struct Pass {
+    asmjit::CodeHolder code;
+    FirstError errors;
+    std::vector<uint32_t> slot_offsets;
+    uint32_t body_offset = 0;
+};
+
+Result<void> run_pass(Pass& pass, const Lowered& lowered, const EmitOptions& emit_options,
+                      JumpPlan& plan, const Options& options) {
+    pass.code.init(asmjit::Environment::host());
+    pass.code.setErrorHandler(&pass.errors);
+    if (options.logger) {
+        options.logger->clear();
+        pass.code.setLogger(options.logger);
+    }
+    x86::Assembler a(&pass.code);
+    plan.ends.clear();
+    plan.label_ids.clear();
+    Emitter emitter(a, lowered, emit_options, plan);
+    emitter.emit_program(pass.slot_offsets);
+    pass.body_offset = emitter.body_entry_offset();
+    if (pass.errors.error != asmjit::kErrorOk)
+        return fail(Error::plain(fmt::format("x86-64 code generation failed: {}", pass.errors.text)));
+    return {};
+}
+
+} // namespace
+
+Result<CompiledProgram> compile(const Lowered& lowered, const Options& options) {
+    EmitOptions emit_options;
+    emit_options.bmi2 = options.bmi2;
+    if (options.logger) emit_options.annotate = options.annotate;
+    JumpPlan plan;
+    auto pass = std::make_unique<Pass>();
+    if (auto r = run_pass(*pass, lowered, emit_options, plan, options); !r) return fail(r.error());
+
+    // Second pass when some forward jump can be short.
+    bool any_short = false;
+    plan.short_ok.assign(plan.ends.size(), false);
+    for (size_t k = 0; k < plan.ends.size(); ++k) {
+        const auto target = static_cast<int64_t>(pass->code.labelOffset(plan.label_ids[k]));
+        const int64_t distance = target - int64_t{plan.ends[k]};
+        if (distance >= 0 && distance <= 127) plan.short_ok[k] = any_short = true;
+    }
+    if (any_short) {
+        pass = std::make_unique<Pass>();
+        if (auto r = run_pass(*pass, lowered, emit_options, plan, options); !r) return fail(r.error());
+    }
+    auto mem = ExecutableMemory::from_code(pass->code);
+    if (!mem) return fail(mem.error());
+    return CompiledProgram(std::move(*mem), pass->body_offset, std::move(pass->slot_offsets), lowered.program_type);
+}
+
+} // namespace ebpfjit::jit::x86_64

@@ -1,0 +1,102 @@
+// The x86-64 backend's working state: one Emitter per emission pass. Each concern
+// (prologue, ALU, memory, jumps, calls, atomics) is a group of member functions defined
+// in its own .cpp file.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <asmjit/x86.h>
+
+#include "jit/lowering.hpp"
+#include "jit/x86_64/register_map.hpp"
+
+namespace ebpfjit::jit::x86_64 {
+
+// Forward jumps to labels not yet bound are emitted long in the first pass; the second
+// pass makes short every jump whose first-pass distance fitted in rel8 (code only shrinks
+// between passes, so the distance still fits). Jumps are matched by emission order.
+struct JumpPlan {
+    std::vector<bool> short_ok;     // per forward jump, from the previous pass
+    std::vector<uint32_t> ends;     // this pass: offset after each jump
+    std::vector<uint32_t> label_ids; // this pass: its target label
+};
+
+struct EmitOptions {
+    bool bmi2 = true; // shlx/shrx/sarx for variable shifts (no rcx juggling)
+    std::function<std::string(uint32_t slot)> annotate; // comment before each slot (listings)
+};
+
+class Emitter {
+public:
+    Emitter(x86::Assembler& a, const Lowered& lowered, const EmitOptions& options, JumpPlan& plan);
+
+    // Emits the whole program; per-slot native offsets into `slot_offsets`.
+    void emit_program(std::vector<uint32_t>& slot_offsets);
+
+    uint32_t jumps_emitted() const { return jump_count_; }
+    // Where tail calls into this program land (valid after emit_program).
+    uint32_t body_entry_offset() const {
+        return static_cast<uint32_t>(a_.code()->labelOffset(body_entry_));
+    }
+
+private:
+    // prologue.cpp
+    void emit_entry_prologue();
+    void emit_local_prologue();
+    void emit_epilogue(bool entry);
+    void emit_abort_path();
+
+    // One slot; dispatches on the instruction kind.
+    void emit_slot(uint32_t pc);
+
+    // alu.cpp
+    void emit_alu(const isa::Alu& insn);
+    void emit_alu_reg(const isa::Alu& insn, uint8_t src);
+    void emit_alu_imm(const isa::Alu& insn);
+    void emit_shift(const isa::Alu& insn);
+    void emit_division(const isa::Alu& insn);
+    void emit_endian(const isa::Endian& insn);
+
+    // memory.cpp
+    void emit_load(const isa::Load& insn);
+    void emit_store(const isa::Store& insn);
+    void emit_load_imm64(const isa::LoadImm64& insn);
+    void emit_packet_load(const isa::PacketLoad& insn);
+
+    // atomics.cpp
+    void emit_atomic(const isa::Atomic& insn);
+    void emit_atomic_fetch_loop(const isa::Atomic& insn);
+
+    // jumps.cpp
+    void emit_jump(const isa::Jump& insn);
+    void jump(x86::Inst::Id inst, const asmjit::Label& target);
+
+    // calls.cpp
+    void emit_call(const isa::Call& insn);
+    void emit_callx(const isa::CallX& insn);
+    void emit_tail_call();
+    void emit_exit();
+
+    x86::Mem slot_mem(uint8_t base, int16_t off, uint32_t size) const;
+
+    x86::Assembler& a_;
+    const Lowered& lowered_;
+    const EmitOptions& options_;
+    JumpPlan& plan_;
+    uint32_t jump_count_ = 0;
+
+    uint32_t pc_ = 0;            // slot being emitted
+    const LoweredSlot* slot_ = nullptr;
+    std::vector<asmjit::Label> labels_; // per slot (valid where LoweredSlot::label)
+    std::vector<asmjit::Label> epilogues_; // per subprogram
+    asmjit::Label body_entry_;   // tail calls land here
+    asmjit::Label callx_table_;  // embedded after the code: one function pointer per helper id
+    std::vector<int32_t> last_emitted_; // per subprogram: its last slot that emits code
+    asmjit::Label abort_;        // return r0 = 0 from the whole program (unwinds local calls)
+    std::vector<std::pair<asmjit::Label, uint32_t>> callx_faults_; // out-of-line stubs
+};
+
+} // namespace ebpfjit::jit::x86_64

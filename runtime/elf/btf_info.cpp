@@ -1,0 +1,157 @@
+#include "runtime/elf/btf_info.hpp"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdarg>
+#include <cstring>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace ebpfjit::runtime::elf {
+
+void BtfDeleter::operator()(struct btf* b) const { btf__free(b); }
+
+namespace {
+
+// Layout of the .BTF.ext header (linux/btf.h does not carry it; libbpf keeps it private).
+//   u16 magic 0xeB9F | u8 version | u8 flags | u32 hdr_len
+//   u32 func_info_off, func_info_len, line_info_off, line_info_len   (relative to hdr end)
+//   u32 core_relo_off, core_relo_len                                 (only if hdr_len >= 32)
+// Each info block: u32 rec_size, then per section {u32 sec_name_off, u32 num_info, records}.
+constexpr uint16_t kBtfMagic = 0xeB9F;
+constexpr uint32_t kLineInfoRecordMin = 16; // insn_off, file_name_off, line_off, line_col
+constexpr uint32_t kCoreReloRecordMin = 16; // insn_off, type_id, access_str_off, kind
+
+uint32_t read_u32(std::span<const uint8_t> bytes, size_t at) {
+    uint32_t v;
+    std::memcpy(&v, bytes.data() + at, 4);
+    return v;
+}
+
+struct InfoBlock {
+    std::string section; // section name the records belong to
+    std::span<const uint8_t> records;
+    uint32_t record_size;
+    uint32_t count;
+};
+
+// Splits one info block of .BTF.ext into per-section record arrays, checking every size.
+Result<std::vector<InfoBlock>> split_info(const Section& ext, const struct btf* btf, uint64_t start,
+                                          uint64_t length, uint32_t min_record, const char* what) {
+    std::vector<InfoBlock> blocks;
+    if (length == 0) return blocks;
+    auto bytes = ext.data;
+    if (start > bytes.size() || length > bytes.size() - start || length < 4)
+        return fail(section_error(ext, start, fmt::format("{} block [0x{:x}, +0x{:x}) outside the section",
+                                                          what, start, length)));
+    const uint64_t end = start + length;
+    const uint32_t record_size = read_u32(bytes, start);
+    if (record_size < min_record || record_size % 4 != 0)
+        return fail(section_error(ext, start, fmt::format("{} record size {} is invalid", what, record_size)));
+    uint64_t at = start + 4;
+    while (at < end) {
+        if (end - at < 8)
+            return fail(section_error(ext, at, fmt::format("truncated {} section header", what)));
+        const uint32_t name_off = read_u32(bytes, at);
+        const uint32_t count = read_u32(bytes, at + 4);
+        const char* name = btf__name_by_offset(btf, name_off);
+        if (!name)
+            return fail(section_error(ext, at, fmt::format("{}: section name offset {} is not in .BTF strings",
+                                                           what, name_off)));
+        at += 8;
+        if (uint64_t(count) * record_size > end - at)
+            return fail(section_error(ext, at, fmt::format("{} for '{}': {} records of {} bytes overrun the block",
+                                                           what, name, count, record_size)));
+        blocks.push_back({name, bytes.subspan(at, size_t(count) * record_size), record_size, count});
+        at += uint64_t(count) * record_size;
+    }
+    return blocks;
+}
+
+std::string base_name(std::string_view path) {
+    auto slash = path.find_last_of('/');
+    return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+Result<BtfExt> parse_btf_ext(const Section& ext, const struct btf* btf) {
+    BtfExt out;
+    auto bytes = ext.data;
+    if (bytes.size() < 24)
+        return fail(section_error(ext, 0, "truncated .BTF.ext header"));
+    uint16_t magic;
+    std::memcpy(&magic, bytes.data(), 2);
+    if (magic != kBtfMagic)
+        return fail(section_error(ext, 0, fmt::format("bad .BTF.ext magic 0x{:x}", magic)));
+    const uint32_t hdr_len = read_u32(bytes, 4);
+    if (hdr_len < 24 || hdr_len > bytes.size())
+        return fail(section_error(ext, 4, fmt::format("header length {} is invalid", hdr_len)));
+    auto data_start = [&](uint32_t off) { return uint64_t(hdr_len) + off; };
+
+    auto lines = split_info(ext, btf, data_start(read_u32(bytes, 16)), read_u32(bytes, 20),
+                            kLineInfoRecordMin, "line_info");
+    if (!lines) return fail(lines.error());
+    for (const auto& block : *lines) {
+        auto& list = out.lines[block.section];
+        for (uint32_t i = 0; i < block.count; ++i) {
+            auto rec = block.records.subspan(size_t(i) * block.record_size, block.record_size);
+            const char* file = btf__name_by_offset(btf, read_u32(rec, 4));
+            const char* source = btf__name_by_offset(btf, read_u32(rec, 8));
+            const uint32_t line_col = read_u32(rec, 12);
+            list.push_back({read_u32(rec, 0), base_name(file ? file : "?"), source ? source : "",
+                            line_col >> 10, line_col & 0x3ff});
+        }
+    }
+    if (hdr_len >= 32) {
+        auto relos = split_info(ext, btf, data_start(read_u32(bytes, 24)), read_u32(bytes, 28),
+                                kCoreReloRecordMin, "core_relo");
+        if (!relos) return fail(relos.error());
+        for (const auto& block : *relos)
+            for (uint32_t i = 0; i < block.count; ++i)
+                out.core_relocations[block.section].push_back(
+                    read_u32(block.records, size_t(i) * block.record_size));
+    }
+    return out;
+}
+
+} // namespace
+
+// libbpf prints its warnings to stderr by default; route them to spdlog instead.
+static int libbpf_to_spdlog(enum libbpf_print_level level, const char* format, va_list args) {
+    char buffer[512];
+    const int n = std::vsnprintf(buffer, sizeof buffer, format, args);
+    std::string_view text(buffer, n < 0 ? 0 : std::min<size_t>(size_t(n), sizeof buffer - 1));
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    spdlog::debug("libbpf{}: {}", level == LIBBPF_WARN ? " warning" : "", text);
+    return 0;
+}
+
+Result<BtfInfo> read_btf(const ElfFile& file) {
+    static const bool print_routed = (libbpf_set_print(libbpf_to_spdlog), true);
+    (void)print_routed;
+    BtfInfo info;
+    const Section* btf_section = file.find_section(".BTF");
+    if (!btf_section) {
+        if (const Section* ext = file.find_section(".BTF.ext"))
+            return fail(section_error(*ext, 0, ".BTF.ext without a .BTF section"));
+        return info;
+    }
+    if (btf_section->data.empty())
+        return fail(section_error(*btf_section, 0, "empty .BTF section"));
+    struct btf* btf = btf__new(btf_section->data.data(), uint32_t(btf_section->data.size()));
+    if (!btf) {
+        const int err = errno;
+        return fail(section_error(*btf_section, 0, fmt::format("corrupt BTF: {}", std::strerror(err))));
+    }
+    info.btf.reset(btf);
+    if (const Section* ext = file.find_section(".BTF.ext")) {
+        auto parsed = parse_btf_ext(*ext, btf);
+        if (!parsed) return fail(parsed.error());
+        info.ext = std::move(*parsed);
+    }
+    return info;
+}
+
+} // namespace ebpfjit::runtime::elf

@@ -1,0 +1,47 @@
+// Per-program static linking, as libbpf does it before BPF_PROG_LOAD:
+//
+//   linked program = [ entry function | subprogram A | subprogram B | ... ]
+//                      slot 0           appended in the order first reached
+//
+// Only subprograms reachable from the entry (by bpf-to-bpf calls or function-pointer
+// LDDWs) are appended; call and LDDW src 4 immediates are rewritten relative to the
+// new layout, map and global-data LDDWs get the object's map indices.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ebpfjit/error.hpp"
+#include "isa/instruction.hpp"
+#include "runtime/elf/btf_info.hpp"
+#include "runtime/elf/elf_file.hpp"
+#include "runtime/elf/map_table.hpp"
+#include "runtime/elf/object_description.hpp"
+
+namespace ebpfjit::runtime::elf {
+
+// A function's instructions: slots [first, first + count) of an executable section.
+struct Function {
+    size_t section = 0;
+    uint32_t first = 0;
+    uint32_t count = 0;
+    std::string name;
+    bool entry = false; // a program (global function outside .text), not only a subprogram
+};
+
+struct LinkInputs {
+    const ElfFile& file;
+    const MapTable& maps;
+    const BtfExt& btf_ext;
+    const std::vector<Function>& functions; // every function of every executable section
+};
+
+struct LinkedProgram {
+    std::vector<isa::RawInsn> raw;
+    std::vector<LineInfo> lines; // sorted by slot
+};
+
+Result<LinkedProgram> link_program(const LinkInputs& in, const Function& entry);
+
+} // namespace ebpfjit::runtime::elf

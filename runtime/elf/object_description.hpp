@@ -1,0 +1,94 @@
+// What a clang-built BPF object contains, as plain data: map specifications and linked,
+// relocated programs. Nothing here is created or run; runtime/object.* turns a
+// description into live maps and programs.
+//
+// LDDW references inside `ProgramSpec::program` use the kernel's pseudo sources with
+// `imm` = index into `ObjectDescription::maps`:
+//   src 1 (MapFd)    r = &maps[imm]
+//   src 2 (MapValue) r = &maps[imm].value[0] + next_imm      (global data)
+//   src 4 (CodeAddr) r = address of slot (this + 1 + imm)     (callbacks)
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ebpfjit/program_type.hpp"
+#include "isa/instruction.hpp"
+#include "runtime/maps/map.hpp"
+
+namespace ebpfjit::runtime::elf {
+
+enum class MapOrigin : uint8_t {
+    BtfMaps,    // a variable in the BTF-described `.maps` section
+    LegacyMaps, // a struct bpf_map_def in the `maps` section
+    GlobalData, // .data / .rodata / .bss / .rodata.*: one ARRAY entry holding the section
+};
+
+// prog array slot filled at load time: `.values = { [index] = &program }`.
+struct ProgramSlot {
+    uint32_t index = 0;
+    std::string program; // symbol name of an entry program of this object
+    friend bool operator==(const ProgramSlot&, const ProgramSlot&) = default;
+};
+
+// map-in-map slot filled at load time: `.values = { [index] = &inner_map }`.
+struct MapSlot {
+    uint32_t index = 0;
+    uint32_t map = 0; // index into ObjectDescription::maps
+    friend bool operator==(const MapSlot&, const MapSlot&) = default;
+};
+
+struct MapSpec {
+    // def.name is the variable (or data section) name; def.spin_lock_offset and
+    // def.map_extra come from BTF.
+    maps::MapDefinition def;
+    MapOrigin origin = MapOrigin::BtfMaps;
+    std::string section;
+
+    // GlobalData: the initial value of the single entry (zeros for .bss), value_size bytes.
+    std::vector<uint8_t> initial_value;
+    // .rodata*: programs may not write it and the loader freezes it after initialisation.
+    bool frozen = false;
+
+    std::vector<ProgramSlot> initial_programs; // PROG_ARRAY
+    std::vector<MapSlot> initial_maps;         // ARRAY_OF_MAPS / HASH_OF_MAPS
+};
+
+// One source line from .BTF.ext line_info, attached to the first slot it covers.
+struct LineInfo {
+    uint32_t slot = 0;
+    std::string file; // base name of the source file
+    uint32_t line = 0;
+    uint32_t column = 0;
+    std::string source; // the source text of that line, as clang recorded it
+
+    std::string to_string() const; // "file.c:12: source text"
+};
+
+struct ProgramSpec {
+    std::string name;    // symbol name
+    std::string section; // ELF section it came from
+    ProgramType type = ProgramType::Mem;
+    // Entry function first, then every reachable subprogram; relocations applied.
+    std::vector<isa::RawInsn> raw;
+    isa::Program program; // decode(raw)
+    std::vector<LineInfo> line_info; // sorted by slot; empty without -g
+
+    // Source line for `slot` (the nearest record at or before it), or nullptr.
+    const LineInfo* line_for(uint32_t slot) const;
+};
+
+struct ObjectDescription {
+    std::vector<MapSpec> maps;
+    std::vector<ProgramSpec> programs;
+    std::string license;                   // "license" section, empty when absent
+    std::optional<uint32_t> kernel_version; // "version" section
+
+    const ProgramSpec* find_program(std::string_view name) const;
+    std::optional<uint32_t> find_map(std::string_view name) const;
+};
+
+} // namespace ebpfjit::runtime::elf

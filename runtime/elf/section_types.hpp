@@ -1,0 +1,17 @@
+// Program type from an ELF section name, following libbpf's SEC() names.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "ebpfjit/program_type.hpp"
+
+namespace ebpfjit::runtime::elf {
+
+// "xdp", "xdp.frags", "xdp/devmap", "xdp/cpumap", ... -> Xdp
+// "tc", "classifier" (and "tc/...", "classifier/...") -> SchedCls
+// "socket" (and "socket/...", the legacy "socket1" style) -> SocketFilter
+// Anything else: nullopt (the caller needs an explicit type).
+std::optional<ProgramType> program_type_for_section(std::string_view section);
+
+} // namespace ebpfjit::runtime::elf

@@ -1,0 +1,27 @@
+#include "runtime/interpreter/tail_call.hpp"
+
+#include <fmt/format.h>
+
+#include "jit/lowering.hpp"
+#include "runtime/interpreter/helper_call.hpp"
+#include "runtime/maps/prog_array.hpp"
+
+namespace ebpfjit::runtime {
+
+Result<std::optional<TailCallTarget>> resolve_tail_call(const helpers::ProgramBindings& bindings,
+                                                        uint64_t map, uint64_t index,
+                                                        ExecutionState& state, uint32_t pc) {
+    maps::Map* bound = find_bound_map(bindings, map);
+    maps::ProgArray* array = bound ? maps::as_prog_array(bound) : nullptr;
+    if (array == nullptr)
+        return fail(Error::at_insn(pc, fmt::format("tail_call: r2 = {:#x} is not a prog array of this program", map)));
+    const auto slot = static_cast<uint32_t>(index); // the kernel's u32 index
+    if (slot >= array->definition().max_entries) return std::nullopt;
+    if (state.tail_calls >= jit::kMaxTailCalls) return std::nullopt;
+    ++state.tail_calls;
+    const maps::ProgramEntry* entry = array->entry(slot);
+    if (entry == nullptr || entry->program == nullptr || entry->bindings == nullptr) return std::nullopt;
+    return TailCallTarget{entry->program, entry->bindings};
+}
+
+} // namespace ebpfjit::runtime

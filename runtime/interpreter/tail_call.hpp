@@ -1,0 +1,27 @@
+// bpf_tail_call for the interpreter, with the JIT's (and the kernel's) order of checks so
+// that both engines agree: index >= max_entries -> fall through; 33 tail calls already
+// taken -> fall through; count++; empty slot (or an entry with no IR) -> fall through.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "ebpfjit/error.hpp"
+#include "helpers/program_bindings.hpp"
+#include "isa/instruction.hpp"
+#include "runtime/execution_state.hpp"
+
+namespace ebpfjit::runtime {
+
+struct TailCallTarget {
+    const isa::Program* program;
+    const helpers::ProgramBindings* bindings;
+};
+
+// nullopt: fall through to the next instruction. An error when r2 is not a prog array
+// bound to this program (the verifier's job; the interpreter checks it itself).
+Result<std::optional<TailCallTarget>> resolve_tail_call(const helpers::ProgramBindings& bindings,
+                                                        uint64_t map, uint64_t index,
+                                                        ExecutionState& state, uint32_t pc);
+
+} // namespace ebpfjit::runtime

@@ -1,0 +1,80 @@
+// BPF_MAP_TYPE_PROG_ARRAY: the slots bpf_tail_call(ctx, map, index) jumps through.
+//
+//   ProgArray ──slots()──► [ TailCallSlots ]  entries ──► [ e0 | e1 | null | e3 ... ]  (count)
+//                                                            │
+//                                                            ▼
+//                                                 ProgramEntry { native_entry, program, bindings }
+//
+// Readers (JIT code, the interpreter) load an entry pointer with one plain acquire load
+// and never lock; writers (update/remove from the control plane) store with release.
+// A ProgramEntry is owned by the loaded program (jit::CompiledProgram or the runtime's
+// program object) and must outlive its presence in any prog array.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "runtime/maps/map.hpp"
+
+namespace ebpfjit::isa { struct Program; }
+namespace ebpfjit::helpers { struct ProgramBindings; }
+
+namespace ebpfjit::maps {
+
+inline constexpr uint32_t kMapTypeProgArray = 3; // BPF_MAP_TYPE_PROG_ARRAY
+
+// One loaded program as both engines see it. Either side may be absent: JIT code falls
+// through a slot whose native_entry is null, the interpreter one whose program is null.
+struct ProgramEntry {
+    const void* native_entry = nullptr; // JIT: the body after the prologue (frame reused)
+    const isa::Program* program = nullptr;           // interpreter: the IR to continue with
+    const helpers::ProgramBindings* bindings = nullptr; // and its maps / helpers
+};
+
+// Standard layout, read directly by JIT code (offsets below).
+struct TailCallSlots {
+    std::atomic<const ProgramEntry*>* entries = nullptr;
+    uint32_t count = 0;
+};
+static_assert(std::atomic<const ProgramEntry*>::is_always_lock_free);
+inline constexpr int32_t kTailCallSlotsEntriesOffset = offsetof(TailCallSlots, entries);
+inline constexpr int32_t kTailCallSlotsCountOffset = offsetof(TailCallSlots, count);
+inline constexpr int32_t kProgramEntryNativeOffset = offsetof(ProgramEntry, native_entry);
+
+class ProgArray final : public Map {
+public:
+    // key_size 4, value_size 8 (the value is a `const ProgramEntry*`; the runtime turns
+    // program fds/names into entries before calling update).
+    static std::unique_ptr<ProgArray> create(const MapDefinition& def, int* error);
+
+    void* lookup(const void* key) override; // programs may not read slots: always nullptr
+    int update(const void* key, const void* value, uint64_t flags) override;
+    int remove(const void* key) override;
+    int get_next_key(const void* key, void* next_key) override;
+
+    // Program-side reads (tail calls): nullptr for an empty slot or an index out of range.
+    const ProgramEntry* entry(uint32_t index) const {
+        if (index >= slots_.count) return nullptr;
+        return slots_.entries[index].load(std::memory_order_acquire);
+    }
+    void set(uint32_t index, const ProgramEntry* entry) {
+        slots_.entries[index].store(entry, std::memory_order_release);
+    }
+
+    // Byte offset of the TailCallSlots inside a ProgArray, from its Map base pointer
+    // (what r2 holds at a tail call).
+    static int32_t slots_offset_from_map();
+
+private:
+    explicit ProgArray(MapDefinition def);
+
+    std::unique_ptr<std::atomic<const ProgramEntry*>[]> storage_;
+    TailCallSlots slots_;
+};
+
+// The prog array behind a map pointer a program passed to bpf_tail_call, or nullptr.
+ProgArray* as_prog_array(Map* map);
+
+} // namespace ebpfjit::maps

@@ -1,0 +1,69 @@
+#include "runtime/object_maps.hpp"
+
+#include <cstring>
+#include <fmt/format.h>
+#include <linux/bpf.h>
+
+#include "runtime/maps/array_map.hpp"
+#include "runtime/maps/map_factory.hpp"
+#include "runtime/maps/map_in_map.hpp"
+
+namespace ebpfjit::runtime {
+
+namespace {
+
+Error map_error(const elf::MapSpec& spec, std::string message) {
+    Error e = Error::plain(std::move(message));
+    e.file = fmt::format("map '{}'", spec.def.name);
+    return e;
+}
+
+std::string errno_text(int err) { return fmt::format("{} ({})", std::strerror(-err), -err); }
+
+// Global data: the section bytes become the value of key 0 of a one-entry ARRAY, and
+// programs address that value directly (LDDW src 2).
+Result<helpers::MapBinding> bind_global_data(const elf::MapSpec& spec, maps::Map& map) {
+    auto* array = dynamic_cast<maps::ArrayMap*>(&map);
+    if (!array) return fail(map_error(spec, "global data must be an ARRAY map"));
+    const uint32_t zero = 0;
+    if (int err = array->update(&zero, spec.initial_value.data(), BPF_ANY); err != 0)
+        return fail(map_error(spec, fmt::format("loading the initial value failed: {}", errno_text(err))));
+    return helpers::MapBinding{&map, array->value_base(), spec.def.value_size};
+}
+
+} // namespace
+
+Result<ObjectMaps> create_object_maps(const elf::ObjectDescription& description) {
+    ObjectMaps out;
+    for (const elf::MapSpec& spec : description.maps) {
+        auto created = maps::create_map(spec.def);
+        if (!created) return fail(created.error());
+        std::shared_ptr<maps::Map> map = std::move(*created);
+        helpers::MapBinding binding{map.get(), nullptr, spec.def.value_size};
+        if (spec.origin == elf::MapOrigin::GlobalData) {
+            auto bound = bind_global_data(spec, *map);
+            if (!bound) return fail(bound.error());
+            binding = *bound;
+        }
+        out.maps.push_back(std::move(map));
+        out.bindings.maps.push_back(binding);
+    }
+
+    // Declarative initial values, now that every map exists.
+    for (size_t i = 0; i < description.maps.size(); ++i) {
+        const elf::MapSpec& spec = description.maps[i];
+        for (const elf::MapSlot& slot : spec.initial_maps) {
+            auto* outer = dynamic_cast<maps::MapInMap*>(out.maps[i].get());
+            if (!outer) return fail(map_error(spec, "initial inner maps need a map-in-map"));
+            if (int err = outer->set_inner(&slot.index, out.maps[slot.map], BPF_ANY); err != 0)
+                return fail(map_error(spec, fmt::format("slot {}: installing '{}' failed: {}", slot.index,
+                                                        description.maps[slot.map].def.name, errno_text(err))));
+        }
+        if (!spec.initial_programs.empty())
+            return fail(map_error(spec, "declarative prog-array initialisation needs the tail-call runtime, "
+                                        "which this build does not have yet"));
+    }
+    return out;
+}
+
+} // namespace ebpfjit::runtime

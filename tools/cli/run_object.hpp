@@ -1,0 +1,24 @@
+// `ebpfjit run OBJECT.o --program NAME ...`: the ELF-object path of the run verb.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ebpfjit/program_type.hpp"
+
+namespace ebpfjit::cli {
+
+struct RunObjectRequest {
+    std::string object;
+    std::string program;                 // empty: the object's only program
+    std::optional<ProgramType> type;     // --type given explicitly: override the section's
+    std::vector<uint8_t> memory;         // r1/r2 for mem programs
+    std::string json;                    // --json FILE: final map contents
+};
+
+bool looks_like_elf(const std::string& path);
+int run_object(const RunObjectRequest& request);
+
+} // namespace ebpfjit::cli
