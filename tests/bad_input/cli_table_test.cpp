@@ -57,6 +57,21 @@ std::string elf_header(uint16_t machine, uint64_t shoff, uint16_t shnum) {
     return h;
 }
 
+// A header plus a section table of two entries: [0] null, [1] the string table, whose
+// sh_size claims `strtab_size` bytes (2^60: far past the end of the file).
+std::string elf_with_huge_section(uint64_t strtab_size) {
+    std::string f = elf_header(247, 64, 2);
+    f[62] = 1; // e_shstrndx
+    std::string sections(128, '\0');
+    auto put = [&](size_t at, uint64_t v, int bytes) {
+        for (int i = 0; i < bytes; ++i) sections[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    };
+    put(64 + 4, 3, 4);             // sh_type = SHT_STRTAB
+    put(64 + 24, 0, 8);            // sh_offset
+    put(64 + 32, strtab_size, 8);  // sh_size
+    return f + sections;
+}
+
 struct Row {
     const char* name;
     std::map<std::string, std::string> files; // created in the work folder
@@ -114,6 +129,7 @@ std::vector<Row> rows() {
         {"run: ELF of the wrong machine", {{"m.o", elf_header(62, 0, 0)}}, "run m.o", true, "m.o"},
         {"run: ELF with a huge section table", {{"s.o", elf_header(247, 1ull << 62, 0xffff)}}, "run s.o", true, "s.o"},
         {"run: ELF section table past the end", {{"p.o", elf_header(247, 64, 3)}}, "run p.o", true, "p.o"},
+        {"run: ELF with a 2^60-byte section", {{"h.o", elf_with_huge_section(1ull << 60)}}, "run h.o", true, "h.o"},
     };
     return t;
 }
