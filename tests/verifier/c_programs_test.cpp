@@ -1,0 +1,68 @@
+// C programs compiled by clang (-O2 -g -target bpf), read by the ELF loader and verified
+// at Full. Each source's first line states its verdict:
+//   // verdict: accept
+//   // verdict: reject <reason, as verifier::to_string(Reason) spells it>
+// and a rejected program marks the offending source line with "REJECT", which the
+// headline must quote (BTF line info), so the location is checked too.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "corpus.hpp"
+#include "runtime/elf/loader.hpp"
+#include "verifier/verifier.hpp"
+
+namespace ebpfjit::verifier::test {
+
+namespace {
+
+constexpr uint32_t kReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG
+
+VerifierInput input_for(const runtime::elf::ObjectDescription& obj, const runtime::elf::ProgramSpec& prog) {
+    VerifierInput in = corpus_input(prog.type);
+    in.maps.clear();
+    for (const auto& m : obj.maps) {
+        maps::MapDefinition def = m.def;
+        if (m.frozen) def.flags |= kReadOnlyProg;
+        in.maps.push_back(def);
+    }
+    for (const auto& li : prog.line_info) in.line_info.push_back({li.slot, li.to_string()});
+    return in;
+}
+
+} // namespace
+
+TEST_CASE("C programs get their stated verdicts", "[verifier][c]") {
+    size_t programs = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(EBPFJIT_VERIFIER_C_SOURCE_DIR)) {
+        if (entry.path().extension() != ".c") continue;
+        std::ifstream src(entry.path());
+        std::string first;
+        std::getline(src, first);
+        const std::string stem = entry.path().stem().string();
+        INFO(stem << ": " << first);
+        REQUIRE(first.starts_with("// verdict: "));
+        const std::string verdict = first.substr(12);
+        auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/" + stem + ".o");
+        REQUIRE(obj.has_value());
+        REQUIRE_FALSE(obj->programs.empty());
+        for (const auto& prog : obj->programs) {
+            ++programs;
+            Report r = check(prog.program, input_for(*obj, prog));
+            INFO(prog.name << " " << (r.rejection ? r.rejection->headline : std::string("accepted")));
+            if (verdict == "accept") {
+                CHECK(r.ok());
+                continue;
+            }
+            REQUIRE(verdict.starts_with("reject "));
+            REQUIRE_FALSE(r.ok());
+            CHECK(to_string(r.rejection->reason) == verdict.substr(7));
+            CHECK(r.rejection->headline.find("REJECT") != std::string::npos);
+        }
+    }
+    CHECK(programs >= 12);
+}
+
+} // namespace ebpfjit::verifier::test

@@ -1,0 +1,55 @@
+// The verifier corpus: programs with the verdict each must get. One table, used by the
+// corpus test, the soundness test (accepted programs run in the interpreter) and the
+// verification-time benchmark.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ebpfjit/program_type.hpp"
+#include "helpers/helper_table.hpp"
+#include "isa/instruction.hpp"
+#include "runtime/maps/map.hpp"
+#include "verifier/verifier.hpp"
+
+namespace ebpfjit::verifier::test {
+
+struct CorpusCase {
+    std::string name;
+    ProgramType type;
+    isa::Program program;
+    bool accept;
+    Reason reason = Reason::EmptyProgram; // when rejected
+    uint32_t insn = 0;                    // when rejected
+};
+
+// Map indices the corpus programs use in LDDW.
+enum CorpusMap : int32_t {
+    kHashMap = 0,     // hash, key 4, value 8
+    kArrayMap = 1,    // array, key 4, value 16, 4 entries
+    kProgArray = 2,   // prog array, 4 entries
+    kRingbufMap = 3,  // ringbuf, 4096 bytes
+    kGlobalData = 4,  // array, 1 entry, value 64 (.data)
+    kPerfArray = 5,   // perf event array
+    kReadOnlyMap = 6, // array, 1 entry, value 16, BPF_F_RDONLY_PROG
+    kDevMap = 7,      // devmap, key 4, value 4
+};
+
+const std::vector<maps::MapDefinition>& corpus_maps();
+// Prototypes of the helpers the corpus calls (same numbers and kinds as the kernel's).
+const helpers::HelperTable& corpus_helpers();
+VerifierInput corpus_input(ProgramType type, Level level = Level::Full);
+
+std::vector<CorpusCase> build_corpus();
+
+// A straight-line-heavy XDP program of about `insns` slots: a 64-byte header check, then
+// blocks of loads, arithmetic and branches over the header, a map update at the end.
+isa::Program large_xdp_program(size_t insns);
+
+// Random well-formed IR of 2..max_len slots ending in exit (random_program.cpp): every
+// instruction kind, back-edges, helper calls, LDDW of maps. Most are rejected.
+isa::Program random_program(std::mt19937_64& rng, int32_t max_len);
+
+} // namespace ebpfjit::verifier::test

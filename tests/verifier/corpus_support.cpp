@@ -1,0 +1,66 @@
+#include "corpus.hpp"
+
+namespace ebpfjit::verifier::test {
+
+using helpers::ArgType;
+using helpers::RetType;
+
+const std::vector<maps::MapDefinition>& corpus_maps() {
+    static const std::vector<maps::MapDefinition> maps = [] {
+        std::vector<maps::MapDefinition> m(8);
+        m[kHashMap] = {1, 4, 8, 64, 0, "hash", nullptr};
+        m[kArrayMap] = {2, 4, 16, 4, 0, "array", nullptr};
+        m[kProgArray] = {3, 4, 4, 4, 0, "progs", nullptr};
+        m[kRingbufMap] = {27, 0, 0, 4096, 0, "events", nullptr};
+        m[kGlobalData] = {2, 4, 64, 1, 0, ".data", nullptr};
+        m[kPerfArray] = {4, 4, 4, 4, 0, "perf", nullptr};
+        m[kReadOnlyMap] = {2, 4, 16, 1, 1u << 7, ".rodata", nullptr};
+        m[kDevMap] = {14, 4, 4, 8, 0, "ports", nullptr};
+        return m;
+    }();
+    return maps;
+}
+
+const helpers::HelperTable& corpus_helpers() {
+    static const helpers::HelperTable table = [] {
+        helpers::HelperTable t;
+        using A = ArgType;
+        const ProgramTypeMask xdp = mask_of(ProgramType::Xdp);
+        const ProgramTypeMask skb = mask_of(ProgramType::SchedCls) | mask_of(ProgramType::SocketFilter);
+        const ProgramTypeMask net = xdp | skb;
+        auto add = [&](int32_t id, std::string_view name, RetType ret, std::array<A, 5> args,
+                       ProgramTypeMask allowed = kAllProgramTypes) {
+            t.add(helpers::Helper{id, name, {ret, args}, allowed, nullptr});
+        };
+        add(1, "map_lookup_elem", RetType::MapValueOrNull, {A::ConstMapPtr, A::PtrToMapKey});
+        add(2, "map_update_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToMapKey, A::PtrToMapValue, A::Anything});
+        add(3, "map_delete_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToMapKey});
+        add(5, "ktime_get_ns", RetType::Integer, {});
+        add(6, "trace_printk", RetType::Integer, {A::PtrToMem, A::ConstSize});
+        add(7, "get_prandom_u32", RetType::Integer, {});
+        add(12, "tail_call", RetType::Void, {A::PtrToCtx, A::ConstMapPtr, A::Anything}, net);
+        add(25, "perf_event_output", RetType::Integer,
+            {A::PtrToCtx, A::ConstMapPtr, A::Anything, A::PtrToMem, A::ConstSizeOrZero}, net);
+        add(26, "skb_load_bytes", RetType::Integer, {A::PtrToCtx, A::Anything, A::PtrToUninitMem, A::ConstSize}, skb);
+        add(44, "xdp_adjust_head", RetType::Integer, {A::PtrToCtx, A::Anything}, xdp);
+        add(51, "redirect_map", RetType::Integer, {A::ConstMapPtr, A::Anything, A::Anything}, xdp);
+        add(130, "ringbuf_output", RetType::Integer, {A::ConstMapPtr, A::PtrToMem, A::ConstSizeOrZero, A::Anything});
+        add(131, "ringbuf_reserve", RetType::AllocMemOrNull, {A::ConstMapPtr, A::ConstAllocSizeOrZero, A::Anything});
+        add(132, "ringbuf_submit", RetType::Void, {A::PtrToAllocMem, A::Anything});
+        add(133, "ringbuf_discard", RetType::Void, {A::PtrToAllocMem, A::Anything});
+        add(14, "get_current_pid_tgid", RetType::Integer, {}, 0); // allowed nowhere here
+        return t;
+    }();
+    return table;
+}
+
+VerifierInput corpus_input(ProgramType type, Level level) {
+    VerifierInput in;
+    in.type = type;
+    in.level = level;
+    in.maps = corpus_maps();
+    in.helpers = &corpus_helpers();
+    return in;
+}
+
+} // namespace ebpfjit::verifier::test

@@ -1,0 +1,211 @@
+// The abstract domain over-approximates: for random abstract values and random concrete
+// members of them, the concrete result of every ALU op is a member of the abstract
+// result, and a branch edge is never refined away from a value that takes it.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "verifier/branch_refine.hpp"
+#include "verifier/scalar.hpp"
+#include "verifier/tnum.hpp"
+
+namespace ebpfjit::verifier {
+
+namespace {
+
+using isa::AluOp;
+using isa::Cond;
+
+// A random abstract value with a random member.
+struct Sample {
+    Scalar abs;
+    uint64_t value;
+};
+
+Sample random_sample(std::mt19937_64& rng) {
+    uint64_t v = rng();
+    switch (rng() % 8) {
+    case 6: { // a range straddling a 32-bit or a sign boundary
+        uint64_t base = (rng() & 1) ? 0xffffff00ULL : 0x7fffffffffffff00ULL;
+        uint64_t lo = base + rng() % 256, hi = lo + rng() % 512;
+        return {Scalar::unsigned_range(lo, hi), lo + v % (hi - lo + 1)};
+    }
+    case 7: { // negative constant or small negative range
+        int64_t lo = -int64_t(rng() % 70000) - 1, hi = lo + int64_t(rng() % 100);
+        Scalar s;
+        s.smin = lo;
+        s.smax = hi;
+        (void)s.normalize();
+        return {s, uint64_t(lo + int64_t(v % uint64_t(hi - lo + 1)))};
+    }
+    case 0: return {Scalar::constant(v & 0xff), v & 0xff};
+    case 1: return {Scalar::unknown(), v};
+    case 2: { // small unsigned range
+        uint64_t lo = rng() % 1000, hi = lo + rng() % 1000;
+        uint64_t x = lo + (hi > lo ? v % (hi - lo + 1) : 0);
+        return {Scalar::unsigned_range(lo, hi), x};
+    }
+    case 3: { // known bits
+        Tnum t{v & ~0xf0f0ULL & 0xffffULL, 0xf0f0};
+        Scalar s;
+        s.bits = t;
+        (void)s.normalize();
+        uint64_t x = t.value | (rng() & t.mask);
+        return {s, x};
+    }
+    case 4: { // signed range around zero
+        int64_t lo = -int64_t(rng() % 500), hi = int64_t(rng() % 500);
+        Scalar s;
+        s.smin = lo;
+        s.smax = hi;
+        (void)s.normalize();
+        int64_t x = lo + int64_t(v % uint64_t(hi - lo + 1));
+        return {s, uint64_t(x)};
+    }
+    default: { // 32-bit value
+        Scalar s = Scalar::unsigned_range(0, 0xffffffffULL);
+        return {s, v & 0xffffffffULL};
+    }
+    }
+}
+
+uint64_t concrete(AluOp op, bool is64, uint64_t a, uint64_t b) {
+    if (is64) {
+        switch (op) {
+        case AluOp::Add: return a + b;
+        case AluOp::Sub: return a - b;
+        case AluOp::Mul: return a * b;
+        case AluOp::Div: return b ? a / b : 0;
+        case AluOp::Mod: return b ? a % b : a;
+        case AluOp::Or: return a | b;
+        case AluOp::And: return a & b;
+        case AluOp::Xor: return a ^ b;
+        case AluOp::Lsh: return a << (b & 63);
+        case AluOp::Rsh: return a >> (b & 63);
+        case AluOp::Arsh: return uint64_t(int64_t(a) >> (b & 63));
+        case AluOp::Neg: return 0 - a;
+        case AluOp::MovSx8: return uint64_t(int64_t(int8_t(b)));
+        case AluOp::MovSx16: return uint64_t(int64_t(int16_t(b)));
+        case AluOp::MovSx32: return uint64_t(int64_t(int32_t(b)));
+        default: return b;
+        }
+    }
+    uint32_t x = uint32_t(a), y = uint32_t(b);
+    switch (op) {
+    case AluOp::Add: return uint32_t(x + y);
+    case AluOp::Sub: return uint32_t(x - y);
+    case AluOp::Mul: return uint32_t(x * y);
+    case AluOp::Div: return y ? x / y : 0;
+    case AluOp::Mod: return y ? x % y : x;
+    case AluOp::Or: return x | y;
+    case AluOp::And: return x & y;
+    case AluOp::Xor: return x ^ y;
+    case AluOp::Lsh: return uint32_t(x << (y & 31));
+    case AluOp::Rsh: return x >> (y & 31);
+    case AluOp::Arsh: return uint32_t(int32_t(x) >> (y & 31));
+    case AluOp::Neg: return uint32_t(0 - x);
+    case AluOp::MovSx8: return uint32_t(int32_t(int8_t(y)));
+    case AluOp::MovSx16: return uint32_t(int32_t(int16_t(y)));
+    default: return y;
+    }
+}
+
+bool holds(Cond c, bool is32, uint64_t a, uint64_t b) {
+    if (is32) {
+        a = uint32_t(a);
+        b = uint32_t(b);
+        int64_t sa = int32_t(uint32_t(a)), sb = int32_t(uint32_t(b));
+        switch (c) {
+        case Cond::SGt: return sa > sb;
+        case Cond::SGe: return sa >= sb;
+        case Cond::SLt: return sa < sb;
+        case Cond::SLe: return sa <= sb;
+        default: break;
+        }
+    }
+    switch (c) {
+    case Cond::Eq: return a == b;
+    case Cond::Ne: return a != b;
+    case Cond::Gt: return a > b;
+    case Cond::Ge: return a >= b;
+    case Cond::Lt: return a < b;
+    case Cond::Le: return a <= b;
+    case Cond::Set: return (a & b) != 0;
+    case Cond::SGt: return int64_t(a) > int64_t(b);
+    case Cond::SGe: return int64_t(a) >= int64_t(b);
+    case Cond::SLt: return int64_t(a) < int64_t(b);
+    case Cond::SLe: return int64_t(a) <= int64_t(b);
+    default: return true;
+    }
+}
+
+} // namespace
+
+TEST_CASE("tnum basics", "[verifier][tnum]") {
+    Tnum a = Tnum::constant(5), b = Tnum::constant(7);
+    CHECK(a.add(b) == Tnum::constant(12));
+    CHECK(a.mul(b) == Tnum::constant(35));
+    CHECK(Tnum::range(0, 255) == Tnum{0, 0xff});
+    CHECK(Tnum::range(16, 31) == Tnum{16, 15});
+    CHECK(Tnum{0, 0xff}.and_(Tnum::constant(0x0f)) == Tnum{0, 0x0f});
+    CHECK(Tnum{0, 0xff}.contains(Tnum{0, 0x0f}));
+    CHECK_FALSE(Tnum{0, 0x0f}.contains(Tnum{0, 0xff}));
+    CHECK(Tnum::unknown().cast(4) == Tnum{0, 0xffffffff});
+}
+
+TEST_CASE("scalar ALU transfer functions are sound", "[verifier][scalar]") {
+    std::mt19937_64 rng(1234);
+    const AluOp ops[] = {AluOp::Add, AluOp::Sub, AluOp::Mul, AluOp::Div, AluOp::Mod, AluOp::Or, AluOp::And,
+                         AluOp::Xor, AluOp::Lsh, AluOp::Rsh, AluOp::Arsh, AluOp::Neg, AluOp::Mov,
+                         AluOp::MovSx8, AluOp::MovSx16, AluOp::MovSx32};
+    for (int iter = 0; iter < 200000; ++iter) {
+        Sample a = random_sample(rng), b = random_sample(rng);
+        REQUIRE(a.abs.contains(a.value));
+        REQUIRE(b.abs.contains(b.value));
+        AluOp op = ops[rng() % std::size(ops)];
+        bool is64 = rng() & 1;
+        if (!is64 && op == AluOp::MovSx32) continue;
+        Scalar r = is64 ? scalar_alu64(op, a.abs, b.abs) : scalar_alu32(op, a.abs, b.abs);
+        uint64_t v = concrete(op, is64, a.value, b.value);
+        INFO("op " << int(op) << " is64 " << is64 << " a " << a.abs.to_string() << " = " << a.value << " b "
+                   << b.abs.to_string() << " = " << b.value << " -> " << r.to_string() << " vs " << v);
+        REQUIRE(r.contains(v));
+    }
+}
+
+TEST_CASE("branch refinement keeps every value that takes the edge", "[verifier][scalar]") {
+    std::mt19937_64 rng(99);
+    const Cond conds[] = {Cond::Eq, Cond::Ne, Cond::Gt, Cond::Ge, Cond::Lt, Cond::Le,
+                          Cond::Set, Cond::SGt, Cond::SGe, Cond::SLt, Cond::SLe};
+    for (int iter = 0; iter < 200000; ++iter) {
+        Sample a = random_sample(rng), b = random_sample(rng);
+        if (rng() % 4 == 0) b = {a.abs, a.value}; // equal-ish operands
+        Cond c = conds[rng() % std::size(conds)];
+        bool is32 = rng() % 3 == 0;
+        bool taken = holds(c, is32, a.value, b.value);
+        Scalar ra = a.abs, rb = b.abs;
+        bool feasible = refine(ra, rb, edge_relation(c, taken), is32);
+        INFO("cond " << int(c) << " is32 " << is32 << " a " << a.abs.to_string() << " = " << a.value << " b "
+                     << b.abs.to_string() << " = " << b.value << " taken " << taken);
+        REQUIRE(feasible);
+        REQUIRE(ra.contains(a.value));
+        REQUIRE(rb.contains(b.value));
+    }
+}
+
+TEST_CASE("constants are decided", "[verifier][scalar]") {
+    Scalar five = Scalar::constant(5), ten = Scalar::constant(10);
+    Scalar a = five, b = ten;
+    CHECK_FALSE(refine(a, b, Relation::Gt, false));
+    a = five, b = ten;
+    CHECK(refine(a, b, Relation::Lt, false));
+    Scalar byte = Scalar::unsigned_range(0, 255);
+    Scalar c = Scalar::constant(300);
+    CHECK_FALSE(refine(byte, c, Relation::Eq, false));
+    CHECK(scalar_alu64(AluOp::And, Scalar::unknown(), Scalar::constant(7)).umax == 7);
+    CHECK(scalar_alu32(AluOp::Mov, {}, Scalar::constant(~0ULL)).value() == 0xffffffffULL);
+    CHECK(scalar_alu64(AluOp::Div, Scalar::constant(7), Scalar::constant(0)).value() == 0);
+    CHECK(scalar_alu64(AluOp::Mod, Scalar::constant(7), Scalar::constant(0)).value() == 7);
+}
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,240 @@
+// The worklist driver: depth-first over paths, checkpoints at pruning points, facts
+// gathered per visited slot, and the final whole-program checks (combined stack).
+#include "verifier/analyzer.hpp"
+
+#include <fmt/format.h>
+
+#include "isa/disassembler.hpp"
+
+namespace ebpfjit::verifier {
+
+namespace {
+
+constexpr uint32_t kStackRound = 32; // per-frame stack is rounded as the kernel's JIT does
+
+bool is_memory_insn(const isa::Instruction& insn) {
+    return std::holds_alternative<isa::Load>(insn) || std::holds_alternative<isa::Store>(insn) ||
+           std::holds_alternative<isa::Atomic>(insn);
+}
+
+} // namespace
+
+Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape)
+    : program_(program), input_(input), shape_(shape), ctx_layout_(context_layout(input.type)) {
+    const size_t n = program.size();
+    facts_.reachable.assign(n, false);
+    facts_.access_in_bounds.assign(n, false);
+    facts_.divisor_safe.assign(n, false);
+    facts_.upper32_zero.assign(n, 0);
+    visited_.assign(n, 0);
+    stack_depth_.assign(shape.subprogram_starts.size(), 0);
+}
+
+AbstractState Analyzer::initial_state() const {
+    AbstractState s;
+    s.frames.resize(1);
+    FrameState& f = s.frames[0];
+    f.regs[isa::kFramePointer] = RegState::pointer(RegType::Stack);
+    if (input_.type == ProgramType::Mem) {
+        // r1 = buffer, r2 = its length: the buffer is read like a packet whose end is
+        // r1 + r2, and comparisons of the length against constants prove ranges.
+        f.regs[1] = RegState::pointer(RegType::Packet);
+        f.regs[2] = RegState::unknown_scalar();
+        f.regs[2].is_mem_length = true;
+    } else {
+        f.regs[1] = RegState::pointer(RegType::Ctx);
+    }
+    return s;
+}
+
+Status Analyzer::read_reg(const AbstractState& s, uint8_t n) const {
+    if (s.cur().regs[n].type == RegType::NotInit)
+        return violation(Reason::UninitializedRegister, fmt::format("r{} is not initialized", n));
+    return {};
+}
+
+std::string Analyzer::describe(const AbstractState& s, uint8_t n) const {
+    return fmt::format("r{} = {}", n, s.cur().regs[n].to_string());
+}
+
+void Analyzer::note_stack_depth(const AbstractState& s, uint8_t frame, int64_t lowest_offset) {
+    uint32_t sub = s.frames[frame].subprogram;
+    stack_depth_[sub] = std::max<uint32_t>(stack_depth_[sub], uint32_t(-lowest_offset));
+}
+
+void Analyzer::record_facts(const AbstractState& s) {
+    const uint32_t pc = s.pc;
+    uint16_t upper = 0;
+    for (uint8_t r = 0; r < isa::kNumRegisters; ++r) {
+        const RegState& reg = s.cur().regs[r];
+        if (reg.is_scalar() && reg.var.upper32_zero()) upper |= uint16_t(1u << r);
+    }
+    bool divisor_safe = false;
+    if (const auto* alu = std::get_if<isa::Alu>(&program_.insns[pc])) {
+        bool is_signed = alu->op == isa::AluOp::SDiv || alu->op == isa::AluOp::SMod;
+        if (is_signed || alu->op == isa::AluOp::Div || alu->op == isa::AluOp::Mod) {
+            Scalar d = std::holds_alternative<isa::Imm>(alu->src)
+                           ? Scalar::constant(uint64_t(int64_t(std::get<isa::Imm>(alu->src).v)))
+                           : s.cur().regs[std::get<isa::Reg>(alu->src).n].var;
+            if (std::holds_alternative<isa::Reg>(alu->src) &&
+                !s.cur().regs[std::get<isa::Reg>(alu->src).n].is_scalar())
+                d = Scalar::unknown();
+            if (alu->is64)
+                divisor_safe = !d.contains(0) && !(is_signed && d.contains(~0ULL));
+            else
+                divisor_safe = !d.contains32(0) && !(is_signed && d.contains32(~0U));
+        }
+    }
+    if (!visited_[pc]) {
+        visited_[pc] = 1;
+        facts_.reachable[pc] = true;
+        facts_.upper32_zero[pc] = upper;
+        facts_.divisor_safe[pc] = divisor_safe;
+        facts_.access_in_bounds[pc] = is_memory_insn(program_.insns[pc]);
+        if (std::holds_alternative<isa::LoadImm64>(program_.insns[pc]) && pc + 1 < program_.size())
+            facts_.reachable[pc + 1] = true;
+    } else {
+        facts_.upper32_zero[pc] &= upper;
+        facts_.divisor_safe[pc] = facts_.divisor_safe[pc] && divisor_safe;
+    }
+}
+
+std::string Analyzer::headline(uint32_t pc, const Violation& v) const {
+    isa::HelperNamer namer = [this](int32_t id) -> std::string_view {
+        if (!input_.helpers) return {};
+        const helpers::Helper* h = input_.helpers->find(id);
+        return h ? h->name : std::string_view{};
+    };
+    std::string text = fmt::format("insn {}: {}: {}", pc, isa::disassemble(program_.insns[pc], pc, namer), v.text);
+    // The source line of this slot or the nearest one before it.
+    const LineInfo* best = nullptr;
+    for (const LineInfo& li : input_.line_info)
+        if (li.slot <= pc && (!best || li.slot >= best->slot)) best = &li;
+    if (best) text += fmt::format(" (source: {})", best->text);
+    return text;
+}
+
+Status Analyzer::execute(AbstractState& s, Step& step) {
+    const isa::Instruction& insn = program_.insns[s.pc];
+    return std::visit(
+        [&](const auto& i) -> Status {
+            using T = std::decay_t<decltype(i)>;
+            Status st;
+            if constexpr (std::is_same_v<T, isa::Alu>) st = exec_alu(s, i);
+            else if constexpr (std::is_same_v<T, isa::Endian>) st = exec_endian(s, i);
+            else if constexpr (std::is_same_v<T, isa::Load>) st = exec_load(s, i);
+            else if constexpr (std::is_same_v<T, isa::Store>) st = exec_store(s, i);
+            else if constexpr (std::is_same_v<T, isa::Atomic>) st = exec_atomic(s, i);
+            else if constexpr (std::is_same_v<T, isa::PacketLoad>) st = exec_packet_load(s, i);
+            else if constexpr (std::is_same_v<T, isa::LoadImm64>) {
+                st = exec_lddw(s, i);
+                if (st) s.pc += 2;
+                return st;
+            } else if constexpr (std::is_same_v<T, isa::Jump>) return exec_jump(s, i, step);
+            else if constexpr (std::is_same_v<T, isa::Call>) return exec_call(s, i);
+            else if constexpr (std::is_same_v<T, isa::Exit>) return exec_exit(s, step);
+            else if constexpr (std::is_same_v<T, isa::CallX>)
+                return violation(Reason::Unsupported, "indirect calls (callx) cannot be verified");
+            else return violation(Reason::Unsupported, "execution reached the second slot of an LDDW");
+            if (st) s.pc += 1;
+            return st;
+        },
+        insn);
+}
+
+void Analyzer::run(Report& report) {
+    AbstractState cur = initial_state();
+    std::vector<AbstractState> pending;
+    uint64_t processed = 0;
+    auto reject = [&](uint32_t pc, const Violation& v) {
+        std::string line = headline(pc, v);
+        report.rejection = Rejection{v.reason, pc, line};
+        if (input_.log_level >= 1) trace_ += fmt::format("{}\n  state: {}\n", line, format_state(cur));
+        else trace_ += line + "\n";
+    };
+    while (true) {
+        if (++processed > kComplexityLimit) {
+            reject(cur.pc, {Reason::ComplexityLimit,
+                            fmt::format("program is too complex: more than {} instructions processed "
+                                        "(a loop whose bound cannot be proven?)",
+                                        kComplexityLimit)});
+            break;
+        }
+        bool path_over = false;
+        if (shape_.prune_point[cur.pc]) {
+            Checkpoints::Verdict v = checkpoints_.visit(cur);
+            if (v == Checkpoints::Verdict::InfiniteLoop) {
+                reject(cur.pc, {Reason::InfiniteLoop,
+                                "infinite loop: this state repeats with nothing changed since the last visit"});
+                break;
+            }
+            if (v == Checkpoints::Verdict::Prune) {
+                path_over = true;
+                if (input_.log_level >= 2) trace_ += fmt::format("{}: safe (pruned)\n", cur.pc);
+            }
+        }
+        if (!path_over) {
+            record_facts(cur);
+            if (input_.log_level >= 2)
+                trace_ += fmt::format("{}: {}  ; {}\n", cur.pc, isa::disassemble(program_.insns[cur.pc], cur.pc),
+                                      format_state(cur));
+            const uint32_t pc = cur.pc;
+            const AbstractState before = input_.log_level >= 1 ? cur : AbstractState{};
+            Step step;
+            Status st = execute(cur, step);
+            if (!st) {
+                if (input_.log_level >= 1) cur = before;
+                reject(pc, st.error());
+                break;
+            }
+            if (step.forked) {
+                checkpoints_.on_fork(step.forked->parent);
+                pending.push_back(std::move(*step.forked));
+                report.stats.peak_pending = std::max<uint32_t>(report.stats.peak_pending, uint32_t(pending.size()));
+            }
+            path_over = step.path_ended;
+        }
+        if (path_over) {
+            checkpoints_.on_path_end(cur.parent);
+            if (pending.empty()) break;
+            cur = std::move(pending.back());
+            pending.pop_back();
+        }
+    }
+    report.stats.processed_insns = processed;
+    report.stats.states_stored = checkpoints_.stored();
+    report.stats.states_pruned = checkpoints_.pruned();
+
+    if (!report.rejection) {
+        // Whole call chains share one 512-byte stack budget.
+        std::vector<uint32_t> rounded(stack_depth_.size());
+        for (size_t i = 0; i < rounded.size(); ++i)
+            rounded[i] = (std::max<uint32_t>(stack_depth_[i], 1) + kStackRound - 1) / kStackRound * kStackRound;
+        struct Frame { uint32_t sub; uint32_t total; };
+        std::vector<Frame> work{{0, rounded[0]}};
+        while (!work.empty() && !report.rejection) {
+            Frame f = work.back();
+            work.pop_back();
+            size_t end = f.sub + 1 < shape_.subprogram_starts.size() ? size_t(shape_.subprogram_starts[f.sub + 1])
+                                                                      : program_.size();
+            for (size_t pc = size_t(shape_.subprogram_starts[f.sub]); pc < end; ++pc) {
+                const auto* c = std::get_if<isa::Call>(&program_.insns[pc]);
+                if (!c || c->kind != isa::CallKind::Local || !facts_.reachable[pc]) continue;
+                uint32_t callee = shape_.subprogram_of[size_t(c->target)];
+                uint32_t total = f.total + rounded[callee];
+                if (total > isa::kStackSize) {
+                    cur = AbstractState{};
+                    reject(uint32_t(pc), {Reason::CombinedStackTooLarge,
+                                          fmt::format("combined stack of the call chain is {} bytes, the limit is {}",
+                                                      total, isa::kStackSize)});
+                    break;
+                }
+                work.push_back({callee, total});
+            }
+        }
+    }
+    if (!report.rejection) report.facts = std::move(facts_);
+    report.log = std::move(trace_);
+}
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,90 @@
+// The Full-level checker: depth-first symbolic execution of every path, one abstract
+// state at a time, with forks pushed on a worklist and pruning at checkpoints.
+// The transfer functions live in exec_*.cpp, one file per instruction family.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "isa/instruction.hpp"
+#include "verifier/abstract_state.hpp"
+#include "verifier/context_layout.hpp"
+#include "verifier/pruning.hpp"
+#include "verifier/structural_check.hpp"
+#include "verifier/verifier.hpp"
+#include "verifier/violation.hpp"
+
+namespace ebpfjit::verifier {
+
+class Analyzer {
+public:
+    Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape);
+    // Explores every path; fills the report's rejection or facts, stats and log.
+    void run(Report& report);
+
+private:
+    enum class Access : uint8_t { Read, Write };
+
+    // What one instruction did to the path.
+    struct Step {
+        bool path_ended = false;             // exit from the entry frame
+        std::optional<AbstractState> forked; // the other edge of a branch, to explore later
+    };
+
+    AbstractState initial_state() const;
+    Status execute(AbstractState& s, Step& step);
+
+    // exec_alu.cpp
+    Status exec_alu(AbstractState& s, const isa::Alu& insn);
+    Status exec_pointer_alu(AbstractState& s, const isa::Alu& insn, RegState& dst, const RegState& src);
+    Status exec_endian(AbstractState& s, const isa::Endian& insn);
+    Status exec_lddw(AbstractState& s, const isa::LoadImm64& insn);
+    // exec_memory.cpp
+    Status exec_load(AbstractState& s, const isa::Load& insn);
+    Status exec_store(AbstractState& s, const isa::Store& insn);
+    Status exec_atomic(AbstractState& s, const isa::Atomic& insn);
+    Status exec_packet_load(AbstractState& s, const isa::PacketLoad& insn);
+    // Checks base + off .. + size against the region `base` points into. For reads,
+    // `loaded` receives the value; for writes, `value` is what is stored.
+    Status check_access(AbstractState& s, uint8_t base, int32_t off, uint32_t size, Access access,
+                        const RegState* value, RegState* loaded);
+    Status check_stack_access(AbstractState& s, const RegState& ptr, uint8_t base, int32_t off, uint32_t size,
+                              Access access, const RegState* value, RegState* loaded);
+    Status check_ctx_access(const RegState& ptr, uint8_t base, int32_t off, uint32_t size, Access access,
+                            const RegState* value, RegState* loaded);
+    Status check_region_bounds(const RegState& ptr, uint8_t base, int32_t off, uint32_t size, int64_t limit,
+                               Reason reason, std::string_view what);
+    // Helper memory arguments: [ptr, ptr + size) readable-and-initialised or writable.
+    Status check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access);
+    // exec_jump.cpp
+    Status exec_jump(AbstractState& s, const isa::Jump& insn, Step& step);
+    // exec_call.cpp
+    Status exec_call(AbstractState& s, const isa::Call& insn);
+    Status exec_helper_call(AbstractState& s, const isa::Call& insn);
+    Status exec_local_call(AbstractState& s, const isa::Call& insn);
+    Status exec_exit(AbstractState& s, Step& step);
+
+    // Shared small rules.
+    Status read_reg(const AbstractState& s, uint8_t n) const;
+    std::string describe(const AbstractState& s, uint8_t n) const; // "r2 = pkt(off=0, r=14)"
+    uint32_t fresh_id() { return ++last_id_; }
+    void note_stack_depth(const AbstractState& s, uint8_t frame, int64_t lowest_offset);
+    void record_facts(const AbstractState& s);
+    std::string format_state(const AbstractState& s) const; // log_format.cpp
+    std::string headline(uint32_t pc, const Violation& v) const;
+
+    const isa::Program& program_;
+    const VerifierInput& input_;
+    const ProgramShape& shape_;
+    const ContextLayout* ctx_layout_;
+    Checkpoints checkpoints_;
+    uint32_t last_id_ = 0;
+    Facts facts_;
+    std::vector<uint8_t> visited_; // per slot: facts initialised
+    std::vector<uint32_t> stack_depth_; // per subprogram: deepest stack byte used
+    std::string trace_;
+};
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,277 @@
+// Helper calls (checked against their prototypes), bpf-to-bpf calls (a new frame) and
+// exits (return to the caller, or the end of a path).
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "verifier/analyzer.hpp"
+
+namespace ebpfjit::verifier {
+
+using helpers::ArgType;
+using helpers::RetType;
+
+namespace {
+
+// BPF_MAP_TYPE_* and BPF_FUNC_* numbers from <linux/bpf.h> that need pairing rules.
+constexpr uint32_t kProgArray = 3, kPerfEventArray = 4, kArrayOfMaps = 12, kHashOfMaps = 13, kRingbuf = 27;
+constexpr int32_t kTailCall = 12, kPerfEventOutput = 25, kPerfEventRead = 22, kPerfEventReadValue = 55;
+constexpr int32_t kRingbufOutput = 130, kRingbufReserve = 131, kRingbufQuery = 134;
+constexpr int32_t kMapLookup = 1, kMapUpdate = 2, kMapDelete = 3;
+
+// Helpers that may move or resize packet data: every packet pointer is stale after them.
+constexpr std::array<int32_t, 14> kChangesPacketData{9, 10, 11, 13, 18, 19, 31, 38, 39, 43, 44, 50, 54, 65};
+
+// Some maps are only usable through particular helpers, and those helpers only with them.
+std::string map_helper_mismatch(const maps::MapDefinition& m, int32_t helper) {
+    auto only = [&](std::initializer_list<int32_t> ids) { return std::find(ids.begin(), ids.end(), helper) != ids.end(); };
+    switch (m.type) {
+    case kProgArray:
+        if (!only({kTailCall})) return "a prog array map is only usable with bpf_tail_call";
+        return {};
+    case kPerfEventArray:
+        if (!only({kPerfEventOutput, kPerfEventRead, kPerfEventReadValue}))
+            return "a perf event array is only usable with the perf event helpers";
+        return {};
+    case kRingbuf:
+        if (!only({kRingbufOutput, kRingbufReserve, kRingbufQuery})) return "a ringbuf map is only usable with the ringbuf helpers";
+        return {};
+    default: break;
+    }
+    if (helper == kTailCall) return "bpf_tail_call needs a prog array map";
+    if (helper == kPerfEventOutput) return "bpf_perf_event_output needs a perf event array map";
+    if (helper == kRingbufOutput || helper == kRingbufReserve || helper == kRingbufQuery)
+        return "the ringbuf helpers need a ringbuf map";
+    if ((m.type == kArrayOfMaps || m.type == kHashOfMaps) && (helper == kMapUpdate || helper == kMapDelete))
+        return "map-in-map maps cannot be changed from a program";
+    return {};
+}
+
+bool is_size_arg(ArgType t) { return t == ArgType::ConstSize || t == ArgType::ConstSizeOrZero; }
+
+} // namespace
+
+Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access) {
+    if (size == 0) return {};
+    const RegState& p = s.reg(regno);
+    switch (p.type) {
+    case RegType::Stack:
+    case RegType::Packet:
+    case RegType::PacketMeta:
+    case RegType::MapValue:
+    case RegType::Mem:
+    case RegType::MapValueOrNull:
+    case RegType::MemOrNull: {
+        if (access == Access::Write && p.type == RegType::Stack) {
+            RegState filled = RegState::unknown_scalar();
+            return check_access(s, regno, 0, uint32_t(size), Access::Write, &filled, nullptr);
+        }
+        RegState dummy;
+        if (auto st = check_access(s, regno, 0, uint32_t(size), Access::Read, nullptr, &dummy); !st) return st;
+        if (access == Access::Write) {
+            RegState filled = RegState::unknown_scalar();
+            return check_access(s, regno, 0, uint32_t(size), Access::Write, &filled, nullptr);
+        }
+        return {};
+    }
+    default:
+        return violation(Reason::HelperArgument,
+                         fmt::format("r{} must point to {} bytes of memory: {}", regno, size, describe(s, regno)));
+    }
+}
+
+Status Analyzer::exec_call(AbstractState& s, const isa::Call& insn) {
+    if (insn.kind == isa::CallKind::Local) return exec_local_call(s, insn);
+    if (insn.kind == isa::CallKind::Kfunc) return violation(Reason::Unsupported, "kfunc calls are not supported");
+    if (auto st = exec_helper_call(s, insn); !st) return st;
+    s.pc += 1;
+    return {};
+}
+
+Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
+    const helpers::Helper* h = input_.helpers ? input_.helpers->find(insn.imm) : nullptr;
+    if (!h) return violation(Reason::UnknownHelper, fmt::format("unknown helper #{}", insn.imm));
+    if (!(h->allowed & mask_of(input_.type)))
+        return violation(Reason::HelperNotAllowed, fmt::format("helper {}#{} is not allowed in {} programs", h->name,
+                                                               h->id, to_string(input_.type)));
+    const auto& args = h->proto.args;
+    const maps::MapDefinition* map = nullptr;
+    uint64_t alloc_size = 0;
+    std::vector<uint32_t> released_ids;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const ArgType arg = args[i];
+        if (arg == ArgType::None) continue;
+        const uint8_t regno = uint8_t(i + 1);
+        const RegState r = s.reg(regno);
+        if (r.type == RegType::NotInit)
+            return violation(Reason::UninitializedRegister,
+                             fmt::format("r{} (argument {} of {}) is not initialized", regno, regno, h->name));
+        auto bad = [&](std::string_view wanted) {
+            return violation(Reason::HelperArgument, fmt::format("argument {} of {} must be {}: {}", regno, h->name,
+                                                                 wanted, describe(s, regno)));
+        };
+        switch (arg) {
+        case ArgType::None:
+        case ArgType::Anything: break;
+        case ArgType::Scalar:
+        case ArgType::ConstSize:
+        case ArgType::ConstSizeOrZero:
+            if (!r.is_scalar()) return bad("a scalar");
+            break;
+        case ArgType::ConstMapPtr:
+            if (r.type != RegType::MapPtr) return bad("a map (LDDW map reference)");
+            map = r.map;
+            if (std::string why = map_helper_mismatch(*map, h->id); !why.empty())
+                return violation(h->id == kTailCall ? Reason::TailCall : Reason::HelperArgument,
+                                 fmt::format("{}: map '{}' has type {}", why, map->name, map->type));
+            break;
+        case ArgType::PtrToMapKey:
+        case ArgType::PtrToMapValue:
+        case ArgType::PtrToUninitMapValue: {
+            if (!map) return violation(Reason::HelperArgument, fmt::format("{} has no map argument before r{}", h->name, regno));
+            if (r.may_be_null()) return bad("a non-NULL pointer");
+            uint32_t size = arg == ArgType::PtrToMapKey ? map->key_size : map->value_size;
+            if (auto st = check_helper_memory(s, regno, size,
+                                              arg == ArgType::PtrToUninitMapValue ? Access::Write : Access::Read);
+                !st)
+                return st;
+            break;
+        }
+        case ArgType::PtrToMem:
+        case ArgType::PtrToMemOrNull:
+        case ArgType::PtrToUninitMem: {
+            if (i + 1 >= args.size() || !is_size_arg(args[i + 1]))
+                return violation(Reason::Unsupported, fmt::format("{}: memory argument without a size", h->name));
+            const RegState& size_reg = s.reg(uint8_t(regno + 1));
+            if (size_reg.type == RegType::NotInit)
+                return violation(Reason::UninitializedRegister, fmt::format("r{} (size argument of {}) is not initialized",
+                                                                            regno + 1, h->name));
+            if (!size_reg.is_scalar())
+                return violation(Reason::HelperArgument, fmt::format("size argument of {} must be a scalar: {}", h->name,
+                                                                     describe(s, uint8_t(regno + 1))));
+            const Scalar& size = size_reg.var;
+            if (size.smin < 0 || size.umax > (uint64_t(1) << 29))
+                return violation(Reason::HelperArgument, fmt::format("size argument of {} is unbounded: {}", h->name,
+                                                                     describe(s, uint8_t(regno + 1))));
+            if (args[i + 1] == ArgType::ConstSize && size.umin == 0)
+                return violation(Reason::HelperArgument, fmt::format("size argument of {} may be 0: {}", h->name,
+                                                                     describe(s, uint8_t(regno + 1))));
+            bool null_ok = arg == ArgType::PtrToMemOrNull || size.umax == 0;
+            if (!(null_ok && r.is_null_const())) {
+                if (r.may_be_null()) return bad("a non-NULL pointer");
+                if (auto st = check_helper_memory(s, regno, size.umax,
+                                                  arg == ArgType::PtrToUninitMem ? Access::Write : Access::Read);
+                    !st)
+                    return st;
+            }
+            ++i; // the size argument is checked
+            break;
+        }
+        case ArgType::PtrToCtx:
+            if (r.type != RegType::Ctx || r.off != 0 || !r.var.is_const() || r.var.value() != 0)
+                return bad("the ctx pointer");
+            break;
+        case ArgType::PtrToSpinLock:
+            if (r.type != RegType::MapValue) return bad("a pointer into a map value");
+            if (auto st = check_helper_memory(s, regno, 4, Access::Read); !st) return st;
+            break;
+        case ArgType::PtrToStackOrNull:
+            if (!(r.is_null_const() || r.type == RegType::Stack)) return bad("a stack pointer or NULL");
+            break;
+        case ArgType::PtrToLong:
+            if (auto st = check_helper_memory(s, regno, 8, Access::Write); !st) return st;
+            break;
+        case ArgType::PtrToAllocMem:
+            if (r.type != RegType::Mem || r.off != 0 || !r.var.is_const() || r.var.value() != 0)
+                return bad("an unmodified record from bpf_ringbuf_reserve");
+            released_ids.push_back(r.id);
+            break;
+        case ArgType::ConstAllocSizeOrZero:
+            if (!r.is_scalar() || !r.var.is_const()) return bad("a constant size");
+            alloc_size = r.var.value();
+            break;
+        case ArgType::PtrToConstStr:
+        case ArgType::PtrToFunc:
+            return violation(Reason::Unsupported,
+                             fmt::format("{}: string and callback arguments are not supported yet", h->name));
+        }
+    }
+    if (h->id == kTailCall) {
+        if (!map) return violation(Reason::TailCall, "bpf_tail_call needs a prog array map in r2");
+        if (!s.reg(3).is_scalar())
+            return violation(Reason::TailCall, fmt::format("bpf_tail_call index must be a scalar: {}", describe(s, 3)));
+    }
+
+    // The call's effects on the state.
+    for (uint32_t id : released_ids) // a submitted / discarded ringbuf record is gone
+        s.for_each_reg([&](RegState& o) {
+            if (o.type == RegType::Mem && o.id == id) o = RegState::unknown_scalar();
+        });
+    for (uint8_t r = 1; r <= 5; ++r) s.reg(r) = RegState{};
+    if (std::find(kChangesPacketData.begin(), kChangesPacketData.end(), h->id) != kChangesPacketData.end())
+        s.for_each_reg([](RegState& o) {
+            if (o.is_packet_like()) o = RegState::unknown_scalar();
+        });
+    RegState r0;
+    switch (h->proto.ret) {
+    case RetType::Integer: r0 = RegState::unknown_scalar(); break;
+    case RetType::Void: break;
+    case RetType::MapValueOrNull:
+        if (!map) return violation(Reason::Unsupported, fmt::format("{} returns a map value without a map argument", h->name));
+        if ((map->type == kArrayOfMaps || map->type == kHashOfMaps)) {
+            if (!map->inner)
+                return violation(Reason::HelperArgument, fmt::format("map-in-map '{}' has no inner map template", map->name));
+            r0 = RegState::pointer(RegType::MapPtrOrNull);
+            r0.map = map->inner.get();
+        } else {
+            r0 = RegState::pointer(RegType::MapValueOrNull);
+            r0.map = map;
+        }
+        r0.id = fresh_id();
+        break;
+    case RetType::AllocMemOrNull:
+        r0 = RegState::pointer(RegType::MemOrNull);
+        r0.mem_size = uint32_t(std::min<uint64_t>(alloc_size, 1u << 29));
+        r0.id = fresh_id();
+        break;
+    }
+    s.reg(0) = r0;
+    return {};
+}
+
+Status Analyzer::exec_local_call(AbstractState& s, const isa::Call& insn) {
+    if (s.frames.size() >= isa::kMaxCallDepth)
+        return violation(Reason::CallDepthExceeded, fmt::format("call nests deeper than {} frames", isa::kMaxCallDepth));
+    FrameState callee;
+    for (uint8_t r = 1; r <= 5; ++r) callee.regs[r] = s.cur().regs[r];
+    callee.regs[isa::kFramePointer] = RegState::pointer(RegType::Stack);
+    callee.regs[isa::kFramePointer].frame = uint8_t(s.frames.size());
+    callee.callsite = int32_t(s.pc);
+    callee.subprogram = shape_.subprogram_of[size_t(insn.target)];
+    s.frames.push_back(std::move(callee));
+    s.pc = uint32_t(insn.target);
+    return {};
+}
+
+Status Analyzer::exec_exit(AbstractState& s, Step& step) {
+    if (s.reg(0).type == RegType::NotInit)
+        return violation(Reason::UninitializedRegister, "r0 is not initialized at exit");
+    const RegState r0 = s.reg(0);
+    if (s.frames.size() > 1) {
+        if (r0.type == RegType::Stack && r0.frame == s.frames.size() - 1)
+            return violation(Reason::ReturnValue, fmt::format("subprogram returns a pointer to its own stack: {}", describe(s, 0)));
+        const int32_t callsite = s.cur().callsite;
+        s.frames.pop_back();
+        for (uint8_t r = 1; r <= 5; ++r) s.reg(r) = RegState{};
+        s.reg(0) = r0;
+        s.pc = uint32_t(callsite + 1);
+        return {};
+    }
+    if (!r0.is_scalar())
+        return violation(Reason::ReturnValue, fmt::format("the program returns a pointer: {}", describe(s, 0)));
+    step.path_ended = true;
+    return {};
+}
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,169 @@
+// Conditional jumps: each feasible edge gets a copy of the state narrowed by what the
+// comparison proves (scalar bounds, packet ranges, NULL checks); an edge no value can
+// take is not explored.
+#include <fmt/format.h>
+
+#include "verifier/analyzer.hpp"
+#include "verifier/branch_refine.hpp"
+
+namespace ebpfjit::verifier {
+
+namespace {
+
+constexpr int64_t kMaxPacketOffset = 0xffff;
+
+// All copies of a scalar (same id) learn the same bounds.
+void set_scalar(AbstractState& st, uint8_t regno, const Scalar& v) {
+    RegState& r = st.reg(regno);
+    r.var = v;
+    if (r.id == 0) return;
+    const uint32_t id = r.id;
+    st.for_each_reg([&](RegState& o) {
+        if (o.is_scalar() && o.id == id) o.var = v;
+    });
+}
+
+// mem programs: the buffer holds at least `min_len` bytes.
+void apply_mem_length(AbstractState& st, uint64_t min_len) {
+    uint32_t range = uint32_t(std::min<uint64_t>(min_len, kMaxPacketOffset));
+    st.for_each_reg([&](RegState& o) {
+        if (o.type == RegType::Packet && o.id == 0) o.range = std::max(o.range, range);
+    });
+}
+
+bool refine_scalars(AbstractState& st, uint8_t d, const isa::Reg* src, const Scalar& imm, Relation rel, bool is32) {
+    Scalar a = st.reg(d).var;
+    Scalar b = src ? st.reg(src->n).var : imm;
+    if (src && src->n == d) { // comparing a register with itself
+        switch (rel) {
+        case Relation::Eq: case Relation::Le: case Relation::Ge: case Relation::SLe: case Relation::SGe: return true;
+        case Relation::Ne: case Relation::Lt: case Relation::Gt: case Relation::SLt: case Relation::SGt: return false;
+        default: break;
+        }
+        // r & r is r: Set means r != 0, NotSet means r == 0.
+        Scalar zero = Scalar::constant(0);
+        if (!refine(a, zero, rel == Relation::Set ? Relation::Ne : Relation::Eq, is32)) return false;
+        set_scalar(st, d, a);
+        return true;
+    }
+    if (!refine(a, b, rel, is32)) return false;
+    set_scalar(st, d, a);
+    if (src) set_scalar(st, src->n, b);
+    if (st.reg(d).is_mem_length) apply_mem_length(st, a.umin);
+    if (src && st.reg(src->n).is_mem_length) apply_mem_length(st, b.umin);
+    return true;
+}
+
+RegType non_null(RegType t) {
+    switch (t) {
+    case RegType::MapValueOrNull: return RegType::MapValue;
+    case RegType::MapPtrOrNull: return RegType::MapPtr;
+    case RegType::MemOrNull: return RegType::Mem;
+    default: return t;
+    }
+}
+
+// Every copy of a helper result (same id) becomes NULL or a valid pointer.
+void resolve_null_check(AbstractState& st, uint32_t id, bool is_null) {
+    st.for_each_reg([&](RegState& o) {
+        if (!o.may_be_null() || o.id != id) return;
+        if (is_null) {
+            o = RegState::scalar(Scalar::constant(0));
+        } else {
+            // Map values need the id no more; a ringbuf record keeps it until released.
+            if (o.type != RegType::MemOrNull) o.id = 0;
+            o.type = non_null(o.type);
+        }
+    });
+}
+
+bool is_packet_start(const RegState& r) {
+    return r.type == RegType::Packet && r.id == 0 && r.off == 0 && r.var.is_const() && r.var.value() == 0;
+}
+
+// `p rel end` holds: bytes up to p's offset are in the region, for every copy of p.
+void prove_packet_range(AbstractState& st, const RegState& p, Relation rel) {
+    if (rel != Relation::Le && rel != Relation::Lt && rel != Relation::Eq) return;
+    if (p.off < 0 || p.var.umax > uint64_t(kMaxPacketOffset) ||
+        int64_t(p.var.umax) + p.off > kMaxPacketOffset)
+        return;
+    uint32_t range = uint32_t(p.off);
+    st.for_each_reg([&](RegState& o) {
+        if (o.type == p.type && o.id == p.id) o.range = std::max(o.range, range);
+    });
+}
+
+} // namespace
+
+Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) {
+    if (insn.cond == isa::Cond::Always) {
+        s.pc = uint32_t(insn.target);
+        return {};
+    }
+    const uint8_t d = insn.dst.n;
+    if (auto st = read_reg(s, d); !st) return st;
+    const auto* src = std::get_if<isa::Reg>(&insn.src);
+    if (src)
+        if (auto st = read_reg(s, src->n); !st) return st;
+    const Scalar imm = src ? Scalar::unknown() : Scalar::constant(uint64_t(int64_t(std::get<isa::Imm>(insn.src).v)));
+    const RegState a = s.reg(d);
+    const RegState b = src ? s.reg(src->n) : RegState::scalar(imm);
+    const Relation rel_taken = edge_relation(insn.cond, true);
+    const Relation rel_fall = edge_relation(insn.cond, false);
+
+    AbstractState taken = s;
+    taken.pc = uint32_t(insn.target);
+    s.pc += 1;
+    bool taken_ok = true, fall_ok = true;
+
+    if (a.is_scalar() && b.is_scalar()) {
+        taken_ok = refine_scalars(taken, d, src, imm, rel_taken, insn.is32);
+        fall_ok = refine_scalars(s, d, src, imm, rel_fall, insn.is32);
+    } else {
+        auto describe_both = [&] {
+            return src ? fmt::format("{}, {}", describe(s, d), describe(s, src->n)) : describe(s, d);
+        };
+        if (insn.is32)
+            return violation(Reason::PointerComparison, fmt::format("32-bit comparison of a pointer: {}", describe_both()));
+        const bool eq_ne = insn.cond == isa::Cond::Eq || insn.cond == isa::Cond::Ne;
+        if (eq_ne && ((a.is_pointer() && b.is_null_const()) || (b.is_pointer() && a.is_null_const()))) {
+            const RegState& p = a.is_pointer() ? a : b;
+            AbstractState& null_edge = insn.cond == isa::Cond::Eq ? taken : s;
+            AbstractState& valid_edge = insn.cond == isa::Cond::Eq ? s : taken;
+            if (p.may_be_null()) {
+                resolve_null_check(null_edge, p.id, true);
+                resolve_null_check(valid_edge, p.id, false);
+            } else { // a valid pointer is never NULL
+                (insn.cond == isa::Cond::Eq ? taken_ok : fall_ok) = false;
+            }
+        } else if (a.is_packet_like() && b.is_packet_like()) {
+            if (a.type == RegType::Packet && b.type == RegType::PacketEnd) {
+                prove_packet_range(taken, a, rel_taken);
+                prove_packet_range(s, a, rel_fall);
+            } else if (a.type == RegType::PacketEnd && b.type == RegType::Packet) {
+                prove_packet_range(taken, b, swap_operands(rel_taken));
+                prove_packet_range(s, b, swap_operands(rel_fall));
+            } else if (a.type == RegType::PacketMeta && is_packet_start(b)) {
+                prove_packet_range(taken, a, rel_taken);
+                prove_packet_range(s, a, rel_fall);
+            } else if (is_packet_start(a) && b.type == RegType::PacketMeta) {
+                prove_packet_range(taken, b, swap_operands(rel_taken));
+                prove_packet_range(s, b, swap_operands(rel_fall));
+            }
+            // Other packet-to-packet comparisons are allowed and prove nothing.
+        } else {
+            return violation(Reason::PointerComparison,
+                             fmt::format("comparison involving a pointer is prohibited: {}", describe_both()));
+        }
+    }
+    if (taken_ok && fall_ok) {
+        step.forked = std::move(taken);
+    } else if (taken_ok) {
+        s = std::move(taken);
+    } else if (!fall_ok) {
+        step.path_ended = true; // no value reaches here: the path was infeasible
+    }
+    return {};
+}
+
+} // namespace ebpfjit::verifier

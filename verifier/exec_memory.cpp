@@ -1,0 +1,300 @@
+// Loads, stores, atomics and LD_ABS/LD_IND: every access is checked against the region
+// its base register points into (stack frame, ctx field, packet range, map value, mem).
+#include <fmt/format.h>
+
+#include "verifier/analyzer.hpp"
+
+namespace ebpfjit::verifier {
+
+namespace {
+
+constexpr int64_t kMaxVarOffset = int64_t(1) << 29;
+constexpr int64_t kMaxPacketOffset = 0xffff;
+constexpr uint32_t kMapReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG
+
+// The value of a `size`-byte zero-extending load of unknown data.
+Scalar loaded_bytes(uint32_t size) {
+    if (size >= 8) return Scalar::unknown();
+    return Scalar::unsigned_range(0, (uint64_t(1) << (8 * size)) - 1);
+}
+
+bool writes_zero(const RegState* value, uint32_t size) {
+    if (!value || !value->is_scalar() || !value->var.is_const()) return false;
+    uint64_t mask = size >= 8 ? ~0ULL : (uint64_t(1) << (8 * size)) - 1;
+    return (value->var.value() & mask) == 0;
+}
+
+} // namespace
+
+Status Analyzer::check_region_bounds(const RegState& ptr, uint8_t base, int32_t off, uint32_t size, int64_t limit,
+                                     Reason reason, std::string_view what) {
+    const Scalar& v = ptr.var;
+    if (v.smin <= -kMaxVarOffset || v.smax >= kMaxVarOffset)
+        return violation(reason, fmt::format("{} access with an unbounded offset: r{} = {}", what, base, ptr.to_string()));
+    int64_t lo = int64_t(ptr.off) + v.smin + off;
+    int64_t hi = int64_t(ptr.off) + v.smax + off + size;
+    if (lo < 0 || hi > limit)
+        return violation(reason, fmt::format("{} access out of bounds: r{} = {} accesses bytes [{}, {}) of {}", what,
+                                             base, ptr.to_string(), lo, hi, limit));
+    return {};
+}
+
+Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint32_t size, Access access,
+                              const RegState* value, RegState* loaded) {
+    const RegState ptr = s.reg(base);
+    const bool write = access == Access::Write;
+    switch (ptr.type) {
+    case RegType::NotInit: return violation(Reason::UninitializedRegister, fmt::format("r{} is not initialized", base));
+    case RegType::Scalar:
+        if (ptr.is_null_const())
+            return violation(Reason::NullPointerDereference, fmt::format("r{} is NULL on this path", base));
+        return violation(Reason::InvalidMemoryAccess,
+                         fmt::format("r{} is a scalar, not a pointer: {}", base, describe(s, base)));
+    case RegType::MapValueOrNull:
+    case RegType::MapPtrOrNull:
+    case RegType::MemOrNull:
+        return violation(Reason::NullPointerDereference,
+                         fmt::format("r{} may be NULL, compare it with 0 first: {}", base, describe(s, base)));
+    case RegType::MapPtr:
+    case RegType::PacketEnd:
+        return violation(Reason::InvalidMemoryAccess,
+                         fmt::format("{} cannot be dereferenced: {}", to_string(ptr.type), describe(s, base)));
+    case RegType::Stack: return check_stack_access(s, ptr, base, off, size, access, value, loaded);
+    case RegType::Ctx: return check_ctx_access(ptr, base, off, size, access, value, loaded);
+    case RegType::Packet:
+    case RegType::PacketMeta: {
+        if (write && value && value->is_pointer())
+            return violation(Reason::PointerStore,
+                             fmt::format("pointer stored into packet memory: {}", value->to_string()));
+        std::string_view what = ptr.type == RegType::Packet ? "packet" : "packet metadata";
+        if (ptr.var.smin < 0)
+            return violation(Reason::PacketOutOfBounds, fmt::format("{} access with a possibly negative offset: {}",
+                                                                    what, describe(s, base)));
+        if (ptr.var.umax > uint64_t(kMaxPacketOffset))
+            return violation(Reason::PacketOutOfBounds,
+                             fmt::format("{} access with an unbounded offset: {}", what, describe(s, base)));
+        int64_t lo = int64_t(ptr.off) + off;
+        int64_t hi = lo + size;
+        if (lo < 0)
+            return violation(Reason::PacketOutOfBounds,
+                             fmt::format("{} access before its start: {} at offset {}", what, describe(s, base), lo));
+        if (hi > int64_t(ptr.range))
+            return violation(Reason::PacketOutOfBounds,
+                             fmt::format("{} access out of bounds: {} needs {} bytes", what, describe(s, base), hi));
+        if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
+        return {};
+    }
+    case RegType::MapValue: {
+        if (write && ptr.map && (ptr.map->flags & kMapReadOnlyProg))
+            return violation(Reason::ReadOnlyMemory, fmt::format("map '{}' is read-only for programs", ptr.map->name));
+        if (auto st = check_region_bounds(ptr, base, off, size, ptr.map ? ptr.map->value_size : 0,
+                                          Reason::MapValueOutOfBounds, "map value");
+            !st)
+            return st;
+        if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
+        return {};
+    }
+    case RegType::Mem: {
+        if (auto st = check_region_bounds(ptr, base, off, size, ptr.mem_size, Reason::MemoryOutOfBounds, "memory"); !st)
+            return st;
+        if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
+        return {};
+    }
+    }
+    return violation(Reason::InvalidMemoryAccess, "unknown pointer type");
+}
+
+Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8_t base, int32_t off, uint32_t size,
+                                    Access access, const RegState* value, RegState* loaded) {
+    const bool write = access == Access::Write;
+    const uint8_t frame = ptr.frame;
+    StackState& stack = s.frames[frame].stack;
+    const Scalar& v = ptr.var;
+    if (v.smin <= -kMaxVarOffset || v.smax >= kMaxVarOffset)
+        return violation(Reason::StackOutOfBounds, fmt::format("stack access with an unbounded offset: {}", describe(s, base)));
+    const int64_t lo = int64_t(ptr.off) + off + v.smin;
+    const int64_t hi = int64_t(ptr.off) + off + v.smax + size;
+    if (lo < -int64_t(isa::kStackSize) || hi > 0)
+        return violation(Reason::StackOutOfBounds, fmt::format("stack access out of bounds: {} accesses [fp{}, fp{}) of "
+                                                               "[fp-{}, fp0)",
+                                                               describe(s, base), lo, hi, isa::kStackSize));
+    note_stack_depth(s, frame, lo);
+    const int32_t o = int32_t(lo);
+
+    if (!v.is_const()) { // variable offset: every byte the access may touch
+        if (write) {
+            if (value && value->is_pointer())
+                return violation(Reason::InvalidSpillAccess,
+                                 fmt::format("pointer spilled at a variable stack offset: {}", describe(s, base)));
+            stack.write_bytes(o, uint32_t(hi - lo), ByteKind::Misc);
+            return {};
+        }
+        for (int32_t b = o; b < int32_t(hi); ++b) {
+            ByteKind k = stack.byte(b);
+            if (k == ByteKind::Invalid)
+                return violation(Reason::UninitializedStackRead,
+                                 fmt::format("variable-offset read of uninitialized stack at fp{}: {}", b, describe(s, base)));
+            if (k == ByteKind::Spill && !stack.find_slot(b)->spilled.is_scalar())
+                return violation(Reason::InvalidSpillAccess,
+                                 fmt::format("variable-offset read of a spilled pointer at fp{}", b));
+        }
+        if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
+        return {};
+    }
+
+    if (write) {
+        if (value && value->is_pointer()) {
+            if (value->type == RegType::Stack && value->frame > frame)
+                return violation(Reason::PointerStore,
+                                 fmt::format("pointer to a callee's stack stored in its caller's frame: {}",
+                                             value->to_string()));
+            if (size != 8 || o % 8 != 0)
+                return violation(Reason::InvalidSpillAccess,
+                                 fmt::format("pointer spill must be an aligned 8-byte store, not {} bytes at fp{}", size, o));
+            stack.spill(o, *value);
+        } else if (value && size == 8 && o % 8 == 0) {
+            stack.spill(o, *value); // scalars keep their bounds through the stack too
+        } else {
+            stack.write_bytes(o, size, writes_zero(value, size) ? ByteKind::Zero : ByteKind::Misc);
+        }
+        return {};
+    }
+
+    const StackSlot* slot = stack.find_slot(o);
+    if (size == 8 && o % 8 == 0 && slot && slot->is_spill()) {
+        if (loaded) *loaded = slot->spilled;
+        return {};
+    }
+    bool all_zero = true;
+    for (int32_t b = o; b < o + int32_t(size); ++b) {
+        ByteKind k = stack.byte(b);
+        if (k == ByteKind::Invalid)
+            return violation(Reason::UninitializedStackRead,
+                             fmt::format("read of uninitialized stack at fp{} ({} bytes from fp{})", b, size, o));
+        if (k == ByteKind::Spill) {
+            const RegState& sp = stack.find_slot(b)->spilled;
+            if (!sp.is_scalar())
+                return violation(Reason::InvalidSpillAccess,
+                                 fmt::format("partial read of a spilled pointer at fp{}: {}", b, sp.to_string()));
+            if (!sp.is_null_const()) all_zero = false;
+        } else if (k != ByteKind::Zero) {
+            all_zero = false;
+        }
+    }
+    if (loaded) *loaded = RegState::scalar(all_zero ? Scalar::constant(0) : loaded_bytes(size));
+    return {};
+}
+
+Status Analyzer::check_ctx_access(const RegState& ptr, uint8_t base, int32_t off, uint32_t size, Access access,
+                                  const RegState* value, RegState* loaded) {
+    if (!ctx_layout_) return violation(Reason::ContextAccess, "this program type has no ctx");
+    if (!ptr.var.is_const() || ptr.var.value() != 0)
+        return violation(Reason::ContextAccess, fmt::format("variable-offset ctx access: r{} = {}", base, ptr.to_string()));
+    const int64_t o = int64_t(ptr.off) + off;
+    const CtxField* field = ctx_layout_->field_at(o, size);
+    if (!field)
+        return violation(Reason::ContextAccess, fmt::format("no {} field at offset {} size {}", ctx_layout_->name, o, size));
+    if (access == Access::Write) {
+        if (value && value->is_pointer())
+            return violation(Reason::PointerStore,
+                             fmt::format("pointer stored into ctx field {}: {}", field->name, value->to_string()));
+        if (!field->writable)
+            return violation(Reason::ContextAccess, fmt::format("ctx field {} is read-only", field->name));
+        if (size != 4)
+            return violation(Reason::ContextAccess, fmt::format("ctx field {} must be written as u32", field->name));
+        return {};
+    }
+    if (field->kind != CtxFieldKind::Scalar) {
+        if (o != field->offset || size != 4)
+            return violation(Reason::ContextAccess,
+                             fmt::format("ctx field {} must be read as a whole u32", field->name));
+        RegType t = field->kind == CtxFieldKind::PacketData  ? RegType::Packet
+                    : field->kind == CtxFieldKind::PacketEnd ? RegType::PacketEnd
+                                                             : RegType::PacketMeta;
+        if (loaded) *loaded = RegState::pointer(t);
+        return {};
+    }
+    if (size > 4)
+        return violation(Reason::ContextAccess, fmt::format("ctx field {} is a u32, read {} bytes", field->name, size));
+    if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
+    return {};
+}
+
+Status Analyzer::exec_load(AbstractState& s, const isa::Load& insn) {
+    if (insn.dst.n == isa::kFramePointer) return violation(Reason::WriteToFramePointer, "r10 is read-only");
+    if (auto st = read_reg(s, insn.base.n); !st) return st;
+    const uint32_t size = uint32_t(insn.size);
+    RegState loaded;
+    if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Read, nullptr, &loaded); !st) return st;
+    if (insn.sign_extend) {
+        if (!loaded.is_scalar())
+            return violation(Reason::ContextAccess, "a packet pointer field cannot be loaded sign-extended");
+        loaded.var = scalar_sign_extend(loaded.var, uint8_t(size));
+    }
+    s.reg(insn.dst.n) = loaded;
+    return {};
+}
+
+Status Analyzer::exec_store(AbstractState& s, const isa::Store& insn) {
+    if (auto st = read_reg(s, insn.base.n); !st) return st;
+    RegState value;
+    if (const auto* r = std::get_if<isa::Reg>(&insn.src)) {
+        if (auto st = read_reg(s, r->n); !st) return st;
+        value = s.reg(r->n);
+        if (!value.is_pointer() && insn.size != isa::Size::DW) // narrow store keeps the low bytes
+            value = RegState::scalar(scalar_alu64(isa::AluOp::And, value.var,
+                                                  Scalar::constant((uint64_t(1) << (8 * uint32_t(insn.size))) - 1)));
+    } else {
+        value = RegState::scalar(Scalar::constant(uint64_t(int64_t(std::get<isa::Imm>(insn.src).v))));
+    }
+    if (value.is_pointer() && insn.size != isa::Size::DW && s.reg(insn.base.n).type == RegType::Stack)
+        return violation(Reason::InvalidSpillAccess, "partial store of a pointer to the stack");
+    return check_access(s, insn.base.n, insn.off, uint32_t(insn.size), Access::Write, &value, nullptr);
+}
+
+Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
+    if (auto st = read_reg(s, insn.base.n); !st) return st;
+    if (auto st = read_reg(s, insn.src.n); !st) return st;
+    if (!s.reg(insn.src.n).is_scalar())
+        return violation(Reason::PointerStore, fmt::format("pointer used as an atomic operand: {}", describe(s, insn.src.n)));
+    if (insn.op == isa::AtomicOp::CmpXchg) {
+        if (auto st = read_reg(s, 0); !st) return st;
+        if (!s.reg(0).is_scalar())
+            return violation(Reason::PointerStore, fmt::format("pointer used as an atomic operand: {}", describe(s, 0)));
+    }
+    RegType t = s.reg(insn.base.n).type;
+    if (t != RegType::Stack && t != RegType::MapValue && t != RegType::Mem && t != RegType::Scalar &&
+        t != RegType::MapValueOrNull && t != RegType::MemOrNull)
+        return violation(Reason::InvalidMemoryAccess,
+                         fmt::format("atomic operation on {} memory is not allowed", to_string(t)));
+    const uint32_t size = insn.is64 ? 8 : 4;
+    RegState old;
+    if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Read, nullptr, &old); !st) return st;
+    RegState unknown = RegState::scalar(loaded_bytes(size));
+    if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Write, &unknown, nullptr); !st) return st;
+    if (insn.fetch) {
+        RegState fetched = RegState::scalar(loaded_bytes(size));
+        if (insn.op == isa::AtomicOp::CmpXchg) s.reg(0) = fetched;
+        else s.reg(insn.src.n) = fetched;
+    }
+    return {};
+}
+
+Status Analyzer::exec_packet_load(AbstractState& s, const isa::PacketLoad& insn) {
+    if (input_.type != ProgramType::SocketFilter && input_.type != ProgramType::SchedCls)
+        return violation(Reason::Unsupported, "LD_ABS / LD_IND are only allowed in socket filter and tc programs");
+    if (insn.size == isa::Size::DW) return violation(Reason::Unsupported, "LD_ABS / LD_IND of 8 bytes does not exist");
+    if (s.reg(6).type != RegType::Ctx)
+        return violation(Reason::ContextAccess, fmt::format("LD_ABS / LD_IND need r6 = ctx: {}", describe(s, 6)));
+    if (insn.indirect) {
+        if (auto st = read_reg(s, insn.src.n); !st) return st;
+        if (!s.reg(insn.src.n).is_scalar())
+            return violation(Reason::PointerArithmetic, fmt::format("LD_IND offset is a pointer: {}", describe(s, insn.src.n)));
+    }
+    // Like a helper call: the caller-saved registers are clobbered.
+    for (uint8_t r = 1; r <= 5; ++r) s.reg(r) = RegState{};
+    s.reg(0) = RegState::scalar(loaded_bytes(uint32_t(insn.size)));
+    return {};
+}
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,53 @@
+// Why a program was rejected: one category per rule, so tests and tools can tell the
+// rules apart without parsing the message.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ebpfjit::verifier {
+
+enum class Reason : uint8_t {
+    // Structural (both levels)
+    EmptyProgram,
+    ProgramTooLarge,        // more than 1,000,000 instructions
+    UnreachableInstruction,
+    JumpAcrossSubprogram,
+    SubprogramFallsThrough, // last instruction of a subprogram is not exit / ja
+    RecursiveCall,
+    CallDepthExceeded,      // more than 8 frames
+    CombinedStackTooLarge,  // > 512 bytes along one call chain
+    UnknownHelper,
+    Unsupported,            // kfunc, callx, callbacks, LDDW kinds we cannot type, ...
+    // Full: registers and arithmetic
+    UninitializedRegister,
+    WriteToFramePointer,
+    PointerArithmetic,
+    PointerComparison,
+    // Full: memory
+    InvalidMemoryAccess,    // dereference of something that is not a pointer
+    NullPointerDereference, // possibly-NULL pointer used before a NULL check
+    StackOutOfBounds,
+    UninitializedStackRead,
+    InvalidSpillAccess,     // partial access to a spilled pointer
+    ContextAccess,          // not a field, wrong size, variable offset, read-only field
+    PacketOutOfBounds,
+    MapValueOutOfBounds,
+    MemoryOutOfBounds,      // helper-returned memory (ringbuf records)
+    PointerStore,           // pointer written into packet or ctx memory
+    ReadOnlyMemory,
+    BadMapReference,        // LDDW names no map
+    // Full: calls and exits
+    HelperNotAllowed,       // helper not in the program type's allowlist
+    HelperArgument,
+    TailCall,
+    ReturnValue,            // r0 not a scalar at program exit
+    // Full: termination
+    InfiniteLoop,
+    ComplexityLimit,        // over 1,000,000 processed instructions
+};
+
+std::string_view to_string(Reason r);
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,56 @@
+#include "verifier/reg_state.hpp"
+
+#include <fmt/format.h>
+
+namespace ebpfjit::verifier {
+
+std::string_view to_string(RegType t) {
+    switch (t) {
+    case RegType::NotInit: return "uninit";
+    case RegType::Scalar: return "scalar";
+    case RegType::Ctx: return "ctx";
+    case RegType::Stack: return "fp";
+    case RegType::MapPtr: return "map_ptr";
+    case RegType::MapPtrOrNull: return "map_ptr_or_null";
+    case RegType::MapValue: return "map_value";
+    case RegType::MapValueOrNull: return "map_value_or_null";
+    case RegType::Packet: return "pkt";
+    case RegType::PacketMeta: return "pkt_meta";
+    case RegType::PacketEnd: return "pkt_end";
+    case RegType::Mem: return "mem";
+    case RegType::MemOrNull: return "mem_or_null";
+    }
+    return "?";
+}
+
+std::string RegState::to_string() const {
+    switch (type) {
+    case RegType::NotInit: return "uninit";
+    case RegType::Scalar: {
+        std::string s = var.is_const() ? var.to_string() : "scalar(" + var.to_string() + ")";
+        if (is_mem_length) s += " (mem length)";
+        return s;
+    }
+    case RegType::Stack:
+        if (var.is_const()) return fmt::format("fp{}{}", frame ? fmt::format("[{}]", frame) : "", off);
+        return fmt::format("fp{}(off={}, {})", frame ? fmt::format("[{}]", frame) : "", off,
+                           var.to_string());
+    case RegType::PacketEnd: return "pkt_end";
+    case RegType::MapPtr:
+    case RegType::MapPtrOrNull:
+        return fmt::format("{}(ks={}, vs={})", verifier::to_string(type), map ? map->key_size : 0,
+                           map ? map->value_size : 0);
+    default: break;
+    }
+    std::string out = fmt::format("{}(", verifier::to_string(type));
+    if (id) out += fmt::format("id={}, ", id);
+    if (type == RegType::MapValue || type == RegType::MapValueOrNull)
+        out += fmt::format("ks={}, vs={}, ", map ? map->key_size : 0, map ? map->value_size : 0);
+    if (type == RegType::Mem || type == RegType::MemOrNull) out += fmt::format("size={}, ", mem_size);
+    out += fmt::format("off={}", off);
+    if (type == RegType::Packet || type == RegType::PacketMeta) out += fmt::format(", r={}", range);
+    if (!var.is_const() || var.value() != 0) out += ", " + var.to_string();
+    return out + ")";
+}
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,74 @@
+// The abstract value of one register: its type (what region a pointer points into) and,
+// for scalars, the value; for pointers, the fixed offset `off` plus a variable part `var`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/maps/map.hpp"
+#include "verifier/scalar.hpp"
+
+namespace ebpfjit::verifier {
+
+enum class RegType : uint8_t {
+    NotInit,
+    Scalar,
+    Ctx,            // the program's context struct
+    Stack,          // into frame `frame`; off is relative to that frame's r10
+    MapPtr,         // LDDW map reference (a struct bpf_map *)
+    MapPtrOrNull,   // lookup in a map-in-map
+    MapValue,       // into one value (value_size bytes) of `map`
+    MapValueOrNull,
+    Packet,         // packet data (or the mem program's buffer); `range` bytes proven readable
+    PacketMeta,     // XDP metadata in front of the packet
+    PacketEnd,      // one past the last packet byte
+    Mem,            // helper-returned memory of mem_size bytes (ringbuf record)
+    MemOrNull,
+};
+
+struct RegState {
+    RegType type = RegType::NotInit;
+    int32_t off = 0;
+    Scalar var = Scalar::unknown(); // scalars: the value; pointers: variable offset
+    // Packet pointers sharing an id share their variable offset, so a range proven for
+    // one holds for all; an or-null id names all copies of one helper result.
+    uint32_t id = 0;
+    uint32_t range = 0;            // packet / meta: bytes readable from (base + var)
+    const maps::MapDefinition* map = nullptr;
+    uint32_t mem_size = 0;         // Mem: record size
+    uint8_t frame = 0;             // Stack: frame number
+    bool is_mem_length = false;    // mem programs: this scalar is the buffer length (r2)
+
+    static RegState scalar(Scalar s) {
+        RegState r;
+        r.type = RegType::Scalar;
+        r.var = s;
+        return r;
+    }
+    static RegState unknown_scalar() { return scalar(Scalar::unknown()); }
+    static RegState pointer(RegType t, int32_t off = 0) {
+        RegState r;
+        r.type = t;
+        r.off = off;
+        r.var = Scalar::constant(0);
+        return r;
+    }
+
+    bool is_pointer() const { return type != RegType::NotInit && type != RegType::Scalar; }
+    bool is_scalar() const { return type == RegType::Scalar; }
+    bool may_be_null() const {
+        return type == RegType::MapValueOrNull || type == RegType::MapPtrOrNull ||
+               type == RegType::MemOrNull;
+    }
+    bool is_packet_like() const {
+        return type == RegType::Packet || type == RegType::PacketMeta || type == RegType::PacketEnd;
+    }
+    bool is_null_const() const { return is_scalar() && var.is_const() && var.value() == 0; }
+
+    std::string to_string() const;
+    friend bool operator==(const RegState&, const RegState&) = default;
+};
+
+std::string_view to_string(RegType t);
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,167 @@
+#include "verifier/structural_check.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace ebpfjit::verifier {
+
+namespace {
+
+using Fail = std::unexpected<StructuralViolation>;
+
+Fail fail_at(uint32_t insn, Reason r, std::string text) {
+    return Fail(StructuralViolation{Violation{r, std::move(text)}, insn});
+}
+
+bool is_slot(const isa::Program& p, int64_t target) {
+    return target >= 0 && target < int64_t(p.size()) &&
+           !std::holds_alternative<isa::LddwSecondSlot>(p.insns[size_t(target)]);
+}
+
+// Longest chain of frames starting at `sub`; -1 on recursion.
+int chain_depth(uint32_t sub, const std::vector<std::vector<uint32_t>>& callees,
+                std::vector<int>& memo, std::vector<uint8_t>& on_path) {
+    if (on_path[sub]) return -1;
+    if (memo[sub]) return memo[sub];
+    on_path[sub] = 1;
+    int best = 1;
+    for (uint32_t c : callees[sub]) {
+        int d = chain_depth(c, callees, memo, on_path);
+        if (d < 0) return -1;
+        best = std::max(best, d + 1);
+    }
+    on_path[sub] = 0;
+    memo[sub] = best;
+    return best;
+}
+
+} // namespace
+
+std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Program& p,
+                                                                 const VerifierInput& input) {
+    const size_t n = p.size();
+    if (n == 0) return fail_at(0, Reason::EmptyProgram, "program has no instructions");
+    if (n > kMaxProgramSize)
+        return fail_at(0, Reason::ProgramTooLarge,
+                       fmt::format("program has {} instructions, the limit is {}", n, kMaxProgramSize));
+
+    ProgramShape shape;
+    // Subprograms start at 0 and at every local-call target.
+    shape.subprogram_starts.push_back(0);
+    for (size_t pc = 0; pc < n; ++pc) {
+        const auto* call = std::get_if<isa::Call>(&p.insns[pc]);
+        if (call && call->kind == isa::CallKind::Local) {
+            if (!is_slot(p, call->target))
+                return fail_at(uint32_t(pc), Reason::JumpAcrossSubprogram,
+                               fmt::format("call target {} is not an instruction", call->target));
+            shape.subprogram_starts.push_back(call->target);
+        }
+    }
+    std::sort(shape.subprogram_starts.begin(), shape.subprogram_starts.end());
+    shape.subprogram_starts.erase(std::unique(shape.subprogram_starts.begin(), shape.subprogram_starts.end()),
+                                  shape.subprogram_starts.end());
+    shape.subprogram_of.assign(n, 0);
+    for (size_t s = 0; s < shape.subprogram_starts.size(); ++s) {
+        size_t end = s + 1 < shape.subprogram_starts.size() ? size_t(shape.subprogram_starts[s + 1]) : n;
+        for (size_t pc = size_t(shape.subprogram_starts[s]); pc < end; ++pc) shape.subprogram_of[pc] = uint32_t(s);
+    }
+    auto sub_index = [&](int32_t start) {
+        return uint32_t(std::lower_bound(shape.subprogram_starts.begin(), shape.subprogram_starts.end(), start) -
+                        shape.subprogram_starts.begin());
+    };
+
+    shape.prune_point.assign(n, false);
+    std::vector<std::vector<uint32_t>> callees(shape.subprogram_starts.size());
+    for (size_t pc = 0; pc < n; ++pc) {
+        const isa::Instruction& insn = p.insns[pc];
+        if (const auto* j = std::get_if<isa::Jump>(&insn)) {
+            if (!is_slot(p, j->target) || shape.subprogram_of[size_t(j->target)] != shape.subprogram_of[pc])
+                return fail_at(uint32_t(pc), Reason::JumpAcrossSubprogram,
+                               fmt::format("jump to {} leaves the subprogram", j->target));
+            shape.prune_point[size_t(j->target)] = true;
+            if (j->cond != isa::Cond::Always && pc + 1 < n) shape.prune_point[pc + 1] = true;
+        } else if (const auto* c = std::get_if<isa::Call>(&insn)) {
+            if (c->kind == isa::CallKind::Kfunc)
+                return fail_at(uint32_t(pc), Reason::Unsupported, "kfunc calls are not supported");
+            if (c->kind == isa::CallKind::Local) {
+                callees[shape.subprogram_of[pc]].push_back(sub_index(c->target));
+                if (pc + 1 < n) shape.prune_point[pc + 1] = true;
+            } else if (!input.helpers || !input.helpers->find(c->imm)) {
+                return fail_at(uint32_t(pc), Reason::UnknownHelper,
+                               fmt::format("unknown helper #{}", c->imm));
+            }
+        } else if (const auto* l = std::get_if<isa::LoadImm64>(&insn)) {
+            if (l->kind == isa::LddwKind::CodeAddr || l->kind == isa::LddwKind::VariableAddr)
+                return fail_at(uint32_t(pc), Reason::Unsupported,
+                               "LDDW of code or BTF variable addresses is not supported");
+            if (pc + 1 >= n || !std::holds_alternative<isa::LddwSecondSlot>(p.insns[pc + 1]))
+                return fail_at(uint32_t(pc), Reason::Unsupported, "truncated LDDW");
+        }
+    }
+
+    // Each subprogram ends in exit or an unconditional jump: no falling into the next.
+    for (size_t s = 0; s < shape.subprogram_starts.size(); ++s) {
+        size_t end = s + 1 < shape.subprogram_starts.size() ? size_t(shape.subprogram_starts[s + 1]) : n;
+        size_t last = end - 1;
+        const isa::Instruction& insn = p.insns[last];
+        const auto* j = std::get_if<isa::Jump>(&insn);
+        bool ok = std::holds_alternative<isa::Exit>(insn) || (j && j->cond == isa::Cond::Always);
+        if (!ok)
+            return fail_at(uint32_t(last), Reason::SubprogramFallsThrough,
+                           s + 1 < shape.subprogram_starts.size()
+                               ? "last instruction of the subprogram is not exit or ja: falls into the next"
+                               : "last instruction of the program is not exit or ja: falls off the end");
+    }
+
+    // Reachability from slot 0, following calls.
+    shape.reachable.assign(n, false);
+    std::vector<uint32_t> work{0};
+    shape.reachable[0] = true;
+    auto visit = [&](int64_t t) {
+        if (t >= 0 && size_t(t) < n && !shape.reachable[size_t(t)]) {
+            shape.reachable[size_t(t)] = true;
+            work.push_back(uint32_t(t));
+        }
+    };
+    while (!work.empty()) {
+        uint32_t pc = work.back();
+        work.pop_back();
+        const isa::Instruction& insn = p.insns[pc];
+        if (std::holds_alternative<isa::Exit>(insn)) continue;
+        if (const auto* j = std::get_if<isa::Jump>(&insn)) {
+            visit(j->target);
+            if (j->cond == isa::Cond::Always) continue;
+        }
+        if (const auto* c = std::get_if<isa::Call>(&insn); c && c->kind == isa::CallKind::Local) visit(c->target);
+        if (std::holds_alternative<isa::LoadImm64>(insn)) {
+            shape.reachable[pc + 1] = true; // second slot
+            visit(int64_t(pc) + 2);
+            continue;
+        }
+        visit(int64_t(pc) + 1);
+    }
+    for (size_t pc = 0; pc < n; ++pc)
+        if (!shape.reachable[pc])
+            return fail_at(uint32_t(pc), Reason::UnreachableInstruction, "unreachable instruction");
+
+    // Call graph: no recursion, at most 8 frames along any chain.
+    std::vector<int> memo(callees.size(), 0);
+    std::vector<uint8_t> on_path(callees.size(), 0);
+    int depth = chain_depth(0, callees, memo, on_path);
+    if (depth < 0 || depth > int(isa::kMaxCallDepth)) {
+        // Name the first call that enters the cycle or the too-deep chain.
+        uint32_t where = 0;
+        for (size_t pc = 0; pc < n; ++pc)
+            if (const auto* c = std::get_if<isa::Call>(&p.insns[pc]); c && c->kind == isa::CallKind::Local) {
+                where = uint32_t(pc);
+                if (depth < 0 && shape.subprogram_of[size_t(c->target)] <= shape.subprogram_of[pc]) break;
+            }
+        if (depth < 0) return fail_at(where, Reason::RecursiveCall, "recursive bpf-to-bpf call");
+        return fail_at(where, Reason::CallDepthExceeded,
+                       fmt::format("call chain of {} frames, the limit is {}", depth, isa::kMaxCallDepth));
+    }
+    return shape;
+}
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,76 @@
+// The verifier's public API: prove a program safe before any code is emitted.
+//
+//   Structural: decoder rules + CFG checks (reachability, subprogram boundaries, call
+//               depth, size limit). Loops allowed. What the conformance suite needs.
+//   Full:       kernel-style abstract interpretation of every path: register types,
+//               scalar bounds, stack slots, ctx/packet/map-value bounds, helper
+//               prototypes, bounded loops, within 1,000,000 processed instructions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ebpfjit/error.hpp"
+#include "ebpfjit/program_type.hpp"
+#include "helpers/helper_table.hpp"
+#include "isa/instruction.hpp"
+#include "runtime/maps/map.hpp"
+#include "verifier/facts.hpp"
+#include "verifier/reason.hpp"
+
+namespace ebpfjit::verifier {
+
+enum class Level : uint8_t { Structural, Full };
+
+inline constexpr uint32_t kMaxProgramSize = 1'000'000;
+inline constexpr uint64_t kComplexityLimit = 1'000'000; // processed instructions
+
+// A source line for a slot, from BTF line info: "xdp_fw.c:33: if (ip + 1 > end)".
+struct LineInfo {
+    uint32_t slot;
+    std::string text;
+};
+
+struct VerifierInput {
+    ProgramType type = ProgramType::Xdp;
+    Level level = Level::Full;
+    // Indexed by the LDDW imm (the loader's map index).
+    std::vector<maps::MapDefinition> maps;
+    const helpers::HelperTable* helpers = nullptr; // required for programs that call helpers
+    int log_level = 0;                              // 0: headline, 1: + path summary, 2: every insn
+    std::vector<LineInfo> line_info;                // sorted by slot, optional
+};
+
+struct Rejection {
+    Reason reason;
+    uint32_t insn;
+    std::string headline; // "insn 12: r1 = *(u32 *)(r2 + 14): packet access out of bounds: ..."
+};
+
+struct Stats {
+    uint64_t processed_insns = 0; // instructions symbolically executed, over all paths
+    uint64_t states_stored = 0;   // states kept at pruning points
+    uint64_t states_pruned = 0;   // paths cut because a stored state subsumed them
+    uint32_t peak_pending = 0;    // deepest worklist of unexplored branches
+    double micros = 0;            // wall time of verify()
+};
+
+struct Report {
+    std::optional<Rejection> rejection; // empty: accepted
+    Facts facts;                        // filled when accepted
+    Stats stats;
+    std::string log;                    // headline + states (log_level >= 1), or trace (2)
+
+    bool ok() const { return !rejection; }
+    Error error() const; // the rejection as an Error located at its instruction
+};
+
+// Verifies and reports everything (never throws; any input gives a Report).
+Report check(const isa::Program& program, const VerifierInput& input);
+
+// The same, as a Result: the facts, or the rejection's headline located at its insn.
+Result<Facts> verify(const isa::Program& program, const VerifierInput& input);
+
+} // namespace ebpfjit::verifier
