@@ -5,7 +5,8 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: all deps deps-arm64 build build-arm64 demo test test-arm64 bench clean
+.PHONY: all deps deps-arm64 build build-arm64 demo test test-arm64 bench clean \
+        build-asan test-asan build-tsan test-tsan fuzz fuzz-build
 
 all: build
 
@@ -37,5 +38,47 @@ build-arm64: deps-arm64
 test-arm64: build-arm64
 	cd build-arm64 && ctest $(CTEST_FLAGS)
 
+# Sanitizers: the same suite, built with ASan+UBSan (build-asan/) or TSan (build-tsan/).
+# ASAN_TESTS / TSAN_TESTS are extra ctest arguments that pick tests (-L, -R, -E); empty runs
+# everything. ASAN_TARGETS / TSAN_TARGETS limit what is built (empty: everything). CI
+# (.ci/run) narrows the TSan run to the tests labelled `threads` (tests/CMakeLists.txt).
+ASAN_TESTS ?=
+TSAN_TESTS ?=
+ASAN_TARGETS ?=
+TSAN_TARGETS ?=
+SAN_BUILD_TYPE ?= RelWithDebInfo
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
+
+build-asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=$(SAN_BUILD_TYPE) -DEBPFJIT_SANITIZE=address
+	cmake --build build-asan -j $(JOBS) $(if $(ASAN_TARGETS),--target $(ASAN_TARGETS))
+
+test-asan: build-asan
+	cd build-asan && ctest $(CTEST_FLAGS) $(ASAN_TESTS)
+
+build-tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=$(SAN_BUILD_TYPE) -DEBPFJIT_SANITIZE=thread
+	cmake --build build-tsan -j $(JOBS) $(if $(TSAN_TARGETS),--target $(TSAN_TARGETS))
+
+test-tsan: build-tsan
+	cd build-tsan && ctest $(CTEST_FLAGS) $(TSAN_TESTS)
+
+# Fuzzing: libFuzzer (clang 14) build in build-fuzz/, targets build-fuzz/tests/fuzz/fuzz_<name>.
+# `make fuzz FUZZ_SECONDS=N` runs every target for N seconds on a scratch copy of its seed
+# corpus (tests/fuzz/corpus/<name>/); crashes land in build-fuzz/fuzz-artifacts/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZ_FLAGS ?=
+
+fuzz-build: deps
+	CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DEBPFJIT_FUZZ=ON -DBUILD_TESTING=OFF
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_all
+
+fuzz: fuzz-build
+	scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS) -- $(FUZZ_FLAGS)
+
 clean:
-	rm -rf $(BUILD_DIR) build-arm64
+	rm -rf $(BUILD_DIR) build-arm64 build-asan build-tsan build-fuzz

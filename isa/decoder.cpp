@@ -192,6 +192,9 @@ Result<std::vector<int32_t>> check_targets(const Program& prog) {
 
 Result<Program> decode(std::span<const RawInsn> raw) {
     if (raw.empty()) return reject(0, "empty program");
+    if (raw.size() > kMaxProgramSlots)
+        return reject(kMaxProgramSlots, fmt::format("program of {} instructions exceeds the limit of {}",
+                                                    raw.size(), kMaxProgramSlots));
     Program prog;
     prog.insns.reserve(raw.size());
     for (size_t pc = 0; pc < raw.size();) {
@@ -219,6 +222,9 @@ Result<Program> decode(std::span<const RawInsn> raw) {
 
 Result<Program> decode_bytes(std::span<const uint8_t> bytes) {
     if (bytes.empty()) return reject(0, "empty program");
+    if (bytes.size() / sizeof(RawInsn) > kMaxProgramSlots) // before copying a huge buffer
+        return reject(kMaxProgramSlots, fmt::format("program of {} bytes exceeds the limit of {} instructions",
+                                                    bytes.size(), kMaxProgramSlots));
     if (bytes.size() % sizeof(RawInsn) != 0) {
         const size_t whole = bytes.size() / sizeof(RawInsn);
         Error e = Error::at_insn(uint32_t(whole), fmt::format("truncated instruction: {} trailing bytes",

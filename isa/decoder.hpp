@@ -9,9 +9,14 @@
 
 namespace ebpfjit::isa {
 
+// The kernel's limit for privileged loaders (BPF_COMPLEXITY_LIMIT_INSNS): longer programs
+// are rejected before any work proportional to their size.
+inline constexpr uint32_t kMaxProgramSlots = 1'000'000;
+
 // Decodes a whole program. Every error names the instruction (slot) index. Rejects:
 // unknown opcodes, non-zero reserved fields, registers above 10, writes to r10,
-// a truncated LDDW, jumps/calls out of the program or into an LDDW's second slot.
+// a truncated LDDW, more than kMaxProgramSlots slots, jumps/calls out of the program or
+// into an LDDW's second slot.
 // Fills Program::subprogram_starts.
 Result<Program> decode(std::span<const RawInsn> raw);
 

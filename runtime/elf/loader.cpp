@@ -21,7 +21,8 @@ namespace {
 constexpr uint64_t kInsnSize = sizeof(isa::RawInsn);
 
 Result<void> read_license_and_version(const ElfFile& file, ObjectDescription& out) {
-    if (const Section* s = file.find_section("license")) {
+    // An empty (or SHT_NOBITS) section has no data pointer: strnlen(nullptr, 0) is UB.
+    if (const Section* s = file.find_section("license"); s && !s->data.empty()) {
         const auto* chars = reinterpret_cast<const char*>(s->data.data());
         out.license.assign(chars, strnlen(chars, s->data.size()));
     }

@@ -1,0 +1,6 @@
+lddw %r0, 0x123456789abcdef0
+call local sub
+exit
+sub:
+mov %r0, 4
+exit
