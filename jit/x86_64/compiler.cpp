@@ -24,6 +24,9 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
             if (lowered_.slots[static_cast<size_t>(pc)].emit) last = pc;
         last_emitted_.push_back(last);
     }
+    frame_ = plan_entry_frame(lowered_);
+    code_start_ = a_.newLabel();
+    a_.bind(code_start_);
     body_entry_ = a_.newLabel();
     abort_ = a_.newLabel();
     callx_table_ = a_.newLabel();
@@ -46,6 +49,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
         emit_epilogue(s == 0);
     }
     emit_abort_path();
+    if (!frame_.full) emit_tail_call_landing();
     if (!lowered_.callx_table.empty()) {
         a_.align(asmjit::AlignMode::kData, 8);
         a_.bind(callx_table_);
