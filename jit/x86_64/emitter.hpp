@@ -66,6 +66,7 @@ private:
     void emit_alu(const isa::Alu& insn);
     void emit_alu_reg(const isa::Alu& insn, uint8_t src);
     void emit_alu_imm(const isa::Alu& insn);
+    void emit_mov_add(const isa::Alu& mov);
     void emit_shift(const isa::Alu& insn);
     void emit_division(const isa::Alu& insn);
     void emit_endian(const isa::Endian& insn);
