@@ -8,6 +8,21 @@
 
 namespace ebpfjit::jit {
 
+namespace {
+// Out of line: keeps the fault's Error construction off every run's path.
+[[gnu::cold, gnu::noinline]] Error fault_error(const RunStatus& status) {
+    switch (status.fault) {
+    case Fault::None: break;
+    case Fault::UnknownCallxTarget:
+        return Error::at_insn(status.slot, fmt::format("callx: {:#x} is not a helper id", status.value));
+    case Fault::CallbackTooDeep:
+        return Error::plain(fmt::format("callbacks nest {} deep: more than the limit of {} frames",
+                                        status.value, isa::kMaxCallDepth));
+    }
+    return Error::at_insn(status.slot, "unknown fault");
+}
+} // namespace
+
 CompiledProgram::CompiledProgram(ExecutableMemory code, uint32_t body_offset,
                                  std::vector<uint32_t> slot_offsets, ProgramType type)
     : code_(std::move(code)), slot_offsets_(std::move(slot_offsets)), type_(type),
@@ -26,15 +41,8 @@ Result<uint64_t> CompiledProgram::run(uint64_t r1, uint64_t r2, std::span<const 
     state.callbacks = callbacks.invoker();
     const uint64_t r0 = entry()(r1, r2, packet.data(), packet.size(), &status);
     runtime::ExecutionState::current() = previous;
-    switch (status.fault) {
-    case Fault::None: return r0;
-    case Fault::UnknownCallxTarget:
-        return fail(Error::at_insn(status.slot, fmt::format("callx: {:#x} is not a helper id", status.value)));
-    case Fault::CallbackTooDeep:
-        return fail(Error::plain(fmt::format("callbacks nest {} deep: more than the limit of {} frames",
-                                             status.value, isa::kMaxCallDepth)));
-    }
-    return fail(Error::at_insn(status.slot, "unknown fault"));
+    if (status.fault == Fault::None) [[likely]] return r0;
+    return fail(fault_error(status));
 }
 
 Result<uint64_t> CompiledProgram::run_mem(std::span<uint8_t> mem) const {

@@ -273,6 +273,7 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
     }
     if (out.has_callx) out.callx_table = callx_table(options);
     detail::analyse_registers(program, out);
+    detail::fuse_pairs(out);
     return out;
 }
 

@@ -56,7 +56,9 @@ struct LoweredSlot {
     //  - shift by a constant: the count masked to 63 / 31;
     //  - le16/32/64 -> and32 0xffff / mov32 / nothing (both targets are little-endian),
     //    be -> bswap;
-    //  - mov64 rX, rX and `ja +0` -> nothing.
+    //  - mov64 rX, rX and `ja +0` -> nothing;
+    //  - `if cond goto +1; goto T` (second slot not a label) -> `if !cond goto T`, the goto
+    //    gets emit = false (jset has no inverse and is left alone).
     isa::Instruction insn;
     bool emit = true;   // false: dead (Facts), an LDDW second slot, or rewritten to nothing
     bool label = false; // a jump, call or code-address target: needs a label
@@ -69,6 +71,13 @@ struct LoweredSlot {
     int32_t code_target = -1; // LDDW src 4: the slot whose native address is loaded
     CallRole call = CallRole::None;
     helpers::HelperFn helper = nullptr; // CallRole::Helper
+    // Set on `mov64 d, s` (s != d) when the next slot is `add64 d, imm|reg` reached only
+    // from here: a backend that adopts the fusion computes d = s + operand in this slot
+    // (x86: lea; ARM64: add d, s, operand) and skips the next slot, which is marked
+    // `fused_add`. In the reg form, an operand naming d means s. A backend that ignores
+    // both flags emits the two instructions as before (both keep emit = true).
+    bool add_fused = false;
+    bool fused_add = false; // the add consumed by the previous slot's add_fused
 };
 
 struct Subprogram {

@@ -23,4 +23,8 @@ UseDef use_def(const isa::Instruction& insn);
 // regs_used, per-subprogram regs_written and live_across_calls (backward liveness).
 void analyse_registers(const isa::Program& program, Lowered& out);
 
+// Pair fusions (peephole.cpp): branch-over-jump inversion and mov+add (add_fused). Runs
+// last: the register analyses above see the original pairs.
+void fuse_pairs(Lowered& out);
+
 } // namespace ebpfjit::jit::detail

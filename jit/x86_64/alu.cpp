@@ -17,8 +17,23 @@ void Emitter::emit_alu(const isa::Alu& insn) {
     case AluOp::Neg: a_.neg(gp(insn.dst.n, insn.is64)); return;
     default: break;
     }
+    if (slot_->add_fused) return emit_mov_add(insn);
     if (const auto* r = std::get_if<isa::Reg>(&insn.src)) emit_alu_reg(insn, r->n);
     else emit_alu_imm(insn);
+}
+
+// `mov64 d, s` + `add64 d, x` (lowering.hpp, add_fused): one lea. lea's disp32 is
+// sign-extended, exactly like the add's imm.
+void Emitter::emit_mov_add(const isa::Alu& mov) {
+    const uint8_t s = std::get<isa::Reg>(mov.src).n;
+    const LoweredSlot& next = lowered_.slots[pc_ + 1];
+    const auto& add = std::get<isa::Alu>(next.insn);
+    if (const auto* r = std::get_if<isa::Reg>(&add.src)) {
+        const uint8_t index = r->n == mov.dst.n ? s : r->n;
+        a_.lea(gpq(mov.dst.n), x86::ptr(gpq(s), gpq(index)));
+    } else {
+        a_.lea(gpq(mov.dst.n), x86::ptr(gpq(s), static_cast<int32_t>(static_cast<int64_t>(next.constant))));
+    }
 }
 
 // 32-bit forms write the 32-bit register, which zero-extends into the upper half.

@@ -24,6 +24,9 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
             if (lowered_.slots[static_cast<size_t>(pc)].emit) last = pc;
         last_emitted_.push_back(last);
     }
+    frame_ = plan_entry_frame(lowered_);
+    code_start_ = a_.newLabel();
+    a_.bind(code_start_);
     body_entry_ = a_.newLabel();
     abort_ = a_.newLabel();
     callx_table_ = a_.newLabel();
@@ -43,6 +46,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
             if (s != 0 && i == sub.start) emit_local_prologue();
             if (!lowered_.slots[pc].emit) continue;
             slot_offsets[pc] = static_cast<uint32_t>(a_.offset());
+            if (lowered_.slots[pc].fused_add) continue; // emitted by the previous slot's lea
             if (options_.annotate) a_.comment(options_.annotate(pc).c_str());
             emit_slot(pc);
         }
@@ -51,6 +55,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
     }
     emit_abort_path();
     emit_callback_thunks();
+    if (!frame_.full) emit_tail_call_landing();
     if (!lowered_.callx_table.empty()) {
         a_.align(asmjit::AlignMode::kData, 8);
         a_.bind(callx_table_);

@@ -44,7 +44,17 @@ public:
 
 private:
     // prologue.cpp
+    // The entry frame this program gets (frame_layout.hpp): the full frame, or a lean one
+    // saving only the callee-saved registers the program writes.
+    struct EntryFrame {
+        bool full = true;
+        std::vector<x86::Gpq> saved; // push order
+        int32_t size = 0;            // bytes below the pushes (stack, FrameInfo, padding)
+        bool stack = false;          // eBPF r10 = rbp = rsp + kStack
+    };
+    static EntryFrame plan_entry_frame(const Lowered& lowered);
     void emit_entry_prologue();
+    void emit_tail_call_landing();
     void emit_local_prologue();
     void emit_epilogue(bool entry);
     void emit_abort_path();
@@ -59,6 +69,7 @@ private:
     void emit_alu(const isa::Alu& insn);
     void emit_alu_reg(const isa::Alu& insn, uint8_t src);
     void emit_alu_imm(const isa::Alu& insn);
+    void emit_mov_add(const isa::Alu& mov);
     void emit_shift(const isa::Alu& insn);
     void emit_division(const isa::Alu& insn);
     void emit_endian(const isa::Endian& insn);
@@ -96,6 +107,8 @@ private:
     std::vector<asmjit::Label> labels_; // per slot (valid where LoweredSlot::label)
     std::vector<asmjit::Label> epilogues_; // per subprogram
     std::vector<asmjit::Label> thunks_; // per slot: valid at callback subprogram starts
+    EntryFrame frame_;
+    asmjit::Label code_start_;   // the C entry
     asmjit::Label body_entry_;   // tail calls land here
     asmjit::Label callx_table_;  // embedded after the code: one function pointer per helper id
     std::vector<int32_t> last_emitted_; // per subprogram: its last slot that emits code

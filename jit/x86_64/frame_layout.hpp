@@ -12,6 +12,20 @@
 //   │ eBPF stack, 512 bytes    │
 //   └──────────────────────────┘ ◄── rsp
 //
+// That is the FULL entry frame, used by programs with packet loads, callx or tail calls
+// (they need FrameInfo). Every other program gets a LEAN entry frame:
+//
+//   │ return address           │
+//   │ rbp? rbx? r13? r14? r15? │  only rbp when r10 is used (or local calls move it),
+//   │                          │  only the r6-r9 registers the program writes
+//   │ (8 bytes padding?)       │  only when the program calls and rsp would be misaligned
+//   ├──────────────────────────┤ ◄── rbp = eBPF r10 (only when r10 is used)
+//   │ eBPF stack, 512 bytes?   │  only when r10 is used
+//   └──────────────────────────┘ ◄── rsp
+//
+// (`return 0x1234` compiles to `mov eax, 0x1234; ret`.) A lean program's tail-call entry
+// is a landing stub: `call` its own C entry, then the tail caller's full epilogue.
+//
 // A tail call jumps to the target's body entry (after its prologue) with this frame
 // unchanged: same saved registers, same FrameInfo (the count keeps growing), same stack.
 //

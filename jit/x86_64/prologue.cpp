@@ -1,20 +1,62 @@
 // Prologues, epilogues and the abort path (frame_layout.hpp draws the frames).
+#include <algorithm>
+
 #include "jit/run_status.hpp"
 #include "jit/x86_64/emitter.hpp"
 #include "jit/x86_64/frame_layout.hpp"
 
 namespace ebpfjit::jit::x86_64 {
 
-// The entry's callee-saved registers, in push order.
+// The full entry frame's callee-saved registers, in push order.
 static const x86::Gpq kEntrySaved[kEntryPushes] = {x86::rbp, x86::rbx, x86::r12,
                                                    x86::r13, x86::r14, x86::r15};
 // What a local call's callee saves: the caller's r6-r9 and r10.
 static const x86::Gpq kLocalSaved[5] = {x86::rbx, x86::r13, x86::r14, x86::r15, x86::rbp};
 
+// FrameInfo (r12) is needed by packet loads, callx faults (the abort path) and tail calls;
+// a tail-calling program also needs the full frame because its targets land in it, and so
+// does a program with callbacks, whose thunks rebuild the entry frame (callbacks.cpp). Every
+// other program gets the lean frame (frame_layout.hpp): only the mapped callee-saved
+// registers it writes, the 512-byte stack only when it uses r10, padding only when it
+// calls (rsp 16-byte aligned at every call).
+Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
+    EntryFrame f;
+    const bool has_callbacks = std::any_of(lowered.slots.begin(), lowered.slots.end(),
+                                           [](const LoweredSlot& s) { return s.code_target >= 0; });
+    if (lowered.has_tail_calls || lowered.has_packet_loads || lowered.has_callx || has_callbacks) {
+        f.full = true;
+        f.saved.assign(std::begin(kEntrySaved), std::end(kEntrySaved));
+        f.size = kEntryFrameSize;
+        f.stack = true;
+        return f;
+    }
+    f.full = false;
+    uint16_t written = 0;
+    bool calls = false;
+    for (const Subprogram& sub : lowered.subprograms) {
+        written |= sub.regs_written;
+        calls |= sub.calls;
+    }
+    const bool local_calls = lowered.subprograms.size() > 1;
+    f.stack = ((lowered.regs_used >> 10) & 1) != 0;
+    // A local callee's prologue moves rbp (it saves the caller's copy, not the C caller's).
+    if (f.stack || local_calls) f.saved.push_back(x86::rbp);
+    for (uint8_t r = 6; r <= 9; ++r)
+        if ((written >> r) & 1) f.saved.push_back(gpq(r));
+    f.size = f.stack ? kStack : 0;
+    const auto pushed = static_cast<int32_t>(8 + 8 * f.saved.size());
+    if (calls && (pushed + f.size) % 16 != 0) f.size += 8;
+    return f;
+}
+
 // In: rdi = r1, rsi = r2, rdx = packet, rcx = packet_len, r8 = RunStatus*.
 void Emitter::emit_entry_prologue() {
-    for (const auto& r : kEntrySaved) a_.push(r);
-    a_.sub(x86::rsp, kEntryFrameSize);
+    for (const auto& r : frame_.saved) a_.push(r);
+    if (frame_.size != 0) a_.sub(x86::rsp, frame_.size);
+    if (!frame_.full) {
+        if (frame_.stack) a_.lea(x86::rbp, x86::ptr(x86::rsp, kStack)); // r10
+        return;
+    }
     a_.lea(kFrameInfo, x86::ptr(x86::rsp, kStack));
     a_.mov(x86::qword_ptr(kFrameInfo, kInfoTailCallCount), 0);
     a_.mov(x86::qword_ptr(kFrameInfo, kInfoPacket), x86::rdx);
@@ -22,6 +64,17 @@ void Emitter::emit_entry_prologue() {
     a_.mov(x86::qword_ptr(kFrameInfo, kInfoStatus), x86::r8);
     a_.bind(body_entry_);
     a_.mov(x86::rbp, kFrameInfo); // r10: top of the entry frame's stack
+}
+
+// A lean-frame program tail-called into: the caller's full frame is live on the stack and
+// this program needs none of it (no FrameInfo, no tail calls of its own), so it runs as a
+// nested C call of its own entry, and its r0 leaves through the caller's full epilogue.
+void Emitter::emit_tail_call_landing() {
+    a_.bind(body_entry_);
+    a_.call(code_start_);
+    a_.add(x86::rsp, kEntryFrameSize);
+    for (int i = kEntryPushes - 1; i >= 0; --i) a_.pop(kEntrySaved[i]);
+    a_.ret();
 }
 
 void Emitter::emit_local_prologue() {
@@ -32,8 +85,8 @@ void Emitter::emit_local_prologue() {
 
 void Emitter::emit_epilogue(bool entry) {
     if (entry) {
-        a_.add(x86::rsp, kEntryFrameSize);
-        for (int i = kEntryPushes - 1; i >= 0; --i) a_.pop(kEntrySaved[i]);
+        if (frame_.size != 0) a_.add(x86::rsp, frame_.size);
+        for (size_t i = frame_.saved.size(); i-- > 0;) a_.pop(frame_.saved[i]);
     } else {
         a_.mov(x86::rsp, x86::rbp);
         for (int i = 4; i >= 0; --i) a_.pop(kLocalSaved[i]);
@@ -43,8 +96,9 @@ void Emitter::emit_epilogue(bool entry) {
 
 // Ends the whole run with r0 = 0 from any call depth: rsp goes back to the entry frame
 // (found through r12), then the entry epilogue. Out-of-line fault stubs record the fault
-// in RunStatus first.
+// in RunStatus first. Only full-frame programs can abort.
 void Emitter::emit_abort_path() {
+    if (!frame_.full) return;
     for (auto& [label, pc] : callx_faults_) {
         a_.bind(label);
         a_.mov(kScratchB, x86::qword_ptr(kFrameInfo, kInfoStatus));

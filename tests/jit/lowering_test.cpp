@@ -96,3 +96,36 @@ TEST_CASE("LDDW map forms resolve through the bindings", "[jit][lowering]") {
     auto unbound = jit::lower(make_program(v), {}, options);
     REQUIRE_FALSE(unbound.has_value());
 }
+
+TEST_CASE("pair fusions: branch over goto, mov + add", "[jit][lowering]") {
+    // 0: r2 = 0; 1: r3 = r1; 2: r3 += r2; 3: r2 += 1; 4: if r2 == 5 goto +1; 5: goto 1;
+    // 6: r0 = r10; 7: r0 += -8; 8: r0 = r3; 9: r0 += r0 (means r3 + r3); 10: exit
+    auto p = make_program({mov64(2, 0), mov64r(3, 1), alu64r(AluOp::Add, 3, 2), alu64(AluOp::Add, 2, 1),
+                           jcc(Cond::Eq, 2, 5, 6), jmp(1), mov64r(0, 10), alu64(AluOp::Add, 0, -8),
+                           mov64r(0, 3), alu64r(AluOp::Add, 0, 0), exit_insn()});
+    auto l = jit::lower(p, {}, {});
+    REQUIRE(l.has_value());
+    const auto& s = l->slots;
+    CHECK(s[1].add_fused);
+    CHECK(s[2].fused_add);
+    CHECK(s[2].emit); // a backend ignoring the flags still emits the add
+    CHECK(std::get<Jump>(s[4].insn).cond == Cond::Ne);
+    CHECK(std::get<Jump>(s[4].insn).target == 1);
+    CHECK_FALSE(s[5].emit);
+    CHECK(s[6].add_fused);
+    CHECK(s[8].add_fused);
+    // r1 = 0 here: the last iteration leaves r3 = 4, and r0 = r3 + r3
+    auto r = jit_run(p);
+    REQUIRE(r.has_value());
+    CHECK(*r == 8);
+}
+
+TEST_CASE("a label on the second slot blocks fusion", "[jit][lowering]") {
+    // 0: r0 = r1; 1: r0 += 1 (target of 3); 2: exit; 3: goto 1
+    auto p = make_program({mov64r(0, 1), jcc(Cond::Eq, 1, 0, 3), alu64(AluOp::Add, 0, 1), exit_insn(),
+                           jmp(2)});
+    auto l = jit::lower(p, {}, {});
+    REQUIRE(l.has_value());
+    CHECK_FALSE(l->slots[0].add_fused);
+    CHECK_FALSE(l->slots[2].fused_add);
+}

@@ -158,3 +158,41 @@ TEST_CASE("the interpreter takes the same tail calls as the JIT", "[jit][tailcal
         if (hole < 40) array->set(hole, programs[hole].tail_call_entry());
     }
 }
+
+TEST_CASE("tail call into a lean-frame program (no FrameInfo, own registers and stack)", "[jit][tailcall]") {
+    auto array = make_array(2);
+    helpers::ProgramBindings bindings{&test_helpers(), {helpers::MapBinding{array.get(), nullptr, 0}}};
+    // The target writes r6-r9 and its stack and calls a helper: r0 = sum(r1=7, 1, 2, 3, 4) + r6..r9.
+    std::vector<Instruction> t;
+    t.push_back(mov64(6, 10));
+    t.push_back(mov64(7, 20));
+    t.push_back(mov64(8, 30));
+    t.push_back(mov64(9, 40));
+    t.push_back(stx(Size::DW, 10, -8, 6));
+    t.push_back(mov64(1, 7));
+    t.push_back(mov64(2, 1));
+    t.push_back(mov64(3, 2));
+    t.push_back(mov64(4, 3));
+    t.push_back(mov64(5, 4));
+    t.push_back(call_helper(1000));
+    t.push_back(ldx(Size::DW, 1, 10, -8));
+    t.push_back(alu64r(AluOp::Add, 0, 1));
+    t.push_back(alu64r(AluOp::Add, 0, 7));
+    t.push_back(alu64r(AluOp::Add, 0, 8));
+    t.push_back(alu64r(AluOp::Add, 0, 9));
+    t.push_back(exit_insn());
+    auto target = jit::compile(make_program(t), {}, bindings);
+    REQUIRE(target.has_value());
+    array->set(0, target->tail_call_entry());
+    auto entry = jit::compile(entry_program(0), {}, bindings);
+    REQUIRE(entry.has_value());
+    const uint64_t expected = 7 + 2 * 1 + 3 * 2 + 4 * 3 + 5 * 4 + 10 + 20 + 30 + 40;
+    auto direct = target->run(0, 0);
+    REQUIRE(direct.has_value());
+    CHECK(*direct == expected);
+    for (int i = 0; i < 3; ++i) {
+        auto r = entry->run(0, 0);
+        REQUIRE(r.has_value());
+        CHECK(*r == expected);
+    }
+}
