@@ -9,7 +9,6 @@
 #include <linux/bpf.h>
 #include <sys/mman.h>
 
-#include <cerrno>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -27,13 +26,13 @@ thread_local std::mt19937_64* t_rng = nullptr;
 
 uint64_t prandom(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) { return (*t_rng)() & 0xffffffffULL; }
 uint64_t returns_zero(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) { return 0; }
-uint64_t returns_enoent(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) { return uint64_t(-ENOENT); }
 uint64_t returns_redirect(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) { return XDP_REDIRECT; }
 
 // The corpus prototypes, with the builtin implementations where they exist and simple
 // stand-ins (same prototype, no memory effects) for the rest. Helpers whose effects the
-// stand-in could not honour (packet resizing, skb_load_bytes) stay without a function,
-// and programs calling them are not run.
+// stand-in could not honour (packet resizing, skb_load_bytes, tail calls, which the
+// interpreter runs itself against real prog arrays) stay without a function, and
+// programs calling them are not run.
 const helpers::HelperTable& run_helpers() {
     static const helpers::HelperTable table = [] {
         helpers::HelperTable t;
@@ -44,7 +43,6 @@ const helpers::HelperTable& run_helpers() {
                 switch (id) {
                 case 6: case 25: copy.fn = returns_zero; break;       // trace_printk, perf_event_output
                 case 7: copy.fn = prandom; break;                      // get_prandom_u32
-                case 12: copy.fn = returns_enoent; break;              // tail_call: empty slot
                 case 51: copy.fn = returns_redirect; break;            // redirect_map
                 default: break;
                 }

@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
     std::vector<cli::Verb> verbs{cli::register_asm(app), cli::register_disasm(app), cli::register_run(app),
-                                 cli::register_map(app)};
+                                 cli::register_map(app), cli::register_verify(app)};
 
     try {
         app.parse(argc, argv);

@@ -19,6 +19,7 @@ Verb register_asm(CLI::App& app);
 Verb register_disasm(CLI::App& app);
 Verb register_run(CLI::App& app);
 Verb register_map(CLI::App& app);
+Verb register_verify(CLI::App& app);
 
 // The one line a failed verb prints (through the library's logger), then exit status 1.
 int report(const Error& error);
