@@ -127,6 +127,10 @@ void register_map_helpers(HelperTable& table) {
          {R::Void, {A::PtrToAllocMem, A::Anything, N, N, N}}, kAllProgramTypes, ringbuf_discard},
         {BPF_FUNC_ringbuf_query, "ringbuf_query",
          {R::Integer, {A::ConstMapPtr, A::Anything, N, N, N}}, kAllProgramTypes, ringbuf_query},
+        // No function: both engines turn the call into a jump (jit/lowering,
+        // runtime/interpreter/tail_call); the entry gives the verifier its prototype.
+        {BPF_FUNC_tail_call, "tail_call", {R::Void, {A::PtrToCtx, A::ConstMapPtr, A::Anything, N, N}},
+         kAllProgramTypes, nullptr},
     };
     for (const Helper& h : helpers) table.add(h);
 }

@@ -32,8 +32,15 @@ CompiledProgram::CompiledProgram(ExecutableMemory code, uint32_t body_offset,
 
 Result<uint64_t> CompiledProgram::run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet) const {
     runtime::ExecutionState state;
+    return run(r1, r2, packet, state);
+}
+
+Result<uint64_t> CompiledProgram::run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet,
+                                      runtime::ExecutionState& state) const {
     state.type = type_;
     state.ctx = reinterpret_cast<void*>(r1);
+    state.tail_calls = 0;
+    state.redirect = {};
     runtime::ExecutionState* previous = runtime::ExecutionState::current();
     runtime::ExecutionState::current() = &state;
     RunStatus status;

@@ -12,6 +12,8 @@
 #include "jit/run_status.hpp"
 #include "runtime/maps/prog_array.hpp"
 
+namespace ebpfjit::runtime { struct ExecutionState; }
+
 namespace ebpfjit::jit {
 
 inline constexpr uint32_t kNoNativeCode = UINT32_MAX;
@@ -25,6 +27,11 @@ public:
     // packet load is out of range and returns 0). A fault (callx to an unknown helper id)
     // is an Error naming the instruction.
     Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet = {}) const;
+    // The same with the caller's per-run state (runtime::ExecutionState): `state.cpu` goes
+    // in, what helpers record (the redirect decision) comes out; type, ctx, tail-call
+    // count and redirect are reset here, as Interpreter::run does.
+    Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet,
+                         runtime::ExecutionState& state) const;
     // `mem` programs: r1 = mem.data(), r2 = mem.size(), and mem is also the packet.
     Result<uint64_t> run_mem(std::span<uint8_t> mem) const;
 

@@ -4,7 +4,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -16,6 +18,14 @@ struct ebpfjit_program {
 
 struct ebpfjit_map {
     ebpfjit::MapRef map;
+};
+
+struct ebpfjit_xdp_frame {
+    ebpfjit::XdpFrame frame;
+};
+
+struct ebpfjit_skb {
+    ebpfjit::SkbPacket skb;
 };
 
 struct ebpfjit_object {
@@ -45,6 +55,25 @@ R guarded(R on_exception, char* err, size_t err_size, F&& body) noexcept {
     return on_exception;
 }
 
+std::optional<ebpfjit::Engine> engine_of(ebpfjit_engine engine) {
+    switch (engine) {
+    case EBPFJIT_ENGINE_JIT: return ebpfjit::Engine::Jit;
+    case EBPFJIT_ENGINE_INTERP: return ebpfjit::Engine::Interpreter;
+    }
+    return std::nullopt;
+}
+
+ebpfjit_xdp_result to_c(const ebpfjit::XdpResult& r) {
+    ebpfjit_xdp_result out{};
+    out.action = static_cast<uint32_t>(r.action);
+    out.r0 = r.returned;
+    if (r.action == ebpfjit::XdpAction::Redirect) {
+        out.redirect_port = r.redirect.ifindex;
+        out.redirect_flags = r.redirect.flags;
+    }
+    return out;
+}
+
 std::span<const uint8_t> bytes(const void* p, size_t n) { return {static_cast<const uint8_t*>(p), n}; }
 std::span<uint8_t> bytes(void* p, size_t n) { return {static_cast<uint8_t*>(p), n}; }
 
@@ -53,9 +82,25 @@ std::span<uint8_t> bytes(void* p, size_t n) { return {static_cast<uint8_t*>(p), 
 extern "C" {
 
 ebpfjit_object* ebpfjit_object_open(const char* path, const char* program_type, char* err, size_t err_size) {
+    const ebpfjit_open_options options{program_type, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL};
+    return ebpfjit_object_open_opts(path, &options, err, err_size);
+}
+
+ebpfjit_object* ebpfjit_object_open_opts(const char* path, const ebpfjit_open_options* c_options, char* err,
+                                         size_t err_size) {
     return guarded<>(static_cast<ebpfjit_object*>(nullptr), err, err_size, [&]() -> ebpfjit_object* {
         if (!path) return set_error(err, err_size, "no path given"), nullptr;
+        const ebpfjit_open_options defaults{nullptr, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL};
+        if (!c_options) c_options = &defaults;
+        const char* program_type = c_options->program_type;
         ebpfjit::OpenOptions options;
+        auto engine = engine_of(c_options->engine);
+        if (!engine) return set_error(err, err_size, "unknown engine"), nullptr;
+        options.engine = *engine;
+        if (c_options->verify != EBPFJIT_VERIFY_FULL && c_options->verify != EBPFJIT_VERIFY_STRUCTURAL)
+            return set_error(err, err_size, "unknown verifier level"), nullptr;
+        options.verify = c_options->verify == EBPFJIT_VERIFY_FULL ? ebpfjit::VerifyLevel::Full
+                                                                  : ebpfjit::VerifyLevel::Structural;
         if (program_type) {
             options.program_type = ebpfjit::program_type_from_name(program_type);
             if (!options.program_type)
@@ -98,6 +143,148 @@ int ebpfjit_program_run_mem(ebpfjit_program* program, void* mem, size_t size, ui
         auto result = program->program.run(bytes(mem, size));
         if (!result) return set_error(err, err_size, result.error().to_string()), -1;
         *r0 = *result;
+        return 0;
+    });
+}
+
+int ebpfjit_program_run_mem_engine(ebpfjit_program* program, ebpfjit_engine engine, void* mem, size_t size,
+                                   uint64_t* r0, char* err, size_t err_size) {
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        if (!program || !r0 || (!mem && size != 0)) return set_error(err, err_size, "invalid argument"), -1;
+        auto chosen = engine_of(engine);
+        if (!chosen) return set_error(err, err_size, "unknown engine"), -1;
+        auto result = program->program.run(bytes(mem, size), ebpfjit::RunOptions{chosen});
+        if (!result) return set_error(err, err_size, result.error().to_string()), -1;
+        *r0 = *result;
+        return 0;
+    });
+}
+
+int ebpfjit_register_worker_thread(char* err, size_t err_size) {
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        auto slot = ebpfjit::register_worker_thread();
+        if (!slot) return set_error(err, err_size, slot.error().to_string()), -1;
+        return static_cast<int>(*slot);
+    });
+}
+
+ebpfjit_xdp_frame* ebpfjit_xdp_frame_new(uint32_t frame_size) {
+    return guarded<>(static_cast<ebpfjit_xdp_frame*>(nullptr), nullptr, 0, [&] {
+        return new ebpfjit_xdp_frame{ebpfjit::XdpFrame(frame_size ? frame_size : ebpfjit::XdpFrame::kDefaultFrameSize)};
+    });
+}
+
+void ebpfjit_xdp_frame_free(ebpfjit_xdp_frame* frame) { delete frame; }
+
+int ebpfjit_xdp_frame_load(ebpfjit_xdp_frame* frame, const void* packet, size_t len, uint32_t ingress_ifindex,
+                           uint32_t rx_queue_index, char* err, size_t err_size) {
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        if (!frame || (!packet && len != 0)) return set_error(err, err_size, "invalid argument"), -1;
+        auto loaded = frame->frame.load(bytes(packet, len), ebpfjit::XdpRxInfo{ingress_ifindex, rx_queue_index, 0});
+        if (!loaded) return set_error(err, err_size, loaded.error().to_string()), -1;
+        return 0;
+    });
+}
+
+uint8_t* ebpfjit_xdp_frame_data(ebpfjit_xdp_frame* frame, size_t* len) {
+    if (!frame) return nullptr;
+    auto packet = frame->frame.packet();
+    if (len) *len = packet.size();
+    return packet.data();
+}
+
+uint8_t* ebpfjit_xdp_frame_meta(ebpfjit_xdp_frame* frame, size_t* len) {
+    if (!frame) return nullptr;
+    auto meta = frame->frame.metadata();
+    if (len) *len = meta.size();
+    return meta.data();
+}
+
+int ebpfjit_program_run_xdp(ebpfjit_program* program, ebpfjit_xdp_frame* frame, ebpfjit_xdp_result* result,
+                            char* err, size_t err_size) {
+    return ebpfjit_program_run_xdp_burst(program, &frame, 1, result, err, err_size);
+}
+
+int ebpfjit_program_run_xdp_burst(ebpfjit_program* program, ebpfjit_xdp_frame* const* frames, size_t n,
+                                  ebpfjit_xdp_result* results, char* err, size_t err_size) {
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        if (!program || (n != 0 && (!frames || !results))) return set_error(err, err_size, "invalid argument"), -1;
+        // The C handles wrap the C++ frames; convert in chunks on the stack.
+        constexpr size_t kChunk = 64;
+        ebpfjit::XdpFrame* chunk[kChunk];
+        ebpfjit::XdpResult verdicts[kChunk];
+        for (size_t base = 0; base < n; base += kChunk) {
+            const size_t count = std::min(kChunk, n - base);
+            for (size_t i = 0; i < count; ++i) {
+                if (!frames[base + i])
+                    return set_error(err, err_size, "frame " + std::to_string(base + i) + " is null"), -1;
+                chunk[i] = &frames[base + i]->frame;
+            }
+            auto ran = program->program.run_xdp_burst(std::span(chunk, count), std::span(verdicts, count));
+            for (size_t i = 0; i < count; ++i) results[base + i] = to_c(verdicts[i]);
+            if (!ran) {
+                ebpfjit::Error e = ran.error();
+                if (base != 0) e.message = "after frame " + std::to_string(base) + ": " + e.message;
+                return set_error(err, err_size, e.to_string()), -1;
+            }
+        }
+        return 0;
+    });
+}
+
+const char* ebpfjit_xdp_action_name(uint32_t action) {
+    if (action > static_cast<uint32_t>(ebpfjit::XdpAction::Redirect)) return "XDP_UNKNOWN";
+    return ebpfjit::runtime::to_string(static_cast<ebpfjit::XdpAction>(action)).data();
+}
+
+ebpfjit_skb* ebpfjit_skb_new(uint32_t capacity) {
+    return guarded<>(static_cast<ebpfjit_skb*>(nullptr), nullptr, 0, [&] {
+        return new ebpfjit_skb{ebpfjit::SkbPacket(capacity ? capacity : ebpfjit::SkbPacket::kDefaultCapacity)};
+    });
+}
+
+void ebpfjit_skb_free(ebpfjit_skb* skb) { delete skb; }
+
+int ebpfjit_skb_load(ebpfjit_skb* skb, const void* frame, size_t len, uint32_t ifindex, char* err,
+                     size_t err_size) {
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        if (!skb || (!frame && len != 0)) return set_error(err, err_size, "invalid argument"), -1;
+        ebpfjit::SkbMetadata meta;
+        meta.ifindex = ifindex;
+        meta.ingress_ifindex = ifindex;
+        auto loaded = skb->skb.load(bytes(frame, len), meta);
+        if (!loaded) return set_error(err, err_size, loaded.error().to_string()), -1;
+        return 0;
+    });
+}
+
+uint8_t* ebpfjit_skb_data(ebpfjit_skb* skb, size_t* len) {
+    if (!skb) return nullptr;
+    auto data = skb->skb.bytes();
+    if (len) *len = data.size();
+    return data.data();
+}
+
+int ebpfjit_program_run_tc(ebpfjit_program* program, ebpfjit_skb* skb, int32_t* code, uint32_t* redirect_port,
+                           char* err, size_t err_size) {
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        if (!program || !skb || !code) return set_error(err, err_size, "invalid argument"), -1;
+        auto verdict = program->program.run_tc(skb->skb);
+        if (!verdict) return set_error(err, err_size, verdict.error().to_string()), -1;
+        *code = verdict->code;
+        if (redirect_port)
+            *redirect_port = verdict->outcome == ebpfjit::TcOutcome::Redirect ? verdict->redirect.ifindex : 0;
+        return 0;
+    });
+}
+
+int ebpfjit_program_run_socket_filter(ebpfjit_program* program, ebpfjit_skb* skb, uint32_t* keep, char* err,
+                                      size_t err_size) {
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        if (!program || !skb || !keep) return set_error(err, err_size, "invalid argument"), -1;
+        auto kept = program->program.run_socket_filter(skb->skb);
+        if (!kept) return set_error(err, err_size, kept.error().to_string()), -1;
+        *keep = *kept;
         return 0;
     });
 }

@@ -1,7 +1,9 @@
 // ebpfjit::Object: an ELF object description brought to life.
 //
-//   Object::open ──► elf::read_object_file ──► create_object_maps ──► Object
-//   Object::program(name) ──► prepare (verify, pick an engine) once ──► Program handle
+//   Object::open ──► elf::read_object_file ──► create_object_maps ──► prepare prog-array
+//                    targets, fill their slots ──► Object
+//   Object::program(name) ──► PreparedProgram::prepare (verify, rewrite ctx, JIT) once
+//                             ──► Program handle (runs: runtime/program_runs.cpp)
 #include <cerrno>
 #include <fmt/format.h>
 #include <map>
@@ -9,35 +11,42 @@
 
 #include "ebpfjit/ebpfjit.hpp"
 #include "runtime/elf/loader.hpp"
-#include "runtime/interpreter.hpp"
 #include "runtime/maps/map.hpp"
-#include "runtime/object_maps.hpp"
+#include "runtime/maps/percpu.hpp"
+#include "runtime/object_impl.hpp"
 
 namespace ebpfjit {
 
-struct Program::State {
-    const runtime::elf::ProgramSpec* spec;
-    std::unique_ptr<runtime::Interpreter> engine;
-};
+namespace {
 
-struct Object::Impl {
-    runtime::elf::ObjectDescription description;
-    runtime::ObjectMaps maps;
-    std::mutex prepare_lock; // programs are prepared once, possibly from several threads
-    std::map<std::string, std::unique_ptr<Program::State>, std::less<>> prepared;
+bool same_choice(const runtime::PrepareOptions& prepared, const runtime::PrepareOptions& wanted) {
+    return prepared.engine == wanted.engine && prepared.verify == wanted.verify;
+}
 
-    // The preparation pipeline for one program. The verifier's proof goes here before an
-    // engine is chosen; until it lands, programs run on the bounds-checked interpreter,
-    // which stops any out-of-region access itself.
-    Result<std::unique_ptr<Program::State>> prepare(const runtime::elf::ProgramSpec& spec) {
-        auto state = std::make_unique<Program::State>();
-        state->spec = &spec;
-        runtime::InterpreterOptions options;
-        options.program_type = spec.type;
-        state->engine = std::make_unique<runtime::Interpreter>(spec.program, maps.bindings, options);
-        return state;
+} // namespace
+
+Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view name, const ProgramOptions& options) {
+    runtime::PrepareOptions wanted{options.engine.value_or(open_options.engine),
+                                   options.verify.value_or(open_options.verify), open_options.verifier_log_level};
+    std::lock_guard guard(prepare_lock);
+    if (auto it = prepared.find(name); it != prepared.end()) {
+        if (!same_choice(it->second->prepared->options(), wanted))
+            return fail(Error::plain(fmt::format("program '{}' is already prepared with other options "
+                                                 "(engine {}, verify {})",
+                                                 name, to_string(it->second->prepared->engine()),
+                                                 it->second->prepared->options().verify == VerifyLevel::Full
+                                                     ? "full" : "structural")));
+        return it->second->prepared.get();
     }
-};
+    const runtime::elf::ProgramSpec* spec = description.find_program(name);
+    if (!spec) return fail(Error::plain(fmt::format("no program named '{}' in the object", name)));
+    auto made = runtime::PreparedProgram::prepare(*spec, maps.bindings, map_definitions, wanted);
+    if (!made) return fail(made.error());
+    auto state = std::make_unique<Program::State>(Program::State{std::move(*made)});
+    const runtime::PreparedProgram* raw = state->prepared.get();
+    prepared.emplace(std::string(name), std::move(state));
+    return raw;
+}
 
 // ---- Object -----------------------------------------------------------------------------
 
@@ -48,14 +57,27 @@ Object::~Object() = default;
 
 namespace {
 
-Result<Object> open_description(Result<runtime::elf::ObjectDescription> description, auto make) {
+// Maps first, then the programs prog arrays name (as libbpf loads every program before
+// it fills prog arrays), so tail calls work from the first run.
+Result<std::unique_ptr<Object::Impl>> open_description(Result<runtime::elf::ObjectDescription> description,
+                                                      const OpenOptions& options) {
     if (!description) return fail(description.error());
     auto impl = std::make_unique<Object::Impl>();
+    impl->open_options = options;
     impl->description = std::move(*description);
+    for (const auto& spec : impl->description.maps) impl->map_definitions.push_back(spec.def);
     auto maps = runtime::create_object_maps(impl->description);
     if (!maps) return fail(maps.error());
     impl->maps = std::move(*maps);
-    return make(std::move(impl));
+    Object::Impl* raw = impl.get();
+    auto installed = runtime::install_program_slots(
+        raw->description, raw->maps, [raw](std::string_view name) -> Result<const maps::ProgramEntry*> {
+            auto prepared = raw->prepare(name, {});
+            if (!prepared) return fail(prepared.error());
+            return (*prepared)->tail_call_entry();
+        });
+    if (!installed) return fail(installed.error());
+    return impl;
 }
 
 runtime::elf::ReadOptions read_options(const OpenOptions& options) {
@@ -65,25 +87,22 @@ runtime::elf::ReadOptions read_options(const OpenOptions& options) {
 } // namespace
 
 Result<Object> Object::open(const std::string& path, const OpenOptions& options) {
-    return open_description(runtime::elf::read_object_file(path, read_options(options)),
-                            [](std::unique_ptr<Impl> impl) { return Object(std::move(impl)); });
+    auto impl = open_description(runtime::elf::read_object_file(path, read_options(options)), options);
+    if (!impl) return fail(impl.error());
+    return Object(std::move(*impl));
 }
 
 Result<Object> Object::open_memory(std::span<const uint8_t> elf_bytes, const OpenOptions& options) {
-    return open_description(runtime::elf::read_object(elf_bytes, read_options(options)),
-                            [](std::unique_ptr<Impl> impl) { return Object(std::move(impl)); });
+    auto impl = open_description(runtime::elf::read_object(elf_bytes, read_options(options)), options);
+    if (!impl) return fail(impl.error());
+    return Object(std::move(*impl));
 }
 
-Result<Program> Object::program(std::string_view name) {
+Result<Program> Object::program(std::string_view name, const ProgramOptions& options) {
+    auto prepared = impl_->prepare(name, options);
+    if (!prepared) return fail(prepared.error());
     std::lock_guard guard(impl_->prepare_lock);
-    if (auto it = impl_->prepared.find(name); it != impl_->prepared.end()) return Program(it->second.get());
-    const runtime::elf::ProgramSpec* spec = impl_->description.find_program(name);
-    if (!spec) return fail(Error::plain(fmt::format("no program named '{}' in the object", name)));
-    auto state = impl_->prepare(*spec);
-    if (!state) return fail(state.error());
-    const Program::State* raw = state->get();
-    impl_->prepared.emplace(std::string(name), std::move(*state));
-    return Program(raw);
+    return Program(impl_->prepared.find(name)->second.get());
 }
 
 Result<MapRef> Object::map(std::string_view name) {
@@ -106,23 +125,7 @@ std::vector<std::string> Object::map_names() const {
 
 const std::string& Object::license() const { return impl_->description.license; }
 
-// ---- Program ----------------------------------------------------------------------------
-
-const std::string& Program::name() const { return state_->spec->name; }
-const std::string& Program::section() const { return state_->spec->section; }
-ProgramType Program::type() const { return state_->spec->type; }
-
-Result<uint64_t> Program::run(std::span<uint8_t> mem) const {
-    return state_->engine->run_mem(mem);
-}
-
-Result<uint64_t> Program::run(uint64_t r1, uint64_t r2, std::span<const Region> regions) const {
-    std::vector<runtime::MemoryRegion> converted;
-    converted.reserve(regions.size());
-    for (const Region& r : regions)
-        converted.push_back({reinterpret_cast<uint64_t>(r.data), r.size, r.writable});
-    return state_->engine->run(r1, r2, converted);
-}
+Result<uint32_t> register_worker_thread() { return maps::register_worker_thread(); }
 
 // ---- MapRef -----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@
 #include "runtime/maps/array_map.hpp"
 #include "runtime/maps/map_factory.hpp"
 #include "runtime/maps/map_in_map.hpp"
+#include "runtime/maps/prog_array.hpp"
 
 namespace ebpfjit::runtime {
 
@@ -31,12 +32,21 @@ Result<helpers::MapBinding> bind_global_data(const elf::MapSpec& spec, maps::Map
     return helpers::MapBinding{&map, array->value_base(), spec.def.value_size};
 }
 
+// clang declares prog arrays with the kernel's 4-byte values (a program fd). Here a slot
+// holds a `const ProgramEntry*`, so the runtime map is created with 8-byte values; the
+// verifier still sees the definition as written (programs never read prog array values).
+maps::MapDefinition runtime_definition(const elf::MapSpec& spec) {
+    maps::MapDefinition def = spec.def;
+    if (def.type == BPF_MAP_TYPE_PROG_ARRAY) def.value_size = sizeof(const maps::ProgramEntry*);
+    return def;
+}
+
 } // namespace
 
 Result<ObjectMaps> create_object_maps(const elf::ObjectDescription& description) {
     ObjectMaps out;
     for (const elf::MapSpec& spec : description.maps) {
-        auto created = maps::create_map(spec.def);
+        auto created = maps::create_map(runtime_definition(spec));
         if (!created) return fail(created.error());
         std::shared_ptr<maps::Map> map = std::move(*created);
         helpers::MapBinding binding{map.get(), nullptr, spec.def.value_size};
@@ -59,11 +69,32 @@ Result<ObjectMaps> create_object_maps(const elf::ObjectDescription& description)
                 return fail(map_error(spec, fmt::format("slot {}: installing '{}' failed: {}", slot.index,
                                                         description.maps[slot.map].def.name, errno_text(err))));
         }
-        if (!spec.initial_programs.empty())
-            return fail(map_error(spec, "declarative prog-array initialisation needs the tail-call runtime, "
-                                        "which this build does not have yet"));
     }
     return out;
+}
+
+Result<void> install_program_slots(const elf::ObjectDescription& description, ObjectMaps& object_maps,
+                                   const ProgramEntryLookup& entry_for) {
+    for (size_t i = 0; i < description.maps.size(); ++i) {
+        const elf::MapSpec& spec = description.maps[i];
+        if (spec.initial_programs.empty()) continue;
+        auto* array = maps::as_prog_array(object_maps.maps[i].get());
+        if (!array) return fail(map_error(spec, "initial programs need a prog array"));
+        for (const elf::ProgramSlot& slot : spec.initial_programs) {
+            auto entry = entry_for(slot.program);
+            if (!entry) {
+                Error e = entry.error();
+                e.message = fmt::format("slot {} ('{}'): {}", slot.index, slot.program, e.message);
+                if (e.file.empty()) e.file = fmt::format("map '{}'", spec.def.name);
+                return fail(std::move(e));
+            }
+            const maps::ProgramEntry* value = *entry;
+            if (int err = array->update(&slot.index, &value, BPF_ANY); err != 0)
+                return fail(map_error(spec, fmt::format("slot {}: installing '{}' failed: {}", slot.index,
+                                                        slot.program, errno_text(err))));
+        }
+    }
+    return {};
 }
 
 } // namespace ebpfjit::runtime

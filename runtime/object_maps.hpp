@@ -3,13 +3,16 @@
 // object shares (index = the loader's map index).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "ebpfjit/error.hpp"
 #include "helpers/program_bindings.hpp"
 #include "runtime/elf/object_description.hpp"
 #include "runtime/maps/map.hpp"
+#include "runtime/maps/prog_array.hpp"
 
 namespace ebpfjit::runtime {
 
@@ -18,6 +21,16 @@ struct ObjectMaps {
     helpers::ProgramBindings bindings;            // maps[i] -> bindings.maps[i]
 };
 
+// Prog arrays are created with 8-byte slots (a `const ProgramEntry*`), whatever value
+// size clang declared; they start empty.
 Result<ObjectMaps> create_object_maps(const elf::ObjectDescription& description);
+
+// The tail-call entry of the object's program called `name`, prepared on demand.
+using ProgramEntryLookup = std::function<Result<const maps::ProgramEntry*>(std::string_view name)>;
+
+// libbpf's declarative prog-array initialisation (`.values = { [i] = &prog }`): puts each
+// named program's entry into its slot.
+Result<void> install_program_slots(const elf::ObjectDescription& description, ObjectMaps& object_maps,
+                                   const ProgramEntryLookup& entry_for);
 
 } // namespace ebpfjit::runtime

@@ -10,8 +10,21 @@
  *   ebpfjit_map_lookup(hits, &key, &value);            (0 or a negative errno)
  *   ebpfjit_object_close(obj);                         (programs and maps go with it)
  *
+ * A packet processor (XDP):
+ *
+ *   ebpfjit_open_options opts = {"xdp", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL};
+ *   ebpfjit_object *obj = ebpfjit_object_open_opts("fw.o", &opts, err, sizeof err);
+ *   ebpfjit_program *fw = ebpfjit_object_program(obj, "xdp_fw", err, sizeof err);
+ *   ebpfjit_register_worker_thread(err, sizeof err);          (each worker, once)
+ *   ebpfjit_xdp_frame *frames[32];  ... ebpfjit_xdp_frame_new(0) once, then per batch:
+ *   ebpfjit_xdp_frame_load(frames[i], bytes, len, ifindex, rxq, err, sizeof err);
+ *   ebpfjit_xdp_result res[32];
+ *   ebpfjit_program_run_xdp_burst(fw, frames, n, res, err, sizeof err);
+ *   res[i].action: EBPFJIT_XDP_PASS ...; EBPFJIT_XDP_REDIRECT: res[i].redirect_port
+ *   ebpfjit_xdp_frame_data(frames[i], &len): the packet as the program left it
+ *
  * Error buffers may be NULL; messages are one line, truncated to the buffer. No C++
- * exception crosses this API.
+ * exception crosses this API. One program may run on many threads at once.
  */
 #ifndef EBPFJIT_EBPFJIT_H
 #define EBPFJIT_EBPFJIT_H
@@ -27,9 +40,31 @@ typedef struct ebpfjit_object ebpfjit_object;
 typedef struct ebpfjit_program ebpfjit_program; /* owned by its object */
 typedef struct ebpfjit_map ebpfjit_map;         /* owned by its object */
 
+typedef struct ebpfjit_xdp_frame ebpfjit_xdp_frame; /* owned by the caller */
+typedef struct ebpfjit_skb ebpfjit_skb;             /* owned by the caller */
+
+typedef enum {
+    EBPFJIT_ENGINE_JIT = 0,    /* native code (the default) */
+    EBPFJIT_ENGINE_INTERP = 1, /* the bounds-checked interpreter */
+} ebpfjit_engine;
+
+typedef enum {
+    EBPFJIT_VERIFY_FULL = 0,       /* memory safety and termination (the default) */
+    EBPFJIT_VERIFY_STRUCTURAL = 1, /* decoder and CFG rules only */
+} ebpfjit_verify_level;
+
+typedef struct {
+    const char *program_type; /* NULL: from the ELF section; or "mem", "xdp", "tc", "socket" */
+    ebpfjit_engine engine;
+    ebpfjit_verify_level verify;
+} ebpfjit_open_options;
+
 /* program_type: NULL to take each program's type from its ELF section, or one of
  * "mem", "xdp", "tc", "socket" to override it. NULL on failure. */
 ebpfjit_object *ebpfjit_object_open(const char *path, const char *program_type, char *err, size_t err_size);
+/* The same with engine and verifier level; options NULL = defaults. */
+ebpfjit_object *ebpfjit_object_open_opts(const char *path, const ebpfjit_open_options *options, char *err,
+                                         size_t err_size);
 void ebpfjit_object_close(ebpfjit_object *object);
 
 /* NULL when the object has no such program (or it cannot be prepared). */
@@ -40,6 +75,67 @@ ebpfjit_map *ebpfjit_object_map(ebpfjit_object *object, const char *name);
 /* mem programs: r1 = mem, r2 = size. Returns 0 and sets *r0, or -1 with err set. */
 int ebpfjit_program_run_mem(ebpfjit_program *program, void *mem, size_t size, uint64_t *r0, char *err,
                             size_t err_size);
+
+/* The same on a chosen engine (the interpreter always works; the JIT when the object was
+ * opened with EBPFJIT_ENGINE_JIT). */
+int ebpfjit_program_run_mem_engine(ebpfjit_program *program, ebpfjit_engine engine, void *mem, size_t size,
+                                   uint64_t *r0, char *err, size_t err_size);
+
+/* Per-CPU maps have one slot per worker thread: each worker calls this once. Returns the
+ * slot (>= 0) or -1 with err set (all slots taken). */
+int ebpfjit_register_worker_thread(char *err, size_t err_size);
+
+/* ---- XDP -------------------------------------------------------------------------- */
+
+/* enum xdp_action */
+#define EBPFJIT_XDP_ABORTED 0
+#define EBPFJIT_XDP_DROP 1
+#define EBPFJIT_XDP_PASS 2
+#define EBPFJIT_XDP_TX 3
+#define EBPFJIT_XDP_REDIRECT 4
+
+typedef struct {
+    uint32_t action;        /* EBPFJIT_XDP_*: what to do with the frame */
+    uint32_t r0;            /* what the program returned */
+    uint32_t redirect_port; /* EBPFJIT_XDP_REDIRECT: bpf_redirect's ifindex or the DEVMAP value */
+    uint64_t redirect_flags; /* BPF_F_BROADCAST / BPF_F_EXCLUDE_INGRESS (redirect_map) */
+} ebpfjit_xdp_result;
+
+/* A reusable frame buffer: 256 B headroom, the packet, tailroom. frame_size 0 = 4096. */
+ebpfjit_xdp_frame *ebpfjit_xdp_frame_new(uint32_t frame_size);
+void ebpfjit_xdp_frame_free(ebpfjit_xdp_frame *frame);
+/* Copies the packet in (no metadata). 0, or -1 with err set when it does not fit. */
+int ebpfjit_xdp_frame_load(ebpfjit_xdp_frame *frame, const void *packet, size_t len, uint32_t ingress_ifindex,
+                           uint32_t rx_queue_index, char *err, size_t err_size);
+/* The packet as the program left it (after adjust_head/tail); *len its length. */
+uint8_t *ebpfjit_xdp_frame_data(ebpfjit_xdp_frame *frame, size_t *len);
+/* The metadata area in front of the packet (bpf_xdp_adjust_meta); *len its length. */
+uint8_t *ebpfjit_xdp_frame_meta(ebpfjit_xdp_frame *frame, size_t *len);
+
+/* 0 and *result, or -1 with err set (wrong program type, engine fault). */
+int ebpfjit_program_run_xdp(ebpfjit_program *program, ebpfjit_xdp_frame *frame, ebpfjit_xdp_result *result,
+                            char *err, size_t err_size);
+/* n frames with one call; results[0..n). 0, or -1 with err naming the frame index. */
+int ebpfjit_program_run_xdp_burst(ebpfjit_program *program, ebpfjit_xdp_frame *const *frames, size_t n,
+                                  ebpfjit_xdp_result *results, char *err, size_t err_size);
+/* "XDP_PASS", ... ("XDP_UNKNOWN" for other values). */
+const char *ebpfjit_xdp_action_name(uint32_t action);
+
+/* ---- tc / socket filter ------------------------------------------------------------ */
+
+/* A reusable socket buffer. capacity 0 = 4096. */
+ebpfjit_skb *ebpfjit_skb_new(uint32_t capacity);
+void ebpfjit_skb_free(ebpfjit_skb *skb);
+/* Copies the frame in; ifindex goes to __sk_buff ifindex and ingress_ifindex. */
+int ebpfjit_skb_load(ebpfjit_skb *skb, const void *frame, size_t len, uint32_t ifindex, char *err,
+                     size_t err_size);
+uint8_t *ebpfjit_skb_data(ebpfjit_skb *skb, size_t *len);
+/* tc: *code = TC_ACT_* as returned; *redirect_port when TC_ACT_REDIRECT had a target. */
+int ebpfjit_program_run_tc(ebpfjit_program *program, ebpfjit_skb *skb, int32_t *code, uint32_t *redirect_port,
+                           char *err, size_t err_size);
+/* socket filter: *keep = bytes to keep (0 = drop). */
+int ebpfjit_program_run_socket_filter(ebpfjit_program *program, ebpfjit_skb *skb, uint32_t *keep, char *err,
+                                      size_t err_size);
 
 /* bpf(2) syscall semantics: whole values (per-CPU maps: every CPU's value, 8-byte
  * rounded); 0 or a negative errno. key NULL in get_next_key gives the first key. */

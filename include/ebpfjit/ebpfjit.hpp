@@ -4,11 +4,22 @@
 //   if (!object) { log(object.error().to_string()); return; }
 //   auto prog = object->program("count_packets");              // prepared on first use
 //   auto r0 = prog->run(buffer);                               // mem programs: r1, r2 = buffer
+//
+//   ebpfjit::XdpFrame frame;                                   // XDP: 256 B headroom, tailroom
+//   frame.load(bytes, {.ingress_ifindex = 1, .rx_queue_index = 0});
+//   auto verdict = xdp_prog->run_xdp(frame);                   // action, redirect port
+//   if (verdict && verdict->action == ebpfjit::XdpAction::Redirect) send(verdict->redirect.ifindex, frame.packet());
 //   auto hits = object->map("hits");
 //   hits->lookup(key_bytes, value_bytes);                      // bpf(2) semantics, -errno
 //
 // Handles (Program, MapRef) stay valid while their Object lives. One Object may run its
-// programs on many threads at once; its maps are shared by all of them.
+// programs on many threads at once; its maps are shared by all of them. Per-CPU maps
+// have one slot per worker thread: call ebpfjit::register_worker_thread() on each worker
+// (a thread that does not gets the lowest free slot on its first run).
+//
+// Preparing a program (once, on first Object::program, thread-safe):
+//   verify (Full by default) ──► rewrite ctx accesses (xdp, tc, socket) ──► jit::compile
+// The interpreter is always kept as well, so one Program can run on either engine.
 #pragma once
 
 #include <cstdint>
@@ -19,8 +30,12 @@
 #include <string_view>
 #include <vector>
 
+#include "ebpfjit/engine.hpp"
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
+#include "runtime/context/skb_packet.hpp"
+#include "runtime/context/verdict.hpp"
+#include "runtime/context/xdp_frame.hpp"
 
 namespace ebpfjit {
 
@@ -29,7 +44,35 @@ namespace maps { class Map; }
 struct OpenOptions {
     // Program type for every program, instead of the one its ELF section implies.
     std::optional<ProgramType> program_type;
+    Engine engine = Engine::Jit;            // the engine runs use unless RunOptions says otherwise
+    VerifyLevel verify = VerifyLevel::Full;
+    int verifier_log_level = 0;             // 0 headline, 1 + states, 2 every instruction
 };
+
+// Per-program overrides of OpenOptions, honoured when the program is first prepared.
+struct ProgramOptions {
+    std::optional<Engine> engine;
+    std::optional<VerifyLevel> verify;
+};
+
+// Per-run choice of engine; by default the program's own (ProgramOptions / OpenOptions).
+// Interpreter always works; Jit needs the program prepared with engine Jit.
+struct RunOptions {
+    std::optional<Engine> engine;
+};
+
+// Packet contexts (runtime/context/): the embedder owns the buffers and reuses them.
+using XdpFrame = runtime::XdpFrame;     // frame.load(bytes, rx) before each run
+using XdpRxInfo = runtime::XdpRxInfo;   // ingress_ifindex, rx_queue_index
+using XdpAction = runtime::XdpAction;   // Aborted, Drop, Pass, Tx, Redirect
+using XdpResult = runtime::XdpVerdict;  // action, r0, redirect.ifindex = the port
+using SkbPacket = runtime::SkbPacket;   // skb.load(bytes, meta) before each run
+using SkbMetadata = runtime::SkbMetadata;
+using TcOutcome = runtime::TcOutcome;   // Pass, Drop, Consumed, Redirect
+using TcResult = runtime::TcVerdict;    // code (TC_ACT_*), outcome, redirect
+
+// Claims a per-CPU map slot for the calling worker thread (idempotent); returns it.
+Result<uint32_t> register_worker_thread();
 
 // Memory a program may touch besides its stack (a context struct, a packet buffer).
 struct Region {
@@ -69,10 +112,31 @@ public:
     const std::string& section() const;
     ProgramType type() const;
 
+    Engine engine() const;      // what runs use by default
+    bool has_jit() const;       // native code exists (engine Jit was asked for)
+    const std::string& verifier_log() const; // the verifier's log at the level asked for
+
     // mem programs: r1 = mem.data(), r2 = mem.size(); returns r0.
-    Result<uint64_t> run(std::span<uint8_t> mem) const;
-    // Any program type: r1, r2 as given; `regions` is the memory they point into.
-    Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const Region> regions) const;
+    Result<uint64_t> run(std::span<uint8_t> mem, const RunOptions& options = {}) const;
+    // Any program type: r1, r2 as given; `regions` is the memory they point into
+    // (checked by the interpreter only).
+    Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const Region> regions,
+                         const RunOptions& options = {}) const;
+
+    // XDP programs over a loaded frame; the frame holds the packet as the program left
+    // it (adjust_head/meta/tail applied). Redirect: result.redirect.ifindex is the port
+    // (bpf_redirect's ifindex, or the DEVMAP value for bpf_redirect_map).
+    Result<XdpResult> run_xdp(XdpFrame& frame, const RunOptions& options = {}) const;
+    // The same over N frames with one call (the run state is set up once, as DPDK's
+    // rte_bpf_exec_burst does); out.size() >= frames.size(). An engine fault stops the
+    // burst with an Error naming the frame index; results before it are filled.
+    Result<void> run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
+                               const RunOptions& options = {}) const;
+
+    // tc / sched_cls programs (direct action): the TC_ACT_* verdict.
+    Result<TcResult> run_tc(SkbPacket& skb, const RunOptions& options = {}) const;
+    // Socket filters: the number of bytes to keep (0 = drop), capped at the packet length.
+    Result<uint32_t> run_socket_filter(SkbPacket& skb, const RunOptions& options = {}) const;
 
     struct State; // runtime/object.cpp
 private:
@@ -90,8 +154,10 @@ public:
     Object& operator=(Object&&) noexcept;
     ~Object();
 
-    // The program with this symbol name, prepared for running on first use.
-    Result<Program> program(std::string_view name);
+    // The program with this symbol name, prepared for running on first use. Programs that
+    // a prog array names in its declarative initialisation are prepared at open.
+    // `options` apply at the first preparation; asking again with different ones fails.
+    Result<Program> program(std::string_view name, const ProgramOptions& options = {});
     Result<MapRef> map(std::string_view name);
 
     std::vector<std::string> program_names() const;

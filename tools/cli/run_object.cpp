@@ -16,7 +16,10 @@ bool looks_like_elf(const std::string& path) {
 }
 
 int run_object(const RunObjectRequest& request) {
-    auto object = Object::open(request.object, OpenOptions{request.type});
+    OpenOptions options;
+    options.program_type = request.type;
+    options.engine = request.engine;
+    auto object = Object::open(request.object, options);
     if (!object) return report(object.error());
 
     std::string name = request.program;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ebpfjit/engine.hpp"
 #include "ebpfjit/program_type.hpp"
 
 namespace ebpfjit::cli {
@@ -16,6 +17,7 @@ struct RunObjectRequest {
     std::optional<ProgramType> type;     // --type given explicitly: override the section's
     std::vector<uint8_t> memory;         // r1/r2 for mem programs
     std::string json;                    // --json FILE: final map contents
+    Engine engine = Engine::Jit;         // --engine
 };
 
 bool looks_like_elf(const std::string& path);

@@ -1,5 +1,5 @@
 // ebpfjit run PROGRAM.bin --type mem --mem INPUT [--engine jit|interp]
-// ebpfjit run OBJECT.o --program NAME [--type mem] --mem INPUT [--json FILE]
+// ebpfjit run OBJECT.o --program NAME [--type mem] --mem INPUT [--json FILE] [--engine jit|interp]
 #include <fmt/format.h>
 
 #include <memory>
@@ -60,6 +60,7 @@ Verb register_run(CLI::App& app) {
                     RunObjectRequest request{opts->program, opts->program_name, std::nullopt, std::move(memory),
                                              opts->json};
                     if (cmd->count("--type") > 0) request.type = program_type_from_name(opts->type);
+                    request.engine = engine_from_name(opts->engine).value_or(Engine::Jit);
                     return run_object(request);
                 }
                 if (!opts->json.empty()) return report(Error::plain("--json needs a BPF object (.o)"));

@@ -1,0 +1,35 @@
+// The insides of ebpfjit::Object and ebpfjit::Program handles, shared by object.cpp
+// (opening, preparing) and program_runs.cpp (running).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ebpfjit/ebpfjit.hpp"
+#include "runtime/elf/object_description.hpp"
+#include "runtime/object_maps.hpp"
+#include "runtime/prepared_program.hpp"
+
+namespace ebpfjit {
+
+struct Program::State {
+    std::unique_ptr<runtime::PreparedProgram> prepared;
+};
+
+struct Object::Impl {
+    OpenOptions open_options;
+    runtime::elf::ObjectDescription description;
+    std::vector<maps::MapDefinition> map_definitions; // as declared: what the verifier checks
+    runtime::ObjectMaps maps;
+    std::mutex prepare_lock; // programs are prepared once, possibly from several threads
+    std::map<std::string, std::unique_ptr<Program::State>, std::less<>> prepared; // stable addresses
+
+    // The program called `name`, prepared on first use (thread-safe).
+    Result<const runtime::PreparedProgram*> prepare(std::string_view name, const ProgramOptions& options);
+};
+
+} // namespace ebpfjit

@@ -1,0 +1,97 @@
+#include "runtime/prepared_program.hpp"
+
+#include <fmt/format.h>
+
+#include "ebpfjit/log.hpp"
+#include "jit/compiler.hpp"
+#include "runtime/context/rewrite_ctx_access.hpp"
+#include "verifier/verifier.hpp"
+
+namespace ebpfjit::runtime {
+
+namespace {
+
+// Errors of a program's preparation name the program (the instruction index stays).
+Error in_program(Error e, const elf::ProgramSpec& spec) {
+    if (e.file.empty()) e.file = fmt::format("program '{}' (section '{}')", spec.name, spec.section);
+    return e;
+}
+
+verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpers::ProgramBindings& bindings,
+                                       std::span<const maps::MapDefinition> map_definitions,
+                                       const PrepareOptions& options) {
+    verifier::VerifierInput input;
+    input.type = spec.type;
+    input.level = options.verify == VerifyLevel::Full ? verifier::Level::Full : verifier::Level::Structural;
+    input.maps.assign(map_definitions.begin(), map_definitions.end());
+    input.helpers = bindings.helpers;
+    input.log_level = options.verifier_log_level;
+    for (const elf::LineInfo& line : spec.line_info) input.line_info.push_back({line.slot, line.to_string()});
+    return input;
+}
+
+} // namespace
+
+Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::ProgramSpec& spec,
+                                                                  const helpers::ProgramBindings& bindings,
+                                                                  std::span<const maps::MapDefinition> map_definitions,
+                                                                  const PrepareOptions& options) {
+    std::unique_ptr<PreparedProgram> prepared(new PreparedProgram());
+    prepared->spec_ = &spec;
+    prepared->options_ = options;
+
+    // The verifier reads the program as clang compiled it (uapi ctx offsets).
+    verifier::Report report = verifier::check(spec.program, verifier_input(spec, bindings, map_definitions, options));
+    if (!report.ok()) return fail(in_program(report.error(), spec));
+    prepared->verifier_log_ = std::move(report.log);
+
+    // Host ctx layout; slots do not move, so the facts still index the same instructions.
+    if (spec.type == ProgramType::Mem) {
+        prepared->program_ = spec.program;
+    } else {
+        auto rewritten = rewrite_ctx_access(spec.program, spec.type);
+        if (!rewritten) return fail(in_program(rewritten.error(), spec));
+        prepared->program_ = std::move(*rewritten);
+    }
+
+    prepared->interpreter_ =
+        std::make_unique<Interpreter>(prepared->program_, bindings, InterpreterOptions{0, spec.type});
+
+    if (options.engine == Engine::Jit) {
+        if (options.verify != VerifyLevel::Full)
+            logger().warn("program '{}': JIT code for a program verified only at structural level "
+                                "has no memory-safety proof",
+                                spec.name);
+        auto native = jit::compile(prepared->program_, report.facts, bindings, jit::CompileOptions{spec.type});
+        if (!native) return fail(in_program(native.error(), spec));
+        prepared->native_.emplace(std::move(*native));
+        prepared->entry_ = prepared->native_->tail_call_entry();
+    } else {
+        prepared->own_entry_ = std::make_unique<maps::ProgramEntry>();
+        prepared->entry_ = prepared->own_entry_.get();
+    }
+    // What an interpreter run continues with after a tail call into this program.
+    prepared->entry_->program = &prepared->program_;
+    prepared->entry_->bindings = &bindings;
+    return prepared;
+}
+
+Result<Engine> PreparedProgram::pick(std::optional<Engine> requested) const {
+    const Engine engine = requested.value_or(options_.engine);
+    if (engine == Engine::Jit && !native_)
+        return fail(Error::plain(fmt::format("program '{}' was prepared for the interpreter only; "
+                                             "open it with engine jit to run native code",
+                                             spec_->name)));
+    return engine;
+}
+
+Result<uint64_t> PreparedProgram::run(Engine engine, uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
+                                      std::optional<MemoryRegion> packet, ExecutionState& state) const {
+    if (engine == Engine::Interpreter) return interpreter_->run(r1, r2, regions, packet, state);
+    if (!native_) return fail(pick(engine).error());
+    std::span<const uint8_t> bytes;
+    if (packet) bytes = {reinterpret_cast<const uint8_t*>(packet->start), size_t(packet->size)};
+    return native_->run(r1, r2, bytes, state);
+}
+
+} // namespace ebpfjit::runtime

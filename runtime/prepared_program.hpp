@@ -1,0 +1,74 @@
+// One program of an object, made ready to run once and then shared by every thread:
+//
+//   ProgramSpec (uapi ctx offsets) ──verify(level)──► Facts
+//        │                                              │
+//        └──rewrite_ctx_access (xdp/tc/socket)──► isa::Program (host ctx) ──┬──► Interpreter
+//                                                                           └──► jit::compile(facts)
+//
+// Both engines run the same rewritten program, so a Program can be switched between them
+// per run; `entry` is what prog arrays hold to tail-call into it (native entry, IR and
+// bindings filled, so tail calls work on both engines).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ebpfjit/engine.hpp"
+#include "ebpfjit/error.hpp"
+#include "helpers/program_bindings.hpp"
+#include "isa/instruction.hpp"
+#include "jit/compiled_program.hpp"
+#include "runtime/elf/object_description.hpp"
+#include "runtime/execution_state.hpp"
+#include "runtime/interpreter.hpp"
+#include "runtime/maps/prog_array.hpp"
+
+namespace ebpfjit::runtime {
+
+struct PrepareOptions {
+    Engine engine = Engine::Jit;
+    VerifyLevel verify = VerifyLevel::Full;
+    int verifier_log_level = 0;
+};
+
+class PreparedProgram {
+public:
+    // `bindings` and `map_definitions` belong to the object and outlive the program.
+    static Result<std::unique_ptr<PreparedProgram>> prepare(const elf::ProgramSpec& spec,
+                                                            const helpers::ProgramBindings& bindings,
+                                                            std::span<const maps::MapDefinition> map_definitions,
+                                                            const PrepareOptions& options);
+
+    const elf::ProgramSpec& spec() const { return *spec_; }
+    const PrepareOptions& options() const { return options_; }
+    Engine engine() const { return options_.engine; }
+    bool has_native() const { return native_.has_value(); }
+    const std::string& verifier_log() const { return verifier_log_; }
+    const maps::ProgramEntry* tail_call_entry() const { return entry_; }
+
+    // One run on `engine` with the caller's per-run state (`state.cpu` in, the redirect
+    // decision out; type, ctx, tail-call count and redirect are reset here). `regions`
+    // and the packet's bounds matter to the interpreter; JIT code relies on the verifier.
+    Result<uint64_t> run(Engine engine, uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
+                         std::optional<MemoryRegion> packet, ExecutionState& state) const;
+
+    // The engine `requested` resolves to for this program, or why it cannot run on it.
+    Result<Engine> pick(std::optional<Engine> requested) const;
+
+private:
+    PreparedProgram() = default;
+
+    const elf::ProgramSpec* spec_ = nullptr;
+    PrepareOptions options_;
+    isa::Program program_; // ctx accesses rewritten for the host layout
+    std::unique_ptr<Interpreter> interpreter_;
+    std::optional<jit::CompiledProgram> native_;
+    std::unique_ptr<maps::ProgramEntry> own_entry_; // interpreter-only programs
+    maps::ProgramEntry* entry_ = nullptr;
+    std::string verifier_log_;
+};
+
+} // namespace ebpfjit::runtime

@@ -1,0 +1,143 @@
+// Program handle runs: mem, XDP (single and burst), tc and socket filter. Each run sets
+// the worker's ExecutionState (per-CPU slot from maps::current_cpu(), redirect decision
+// out) and turns r0 into the program type's verdict.
+#include <fmt/format.h>
+
+#include "runtime/context/verdict.hpp"
+#include "runtime/maps/percpu.hpp"
+#include "runtime/object_impl.hpp"
+
+namespace ebpfjit {
+
+namespace {
+
+using runtime::ExecutionState;
+using runtime::MemoryRegion;
+using runtime::PreparedProgram;
+
+Result<void> expect_type(const PreparedProgram& p, std::initializer_list<ProgramType> types, std::string_view run) {
+    for (ProgramType t : types)
+        if (p.spec().type == t) return {};
+    return fail(Error::plain(fmt::format("program '{}' is of type {}; {} cannot run it", p.spec().name,
+                                         to_string(p.spec().type), run)));
+}
+
+Error located(Error e, const PreparedProgram& p) {
+    if (e.file.empty()) e.file = fmt::format("program '{}'", p.spec().name);
+    return e;
+}
+
+ExecutionState worker_state() {
+    ExecutionState state;
+    state.cpu = maps::current_cpu();
+    return state;
+}
+
+MemoryRegion region_of(std::span<uint8_t> bytes, bool writable) {
+    return MemoryRegion{reinterpret_cast<uint64_t>(bytes.data()), bytes.size(), writable};
+}
+
+} // namespace
+
+const std::string& Program::name() const { return state_->prepared->spec().name; }
+const std::string& Program::section() const { return state_->prepared->spec().section; }
+ProgramType Program::type() const { return state_->prepared->spec().type; }
+Engine Program::engine() const { return state_->prepared->engine(); }
+bool Program::has_jit() const { return state_->prepared->has_native(); }
+const std::string& Program::verifier_log() const { return state_->prepared->verifier_log(); }
+
+Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options) const {
+    const PreparedProgram& p = *state_->prepared;
+    if (auto ok = expect_type(p, {ProgramType::Mem}, "a run over raw memory"); !ok) return fail(ok.error());
+    auto engine = p.pick(options.engine);
+    if (!engine) return fail(engine.error());
+    const MemoryRegion input = region_of(mem, true);
+    ExecutionState state = worker_state();
+    auto r0 = p.run(*engine, input.start, input.size, std::span(&input, 1), input, state);
+    if (!r0) return fail(located(r0.error(), p));
+    return r0;
+}
+
+Result<uint64_t> Program::run(uint64_t r1, uint64_t r2, std::span<const Region> regions,
+                              const RunOptions& options) const {
+    const PreparedProgram& p = *state_->prepared;
+    auto engine = p.pick(options.engine);
+    if (!engine) return fail(engine.error());
+    std::vector<MemoryRegion> converted;
+    converted.reserve(regions.size());
+    for (const Region& r : regions) converted.push_back({reinterpret_cast<uint64_t>(r.data), r.size, r.writable});
+    ExecutionState state = worker_state();
+    auto r0 = p.run(*engine, r1, r2, converted, std::nullopt, state);
+    if (!r0) return fail(located(r0.error(), p));
+    return r0;
+}
+
+Result<XdpResult> Program::run_xdp(XdpFrame& frame, const RunOptions& options) const {
+    XdpFrame* frames[1] = {&frame};
+    XdpResult result;
+    if (auto ran = run_xdp_burst(frames, std::span(&result, 1), options); !ran) return fail(ran.error());
+    return result;
+}
+
+// The per-burst work (type check, engine choice, per-CPU slot) is done once; each frame
+// costs one engine entry plus the verdict.
+Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
+                                    const RunOptions& options) const {
+    const PreparedProgram& p = *state_->prepared;
+    if (auto ok = expect_type(p, {ProgramType::Xdp}, "run_xdp"); !ok) return fail(ok.error());
+    if (out.size() < frames.size())
+        return fail(Error::plain(fmt::format("run_xdp_burst: {} frames but room for {} results", frames.size(),
+                                             out.size())));
+    auto engine = p.pick(options.engine);
+    if (!engine) return fail(engine.error());
+    ExecutionState state = worker_state();
+    for (size_t i = 0; i < frames.size(); ++i) {
+        XdpFrame* frame = frames[i];
+        if (!frame) return fail(Error::plain(fmt::format("run_xdp_burst: frame {} is null", i)));
+        const auto regions = frame->regions();
+        auto r0 = p.run(*engine, frame->ctx_address(), 0, regions, std::nullopt, state);
+        if (!r0) {
+            Error e = located(r0.error(), p);
+            e.message = fmt::format("frame {}: {}", i, e.message);
+            return fail(std::move(e));
+        }
+        out[i] = runtime::xdp_verdict(*r0, state.redirect);
+    }
+    return {};
+}
+
+namespace {
+
+// tc and socket filters share the skb run; LD_ABS / LD_IND read all `len` bytes.
+Result<std::pair<uint64_t, ExecutionState>> run_skb(const PreparedProgram& p, SkbPacket& skb, Engine engine) {
+    const auto regions = skb.regions();
+    const MemoryRegion packet = region_of(skb.bytes(), false);
+    ExecutionState state = worker_state();
+    auto r0 = p.run(engine, skb.ctx_address(), 0, regions, packet, state);
+    if (!r0) return fail(located(r0.error(), p));
+    return std::pair{*r0, state};
+}
+
+} // namespace
+
+Result<TcResult> Program::run_tc(SkbPacket& skb, const RunOptions& options) const {
+    const PreparedProgram& p = *state_->prepared;
+    if (auto ok = expect_type(p, {ProgramType::SchedCls}, "run_tc"); !ok) return fail(ok.error());
+    auto engine = p.pick(options.engine);
+    if (!engine) return fail(engine.error());
+    auto ran = run_skb(p, skb, *engine);
+    if (!ran) return fail(ran.error());
+    return runtime::tc_verdict(ran->first, ran->second.redirect);
+}
+
+Result<uint32_t> Program::run_socket_filter(SkbPacket& skb, const RunOptions& options) const {
+    const PreparedProgram& p = *state_->prepared;
+    if (auto ok = expect_type(p, {ProgramType::SocketFilter}, "run_socket_filter"); !ok) return fail(ok.error());
+    auto engine = p.pick(options.engine);
+    if (!engine) return fail(engine.error());
+    auto ran = run_skb(p, skb, *engine);
+    if (!ran) return fail(ran.error());
+    return runtime::socket_filter_keep_bytes(ran->first, skb.length());
+}
+
+} // namespace ebpfjit
