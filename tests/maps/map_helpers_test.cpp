@@ -40,7 +40,7 @@ TEST_CASE("map helpers: every id is registered with the kernel's name and protot
                            BPF_FUNC_spin_unlock, BPF_FUNC_map_lookup_percpu_elem,
                            BPF_FUNC_ringbuf_output, BPF_FUNC_ringbuf_reserve,
                            BPF_FUNC_ringbuf_submit, BPF_FUNC_ringbuf_discard,
-                           BPF_FUNC_ringbuf_query};
+                           BPF_FUNC_ringbuf_query, BPF_FUNC_tail_call};
     CHECK(table().all().size() == std::size(ids));
     for (int32_t id : ids) REQUIRE(table().find(id) != nullptr);
     auto* lookup = table().find(BPF_FUNC_map_lookup_elem);
