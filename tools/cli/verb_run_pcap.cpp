@@ -121,11 +121,9 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
     if (program_name.empty()) return report(Error::plain("--pcap needs --program NAME"));
     auto capture = pkt::read_pcap(o.pcap);
     if (!capture) return report(capture.error());
-    // The Object API picks its engine itself (the interpreter until the JIT is wired into
-    // objects); say so rather than report a speed under the wrong name.
-    const std::string used_engine = "interp";
-    if (engine != used_engine)
-        logger().warn("--pcap: objects run on the interpreter for now; --engine {} is not used", engine);
+    const auto chosen = engine_from_name(engine);
+    if (!chosen) return report(Error::plain(fmt::format("unknown engine '{}'", engine)));
+    const std::string used_engine{to_string(*chosen)};
     auto object = Object::open(object_path);
     if (!object) return report(object.error());
     if (!o.map_init.empty())
@@ -146,7 +144,7 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
     run_options.keep_frames = !o.out.empty() || !o.redirect_dir.empty();
     ProgressBar bar;
     run_options.progress = [&bar](uint64_t done, uint64_t total) { bar.update(done, total); };
-    auto result = pkt::run_capture(pkt::program_frame_engine(*program), program->type(), *capture, run_options);
+    auto result = pkt::run_capture(pkt::program_frame_engine(*program, RunOptions{*chosen}), program->type(), *capture, run_options);
     if (!result) return report(result.error());
 
     if (auto written = write_outputs(*result, *capture, o); !written) return report(written.error());
