@@ -148,10 +148,13 @@ Result<RunReport> run_capture(const FrameEngine& engine, ProgramType type,
     pool.reserve(threads);
     for (auto& w : workers)
         pool.emplace_back([&, wp = &w] { run_worker(engine, type, capture, options, buffer_size, *wp, done); });
+    // The clock stops when the last worker ends, not when the progress poll notices it.
+    std::chrono::steady_clock::time_point stop;
     if (options.progress) {
         std::atomic_bool finished{false};
         std::thread joiner([&] {
             for (auto& t : pool) t.join();
+            stop = std::chrono::steady_clock::now();
             finished = true;
         });
         while (!finished) {
@@ -161,8 +164,8 @@ Result<RunReport> run_capture(const FrameEngine& engine, ProgramType type,
         joiner.join();
     } else {
         for (auto& t : pool) t.join();
+        stop = std::chrono::steady_clock::now();
     }
-    const auto stop = std::chrono::steady_clock::now();
 
     RunReport report;
     report.seconds = std::chrono::duration<double>(stop - start).count();
