@@ -19,18 +19,15 @@
 #include "runtime/packet/pcap_io.hpp"
 #include "runtime/packet/run_report_json.hpp"
 
-// [!mayfail] until the Object API runs packet programs fully: it must apply
-// rewrite_ctx_access (xdp/tc ctx->data loads read 0 without it), create the examples'
-// PROG_ARRAYs (xdp_lb, tail_dispatch: "key_size must be 4"), pass the LD_ABS packet and
-// return the redirect decision (socket_filter), and let the caller choose the JIT.
-// Drop the tag then: every check here must pass.
+// socket_filter stays [!mayfail]: the packet runner's object engine does not yet pass the
+// LD_ABS packet to Program::run, so its loads read nothing. Every other check must pass.
 namespace em = example_models;
 namespace pkt = ebpfjit::runtime::packet;
 
 namespace {
 
-// "jit" joins once the Object API can choose engines.
-const std::vector<std::string> kEngines = {"interp"};
+// Every example runs on both engines; results must agree with the models and each other.
+const std::vector<std::string> kEngines = {"interp", "jit"};
 
 struct ExampleRun {
     pkt::RunReport report;
@@ -59,7 +56,7 @@ ExampleRun run_example(const std::string& example, const std::string& program,
     REQUIRE(prog.has_value());
     pkt::RunOptions run_options;
     run_options.threads = threads;
-    auto report = pkt::run_capture(pkt::program_frame_engine(*prog), prog->type(), capture, run_options);
+    auto report = pkt::run_capture(pkt::program_frame_engine(*prog, ebpfjit::RunOptions{ebpfjit::engine_from_name(engine)}), prog->type(), capture, run_options);
     INFO((report ? "" : report.error().to_string()));
     REQUIRE(report.has_value());
     return {std::move(*report), pkt::maps_json(*object)};
@@ -132,7 +129,7 @@ void same_on_every_engine(const std::vector<ExampleRun>& runs) {
 
 } // namespace
 
-TEST_CASE("xdp_firewall: verdicts and per-rule counters", "[examples][e2e][!mayfail]") {
+TEST_CASE("xdp_firewall: verdicts and per-rule counters", "[examples][e2e]") {
     const auto capture = capture_of("firewall");
     const auto rules = em::firewall::load_rules(em::read_json(example_paths::map_init("xdp_firewall")));
     std::vector<ExampleRun> runs;
@@ -169,7 +166,7 @@ TEST_CASE("xdp_firewall: verdicts and per-rule counters", "[examples][e2e][!mayf
     same_on_every_engine(runs);
 }
 
-TEST_CASE("xdp_firewall: two threads count what one thread counts", "[examples][e2e][!mayfail]") {
+TEST_CASE("xdp_firewall: two threads count what one thread counts", "[examples][e2e]") {
     const auto capture = capture_of("firewall");
     for (const auto& engine : kEngines) {
         INFO("engine " << engine);
@@ -182,7 +179,7 @@ TEST_CASE("xdp_firewall: two threads count what one thread counts", "[examples][
     }
 }
 
-TEST_CASE("xdp_lb: rewritten frames, checksums, chosen backends and counters", "[examples][e2e][!mayfail]") {
+TEST_CASE("xdp_lb: rewritten frames, checksums, chosen backends and counters", "[examples][e2e]") {
     const auto capture = capture_of("lb");
     const auto config = em::lb::load_config(em::read_json(example_paths::map_init("xdp_lb")));
     std::vector<ExampleRun> runs;
@@ -229,7 +226,7 @@ TEST_CASE("xdp_lb: rewritten frames, checksums, chosen backends and counters", "
     same_on_every_engine(runs);
 }
 
-TEST_CASE("tc_counter: TC_ACT_OK for all, packets and bytes per protocol", "[examples][e2e][!mayfail]") {
+TEST_CASE("tc_counter: TC_ACT_OK for all, packets and bytes per protocol", "[examples][e2e]") {
     const auto capture = capture_of("firewall");
     std::map<std::pair<uint16_t, uint8_t>, std::pair<uint64_t, uint64_t>> expected;
     for (size_t i = 0; i < capture.size(); ++i) {
@@ -280,7 +277,7 @@ TEST_CASE("socket_filter: keeps IPv4 TCP to port 80 whole, drops the rest", "[ex
     same_on_every_engine(runs);
 }
 
-TEST_CASE("packet_counter and tail_dispatch count every frame", "[examples][e2e][!mayfail]") {
+TEST_CASE("packet_counter and tail_dispatch count every frame", "[examples][e2e]") {
     const auto capture = capture_of("firewall");
     uint64_t bytes = 0;
     std::vector<uint64_t> hits(em::tail_dispatch::kCount);
