@@ -21,10 +21,23 @@ struct FrameState {
     friend bool operator==(const FrameState&, const FrameState&) = default;
 };
 
+// One instruction executed on a path since its newest checkpoint: what precision
+// backtracking (precision.hpp) needs to walk the path backwards.
+struct HistoryEntry {
+    static constexpr uint8_t kNoStack = 0xff;
+    uint32_t pc = 0;
+    uint8_t depth = 1;                // frames before the instruction
+    uint8_t stack_frame = kNoStack;   // load/store at a constant stack offset: its frame
+    uint8_t slot_lo = 0, slot_hi = 0; // ... and the 8-byte slots it touched
+    bool whole_slot = false;          // ... an aligned 8-byte store (replaces the slot)
+    bool linked = false;              // reg-reg jump where an operand had id-linked copies
+};
+
 struct AbstractState {
     std::vector<FrameState> frames;
     uint32_t pc = 0;
     int32_t parent = -1; // newest checkpoint on this path (see pruning.hpp)
+    std::vector<HistoryEntry> history; // instructions since `parent`
 
     FrameState& cur() { return frames.back(); }
     const FrameState& cur() const { return frames.back(); }

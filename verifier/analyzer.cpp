@@ -11,6 +11,11 @@ namespace ebpfjit::verifier {
 namespace {
 
 constexpr uint32_t kStackRound = 32; // per-frame stack is rounded as the kernel's JIT does
+// The kernel's BPF_COMPLEXITY_LIMIT_JMP_SEQ: unexplored branches at once.
+constexpr size_t kMaxPending = 8192;
+// State units (a register or a stack slot) compared, copied or walked back over, in all.
+// Real programs stay far below; hostile ones are cut here instead of running for minutes.
+constexpr uint64_t kWorkBudget = 150'000'000;
 
 bool is_memory_insn(const isa::Instruction& insn) {
     return std::holds_alternative<isa::Load>(insn) || std::holds_alternative<isa::Store>(insn) ||
@@ -20,7 +25,8 @@ bool is_memory_insn(const isa::Instruction& insn) {
 } // namespace
 
 Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape)
-    : program_(program), input_(input), shape_(shape), ctx_layout_(context_layout(input.type)) {
+    : program_(program), input_(input), shape_(shape), ctx_layout_(context_layout(input.type)),
+      liveness_(program, input.helpers), checkpoints_(program, liveness_) {
     const size_t n = program.size();
     facts_.reachable.assign(n, false);
     facts_.access_in_bounds.assign(n, false);
@@ -146,6 +152,8 @@ void Analyzer::run(Report& report) {
     AbstractState cur = initial_state();
     std::vector<AbstractState> pending;
     uint64_t processed = 0;
+    std::vector<uint32_t> branch_visits(program_.size(), 0);
+    const uint64_t complexity_limit = std::min(input_.complexity_limit, kComplexityLimit);
     auto reject = [&](uint32_t pc, const Violation& v) {
         std::string line = headline(pc, v);
         report.rejection = Rejection{v.reason, pc, line};
@@ -153,16 +161,33 @@ void Analyzer::run(Report& report) {
         else trace_ += line + "\n";
     };
     while (true) {
-        if (++processed > kComplexityLimit) {
+        if (++processed > complexity_limit) {
+            // Blame the branch taken most often: usually the loop whose bound is unknown.
+            uint32_t blamed = cur.pc;
+            for (uint32_t pc = 0; pc < branch_visits.size(); ++pc)
+                if (branch_visits[pc] > branch_visits[blamed]) blamed = pc;
+            reject(blamed, {Reason::ComplexityLimit,
+                            fmt::format("program is too complex: more than {} instructions processed, {} of "
+                                        "them at this branch (a loop whose bound cannot be proven?)",
+                                        complexity_limit, branch_visits[blamed])});
+            break;
+        }
+        if (checkpoints_.work() > kWorkBudget) {
             reject(cur.pc, {Reason::ComplexityLimit,
-                            fmt::format("program is too complex: more than {} instructions processed "
-                                        "(a loop whose bound cannot be proven?)",
-                                        kComplexityLimit)});
+                            fmt::format("program is too complex: state comparisons exceed the verifier's budget "
+                                        "after {} instructions processed",
+                                        processed)});
             break;
         }
         bool path_over = false;
         if (shape_.prune_point[cur.pc]) {
-            Checkpoints::Verdict v = checkpoints_.visit(cur);
+            bool relaxed = false;
+            Checkpoints::Verdict v = checkpoints_.visit(cur, relaxed);
+            if (relaxed) {
+                relaxed_roots_.push_back(cur.pc);
+                for (size_t f = 1; f < cur.frames.size(); ++f)
+                    relaxed_roots_.push_back(uint32_t(cur.frames[f].callsite + 1));
+            }
             if (v == Checkpoints::Verdict::InfiniteLoop) {
                 reject(cur.pc, {Reason::InfiniteLoop,
                                 "infinite loop: this state repeats with nothing changed since the last visit"});
@@ -179,15 +204,28 @@ void Analyzer::run(Report& report) {
                 trace_ += fmt::format("{}: {}  ; {}\n", cur.pc, isa::disassemble(program_.insns[cur.pc], cur.pc),
                                       format_state(cur));
             const uint32_t pc = cur.pc;
+            if (const auto* j = std::get_if<isa::Jump>(&program_.insns[pc]); j && j->cond != isa::Cond::Always)
+                ++branch_visits[pc];
             const AbstractState before = input_.log_level >= 1 ? cur : AbstractState{};
             Step step;
+            entry_ = HistoryEntry{};
+            entry_.pc = pc;
+            entry_.depth = uint8_t(cur.frames.size());
             Status st = execute(cur, step);
             if (!st) {
                 if (input_.log_level >= 1) cur = before;
                 reject(pc, st.error());
                 break;
             }
+            if (!step.path_ended) cur.history.push_back(entry_);
             if (step.forked) {
+                if (pending.size() >= kMaxPending) {
+                    reject(pc, {Reason::ComplexityLimit,
+                                fmt::format("program is too complex: more than {} branches pending", kMaxPending)});
+                    break;
+                }
+                step.forked->history.push_back(entry_);
+                checkpoints_.charge(state_size(*step.forked));
                 checkpoints_.on_fork(step.forked->parent);
                 pending.push_back(std::move(*step.forked));
                 report.stats.peak_pending = std::max<uint32_t>(report.stats.peak_pending, uint32_t(pending.size()));
@@ -204,6 +242,7 @@ void Analyzer::run(Report& report) {
     report.stats.processed_insns = processed;
     report.stats.states_stored = checkpoints_.stored();
     report.stats.states_pruned = checkpoints_.pruned();
+    if (getenv("VDEBUG")) fprintf(stderr, "DEBUG processed=%lu stored=%lu pruned=%lu work=%lu\n", (unsigned long)processed, (unsigned long)checkpoints_.stored(), (unsigned long)checkpoints_.pruned(), (unsigned long)checkpoints_.work());
 
     if (!report.rejection) {
         // Whole call chains share one 512-byte stack budget.
@@ -233,8 +272,61 @@ void Analyzer::run(Report& report) {
             }
         }
     }
-    if (!report.rejection) report.facts = std::move(facts_);
+    if (!report.rejection) {
+        weaken_facts_after_relaxed_prunes();
+        report.facts = std::move(facts_);
+    }
     report.log = std::move(trace_);
+}
+
+} // namespace ebpfjit::verifier
+
+namespace ebpfjit::verifier {
+
+void Analyzer::mark_precise(const AbstractState& s, std::initializer_list<uint8_t> regs) {
+    uint16_t mask = 0;
+    for (uint8_t r : regs)
+        if (r < isa::kNumRegisters && s.cur().regs[r].is_scalar()) mask = uint16_t(mask | (1u << r));
+    checkpoints_.mark_precise(s, mask);
+}
+
+// A relaxed prune proves safety, but the pruned path may carry values the stored path
+// never had in registers nothing checked (say, a different upper half): the
+// value-dependent facts of everything it could reach are re-derived from the code alone.
+void Analyzer::weaken_facts_after_relaxed_prunes() {
+    if (relaxed_roots_.empty()) return;
+    const size_t n = program_.size();
+    std::vector<uint8_t> seen(n, 0);
+    std::vector<uint32_t> work;
+    auto push = [&](int64_t pc) {
+        if (pc >= 0 && size_t(pc) < n && !seen[size_t(pc)]) {
+            seen[size_t(pc)] = 1;
+            work.push_back(uint32_t(pc));
+        }
+    };
+    for (uint32_t pc : relaxed_roots_) push(pc);
+    while (!work.empty()) {
+        const uint32_t pc = work.back();
+        work.pop_back();
+        const isa::Instruction& insn = program_.insns[pc];
+        facts_.upper32_zero[pc] = 0;
+        if (const auto* alu = std::get_if<isa::Alu>(&insn)) {
+            const bool is_signed = alu->op == isa::AluOp::SDiv || alu->op == isa::AluOp::SMod;
+            const auto* imm = std::get_if<isa::Imm>(&alu->src);
+            facts_.divisor_safe[pc] = facts_.divisor_safe[pc] && imm && imm->v != 0 && !(is_signed && imm->v == -1);
+        }
+        if (const auto* j = std::get_if<isa::Jump>(&insn)) {
+            push(j->target);
+            if (j->cond != isa::Cond::Always) push(int64_t(pc) + 1);
+        } else if (const auto* c = std::get_if<isa::Call>(&insn)) {
+            if (c->kind == isa::CallKind::Local) push(c->target);
+            push(int64_t(pc) + 1);
+        } else if (std::holds_alternative<isa::LoadImm64>(insn)) {
+            push(int64_t(pc) + 2);
+        } else if (!std::holds_alternative<isa::Exit>(insn)) {
+            push(int64_t(pc) + 1);
+        }
+    }
 }
 
 } // namespace ebpfjit::verifier

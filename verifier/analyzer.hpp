@@ -11,6 +11,7 @@
 #include "isa/instruction.hpp"
 #include "verifier/abstract_state.hpp"
 #include "verifier/context_layout.hpp"
+#include "verifier/liveness.hpp"
 #include "verifier/pruning.hpp"
 #include "verifier/structural_check.hpp"
 #include "verifier/verifier.hpp"
@@ -70,6 +71,10 @@ private:
     Status read_reg(const AbstractState& s, uint8_t n) const;
     std::string describe(const AbstractState& s, uint8_t n) const; // "r2 = pkt(off=0, r=14)"
     uint32_t fresh_id() { return ++last_id_; }
+    // Safety at this instruction depends on these registers' exact bounds (precision.hpp).
+    void mark_precise(const AbstractState& s, std::initializer_list<uint8_t> regs);
+    // Facts of slots reachable from a relaxed prune are re-derived conservatively.
+    void weaken_facts_after_relaxed_prunes();
     void note_stack_depth(const AbstractState& s, uint8_t frame, int64_t lowest_offset);
     void record_facts(const AbstractState& s);
     std::string format_state(const AbstractState& s) const; // log_format.cpp
@@ -79,7 +84,10 @@ private:
     const VerifierInput& input_;
     const ProgramShape& shape_;
     const ContextLayout* ctx_layout_;
+    Liveness liveness_;
     Checkpoints checkpoints_;
+    HistoryEntry entry_;                     // the instruction being executed (stack slots it used)
+    std::vector<uint32_t> relaxed_roots_;    // slots where a prune relied on liveness / imprecision
     uint32_t last_id_ = 0;
     Facts facts_;
     std::vector<uint8_t> visited_; // per slot: facts initialised

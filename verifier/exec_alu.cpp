@@ -119,6 +119,9 @@ Status Analyzer::exec_pointer_alu(AbstractState& s, const isa::Alu& insn, RegSta
     const RegState ptr = dst.is_pointer() ? dst : src;
     const RegState num = dst.is_pointer() ? src : dst;
     const uint8_t ptr_reg = dst.is_pointer() ? d : src_reg->n;
+    // The new pointer's bounds are the scalar's: they must be exact in every checkpoint.
+    if (!dst.is_pointer()) mark_precise(s, {d});
+    else if (src_reg) mark_precise(s, {src_reg->n});
     if (!arithmetic_allowed(ptr.type)) {
         std::string why = ptr.may_be_null() ? " (check it against NULL first)" : "";
         return violation(Reason::PointerArithmetic, fmt::format("arithmetic on {} is prohibited{}: {}",

@@ -150,6 +150,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
             if (!size_reg.is_scalar())
                 return violation(Reason::HelperArgument, fmt::format("size argument of {} must be a scalar: {}", h->name,
                                                                      describe(s, uint8_t(regno + 1))));
+            mark_precise(s, {regno, uint8_t(regno + 1)}); // the size, and a NULL pointer if it is one
             const Scalar& size = size_reg.var;
             if (size.smin < 0 || size.umax > (uint64_t(1) << 29))
                 return violation(Reason::HelperArgument, fmt::format("size argument of {} is unbounded: {}", h->name,
@@ -177,6 +178,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
             if (auto st = check_helper_memory(s, regno, 4, Access::Read); !st) return st;
             break;
         case ArgType::PtrToStackOrNull:
+            mark_precise(s, {regno});
             if (!(r.is_null_const() || r.type == RegType::Stack)) return bad("a stack pointer or NULL");
             break;
         case ArgType::PtrToLong:
@@ -188,6 +190,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
             released_ids.push_back(r.id);
             break;
         case ArgType::ConstAllocSizeOrZero:
+            mark_precise(s, {regno});
             if (!r.is_scalar() || !r.var.is_const()) return bad("a constant size");
             alloc_size = r.var.value();
             break;

@@ -117,8 +117,15 @@ Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) 
     bool taken_ok = true, fall_ok = true;
 
     if (a.is_scalar() && b.is_scalar()) {
+        if (src && (a.id || b.id)) entry_.linked = true;
         taken_ok = refine_scalars(taken, d, src, imm, rel_taken, insn.is32);
         fall_ok = refine_scalars(s, d, src, imm, rel_fall, insn.is32);
+        // An edge ruled out by the bounds, or a range proven from the mem length, holds
+        // only for values within these bounds.
+        if (!(taken_ok && fall_ok) || a.is_mem_length || b.is_mem_length) {
+            if (src) mark_precise(s, {d, src->n});
+            else mark_precise(s, {d});
+        }
     } else {
         auto describe_both = [&] {
             return src ? fmt::format("{}, {}", describe(s, d), describe(s, src->n)) : describe(s, d);
@@ -128,6 +135,7 @@ Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) 
         const bool eq_ne = insn.cond == isa::Cond::Eq || insn.cond == isa::Cond::Ne;
         if (eq_ne && ((a.is_pointer() && b.is_null_const()) || (b.is_pointer() && a.is_null_const()))) {
             const RegState& p = a.is_pointer() ? a : b;
+            if (src) mark_precise(s, {a.is_pointer() ? src->n : d}); // the NULL must stay a NULL
             AbstractState& null_edge = insn.cond == isa::Cond::Eq ? taken : s;
             AbstractState& valid_edge = insn.cond == isa::Cond::Eq ? s : taken;
             if (p.may_be_null()) {

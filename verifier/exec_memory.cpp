@@ -120,6 +120,12 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
                                                                describe(s, base), lo, hi, isa::kStackSize));
     note_stack_depth(s, frame, lo);
     const int32_t o = int32_t(lo);
+    if (v.is_const()) { // for precision backtracking: which slots this access used
+        entry_.stack_frame = frame;
+        entry_.slot_lo = uint8_t((-(o + int32_t(size) - 1) - 1) / 8);
+        entry_.slot_hi = uint8_t((-o - 1) / 8);
+        entry_.whole_slot = size == 8 && o % 8 == 0;
+    }
 
     if (!v.is_const()) { // variable offset: every byte the access may touch
         if (write) {

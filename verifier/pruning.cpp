@@ -1,10 +1,21 @@
 #include "verifier/pruning.hpp"
 
+#include <algorithm>
+#include <unordered_map>
 #include <utility>
 
 namespace ebpfjit::verifier {
 
 namespace {
+
+constexpr uint16_t kCallerSaved = 0x3f;
+constexpr uint16_t kAllRegs = 0x7ff;
+
+enum class Mode {
+    Exact,   // identical states (infinite-loop test)
+    Strict,  // bounds of every scalar, every register (no liveness, no imprecision)
+    Relaxed, // the kernel's: live registers only, imprecise scalars match any scalar
+};
 
 // Ids name "the same value" within one state; two states must use them consistently.
 class IdMap {
@@ -24,20 +35,21 @@ private:
     std::vector<std::pair<uint32_t, uint32_t>> pairs_;
 };
 
-bool reg_subsumes(const RegState& old, const RegState& cur, IdMap& ids, bool exact) {
-    if (exact) {
-        if (old.type != cur.type || old.off != cur.off || !(old.var == cur.var) || old.range != cur.range ||
-            old.map != cur.map || old.mem_size != cur.mem_size || old.frame != cur.frame ||
-            old.is_mem_length != cur.is_mem_length)
-            return false;
-        return ids.match(old.id, cur.id);
-    }
+bool same_value(const RegState& a, const RegState& b) {
+    return a.type == b.type && a.off == b.off && a.var == b.var && a.range == b.range && a.map == b.map &&
+           a.mem_size == b.mem_size && a.frame == b.frame && a.is_mem_length == b.is_mem_length;
+}
+
+bool reg_subsumes(const RegState& old, const RegState& cur, IdMap& ids, Mode mode) {
+    if (mode == Mode::Exact) return same_value(old, cur) && ids.match(old.id, cur.id);
     // A register the old path never initialised was never read from there on.
     if (old.type == RegType::NotInit) return true;
     if (old.type != cur.type) return false;
     if (old.type == RegType::Scalar) {
         if (old.is_mem_length && !cur.is_mem_length) return false;
-        return old.var.subsumes(cur.var) && ids.match(old.id, cur.id);
+        // Copies (shared ids) must stay copies: a bound learnt for one holds for all.
+        if (!ids.match(old.id, cur.id)) return false;
+        return (mode == Mode::Relaxed && !old.precise) || old.var.subsumes(cur.var);
     }
     if (old.off != cur.off || old.map != cur.map || old.mem_size != cur.mem_size || old.frame != cur.frame)
         return false;
@@ -46,21 +58,23 @@ bool reg_subsumes(const RegState& old, const RegState& cur, IdMap& ids, bool exa
     return ids.match(old.id, cur.id);
 }
 
-bool is_unknown_scalar(const RegState& r) {
-    return r.type == RegType::Scalar && r.var == Scalar::unknown() && r.id == 0 && !r.is_mem_length;
+// A spilled scalar whose value nothing depends on: any initialised bytes will do.
+bool is_free_scalar(const RegState& r, Mode mode) {
+    if (r.type != RegType::Scalar || r.id != 0 || r.is_mem_length) return false;
+    return (mode == Mode::Relaxed && !r.precise) || r.var == Scalar::unknown();
 }
 
-bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, bool exact) {
+bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode mode) {
     static const StackSlot kEmpty{};
     if (!old) old = &kEmpty;
     if (!cur) cur = &kEmpty;
-    if (exact) {
+    if (mode == Mode::Exact) {
         if (old->bytes != cur->bytes) return false;
-        return !old->is_spill() || reg_subsumes(old->spilled, cur->spilled, ids, true);
+        return !old->is_spill() || reg_subsumes(old->spilled, cur->spilled, ids, Mode::Exact);
     }
     if (old->is_spill()) {
-        if (cur->is_spill()) return reg_subsumes(old->spilled, cur->spilled, ids, false);
-        if (!is_unknown_scalar(old->spilled)) return false;
+        if (cur->is_spill()) return reg_subsumes(old->spilled, cur->spilled, ids, mode);
+        if (!is_free_scalar(old->spilled, mode)) return false;
         for (ByteKind b : cur->bytes)
             if (b == ByteKind::Invalid) return false;
         return true;
@@ -84,48 +98,222 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, bool 
     return true;
 }
 
-} // namespace
-
-bool state_subsumes(const AbstractState& old, const AbstractState& cur, bool exact) {
+bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, const LiveMasks& live, uint64_t& work) {
     if (old.frames.size() != cur.frames.size()) return false;
+    work += state_size(old);
     IdMap ids;
     for (size_t f = 0; f < old.frames.size(); ++f) {
         const FrameState& of = old.frames[f];
         const FrameState& cf = cur.frames[f];
         if (of.callsite != cf.callsite) return false;
-        for (size_t r = 0; r < of.regs.size(); ++r)
-            if (!reg_subsumes(of.regs[r], cf.regs[r], ids, exact)) return false;
+        const uint16_t live_regs = mode == Mode::Relaxed ? live[f] : kAllRegs;
+        for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
+            if ((live_regs >> r) & 1)
+                if (!reg_subsumes(of.regs[r], cf.regs[r], ids, mode)) return false;
         size_t slots = std::max(of.stack.slots().size(), cf.stack.slots().size());
         for (size_t s = 0; s < slots; ++s) {
             const StackSlot* os = s < of.stack.slots().size() ? &of.stack.slots()[s] : nullptr;
             const StackSlot* cs = s < cf.stack.slots().size() ? &cf.stack.slots()[s] : nullptr;
-            if (!os && !exact) continue; // old never initialised it
-            if (!slot_subsumes(os, cs, ids, exact)) return false;
+            if (!os && mode != Mode::Exact) continue; // old never initialised it
+            if (!slot_subsumes(os, cs, ids, mode)) return false;
         }
     }
     return true;
 }
 
-Checkpoints::Verdict Checkpoints::visit(AbstractState& state) {
-    auto& list = at_pc_[state.pc];
-    for (uint32_t idx : list) {
-        const Checkpoint& cp = all_[idx];
-        if (cp.branches == 0) {
-            if (state_subsumes(cp.state, state, false)) {
-                ++pruned_;
-                return Verdict::Prune;
-            }
-        } else if (state_subsumes(cp.state, state, true)) {
-            return Verdict::InfiniteLoop;
+// Mixing for the keys (splitmix64 finaliser).
+uint64_t mix(uint64_t h, uint64_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 29);
+}
+
+uint64_t key_of(const AbstractState& s, const LiveMasks& live) {
+    uint64_t h = mix(0, s.frames.size());
+    for (size_t f = 0; f < s.frames.size(); ++f) {
+        h = mix(h, uint64_t(int64_t(s.frames[f].callsite)));
+        for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
+            if ((live[f] >> r) & 1) h = mix(h, uint64_t(s.frames[f].regs[r].type) + 16u * r);
+    }
+    return h;
+}
+
+uint64_t reg_hash(uint64_t h, const RegState& r) {
+    // One multiply-xor per field and a single mix: this runs for every stored state.
+    uint64_t v = uint64_t(r.type) | uint64_t(uint32_t(r.off)) << 8 | uint64_t(r.frame) << 40 |
+                 uint64_t(r.is_mem_length) << 48;
+    v ^= r.var.bits.value * 0x9e3779b97f4a7c15ULL;
+    v ^= r.var.bits.mask * 0xc2b2ae3d27d4eb4fULL;
+    v ^= uint64_t(r.var.smin) * 0x165667b19e3779f9ULL;
+    v ^= r.var.umax * 0xd6e8feb86659fd93ULL;
+    v ^= (uint64_t(r.range) | uint64_t(r.mem_size) << 32) * 0xff51afd7ed558ccdULL;
+    v ^= uint64_t(reinterpret_cast<uintptr_t>(r.map));
+    return mix(h, v);
+}
+
+// Everything the exact comparison looks at except ids (which it renames).
+uint64_t fingerprint_of(const AbstractState& s) {
+    uint64_t h = mix(1, s.frames.size());
+    for (const FrameState& f : s.frames) {
+        h = mix(h, uint64_t(int64_t(f.callsite)));
+        for (const RegState& r : f.regs) h = reg_hash(h, r);
+        // Trailing never-touched slots compare equal to absent ones.
+        size_t n = f.stack.slots().size();
+        static const StackSlot kEmpty{};
+        while (n > 0 && f.stack.slots()[n - 1] == kEmpty) --n;
+        for (size_t i = 0; i < n; ++i) {
+            const StackSlot& slot = f.stack.slots()[i];
+            uint64_t bytes = 0;
+            for (ByteKind b : slot.bytes) bytes = bytes << 8 | uint64_t(b);
+            h = mix(h, bytes);
+            if (slot.is_spill()) h = reg_hash(h, slot.spilled);
         }
     }
+    return h;
+}
+
+// A scalar id held by one register only links nothing: dropping it lets states match.
+void clear_singleton_ids(AbstractState& s) {
+    std::unordered_map<uint32_t, uint32_t> count;
+    s.for_each_reg([&](RegState& r) {
+        if (r.is_scalar() && r.id) ++count[r.id];
+    });
+    if (count.empty()) return;
+    s.for_each_reg([&](RegState& r) {
+        if (r.is_scalar() && r.id && count[r.id] == 1) r.id = 0;
+    });
+}
+
+} // namespace
+
+uint64_t state_size(const AbstractState& s) {
+    uint64_t n = 0;
+    for (const FrameState& f : s.frames) n += isa::kNumRegisters + f.stack.slots().size();
+    return n;
+}
+
+bool state_subsumes(const AbstractState& old, const AbstractState& cur, bool exact, const LiveMasks& live,
+                    uint64_t& work) {
+    return subsumes(old, cur, exact ? Mode::Exact : Mode::Relaxed, live, work);
+}
+
+Checkpoints::Checkpoints(const isa::Program& program, const Liveness& liveness)
+    : program_(program), liveness_(liveness), at_pc_(program.size()) {}
+
+LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
+    LiveMasks live{};
+    const size_t n = s.frames.size();
+    for (size_t f = 0; f < n && f < live.size(); ++f) {
+        if (f + 1 == n) {
+            live[f] = liveness_.live_before(s.pc);
+        } else {
+            // A caller frame resumes after its call, with r0..r5 overwritten by then.
+            const size_t resume = size_t(s.frames[f + 1].callsite) + 1;
+            live[f] = resume < program_.size() ? uint16_t(liveness_.live_before(uint32_t(resume)) & ~kCallerSaved)
+                                               : kAllRegs;
+        }
+    }
+    return live;
+}
+
+Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed) {
+    relaxed = false;
+    const LiveMasks live = live_masks(state);
+    const uint64_t key = key_of(state, live);
+    uint64_t fp = 0;
+    bool have_fp = false; // computed only when an ancestor is here to compare with
+    work_ += state_size(state);
+    auto& list = at_pc_[state.pc].entries;
+    for (size_t k = 0; k < list.size();) {
+        Checkpoint& cp = all_[list[k]];
+        if (cp.branches == 0) {
+            if (cp.key == key && subsumes(cp.state, state, Mode::Relaxed, live, work_)) {
+                ++cp.hits;
+                ++pruned_;
+                relaxed = !subsumes(cp.state, state, Mode::Strict, live, work_);
+                // This path now relies on the checkpoint's continuation: whatever was
+                // precise there must be precise in this path's own checkpoints too.
+                PrecisionMask mask;
+                for (size_t f = 0; f < cp.state.frames.size() && f < mask.regs.size(); ++f) {
+                    const FrameState& frame = cp.state.frames[f];
+                    for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
+                        if (((live[f] >> r) & 1) && frame.regs[r].is_scalar() && frame.regs[r].precise)
+                            mask.regs[f] |= uint16_t(1u << r);
+                    const auto& slots = frame.stack.slots();
+                    for (size_t s = 0; s < slots.size() && s < 64; ++s)
+                        if (slots[s].is_spill() && slots[s].spilled.is_scalar() && slots[s].spilled.precise)
+                            mask.slots[f] |= uint64_t(1) << s;
+                }
+                if (!mask.empty()) propagate(state.parent, &state.history, mask);
+                return Verdict::Prune;
+            }
+        } else {
+            if (!have_fp) {
+                fp = fingerprint_of(state);
+                have_fp = true;
+            }
+            if (!cp.has_fingerprint) { // stored states are fingerprinted on first need
+                cp.fingerprint = fingerprint_of(cp.state);
+                cp.has_fingerprint = true;
+            }
+            if (cp.fingerprint == fp && subsumes(cp.state, state, Mode::Exact, live, work_))
+                return Verdict::InfiniteLoop;
+        }
+        // The kernel's rule: a checkpoint that misses far more than it hits leaves the
+        // list (a loop's ancestors too, or every iteration would add one for good).
+        if (++cp.misses > 3 * cp.hits + 3) {
+            // A complete checkpoint is never walked again; an ancestor of live paths
+            // keeps its state, whose precise marks end later backtracking walks early.
+            if (cp.branches == 0) {
+                cp.state.frames = {};
+                cp.state.frames.shrink_to_fit();
+            }
+            cp.evicted = true;
+            list[k] = list.back();
+            list.pop_back();
+            continue;
+        }
+        ++k;
+    }
     if (list.size() >= kMaxPerInsn) return Verdict::Continue;
-    Checkpoint cp{state, 1, state.parent};
+    clear_singleton_ids(state);
+    Checkpoint cp{state, 1, state.parent, key};
+    work_ += state_size(state);
     all_.push_back(std::move(cp));
     list.push_back(uint32_t(all_.size() - 1));
     state.parent = int32_t(all_.size() - 1);
+    state.history.clear();
     ++stored_;
     return Verdict::Continue;
+}
+
+void Checkpoints::mark_precise(const AbstractState& state, uint16_t regs) {
+    if (regs == 0 || state.frames.empty() || state.frames.size() > isa::kMaxCallDepth) return;
+    PrecisionMask mask;
+    mask.regs[state.frames.size() - 1] = regs;
+    propagate(state.parent, &state.history, mask);
+}
+
+void Checkpoints::propagate(int32_t cp, const std::vector<HistoryEntry>* history, PrecisionMask mask) {
+    const int32_t first = cp;
+    while (true) {
+        for (auto it = history->rbegin(); it != history->rend(); ++it) {
+            ++work_;
+            if (!backtrack_insn(program_.insns[it->pc], *it, mask)) {
+                // Cannot follow the data flow: everything on the path becomes precise.
+                for (int32_t c = first; c >= 0; c = all_[size_t(c)].parent)
+                    mark_all_precise(all_[size_t(c)].state);
+                return;
+            }
+        }
+        if (cp < 0 || mask.empty()) return;
+        Checkpoint& c = all_[size_t(cp)];
+        if (!c.state.frames.empty()) apply_precision(c.state, mask);
+        if (mask.empty()) return;
+        history = &c.state.history;
+        cp = c.parent;
+    }
 }
 
 void Checkpoints::on_fork(int32_t parent) {

@@ -4,45 +4,86 @@
 // proven safe from a larger set of states. A path that arrives at a checkpoint still in
 // progress (one of its own ancestors) with an identical state loops forever.
 //
+// Subsumption is the kernel's: dead registers (liveness.hpp) are ignored, imprecise
+// scalars (precision.hpp) match any scalar, precise ones must lie within the old bounds.
+//
 // Completion is tracked as in the kernel: a checkpoint counts its live descendant paths
 // (`branches`); when a path ends, the counts up its parent chain drop, and a checkpoint
 // whose count reaches zero is complete.
+//
+// Cost is bounded: checkpoints at one slot are bucketed by a key of what must match
+// exactly (frames, call sites, live register types) and by a fingerprint for the
+// infinite-loop test; a checkpoint that keeps failing to prune is evicted (the kernel's
+// miss/hit rule); every comparison is charged to a work budget the analyzer enforces.
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
+#include "isa/instruction.hpp"
 #include "verifier/abstract_state.hpp"
+#include "verifier/liveness.hpp"
+#include "verifier/precision.hpp"
 
 namespace ebpfjit::verifier {
 
-// Every concrete state `cur` describes is one `old` describes (exact: the same states).
-bool state_subsumes(const AbstractState& old, const AbstractState& cur, bool exact);
+// Registers live in each frame of `s` (caller frames: what is live after their call).
+using LiveMasks = std::array<uint16_t, isa::kMaxCallDepth>;
+
+// Every concrete state `cur` describes is one `old` describes.
+//   exact: the same states, register for register (precision and liveness ignored).
+bool state_subsumes(const AbstractState& old, const AbstractState& cur, bool exact, const LiveMasks& live,
+                    uint64_t& work);
 
 class Checkpoints {
 public:
     enum class Verdict { Continue, Prune, InfiniteLoop };
 
-    // Looks for a subsuming checkpoint at state.pc, else records one (updates state.parent).
-    Verdict visit(AbstractState& state);
+    Checkpoints(const isa::Program& program, const Liveness& liveness);
+
+    // Looks for a subsuming checkpoint at state.pc, else records one (updates state.parent
+    // and clears state.history). On Prune, `relaxed` tells whether the prune relied on
+    // liveness or imprecision (a plain bounds comparison would not have pruned).
+    Verdict visit(AbstractState& state, bool& relaxed);
     // A path that forked from `parent` was pushed / ended.
     void on_fork(int32_t parent);
     void on_path_end(int32_t parent);
 
+    // `regs` of the current frame of `state` (about to execute state.pc) must be precise.
+    void mark_precise(const AbstractState& state, uint16_t regs);
+
     uint64_t stored() const { return stored_; }
     uint64_t pruned() const { return pruned_; }
+    uint64_t work() const { return work_; } // state units compared / copied so far
+    void charge(uint64_t units) { work_ += units; }
 
 private:
     struct Checkpoint {
         AbstractState state;
         uint32_t branches;
         int32_t parent;
+        uint64_t key;         // frames, call sites, live register types
+        uint64_t fingerprint = 0; // the whole state, for the exact (infinite-loop) test
+        bool has_fingerprint = false;
+        uint32_t hits = 0, misses = 0;
+        bool evicted = false; // out of the slot's list; kept for its parent links and history
+    };
+    struct Slot {
+        std::vector<uint32_t> entries; // indices into all_, evicted ones removed
     };
     static constexpr size_t kMaxPerInsn = 64; // beyond this, stop storing (pruning only weakens)
+
+    LiveMasks live_masks(const AbstractState& s) const;
+    void propagate(int32_t cp, const std::vector<HistoryEntry>* history, PrecisionMask mask);
+
+    const isa::Program& program_;
+    const Liveness& liveness_;
     std::vector<Checkpoint> all_;
-    std::unordered_map<uint32_t, std::vector<uint32_t>> at_pc_;
-    uint64_t stored_ = 0, pruned_ = 0;
+    std::vector<Slot> at_pc_;
+    uint64_t stored_ = 0, pruned_ = 0, work_ = 0;
 };
+
+// Units of work one state represents (registers plus stack slots over its frames).
+uint64_t state_size(const AbstractState& s);
 
 } // namespace ebpfjit::verifier

@@ -38,6 +38,9 @@ struct RegState {
     uint32_t mem_size = 0;         // Mem: record size
     uint8_t frame = 0;             // Stack: frame number
     bool is_mem_length = false;    // mem programs: this scalar is the buffer length (r2)
+    // Checkpoints only: some continuation's safety depended on this scalar's exact bounds
+    // (precision.hpp). An imprecise scalar matches any scalar when states are compared.
+    bool precise = false;
 
     static RegState scalar(Scalar s) {
         RegState r;

@@ -41,6 +41,9 @@ struct VerifierInput {
     const helpers::HelperTable* helpers = nullptr; // required for programs that call helpers
     int log_level = 0;                              // 0: headline, 1: + path summary, 2: every insn
     std::vector<LineInfo> line_info;                // sorted by slot, optional
+    // Processed-instruction budget; the kernel's 1,000,000 unless a caller (a fuzzer)
+    // wants to give up sooner. Values above the kernel's are clamped to it.
+    uint64_t complexity_limit = kComplexityLimit;
 };
 
 struct Rejection {

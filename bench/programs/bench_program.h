@@ -14,7 +14,15 @@ typedef unsigned char u8;
 typedef unsigned int u32;
 typedef unsigned long long u64;
 
-#ifdef __bpf__
+#if defined(__bpf__) && defined(BENCH_KERNEL_WRAPPER)
+/* bench/kernel_compare: the body becomes an inline function that an XDP wrapper calls
+ * with a map value as `mem`, so the kernel's verifier can judge the same loops. */
+#define BENCH_ENTRY(name) \
+    static __attribute__((always_inline)) inline u64 bench_##name(u8 *mem __attribute__((unused)), u64 len __attribute__((unused)))
+#define BENCH_INPUT(name, bytes) \
+    enum { bench_##name##_input_size = (bytes) }; \
+    static inline __attribute__((unused)) void bench_##name##_input_unused(u8 *mem __attribute__((unused)), u64 len __attribute__((unused)))
+#elif defined(__bpf__)
 #define BENCH_ENTRY(name) \
     __attribute__((section("mem"), used)) u64 bench_##name(u8 *mem __attribute__((unused)), u64 len __attribute__((unused)))
 /* The input builder exists only natively; in the BPF object it compiles to nothing. */

@@ -1,0 +1,3 @@
+#include "kernel_wrapper.h"
+#include "../programs/switch.c"
+KERNEL_WRAPPER(switch)

@@ -1,0 +1,135 @@
+#include "verifier/precision.hpp"
+
+#include <type_traits>
+
+namespace ebpfjit::verifier {
+
+namespace {
+
+constexpr uint16_t bit(uint8_t r) { return uint16_t(1u << r); }
+constexpr uint16_t kCallerSaved = 0x3f; // r0..r5
+constexpr uint16_t kArgRegs = 0x3e;     // r1..r5
+
+uint64_t slot_bits(uint8_t lo, uint8_t hi) {
+    uint64_t m = 0;
+    for (uint32_t s = lo; s <= hi && s < 64; ++s) m |= uint64_t(1) << s;
+    return m;
+}
+
+} // namespace
+
+bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, PrecisionMask& mask) {
+    if (e.depth == 0 || e.depth > isa::kMaxCallDepth) return false;
+    const size_t f = size_t(e.depth - 1);
+    uint16_t& regs = mask.regs[f];
+    return std::visit(
+        [&](const auto& i) -> bool {
+            using T = std::decay_t<decltype(i)>;
+            if constexpr (std::is_same_v<T, isa::Alu>) {
+                const auto* src = std::get_if<isa::Reg>(&i.src);
+                if (!(regs & bit(i.dst.n))) return true;
+                const bool is_mov = i.op == isa::AluOp::Mov || i.op == isa::AluOp::MovSx8 ||
+                                    i.op == isa::AluOp::MovSx16 || i.op == isa::AluOp::MovSx32;
+                if (is_mov) regs = uint16_t(regs & ~bit(i.dst.n)); // the old value is gone
+                if (src && i.op != isa::AluOp::Neg) regs |= bit(src->n);
+                return true;
+            } else if constexpr (std::is_same_v<T, isa::Endian>) {
+                return true;
+            } else if constexpr (std::is_same_v<T, isa::LoadImm64>) {
+                regs = uint16_t(regs & ~bit(i.dst.n));
+                return true;
+            } else if constexpr (std::is_same_v<T, isa::Load>) {
+                if (!(regs & bit(i.dst.n))) return true;
+                regs = uint16_t(regs & ~bit(i.dst.n));
+                if (e.stack_frame != HistoryEntry::kNoStack) {
+                    if (e.stack_frame >= isa::kMaxCallDepth) return false;
+                    mask.slots[e.stack_frame] |= slot_bits(e.slot_lo, e.slot_hi);
+                }
+                return true;
+            } else if constexpr (std::is_same_v<T, isa::Store>) {
+                if (e.stack_frame == HistoryEntry::kNoStack) return true;
+                if (e.stack_frame >= isa::kMaxCallDepth) return false;
+                uint64_t& slots = mask.slots[e.stack_frame];
+                const uint64_t touched = slot_bits(e.slot_lo, e.slot_hi);
+                if (!(slots & touched)) return true;
+                if (e.whole_slot) slots &= ~touched; // a partial store keeps the rest of the slot
+                if (const auto* src = std::get_if<isa::Reg>(&i.src)) regs |= bit(src->n);
+                return true;
+            } else if constexpr (std::is_same_v<T, isa::Atomic>) {
+                // The fetched value is a fresh unknown; memory operands stay as they are.
+                if (i.op == isa::AtomicOp::CmpXchg) regs = uint16_t(regs & ~bit(0));
+                else if (i.fetch) regs = uint16_t(regs & ~bit(i.src.n));
+                return true;
+            } else if constexpr (std::is_same_v<T, isa::Jump>) {
+                if (i.cond == isa::Cond::Always) return true;
+                const auto* src = std::get_if<isa::Reg>(&i.src);
+                if (!src) return true; // bounds from a constant depend on nothing else
+                // Each operand's new bounds came from the other; a copy of an operand
+                // (same id) learnt them too.
+                if ((regs & (bit(i.dst.n) | bit(src->n))) || (e.linked && !mask.empty()))
+                    regs |= uint16_t(bit(i.dst.n) | bit(src->n));
+                return true;
+            } else if constexpr (std::is_same_v<T, isa::Call>) {
+                if (i.kind != isa::CallKind::Local) {
+                    regs = uint16_t(regs & ~kCallerSaved); // r0 is the helper's result, r1..r5 clobbered
+                    return true;
+                }
+                // Backwards over a local call: the callee's arguments are the caller's r1..r5.
+                if (f + 1 >= isa::kMaxCallDepth) return false;
+                regs |= uint16_t(mask.regs[f + 1] & kArgRegs);
+                mask.regs[f + 1] = 0;
+                mask.slots[f + 1] = 0;
+                return true;
+            } else if constexpr (std::is_same_v<T, isa::Exit>) {
+                if (f == 0) return true; // the path ended here: nothing after it
+                // Backwards over a return: the caller's r0 is the callee's r0.
+                uint16_t& caller = mask.regs[f - 1];
+                const bool r0 = caller & bit(0);
+                caller = uint16_t(caller & ~kCallerSaved);
+                regs = r0 ? bit(0) : 0;
+                mask.slots[f] = 0;
+                return true;
+            } else if constexpr (std::is_same_v<T, isa::PacketLoad>) {
+                regs = uint16_t(regs & ~kCallerSaved);
+                return true;
+            } else {
+                return false; // callx and the rest: give up
+            }
+        },
+        insn);
+}
+
+void apply_precision(AbstractState& state, PrecisionMask& mask) {
+    for (size_t f = 0; f < mask.regs.size(); ++f) {
+        if (f >= state.frames.size()) {
+            mask.regs[f] = 0;
+            mask.slots[f] = 0;
+            continue;
+        }
+        FrameState& frame = state.frames[f];
+        for (uint8_t r = 0; r < isa::kNumRegisters; ++r) {
+            if (!(mask.regs[f] & bit(r))) continue;
+            RegState& reg = frame.regs[r];
+            if (!reg.is_scalar() || reg.precise) mask.regs[f] = uint16_t(mask.regs[f] & ~bit(r));
+            else reg.precise = true;
+        }
+        auto& slots = frame.stack.slots();
+        for (uint64_t pending = mask.slots[f]; pending; pending &= pending - 1) {
+            const size_t s = size_t(__builtin_ctzll(pending));
+            const uint64_t b = uint64_t(1) << s;
+            StackSlot* slot = s < slots.size() ? &slots[s] : nullptr;
+            // Plain bytes (misc / zero) are compared as they are; only spills carry bounds.
+            if (!slot || !slot->is_spill() || !slot->spilled.is_scalar() || slot->spilled.precise)
+                mask.slots[f] &= ~b;
+            else slot->spilled.precise = true;
+        }
+    }
+}
+
+void mark_all_precise(AbstractState& state) {
+    state.for_each_reg([](RegState& r) {
+        if (r.is_scalar()) r.precise = true;
+    });
+}
+
+} // namespace ebpfjit::verifier
