@@ -38,6 +38,17 @@ struct AbstractState {
     uint32_t pc = 0;
     int32_t parent = -1; // newest checkpoint on this path (see pruning.hpp)
     std::vector<HistoryEntry> history; // instructions since `parent`
+    // Acquired references (ringbuf records) not yet released, in acquisition order:
+    // each must be submitted or discarded before the program exits.
+    struct Ref {
+        uint32_t id;
+        uint32_t acquired_at; // slot of the acquiring call
+        friend bool operator==(const Ref&, const Ref&) = default;
+    };
+    std::vector<Ref> refs;
+    void release_ref(uint32_t id) {
+        std::erase_if(refs, [id](const Ref& r) { return r.id == id; });
+    }
 
     FrameState& cur() { return frames.back(); }
     const FrameState& cur() const { return frames.back(); }

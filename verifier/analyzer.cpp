@@ -242,7 +242,6 @@ void Analyzer::run(Report& report) {
     report.stats.processed_insns = processed;
     report.stats.states_stored = checkpoints_.stored();
     report.stats.states_pruned = checkpoints_.pruned();
-    if (getenv("VDEBUG")) fprintf(stderr, "DEBUG processed=%lu stored=%lu pruned=%lu work=%lu\n", (unsigned long)processed, (unsigned long)checkpoints_.stored(), (unsigned long)checkpoints_.pruned(), (unsigned long)checkpoints_.work());
 
     if (!report.rejection) {
         // Whole call chains share one 512-byte stack budget.

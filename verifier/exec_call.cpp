@@ -202,15 +202,21 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
     }
     if (h->id == kTailCall) {
         if (!map) return violation(Reason::TailCall, "bpf_tail_call needs a prog array map in r2");
+        if (!s.refs.empty())
+            return violation(Reason::ReferenceLeak,
+                             fmt::format("bpf_tail_call would leak the ringbuf record reserved at insn {}",
+                                         s.refs.front().acquired_at));
         if (!s.reg(3).is_scalar())
             return violation(Reason::TailCall, fmt::format("bpf_tail_call index must be a scalar: {}", describe(s, 3)));
     }
 
     // The call's effects on the state.
-    for (uint32_t id : released_ids) // a submitted / discarded ringbuf record is gone
+    for (uint32_t id : released_ids) { // a submitted / discarded ringbuf record is gone
         s.for_each_reg([&](RegState& o) {
             if (o.type == RegType::Mem && o.id == id) o = RegState::unknown_scalar();
         });
+        s.release_ref(id);
+    }
     for (uint8_t r = 1; r <= 5; ++r) s.reg(r) = RegState{};
     if (std::find(kChangesPacketData.begin(), kChangesPacketData.end(), h->id) != kChangesPacketData.end())
         s.for_each_reg([](RegState& o) {
@@ -237,6 +243,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
         r0 = RegState::pointer(RegType::MemOrNull);
         r0.mem_size = uint32_t(std::min<uint64_t>(alloc_size, 1u << 29));
         r0.id = fresh_id();
+        s.refs.push_back({r0.id, s.pc}); // released by submit / discard, or by a NULL check
         break;
     }
     s.reg(0) = r0;
@@ -273,6 +280,10 @@ Status Analyzer::exec_exit(AbstractState& s, Step& step) {
     }
     if (!r0.is_scalar())
         return violation(Reason::ReturnValue, fmt::format("the program returns a pointer: {}", describe(s, 0)));
+    if (!s.refs.empty())
+        return violation(Reason::ReferenceLeak,
+                         fmt::format("the ringbuf record reserved at insn {} is neither submitted nor discarded",
+                                     s.refs.front().acquired_at));
     step.path_ended = true;
     return {};
 }

@@ -65,6 +65,7 @@ RegType non_null(RegType t) {
 
 // Every copy of a helper result (same id) becomes NULL or a valid pointer.
 void resolve_null_check(AbstractState& st, uint32_t id, bool is_null) {
+    if (is_null) st.release_ref(id); // a NULL record was never reserved
     st.for_each_reg([&](RegState& o) {
         if (!o.may_be_null() || o.id != id) return;
         if (is_null) {

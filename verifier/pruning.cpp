@@ -99,9 +99,11 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
 }
 
 bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, const LiveMasks& live, uint64_t& work) {
-    if (old.frames.size() != cur.frames.size()) return false;
+    if (old.frames.size() != cur.frames.size() || old.refs.size() != cur.refs.size()) return false;
     work += state_size(old);
     IdMap ids;
+    for (size_t i = 0; i < old.refs.size(); ++i)
+        if (!ids.match(old.refs[i].id, cur.refs[i].id)) return false;
     for (size_t f = 0; f < old.frames.size(); ++f) {
         const FrameState& of = old.frames[f];
         const FrameState& cf = cur.frames[f];
@@ -130,7 +132,7 @@ uint64_t mix(uint64_t h, uint64_t v) {
 }
 
 uint64_t key_of(const AbstractState& s, const LiveMasks& live) {
-    uint64_t h = mix(0, s.frames.size());
+    uint64_t h = mix(s.refs.size(), s.frames.size());
     for (size_t f = 0; f < s.frames.size(); ++f) {
         h = mix(h, uint64_t(int64_t(s.frames[f].callsite)));
         for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
@@ -154,7 +156,7 @@ uint64_t reg_hash(uint64_t h, const RegState& r) {
 
 // Everything the exact comparison looks at except ids (which it renames).
 uint64_t fingerprint_of(const AbstractState& s) {
-    uint64_t h = mix(1, s.frames.size());
+    uint64_t h = mix(1 + s.refs.size(), s.frames.size());
     for (const FrameState& f : s.frames) {
         h = mix(h, uint64_t(int64_t(f.callsite)));
         for (const RegState& r : f.regs) h = reg_hash(h, r);

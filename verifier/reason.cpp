@@ -36,6 +36,7 @@ std::string_view to_string(Reason r) {
     case Reason::ReturnValue: return "return value";
     case Reason::InfiniteLoop: return "infinite loop";
     case Reason::ComplexityLimit: return "complexity limit";
+    case Reason::ReferenceLeak: return "reference leak";
     }
     return "?";
 }

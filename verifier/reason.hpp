@@ -46,6 +46,8 @@ enum class Reason : uint8_t {
     // Full: termination
     InfiniteLoop,
     ComplexityLimit,        // over 1,000,000 processed instructions
+    // Full: references (appended; the values above are unchanged)
+    ReferenceLeak,          // a ringbuf record neither submitted nor discarded at exit
 };
 
 std::string_view to_string(Reason r);

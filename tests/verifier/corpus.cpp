@@ -250,6 +250,14 @@ void accept_maps(Corpus& c) {
         b.label("out").mov(r0, 0).exit();
         c.accept("ringbuf_reserve_submit", Xdp, b);
     }
+    { // ringbuf reserve, then submit on one path and discard on the other
+        Builder b;
+        b.ld_map(r1, kRingbufMap).mov(r2, 16).mov(r3, 0).call(131).j(Cond::Eq, r0, 0, "out").mov(r6, r0)
+            .call(7).mov(r1, r6).mov(r2, 0).j(Cond::Gt, r0, 100, "discard").call(132).ja("out");
+        b.label("discard").call(133);
+        b.label("out").mov(r0, 0).exit();
+        c.accept("ringbuf_submit_or_discard", Xdp, b);
+    }
     { // ringbuf output from the stack
         Builder b;
         b.st(DW, r10, -8, 5).ld_map(r1, kRingbufMap).mov(r2, r10).add(r2, -8).mov(r3, 8).mov(r4, 0).call(130)
@@ -536,6 +544,17 @@ void reject_rules(Corpus& c) {
     { Builder b; b.ld_map(r1, kRingbufMap).mov(r2, 8).mov(r3, 0).call(131); size_t at = b.size();
       b.st(DW, r0, 0, 1).mov(r0, 0).exit();
       c.reject("ringbuf_no_null_check", Xdp, b, Reason::NullPointerDereference, at); }
+    { Builder b; b.ld_map(r1, kRingbufMap).mov(r2, 8).mov(r3, 0).call(131).j(Cond::Eq, r0, 0, "out")
+          .st(DW, r0, 0, 1).label("out").mov(r0, 0); size_t at = b.size(); b.exit();
+      c.reject("ringbuf_leak", Xdp, b, Reason::ReferenceLeak, at); }
+    { Builder b; b.ld_map(r1, kRingbufMap).mov(r2, 8).mov(r3, 0).call(131).j(Cond::Eq, r0, 0, "out").mov(r6, r0)
+          .call(7).j(Cond::Gt, r0, 100, "out").mov(r1, r6).mov(r2, 0).call(132).label("out").mov(r0, 0);
+      size_t at = b.size(); b.exit();
+      c.reject("ringbuf_leak_one_path", Xdp, b, Reason::ReferenceLeak, at); }
+    { Builder b; b.mov(r6, r1).ld_map(r1, kRingbufMap).mov(r2, 8).mov(r3, 0).call(131).j(Cond::Eq, r0, 0, "out")
+          .mov(r1, r6).ld_map(r2, kProgArray).mov(r3, 0); size_t at = b.size(); b.call(12)
+          .label("out").mov(r0, 0).exit();
+      c.reject("ringbuf_leak_tail_call", Xdp, b, Reason::ReferenceLeak, at); }
     { Builder b; size_t at = b.size(); b.st(DW, r10, -520, 0).mov(r0, 0).exit();
       c.reject("stack_below_512", Xdp, b, Reason::StackOutOfBounds, at); }
     { Builder b; size_t at = b.size(); b.st(DW, r10, 0, 0).mov(r0, 0).exit();
