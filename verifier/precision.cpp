@@ -118,9 +118,12 @@ void apply_precision(AbstractState& state, PrecisionMask& mask) {
             const size_t s = size_t(__builtin_ctzll(pending));
             const uint64_t b = uint64_t(1) << s;
             StackSlot* slot = s < slots.size() ? &slots[s] : nullptr;
-            // Plain bytes (misc / zero) are compared as they are; only spills carry bounds.
-            if (!slot || !slot->is_spill() || !slot->spilled.is_scalar() || slot->spilled.precise)
-                mask.slots[f] &= ~b;
+            if (slot && !slot->is_spill()) { // plain bytes: whether they are known zeros matters
+                if (slot->precise) mask.slots[f] &= ~b;
+                else slot->precise = true;
+                continue;
+            }
+            if (!slot || !slot->spilled.is_scalar() || slot->spilled.precise) mask.slots[f] &= ~b;
             else slot->spilled.precise = true;
         }
     }

@@ -90,6 +90,11 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
                 return false;
             break;
         case ByteKind::Zero:
+            if (mode == Mode::Relaxed && !old->precise) { // zeros nobody relied on: any data
+                if (!(c == ByteKind::Misc || c == ByteKind::Zero || (c == ByteKind::Spill && cur_spilled_scalar)))
+                    return false;
+                break;
+            }
             if (!(c == ByteKind::Zero || (c == ByteKind::Spill && cur_spilled_zero))) return false;
             break;
         case ByteKind::Spill: return false; // handled above
@@ -244,7 +249,8 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed) {
                             mask.regs[f] |= uint16_t(1u << r);
                     const auto& slots = frame.stack.slots();
                     for (size_t s = 0; s < slots.size() && s < 64; ++s)
-                        if (slots[s].is_spill() && slots[s].spilled.is_scalar() && slots[s].spilled.precise)
+                        if ((slots[s].is_spill() && slots[s].spilled.is_scalar() && slots[s].spilled.precise) ||
+                            (!slots[s].is_spill() && slots[s].precise))
                             mask.slots[f] |= uint64_t(1) << s;
                 }
                 if (!mask.empty()) propagate(state.parent, &state.history, mask);

@@ -24,6 +24,9 @@ enum class ByteKind : uint8_t { Invalid, Misc, Zero, Spill };
 struct StackSlot {
     std::array<ByteKind, 8> bytes{}; // bytes[0] is the lowest address (fp - 8*(i+1))
     RegState spilled;                // valid when all bytes are Spill
+    // Checkpoints only: a continuation needed these bytes' exact kinds (zero, not just
+    // initialised); see precision.hpp. Spills use spilled.precise instead.
+    bool precise = false;
 
     bool is_spill() const { return bytes[0] == ByteKind::Spill; }
     friend bool operator==(const StackSlot&, const StackSlot&) = default;

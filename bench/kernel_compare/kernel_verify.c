@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char log_buf[1 << 22];
+#define MAX_PROGRAMS 32
+static char log_bufs[MAX_PROGRAMS][1 << 18];
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list args) {
     (void)level, (void)fmt, (void)args;
@@ -27,13 +28,18 @@ int main(int argc, char **argv) {
         return 2;
     }
     struct bpf_program *prog;
+    int n = 0;
     bpf_object__for_each_program(prog, obj) {
+        if (n == MAX_PROGRAMS) break;
         bpf_program__set_log_level(prog, 4);
-        bpf_program__set_log_buf(prog, log_buf, sizeof log_buf);
+        bpf_program__set_log_buf(prog, log_bufs[n], sizeof log_bufs[n]);
+        log_bufs[n++][0] = 0;
     }
-    log_buf[0] = 0;
     int err = bpf_object__load(obj);
+    n = 0;
     bpf_object__for_each_program(prog, obj) {
+        if (n == MAX_PROGRAMS) break;
+        const char *log_buf = log_bufs[n++];
         const char *p = strstr(log_buf, "processed ");
         const char *t = strstr(log_buf, "verification time ");
         printf("%s %s processed=%ld usec=%ld\n", bpf_program__name(prog), err ? "rejected" : "ok",
