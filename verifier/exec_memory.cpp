@@ -204,7 +204,7 @@ Status Analyzer::check_ctx_access(const RegState& ptr, uint8_t base, int32_t off
         if (value && value->is_pointer())
             return violation(Reason::PointerStore,
                              fmt::format("pointer stored into ctx field {}: {}", field->name, value->to_string()));
-        if (!field->writable)
+        if (!ctx_layout_->writable(*field))
             return violation(Reason::ContextAccess, fmt::format("ctx field {} is read-only", field->name));
         if (size != 4)
             return violation(Reason::ContextAccess, fmt::format("ctx field {} must be written as u32", field->name));

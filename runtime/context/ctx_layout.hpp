@@ -1,6 +1,7 @@
 // How a program's context (r1 at entry) is laid out in memory here, versus the uapi
-// struct the program was compiled against. Header-only constexpr data, so the verifier
-// and the lowering can read it without linking the runtime.
+// struct the program was compiled against. The fields themselves (names, uapi offsets,
+// kinds, who may read / write them) come from the one table in verifier/context_layout.hpp;
+// this header adds only where each value lives in the host struct.
 //
 // The problem: the uapi `struct xdp_md` and `struct __sk_buff` declare data, data_end
 // and data_meta as __u32, and the kernel rewrites each such load into a 64-bit load of
@@ -31,15 +32,11 @@
 #include <string_view>
 
 #include "ebpfjit/program_type.hpp"
+#include "verifier/context_layout.hpp"
 
 namespace ebpfjit::runtime {
 
-enum class CtxFieldKind : uint8_t {
-    Scalar,     // plain value, same offset in the host struct
-    PacketData, // becomes a 64-bit pointer to the first packet byte
-    PacketEnd,  // one past the last packet byte (of the linear part for skbs)
-    PacketMeta, // start of the metadata area in front of data
-};
+using verifier::CtxFieldKind;
 
 struct CtxField {
     std::string_view name;
@@ -61,6 +58,27 @@ struct HostPointers {
     void* owner = nullptr; // the runtime object behind this ctx (helpers use it)
 };
 
+// A verifier field placed in the host struct: scalars stay where they are, packet
+// pointers move to the 64-bit block at `pointers`.
+constexpr CtxField place(const verifier::CtxField& f, uint16_t pointers) {
+    CtxField out{f.name, f.offset, f.size, f.kind, f.readable, f.writable, f.narrow_write, f.offset, f.size};
+    switch (f.kind) {
+    case CtxFieldKind::Scalar: break;
+    case CtxFieldKind::PacketData: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data)); break;
+    case CtxFieldKind::PacketEnd: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data_end)); break;
+    case CtxFieldKind::PacketMeta: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data_meta)); break;
+    }
+    if (f.kind != CtxFieldKind::Scalar) out.host_size = 8;
+    return out;
+}
+
+template <size_t N>
+constexpr std::array<CtxField, N> place_all(const std::array<verifier::CtxField, N>& fields, uint16_t pointers) {
+    std::array<CtxField, N> out{};
+    for (size_t i = 0; i < N; ++i) out[i] = place(fields[i], pointers);
+    return out;
+}
+
 // --- XDP -----------------------------------------------------------------------------
 
 struct XdpHostCtx {
@@ -70,24 +88,8 @@ struct XdpHostCtx {
 inline constexpr uint16_t kXdpHostPointers = offsetof(XdpHostCtx, ptr);
 static_assert(kXdpHostPointers == 24);
 
-inline constexpr ProgramTypeMask kXdpOnly = mask_of(ProgramType::Xdp);
-
-inline constexpr std::array<CtxField, 6> kXdpFields{{
-    {"data", offsetof(xdp_md, data), 4, CtxFieldKind::PacketData, kXdpOnly, 0, false,
-     kXdpHostPointers + offsetof(HostPointers, data), 8},
-    {"data_end", offsetof(xdp_md, data_end), 4, CtxFieldKind::PacketEnd, kXdpOnly, 0, false,
-     kXdpHostPointers + offsetof(HostPointers, data_end), 8},
-    {"data_meta", offsetof(xdp_md, data_meta), 4, CtxFieldKind::PacketMeta, kXdpOnly, 0, false,
-     kXdpHostPointers + offsetof(HostPointers, data_meta), 8},
-    {"ingress_ifindex", offsetof(xdp_md, ingress_ifindex), 4, CtxFieldKind::Scalar, kXdpOnly, 0,
-     false, offsetof(xdp_md, ingress_ifindex), 4},
-    {"rx_queue_index", offsetof(xdp_md, rx_queue_index), 4, CtxFieldKind::Scalar, kXdpOnly, 0,
-     false, offsetof(xdp_md, rx_queue_index), 4},
-    // The kernel lets only devmap programs read it; here every XDP program may (it reads 0
-    // unless the embedder sets it).
-    {"egress_ifindex", offsetof(xdp_md, egress_ifindex), 4, CtxFieldKind::Scalar, kXdpOnly, 0,
-     false, offsetof(xdp_md, egress_ifindex), 4},
-}};
+inline constexpr ProgramTypeMask kXdpOnly = verifier::kCtxXdp;
+inline constexpr std::array<CtxField, 6> kXdpFields = place_all(verifier::kXdpCtxFields, kXdpHostPointers);
 
 // --- __sk_buff (tc / sched_cls and socket filter) ---------------------------------------
 
@@ -98,42 +100,9 @@ struct SkbHostCtx {
 inline constexpr uint16_t kSkbHostPointers = offsetof(SkbHostCtx, ptr);
 static_assert(kSkbHostPointers == 192);
 
-inline constexpr ProgramTypeMask kTc = mask_of(ProgramType::SchedCls);
-inline constexpr ProgramTypeMask kTcAndSocket = kTc | mask_of(ProgramType::SocketFilter);
-
-// The documented subset. Readable/writable sets follow the kernel's
-// tc_cls_act_is_valid_access and sk_filter_is_valid_access: socket filters may not see
-// data/data_end/data_meta/tc_classid and may write only cb[].
-#define EBPFJIT_SKB_SCALAR(field, rd, wr)                                                  \
-    CtxField{#field, offsetof(__sk_buff, field), 4, CtxFieldKind::Scalar, rd, wr, false,    \
-             offsetof(__sk_buff, field), 4}
-inline constexpr std::array<CtxField, 20> kSkbFields{{
-    EBPFJIT_SKB_SCALAR(len, kTcAndSocket, 0),
-    EBPFJIT_SKB_SCALAR(pkt_type, kTcAndSocket, 0),
-    EBPFJIT_SKB_SCALAR(mark, kTcAndSocket, kTc),
-    EBPFJIT_SKB_SCALAR(queue_mapping, kTcAndSocket, kTc),
-    EBPFJIT_SKB_SCALAR(protocol, kTcAndSocket, 0),
-    EBPFJIT_SKB_SCALAR(vlan_present, kTcAndSocket, 0),
-    EBPFJIT_SKB_SCALAR(vlan_tci, kTcAndSocket, 0),
-    EBPFJIT_SKB_SCALAR(vlan_proto, kTcAndSocket, 0),
-    EBPFJIT_SKB_SCALAR(priority, kTcAndSocket, kTc),
-    EBPFJIT_SKB_SCALAR(ingress_ifindex, kTcAndSocket, 0),
-    EBPFJIT_SKB_SCALAR(ifindex, kTcAndSocket, 0),
-    EBPFJIT_SKB_SCALAR(tc_index, kTcAndSocket, kTc),
-    CtxField{"cb", offsetof(__sk_buff, cb), 20, CtxFieldKind::Scalar, kTcAndSocket, kTcAndSocket,
-             true, offsetof(__sk_buff, cb), 20},
-    EBPFJIT_SKB_SCALAR(hash, kTcAndSocket, 0),
-    EBPFJIT_SKB_SCALAR(tc_classid, kTc, kTc),
-    EBPFJIT_SKB_SCALAR(napi_id, kTcAndSocket, 0),
-    EBPFJIT_SKB_SCALAR(wire_len, kTc, 0),
-    CtxField{"data", offsetof(__sk_buff, data), 4, CtxFieldKind::PacketData, kTc, 0, false,
-             kSkbHostPointers + offsetof(HostPointers, data), 8},
-    CtxField{"data_end", offsetof(__sk_buff, data_end), 4, CtxFieldKind::PacketEnd, kTc, 0, false,
-             kSkbHostPointers + offsetof(HostPointers, data_end), 8},
-    CtxField{"data_meta", offsetof(__sk_buff, data_meta), 4, CtxFieldKind::PacketMeta, kTc, 0,
-             false, kSkbHostPointers + offsetof(HostPointers, data_meta), 8},
-}};
-#undef EBPFJIT_SKB_SCALAR
+inline constexpr ProgramTypeMask kTc = verifier::kCtxTc;
+inline constexpr ProgramTypeMask kTcAndSocket = verifier::kCtxTcAndSocket;
+inline constexpr std::array<CtxField, 20> kSkbFields = place_all(verifier::kSkbCtxFields, kSkbHostPointers);
 
 // The layout a program type's ctx has; Mem programs have none (r1 is raw memory).
 struct CtxLayout {
