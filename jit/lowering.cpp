@@ -225,7 +225,10 @@ private:
             return {};
         }
         set_imm(alu);
-        if (options_.optimise.magic_division) slot_->magic = plan_magic_division(is_signed, is_mod, alu.is64, d);
+        if (auto plan = plan_magic_division(is_signed, is_mod, alu.is64, d)) {
+            slot_->division = static_cast<int32_t>(out_.divisions.size());
+            out_.divisions.push_back(*plan);
+        }
         return {};
     }
 

@@ -48,8 +48,8 @@ void specialise_map_lookups(const Program& program, Lowered& out) {
         const helpers::MapLookupPlan plan = helpers::plan_map_lookup(map);
         if (plan.direct != nullptr) slot.helper = plan.direct;
         if (plan.inline_array && plan.array.value_stride <= INT32_MAX) { // an imul imm32
-            slot.inline_array = true;
-            slot.array = plan.array;
+            slot.array_lookup = static_cast<int32_t>(out.array_lookups.size());
+            out.array_lookups.push_back(plan.array);
         }
     }
 }

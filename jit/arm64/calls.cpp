@@ -8,7 +8,7 @@ namespace ebpfjit::jit::arm64 {
 void Emitter::emit_call(const isa::Call& insn) {
     switch (slot_->call) {
     case CallRole::Helper:
-        if (slot_->inline_array) return emit_inline_array_lookup();
+        if (slot_->array_lookup >= 0) return emit_inline_array_lookup();
         emit_helper_call(slot_->helper);
         return;
     case CallRole::Local: {

@@ -1,4 +1,4 @@
-// bpf_map_lookup_elem on a known ARRAY map, inline (LoweredSlot::inline_array): the
+// bpf_map_lookup_elem on a known ARRAY map, inline (LoweredSlot::array_lookup): the
 // kernel's array_map_gen_lookup. r2 (x1) points at the u32 index; r1-r5 stay as they are.
 //   r0 = index; if (r0 >= max_entries) r0 = 0; else r0 = base + r0 * stride
 //   kImm = max_entries, then the stride, then the values' base address
@@ -9,7 +9,7 @@
 namespace ebpfjit::jit::arm64 {
 
 void Emitter::emit_inline_array_lookup() {
-    const helpers::InlineArrayLookup& array = slot_->array;
+    const helpers::InlineArrayLookup& array = lowered_.array_lookups[static_cast<size_t>(slot_->array_lookup)];
     const a64::GpX r0 = gpx(0);
     asmjit::Label null = a_.newLabel();
     asmjit::Label done = a_.newLabel();

@@ -1,4 +1,4 @@
-// bpf_map_lookup_elem on a known ARRAY map, inline (LoweredSlot::inline_array): the
+// bpf_map_lookup_elem on a known ARRAY map, inline (LoweredSlot::array_lookup): the
 // kernel's array_map_gen_lookup. r2 points at the u32 index; r1-r5 are left as they are.
 //   r0 = index; if (r0 >= max_entries) r0 = 0; else r0 = base + r0 * stride
 //   scratch A = the values' base address
@@ -9,7 +9,7 @@
 namespace ebpfjit::jit::x86_64 {
 
 void Emitter::emit_inline_array_lookup() {
-    const helpers::InlineArrayLookup& array = slot_->array;
+    const helpers::InlineArrayLookup& array = lowered_.array_lookups[static_cast<size_t>(slot_->array_lookup)];
     asmjit::Label null = a_.newLabel();
     asmjit::Label done = a_.newLabel();
     a_.mov(x86::eax, x86::dword_ptr(gpq(2)));

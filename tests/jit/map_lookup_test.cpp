@@ -54,7 +54,7 @@ void check_against_interpreter(maps::Map& map, const Program& p, bool expect_inl
     auto lowered = jit::lower(p, verifier::Facts{}, options);
     REQUIRE(lowered.has_value());
     const jit::LoweredSlot& call = lowered->slots[7];
-    CHECK(call.inline_array == expect_inline);
+    CHECK((call.array_lookup >= 0) == expect_inline);
     const auto generic = helpers::HelperTable::builtin().find(BPF_FUNC_map_lookup_elem)->fn;
     CHECK((call.helper != generic) == expect_direct);
 
