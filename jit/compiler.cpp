@@ -11,6 +11,7 @@ Result<CompiledProgram> compile(const isa::Program& program, const verifier::Fac
     LoweringOptions lowering;
     lowering.bindings = &bindings;
     lowering.program_type = options.program_type;
+    lowering.optimise = options.optimise;
     auto lowered = lower(program, facts, lowering);
     if (!lowered) return fail(lowered.error());
 #if defined(__x86_64__)

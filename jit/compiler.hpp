@@ -13,6 +13,7 @@ namespace ebpfjit::jit {
 
 struct CompileOptions {
     ProgramType program_type = ProgramType::Mem;
+    Optimisations optimise; // additive: all on by default
 };
 
 Result<CompiledProgram> compile(const isa::Program& program, const verifier::Facts& facts,

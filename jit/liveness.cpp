@@ -1,7 +1,6 @@
 // Register facts of the lowering: which registers a program touches, which ones each
 // subprogram writes (so a prologue may later save only those), and which are live
 // across calls (the values a register mapping must keep in callee-saved registers).
-#include <deque>
 
 #include "jit/lowering_passes.hpp"
 
@@ -92,32 +91,45 @@ void analyse_registers(const isa::Program& program, Lowered& out) {
         const size_t next = pc + (std::holds_alternative<LoadImm64>(insn) ? 2 : 1);
         if (next < n) f(next);
     };
-    std::vector<std::vector<uint32_t>> preds(n);
-    for (size_t pc = 0; pc < n; ++pc)
-        successors(pc, [&](size_t s) { preds[s].push_back(static_cast<uint32_t>(pc)); });
+    // Predecessors in one flat array (CSR): preds of s are pred[first[s] .. first[s + 1]).
+    // Compile time is dominated by passes like this one; no per-slot allocations.
+    std::vector<uint32_t> first(n + 1, 0);
+    for (size_t pc = 0; pc < n; ++pc) successors(pc, [&](size_t s) { ++first[s + 1]; });
+    for (size_t i = 0; i < n; ++i) first[i + 1] += first[i];
+    std::vector<uint32_t> pred(first[n]);
+    {
+        std::vector<uint32_t> fill(first.begin(), first.end() - 1);
+        for (size_t pc = 0; pc < n; ++pc)
+            successors(pc, [&](size_t s) { pred[fill[s]++] = static_cast<uint32_t>(pc); });
+    }
 
     // Backward liveness to a fixed point; live_out of a call & ~clobbers = live across it.
+    // The worklist is a ring of n entries: a slot is queued at most once at a time.
     std::vector<uint16_t> live_in(n, 0);
-    std::deque<uint32_t> work;
-    std::vector<bool> queued(n, true);
-    for (size_t pc = n; pc-- > 0;) work.push_back(static_cast<uint32_t>(pc));
+    std::vector<uint32_t> ring(n);
+    size_t head = 0, count = n;
+    std::vector<uint8_t> queued(n, 1);
+    for (size_t i = 0; i < n; ++i) ring[i] = static_cast<uint32_t>(n - 1 - i);
     auto live_out = [&](size_t pc) {
         uint16_t out_mask = 0;
         successors(pc, [&](size_t s) { out_mask |= live_in[s]; });
         return out_mask;
     };
-    while (!work.empty()) {
-        const uint32_t pc = work.front();
-        work.pop_front();
-        queued[pc] = false;
+    while (count != 0) {
+        const uint32_t pc = ring[head];
+        head = head + 1 == n ? 0 : head + 1;
+        --count;
+        queued[pc] = 0;
         const uint16_t in = static_cast<uint16_t>(ud[pc].use | (live_out(pc) & ~ud[pc].def));
         if (in == live_in[pc]) continue;
         live_in[pc] = in;
-        for (uint32_t p : preds[pc])
-            if (!queued[p]) {
-                queued[p] = true;
-                work.push_back(p);
-            }
+        for (uint32_t k = first[pc]; k < first[pc + 1]; ++k) {
+            const uint32_t p = pred[k];
+            if (queued[p]) continue;
+            queued[p] = 1;
+            ring[(head + count) % n] = p;
+            ++count;
+        }
     }
     for (size_t pc = 0; pc < n; ++pc)
         if (out.slots[pc].emit && is_call(program.insns[pc]))

@@ -3,6 +3,7 @@
 #include "jit/lowering.hpp"
 
 #include <algorithm>
+#include <bit>
 
 #include <fmt/format.h>
 
@@ -45,7 +46,10 @@ public:
             switch (alu.op) {
             case AluOp::Lsh:
             case AluOp::Rsh:
-            case AluOp::Arsh: alu.src = Imm{imm->v & (alu.is64 ? 63 : 31)}; break;
+            case AluOp::Arsh:
+                alu.src = Imm{imm->v & (alu.is64 ? 63 : 31)};
+                if (zero_extension_pair_is_redundant(alu)) return {};
+                break;
             case AluOp::Div:
             case AluOp::Mod:
             case AluOp::SDiv:
@@ -62,6 +66,11 @@ public:
             slot_->div = is_signed ? DivFixup::ZeroAndMinusOne : DivFixup::ZeroCheck;
         }
         if (alu.op == AluOp::Mov && alu.is64 && alu.src == Operand{alu.dst}) slot_->emit = false;
+        // `w = w` is clang's zero-extension idiom: nothing to do when the verifier proved
+        // the upper half clean already.
+        if (alu.op == AluOp::Mov && !alu.is64 && alu.src == Operand{alu.dst} && options_.optimise.zero_extension &&
+            facts_.upper_zero(pc_, alu.dst.n))
+            slot_->emit = false;
         slot_->insn = alu;
         return {};
     }
@@ -158,6 +167,21 @@ private:
         return op == AluOp::Div || op == AluOp::Mod || op == AluOp::SDiv || op == AluOp::SMod;
     }
 
+    // `r <<= 32; r >>= 32` (the older zero-extension idiom) on a value whose upper half
+    // the verifier proved zero: both slots become nothing.
+    bool zero_extension_pair_is_redundant(const Alu& alu) {
+        if (!options_.optimise.zero_extension) return false;
+        if (alu.op != AluOp::Lsh || !alu.is64 || std::get<Imm>(alu.src).v != 32) return false;
+        if (pc_ + 1 >= program_.size() || out_.slots[pc_ + 1].label || !facts_.upper_zero(pc_, alu.dst.n)) return false;
+        const auto* next = std::get_if<Alu>(&program_.insns[pc_ + 1]);
+        if (next == nullptr || next->op != AluOp::Rsh || !next->is64 || next->dst != alu.dst ||
+            next->src != Operand{Imm{32}})
+            return false;
+        slot_->emit = false;
+        out_.slots[pc_ + 1].emit = false;
+        return true;
+    }
+
     const helpers::HelperTable* helper_table() const {
         return options_.bindings ? options_.bindings->helpers : nullptr;
     }
@@ -183,7 +207,28 @@ private:
             else slot_->insn = Alu{AluOp::Neg, alu.is64, alu.dst, Imm{0}};
             return {};
         }
+        const uint64_t d = imm_value(Imm{divisor}, alu.is64);
+        if (!options_.optimise.magic_division) {
+            set_imm(alu);
+            return {};
+        }
+        if (d == 1) {
+            if (is_mod) set_imm(Alu{AluOp::Mov, alu.is64, alu.dst, Imm{0}});
+            else if (alu.is64) slot_->emit = false;
+            else slot_->insn = Alu{AluOp::Mov, false, alu.dst, alu.dst};
+            return {};
+        }
+        // 64-bit: a power of two from a sign-extended imm is at most 2^30, so d - 1 fits.
+        if (!is_signed && std::has_single_bit(d)) {
+            if (is_mod) set_imm(Alu{AluOp::And, alu.is64, alu.dst, Imm{static_cast<int32_t>(d - 1)}});
+            else set_imm(Alu{AluOp::Rsh, alu.is64, alu.dst, Imm{std::countr_zero(d)}});
+            return {};
+        }
         set_imm(alu);
+        if (auto plan = plan_magic_division(is_signed, is_mod, alu.is64, d)) {
+            slot_->division = static_cast<int32_t>(out_.divisions.size());
+            out_.divisions.push_back(*plan);
+        }
         return {};
     }
 
@@ -272,6 +317,7 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
         if (auto r = lowering.lower(pc); !r) return fail(r.error());
     }
     if (out.has_callx) out.callx_table = callx_table(options);
+    if (options.optimise.map_lookups) detail::specialise_map_lookups(program, out);
     detail::analyse_registers(program, out);
     detail::fuse_pairs(out);
     return out;

@@ -9,8 +9,10 @@
 
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
+#include "helpers/map_lookup_plan.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
+#include "jit/constant_division.hpp"
 #include "verifier/facts.hpp"
 
 namespace ebpfjit::jit {
@@ -18,12 +20,21 @@ namespace ebpfjit::jit {
 inline constexpr int32_t kTailCallHelperId = 12; // BPF_FUNC_tail_call
 inline constexpr uint32_t kMaxTailCalls = 33;     // MAX_TAIL_CALL_CNT: the 34th falls through
 
+// The optimisations the lowering may apply; all on by default. Switching one off is for
+// measuring it (`ebpfjit bench --jit-without NAME`) and for tests.
+struct Optimisations {
+    bool magic_division = true;  // div/mod by a constant -> multiply-high and shifts
+    bool map_lookups = true;     // known-map lookups: inline ARRAY, direct hash call
+    bool zero_extension = true;  // drop zero-extension idioms the verifier proved redundant
+};
+
 struct LoweringOptions {
     // LDDW map forms and helper ids resolve through these; nullptr means "no maps, no
     // helpers" (any map reference or helper call is then a compile error).
     const helpers::ProgramBindings* bindings = nullptr;
     ProgramType program_type = ProgramType::Mem;
     uint32_t max_call_depth = isa::kMaxCallDepth; // frames, the entry frame included
+    Optimisations optimise;
 };
 
 // What a division or modulo by a register needs around the machine instruction.
@@ -52,7 +63,9 @@ enum class CallRole : uint8_t {
 struct LoweredSlot {
     // The instruction in canonical form. Rewrites made here (so no backend repeats them):
     //  - div/sdiv by constant 0 -> mov dst, 0; mod by 0 -> nothing (64) / mov32 dst, dst;
-    //    sdiv by -1 -> neg; smod by -1 -> mov dst, 0;
+    //    sdiv by -1 -> neg; smod by -1 -> mov dst, 0; div by 1 -> nothing / mov32 dst, dst,
+    //    mod by 1 -> mov dst, 0; unsigned div / mod by 2^k -> rsh k / and 2^k - 1; any other
+    //    constant divisor keeps its Alu and gets a `division` plan (multiply-high and shifts);
     //  - shift by a constant: the count masked to 63 / 31;
     //  - le16/32/64 -> and32 0xffff / mov32 / nothing (both targets are little-endian),
     //    be -> bswap;
@@ -78,6 +91,15 @@ struct LoweredSlot {
     // both flags emits the two instructions as before (both keep emit = true).
     bool add_fused = false;
     bool fused_add = false; // the add consumed by the previous slot's add_fused
+    // Div/mod by a constant: index into Lowered::divisions, the multiply-shift sequence both
+    // backends emit instead of a divide instruction (constant_division.hpp defines it).
+    // (Side tables keep the slot small: compile time is dominated by walks over slots.)
+    int32_t division = -1;
+    // bpf_map_lookup_elem whose r1 is an LDDW map reference on every path (map_lookups.cpp):
+    // `helper` is already the map class's direct function; with array_lookup >= 0 (index
+    // into Lowered::array_lookups) a backend may instead emit the lookup inline (r0 = index
+    // < max ? base + index * stride : 0, r1-r5 untouched); one that ignores it calls `helper`.
+    int32_t array_lookup = -1;
 };
 
 struct Subprogram {
@@ -101,6 +123,8 @@ struct Lowered {
     // Dense table for callx, indexed by helper id (nullptr: unknown id). Never includes
     // the tail-call id: callx never tail-calls.
     std::vector<helpers::HelperFn> callx_table;
+    std::vector<MagicDivision> divisions;                   // LoweredSlot::division
+    std::vector<helpers::InlineArrayLookup> array_lookups;  // LoweredSlot::array_lookup
 };
 
 // Errors name the instruction: a kfunc call or a BTF-variable LDDW (unsupported), an

@@ -23,6 +23,9 @@ UseDef use_def(const isa::Instruction& insn);
 // regs_used, per-subprogram regs_written and live_across_calls (backward liveness).
 void analyse_registers(const isa::Program& program, Lowered& out);
 
+// bpf_map_lookup_elem calls whose map is known: direct helper or inline array lookup.
+void specialise_map_lookups(const isa::Program& program, Lowered& out);
+
 // Pair fusions (peephole.cpp): branch-over-jump inversion and mov+add (add_fused). Runs
 // last: the register analyses above see the original pairs.
 void fuse_pairs(Lowered& out);

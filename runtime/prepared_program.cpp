@@ -62,7 +62,7 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
             logger().warn("program '{}': JIT code for a program verified only at structural level "
                                 "has no memory-safety proof",
                                 spec.name);
-        auto native = jit::compile(prepared->program_, report.facts, bindings, jit::CompileOptions{spec.type});
+        auto native = jit::compile(prepared->program_, report.facts, bindings, jit::CompileOptions{spec.type, {}});
         if (!native) return fail(in_program(native.error(), spec));
         prepared->native_.emplace(std::move(*native));
         prepared->entry_ = prepared->native_->tail_call_entry();

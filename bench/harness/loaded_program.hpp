@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "jit/lowering.hpp"
+
 #include "ebpfjit/error.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
@@ -44,7 +46,8 @@ struct Jitted {
     jit::CompiledProgram code;
     double compile_us = 0; // median over the timed compilations
 };
-Result<Jitted> jit_program(const LoadedProgram& loaded, const verifier::Facts& facts, int repeats);
+Result<Jitted> jit_program(const LoadedProgram& loaded, const verifier::Facts& facts, int repeats,
+                           const jit::Optimisations& optimise = {});
 
 std::unique_ptr<runtime::Interpreter> interpret_program(const LoadedProgram& loaded);
 

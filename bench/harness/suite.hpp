@@ -10,6 +10,7 @@
 
 #include "bench/harness/workloads.hpp"
 #include "ebpfjit/error.hpp"
+#include "jit/lowering.hpp"
 
 namespace ebpfjit::bench {
 
@@ -21,6 +22,7 @@ struct SuiteOptions {
     bool try_full = false; // attempt full verification on every program (see Workload)
     std::string compare_cmd;                                  // see compare_command.hpp
     std::string compare_input_dir;                            // where inputs are written for it
+    jit::Optimisations optimise;                              // --jit-without switches some off
 };
 
 // One (program, engine) measurement.

@@ -26,6 +26,7 @@ const std::vector<MapObject>& map_objects() {
         {"map_percpu_hash", {"map_percpu_hash_lookup", "map_percpu_hash_update", "map_percpu_hash_update_delete"}},
         {"map_lru_hash", {"map_lru_hash_lookup", "map_lru_hash_update", "map_lru_hash_update_delete"}},
         {"helper_ktime", {"helper_ktime_get_ns"}},
+        {"alu_divide", {"alu_divide_const"}},
     };
     return table;
 }

@@ -110,6 +110,7 @@ void Emitter::emit_division(const isa::Alu& insn) {
     const bool w = insn.is64;
     const bool is_signed = insn.op == AluOp::SDiv || insn.op == AluOp::SMod;
     const bool is_mod = insn.op == AluOp::Mod || insn.op == AluOp::SMod;
+    if (slot_->division >= 0) return emit_magic_division(insn, lowered_.divisions[static_cast<size_t>(slot_->division)]);
     const a64::Gp dst = gp(insn.dst.n, w);
     a64::Gp divisor;
     if (const auto* r = std::get_if<isa::Reg>(&insn.src)) {

@@ -7,7 +7,10 @@ namespace ebpfjit::jit::arm64 {
 
 void Emitter::emit_call(const isa::Call& insn) {
     switch (slot_->call) {
-    case CallRole::Helper: emit_helper_call(slot_->helper); return;
+    case CallRole::Helper:
+        if (slot_->array_lookup >= 0) return emit_inline_array_lookup();
+        emit_helper_call(slot_->helper);
+        return;
     case CallRole::Local: {
         // r0 comes back in x7 from the callee's body: no move.
         const asmjit::Label& target = labels_[static_cast<size_t>(insn.target)];

@@ -141,6 +141,7 @@ void Emitter::emit_division(const isa::Alu& insn) {
     const uint8_t d = insn.dst.n;
     const x86::Gp dst = gp(d, w);
     const x86::Gp divisor = w ? x86::Gp(kScratchA) : x86::Gp(kScratchA.r32());
+    if (slot_->division >= 0) return emit_magic_division(insn, lowered_.divisions[static_cast<size_t>(slot_->division)]);
 
     if (const auto* r = std::get_if<isa::Reg>(&insn.src)) a_.mov(divisor, gp(r->n, w));
     else a_.mov(kScratchA, static_cast<int64_t>(w ? static_cast<int64_t>(slot_->constant)

@@ -8,6 +8,7 @@ namespace ebpfjit::jit::x86_64 {
 void Emitter::emit_call(const isa::Call& insn) {
     switch (slot_->call) {
     case CallRole::Helper:
+        if (slot_->array_lookup >= 0) return emit_inline_array_lookup();
         // r1-r5 already sit in the SysV argument registers and r0 is rax: a bare call.
         // rsp is 16-byte aligned in every frame (frame_layout.hpp).
         a_.call(asmjit::imm(reinterpret_cast<uint64_t>(slot_->helper)));

@@ -11,17 +11,26 @@ Emitter::Emitter(x86::Assembler& a, const Lowered& lowered, const EmitOptions& o
     : a_(a), lowered_(lowered), options_(options), plan_(plan) {}
 
 void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
+    // One walk over the slots for labels and thunk labels (slot walks dominate compile time).
     const size_t n = lowered_.slots.size();
     labels_.assign(n, asmjit::Label());
-    for (size_t pc = 0; pc < n; ++pc)
-        if (lowered_.slots[pc].label) labels_[pc] = a_.newLabel();
+    thunks_.assign(n, asmjit::Label());
+    for (size_t pc = 0; pc < n; ++pc) {
+        const LoweredSlot& slot = lowered_.slots[pc];
+        if (slot.label) labels_[pc] = a_.newLabel();
+        if (slot.emit && slot.code_target >= 0 && !thunks_[static_cast<size_t>(slot.code_target)].isValid())
+            thunks_[static_cast<size_t>(slot.code_target)] = a_.newLabel();
+    }
     epilogues_.clear();
     last_emitted_.clear();
     for (const Subprogram& sub : lowered_.subprograms) {
         epilogues_.push_back(a_.newLabel());
         int32_t last = sub.start;
-        for (int32_t pc = sub.start; pc < sub.end; ++pc)
-            if (lowered_.slots[static_cast<size_t>(pc)].emit) last = pc;
+        for (int32_t pc = sub.end - 1; pc >= sub.start; --pc) // from the end: usually one step
+            if (lowered_.slots[static_cast<size_t>(pc)].emit) {
+                last = pc;
+                break;
+            }
         last_emitted_.push_back(last);
     }
     frame_ = plan_entry_frame(lowered_);
@@ -31,10 +40,6 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
     abort_ = a_.newLabel();
     callx_table_ = a_.newLabel();
     callx_faults_.clear();
-    thunks_.assign(n, asmjit::Label());
-    for (const LoweredSlot& slot : lowered_.slots)
-        if (slot.emit && slot.code_target >= 0 && !thunks_[static_cast<size_t>(slot.code_target)].isValid())
-            thunks_[static_cast<size_t>(slot.code_target)] = a_.newLabel();
     slot_offsets.assign(n, kNoNativeCode);
 
     for (uint32_t s = 0; s < lowered_.subprograms.size(); ++s) {

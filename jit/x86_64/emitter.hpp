@@ -72,6 +72,7 @@ private:
     void emit_mov_add(const isa::Alu& mov);
     void emit_shift(const isa::Alu& insn);
     void emit_division(const isa::Alu& insn);
+    void emit_magic_division(const isa::Alu& insn, const MagicDivision& plan); // division_by_constant.cpp
     void emit_endian(const isa::Endian& insn);
 
     // memory.cpp
@@ -90,6 +91,7 @@ private:
 
     // calls.cpp
     void emit_call(const isa::Call& insn);
+    void emit_inline_array_lookup(); // map_lookup.cpp
     void emit_callx(const isa::CallX& insn);
     void emit_tail_call();
     void emit_exit();

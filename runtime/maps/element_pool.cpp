@@ -21,6 +21,7 @@ ElementPool::ElementPool(uint32_t max_entries, uint32_t key_size, uint32_t value
         storage_[0] = ZeroedBuffer::allocate(size_t{stride_} * max_entries);
         ok_ = static_cast<bool>(storage_[0]);
         chunks_[0].store(storage_[0].data(), std::memory_order_release);
+        flat_ = storage_[0].data();
     }
 }
 

@@ -20,9 +20,12 @@
 
 namespace ebpfjit::maps {
 
+// next, hash and the key words are atomics: lock-free lookups (hash_map.hpp) read them
+// while a writer may be re-linking or re-keying the element; the bucket's sequence
+// count then makes the reader discard what it read.
 struct ElementHeader {
-    uint32_t next = 0;                // bucket chain (bucket lock)
-    uint32_t hash = 0;
+    std::atomic<uint32_t> next{0};    // bucket chain (written under the bucket lock)
+    std::atomic<uint32_t> hash{0};
     uint32_t lru_prev = 0, lru_next = 0; // LRU list (LRU lock)
     std::atomic<uint8_t> in_hash{0};  // linked into a bucket
     std::atomic<uint8_t> ref{0};      // LRU: used since the last eviction scan
@@ -49,6 +52,7 @@ private:
     bool materialise(uint32_t e);
     uint8_t* addr(uint32_t e) const {
         const uint32_t i = e - 1;
+        if (flat_ != nullptr) return flat_ + size_t{i} * stride_; // no divisions on the lookup path
         return chunks_[i / chunk_elems_].load(std::memory_order_acquire) +
                size_t{i % chunk_elems_} * stride_;
     }
@@ -58,6 +62,7 @@ private:
     uint32_t stride_;
     uint32_t chunk_elems_;
     bool ok_ = true;
+    uint8_t* flat_ = nullptr; // preallocated: the one chunk, set once at construction
     std::unique_ptr<std::atomic<uint8_t*>[]> chunks_;
     std::vector<ZeroedBuffer> storage_;
     std::mutex grow_lock_;

@@ -13,9 +13,12 @@
 
 namespace ebpfjit::maps {
 
+// lock: writers (and the syscall side's copies) only. seq: even when no writer is inside,
+// bumped to odd and back around every change of the chain (see hash_map.hpp).
 struct HashMap::Bucket {
     RwSpinLock lock;
-    uint32_t head = 0;
+    std::atomic<uint32_t> seq{0};
+    std::atomic<uint32_t> head{0};
 };
 
 namespace {
@@ -30,6 +33,42 @@ uint64_t mix(uint64_t x) {
 }
 
 uint32_t round8(uint32_t n) { return (n + 7) & ~7u; }
+
+std::atomic_ref<uint64_t> key_word(uint8_t* stored, uint32_t i) {
+    return std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(stored + i));
+}
+
+// The caller's key as 8-byte words, the last one zero-padded like the stored copy.
+// (Fixed-size copies for the common sizes: no memcpy call on the lookup path.)
+inline uint64_t caller_word(const void* key, uint32_t i, uint32_t n) {
+    const auto* p = static_cast<const uint8_t*>(key) + i;
+    uint64_t w = 0;
+    if (n - i >= 8) std::memcpy(&w, p, 8);
+    else if (n - i == 4) std::memcpy(&w, p, 4);
+    else std::memcpy(&w, p, n - i);
+    return w;
+}
+
+// Keys are stored word by word with atomic stores (padding zero) and compared with
+// atomic loads: a lock-free reader may be looking at an element being re-keyed.
+void store_key(uint8_t* stored, const void* key, uint32_t n) {
+    for (uint32_t i = 0; i < n; i += 8) key_word(stored, i).store(caller_word(key, i, n), std::memory_order_relaxed);
+}
+
+bool key_equals(uint8_t* stored, const void* key, uint32_t n) {
+    for (uint32_t i = 0; i < n; i += 8)
+        if (key_word(stored, i).load(std::memory_order_relaxed) != caller_word(key, i, n)) return false;
+    return true;
+}
+
+// Seqlock writer side (bucket lock held): odd while the chain changes.
+void begin_change(std::atomic<uint32_t>& seq) {
+    seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+}
+void end_change(std::atomic<uint32_t>& seq) {
+    seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+}
 
 } // namespace
 
@@ -59,10 +98,22 @@ HashMap::~HashMap() {
     if (percpu_) detail::percpu_map_destroyed();
 }
 
-uint32_t HashMap::hash_key(const void* key) const {
+[[gnu::always_inline]] inline uint32_t HashMap::hash_key(const void* key) const {
     const auto* p = static_cast<const uint8_t*>(key);
     const uint32_t n = definition().key_size;
     uint64_t h = seed_ ^ (uint64_t{n} * 0x9e3779b97f4a7c15ULL);
+    if (n == 4 || n == 8) { // the common keys, without a variable-length copy (same hash)
+        uint64_t w = 0;
+        if (n == 4) {
+            uint32_t w32;
+            std::memcpy(&w32, p, 4);
+            w = w32 ^ 0x100;
+        } else {
+            std::memcpy(&w, p, 8);
+        }
+        h = mix(h ^ w);
+        return static_cast<uint32_t>(h ^ (h >> 32));
+    }
     uint32_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
@@ -77,27 +128,59 @@ uint32_t HashMap::hash_key(const void* key) const {
     return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
-HashMap::Bucket& HashMap::bucket_of(uint32_t hash) const { return buckets_[hash & bucket_mask_]; }
+[[gnu::always_inline]] inline HashMap::Bucket& HashMap::bucket_of(uint32_t hash) const {
+    return buckets_[hash & bucket_mask_];
+}
 
 uint32_t HashMap::find(const Bucket& b, uint32_t hash, const void* key) const {
-    for (uint32_t e = b.head; e != 0; e = pool_.header(e).next) {
-        if (pool_.header(e).hash == hash &&
-            std::memcmp(pool_.key(e), key, definition().key_size) == 0)
+    const uint32_t n = definition().key_size;
+    for (uint32_t e = b.head.load(std::memory_order_relaxed); e != 0;
+         e = pool_.header(e).next.load(std::memory_order_relaxed)) {
+        if (pool_.header(e).hash.load(std::memory_order_relaxed) == hash && key_equals(pool_.key(e), key, n))
             return e;
     }
     return 0;
 }
 
-uint8_t* HashMap::value_of(uint32_t e, uint32_t cpu) const {
+// The seqlock reader: walk the chain with no lock, then keep the answer only if no writer
+// changed the bucket meanwhile. A walk that raced with a writer may have followed an
+// element into another bucket or read a half re-keyed element; the changed count throws
+// that away. The step bound ends a walk that a stream of writers kept in a cycle.
+[[gnu::always_inline]] inline uint32_t HashMap::find_lockless(uint32_t hash, const void* key) const {
+    const Bucket& b = bucket_of(hash);
+    const uint32_t n = definition().key_size;
+    const uint32_t max_steps = definition().max_entries;
+    const bool one_word = n <= 8; // most keys: one compare against a word read once
+    const uint64_t first_word = caller_word(key, 0, n);
+    for (;;) {
+        const uint32_t seq = b.seq.load(std::memory_order_acquire);
+        if (seq & 1) {
+            std::this_thread::yield();
+            continue;
+        }
+        uint32_t found = 0;
+        uint32_t steps = 0;
+        for (uint32_t e = b.head.load(std::memory_order_acquire); e != 0 && steps <= max_steps; ++steps) {
+            const ElementHeader& h = pool_.header(e);
+            if (h.hash.load(std::memory_order_relaxed) == hash &&
+                (one_word ? key_word(pool_.key(e), 0).load(std::memory_order_relaxed) == first_word
+                          : key_equals(pool_.key(e), key, n))) {
+                found = e;
+                break;
+            }
+            e = h.next.load(std::memory_order_acquire);
+        }
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if (b.seq.load(std::memory_order_relaxed) == seq) return found;
+    }
+}
+
+[[gnu::always_inline]] inline uint8_t* HashMap::value_of(uint32_t e, uint32_t cpu) const {
     return pool_.value(e) + size_t{cpu} * value_stride_;
 }
 
 void* HashMap::lookup(const void* key) {
-    const uint32_t hash = hash_key(key);
-    Bucket& b = bucket_of(hash);
-    b.lock.lock_shared();
-    const uint32_t e = find(b, hash, key);
-    b.lock.unlock_shared();
+    const uint32_t e = find_lockless(hash_key(key), key);
     if (e == 0) return nullptr;
     if (lru_ && pool_.header(e).ref.load(std::memory_order_relaxed) == 0)
         pool_.header(e).ref.store(1, std::memory_order_relaxed);
@@ -106,11 +189,7 @@ void* HashMap::lookup(const void* key) {
 
 void* HashMap::lookup_percpu(const void* key, uint32_t cpu) {
     if (!percpu_ || cpu >= cpus_) return nullptr;
-    const uint32_t hash = hash_key(key);
-    Bucket& b = bucket_of(hash);
-    b.lock.lock_shared();
-    const uint32_t e = find(b, hash, key);
-    b.lock.unlock_shared();
+    const uint32_t e = find_lockless(hash_key(key), key);
     if (e == 0) return nullptr;
     if (lru_) pool_.header(e).ref.store(1, std::memory_order_relaxed);
     return value_of(e, cpu);
@@ -178,9 +257,13 @@ int HashMap::do_update(const void* key, const void* value, uint64_t flags, bool 
     const uint32_t fresh = alloc_element();
     if (fresh == 0) return lru_ ? -ENOMEM : -E2BIG;
     ElementHeader& h = pool_.header(fresh);
-    h.hash = hash;
+    // A reused element may still be under a lock-free reader's eyes (it walked there before
+    // the unlink): this fence orders the unlink's sequence bump before the re-keying, so a
+    // reader that sees any new field also sees its bucket's count changed (find_lockless).
+    std::atomic_thread_fence(std::memory_order_release);
+    h.hash.store(hash, std::memory_order_relaxed);
     h.ref.store(0, std::memory_order_relaxed);
-    std::memcpy(pool_.key(fresh), key, definition().key_size);
+    store_key(pool_.key(fresh), key, definition().key_size);
     write_value(fresh, value, flags & ~uint64_t{BPF_F_LOCK}, all_cpus, true);
 
     b.lock.lock();
@@ -194,8 +277,10 @@ int HashMap::do_update(const void* key, const void* value, uint64_t flags, bool 
         free_element(fresh);
         return err;
     }
-    h.next = b.head;
-    b.head = fresh;
+    h.next.store(b.head.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    begin_change(b.seq);
+    b.head.store(fresh, std::memory_order_release);
+    end_change(b.seq);
     h.in_hash.store(1, std::memory_order_release);
     b.lock.unlock();
     return 0;
@@ -210,9 +295,11 @@ int HashMap::update_copy(const void* key, const void* value, uint64_t flags) {
 }
 
 void HashMap::unlink(Bucket& b, uint32_t e) {
-    uint32_t* link = &b.head;
-    while (*link != e) link = &pool_.header(*link).next;
-    *link = pool_.header(e).next;
+    std::atomic<uint32_t>* link = &b.head;
+    while (link->load(std::memory_order_relaxed) != e) link = &pool_.header(link->load(std::memory_order_relaxed)).next;
+    begin_change(b.seq);
+    link->store(pool_.header(e).next.load(std::memory_order_relaxed), std::memory_order_release);
+    end_change(b.seq);
     pool_.header(e).in_hash.store(0, std::memory_order_release);
 }
 
@@ -287,8 +374,9 @@ int HashMap::get_next_key(const void* key, void* next_key) {
         Bucket& b = bucket_of(hash);
         b.lock.lock_shared();
         const uint32_t e = find(b, hash, key);
-        if (e != 0 && pool_.header(e).next != 0) {
-            std::memcpy(next_key, pool_.key(pool_.header(e).next), definition().key_size);
+        const uint32_t next = e != 0 ? pool_.header(e).next.load(std::memory_order_relaxed) : 0;
+        if (next != 0) {
+            std::memcpy(next_key, pool_.key(next), definition().key_size);
             b.lock.unlock_shared();
             return 0;
         }
@@ -298,8 +386,8 @@ int HashMap::get_next_key(const void* key, void* next_key) {
     for (uint64_t i = start; i <= bucket_mask_; ++i) {
         Bucket& b = buckets_[i];
         b.lock.lock_shared();
-        if (b.head != 0) {
-            std::memcpy(next_key, pool_.key(b.head), definition().key_size);
+        if (const uint32_t head = b.head.load(std::memory_order_relaxed); head != 0) {
+            std::memcpy(next_key, pool_.key(head), definition().key_size);
             b.lock.unlock_shared();
             return 0;
         }
@@ -387,7 +475,7 @@ uint32_t HashMap::lru_evict() {
             continue;
         }
         if (h.in_hash.load(std::memory_order_acquire) == 0) continue; // pending or leaving
-        Bucket& b = bucket_of(h.hash);
+        Bucket& b = bucket_of(h.hash.load(std::memory_order_relaxed));
         b.lock.lock();
         const bool still = h.in_hash.load(std::memory_order_relaxed) != 0;
         if (still) unlink(b, c);

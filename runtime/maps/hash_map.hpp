@@ -2,8 +2,18 @@
 //
 //   buckets[hash & mask] -> element -> element -> 0      (chains of ElementPool indices)
 //
-// Each bucket has its own reader/writer spin lock; there is no map-wide lock on the
-// lookup path. Values live in type-stable pool storage, so returned pointers stay valid.
+// Writers take their bucket's spin lock; lookups take no lock at all (a seqlock read):
+//
+//   writer (lock held):  seq++ (odd) ─ relink the chain ─ seq++ (even)
+//   reader:              s = seq (wait while odd) ─ walk the chain ─ seq == s ? done : again
+//
+// Elements live in type-stable pool storage (element_pool.hpp) and are never freed while
+// the map lives, so a walk never touches freed memory; an element deleted and reused
+// under a walker's feet is re-keyed only after a release fence that makes the walker's
+// final check fail (find_lockless). Chain links, hashes and key words are atomics, so
+// the races are benign by the C++ model too (TSan-clean: tests/maps, [threads]).
+// Returned value pointers stay valid for the map's life, as with the kernel's
+// preallocated maps.
 // Existing keys are updated in place. LRU maps keep every element on one recency list
 // (its own lock, taken only when an element is allocated or freed) and evict with a
 // second-chance scan: a lookup sets the element's ref bit, the scan spares it once.
@@ -42,6 +52,7 @@ private:
     uint32_t hash_key(const void* key) const;
     Bucket& bucket_of(uint32_t hash) const;
     uint32_t find(const Bucket& b, uint32_t hash, const void* key) const; // bucket lock held
+    uint32_t find_lockless(uint32_t hash, const void* key) const;          // no lock
     uint8_t* value_of(uint32_t e, uint32_t cpu) const;
     int check_update_flags(uint64_t flags) const;
     int do_update(const void* key, const void* value, uint64_t flags, bool all_cpus);
