@@ -1,12 +1,20 @@
 # The two commands a new user needs: `make demo` and `make test`. Each installs missing
 # Debian packages first (scripts/install-deps), then configures and builds in build/.
+# CI=true (.ci/run) builds the quick `Check` type (-O1, no debug info: cmake/BuildSpeed.cmake)
+# everywhere; developers get RelWithDebInfo.
+ifeq ($(CI),true)
+BUILD_TYPE ?= Check
+SAN_BUILD_TYPE ?= Check
+FUZZ_BUILD_TYPE ?= Check
+FUZZ_JOBS ?= $(shell nproc)
+endif
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
 
 .PHONY: all deps deps-arm64 build build-arm64 demo test test-arm64 bench clean \
-        build-asan test-asan build-tsan test-tsan fuzz fuzz-build
+        build-asan test-asan build-tsan test-tsan fuzz fuzz-build deps-fuzz
 
 all: build
 
@@ -68,17 +76,23 @@ test-tsan: build-tsan
 # Fuzzing: libFuzzer (clang 14) build in build-fuzz/, targets build-fuzz/tests/fuzz/fuzz_<name>.
 # `make fuzz FUZZ_SECONDS=N` runs every target for N seconds on a scratch copy of its seed
 # corpus (tests/fuzz/corpus/<name>/); crashes land in build-fuzz/fuzz-artifacts/.
+# FUZZ_JOBS targets run at a time.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 FUZZ_FLAGS ?=
+FUZZ_JOBS ?= 1
+FUZZ_BUILD_TYPE ?= RelWithDebInfo
 
-fuzz-build: deps
-	CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+deps-fuzz:
+	scripts/install-deps --fuzz
+
+fuzz-build: deps-fuzz
+	CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=$(FUZZ_BUILD_TYPE) \
 	  -DEBPFJIT_FUZZ=ON -DBUILD_TESTING=OFF
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_all
 
 fuzz: fuzz-build
-	scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS) -- $(FUZZ_FLAGS)
+	FUZZ_JOBS=$(FUZZ_JOBS) scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS) -- $(FUZZ_FLAGS)
 
 clean:
 	rm -rf $(BUILD_DIR) build-arm64 build-asan build-tsan build-fuzz

@@ -1,0 +1,1 @@
+// Carrier of a precompiled header (cmake/BuildSpeed.cmake); compiles to nothing.
