@@ -83,6 +83,18 @@ Result<XdpResult> Program::run_xdp(XdpFrame& frame, const RunOptions& options) c
 // costs one engine entry plus the verdict.
 Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
                                     const RunOptions& options) const {
+    size_t completed = 0;
+    auto ran = run_xdp_burst(frames, out, completed, options);
+    if (ran || completed >= frames.size()) return ran;
+    Error e = std::move(ran.error());
+    e.message = fmt::format("frame {}: {}", completed, e.message);
+    return fail(std::move(e));
+}
+
+// Faults come back without the frame's index: `completed` is it.
+Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
+                                    size_t& completed, const RunOptions& options) const {
+    completed = 0;
     const PreparedProgram& p = *state_->prepared;
     if (auto ok = expect_type(p, {ProgramType::Xdp}, "run_xdp"); !ok) return fail(ok.error());
     if (out.size() < frames.size())
@@ -91,18 +103,22 @@ Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
     ExecutionState state = worker_state();
-    for (size_t i = 0; i < frames.size(); ++i) {
+    size_t i = 0;
+    for (; i < frames.size(); ++i) {
         XdpFrame* frame = frames[i];
-        if (!frame) return fail(Error::plain(fmt::format("run_xdp_burst: frame {} is null", i)));
+        if (!frame) {
+            completed = i;
+            return fail(Error::plain("run_xdp_burst: the frame is null"));
+        }
         const auto regions = frame->regions();
         auto r0 = p.run(*engine, frame->ctx_address(), 0, regions, std::nullopt, state);
         if (!r0) {
-            Error e = located(r0.error(), p);
-            e.message = fmt::format("frame {}: {}", i, e.message);
-            return fail(std::move(e));
+            completed = i;
+            return fail(located(r0.error(), p));
         }
         out[i] = runtime::xdp_verdict(*r0, state.redirect);
     }
+    completed = i;
     return {};
 }
 
