@@ -30,13 +30,13 @@ uint32_t buffer_size_for(const Capture& capture) {
 // counted without a map lookup per packet.
 struct VerdictCounts {
     std::vector<std::pair<std::string_view, uint64_t>> counts;
-    void add(std::string_view name) {
+    void add(std::string_view name, uint64_t n = 1) {
         for (auto& [known, count] : counts)
             if (known.data() == name.data()) {
-                ++count;
+                count += n;
                 return;
             }
-        counts.emplace_back(name, 1);
+        counts.emplace_back(name, n);
     }
 };
 
@@ -53,11 +53,9 @@ struct Worker {
     std::vector<OutputFrame> outputs;      // first pass
     std::optional<Error> error;
 
-    // `after`: the frame as the program left it.
-    void record(size_t index, bool first_pass, bool keep_frames, uint64_t returned,
-                const FrameVerdict& verdict, std::span<const uint8_t> after) {
-        verdicts.add(verdict.name);
-        if (!first_pass) return;
+    // A first-pass frame's outcome; `after`: the frame as the program left it.
+    void record(size_t index, bool keep_frames, uint64_t returned, const FrameVerdict& verdict,
+                std::span<const uint8_t> after) {
         r0.push_back(returned);
         names.push_back(verdict.name);
         if (keep_frames && (verdict.emitted || verdict.redirect))
@@ -71,7 +69,8 @@ Error at_frame(size_t index, Error e) {
     return e;
 }
 
-// XDP: the share goes through the engine in bursts of kBurst reused frames.
+// XDP: the share goes through the engine in bursts of kBurst reused frames. Later passes
+// only count actions (by number: the names are worked out once, at the end).
 Result<void> run_xdp_share(const FrameEngine& engine, const Capture& capture, const RunOptions& options,
                            uint32_t buffer_size, Worker& w, std::atomic<uint64_t>& done) {
     std::vector<XdpFrame> frames;
@@ -79,6 +78,7 @@ Result<void> run_xdp_share(const FrameEngine& engine, const Capture& capture, co
     std::array<XdpFrame*, kBurst> burst{};
     for (size_t k = 0; k < kBurst; ++k) burst[k] = &frames.emplace_back(buffer_size);
     std::array<XdpVerdict, kBurst> out{};
+    std::array<uint64_t, size_t(XdpAction::Redirect) + 1> actions{};
     for (uint32_t pass = 0; pass < options.repeat; ++pass) {
         for (size_t base = w.begin; base < w.end; base += kBurst) {
             const size_t n = std::min(kBurst, w.end - base);
@@ -88,13 +88,17 @@ Result<void> run_xdp_share(const FrameEngine& engine, const Capture& capture, co
             size_t completed = 0;
             if (auto ran = engine.run_xdp({burst.data(), n}, {out.data(), n}, completed); !ran)
                 return fail(at_frame(base + completed, ran.error()));
-            for (size_t k = 0; k < n; ++k)
-                w.record(base + k, pass == 0, options.keep_frames, out[k].returned,
-                         classify(out[k], frames[k].length()), frames[k].packet());
+            for (size_t k = 0; k < n; ++k) ++actions[size_t(out[k].action)];
+            if (pass == 0)
+                for (size_t k = 0; k < n; ++k)
+                    w.record(base + k, options.keep_frames, out[k].returned, classify(out[k], frames[k].length()),
+                             frames[k].packet());
             done.fetch_add(n, std::memory_order_relaxed);
         }
         w.packets += w.end - w.begin;
     }
+    for (size_t a = 0; a < actions.size(); ++a)
+        if (actions[a] != 0) w.verdicts.add(to_string(XdpAction(a)), actions[a]);
     return {};
 }
 
@@ -112,13 +116,15 @@ Result<void> run_skb_share(const FrameEngine& engine, ProgramType type, const Ca
             if (type == ProgramType::SocketFilter) {
                 auto keep = engine.run_socket_filter(skb);
                 if (!keep) return fail(at_frame(i, keep.error()));
-                w.record(i, pass == 0, options.keep_frames, *keep, classify_socket_filter(*keep, skb.length()),
-                         skb.bytes());
+                const FrameVerdict verdict = classify_socket_filter(*keep, skb.length());
+                w.verdicts.add(verdict.name);
+                if (pass == 0) w.record(i, options.keep_frames, *keep, verdict, skb.bytes());
             } else {
                 auto verdict = engine.run_tc(skb);
                 if (!verdict) return fail(at_frame(i, verdict.error()));
-                w.record(i, pass == 0, options.keep_frames, uint32_t(verdict->code),
-                         classify(*verdict, skb.length()), skb.bytes());
+                const FrameVerdict classified = classify(*verdict, skb.length());
+                w.verdicts.add(classified.name);
+                if (pass == 0) w.record(i, options.keep_frames, uint32_t(verdict->code), classified, skb.bytes());
             }
             if ((i & 63) == 63) done.fetch_add(64, std::memory_order_relaxed);
         }
