@@ -19,10 +19,11 @@ struct LpmTrieMap::Node {
     uint8_t* data() { return reinterpret_cast<uint8_t*>(this + 1); }
     const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this + 1); }
 
-    Node* kid(int b) const { return child[b].load(std::memory_order_relaxed); }
-    void set_kid(int b, Node* n) { child[b].store(n, std::memory_order_relaxed); }
-    uint32_t length() const { return prefixlen.load(std::memory_order_relaxed); }
-    bool is_intermediate() const { return intermediate.load(std::memory_order_relaxed); }
+    // Links publish nodes: a walk that follows one sees the node's fields as written.
+    Node* kid(int b) const { return child[b].load(std::memory_order_acquire); }
+    void set_kid(int b, Node* n) { child[b].store(n, std::memory_order_release); }
+    uint32_t length() const { return prefixlen.load(std::memory_order_acquire); }
+    bool is_intermediate() const { return intermediate.load(std::memory_order_acquire); }
 };
 
 namespace {
@@ -45,7 +46,7 @@ int bit_at(const uint8_t* data, uint32_t index) {
 
 // Node prefix bytes: written by writers while lock-free readers may read them.
 uint8_t load_byte(const uint8_t* p) {
-    return std::atomic_ref<uint8_t>(*const_cast<uint8_t*>(p)).load(std::memory_order_relaxed);
+    return std::atomic_ref<uint8_t>(*const_cast<uint8_t*>(p)).load(std::memory_order_acquire);
 }
 // Whole 4-byte words where match_len reads words, so the two never overlap partly.
 void store_bytes(uint8_t* to, const uint8_t* from, uint32_t n) {
@@ -53,9 +54,9 @@ void store_bytes(uint8_t* to, const uint8_t* from, uint32_t n) {
     for (; i + 4 <= n; i += 4) {
         uint32_t word;
         std::memcpy(&word, from + i, 4);
-        std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(to + i)).store(word, std::memory_order_relaxed);
+        std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(to + i)).store(word, std::memory_order_release);
     }
-    for (; i < n; ++i) std::atomic_ref<uint8_t>(to[i]).store(from[i], std::memory_order_relaxed);
+    for (; i < n; ++i) std::atomic_ref<uint8_t>(to[i]).store(from[i], std::memory_order_release);
 }
 
 } // namespace
@@ -63,8 +64,8 @@ void store_bytes(uint8_t* to, const uint8_t* from, uint32_t n) {
 class LpmTrieMap::WriteSection {
 public:
     explicit WriteSection(LpmTrieMap& m) : guard_(m.write_lock_), sequence_(m.sequence_) {
+        // Every change below is a release store, so a walk that reads one also reads this.
         sequence_.store(sequence_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_release);
     }
     ~WriteSection() {
         sequence_.store(sequence_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
@@ -92,14 +93,14 @@ LpmTrieMap::Node* LpmTrieMap::new_node(uint32_t prefixlen, const uint8_t* data,
         free_nodes_.pop_back();
         n->set_kid(0, nullptr);
         n->set_kid(1, nullptr);
-        n->intermediate.store(false, std::memory_order_relaxed);
+        n->intermediate.store(false, std::memory_order_release);
     } else {
         const size_t bytes = sizeof(Node) + data_size_ + definition().value_size;
         static_assert(sizeof(Node) % 8 == 0, "node data must start 8-aligned");
         storage_.emplace_back(new uint8_t[(bytes + 7) & ~size_t{7}]);
         n = new (storage_.back().get()) Node();
     }
-    n->prefixlen.store(prefixlen, std::memory_order_relaxed);
+    n->prefixlen.store(prefixlen, std::memory_order_release);
     store_bytes(n->data(), data, data_size_);
     if (value != nullptr) std::memcpy(n->data() + data_size_, value, definition().value_size);
     return n;
@@ -120,7 +121,7 @@ void LpmTrieMap::recycle(Node* n) { free_nodes_.push_back(n); }
         std::memcpy(&key_word, data + i, 4);
         const uint32_t node_word =
             std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(const_cast<uint8_t*>(node + i)))
-                .load(std::memory_order_relaxed);
+                .load(std::memory_order_acquire);
         uint32_t diff = node_word ^ key_word;
         if constexpr (std::endian::native == std::endian::little) diff = __builtin_bswap32(diff); // byte 0 on top
         if (diff != 0) return std::min(len + uint32_t(__builtin_clz(diff)), limit);
@@ -160,8 +161,7 @@ void* LpmTrieMap::lookup(const void* key) {
     const KeyView k = view(key);
     const uint32_t before = sequence_.load(std::memory_order_acquire);
     if ((before & 1) == 0) {
-        Node* found = find(k.prefixlen, k.data);
-        std::atomic_thread_fence(std::memory_order_acquire);
+        Node* found = find(k.prefixlen, k.data); // acquire loads: the check below comes after
         if (sequence_.load(std::memory_order_relaxed) == before) return found ? found->data() + data_size_ : nullptr;
     }
     // A writer was at work: wait for it and walk again.
@@ -197,22 +197,22 @@ int LpmTrieMap::update(const void* key, const void* value, uint64_t flags) {
     Node* fresh = new_node(k.prefixlen, k.data, value);
     n_entries_.fetch_add(1, std::memory_order_relaxed);
     if (n == nullptr) { // empty slot
-        slot->store(fresh, std::memory_order_relaxed);
+        slot->store(fresh, std::memory_order_release);
     } else if (replaces) { // an intermediate node becomes a real one
         fresh->set_kid(0, n->kid(0));
         fresh->set_kid(1, n->kid(1));
-        slot->store(fresh, std::memory_order_relaxed);
+        slot->store(fresh, std::memory_order_release);
         recycle(n);
     } else if (len == k.prefixlen) { // the new prefix is an ancestor of n
         fresh->set_kid(bit_at(n->data(), len), n);
-        slot->store(fresh, std::memory_order_relaxed);
+        slot->store(fresh, std::memory_order_release);
     } else { // siblings under a new intermediate node at the first differing bit
         Node* im = new_node(len, n->data(), nullptr);
-        im->intermediate.store(true, std::memory_order_relaxed);
+        im->intermediate.store(true, std::memory_order_release);
         const int b = bit_at(k.data, len);
         im->set_kid(b, fresh);
         im->set_kid(1 - b, n);
-        slot->store(im, std::memory_order_relaxed);
+        slot->store(im, std::memory_order_release);
     }
     return 0;
 }
@@ -239,17 +239,17 @@ int LpmTrieMap::remove(const void* key) {
     n_entries_.fetch_sub(1, std::memory_order_relaxed);
 
     if (n->kid(0) != nullptr && n->kid(1) != nullptr) { // still needed for branching
-        n->intermediate.store(true, std::memory_order_relaxed);
+        n->intermediate.store(true, std::memory_order_release);
         return 0;
     }
     // A leaf whose parent only branched: the sibling takes the parent's place.
     if (parent != nullptr && parent->is_intermediate() && n->kid(0) == nullptr && n->kid(1) == nullptr) {
-        trim2->store(n == parent->kid(0) ? parent->kid(1) : parent->kid(0), std::memory_order_relaxed);
+        trim2->store(n == parent->kid(0) ? parent->kid(1) : parent->kid(0), std::memory_order_release);
         recycle(parent);
         recycle(n);
         return 0;
     }
-    trim->store(n->kid(0) != nullptr ? n->kid(0) : n->kid(1), std::memory_order_relaxed);
+    trim->store(n->kid(0) != nullptr ? n->kid(0) : n->kid(1), std::memory_order_release);
     recycle(n);
     return 0;
 }

@@ -10,8 +10,10 @@
 //   writer: lock · seq++ (odd) · relink nodes · seq++ (even) · unlock
 //   reader: s = seq · walk · s unchanged and even? done : walk again under the mutex
 //
-// Every node field a walk reads is an atomic (relaxed), so a walk racing a writer reads
-// stale but never torn values, and the sequence check throws such a result away. Nodes
+// Every node field a walk reads is an atomic, so a walk racing a writer reads stale but
+// never torn values, and the sequence check throws such a result away. Writers store with
+// release and walks load with acquire (plain moves on x86-64; no fences, which TSan cannot
+// follow): a reachable node is complete, and a walk that saw a change sees the odd count. Nodes
 // are recycled, never freed while the map lives, so a walk never leaves the map's memory
 // and a value pointer from lookup() stays valid memory.
 #pragma once
@@ -43,7 +45,7 @@ private:
     void recycle(Node* n);
     uint32_t match_len(const Node* n, uint32_t prefixlen, const uint8_t* data) const;
     Node* find(uint32_t prefixlen, const uint8_t* data) const; // the longest match, or nullptr
-    Node* root() const { return root_.load(std::memory_order_relaxed); }
+    Node* root() const { return root_.load(std::memory_order_acquire); }
 
     // Writers hold `write_lock_`; this marks their change for lock-free readers.
     class WriteSection;
