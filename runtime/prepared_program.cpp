@@ -94,4 +94,24 @@ Result<uint64_t> PreparedProgram::run(Engine engine, uint64_t r1, uint64_t r2, s
     return native_->run(r1, r2, bytes, state);
 }
 
+// The per-frame path of a burst: JIT code needs no memory regions (the verifier proved
+// the accesses), so a frame costs the native entry and its verdict.
+Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpFrame* const> frames,
+                                            std::span<XdpVerdict> out, ExecutionState& state, size_t& done) const {
+    done = 0;
+    if (engine == Engine::Jit && !native_) return fail(pick(engine).error());
+    for (; done < frames.size(); ++done) {
+        XdpFrame* frame = frames[done];
+        if (frame == nullptr) [[unlikely]]
+            return fail(Error::plain("run_xdp_burst: the frame is null"));
+        auto r0 = engine == Engine::Jit
+                      ? native_->run(frame->ctx_address(), 0, {}, state)
+                      : interpreter_->run(frame->ctx_address(), 0, frame->regions(), std::nullopt, state);
+        if (!r0) [[unlikely]]
+            return fail(r0.error());
+        out[done] = xdp_verdict(*r0, state.redirect);
+    }
+    return {};
+}
+
 } // namespace ebpfjit::runtime

@@ -21,6 +21,8 @@
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
 #include "jit/compiled_program.hpp"
+#include "runtime/context/verdict.hpp"
+#include "runtime/context/xdp_frame.hpp"
 #include "runtime/elf/object_description.hpp"
 #include "runtime/execution_state.hpp"
 #include "runtime/interpreter.hpp"
@@ -54,6 +56,11 @@ public:
     // and the packet's bounds matter to the interpreter; JIT code relies on the verifier.
     Result<uint64_t> run(Engine engine, uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
                          std::optional<MemoryRegion> packet, ExecutionState& state) const;
+
+    // XDP frames one after another on `engine` with one per-run state, verdicts into
+    // `out`; stops at the first fault or null frame, `done` = its index (else frames.size()).
+    Result<void> run_xdp_burst(Engine engine, std::span<XdpFrame* const> frames, std::span<XdpVerdict> out,
+                               ExecutionState& state, size_t& done) const;
 
     // The engine `requested` resolves to for this program, or why it cannot run on it.
     Result<Engine> pick(std::optional<Engine> requested) const;

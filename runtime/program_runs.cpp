@@ -79,11 +79,15 @@ Result<XdpResult> Program::run_xdp(XdpFrame& frame, const RunOptions& options) c
     return result;
 }
 
+namespace {
+
 // The per-burst work (type check, engine choice, per-CPU slot) is done once; each frame
-// costs one engine entry plus the verdict.
-Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
-                                    const RunOptions& options) const {
-    const PreparedProgram& p = *state_->prepared;
+// costs one engine entry plus the verdict. `frame_fault`: the error is about frame
+// `completed` (else about the call itself).
+Result<void> xdp_burst(const PreparedProgram& p, std::span<XdpFrame* const> frames, std::span<XdpResult> out,
+                       const RunOptions& options, size_t& completed, bool& frame_fault) {
+    completed = 0;
+    frame_fault = false;
     if (auto ok = expect_type(p, {ProgramType::Xdp}, "run_xdp"); !ok) return fail(ok.error());
     if (out.size() < frames.size())
         return fail(Error::plain(fmt::format("run_xdp_burst: {} frames but room for {} results", frames.size(),
@@ -91,19 +95,30 @@ Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
     ExecutionState state = worker_state();
-    for (size_t i = 0; i < frames.size(); ++i) {
-        XdpFrame* frame = frames[i];
-        if (!frame) return fail(Error::plain(fmt::format("run_xdp_burst: frame {} is null", i)));
-        const auto regions = frame->regions();
-        auto r0 = p.run(*engine, frame->ctx_address(), 0, regions, std::nullopt, state);
-        if (!r0) {
-            Error e = located(r0.error(), p);
-            e.message = fmt::format("frame {}: {}", i, e.message);
-            return fail(std::move(e));
-        }
-        out[i] = runtime::xdp_verdict(*r0, state.redirect);
-    }
-    return {};
+    auto ran = p.run_xdp_burst(*engine, frames, out, state, completed);
+    if (ran) return {};
+    frame_fault = true;
+    return fail(located(ran.error(), p));
+}
+
+} // namespace
+
+Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
+                                    const RunOptions& options) const {
+    size_t completed = 0;
+    bool frame_fault = false;
+    auto ran = xdp_burst(*state_->prepared, frames, out, options, completed, frame_fault);
+    if (ran || !frame_fault) return ran;
+    Error e = std::move(ran.error());
+    e.message = fmt::format("frame {}: {}", completed, e.message);
+    return fail(std::move(e));
+}
+
+// A frame's fault comes back without the frame's index: `completed` is it.
+Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
+                                    size_t& completed, const RunOptions& options) const {
+    bool frame_fault = false;
+    return xdp_burst(*state_->prepared, frames, out, options, completed, frame_fault);
 }
 
 namespace {

@@ -132,6 +132,12 @@ public:
     // burst with an Error naming the frame index; results before it are filled.
     Result<void> run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
                                const RunOptions& options = {}) const;
+    // The same, saying how far it got: `completed` = frames.size() after a clean burst, or
+    // the index of the frame that faulted (the results before it are in `out`; the Error
+    // then says what went wrong, and `completed` which frame); 0 when the call itself is
+    // wrong (program type, `out` too short, engine not prepared).
+    Result<void> run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
+                               size_t& completed, const RunOptions& options = {}) const;
 
     // tc / sched_cls programs (direct action): the TC_ACT_* verdict.
     Result<TcResult> run_tc(SkbPacket& skb, const RunOptions& options = {}) const;

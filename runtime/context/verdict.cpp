@@ -7,21 +7,9 @@
 
 namespace ebpfjit::runtime {
 
-XdpVerdict xdp_verdict(uint64_t r0, const RedirectDecision& redirect) {
-    XdpVerdict v;
-    v.returned = uint32_t(r0);
-    switch (v.returned) {
-    case XDP_DROP: v.action = XdpAction::Drop; break;
-    case XDP_PASS: v.action = XdpAction::Pass; break;
-    case XDP_TX: v.action = XdpAction::Tx; break;
-    case XDP_REDIRECT:
-        v.action = redirect.set ? XdpAction::Redirect : XdpAction::Aborted;
-        v.redirect = redirect;
-        break;
-    default: v.action = XdpAction::Aborted; break;
-    }
-    return v;
-}
+static_assert(uint32_t(XdpAction::Aborted) == XDP_ABORTED && uint32_t(XdpAction::Drop) == XDP_DROP &&
+              uint32_t(XdpAction::Pass) == XDP_PASS && uint32_t(XdpAction::Tx) == XDP_TX &&
+              uint32_t(XdpAction::Redirect) == XDP_REDIRECT);
 
 std::string_view to_string(XdpAction action) {
     switch (action) {

@@ -21,7 +21,22 @@ struct XdpVerdict {
     RedirectDecision redirect; // meaningful when action == Redirect
 };
 
-XdpVerdict xdp_verdict(uint64_t r0, const RedirectDecision& redirect);
+// Inline: a burst works it out for every frame.
+inline XdpVerdict xdp_verdict(uint64_t r0, const RedirectDecision& redirect) {
+    XdpVerdict v;
+    v.returned = uint32_t(r0);
+    switch (v.returned) {
+    case uint32_t(XdpAction::Drop): v.action = XdpAction::Drop; break;
+    case uint32_t(XdpAction::Pass): v.action = XdpAction::Pass; break;
+    case uint32_t(XdpAction::Tx): v.action = XdpAction::Tx; break;
+    case uint32_t(XdpAction::Redirect):
+        v.action = redirect.set ? XdpAction::Redirect : XdpAction::Aborted;
+        v.redirect = redirect;
+        break;
+    default: v.action = XdpAction::Aborted; break;
+    }
+    return v;
+}
 std::string_view to_string(XdpAction action); // "XDP_PASS", ...
 
 // tc / sched_cls in direct-action mode: r0 is a TC_ACT_* code (an int).

@@ -11,12 +11,6 @@ namespace ebpfjit::maps {
 
 namespace array_rules {
 
-uint32_t index_of(const void* key) {
-    uint32_t index;
-    std::memcpy(&index, key, sizeof index);
-    return index;
-}
-
 int next_index(uint32_t max_entries, const void* key, void* next_key) {
     uint32_t next = 0;
     if (key != nullptr) {

@@ -3,6 +3,8 @@
 // inline it after a bounds check against max_entries.
 #pragma once
 
+#include <cstring>
+
 #include "runtime/maps/map.hpp"
 #include "runtime/maps/zeroed_buffer.hpp"
 
@@ -29,7 +31,12 @@ private:
 
 // The index-key rules every array-shaped map shares (ARRAY, PERCPU_ARRAY, DEVMAP, ...).
 namespace array_rules {
-uint32_t index_of(const void* key);
+// Inline: every program-side lookup starts here.
+inline uint32_t index_of(const void* key) {
+    uint32_t index;
+    std::memcpy(&index, key, sizeof index);
+    return index;
+}
 // get_next_key: missing/out-of-range key -> 0; last -> -ENOENT.
 int next_index(uint32_t max_entries, const void* key, void* next_key);
 // update flag checks in the kernel's order; 0 when the update may proceed.

@@ -4,12 +4,23 @@
 // path-compressed binary trie whose intermediate nodes (always two children) only
 // branch, never match.
 //
-// Readers take the trie's shared lock; writers the exclusive one. Nodes are recycled,
-// never freed while the map lives, so a value pointer from lookup() stays valid memory.
+// Lookups take no lock (the kernel's take none either: RCU). Writers serialise on a
+// mutex and bump a sequence count around every change, seqlock style:
+//
+//   writer: lock · seq++ (odd) · relink nodes · seq++ (even) · unlock
+//   reader: s = seq · walk · s unchanged and even? done : walk again under the mutex
+//
+// Every node field a walk reads is an atomic, so a walk racing a writer reads stale but
+// never torn values, and the sequence check throws such a result away. Writers store with
+// release and walks load with acquire (plain moves on x86-64; no fences, which TSan cannot
+// follow): a reachable node is complete, and a walk that saw a change sees the odd count. Nodes
+// are recycled, never freed while the map lives, so a walk never leaves the map's memory
+// and a value pointer from lookup() stays valid memory.
 #pragma once
 
+#include <atomic>
 #include <memory>
-#include <shared_mutex>
+#include <mutex>
 #include <vector>
 
 #include "runtime/maps/map.hpp"
@@ -26,19 +37,25 @@ public:
     int remove(const void* key) override;
     int get_next_key(const void* key, void* next_key) override;
 
-    uint32_t size() const { return n_entries_; }
+    uint32_t size() const { return n_entries_.load(std::memory_order_relaxed); }
 
 private:
     struct Node;
     Node* new_node(uint32_t prefixlen, const uint8_t* data, const void* value);
     void recycle(Node* n);
     uint32_t match_len(const Node* n, uint32_t prefixlen, const uint8_t* data) const;
+    Node* find(uint32_t prefixlen, const uint8_t* data) const; // the longest match, or nullptr
+    Node* root() const { return root_.load(std::memory_order_acquire); }
+
+    // Writers hold `write_lock_`; this marks their change for lock-free readers.
+    class WriteSection;
 
     uint32_t data_size_;
     uint32_t max_prefixlen_;
-    Node* root_ = nullptr;
-    uint32_t n_entries_ = 0;
-    std::shared_mutex lock_;
+    std::atomic<Node*> root_{nullptr};
+    std::atomic<uint32_t> n_entries_{0};
+    std::atomic<uint32_t> sequence_{0}; // odd while a writer changes the trie
+    std::mutex write_lock_;
     std::vector<std::unique_ptr<uint8_t[]>> storage_; // every node ever made
     std::vector<Node*> free_nodes_;
 };

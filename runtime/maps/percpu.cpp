@@ -11,6 +11,12 @@
 #include "runtime/execution_state.hpp"
 
 namespace ebpfjit::maps {
+
+// possible_cpus() for every per-CPU map access: a constant-initialised global, not behind
+// table()'s initialisation guard; 0 until the table exists (the table and
+// set_possible_cpus write it, the latter under the table's lock).
+std::atomic<uint32_t> detail::possible_cpus_now{0};
+
 namespace {
 
 struct SlotTable {
@@ -18,7 +24,7 @@ struct SlotTable {
     uint32_t cpus = std::max(1u, std::thread::hardware_concurrency());
     std::vector<bool> taken;
     uint32_t live_percpu_maps = 0;
-    std::atomic<uint32_t> cpus_snapshot{std::max(1u, std::thread::hardware_concurrency())};
+    SlotTable() { detail::possible_cpus_now.store(cpus, std::memory_order_relaxed); }
 };
 
 SlotTable& table() {
@@ -37,7 +43,12 @@ thread_local ThreadSlot this_thread_slot;
 
 } // namespace
 
-uint32_t possible_cpus() { return table().cpus_snapshot.load(std::memory_order_relaxed); }
+uint32_t possible_cpus() {
+    if (const uint32_t n = detail::possible_cpus_now.load(std::memory_order_relaxed); n != 0) [[likely]]
+        return n;
+    (void)table(); // made now (its guard orders the store before this load)
+    return detail::possible_cpus_now.load(std::memory_order_relaxed);
+}
 
 Result<void> set_possible_cpus(uint32_t n) {
     auto& t = table();
@@ -49,7 +60,7 @@ Result<void> set_possible_cpus(uint32_t n) {
             t.live_percpu_maps)));
     // Threads keep their slots (a slot >= n is used modulo n: set this before workers start).
     t.cpus = n;
-    t.cpus_snapshot.store(n, std::memory_order_relaxed);
+    detail::possible_cpus_now.store(n, std::memory_order_relaxed);
     t.taken.resize(n, false);
     return {};
 }
@@ -79,7 +90,8 @@ void unregister_worker_thread() {
     this_thread_slot.slot = -1;
 }
 
-uint32_t current_cpu() {
+// Outside a run, or a slot beyond possible_cpus() (it shrank under a registered thread).
+uint32_t detail::current_cpu_slow() {
     const uint32_t cpus = possible_cpus();
     if (auto* state = runtime::ExecutionState::current()) return state->cpu % cpus;
     if (this_thread_slot.slot >= 0) return static_cast<uint32_t>(this_thread_slot.slot) % cpus;

@@ -6,9 +6,11 @@
 // first per-CPU map exists, as num_possible_cpus() is in the kernel.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "ebpfjit/error.hpp"
+#include "runtime/execution_state.hpp"
 
 namespace ebpfjit::maps {
 
@@ -22,8 +24,18 @@ Result<uint32_t> register_worker_thread();
 // Gives the calling thread's slot back (also done automatically at thread exit).
 void unregister_worker_thread();
 
-// The slot the calling thread uses now (always < possible_cpus()).
-uint32_t current_cpu();
+namespace detail {
+extern std::atomic<uint32_t> possible_cpus_now; // 0 until first asked; see percpu.cpp
+uint32_t current_cpu_slow();
+} // namespace detail
+
+// The slot the calling thread uses now (always < possible_cpus()). Inline: every per-CPU
+// map access asks, and inside a run it is the run's slot.
+inline uint32_t current_cpu() {
+    if (const auto* state = runtime::ExecutionState::current()) [[likely]]
+        if (state->cpu < detail::possible_cpus_now.load(std::memory_order_relaxed)) return state->cpu;
+    return detail::current_cpu_slow();
+}
 
 namespace detail {
 // Per-CPU maps pin possible_cpus() while they live.

@@ -1,31 +1,44 @@
-// The one thing the packet runner needs from an engine: run the program once on a context
-// the runner prepared, and say what it returned and where bpf_redirect* sent the frame.
+// What the packet runner needs from an engine: the typed runs of runtime/context/, each
+// with its program type's context, packet and verdict conventions:
+//
+//   XDP            a burst of XdpFrames ──► XdpVerdict per frame (action, redirect port)
+//   tc / sched_cls one SkbPacket        ──► TcVerdict (TC_ACT_* code, redirect port)
+//   socket filter  one SkbPacket        ──► bytes to keep (LD_ABS / LD_IND read the skb)
+//
+// One virtual call per burst (XDP) or per skb; the per-frame work stays inside the engine.
+// Every method may be called from several worker threads at once.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <span>
 
 #include "ebpfjit/error.hpp"
-#include "runtime/execution_state.hpp"
+#include "runtime/context/skb_packet.hpp"
+#include "runtime/context/verdict.hpp"
+#include "runtime/context/xdp_frame.hpp"
 #include "runtime/interpreter.hpp"
 
 namespace ebpfjit::runtime::packet {
 
-struct FrameRun {
-    uint64_t r0 = 0;
-    RedirectDecision redirect;
-};
+class FrameEngine {
+public:
+    virtual ~FrameEngine() = default;
 
-// ctx: the program's r1 (an XdpFrame's or SkbPacket's host ctx); regions: the memory it
-// may touch; packet: what LD_ABS/LD_IND read (socket filters), else empty. Called from
-// several worker threads at once.
-using FrameEngine = std::function<Result<FrameRun>(
-    uint64_t ctx, std::span<const MemoryRegion> regions, std::span<const uint8_t> packet)>;
+    // out[i] = the verdict on frames[i] (out.size() >= frames.size()). On a fault, the
+    // Error, with `completed` = the index of the frame that faulted (verdicts before it
+    // are in `out`); otherwise completed = frames.size().
+    virtual Result<void> run_xdp(std::span<XdpFrame* const> frames, std::span<XdpVerdict> out,
+                                 size_t& completed) const = 0;
+    virtual Result<TcVerdict> run_tc(SkbPacket& skb) const = 0;
+    // Socket filters: the number of bytes to keep (0 drops), at most skb.length().
+    virtual Result<uint32_t> run_socket_filter(SkbPacket& skb) const = 0;
+};
 
 // The reference interpreter as a frame engine. `interpreter` must run a program whose
 // ctx accesses went through rewrite_ctx_access, and outlive the engine. Each run gets
 // the calling worker's per-CPU slot.
-FrameEngine interpreter_frame_engine(Interpreter& interpreter);
+std::unique_ptr<FrameEngine> interpreter_frame_engine(Interpreter& interpreter);
 
 } // namespace ebpfjit::runtime::packet

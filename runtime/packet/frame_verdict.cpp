@@ -2,8 +2,6 @@
 
 #include <linux/pkt_cls.h>
 
-#include "runtime/context/verdict.hpp"
-
 namespace ebpfjit::runtime::packet {
 
 namespace {
@@ -26,33 +24,30 @@ std::string_view tc_name(int32_t code) {
 
 } // namespace
 
-FrameVerdict classify(ProgramType type, uint64_t r0, const RedirectDecision& redirect,
-                      uint32_t frame_length) {
+FrameVerdict classify(const XdpVerdict& x, uint32_t frame_length) {
     FrameVerdict v;
     v.keep_bytes = frame_length;
-    switch (type) {
-    case ProgramType::Xdp: {
-        const XdpVerdict x = xdp_verdict(r0, redirect);
-        v.name = to_string(x.action);
-        v.emitted = x.action == XdpAction::Pass || x.action == XdpAction::Tx;
-        if (x.action == XdpAction::Redirect) v.redirect = x.redirect.ifindex;
-        return v;
-    }
-    case ProgramType::SocketFilter: {
-        v.keep_bytes = socket_filter_keep_bytes(r0, frame_length);
-        v.name = v.keep_bytes == 0 ? "SOCKET_DROP"
-                 : v.keep_bytes < frame_length ? "SOCKET_TRIM" : "SOCKET_KEEP";
-        v.emitted = v.keep_bytes > 0;
-        return v;
-    }
-    default: { // tc / sched_cls and the other skb programs
-        const TcVerdict t = tc_verdict(r0, redirect);
-        v.name = tc_name(t.code); // TC_ACT_REDIRECT without a target: dropped, not emitted
-        v.emitted = t.outcome == TcOutcome::Pass;
-        if (t.outcome == TcOutcome::Redirect) v.redirect = t.redirect.ifindex;
-        return v;
-    }
-    }
+    v.name = to_string(x.action);
+    v.emitted = x.action == XdpAction::Pass || x.action == XdpAction::Tx;
+    if (x.action == XdpAction::Redirect) v.redirect = x.redirect.ifindex;
+    return v;
+}
+
+FrameVerdict classify(const TcVerdict& t, uint32_t frame_length) {
+    FrameVerdict v;
+    v.keep_bytes = frame_length;
+    v.name = tc_name(t.code); // TC_ACT_REDIRECT without a target: dropped, not emitted
+    v.emitted = t.outcome == TcOutcome::Pass;
+    if (t.outcome == TcOutcome::Redirect) v.redirect = t.redirect.ifindex;
+    return v;
+}
+
+FrameVerdict classify_socket_filter(uint32_t keep_bytes, uint32_t frame_length) {
+    FrameVerdict v;
+    v.keep_bytes = keep_bytes;
+    v.name = keep_bytes == 0 ? "SOCKET_DROP" : keep_bytes < frame_length ? "SOCKET_TRIM" : "SOCKET_KEEP";
+    v.emitted = keep_bytes > 0;
+    return v;
 }
 
 } // namespace ebpfjit::runtime::packet

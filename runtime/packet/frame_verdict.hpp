@@ -1,18 +1,17 @@
-// What a packet program's r0 means for the frame it ran on, in the words a verdict
-// summary uses ("XDP_PASS", "TC_ACT_SHOT", ...), and what happens to the frame next:
+// What a packet program's typed verdict means for the frame it ran on, in the words a
+// verdict summary uses ("XDP_PASS", "TC_ACT_SHOT", ...), and what happens to the frame next:
 //
 //   program type   emitted (--out)             redirected (--redirect-dir)
 //   XDP            XDP_PASS, XDP_TX            XDP_REDIRECT to a port
 //   tc             TC_ACT_OK and other passes  TC_ACT_REDIRECT to a port
-//   socket filter  r0 > 0: the first r0 bytes  -
+//   socket filter  keep > 0: the first bytes   -
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
-#include "ebpfjit/program_type.hpp"
-#include "runtime/execution_state.hpp"
+#include "runtime/context/verdict.hpp"
 
 namespace ebpfjit::runtime::packet {
 
@@ -23,7 +22,9 @@ struct FrameVerdict {
     uint32_t keep_bytes = 0;             // bytes of the frame that go on (all unless trimmed)
 };
 
-FrameVerdict classify(ProgramType type, uint64_t r0, const RedirectDecision& redirect,
-                      uint32_t frame_length);
+FrameVerdict classify(const XdpVerdict& verdict, uint32_t frame_length);
+FrameVerdict classify(const TcVerdict& verdict, uint32_t frame_length);
+// Socket filters: `keep_bytes` from socket_filter_keep_bytes (at most frame_length).
+FrameVerdict classify_socket_filter(uint32_t keep_bytes, uint32_t frame_length);
 
 } // namespace ebpfjit::runtime::packet

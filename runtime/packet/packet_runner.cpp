@@ -1,6 +1,7 @@
 #include "runtime/packet/packet_runner.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -29,15 +30,18 @@ uint32_t buffer_size_for(const Capture& capture) {
 // counted without a map lookup per packet.
 struct VerdictCounts {
     std::vector<std::pair<std::string_view, uint64_t>> counts;
-    void add(std::string_view name) {
+    void add(std::string_view name, uint64_t n = 1) {
         for (auto& [known, count] : counts)
             if (known.data() == name.data()) {
-                ++count;
+                count += n;
                 return;
             }
-        counts.emplace_back(name, 1);
+        counts.emplace_back(name, n);
     }
 };
+
+// Frames per engine call: DPDK's usual burst, as rte_bpf_exec_burst is used.
+constexpr size_t kBurst = 32;
 
 // One worker's share of the capture and what came of it.
 struct Worker {
@@ -48,39 +52,86 @@ struct Worker {
     std::vector<std::string_view> names;   // first pass
     std::vector<OutputFrame> outputs;      // first pass
     std::optional<Error> error;
-};
 
-// The context a worker reuses for every frame: an XDP buffer or an skb.
-class FrameContext {
-public:
-    FrameContext(ProgramType type, uint32_t buffer_size, const XdpRxInfo& rx)
-        : type_(type), xdp_(buffer_size), skb_(buffer_size), rx_(rx) {}
-
-    Result<std::pair<FrameRun, std::span<uint8_t>>> run(const FrameEngine& engine,
-                                                        std::span<const uint8_t> bytes) {
-        if (type_ == ProgramType::Xdp) {
-            if (auto loaded = xdp_.load(bytes, rx_); !loaded) return fail(loaded.error());
-            const auto regions = xdp_.regions();
-            auto run = engine(xdp_.ctx_address(), regions, {});
-            if (!run) return fail(run.error());
-            return std::pair{*run, xdp_.packet()};
-        }
-        SkbMetadata meta;
-        meta.ingress_ifindex = meta.ifindex = rx_.ingress_ifindex;
-        meta.queue_mapping = rx_.rx_queue_index;
-        if (auto loaded = skb_.load(bytes, meta); !loaded) return fail(loaded.error());
-        const auto regions = skb_.regions();
-        auto run = engine(skb_.ctx_address(), regions, skb_.bytes());
-        if (!run) return fail(run.error());
-        return std::pair{*run, skb_.bytes()};
+    // A first-pass frame's outcome; `after`: the frame as the program left it.
+    void record(size_t index, bool keep_frames, uint64_t returned, const FrameVerdict& verdict,
+                std::span<const uint8_t> after) {
+        r0.push_back(returned);
+        names.push_back(verdict.name);
+        if (keep_frames && (verdict.emitted || verdict.redirect))
+            outputs.push_back({uint32_t(index), verdict.redirect,
+                               {after.begin(), after.begin() + verdict.keep_bytes}});
     }
-
-private:
-    ProgramType type_;
-    XdpFrame xdp_;
-    SkbPacket skb_;
-    XdpRxInfo rx_;
 };
+
+Error at_frame(size_t index, Error e) {
+    e.message = fmt::format("frame {}: {}", index, e.message);
+    return e;
+}
+
+// XDP: the share goes through the engine in bursts of kBurst reused frames. Later passes
+// only count actions (by number: the names are worked out once, at the end).
+Result<void> run_xdp_share(const FrameEngine& engine, const Capture& capture, const RunOptions& options,
+                           uint32_t buffer_size, Worker& w, std::atomic<uint64_t>& done) {
+    std::vector<XdpFrame> frames;
+    frames.reserve(kBurst);
+    std::array<XdpFrame*, kBurst> burst{};
+    for (size_t k = 0; k < kBurst; ++k) burst[k] = &frames.emplace_back(buffer_size);
+    std::array<XdpVerdict, kBurst> out{};
+    std::array<uint64_t, size_t(XdpAction::Redirect) + 1> actions{};
+    for (uint32_t pass = 0; pass < options.repeat; ++pass) {
+        for (size_t base = w.begin; base < w.end; base += kBurst) {
+            const size_t n = std::min(kBurst, w.end - base);
+            for (size_t k = 0; k < n; ++k)
+                if (auto loaded = frames[k].load(capture.frame(base + k), options.rx); !loaded)
+                    return fail(at_frame(base + k, loaded.error()));
+            size_t completed = 0;
+            if (auto ran = engine.run_xdp({burst.data(), n}, {out.data(), n}, completed); !ran)
+                return fail(at_frame(base + completed, ran.error()));
+            for (size_t k = 0; k < n; ++k) ++actions[size_t(out[k].action)];
+            if (pass == 0)
+                for (size_t k = 0; k < n; ++k)
+                    w.record(base + k, options.keep_frames, out[k].returned, classify(out[k], frames[k].length()),
+                             frames[k].packet());
+            done.fetch_add(n, std::memory_order_relaxed);
+        }
+        w.packets += w.end - w.begin;
+    }
+    for (size_t a = 0; a < actions.size(); ++a)
+        if (actions[a] != 0) w.verdicts.add(to_string(XdpAction(a)), actions[a]);
+    return {};
+}
+
+// tc and socket filters: one skb, reused; LD_ABS / LD_IND read it.
+Result<void> run_skb_share(const FrameEngine& engine, ProgramType type, const Capture& capture,
+                           const RunOptions& options, uint32_t buffer_size, Worker& w,
+                           std::atomic<uint64_t>& done) {
+    SkbPacket skb(buffer_size);
+    SkbMetadata meta;
+    meta.ingress_ifindex = meta.ifindex = options.rx.ingress_ifindex;
+    meta.queue_mapping = options.rx.rx_queue_index;
+    for (uint32_t pass = 0; pass < options.repeat; ++pass) {
+        for (size_t i = w.begin; i < w.end; ++i) {
+            if (auto loaded = skb.load(capture.frame(i), meta); !loaded) return fail(at_frame(i, loaded.error()));
+            if (type == ProgramType::SocketFilter) {
+                auto keep = engine.run_socket_filter(skb);
+                if (!keep) return fail(at_frame(i, keep.error()));
+                const FrameVerdict verdict = classify_socket_filter(*keep, skb.length());
+                w.verdicts.add(verdict.name);
+                if (pass == 0) w.record(i, options.keep_frames, *keep, verdict, skb.bytes());
+            } else {
+                auto verdict = engine.run_tc(skb);
+                if (!verdict) return fail(at_frame(i, verdict.error()));
+                const FrameVerdict classified = classify(*verdict, skb.length());
+                w.verdicts.add(classified.name);
+                if (pass == 0) w.record(i, options.keep_frames, uint32_t(verdict->code), classified, skb.bytes());
+            }
+            if ((i & 63) == 63) done.fetch_add(64, std::memory_order_relaxed);
+        }
+        w.packets += w.end - w.begin;
+    }
+    return {};
+}
 
 void run_worker(const FrameEngine& engine, ProgramType type, const Capture& capture,
                 const RunOptions& options, uint32_t buffer_size, Worker& w,
@@ -90,35 +141,12 @@ void run_worker(const FrameEngine& engine, ProgramType type, const Capture& capt
         w.error = slot.error();
         return;
     }
-    FrameContext context(type, buffer_size, options.rx);
     const size_t share = w.end - w.begin;
     w.r0.reserve(share);
     w.names.reserve(share);
-    for (uint32_t pass = 0; pass < options.repeat; ++pass) {
-        for (size_t i = w.begin; i < w.end; ++i) {
-            const auto bytes = capture.frame(i);
-            auto result = context.run(engine, bytes);
-            if (!result) {
-                Error e = result.error();
-                e.message = fmt::format("frame {}: {}", i, e.message);
-                w.error = std::move(e);
-                maps::unregister_worker_thread();
-                return;
-            }
-            const auto& [run, after] = *result;
-            const FrameVerdict verdict = classify(type, run.r0, run.redirect, uint32_t(after.size()));
-            w.verdicts.add(verdict.name);
-            if (pass == 0) {
-                w.r0.push_back(run.r0);
-                w.names.push_back(verdict.name);
-                if (options.keep_frames && (verdict.emitted || verdict.redirect))
-                    w.outputs.push_back({uint32_t(i), verdict.redirect,
-                                         {after.begin(), after.begin() + verdict.keep_bytes}});
-            }
-            if ((i & 63) == 63) done.fetch_add(64, std::memory_order_relaxed);
-        }
-        w.packets += share;
-    }
+    auto ran = type == ProgramType::Xdp ? run_xdp_share(engine, capture, options, buffer_size, w, done)
+                                        : run_skb_share(engine, type, capture, options, buffer_size, w, done);
+    if (!ran) w.error = std::move(ran.error());
     maps::unregister_worker_thread();
 }
 

@@ -1,8 +1,9 @@
 // Runs a packet program over a capture, as an embedder would over received bursts:
 //
 //   Capture ──split──► worker 0: frames [0, n/T)   ─┐  each worker: its own per-CPU slot,
-//                      worker 1: frames [n/T, 2n/T) ─┤  its own XdpFrame / SkbPacket,
-//                      ...                          ─┘  `repeat` passes over its share
+//                      worker 1: frames [n/T, 2n/T) ─┤  its own 32 XdpFrames (one burst
+//                      ...                          ─┘  per engine call) or SkbPacket,
+//                                                       `repeat` passes over its share
 //                                                    ▼
 //   RunReport: verdict counts over every pass, per-frame verdicts and the frames that go
 //   on (--out / --redirect-dir) from the first pass, in capture order; wall time.
@@ -44,7 +45,9 @@ struct OutputFrame {
 struct RunReport {
     uint64_t packets = 0;                      // frames run, over all passes
     std::map<std::string, uint64_t> verdicts;  // "XDP_PASS" -> count, over all passes
-    std::vector<uint64_t> r0;                  // first pass, per frame
+    // First pass, per frame: the u32 an XDP or tc program returned; for socket filters
+    // the bytes kept (r0 capped at the frame's length).
+    std::vector<uint64_t> r0;
     std::vector<std::string> frame_verdicts;   // first pass, per frame
     std::vector<OutputFrame> outputs;          // first pass, in capture order
     double seconds = 0;                        // wall time of the whole run

@@ -1,22 +1,32 @@
 #include "runtime/packet/program_engine.hpp"
 
-#include <algorithm>
-#include <array>
-
 namespace ebpfjit::runtime::packet {
 
-FrameEngine program_frame_engine(const ebpfjit::Program& program, RunOptions options) {
-    return [program, options](uint64_t ctx, std::span<const MemoryRegion> regions,
-                     std::span<const uint8_t>) -> Result<FrameRun> {
-        std::array<Region, 4> converted{};
-        const size_t n = std::min(regions.size(), converted.size());
-        for (size_t i = 0; i < n; ++i)
-            converted[i] = {reinterpret_cast<void*>(regions[i].start), regions[i].size,
-                            regions[i].writable};
-        auto r0 = program.run(ctx, 0, std::span<const Region>(converted.data(), n), options);
-        if (!r0) return fail(r0.error());
-        return FrameRun{*r0, {}};
-    };
+namespace {
+
+class ProgramFrameEngine final : public FrameEngine {
+public:
+    ProgramFrameEngine(const ebpfjit::Program& program, ebpfjit::RunOptions options)
+        : program_(program), options_(options) {}
+
+    Result<void> run_xdp(std::span<XdpFrame* const> frames, std::span<XdpVerdict> out,
+                         size_t& completed) const override {
+        return program_.run_xdp_burst(frames, out, completed, options_);
+    }
+    Result<TcVerdict> run_tc(SkbPacket& skb) const override { return program_.run_tc(skb, options_); }
+    Result<uint32_t> run_socket_filter(SkbPacket& skb) const override {
+        return program_.run_socket_filter(skb, options_);
+    }
+
+private:
+    ebpfjit::Program program_;
+    ebpfjit::RunOptions options_;
+};
+
+} // namespace
+
+std::unique_ptr<FrameEngine> program_frame_engine(const ebpfjit::Program& program, ebpfjit::RunOptions options) {
+    return std::make_unique<ProgramFrameEngine>(program, options);
 }
 
 } // namespace ebpfjit::runtime::packet

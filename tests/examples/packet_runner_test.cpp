@@ -91,7 +91,7 @@ exit
 TEST_CASE("runner: XDP verdicts, r0 per frame and the frames as the program left them", "[runner]") {
     auto interp = interpreter_for(kDropShort, ProgramType::Xdp);
     const auto capture = synthetic(40);
-    auto report = pkt::run_capture(pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture);
+    auto report = pkt::run_capture(*pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture);
     REQUIRE(report.has_value());
     CHECK(report->packets == 40);
     CHECK(report->verdicts == std::map<std::string, uint64_t>{{"XDP_DROP", 20}, {"XDP_PASS", 20}});
@@ -116,7 +116,7 @@ TEST_CASE("runner: XDP verdicts, r0 per frame and the frames as the program left
 TEST_CASE("runner: threads and replays count every pass and keep the first pass's frames", "[runner]") {
     auto interp = interpreter_for(kDropShort, ProgramType::Xdp);
     const auto capture = synthetic(37);
-    auto one = pkt::run_capture(pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture);
+    auto one = pkt::run_capture(*pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture);
     pkt::RunOptions options;
     options.threads = 3;
     options.repeat = 4;
@@ -125,7 +125,7 @@ TEST_CASE("runner: threads and replays count every pass and keep the first pass'
         CHECK(done <= total);
         last_progress = done;
     };
-    auto many = pkt::run_capture(pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture, options);
+    auto many = pkt::run_capture(*pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture, options);
     REQUIRE(one.has_value());
     REQUIRE(many.has_value());
     CHECK(many->packets == 4 * 37);
@@ -142,7 +142,7 @@ TEST_CASE("runner: threads and replays count every pass and keep the first pass'
 TEST_CASE("runner: redirects carry the port bpf_redirect chose", "[runner]") {
     auto interp = interpreter_for(kRedirectEven, ProgramType::Xdp);
     const auto capture = synthetic(12);
-    auto report = pkt::run_capture(pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture);
+    auto report = pkt::run_capture(*pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture);
     REQUIRE(report.has_value());
     CHECK(report->verdicts == std::map<std::string, uint64_t>{{"XDP_REDIRECT", 6}, {"XDP_TX", 6}});
     REQUIRE(report->outputs.size() == 12);
@@ -166,7 +166,7 @@ TEST_CASE("runner: socket filters keep the bytes r0 names, reading with LD_ABS",
     arp[13] = 0x06;
     capture.append(arp, 0);
     capture.append(std::vector<uint8_t>(10, 0x08), 0); // LD_ABS past the end: r0 = 0
-    auto report = pkt::run_capture(pkt::interpreter_frame_engine(*interp), ProgramType::SocketFilter,
+    auto report = pkt::run_capture(*pkt::interpreter_frame_engine(*interp), ProgramType::SocketFilter,
                                    capture);
     REQUIRE(report.has_value());
     CHECK(report->verdicts == std::map<std::string, uint64_t>{{"SOCKET_TRIM", 6}, {"SOCKET_DROP", 2}});
@@ -181,11 +181,11 @@ TEST_CASE("runner: a faulting run names its frame; mem programs are refused", "[
     // Reads far past the frame buffer (no bounds check): the interpreter stops it.
     auto interp = interpreter_for("ldxw %r2, [%r1+0]\nldxb %r0, [%r2+20000]\nexit\n", ProgramType::Xdp);
     const auto capture = synthetic(3);
-    auto report = pkt::run_capture(pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture);
+    auto report = pkt::run_capture(*pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture);
     REQUIRE_FALSE(report.has_value());
     CHECK(report.error().to_string().find("frame 0") != std::string::npos);
 
-    auto mem = pkt::run_capture(pkt::interpreter_frame_engine(*interp), ProgramType::Mem, capture);
+    auto mem = pkt::run_capture(*pkt::interpreter_frame_engine(*interp), ProgramType::Mem, capture);
     REQUIRE_FALSE(mem.has_value());
     CHECK(mem.error().to_string().find("xdp, tc or socket") != std::string::npos);
 }

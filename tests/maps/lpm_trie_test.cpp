@@ -1,6 +1,9 @@
 #include <arpa/inet.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "map_test_util.hpp"
 
@@ -140,4 +143,45 @@ TEST_CASE("lpm: get_next_key is post-order, first key for missing keys") {
     auto missing = v4("1.1.1.1", 32);
     REQUIRE(m->get_next_key(&missing, &next) == 0);
     CHECK(next.prefixlen == 8);
+}
+
+// Lookups take no lock: while one thread adds and removes prefixes above, beside and
+// below the ones that stay (relinking and recycling nodes around them), readers must
+// still find the longest prefix that stays, and nothing where none covers.
+TEST_CASE("lpm: lock-free lookups stay right while a writer churns the trie", "[threads]") {
+    auto m = make(def(BPF_MAP_TYPE_LPM_TRIE, 8, 4, 64, BPF_F_NO_PREALLOC));
+    const uint32_t stays = 1, churns = 2;
+    for (auto k : {v4("10.1.2.0", 24), v4("192.168.0.0", 16)}) REQUIRE(m->update(&k, &stays, BPF_ANY) == 0);
+    const std::vector<V4Key> churned = {v4("10.0.0.0", 8),     v4("10.1.0.0", 16),  v4("10.1.2.128", 25),
+                                        v4("10.1.0.0", 20),    v4("10.1.3.0", 24),  v4("192.0.0.0", 8),
+                                        v4("192.168.7.0", 24), v4("10.1.2.200", 32), v4("0.0.0.0", 1)};
+    const V4Key stays_24 = v4("10.1.2.5", 32), stays_16 = v4("192.168.3.3", 32), either = v4("10.1.2.201", 32),
+                nowhere = v4("200.0.0.1", 32);
+
+    std::atomic<bool> done{false};
+    std::atomic<uint64_t> wrong{0}, lookups{0};
+    auto reader = [&] {
+        while (!done.load(std::memory_order_relaxed)) {
+            // Values are read only from nodes that stay: a churned node is recycled at once
+            // (no RCU grace period), so reading its value would race the writer.
+            const int a = route(*m, stays_24), b = route(*m, stays_16);
+            const bool covered = m->lookup(&either) != nullptr, uncovered = m->lookup(&nowhere) == nullptr;
+            if (a != 1 || b != 1 || !covered || !uncovered) wrong.fetch_add(1);
+            lookups.fetch_add(4, std::memory_order_relaxed);
+        }
+    };
+    std::vector<std::thread> readers;
+    for (int r = 0; r < 2; ++r) readers.emplace_back(reader);
+    // Churn for at least 50,000 changes and until the readers (maybe scheduled late on a
+    // busy machine) have looked up 50,000 times.
+    size_t round = 0;
+    for (; round < 50000 || lookups.load(std::memory_order_relaxed) < 50000; ++round) {
+        const V4Key& k = churned[round % churned.size()];
+        const int result = round / churned.size() % 2 == 0 ? m->update(&k, &churns, BPF_NOEXIST) : m->remove(&k);
+        if (result != 0) FAIL("change " << round << " failed: " << result);
+    }
+    done = true;
+    for (auto& t : readers) t.join();
+    CHECK(wrong.load() == 0);
+    CHECK(route(*m, stays_24) == 1);
 }

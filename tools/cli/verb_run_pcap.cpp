@@ -15,6 +15,7 @@
 
 #include "ebpfjit/ebpfjit.hpp"
 #include "ebpfjit/log.hpp"
+#include "runtime/maps/percpu.hpp"
 #include "runtime/packet/program_engine.hpp"
 #include "runtime/packet/map_init.hpp"
 #include "runtime/packet/packet_runner.hpp"
@@ -124,6 +125,10 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
     const auto chosen = engine_from_name(engine);
     if (!chosen) return report(Error::plain(fmt::format("unknown engine '{}'", engine)));
     const std::string used_engine{to_string(*chosen)};
+    // Each worker is one "CPU" of the per-CPU maps: there must be a slot for each, and
+    // the count is fixed once the object's per-CPU maps exist.
+    if (o.threads > maps::possible_cpus())
+        if (auto set = maps::set_possible_cpus(o.threads); !set) return report(set.error());
     auto object = Object::open(object_path);
     if (!object) return report(object.error());
     if (!o.map_init.empty())
@@ -144,7 +149,8 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
     run_options.keep_frames = !o.out.empty() || !o.redirect_dir.empty();
     ProgressBar bar;
     run_options.progress = [&bar](uint64_t done, uint64_t total) { bar.update(done, total); };
-    auto result = pkt::run_capture(pkt::program_frame_engine(*program, RunOptions{*chosen}), program->type(), *capture, run_options);
+    const auto frame_engine = pkt::program_frame_engine(*program, RunOptions{*chosen});
+    auto result = pkt::run_capture(*frame_engine, program->type(), *capture, run_options);
     if (!result) return report(result.error());
 
     if (auto written = write_outputs(*result, *capture, o); !written) return report(written.error());
