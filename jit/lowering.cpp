@@ -274,6 +274,9 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
     if (out.has_callx) out.callx_table = callx_table(options);
     detail::analyse_registers(program, out);
     detail::fuse_pairs(out);
+    out.instruction_budget = options.instruction_budget;
+    out.retpoline = options.retpoline;
+    if (out.instruction_budget != 0) detail::mark_budget_charges(out);
     return out;
 }
 

@@ -24,6 +24,11 @@ struct LoweringOptions {
     const helpers::ProgramBindings* bindings = nullptr;
     ProgramType program_type = ProgramType::Mem;
     uint32_t max_call_depth = isa::kMaxCallDepth; // frames, the entry frame included
+    // Non-zero: the run stops with Fault::BudgetExceeded once the charges (budget.cpp) of
+    // the back-edges and local calls it took exceed this many instructions.
+    uint64_t instruction_budget = 0;
+    // x86-64: callx and run-time helper calls through a retpoline (Spectre v2).
+    bool retpoline = false;
 };
 
 // What a division or modulo by a register needs around the machine instruction.
@@ -78,6 +83,10 @@ struct LoweredSlot {
     // both flags emits the two instructions as before (both keep emit = true).
     bool add_fused = false;
     bool fused_add = false; // the add consumed by the previous slot's add_fused
+    // Instruction budget (LoweringOptions::instruction_budget): what executing this slot
+    // charges before it runs (a back-edge: the length of the loop it closes; a local call:
+    // 1); 0 for every other slot.
+    uint32_t budget_charge = 0;
 };
 
 struct Subprogram {
@@ -97,6 +106,8 @@ struct Lowered {
     bool has_tail_calls = false;
     bool has_packet_loads = false;
     bool has_callx = false;
+    uint64_t instruction_budget = 0; // LoweringOptions' (0: no budget, no charges)
+    bool retpoline = false;          // LoweringOptions'
     ProgramType program_type = ProgramType::Mem;
     // Dense table for callx, indexed by helper id (nullptr: unknown id). Never includes
     // the tail-call id: callx never tail-calls.

@@ -124,7 +124,9 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
     const auto chosen = engine_from_name(engine);
     if (!chosen) return report(Error::plain(fmt::format("unknown engine '{}'", engine)));
     const std::string used_engine{to_string(*chosen)};
-    auto object = Object::open(object_path);
+    OpenOptions open_options;
+    open_options.hardening = o.hardening;
+    auto object = Object::open(object_path, open_options);
     if (!object) return report(object.error());
     if (!o.map_init.empty())
         if (auto filled = pkt::apply_map_init_file(*object, o.map_init); !filled)
