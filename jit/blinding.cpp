@@ -56,12 +56,12 @@ private:
 };
 
 // The rewrite of one original instruction. `main` is the position of the instruction that
-// carries the original's facts (memory access, division); `writes` the registers other
-// than ax that the rewrite writes before its last instruction (upper-32 facts end there).
+// carries the original's facts (memory access, division). The 7-instruction LDDW writes dst
+// before its last instruction: after `dst_written_at`, dst's upper-32 fact no longer holds.
 struct Rewrite {
     std::vector<Instruction> insns;
     size_t main = 0;
-    uint8_t dst_written_at = 0xff; // position after which dst's upper-32 fact is stale
+    uint8_t dst_written_at = 0xff; // none
     uint8_t dst = 0;
 };
 
