@@ -293,16 +293,17 @@ TEST_CASE("blinding: faults and native offsets name the original instruction") {
     CHECK(compiled->slot_offsets()[1] < compiled->slot_offsets()[2]);
 }
 
-TEST_CASE("blinding: the x86-64 code holds no user immediate of 16 bits or more") {
+TEST_CASE("blinding: the host's code holds no user immediate of 16 bits or more") {
     const Program p = immediate_soup();
     const auto needles = images(kSoupImmediates);
     auto plain = compile(p, false);
     REQUIRE(plain);
     const std::span<const uint8_t> plain_code(plain->code(), plain->code_size());
-    // The scan can fail: without blinding, the immediates are there.
+    // The scan can fail: without blinding, x86-64 code holds the immediates as written (A64
+    // splits them into 16-bit fields that are not byte-aligned).
     size_t found = 0;
     for (const auto& image : needles) found += contains(plain_code, image) ? 1 : 0;
-    CHECK(found == needles.size());
+    if (jit::host_arch() == jit::Arch::X86_64) CHECK(found == needles.size());
 
     auto blinded = compile(p, true);
     REQUIRE(blinded);

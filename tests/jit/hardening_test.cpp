@@ -114,10 +114,12 @@ TEST_CASE("retpoline: callx goes through the thunk and still calls the helper") 
     REQUIRE(thunked);
     const std::span<const uint8_t> before(plain->code(), plain->code_size());
     const std::span<const uint8_t> after(thunked->code(), thunked->code_size());
-    CHECK(contains(before, {0x41, 0xFF, 0xD2}));      // call r10: the plain indirect call
-    CHECK_FALSE(contains(after, {0x41, 0xFF, 0xD2})); // gone
-    CHECK(contains(after, {0xF3, 0x90, 0x0F, 0xAE, 0xE8, 0xEB})); // trap: pause; lfence; jmp trap
-    CHECK(contains(after, {0x4C, 0x89, 0x14, 0x24, 0xC3}));       // mov [rsp], r10; ret
+    if (jit::host_arch() == jit::Arch::X86_64) { // ARM64 ignores the option
+        CHECK(contains(before, {0x41, 0xFF, 0xD2}));      // call r10: the plain indirect call
+        CHECK_FALSE(contains(after, {0x41, 0xFF, 0xD2})); // gone
+        CHECK(contains(after, {0xF3, 0x90, 0x0F, 0xAE, 0xE8, 0xEB})); // trap: pause; lfence; jmp trap
+        CHECK(contains(after, {0x4C, 0x89, 0x14, 0x24, 0xC3}));       // mov [rsp], r10; ret
+    }
     auto r_plain = plain->run_mem({});
     auto r_thunk = thunked->run_mem({});
     REQUIRE(r_plain);
