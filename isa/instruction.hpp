@@ -16,11 +16,14 @@ namespace ebpfjit::isa {
 
 inline constexpr uint8_t kNumRegisters = 11; // r0..r10
 inline constexpr uint8_t kFramePointer = 10; // r10: read-only frame pointer
+// The JIT's hidden auxiliary register (the kernel's BPF_REG_AX): never decoded, never
+// verified, written only by jit::blind_constants and read by the very next instructions.
+inline constexpr uint8_t kAuxRegister = 11;
 inline constexpr uint32_t kStackSize = 512;  // bytes per frame
 inline constexpr uint32_t kMaxCallDepth = 8; // frames, including the entry frame
 
 struct Reg {
-    uint8_t n; // 0..10
+    uint8_t n; // 0..10 (11: kAuxRegister, inside the JIT only)
     friend bool operator==(Reg, Reg) = default;
 };
 struct Imm {

@@ -15,6 +15,8 @@ namespace {
     case Fault::None: break;
     case Fault::UnknownCallxTarget:
         return Error::at_insn(status.slot, fmt::format("callx: {:#x} is not a helper id", status.value));
+    case Fault::BudgetExceeded: // the interpreter's words: one error for both engines
+        return Error::at_insn(status.slot, fmt::format("instruction budget of {} exceeded", status.value));
     case Fault::CallbackTooDeep:
         return Error::plain(fmt::format("callbacks nest {} deep: more than the limit of {} frames",
                                         status.value, isa::kMaxCallDepth));
@@ -44,11 +46,14 @@ Result<uint64_t> CompiledProgram::run(uint64_t r1, uint64_t r2, std::span<const 
     runtime::ExecutionState* previous = runtime::ExecutionState::current();
     runtime::ExecutionState::current() = &state;
     RunStatus status;
+    status.budget_left = budget_;
     JitCallbacks callbacks(status); // bpf_loop / for_each_map_elem call back through this
     state.callbacks = callbacks.invoker();
     const uint64_t r0 = entry()(r1, r2, packet.data(), packet.size(), &status);
     runtime::ExecutionState::current() = previous;
     if (status.fault == Fault::None) [[likely]] return r0;
+    if (status.slot < original_slot_.size()) status.slot = original_slot_[status.slot];
+    if (status.fault == Fault::BudgetExceeded) status.value = budget_;
     return fail(fault_error(status));
 }
 

@@ -40,6 +40,15 @@ public:
     size_t code_size() const { return code_.code_size(); }
     // Native offset of each slot's first instruction (kNoNativeCode: emits nothing).
     std::span<const uint32_t> slot_offsets() const { return slot_offsets_; }
+    // After a rewrite that changed slot numbers (constant blinding): offsets and fault
+    // locations are reported on the original slots. `original_slot`: new slot -> original.
+    void use_original_slots(std::vector<uint32_t> slot_offsets, std::vector<uint32_t> original_slot) {
+        slot_offsets_ = std::move(slot_offsets);
+        original_slot_ = std::move(original_slot);
+    }
+    // Programs compiled with an instruction budget: every run starts with this much.
+    void set_instruction_budget(uint64_t budget) { budget_ = budget; }
+    uint64_t instruction_budget() const { return budget_; }
     // What a prog-array slot holds to tail-call into this program (stable address).
     const maps::ProgramEntry* tail_call_entry() const { return tail_entry_.get(); }
     maps::ProgramEntry* tail_call_entry() { return tail_entry_.get(); }
@@ -47,6 +56,8 @@ public:
 private:
     ExecutableMemory code_;
     std::vector<uint32_t> slot_offsets_;
+    std::vector<uint32_t> original_slot_; // empty: slots are the program's own
+    uint64_t budget_ = 0;                 // 0: compiled without a budget
     ProgramType type_;
     std::unique_ptr<maps::ProgramEntry> tail_entry_;
 };

@@ -320,6 +320,9 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
     if (options.optimise.map_lookups) detail::specialise_map_lookups(program, out);
     detail::analyse_registers(program, out);
     detail::fuse_pairs(out);
+    out.instruction_budget = options.instruction_budget;
+    out.retpoline = options.retpoline;
+    if (out.instruction_budget != 0) detail::mark_budget_charges(out);
     return out;
 }
 

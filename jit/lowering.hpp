@@ -35,6 +35,11 @@ struct LoweringOptions {
     ProgramType program_type = ProgramType::Mem;
     uint32_t max_call_depth = isa::kMaxCallDepth; // frames, the entry frame included
     Optimisations optimise;
+    // Non-zero: the run stops with Fault::BudgetExceeded once the charges (budget.cpp) of
+    // the back-edges and local calls it took exceed this many instructions.
+    uint64_t instruction_budget = 0;
+    // x86-64: callx and run-time helper calls through a retpoline (Spectre v2).
+    bool retpoline = false;
 };
 
 // What a division or modulo by a register needs around the machine instruction.
@@ -100,6 +105,10 @@ struct LoweredSlot {
     // into Lowered::array_lookups) a backend may instead emit the lookup inline (r0 = index
     // < max ? base + index * stride : 0, r1-r5 untouched); one that ignores it calls `helper`.
     int32_t array_lookup = -1;
+    // Instruction budget (LoweringOptions::instruction_budget): what executing this slot
+    // charges before it runs (a back-edge: the length of the loop it closes; a local call:
+    // 1); 0 for every other slot.
+    uint32_t budget_charge = 0;
 };
 
 struct Subprogram {
@@ -119,6 +128,8 @@ struct Lowered {
     bool has_tail_calls = false;
     bool has_packet_loads = false;
     bool has_callx = false;
+    uint64_t instruction_budget = 0; // LoweringOptions' (0: no budget, no charges)
+    bool retpoline = false;          // LoweringOptions'
     ProgramType program_type = ProgramType::Mem;
     // Dense table for callx, indexed by helper id (nullptr: unknown id). Never includes
     // the tail-call id: callx never tail-calls.

@@ -30,4 +30,8 @@ void specialise_map_lookups(const isa::Program& program, Lowered& out);
 // last: the register analyses above see the original pairs.
 void fuse_pairs(Lowered& out);
 
+// Instruction-budget charges on back-edges and local calls (budget.cpp); after fuse_pairs,
+// so that an inverted branch carries the charge of the goto it replaced.
+void mark_budget_charges(Lowered& out);
+
 } // namespace ebpfjit::jit::detail

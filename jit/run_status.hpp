@@ -11,16 +11,21 @@ enum class Fault : uint32_t {
     None = 0,
     UnknownCallxTarget = 1, // callx with a register that names no helper: value = the id
     CallbackTooDeep = 2,    // callbacks nested past the frame limit: value = the nesting
+    BudgetExceeded = 3,     // the instruction budget ran out (budget.cpp): value = the budget
 };
 
 struct RunStatus {
     Fault fault = Fault::None;
     uint32_t slot = 0;  // the instruction that faulted
     uint64_t value = 0; // fault-specific detail
+    // Programs compiled with an instruction budget: what is left of it. The code
+    // subtracts each charge and faults when it would go below zero.
+    uint64_t budget_left = 0;
 };
 inline constexpr int32_t kRunStatusFaultOffset = offsetof(RunStatus, fault);
 inline constexpr int32_t kRunStatusSlotOffset = offsetof(RunStatus, slot);
 inline constexpr int32_t kRunStatusValueOffset = offsetof(RunStatus, value);
+inline constexpr int32_t kRunStatusBudgetOffset = offsetof(RunStatus, budget_left);
 
 // The native entry every backend produces (SysV / AAPCS64 C calling convention).
 // packet/packet_len: what LD_ABS / LD_IND read (nullptr/0: every packet load is out of range).

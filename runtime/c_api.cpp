@@ -88,6 +88,11 @@ ebpfjit_object* ebpfjit_object_open(const char* path, const char* program_type, 
 
 ebpfjit_object* ebpfjit_object_open_opts(const char* path, const ebpfjit_open_options* c_options, char* err,
                                          size_t err_size) {
+    return ebpfjit_object_open_hardened(path, c_options, nullptr, err, err_size);
+}
+
+ebpfjit_object* ebpfjit_object_open_hardened(const char* path, const ebpfjit_open_options* c_options,
+                                             const ebpfjit_hardening* hardening, char* err, size_t err_size) {
     return guarded<>(static_cast<ebpfjit_object*>(nullptr), err, err_size, [&]() -> ebpfjit_object* {
         if (!path) return set_error(err, err_size, "no path given"), nullptr;
         const ebpfjit_open_options defaults{nullptr, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL};
@@ -101,6 +106,11 @@ ebpfjit_object* ebpfjit_object_open_opts(const char* path, const ebpfjit_open_op
             return set_error(err, err_size, "unknown verifier level"), nullptr;
         options.verify = c_options->verify == EBPFJIT_VERIFY_FULL ? ebpfjit::VerifyLevel::Full
                                                                   : ebpfjit::VerifyLevel::Structural;
+        if (hardening) {
+            options.hardening.blind_constants = hardening->blind_constants != 0;
+            options.hardening.retpoline = hardening->retpoline != 0;
+            options.hardening.instruction_budget = hardening->max_insns;
+        }
         if (program_type) {
             options.program_type = ebpfjit::program_type_from_name(program_type);
             if (!options.program_type)

@@ -12,17 +12,25 @@ namespace {
 
 struct NamedEngine {
     std::string_view name;
-    MemEngine run;
+    Result<uint64_t> (*run)(const isa::Program&, std::span<uint8_t>, const MemEngineOptions&);
 };
 
-Result<uint64_t> run_interpreter(const isa::Program& program, std::span<uint8_t> mem) {
-    return Interpreter(program, helpers::ProgramBindings{}).run_mem(mem);
+Result<uint64_t> run_interpreter(const isa::Program& program, std::span<uint8_t> mem,
+                                 const MemEngineOptions& options) {
+    InterpreterOptions interp;
+    interp.instruction_budget = options.instruction_budget;
+    return Interpreter(program, helpers::ProgramBindings{}, interp).run_mem(mem);
 }
 
 // The host's JIT backend (x86-64 or ARM64). No verifier facts yet: the lowering keeps
 // every check (division fixups, ...).
-Result<uint64_t> run_jit(const isa::Program& program, std::span<uint8_t> mem) {
-    auto compiled = jit::compile(program, verifier::Facts{}, helpers::ProgramBindings{});
+Result<uint64_t> run_jit(const isa::Program& program, std::span<uint8_t> mem, const MemEngineOptions& options) {
+    jit::CompileOptions compile;
+    compile.blind_constants = options.blind_constants;
+    compile.blinding_key = options.blinding_key;
+    compile.retpoline = options.retpoline;
+    compile.instruction_budget = options.instruction_budget;
+    auto compiled = jit::compile(program, verifier::Facts{}, helpers::ProgramBindings{}, compile);
     if (!compiled) return fail(compiled.error());
     return compiled->run_mem(mem);
 }
@@ -37,9 +45,12 @@ const std::vector<NamedEngine>& engines() {
 
 } // namespace
 
-Result<MemEngine> find_mem_engine(std::string_view name) {
+Result<MemEngine> find_mem_engine(std::string_view name, const MemEngineOptions& options) {
     for (const auto& e : engines())
-        if (e.name == name) return e.run;
+        if (e.name == name)
+            return MemEngine([run = e.run, options](const isa::Program& program, std::span<uint8_t> mem) {
+                return run(program, mem, options);
+            });
     return fail(Error::plain(fmt::format("unknown engine '{}' (available: {})", name,
                                          fmt::join(mem_engine_names(), ", "))));
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,8 +19,16 @@ namespace ebpfjit::runtime {
 // Runs `program` on `mem` (modified in place) and returns r0.
 using MemEngine = std::function<Result<uint64_t>(const isa::Program& program, std::span<uint8_t> mem)>;
 
+// How the engines run (issue 9's hardening); the defaults change nothing.
+struct MemEngineOptions {
+    bool blind_constants = false;         // jit: constant blinding (jit/blinding.hpp)
+    std::optional<uint32_t> blinding_key = std::nullopt; // jit: a fixed key (tests)
+    bool retpoline = false;               // jit, x86-64: indirect calls through a retpoline
+    uint64_t instruction_budget = 0;      // both: stop after this many (0: no limit)
+};
+
 // The engine called `name` ("jit": the host JIT, "interp": the interpreter), or a one-line error.
-Result<MemEngine> find_mem_engine(std::string_view name);
+Result<MemEngine> find_mem_engine(std::string_view name, const MemEngineOptions& options = {});
 
 // Names of the available engines, for help texts.
 std::vector<std::string> mem_engine_names();

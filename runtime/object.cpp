@@ -27,7 +27,8 @@ bool same_choice(const runtime::PrepareOptions& prepared, const runtime::Prepare
 
 Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view name, const ProgramOptions& options) {
     runtime::PrepareOptions wanted{options.engine.value_or(open_options.engine),
-                                   options.verify.value_or(open_options.verify), open_options.verifier_log_level};
+                                   options.verify.value_or(open_options.verify), open_options.verifier_log_level,
+                                   open_options.hardening};
     std::lock_guard guard(prepare_lock);
     if (auto it = prepared.find(name); it != prepared.end()) {
         if (!same_choice(it->second->prepared->options(), wanted))

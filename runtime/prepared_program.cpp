@@ -55,14 +55,20 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
     }
 
     prepared->interpreter_ =
-        std::make_unique<Interpreter>(prepared->program_, bindings, InterpreterOptions{0, spec.type});
+        std::make_unique<Interpreter>(prepared->program_, bindings,
+                                      InterpreterOptions{options.hardening.instruction_budget, spec.type});
 
     if (options.engine == Engine::Jit) {
         if (options.verify != VerifyLevel::Full)
             logger().warn("program '{}': JIT code for a program verified only at structural level "
                                 "has no memory-safety proof",
                                 spec.name);
-        auto native = jit::compile(prepared->program_, report.facts, bindings, jit::CompileOptions{spec.type, {}});
+        jit::CompileOptions compile;
+        compile.program_type = spec.type;
+        compile.blind_constants = options.hardening.blind_constants;
+        compile.retpoline = options.hardening.retpoline;
+        compile.instruction_budget = options.hardening.instruction_budget;
+        auto native = jit::compile(prepared->program_, report.facts, bindings, compile);
         if (!native) return fail(in_program(native.error(), spec));
         prepared->native_.emplace(std::move(*native));
         prepared->entry_ = prepared->native_->tail_call_entry();

@@ -34,6 +34,7 @@ struct PrepareOptions {
     Engine engine = Engine::Jit;
     VerifyLevel verify = VerifyLevel::Full;
     int verifier_log_level = 0;
+    Hardening hardening = {};
 };
 
 class PreparedProgram {

@@ -65,6 +65,16 @@ ebpfjit_object *ebpfjit_object_open(const char *path, const char *program_type, 
 /* The same with engine and verifier level; options NULL = defaults. */
 ebpfjit_object *ebpfjit_object_open_opts(const char *path, const ebpfjit_open_options *options, char *err,
                                          size_t err_size);
+/* Hardening for untrusted programs (docs/hardening.md); zero-initialised = all off. */
+typedef struct {
+    int blind_constants; /* JIT: every immediate XORed with a random key (constant blinding) */
+    int retpoline;       /* JIT, x86-64: indirect calls and jumps through a retpoline */
+    uint64_t max_insns;  /* both engines: a run stops with an error after this many
+                          * instructions (JIT: charged at loop back-edges and calls); 0 = none */
+} ebpfjit_hardening;
+/* ebpfjit_object_open_opts with hardening; hardening NULL = none. */
+ebpfjit_object *ebpfjit_object_open_hardened(const char *path, const ebpfjit_open_options *options,
+                                             const ebpfjit_hardening *hardening, char *err, size_t err_size);
 void ebpfjit_object_close(ebpfjit_object *object);
 
 /* NULL when the object has no such program (or it cannot be prepared). */

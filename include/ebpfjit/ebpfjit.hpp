@@ -47,6 +47,7 @@ struct OpenOptions {
     Engine engine = Engine::Jit;            // the engine runs use unless RunOptions says otherwise
     VerifyLevel verify = VerifyLevel::Full;
     int verifier_log_level = 0;             // 0 headline, 1 + states, 2 every instruction
+    Hardening hardening = {};                    // blinding, retpolines, instruction budget
 };
 
 // Per-program overrides of OpenOptions, honoured when the program is first prepared.

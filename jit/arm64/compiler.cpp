@@ -57,11 +57,17 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
             if (!lowered_.slots[pc].emit) continue;
             slot_offsets[pc] = static_cast<uint32_t>(a_.offset());
             if (options_.annotate) a_.comment(options_.annotate(pc).c_str());
+            if (lowered_.slots[pc].budget_charge != 0) {
+                pc_ = pc;
+                slot_ = &lowered_.slots[pc];
+                emit_budget_charge();
+            }
             emit_slot(pc);
         }
         bind(epilogues_[s]);
         emit_epilogue(s == 0);
     }
+    emit_budget_faults();
     emit_abort_path();
     if (lowered_.has_callx) { // bound even when empty: every callx then faults
         a_.align(asmjit::AlignMode::kData, 8);

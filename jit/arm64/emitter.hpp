@@ -56,6 +56,10 @@ private:
     void emit_abort_path();
 
     void emit_slot(uint32_t pc);
+
+    // budget.cpp: the instruction-budget charge before a slot, and its fault stubs.
+    void emit_budget_charge();
+    void emit_budget_faults();
     void bind(const asmjit::Label& label);
 
     // immediates.cpp: constants into registers, and immediate operands that fit
@@ -113,6 +117,7 @@ private:
     asmjit::Label abort_;                  // return r0 = 0 from the whole program
     asmjit::Label callx_table_;            // after the code: one function pointer per helper id
     std::vector<std::pair<asmjit::Label, uint32_t>> callx_faults_; // out-of-line stubs
+    std::vector<std::pair<asmjit::Label, uint32_t>> budget_faults_; // out-of-line stubs
     std::vector<uint32_t> label_offsets_;  // by label id, as bound (kNoNativeCode: unbound)
     std::vector<BranchRecord> branches_;
 };

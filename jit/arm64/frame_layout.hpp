@@ -8,6 +8,7 @@
 //   │ x29 x30 (frame record)   │ ◄── x29
 //   │ x19 x20 │ x21 x22        │  saved callee-saved registers (r6-r9)
 //   │ x23 x24                  │  r10 and the FrameInfo pointer
+//   │ x25 (xzr)                │  the blinding register (+ 8 bytes of padding)
 //   │ FrameInfo (32 bytes)     │ ◄── x24: tail_call_count | packet | packet_len | status
 //   ├──────────────────────────┤ ◄── x23 = eBPF r10 (== x24 in the entry frame)
 //   │ eBPF stack, 512 bytes    │

@@ -6,19 +6,25 @@
 namespace ebpfjit::jit::arm64 {
 
 namespace {
-// Callee-saved pairs below the frame record, in push order.
-const a64::GpX kEntrySaved[3][2] = {{a64::x19, a64::x20}, {a64::x21, a64::x22}, {a64::x23, a64::x24}};
-// A local call's callee saves the caller's r6-r9 and r10 (xzr pads the last pair).
+// Callee-saved pairs below the frame record, in push order. x25 is the blinding register
+// (register_map.hpp): saved by every entry frame, so that a tail call between programs
+// compiled with and without blinding finds the frame it expects.
+const a64::GpX kEntrySaved[4][2] = {
+    {a64::x19, a64::x20}, {a64::x21, a64::x22}, {a64::x23, a64::x24}, {a64::x25, a64::xzr}};
+// A local call's callee saves the caller's r6-r9 and r10 (xzr pads the last pair); ax is
+// never live across a call.
 const a64::GpX kLocalSaved[3][2] = {{a64::x19, a64::x20}, {a64::x21, a64::x22}, {a64::x23, a64::xzr}};
 
-void push_frame(a64::Assembler& a, const a64::GpX (&pairs)[3][2]) {
+template <size_t N>
+void push_frame(a64::Assembler& a, const a64::GpX (&pairs)[N][2]) {
     a.stp(a64::x29, a64::x30, a64::ptr_pre(a64::sp, -16));
     a.mov(a64::x29, a64::sp);
     for (const auto& pair : pairs) a.stp(pair[0], pair[1], a64::ptr_pre(a64::sp, -16));
 }
 
-void pop_frame(a64::Assembler& a, const a64::GpX (&pairs)[3][2]) {
-    for (int i = 2; i >= 0; --i) {
+template <size_t N>
+void pop_frame(a64::Assembler& a, const a64::GpX (&pairs)[N][2]) {
+    for (int i = static_cast<int>(N) - 1; i >= 0; --i) {
         if (pairs[i][1] == a64::xzr) a.ldr(pairs[i][0], a64::ptr_post(a64::sp, 16));
         else a.ldp(pairs[i][0], pairs[i][1], a64::ptr_post(a64::sp, 16));
     }

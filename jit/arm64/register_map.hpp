@@ -16,6 +16,8 @@
 //   r9    x22      callee-saved ┘
 //   r10   x23      callee-saved: the frame pointer, top of the current 512-byte frame
 //   --    x24      callee-saved: FrameInfo pointer (frame_layout.hpp), fixed per run
+//   ax    x25      callee-saved: the blinding register (isa::kAuxRegister, blinding.hpp)
+//                  and nothing else; the entry frame saves it for the C caller
 //   --    x29/x30  frame record (fp, lr), saved by every prologue: code calls out
 //
 // Temporaries: caller-saved, never mapped, never live from one eBPF instruction to the
@@ -51,9 +53,9 @@ namespace ebpfjit::jit::arm64 {
 
 namespace a64 = asmjit::a64;
 
-inline const std::array<a64::GpX, 11> kRegisterMap = {
+inline const std::array<a64::GpX, 12> kRegisterMap = {
     a64::x7, a64::x0, a64::x1, a64::x2, a64::x3, a64::x4,
-    a64::x19, a64::x20, a64::x21, a64::x22, a64::x23,
+    a64::x19, a64::x20, a64::x21, a64::x22, a64::x23, a64::x25,
 };
 
 inline const a64::GpX kFrameInfo = a64::x24;

@@ -131,7 +131,8 @@ void Emitter::emit_shift(const isa::Alu& insn) {
 
 // div/idiv need the dividend in rdx:rax and trap on 0 and INT_MIN / -1, so:
 //   scratch A = divisor (copied first: it may be rax or rdx)
-//   scratch C = eBPF r0 (rax), scratch B = eBPF r3 (rdx), saved unless dst is that register
+//   scratch B = eBPF r3 (rdx), and eBPF r0 (rax) pushed, saved unless dst is that register
+//   (r9 is the blinding register, never a temporary: register_map.hpp)
 // and the fixups the lowering asked for run before: by 0 -> div 0 / mod dst; by -1 (signed)
 // -> neg / 0.
 void Emitter::emit_division(const isa::Alu& insn) {
@@ -167,7 +168,7 @@ void Emitter::emit_division(const isa::Alu& insn) {
         }
     }
 
-    if (d != 0) a_.mov(kScratchC, x86::rax);
+    if (d != 0) a_.push(x86::rax);
     if (d != 3) a_.mov(kScratchB, x86::rdx);
     if (d != 0) a_.mov(w ? x86::Gp(x86::rax) : x86::Gp(x86::eax), dst);
     if (is_signed) {
@@ -183,7 +184,7 @@ void Emitter::emit_division(const isa::Alu& insn) {
     const x86::Gp result = is_mod ? (w ? x86::Gp(x86::rdx) : x86::Gp(x86::edx))
                                   : (w ? x86::Gp(x86::rax) : x86::Gp(x86::eax));
     if (result.id() != dst.id()) a_.mov(dst, result);
-    if (d != 0) a_.mov(x86::rax, kScratchC);
+    if (d != 0) a_.pop(x86::rax);
     if (d != 3) a_.mov(x86::rdx, kScratchB);
     a_.bind(done);
 }

@@ -36,7 +36,7 @@ void Emitter::emit_atomic(const isa::Atomic& insn) {
 
 // fetch_or / fetch_and / fetch_xor have no x86 instruction: a cmpxchg loop.
 //   scratch B = the address (base may be r0 = rax, which cmpxchg needs)
-//   scratch C = eBPF r0, saved (and the operand when src is r0)
+//   [rsp]     = eBPF r0, pushed (and the operand when src is r0)
 //   scratch A = the new value being tried
 //   rax       = the old value cmpxchg compares with
 void Emitter::emit_atomic_fetch_loop(const isa::Atomic& insn) {
@@ -44,8 +44,7 @@ void Emitter::emit_atomic_fetch_loop(const isa::Atomic& insn) {
     const uint32_t size = w ? 8 : 4;
     auto sized = [&](const x86::Gpq& r) { return w ? x86::Gp(r) : x86::Gp(r.r32()); };
     a_.lea(kScratchB, x86::ptr(gpq(insn.base.n), insn.off));
-    a_.mov(kScratchC, x86::rax);
-    const x86::Gp operand = insn.src.n == 0 ? sized(kScratchC) : gp(insn.src.n, w);
+    a_.push(x86::rax);
     const x86::Mem mem = x86::ptr(kScratchB, 0, size);
     const x86::Gp old = sized(x86::rax);
     const x86::Gp next = sized(kScratchA);
@@ -54,14 +53,21 @@ void Emitter::emit_atomic_fetch_loop(const isa::Atomic& insn) {
     asmjit::Label retry = a_.newLabel();
     a_.bind(retry);
     a_.mov(next, old);
-    if (insn.op == AtomicOp::Or) a_.or_(next, operand);
-    else if (insn.op == AtomicOp::And) a_.and_(next, operand);
-    else a_.xor_(next, operand);
+    auto combine = [&](const auto& operand) {
+        if (insn.op == AtomicOp::Or) a_.or_(next, operand);
+        else if (insn.op == AtomicOp::And) a_.and_(next, operand);
+        else a_.xor_(next, operand);
+    };
+    if (insn.src.n == 0) combine(x86::ptr(x86::rsp, 0, size)); // the pushed r0 (low half: LE)
+    else combine(gp(insn.src.n, w));
     a_.lock().cmpxchg(mem, next, old);
     jump(x86::Inst::kIdJnz, retry);
-    if (insn.src.n == 0) return; // r0 = old: already in rax (zero-extended if 32-bit)
+    if (insn.src.n == 0) { // r0 = old: already in rax (zero-extended if 32-bit)
+        a_.lea(x86::rsp, x86::ptr(x86::rsp, 8));
+        return;
+    }
     a_.mov(gp(insn.src.n, w), old);
-    a_.mov(x86::rax, kScratchC);
+    a_.pop(x86::rax);
 }
 
 } // namespace ebpfjit::jit::x86_64

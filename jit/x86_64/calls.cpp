@@ -11,7 +11,7 @@ void Emitter::emit_call(const isa::Call& insn) {
         if (slot_->array_lookup >= 0) return emit_inline_array_lookup();
         // r1-r5 already sit in the SysV argument registers and r0 is rax: a bare call.
         // rsp is 16-byte aligned in every frame (frame_layout.hpp).
-        a_.call(asmjit::imm(reinterpret_cast<uint64_t>(slot_->helper)));
+        call_helper(slot_->helper);
         return;
     case CallRole::Local: a_.call(labels_[static_cast<size_t>(insn.target)]); return;
     case CallRole::TailCall: emit_tail_call(); return;
@@ -32,7 +32,7 @@ void Emitter::emit_callx(const isa::CallX& insn) {
     a_.mov(kScratchB, x86::ptr(kScratchB, kScratchA, 3));
     a_.test(kScratchB, kScratchB);
     jump(x86::Inst::kIdJz, fault);
-    a_.call(kScratchB);
+    call_indirect(kScratchB);
 }
 
 // bpf_tail_call(ctx = r1, prog_array = r2, index = r3), the kernel's order of checks:
@@ -57,7 +57,7 @@ void Emitter::emit_tail_call() {
     a_.mov(kScratchB, x86::qword_ptr(kScratchB, maps::kProgramEntryNativeOffset));
     a_.test(kScratchB, kScratchB);
     jump(x86::Inst::kIdJz, out);
-    a_.jmp(kScratchB);
+    jump_indirect(kScratchB);
     a_.bind(out);
 }
 

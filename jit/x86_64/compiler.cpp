@@ -53,14 +53,21 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
             slot_offsets[pc] = static_cast<uint32_t>(a_.offset());
             if (lowered_.slots[pc].fused_add) continue; // emitted by the previous slot's lea
             if (options_.annotate) a_.comment(options_.annotate(pc).c_str());
+            if (lowered_.slots[pc].budget_charge != 0) {
+                pc_ = pc;
+                slot_ = &lowered_.slots[pc];
+                emit_budget_charge();
+            }
             emit_slot(pc);
         }
         a_.bind(epilogues_[s]);
         emit_epilogue(s == 0);
     }
+    emit_budget_faults();
     emit_abort_path();
     emit_callback_thunks();
     if (!frame_.full) emit_tail_call_landing();
+    emit_retpoline_thunk();
     if (!lowered_.callx_table.empty()) {
         a_.align(asmjit::AlignMode::kData, 8);
         a_.bind(callx_table_);

@@ -6,7 +6,7 @@
 //     scratch A = x (zero- or sign-extended) * multiplier, high half shifted down;
 //     scratch B = the add form's difference / the rounding bit.
 //   64-bit: the high half needs one-operand mul/imul (rdx:rax), so as in emit_division
-//     scratch A = x, scratch C = eBPF r0 (rax), scratch B = eBPF r3 (rdx), saved unless
+//     scratch A = x, scratch B = eBPF r3 (rdx), eBPF r0 (rax) pushed, each saved unless
 //     dst is that register, and the result goes to dst after they are restored.
 #include "jit/x86_64/emitter.hpp"
 
@@ -79,7 +79,7 @@ void Emitter::emit_magic_division(const isa::Alu& insn, const MagicDivision& pla
     }
 
     a_.mov(kScratchA, gpq(d));
-    if (d != 0) a_.mov(kScratchC, x86::rax);
+    if (d != 0) a_.push(x86::rax); // no third scratch: r9 is the blinding register
     if (d != 3) a_.mov(kScratchB, x86::rdx);
     a_.mov(x86::rax, plan.multiplier);
     if (plan.is_signed) a_.imul(x86::rdx, x86::rax, kScratchA);
@@ -109,7 +109,7 @@ void Emitter::emit_magic_division(const isa::Alu& insn, const MagicDivision& pla
     } else {
         a_.mov(kScratchA, q);
     }
-    if (d != 0) a_.mov(x86::rax, kScratchC);
+    if (d != 0) a_.pop(x86::rax);
     if (d != 3) a_.mov(x86::rdx, kScratchB);
     a_.mov(gpq(d), kScratchA);
 }

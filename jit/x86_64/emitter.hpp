@@ -65,6 +65,10 @@ private:
     // One slot; dispatches on the instruction kind.
     void emit_slot(uint32_t pc);
 
+    // budget.cpp: the instruction-budget charge before a slot, and its fault stubs.
+    void emit_budget_charge();
+    void emit_budget_faults();
+
     // alu.cpp
     void emit_alu(const isa::Alu& insn);
     void emit_alu_reg(const isa::Alu& insn, uint8_t src);
@@ -96,6 +100,13 @@ private:
     void emit_tail_call();
     void emit_exit();
 
+    // retpoline.cpp: indirect calls and jumps (through a retpoline when asked), helper calls.
+    void call_indirect(const x86::Gpq& target);
+    void jump_indirect(const x86::Gpq& target);
+    void call_helper(helpers::HelperFn fn);
+    void use_retpoline();
+    void emit_retpoline_thunk();
+
     x86::Mem slot_mem(uint8_t base, int16_t off, uint32_t size) const;
 
     x86::Assembler& a_;
@@ -116,6 +127,8 @@ private:
     std::vector<int32_t> last_emitted_; // per subprogram: its last slot that emits code
     asmjit::Label abort_;        // return r0 = 0 from the whole program (unwinds local calls)
     std::vector<std::pair<asmjit::Label, uint32_t>> callx_faults_; // out-of-line stubs
+    std::vector<std::pair<asmjit::Label, uint32_t>> budget_faults_; // out-of-line stubs
+    asmjit::Label retpoline_; // valid once an indirect branch needs the thunk
 };
 
 } // namespace ebpfjit::jit::x86_64

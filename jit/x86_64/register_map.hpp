@@ -14,14 +14,18 @@
 //   r9    r15     callee-saved ┘
 //   r10   rbp     callee-saved: the frame pointer, top of the current 512-byte frame
 //   --    r12     callee-saved: FrameInfo pointer (see frame_layout.hpp), fixed per run
+//   ax    r9      the blinding register (isa::kAuxRegister, jit/blinding.hpp) and nothing
+//                 else: no sequence uses r9 as a temporary, so `dst op= ax` can never
+//                 find it clobbered by the sequence that reads it (callback thunks take
+//                 their 6th C argument in r9 before any eBPF instruction runs)
 //   --    r11     scratch A ┐ caller-saved, never mapped, never live from one eBPF
-//   --    r10     scratch B │ instruction to the next; each sequence documents what
-//   --    r9      scratch C ┘ it keeps in them (one role per register per sequence)
+//   --    r10     scratch B ┘ instruction to the next; each sequence documents what
+//                             it keeps in them (one role per register per sequence)
 //
 // rdx (r3) and rax (r0) are also the implicit operands of div/idiv and cmpxchg, and rcx
 // (r4) the implicit count of variable shifts: those sequences save the eBPF value they
-// displace in a scratch register and restore it, or (shifts) use BMI2 shlx/shrx/sarx,
-// which take the count in any register.
+// displace (in a scratch register, or pushed when both are taken) and restore it, or
+// (shifts) use BMI2 shlx/shrx/sarx, which take the count in any register.
 #pragma once
 
 #include <array>
@@ -33,15 +37,14 @@ namespace ebpfjit::jit::x86_64 {
 
 namespace x86 = asmjit::x86;
 
-inline const std::array<x86::Gpq, 11> kRegisterMap = {
+inline const std::array<x86::Gpq, 12> kRegisterMap = {
     x86::rax, x86::rdi, x86::rsi, x86::rdx, x86::rcx, x86::r8,
-    x86::rbx, x86::r13, x86::r14, x86::r15, x86::rbp,
+    x86::rbx, x86::r13, x86::r14, x86::r15, x86::rbp, x86::r9,
 };
 
 inline const x86::Gpq kFrameInfo = x86::r12;
 inline const x86::Gpq kScratchA = x86::r11;
 inline const x86::Gpq kScratchB = x86::r10;
-inline const x86::Gpq kScratchC = x86::r9;
 
 inline x86::Gpq gpq(uint8_t bpf_reg) { return kRegisterMap[bpf_reg]; }
 inline x86::Gpd gpd(uint8_t bpf_reg) { return kRegisterMap[bpf_reg].r32(); }

@@ -192,3 +192,42 @@ TEST_CASE("every verb has --help with an example") {
         CHECK(help.out.find("Example: ebpfjit " + std::string(verb)) != std::string::npos);
     }
 }
+
+TEST_CASE("run --max-insns: an endless loop stops with one line and exit 1 on both engines") {
+    fs::create_directories(kWork);
+    write(kWork / "spin.s", "mov %r0, 1\nja -1\nexit\n");
+    write(kWork / "count.s", "mov %r0, 0\nadd %r0, 1\njlt %r0, 100, -2\nexit\n");
+    REQUIRE(ebpfjit("asm spin.s -o spin.bin").status == 0);
+    REQUIRE(ebpfjit("asm count.s -o count.bin").status == 0);
+    for (const char* engine : {"jit", "interp"}) {
+        CAPTURE(engine);
+        check_one_line_failure(ebpfjit(std::string("run spin.bin --max-insns 5000 --engine ") + engine),
+                               "insn 1: instruction budget of 5000 exceeded");
+        auto under = ebpfjit(std::string("run count.bin --max-insns 5000 --engine ") + engine);
+        INFO(under.err);
+        CHECK(under.status == 0);
+        CHECK(last_line(under.out) == "r0 = 100 (0x64)");
+    }
+}
+
+TEST_CASE("run --harden / --retpoline and disasm --native --harden") {
+    fs::create_directories(kWork);
+    write(kWork / "imm.s", "mov %r0, 0x41424344\nadd %r0, 0x1234567\nexit\n");
+    REQUIRE(ebpfjit("asm imm.s -o imm.bin").status == 0);
+    auto run = ebpfjit("run imm.bin --harden --retpoline");
+    INFO(run.err);
+    CHECK(run.status == 0);
+    CHECK(last_line(run.out) == "r0 = 1113950379 (0x426588ab)");
+    for (const char* arch : {"x86_64", "arm64"}) {
+        CAPTURE(arch);
+        auto plain = ebpfjit(std::string("disasm --native --arch ") + arch + " imm.bin");
+        auto hardened = ebpfjit(std::string("disasm --native --harden --arch ") + arch + " imm.bin");
+        REQUIRE(hardened.status == 0);
+        CHECK(hardened.out.find("r0 = 1094861636") != std::string::npos); // the original, as a comment
+        CHECK(hardened.out.find("~ r11 ^= ") != std::string::npos);
+        if (std::string(arch) == "x86_64") {
+            CHECK(plain.out.find("0x41424344") != std::string::npos);
+            CHECK(hardened.out.find("0x41424344") == std::string::npos);
+        }
+    }
+}

@@ -60,9 +60,11 @@ int main(int argc, char** argv) {
     app.add_option("--engine", engine_name, "interp | jit");
     app.add_option("--dir", dir, "folder of .data files");
     app.add_option("--filter", filter, "only files whose name contains this");
+    runtime::MemEngineOptions engine_options;
+    app.add_flag("--harden", engine_options.blind_constants, "jit: constant blinding");
     CLI11_PARSE(app, argc, argv);
 
-    auto engine = runtime::find_mem_engine(engine_name);
+    auto engine = runtime::find_mem_engine(engine_name, engine_options);
     if (!engine) {
         fmt::print("{}\n0 passed, 1 failed\n", engine.error().to_string());
         return 1;

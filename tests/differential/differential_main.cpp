@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
     app.add_option("--count", count, "number of programs");
     app.add_option("--seed", seed, "seed of the first program (program i uses seed + i)");
     app.add_flag("--verbose", verbose, "print every program");
+    jit::CompileOptions jit_options;
+    app.add_flag("--harden", jit_options.blind_constants, "JIT with constant blinding (random keys)");
     CLI11_PARSE(app, argc, argv);
 
     const helpers::ProgramBindings bindings{nullptr, {}};
@@ -77,7 +79,7 @@ int main(int argc, char** argv) {
         runtime::Interpreter interpreter(program, bindings, {});
         Outcome expected{interpreter.run_mem(interp_mem), interp_mem};
 
-        auto compiled = jit::compile(program, verifier::Facts{}, bindings);
+        auto compiled = jit::compile(program, verifier::Facts{}, bindings, jit_options);
         if (!compiled) {
             std::printf("seed %llu: the JIT rejected a valid program: %s\n%s",
                         static_cast<unsigned long long>(program_seed), compiled.error().to_string().c_str(),
@@ -98,7 +100,8 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    std::printf("differential: %llu programs (%llu instructions), interpreter == JIT\n",
-                static_cast<unsigned long long>(count), static_cast<unsigned long long>(instructions));
+    std::printf("differential: %llu programs (%llu instructions), interpreter == JIT%s\n",
+                static_cast<unsigned long long>(count), static_cast<unsigned long long>(instructions),
+                jit_options.blind_constants ? " (blinded)" : "");
     return 0;
 }

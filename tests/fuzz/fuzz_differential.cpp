@@ -53,6 +53,14 @@ const std::vector<NamedEngine>& engines() {
              if (!compiled) return fail(compiled.error());
              return compiled->run_mem(mem);
          }},
+        {"jit-blinded", // constant blinding with random keys (jit/blinding.hpp)
+         [](const isa::Program& p, const helpers::ProgramBindings& b, std::span<uint8_t> mem) -> Result<uint64_t> {
+             jit::CompileOptions options;
+             options.blind_constants = true;
+             auto compiled = jit::compile(p, verifier::Facts{}, b, options);
+             if (!compiled) return fail(compiled.error());
+             return compiled->run_mem(mem);
+         }},
 #endif
     };
     return table;

@@ -196,3 +196,24 @@ TEST_CASE("tail call into a lean-frame program (no FrameInfo, own registers and 
         CHECK(*r == expected);
     }
 }
+
+TEST_CASE("tail calls with hardening: blinded, through the retpoline, budget shared by the chain",
+          "[jit][tailcall][hardening]") {
+    auto array = make_array(4);
+    helpers::ProgramBindings bindings{&test_helpers(), {helpers::MapBinding{array.get(), nullptr, 0}}};
+    jit::CompileOptions hard;
+    hard.blind_constants = true;
+    hard.retpoline = true;
+    // A plain target and a hardened entry (and the other way round): the frames match.
+    for (bool target_hardened : {false, true}) {
+        CAPTURE(target_hardened);
+        auto self = jit::compile(counting_program(0), {}, bindings, target_hardened ? hard : jit::CompileOptions{});
+        REQUIRE(self.has_value());
+        array->set(0, self->tail_call_entry());
+        auto entry = jit::compile(entry_program(0), {}, bindings, target_hardened ? jit::CompileOptions{} : hard);
+        REQUIRE(entry.has_value());
+        auto r = entry->run(0, 0);
+        REQUIRE(r.has_value());
+        CHECK(*r == 33);
+    }
+}

@@ -19,6 +19,7 @@ int run_object(const RunObjectRequest& request) {
     OpenOptions options;
     options.program_type = request.type;
     options.engine = request.engine;
+    options.hardening = request.hardening;
     auto object = Object::open(request.object, options);
     if (!object) return report(object.error());
 

@@ -18,6 +18,7 @@ struct RunObjectRequest {
     std::vector<uint8_t> memory;         // r1/r2 for mem programs
     std::string json;                    // --json FILE: final map contents
     Engine engine = Engine::Jit;         // --engine
+    Hardening hardening = {};                 // --harden, --retpoline, --max-insns
 };
 
 bool looks_like_elf(const std::string& path);

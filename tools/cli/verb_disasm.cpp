@@ -1,4 +1,4 @@
-// ebpfjit disasm [--native [--arch x86_64|arm64]] FILE.bin
+// ebpfjit disasm [--native [--arch x86_64|arm64] [--harden]] FILE.bin
 #include <fmt/format.h>
 
 #include <memory>
@@ -21,10 +21,14 @@ Verb register_disasm(CLI::App& app) {
     cmd->add_flag("--native", *native,
                   "Print the JIT's native code, each eBPF instruction as a comment before its code");
     cmd->add_option("--arch", *arch, "Backend for --native: x86_64 or arm64 (any host; default: this host's)");
+    auto compile = std::make_shared<jit::CompileOptions>();
+    cmd->add_flag("--harden", compile->blind_constants,
+                  "--native: with constant blinding (each immediate XORed with a random key)");
     cmd->footer("Example: ebpfjit disasm prog.bin\n         ebpfjit disasm --native prog.bin\n"
-                "         ebpfjit disasm --native --arch arm64 prog.bin");
+                "         ebpfjit disasm --native --arch arm64 prog.bin\n"
+                "         ebpfjit disasm --native --harden prog.bin");
 
-    return {cmd, [input, native, arch] {
+    return {cmd, [input, native, arch, compile] {
                 auto program = isa::load_program_file(*input);
                 if (!program) return report(program.error());
                 if (!*native) {
@@ -34,7 +38,7 @@ Verb register_disasm(CLI::App& app) {
                 auto target = jit::parse_arch(*arch);
                 if (!target) return report(target.error());
                 auto listing = jit::native_listing(*program, verifier::Facts{}, helpers::ProgramBindings{},
-                                                   helpers::helper_name, *target);
+                                                   helpers::helper_name, *target, *compile);
                 if (!listing) {
                     Error e = listing.error();
                     if (e.file.empty()) e.file = *input;

@@ -1,5 +1,6 @@
 // ebpfjit run PROGRAM.bin --type mem --mem INPUT [--engine jit|interp]
 // ebpfjit run OBJECT.o --program NAME [--type mem] --mem INPUT [--json FILE] [--engine jit|interp]
+//   hardening, both forms: [--harden] [--retpoline] [--max-insns N]
 #include <fmt/format.h>
 
 #include <memory>
@@ -23,6 +24,7 @@ Verb register_run(CLI::App& app) {
         std::string program_name; // ELF objects
         std::string json;         // ELF objects
         PcapRunOptions pcap;      // ELF objects over a capture
+        runtime::MemEngineOptions engine_options;
     };
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("run", "Run a raw .bin program or a program of a BPF object; print r0");
@@ -36,6 +38,13 @@ Verb register_run(CLI::App& app) {
     cmd->add_option("--engine", opts->engine, "Execution engine")
         ->check(CLI::IsMember(runtime::mem_engine_names()))
         ->capture_default_str();
+    cmd->add_flag("--harden", opts->engine_options.blind_constants,
+                  "jit: constant blinding (every immediate XORed with a random key)");
+    cmd->add_flag("--retpoline", opts->engine_options.retpoline,
+                  "jit, x86-64: indirect calls (callx, helpers) through a retpoline");
+    cmd->add_option("--max-insns", opts->engine_options.instruction_budget,
+                    "Stop the run with an error after N instructions (interp: exact; jit: charged at "
+                    "loop back-edges and calls); 0: no limit");
     add_pcap_run_options(*cmd, opts->pcap);
     cmd->footer("Example: ebpfjit run prog.bin --type mem --mem packet.bin\n"
                 "         ebpfjit run build/examples/xdp_firewall.o --program xdp_firewall \\\n"
@@ -44,11 +53,14 @@ Verb register_run(CLI::App& app) {
                 "The last line of output is `r0 = <unsigned decimal> (0x<hex>)`.");
 
     return {cmd, [opts, cmd] {
+                const Hardening hardening{opts->engine_options.blind_constants, opts->engine_options.retpoline,
+                                          opts->engine_options.instruction_budget};
                 if (!opts->pcap.pcap.empty()) {
                     opts->pcap.json = opts->json;
+                    opts->pcap.hardening = hardening;
                     return run_pcap(opts->program, opts->program_name, opts->engine, opts->pcap);
                 }
-                auto engine = runtime::find_mem_engine(opts->engine);
+                auto engine = runtime::find_mem_engine(opts->engine, opts->engine_options);
                 if (!engine) return report(engine.error());
                 std::vector<uint8_t> memory;
                 if (!opts->mem.empty()) {
@@ -61,6 +73,7 @@ Verb register_run(CLI::App& app) {
                                              opts->json};
                     if (cmd->count("--type") > 0) request.type = program_type_from_name(opts->type);
                     request.engine = engine_from_name(opts->engine).value_or(Engine::Jit);
+                    request.hardening = hardening;
                     return run_object(request);
                 }
                 if (!opts->json.empty()) return report(Error::plain("--json needs a BPF object (.o)"));

@@ -129,7 +129,9 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
     // the count is fixed once the object's per-CPU maps exist.
     if (o.threads > maps::possible_cpus())
         if (auto set = maps::set_possible_cpus(o.threads); !set) return report(set.error());
-    auto object = Object::open(object_path);
+    OpenOptions open_options;
+    open_options.hardening = o.hardening;
+    auto object = Object::open(object_path, open_options);
     if (!object) return report(object.error());
     if (!o.map_init.empty())
         if (auto filled = pkt::apply_map_init_file(*object, o.map_init); !filled)

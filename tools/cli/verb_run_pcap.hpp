@@ -8,6 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ebpfjit/engine.hpp"
+
 namespace ebpfjit::cli {
 
 struct PcapRunOptions {
@@ -20,6 +22,7 @@ struct PcapRunOptions {
     uint32_t repeat = 1;
     uint32_t ingress_ifindex = 1;
     uint32_t rx_queue = 0;
+    Hardening hardening = {}; // the run verb's --harden, --retpoline, --max-insns
 };
 
 void add_pcap_run_options(CLI::App& run, PcapRunOptions& options);

@@ -6,8 +6,8 @@
 //          ◄─stderr─  one message line, exit 1                         (any failure)
 //
 // <mem-hex> is the first argument not starting with "--" (same hex-byte encoding).
-// Options: --engine jit|interp (default jit). Other "--" options are ignored, since the runner may pass
-// its own plugin_options through.
+// Options: --engine jit|interp (default jit), --harden (jit: constant blinding). Other "--" options
+// are ignored, since the runner may pass its own plugin_options through.
 #include <cctype>
 #include <cstdio>
 #include <iostream>
@@ -29,6 +29,7 @@ struct Options {
     std::optional<std::string> memory_hex;
     std::string engine = "jit";
     bool elf = false;
+    runtime::MemEngineOptions engine_options;
 };
 
 // Whitespace-separated two-digit hex bytes ("00  01  02  ").
@@ -58,6 +59,8 @@ Options parse_arguments(int argc, char** argv) {
         const std::string_view arg = argv[i];
         if (arg == "--elf") {
             options.elf = true;
+        } else if (arg == "--harden") {
+            options.engine_options.blind_constants = true;
         } else if (arg == "--engine" && i + 1 < argc) {
             options.engine = argv[++i];
         } else if (arg.starts_with("--engine=")) {
@@ -75,7 +78,7 @@ Result<uint64_t> run(const Options& options) {
     std::string line;
     std::getline(std::cin, line);
     if (options.elf) return fail(Error::plain("ELF input is not supported yet"));
-    auto engine = runtime::find_mem_engine(options.engine);
+    auto engine = runtime::find_mem_engine(options.engine, options.engine_options);
     if (!engine) return fail(engine.error());
 
     std::vector<uint8_t> memory;
