@@ -78,6 +78,13 @@ struct LoweredSlot {
     // both flags emits the two instructions as before (both keep emit = true).
     bool add_fused = false;
     bool fused_add = false; // the add consumed by the previous slot's add_fused
+    // A Load/Store/Atomic the verifier did not prove in bounds: the backend checks the
+    // address at run time first (jit/checked_run.hpp) and a bad one ends the run with
+    // Fault::MemoryAccess. Never set when Facts prove the access: such code is unchanged.
+    bool checked_access = false;
+    // A helper call or callx in a program that needs guest memory: r1..r5 are checked
+    // against the prototype before the call and its result recorded after it.
+    bool checked_call = false;
 };
 
 struct Subprogram {
@@ -98,6 +105,14 @@ struct Lowered {
     bool has_packet_loads = false;
     bool has_callx = false;
     ProgramType program_type = ProgramType::Mem;
+    // Some slot is checked_access / checked_call: the program needs the full entry frame,
+    // the run-time checker stubs, and `bindings` (kept for its maps' addresses).
+    bool needs_guest_memory = false;
+    helpers::ProgramBindings bindings; // filled only when needs_guest_memory
+    // Registers read before any write on some path from slot 0 (r1, r2, r10 excepted),
+    // zeroed at entry when the verifier proved nothing (the interpreter starts them at 0;
+    // native code would otherwise hand out whatever the host left there).
+    uint16_t zero_at_entry = 0;
     // Dense table for callx, indexed by helper id (nullptr: unknown id). Never includes
     // the tail-call id: callx never tail-calls.
     std::vector<helpers::HelperFn> callx_table;

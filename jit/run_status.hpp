@@ -11,6 +11,9 @@ enum class Fault : uint32_t {
     None = 0,
     UnknownCallxTarget = 1, // callx with a register that names no helper: value = the id
     CallbackTooDeep = 2,    // callbacks nested past the frame limit: value = the nesting
+    // Checked code (jit/checked_run.hpp), programs the verifier did not prove:
+    MemoryAccess = 3,       // a load/store/atomic outside program memory: value = the address
+    HelperArgument = 4,     // a helper argument the prototype forbids: value = the helper id
 };
 
 struct RunStatus {

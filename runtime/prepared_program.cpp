@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "ebpfjit/log.hpp"
 #include "jit/compiler.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
 #include "verifier/verifier.hpp"
@@ -58,10 +57,6 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
         std::make_unique<Interpreter>(prepared->program_, bindings, InterpreterOptions{0, spec.type});
 
     if (options.engine == Engine::Jit) {
-        if (options.verify != VerifyLevel::Full)
-            logger().warn("program '{}': JIT code for a program verified only at structural level "
-                                "has no memory-safety proof",
-                                spec.name);
         auto native = jit::compile(prepared->program_, report.facts, bindings, jit::CompileOptions{spec.type});
         if (!native) return fail(in_program(native.error(), spec));
         prepared->native_.emplace(std::move(*native));
@@ -91,7 +86,9 @@ Result<uint64_t> PreparedProgram::run(Engine engine, uint64_t r1, uint64_t r2, s
     if (!native_) return fail(pick(engine).error());
     std::span<const uint8_t> bytes;
     if (packet) bytes = {reinterpret_cast<const uint8_t*>(packet->start), size_t(packet->size)};
-    return native_->run(r1, r2, bytes, state);
+    // Checked JIT code (a program verified only at structural level) checks against the
+    // same regions the interpreter does; code the verifier proved ignores them.
+    return native_->run(r1, r2, bytes, state, regions);
 }
 
 } // namespace ebpfjit::runtime
