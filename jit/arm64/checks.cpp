@@ -15,6 +15,8 @@
 //
 //   helper call: x11 = helper id, x12 = pc; bl helper_check_stub; blr helper; mov x7, x0;
 //                bl helper_result_stub (r0 = x7 goes to jit_record_helper_result)
+#include <algorithm>
+
 #include "jit/arm64/emitter.hpp"
 #include "jit/arm64/frame_layout.hpp"
 #include "jit/run_status.hpp"
@@ -77,15 +79,22 @@ void Emitter::emit_stub_call(const void* fn) {
 void Emitter::emit_check_stubs() {
     if (!lowered_.needs_guest_memory) return;
     const auto checked = reinterpret_cast<uint64_t>(options_.checked);
-    bind(access_stub_);
-    save(a_);
-    a_.mov(a64::x0, kCheckAddr);
-    a_.mov(a64::x1, kCheckWhat);
-    a_.mov(a64::x2, gpx(10));
-    a_.mov(a64::x3, kFrameInfo);
-    load_constant(a64::x4, checked);
-    emit_stub_call(reinterpret_cast<const void*>(&jit_check_access));
+    auto any_slot = [&](bool LoweredSlot::*flag) {
+        return std::any_of(lowered_.slots.begin(), lowered_.slots.end(),
+                           [flag](const LoweredSlot& s) { return s.*flag; });
+    };
+    if (any_slot(&LoweredSlot::checked_access)) {
+        bind(access_stub_);
+        save(a_);
+        a_.mov(a64::x0, kCheckAddr);
+        a_.mov(a64::x1, kCheckWhat);
+        a_.mov(a64::x2, gpx(10));
+        a_.mov(a64::x3, kFrameInfo);
+        load_constant(a64::x4, checked);
+        emit_stub_call(reinterpret_cast<const void*>(&jit_check_access));
+    }
 
+    if (!any_slot(&LoweredSlot::checked_call)) return;
     bind(helper_check_stub_);
     save(a_);
     a_.mov(a64::x0, a64::sp); // r1..r5

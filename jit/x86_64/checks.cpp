@@ -13,6 +13,8 @@
 //
 //   helper call:  r11 = helper id, r9 = pc; call helper_check_stub; call helper;
 //                 call helper_result_stub (r0 = rax goes to jit_record_helper_result)
+#include <algorithm>
+
 #include "jit/run_status.hpp"
 #include "jit/x86_64/emitter.hpp"
 #include "jit/x86_64/frame_layout.hpp"
@@ -57,15 +59,22 @@ void Emitter::emit_check_stubs() {
     auto save = [&] {
         for (const auto& r : kStubSaved) a_.push(r);
     };
-    a_.bind(access_stub_);
-    save();
-    a_.mov(x86::rdi, kScratchA); // addr
-    a_.mov(x86::rsi, kScratchB); // what
-    a_.mov(x86::rdx, x86::rbp);  // r10
-    a_.mov(x86::rcx, kFrameInfo);
-    a_.movabs(x86::r8, checked);
-    emit_stub_call(reinterpret_cast<const void*>(&jit_check_access));
+    auto any_slot = [&](bool LoweredSlot::*flag) {
+        return std::any_of(lowered_.slots.begin(), lowered_.slots.end(),
+                           [flag](const LoweredSlot& s) { return s.*flag; });
+    };
+    if (any_slot(&LoweredSlot::checked_access)) {
+        a_.bind(access_stub_);
+        save();
+        a_.mov(x86::rdi, kScratchA); // addr
+        a_.mov(x86::rsi, kScratchB); // what
+        a_.mov(x86::rdx, x86::rbp);  // r10
+        a_.mov(x86::rcx, kFrameInfo);
+        a_.movabs(x86::r8, checked);
+        emit_stub_call(reinterpret_cast<const void*>(&jit_check_access));
+    }
 
+    if (!any_slot(&LoweredSlot::checked_call)) return;
     a_.bind(helper_check_stub_);
     save();
     a_.mov(x86::rdi, x86::rsp);   // r1..r5
