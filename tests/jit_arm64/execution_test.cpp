@@ -254,6 +254,7 @@ TEST_CASE("arm64: the CPU's atomics form is detected, and Auto follows it") {
 TEST_CASE("arm64: unproven accesses are checked: atomics of both forms, stores below the frame, helpers") {
     std::vector<uint8_t> mem(16, 0);
     for (AtomicsMode atomics : kBothForms) {
+        std::fill(mem.begin(), mem.end(), 0);
         // *(u64 *)(r1 + off) += 3 (fetch): in bounds it runs, 8 bytes past the end it faults.
         auto program = [](int16_t off) {
             return make_program({mov64(2, 3), Atomic{AtomicOp::Add, true, true, Reg{1}, off, Reg{2}},
