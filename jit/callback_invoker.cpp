@@ -1,11 +1,16 @@
 #include "jit/callback_invoker.hpp"
 
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "isa/instruction.hpp"
+#include "jit/checked_run.hpp"
 
 namespace ebpfjit::jit {
 
 bool JitCallbacks::invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>& args,
-                          std::span<const runtime::CallbackMemory>, uint64_t& r0) {
+                          std::span<const runtime::CallbackMemory> memory, uint64_t& r0) {
     auto& callbacks = *static_cast<JitCallbacks*>(self);
     RunStatus& status = callbacks.status_;
     if (status.fault != Fault::None) return false;
@@ -15,9 +20,20 @@ bool JitCallbacks::invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>
         status.value = callbacks.nesting_ + 1;
         return false;
     }
+    // Checked code may touch the key and value the helper hands over, while the callback
+    // runs. (A checked program's helper call has made its run active already.)
+    CheckedRun* checked = CheckedRun::current();
+    if (checked != nullptr && !checked->active()) checked = nullptr;
+    std::vector<std::pair<uint64_t, std::optional<runtime::MemoryRegion>>> granted;
+    if (checked != nullptr)
+        for (const runtime::CallbackMemory& m : memory) {
+            const auto start = reinterpret_cast<uint64_t>(m.start);
+            granted.emplace_back(start, checked->grant({start, m.size, m.writable}));
+        }
     ++callbacks.nesting_;
     r0 = reinterpret_cast<CallbackThunk>(fn)(args[0], args[1], args[2], args[3], args[4], &status);
     --callbacks.nesting_;
+    for (auto it = granted.rbegin(); it != granted.rend(); ++it) checked->revoke(it->first, it->second);
     return status.fault == Fault::None;
 }
 

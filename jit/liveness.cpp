@@ -131,6 +131,7 @@ void analyse_registers(const isa::Program& program, Lowered& out) {
             ++count;
         }
     }
+    out.zero_at_entry = n > 0 ? live_in[0] : 0; // the lowering keeps only what it must zero
     for (size_t pc = 0; pc < n; ++pc)
         if (out.slots[pc].emit && is_call(program.insns[pc]))
             out.live_across_calls |= static_cast<uint16_t>(live_out(pc) & ~kCallClobbers);

@@ -87,10 +87,11 @@ public:
         return {};
     }
 
-    Result<void> operator()(const Load&) { return {}; }
-    Result<void> operator()(const Atomic&) { return {}; }
+    Result<void> operator()(const Load&) { return checked_if_unproven(); }
+    Result<void> operator()(const Atomic&) { return checked_if_unproven(); }
 
     Result<void> operator()(const Store& s) {
+        checked_if_unproven();
         if (const auto* imm = std::get_if<Imm>(&s.src)) {
             slot_->constant = imm_value(*imm, true);
             slot_->constant_width = const_width(slot_->constant);
@@ -163,6 +164,12 @@ public:
     }
 
 private:
+    Result<void> checked_if_unproven() {
+        slot_->checked_access = !facts_.in_bounds(pc_);
+        out_.needs_guest_memory |= slot_->checked_access;
+        return {};
+    }
+
     static bool is_division(AluOp op) {
         return op == AluOp::Div || op == AluOp::Mod || op == AluOp::SDiv || op == AluOp::SMod;
     }
@@ -296,6 +303,20 @@ std::vector<helpers::HelperFn> callx_table(const LoweringOptions& options) {
     return table;
 }
 
+// Helper calls are checked when the verifier proved nothing (empty Facts), and in every
+// program that checks some access anyway: its run keeps a guest-memory view, and the
+// callbacks' frame walk needs each helper call recorded (jit/checked_run.hpp).
+void mark_checked_calls(const verifier::Facts& facts, const LoweringOptions& options, Lowered& out) {
+    auto is_helper_call = [](const LoweredSlot& s) {
+        return s.emit && (s.call == CallRole::Helper || std::holds_alternative<CallX>(s.insn));
+    };
+    const bool proven = !facts.access_in_bounds.empty();
+    if (!proven && std::any_of(out.slots.begin(), out.slots.end(), is_helper_call)) out.needs_guest_memory = true;
+    if (!out.needs_guest_memory) return;
+    for (LoweredSlot& s : out.slots) s.checked_call = is_helper_call(s);
+    if (options.bindings) out.bindings = *options.bindings;
+}
+
 } // namespace
 
 Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
@@ -317,8 +338,13 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
         if (auto r = lowering.lower(pc); !r) return fail(r.error());
     }
     if (out.has_callx) out.callx_table = callx_table(options);
-    if (options.optimise.map_lookups) detail::specialise_map_lookups(program, out);
+    mark_checked_calls(facts, options, out);
+    // Checked calls keep the generic helper path: inline lookups would read the key unchecked.
+    if (options.optimise.map_lookups && !out.needs_guest_memory) detail::specialise_map_lookups(program, out);
     detail::analyse_registers(program, out);
+    // Without a proof (empty Facts), registers read before written start at 0.
+    if (facts.access_in_bounds.empty()) out.zero_at_entry &= 0x3f9; // r0, r3..r9
+    else out.zero_at_entry = 0;
     detail::fuse_pairs(out);
     out.instruction_budget = options.instruction_budget;
     out.retpoline = options.retpoline;

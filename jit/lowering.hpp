@@ -109,6 +109,13 @@ struct LoweredSlot {
     // charges before it runs (a back-edge: the length of the loop it closes; a local call:
     // 1); 0 for every other slot.
     uint32_t budget_charge = 0;
+    // A Load/Store/Atomic the verifier did not prove in bounds: the backend checks the
+    // address at run time first (jit/checked_run.hpp) and a bad one ends the run with
+    // Fault::MemoryAccess. Never set when Facts prove the access: such code is unchanged.
+    bool checked_access = false;
+    // A helper call or callx in a program that needs guest memory: r1..r5 are checked
+    // against the prototype before the call and its result recorded after it.
+    bool checked_call = false;
 };
 
 struct Subprogram {
@@ -131,6 +138,14 @@ struct Lowered {
     uint64_t instruction_budget = 0; // LoweringOptions' (0: no budget, no charges)
     bool retpoline = false;          // LoweringOptions'
     ProgramType program_type = ProgramType::Mem;
+    // Some slot is checked_access / checked_call: the program needs the full entry frame,
+    // the run-time checker stubs, and `bindings` (kept for its maps' addresses).
+    bool needs_guest_memory = false;
+    helpers::ProgramBindings bindings; // filled only when needs_guest_memory
+    // Registers read before any write on some path from slot 0 (r1, r2, r10 excepted),
+    // zeroed at entry when the verifier proved nothing (the interpreter starts them at 0;
+    // native code would otherwise hand out whatever the host left there).
+    uint16_t zero_at_entry = 0;
     // Dense table for callx, indexed by helper id (nullptr: unknown id). Never includes
     // the tail-call id: callx never tail-calls.
     std::vector<helpers::HelperFn> callx_table;

@@ -20,7 +20,8 @@ struct UseDef {
 };
 UseDef use_def(const isa::Instruction& insn);
 
-// regs_used, per-subprogram regs_written and live_across_calls (backward liveness).
+// regs_used, per-subprogram regs_written, live_across_calls and the registers live at
+// slot 0 (into zero_at_entry, which lower() then masks) (backward liveness).
 void analyse_registers(const isa::Program& program, Lowered& out);
 
 // bpf_map_lookup_elem calls whose map is known: direct helper or inline array lookup.

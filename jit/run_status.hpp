@@ -12,6 +12,9 @@ enum class Fault : uint32_t {
     UnknownCallxTarget = 1, // callx with a register that names no helper: value = the id
     CallbackTooDeep = 2,    // callbacks nested past the frame limit: value = the nesting
     BudgetExceeded = 3,     // the instruction budget ran out (budget.cpp): value = the budget
+    // Checked code (jit/checked_run.hpp), programs the verifier did not prove:
+    MemoryAccess = 4,       // a load/store/atomic outside program memory: value = the address
+    HelperArgument = 5,     // a helper argument the prototype forbids: value = the helper id
 };
 
 struct RunStatus {

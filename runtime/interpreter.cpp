@@ -16,8 +16,8 @@
 #include "runtime/execution_state.hpp"
 #include "runtime/interpreter/alu_semantics.hpp"
 #include "runtime/interpreter/callbacks.hpp"
-#include "runtime/interpreter/guest_memory.hpp"
-#include "runtime/interpreter/helper_call.hpp"
+#include "runtime/guest/guest_memory.hpp"
+#include "runtime/guest/helper_checks.hpp"
 #include "runtime/interpreter/tail_call.hpp"
 
 namespace ebpfjit::runtime {

@@ -14,15 +14,9 @@
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
 #include "runtime/execution_state.hpp"
+#include "runtime/guest/memory_region.hpp"
 
 namespace ebpfjit::runtime {
-
-// A host address range the program may access (besides its own stack frames).
-struct MemoryRegion {
-    uint64_t start = 0;
-    uint64_t size = 0;
-    bool writable = false;
-};
 
 struct InterpreterOptions {
     uint64_t instruction_budget = 0; // 0 = unlimited; exceeding it is a distinct error

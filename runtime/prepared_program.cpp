@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "ebpfjit/log.hpp"
 #include "jit/compiler.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
 #include "verifier/verifier.hpp"
@@ -59,10 +58,6 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
                                       InterpreterOptions{options.hardening.instruction_budget, spec.type});
 
     if (options.engine == Engine::Jit) {
-        if (options.verify != VerifyLevel::Full)
-            logger().warn("program '{}': JIT code for a program verified only at structural level "
-                                "has no memory-safety proof",
-                                spec.name);
         jit::CompileOptions compile;
         compile.program_type = spec.type;
         compile.blind_constants = options.hardening.blind_constants;
@@ -97,11 +92,14 @@ Result<uint64_t> PreparedProgram::run(Engine engine, uint64_t r1, uint64_t r2, s
     if (!native_) return fail(pick(engine).error());
     std::span<const uint8_t> bytes;
     if (packet) bytes = {reinterpret_cast<const uint8_t*>(packet->start), size_t(packet->size)};
-    return native_->run(r1, r2, bytes, state);
+    // Checked JIT code (a program verified only at structural level) checks against the
+    // same regions the interpreter does; code the verifier proved ignores them.
+    return native_->run(r1, r2, bytes, state, regions);
 }
 
-// The per-frame path of a burst: JIT code needs no memory regions (the verifier proved
-// the accesses), so a frame costs the native entry and its verdict.
+// The per-frame path of a burst: JIT code the verifier proved needs no memory regions, so
+// a frame costs the native entry and its verdict; checked code (structural level) gets the
+// frame's regions, as the interpreter does.
 Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpFrame* const> frames,
                                             std::span<XdpVerdict> out, ExecutionState& state, size_t& done) const {
     done = 0;
@@ -111,7 +109,8 @@ Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpFrame* c
         if (frame == nullptr) [[unlikely]]
             return fail(Error::plain("run_xdp_burst: the frame is null"));
         auto r0 = engine == Engine::Jit
-                      ? native_->run(frame->ctx_address(), 0, {}, state)
+                      ? (native_->checked() ? native_->run(frame->ctx_address(), 0, {}, state, frame->regions())
+                                            : native_->run(frame->ctx_address(), 0, {}, state))
                       : interpreter_->run(frame->ctx_address(), 0, frame->regions(), std::nullopt, state);
         if (!r0) [[unlikely]]
             return fail(r0.error());

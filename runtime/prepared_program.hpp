@@ -54,7 +54,8 @@ public:
 
     // One run on `engine` with the caller's per-run state (`state.cpu` in, the redirect
     // decision out; type, ctx, tail-call count and redirect are reset here). `regions`
-    // and the packet's bounds matter to the interpreter; JIT code relies on the verifier.
+    // and the packet's bounds matter to the interpreter and to checked JIT code (verified
+    // at structural level only); fully verified JIT code relies on the verifier.
     Result<uint64_t> run(Engine engine, uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
                          std::optional<MemoryRegion> packet, ExecutionState& state) const;
 

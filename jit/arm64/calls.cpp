@@ -9,7 +9,12 @@ void Emitter::emit_call(const isa::Call& insn) {
     switch (slot_->call) {
     case CallRole::Helper:
         if (slot_->array_lookup >= 0) return emit_inline_array_lookup();
+        if (slot_->checked_call) {
+            load_constant(kCheckAddr, static_cast<uint32_t>(insn.imm));
+            emit_helper_check(kCheckAddr);
+        }
         emit_helper_call(slot_->helper);
+        if (slot_->checked_call) emit_helper_result();
         return;
     case CallRole::Local: {
         // r0 comes back in x7 from the callee's body: no move.
@@ -49,8 +54,10 @@ void Emitter::emit_callx(const isa::CallX& insn) {
     a_.adr(kTableBase, callx_table_);
     a_.ldr(kCallTarget, a64::ptr(kTableBase, id, a64::lsl(3)));
     cbz(false, kCallTarget, fault);
+    if (slot_->checked_call) emit_helper_check(id); // the stub keeps kCallTarget
     a_.blr(kCallTarget);
     a_.mov(gpx(0), a64::x0);
+    if (slot_->checked_call) emit_helper_result();
 }
 
 // bpf_tail_call(ctx = r1, prog_array = r2, index = r3), the kernel's order of checks:

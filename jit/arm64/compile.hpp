@@ -46,6 +46,7 @@ struct Assembled {
     uint32_t body_offset = 0;           // where tail calls into this program land
     size_t code_size = 0;
     bool lse = false;                   // which atomics form was emitted
+    std::unique_ptr<CheckedProgram> checked; // what the run-time checks embed, or null
     asmjit::CodeHolder& code();
 };
 

@@ -45,6 +45,9 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
     body_entry_ = a_.newLabel();
     abort_ = a_.newLabel();
     callx_table_ = a_.newLabel();
+    access_stub_ = a_.newLabel();
+    helper_check_stub_ = a_.newLabel();
+    helper_result_stub_ = a_.newLabel();
     slot_offsets.assign(n, kNoNativeCode);
 
     for (uint32_t s = 0; s < lowered_.subprograms.size(); ++s) {
@@ -69,6 +72,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
     }
     emit_budget_faults();
     emit_abort_path();
+    emit_check_stubs();
     if (lowered_.has_callx) { // bound even when empty: every callx then faults
         a_.align(asmjit::AlignMode::kData, 8);
         bind(callx_table_);
@@ -154,6 +158,9 @@ Result<Assembled> assemble(const Lowered& lowered, const Options& options) {
     out.lse = options.atomics == AtomicsMode::Lse || (options.atomics == AtomicsMode::Auto && host_has_lse());
     emit_options.lse = out.lse;
     if (options.logger) emit_options.annotate = options.annotate;
+    // What the run-time checks embed: allocated before emission, so its address is final.
+    if (lowered.needs_guest_memory) out.checked = std::make_unique<CheckedProgram>(CheckedProgram{lowered.bindings});
+    emit_options.checked = out.checked.get();
 
     a64::Assembler a(&assembly.code);
     Emitter emitter(a, lowered, emit_options);
@@ -176,7 +183,7 @@ Result<CompiledProgram> compile(const Lowered& lowered, const Options& options) 
     auto mem = ExecutableMemory::from_code(assembled->code());
     if (!mem) return fail(mem.error());
     return CompiledProgram(std::move(*mem), assembled->body_offset, std::move(assembled->slot_offsets),
-                           lowered.program_type);
+                           lowered.program_type, std::move(assembled->checked));
 #else
     (void)lowered;
     (void)options;

@@ -12,6 +12,7 @@
 #include <asmjit/arm/a64assembler.h>
 
 #include "jit/arm64/register_map.hpp"
+#include "jit/checked_run.hpp"
 #include "jit/lowering.hpp"
 
 namespace ebpfjit::jit::arm64 {
@@ -34,6 +35,7 @@ struct BranchRecord {
 struct EmitOptions {
     bool lse = true;
     std::function<std::string(uint32_t slot)> annotate;
+    const CheckedProgram* checked = nullptr; // embedded by the run-time checks (needs_guest_memory)
 };
 
 class Emitter {
@@ -54,6 +56,14 @@ private:
     void emit_local_prologue();
     void emit_epilogue(bool entry);
     void emit_abort_path();
+
+    // checks.cpp: run-time checks where the verifier proved nothing (jit/checked_run.hpp).
+    void emit_access_check(const a64::GpX& base, int32_t off, uint32_t size, AccessKind kind);
+    void emit_helper_check(const a64::GpX& id);
+    void emit_helper_result();
+    void emit_check_stubs();
+    void emit_stub_call(const void* fn);
+    void emit_zero_at_entry();
 
     void emit_slot(uint32_t pc);
 
@@ -120,6 +130,7 @@ private:
     std::vector<std::pair<asmjit::Label, uint32_t>> budget_faults_; // out-of-line stubs
     std::vector<uint32_t> label_offsets_;  // by label id, as bound (kNoNativeCode: unbound)
     std::vector<BranchRecord> branches_;
+    asmjit::Label access_stub_, helper_check_stub_, helper_result_stub_; // checks.cpp
 };
 
 } // namespace ebpfjit::jit::arm64

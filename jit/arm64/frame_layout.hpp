@@ -28,6 +28,16 @@
 //
 // x24 keeps pointing at the entry frame's FrameInfo in every frame, so LD_ABS and the
 // abort path ("return r0 = 0 from the whole program") work at any call depth.
+//
+// Checked code (programs the verifier did not prove, jit/checked_run.hpp) may touch only
+// the 512-byte windows of the active frames. A local prologue's last pair puts the
+// caller's x23 right at the callee's r10, so the frames form a chain from the current r10:
+//
+//   │ FrameInfo                │ ◄── x24 == the entry's r10: the chain ends here
+//   │ entry stack (512)        │  accessible
+//   │ x29 x30, x19-x22         │  never accessible (frame record, the caller's r6-r9)
+//   │ saved x23 ───────────────┼──► the caller's r10      ◄── callee r10 points here
+//   │ callee stack (512)       │  accessible
 #pragma once
 
 #include <cstdint>

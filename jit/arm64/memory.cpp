@@ -63,13 +63,18 @@ void Emitter::access(bool store, isa::Size size, bool sign_extend, const a64::Gp
     }
 }
 
-// No bounds checks: memory safety is the verifier's proof (as in the kernel's JITs).
+// No bounds checks where memory safety is the verifier's proof (as in the kernel's JITs);
+// an access it did not prove is checked first (checks.cpp).
 void Emitter::emit_load(const isa::Load& insn) {
+    if (slot_->checked_access)
+        emit_access_check(gpx(insn.base.n), insn.off, static_cast<uint32_t>(insn.size), AccessKind::Load);
     access(false, insn.size, insn.sign_extend, gpx(insn.dst.n), gpx(insn.base.n), insn.off);
 }
 
 // ST stores the imm (sign-extended to 64 bits for DW) from kImm, or from xzr when 0.
 void Emitter::emit_store(const isa::Store& insn) {
+    if (slot_->checked_access)
+        emit_access_check(gpx(insn.base.n), insn.off, static_cast<uint32_t>(insn.size), AccessKind::Store);
     if (const auto* r = std::get_if<isa::Reg>(&insn.src)) {
         access(true, insn.size, false, gpx(r->n), gpx(insn.base.n), insn.off);
         return;

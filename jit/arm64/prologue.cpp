@@ -42,6 +42,7 @@ void Emitter::emit_entry_prologue() {
     a_.str(a64::x2, a64::ptr(kFrameInfo, kInfoPacket));
     a_.str(a64::x3, a64::ptr(kFrameInfo, kInfoPacketLen));
     a_.str(a64::x4, a64::ptr(kFrameInfo, kInfoStatus));
+    emit_zero_at_entry();
     bind(body_entry_);
     a_.mov(gpx(10), kFrameInfo); // r10: top of the entry frame's stack
 }

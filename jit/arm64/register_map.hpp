@@ -28,7 +28,10 @@
 //   x9   kImm            a constant no instruction field can hold (ALU, jump, ST imm)
 //   x10  kOffset         a load/store offset beyond scaled imm12 and unscaled imm9
 //   x11  kAtomicAddr     base + off of an atomic operand ([xN] is the only LSE/LL-SC form)
+//        kCheckAddr      in a run-time check (checks.cpp): the address checked, or the
+//                        helper id; the check stubs preserve it
 //   x12  kAtomicOperand  the value combined with memory: src's copy, ~src, expected r0
+//        kCheckWhat      in a run-time check: pack_access(pc, kind, size), or the pc
 //   x13  kAtomicNew      the value an exclusive-store loop writes back
 //   x14  kAtomicStatus   the store-exclusive status (0 = stored)
 //   x15  kQuotient       the quotient msub multiplies back (modulo)
@@ -64,6 +67,8 @@ inline const a64::GpX kImm = a64::x9;
 inline const a64::GpX kOffset = a64::x10;
 inline const a64::GpX kAtomicAddr = a64::x11;
 inline const a64::GpX kAtomicOperand = a64::x12;
+inline const a64::GpX kCheckAddr = a64::x11;
+inline const a64::GpX kCheckWhat = a64::x12;
 inline const a64::GpX kAtomicNew = a64::x13;
 inline const a64::GpX kAtomicStatus = a64::x14;
 inline const a64::GpX kQuotient = a64::x15;

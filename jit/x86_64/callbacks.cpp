@@ -39,6 +39,9 @@ void Emitter::emit_callback_thunks() {
         a_.mov(x86::qword_ptr(kFrameInfo, kInfoPacket), 0);
         a_.mov(x86::qword_ptr(kFrameInfo, kInfoPacketLen), 0);
         a_.mov(x86::qword_ptr(kFrameInfo, kInfoStatus), x86::r9); // 6th SysV argument
+        // Checked code walks frames up to a FrameInfo (jit/checked_run.hpp): the callee's
+        // prologue saves this r10, so the walk finds the thunk and goes on at the helper call.
+        if (lowered_.needs_guest_memory) a_.mov(x86::rbp, kFrameInfo);
         a_.call(labels_[slot]);
         a_.add(x86::rsp, kEntryFrameSize);
         for (int i = kEntryPushes - 1; i >= 0; --i) a_.pop(kSaved[i]);

@@ -11,7 +11,9 @@ void Emitter::emit_call(const isa::Call& insn) {
         if (slot_->array_lookup >= 0) return emit_inline_array_lookup();
         // r1-r5 already sit in the SysV argument registers and r0 is rax: a bare call.
         // rsp is 16-byte aligned in every frame (frame_layout.hpp).
+        if (slot_->checked_call) emit_helper_check(x86::rax, insn.imm);
         call_helper(slot_->helper);
+        if (slot_->checked_call) emit_helper_result();
         return;
     case CallRole::Local: a_.call(labels_[static_cast<size_t>(insn.target)]); return;
     case CallRole::TailCall: emit_tail_call(); return;
@@ -32,7 +34,9 @@ void Emitter::emit_callx(const isa::CallX& insn) {
     a_.mov(kScratchB, x86::ptr(kScratchB, kScratchA, 3));
     a_.test(kScratchB, kScratchB);
     jump(x86::Inst::kIdJz, fault);
+    if (slot_->checked_call) emit_helper_check(kScratchA, 0); // the stub keeps scratch B
     call_indirect(kScratchB);
+    if (slot_->checked_call) emit_helper_result();
 }
 
 // bpf_tail_call(ctx = r1, prog_array = r2, index = r3), the kernel's order of checks:

@@ -40,6 +40,9 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
     abort_ = a_.newLabel();
     callx_table_ = a_.newLabel();
     callx_faults_.clear();
+    access_stub_ = a_.newLabel();
+    helper_check_stub_ = a_.newLabel();
+    helper_result_stub_ = a_.newLabel();
     slot_offsets.assign(n, kNoNativeCode);
 
     for (uint32_t s = 0; s < lowered_.subprograms.size(); ++s) {
@@ -65,6 +68,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
     }
     emit_budget_faults();
     emit_abort_path();
+    emit_check_stubs();
     emit_callback_thunks();
     if (!frame_.full) emit_tail_call_landing();
     emit_retpoline_thunk();
@@ -140,6 +144,10 @@ Result<CompiledProgram> compile(const Lowered& lowered, const Options& options) 
     EmitOptions emit_options;
     emit_options.bmi2 = options.bmi2;
     if (options.logger) emit_options.annotate = options.annotate;
+    // What the run-time checks embed: allocated before emission, so its address is final.
+    std::unique_ptr<CheckedProgram> checked;
+    if (lowered.needs_guest_memory) checked = std::make_unique<CheckedProgram>(CheckedProgram{lowered.bindings});
+    emit_options.checked = checked.get();
     JumpPlan plan;
     auto pass = std::make_unique<Pass>();
     if (auto r = run_pass(*pass, lowered, emit_options, plan, options); !r) return fail(r.error());
@@ -158,7 +166,8 @@ Result<CompiledProgram> compile(const Lowered& lowered, const Options& options) 
     }
     auto mem = ExecutableMemory::from_code(pass->code);
     if (!mem) return fail(mem.error());
-    return CompiledProgram(std::move(*mem), pass->body_offset, std::move(pass->slot_offsets), lowered.program_type);
+    return CompiledProgram(std::move(*mem), pass->body_offset, std::move(pass->slot_offsets), lowered.program_type,
+                           std::move(checked));
 }
 
 } // namespace ebpfjit::jit::x86_64

@@ -10,6 +10,7 @@
 
 #include <asmjit/x86.h>
 
+#include "jit/checked_run.hpp"
 #include "jit/lowering.hpp"
 #include "jit/x86_64/register_map.hpp"
 
@@ -27,6 +28,7 @@ struct JumpPlan {
 struct EmitOptions {
     bool bmi2 = true; // shlx/shrx/sarx for variable shifts (no rcx juggling)
     std::function<std::string(uint32_t slot)> annotate; // comment before each slot (listings)
+    const CheckedProgram* checked = nullptr; // embedded by the run-time checks (needs_guest_memory)
 };
 
 class Emitter {
@@ -61,6 +63,14 @@ private:
 
     // callbacks.cpp: a C-callable entry per callback subprogram (LDDW src 4 loads it).
     void emit_callback_thunks();
+
+    // checks.cpp: run-time checks where the verifier proved nothing (jit/checked_run.hpp).
+    void emit_access_check(uint8_t base, int16_t off, uint32_t size, AccessKind kind);
+    void emit_helper_check(const x86::Gpq& id_or_none, int32_t id);
+    void emit_helper_result();
+    void emit_check_stubs();
+    void emit_stub_call(const void* fn);
+    void emit_zero_at_entry();
 
     // One slot; dispatches on the instruction kind.
     void emit_slot(uint32_t pc);
@@ -129,6 +139,7 @@ private:
     std::vector<std::pair<asmjit::Label, uint32_t>> callx_faults_; // out-of-line stubs
     std::vector<std::pair<asmjit::Label, uint32_t>> budget_faults_; // out-of-line stubs
     asmjit::Label retpoline_; // valid once an indirect branch needs the thunk
+    asmjit::Label access_stub_, helper_check_stub_, helper_result_stub_; // checks.cpp
 };
 
 } // namespace ebpfjit::jit::x86_64

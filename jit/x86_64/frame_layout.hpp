@@ -39,6 +39,23 @@
 //
 // r12 keeps pointing at the entry frame's FrameInfo in every frame, so LD_ABS and the
 // abort path ("return r0 = 0 from the whole program") work at any call depth.
+//
+// Checked code (programs the verifier did not prove, jit/checked_run.hpp) may touch only
+// the 512-byte windows of the active frames. The last push of a local prologue is the
+// caller's rbp, right at the callee's r10, so the frames form a chain from the current r10:
+//
+//   ┌──────────────────────┐
+//   │ entry saved regs     │  never accessible
+//   │ FrameInfo            │ ◄── r12 == the entry's r10: the chain ends here
+//   │ entry stack (512)    │  accessible
+//   │ ret, rbx r13 r14 r15 │  never accessible (the caller's r6-r9, return address)
+//   │ saved rbp ───────────┼──► the caller's r10            ◄── callee r10 points here
+//   │ callee stack (512)   │  accessible
+//   │ ...                  │
+//
+// A callback thunk (callbacks.cpp) sets rbp = its own FrameInfo before calling the
+// callback, so the callback's chain ends at the thunk, where the walk goes on at the frame
+// of the helper call that ran it (recorded by the checked helper call).
 #pragma once
 
 #include <cstdint>

@@ -8,10 +8,12 @@ x86::Mem Emitter::slot_mem(uint8_t base, int16_t off, uint32_t size) const {
     return x86::ptr(gpq(base), off, size);
 }
 
-// No bounds checks: memory safety is the verifier's proof (as in the kernel's JITs).
+// No bounds checks where memory safety is the verifier's proof (as in the kernel's JITs);
+// an access it did not prove is checked first (checks.cpp).
 void Emitter::emit_load(const isa::Load& insn) {
     const x86::Gpq dst = gpq(insn.dst.n);
     const auto size = static_cast<uint32_t>(insn.size);
+    if (slot_->checked_access) emit_access_check(insn.base.n, insn.off, size, AccessKind::Load);
     const x86::Mem src = slot_mem(insn.base.n, insn.off, size);
     if (insn.sign_extend) {
         if (insn.size == isa::Size::W) a_.movsxd(dst, src);
@@ -29,6 +31,7 @@ void Emitter::emit_load(const isa::Load& insn) {
 
 void Emitter::emit_store(const isa::Store& insn) {
     const auto size = static_cast<uint32_t>(insn.size);
+    if (slot_->checked_access) emit_access_check(insn.base.n, insn.off, size, AccessKind::Store);
     const x86::Mem dst = slot_mem(insn.base.n, insn.off, size);
     if (const auto* r = std::get_if<isa::Reg>(&insn.src)) {
         const x86::Gpq src = gpq(r->n);

@@ -13,8 +13,8 @@ static const x86::Gpq kEntrySaved[kEntryPushes] = {x86::rbp, x86::rbx, x86::r12,
 // What a local call's callee saves: the caller's r6-r9 and r10.
 static const x86::Gpq kLocalSaved[5] = {x86::rbx, x86::r13, x86::r14, x86::r15, x86::rbp};
 
-// FrameInfo (r12) is needed by packet loads, callx faults (the abort path), tail calls and
-// the instruction budget (RunStatus);
+// FrameInfo (r12) is needed by packet loads, callx faults and run-time checks (the abort
+// path, the frame walk of checks.cpp), tail calls and the instruction budget (RunStatus);
 // a tail-calling program also needs the full frame because its targets land in it, and so
 // does a program with callbacks, whose thunks rebuild the entry frame (callbacks.cpp). Every
 // other program gets the lean frame (frame_layout.hpp): only the mapped callee-saved
@@ -25,7 +25,7 @@ Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
     const bool has_callbacks = std::any_of(lowered.slots.begin(), lowered.slots.end(),
                                            [](const LoweredSlot& s) { return s.code_target >= 0; });
     if (lowered.has_tail_calls || lowered.has_packet_loads || lowered.has_callx || has_callbacks ||
-        lowered.instruction_budget != 0) {
+        lowered.instruction_budget != 0 || lowered.needs_guest_memory) {
         f.full = true;
         f.saved.assign(std::begin(kEntrySaved), std::end(kEntrySaved));
         f.size = kEntryFrameSize;
@@ -57,6 +57,7 @@ void Emitter::emit_entry_prologue() {
     if (frame_.size != 0) a_.sub(x86::rsp, frame_.size);
     if (!frame_.full) {
         if (frame_.stack) a_.lea(x86::rbp, x86::ptr(x86::rsp, kStack)); // r10
+        emit_zero_at_entry();
         return;
     }
     a_.lea(kFrameInfo, x86::ptr(x86::rsp, kStack));
@@ -64,6 +65,7 @@ void Emitter::emit_entry_prologue() {
     a_.mov(x86::qword_ptr(kFrameInfo, kInfoPacket), x86::rdx);
     a_.mov(x86::qword_ptr(kFrameInfo, kInfoPacketLen), x86::rcx);
     a_.mov(x86::qword_ptr(kFrameInfo, kInfoStatus), x86::r8);
+    emit_zero_at_entry();
     a_.bind(body_entry_);
     a_.mov(x86::rbp, kFrameInfo); // r10: top of the entry frame's stack
 }

@@ -158,3 +158,32 @@ TEST_CASE("arm64: native_listing shows A64 on any host, with the eBPF text inter
     INFO(*listing);
     CHECK(has(*listing, "47058052")); // movz w7, #42, little-endian bytes
 }
+
+TEST_CASE("arm64: unproven accesses and helper calls call the check stubs; proven ones do not") {
+    std::vector<Instruction> v = {ldx(Size::DW, 0, 1, 8), stx(Size::W, 10, -4, 0),
+                                  Atomic{AtomicOp::Add, true, true, Reg{1}, 4104, Reg{0}}, call_helper(1000),
+                                  exit_insn()};
+    const Program p = make_program(v);
+    const std::string text = arm64_listing(p);
+    INFO(text);
+    REQUIRE_FALSE(has(text, "error"));
+    CHECK(has(text, "tst w0, 255"));
+    CHECK(has(text, "mov x0, sp")); // the helper arguments, saved in order, for the checker
+    CHECK(has(text, "b.eq"));
+
+    // The same program with every access proven: no stub, no call besides the helper's.
+    const helpers::ProgramBindings bindings = test_bindings();
+    jit::LoweringOptions options;
+    options.bindings = &bindings;
+    verifier::Facts proof;
+    proof.access_in_bounds.assign(p.size(), true);
+    auto lowered = jit::lower(p, proof, options);
+    REQUIRE(lowered);
+    CHECK_FALSE(lowered->needs_guest_memory);
+    asmjit::StringLogger logger;
+    jit::arm64::Options arm;
+    arm.logger = &logger;
+    REQUIRE(jit::arm64::assemble(*lowered, arm));
+    CHECK_FALSE(has(logger.data(), "tst w0"));
+    CHECK_FALSE(has(logger.data(), "bl "));
+}

@@ -251,4 +251,42 @@ TEST_CASE("arm64: the CPU's atomics form is detected, and Auto follows it") {
     CHECK(assembled->lse == jit::arm64::host_has_lse());
 }
 
+TEST_CASE("arm64: unproven accesses are checked: atomics of both forms, stores below the frame, helpers") {
+    std::vector<uint8_t> mem(16, 0);
+    for (AtomicsMode atomics : kBothForms) {
+        std::fill(mem.begin(), mem.end(), 0);
+        // *(u64 *)(r1 + off) += 3 (fetch): in bounds it runs, 8 bytes past the end it faults.
+        auto program = [](int16_t off) {
+            return make_program({mov64(2, 3), Atomic{AtomicOp::Add, true, true, Reg{1}, off, Reg{2}},
+                                 mov64r(0, 2), exit_insn()});
+        };
+        auto in = run_arm64(program(8), mem, atomics);
+        REQUIRE(in.has_value());
+        CHECK(*in == 0);
+        CHECK(mem[8] == 3);
+        auto out = run_arm64(program(16), mem, atomics);
+        REQUIRE_FALSE(out.has_value());
+        CHECK(out.error().insn == 1u);
+        CHECK_THAT(out.error().message, Catch::Contains("atomic of 8 bytes"));
+    }
+    auto below = run_arm64(make_program({Store{Size::DW, Reg{10}, -520, Imm{1}}, mov64(0, 0), exit_insn()}), mem,
+                           AtomicsMode::Lse);
+    REQUIRE_FALSE(below.has_value());
+    CHECK_THAT(below.error().message, Catch::Contains("store of 8 bytes"));
+    // A caller's stack passed down works; every argument reaches a checked helper call.
+    recorded().clear();
+    std::vector<Instruction> v = {Store{Size::DW, Reg{10}, -8, Imm{42}}, mov64r(1, 10), alu64(AluOp::Add, 1, -8),
+                                  call_local(6), ldx(Size::DW, 0, 10, -8), exit_insn(),
+                                  /*6*/ mov64r(6, 1), Store{Size::DW, Reg{1}, 0, Imm{7}}};
+    set_args(v);
+    v.insert(v.end(), {call_helper(kRecordId), ldx(Size::DW, 0, 6, 0), exit_insn()});
+    auto calls = run_arm64(make_program(v), mem, AtomicsMode::Lse);
+    REQUIRE(calls.has_value());
+    CHECK(*calls == 7);
+    REQUIRE(recorded().size() == 1);
+    CHECK(recorded()[0][1] == 0x2222);
+    CHECK(recorded()[0][2] == 0x3333333344444444ull);
+    CHECK(recorded()[0][4] == 0x55);
+}
+
 #endif

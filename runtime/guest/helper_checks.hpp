@@ -1,5 +1,6 @@
-// The interpreter's side of a helper call: before the call, r1..r5 are checked against
-// the helper's prototype so that a helper never dereferences memory the program could
+// A helper call as both engines check it (the interpreter always, JIT code when the
+// verifier proved nothing): before the call, r1..r5 are checked against the helper's
+// prototype so that a helper never dereferences memory the program could
 // not touch itself; after it, memory the helper hands out (a map value, a ringbuf
 // record) becomes accessible to the program.
 #pragma once
@@ -10,7 +11,7 @@
 #include "ebpfjit/error.hpp"
 #include "helpers/helper_table.hpp"
 #include "helpers/program_bindings.hpp"
-#include "runtime/interpreter/guest_memory.hpp"
+#include "runtime/guest/guest_memory.hpp"
 
 namespace ebpfjit::maps { class Map; }
 

@@ -1,4 +1,4 @@
-#include "runtime/interpreter/guest_memory.hpp"
+#include "runtime/guest/guest_memory.hpp"
 
 #include <algorithm>
 
@@ -12,6 +12,11 @@ void GuestMemory::add_dynamic(uint64_t start, uint64_t size, bool writable) {
     if (size == 0) return;
     auto [it, inserted] = dynamic_.try_emplace(start, MemoryRegion{start, size, writable});
     if (!inserted && it->second.size < size) it->second.size = size;
+}
+
+void GuestMemory::set_stack_windows(std::span<const MemoryRegion> windows) {
+    windows_.assign(windows.begin(), windows.end());
+    active_low_ = stack_high_; // the contiguous block is no longer used
 }
 
 std::optional<MemoryRegion> GuestMemory::dynamic_at(uint64_t start) const {
@@ -32,6 +37,7 @@ uint64_t GuestMemory::extent_from(uint64_t addr, bool write) const {
             best = std::max(best, r.start + r.size - addr);
     };
     consider(MemoryRegion{active_low_, stack_high_ - active_low_, true});
+    for (const auto& w : windows_) consider(w);
     for (const auto& r : fixed_) consider(r);
     // Helper-returned regions do not overlap (distinct allocations): the nearest start
     // at or below addr is the only candidate.

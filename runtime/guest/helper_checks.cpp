@@ -1,4 +1,4 @@
-#include "runtime/interpreter/helper_call.hpp"
+#include "runtime/guest/helper_checks.hpp"
 
 #include <cstring>
 

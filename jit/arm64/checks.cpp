@@ -1,0 +1,122 @@
+// Run-time checks for code the verifier did not prove (LoweredSlot::checked_access /
+// checked_call; the protocol is drawn in jit/checked_run.hpp). Each check is a `bl` to one
+// of three out-of-line stubs per program, which save every register a C call may clobber
+// and the program still needs (r0-r5, the checked address, the callx target, the frame
+// record), call the C++ checker and, on a refusal, leave through the abort path (the
+// fault is already recorded in RunStatus):
+//
+//   inline, before the access          stub
+//   ──────────────────────────         ─────────────────────────────────────────────
+//   x11 = base + off  (kCheckAddr)     sp -= 80: [sp] = x0..x4 (r1..r5), x7 (r0),
+//   x12 = pack_access (kCheckWhat)     x11 x16, x29 x30
+//   bl   access_stub                   x0.. = arguments; blr jit_check_access / ...
+//   <the access, as unchecked code>    tst w0, #0xff; restore (ldp keeps flags);
+//                                      b.eq abort; ret
+//
+//   helper call: x11 = helper id, x12 = pc; bl helper_check_stub; blr helper; mov x7, x0;
+//                bl helper_result_stub (r0 = x7 goes to jit_record_helper_result)
+#include <algorithm>
+
+#include "jit/arm64/emitter.hpp"
+#include "jit/arm64/frame_layout.hpp"
+#include "jit/run_status.hpp"
+
+namespace ebpfjit::jit::arm64 {
+
+static_assert(kInfoStatus == kFrameInfoStatusOffset);
+
+namespace {
+constexpr int32_t kStubFrame = 80;
+
+void save(a64::Assembler& a) {
+    a.stp(a64::x0, a64::x1, a64::ptr_pre(a64::sp, -kStubFrame));
+    a.stp(a64::x2, a64::x3, a64::ptr(a64::sp, 16));
+    a.stp(a64::x4, gpx(0), a64::ptr(a64::sp, 32));
+    a.stp(kCheckAddr, kCallTarget, a64::ptr(a64::sp, 48));
+    a.stp(a64::x29, a64::x30, a64::ptr(a64::sp, 64));
+}
+
+void restore(a64::Assembler& a) {
+    a.ldp(a64::x29, a64::x30, a64::ptr(a64::sp, 64));
+    a.ldp(kCheckAddr, kCallTarget, a64::ptr(a64::sp, 48));
+    a.ldp(a64::x4, gpx(0), a64::ptr(a64::sp, 32));
+    a.ldp(a64::x2, a64::x3, a64::ptr(a64::sp, 16));
+    a.ldp(a64::x0, a64::x1, a64::ptr_post(a64::sp, kStubFrame));
+}
+} // namespace
+
+void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size, AccessKind kind) {
+    if (!try_add_sub_imm(false, kCheckAddr, base, off)) {
+        load_constant(kOffset, static_cast<uint64_t>(int64_t{off}));
+        a_.add(kCheckAddr, base, kOffset);
+    }
+    load_constant(kCheckWhat, pack_access(pc_, kind, size));
+    record(access_stub_, Reach::Imm26, "bl");
+    a_.bl(access_stub_);
+}
+
+void Emitter::emit_helper_check(const a64::GpX& id) {
+    if (id != kCheckAddr) a_.mov(kCheckAddr, id);
+    load_constant(kCheckWhat, pc_);
+    record(helper_check_stub_, Reach::Imm26, "bl");
+    a_.bl(helper_check_stub_);
+}
+
+void Emitter::emit_helper_result() {
+    record(helper_result_stub_, Reach::Imm26, "bl");
+    a_.bl(helper_result_stub_);
+}
+
+void Emitter::emit_stub_call(const void* fn) {
+    load_constant(kTableBase, reinterpret_cast<uint64_t>(fn));
+    a_.blr(kTableBase);
+    a_.tst(a64::w0, 0xff);
+    restore(a_);
+    branch(asmjit::arm::CondCode::kEQ, abort_);
+    a_.ret(a64::x30);
+}
+
+void Emitter::emit_check_stubs() {
+    if (!lowered_.needs_guest_memory) return;
+    const auto checked = reinterpret_cast<uint64_t>(options_.checked);
+    auto any_slot = [&](bool LoweredSlot::*flag) {
+        return std::any_of(lowered_.slots.begin(), lowered_.slots.end(),
+                           [flag](const LoweredSlot& s) { return s.*flag; });
+    };
+    if (any_slot(&LoweredSlot::checked_access)) {
+        bind(access_stub_);
+        save(a_);
+        a_.mov(a64::x0, kCheckAddr);
+        a_.mov(a64::x1, kCheckWhat);
+        a_.mov(a64::x2, gpx(10));
+        a_.mov(a64::x3, kFrameInfo);
+        load_constant(a64::x4, checked);
+        emit_stub_call(reinterpret_cast<const void*>(&jit_check_access));
+    }
+
+    if (!any_slot(&LoweredSlot::checked_call)) return;
+    bind(helper_check_stub_);
+    save(a_);
+    a_.mov(a64::x0, a64::sp); // r1..r5
+    a_.mov(a64::x1, kCheckWhat); // pc
+    a_.mov(a64::x2, kCheckAddr); // helper id
+    a_.mov(a64::x3, gpx(10));
+    a_.mov(a64::x4, kFrameInfo);
+    load_constant(a64::x5, checked);
+    emit_stub_call(reinterpret_cast<const void*>(&jit_check_helper_call));
+
+    bind(helper_result_stub_);
+    save(a_);
+    a_.mov(a64::x0, gpx(0));
+    a_.mov(a64::x1, kFrameInfo);
+    emit_stub_call(reinterpret_cast<const void*>(&jit_record_helper_result));
+}
+
+// Registers some path reads before writing them start at 0, as in the interpreter
+// (only in programs the verifier did not check: Lowered::zero_at_entry).
+void Emitter::emit_zero_at_entry() {
+    for (uint8_t r = 0; r <= 9; ++r)
+        if ((lowered_.zero_at_entry >> r) & 1) a_.mov(gpx(r), a64::xzr);
+}
+
+} // namespace ebpfjit::jit::arm64

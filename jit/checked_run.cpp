@@ -1,0 +1,174 @@
+#include "jit/checked_run.hpp"
+
+#include <fmt/format.h>
+
+#include "isa/instruction.hpp"
+#include "jit/run_status.hpp"
+
+namespace ebpfjit::jit {
+
+namespace {
+
+constexpr uint64_t kStack = isa::kStackSize;
+// Frames per chain times callback nesting, both bounded by kMaxCallDepth: a longer walk
+// means a broken chain, and the access is refused.
+constexpr uint32_t kMaxWalk = isa::kMaxCallDepth * isa::kMaxCallDepth * 2;
+
+std::string_view kind_name(AccessKind kind) {
+    switch (kind) {
+    case AccessKind::Load: return "load";
+    case AccessKind::Store: return "store";
+    case AccessKind::Atomic: return "atomic";
+    }
+    return "access";
+}
+
+RunStatus& status_of(uint64_t frame_info) {
+    return **reinterpret_cast<RunStatus**>(frame_info + kFrameInfoStatusOffset);
+}
+
+} // namespace
+
+runtime::GuestMemory& CheckedRun::memory(const CheckedProgram& program) {
+    // No contiguous stack block: walk_frames lists the windows.
+    if (!memory_) memory_.emplace(0, regions_);
+    for (const CheckedProgram* seen : programs_)
+        if (seen == &program) return *memory_;
+    programs_.push_back(&program);
+    for (const auto& b : program.bindings.maps)
+        if (b.direct_value != nullptr && b.value_size != 0)
+            memory_->add_fixed({reinterpret_cast<uint64_t>(b.direct_value), b.value_size, true});
+    return *memory_;
+}
+
+// Native frames, innermost first (frame_layout.hpp of each backend):
+//
+//   r10 ─► [saved caller r10] ─► ... ─► FrameInfo == r10 of an entry frame
+//           │ a local callee's r10 points at the caller's r10, saved by its prologue
+//
+// A FrameInfo reached while helper calls are pending belongs to a callback thunk (whose
+// 512 bytes are no eBPF frame): the chain goes on at the frame that called that helper.
+// Only the 512 bytes below each r10 are listed, never the saved registers between them.
+bool CheckedRun::walk_frames(uint64_t r10, uint64_t frame_info) {
+    windows_.clear();
+    size_t pending = pending_.size();
+    for (uint32_t step = 0; step < kMaxWalk; ++step) {
+        if (r10 != frame_info) {
+            windows_.push_back({r10 - kStack, kStack, true});
+            r10 = *reinterpret_cast<const uint64_t*>(r10);
+            continue;
+        }
+        if (pending == 0) {
+            windows_.push_back({r10 - kStack, kStack, true});
+            memory_->set_stack_windows(windows_);
+            return true;
+        }
+        --pending;
+        r10 = pending_[pending].r10;
+        frame_info = pending_[pending].frame_info;
+    }
+    windows_.clear();
+    memory_->set_stack_windows(windows_);
+    return false;
+}
+
+bool CheckedRun::fault(uint64_t frame_info, uint32_t kind, uint32_t pc, uint64_t value, Error error) {
+    RunStatus& status = status_of(frame_info);
+    if (status.fault == Fault::None) {
+        status.fault = static_cast<Fault>(kind);
+        status.slot = pc;
+        status.value = value;
+    }
+    if (!error_) error_ = std::move(error);
+    return false;
+}
+
+bool CheckedRun::check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
+                              const CheckedProgram& program) {
+    const auto pc = static_cast<uint32_t>(what >> 8);
+    const auto kind = static_cast<AccessKind>((what >> 4) & 0xf);
+    const uint64_t size = what & 0xf;
+    runtime::GuestMemory& mem = memory(program);
+    if (walk_frames(r10, frame_info) && mem.allows(addr, size, kind != AccessKind::Load)) [[likely]]
+        return true;
+    return fault(frame_info, static_cast<uint32_t>(Fault::MemoryAccess), pc, addr,
+                 Error::at_insn(pc, fmt::format("{} of {} bytes at {:#x} is outside program memory",
+                                                kind_name(kind), size, addr)));
+}
+
+bool CheckedRun::check_helper_call(const uint64_t* args, uint32_t pc, int32_t id, uint64_t r10,
+                                   uint64_t frame_info, const CheckedProgram& program) {
+    const helpers::HelperTable* table = program.bindings.helpers;
+    const helpers::Helper* helper = table ? table->find(id) : nullptr;
+    if (helper == nullptr)
+        return fault(frame_info, static_cast<uint32_t>(Fault::HelperArgument), pc, static_cast<uint64_t>(id),
+                     Error::at_insn(pc, fmt::format("call to unknown helper id {}", id)));
+    PendingHelper call{r10, frame_info, helper, {args[0], args[1], args[2], args[3], args[4]}, &program};
+    runtime::GuestMemory& mem = memory(program);
+    walk_frames(r10, frame_info);
+    if (auto ok = runtime::check_helper_arguments(*helper, call.args, mem, program.bindings, pc); !ok)
+        return fault(frame_info, static_cast<uint32_t>(Fault::HelperArgument), pc, static_cast<uint64_t>(id),
+                     std::move(ok.error()));
+    pending_.push_back(call);
+    return true;
+}
+
+bool CheckedRun::record_helper_result(uint64_t r0, uint64_t frame_info) {
+    if (pending_.empty()) return true;
+    const PendingHelper call = pending_.back();
+    pending_.pop_back();
+    // A callback the helper ran may have faulted: the run ends here.
+    if (status_of(frame_info).fault != Fault::None) return false;
+    runtime::record_helper_result(*call.helper, call.args, r0, memory(*call.program), call.program->bindings);
+    return true;
+}
+
+std::optional<runtime::MemoryRegion> CheckedRun::grant(const runtime::MemoryRegion& region) {
+    if (!memory_) memory_.emplace(0, regions_);
+    auto previous = memory_->dynamic_at(region.start);
+    memory_->add_dynamic(region.start, region.size, region.writable);
+    return previous;
+}
+
+void CheckedRun::revoke(uint64_t start, std::optional<runtime::MemoryRegion> previous) {
+    if (memory_) memory_->restore_dynamic(start, previous);
+}
+
+namespace {
+
+// A checked program run outside CompiledProgram::run (no CheckedRun): nothing is allowed.
+bool no_run(uint64_t frame_info, uint32_t pc, Fault kind, uint64_t value) {
+    RunStatus& status = status_of(frame_info);
+    if (status.fault == Fault::None) {
+        status.fault = kind;
+        status.slot = pc;
+        status.value = value;
+    }
+    return false;
+}
+
+} // namespace
+
+bool jit_check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
+                      const CheckedProgram* program) {
+    CheckedRun* run = CheckedRun::current();
+    if (run == nullptr) [[unlikely]]
+        return no_run(frame_info, static_cast<uint32_t>(what >> 8), Fault::MemoryAccess, addr);
+    return run->check_access(addr, what, r10, frame_info, *program);
+}
+
+bool jit_check_helper_call(const uint64_t* args, uint64_t pc, uint64_t id, uint64_t r10,
+                           uint64_t frame_info, const CheckedProgram* program) {
+    CheckedRun* run = CheckedRun::current();
+    if (run == nullptr) [[unlikely]]
+        return no_run(frame_info, static_cast<uint32_t>(pc), Fault::HelperArgument, id);
+    return run->check_helper_call(args, static_cast<uint32_t>(pc), static_cast<int32_t>(id), r10, frame_info,
+                                  *program);
+}
+
+bool jit_record_helper_result(uint64_t r0, uint64_t frame_info) {
+    CheckedRun* run = CheckedRun::current();
+    return run == nullptr || run->record_helper_result(r0, frame_info);
+}
+
+} // namespace ebpfjit::jit

@@ -1,0 +1,107 @@
+// Run-time memory safety for JIT code the verifier did not prove (LoweredSlot::
+// checked_access / checked_call): the same rules as the interpreter's, through the same
+// runtime::GuestMemory and helper checks.
+//
+//   compiled code                 per-program stub               C++ (this file)
+//   ─────────────                 ────────────────               ───────────────
+//   addr = base + off ──call──►   save every caller-saved  ──►   jit_check_access(addr, what,
+//   (the access itself            register, pass r10 and            r10, frame_info, program)
+//    follows the call)            the FrameInfo pointer     ◄──   true: allowed
+//                                 restore; false: jump to         false: fault recorded in
+//                                 the abort path                  RunStatus (via FrameInfo)
+//
+// A helper call brackets the call with jit_check_helper_call (arguments against the
+// prototype) and jit_record_helper_result (map values, ringbuf records become accessible).
+//
+// The allowed set lives in CheckedRun::current(), a thread_local set by CompiledProgram::
+// run for the duration of a run: the run's regions, the direct values of every program
+// that checks during the run (tail-call targets included), what helpers handed out, and
+// the 512-byte stack windows of the active frames, found by walking the frame chain
+// (frame_layout.hpp of each backend: a local callee's r10 points at the caller's saved
+// r10; the entry frame's r10 is the FrameInfo pointer; a callback thunk's FrameInfo
+// continues at the frame of the helper call that ran the callback).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "ebpfjit/error.hpp"
+#include "helpers/program_bindings.hpp"
+#include "runtime/guest/guest_memory.hpp"
+#include "runtime/guest/helper_checks.hpp"
+#include "runtime/guest/memory_region.hpp"
+
+namespace ebpfjit::jit {
+
+// Both backends keep the RunStatus* at this offset of FrameInfo.
+inline constexpr int32_t kFrameInfoStatusOffset = 24;
+
+enum class AccessKind : uint8_t { Load = 0, Store = 1, Atomic = 2 };
+
+// What a checked access passes in one register: slot, kind and width.
+constexpr uint64_t pack_access(uint32_t pc, AccessKind kind, uint32_t size) {
+    return uint64_t{pc} << 8 | uint64_t{static_cast<uint8_t>(kind)} << 4 | size;
+}
+
+// Per compiled program, at a stable address the code embeds (owned by CompiledProgram).
+struct CheckedProgram {
+    helpers::ProgramBindings bindings; // maps (direct values, map arguments) and helpers
+};
+
+class CheckedRun {
+public:
+    explicit CheckedRun(std::span<const runtime::MemoryRegion> regions) : regions_(regions) {}
+    CheckedRun(const CheckedRun&) = delete;
+    CheckedRun& operator=(const CheckedRun&) = delete;
+
+    // The calling thread's run, or nullptr outside one.
+    static CheckedRun*& current() {
+        thread_local CheckedRun* run = nullptr;
+        return run;
+    }
+
+    bool check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
+                      const CheckedProgram& program);
+    bool check_helper_call(const uint64_t* args, uint32_t pc, int32_t id, uint64_t r10,
+                           uint64_t frame_info, const CheckedProgram& program);
+    bool record_helper_result(uint64_t r0, uint64_t frame_info);
+
+    // Whether checked code has run in this run (its guest memory exists).
+    bool active() const { return memory_.has_value(); }
+    // A callback's key and value (bpf_for_each_map_elem) are accessible while it runs.
+    std::optional<runtime::MemoryRegion> grant(const runtime::MemoryRegion& region);
+    void revoke(uint64_t start, std::optional<runtime::MemoryRegion> previous);
+
+    // The first fault's full text (RunStatus holds its kind, slot and value).
+    const std::optional<Error>& error() const { return error_; }
+
+private:
+    struct PendingHelper { // a helper call in progress (it may run callbacks)
+        uint64_t r10 = 0, frame_info = 0;
+        const helpers::Helper* helper = nullptr;
+        runtime::HelperArgs args{};
+        const CheckedProgram* program = nullptr;
+    };
+
+    runtime::GuestMemory& memory(const CheckedProgram& program);
+    bool walk_frames(uint64_t r10, uint64_t frame_info);
+    bool fault(uint64_t frame_info, uint32_t fault, uint32_t pc, uint64_t value, Error error);
+
+    std::span<const runtime::MemoryRegion> regions_;
+    std::optional<runtime::GuestMemory> memory_; // built at the first check
+    std::vector<const CheckedProgram*> programs_; // whose direct values memory_ holds
+    std::vector<PendingHelper> pending_;
+    std::vector<runtime::MemoryRegion> windows_;
+    std::optional<Error> error_;
+};
+
+// Called by the backends' stubs (plain C calling convention, absolute addresses).
+bool jit_check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
+                      const CheckedProgram* program);
+bool jit_check_helper_call(const uint64_t* args, uint64_t pc, uint64_t id, uint64_t r10,
+                           uint64_t frame_info, const CheckedProgram* program);
+bool jit_record_helper_result(uint64_t r0, uint64_t frame_info);
+
+} // namespace ebpfjit::jit

@@ -1,0 +1,110 @@
+// Run-time checks for code the verifier did not prove (LoweredSlot::checked_access /
+// checked_call; the protocol is drawn in jit/checked_run.hpp). Each check is a call to one
+// of three out-of-line stubs per program, which save every caller-saved register (eBPF
+// r0-r5 and the scratch registers), call the C++ checker and, on a refusal, leave through
+// the abort path (the fault is already recorded in RunStatus):
+//
+//   inline, before the access          stub (rsp 16-byte aligned again after 9 pushes)
+//   ──────────────────────────         ───────────────────────────────────────────────
+//   lea  r11, [base + off]             push rax r11 r10 r9 r8 rcx rdx rsi rdi
+//   mov  r10, pack_access(pc, ...)     ; [rsp] = rdi..r8 = r1..r5, the helper arguments
+//   call access_stub                   mov rdi.., call jit_check_access / ...
+//   <the access, as unchecked code>    test al, al; pop (the same, reversed); jz abort; ret
+//
+//   helper call:  r11 = pc << 32 | helper id; call helper_check_stub; call helper;
+//                 call helper_result_stub (r0 = rax goes to jit_record_helper_result)
+#include <algorithm>
+
+#include "jit/run_status.hpp"
+#include "jit/x86_64/emitter.hpp"
+#include "jit/x86_64/frame_layout.hpp"
+
+namespace ebpfjit::jit::x86_64 {
+
+static_assert(kInfoStatus == kFrameInfoStatusOffset);
+
+namespace {
+// Push order; the last five leave r1..r5 at [rsp], in order, for jit_check_helper_call.
+const x86::Gpq kStubSaved[9] = {x86::rax, x86::r11, x86::r10, x86::r9, x86::r8,
+                                x86::rcx, x86::rdx, x86::rsi, x86::rdi};
+} // namespace
+
+void Emitter::emit_access_check(uint8_t base, int16_t off, uint32_t size, AccessKind kind) {
+    a_.lea(kScratchA, x86::ptr(gpq(base), off));
+    a_.mov(kScratchB, pack_access(pc_, kind, size));
+    a_.call(access_stub_);
+}
+
+// `id_reg`: the register holding the id (callx), or rax when `id` is the constant.
+void Emitter::emit_helper_check(const x86::Gpq& id_reg, int32_t id) {
+    // One register carries both (r9, a third scratch once, is the blinding register now).
+    if (id_reg == x86::rax) {
+        a_.mov(kScratchA, (uint64_t{pc_} << 32) | static_cast<uint32_t>(id));
+    } else {
+        if (id_reg != kScratchA) a_.mov(kScratchA, id_reg);
+        // The id is below the callx table's size: low half; the pc (< 2^31) goes high.
+        a_.shl(kScratchA, 32);
+        a_.or_(kScratchA, static_cast<int32_t>(pc_));
+        a_.rol(kScratchA, 32);
+    }
+    a_.call(helper_check_stub_);
+}
+
+void Emitter::emit_helper_result() { a_.call(helper_result_stub_); }
+
+void Emitter::emit_stub_call(const void* fn) {
+    a_.call(asmjit::imm(reinterpret_cast<uint64_t>(fn)));
+    a_.test(x86::al, x86::al);
+    for (size_t i = std::size(kStubSaved); i-- > 0;) a_.pop(kStubSaved[i]);
+    jump(x86::Inst::kIdJz, abort_);
+    a_.ret();
+}
+
+void Emitter::emit_check_stubs() {
+    if (!lowered_.needs_guest_memory) return;
+    const auto checked = reinterpret_cast<uint64_t>(options_.checked);
+    auto save = [&] {
+        for (const auto& r : kStubSaved) a_.push(r);
+    };
+    auto any_slot = [&](bool LoweredSlot::*flag) {
+        return std::any_of(lowered_.slots.begin(), lowered_.slots.end(),
+                           [flag](const LoweredSlot& s) { return s.*flag; });
+    };
+    if (any_slot(&LoweredSlot::checked_access)) {
+        a_.bind(access_stub_);
+        save();
+        a_.mov(x86::rdi, kScratchA); // addr
+        a_.mov(x86::rsi, kScratchB); // what
+        a_.mov(x86::rdx, x86::rbp);  // r10
+        a_.mov(x86::rcx, kFrameInfo);
+        a_.movabs(x86::r8, checked);
+        emit_stub_call(reinterpret_cast<const void*>(&jit_check_access));
+    }
+
+    if (!any_slot(&LoweredSlot::checked_call)) return;
+    a_.bind(helper_check_stub_);
+    save();
+    a_.mov(x86::rdi, x86::rsp);   // r1..r5
+    a_.mov(x86::rsi, kScratchA);  // pc
+    a_.shr(x86::rsi, 32);
+    a_.mov(x86::edx, kScratchA.r32()); // helper id
+    a_.mov(x86::rcx, x86::rbp);   // r10
+    a_.mov(x86::r8, kFrameInfo);
+    a_.movabs(x86::r9, checked);
+    emit_stub_call(reinterpret_cast<const void*>(&jit_check_helper_call));
+
+    a_.bind(helper_result_stub_);
+    save();
+    a_.mov(x86::rdi, x86::rax); // r0
+    a_.mov(x86::rsi, kFrameInfo);
+    emit_stub_call(reinterpret_cast<const void*>(&jit_record_helper_result));
+}
+
+// Registers some path reads before writing them start at 0, as in the interpreter
+// (only in programs the verifier did not check: Lowered::zero_at_entry).
+void Emitter::emit_zero_at_entry() {
+    for (uint8_t r = 0; r <= 9; ++r)
+        if ((lowered_.zero_at_entry >> r) & 1) a_.xor_(gpd(r), gpd(r));
+}
+
+} // namespace ebpfjit::jit::x86_64
