@@ -87,11 +87,13 @@ public:
         return {};
     }
 
-    Result<void> operator()(const Load&) { return checked_if_unproven(); }
-    Result<void> operator()(const Atomic&) { return checked_if_unproven(); }
+    Result<void> operator()(const Load& l) {
+        return checked_if_unproven(l.base, l.off, static_cast<uint32_t>(l.size));
+    }
+    Result<void> operator()(const Atomic& a) { return checked_if_unproven(a.base, a.off, a.is64 ? 8u : 4u); }
 
     Result<void> operator()(const Store& s) {
-        checked_if_unproven();
+        checked_if_unproven(s.base, s.off, static_cast<uint32_t>(s.size));
         if (const auto* imm = std::get_if<Imm>(&s.src)) {
             slot_->constant = imm_value(*imm, true);
             slot_->constant_width = const_width(slot_->constant);
@@ -164,8 +166,15 @@ public:
     }
 
 private:
-    Result<void> checked_if_unproven() {
-        slot_->checked_access = !facts_.in_bounds(pc_);
+    // r10 never changes (the decoder rejects every write to it), so r10 + a constant
+    // offset inside the 512-byte frame is in bounds on every path, with or without Facts.
+    static bool inside_own_frame(Reg base, int16_t off, uint32_t size) {
+        return base.n == isa::kFramePointer && off >= -static_cast<int32_t>(isa::kStackSize) &&
+               off + static_cast<int32_t>(size) <= 0;
+    }
+
+    Result<void> checked_if_unproven(Reg base, int16_t off, uint32_t size) {
+        slot_->checked_access = !facts_.in_bounds(pc_) && !inside_own_frame(base, off, size);
         out_.needs_guest_memory |= slot_->checked_access;
         return {};
     }

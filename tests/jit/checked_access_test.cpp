@@ -163,3 +163,24 @@ TEST_CASE("proven programs compile without checks; unproven ones zero the regist
     REQUIRE(r.has_value());
     CHECK(*r == 0);
 }
+
+TEST_CASE("r10 + a constant offset inside the frame needs no check, even unproven", "[jit][checked]") {
+    auto lowered_checks = [](std::vector<Instruction> insns) {
+        const helpers::ProgramBindings bindings = test_bindings();
+        jit::LoweringOptions options;
+        options.bindings = &bindings;
+        auto lowered = jit::lower(make_program(std::move(insns)), verifier::Facts{}, options);
+        REQUIRE(lowered);
+        std::vector<bool> checked;
+        for (const auto& slot : lowered->slots) checked.push_back(slot.checked_access);
+        return checked;
+    };
+    // Whole frame, both ends: no checks.
+    CHECK(lowered_checks({st(Size::DW, 10, -512, 1), stx(Size::DW, 10, -8, 1), ldx(Size::DW, 0, 10, -8),
+                          atomic_add(10, -16, 0), exit_insn()}) ==
+          std::vector<bool>{false, false, false, false, false});
+    // Past either end, or through another register: checked.
+    CHECK(lowered_checks({st(Size::DW, 10, -520, 1), stx(Size::DW, 10, -4, 1), ldx(Size::B, 0, 10, 0),
+                          ldx(Size::B, 0, 1, 0), exit_insn()}) ==
+          std::vector<bool>{true, true, true, true, false});
+}
