@@ -45,6 +45,10 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
     body_entry_ = a_.newLabel();
     abort_ = a_.newLabel();
     callx_table_ = a_.newLabel();
+    thunks_.assign(n, asmjit::Label());
+    for (const LoweredSlot& slot : lowered_.slots)
+        if (slot.emit && slot.code_target >= 0 && !thunks_[static_cast<size_t>(slot.code_target)].isValid())
+            thunks_[static_cast<size_t>(slot.code_target)] = a_.newLabel();
     slot_offsets.assign(n, kNoNativeCode);
 
     for (uint32_t s = 0; s < lowered_.subprograms.size(); ++s) {
@@ -63,6 +67,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
         emit_epilogue(s == 0);
     }
     emit_abort_path();
+    emit_callback_thunks();
     if (lowered_.has_callx) { // bound even when empty: every callx then faults
         a_.align(asmjit::AlignMode::kData, 8);
         bind(callx_table_);
