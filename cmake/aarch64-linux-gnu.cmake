@@ -18,4 +18,13 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
 set(ENV{PKG_CONFIG_SYSROOT_DIR} "")
 
+# The loader must come from the same glibc build as the libc.so.6 it loads. qemu's -L
+# prefix would give /lib/ld-linux-aarch64.so.1 from the cross toolchain's sysroot
+# (libc6-arm64-cross), while ld.so.cache finds libc.so.6 in the multiarch
+# /lib/aarch64-linux-gnu (libc6:arm64, often a newer Debian revision). Their private
+# _rtld_global layouts differ, and pthread_create then loops forever in its stack cache.
+# The multiarch loader path (the real file on arm64 Debian too) has no copy under the
+# prefix, so qemu takes the host's multiarch one, matching libc.so.6.
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,--dynamic-linker=/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1")
+
 set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/aarch64-linux-gnu)

@@ -67,14 +67,21 @@ bool safe_read(void* dst, uint64_t addr, size_t size) {
 int64_t safe_read_str(char* dst, uint64_t addr, size_t size) {
     if (size == 0) return 0;
     size_t copied = 0;
-    // One page at a time: a page is readable as a whole or not at all, and the string may
-    // end just before an unmapped one.
+    // Chunks never cross a page: a page is readable as a whole or not at all, and the
+    // string may end just before an unmapped one. Each chunk lands in a bounce buffer, and
+    // only the string's bytes reach dst: what follows the NUL in the source must not leak
+    // into dst, and dst's bytes after the NUL stay as they were.
+    char bounce[256];
     while (copied < size - 1) {
         const uint64_t at = addr + copied;
-        const size_t chunk = std::min<size_t>(size - 1 - copied, kPage - at % kPage);
-        if (!safe_read(dst + copied, at, chunk)) return -EFAULT;
-        if (const void* nul = std::memchr(dst + copied, 0, chunk))
-            return int64_t(static_cast<const char*>(nul) - dst) + 1;
+        const size_t chunk = std::min({size - 1 - copied, kPage - at % kPage, sizeof bounce});
+        if (!safe_read(bounce, at, chunk)) return -EFAULT;
+        if (const void* nul = std::memchr(bounce, 0, chunk)) {
+            const size_t length = size_t(static_cast<const char*>(nul) - bounce) + 1;
+            std::memcpy(dst + copied, bounce, length);
+            return int64_t(copied + length);
+        }
+        std::memcpy(dst + copied, bounce, chunk);
         copied += chunk;
     }
     dst[size - 1] = '\0';

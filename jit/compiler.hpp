@@ -15,7 +15,7 @@ namespace ebpfjit::jit {
 
 struct CompileOptions {
     ProgramType program_type = ProgramType::Mem;
-    Optimisations optimise; // additive: all on by default
+    Optimisations optimise = {}; // additive: all on by default
     // Constant blinding (blinding.hpp): every user immediate XORed with a random key.
     bool blind_constants = false;
     std::optional<uint32_t> blinding_key = std::nullopt; // tests: one fixed key, not random ones

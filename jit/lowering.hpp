@@ -34,7 +34,7 @@ struct LoweringOptions {
     const helpers::ProgramBindings* bindings = nullptr;
     ProgramType program_type = ProgramType::Mem;
     uint32_t max_call_depth = isa::kMaxCallDepth; // frames, the entry frame included
-    Optimisations optimise;
+    Optimisations optimise = {};
     // Non-zero: the run stops with Fault::BudgetExceeded once the charges (budget.cpp) of
     // the back-edges and local calls it took exceed this many instructions.
     uint64_t instruction_budget = 0;

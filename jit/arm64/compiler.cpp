@@ -48,6 +48,10 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
     access_stub_ = a_.newLabel();
     helper_check_stub_ = a_.newLabel();
     helper_result_stub_ = a_.newLabel();
+    thunks_.assign(n, asmjit::Label());
+    for (const LoweredSlot& slot : lowered_.slots)
+        if (slot.emit && slot.code_target >= 0 && !thunks_[static_cast<size_t>(slot.code_target)].isValid())
+            thunks_[static_cast<size_t>(slot.code_target)] = a_.newLabel();
     slot_offsets.assign(n, kNoNativeCode);
 
     for (uint32_t s = 0; s < lowered_.subprograms.size(); ++s) {
@@ -73,6 +77,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
     emit_budget_faults();
     emit_abort_path();
     emit_check_stubs();
+    emit_callback_thunks();
     if (lowered_.has_callx) { // bound even when empty: every callx then faults
         a_.align(asmjit::AlignMode::kData, 8);
         bind(callx_table_);

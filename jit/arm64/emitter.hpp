@@ -53,6 +53,7 @@ public:
 private:
     // prologue.cpp
     void emit_entry_prologue();
+    void emit_entry_frame(const a64::GpX& packet, const a64::GpX& packet_len, const a64::GpX& status);
     void emit_local_prologue();
     void emit_epilogue(bool entry);
     void emit_abort_path();
@@ -64,6 +65,8 @@ private:
     void emit_check_stubs();
     void emit_stub_call(const void* fn);
     void emit_zero_at_entry();
+    // callbacks.cpp: C-callable entry thunks for callback subprograms (LDDW src 4)
+    void emit_callback_thunks();
 
     void emit_slot(uint32_t pc);
 
@@ -123,6 +126,7 @@ private:
     std::vector<asmjit::Label> labels_;    // per slot (valid where LoweredSlot::label)
     std::vector<asmjit::Label> epilogues_; // per subprogram
     std::vector<int32_t> last_emitted_;    // per subprogram: its last slot that emits code
+    std::vector<asmjit::Label> thunks_;    // per slot: a callback's entry thunk (valid where loaded)
     asmjit::Label body_entry_;             // tail calls land here
     asmjit::Label abort_;                  // return r0 = 0 from the whole program
     asmjit::Label callx_table_;            // after the code: one function pointer per helper id

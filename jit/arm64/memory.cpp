@@ -90,7 +90,8 @@ void Emitter::emit_store(const isa::Store& insn) {
 void Emitter::emit_load_imm64(const isa::LoadImm64& insn) {
     const a64::GpX dst = gpx(insn.dst.n);
     if (slot_->code_target >= 0) {
-        const asmjit::Label& target = labels_[static_cast<size_t>(slot_->code_target)];
+        // The callback's entry thunk (callbacks.cpp), which helpers call as a C function.
+        const asmjit::Label& target = thunks_[static_cast<size_t>(slot_->code_target)];
         record(target, Reach::Imm19, "adr");
         a_.adr(dst, target);
         return;

@@ -33,16 +33,22 @@ void pop_frame(a64::Assembler& a, const a64::GpX (&pairs)[N][2]) {
 }
 } // namespace
 
-// In: x0 = r1, x1 = r2, x2 = packet, x3 = packet_len, x4 = RunStatus*.
-void Emitter::emit_entry_prologue() {
+// The entry frame and its FrameInfo (x24). Shared with the callback thunks
+// (callbacks.cpp), whose frame must be the entry's: the abort path and epilogue 0 unwind it.
+void Emitter::emit_entry_frame(const a64::GpX& packet, const a64::GpX& packet_len, const a64::GpX& status) {
     push_frame(a_, kEntrySaved);
     a_.sub(a64::sp, a64::sp, kEntryFrameSize);
     a_.add(kFrameInfo, a64::sp, kStack);
     a_.str(a64::xzr, a64::ptr(kFrameInfo, kInfoTailCallCount));
-    a_.str(a64::x2, a64::ptr(kFrameInfo, kInfoPacket));
-    a_.str(a64::x3, a64::ptr(kFrameInfo, kInfoPacketLen));
-    a_.str(a64::x4, a64::ptr(kFrameInfo, kInfoStatus));
-    emit_zero_at_entry();
+    a_.str(packet, a64::ptr(kFrameInfo, kInfoPacket));
+    a_.str(packet_len, a64::ptr(kFrameInfo, kInfoPacketLen));
+    a_.str(status, a64::ptr(kFrameInfo, kInfoStatus));
+}
+
+// In: x0 = r1, x1 = r2, x2 = packet, x3 = packet_len, x4 = RunStatus*.
+void Emitter::emit_entry_prologue() {
+    emit_entry_frame(a64::x2, a64::x3, a64::x4);
+    emit_zero_at_entry(); // after the frame took x2-x4 (r3-r5 may be among them)
     bind(body_entry_);
     a_.mov(gpx(10), kFrameInfo); // r10: top of the entry frame's stack
 }

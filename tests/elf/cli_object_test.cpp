@@ -32,7 +32,9 @@ struct Outcome {
 Outcome run_cli(const std::string& args) {
     fs::create_directories(kWork);
     const fs::path exe = fs::path(EBPFJIT_BINARY_DIR) / "ebpfjit";
-    const std::string cmd = "cd '" + kWork.string() + "' && '" + exe.string() + "' " + args + " >stdout 2>stderr";
+    // Under qemu in the arm64 build (EBPFJIT_TEST_EMULATOR), natively otherwise.
+    const std::string cmd = "cd '" + kWork.string() + "' && " + EBPFJIT_TEST_EMULATOR + " '" + exe.string() + "' " +
+                            args + " >stdout 2>stderr";
     const int raw = std::system(cmd.c_str());
     REQUIRE(raw != -1);
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(kWork / "stdout"), slurp(kWork / "stderr")};

@@ -65,6 +65,13 @@ TEST_CASE("probe_read_str copies up to and including the NUL", "[helpers][memory
         CHECK(std::string(dst) == "hello");
         CHECK(dst[6] == 'x'); // bytes after the string are left alone
 
+        // What follows the NUL in the source never reaches dst.
+        const char tail[] = {'h', 'i', '\0', 'Z', 'Z', 'Z', 'Z', '\0'};
+        std::memset(dst, 'x', sizeof dst);
+        CHECK(call(id, addr(dst), sizeof dst, addr(tail)) == 3);
+        CHECK(std::string(dst) == "hi");
+        for (size_t i = 3; i < sizeof dst; ++i) CHECK(dst[i] == 'x');
+
         char small[4];
         CHECK(call(id, addr(small), sizeof small, addr(src)) == 4); // truncated: "hel\0"
         CHECK(std::string(small) == "hel");

@@ -187,3 +187,59 @@ TEST_CASE("arm64: unproven accesses and helper calls call the check stubs; prove
     CHECK_FALSE(has(logger.data(), "tst w0"));
     CHECK_FALSE(has(logger.data(), "bl "));
 }
+
+namespace {
+// PC-relative targets, as word indices (A64 branches count from their own address).
+int64_t sign_extend(uint32_t value, int bits) {
+    const uint32_t sign = 1u << (bits - 1);
+    return static_cast<int64_t>(static_cast<int32_t>((value ^ sign) - sign));
+}
+bool is_adr(uint32_t w, uint32_t rd) { return (w & 0x9F000000u) == 0x10000000u && (w & 31u) == rd; }
+size_t adr_target(const std::vector<uint32_t>& code, size_t i) {
+    const uint32_t w = code[i];
+    const int64_t bytes = sign_extend(((w >> 5) & 0x7FFFFu) << 2 | ((w >> 29) & 3u), 21);
+    return static_cast<size_t>(static_cast<int64_t>(i) + bytes / 4);
+}
+bool is_b(uint32_t w, bool link) { return (w & 0xFC000000u) == (link ? 0x94000000u : 0x14000000u); }
+size_t b_target(const std::vector<uint32_t>& code, size_t i) {
+    return static_cast<size_t>(static_cast<int64_t>(i) + sign_extend(code[i] & 0x3FFFFFFu, 26));
+}
+} // namespace
+
+TEST_CASE("arm64: LDDW src 4 loads a callback thunk that builds the entry frame around a bl") {
+    // 0: r2 = &callback (slot 4); 4: the callback subprogram.
+    std::vector<Instruction> v;
+    lddw(v, 2, 3, LddwKind::CodeAddr);
+    v.push_back(mov64(0, 0));
+    v.push_back(exit_insn());
+    v.push_back(mov64(0, 7));
+    v.push_back(exit_insn());
+    Program p = make_program(v);
+    p.subprogram_starts = {0, 4};
+    const auto code = words(p);
+
+    constexpr uint32_t kStpFrameRecord = 0xA9BF7BFDu; // stp x29, x30, [sp, #-16]!
+    const auto adr = std::find_if(code.begin(), code.end(), [](uint32_t w) { return is_adr(w, 1); });
+    REQUIRE(adr != code.end()); // r2 = x1
+    const size_t thunk = adr_target(code, static_cast<size_t>(adr - code.begin()));
+    REQUIRE(thunk + 13 <= code.size());
+    // The entry's frame (frame_layout.hpp), with no packet and the RunStatus* from x5.
+    CHECK(code[thunk] == kStpFrameRecord);
+    CHECK(code[thunk + 2] == 0xA9BF53F3u); // stp x19, x20, [sp, #-16]!
+    CHECK(code[thunk + 4] == 0xA9BF63F7u); // stp x23, x24, [sp, #-16]!
+    CHECK(code[thunk + 6] == 0x910803F8u); // add x24, sp, #512
+    CHECK(code[thunk + 8] == 0xF900071Fu); // str xzr, [x24, #8]   (no packet)
+    CHECK(code[thunk + 9] == 0xF9000B1Fu); // str xzr, [x24, #16]  (packet length 0)
+    CHECK(code[thunk + 10] == 0xF9000F05u); // str x5, [x24, #24]  (RunStatus*: 6th argument)
+    // bl into the callback's local prologue, then out through the entry epilogue (which
+    // moves r0 from x7 to x0 and restores the C caller's registers).
+    REQUIRE(is_b(code[thunk + 11], true));
+    const size_t callee = b_target(code, thunk + 11);
+    REQUIRE(callee < code.size());
+    CHECK(code[callee] == kStpFrameRecord);
+    CHECK(code[callee + 4] == 0xA9BF7FF7u); // stp x23, xzr, [sp, #-16]! (a local frame)
+    REQUIRE(is_b(code[thunk + 12], false));
+    const size_t epilogue = b_target(code, thunk + 12);
+    REQUIRE(epilogue < code.size());
+    CHECK(code[epilogue] == 0xAA0703E0u); // mov x0, x7
+}

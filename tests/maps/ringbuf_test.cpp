@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "map_test_util.hpp"
+#include "tests/emulation.hpp"
 #include "runtime/maps/ringbuf_map.hpp"
 
 using namespace maptest;
@@ -121,7 +122,7 @@ TEST_CASE("ringbuf: adaptive and forced wakeups, poll") {
 TEST_CASE("ringbuf: many producers, one consumer, nothing lost") {
     auto m = make(def(BPF_MAP_TYPE_RINGBUF, 0, 0, 1 << 16));
     auto& rb = as_rb(*m);
-    constexpr int kThreads = 4, kPer = 20000;
+    constexpr int kThreads = 4, kPer = ebpfjit::test::repetitions(20000, 10);
     std::atomic<int> done{0};
     std::vector<std::thread> producers;
     for (int t = 0; t < kThreads; ++t)

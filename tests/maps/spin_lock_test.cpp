@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "map_test_util.hpp"
+#include "tests/emulation.hpp"
 #include "runtime/maps/spin_lock.hpp"
 
 using namespace maptest;
@@ -53,7 +54,7 @@ TEST_CASE("spin lock: guarded read-modify-write across threads is exact") {
     auto m = make(d);
     uint32_t k = 0;
     auto* v = static_cast<Value*>(m->lookup(&k));
-    constexpr int kThreads = 4, kIters = 100000;
+    constexpr int kThreads = 4, kIters = ebpfjit::test::repetitions(100000, 20);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t)
         threads.emplace_back([&] {

@@ -8,6 +8,7 @@
 #include "verifier/branch_refine.hpp"
 #include "verifier/scalar.hpp"
 #include "verifier/tnum.hpp"
+#include "tests/emulation.hpp"
 
 namespace ebpfjit::verifier {
 
@@ -153,12 +154,15 @@ TEST_CASE("tnum basics", "[verifier][tnum]") {
     CHECK(Tnum::unknown().cast(4) == Tnum{0, 0xffffffff});
 }
 
+// Random samples per property: 200,000 natively, 20,000 under qemu (the same checks).
+constexpr int kSamples = ebpfjit::test::repetitions(200000, 10);
+
 TEST_CASE("scalar ALU transfer functions are sound", "[verifier][scalar]") {
     std::mt19937_64 rng(1234);
     const AluOp ops[] = {AluOp::Add, AluOp::Sub, AluOp::Mul, AluOp::Div, AluOp::Mod, AluOp::Or, AluOp::And,
                          AluOp::Xor, AluOp::Lsh, AluOp::Rsh, AluOp::Arsh, AluOp::Neg, AluOp::Mov,
                          AluOp::MovSx8, AluOp::MovSx16, AluOp::MovSx32};
-    for (int iter = 0; iter < 200000; ++iter) {
+    for (int iter = 0; iter < kSamples; ++iter) {
         Sample a = random_sample(rng), b = random_sample(rng);
         REQUIRE(a.abs.contains(a.value));
         REQUIRE(b.abs.contains(b.value));
@@ -177,7 +181,7 @@ TEST_CASE("branch refinement keeps every value that takes the edge", "[verifier]
     std::mt19937_64 rng(99);
     const Cond conds[] = {Cond::Eq, Cond::Ne, Cond::Gt, Cond::Ge, Cond::Lt, Cond::Le,
                           Cond::Set, Cond::SGt, Cond::SGe, Cond::SLt, Cond::SLe};
-    for (int iter = 0; iter < 200000; ++iter) {
+    for (int iter = 0; iter < kSamples; ++iter) {
         Sample a = random_sample(rng), b = random_sample(rng);
         if (rng() % 4 == 0) b = {a.abs, a.value}; // equal-ish operands
         Cond c = conds[rng() % std::size(conds)];

@@ -68,8 +68,18 @@ struct LowArena {
     uint8_t* base = nullptr;
     static constexpr size_t kSize = 1 << 16;
     LowArena() {
+#ifdef MAP_32BIT // x86-64
         void* p = mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
         if (p != MAP_FAILED) base = static_cast<uint8_t*>(p);
+#else // elsewhere (AArch64): the first free 256 MiB-aligned address below 4 GiB
+        for (uint64_t at = 1ULL << 28; at < (1ULL << 32) && !base; at += 1ULL << 28) {
+            void* p = mmap(reinterpret_cast<void*>(at), kSize, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+            if (p == MAP_FAILED) continue;
+            if (reinterpret_cast<uint64_t>(p) == at) base = static_cast<uint8_t*>(p);
+            else munmap(p, kSize); // a kernel before 4.17 took the address as a hint only
+        }
+#endif
     }
     ~LowArena() {
         if (base) munmap(base, kSize);
