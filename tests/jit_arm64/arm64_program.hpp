@@ -25,6 +25,7 @@ inline std::string arm64_listing(const Program& p, jit::arm64::AtomicsMode atomi
     auto lowered = lower_for_test(p, bindings);
     if (!lowered) return "lowering error: " + lowered.error().to_string();
     asmjit::StringLogger logger;
+    logger.addFlags(asmjit::FormatFlags::kMachineCode); // "; <bytes>" after each instruction
     jit::arm64::Options options;
     options.atomics = atomics;
     options.logger = &logger;

@@ -222,24 +222,25 @@ TEST_CASE("arm64: LDDW src 4 loads a callback thunk that builds the entry frame 
     const auto adr = std::find_if(code.begin(), code.end(), [](uint32_t w) { return is_adr(w, 1); });
     REQUIRE(adr != code.end()); // r2 = x1
     const size_t thunk = adr_target(code, static_cast<size_t>(adr - code.begin()));
-    REQUIRE(thunk + 13 <= code.size());
+    REQUIRE(thunk + 14 <= code.size());
     // The entry's frame (frame_layout.hpp), with no packet and the RunStatus* from x5.
     CHECK(code[thunk] == kStpFrameRecord);
     CHECK(code[thunk + 2] == 0xA9BF53F3u); // stp x19, x20, [sp, #-16]!
     CHECK(code[thunk + 4] == 0xA9BF63F7u); // stp x23, x24, [sp, #-16]!
-    CHECK(code[thunk + 6] == 0x910803F8u); // add x24, sp, #512
-    CHECK(code[thunk + 8] == 0xF900071Fu); // str xzr, [x24, #8]   (no packet)
-    CHECK(code[thunk + 9] == 0xF9000B1Fu); // str xzr, [x24, #16]  (packet length 0)
-    CHECK(code[thunk + 10] == 0xF9000F05u); // str x5, [x24, #24]  (RunStatus*: 6th argument)
+    CHECK(code[thunk + 5] == 0xA9BF7FF9u); // stp x25, xzr, [sp, #-16]! (ax, the blinding register)
+    CHECK(code[thunk + 7] == 0x910803F8u); // add x24, sp, #512
+    CHECK(code[thunk + 9] == 0xF900071Fu); // str xzr, [x24, #8]   (no packet)
+    CHECK(code[thunk + 10] == 0xF9000B1Fu); // str xzr, [x24, #16]  (packet length 0)
+    CHECK(code[thunk + 11] == 0xF9000F05u); // str x5, [x24, #24]  (RunStatus*: 6th argument)
     // bl into the callback's local prologue, then out through the entry epilogue (which
     // moves r0 from x7 to x0 and restores the C caller's registers).
-    REQUIRE(is_b(code[thunk + 11], true));
-    const size_t callee = b_target(code, thunk + 11);
+    REQUIRE(is_b(code[thunk + 12], true));
+    const size_t callee = b_target(code, thunk + 12);
     REQUIRE(callee < code.size());
     CHECK(code[callee] == kStpFrameRecord);
     CHECK(code[callee + 4] == 0xA9BF7FF7u); // stp x23, xzr, [sp, #-16]! (a local frame)
-    REQUIRE(is_b(code[thunk + 12], false));
-    const size_t epilogue = b_target(code, thunk + 12);
+    REQUIRE(is_b(code[thunk + 13], false));
+    const size_t epilogue = b_target(code, thunk + 13);
     REQUIRE(epilogue < code.size());
     CHECK(code[epilogue] == 0xAA0703E0u); // mov x0, x7
 }
