@@ -83,11 +83,25 @@ bool CheckedRun::fault(uint64_t frame_info, uint32_t kind, uint32_t pc, uint64_t
     return false;
 }
 
+namespace {
+// [addr, addr + size) inside [start, start + length), without overflow.
+bool inside(uint64_t addr, uint64_t size, uint64_t start, uint64_t length) {
+    return addr >= start && size <= length && addr - start <= length - size;
+}
+} // namespace
+
 bool CheckedRun::check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
                               const CheckedProgram& program) {
     const auto pc = static_cast<uint32_t>(what >> 8);
     const auto kind = static_cast<AccessKind>((what >> 4) & 0xf);
     const uint64_t size = what & 0xf;
+    // Fast path, no frame walk: the current frame's 512 bytes (always an eBPF frame: only a
+    // callback thunk's r10 is a FrameInfo, and a thunk makes no checked access) and the
+    // run's own regions (input, ctx, packet) answer nearly every access.
+    if (inside(addr, size, r10 - kStack, kStack)) [[likely]]
+        return true;
+    for (const runtime::MemoryRegion& r : regions_)
+        if ((r.writable || kind == AccessKind::Load) && inside(addr, size, r.start, r.size)) return true;
     runtime::GuestMemory& mem = memory(program);
     if (walk_frames(r10, frame_info) && mem.allows(addr, size, kind != AccessKind::Load)) [[likely]]
         return true;

@@ -30,6 +30,7 @@ LoweringOptions lowering_options(const CompileOptions& options, const helpers::P
     lowering.bindings = &bindings;
     lowering.program_type = options.program_type;
     lowering.optimise = options.optimise;
+    lowering.trusted = options.trusted;
     lowering.instruction_budget = options.instruction_budget;
     lowering.retpoline = options.retpoline;
     return lowering;

@@ -16,6 +16,7 @@ namespace ebpfjit::jit {
 struct CompileOptions {
     ProgramType program_type = ProgramType::Mem;
     Optimisations optimise = {}; // additive: all on by default
+    bool trusted = false;        // LoweringOptions::trusted: no run-time checks where unproven
     // Constant blinding (blinding.hpp): every user immediate XORed with a random key.
     bool blind_constants = false;
     std::optional<uint32_t> blinding_key = std::nullopt; // tests: one fixed key, not random ones

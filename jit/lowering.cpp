@@ -174,7 +174,8 @@ private:
     }
 
     Result<void> checked_if_unproven(Reg base, int16_t off, uint32_t size) {
-        slot_->checked_access = !facts_.in_bounds(pc_) && !inside_own_frame(base, off, size);
+        slot_->checked_access =
+            !options_.trusted && !facts_.in_bounds(pc_) && !inside_own_frame(base, off, size);
         out_.needs_guest_memory |= slot_->checked_access;
         return {};
     }
@@ -319,6 +320,7 @@ void mark_checked_calls(const verifier::Facts& facts, const LoweringOptions& opt
     auto is_helper_call = [](const LoweredSlot& s) {
         return s.emit && (s.call == CallRole::Helper || std::holds_alternative<CallX>(s.insn));
     };
+    if (options.trusted) return;
     const bool proven = !facts.access_in_bounds.empty();
     if (!proven && std::any_of(out.slots.begin(), out.slots.end(), is_helper_call)) out.needs_guest_memory = true;
     if (!out.needs_guest_memory) return;

@@ -35,6 +35,10 @@ struct LoweringOptions {
     ProgramType program_type = ProgramType::Mem;
     uint32_t max_call_depth = isa::kMaxCallDepth; // frames, the entry frame included
     Optimisations optimise = {};
+    // The embedder vouches for a program the verifier did not prove (Facts empty): no
+    // run-time checks (checked_access / checked_call), as before checked code existed.
+    // Only for trusted code (the benchmark suite's structural-only workloads).
+    bool trusted = false;
     // Non-zero: the run stops with Fault::BudgetExceeded once the charges (budget.cpp) of
     // the back-edges and local calls it took exceed this many instructions.
     uint64_t instruction_budget = 0;

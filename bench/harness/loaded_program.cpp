@@ -81,12 +81,15 @@ Result<Verification> verify_program(const LoadedProgram& loaded, bool structural
 }
 
 Result<Jitted> jit_program(const LoadedProgram& loaded, const verifier::Facts& facts, int repeats,
-                           const jit::Optimisations& optimise) {
+                           const jit::Optimisations& optimise, bool trusted) {
     std::vector<double> ns;
     std::optional<jit::CompiledProgram> kept;
     for (int i = 0; i < std::max(1, repeats); ++i) {
         const uint64_t t0 = runtime::now_ns();
-        auto compiled = jit::compile(loaded.program, facts, loaded.bindings, {ProgramType::Mem, optimise});
+        jit::CompileOptions options;
+        options.optimise = optimise;
+        options.trusted = trusted;
+        auto compiled = jit::compile(loaded.program, facts, loaded.bindings, options);
         ns.push_back(static_cast<double>(runtime::now_ns() - t0));
         if (!compiled) return fail(compiled.error());
         kept.emplace(std::move(*compiled));

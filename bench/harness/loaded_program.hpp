@@ -46,8 +46,10 @@ struct Jitted {
     jit::CompiledProgram code;
     double compile_us = 0; // median over the timed compilations
 };
+// `trusted`: the suite's own code, verified at structural level only: no run-time checks
+// (jit::CompileOptions::trusted), so the suite times the code generator, not the checks.
 Result<Jitted> jit_program(const LoadedProgram& loaded, const verifier::Facts& facts, int repeats,
-                           const jit::Optimisations& optimise = {});
+                           const jit::Optimisations& optimise = {}, bool trusted = false);
 
 std::unique_ptr<runtime::Interpreter> interpret_program(const LoadedProgram& loaded);
 

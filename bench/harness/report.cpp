@@ -106,7 +106,8 @@ std::string markdown_report(const std::vector<Record>& records) {
         if (r.engine != "jit") continue;
         out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", r.program, r.bpf_insns.value_or(0),
                            r.code_bytes.value_or(0), optional_us(r.compile_us), optional_us(r.verify_us),
-                           r.verify_level);
+                           r.verify_level == "structural" ? "structural (trusted: no run-time checks)"
+                                                          : r.verify_level);
     }
     return out;
 }

@@ -126,7 +126,8 @@ Result<void> run_workload(const Workload& w, const SuiteOptions& options, std::v
         out.push_back(std::move(*r));
     }
     if (has(options.engines, "jit")) {
-        auto jitted = jit_program(e.for_jit, e.verification.facts, options.quick ? 1 : 5, options.optimise);
+        auto jitted = jit_program(e.for_jit, e.verification.facts, options.quick ? 1 : 5, options.optimise,
+                                  e.verification.level == "structural");
         if (!jitted) return fail(Error::plain(fmt::format("{}: {}", w.name, jitted.error().to_string())));
         const jit::CompiledProgram& code = jitted->code;
         if (w.kind == WorkloadKind::Map) {

@@ -184,3 +184,15 @@ TEST_CASE("r10 + a constant offset inside the frame needs no check, even unprove
                           ldx(Size::B, 0, 1, 0), exit_insn()}) ==
           std::vector<bool>{true, true, true, true, false});
 }
+
+TEST_CASE("trusted compiles of unproven programs carry no checks", "[jit][checked]") {
+    const Program p = make_program({ldx(Size::B, 0, 1, 0), stx(Size::B, 1, 1, 0), call_helper(1000), exit_insn()});
+    jit::CompileOptions trusted;
+    trusted.trusted = true;
+    auto plain = jit::compile(p, verifier::Facts{}, test_bindings(), trusted);
+    auto checked = jit::compile(p, verifier::Facts{}, test_bindings());
+    REQUIRE(plain);
+    REQUIRE(checked);
+    CHECK_FALSE(plain->checked());
+    CHECK(checked->checked());
+}
