@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "isa/instruction.hpp"
@@ -49,6 +50,15 @@ struct AbstractState {
     void release_ref(uint32_t id) {
         std::erase_if(refs, [id](const Ref& r) { return r.id == id; });
     }
+
+    // The bpf_spin_lock held on this path (at most one, as in the kernel), named by its
+    // map and the id of the lookup that found the value (0 for a direct .data value).
+    struct Lock {
+        const maps::MapDefinition* map = nullptr;
+        uint32_t id = 0;
+        uint32_t acquired_at = 0; // slot of the bpf_spin_lock call
+    };
+    std::optional<Lock> lock;
 
     FrameState& cur() { return frames.back(); }
     const FrameState& cur() const { return frames.back(); }

@@ -64,6 +64,7 @@ private:
     // exec_call.cpp
     Status exec_call(AbstractState& s, const isa::Call& insn);
     Status exec_helper_call(AbstractState& s, const isa::Call& insn);
+    Status check_const_str(AbstractState& s, uint8_t regno, std::string_view helper);
     Status exec_local_call(AbstractState& s, const isa::Call& insn);
     Status exec_exit(AbstractState& s, Step& step);
 

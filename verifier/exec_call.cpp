@@ -17,8 +17,10 @@ namespace {
 // BPF_MAP_TYPE_* and BPF_FUNC_* numbers from <linux/bpf.h> that need pairing rules.
 constexpr uint32_t kProgArray = 3, kPerfEventArray = 4, kArrayOfMaps = 12, kHashOfMaps = 13, kRingbuf = 27;
 constexpr int32_t kTailCall = 12, kPerfEventOutput = 25, kPerfEventRead = 22, kPerfEventReadValue = 55;
+constexpr int32_t kSpinLock = 93, kSpinUnlock = 94;
 constexpr int32_t kRingbufOutput = 130, kRingbufReserve = 131, kRingbufQuery = 134;
 constexpr int32_t kMapLookup = 1, kMapUpdate = 2, kMapDelete = 3;
+constexpr uint32_t kMapReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG
 
 // Helpers that may move or resize packet data: every packet pointer is stale after them.
 constexpr std::array<int32_t, 14> kChangesPacketData{9, 10, 11, 13, 18, 19, 31, 38, 39, 43, 44, 50, 54, 65};
@@ -81,6 +83,30 @@ Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t s
     }
 }
 
+// The kernel's check_reg_const_str: a constant offset into a frozen read-only map value,
+// with a NUL before the value's end (read from the value as loaded).
+Status Analyzer::check_const_str(AbstractState& s, uint8_t regno, std::string_view helper) {
+    const RegState& r = s.reg(regno);
+    auto bad = [&](std::string_view why) {
+        return violation(Reason::HelperArgument,
+                         fmt::format("argument {} of {} {}: {}", regno, helper, why, describe(s, regno)));
+    };
+    if (r.type != RegType::MapValue || !r.map) return bad("must point to a string in a read-only map");
+    if (!(r.map->flags & kMapReadOnlyProg) || !r.map->frozen_value)
+        return bad(fmt::format("points into map '{}', which is not read-only", r.map->name));
+    mark_precise(s, {regno});
+    if (!r.var.is_const()) return bad("is not a constant address");
+    const int64_t off = int64_t(r.off) + int64_t(r.var.value());
+    const std::vector<uint8_t>& bytes = *r.map->frozen_value;
+    if (off < 0 || uint64_t(off) >= bytes.size() || bytes.size() != r.map->value_size)
+        return violation(Reason::MapValueOutOfBounds,
+                         fmt::format("argument {} of {} points outside the {}-byte value of map '{}': {}", regno,
+                                     helper, r.map->value_size, r.map->name, describe(s, regno)));
+    if (std::find(bytes.begin() + off, bytes.end(), uint8_t(0)) == bytes.end())
+        return bad("is not a NUL-terminated string");
+    return {};
+}
+
 Status Analyzer::exec_call(AbstractState& s, const isa::Call& insn) {
     if (insn.kind == isa::CallKind::Local) return exec_local_call(s, insn);
     if (insn.kind == isa::CallKind::Kfunc) return violation(Reason::Unsupported, "kfunc calls are not supported");
@@ -99,6 +125,10 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
     const maps::MapDefinition* map = nullptr;
     uint64_t alloc_size = 0;
     std::vector<uint32_t> released_ids;
+    std::optional<AbstractState::Lock> lock; // the PtrToSpinLock argument
+    if (s.lock && h->id != kSpinUnlock)
+        return violation(Reason::SpinLock, fmt::format("{} is called while holding the bpf_spin_lock taken at insn {}",
+                                                       h->name, s.lock->acquired_at));
     for (size_t i = 0; i < args.size(); ++i) {
         const ArgType arg = args[i];
         if (arg == ArgType::None) continue;
@@ -173,10 +203,18 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
             if (r.type != RegType::Ctx || r.off != 0 || !r.var.is_const() || r.var.value() != 0)
                 return bad("the ctx pointer");
             break;
-        case ArgType::PtrToSpinLock:
-            if (r.type != RegType::MapValue) return bad("a pointer into a map value");
-            if (auto st = check_helper_memory(s, regno, 4, Access::Read); !st) return st;
+        case ArgType::PtrToSpinLock: {
+            if (r.type != RegType::MapValue || !r.map) return bad("a pointer to the bpf_spin_lock in a map value");
+            if (r.map->spin_lock_offset < 0)
+                return violation(Reason::SpinLock, fmt::format("map '{}' has no bpf_spin_lock", r.map->name));
+            mark_precise(s, {regno});
+            if (!r.var.is_const() || int64_t(r.off) + int64_t(r.var.value()) != r.map->spin_lock_offset)
+                return violation(Reason::SpinLock,
+                                 fmt::format("argument {} of {} does not point to the bpf_spin_lock at offset {}: {}",
+                                             regno, h->name, r.map->spin_lock_offset, describe(s, regno)));
+            lock = AbstractState::Lock{r.map, r.id, s.pc};
             break;
+        }
         case ArgType::PtrToStackOrNull:
             mark_precise(s, {regno});
             if (!(r.is_null_const() || r.type == RegType::Stack)) return bad("a stack pointer or NULL");
@@ -195,6 +233,8 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
             alloc_size = r.var.value();
             break;
         case ArgType::PtrToConstStr:
+            if (auto st = check_const_str(s, regno, h->name); !st) return st;
+            break;
         case ArgType::PtrToFunc:
             return violation(Reason::Unsupported,
                              fmt::format("{}: string and callback arguments are not supported yet", h->name));
@@ -208,6 +248,19 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
                                          s.refs.front().acquired_at));
         if (!s.reg(3).is_scalar())
             return violation(Reason::TailCall, fmt::format("bpf_tail_call index must be a scalar: {}", describe(s, 3)));
+    }
+
+    if (lock && h->id == kSpinLock) {
+        if (s.lock)
+            return violation(Reason::SpinLock, fmt::format("a second bpf_spin_lock while holding the one taken at insn {}",
+                                                           s.lock->acquired_at));
+        s.lock = lock;
+    } else if (lock && h->id == kSpinUnlock) {
+        if (!s.lock) return violation(Reason::SpinLock, "bpf_spin_unlock without a bpf_spin_lock held");
+        if (s.lock->map != lock->map || s.lock->id != lock->id)
+            return violation(Reason::SpinLock, fmt::format("bpf_spin_unlock of another lock than the one taken at insn {}",
+                                                           s.lock->acquired_at));
+        s.lock.reset();
     }
 
     // The call's effects on the state.
@@ -251,6 +304,9 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
 }
 
 Status Analyzer::exec_local_call(AbstractState& s, const isa::Call& insn) {
+    if (s.lock)
+        return violation(Reason::SpinLock, fmt::format("function call while holding the bpf_spin_lock taken at insn {}",
+                                                       s.lock->acquired_at));
     if (s.frames.size() >= isa::kMaxCallDepth)
         return violation(Reason::CallDepthExceeded, fmt::format("call nests deeper than {} frames", isa::kMaxCallDepth));
     FrameState callee;
@@ -268,6 +324,9 @@ Status Analyzer::exec_exit(AbstractState& s, Step& step) {
     if (s.reg(0).type == RegType::NotInit)
         return violation(Reason::UninitializedRegister, "r0 is not initialized at exit");
     const RegState r0 = s.reg(0);
+    if (s.lock)
+        return violation(Reason::SpinLock, fmt::format("exit without bpf_spin_unlock of the lock taken at insn {}",
+                                                       s.lock->acquired_at));
     if (s.frames.size() > 1) {
         if (r0.type == RegType::Stack && r0.frame == s.frames.size() - 1)
             return violation(Reason::ReturnValue, fmt::format("subprogram returns a pointer to its own stack: {}", describe(s, 0)));

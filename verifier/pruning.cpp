@@ -109,6 +109,10 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
     IdMap ids;
     for (size_t i = 0; i < old.refs.size(); ++i)
         if (!ids.match(old.refs[i].id, cur.refs[i].id)) return false;
+    if (old.lock.has_value() != cur.lock.has_value()) return false;
+    if (old.lock && (old.lock->map != cur.lock->map || (old.lock->id == 0) != (cur.lock->id == 0) ||
+                     !ids.match(old.lock->id, cur.lock->id)))
+        return false;
     for (size_t f = 0; f < old.frames.size(); ++f) {
         const FrameState& of = old.frames[f];
         const FrameState& cf = cur.frames[f];
@@ -137,7 +141,7 @@ uint64_t mix(uint64_t h, uint64_t v) {
 }
 
 uint64_t key_of(const AbstractState& s, const LiveMasks& live) {
-    uint64_t h = mix(s.refs.size(), s.frames.size());
+    uint64_t h = mix(s.refs.size() + (s.lock ? 1u << 16 : 0u), s.frames.size());
     for (size_t f = 0; f < s.frames.size(); ++f) {
         h = mix(h, uint64_t(int64_t(s.frames[f].callsite)));
         for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
@@ -161,7 +165,7 @@ uint64_t reg_hash(uint64_t h, const RegState& r) {
 
 // Everything the exact comparison looks at except ids (which it renames).
 uint64_t fingerprint_of(const AbstractState& s) {
-    uint64_t h = mix(1 + s.refs.size(), s.frames.size());
+    uint64_t h = mix(1 + s.refs.size() + (s.lock ? 1u << 16 : 0u), s.frames.size());
     for (const FrameState& f : s.frames) {
         h = mix(h, uint64_t(int64_t(f.callsite)));
         for (const RegState& r : f.regs) h = reg_hash(h, r);
