@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -19,6 +20,11 @@ struct FrameState {
     StackState stack;
     int32_t callsite = -1; // slot of the call that created this frame (-1: entry frame)
     uint32_t subprogram = 0;
+    // A callback's frame (bpf_loop, ...): its exit returns to the helper call at
+    // `callsite`, which may call it again. The caller frames' stacks as they were when it
+    // was entered: slots the callback changed are widened at its exit (see exec_exit).
+    bool in_callback = false;
+    std::shared_ptr<const std::vector<StackState>> caller_stacks;
     friend bool operator==(const FrameState&, const FrameState&) = default;
 };
 

@@ -58,6 +58,7 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
                          fmt::format("r{} may be NULL, compare it with 0 first: {}", base, describe(s, base)));
     case RegType::MapPtr:
     case RegType::PacketEnd:
+    case RegType::Func:
         return violation(Reason::InvalidMemoryAccess,
                          fmt::format("{} cannot be dereferenced: {}", to_string(ptr.type), describe(s, base)));
     case RegType::Stack: return check_stack_access(s, ptr, base, off, size, access, value, loaded);
@@ -100,6 +101,15 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
                                  fmt::format("the bpf_spin_lock at offset {} of map '{}' cannot be accessed directly",
                                              lock, ptr.map->name));
         }
+        if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
+        return {};
+    }
+    case RegType::MapKey: {
+        if (write) return violation(Reason::ReadOnlyMemory, fmt::format("the map key in r{} is read-only", base));
+        if (auto st = check_region_bounds(ptr, base, off, size, ptr.map ? ptr.map->key_size : 0,
+                                          Reason::MapValueOutOfBounds, "map key");
+            !st)
+            return st;
         if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
         return {};
     }

@@ -219,8 +219,14 @@ LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
         if (f + 1 == n) {
             live[f] = liveness_.live_before(s.pc);
         } else {
-            // A caller frame resumes after its call, with r0..r5 overwritten by then.
-            const size_t resume = size_t(s.frames[f + 1].callsite) + 1;
+            // A caller frame resumes after its call, with r0..r5 overwritten by then; a
+            // callback's caller at the helper call itself, which reads its arguments again.
+            const size_t callsite = size_t(s.frames[f + 1].callsite);
+            if (s.frames[f + 1].in_callback) {
+                live[f] = liveness_.live_before(uint32_t(callsite));
+                continue;
+            }
+            const size_t resume = callsite + 1;
             live[f] = resume < program_.size() ? uint16_t(liveness_.live_before(uint32_t(resume)) & ~kCallerSaved)
                                                : kAllRegs;
         }
@@ -228,7 +234,7 @@ LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
     return live;
 }
 
-Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed) {
+Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, bool bounded_loop_head) {
     relaxed = false;
     const LiveMasks live = live_masks(state);
     const uint64_t key = key_of(state, live);
@@ -269,8 +275,19 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed) {
                 cp.fingerprint = fingerprint_of(cp.state);
                 cp.has_fingerprint = true;
             }
-            if (cp.fingerprint == fp && subsumes(cp.state, state, Mode::Exact, live, work_))
-                return Verdict::InfiniteLoop;
+            if (cp.fingerprint == fp && subsumes(cp.state, state, Mode::Exact, live, work_)) {
+                if (!bounded_loop_head) return Verdict::InfiniteLoop;
+                // The same state as the ancestor, whose continuation is still being
+                // explored: that exploration covers this path. What it will need precise
+                // is not known yet, so this path's own checkpoints since then keep
+                // every scalar exact.
+                const int32_t ancestor = list[k];
+                for (int32_t c = state.parent; c >= 0 && c != ancestor; c = all_[size_t(c)].parent)
+                    mark_all_precise(all_[size_t(c)].state);
+                ++cp.hits;
+                ++pruned_;
+                return Verdict::Prune;
+            }
         }
         // The kernel's rule: a checkpoint that misses far more than it hits leaves the
         // list (a loop's ancestors too, or every iteration would add one for good).

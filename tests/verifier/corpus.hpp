@@ -46,6 +46,8 @@ VerifierInput corpus_input(ProgramType type, Level level = Level::Full);
 std::vector<CorpusCase> build_corpus();
 // bpf_spin_lock pairing and constant-string arguments (corpus_locks_strings.cpp).
 std::vector<CorpusCase> lock_and_string_cases();
+// Callbacks: bpf_loop and bpf_for_each_map_elem (corpus_callbacks.cpp).
+std::vector<CorpusCase> callback_cases();
 
 // A straight-line-heavy XDP program of about `insns` slots: a 64-byte header check, then
 // blocks of loads, arithmetic and branches over the header, a map update at the end.

@@ -54,6 +54,8 @@ const helpers::HelperTable& corpus_helpers() {
         add(132, "ringbuf_submit", RetType::Void, {A::PtrToAllocMem, A::Anything});
         add(133, "ringbuf_discard", RetType::Void, {A::PtrToAllocMem, A::Anything});
         add(14, "get_current_pid_tgid", RetType::Integer, {}, 0); // allowed nowhere here
+        add(164, "for_each_map_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToFunc, A::PtrToStackOrNull, A::Anything});
+        add(181, "loop", RetType::Integer, {A::Anything, A::PtrToFunc, A::PtrToStackOrNull, A::Anything});
         add(93, "spin_lock", RetType::Void, {A::PtrToSpinLock});
         add(94, "spin_unlock", RetType::Void, {A::PtrToSpinLock});
         add(165, "snprintf", RetType::Integer,
