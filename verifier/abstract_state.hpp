@@ -65,6 +65,9 @@ struct AbstractState {
         uint32_t acquired_at = 0; // slot of the bpf_spin_lock call
     };
     std::optional<Lock> lock;
+    // Callback runs finished on this path (the kernel's callback_unroll_depth): a state
+    // seen in an earlier run of a callback is another iteration, not an infinite loop.
+    uint32_t callback_runs = 0;
 
     FrameState& cur() { return frames.back(); }
     const FrameState& cur() const { return frames.back(); }

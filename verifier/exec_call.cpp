@@ -426,6 +426,7 @@ Status Analyzer::exit_callback(AbstractState& s) {
             }
         }
     s.pc = uint32_t(callee.callsite);
+    ++s.callback_runs;
     return {};
 }
 

@@ -275,7 +275,8 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
                 cp.fingerprint = fingerprint_of(cp.state);
                 cp.has_fingerprint = true;
             }
-            if (cp.fingerprint == fp && subsumes(cp.state, state, Mode::Exact, live, work_)) {
+            const bool same_run = bounded_loop_head || cp.state.callback_runs == state.callback_runs;
+            if (same_run && cp.fingerprint == fp && subsumes(cp.state, state, Mode::Exact, live, work_)) {
                 if (!bounded_loop_head) return Verdict::InfiniteLoop;
                 // The same state as the ancestor, whose continuation is still being
                 // explored: that exploration covers this path. What it will need precise
