@@ -25,6 +25,10 @@ constexpr uint32_t kMapReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG
 // Helpers that may move or resize packet data: every packet pointer is stale after them.
 constexpr std::array<int32_t, 14> kChangesPacketData{9, 10, 11, 13, 18, 19, 31, 38, 39, 43, 44, 50, 54, 65};
 
+bool only_types(uint32_t type, std::initializer_list<uint32_t> types) {
+    return std::find(types.begin(), types.end(), type) != types.end();
+}
+
 // Some maps are only usable through particular helpers, and those helpers only with them.
 std::string map_helper_mismatch(const maps::MapDefinition& m, int32_t helper) {
     auto only = [&](std::initializer_list<int32_t> ids) { return std::find(ids.begin(), ids.end(), helper) != ids.end(); };
@@ -41,6 +45,8 @@ std::string map_helper_mismatch(const maps::MapDefinition& m, int32_t helper) {
         return {};
     default: break;
     }
+    if (helper == kForEachMapElem && !only_types(m.type, {1, 2, 5, 6, 9, 10})) // the hash and array maps
+        return "bpf_for_each_map_elem needs a hash or array map";
     if (helper == kTailCall) return "bpf_tail_call needs a prog array map";
     if (helper == kPerfEventOutput) return "bpf_perf_event_output needs a perf event array map";
     if (helper == kRingbufOutput || helper == kRingbufReserve || helper == kRingbufQuery)

@@ -85,6 +85,9 @@ void rejects(Cases& c) {
       c.reject("for_each_value_out_of_bounds", b, Reason::MapValueOutOfBounds, at); }
     { Builder b; for_each_call(b).mov(r0, 0).exit(); b.label("cb"); size_t at = b.size(); b.ldx(DW, r0, r2, 0).exit();
       c.reject("for_each_key_out_of_bounds", b, Reason::MapValueOutOfBounds, at); }
+    { Builder b; b.ld_map(r1, kDevMap).ld_func(r2, "cb").mov(r3, 0).mov(r4, 0); size_t at = b.size();
+      b.call(kForEach).mov(r0, 0).exit(); b.label("cb").mov(r0, 0).exit();
+      c.reject("for_each_on_a_devmap", b, Reason::HelperArgument, at); }
     { // a lock held across bpf_loop
       Builder b; b.st(W, r10, -4, 0).mov(r2, r10).add(r2, -4).ld_map(r1, kLockMap).call(1).j(Cond::Eq, r0, 0, "out")
           .mov(r1, r0).add(r1, 8).call(kSpinLock).mov(r1, 1).ld_func(r2, "cb").mov(r3, 0).mov(r4, 0);
