@@ -143,6 +143,7 @@ Result<AbstractState> Analyzer::callback_entry(const AbstractState& s, const hel
         callee.regs[2].map = map;
         callee.regs[3] = RegState::pointer(RegType::MapValue);
         callee.regs[3].map = map;
+        if (map->spin_lock_offset >= 0) callee.regs[3].id = fresh_id(); // names its lock
         callee.regs[4] = caller.regs[3];
         break;
     }
