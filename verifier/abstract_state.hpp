@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "isa/instruction.hpp"
@@ -18,6 +20,11 @@ struct FrameState {
     StackState stack;
     int32_t callsite = -1; // slot of the call that created this frame (-1: entry frame)
     uint32_t subprogram = 0;
+    // A callback's frame (bpf_loop, ...): its exit returns to the helper call at
+    // `callsite`, which may call it again. The caller frames' stacks as they were when it
+    // was entered: slots the callback changed are widened at its exit (see exec_exit).
+    bool in_callback = false;
+    std::shared_ptr<const std::vector<StackState>> caller_stacks;
     friend bool operator==(const FrameState&, const FrameState&) = default;
 };
 
@@ -49,6 +56,18 @@ struct AbstractState {
     void release_ref(uint32_t id) {
         std::erase_if(refs, [id](const Ref& r) { return r.id == id; });
     }
+
+    // The bpf_spin_lock held on this path (at most one, as in the kernel), named by its
+    // map and the id of the lookup that found the value (0 for a direct .data value).
+    struct Lock {
+        const maps::MapDefinition* map = nullptr;
+        uint32_t id = 0;
+        uint32_t acquired_at = 0; // slot of the bpf_spin_lock call
+    };
+    std::optional<Lock> lock;
+    // Callback runs finished on this path (the kernel's callback_unroll_depth): a state
+    // seen in an earlier run of a callback is another iteration, not an infinite loop.
+    uint32_t callback_runs = 0;
 
     FrameState& cur() { return frames.back(); }
     const FrameState& cur() const { return frames.back(); }

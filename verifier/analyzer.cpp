@@ -137,7 +137,7 @@ Status Analyzer::execute(AbstractState& s, Step& step) {
                 if (st) s.pc += 2;
                 return st;
             } else if constexpr (std::is_same_v<T, isa::Jump>) return exec_jump(s, i, step);
-            else if constexpr (std::is_same_v<T, isa::Call>) return exec_call(s, i);
+            else if constexpr (std::is_same_v<T, isa::Call>) return exec_call(s, i, step);
             else if constexpr (std::is_same_v<T, isa::Exit>) return exec_exit(s, step);
             else if constexpr (std::is_same_v<T, isa::CallX>)
                 return violation(Reason::Unsupported, "indirect calls (callx) cannot be verified");
@@ -182,11 +182,11 @@ void Analyzer::run(Report& report) {
         bool path_over = false;
         if (shape_.prune_point[cur.pc]) {
             bool relaxed = false;
-            Checkpoints::Verdict v = checkpoints_.visit(cur, relaxed);
+            Checkpoints::Verdict v = checkpoints_.visit(cur, relaxed, shape_.calls_callback[cur.pc]);
             if (relaxed) {
                 relaxed_roots_.push_back(cur.pc);
-                for (size_t f = 1; f < cur.frames.size(); ++f)
-                    relaxed_roots_.push_back(uint32_t(cur.frames[f].callsite + 1));
+                for (size_t f = 1; f < cur.frames.size(); ++f) // a callback returns to its call itself
+                    relaxed_roots_.push_back(uint32_t(cur.frames[f].callsite + (cur.frames[f].in_callback ? 0 : 1)));
             }
             if (v == Checkpoints::Verdict::InfiniteLoop) {
                 reject(cur.pc, {Reason::InfiniteLoop,
@@ -256,9 +256,14 @@ void Analyzer::run(Report& report) {
             size_t end = f.sub + 1 < shape_.subprogram_starts.size() ? size_t(shape_.subprogram_starts[f.sub + 1])
                                                                       : program_.size();
             for (size_t pc = size_t(shape_.subprogram_starts[f.sub]); pc < end; ++pc) {
+                // Local calls, and callbacks (they run above the subprogram naming them).
                 const auto* c = std::get_if<isa::Call>(&program_.insns[pc]);
-                if (!c || c->kind != isa::CallKind::Local || !facts_.reachable[pc]) continue;
-                uint32_t callee = shape_.subprogram_of[size_t(c->target)];
+                const auto* l = std::get_if<isa::LoadImm64>(&program_.insns[pc]);
+                int64_t target = -1;
+                if (c && c->kind == isa::CallKind::Local) target = c->target;
+                if (l && l->kind == isa::LddwKind::CodeAddr) target = int64_t(pc) + 1 + l->imm;
+                if (target < 0 || !facts_.reachable[pc]) continue;
+                uint32_t callee = shape_.subprogram_of[size_t(target)];
                 uint32_t total = f.total + rounded[callee];
                 if (total > isa::kStackSize) {
                     cur = AbstractState{};
@@ -320,7 +325,8 @@ void Analyzer::weaken_facts_after_relaxed_prunes() {
         } else if (const auto* c = std::get_if<isa::Call>(&insn)) {
             if (c->kind == isa::CallKind::Local) push(c->target);
             push(int64_t(pc) + 1);
-        } else if (std::holds_alternative<isa::LoadImm64>(insn)) {
+        } else if (const auto* l = std::get_if<isa::LoadImm64>(&insn)) {
+            if (l->kind == isa::LddwKind::CodeAddr) push(int64_t(pc) + 1 + l->imm); // a callback
             push(int64_t(pc) + 2);
         } else if (!std::holds_alternative<isa::Exit>(insn)) {
             push(int64_t(pc) + 1);

@@ -62,10 +62,15 @@ private:
     // exec_jump.cpp
     Status exec_jump(AbstractState& s, const isa::Jump& insn, Step& step);
     // exec_call.cpp
-    Status exec_call(AbstractState& s, const isa::Call& insn);
-    Status exec_helper_call(AbstractState& s, const isa::Call& insn);
+    Status exec_call(AbstractState& s, const isa::Call& insn, Step& step);
+    Status exec_helper_call(AbstractState& s, const isa::Call& insn, Step& step);
+    // The path on which a callback-taking helper calls its callback (once more).
+    Result<AbstractState> callback_entry(const AbstractState& s, const helpers::Helper& h, int32_t target,
+                                         const maps::MapDefinition* map);
+    Status check_const_str(AbstractState& s, uint8_t regno, std::string_view helper);
     Status exec_local_call(AbstractState& s, const isa::Call& insn);
     Status exec_exit(AbstractState& s, Step& step);
+    Status exit_callback(AbstractState& s);
 
     // Shared small rules.
     Status read_reg(const AbstractState& s, uint8_t n) const;

@@ -36,6 +36,7 @@ bool arithmetic_allowed(RegType t) {
     case RegType::Ctx:
     case RegType::Stack:
     case RegType::MapValue:
+    case RegType::MapKey:
     case RegType::Packet:
     case RegType::PacketMeta:
     case RegType::Mem: return true;
@@ -185,8 +186,12 @@ Status Analyzer::exec_lddw(AbstractState& s, const isa::LoadImm64& insn) {
         s.reg(d) = RegState::scalar(Scalar::constant(insn.value()));
         return {};
     }
+    if (insn.kind == K::CodeAddr) { // the structural check proved it a subprogram start
+        s.reg(d) = RegState::pointer(RegType::Func, int32_t(int64_t(s.pc) + 1 + insn.imm));
+        return {};
+    }
     if (insn.kind != K::MapFd && insn.kind != K::MapIdx && insn.kind != K::MapValue && insn.kind != K::MapIdxValue)
-        return violation(Reason::Unsupported, "LDDW of code or BTF variable addresses is not supported");
+        return violation(Reason::Unsupported, "LDDW of BTF variable addresses is not supported");
     if (insn.imm < 0 || size_t(insn.imm) >= input_.maps.size())
         return violation(Reason::BadMapReference,
                          fmt::format("map index {} is not one of the program's {} maps", insn.imm, input_.maps.size()));

@@ -17,11 +17,17 @@ namespace {
 // BPF_MAP_TYPE_* and BPF_FUNC_* numbers from <linux/bpf.h> that need pairing rules.
 constexpr uint32_t kProgArray = 3, kPerfEventArray = 4, kArrayOfMaps = 12, kHashOfMaps = 13, kRingbuf = 27;
 constexpr int32_t kTailCall = 12, kPerfEventOutput = 25, kPerfEventRead = 22, kPerfEventReadValue = 55;
+constexpr int32_t kSpinLock = 93, kSpinUnlock = 94, kForEachMapElem = 164, kLoop = 181;
 constexpr int32_t kRingbufOutput = 130, kRingbufReserve = 131, kRingbufQuery = 134;
 constexpr int32_t kMapLookup = 1, kMapUpdate = 2, kMapDelete = 3;
+constexpr uint32_t kMapReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG
 
 // Helpers that may move or resize packet data: every packet pointer is stale after them.
 constexpr std::array<int32_t, 14> kChangesPacketData{9, 10, 11, 13, 18, 19, 31, 38, 39, 43, 44, 50, 54, 65};
+
+bool only_types(uint32_t type, std::initializer_list<uint32_t> types) {
+    return std::find(types.begin(), types.end(), type) != types.end();
+}
 
 // Some maps are only usable through particular helpers, and those helpers only with them.
 std::string map_helper_mismatch(const maps::MapDefinition& m, int32_t helper) {
@@ -39,6 +45,8 @@ std::string map_helper_mismatch(const maps::MapDefinition& m, int32_t helper) {
         return {};
     default: break;
     }
+    if (helper == kForEachMapElem && !only_types(m.type, {1, 2, 5, 6, 9, 10})) // the hash and array maps
+        return "bpf_for_each_map_elem needs a hash or array map";
     if (helper == kTailCall) return "bpf_tail_call needs a prog array map";
     if (helper == kPerfEventOutput) return "bpf_perf_event_output needs a perf event array map";
     if (helper == kRingbufOutput || helper == kRingbufReserve || helper == kRingbufQuery)
@@ -60,6 +68,7 @@ Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t s
     case RegType::Packet:
     case RegType::PacketMeta:
     case RegType::MapValue:
+    case RegType::MapKey:
     case RegType::Mem:
     case RegType::MapValueOrNull:
     case RegType::MemOrNull: {
@@ -81,15 +90,79 @@ Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t s
     }
 }
 
-Status Analyzer::exec_call(AbstractState& s, const isa::Call& insn) {
+// The kernel's check_reg_const_str: a constant offset into a frozen read-only map value,
+// with a NUL before the value's end (read from the value as loaded).
+Status Analyzer::check_const_str(AbstractState& s, uint8_t regno, std::string_view helper) {
+    const RegState& r = s.reg(regno);
+    auto bad = [&](std::string_view why) {
+        return violation(Reason::HelperArgument,
+                         fmt::format("argument {} of {} {}: {}", regno, helper, why, describe(s, regno)));
+    };
+    if (r.type != RegType::MapValue || !r.map) return bad("must point to a string in a read-only map");
+    if (!(r.map->flags & kMapReadOnlyProg) || !r.map->frozen_value)
+        return bad(fmt::format("points into map '{}', which is not read-only", r.map->name));
+    mark_precise(s, {regno});
+    if (!r.var.is_const()) return bad("is not a constant address");
+    const int64_t off = int64_t(r.off) + int64_t(r.var.value());
+    const std::vector<uint8_t>& bytes = *r.map->frozen_value;
+    if (off < 0 || uint64_t(off) >= bytes.size() || bytes.size() != r.map->value_size)
+        return violation(Reason::MapValueOutOfBounds,
+                         fmt::format("argument {} of {} points outside the {}-byte value of map '{}': {}", regno,
+                                     helper, r.map->value_size, r.map->name, describe(s, regno)));
+    if (std::find(bytes.begin() + off, bytes.end(), uint8_t(0)) == bytes.end())
+        return bad("is not a NUL-terminated string");
+    return {};
+}
+
+Status Analyzer::exec_call(AbstractState& s, const isa::Call& insn, Step& step) {
     if (insn.kind == isa::CallKind::Local) return exec_local_call(s, insn);
     if (insn.kind == isa::CallKind::Kfunc) return violation(Reason::Unsupported, "kfunc calls are not supported");
-    if (auto st = exec_helper_call(s, insn); !st) return st;
+    if (auto st = exec_helper_call(s, insn, step); !st) return st;
     s.pc += 1;
     return {};
 }
 
-Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
+// The kernel's set_loop_callback_state / set_map_elem_callback_state: a new frame for the
+// callback above the caller, whose registers stay as they were at the call.
+Result<AbstractState> Analyzer::callback_entry(const AbstractState& s, const helpers::Helper& h, int32_t target,
+                                               const maps::MapDefinition* map) {
+    if (s.frames.size() >= isa::kMaxCallDepth)
+        return fail(Error::plain(fmt::format("callback nests deeper than {} frames", isa::kMaxCallDepth)));
+    AbstractState cb = s;
+    const FrameState& caller = s.cur();
+    FrameState callee;
+    switch (h.id) {
+    case kLoop: // long (*)(u64 index, void *ctx)
+        callee.regs[1] = RegState::unknown_scalar();
+        callee.regs[2] = caller.regs[3];
+        break;
+    case kForEachMapElem: { // long (*)(struct bpf_map *map, const void *key, void *value, void *ctx)
+        callee.regs[1] = RegState::pointer(RegType::MapPtr);
+        callee.regs[1].map = map;
+        callee.regs[2] = RegState::pointer(RegType::MapKey);
+        callee.regs[2].map = map;
+        callee.regs[3] = RegState::pointer(RegType::MapValue);
+        callee.regs[3].map = map;
+        if (map->spin_lock_offset >= 0) callee.regs[3].id = fresh_id(); // names its lock
+        callee.regs[4] = caller.regs[3];
+        break;
+    }
+    default: return fail(Error::plain(fmt::format("callbacks of {} are not supported", h.name)));
+    }
+    callee.regs[isa::kFramePointer] = RegState::pointer(RegType::Stack);
+    callee.regs[isa::kFramePointer].frame = uint8_t(s.frames.size());
+    callee.callsite = int32_t(s.pc);
+    callee.subprogram = shape_.subprogram_of[size_t(target)];
+    callee.in_callback = true;
+    auto stacks = std::make_shared<std::vector<StackState>>();
+    for (const FrameState& f : s.frames) stacks->push_back(f.stack);
+    callee.caller_stacks = std::move(stacks);
+    cb.frames.push_back(std::move(callee));
+    cb.pc = uint32_t(target);
+    return cb;
+}
+
+Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step& step) {
     const helpers::Helper* h = input_.helpers ? input_.helpers->find(insn.imm) : nullptr;
     if (!h) return violation(Reason::UnknownHelper, fmt::format("unknown helper #{}", insn.imm));
     if (!(h->allowed & mask_of(input_.type)))
@@ -99,6 +172,11 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
     const maps::MapDefinition* map = nullptr;
     uint64_t alloc_size = 0;
     std::vector<uint32_t> released_ids;
+    std::optional<AbstractState::Lock> lock; // the PtrToSpinLock argument
+    int32_t callback = -1;                   // the PtrToFunc argument's first slot
+    if (s.lock && h->id != kSpinUnlock)
+        return violation(Reason::SpinLock, fmt::format("{} is called while holding the bpf_spin_lock taken at insn {}",
+                                                       h->name, s.lock->acquired_at));
     for (size_t i = 0; i < args.size(); ++i) {
         const ArgType arg = args[i];
         if (arg == ArgType::None) continue;
@@ -173,10 +251,18 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
             if (r.type != RegType::Ctx || r.off != 0 || !r.var.is_const() || r.var.value() != 0)
                 return bad("the ctx pointer");
             break;
-        case ArgType::PtrToSpinLock:
-            if (r.type != RegType::MapValue) return bad("a pointer into a map value");
-            if (auto st = check_helper_memory(s, regno, 4, Access::Read); !st) return st;
+        case ArgType::PtrToSpinLock: {
+            if (r.type != RegType::MapValue || !r.map) return bad("a pointer to the bpf_spin_lock in a map value");
+            if (r.map->spin_lock_offset < 0)
+                return violation(Reason::SpinLock, fmt::format("map '{}' has no bpf_spin_lock", r.map->name));
+            mark_precise(s, {regno});
+            if (!r.var.is_const() || int64_t(r.off) + int64_t(r.var.value()) != r.map->spin_lock_offset)
+                return violation(Reason::SpinLock,
+                                 fmt::format("argument {} of {} does not point to the bpf_spin_lock at offset {}: {}",
+                                             regno, h->name, r.map->spin_lock_offset, describe(s, regno)));
+            lock = AbstractState::Lock{r.map, r.id, s.pc};
             break;
+        }
         case ArgType::PtrToStackOrNull:
             mark_precise(s, {regno});
             if (!(r.is_null_const() || r.type == RegType::Stack)) return bad("a stack pointer or NULL");
@@ -195,9 +281,12 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
             alloc_size = r.var.value();
             break;
         case ArgType::PtrToConstStr:
+            if (auto st = check_const_str(s, regno, h->name); !st) return st;
+            break;
         case ArgType::PtrToFunc:
-            return violation(Reason::Unsupported,
-                             fmt::format("{}: string and callback arguments are not supported yet", h->name));
+            if (r.type != RegType::Func) return bad("a callback (LDDW of a subprogram's address)");
+            callback = r.off;
+            break;
         }
     }
     if (h->id == kTailCall) {
@@ -208,6 +297,30 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
                                          s.refs.front().acquired_at));
         if (!s.reg(3).is_scalar())
             return violation(Reason::TailCall, fmt::format("bpf_tail_call index must be a scalar: {}", describe(s, 3)));
+    }
+
+    if (lock && h->id == kSpinLock) {
+        if (s.lock)
+            return violation(Reason::SpinLock, fmt::format("a second bpf_spin_lock while holding the one taken at insn {}",
+                                                           s.lock->acquired_at));
+        s.lock = lock;
+    } else if (lock && h->id == kSpinUnlock) {
+        if (!s.lock) return violation(Reason::SpinLock, "bpf_spin_unlock without a bpf_spin_lock held");
+        if (s.lock->map != lock->map || s.lock->id != lock->id)
+            return violation(Reason::SpinLock, fmt::format("bpf_spin_unlock of another lock than the one taken at insn {}",
+                                                           s.lock->acquired_at));
+        s.lock.reset();
+    }
+
+    // The callback runs on another path, from the state at the call; this one continues
+    // as if it ran zero times (its runs come back here, see exec_exit).
+    if (callback >= 0) {
+        auto entry = callback_entry(s, *h, callback, map);
+        if (!entry) {
+            const bool deep = s.frames.size() >= isa::kMaxCallDepth;
+            return violation(deep ? Reason::CallDepthExceeded : Reason::Unsupported, entry.error().message);
+        }
+        step.forked = std::move(*entry);
     }
 
     // The call's effects on the state.
@@ -251,6 +364,9 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn) {
 }
 
 Status Analyzer::exec_local_call(AbstractState& s, const isa::Call& insn) {
+    if (s.lock)
+        return violation(Reason::SpinLock, fmt::format("function call while holding the bpf_spin_lock taken at insn {}",
+                                                       s.lock->acquired_at));
     if (s.frames.size() >= isa::kMaxCallDepth)
         return violation(Reason::CallDepthExceeded, fmt::format("call nests deeper than {} frames", isa::kMaxCallDepth));
     FrameState callee;
@@ -268,6 +384,10 @@ Status Analyzer::exec_exit(AbstractState& s, Step& step) {
     if (s.reg(0).type == RegType::NotInit)
         return violation(Reason::UninitializedRegister, "r0 is not initialized at exit");
     const RegState r0 = s.reg(0);
+    if (s.lock)
+        return violation(Reason::SpinLock, fmt::format("exit without bpf_spin_unlock of the lock taken at insn {}",
+                                                       s.lock->acquired_at));
+    if (s.cur().in_callback) return exit_callback(s);
     if (s.frames.size() > 1) {
         if (r0.type == RegType::Stack && r0.frame == s.frames.size() - 1)
             return violation(Reason::ReturnValue, fmt::format("subprogram returns a pointer to its own stack: {}", describe(s, 0)));
@@ -285,6 +405,35 @@ Status Analyzer::exec_exit(AbstractState& s, Step& step) {
                          fmt::format("the ringbuf record reserved at insn {} is neither submitted nor discarded",
                                      s.refs.front().acquired_at));
     step.path_ended = true;
+    return {};
+}
+
+// A callback returns 0 (continue) or 1 (stop) to its helper, which may call it again: the
+// path goes back to the helper call with the caller's registers as they were there.
+// Caller stack slots the callback changed lose imprecise values (the kernel's
+// widen_imprecise_scalars), so the iterations reach a state seen before and stop.
+Status Analyzer::exit_callback(AbstractState& s) {
+    const RegState& r0 = s.reg(0);
+    if (!r0.is_scalar())
+        return violation(Reason::ReturnValue, fmt::format("a callback must return 0 or 1: {}", describe(s, 0)));
+    mark_precise(s, {0});
+    if (r0.var.smin < 0 || r0.var.umax > 1)
+        return violation(Reason::ReturnValue, fmt::format("a callback must return 0 or 1: {}", describe(s, 0)));
+    const FrameState callee = s.cur();
+    s.frames.pop_back();
+    if (callee.caller_stacks)
+        for (size_t f = 0; f < s.frames.size() && f < callee.caller_stacks->size(); ++f) {
+            auto& now = s.frames[f].stack.slots();
+            const auto& then = (*callee.caller_stacks)[f].slots();
+            for (size_t i = 0; i < now.size(); ++i) {
+                StackSlot& slot = now[i];
+                if (i < then.size() && slot == then[i]) continue;
+                if (slot.is_spill() && slot.spilled.is_scalar() && !slot.spilled.precise && slot.spilled.id == 0)
+                    slot.spilled = RegState::unknown_scalar();
+            }
+        }
+    s.pc = uint32_t(callee.callsite);
+    ++s.callback_runs;
     return {};
 }
 

@@ -71,8 +71,10 @@ void resolve_null_check(AbstractState& st, uint32_t id, bool is_null) {
         if (is_null) {
             o = RegState::scalar(Scalar::constant(0));
         } else {
-            // Map values need the id no more; a ringbuf record keeps it until released.
-            if (o.type != RegType::MemOrNull) o.id = 0;
+            // Map values need the id no more, except to name the bpf_spin_lock inside one
+            // (the kernel keeps it too); a ringbuf record keeps it until released.
+            const bool names_lock = o.type == RegType::MapValueOrNull && o.map && o.map->spin_lock_offset >= 0;
+            if (o.type != RegType::MemOrNull && !names_lock) o.id = 0;
             o.type = non_null(o.type);
         }
     });

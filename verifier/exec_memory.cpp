@@ -11,6 +11,7 @@ namespace {
 constexpr int64_t kMaxVarOffset = int64_t(1) << 29;
 constexpr int64_t kMaxPacketOffset = 0xffff;
 constexpr uint32_t kMapReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG
+constexpr int64_t kSpinLockSize = 4; // struct bpf_spin_lock
 
 // The value of a `size`-byte zero-extending load of unknown data.
 Scalar loaded_bytes(uint32_t size) {
@@ -57,6 +58,7 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
                          fmt::format("r{} may be NULL, compare it with 0 first: {}", base, describe(s, base)));
     case RegType::MapPtr:
     case RegType::PacketEnd:
+    case RegType::Func:
         return violation(Reason::InvalidMemoryAccess,
                          fmt::format("{} cannot be dereferenced: {}", to_string(ptr.type), describe(s, base)));
     case RegType::Stack: return check_stack_access(s, ptr, base, off, size, access, value, loaded);
@@ -89,6 +91,23 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
             return violation(Reason::ReadOnlyMemory, fmt::format("map '{}' is read-only for programs", ptr.map->name));
         if (auto st = check_region_bounds(ptr, base, off, size, ptr.map ? ptr.map->value_size : 0,
                                           Reason::MapValueOutOfBounds, "map value");
+            !st)
+            return st;
+        if (ptr.map && ptr.map->spin_lock_offset >= 0) { // only the lock helpers may touch it
+            const int64_t lo = int64_t(ptr.off) + off + ptr.var.smin, hi = int64_t(ptr.off) + off + ptr.var.smax + size;
+            const int64_t lock = ptr.map->spin_lock_offset;
+            if (lo < lock + kSpinLockSize && lock < hi)
+                return violation(Reason::InvalidMemoryAccess,
+                                 fmt::format("the bpf_spin_lock at offset {} of map '{}' cannot be accessed directly",
+                                             lock, ptr.map->name));
+        }
+        if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
+        return {};
+    }
+    case RegType::MapKey: {
+        if (write) return violation(Reason::ReadOnlyMemory, fmt::format("the map key in r{} is read-only", base));
+        if (auto st = check_region_bounds(ptr, base, off, size, ptr.map ? ptr.map->key_size : 0,
+                                          Reason::MapValueOutOfBounds, "map key");
             !st)
             return st;
         if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
@@ -290,6 +309,9 @@ Status Analyzer::exec_packet_load(AbstractState& s, const isa::PacketLoad& insn)
     if (input_.type != ProgramType::SocketFilter && input_.type != ProgramType::SchedCls)
         return violation(Reason::Unsupported, "LD_ABS / LD_IND are only allowed in socket filter and tc programs");
     if (insn.size == isa::Size::DW) return violation(Reason::Unsupported, "LD_ABS / LD_IND of 8 bytes does not exist");
+    if (s.lock)
+        return violation(Reason::SpinLock, fmt::format("LD_ABS / LD_IND while holding the bpf_spin_lock taken at insn {}",
+                                                       s.lock->acquired_at));
     if (s.reg(6).type != RegType::Ctx)
         return violation(Reason::ContextAccess, fmt::format("LD_ABS / LD_IND need r6 = ctx: {}", describe(s, 6)));
     if (insn.indirect) {

@@ -72,6 +72,12 @@ bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, Precisi
             } else if constexpr (std::is_same_v<T, isa::Call>) {
                 if (i.kind != isa::CallKind::Local) {
                     regs = uint16_t(regs & ~kCallerSaved); // r0 is the helper's result, r1..r5 clobbered
+                    // Backwards over the entry of a callback it calls: the callback's
+                    // arguments are fresh values or pointers, which need no precision.
+                    if (f + 1 < isa::kMaxCallDepth) {
+                        mask.regs[f + 1] = 0;
+                        mask.slots[f + 1] = 0;
+                    }
                     return true;
                 }
                 // Backwards over a local call: the callee's arguments are the caller's r1..r5.

@@ -109,6 +109,10 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
     IdMap ids;
     for (size_t i = 0; i < old.refs.size(); ++i)
         if (!ids.match(old.refs[i].id, cur.refs[i].id)) return false;
+    if (old.lock.has_value() != cur.lock.has_value()) return false;
+    if (old.lock && (old.lock->map != cur.lock->map || (old.lock->id == 0) != (cur.lock->id == 0) ||
+                     !ids.match(old.lock->id, cur.lock->id)))
+        return false;
     for (size_t f = 0; f < old.frames.size(); ++f) {
         const FrameState& of = old.frames[f];
         const FrameState& cf = cur.frames[f];
@@ -137,7 +141,7 @@ uint64_t mix(uint64_t h, uint64_t v) {
 }
 
 uint64_t key_of(const AbstractState& s, const LiveMasks& live) {
-    uint64_t h = mix(s.refs.size(), s.frames.size());
+    uint64_t h = mix(s.refs.size() + (s.lock ? 1u << 16 : 0u), s.frames.size());
     for (size_t f = 0; f < s.frames.size(); ++f) {
         h = mix(h, uint64_t(int64_t(s.frames[f].callsite)));
         for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
@@ -161,7 +165,7 @@ uint64_t reg_hash(uint64_t h, const RegState& r) {
 
 // Everything the exact comparison looks at except ids (which it renames).
 uint64_t fingerprint_of(const AbstractState& s) {
-    uint64_t h = mix(1 + s.refs.size(), s.frames.size());
+    uint64_t h = mix(1 + s.refs.size() + (s.lock ? 1u << 16 : 0u), s.frames.size());
     for (const FrameState& f : s.frames) {
         h = mix(h, uint64_t(int64_t(f.callsite)));
         for (const RegState& r : f.regs) h = reg_hash(h, r);
@@ -215,8 +219,14 @@ LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
         if (f + 1 == n) {
             live[f] = liveness_.live_before(s.pc);
         } else {
-            // A caller frame resumes after its call, with r0..r5 overwritten by then.
-            const size_t resume = size_t(s.frames[f + 1].callsite) + 1;
+            // A caller frame resumes after its call, with r0..r5 overwritten by then; a
+            // callback's caller at the helper call itself, which reads its arguments again.
+            const size_t callsite = size_t(s.frames[f + 1].callsite);
+            if (s.frames[f + 1].in_callback) {
+                live[f] = liveness_.live_before(uint32_t(callsite));
+                continue;
+            }
+            const size_t resume = callsite + 1;
             live[f] = resume < program_.size() ? uint16_t(liveness_.live_before(uint32_t(resume)) & ~kCallerSaved)
                                                : kAllRegs;
         }
@@ -224,7 +234,7 @@ LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
     return live;
 }
 
-Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed) {
+Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, bool bounded_loop_head) {
     relaxed = false;
     const LiveMasks live = live_masks(state);
     const uint64_t key = key_of(state, live);
@@ -265,8 +275,20 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed) {
                 cp.fingerprint = fingerprint_of(cp.state);
                 cp.has_fingerprint = true;
             }
-            if (cp.fingerprint == fp && subsumes(cp.state, state, Mode::Exact, live, work_))
-                return Verdict::InfiniteLoop;
+            const bool same_run = bounded_loop_head || cp.state.callback_runs == state.callback_runs;
+            if (same_run && cp.fingerprint == fp && subsumes(cp.state, state, Mode::Exact, live, work_)) {
+                if (!bounded_loop_head) return Verdict::InfiniteLoop;
+                // The same state as the ancestor, whose continuation is still being
+                // explored: that exploration covers this path. What it will need precise
+                // is not known yet, so this path's own checkpoints since then keep
+                // every scalar exact.
+                const int32_t ancestor = list[k];
+                for (int32_t c = state.parent; c >= 0 && c != ancestor; c = all_[size_t(c)].parent)
+                    mark_all_precise(all_[size_t(c)].state);
+                ++cp.hits;
+                ++pruned_;
+                return Verdict::Prune;
+            }
         }
         // The kernel's rule: a checkpoint that misses far more than it hits leaves the
         // list (a loop's ancestors too, or every iteration would add one for good).

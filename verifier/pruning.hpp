@@ -44,7 +44,9 @@ public:
     // Looks for a subsuming checkpoint at state.pc, else records one (updates state.parent
     // and clears state.history). On Prune, `relaxed` tells whether the prune relied on
     // liveness or imprecision (a plain bounds comparison would not have pruned).
-    Verdict visit(AbstractState& state, bool& relaxed);
+    // At a loop head whose iterations are bounded by a helper (a callback-taking call),
+    // a state equal to an ancestor's is pruned instead of being an infinite loop.
+    Verdict visit(AbstractState& state, bool& relaxed, bool bounded_loop_head = false);
     // A path that forked from `parent` was pushed / ended.
     void on_fork(int32_t parent);
     void on_path_end(int32_t parent);

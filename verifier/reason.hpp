@@ -48,6 +48,7 @@ enum class Reason : uint8_t {
     ComplexityLimit,        // over 1,000,000 processed instructions
     // Full: references (appended; the values above are unchanged)
     ReferenceLeak,          // a ringbuf record neither submitted nor discarded at exit
+    SpinLock,               // bpf_spin_lock misuse: unpaired, nested, held across a call or exit
 };
 
 std::string_view to_string(Reason r);

@@ -19,6 +19,8 @@ std::string_view to_string(RegType t) {
     case RegType::PacketEnd: return "pkt_end";
     case RegType::Mem: return "mem";
     case RegType::MemOrNull: return "mem_or_null";
+    case RegType::Func: return "func";
+    case RegType::MapKey: return "map_key";
     }
     return "?";
 }
@@ -36,6 +38,7 @@ std::string RegState::to_string() const {
         return fmt::format("fp{}(off={}, {})", frame ? fmt::format("[{}]", frame) : "", off,
                            var.to_string());
     case RegType::PacketEnd: return "pkt_end";
+    case RegType::Func: return fmt::format("func(pc{})", off);
     case RegType::MapPtr:
     case RegType::MapPtrOrNull:
         return fmt::format("{}(ks={}, vs={})", verifier::to_string(type), map ? map->key_size : 0,
@@ -44,7 +47,7 @@ std::string RegState::to_string() const {
     }
     std::string out = fmt::format("{}(", verifier::to_string(type));
     if (id) out += fmt::format("id={}, ", id);
-    if (type == RegType::MapValue || type == RegType::MapValueOrNull)
+    if (type == RegType::MapValue || type == RegType::MapValueOrNull || type == RegType::MapKey)
         out += fmt::format("ks={}, vs={}, ", map ? map->key_size : 0, map ? map->value_size : 0);
     if (type == RegType::Mem || type == RegType::MemOrNull) out += fmt::format("size={}, ", mem_size);
     out += fmt::format("off={}", off);

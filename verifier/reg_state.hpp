@@ -24,6 +24,8 @@ enum class RegType : uint8_t {
     PacketEnd,      // one past the last packet byte
     Mem,            // helper-returned memory of mem_size bytes (ringbuf record)
     MemOrNull,
+    Func,           // a callback's address (LDDW src 4); off is its first slot
+    MapKey,         // a for_each callback's key: key_size read-only bytes of `map`
 };
 
 struct RegState {

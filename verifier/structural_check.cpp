@@ -57,6 +57,15 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
                                fmt::format("call target {} is not an instruction", call->target));
             shape.subprogram_starts.push_back(call->target);
         }
+        // LDDW src 4 names a callback: a subprogram of its own (the kernel's add_subprog).
+        const auto* l = std::get_if<isa::LoadImm64>(&p.insns[pc]);
+        if (l && l->kind == isa::LddwKind::CodeAddr) {
+            const int64_t target = int64_t(pc) + 1 + l->imm;
+            if (!is_slot(p, target))
+                return fail_at(uint32_t(pc), Reason::JumpAcrossSubprogram,
+                               fmt::format("callback address {} is not an instruction", target));
+            shape.subprogram_starts.push_back(int32_t(target));
+        }
     }
     std::sort(shape.subprogram_starts.begin(), shape.subprogram_starts.end());
     shape.subprogram_starts.erase(std::unique(shape.subprogram_starts.begin(), shape.subprogram_starts.end()),
@@ -72,6 +81,7 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
     };
 
     shape.prune_point.assign(n, false);
+    shape.calls_callback.assign(n, false);
     std::vector<std::vector<uint32_t>> callees(shape.subprogram_starts.size());
     for (size_t pc = 0; pc < n; ++pc) {
         const isa::Instruction& insn = p.insns[pc];
@@ -90,11 +100,20 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
             } else if (!input.helpers || !input.helpers->find(c->imm)) {
                 return fail_at(uint32_t(pc), Reason::UnknownHelper,
                                fmt::format("unknown helper #{}", c->imm));
+            } else {
+                const auto& args = input.helpers->find(c->imm)->proto.args;
+                if (std::find(args.begin(), args.end(), helpers::ArgType::PtrToFunc) != args.end()) {
+                    shape.calls_callback[pc] = true;
+                    shape.prune_point[pc] = true;
+                }
             }
         } else if (const auto* l = std::get_if<isa::LoadImm64>(&insn)) {
-            if (l->kind == isa::LddwKind::CodeAddr || l->kind == isa::LddwKind::VariableAddr)
-                return fail_at(uint32_t(pc), Reason::Unsupported,
-                               "LDDW of code or BTF variable addresses is not supported");
+            if (l->kind == isa::LddwKind::VariableAddr)
+                return fail_at(uint32_t(pc), Reason::Unsupported, "LDDW of BTF variable addresses is not supported");
+            // A callback runs in a frame above the subprogram that names it (as the kernel
+            // counts it): an edge of the call graph.
+            if (l->kind == isa::LddwKind::CodeAddr)
+                callees[shape.subprogram_of[pc]].push_back(sub_index(int32_t(int64_t(pc) + 1 + l->imm)));
             if (pc + 1 >= n || !std::holds_alternative<isa::LddwSecondSlot>(p.insns[pc + 1]))
                 return fail_at(uint32_t(pc), Reason::Unsupported, "truncated LDDW");
         }
@@ -134,7 +153,8 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
             if (j->cond == isa::Cond::Always) continue;
         }
         if (const auto* c = std::get_if<isa::Call>(&insn); c && c->kind == isa::CallKind::Local) visit(c->target);
-        if (std::holds_alternative<isa::LoadImm64>(insn)) {
+        if (const auto* l = std::get_if<isa::LoadImm64>(&insn)) {
+            if (l->kind == isa::LddwKind::CodeAddr) visit(int64_t(pc) + 1 + l->imm);
             shape.reachable[pc + 1] = true; // second slot
             visit(int64_t(pc) + 2);
             continue;

@@ -17,6 +17,9 @@ struct ProgramShape {
     std::vector<uint32_t> subprogram_of;    // per slot
     std::vector<bool> prune_point;          // jump targets and fall-throughs of branches
     std::vector<bool> reachable;            // in the CFG (calls followed)
+    // Helper calls that take a callback (bpf_loop, ...): the callback returns to them, as
+    // to a loop head, so their states are compared (and equal ones pruned) there.
+    std::vector<bool> calls_callback;
 };
 
 struct StructuralViolation {

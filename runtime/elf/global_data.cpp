@@ -38,6 +38,10 @@ Result<void> collect_global_data(const ElfFile& file, MapTable& table) {
             spec.initial_value.assign(s.size, 0);
         else
             spec.initial_value.assign(s.data.begin(), s.data.end());
+        if (rodata) { // as libbpf does: programs may only read it, and it is frozen after loading
+            spec.def.flags |= BPF_F_RDONLY_PROG;
+            spec.def.frozen_value = std::make_shared<const std::vector<uint8_t>>(spec.initial_value);
+        }
         table.data_sections.emplace_back(s.index, uint32_t(table.maps.size()));
         table.maps.push_back(std::move(spec));
     }

@@ -34,6 +34,10 @@ struct MapDefinition {
     int32_t spin_lock_offset = -1;
     // Additive: the kernel's map_extra (BLOOM_FILTER: low 4 bits = number of hash functions).
     uint64_t map_extra = 0;
+    // Additive: the single value of a frozen BPF_F_RDONLY_PROG array (.rodata) as loaded,
+    // so the verifier can read constant strings from it (the kernel's bpf_map_direct_read).
+    // Null when the contents are not known before the program runs.
+    std::shared_ptr<const std::vector<uint8_t>> frozen_value = nullptr;
 };
 
 // Where a batch operation continues; start with a default-constructed cursor.

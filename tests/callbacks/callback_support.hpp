@@ -20,6 +20,7 @@
 #include "runtime/maps/map.hpp"
 #include "runtime/maps/map_factory.hpp"
 #include "verifier/facts.hpp"
+#include "verifier/verifier.hpp"
 
 namespace ebpfjit::test {
 
@@ -82,6 +83,17 @@ inline Result<uint64_t> run_jit(const isa::Program& p, const helpers::ProgramBin
     if (!compiled) return fail(compiled.error());
     std::vector<uint8_t> mem(8);
     return compiled->run_mem(mem);
+}
+
+// The verifier's verdict at Full on a mem program (r1 = 8-byte buffer) whose LDDW map
+// indices name `maps`: the log's headline when rejected, "" when accepted.
+inline std::string verify_full(const isa::Program& p, std::vector<const maps::Map*> maps = {}) {
+    verifier::VerifierInput in;
+    in.type = ProgramType::Mem;
+    in.helpers = &helpers::HelperTable::builtin();
+    for (const maps::Map* m : maps) in.maps.push_back(m->definition());
+    verifier::Report r = verifier::check(p, in);
+    return r.ok() ? std::string() : r.rejection->headline;
 }
 
 // A value both engines must agree on; returns it.

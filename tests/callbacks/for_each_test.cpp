@@ -138,3 +138,16 @@ TEST_CASE("for_each rejects flags and map types without element iteration") {
     auto queue = make_map(BPF_MAP_TYPE_QUEUE, 0, 8, 4);
     CHECK(int64_t(run_both(program(sum_program(-1)), bindings({queue.get()}))) == -maps::kENOTSUPP);
 }
+
+TEST_CASE("the for_each programs verify at Full over arrays and hash maps") {
+    auto array = array_of({10, 20, 30, 40});
+    auto hash = hash_of({{5, 50}});
+    for (const maps::Map* m : {static_cast<const maps::Map*>(array.get()), static_cast<const maps::Map*>(hash.get())}) {
+        CHECK(verify_full(program(sum_program(-1)), {m}) == "");
+        CHECK(verify_full(program(sum_program(6, true)), {m}) == "");
+    }
+    // The key is read-only, as in the kernel.
+    std::string bad = sum_program(-1);
+    bad.replace(bad.find("ldxw %r5, [%r2]\n"), 16, "stw [%r2], 1\n");
+    CHECK(verify_full(program(bad), {array.get()}).find("read-only") != std::string::npos);
+}

@@ -18,16 +18,11 @@ namespace ebpfjit::verifier::test {
 
 namespace {
 
-constexpr uint32_t kReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG
-
 VerifierInput input_for(const runtime::elf::ObjectDescription& obj, const runtime::elf::ProgramSpec& prog) {
     VerifierInput in = corpus_input(prog.type);
     in.maps.clear();
-    for (const auto& m : obj.maps) {
-        maps::MapDefinition def = m.def;
-        if (m.frozen) def.flags |= kReadOnlyProg;
-        in.maps.push_back(def);
-    }
+    // As the loader declared them: .rodata is BPF_F_RDONLY_PROG with its frozen bytes.
+    for (const auto& m : obj.maps) in.maps.push_back(m.def);
     for (const auto& li : prog.line_info) in.line_info.push_back({li.slot, li.to_string()});
     return in;
 }

@@ -793,6 +793,8 @@ std::vector<CorpusCase> build_corpus() {
     reject_rules(c);
     reject_structure(c);
     families(c);
+    for (CorpusCase& k : lock_and_string_cases()) c.cases.push_back(std::move(k));
+    for (CorpusCase& k : callback_cases()) c.cases.push_back(std::move(k));
     c.cases.push_back({"xdp_1000_insns", Xdp, large_xdp_program(1000), true});
     return std::move(c.cases);
 }

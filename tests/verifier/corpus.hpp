@@ -35,6 +35,7 @@ enum CorpusMap : int32_t {
     kPerfArray = 5,   // perf event array
     kReadOnlyMap = 6, // array, 1 entry, value 16, BPF_F_RDONLY_PROG
     kDevMap = 7,      // devmap, key 4, value 4
+    kLockMap = 8,     // array, key 4, value 16, 2 entries, struct bpf_spin_lock at offset 8
 };
 
 const std::vector<maps::MapDefinition>& corpus_maps();
@@ -43,6 +44,10 @@ const helpers::HelperTable& corpus_helpers();
 VerifierInput corpus_input(ProgramType type, Level level = Level::Full);
 
 std::vector<CorpusCase> build_corpus();
+// bpf_spin_lock pairing and constant-string arguments (corpus_locks_strings.cpp).
+std::vector<CorpusCase> lock_and_string_cases();
+// Callbacks: bpf_loop and bpf_for_each_map_elem (corpus_callbacks.cpp).
+std::vector<CorpusCase> callback_cases();
 
 // A straight-line-heavy XDP program of about `insns` slots: a 64-byte header check, then
 // blocks of loads, arithmetic and branches over the header, a map update at the end.

@@ -7,7 +7,7 @@ using helpers::RetType;
 
 const std::vector<maps::MapDefinition>& corpus_maps() {
     static const std::vector<maps::MapDefinition> maps = [] {
-        std::vector<maps::MapDefinition> m(8);
+        std::vector<maps::MapDefinition> m(9);
         m[kHashMap] = {1, 4, 8, 64, 0, "hash", nullptr};
         m[kArrayMap] = {2, 4, 16, 4, 0, "array", nullptr};
         m[kProgArray] = {3, 4, 4, 4, 0, "progs", nullptr};
@@ -16,6 +16,11 @@ const std::vector<maps::MapDefinition>& corpus_maps() {
         m[kPerfArray] = {4, 4, 4, 4, 0, "perf", nullptr};
         m[kReadOnlyMap] = {2, 4, 16, 1, 1u << 7, ".rodata", nullptr};
         m[kDevMap] = {14, 4, 4, 8, 0, "ports", nullptr};
+        m[kLockMap] = {2, 4, 16, 2, 0, "locked", nullptr};
+        m[kLockMap].spin_lock_offset = 8;
+        // .rodata as loaded: a terminated string at 0, an unterminated one from 4.
+        const char rodata[16] = {'a', 'b', 'c', 0, 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o'};
+        m[kReadOnlyMap].frozen_value = std::make_shared<const std::vector<uint8_t>>(rodata, rodata + 16);
         return m;
     }();
     return maps;
@@ -49,6 +54,12 @@ const helpers::HelperTable& corpus_helpers() {
         add(132, "ringbuf_submit", RetType::Void, {A::PtrToAllocMem, A::Anything});
         add(133, "ringbuf_discard", RetType::Void, {A::PtrToAllocMem, A::Anything});
         add(14, "get_current_pid_tgid", RetType::Integer, {}, 0); // allowed nowhere here
+        add(164, "for_each_map_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToFunc, A::PtrToStackOrNull, A::Anything});
+        add(181, "loop", RetType::Integer, {A::Anything, A::PtrToFunc, A::PtrToStackOrNull, A::Anything});
+        add(93, "spin_lock", RetType::Void, {A::PtrToSpinLock});
+        add(94, "spin_unlock", RetType::Void, {A::PtrToSpinLock});
+        add(165, "snprintf", RetType::Integer,
+            {A::PtrToUninitMem, A::ConstSizeOrZero, A::PtrToConstStr, A::PtrToMemOrNull, A::ConstSizeOrZero});
         return t;
     }();
     return table;

@@ -63,6 +63,12 @@ public:
         push(isa::LoadImm64{{d.n}, isa::LddwKind::MapFd, index, 0});
         return push(isa::LddwSecondSlot{});
     }
+    // LDDW src 4: the address of the callback subprogram at `l`.
+    Builder& ld_func(R d, const std::string& l) {
+        fixups_.emplace_back(insns_.size(), l);
+        push(isa::LoadImm64{{d.n}, isa::LddwKind::CodeAddr, 0, 0});
+        return push(isa::LddwSecondSlot{});
+    }
     Builder& ld_map_value(R d, int32_t index, int32_t off) {
         push(isa::LoadImm64{{d.n}, isa::LddwKind::MapValue, index, off});
         return push(isa::LddwSecondSlot{});
@@ -92,6 +98,10 @@ public:
             auto it = labels_.find(l);
             if (it == labels_.end()) throw std::runtime_error("unknown label " + l);
             if (auto* jmp = std::get_if<isa::Jump>(&p.insns[idx])) jmp->target = it->second;
+            if (auto* f = std::get_if<isa::LoadImm64>(&p.insns[idx])) {
+                f->imm = it->second - int32_t(idx) - 1;
+                p.subprogram_starts.push_back(it->second);
+            }
             if (auto* c = std::get_if<isa::Call>(&p.insns[idx])) {
                 c->target = it->second;
                 c->imm = it->second - int32_t(idx) - 1;

@@ -115,6 +115,7 @@ TEST_CASE("accepted programs never leave their regions in the interpreter", "[ve
             uint32_t zero = 0;
             b.direct_value = static_cast<uint8_t*>(b.map->lookup(&zero));
             b.value_size = def.value_size;
+            if (def.frozen_value) std::copy(def.frozen_value->begin(), def.frozen_value->end(), b.direct_value);
         }
         bindings.maps.push_back(b);
         live.push_back(std::move(*m));
