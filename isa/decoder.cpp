@@ -67,6 +67,11 @@ Size size_of(uint8_t bytes) { return Size(bytes); }
 // once every slot is known.
 Result<Instruction> build(const RawInsn& raw, const FormKey& key, size_t pc) {
     const int32_t next = int32_t(pc) + 1;
+    // pc + 1 + offset without int overflow (imm is 32 bits): a target past INT32_MAX is
+    // clamped, still out of every program, and the CFG check rejects it at this pc.
+    auto target = [next](int64_t offset) {
+        return static_cast<int32_t>(std::clamp<int64_t>(int64_t{next} + offset, INT32_MIN, INT32_MAX));
+    };
     switch (key.kind) {
     case InsnKind::Alu: {
         auto dst = write_reg(raw.dst, pc);
@@ -109,16 +114,16 @@ Result<Instruction> build(const RawInsn& raw, const FormKey& key, size_t pc) {
     }
     case InsnKind::Jump: {
         if (Cond(key.op) == Cond::Always)
-            return Jump{Cond::Always, !key.wide, Reg{0}, Imm{0}, next + (key.wide ? raw.off : raw.imm)};
+            return Jump{Cond::Always, !key.wide, Reg{0}, Imm{0}, target(key.wide ? raw.off : raw.imm)};
         auto dst = read_reg(raw.dst, pc);
         if (!dst) return fail(dst.error());
         if (key.reg)
             if (auto r = read_reg(raw.src, pc); !r) return fail(r.error());
-        return Jump{Cond(key.op), !key.wide, *dst, second_operand(raw, key), next + raw.off};
+        return Jump{Cond(key.op), !key.wide, *dst, second_operand(raw, key), target(raw.off)};
     }
     case InsnKind::Call: {
         const auto kind = CallKind(key.op);
-        return Call{kind, raw.imm, kind == CallKind::Local ? next + raw.imm : -1};
+        return Call{kind, raw.imm, kind == CallKind::Local ? target(raw.imm) : -1};
     }
     case InsnKind::CallX: {
         auto reg = read_reg(raw.dst, pc);

@@ -16,6 +16,9 @@ constexpr size_t kMaxPending = 8192;
 // State units (a register or a stack slot) compared, copied or walked back over, in all.
 // Real programs stay far below; hostile ones are cut here instead of running for minutes.
 constexpr uint64_t kWorkBudget = 150'000'000;
+// What stored checkpoints and pending branches may hold at once. Hostile programs (a fuzzer
+// found one) otherwise keep gigabytes of states within the other limits.
+constexpr uint64_t kStateMemoryBudget = uint64_t{256} << 20; // a 2,545-insn parser needs 8 MiB
 
 bool is_memory_insn(const isa::Instruction& insn) {
     return std::holds_alternative<isa::Load>(insn) || std::holds_alternative<isa::Store>(insn) ||
@@ -151,6 +154,7 @@ Status Analyzer::execute(AbstractState& s, Step& step) {
 void Analyzer::run(Report& report) {
     AbstractState cur = initial_state();
     std::vector<AbstractState> pending;
+    uint64_t pending_bytes = 0; // state_bytes of `pending`, as pushed
     uint64_t processed = 0;
     std::vector<uint32_t> branch_visits(program_.size(), 0);
     const uint64_t complexity_limit = std::min(input_.complexity_limit, kComplexityLimit);
@@ -172,6 +176,15 @@ void Analyzer::run(Report& report) {
                                         complexity_limit, branch_visits[blamed])});
             break;
         }
+        if (const uint64_t held = checkpoints_.retained_bytes() + pending_bytes; held > kStateMemoryBudget) {
+            reject(cur.pc, {Reason::ComplexityLimit,
+                            fmt::format("program is too complex: the verifier's states would need more than {} MiB "
+                                        "after {} instructions processed",
+                                        kStateMemoryBudget >> 20, processed)});
+            break;
+        }
+        report.stats.peak_state_bytes =
+            std::max(report.stats.peak_state_bytes, checkpoints_.retained_bytes() + pending_bytes);
         if (checkpoints_.work() > kWorkBudget) {
             reject(cur.pc, {Reason::ComplexityLimit,
                             fmt::format("program is too complex: state comparisons exceed the verifier's budget "
@@ -227,6 +240,7 @@ void Analyzer::run(Report& report) {
                 step.forked->history.push_back(entry_);
                 checkpoints_.charge(state_size(*step.forked));
                 checkpoints_.on_fork(step.forked->parent);
+                pending_bytes += state_bytes(*step.forked);
                 pending.push_back(std::move(*step.forked));
                 report.stats.peak_pending = std::max<uint32_t>(report.stats.peak_pending, uint32_t(pending.size()));
             }
@@ -237,6 +251,7 @@ void Analyzer::run(Report& report) {
             if (pending.empty()) break;
             cur = std::move(pending.back());
             pending.pop_back();
+            pending_bytes -= std::min(pending_bytes, state_bytes(cur));
         }
     }
     report.stats.processed_insns = processed;

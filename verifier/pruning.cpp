@@ -204,6 +204,12 @@ uint64_t state_size(const AbstractState& s) {
     return n;
 }
 
+uint64_t state_bytes(const AbstractState& s) {
+    uint64_t n = sizeof(AbstractState) + s.history.capacity() * sizeof(HistoryEntry);
+    for (const FrameState& f : s.frames) n += sizeof(FrameState) + f.stack.slots().capacity() * sizeof(StackSlot);
+    return n;
+}
+
 bool state_subsumes(const AbstractState& old, const AbstractState& cur, bool exact, const LiveMasks& live,
                     uint64_t& work) {
     return subsumes(old, cur, exact ? Mode::Exact : Mode::Relaxed, live, work);
@@ -296,8 +302,10 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
             // A complete checkpoint is never walked again; an ancestor of live paths
             // keeps its state, whose precise marks end later backtracking walks early.
             if (cp.branches == 0) {
+                const uint64_t before = state_bytes(cp.state);
                 cp.state.frames = {};
                 cp.state.frames.shrink_to_fit();
+                retained_bytes_ -= before - state_bytes(cp.state);
             }
             cp.evicted = true;
             list[k] = list.back();
@@ -310,6 +318,7 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
     clear_singleton_ids(state);
     Checkpoint cp{state, 1, state.parent, key};
     work_ += state_size(state);
+    retained_bytes_ += state_bytes(cp.state);
     all_.push_back(std::move(cp));
     list.push_back(uint32_t(all_.size() - 1));
     state.parent = int32_t(all_.size() - 1);

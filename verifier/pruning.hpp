@@ -58,6 +58,9 @@ public:
     uint64_t pruned() const { return pruned_; }
     uint64_t work() const { return work_; } // state units compared / copied so far
     void charge(uint64_t units) { work_ += units; }
+    // Bytes the stored checkpoints hold (their states and histories), for the analyzer's
+    // memory budget: the work budget bounds comparisons, this bounds what is kept.
+    uint64_t retained_bytes() const { return retained_bytes_; }
 
 private:
     struct Checkpoint {
@@ -82,10 +85,12 @@ private:
     const Liveness& liveness_;
     std::vector<Checkpoint> all_;
     std::vector<Slot> at_pc_;
-    uint64_t stored_ = 0, pruned_ = 0, work_ = 0;
+    uint64_t stored_ = 0, pruned_ = 0, work_ = 0, retained_bytes_ = 0;
 };
 
 // Units of work one state represents (registers plus stack slots over its frames).
 uint64_t state_size(const AbstractState& s);
+// Approximate heap and object bytes one state holds (frames, stack slots, history).
+uint64_t state_bytes(const AbstractState& s);
 
 } // namespace ebpfjit::verifier

@@ -57,6 +57,7 @@ struct Stats {
     uint64_t states_stored = 0;   // states kept at pruning points
     uint64_t states_pruned = 0;   // paths cut because a stored state subsumed them
     uint32_t peak_pending = 0;    // deepest worklist of unexplored branches
+    uint64_t peak_state_bytes = 0; // most bytes held by stored and pending states at once
     double micros = 0;            // wall time of verify()
 };
 

@@ -31,6 +31,9 @@ Result<void> collect_legacy_maps(const ElfFile& file, MapTable& table) {
     if (def_size < kMinDefSize || def_size % sizeof(uint32_t) != 0)
         return fail(section_error(*section, 0, fmt::format("map definition size {} is invalid", def_size)));
 
+    if (section->data.size() != section->size) // SHT_NOBITS: a size but no bytes to read
+        return fail(section_error(*section, 0, fmt::format("the maps section has no contents ({} bytes claimed)",
+                                                          section->size)));
     for (const Symbol* sym : symbols) {
         if (sym->value % def_size != 0 || sym->value + def_size > section->size)
             return fail(section_error(*section, sym->value,

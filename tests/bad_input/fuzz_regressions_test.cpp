@@ -30,3 +30,13 @@ TEST_CASE("fuzz_elf regression: empty license section", "[bad_input][elf][regres
     if (object) CHECK(object->license().empty());
     else CHECK(object.error().to_string().find('\n') == std::string::npos);
 }
+
+// fuzz_elf: a legacy "maps" section of type SHT_NOBITS (a size, no bytes) made the loader
+// memcpy map definitions from a null pointer. Fixed in runtime/elf/legacy_maps.cpp.
+TEST_CASE("fuzz_elf regression: maps section without contents", "[bad_input][elf][regression]") {
+    const auto bytes = regression_input("elf/legacy_maps_nobits.o");
+    auto object = ebpfjit::Object::open_memory(bytes);
+    REQUIRE_FALSE(object);
+    INFO(object.error().to_string());
+    CHECK(object.error().to_string().find('\n') == std::string::npos);
+}

@@ -272,3 +272,13 @@ TEST_CASE("subprogram starts are 0 and every local call or callback target") {
     REQUIRE(single);
     CHECK(single->subprogram_starts == std::vector<int32_t>{0});
 }
+
+// Found by fuzz_decode (tests/fuzz/regressions/decode/jump_target_overflow.bin): pc + 1 +
+// INT32_MAX overflowed int. Far targets are rejected at their slot, without overflow.
+TEST_CASE("call and jump targets far outside the program, at the int32 limits") {
+    for (int32_t imm : {INT32_MAX, INT32_MIN}) {
+        CAPTURE(imm);
+        require_rejected_at({mov64_imm(0, 0), raw(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, imm), exit_insn()}, 1, "outside the program");
+        require_rejected_at({mov64_imm(0, 0), raw(BPF_JMP32 | BPF_JA, 0, 0, 0, imm), exit_insn()}, 1, "outside the program");
+    }
+}

@@ -51,9 +51,10 @@ int run_verify(const VerifyOptions& o) {
         verifier::Report r = verifier::check(prog.program, in);
         if (o.log_level >= 1 && !r.log.empty()) fmt::print("{}", r.log);
         if (r.ok()) {
-            fmt::print("{} ({}, {} insns): ok, {} instructions processed, {} states pruned, {:.0f} us\n", prog.name,
-                       to_string(prog.type), prog.program.size(), r.stats.processed_insns, r.stats.states_pruned,
-                       r.stats.micros);
+            fmt::print("{} ({}, {} insns): ok, {} instructions processed, {} states pruned, {:.0f} us, "
+                       "{:.1f} MiB of states at most\n",
+                       prog.name, to_string(prog.type), prog.program.size(), r.stats.processed_insns,
+                       r.stats.states_pruned, r.stats.micros, static_cast<double>(r.stats.peak_state_bytes) / (1 << 20));
         } else {
             all_ok = false;
             fmt::print("{} ({}, {} insns): rejected: {} [{}]\n", prog.name, to_string(prog.type), prog.program.size(),
