@@ -50,21 +50,24 @@ inline uint64_t caller_word(const void* key, uint32_t i, uint32_t n) {
 }
 
 // Keys are stored word by word with atomic stores (padding zero) and compared with
-// atomic loads: a lock-free reader may be looking at an element being re-keyed.
+// atomic loads: a lock-free reader may be looking at an element being re-keyed. Release
+// stores and acquire loads (no fences: TSan cannot model them, and g++ -fsanitize=thread
+// rejects them): a reader that sees a re-keyed word also sees the seq bump of the unlink
+// that came before the re-keying, and retries.
 void store_key(uint8_t* stored, const void* key, uint32_t n) {
-    for (uint32_t i = 0; i < n; i += 8) key_word(stored, i).store(caller_word(key, i, n), std::memory_order_relaxed);
+    for (uint32_t i = 0; i < n; i += 8) key_word(stored, i).store(caller_word(key, i, n), std::memory_order_release);
 }
 
 bool key_equals(uint8_t* stored, const void* key, uint32_t n) {
     for (uint32_t i = 0; i < n; i += 8)
-        if (key_word(stored, i).load(std::memory_order_relaxed) != caller_word(key, i, n)) return false;
+        if (key_word(stored, i).load(std::memory_order_acquire) != caller_word(key, i, n)) return false;
     return true;
 }
 
-// Seqlock writer side (bucket lock held): odd while the chain changes.
+// Seqlock writer side (bucket lock held): odd while the chain changes. The chain changes
+// themselves are release stores (head, next), so the odd count is visible before them.
 void begin_change(std::atomic<uint32_t>& seq) {
     seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
 }
 void end_change(std::atomic<uint32_t>& seq) {
     seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
@@ -162,16 +165,16 @@ uint32_t HashMap::find(const Bucket& b, uint32_t hash, const void* key) const {
         uint32_t steps = 0;
         for (uint32_t e = b.head.load(std::memory_order_acquire); e != 0 && steps <= max_steps; ++steps) {
             const ElementHeader& h = pool_.header(e);
-            if (h.hash.load(std::memory_order_relaxed) == hash &&
-                (one_word ? key_word(pool_.key(e), 0).load(std::memory_order_relaxed) == first_word
+            if (h.hash.load(std::memory_order_acquire) == hash &&
+                (one_word ? key_word(pool_.key(e), 0).load(std::memory_order_acquire) == first_word
                           : key_equals(pool_.key(e), key, n))) {
                 found = e;
                 break;
             }
             e = h.next.load(std::memory_order_acquire);
         }
-        std::atomic_thread_fence(std::memory_order_acquire);
-        if (b.seq.load(std::memory_order_relaxed) == seq) return found;
+        // Every load above was an acquire: this one cannot move before them.
+        if (b.seq.load(std::memory_order_acquire) == seq) return found;
     }
 }
 
@@ -258,10 +261,10 @@ int HashMap::do_update(const void* key, const void* value, uint64_t flags, bool 
     if (fresh == 0) return lru_ ? -ENOMEM : -E2BIG;
     ElementHeader& h = pool_.header(fresh);
     // A reused element may still be under a lock-free reader's eyes (it walked there before
-    // the unlink): this fence orders the unlink's sequence bump before the re-keying, so a
-    // reader that sees any new field also sees its bucket's count changed (find_lockless).
-    std::atomic_thread_fence(std::memory_order_release);
-    h.hash.store(hash, std::memory_order_relaxed);
+    // the unlink). The unlink's sequence bump happens before this point (through the pool's
+    // free and alloc), and hash, key and next are release stores: a reader that acquires any
+    // new field also sees its bucket's count changed, and retries (find_lockless).
+    h.hash.store(hash, std::memory_order_release);
     h.ref.store(0, std::memory_order_relaxed);
     store_key(pool_.key(fresh), key, definition().key_size);
     write_value(fresh, value, flags & ~uint64_t{BPF_F_LOCK}, all_cpus, true);
@@ -277,7 +280,7 @@ int HashMap::do_update(const void* key, const void* value, uint64_t flags, bool 
         free_element(fresh);
         return err;
     }
-    h.next.store(b.head.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    h.next.store(b.head.load(std::memory_order_relaxed), std::memory_order_release);
     begin_change(b.seq);
     b.head.store(fresh, std::memory_order_release);
     end_change(b.seq);
