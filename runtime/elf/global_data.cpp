@@ -26,8 +26,14 @@ Result<void> collect_global_data(const ElfFile& file, MapTable& table) {
         if (!rodata && !data && !bss) continue;
         if (s.type != SHT_PROGBITS && s.type != SHT_NOBITS) continue;
         if (s.size == 0) continue; // nothing a program could reference
-        if (s.size > UINT32_MAX)
-            return fail(section_error(s, 0, fmt::format("data section of {} bytes is too large", s.size)));
+        // The section becomes one array value, which the map factory caps at the kernel's
+        // KMALLOC_MAX_SIZE (4 MiB). Checked here, before a NOBITS .bss claiming gigabytes is
+        // zero-filled (fuzz_elf found one).
+        constexpr uint64_t kMaxValueBytes = uint64_t{1} << 22;
+        if (s.size > kMaxValueBytes)
+            return fail(section_error(s, 0, fmt::format("data section of {} bytes is larger than a map value "
+                                                        "may be ({} bytes)",
+                                                        s.size, kMaxValueBytes)));
         MapSpec spec;
         spec.origin = MapOrigin::GlobalData;
         spec.section = s.name;

@@ -40,3 +40,13 @@ TEST_CASE("fuzz_elf regression: maps section without contents", "[bad_input][elf
     INFO(object.error().to_string());
     CHECK(object.error().to_string().find('\n') == std::string::npos);
 }
+
+// fuzz_elf: a NOBITS data section claiming 4 GB was zero-filled into a vector before any
+// size check (libFuzzer out-of-memory). Fixed in runtime/elf/global_data.cpp.
+TEST_CASE("fuzz_elf regression: gigantic .bss section", "[bad_input][elf][regression]") {
+    const auto bytes = regression_input("elf/huge_bss_section.o");
+    auto object = ebpfjit::Object::open_memory(bytes);
+    REQUIRE_FALSE(object);
+    INFO(object.error().to_string());
+    CHECK(object.error().to_string().find('\n') == std::string::npos);
+}
