@@ -13,6 +13,7 @@
 
 #include "jit/arm64/register_map.hpp"
 #include "jit/checked_run.hpp"
+#include "jit/emit_instruction.hpp"
 #include "jit/lowering.hpp"
 
 namespace ebpfjit::jit::arm64 {
@@ -51,6 +52,9 @@ public:
     Result<void> check_reaches() const;
 
 private:
+    template <class E>
+    friend void jit::emit_instruction(E&, const isa::Instruction&);
+
     // prologue.cpp
     void emit_entry_prologue();
     void emit_entry_frame(const a64::GpX& packet, const a64::GpX& packet_len, const a64::GpX& status);

@@ -82,18 +82,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
 void Emitter::emit_slot(uint32_t pc) {
     pc_ = pc;
     slot_ = &lowered_.slots[pc];
-    const isa::Instruction& insn = slot_->insn;
-    if (const auto* v = std::get_if<isa::Alu>(&insn)) emit_alu(*v);
-    else if (const auto* v = std::get_if<isa::Endian>(&insn)) emit_endian(*v);
-    else if (const auto* v = std::get_if<isa::Load>(&insn)) emit_load(*v);
-    else if (const auto* v = std::get_if<isa::Store>(&insn)) emit_store(*v);
-    else if (const auto* v = std::get_if<isa::LoadImm64>(&insn)) emit_load_imm64(*v);
-    else if (const auto* v = std::get_if<isa::Atomic>(&insn)) emit_atomic(*v);
-    else if (const auto* v = std::get_if<isa::Jump>(&insn)) emit_jump(*v);
-    else if (const auto* v = std::get_if<isa::Call>(&insn)) emit_call(*v);
-    else if (const auto* v = std::get_if<isa::CallX>(&insn)) emit_callx(*v);
-    else if (std::holds_alternative<isa::Exit>(insn)) emit_exit();
-    else if (const auto* v = std::get_if<isa::PacketLoad>(&insn)) emit_packet_load(*v);
+    emit_instruction(*this, slot_->insn);
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <asmjit/x86.h>
 
 #include "jit/checked_run.hpp"
+#include "jit/emit_instruction.hpp"
 #include "jit/lowering.hpp"
 #include "jit/x86_64/register_map.hpp"
 
@@ -45,6 +46,9 @@ public:
     }
 
 private:
+    template <class E>
+    friend void jit::emit_instruction(E&, const isa::Instruction&);
+
     // prologue.cpp
     // The entry frame this program gets (frame_layout.hpp): the full frame, or a lean one
     // saving only the callee-saved registers the program writes.
