@@ -5,6 +5,7 @@
 //    delete, -ENOENT after delete) even while other threads churn the same buckets;
 //  - per-CPU slots are private: plain increments in each worker's slot add up exactly.
 #include <atomic>
+#include <latch>
 #include <thread>
 #include <vector>
 
@@ -57,11 +58,17 @@ TEST_CASE("stress: 8 threads x 1M mixed ops on hash, LRU and per-CPU hash maps",
     std::vector<std::vector<uint64_t>> pcpu_incs(kThreads, std::vector<uint64_t>(kShared));
     std::vector<uint32_t> slot_of(kThreads);
     std::atomic<uint64_t> violations{0};
+    // Every worker holds its slot from before the first op until all have finished: a slot
+    // given back early would be claimed by a late starter (likely under qemu, where threads
+    // start far apart) and two threads' increments would land in it.
+    std::latch all_registered(kThreads), all_done(kThreads);
 
     auto worker = [&](int t) {
         auto slot = ebpfjit::maps::register_worker_thread();
+        all_registered.arrive_and_wait();
         if (!slot) {
             violations.fetch_add(1);
+            all_done.arrive_and_wait();
             return;
         }
         slot_of[t] = *slot;
@@ -129,6 +136,7 @@ TEST_CASE("stress: 8 threads x 1M mixed ops on hash, LRU and per-CPU hash maps",
             }
         }
         violations.fetch_add(bad);
+        all_done.arrive_and_wait();
         ebpfjit::maps::unregister_worker_thread();
     };
 
