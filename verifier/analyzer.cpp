@@ -25,6 +25,12 @@ bool is_memory_insn(const isa::Instruction& insn) {
            std::holds_alternative<isa::Atomic>(insn);
 }
 
+// The kernel's jmps_processed counts the JMP class: jumps, calls and exits.
+bool is_jump_class(const isa::Instruction& insn) {
+    return std::holds_alternative<isa::Jump>(insn) || std::holds_alternative<isa::Call>(insn) ||
+           std::holds_alternative<isa::CallX>(insn) || std::holds_alternative<isa::Exit>(insn);
+}
+
 } // namespace
 
 Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape)
@@ -156,6 +162,7 @@ void Analyzer::run(Report& report) {
     std::vector<AbstractState> pending;
     uint64_t pending_bytes = 0; // state_bytes of `pending`, as pushed
     uint64_t processed = 0;
+    uint64_t processed_at_store = 0, jumps_since_store = 0; // for the store heuristic
     std::vector<uint32_t> branch_visits(program_.size(), 0);
     const uint64_t complexity_limit = std::min(input_.complexity_limit, kComplexityLimit);
     auto reject = [&](uint32_t pc, const Violation& v) {
@@ -195,7 +202,19 @@ void Analyzer::run(Report& report) {
         bool path_over = false;
         if (shape_.prune_point[cur.pc]) {
             bool relaxed = false;
-            Checkpoints::Verdict v = checkpoints_.visit(cur, relaxed, shape_.calls_callback[cur.pc]);
+            // The kernel's heuristic (is_state_visited): store a new checkpoint only after
+            // 2 jumps or 8 instructions since the last one, or at a callback call. Every
+            // pruning point still looks for a match; storing at all of them made a tight
+            // loop keep several states per iteration (1.5 instructions per state, 256 MiB
+            // in 170k instructions on fuzzer-found programs).
+            const bool may_store = shape_.calls_callback[cur.pc] || jumps_since_store >= 2 ||
+                                   processed - processed_at_store >= 8;
+            const uint64_t stored_before = checkpoints_.stored();
+            Checkpoints::Verdict v = checkpoints_.visit(cur, relaxed, shape_.calls_callback[cur.pc], may_store);
+            if (checkpoints_.stored() != stored_before) {
+                jumps_since_store = 0;
+                processed_at_store = processed;
+            }
             if (relaxed) {
                 relaxed_roots_.push_back(cur.pc);
                 for (size_t f = 1; f < cur.frames.size(); ++f) // a callback returns to its call itself
@@ -219,6 +238,7 @@ void Analyzer::run(Report& report) {
             const uint32_t pc = cur.pc;
             if (const auto* j = std::get_if<isa::Jump>(&program_.insns[pc]); j && j->cond != isa::Cond::Always)
                 ++branch_visits[pc];
+            if (is_jump_class(program_.insns[pc])) ++jumps_since_store;
             const AbstractState before = input_.log_level >= 1 ? cur : AbstractState{};
             Step step;
             entry_ = HistoryEntry{};

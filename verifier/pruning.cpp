@@ -240,7 +240,8 @@ LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
     return live;
 }
 
-Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, bool bounded_loop_head) {
+Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, bool bounded_loop_head,
+                                        bool may_store) {
     relaxed = false;
     const LiveMasks live = live_masks(state);
     const uint64_t key = key_of(state, live);
@@ -314,7 +315,7 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
         }
         ++k;
     }
-    if (list.size() >= kMaxPerInsn) return Verdict::Continue;
+    if (!may_store || list.size() >= kMaxPerInsn) return Verdict::Continue;
     clear_singleton_ids(state);
     Checkpoint cp{state, 1, state.parent, key};
     work_ += state_size(state);

@@ -46,7 +46,9 @@ public:
     // liveness or imprecision (a plain bounds comparison would not have pruned).
     // At a loop head whose iterations are bounded by a helper (a callback-taking call),
     // a state equal to an ancestor's is pruned instead of being an infinite loop.
-    Verdict visit(AbstractState& state, bool& relaxed, bool bounded_loop_head = false);
+    // `may_store` false: look for a match only (the analyzer's store heuristic).
+    // Returns Continue either way when nothing matched; stored() tells if it stored.
+    Verdict visit(AbstractState& state, bool& relaxed, bool bounded_loop_head = false, bool may_store = true);
     // A path that forked from `parent` was pushed / ended.
     void on_fork(int32_t parent);
     void on_path_end(int32_t parent);
