@@ -154,45 +154,44 @@ Scalar from_bits(Tnum t) {
     return finish(s);
 }
 
+// Interval arithmetic for an op that is monotone on both ends: [min, max] becomes
+// [lo_a op lo_b, hi_a op hi_b], or stays unbounded when either end overflows (`op` is an
+// overflow-reporting builtin such as __builtin_add_overflow).
+template <class T, class Op>
+void bound_unless_overflow(T& min, T& max, Op op, T lo_a, T lo_b, T hi_a, T hi_b) {
+    T lo, hi;
+    if (!op(lo_a, lo_b, &lo) && !op(hi_a, hi_b, &hi)) {
+        min = lo;
+        max = hi;
+    }
+}
+
+constexpr auto kPlus = [](auto x, auto y, auto* r) { return __builtin_add_overflow(x, y, r); };
+constexpr auto kMinus = [](auto x, auto y, auto* r) { return __builtin_sub_overflow(x, y, r); };
+constexpr auto kTimes = [](auto x, auto y, auto* r) { return __builtin_mul_overflow(x, y, r); };
+
 Scalar add(const Scalar& a, const Scalar& b) {
     Scalar r;
     r.bits = a.bits.add(b.bits);
-    uint64_t lo, hi;
-    if (!__builtin_add_overflow(a.umin, b.umin, &lo) && !__builtin_add_overflow(a.umax, b.umax, &hi)) {
-        r.umin = lo;
-        r.umax = hi;
-    }
-    int64_t slo, shi;
-    if (!__builtin_add_overflow(a.smin, b.smin, &slo) && !__builtin_add_overflow(a.smax, b.smax, &shi)) {
-        r.smin = slo;
-        r.smax = shi;
-    }
+    bound_unless_overflow(r.umin, r.umax, kPlus, a.umin, b.umin, a.umax, b.umax);
+    bound_unless_overflow(r.smin, r.smax, kPlus, a.smin, b.smin, a.smax, b.smax);
     return finish(r);
 }
 
+// a - b is smallest at a's minimum minus b's maximum, and largest the other way round.
 Scalar sub(const Scalar& a, const Scalar& b) {
     Scalar r;
     r.bits = a.bits.sub(b.bits);
-    if (a.umin >= b.umax) {
-        r.umin = a.umin - b.umax;
-        r.umax = a.umax - b.umin;
-    }
-    int64_t slo, shi;
-    if (!__builtin_sub_overflow(a.smin, b.smax, &slo) && !__builtin_sub_overflow(a.smax, b.smin, &shi)) {
-        r.smin = slo;
-        r.smax = shi;
-    }
+    bound_unless_overflow(r.umin, r.umax, kMinus, a.umin, b.umax, a.umax, b.umin);
+    bound_unless_overflow(r.smin, r.smax, kMinus, a.smin, b.smax, a.smax, b.smin);
     return finish(r);
 }
 
+// Unsigned only: a signed product's extremes can come from any pair of ends.
 Scalar mul(const Scalar& a, const Scalar& b) {
     Scalar r;
     r.bits = a.bits.mul(b.bits);
-    uint64_t hi;
-    if (!__builtin_mul_overflow(a.umax, b.umax, &hi)) {
-        r.umin = a.umin * b.umin;
-        r.umax = hi;
-    }
+    bound_unless_overflow(r.umin, r.umax, kTimes, a.umin, b.umin, a.umax, b.umax);
     return finish(r);
 }
 
