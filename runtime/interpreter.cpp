@@ -14,7 +14,7 @@
 #include "isa/disassembler.hpp"
 #include "jit/lowering.hpp"
 #include "runtime/execution_state.hpp"
-#include "runtime/interpreter/alu_semantics.hpp"
+#include "isa/alu_semantics.hpp"
 #include "runtime/interpreter/callbacks.hpp"
 #include "runtime/guest/guest_memory.hpp"
 #include "runtime/guest/helper_checks.hpp"
@@ -121,14 +121,14 @@ public:
 
     Step operator()(const Alu& insn) {
         uint64_t& dst = reg(insn.dst);
-        dst = insn.is64 ? semantics::alu64(insn.op, dst, operand64(insn.src))
-                        : semantics::alu32(insn.op, static_cast<uint32_t>(dst),
-                                           static_cast<uint32_t>(operand64(insn.src)));
+        dst = insn.is64 ? isa::semantics::alu64(insn.op, dst, operand64(insn.src))
+                        : isa::semantics::alu32(insn.op, static_cast<uint32_t>(dst),
+                                                static_cast<uint32_t>(operand64(insn.src)));
         return advance();
     }
 
     Step operator()(const Endian& insn) {
-        reg(insn.dst) = semantics::endian(insn.op, insn.bits, reg(insn.dst));
+        reg(insn.dst) = isa::semantics::endian(insn.op, insn.bits, reg(insn.dst));
         return advance();
     }
 
@@ -173,7 +173,7 @@ public:
     }
 
     Step operator()(const Jump& insn) {
-        const bool taken = semantics::condition(insn.cond, insn.is32, reg(insn.dst),
+        const bool taken = isa::semantics::condition(insn.cond, insn.is32, reg(insn.dst),
                                                 operand64(insn.src));
         return Next{taken ? static_cast<uint32_t>(insn.target) : pc_ + 1};
     }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "isa/alu_semantics.hpp"
+
 namespace ebpfjit::verifier {
 
 using isa::AluOp;
@@ -141,69 +143,6 @@ std::string Scalar::to_string() const {
 
 namespace {
 
-constexpr int64_t kS64Min = std::numeric_limits<int64_t>::min();
-
-// RFC 9669 semantics on concrete values (used when both operands are constants).
-uint64_t concrete_alu64(AluOp op, uint64_t a, uint64_t b) {
-    switch (op) {
-    case AluOp::Add: return a + b;
-    case AluOp::Sub: return a - b;
-    case AluOp::Mul: return a * b;
-    case AluOp::Div: return b ? a / b : 0;
-    case AluOp::SDiv:
-        if (b == 0) return 0;
-        if (int64_t(a) == kS64Min && int64_t(b) == -1) return a;
-        return uint64_t(int64_t(a) / int64_t(b));
-    case AluOp::Mod: return b ? a % b : a;
-    case AluOp::SMod:
-        if (b == 0) return a;
-        if (int64_t(b) == -1) return 0;
-        return uint64_t(int64_t(a) % int64_t(b));
-    case AluOp::Or: return a | b;
-    case AluOp::And: return a & b;
-    case AluOp::Xor: return a ^ b;
-    case AluOp::Lsh: return a << (b & 63);
-    case AluOp::Rsh: return a >> (b & 63);
-    case AluOp::Arsh: return uint64_t(int64_t(a) >> (b & 63));
-    case AluOp::Neg: return uint64_t(0) - a;
-    case AluOp::Mov: return b;
-    case AluOp::MovSx8: return uint64_t(int64_t(int8_t(b)));
-    case AluOp::MovSx16: return uint64_t(int64_t(int16_t(b)));
-    case AluOp::MovSx32: return uint64_t(int64_t(int32_t(b)));
-    }
-    return 0;
-}
-
-uint32_t concrete_alu32(AluOp op, uint32_t a, uint32_t b) {
-    switch (op) {
-    case AluOp::Add: return a + b;
-    case AluOp::Sub: return a - b;
-    case AluOp::Mul: return a * b;
-    case AluOp::Div: return b ? a / b : 0;
-    case AluOp::SDiv:
-        if (b == 0) return 0;
-        if (int32_t(a) == std::numeric_limits<int32_t>::min() && int32_t(b) == -1) return a;
-        return uint32_t(int32_t(a) / int32_t(b));
-    case AluOp::Mod: return b ? a % b : a;
-    case AluOp::SMod:
-        if (b == 0) return a;
-        if (int32_t(b) == -1) return 0;
-        return uint32_t(int32_t(a) % int32_t(b));
-    case AluOp::Or: return a | b;
-    case AluOp::And: return a & b;
-    case AluOp::Xor: return a ^ b;
-    case AluOp::Lsh: return a << (b & 31);
-    case AluOp::Rsh: return a >> (b & 31);
-    case AluOp::Arsh: return uint32_t(int32_t(a) >> (b & 31));
-    case AluOp::Neg: return uint32_t(0) - a;
-    case AluOp::Mov: return b;
-    case AluOp::MovSx8: return uint32_t(int32_t(int8_t(b)));
-    case AluOp::MovSx16: return uint32_t(int32_t(int16_t(b)));
-    case AluOp::MovSx32: return b;
-    }
-    return 0;
-}
-
 Scalar finish(Scalar s) {
     if (!s.normalize()) return Scalar::unknown();
     return s;
@@ -215,45 +154,44 @@ Scalar from_bits(Tnum t) {
     return finish(s);
 }
 
+// Interval arithmetic for an op that is monotone on both ends: [min, max] becomes
+// [lo_a op lo_b, hi_a op hi_b], or stays unbounded when either end overflows (`op` is an
+// overflow-reporting builtin such as __builtin_add_overflow).
+template <class T, class Op>
+void bound_unless_overflow(T& min, T& max, Op op, T lo_a, T lo_b, T hi_a, T hi_b) {
+    T lo, hi;
+    if (!op(lo_a, lo_b, &lo) && !op(hi_a, hi_b, &hi)) {
+        min = lo;
+        max = hi;
+    }
+}
+
+constexpr auto kPlus = [](auto x, auto y, auto* r) { return __builtin_add_overflow(x, y, r); };
+constexpr auto kMinus = [](auto x, auto y, auto* r) { return __builtin_sub_overflow(x, y, r); };
+constexpr auto kTimes = [](auto x, auto y, auto* r) { return __builtin_mul_overflow(x, y, r); };
+
 Scalar add(const Scalar& a, const Scalar& b) {
     Scalar r;
     r.bits = a.bits.add(b.bits);
-    uint64_t lo, hi;
-    if (!__builtin_add_overflow(a.umin, b.umin, &lo) && !__builtin_add_overflow(a.umax, b.umax, &hi)) {
-        r.umin = lo;
-        r.umax = hi;
-    }
-    int64_t slo, shi;
-    if (!__builtin_add_overflow(a.smin, b.smin, &slo) && !__builtin_add_overflow(a.smax, b.smax, &shi)) {
-        r.smin = slo;
-        r.smax = shi;
-    }
+    bound_unless_overflow(r.umin, r.umax, kPlus, a.umin, b.umin, a.umax, b.umax);
+    bound_unless_overflow(r.smin, r.smax, kPlus, a.smin, b.smin, a.smax, b.smax);
     return finish(r);
 }
 
+// a - b is smallest at a's minimum minus b's maximum, and largest the other way round.
 Scalar sub(const Scalar& a, const Scalar& b) {
     Scalar r;
     r.bits = a.bits.sub(b.bits);
-    if (a.umin >= b.umax) {
-        r.umin = a.umin - b.umax;
-        r.umax = a.umax - b.umin;
-    }
-    int64_t slo, shi;
-    if (!__builtin_sub_overflow(a.smin, b.smax, &slo) && !__builtin_sub_overflow(a.smax, b.smin, &shi)) {
-        r.smin = slo;
-        r.smax = shi;
-    }
+    bound_unless_overflow(r.umin, r.umax, kMinus, a.umin, b.umax, a.umax, b.umin);
+    bound_unless_overflow(r.smin, r.smax, kMinus, a.smin, b.smax, a.smax, b.smin);
     return finish(r);
 }
 
+// Unsigned only: a signed product's extremes can come from any pair of ends.
 Scalar mul(const Scalar& a, const Scalar& b) {
     Scalar r;
     r.bits = a.bits.mul(b.bits);
-    uint64_t hi;
-    if (!__builtin_mul_overflow(a.umax, b.umax, &hi)) {
-        r.umin = a.umin * b.umin;
-        r.umax = hi;
-    }
+    bound_unless_overflow(r.umin, r.umax, kTimes, a.umin, b.umin, a.umax, b.umax);
     return finish(r);
 }
 
@@ -301,12 +239,14 @@ Scalar scalar_sign_extend(const Scalar& v, uint8_t bytes) {
 }
 
 Scalar scalar_alu64(AluOp op, const Scalar& dst, const Scalar& src) {
+    // Constants fold with the semantics the interpreter executes, so a folded value is
+    // exactly what the program computes.
     bool binary = op != AluOp::Neg;
     if (dst.is_const() && (!binary || src.is_const()))
-        return Scalar::constant(concrete_alu64(op, dst.value(), src.value()));
+        return Scalar::constant(isa::semantics::alu64(op, dst.value(), src.value()));
     if (op == AluOp::Mov) return src;
     if ((op == AluOp::MovSx8 || op == AluOp::MovSx16 || op == AluOp::MovSx32) && src.is_const())
-        return Scalar::constant(concrete_alu64(op, 0, src.value()));
+        return Scalar::constant(isa::semantics::alu64(op, 0, src.value()));
     switch (op) {
     case AluOp::Add: return add(dst, src);
     case AluOp::Sub: return sub(dst, src);
@@ -344,9 +284,9 @@ Scalar scalar_alu32(AluOp op, const Scalar& dst, const Scalar& src) {
     Scalar a = dst.zext32(), b = src.zext32();
     bool binary = op != AluOp::Neg;
     if (a.is_const() && (!binary || b.is_const()))
-        return Scalar::constant(concrete_alu32(op, uint32_t(a.value()), uint32_t(b.value())));
+        return Scalar::constant(isa::semantics::alu32(op, uint32_t(a.value()), uint32_t(b.value())));
     if ((op == AluOp::MovSx8 || op == AluOp::MovSx16) && b.is_const())
-        return Scalar::constant(concrete_alu32(op, 0, uint32_t(b.value())));
+        return Scalar::constant(isa::semantics::alu32(op, 0, uint32_t(b.value())));
     Scalar wide;
     switch (op) {
     case AluOp::Mov:

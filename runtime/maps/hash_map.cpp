@@ -306,7 +306,10 @@ void HashMap::unlink(Bucket& b, uint32_t e) {
     pool_.header(e).in_hash.store(0, std::memory_order_release);
 }
 
-int HashMap::remove(const void* key) {
+int HashMap::remove(const void* key) { return delete_key(key, nullptr, 0); }
+
+// The value is copied out before the unlink, under the same write lock.
+int HashMap::delete_key(const void* key, void* value_out, uint64_t flags) {
     const uint32_t hash = hash_key(key);
     Bucket& b = bucket_of(hash);
     b.lock.lock();
@@ -315,6 +318,7 @@ int HashMap::remove(const void* key) {
         b.lock.unlock();
         return -ENOENT;
     }
+    if (value_out != nullptr) copy_out(e, value_out, flags);
     unlink(b, e);
     b.lock.unlock();
     free_element(e);
@@ -354,19 +358,7 @@ int HashMap::lookup_copy(const void* key, void* value_out, uint64_t flags) {
 
 int HashMap::lookup_and_delete(const void* key, void* value_out, uint64_t flags) {
     if (int err = check_lookup_flags(flags)) return err;
-    const uint32_t hash = hash_key(key);
-    Bucket& b = bucket_of(hash);
-    b.lock.lock();
-    const uint32_t e = find(b, hash, key);
-    if (e == 0) {
-        b.lock.unlock();
-        return -ENOENT;
-    }
-    copy_out(e, value_out, flags);
-    unlink(b, e);
-    b.lock.unlock();
-    free_element(e);
-    return 0;
+    return delete_key(key, value_out, flags);
 }
 
 // Order: bucket by bucket, then along each chain. A missing key restarts at the first.

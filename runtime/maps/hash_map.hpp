@@ -59,6 +59,8 @@ private:
     void write_value(uint32_t e, const void* value, uint64_t flags, bool all_cpus, bool fresh);
     void copy_out(uint32_t e, void* out, uint64_t flags) const;
     void unlink(Bucket& b, uint32_t e); // bucket write lock held
+    // remove() and lookup_and_delete(): value_out null copies nothing.
+    int delete_key(const void* key, void* value_out, uint64_t flags);
 
     uint32_t alloc_element(); // 0: map full (and, for LRU, nothing to evict)
     void free_element(uint32_t e);

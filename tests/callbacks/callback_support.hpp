@@ -106,4 +106,17 @@ inline uint64_t run_both(const isa::Program& p, const helpers::ProgramBindings& 
     return *interp;
 }
 
+// A run that must fail, with `says` in its message.
+inline void check_refused(const Result<uint64_t>& r, const std::string& says) {
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::Contains(says));
+}
+
+// Both engines refuse `p`, each in its own words.
+inline void check_both_refuse(const isa::Program& p, const helpers::ProgramBindings& b,
+                              const std::string& interpreter_says, const std::string& jit_says) {
+    check_refused(run_interpreter(p, b), interpreter_says);
+    check_refused(run_jit(p, b), jit_says);
+}
+
 } // namespace ebpfjit::test

@@ -32,24 +32,13 @@ std::string callback_chain(int n) {
 
 TEST_CASE("a callback's frame counts toward the 8-frame limit, with its local calls") {
     CHECK(run_both(program(local_chain(6)), bindings()) == 1); // 8 frames
-    const isa::Program deep = program(local_chain(7));           // 9 frames
-    auto interp = run_interpreter(deep, bindings());
-    REQUIRE_FALSE(interp);
-    CHECK_THAT(interp.error().message, Catch::Contains("limit of 8 frames"));
-    auto jitted = run_jit(deep, bindings()); // the JIT knows the depth at compile time
-    REQUIRE_FALSE(jitted);
-    CHECK_THAT(jitted.error().message, Catch::Contains("the limit is 8"));
+    // 9 frames; the JIT knows the depth at compile time.
+    check_both_refuse(program(local_chain(7)), bindings(), "limit of 8 frames", "the limit is 8");
 }
 
 TEST_CASE("nested callbacks count one frame each") {
     CHECK(run_both(program(callback_chain(7)), bindings()) == 0); // 8 frames
-    const isa::Program deep = program(callback_chain(8));
-    auto interp = run_interpreter(deep, bindings());
-    REQUIRE_FALSE(interp);
-    CHECK_THAT(interp.error().message, Catch::Contains("limit of 8 frames"));
-    auto jitted = run_jit(deep, bindings());
-    REQUIRE_FALSE(jitted);
-    CHECK_THAT(jitted.error().message, Catch::Contains("the limit is 8"));
+    check_both_refuse(program(callback_chain(8)), bindings(), "limit of 8 frames", "the limit is 8");
 }
 
 TEST_CASE("a callback that re-enters itself through a stored address hits the limit at run time") {
@@ -78,13 +67,7 @@ call 181
 mov %r0, 0
 exit
 )";
-    const isa::Program p = program(text);
-    auto interp = run_interpreter(p, bindings());
-    REQUIRE_FALSE(interp);
-    CHECK_THAT(interp.error().message, Catch::Contains("limit of 8 frames"));
-    auto jitted = run_jit(p, bindings());
-    REQUIRE_FALSE(jitted);
-    CHECK_THAT(jitted.error().message, Catch::Contains("limit of 8 frames"));
+    check_both_refuse(program(text), bindings(), "limit of 8 frames", "limit of 8 frames");
 }
 
 TEST_CASE("callback instructions count toward the interpreter's instruction budget") {
@@ -101,9 +84,7 @@ exit
 )";
     const isa::Program p = program(text);
     CHECK(run_interpreter(p, bindings(), 6 + 200)); // 6 in the entry (lddw is one), 2 per callback
-    auto over = run_interpreter(p, bindings(), 6 + 199);
-    REQUIRE_FALSE(over);
-    CHECK_THAT(over.error().message, Catch::Contains("instruction budget"));
+    check_refused(run_interpreter(p, bindings(), 6 + 199), "instruction budget");
 }
 
 TEST_CASE("the interpreter rejects a callback value that names no subprogram") {
@@ -115,9 +96,7 @@ mov %r4, 0
 call 181
 exit
 )";
-    auto r = run_interpreter(program(text), bindings());
-    REQUIRE_FALSE(r);
-    CHECK_THAT(r.error().message, Catch::Contains("not a subprogram"));
+    check_refused(run_interpreter(program(text), bindings()), "not a subprogram");
 }
 
 TEST_CASE("the interpreter lets a for_each callback touch its key and value, and nothing more") {
@@ -128,12 +107,8 @@ TEST_CASE("the interpreter lets a for_each callback touch its key and value, and
         return run_interpreter(program(text), bindings({map.get()}));
     };
     CHECK(run("ldxw %r0, [%r2]\nldxdw %r0, [%r3]\nstdw [%r3], 5\n"));
-    auto past_value = run("ldxdw %r0, [%r3+8]\n");
-    REQUIRE_FALSE(past_value);
-    CHECK_THAT(past_value.error().message, Catch::Contains("out-of-bounds load"));
-    auto key_write = run("stw [%r2], 1\n");
-    REQUIRE_FALSE(key_write);
-    CHECK_THAT(key_write.error().message, Catch::Contains("out-of-bounds store"));
+    check_refused(run("ldxdw %r0, [%r3+8]\n"), "out-of-bounds load");
+    check_refused(run("stw [%r2], 1\n"), "out-of-bounds store");
 
     // The value pointer is good only during the callback.
     const char* kept = R"(
@@ -151,9 +126,7 @@ stxdw [%r4], %r3
 mov %r0, 1
 exit
 )";
-    auto after = run_interpreter(program(kept), bindings({map.get()}));
-    REQUIRE_FALSE(after);
-    CHECK_THAT(after.error().message, Catch::Contains("out-of-bounds load"));
+    check_refused(run_interpreter(program(kept), bindings({map.get()})), "out-of-bounds load");
 }
 
 TEST_CASE("LD_ABS does not mix with callbacks") {
@@ -169,11 +142,5 @@ cb:
 ldabsb 0
 exit
 )";
-    const isa::Program p = program(text);
-    auto interp = run_interpreter(p, bindings());
-    REQUIRE_FALSE(interp);
-    CHECK_THAT(interp.error().message, Catch::Contains("inside a callback"));
-    auto jitted = run_jit(p, bindings());
-    REQUIRE_FALSE(jitted);
-    CHECK_THAT(jitted.error().message, Catch::Contains("cannot be mixed with callbacks"));
+    check_both_refuse(program(text), bindings(), "inside a callback", "cannot be mixed with callbacks");
 }

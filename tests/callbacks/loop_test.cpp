@@ -34,6 +34,33 @@ std::string sum_program(int64_t nr_loops, int64_t stop, int64_t flags = 0) {
            "exit\n";
 }
 
+// outer: 4 iterations, each running inner 3 times, adding 1 to the counter at ctx.
+constexpr const char* kNestedLoops = R"(
+stdw [%r10-8], 0
+mov %r1, 4
+ldfunc %r2, outer
+mov %r3, %r10
+add %r3, -8
+mov %r4, 0
+call 181
+ldxdw %r0, [%r10-8]
+exit
+outer:
+mov %r3, %r2
+mov %r1, 3
+ldfunc %r2, inner
+mov %r4, 0
+call 181
+mov %r0, 0
+exit
+inner:
+ldxdw %r1, [%r2]
+add %r1, 1
+stxdw [%r2], %r1
+mov %r0, 0
+exit
+)";
+
 } // namespace
 
 TEST_CASE("bpf_loop sums the indices and returns the number of iterations") {
@@ -96,64 +123,13 @@ exit
 }
 
 TEST_CASE("callbacks nest: a callback may run bpf_loop with another callback") {
-    // outer: 4 iterations, each running inner 3 times, adding 1 to the counter at ctx.
-    const char* nested = R"(
-stdw [%r10-8], 0
-mov %r1, 4
-ldfunc %r2, outer
-mov %r3, %r10
-add %r3, -8
-mov %r4, 0
-call 181
-ldxdw %r0, [%r10-8]
-exit
-outer:
-mov %r3, %r2
-mov %r1, 3
-ldfunc %r2, inner
-mov %r4, 0
-call 181
-mov %r0, 0
-exit
-inner:
-ldxdw %r1, [%r2]
-add %r1, 1
-stxdw [%r2], %r1
-mov %r0, 0
-exit
-)";
-    CHECK(run_both(program(nested), bindings()) == 12);
+    CHECK(run_both(program(kNestedLoops), bindings()) == 12);
 }
 
 TEST_CASE("the bpf_loop programs verify at Full, and a callback returning 2 does not") {
     CHECK(verify_full(program(sum_program(10, -1))) == "");
     CHECK(verify_full(program(sum_program(10, 4))) == "");
-    const char* nested = R"(
-stdw [%r10-8], 0
-mov %r1, 4
-ldfunc %r2, outer
-mov %r3, %r10
-add %r3, -8
-mov %r4, 0
-call 181
-ldxdw %r0, [%r10-8]
-exit
-outer:
-mov %r3, %r2
-mov %r1, 3
-ldfunc %r2, inner
-mov %r4, 0
-call 181
-mov %r0, 0
-exit
-inner:
-ldxdw %r1, [%r2]
-add %r1, 1
-stxdw [%r2], %r1
-mov %r0, 0
-exit
-)";
-    CHECK(verify_full(program(nested)) == "");
+    CHECK(verify_full(program(kNestedLoops)) == "");
     std::string bad = sum_program(10, -1);
     bad.replace(bad.find("mov %r0, 1\n"), 11, "mov %r0, 2\n");
     CHECK(verify_full(program(bad)).find("a callback must return 0 or 1") != std::string::npos);

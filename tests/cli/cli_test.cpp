@@ -60,6 +60,21 @@ std::string last_line(const std::string& text) {
     return l.empty() ? "" : l.back();
 }
 
+// Runs `build/ebpfjit <args>`, which must exit 0 (stderr goes into the failure message).
+Outcome ebpfjit_ok(const std::string& args) {
+    auto o = ebpfjit(args);
+    INFO(args << " -> stderr: " << o.err);
+    REQUIRE(o.status == 0);
+    return o;
+}
+
+// Writes <stem>.s into the work folder and assembles it to <stem>.bin.
+void assemble(const std::string& stem, const std::string& text) {
+    fs::create_directories(kWork);
+    write(kWork / (stem + ".s"), text);
+    ebpfjit_ok("asm " + stem + ".s -o " + stem + ".bin");
+}
+
 // A failure is exactly one line on stderr and exit status 1.
 void check_one_line_failure(const Outcome& o, const std::string& must_contain) {
     INFO("stderr: " << o.err << "stdout: " << o.out);
@@ -86,39 +101,27 @@ fail:
 )");
     write(kWork / "input.bin", std::string("\x01\x20\x30", 3));
 
-    auto assembled = ebpfjit("asm sum.s -o sum.bin");
-    INFO(assembled.err);
-    REQUIRE(assembled.status == 0);
+    ebpfjit_ok("asm sum.s -o sum.bin");
     CHECK(fs::file_size(kWork / "sum.bin") == 9 * 8);
 
-    auto listing = ebpfjit("disasm sum.bin");
-    INFO(listing.err);
-    REQUIRE(listing.status == 0);
+    auto listing = ebpfjit_ok("disasm sum.bin");
     CHECK(lines(listing.out).size() == 9);
     CHECK(listing.out.find("exit") != std::string::npos);
     CHECK(listing.err.empty());
 
-    auto run = ebpfjit("run sum.bin --type mem --mem input.bin");
-    INFO(run.err);
-    REQUIRE(run.status == 0);
+    auto run = ebpfjit_ok("run sum.bin --type mem --mem input.bin");
     CHECK(last_line(run.out) == "r0 = 51 (0x33)");
 }
 
 TEST_CASE("disasm --native --arch prints either backend's code on any host") {
-    fs::create_directories(kWork);
-    write(kWork / "ret7.s", "mov %r0, 7\nexit\n");
-    REQUIRE(ebpfjit("asm ret7.s -o ret7.bin").status == 0);
+    assemble("ret7", "mov %r0, 7\nexit\n");
 
-    auto a64 = ebpfjit("disasm --native --arch arm64 ret7.bin");
-    INFO(a64.err);
-    REQUIRE(a64.status == 0);
+    auto a64 = ebpfjit_ok("disasm --native --arch arm64 ret7.bin");
     CHECK(a64.out.find("bytes of A64") != std::string::npos);
     CHECK(a64.out.find("movz w7, 7") != std::string::npos);
     CHECK(a64.out.find("ret x30") != std::string::npos);
 
-    auto x64 = ebpfjit("disasm --native --arch x86_64 ret7.bin");
-    INFO(x64.err);
-    REQUIRE(x64.status == 0);
+    auto x64 = ebpfjit_ok("disasm --native --arch x86_64 ret7.bin");
     CHECK(x64.out.find("bytes of x86-64") != std::string::npos);
 
     auto bad = ebpfjit("disasm --native --arch mips ret7.bin");
@@ -127,13 +130,9 @@ TEST_CASE("disasm --native --arch prints either backend's code on any host") {
 }
 
 TEST_CASE("run prints r0 as unsigned decimal and hex") {
-    fs::create_directories(kWork);
-    write(kWork / "big.s", "lddw %r0, 0xfffffffffffffffe\nexit\n");
+    assemble("big", "lddw %r0, 0xfffffffffffffffe\nexit\n");
     write(kWork / "empty.bin", "");
-    REQUIRE(ebpfjit("asm big.s -o big.bin").status == 0);
-    auto run = ebpfjit("run big.bin --type mem --mem empty.bin --engine interp");
-    INFO(run.err);
-    REQUIRE(run.status == 0);
+    auto run = ebpfjit_ok("run big.bin --type mem --mem empty.bin --engine interp");
     CHECK(last_line(run.out) == "r0 = 18446744073709551614 (0xfffffffffffffffe)");
 }
 
@@ -194,11 +193,8 @@ TEST_CASE("every verb has --help with an example") {
 }
 
 TEST_CASE("run --max-insns: an endless loop stops with one line and exit 1 on both engines") {
-    fs::create_directories(kWork);
-    write(kWork / "spin.s", "mov %r0, 1\nja -1\nexit\n");
-    write(kWork / "count.s", "mov %r0, 0\nadd %r0, 1\njlt %r0, 100, -2\nexit\n");
-    REQUIRE(ebpfjit("asm spin.s -o spin.bin").status == 0);
-    REQUIRE(ebpfjit("asm count.s -o count.bin").status == 0);
+    assemble("spin", "mov %r0, 1\nja -1\nexit\n");
+    assemble("count", "mov %r0, 0\nadd %r0, 1\njlt %r0, 100, -2\nexit\n");
     for (const char* engine : {"jit", "interp"}) {
         CAPTURE(engine);
         check_one_line_failure(ebpfjit(std::string("run spin.bin --max-insns 5000 --engine ") + engine),
@@ -211,9 +207,7 @@ TEST_CASE("run --max-insns: an endless loop stops with one line and exit 1 on bo
 }
 
 TEST_CASE("run --harden / --retpoline and disasm --native --harden") {
-    fs::create_directories(kWork);
-    write(kWork / "imm.s", "mov %r0, 0x41424344\nadd %r0, 0x1234567\nexit\n");
-    REQUIRE(ebpfjit("asm imm.s -o imm.bin").status == 0);
+    assemble("imm", "mov %r0, 0x41424344\nadd %r0, 0x1234567\nexit\n");
     auto run = ebpfjit("run imm.bin --harden --retpoline");
     INFO(run.err);
     CHECK(run.status == 0);

@@ -52,6 +52,13 @@ std::vector<uint8_t> frame_bytes(size_t n) {
     return v;
 }
 
+// An XDP frame holding frame_bytes(n).
+XdpFrame frame_of(size_t n, const XdpRxInfo& rx = {}) {
+    XdpFrame f;
+    REQUIRE(f.load(frame_bytes(n), rx));
+    return f;
+}
+
 } // namespace
 
 TEST_CASE("XDP: bounds check with data/data_end, rewrite a byte, XDP_TX", "[context][e2e]") {
@@ -68,14 +75,12 @@ TEST_CASE("XDP: bounds check with data/data_end, rewrite a byte, XDP_TX", "[cont
         mov %r0, 1
         exit
     )";
-    XdpFrame f;
-    REQUIRE(f.load(frame_bytes(60)));
+    XdpFrame f = frame_of(60);
     auto r = run_xdp(prog, f);
     CHECK(r.verdict.action == XdpAction::Tx);
     CHECK(f.packet()[0] == 0xaa);
 
-    XdpFrame small;
-    REQUIRE(small.load(frame_bytes(10)));
+    XdpFrame small = frame_of(10);
     CHECK(run_xdp(prog, small).verdict.action == XdpAction::Drop);
     CHECK(small.packet()[0] == 0);
 }
@@ -98,8 +103,7 @@ TEST_CASE("XDP: grow the head for an outer header, pointers re-read after the he
         mov %r0, 1
         exit
     )";
-    XdpFrame f;
-    REQUIRE(f.load(frame_bytes(60)));
+    XdpFrame f = frame_of(60);
     auto r = run_xdp(prog, f);
     CHECK(r.verdict.action == XdpAction::Pass);
     REQUIRE(f.length() == 68);
@@ -125,17 +129,14 @@ TEST_CASE("XDP: shrink the tail and report the new length", "[context][e2e]") {
         mov %r0, 0
         exit
     )";
-    XdpFrame f;
-    REQUIRE(f.load(frame_bytes(60)));
+    XdpFrame f = frame_of(60);
     CHECK(run_xdp(prog, f).r0 == 40);
-    XdpFrame tiny;
-    REQUIRE(tiny.load(frame_bytes(30)));
+    XdpFrame tiny = frame_of(30);
     CHECK(run_xdp(prog, tiny).r0 == 0); // 10 bytes would be under ETH_HLEN: -EINVAL
 }
 
 TEST_CASE("XDP: bpf_redirect reaches the verdict", "[context][e2e]") {
-    XdpFrame f;
-    REQUIRE(f.load(frame_bytes(60), {1, 0, 0}));
+    XdpFrame f = frame_of(60, {1, 0, 0});
     auto r = run_xdp(R"(
         mov %r1, 9
         mov %r2, 0
@@ -176,8 +177,7 @@ TEST_CASE("XDP: bpf_redirect_map over a DEVMAP picks the slot's port", "[context
     Interpreter in(*rewritten, b, {0, ProgramType::Xdp});
 
     for (uint32_t queue : {2u, 1u}) {
-        XdpFrame f;
-        REQUIRE(f.load(frame_bytes(60), {1, queue, 0}));
+        XdpFrame f = frame_of(60, {1, queue, 0});
         ExecutionState state;
         auto regions = f.regions();
         auto r0 = in.run(f.ctx_address(), 0, regions, std::nullopt, state);

@@ -5,16 +5,7 @@
 #include <string.h>
 
 #include "ebpfjit/ebpfjit.h"
-
-static int failures = 0;
-
-#define CHECK(cond)                                                         \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            ++failures;                                                     \
-        }                                                                   \
-    } while (0)
+#include "tests/c_check.h"
 
 int main(void)
 {
@@ -71,5 +62,5 @@ int main(void)
         CHECK(runs == 1);
     }
     ebpfjit_object_close(obj);
-    return failures == 0 ? 0 : 1;
+    return c_check_status();
 }

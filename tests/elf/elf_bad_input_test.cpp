@@ -1,6 +1,7 @@
 // Bad input: each case gives one located line, never a crash. Corrupted variants are
 // made at test time from good objects.
 #include <catch2/catch.hpp>
+#include <functional>
 #include <random>
 
 #include "elf_test_support.hpp"
@@ -25,6 +26,58 @@ bool contains(const std::string& haystack, const std::string& needle) {
     if (haystack.find(needle) != std::string::npos) return true;
     UNSCOPED_INFO("'" << needle << "' not in: " << haystack);
     return false;
+}
+
+// Every part must stand in the message (one CHECK each).
+void check_mentions(const std::string& message, const std::vector<std::string>& parts) {
+    for (const auto& part : parts) CHECK(contains(message, part));
+}
+
+// A good object with one section corrupted: the patch may change the section's header
+// (written back afterwards) or the bytes it points at.
+struct SectionCorruption {
+    const char* what;
+    const char* stem;
+    const char* section;
+    std::function<void(std::vector<uint8_t>& bytes, Elf64_Shdr& header)> patch;
+    std::vector<std::string> mentions;
+};
+
+void write_at(std::vector<uint8_t>& bytes, size_t offset, const void* data, size_t n) {
+    std::memcpy(bytes.data() + offset, data, n);
+}
+
+const std::vector<SectionCorruption>& section_corruptions() {
+    static const std::vector<SectionCorruption> table = {
+        {"section data cut off while the header table stays intact", "global_data", "xdp",
+         [](auto& bytes, auto& h) { h.sh_offset = bytes.size() - 8; },
+         {"section 'xdp'", "outside the file"}},
+        {"program section size not a multiple of 8", "subprograms", "tc", [](auto&, auto& h) { h.sh_size -= 4; },
+         {"section 'tc'", "not a multiple of 8", "offset 0x54"}},
+        {"corrupt BTF header (magic, version, header length)", "btf_maps", ".BTF",
+         [](auto& bytes, auto& h) { std::memset(bytes.data() + h.sh_offset, 0xff, 16); },
+         {"section '.BTF'", "corrupt BTF"}},
+        {"corrupt .BTF.ext line_info_len", "subprograms", ".BTF.ext",
+         [](auto& bytes, auto& h) {
+             const uint32_t huge = 0x7fffff00;
+             write_at(bytes, h.sh_offset + 20, &huge, 4);
+         },
+         {"section '.BTF.ext'", "line_info"}},
+        {"relocation whose symbol index is past the symbol table", "subprograms", ".relxdp",
+         [](auto& bytes, auto& h) {
+             Elf64_Rel rel;
+             std::memcpy(&rel, bytes.data() + h.sh_offset, sizeof rel);
+             rel.r_info = ELF64_R_INFO(9999, ELF64_R_TYPE(rel.r_info));
+             write_at(bytes, h.sh_offset, &rel, sizeof rel);
+         },
+         {"section '.relxdp'", "unknown symbol index 9999"}},
+        {"relocation section for a missing section", "subprograms", ".relxdp", [](auto&, auto& h) { h.sh_info = 200; },
+         {"section '.relxdp'", "missing section 200"}},
+        {"legacy map definition patched to key_size 0 (the second map sits at offset 20)", "legacy_maps", "maps",
+         [](auto& bytes, auto& h) { std::memset(bytes.data() + h.sh_offset + 20 + 4, 0, 4); },
+         {"section 'maps'", "offset 0x14", "key_size 0"}},
+    };
+    return table;
 }
 
 } // namespace
@@ -61,109 +114,31 @@ TEST_CASE("Truncated files", "[elf][bad]") {
         std::vector<uint8_t> prefix(bytes.begin(), bytes.begin() + long(cut));
         error_of(prefix);
     }
-    // Section data cut off while the header table stays intact: the section is named.
-    auto cut_section = bytes;
-    RawSections raw{cut_section};
-    auto index = raw.find("xdp");
-    REQUIRE(index);
-    auto header = raw.get(*index);
-    header.sh_offset = cut_section.size() - 8;
-    raw.put(*index, header);
-    const std::string message = error_of(cut_section);
-    CHECK(contains(message, "section 'xdp'"));
-    CHECK(contains(message, "outside the file"));
 }
 
-TEST_CASE("Program section size not a multiple of 8", "[elf][bad]") {
-    auto bytes = object_bytes("subprograms");
-    RawSections raw{bytes};
-    auto index = raw.find("tc");
-    REQUIRE(index);
-    auto header = raw.get(*index);
-    header.sh_size -= 4;
-    raw.put(*index, header);
-    const std::string message = error_of(bytes);
-    CHECK(contains(message, "section 'tc'"));
-    CHECK(contains(message, "not a multiple of 8"));
-    CHECK(contains(message, "offset 0x54"));
-}
-
-TEST_CASE("Corrupt BTF", "[elf][bad]") {
-    auto bytes = object_bytes("btf_maps");
-    RawSections raw{bytes};
-    auto index = raw.find(".BTF");
-    REQUIRE(index);
-    const auto header = raw.get(*index);
-    std::memset(bytes.data() + header.sh_offset, 0xff, 16); // magic, version, header length
-    const std::string message = error_of(bytes);
-    CHECK(contains(message, "section '.BTF'"));
-    CHECK(contains(message, "corrupt BTF"));
-}
-
-TEST_CASE("Corrupt .BTF.ext line info", "[elf][bad]") {
-    auto bytes = object_bytes("subprograms");
-    RawSections raw{bytes};
-    auto index = raw.find(".BTF.ext");
-    REQUIRE(index);
-    const auto header = raw.get(*index);
-    const uint32_t huge = 0x7fffff00;
-    std::memcpy(bytes.data() + header.sh_offset + 20, &huge, 4); // line_info_len
-    const std::string message = error_of(bytes);
-    CHECK(contains(message, "section '.BTF.ext'"));
-    CHECK(contains(message, "line_info"));
+TEST_CASE("Corrupted sections are named in the error", "[elf][bad]") {
+    for (const auto& c : section_corruptions()) {
+        DYNAMIC_SECTION(c.what) {
+            auto bytes = object_bytes(c.stem);
+            RawSections raw{bytes};
+            auto index = raw.find(c.section);
+            REQUIRE(index);
+            auto header = raw.get(*index);
+            c.patch(bytes, header);
+            raw.put(*index, header);
+            check_mentions(error_of(bytes), c.mentions);
+        }
+    }
 }
 
 TEST_CASE("Relocation to an unknown symbol", "[elf][bad]") {
-    const std::string message = error_of(object_bytes("unknown_symbol"));
-    CHECK(contains(message, "section 'xdp'"));
-    CHECK(contains(message, "offset 0x8"));
-    CHECK(contains(message, "relocation to unknown symbol 'defined_elsewhere'"));
-
-    // A relocation whose symbol index is past the symbol table.
-    auto bytes = object_bytes("subprograms");
-    RawSections raw{bytes};
-    auto index = raw.find(".relxdp");
-    REQUIRE(index);
-    const auto header = raw.get(*index);
-    Elf64_Rel rel;
-    std::memcpy(&rel, bytes.data() + header.sh_offset, sizeof rel);
-    rel.r_info = ELF64_R_INFO(9999, ELF64_R_TYPE(rel.r_info));
-    std::memcpy(bytes.data() + header.sh_offset, &rel, sizeof rel);
-    const std::string bad_index = error_of(bytes);
-    CHECK(contains(bad_index, "section '.relxdp'"));
-    CHECK(contains(bad_index, "unknown symbol index 9999"));
-}
-
-TEST_CASE("Relocation section for a missing section", "[elf][bad]") {
-    auto bytes = object_bytes("subprograms");
-    RawSections raw{bytes};
-    auto index = raw.find(".relxdp");
-    REQUIRE(index);
-    auto header = raw.get(*index);
-    header.sh_info = 200;
-    raw.put(*index, header);
-    const std::string message = error_of(bytes);
-    CHECK(contains(message, "section '.relxdp'"));
-    CHECK(contains(message, "missing section 200"));
+    check_mentions(error_of(object_bytes("unknown_symbol")),
+                   {"section 'xdp'", "offset 0x8", "relocation to unknown symbol 'defined_elsewhere'"});
 }
 
 TEST_CASE("Map with key_size 0", "[elf][bad]") {
-    const std::string message = error_of(object_bytes("bad_key_size"));
-    CHECK(contains(message, "section '.maps'"));
-    CHECK(contains(message, "map 'keyless' has key_size 0"));
-    CHECK(contains(message, "offset 0x0"));
-
-    // Legacy definition patched to key_size 0: the second map sits at offset 20.
-    auto bytes = object_bytes("legacy_maps");
-    RawSections raw{bytes};
-    auto index = raw.find("maps");
-    REQUIRE(index);
-    const auto header = raw.get(*index);
-    std::memset(bytes.data() + header.sh_offset + 20 + 4, 0, 4);
-    const std::string legacy = error_of(bytes);
-    CHECK(contains(legacy, "section 'maps'"));
-    CHECK(contains(legacy, "offset 0x14"));
-    CHECK(contains(legacy, "key_size 0"));
+    check_mentions(error_of(object_bytes("bad_key_size")),
+                   {"section '.maps'", "map 'keyless' has key_size 0", "offset 0x0"});
 }
 
 TEST_CASE("Random corruption never crashes", "[elf][bad]") {

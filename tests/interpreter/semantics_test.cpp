@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <limits>
 
-#include "runtime/interpreter/alu_semantics.hpp"
+#include "isa/alu_semantics.hpp"
 
 using namespace ebpfjit;
-using namespace ebpfjit::runtime::semantics;
+using namespace ebpfjit::isa::semantics;
 using isa::AluOp;
 
 namespace {

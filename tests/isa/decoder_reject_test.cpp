@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <span>
+
 #include "isa/decoder.hpp"
 #include "raw_builders.hpp"
 
@@ -29,6 +31,21 @@ struct Case {
     RawInsn insn;
     const char* words;
 };
+
+// Each case's instruction, placed at slot 2, is rejected there with its words.
+void require_each_rejected_at_2(std::span<const Case> cases) {
+    for (const auto& c : cases) {
+        INFO(c.what);
+        require_rejected_at(with_bad_at_2(c.insn), 2, c.words);
+    }
+}
+
+// An LDDW pair (both halves, maybe patched) in the place of with_bad_at_2's instruction.
+std::vector<RawInsn> with_lddw_at_2(const std::vector<RawInsn>& ld) {
+    auto prog = with_bad_at_2(exit_insn());
+    prog.insert(prog.begin() + 2, ld.begin(), ld.end());
+    return prog;
+}
 
 } // namespace
 
@@ -64,10 +81,7 @@ TEST_CASE("unknown opcodes") {
         {"exit with X", raw(BPF_JMP | BPF_EXIT | BPF_X), "unknown opcode 0x9d"},
         {"ja with X", raw(BPF_JMP | BPF_JA | BPF_X), "unknown opcode 0x0d"},
     };
-    for (const auto& c : cases) {
-        INFO(c.what);
-        require_rejected_at(with_bad_at_2(c.insn), 2, c.words);
-    }
+    require_each_rejected_at_2(cases);
 }
 
 TEST_CASE("non-zero reserved fields") {
@@ -99,16 +113,11 @@ TEST_CASE("non-zero reserved fields") {
         {"LD_ABS with src", raw(BPF_LD | BPF_ABS | BPF_H, 0, 1, 0, 4), "reserved field src"},
         {"LD_IND with off", raw(BPF_LD | BPF_IND | BPF_B, 0, 1, 2, 4), "reserved field off"},
     };
-    for (const auto& c : cases) {
-        INFO(c.what);
-        require_rejected_at(with_bad_at_2(c.insn), 2, c.words);
-    }
+    require_each_rejected_at_2(cases);
     // LDDW's first half reserves off.
-    auto prog = with_bad_at_2(exit_insn());
     auto ld = lddw(1, 0, 1, 2);
     ld[0].off = 1;
-    prog.insert(prog.begin() + 2, ld.begin(), ld.end());
-    require_rejected_at(prog, 2, "reserved field off");
+    require_rejected_at(with_lddw_at_2(ld), 2, "reserved field off");
 }
 
 TEST_CASE("selector fields with values no form uses") {
@@ -122,14 +131,8 @@ TEST_CASE("selector fields with values no form uses") {
         {"xchg without fetch", raw(BPF_STX | BPF_ATOMIC | BPF_W, 1, 2, 0, 0xe0), "invalid imm value 224"},
         {"call src 3", raw(BPF_JMP | BPF_CALL, 0, 3, 0, 1), "invalid src value 3"},
     };
-    for (const auto& c : cases) {
-        INFO(c.what);
-        require_rejected_at(with_bad_at_2(c.insn), 2, c.words);
-    }
-    auto prog = with_bad_at_2(exit_insn());
-    auto ld = lddw(1, 7, 1, 0);
-    prog.insert(prog.begin() + 2, ld.begin(), ld.end());
-    require_rejected_at(prog, 2, "invalid src value 7");
+    require_each_rejected_at_2(cases);
+    require_rejected_at(with_lddw_at_2(lddw(1, 7, 1, 0)), 2, "invalid src value 7");
 }
 
 TEST_CASE("registers above r10") {
@@ -146,14 +149,8 @@ TEST_CASE("registers above r10") {
         {"LD_IND src", raw(BPF_LD | BPF_IND | BPF_W, 0, 11), "invalid register r11"},
         {"endian dst", raw(BPF_ALU | BPF_END | BPF_TO_BE, 13, 0, 0, 16), "invalid register r13"},
     };
-    for (const auto& c : cases) {
-        INFO(c.what);
-        require_rejected_at(with_bad_at_2(c.insn), 2, c.words);
-    }
-    auto prog = with_bad_at_2(exit_insn());
-    auto ld = lddw(11, 0, 1, 0);
-    prog.insert(prog.begin() + 2, ld.begin(), ld.end());
-    require_rejected_at(prog, 2, "invalid register r11");
+    require_each_rejected_at_2(cases);
+    require_rejected_at(with_lddw_at_2(lddw(11, 0, 1, 0)), 2, "invalid register r11");
 }
 
 TEST_CASE("writes to r10") {
@@ -167,14 +164,8 @@ TEST_CASE("writes to r10") {
         {"fetch-add src", raw(BPF_STX | BPF_ATOMIC | BPF_DW, 1, 10, 0, BPF_ADD | BPF_FETCH), "r10 is read-only"},
         {"xchg src", raw(BPF_STX | BPF_ATOMIC | BPF_W, 1, 10, 0, BPF_XCHG), "r10 is read-only"},
     };
-    for (const auto& c : cases) {
-        INFO(c.what);
-        require_rejected_at(with_bad_at_2(c.insn), 2, c.words);
-    }
-    auto prog = with_bad_at_2(exit_insn());
-    auto ld = lddw(10, 0, 1, 0);
-    prog.insert(prog.begin() + 2, ld.begin(), ld.end());
-    require_rejected_at(prog, 2, "r10 is read-only");
+    require_each_rejected_at_2(cases);
+    require_rejected_at(with_lddw_at_2(lddw(10, 0, 1, 0)), 2, "r10 is read-only");
 }
 
 TEST_CASE("r10 may be read") {

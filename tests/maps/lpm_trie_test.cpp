@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 
 #include <atomic>
+#include <initializer_list>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,31 +38,42 @@ int route(Map& m, const K& k) {
     return v ? static_cast<int>(read_as<uint32_t>(v)) : -1;
 }
 
+// A prefix and its value: a route to add, or a lookup and the value it finds (-1: none).
+struct Route {
+    const char* ip;
+    uint32_t len;
+    int value;
+};
+
+// make_key is v4 or v6.
+template <class MakeKey>
+void add_routes(Map& m, MakeKey make_key, std::initializer_list<Route> routes) {
+    for (const Route& r : routes) {
+        auto k = make_key(r.ip, r.len);
+        const auto value = static_cast<uint32_t>(r.value);
+        REQUIRE(m.update(&k, &value, BPF_ANY) == 0);
+    }
+}
+
+template <class MakeKey>
+void check_routes(Map& m, MakeKey make_key, std::initializer_list<Route> lookups) {
+    for (const Route& r : lookups) {
+        INFO(r.ip << "/" << r.len);
+        CHECK(route(m, make_key(r.ip, r.len)) == r.value);
+    }
+}
+
 } // namespace
 
 TEST_CASE("lpm: IPv4 longest-prefix match") {
     auto m = make(def(BPF_MAP_TYPE_LPM_TRIE, 8, 4, 16, BPF_F_NO_PREALLOC));
-    auto add = [&](const char* ip, uint32_t len, uint32_t value) {
-        auto k = v4(ip, len);
-        REQUIRE(m->update(&k, &value, BPF_ANY) == 0);
-    };
-    add("0.0.0.0", 0, 1);
-    add("10.0.0.0", 8, 2);
-    add("10.1.0.0", 16, 3);
-    add("10.1.2.0", 24, 4);
-    add("10.1.3.0", 24, 5);
-    add("192.168.0.0", 16, 6);
-    add("10.1.2.3", 32, 7);
-
-    CHECK(route(*m, v4("10.1.2.3", 32)) == 7);
-    CHECK(route(*m, v4("10.1.2.4", 32)) == 4);
-    CHECK(route(*m, v4("10.1.3.200", 32)) == 5);
-    CHECK(route(*m, v4("10.1.4.1", 32)) == 3);
-    CHECK(route(*m, v4("10.200.0.1", 32)) == 2);
-    CHECK(route(*m, v4("192.168.77.1", 32)) == 6);
-    CHECK(route(*m, v4("8.8.8.8", 32)) == 1);
-    // the key's prefixlen bounds the match
-    CHECK(route(*m, v4("10.1.2.3", 20)) == 3);
+    add_routes(*m, v4,
+               {{"0.0.0.0", 0, 1}, {"10.0.0.0", 8, 2}, {"10.1.0.0", 16, 3}, {"10.1.2.0", 24, 4},
+                {"10.1.3.0", 24, 5}, {"192.168.0.0", 16, 6}, {"10.1.2.3", 32, 7}});
+    check_routes(*m, v4,
+                 {{"10.1.2.3", 32, 7}, {"10.1.2.4", 32, 4}, {"10.1.3.200", 32, 5}, {"10.1.4.1", 32, 3},
+                  {"10.200.0.1", 32, 2}, {"192.168.77.1", 32, 6}, {"8.8.8.8", 32, 1},
+                  {"10.1.2.3", 20, 3}}); // the last: the key's prefixlen bounds the match
 
     // delete is exact (prefix and length)
     auto k = v4("10.1.0.0", 15);
@@ -69,8 +81,7 @@ TEST_CASE("lpm: IPv4 longest-prefix match") {
     k = v4("10.1.0.0", 16);
     CHECK(m->remove(&k) == 0);
     CHECK(m->remove(&k) == -ENOENT);
-    CHECK(route(*m, v4("10.1.4.1", 32)) == 2);
-    CHECK(route(*m, v4("10.1.2.9", 32)) == 4);
+    check_routes(*m, v4, {{"10.1.4.1", 32, 2}, {"10.1.2.9", 32, 4}});
     k = v4("0.0.0.0", 0);
     CHECK(m->remove(&k) == 0);
     CHECK(route(*m, v4("8.8.8.8", 32)) == -1);
@@ -78,21 +89,12 @@ TEST_CASE("lpm: IPv4 longest-prefix match") {
 
 TEST_CASE("lpm: IPv6 longest-prefix match") {
     auto m = make(def(BPF_MAP_TYPE_LPM_TRIE, 20, 4, 16, BPF_F_NO_PREALLOC));
-    auto add = [&](const char* ip, uint32_t len, uint32_t value) {
-        auto k = v6(ip, len);
-        REQUIRE(m->update(&k, &value, BPF_ANY) == 0);
-    };
-    add("2001:db8::", 32, 1);
-    add("2001:db8:1::", 48, 2);
-    add("2001:db8:1:2::", 64, 3);
-    add("2001:db8:1:2::1", 128, 4);
-    add("fe80::", 10, 5);
-    CHECK(route(*m, v6("2001:db8:1:2::1", 128)) == 4);
-    CHECK(route(*m, v6("2001:db8:1:2::2", 128)) == 3);
-    CHECK(route(*m, v6("2001:db8:1:3::1", 128)) == 2);
-    CHECK(route(*m, v6("2001:db8:ffff::1", 128)) == 1);
-    CHECK(route(*m, v6("febf::1", 128)) == 5);
-    CHECK(route(*m, v6("2002::1", 128)) == -1);
+    add_routes(*m, v6,
+               {{"2001:db8::", 32, 1}, {"2001:db8:1::", 48, 2}, {"2001:db8:1:2::", 64, 3},
+                {"2001:db8:1:2::1", 128, 4}, {"fe80::", 10, 5}});
+    check_routes(*m, v6,
+                 {{"2001:db8:1:2::1", 128, 4}, {"2001:db8:1:2::2", 128, 3}, {"2001:db8:1:3::1", 128, 2},
+                  {"2001:db8:ffff::1", 128, 1}, {"febf::1", 128, 5}, {"2002::1", 128, -1}});
 }
 
 TEST_CASE("lpm: flags, capacity and errno") {

@@ -6,16 +6,7 @@
 #include <string.h>
 
 #include "ebpfjit/ebpfjit.h"
-
-static int failures = 0;
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);     \
-            ++failures;                                                                  \
-        }                                                                                \
-    } while (0)
+#include "tests/c_check.h"
 
 #define N_FRAMES 8
 
@@ -150,7 +141,5 @@ int main(void)
         ebpfjit_object_close(obj);
     }
 
-    if (failures)
-        fprintf(stderr, "%d check(s) failed\n", failures);
-    return failures ? 1 : 0;
+    return c_check_status();
 }

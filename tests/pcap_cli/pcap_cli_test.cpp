@@ -89,6 +89,13 @@ std::vector<std::vector<uint8_t>> frames_of(const fs::path& p) {
     return frames;
 }
 
+// The report's "verdicts" object: verdict name -> count.
+std::map<std::string, uint64_t> verdicts_of(const nlohmann::json& report) {
+    std::map<std::string, uint64_t> verdicts;
+    for (const auto& [name, count] : report["verdicts"].items()) verdicts[name] = count.get<uint64_t>();
+    return verdicts;
+}
+
 void write_pcap(const fs::path& p, const std::vector<std::vector<uint8_t>>& frames) {
     auto writer = pkt::PcapWriter::create(p.string());
     REQUIRE(writer.has_value());
@@ -154,11 +161,16 @@ RedirectExpectation expect_redirects(const std::vector<std::vector<uint8_t>>& in
 
 std::string redirect_object() { return std::string(EBPFJIT_PCAP_CLI_PROGS_DIR) + "/xdp_redirect_ports.o"; }
 
-// Runs the redirect program in `dir` (which holds in.pcap and ports.json).
-void run_redirects(const fs::path& dir, const std::string& engine, uint32_t threads) {
+// Runs the redirect program over `input` in a fresh work dir `<name>_<engine>`.
+fs::path run_redirects(const std::string& name, const std::vector<std::vector<uint8_t>>& input,
+                       const std::string& engine, uint32_t threads) {
+    const fs::path dir = work_dir(name + "_" + engine);
+    write_pcap(dir / "in.pcap", input);
+    std::ofstream(dir / "ports.json") << kPortsInit;
     ebpfjit(dir, "run '" + redirect_object() + "' --program xdp_redirect_ports --pcap in.pcap --map-init ports.json"
                  " --out out.pcap --redirect-dir ports --json report.json --engine " + engine +
                  " --threads " + std::to_string(threads));
+    return dir;
 }
 
 void check_redirects(const fs::path& dir, const RedirectExpectation& expected) {
@@ -177,10 +189,7 @@ void check_redirects(const fs::path& dir, const RedirectExpectation& expected) {
         CHECK(written[port] == frames);
     }
     CHECK(frames_of(dir / "out.pcap") == expected.passed);
-    const auto report = read_json(dir / "report.json");
-    std::map<std::string, uint64_t> verdicts;
-    for (const auto& [name, count] : report["verdicts"].items()) verdicts[name] = count.get<uint64_t>();
-    CHECK(verdicts == expected.verdicts);
+    CHECK(verdicts_of(read_json(dir / "report.json")) == expected.verdicts);
 }
 
 // ---- the firewall example --------------------------------------------------------------
@@ -202,7 +211,7 @@ FirewallRun run_firewall(const std::string& engine, uint32_t threads, uint32_t r
     FirewallRun run;
     const auto report = read_json(dir / "report.json");
     run.packets = report["packets"].get<uint64_t>();
-    for (const auto& [name, count] : report["verdicts"].items()) run.verdicts[name] = count.get<uint64_t>();
+    run.verdicts = verdicts_of(report);
     for (const auto& entry : report["maps"]["rule_stats"]["entries"]) {
         const auto key = bytes_of(entry["key"]);
         auto& totals = run.rules[key[0]];
@@ -225,11 +234,7 @@ TEST_CASE("--redirect-dir: one capture per port with the frames redirected there
     REQUIRE(expected.passed.size() == 10);
     for (const auto& engine : kEngines) {
         INFO("engine " << engine);
-        const fs::path dir = work_dir("redirect_" + engine);
-        write_pcap(dir / "in.pcap", input);
-        std::ofstream(dir / "ports.json") << kPortsInit;
-        run_redirects(dir, engine, 1);
-        check_redirects(dir, expected);
+        check_redirects(run_redirects("redirect", input, engine, 1), expected);
     }
 }
 
@@ -238,11 +243,7 @@ TEST_CASE("--threads 4: redirect files and verdicts are those of one thread", "[
     const auto expected = expect_redirects(input);
     for (const auto& engine : kEngines) {
         INFO("engine " << engine);
-        const fs::path dir = work_dir("redirect_threads_" + engine);
-        write_pcap(dir / "in.pcap", input);
-        std::ofstream(dir / "ports.json") << kPortsInit;
-        run_redirects(dir, engine, 4);
-        check_redirects(dir, expected);
+        check_redirects(run_redirects("redirect_threads", input, engine, 4), expected);
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "isa/alu_semantics.hpp"
 #include "verifier/branch_refine.hpp"
 #include "verifier/scalar.hpp"
 #include "verifier/tnum.hpp"
@@ -70,76 +71,6 @@ Sample random_sample(std::mt19937_64& rng) {
     }
 }
 
-uint64_t concrete(AluOp op, bool is64, uint64_t a, uint64_t b) {
-    if (is64) {
-        switch (op) {
-        case AluOp::Add: return a + b;
-        case AluOp::Sub: return a - b;
-        case AluOp::Mul: return a * b;
-        case AluOp::Div: return b ? a / b : 0;
-        case AluOp::Mod: return b ? a % b : a;
-        case AluOp::Or: return a | b;
-        case AluOp::And: return a & b;
-        case AluOp::Xor: return a ^ b;
-        case AluOp::Lsh: return a << (b & 63);
-        case AluOp::Rsh: return a >> (b & 63);
-        case AluOp::Arsh: return uint64_t(int64_t(a) >> (b & 63));
-        case AluOp::Neg: return 0 - a;
-        case AluOp::MovSx8: return uint64_t(int64_t(int8_t(b)));
-        case AluOp::MovSx16: return uint64_t(int64_t(int16_t(b)));
-        case AluOp::MovSx32: return uint64_t(int64_t(int32_t(b)));
-        default: return b;
-        }
-    }
-    uint32_t x = uint32_t(a), y = uint32_t(b);
-    switch (op) {
-    case AluOp::Add: return uint32_t(x + y);
-    case AluOp::Sub: return uint32_t(x - y);
-    case AluOp::Mul: return uint32_t(x * y);
-    case AluOp::Div: return y ? x / y : 0;
-    case AluOp::Mod: return y ? x % y : x;
-    case AluOp::Or: return x | y;
-    case AluOp::And: return x & y;
-    case AluOp::Xor: return x ^ y;
-    case AluOp::Lsh: return uint32_t(x << (y & 31));
-    case AluOp::Rsh: return x >> (y & 31);
-    case AluOp::Arsh: return uint32_t(int32_t(x) >> (y & 31));
-    case AluOp::Neg: return uint32_t(0 - x);
-    case AluOp::MovSx8: return uint32_t(int32_t(int8_t(y)));
-    case AluOp::MovSx16: return uint32_t(int32_t(int16_t(y)));
-    default: return y;
-    }
-}
-
-bool holds(Cond c, bool is32, uint64_t a, uint64_t b) {
-    if (is32) {
-        a = uint32_t(a);
-        b = uint32_t(b);
-        int64_t sa = int32_t(uint32_t(a)), sb = int32_t(uint32_t(b));
-        switch (c) {
-        case Cond::SGt: return sa > sb;
-        case Cond::SGe: return sa >= sb;
-        case Cond::SLt: return sa < sb;
-        case Cond::SLe: return sa <= sb;
-        default: break;
-        }
-    }
-    switch (c) {
-    case Cond::Eq: return a == b;
-    case Cond::Ne: return a != b;
-    case Cond::Gt: return a > b;
-    case Cond::Ge: return a >= b;
-    case Cond::Lt: return a < b;
-    case Cond::Le: return a <= b;
-    case Cond::Set: return (a & b) != 0;
-    case Cond::SGt: return int64_t(a) > int64_t(b);
-    case Cond::SGe: return int64_t(a) >= int64_t(b);
-    case Cond::SLt: return int64_t(a) < int64_t(b);
-    case Cond::SLe: return int64_t(a) <= int64_t(b);
-    default: return true;
-    }
-}
-
 } // namespace
 
 TEST_CASE("tnum basics", "[verifier][tnum]") {
@@ -170,7 +101,9 @@ TEST_CASE("scalar ALU transfer functions are sound", "[verifier][scalar]") {
         bool is64 = rng() & 1;
         if (!is64 && op == AluOp::MovSx32) continue;
         Scalar r = is64 ? scalar_alu64(op, a.abs, b.abs) : scalar_alu32(op, a.abs, b.abs);
-        uint64_t v = concrete(op, is64, a.value, b.value);
+        // The oracle is what the interpreter executes.
+        uint64_t v = is64 ? isa::semantics::alu64(op, a.value, b.value)
+                          : isa::semantics::alu32(op, uint32_t(a.value), uint32_t(b.value));
         INFO("op " << int(op) << " is64 " << is64 << " a " << a.abs.to_string() << " = " << a.value << " b "
                    << b.abs.to_string() << " = " << b.value << " -> " << r.to_string() << " vs " << v);
         REQUIRE(r.contains(v));
@@ -186,7 +119,7 @@ TEST_CASE("branch refinement keeps every value that takes the edge", "[verifier]
         if (rng() % 4 == 0) b = {a.abs, a.value}; // equal-ish operands
         Cond c = conds[rng() % std::size(conds)];
         bool is32 = rng() % 3 == 0;
-        bool taken = holds(c, is32, a.value, b.value);
+        bool taken = isa::semantics::condition(c, is32, a.value, b.value);
         Scalar ra = a.abs, rb = b.abs;
         bool feasible = refine(ra, rb, edge_relation(c, taken), is32);
         INFO("cond " << int(c) << " is32 " << is32 << " a " << a.abs.to_string() << " = " << a.value << " b "

@@ -1,6 +1,7 @@
 // Pure RFC 9669 / kernel semantics of the ALU, byte-swap and jump-condition instructions,
-// free of any machine state so that tests (and the JITs' test oracles) can call them
-// directly. Everything here is defined C++: no signed overflow, no oversized shifts.
+// free of any machine state: the interpreter executes with them, the verifier folds
+// constants with them, and tests (and the JITs' test oracles) call them directly.
+// Everything here is defined C++: no signed overflow, no oversized shifts.
 #pragma once
 
 #include <bit>
@@ -9,7 +10,7 @@
 
 #include "isa/instruction.hpp"
 
-namespace ebpfjit::runtime::semantics {
+namespace ebpfjit::isa::semantics {
 
 // ALU64: both operands are full 64-bit values (an immediate is already sign-extended).
 constexpr uint64_t alu64(isa::AluOp op, uint64_t dst, uint64_t src) {
@@ -129,4 +130,4 @@ constexpr bool condition(isa::Cond cond, bool is32, uint64_t a, uint64_t b) {
     return false; // unreachable
 }
 
-} // namespace ebpfjit::runtime::semantics
+} // namespace ebpfjit::isa::semantics
