@@ -88,6 +88,7 @@ private:
 //
 // A helper may start a nested run (of any program) inside a run: it opens its own scope,
 // which installs its own ExecutionState and restores this one when it closes.
+//
 // g++ 12 reports the hook stored into the caller's state as a dangling pointer wherever the
 // constructor is inlined; the destructor takes it back out before the scope ends.
 #pragma GCC diagnostic push
