@@ -22,7 +22,7 @@ bool JitCallbacks::invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>
     }
     // Checked code may touch the key and value the helper hands over, while the callback
     // runs. (A checked program's helper call has made its run active already.)
-    CheckedRun* checked = CheckedRun::current();
+    CheckedRun* checked = status.checked != nullptr ? status.checked->made() : nullptr;
     if (checked != nullptr && !checked->active()) checked = nullptr;
     std::vector<std::pair<uint64_t, std::optional<runtime::MemoryRegion>>> granted;
     if (checked != nullptr)

@@ -150,7 +150,8 @@ void CheckedRun::revoke(uint64_t start, std::optional<runtime::MemoryRegion> pre
 
 namespace {
 
-// A checked program run outside CompiledProgram::run (no CheckedRun): nothing is allowed.
+// A checked program run outside CompiledProgram's runs (RunStatus::checked is null):
+// nothing is allowed.
 bool no_run(uint64_t frame_info, uint32_t pc, Fault kind, uint64_t value) {
     RunStatus& status = status_of(frame_info);
     if (status.fault == Fault::None) {
@@ -165,23 +166,24 @@ bool no_run(uint64_t frame_info, uint32_t pc, Fault kind, uint64_t value) {
 
 bool jit_check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
                       const CheckedProgram* program) {
-    CheckedRun* run = CheckedRun::current();
+    LazyCheckedRun* run = status_of(frame_info).checked;
     if (run == nullptr) [[unlikely]]
         return no_run(frame_info, static_cast<uint32_t>(what >> 8), Fault::MemoryAccess, addr);
-    return run->check_access(addr, what, r10, frame_info, *program);
+    return run->get().check_access(addr, what, r10, frame_info, *program);
 }
 
 bool jit_check_helper_call(const uint64_t* args, uint64_t pc, uint64_t id, uint64_t r10,
                            uint64_t frame_info, const CheckedProgram* program) {
-    CheckedRun* run = CheckedRun::current();
+    LazyCheckedRun* run = status_of(frame_info).checked;
     if (run == nullptr) [[unlikely]]
         return no_run(frame_info, static_cast<uint32_t>(pc), Fault::HelperArgument, id);
-    return run->check_helper_call(args, static_cast<uint32_t>(pc), static_cast<int32_t>(id), r10, frame_info,
+    return run->get().check_helper_call(args, static_cast<uint32_t>(pc), static_cast<int32_t>(id), r10, frame_info,
                                   *program);
 }
 
 bool jit_record_helper_result(uint64_t r0, uint64_t frame_info) {
-    CheckedRun* run = CheckedRun::current();
+    LazyCheckedRun* lazy = status_of(frame_info).checked;
+    CheckedRun* run = lazy != nullptr ? lazy->made() : nullptr;
     return run == nullptr || run->record_helper_result(r0, frame_info);
 }
 

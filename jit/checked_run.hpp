@@ -13,13 +13,22 @@
 // A helper call brackets the call with jit_check_helper_call (arguments against the
 // prototype) and jit_record_helper_result (map values, ringbuf records become accessible).
 //
-// The allowed set lives in CheckedRun::current(), a thread_local set by CompiledProgram::
-// run for the duration of a run: the run's regions, the direct values of every program
-// that checks during the run (tail-call targets included), what helpers handed out, and
-// the 512-byte stack windows of the active frames, found by walking the frame chain
-// (frame_layout.hpp of each backend: a local callee's r10 points at the caller's saved
-// r10; the entry frame's r10 is the FrameInfo pointer; a callback thunk's FrameInfo
-// continues at the frame of the helper call that ran the callback).
+// The allowed set lives in the run's CheckedRun, reached from the code through FrameInfo:
+//
+//   FrameInfo.status ──► RunStatus.checked ──► LazyCheckedRun ──first check──► CheckedRun
+//
+// CompiledProgram's run entry sets RunStatus.checked for every run (one store); the
+// CheckedRun itself is made only when checked code first asks, so a proven program pays
+// nothing for it, while a proven program's tail call into a checked one (same frame, same
+// FrameInfo) and a callback thunk (handed the same RunStatus) still find the run's. A nested
+// run (a helper starting another run) has its own RunStatus, hence its own CheckedRun.
+//
+// A CheckedRun holds the run's regions, the direct values of every program that checks
+// during the run (tail-call targets included), what helpers handed out, and the 512-byte
+// stack windows of the active frames, found by walking the frame chain (frame_layout.hpp
+// of each backend: a local callee's r10 points at the caller's saved r10; the entry
+// frame's r10 is the FrameInfo pointer; a callback thunk's FrameInfo continues at the
+// frame of the helper call that ran the callback).
 #pragma once
 
 #include <cstdint>
@@ -56,12 +65,6 @@ public:
     CheckedRun(const CheckedRun&) = delete;
     CheckedRun& operator=(const CheckedRun&) = delete;
 
-    // The calling thread's run, or nullptr outside one.
-    static CheckedRun*& current() {
-        thread_local CheckedRun* run = nullptr;
-        return run;
-    }
-
     bool check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
                       const CheckedProgram& program);
     bool check_helper_call(const uint64_t* args, uint32_t pc, int32_t id, uint64_t r10,
@@ -95,6 +98,32 @@ private:
     std::vector<PendingHelper> pending_;
     std::vector<runtime::MemoryRegion> windows_;
     std::optional<Error> error_;
+};
+
+// A run's CheckedRun, made on first use (RunStatus::checked points here). `reset` starts
+// the next run of a burst: a CheckedRun made by the previous one is dropped.
+class LazyCheckedRun {
+public:
+    explicit LazyCheckedRun(std::span<const runtime::MemoryRegion> regions = {}) : regions_(regions) {}
+    LazyCheckedRun(const LazyCheckedRun&) = delete;
+    LazyCheckedRun& operator=(const LazyCheckedRun&) = delete;
+
+    CheckedRun& get() {
+        if (!run_) [[unlikely]]
+            run_.emplace(regions_);
+        return *run_;
+    }
+    // The CheckedRun if checked code has asked for it in this run, else nullptr.
+    CheckedRun* made() { return run_ ? &*run_ : nullptr; }
+    void reset(std::span<const runtime::MemoryRegion> regions) {
+        if (run_) [[unlikely]]
+            run_.reset();
+        regions_ = regions;
+    }
+
+private:
+    std::span<const runtime::MemoryRegion> regions_;
+    std::optional<CheckedRun> run_;
 };
 
 // Called by the backends' stubs (plain C calling convention, absolute addresses).

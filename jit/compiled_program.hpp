@@ -8,17 +8,19 @@
 
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
+#include "jit/callback_invoker.hpp"
 #include "jit/checked_run.hpp"
 #include "jit/executable_memory.hpp"
 #include "jit/run_status.hpp"
 #include "runtime/guest/memory_region.hpp"
+#include "runtime/execution_state.hpp"
 #include "runtime/maps/prog_array.hpp"
-
-namespace ebpfjit::runtime { struct ExecutionState; }
 
 namespace ebpfjit::jit {
 
 inline constexpr uint32_t kNoNativeCode = UINT32_MAX;
+
+class RunScope;
 
 class CompiledProgram {
 public:
@@ -30,7 +32,8 @@ public:
     // packet load is out of range and returns 0). A fault (callx to an unknown helper id,
     // a checked access outside program memory) is an Error naming the instruction.
     // `regions`: the memory besides the stack and maps that checked code may touch (as the
-    // interpreter's run takes them); code the verifier proved never looks at them.
+    // interpreter's run takes them); code the verifier proved never looks at them, but a
+    // checked program it tail-calls does.
     Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet = {},
                          std::span<const runtime::MemoryRegion> regions = {}) const;
     // The same with the caller's per-run state (runtime::ExecutionState): `state.cpu` goes
@@ -64,6 +67,9 @@ public:
     maps::ProgramEntry* tail_call_entry() { return tail_entry_.get(); }
 
 private:
+    friend class RunScope;
+    [[gnu::cold, gnu::noinline]] Error fault_error(RunStatus status, CheckedRun* checked) const;
+
     ExecutableMemory code_;
     std::vector<uint32_t> slot_offsets_;
     std::vector<uint32_t> original_slot_; // empty: slots are the program's own
@@ -72,5 +78,61 @@ private:
     std::unique_ptr<maps::ProgramEntry> tail_entry_;
     std::unique_ptr<CheckedProgram> checked_; // its address is embedded in the code
 };
+
+// Runs of one program on the calling thread with one ExecutionState (a burst). What the
+// runs share is set once, as DPDK's rte_bpf_exec_burst does: the thread's current
+// ExecutionState, the callback hook (bpf_loop, bpf_for_each_map_elem) and the RunStatus
+// that FrameInfo carries. Each run resets only its own fields (ctx, tail-call count,
+// redirect, fault, budget) and the regions checked code may touch; the CheckedRun is made
+// only if checked code runs (jit/checked_run.hpp). CompiledProgram::run is a scope of one run.
+//
+// A helper may start a nested run (of any program) inside a run: it opens its own scope,
+// which installs its own ExecutionState and restores this one when it closes.
+//
+// g++ 12 reports the hook stored into the caller's state as a dangling pointer wherever the
+// constructor is inlined; the destructor takes it back out before the scope ends.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+class RunScope {
+public:
+    RunScope(const CompiledProgram& program, runtime::ExecutionState& state)
+        : program_(program), state_(state), previous_(runtime::ExecutionState::current()),
+          callbacks_(status_) {
+        state_.type = program.type_;
+        state_.callbacks = callbacks_.invoker();
+        status_.checked = &checked_;
+        runtime::ExecutionState::current() = &state_;
+    }
+    // The callback hook points into this scope: it goes with it.
+    ~RunScope() {
+        state_.callbacks = {};
+        runtime::ExecutionState::current() = previous_;
+    }
+    RunScope(const RunScope&) = delete;
+    RunScope& operator=(const RunScope&) = delete;
+
+    // One run, as CompiledProgram::run; `regions` must stay valid until it returns.
+    Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet,
+                         std::span<const runtime::MemoryRegion> regions = {}) {
+        state_.ctx = reinterpret_cast<void*>(r1);
+        state_.tail_calls = 0;
+        state_.redirect = {};
+        status_.fault = Fault::None;
+        status_.budget_left = program_.budget_;
+        checked_.reset(regions);
+        const uint64_t r0 = program_.entry()(r1, r2, packet.data(), packet.size(), &status_);
+        if (status_.fault == Fault::None) [[likely]] return r0;
+        return fail(program_.fault_error(status_, checked_.made()));
+    }
+
+private:
+    const CompiledProgram& program_;
+    runtime::ExecutionState& state_;
+    runtime::ExecutionState* previous_;
+    RunStatus status_;
+    LazyCheckedRun checked_;
+    JitCallbacks callbacks_;
+};
+#pragma GCC diagnostic pop
 
 } // namespace ebpfjit::jit

@@ -7,6 +7,8 @@
 
 namespace ebpfjit::jit {
 
+class LazyCheckedRun; // jit/checked_run.hpp
+
 enum class Fault : uint32_t {
     None = 0,
     UnknownCallxTarget = 1, // callx with a register that names no helper: value = the id
@@ -24,6 +26,11 @@ struct RunStatus {
     // Programs compiled with an instruction budget: what is left of it. The code
     // subtracts each charge and faults when it would go below zero.
     uint64_t budget_left = 0;
+    // Where checked code finds its run's CheckedRun, made at the first check (a run that
+    // never reaches checked code pays nothing for it; a tail call into checked code still
+    // finds it, as the status travels in FrameInfo). nullptr outside CompiledProgram's
+    // runs: checked code may then touch nothing.
+    LazyCheckedRun* checked = nullptr;
 };
 inline constexpr int32_t kRunStatusFaultOffset = offsetof(RunStatus, fault);
 inline constexpr int32_t kRunStatusSlotOffset = offsetof(RunStatus, slot);

@@ -97,21 +97,34 @@ Result<uint64_t> PreparedProgram::run(Engine engine, uint64_t r1, uint64_t r2, s
     return native_->run(r1, r2, bytes, state, regions);
 }
 
-// The per-frame path of a burst: JIT code the verifier proved needs no memory regions, so
-// a frame costs the native entry and its verdict; checked code (structural level) gets the
-// frame's regions, as the interpreter does.
+// The per-frame path of a burst. On the JIT, one RunScope serves the whole burst (the
+// thread's current state and the callback hook are set once, as rte_bpf_exec_burst does),
+// so a frame costs its per-run fields, the native entry and its verdict. Every frame's
+// regions go in even for code the verifier proved: it ignores them, but a checked program
+// it tail-calls checks against them (and only then is a CheckedRun made).
 Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpFrame* const> frames,
                                             std::span<XdpVerdict> out, ExecutionState& state, size_t& done) const {
     done = 0;
-    if (engine == Engine::Jit && !native_) return fail(pick(engine).error());
+    if (engine == Engine::Interpreter) {
+        for (; done < frames.size(); ++done) {
+            XdpFrame* frame = frames[done];
+            if (frame == nullptr) [[unlikely]]
+                return fail(Error::plain("run_xdp_burst: the frame is null"));
+            auto r0 = interpreter_->run(frame->ctx_address(), 0, frame->regions(), std::nullopt, state);
+            if (!r0) [[unlikely]]
+                return fail(r0.error());
+            out[done] = xdp_verdict(*r0, state.redirect);
+        }
+        return {};
+    }
+    if (!native_) return fail(pick(engine).error());
+    jit::RunScope scope(*native_, state);
     for (; done < frames.size(); ++done) {
         XdpFrame* frame = frames[done];
         if (frame == nullptr) [[unlikely]]
             return fail(Error::plain("run_xdp_burst: the frame is null"));
-        auto r0 = engine == Engine::Jit
-                      ? (native_->checked() ? native_->run(frame->ctx_address(), 0, {}, state, frame->regions())
-                                            : native_->run(frame->ctx_address(), 0, {}, state))
-                      : interpreter_->run(frame->ctx_address(), 0, frame->regions(), std::nullopt, state);
+        const auto regions = frame->regions();
+        auto r0 = scope.run(frame->ctx_address(), 0, {}, regions);
         if (!r0) [[unlikely]]
             return fail(r0.error());
         out[done] = xdp_verdict(*r0, state.redirect);

@@ -94,6 +94,34 @@ TEST_CASE("the burst API gives the same verdicts as single runs", "[object][burs
     }
 }
 
+TEST_CASE("a fully verified dispatcher's bursts tail-call structurally verified (checked) stages",
+          "[object][burst][checked]") {
+    // The stages are prepared at open, at the object's structural level: their JIT code
+    // checks every packet and ctx access at run time against the frame's regions, which
+    // the proven dispatcher itself never needs.
+    Object object = open_object("xdp_dispatch", OpenOptions{std::nullopt, Engine::Jit, VerifyLevel::Structural});
+    auto proven = object.program("dispatch", ProgramOptions{Engine::Jit, VerifyLevel::Full});
+    if (!proven) FAIL(proven.error().to_string());
+    std::vector<XdpFrame> frames(8);
+    std::vector<XdpFrame*> pointers;
+    for (size_t i = 0; i < frames.size(); ++i) {
+        REQUIRE(frames[i].load(ether_frame(i % 2 ? ETH_P_IP : ETH_P_ARP, 60 + i)));
+        pointers.push_back(&frames[i]);
+    }
+    std::vector<XdpResult> results(frames.size());
+    auto ran = proven->run_xdp_burst(pointers, results);
+    if (!ran) FAIL(ran.error().to_string());
+    for (size_t i = 0; i < frames.size(); ++i) {
+        INFO("frame " << i);
+        CHECK(results[i].action == (i % 2 ? XdpAction::Tx : XdpAction::Pass));
+        if (i % 2) CHECK(frames[i].packet()[5] == 2); // stage_ipv4 swapped the MACs
+    }
+    auto single = proven->run_xdp(frames[1]);
+    REQUIRE(single);
+    CHECK(single->action == XdpAction::Tx);
+    CHECK(u64_at(map_of(object, "stage_hits"), 0) == 5);
+}
+
 TEST_CASE("engines and run kinds are checked", "[object][errors]") {
     Object interp_only = open_object("xdp_dispatch", OpenOptions{std::nullopt, Engine::Interpreter});
     Program dispatch = program_of(interp_only, "dispatch");
