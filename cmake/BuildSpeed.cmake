@@ -13,12 +13,13 @@
 set(CMAKE_C_FLAGS_CHECK_INIT "-O1")
 set(CMAKE_CXX_FLAGS_CHECK_INIT "-O1")
 
-# g++ 12 at -O1 reports impossible overflows inside libstdc++'s std::string (GCC bugs
-# 105329, 105651: -Warray-bounds, -Wstringop-overflow, -Wrestrict on `string + "x"`); the
-# optimised build types keep those warnings. (clang, in the fuzz build, has no such flags.)
-function(ebpfjit_check_build_type_warnings)
+# g++ 12 with optimisation reports impossible overflows inside libstdc++'s std::string
+# (GCC bugs 105329, 105651: -Warray-bounds, -Wstringop-overflow, -Wrestrict on
+# `string + "x"`), at -O1 (Check) and -O2 (RelWithDebInfo) alike: under -Werror they broke
+# `make test` in the default build type. (clang, in the fuzz build, has no such reports.)
+function(ebpfjit_gcc12_false_positive_warnings)
   add_compile_options(
-    "$<$<AND:$<CXX_COMPILER_ID:GNU>,$<CONFIG:Check>,$<COMPILE_LANGUAGE:CXX>>:-Wno-array-bounds;-Wno-stringop-overflow;-Wno-restrict>")
+    "$<$<AND:$<CXX_COMPILER_ID:GNU>,$<COMPILE_LANGUAGE:CXX>>:-Wno-array-bounds;-Wno-stringop-overflow;-Wno-restrict>")
 endfunction()
 
 option(EBPFJIT_PCH "Precompiled headers for the library, tools and tests" ON)
