@@ -91,19 +91,23 @@ void Emitter::emit_slot(uint32_t pc) {
     emit_instruction(*this, slot_->insn);
 }
 
+Result<void> check_reach(const BranchRecord& b, uint32_t target) {
+    if (target == kNoNativeCode)
+        return fail(Error::at_insn(b.slot, fmt::format("{}: its target was never placed", b.what)));
+    const int64_t distance = int64_t{target} - int64_t{b.offset};
+    const int64_t reach = b.reach == Reach::Imm19 ? (int64_t{1} << 20) : (int64_t{1} << 27);
+    if (distance < -reach || distance >= reach)
+        return fail(Error::at_insn(
+            b.slot, fmt::format("{} reaches {} bytes away, beyond the A64 {} range of ±{} MiB: the program "
+                                "is too large for the ARM64 JIT",
+                                b.what, distance, b.reach == Reach::Imm19 ? "imm19" : "imm26", reach >> 20)));
+    return {};
+}
+
 Result<void> Emitter::check_reaches() const {
     for (const BranchRecord& b : branches_) {
         const uint32_t target = b.label_id < label_offsets_.size() ? label_offsets_[b.label_id] : kNoNativeCode;
-        if (target == kNoNativeCode)
-            return fail(Error::at_insn(b.slot, fmt::format("{}: its target was never placed", b.what)));
-        const int64_t distance = int64_t{target} - int64_t{b.offset};
-        const int64_t reach = b.reach == Reach::Imm19 ? (int64_t{1} << 20) : (int64_t{1} << 27);
-        if (distance < -reach || distance >= reach)
-            return fail(Error::at_insn(
-                b.slot, fmt::format("{} reaches {} bytes away, beyond the A64 {} range of ±{} MiB: the program "
-                                    "is too large for the ARM64 JIT",
-                                    b.what, distance, b.reach == Reach::Imm19 ? "imm19" : "imm26",
-                                    reach >> 20)));
+        if (auto r = check_reach(b, target); !r) return r;
     }
     return {};
 }

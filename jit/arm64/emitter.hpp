@@ -33,6 +33,11 @@ struct BranchRecord {
     const char* what;   // mnemonic, for the error
 };
 
+// One branch's reach: an Error naming its instruction when `target` (a native offset;
+// kNoNativeCode: never placed) lies outside [offset - 2^20, offset + 2^20) for imm19 or
+// [offset - 2^27, offset + 2^27) for imm26.
+Result<void> check_reach(const BranchRecord& b, uint32_t target);
+
 struct EmitOptions {
     bool lse = true;
     std::function<std::string(uint32_t slot)> annotate;

@@ -1,8 +1,12 @@
 // A64 encodings and text, checked on any host: asmjit assembles for AArch64 without
 // running the code, so these run on the x86-64 build as well as under qemu.
 #include <cstring>
+#include <tuple>
+
+#include <fmt/format.h>
 
 #include "arm64_program.hpp"
+#include "jit/arm64/emitter.hpp"
 #include "jit/native_listing.hpp"
 
 using namespace ebpfjit;
@@ -145,6 +149,48 @@ TEST_CASE("arm64: a conditional jump beyond imm19 is an error naming the instruc
     // Unconditional jumps reach ±128 MiB: the same distance is fine.
     v[1] = jmp(300002);
     CHECK(!has(arm64_listing(make_program(v)), "error"));
+}
+
+TEST_CASE("arm64: every branch's reach is checked at both ends of imm19 and imm26") {
+    using jit::arm64::BranchRecord;
+    using jit::arm64::Reach;
+    // A program of 128 MiB is too large to build in a test: the check itself, at its limits.
+    const uint32_t at = 1u << 28; // the branch's offset, room for backward reaches
+    auto error = [&](Reach reach, int64_t distance) {
+        const BranchRecord b{7, at, 0, reach, reach == Reach::Imm19 ? "b.ne" : "bl"};
+        auto r = jit::arm64::check_reach(b, static_cast<uint32_t>(int64_t{at} + distance));
+        return r ? std::string() : r.error().to_string();
+    };
+    for (auto [reach, bytes, name] : {std::tuple{Reach::Imm19, int64_t{1} << 20, "imm19"},
+                                      std::tuple{Reach::Imm26, int64_t{1} << 27, "imm26"}}) {
+        INFO(name);
+        CHECK(error(reach, bytes - 4).empty()); // the farthest forward target
+        CHECK(error(reach, -bytes).empty());    // the farthest backward target
+        CHECK(error(reach, 0).empty());
+        for (int64_t beyond : {bytes, -bytes - 4}) {
+            const std::string text = error(reach, beyond);
+            CHECK(has(text, "insn 7:"));
+            CHECK(has(text, name));
+            CHECK(has(text, fmt::format("{} bytes away", beyond)));
+        }
+    }
+    CHECK(has(jit::arm64::check_reach(BranchRecord{3, 0, 0, Reach::Imm26, "b"}, jit::kNoNativeCode)
+                  .error()
+                  .to_string(),
+              "never placed"));
+}
+
+TEST_CASE("arm64: a branch to an out-of-line stub beyond imm19 is an error, not a wrong jump") {
+    // callx's bounds check branches (b.hs, imm19) to a fault stub after all the code: with
+    // ~1.2 MB of code between them, the program is refused, naming the callx.
+    std::vector<Instruction> v{mov64(0, 0), mov64(1, 1000), CallX{Reg{1}}};
+    for (int i = 0; i < 300000; ++i) v.push_back(alu64(AluOp::Add, 0, 1));
+    v.push_back(exit_insn());
+    const std::string text = arm64_listing(make_program(v));
+    INFO(text.substr(0, 300));
+    CHECK(has(text, "error: insn 2:"));
+    CHECK(has(text, "b.hs"));
+    CHECK(has(text, "imm19"));
 }
 
 TEST_CASE("arm64: native_listing shows A64 on any host, with the eBPF text interleaved") {
