@@ -63,6 +63,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
             if (s != 0 && i == sub.start) emit_local_prologue();
             if (!lowered_.slots[pc].emit) continue;
             slot_offsets[pc] = static_cast<uint32_t>(a_.offset());
+            if (lowered_.slots[pc].fused_add) continue; // emitted by the previous slot's add
             if (options_.annotate) a_.comment(options_.annotate(pc).c_str());
             if (lowered_.slots[pc].budget_charge != 0) {
                 pc_ = pc;

@@ -94,6 +94,7 @@ private:
     void emit_alu(const isa::Alu& insn);
     void emit_alu_reg(const isa::Alu& insn, const a64::Gp& src);
     void emit_alu_imm(const isa::Alu& insn);
+    void emit_mov_add(const isa::Alu& mov); // add_fused: mov64 d, s + add64 d, x
     void emit_shift(const isa::Alu& insn);
     void emit_division(const isa::Alu& insn);
     void emit_magic_division(const isa::Alu& insn, const MagicDivision& plan); // division_by_constant.cpp

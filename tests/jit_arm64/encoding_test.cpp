@@ -95,6 +95,26 @@ TEST_CASE("arm64: offsets use scaled imm12, unscaled imm9, else the offset tempo
     CHECK(has(listing, "strh w1, [x0, x10]"));
 }
 
+TEST_CASE("arm64: mov64 + add64 (the lowering's add_fused) is one three-operand add") {
+    std::vector<Instruction> v{
+        mov64r(2, 10), alu64(AluOp::Add, 2, -8),      // sub x1, x23, 8
+        mov64r(3, 1), alu64r(AluOp::Add, 3, 3),       // add x2, x0, x0 (r3 in the add is r1)
+        mov64r(4, 1), alu64r(AluOp::Add, 4, 2),       // add x3, x0, x1
+        mov64r(5, 1), alu64(AluOp::Add, 5, 0x5000),   // add x4, x0, 5, lsl 12
+        mov64r(0, 1), alu64(AluOp::Add, 0, 0x12345),  // kImm: movz/movk x9, then add x7, x0, x9
+        exit_insn()};
+    const std::string listing = arm64_listing(make_program(v));
+    INFO(listing);
+    CHECK(has(listing, "sub x1, x23, 8"));
+    CHECK(has(listing, "add x2, x0, x0"));
+    CHECK(has(listing, "add x3, x0, x1"));
+    CHECK(has(listing, "add x7, x0, x9"));
+    const auto code = words(make_program(v));
+    CHECK(contains_word(code, 0x91401404u)); // add x4, x0, #5, lsl #12
+    CHECK(!has(listing, "mov x1, x23")); // no separate moves
+    CHECK(!has(listing, "mov x4, x0"));
+}
+
 TEST_CASE("arm64: division is udiv/sdiv, modulo msub with its own quotient register") {
     const std::string listing = arm64_listing(make_program({
         alu64r(AluOp::Div, 0, 2), alu32r(AluOp::SMod, 0, 2), exit_insn()}));

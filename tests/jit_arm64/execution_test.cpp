@@ -76,7 +76,7 @@ void set_args(std::vector<Instruction>& v) {
 // large offset) and something a helper call needed. Run as checked code (the check stubs
 // compute the address too) and as trusted code (what a verified program gets, no stubs),
 // with both atomics forms.
-TEST_CASE("arm64: a helper called right after an atomic and after large offsets gets every argument") {
+TEST_CASE("arm64: a helper called right after an atomic and after large offsets gets every argument", "[run]") {
     std::vector<Instruction> v{mov64r(6, 1), mov64(7, 3), mov64(0, 0)};
     // 1. An atomic on the context pointer itself (r1) at an offset >= 4096.
     set_args(v);
@@ -140,7 +140,7 @@ TEST_CASE("arm64: a helper called right after an atomic and after large offsets 
     }
 }
 
-TEST_CASE("arm64: every atomic, LSE and exclusive forms, matches the interpreter") {
+TEST_CASE("arm64: every atomic, LSE and exclusive forms, matches the interpreter", "[run]") {
     const uint64_t initial = 0x8000000f0f0f0f0full;
     for (AtomicsMode mode : atomics_forms()) {
         for (AtomicOp op : {AtomicOp::Add, AtomicOp::Or, AtomicOp::And, AtomicOp::Xor, AtomicOp::Xchg,
@@ -178,7 +178,7 @@ TEST_CASE("arm64: every atomic, LSE and exclusive forms, matches the interpreter
     }
 }
 
-TEST_CASE("arm64: division and modulo give the kernel's results for 0 and INT_MIN / -1") {
+TEST_CASE("arm64: division and modulo give the kernel's results for 0 and INT_MIN / -1", "[run]") {
     struct Case {
         AluOp op;
         bool is64;
@@ -213,7 +213,7 @@ TEST_CASE("arm64: division and modulo give the kernel's results for 0 and INT_MI
     }
 }
 
-TEST_CASE("arm64: immediates of every shape in ALU, jump and store forms match the interpreter") {
+TEST_CASE("arm64: immediates of every shape in ALU, jump and store forms match the interpreter", "[run]") {
     const int32_t imms[] = {0, 1, -1, 7, 4095, 4096, -4096, 0x5000, 0xfff000, 0x1000001, 0xff, 0x0f0f0f0f,
                             0x12345, INT32_MAX, INT32_MIN, -257, 0x7ff800};
     const uint64_t values[] = {0, 1, 0xffffffffffffffffull, 0x8000000000000000ull, 0x00000000ffffffffull,
@@ -269,7 +269,32 @@ TEST_CASE("arm64: immediates of every shape in ALU, jump and store forms match t
     CHECK(compared == 8 * 17 * 2);
 }
 
-TEST_CASE("arm64: the CPU's atomics form is detected, and Auto follows it") {
+TEST_CASE("arm64: fused mov64 + add64 of a register matches the interpreter, the add naming either", "[run]") {
+    std::vector<Instruction> v;
+    lddw(v, 6, 0x7fffffff00000001ull);
+    lddw(v, 7, 0x00000001ffffffffull);
+    v.push_back(mov64r(8, 6));
+    v.push_back(alu64r(AluOp::Add, 8, 7)); // r8 = r6 + r7
+    v.push_back(mov64r(9, 7));
+    v.push_back(alu64r(AluOp::Add, 9, 9)); // r9 = r7 + r7
+    v.push_back(mov64r(2, 10));
+    v.push_back(alu64(AluOp::Add, 2, -16)); // r2 = r10 - 16: a stack address
+    v.push_back(stx(Size::DW, 2, 0, 8));
+    v.push_back(ldx(Size::DW, 0, 10, -16));
+    v.push_back(alu64r(AluOp::Xor, 0, 9));
+    v.push_back(exit_insn());
+    const Program p = make_program(v);
+    auto expected = run_interp(p, {});
+    REQUIRE(expected);
+    CHECK(*expected == ((0x7fffffff00000001ull + 0x00000001ffffffffull) ^ (2 * 0x00000001ffffffffull)));
+    for (bool trusted : {false, true}) {
+        auto got = run_arm64(p, {}, AtomicsMode::Auto, trusted);
+        if (!got) FAIL(got.error().to_string());
+        CHECK(*got == *expected);
+    }
+}
+
+TEST_CASE("arm64: the CPU's atomics form is detected, and Auto follows it", "[run]") {
     const helpers::ProgramBindings bindings = test_bindings();
     auto lowered = lower_for_test(make_program({exit_insn()}), bindings);
     REQUIRE(lowered);
@@ -284,7 +309,7 @@ TEST_CASE("arm64: the CPU's atomics form is detected, and Auto follows it") {
     }
 }
 
-TEST_CASE("arm64: unproven accesses are checked: atomics of both forms, stores below the frame, helpers") {
+TEST_CASE("arm64: unproven accesses are checked: atomics of both forms, stores below the frame, helpers", "[run]") {
     std::vector<uint8_t> mem(16, 0);
     for (AtomicsMode atomics : atomics_forms()) {
         std::fill(mem.begin(), mem.end(), 0);
