@@ -42,6 +42,8 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
             if (lowered_.slots[static_cast<size_t>(pc)].emit) last = pc;
         last_emitted_.push_back(last);
     }
+    frame_ = plan_entry_frame(lowered_);
+    code_start_ = a_.newLabel();
     body_entry_ = a_.newLabel();
     abort_ = a_.newLabel();
     callx_table_ = a_.newLabel();
@@ -79,6 +81,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
     emit_abort_path();
     emit_check_stubs();
     emit_callback_thunks();
+    if (!frame_.full) emit_tail_call_landing();
     if (lowered_.has_callx) { // bound even when empty: every callx then faults
         a_.align(asmjit::AlignMode::kData, 8);
         bind(callx_table_);

@@ -40,8 +40,9 @@ bool contains_word(const std::vector<uint32_t>& code, uint32_t word) {
 
 } // namespace
 
-TEST_CASE("arm64: the entry prologue saves the frame record and callee-saved pairs") {
-    const auto code = words(make_program({mov64(0, 1), exit_insn()}));
+TEST_CASE("arm64: the full entry prologue saves the frame record and callee-saved pairs") {
+    // A helper call the verifier did not prove is checked: the full frame (FrameInfo).
+    const auto code = words(make_program({mov64(0, 1), call_helper(1000), mov64(0, 1), exit_insn()}));
     REQUIRE(code.size() > 4);
     CHECK(code[0] == 0xA9BF7BFDu); // stp x29, x30, [sp, #-16]!
     CHECK(code[1] == 0x910003FDu); // mov x29, sp
@@ -49,6 +50,44 @@ TEST_CASE("arm64: the entry prologue saves the frame record and callee-saved pai
     CHECK(contains_word(code, 0xD65F03C0u)); // ret
     CHECK(contains_word(code, 0x52800027u)); // movz w7, #1 (r0 = 1)
     CHECK(contains_word(code, 0xAA0703E0u)); // mov x0, x7 (r0 is returned in x0)
+}
+
+TEST_CASE("arm64: a program that makes no calls gets the lean frame") {
+    // Nothing to save: `return 1` is three instructions.
+    const auto code = words(make_program({mov64(0, 1), exit_insn()}));
+    REQUIRE(code.size() >= 3);
+    CHECK(code[0] == 0x52800027u); // movz w7, #1
+    CHECK(code[1] == 0xAA0703E0u); // mov x0, x7
+    CHECK(code[2] == 0xD65F03C0u); // ret
+
+    // r6 and r8 written, the stack used: one pair (r6, r8), then r10 padded with xzr; no
+    // frame record, no FrameInfo (x24).
+    const std::string lean = arm64_listing(make_program(
+        {mov64(6, 1), mov64(8, 2), stx(Size::DW, 10, -8, 6), ldx(Size::DW, 0, 10, -8), exit_insn()}));
+    INFO(lean);
+    // Its tail-call landing comes after the code: `bl` the entry, then the caller's full
+    // epilogue (which does restore x24 and x29/x30).
+    const size_t landing = lean.find("bl L");
+    REQUIRE(landing != std::string::npos);
+    const std::string body = lean.substr(0, landing);
+    CHECK(has(body, "stp x19, x21, [sp, -16]!"));
+    CHECK(has(body, "stp x23, xzr, [sp, -16]!"));
+    CHECK(has(body, "sub sp, sp, 512"));
+    CHECK(has(body, "add x23, sp, 512"));
+    CHECK(has(body, "ldr x23, [sp], 16"));
+    CHECK(has(body, "ldp x19, x21, [sp], 16"));
+    CHECK(!has(body, "x29"));
+    CHECK(!has(body, "x24"));
+    CHECK(has(lean.substr(landing), "add sp, sp, 544"));
+    CHECK(has(lean.substr(landing), "ldp x29, x30, [sp], 16"));
+
+    // A local call needs the frame record (bl overwrites x30) and saves x23 (the callee moves it).
+    const std::string calls = arm64_listing(make_program({call_local(2), exit_insn(), mov64(0, 3), exit_insn()}));
+    INFO(calls);
+    const std::string calls_body = calls.substr(0, calls.rfind("bl L"));
+    CHECK(has(calls_body, "stp x29, x30, [sp, -16]!"));
+    CHECK(has(calls_body, "stp x23, xzr, [sp, -16]!"));
+    CHECK(!has(calls_body, "x24"));
 }
 
 TEST_CASE("arm64: ALU immediates use imm12, shifted imm12 and logical immediates") {
@@ -250,8 +289,15 @@ TEST_CASE("arm64: unproven accesses and helper calls call the check stubs; prove
     jit::arm64::Options arm;
     arm.logger = &logger;
     REQUIRE(jit::arm64::assemble(*lowered, arm));
-    CHECK_FALSE(has(logger.data(), "tst w0"));
-    CHECK_FALSE(has(logger.data(), "bl "));
+    const std::string proven = logger.data();
+    INFO(proven);
+    CHECK_FALSE(has(proven, "tst w0"));
+    // One `bl` only, the lean frame's tail-call landing after the code (no check stub).
+    const size_t bl = proven.find("bl ");
+    REQUIRE(bl != std::string::npos);
+    CHECK(proven.find("bl ", bl + 1) == std::string::npos);
+    CHECK(has(proven.substr(bl), "add sp, sp, 544")); // followed by the full epilogue
+    CHECK_FALSE(has(proven.substr(0, bl), "x24"));     // a lean frame: no FrameInfo
 }
 
 namespace {
