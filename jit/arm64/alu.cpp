@@ -24,8 +24,27 @@ void Emitter::emit_alu(const isa::Alu& insn) {
     }
     default: break;
     }
+    if (slot_->add_fused) return emit_mov_add(insn);
     if (const auto* r = std::get_if<isa::Reg>(&insn.src)) emit_alu_reg(insn, gp(r->n, insn.is64));
     else emit_alu_imm(insn);
+}
+
+// `mov64 d, s` + `add64 d, x` (lowering.hpp, add_fused): one three-operand add, d = s + x
+// (clang's address computations, `r2 = r10; r2 += -8`). The next slot emits nothing.
+// A constant imm12 (or imm12 << 12) cannot hold goes through kImm, as in emit_alu_imm.
+void Emitter::emit_mov_add(const isa::Alu& mov) {
+    const a64::GpX dst = gpx(mov.dst.n);
+    const a64::GpX s = gpx(std::get<isa::Reg>(mov.src).n);
+    const LoweredSlot& next = lowered_.slots[pc_ + 1];
+    const auto& add = std::get<isa::Alu>(next.insn);
+    if (const auto* r = std::get_if<isa::Reg>(&add.src)) {
+        a_.add(dst, s, r->n == mov.dst.n ? s : gpx(r->n)); // d named in the add is s
+        return;
+    }
+    const auto value = static_cast<int64_t>(next.constant); // sign-extended (ALU64)
+    if (try_add_sub_imm(false, dst, s, value)) return;
+    load_constant(kImm, next.constant, next.constant_width);
+    a_.add(dst, s, kImm);
 }
 
 void Emitter::emit_alu_reg(const isa::Alu& insn, const a64::Gp& s) {

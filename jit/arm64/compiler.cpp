@@ -42,6 +42,8 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
             if (lowered_.slots[static_cast<size_t>(pc)].emit) last = pc;
         last_emitted_.push_back(last);
     }
+    frame_ = plan_entry_frame(lowered_);
+    code_start_ = a_.newLabel();
     body_entry_ = a_.newLabel();
     abort_ = a_.newLabel();
     callx_table_ = a_.newLabel();
@@ -63,6 +65,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
             if (s != 0 && i == sub.start) emit_local_prologue();
             if (!lowered_.slots[pc].emit) continue;
             slot_offsets[pc] = static_cast<uint32_t>(a_.offset());
+            if (lowered_.slots[pc].fused_add) continue; // emitted by the previous slot's add
             if (options_.annotate) a_.comment(options_.annotate(pc).c_str());
             if (lowered_.slots[pc].budget_charge != 0) {
                 pc_ = pc;
@@ -78,6 +81,7 @@ void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
     emit_abort_path();
     emit_check_stubs();
     emit_callback_thunks();
+    if (!frame_.full) emit_tail_call_landing();
     if (lowered_.has_callx) { // bound even when empty: every callx then faults
         a_.align(asmjit::AlignMode::kData, 8);
         bind(callx_table_);
@@ -91,19 +95,23 @@ void Emitter::emit_slot(uint32_t pc) {
     emit_instruction(*this, slot_->insn);
 }
 
+Result<void> check_reach(const BranchRecord& b, uint32_t target) {
+    if (target == kNoNativeCode)
+        return fail(Error::at_insn(b.slot, fmt::format("{}: its target was never placed", b.what)));
+    const int64_t distance = int64_t{target} - int64_t{b.offset};
+    const int64_t reach = b.reach == Reach::Imm19 ? (int64_t{1} << 20) : (int64_t{1} << 27);
+    if (distance < -reach || distance >= reach)
+        return fail(Error::at_insn(
+            b.slot, fmt::format("{} reaches {} bytes away, beyond the A64 {} range of ±{} MiB: the program "
+                                "is too large for the ARM64 JIT",
+                                b.what, distance, b.reach == Reach::Imm19 ? "imm19" : "imm26", reach >> 20)));
+    return {};
+}
+
 Result<void> Emitter::check_reaches() const {
     for (const BranchRecord& b : branches_) {
         const uint32_t target = b.label_id < label_offsets_.size() ? label_offsets_[b.label_id] : kNoNativeCode;
-        if (target == kNoNativeCode)
-            return fail(Error::at_insn(b.slot, fmt::format("{}: its target was never placed", b.what)));
-        const int64_t distance = int64_t{target} - int64_t{b.offset};
-        const int64_t reach = b.reach == Reach::Imm19 ? (int64_t{1} << 20) : (int64_t{1} << 27);
-        if (distance < -reach || distance >= reach)
-            return fail(Error::at_insn(
-                b.slot, fmt::format("{} reaches {} bytes away, beyond the A64 {} range of ±{} MiB: the program "
-                                    "is too large for the ARM64 JIT",
-                                    b.what, distance, b.reach == Reach::Imm19 ? "imm19" : "imm26",
-                                    reach >> 20)));
+        if (auto r = check_reach(b, target); !r) return r;
     }
     return {};
 }

@@ -3,6 +3,7 @@
 // in its own .cpp file.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -33,6 +34,11 @@ struct BranchRecord {
     const char* what;   // mnemonic, for the error
 };
 
+// One branch's reach: an Error naming its instruction when `target` (a native offset;
+// kNoNativeCode: never placed) lies outside [offset - 2^20, offset + 2^20) for imm19 or
+// [offset - 2^27, offset + 2^27) for imm26.
+Result<void> check_reach(const BranchRecord& b, uint32_t target);
+
 struct EmitOptions {
     bool lse = true;
     std::function<std::string(uint32_t slot)> annotate;
@@ -56,7 +62,17 @@ private:
     friend void jit::emit_instruction(E&, const isa::Instruction&);
 
     // prologue.cpp
+    // The entry frame this program gets (frame_layout.hpp): the full frame, or a lean one
+    // saving only what the program touches.
+    struct EntryFrame {
+        bool full = true;
+        bool record = true;                           // x29/x30 saved: the program calls out
+        std::vector<std::array<a64::GpX, 2>> saved;   // callee-saved pairs (xzr pads), push order
+        bool stack = false;                           // the 512-byte eBPF stack, r10 = x23
+    };
+    static EntryFrame plan_entry_frame(const Lowered& lowered);
     void emit_entry_prologue();
+    void emit_tail_call_landing();
     void emit_entry_frame(const a64::GpX& packet, const a64::GpX& packet_len, const a64::GpX& status);
     void emit_local_prologue();
     void emit_epilogue(bool entry);
@@ -89,6 +105,7 @@ private:
     void emit_alu(const isa::Alu& insn);
     void emit_alu_reg(const isa::Alu& insn, const a64::Gp& src);
     void emit_alu_imm(const isa::Alu& insn);
+    void emit_mov_add(const isa::Alu& mov); // add_fused: mov64 d, s + add64 d, x
     void emit_shift(const isa::Alu& insn);
     void emit_division(const isa::Alu& insn);
     void emit_magic_division(const isa::Alu& insn, const MagicDivision& plan); // division_by_constant.cpp
@@ -131,6 +148,8 @@ private:
     std::vector<asmjit::Label> epilogues_; // per subprogram
     std::vector<int32_t> last_emitted_;    // per subprogram: its last slot that emits code
     std::vector<asmjit::Label> thunks_;    // per slot: a callback's entry thunk (valid where loaded)
+    EntryFrame frame_;
+    asmjit::Label code_start_;             // the C entry (a lean frame's landing calls it)
     asmjit::Label body_entry_;             // tail calls land here
     asmjit::Label abort_;                  // return r0 = 0 from the whole program
     asmjit::Label callx_table_;            // after the code: one function pointer per helper id

@@ -14,6 +14,21 @@
 //   │ eBPF stack, 512 bytes    │
 //   └──────────────────────────┘ ◄── sp
 //
+// That is the FULL entry frame, used by programs with packet loads, callx, tail calls,
+// callbacks, an instruction budget or run-time checks (they need FrameInfo). Every other
+// program gets a LEAN entry frame:
+//
+//   │ x29 x30?                 │  only when the program calls (helpers, local calls)
+//   │ x19? x20? x21? x22?      │  only the r6-r9 registers the program writes,
+//   │ x23? x25?                │  r10 when used (or moved by local calls), ax when written;
+//   │                          │  in pairs, xzr pads an odd count
+//   ├──────────────────────────┤ ◄── x23 = eBPF r10 (only when r10 is used)
+//   │ eBPF stack, 512 bytes?   │  only when r10 is used
+//   └──────────────────────────┘ ◄── sp
+//
+// (`return 42` compiles to `movz w7, 42; mov x0, x7; ret`.) A lean program's tail-call
+// entry is a landing stub: `bl` its own C entry, then the tail caller's full epilogue.
+//
 // A tail call branches to the target's body entry (after its prologue) with this frame
 // unchanged: same saved registers, same FrameInfo (the count keeps growing), same stack.
 //

@@ -1,4 +1,6 @@
 // Prologues, epilogues and the abort path (frame_layout.hpp draws the frames).
+#include <algorithm>
+
 #include "jit/arm64/emitter.hpp"
 #include "jit/arm64/frame_layout.hpp"
 #include "jit/run_status.hpp"
@@ -22,12 +24,14 @@ void push_frame(a64::Assembler& a, const a64::GpX (&pairs)[N][2]) {
     for (const auto& pair : pairs) a.stp(pair[0], pair[1], a64::ptr_pre(a64::sp, -16));
 }
 
+void pop_pair(a64::Assembler& a, const a64::GpX& first, const a64::GpX& second) {
+    if (second == a64::xzr) a.ldr(first, a64::ptr_post(a64::sp, 16));
+    else a.ldp(first, second, a64::ptr_post(a64::sp, 16));
+}
+
 template <size_t N>
 void pop_frame(a64::Assembler& a, const a64::GpX (&pairs)[N][2]) {
-    for (int i = static_cast<int>(N) - 1; i >= 0; --i) {
-        if (pairs[i][1] == a64::xzr) a.ldr(pairs[i][0], a64::ptr_post(a64::sp, 16));
-        else a.ldp(pairs[i][0], pairs[i][1], a64::ptr_post(a64::sp, 16));
-    }
+    for (int i = static_cast<int>(N) - 1; i >= 0; --i) pop_pair(a, pairs[i][0], pairs[i][1]);
     a.ldp(a64::x29, a64::x30, a64::ptr_post(a64::sp, 16));
     a.ret(a64::x30);
 }
@@ -45,12 +49,76 @@ void Emitter::emit_entry_frame(const a64::GpX& packet, const a64::GpX& packet_le
     a_.str(status, a64::ptr(kFrameInfo, kInfoStatus));
 }
 
+// FrameInfo (x24) is needed by packet loads, callx faults and run-time checks (the abort
+// path, the frame walk of checks.cpp), tail calls and the instruction budget (RunStatus);
+// a tail-calling program also needs the full frame because its targets land in it, and so
+// does a program with callbacks, whose thunks rebuild the entry frame (callbacks.cpp).
+// Every other program gets the lean frame (frame_layout.hpp): the frame record only when
+// it calls out (bl/blr overwrite x30), only the callee-saved registers it writes, the
+// 512-byte stack only when it uses r10.
+Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
+    EntryFrame f;
+    const bool has_callbacks = std::any_of(lowered.slots.begin(), lowered.slots.end(),
+                                           [](const LoweredSlot& s) { return s.code_target >= 0; });
+    if (lowered.has_tail_calls || lowered.has_packet_loads || lowered.has_callx || has_callbacks ||
+        lowered.instruction_budget != 0 || lowered.needs_guest_memory) {
+        for (const auto& pair : kEntrySaved) f.saved.push_back({pair[0], pair[1]});
+        f.stack = true;
+        return f;
+    }
+    f.full = false;
+    uint16_t written = 0;
+    bool calls = false;
+    for (const Subprogram& sub : lowered.subprograms) {
+        written |= sub.regs_written;
+        calls |= sub.calls;
+    }
+    const bool local_calls = lowered.subprograms.size() > 1;
+    f.record = calls || local_calls;
+    f.stack = ((lowered.regs_used >> 10) & 1) != 0;
+    std::vector<a64::GpX> regs;
+    for (uint8_t r = 6; r <= 9; ++r)
+        if ((written >> r) & 1) regs.push_back(gpx(r));
+    // A local callee's prologue moves x23 (it saves the caller's copy, not the C caller's).
+    if (f.stack || local_calls) regs.push_back(gpx(10));
+    if ((written >> isa::kAuxRegister) & 1) regs.push_back(gpx(isa::kAuxRegister));
+    for (size_t i = 0; i < regs.size(); i += 2)
+        f.saved.push_back({regs[i], i + 1 < regs.size() ? regs[i + 1] : a64::xzr});
+    return f;
+}
+
 // In: x0 = r1, x1 = r2, x2 = packet, x3 = packet_len, x4 = RunStatus*.
 void Emitter::emit_entry_prologue() {
-    emit_entry_frame(a64::x2, a64::x3, a64::x4);
-    emit_zero_at_entry(); // after the frame took x2-x4 (r3-r5 may be among them)
+    bind(code_start_);
+    if (frame_.full) {
+        emit_entry_frame(a64::x2, a64::x3, a64::x4);
+        emit_zero_at_entry(); // after the frame took x2-x4 (r3-r5 may be among them)
+        bind(body_entry_);
+        a_.mov(gpx(10), kFrameInfo); // r10: top of the entry frame's stack
+        return;
+    }
+    if (frame_.record) {
+        a_.stp(a64::x29, a64::x30, a64::ptr_pre(a64::sp, -16));
+        a_.mov(a64::x29, a64::sp);
+    }
+    for (const auto& pair : frame_.saved) a_.stp(pair[0], pair[1], a64::ptr_pre(a64::sp, -16));
+    if (frame_.stack) {
+        a_.sub(a64::sp, a64::sp, kStack);
+        a_.add(gpx(10), a64::sp, kStack); // r10: top of the stack
+    }
+    emit_zero_at_entry();
+}
+
+// A lean-frame program tail-called into: the caller's full frame is live on the stack and
+// this program needs none of it (no FrameInfo, no tail calls of its own), so it runs as a
+// nested C call of its own entry (x0 = r1 as the caller left it), and its r0 leaves
+// through the caller's full epilogue.
+void Emitter::emit_tail_call_landing() {
     bind(body_entry_);
-    a_.mov(gpx(10), kFrameInfo); // r10: top of the entry frame's stack
+    record(code_start_, Reach::Imm26, "bl");
+    a_.bl(code_start_);
+    a_.add(a64::sp, a64::sp, kEntryFrameSize);
+    pop_frame(a_, kEntrySaved);
 }
 
 void Emitter::emit_local_prologue() {
@@ -61,10 +129,16 @@ void Emitter::emit_local_prologue() {
 
 // r0 lives in x7; the entry returns it in x0. A local call's result stays in x7.
 void Emitter::emit_epilogue(bool entry) {
-    if (entry) {
+    if (entry && frame_.full) {
         a_.mov(a64::x0, gpx(0));
         a_.add(a64::sp, a64::sp, kEntryFrameSize);
         pop_frame(a_, kEntrySaved);
+    } else if (entry) {
+        a_.mov(a64::x0, gpx(0));
+        if (frame_.stack) a_.add(a64::sp, a64::sp, kStack);
+        for (size_t i = frame_.saved.size(); i-- > 0;) pop_pair(a_, frame_.saved[i][0], frame_.saved[i][1]);
+        if (frame_.record) a_.ldp(a64::x29, a64::x30, a64::ptr_post(a64::sp, 16));
+        a_.ret(a64::x30);
     } else {
         a_.mov(a64::sp, gpx(10));
         pop_frame(a_, kLocalSaved);
@@ -73,8 +147,10 @@ void Emitter::emit_epilogue(bool entry) {
 
 // Ends the whole run with r0 = 0 from any call depth: sp goes back to the entry frame
 // (found through x24), then the entry epilogue. Out-of-line fault stubs record the fault
-// in RunStatus first (kTableBase = the RunStatus*, kImm = the field values).
+// in RunStatus first (kTableBase = the RunStatus*, kImm = the field values). Only
+// full-frame programs can abort (a branch to an unplaced abort_ is a reach error).
 void Emitter::emit_abort_path() {
+    if (!frame_.full) return;
     for (auto& [label, pc] : callx_faults_) {
         pc_ = pc;
         bind(label);

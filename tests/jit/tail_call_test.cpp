@@ -217,3 +217,28 @@ TEST_CASE("tail calls with hardening: blinded, through the retpoline, budget sha
         CHECK(*r == 33);
     }
 }
+
+TEST_CASE("tail call into a program that makes no calls (the leanest frame), r1 passed through",
+          "[jit][tailcall]") {
+    auto array = make_array(1);
+    helpers::ProgramBindings bindings{&test_helpers(), {helpers::MapBinding{array.get(), nullptr, 0}}};
+    // No calls, no checked access (its own stack only): r0 = r1 + r6..r9 + *(r10 - 8).
+    const Program target_program = make_program({
+        mov64(6, 10), mov64(7, 20), mov64(8, 30), mov64(9, 40), Store{Size::DW, Reg{10}, -8, Imm{5}},
+        ldx(Size::DW, 0, 10, -8), alu64r(AluOp::Add, 0, 1), alu64r(AluOp::Add, 0, 6), alu64r(AluOp::Add, 0, 7),
+        alu64r(AluOp::Add, 0, 8), alu64r(AluOp::Add, 0, 9), exit_insn()});
+    auto target = jit::compile(target_program, {}, bindings);
+    REQUIRE(target.has_value());
+    array->set(0, target->tail_call_entry());
+    auto entry = jit::compile(entry_program(0), {}, bindings);
+    REQUIRE(entry.has_value());
+    const uint64_t expected = 1000 + 10 + 20 + 30 + 40 + 5;
+    auto direct = target->run(1000, 0);
+    REQUIRE(direct.has_value());
+    CHECK(*direct == expected);
+    for (int i = 0; i < 3; ++i) {
+        auto r = entry->run(1000, 0);
+        REQUIRE(r.has_value());
+        CHECK(*r == expected);
+    }
+}

@@ -13,9 +13,13 @@
 
 namespace ebpfjit::test {
 
-inline Result<jit::Lowered> lower_for_test(const Program& p, const helpers::ProgramBindings& bindings) {
+// Facts are empty: every access and helper call is checked at run time, unless `trusted`
+// (then the code is what a verified program gets: no checks at all).
+inline Result<jit::Lowered> lower_for_test(const Program& p, const helpers::ProgramBindings& bindings,
+                                           bool trusted = false) {
     jit::LoweringOptions options;
     options.bindings = &bindings;
+    options.trusted = trusted;
     return jit::lower(p, verifier::Facts{}, options);
 }
 

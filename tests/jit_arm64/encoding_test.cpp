@@ -1,8 +1,12 @@
 // A64 encodings and text, checked on any host: asmjit assembles for AArch64 without
 // running the code, so these run on the x86-64 build as well as under qemu.
 #include <cstring>
+#include <tuple>
+
+#include <fmt/format.h>
 
 #include "arm64_program.hpp"
+#include "jit/arm64/emitter.hpp"
 #include "jit/native_listing.hpp"
 
 using namespace ebpfjit;
@@ -36,8 +40,9 @@ bool contains_word(const std::vector<uint32_t>& code, uint32_t word) {
 
 } // namespace
 
-TEST_CASE("arm64: the entry prologue saves the frame record and callee-saved pairs") {
-    const auto code = words(make_program({mov64(0, 1), exit_insn()}));
+TEST_CASE("arm64: the full entry prologue saves the frame record and callee-saved pairs") {
+    // A helper call the verifier did not prove is checked: the full frame (FrameInfo).
+    const auto code = words(make_program({mov64(0, 1), call_helper(1000), mov64(0, 1), exit_insn()}));
     REQUIRE(code.size() > 4);
     CHECK(code[0] == 0xA9BF7BFDu); // stp x29, x30, [sp, #-16]!
     CHECK(code[1] == 0x910003FDu); // mov x29, sp
@@ -45,6 +50,44 @@ TEST_CASE("arm64: the entry prologue saves the frame record and callee-saved pai
     CHECK(contains_word(code, 0xD65F03C0u)); // ret
     CHECK(contains_word(code, 0x52800027u)); // movz w7, #1 (r0 = 1)
     CHECK(contains_word(code, 0xAA0703E0u)); // mov x0, x7 (r0 is returned in x0)
+}
+
+TEST_CASE("arm64: a program that makes no calls gets the lean frame") {
+    // Nothing to save: `return 1` is three instructions.
+    const auto code = words(make_program({mov64(0, 1), exit_insn()}));
+    REQUIRE(code.size() >= 3);
+    CHECK(code[0] == 0x52800027u); // movz w7, #1
+    CHECK(code[1] == 0xAA0703E0u); // mov x0, x7
+    CHECK(code[2] == 0xD65F03C0u); // ret
+
+    // r6 and r8 written, the stack used: one pair (r6, r8), then r10 padded with xzr; no
+    // frame record, no FrameInfo (x24).
+    const std::string lean = arm64_listing(make_program(
+        {mov64(6, 1), mov64(8, 2), stx(Size::DW, 10, -8, 6), ldx(Size::DW, 0, 10, -8), exit_insn()}));
+    INFO(lean);
+    // Its tail-call landing comes after the code: `bl` the entry, then the caller's full
+    // epilogue (which does restore x24 and x29/x30).
+    const size_t landing = lean.find("bl L");
+    REQUIRE(landing != std::string::npos);
+    const std::string body = lean.substr(0, landing);
+    CHECK(has(body, "stp x19, x21, [sp, -16]!"));
+    CHECK(has(body, "stp x23, xzr, [sp, -16]!"));
+    CHECK(has(body, "sub sp, sp, 512"));
+    CHECK(has(body, "add x23, sp, 512"));
+    CHECK(has(body, "ldr x23, [sp], 16"));
+    CHECK(has(body, "ldp x19, x21, [sp], 16"));
+    CHECK(!has(body, "x29"));
+    CHECK(!has(body, "x24"));
+    CHECK(has(lean.substr(landing), "add sp, sp, 544"));
+    CHECK(has(lean.substr(landing), "ldp x29, x30, [sp], 16"));
+
+    // A local call needs the frame record (bl overwrites x30) and saves x23 (the callee moves it).
+    const std::string calls = arm64_listing(make_program({call_local(2), exit_insn(), mov64(0, 3), exit_insn()}));
+    INFO(calls);
+    const std::string calls_body = calls.substr(0, calls.rfind("bl L"));
+    CHECK(has(calls_body, "stp x29, x30, [sp, -16]!"));
+    CHECK(has(calls_body, "stp x23, xzr, [sp, -16]!"));
+    CHECK(!has(calls_body, "x24"));
 }
 
 TEST_CASE("arm64: ALU immediates use imm12, shifted imm12 and logical immediates") {
@@ -89,6 +132,26 @@ TEST_CASE("arm64: offsets use scaled imm12, unscaled imm9, else the offset tempo
     CHECK(has(listing, "ldr w7, [x0, x10]"));
     CHECK(has(listing, "movn x10, 19999"));
     CHECK(has(listing, "strh w1, [x0, x10]"));
+}
+
+TEST_CASE("arm64: mov64 + add64 (the lowering's add_fused) is one three-operand add") {
+    std::vector<Instruction> v{
+        mov64r(2, 10), alu64(AluOp::Add, 2, -8),      // sub x1, x23, 8
+        mov64r(3, 1), alu64r(AluOp::Add, 3, 3),       // add x2, x0, x0 (r3 in the add is r1)
+        mov64r(4, 1), alu64r(AluOp::Add, 4, 2),       // add x3, x0, x1
+        mov64r(5, 1), alu64(AluOp::Add, 5, 0x5000),   // add x4, x0, 5, lsl 12
+        mov64r(0, 1), alu64(AluOp::Add, 0, 0x12345),  // kImm: movz/movk x9, then add x7, x0, x9
+        exit_insn()};
+    const std::string listing = arm64_listing(make_program(v));
+    INFO(listing);
+    CHECK(has(listing, "sub x1, x23, 8"));
+    CHECK(has(listing, "add x2, x0, x0"));
+    CHECK(has(listing, "add x3, x0, x1"));
+    CHECK(has(listing, "add x7, x0, x9"));
+    const auto code = words(make_program(v));
+    CHECK(contains_word(code, 0x91401404u)); // add x4, x0, #5, lsl #12
+    CHECK(!has(listing, "mov x1, x23")); // no separate moves
+    CHECK(!has(listing, "mov x4, x0"));
 }
 
 TEST_CASE("arm64: division is udiv/sdiv, modulo msub with its own quotient register") {
@@ -147,6 +210,48 @@ TEST_CASE("arm64: a conditional jump beyond imm19 is an error naming the instruc
     CHECK(!has(arm64_listing(make_program(v)), "error"));
 }
 
+TEST_CASE("arm64: every branch's reach is checked at both ends of imm19 and imm26") {
+    using jit::arm64::BranchRecord;
+    using jit::arm64::Reach;
+    // A program of 128 MiB is too large to build in a test: the check itself, at its limits.
+    const uint32_t at = 1u << 28; // the branch's offset, room for backward reaches
+    auto error = [&](Reach reach, int64_t distance) {
+        const BranchRecord b{7, at, 0, reach, reach == Reach::Imm19 ? "b.ne" : "bl"};
+        auto r = jit::arm64::check_reach(b, static_cast<uint32_t>(int64_t{at} + distance));
+        return r ? std::string() : r.error().to_string();
+    };
+    for (auto [reach, bytes, name] : {std::tuple{Reach::Imm19, int64_t{1} << 20, "imm19"},
+                                      std::tuple{Reach::Imm26, int64_t{1} << 27, "imm26"}}) {
+        INFO(name);
+        CHECK(error(reach, bytes - 4).empty()); // the farthest forward target
+        CHECK(error(reach, -bytes).empty());    // the farthest backward target
+        CHECK(error(reach, 0).empty());
+        for (int64_t beyond : {bytes, -bytes - 4}) {
+            const std::string text = error(reach, beyond);
+            CHECK(has(text, "insn 7:"));
+            CHECK(has(text, name));
+            CHECK(has(text, fmt::format("{} bytes away", beyond)));
+        }
+    }
+    CHECK(has(jit::arm64::check_reach(BranchRecord{3, 0, 0, Reach::Imm26, "b"}, jit::kNoNativeCode)
+                  .error()
+                  .to_string(),
+              "never placed"));
+}
+
+TEST_CASE("arm64: a branch to an out-of-line stub beyond imm19 is an error, not a wrong jump") {
+    // callx's bounds check branches (b.hs, imm19) to a fault stub after all the code: with
+    // ~1.2 MB of code between them, the program is refused, naming the callx.
+    std::vector<Instruction> v{mov64(0, 0), mov64(1, 1000), CallX{Reg{1}}};
+    for (int i = 0; i < 300000; ++i) v.push_back(alu64(AluOp::Add, 0, 1));
+    v.push_back(exit_insn());
+    const std::string text = arm64_listing(make_program(v));
+    INFO(text.substr(0, 300));
+    CHECK(has(text, "error: insn 2:"));
+    CHECK(has(text, "b.hs"));
+    CHECK(has(text, "imm19"));
+}
+
 TEST_CASE("arm64: native_listing shows A64 on any host, with the eBPF text interleaved") {
     const helpers::ProgramBindings bindings = test_bindings();
     auto listing = jit::native_listing(make_program({mov64(0, 42), exit_insn()}), verifier::Facts{},
@@ -184,8 +289,15 @@ TEST_CASE("arm64: unproven accesses and helper calls call the check stubs; prove
     jit::arm64::Options arm;
     arm.logger = &logger;
     REQUIRE(jit::arm64::assemble(*lowered, arm));
-    CHECK_FALSE(has(logger.data(), "tst w0"));
-    CHECK_FALSE(has(logger.data(), "bl "));
+    const std::string proven = logger.data();
+    INFO(proven);
+    CHECK_FALSE(has(proven, "tst w0"));
+    // One `bl` only, the lean frame's tail-call landing after the code (no check stub).
+    const size_t bl = proven.find("bl ");
+    REQUIRE(bl != std::string::npos);
+    CHECK(proven.find("bl ", bl + 1) == std::string::npos);
+    CHECK(has(proven.substr(bl), "add sp, sp, 544")); // followed by the full epilogue
+    CHECK_FALSE(has(proven.substr(0, bl), "x24"));     // a lean frame: no FrameInfo
 }
 
 namespace {

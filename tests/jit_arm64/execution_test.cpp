@@ -4,7 +4,9 @@
 #if defined(__aarch64__)
 
 #include <array>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "arm64_program.hpp"
 #include "runtime/interpreter.hpp"
@@ -15,7 +17,12 @@ using jit::arm64::AtomicsMode;
 
 namespace {
 
-constexpr AtomicsMode kBothForms[] = {AtomicsMode::Lse, AtomicsMode::Exclusive};
+// Both atomics forms where the CPU has LSE (qemu's default `max`), the exclusive loops
+// alone where it has not (test_jit_arm64_no_lse: LSE instructions would be SIGILL there).
+std::vector<AtomicsMode> atomics_forms() {
+    if (jit::arm64::host_has_lse()) return {AtomicsMode::Lse, AtomicsMode::Exclusive};
+    return {AtomicsMode::Exclusive};
+}
 
 // What the recording helper saw, call by call.
 std::vector<std::array<uint64_t, 5>>& recorded() {
@@ -37,10 +44,12 @@ const helpers::HelperTable& table() {
     return t;
 }
 
-Result<uint64_t> run_arm64(const Program& p, std::span<uint8_t> mem, AtomicsMode atomics) {
+Result<uint64_t> run_arm64(const Program& p, std::span<uint8_t> mem, AtomicsMode atomics, bool trusted = false) {
     const helpers::ProgramBindings bindings{&table(), {}};
-    auto lowered = lower_for_test(p, bindings);
+    auto lowered = lower_for_test(p, bindings, trusted);
     if (!lowered) return fail(lowered.error());
+    // Trusted code is the code a verified program gets: not one run-time check.
+    if (trusted && lowered->needs_guest_memory) return fail(Error::plain("trusted code has run-time checks"));
     jit::arm64::Options options;
     options.atomics = atomics;
     auto compiled = jit::arm64::compile(*lowered, options);
@@ -63,59 +72,77 @@ void set_args(std::vector<Instruction>& v) {
 
 } // namespace
 
-TEST_CASE("arm64: a helper called right after an atomic and after large offsets gets every argument") {
-    for (AtomicsMode mode : kBothForms) {
-        INFO("atomics " << (mode == AtomicsMode::Lse ? "LSE" : "exclusive"));
-        std::vector<Instruction> v{mov64r(6, 1), mov64(7, 3)};
-        // 1. An atomic on the context pointer itself (r1) at an offset >= 4096.
+// The uBPF bug this guards against: a temporary that held both the atomic's address (or a
+// large offset) and something a helper call needed. Run as checked code (the check stubs
+// compute the address too) and as trusted code (what a verified program gets, no stubs),
+// with both atomics forms.
+TEST_CASE("arm64: a helper called right after an atomic and after large offsets gets every argument", "[run]") {
+    std::vector<Instruction> v{mov64r(6, 1), mov64(7, 3), mov64(0, 0)};
+    // 1. An atomic on the context pointer itself (r1) at an offset >= 4096.
+    set_args(v);
+    v.push_back(Atomic{AtomicOp::Add, true, true, Reg{1}, 4104, Reg{7}});
+    v.push_back(call_helper(kRecordId));
+    // 2. Every other atomic form, each followed by a call.
+    for (AtomicOp op : {AtomicOp::Or, AtomicOp::And, AtomicOp::Xor, AtomicOp::Xchg, AtomicOp::CmpXchg}) {
         set_args(v);
-        v.push_back(Atomic{AtomicOp::Add, true, true, Reg{1}, 4104, Reg{7}});
+        v.push_back(Atomic{op, true, op != AtomicOp::Xor, Reg{1}, 4112, Reg{7}});
         v.push_back(call_helper(kRecordId));
-        // 2. Every other atomic form, each followed by a call.
-        for (AtomicOp op : {AtomicOp::Or, AtomicOp::And, AtomicOp::Xor, AtomicOp::Xchg, AtomicOp::CmpXchg}) {
-            set_args(v);
-            v.push_back(Atomic{op, true, op != AtomicOp::Xor, Reg{1}, 4112, Reg{7}});
-            v.push_back(call_helper(kRecordId));
-        }
-        // 3. Loads and stores whose offsets no immediate holds (the offset temporary),
-        //    one storing a constant that needs the immediate temporary too.
-        set_args(v);
-        v.push_back(ldx(Size::B, 8, 1, 4097));
-        v.push_back(Store{Size::W, Reg{1}, 4099, Imm{0x12345678}});
-        v.push_back(ldx(Size::DW, 9, 1, 6000));
-        v.push_back(call_helper(kRecordId));
-        // 4. A load relative to r1 with a scaled offset >= 4096.
-        set_args(v);
-        v.push_back(ldx(Size::W, 8, 1, 8188));
-        v.push_back(call_helper(kRecordId));
-        v.push_back(mov64r(0, 8));
-        v.push_back(exit_insn());
+    }
+    // 3. Loads and stores whose offsets no immediate holds (the offset temporary),
+    //    one storing a constant that needs the immediate temporary too.
+    set_args(v);
+    v.push_back(ldx(Size::B, 8, 1, 4097));
+    v.push_back(Store{Size::W, Reg{1}, 4099, Imm{0x12345678}});
+    v.push_back(ldx(Size::DW, 9, 1, 6000));
+    v.push_back(call_helper(kRecordId));
+    // 4. A load relative to r1 with a scaled offset >= 4096.
+    set_args(v);
+    v.push_back(ldx(Size::W, 8, 1, 8188));
+    v.push_back(call_helper(kRecordId));
+    // 5. A non-fetching atomic based on r2 (an argument register) at a large offset.
+    set_args(v);
+    v.push_back(mov64r(2, 6));
+    v.push_back(mov64(7, 3));
+    v.push_back(Atomic{AtomicOp::Add, false, true, Reg{2}, 4120, Reg{7}});
+    v.push_back(mov64(2, 0x2222));
+    v.push_back(call_helper(kRecordId));
+    v.push_back(mov64r(0, 8));
+    v.push_back(exit_insn());
+    const Program program = make_program(v);
 
-        std::vector<uint8_t> mem(8192, 0);
-        mem[8188] = 0x2a;
-        recorded().clear();
-        auto r0 = run_arm64(make_program(v), mem, mode);
-        if (!r0) FAIL(r0.error().to_string());
-        CHECK(*r0 == 0x2a);
-        REQUIRE(recorded().size() == 8);
-        for (size_t call = 0; call < recorded().size(); ++call) {
-            INFO("call " << call);
-            const auto& args = recorded()[call];
-            CHECK(args[0] == reinterpret_cast<uint64_t>(mem.data()));
-            CHECK(args[1] == 0x2222);
-            CHECK(args[2] == 0x3333333344444444ull);
-            CHECK(args[3] == static_cast<uint64_t>(-4));
-            CHECK(args[4] == 0x55);
+    for (bool trusted : {false, true}) {
+        for (AtomicsMode mode : atomics_forms()) {
+            INFO((trusted ? "trusted" : "checked") << " code, atomics "
+                                                   << (mode == AtomicsMode::Lse ? "LSE" : "exclusive"));
+            std::vector<uint8_t> mem(8192, 0);
+            mem[8188] = 0x2a;
+            recorded().clear();
+            auto r0 = run_arm64(program, mem, mode, trusted);
+            if (!r0) FAIL(r0.error().to_string());
+            CHECK(*r0 == 0x2a);
+            REQUIRE(recorded().size() == 9);
+            for (size_t call = 0; call < recorded().size(); ++call) {
+                INFO("call " << call);
+                const auto& args = recorded()[call];
+                CHECK(args[0] == reinterpret_cast<uint64_t>(mem.data()));
+                CHECK(args[1] == 0x2222);
+                CHECK(args[2] == 0x3333333344444444ull);
+                CHECK(args[3] == static_cast<uint64_t>(-4));
+                CHECK(args[4] == 0x55);
+            }
+            uint32_t stored = 0;
+            std::memcpy(&stored, &mem[4099], 4);
+            CHECK(stored == 0x12345678);
+            uint64_t added = 0;
+            std::memcpy(&added, &mem[4120], 8);
+            CHECK(added == 3);
         }
-        uint32_t stored = 0;
-        std::memcpy(&stored, &mem[4099], 4);
-        CHECK(stored == 0x12345678);
     }
 }
 
-TEST_CASE("arm64: every atomic, LSE and exclusive forms, matches the interpreter") {
+TEST_CASE("arm64: every atomic, LSE and exclusive forms, matches the interpreter", "[run]") {
     const uint64_t initial = 0x8000000f0f0f0f0full;
-    for (AtomicsMode mode : kBothForms) {
+    for (AtomicsMode mode : atomics_forms()) {
         for (AtomicOp op : {AtomicOp::Add, AtomicOp::Or, AtomicOp::And, AtomicOp::Xor, AtomicOp::Xchg,
                             AtomicOp::CmpXchg}) {
             for (bool fetch : {false, true}) {
@@ -151,7 +178,7 @@ TEST_CASE("arm64: every atomic, LSE and exclusive forms, matches the interpreter
     }
 }
 
-TEST_CASE("arm64: division and modulo give the kernel's results for 0 and INT_MIN / -1") {
+TEST_CASE("arm64: division and modulo give the kernel's results for 0 and INT_MIN / -1", "[run]") {
     struct Case {
         AluOp op;
         bool is64;
@@ -186,7 +213,7 @@ TEST_CASE("arm64: division and modulo give the kernel's results for 0 and INT_MI
     }
 }
 
-TEST_CASE("arm64: immediates of every shape in ALU, jump and store forms match the interpreter") {
+TEST_CASE("arm64: immediates of every shape in ALU, jump and store forms match the interpreter", "[run]") {
     const int32_t imms[] = {0, 1, -1, 7, 4095, 4096, -4096, 0x5000, 0xfff000, 0x1000001, 0xff, 0x0f0f0f0f,
                             0x12345, INT32_MAX, INT32_MIN, -257, 0x7ff800};
     const uint64_t values[] = {0, 1, 0xffffffffffffffffull, 0x8000000000000000ull, 0x00000000ffffffffull,
@@ -242,18 +269,49 @@ TEST_CASE("arm64: immediates of every shape in ALU, jump and store forms match t
     CHECK(compared == 8 * 17 * 2);
 }
 
-TEST_CASE("arm64: the CPU's atomics form is detected, and Auto follows it") {
+TEST_CASE("arm64: fused mov64 + add64 of a register matches the interpreter, the add naming either", "[run]") {
+    std::vector<Instruction> v;
+    lddw(v, 6, 0x7fffffff00000001ull);
+    lddw(v, 7, 0x00000001ffffffffull);
+    v.push_back(mov64r(8, 6));
+    v.push_back(alu64r(AluOp::Add, 8, 7)); // r8 = r6 + r7
+    v.push_back(mov64r(9, 7));
+    v.push_back(alu64r(AluOp::Add, 9, 9)); // r9 = r7 + r7
+    v.push_back(mov64r(2, 10));
+    v.push_back(alu64(AluOp::Add, 2, -16)); // r2 = r10 - 16: a stack address
+    v.push_back(stx(Size::DW, 2, 0, 8));
+    v.push_back(ldx(Size::DW, 0, 10, -16));
+    v.push_back(alu64r(AluOp::Xor, 0, 9));
+    v.push_back(exit_insn());
+    const Program p = make_program(v);
+    auto expected = run_interp(p, {});
+    REQUIRE(expected);
+    CHECK(*expected == ((0x7fffffff00000001ull + 0x00000001ffffffffull) ^ (2 * 0x00000001ffffffffull)));
+    for (bool trusted : {false, true}) {
+        auto got = run_arm64(p, {}, AtomicsMode::Auto, trusted);
+        if (!got) FAIL(got.error().to_string());
+        CHECK(*got == *expected);
+    }
+}
+
+TEST_CASE("arm64: the CPU's atomics form is detected, and Auto follows it", "[run]") {
     const helpers::ProgramBindings bindings = test_bindings();
     auto lowered = lower_for_test(make_program({exit_insn()}), bindings);
     REQUIRE(lowered);
     auto assembled = jit::arm64::assemble(*lowered, {});
     REQUIRE(assembled);
     CHECK(assembled->lse == jit::arm64::host_has_lse());
+    // Under qemu the CPU model is known (tests/jit_arm64/CMakeLists.txt): `max` has LSE,
+    // `cortex-a57` (ARMv8.0) has not, so there Auto must pick the exclusive loops.
+    if (const char* expect = std::getenv("EBPFJIT_EXPECT_LSE")) {
+        INFO("EBPFJIT_EXPECT_LSE=" << expect << ", QEMU_CPU=" << (std::getenv("QEMU_CPU") ? std::getenv("QEMU_CPU") : ""));
+        CHECK(jit::arm64::host_has_lse() == (std::string(expect) == "1"));
+    }
 }
 
-TEST_CASE("arm64: unproven accesses are checked: atomics of both forms, stores below the frame, helpers") {
+TEST_CASE("arm64: unproven accesses are checked: atomics of both forms, stores below the frame, helpers", "[run]") {
     std::vector<uint8_t> mem(16, 0);
-    for (AtomicsMode atomics : kBothForms) {
+    for (AtomicsMode atomics : atomics_forms()) {
         std::fill(mem.begin(), mem.end(), 0);
         // *(u64 *)(r1 + off) += 3 (fetch): in bounds it runs, 8 bytes past the end it faults.
         auto program = [](int16_t off) {

@@ -4,6 +4,7 @@
 //  - a thread's own keys behave sequentially (NOEXIST insert, EXIST update, read back,
 //    delete, -ENOENT after delete) even while other threads churn the same buckets;
 //  - per-CPU slots are private: plain increments in each worker's slot add up exactly.
+#include <algorithm>
 #include <atomic>
 #include <latch>
 #include <thread>
@@ -144,6 +145,10 @@ TEST_CASE("stress: 8 threads x 1M mixed ops on hash, LRU and per-CPU hash maps",
     for (int t = 0; t < kThreads; ++t) threads.emplace_back(worker, t);
     for (auto& th : threads) th.join();
     CHECK(violations.load() == 0);
+    // The per-CPU sums below are per thread only if no two workers shared a slot.
+    std::vector<uint32_t> slots(slot_of);
+    std::sort(slots.begin(), slots.end());
+    REQUIRE(std::adjacent_find(slots.begin(), slots.end()) == slots.end());
 
     std::vector<uint64_t> per_cpu(cpus);
     uint64_t total_hash = 0;
