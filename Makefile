@@ -14,7 +14,8 @@ JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
 
 .PHONY: all deps deps-arm64 build build-arm64 demo test test-arm64 bench clean \
-        build-asan test-asan build-tsan test-tsan fuzz fuzz-build deps-fuzz
+        build-asan test-asan build-tsan test-tsan test-asan-ci test-tsan-ci \
+        fuzz fuzz-build deps-fuzz
 
 all: build
 
@@ -48,30 +49,41 @@ test-arm64: build-arm64
 
 # Sanitizers: the same suite, built with ASan+UBSan (build-asan/) or TSan (build-tsan/).
 # ASAN_TESTS / TSAN_TESTS are extra ctest arguments that pick tests (-L, -R, -E); empty runs
-# everything. ASAN_TARGETS / TSAN_TARGETS limit what is built (empty: everything). CI
-# (.ci/run) narrows the TSan run to the tests labelled `threads` (tests/CMakeLists.txt).
+# everything. ASAN_TARGETS / TSAN_TARGETS limit what is built (empty: everything).
+# CI runs the narrowed stages test-asan-ci and test-tsan-ci (below).
 ASAN_TESTS ?=
 TSAN_TESTS ?=
 ASAN_TARGETS ?=
 TSAN_TARGETS ?=
 SAN_BUILD_TYPE ?= RelWithDebInfo
+ASAN_BUILD_DIR ?= build-asan
+TSAN_BUILD_DIR ?= build-tsan
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 
 build-asan: deps
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=$(SAN_BUILD_TYPE) -DEBPFJIT_SANITIZE=address
-	cmake --build build-asan -j $(JOBS) $(if $(ASAN_TARGETS),--target $(ASAN_TARGETS))
+	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=$(SAN_BUILD_TYPE) -DEBPFJIT_SANITIZE=address
+	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS) $(if $(ASAN_TARGETS),--target $(ASAN_TARGETS))
 
 test-asan: build-asan
-	cd build-asan && ctest $(CTEST_FLAGS) $(ASAN_TESTS)
+	cd $(ASAN_BUILD_DIR) && ctest $(CTEST_FLAGS) $(ASAN_TESTS)
 
 build-tsan: deps
-	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=$(SAN_BUILD_TYPE) -DEBPFJIT_SANITIZE=thread
-	cmake --build build-tsan -j $(JOBS) $(if $(TSAN_TARGETS),--target $(TSAN_TARGETS))
+	cmake -S . -B $(TSAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=$(SAN_BUILD_TYPE) -DEBPFJIT_SANITIZE=thread
+	cmake --build $(TSAN_BUILD_DIR) -j $(JOBS) $(if $(TSAN_TARGETS),--target $(TSAN_TARGETS))
 
 test-tsan: build-tsan
-	cd build-tsan && ctest $(CTEST_FLAGS) $(TSAN_TESTS)
+	cd $(TSAN_BUILD_DIR) && ctest $(CTEST_FLAGS) $(TSAN_TESTS)
+
+# CI's sanitizer stages (tests/CMakeLists.txt says what each label holds; DEVELOPERS.md,
+# "Checks", gives their times): ASan+UBSan over bad input, CLI, loader, maps, verifier, JIT,
+# conformance and fuzz regressions; TSan over every test that starts threads.
+test-asan-ci:
+	$(MAKE) test-asan ASAN_TARGETS=asan_ci_tests ASAN_TESTS="-L asan_ci"
+
+test-tsan-ci:
+	$(MAKE) test-tsan TSAN_TARGETS=threaded_tests TSAN_TESTS="-L threads"
 
 # Fuzzing: libFuzzer (clang 14) build in build-fuzz/, targets build-fuzz/tests/fuzz/fuzz_<name>.
 # `make fuzz FUZZ_SECONDS=N` runs every target for N seconds on a scratch copy of its seed

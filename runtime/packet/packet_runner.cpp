@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <latch>
 #include <thread>
 #include <utility>
 
@@ -133,12 +134,28 @@ Result<void> run_skb_share(const FrameEngine& engine, ProgramType type, const Ca
     return {};
 }
 
+// Every worker holds its per-CPU slot before any starts: with fewer free slots than
+// threads the run fails whatever the timing. (Registering as each started made the outcome
+// depend on whether an early worker had already finished and given its slot back: a
+// 3-thread run on a 2-CPU host passed alone and failed under TSan.)
+struct SlotGate {
+    std::latch registered;
+    std::atomic<bool> missing{false};
+    explicit SlotGate(uint32_t workers) : registered(workers) {}
+};
+
 void run_worker(const FrameEngine& engine, ProgramType type, const Capture& capture,
                 const RunOptions& options, uint32_t buffer_size, Worker& w,
-                std::atomic<uint64_t>& done) {
+                std::atomic<uint64_t>& done, SlotGate& gate) {
     // Per-CPU maps: this worker is one "CPU" for as long as it runs.
-    if (auto slot = maps::register_worker_thread(); !slot) {
+    auto slot = maps::register_worker_thread();
+    if (!slot) {
         w.error = slot.error();
+        gate.missing = true;
+    }
+    gate.registered.arrive_and_wait();
+    if (gate.missing) {
+        maps::unregister_worker_thread();
         return;
     }
     const size_t share = w.end - w.begin;
@@ -174,8 +191,9 @@ Result<RunReport> run_capture(const FrameEngine& engine, ProgramType type,
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> pool;
     pool.reserve(threads);
+    SlotGate gate(threads);
     for (auto& w : workers)
-        pool.emplace_back([&, wp = &w] { run_worker(engine, type, capture, options, buffer_size, *wp, done); });
+        pool.emplace_back([&, wp = &w] { run_worker(engine, type, capture, options, buffer_size, *wp, done, gate); });
     // The clock stops when the last worker ends, not when the progress poll notices it.
     std::chrono::steady_clock::time_point stop;
     if (options.progress) {
@@ -197,8 +215,9 @@ Result<RunReport> run_capture(const FrameEngine& engine, ProgramType type,
 
     RunReport report;
     report.seconds = std::chrono::duration<double>(stop - start).count();
-    for (auto& w : workers) {
+    for (auto& w : workers)
         if (w.error) return fail(std::move(*w.error));
+    for (auto& w : workers) {
         report.packets += w.packets;
         for (const auto& [name, count] : w.verdicts.counts) report.verdicts[std::string(name)] += count;
         report.r0.insert(report.r0.end(), w.r0.begin(), w.r0.end());

@@ -3,12 +3,14 @@
 // threads and replays, and errors that name the frame.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
 #include "isa/assembler.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
 #include "runtime/interpreter.hpp"
+#include "runtime/maps/percpu.hpp"
 #include "runtime/packet/frame_engine.hpp"
 #include "runtime/packet/packet_runner.hpp"
 
@@ -114,6 +116,8 @@ TEST_CASE("runner: XDP verdicts, r0 per frame and the frames as the program left
 }
 
 TEST_CASE("runner: threads and replays count every pass and keep the first pass's frames", "[runner]") {
+    // Three workers need three per-CPU slots at once, besides this thread's (2-CPU hosts too).
+    if (maps::possible_cpus() < 4) REQUIRE(maps::set_possible_cpus(4));
     auto interp = interpreter_for(kDropShort, ProgramType::Xdp);
     const auto capture = synthetic(37);
     auto one = pkt::run_capture(*pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture);
@@ -137,6 +141,27 @@ TEST_CASE("runner: threads and replays count every pass and keep the first pass'
         CHECK(many->outputs[i].bytes == one->outputs[i].bytes);
     }
     CHECK(last_progress <= 4 * 37);
+}
+
+// Found under TSan: workers registered their per-CPU slots as each started, so 3 threads on
+// 2 possible CPUs failed or passed depending on whether a worker had finished before the
+// last one started. Now all hold their slots before any runs: too few slots fail every time.
+TEST_CASE("runner: more threads than free per-CPU slots fail every time, naming the slots", "[runner][threads]") {
+    const uint32_t before = maps::possible_cpus();
+    REQUIRE(maps::set_possible_cpus(2));
+    auto interp = interpreter_for(kDropShort, ProgramType::Xdp);
+    const auto capture = synthetic(3); // tiny shares: an early worker used to finish first
+    pkt::RunOptions options;
+    options.threads = 3;
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        auto ran = pkt::run_capture(*pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture, options);
+        REQUIRE_FALSE(ran.has_value());
+        CHECK_THAT(ran.error().to_string(), Catch::Contains("per-CPU slot"));
+    }
+    options.threads = 2;
+    maps::unregister_worker_thread(); // this thread's slot, if an earlier test took one
+    CHECK(pkt::run_capture(*pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture, options).has_value());
+    REQUIRE(maps::set_possible_cpus(std::max(before, 4u)));
 }
 
 TEST_CASE("runner: redirects carry the port bpf_redirect chose", "[runner]") {

@@ -43,11 +43,10 @@ std::vector<uint64_t> dividends(uint64_t d) {
     std::vector<uint64_t> v = {0, 1, 2, 3, 7, d - 1, d, d + 1, 2 * d, 2 * d - 1, 0x7fffffff, 0x80000000,
                                0x80000001, 0xffffffff, 0xfffffffe, 0x100000000, 0x7fffffffffffffff,
                                0x8000000000000000, 0x8000000000000001, UINT64_MAX, UINT64_MAX - 1,
-                               0xffffffff80000000, 0x12345678 * d, static_cast<uint64_t>(-static_cast<int64_t>(d)),
-                               static_cast<uint64_t>(-static_cast<int64_t>(d)) - 1};
+                               0xffffffff80000000, 0x12345678 * d, 0 - d, 0 - d - 1}; // -d as two's complement
     std::mt19937_64 rng(d);
     for (int i = 0; i < 24; ++i) v.push_back(rng() >> (rng() % 64));
-    for (int i = 0; i < 8; ++i) v.push_back(static_cast<uint64_t>(-static_cast<int64_t>(rng() >> (rng() % 64))));
+    for (int i = 0; i < 8; ++i) v.push_back(0 - (rng() >> (rng() % 64))); // negated, without int64 overflow (UBSan)
     return v;
 }
 
