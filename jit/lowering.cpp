@@ -330,6 +330,21 @@ void mark_checked_calls(const verifier::Facts& facts, const LoweringOptions& opt
 
 } // namespace
 
+EntryFrameNeeds entry_frame_needs(const Lowered& lowered) {
+    EntryFrameNeeds needs;
+    const bool has_callbacks = std::any_of(lowered.slots.begin(), lowered.slots.end(),
+                                           [](const LoweredSlot& s) { return s.code_target >= 0; });
+    needs.full = lowered.has_tail_calls || lowered.has_packet_loads || lowered.has_callx || has_callbacks ||
+                 lowered.instruction_budget != 0 || lowered.needs_guest_memory;
+    for (const Subprogram& sub : lowered.subprograms) {
+        needs.regs_written |= sub.regs_written;
+        needs.calls |= sub.calls;
+    }
+    needs.local_calls = lowered.subprograms.size() > 1;
+    needs.stack = ((lowered.regs_used >> 10) & 1) != 0;
+    return needs;
+}
+
 Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
                       const LoweringOptions& options) {
     if (program.size() == 0) return fail(Error::plain("the program is empty"));

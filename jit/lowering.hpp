@@ -157,6 +157,21 @@ struct Lowered {
     std::vector<helpers::InlineArrayLookup> array_lookups;  // LoweredSlot::array_lookup
 };
 
+// What the entry frame must hold, decided once for both backends (their plan_entry_frame
+// turns it into registers and sizes). FrameInfo (`full`) is needed by packet loads, callx
+// faults and run-time checks (the abort path, the checks' frame walk), tail calls and the
+// instruction budget (RunStatus); a tail-calling program also needs the full frame because
+// its targets land in it, and so does a program with callbacks, whose thunks rebuild the
+// entry frame. Every other program gets a lean frame built from the other fields.
+struct EntryFrameNeeds {
+    bool full = false;
+    bool calls = false;        // some subprogram calls (a helper, a local function, a tail call)
+    bool local_calls = false;  // more than one subprogram: callees move r10's host register
+    bool stack = false;        // r10 is used: the 512-byte stack
+    uint16_t regs_written = 0; // bit n: rn is written in some subprogram
+};
+EntryFrameNeeds entry_frame_needs(const Lowered& lowered);
+
 // Errors name the instruction: a kfunc call or a BTF-variable LDDW (unsupported), an
 // unknown helper id, an unbound map, recursion, a call chain deeper than the limit, a
 // jump leaving its subprogram, a subprogram that falls off its end, a tail call outside

@@ -49,33 +49,22 @@ void Emitter::emit_entry_frame(const a64::GpX& packet, const a64::GpX& packet_le
     a_.str(status, a64::ptr(kFrameInfo, kInfoStatus));
 }
 
-// FrameInfo (x24) is needed by packet loads, callx faults and run-time checks (the abort
-// path, the frame walk of checks.cpp), tail calls and the instruction budget (RunStatus);
-// a tail-calling program also needs the full frame because its targets land in it, and so
-// does a program with callbacks, whose thunks rebuild the entry frame (callbacks.cpp).
-// Every other program gets the lean frame (frame_layout.hpp): the frame record only when
-// it calls out (bl/blr overwrite x30), only the callee-saved registers it writes, the
-// 512-byte stack only when it uses r10.
+// The full frame (kEntrySaved and FrameInfo) or the lean one (frame_layout.hpp): the frame
+// record only when the program calls out (bl/blr overwrite x30), only the callee-saved
+// registers it writes, the 512-byte stack only when it uses r10 (entry_frame_needs).
 Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
     EntryFrame f;
-    const bool has_callbacks = std::any_of(lowered.slots.begin(), lowered.slots.end(),
-                                           [](const LoweredSlot& s) { return s.code_target >= 0; });
-    if (lowered.has_tail_calls || lowered.has_packet_loads || lowered.has_callx || has_callbacks ||
-        lowered.instruction_budget != 0 || lowered.needs_guest_memory) {
+    const EntryFrameNeeds needs = entry_frame_needs(lowered);
+    if (needs.full) {
         for (const auto& pair : kEntrySaved) f.saved.push_back({pair[0], pair[1]});
         f.stack = true;
         return f;
     }
     f.full = false;
-    uint16_t written = 0;
-    bool calls = false;
-    for (const Subprogram& sub : lowered.subprograms) {
-        written |= sub.regs_written;
-        calls |= sub.calls;
-    }
-    const bool local_calls = lowered.subprograms.size() > 1;
-    f.record = calls || local_calls;
-    f.stack = ((lowered.regs_used >> 10) & 1) != 0;
+    const uint16_t written = needs.regs_written;
+    const bool local_calls = needs.local_calls;
+    f.record = needs.calls || local_calls;
+    f.stack = needs.stack;
     std::vector<a64::GpX> regs;
     for (uint8_t r = 6; r <= 9; ++r)
         if ((written >> r) & 1) regs.push_back(gpx(r));

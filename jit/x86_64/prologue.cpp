@@ -13,19 +13,13 @@ static const x86::Gpq kEntrySaved[kEntryPushes] = {x86::rbp, x86::rbx, x86::r12,
 // What a local call's callee saves: the caller's r6-r9 and r10.
 static const x86::Gpq kLocalSaved[5] = {x86::rbx, x86::r13, x86::r14, x86::r15, x86::rbp};
 
-// FrameInfo (r12) is needed by packet loads, callx faults and run-time checks (the abort
-// path, the frame walk of checks.cpp), tail calls and the instruction budget (RunStatus);
-// a tail-calling program also needs the full frame because its targets land in it, and so
-// does a program with callbacks, whose thunks rebuild the entry frame (callbacks.cpp). Every
-// other program gets the lean frame (frame_layout.hpp): only the mapped callee-saved
-// registers it writes, the 512-byte stack only when it uses r10, padding only when it
-// calls (rsp 16-byte aligned at every call).
+// The full frame (kEntrySaved and FrameInfo) or the lean one (frame_layout.hpp): only the
+// mapped callee-saved registers it writes, the 512-byte stack only when it uses r10,
+// padding only when it calls (rsp 16-byte aligned at every call) (entry_frame_needs).
 Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
     EntryFrame f;
-    const bool has_callbacks = std::any_of(lowered.slots.begin(), lowered.slots.end(),
-                                           [](const LoweredSlot& s) { return s.code_target >= 0; });
-    if (lowered.has_tail_calls || lowered.has_packet_loads || lowered.has_callx || has_callbacks ||
-        lowered.instruction_budget != 0 || lowered.needs_guest_memory) {
+    const EntryFrameNeeds needs = entry_frame_needs(lowered);
+    if (needs.full) {
         f.full = true;
         f.saved.assign(std::begin(kEntrySaved), std::end(kEntrySaved));
         f.size = kEntryFrameSize;
@@ -33,14 +27,10 @@ Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
         return f;
     }
     f.full = false;
-    uint16_t written = 0;
-    bool calls = false;
-    for (const Subprogram& sub : lowered.subprograms) {
-        written |= sub.regs_written;
-        calls |= sub.calls;
-    }
-    const bool local_calls = lowered.subprograms.size() > 1;
-    f.stack = ((lowered.regs_used >> 10) & 1) != 0;
+    const uint16_t written = needs.regs_written;
+    const bool calls = needs.calls;
+    const bool local_calls = needs.local_calls;
+    f.stack = needs.stack;
     // A local callee's prologue moves rbp (it saves the caller's copy, not the C caller's).
     if (f.stack || local_calls) f.saved.push_back(x86::rbp);
     for (uint8_t r = 6; r <= 9; ++r)
