@@ -11,6 +11,7 @@
 #include "jit/compiler.hpp"
 #include "runtime/maps/array_map.hpp"
 #include "tests/jit/program_builder.hpp"
+#include "tests/jit/require_fault.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -20,15 +21,6 @@ namespace {
 Instruction st(Size s, uint8_t base, int16_t off, int32_t imm) { return Store{s, Reg{base}, off, Imm{imm}}; }
 Instruction atomic_add(uint8_t base, int16_t off, uint8_t src) {
     return Atomic{AtomicOp::Add, false, true, Reg{base}, off, Reg{src}};
-}
-
-// The run must fail at `insn` with a message containing `text`.
-void require_fault(const Result<uint64_t>& r, uint32_t insn, const std::string& text) {
-    REQUIRE_FALSE(r.has_value());
-    INFO(r.error().message);
-    REQUIRE(r.error().insn.has_value());
-    CHECK(*r.error().insn == insn);
-    CHECK_THAT(r.error().message, Catch::Contains(text));
 }
 
 } // namespace

@@ -13,6 +13,7 @@
 #include "jit/compiler.hpp"
 #include "runtime/maps/prog_array.hpp"
 #include "tests/jit/program_builder.hpp"
+#include "tests/jit/require_fault.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -50,14 +51,6 @@ Program dispatcher() {
 Program reader(int16_t off) { return make_program({ldx(Size::W, 0, 1, off), exit_insn()}); }
 
 uint64_t address_of(const std::vector<uint8_t>& bytes) { return reinterpret_cast<uint64_t>(bytes.data()); }
-
-void require_fault(const Result<uint64_t>& r, uint32_t insn, const std::string& text) {
-    REQUIRE_FALSE(r.has_value());
-    INFO(r.error().message);
-    REQUIRE(r.error().insn.has_value());
-    CHECK(*r.error().insn == insn);
-    CHECK_THAT(r.error().message, Catch::Contains(text));
-}
 
 // The test helper table plus one helper that runs whatever the test installs.
 std::function<uint64_t()>& nested_body() {
