@@ -13,6 +13,7 @@
 #include "runtime/maps/percpu.hpp"
 #include "runtime/packet/frame_engine.hpp"
 #include "runtime/packet/packet_runner.hpp"
+#include "tests/verified_rewrite.hpp"
 
 using namespace ebpfjit;
 namespace pkt = runtime::packet;
@@ -24,7 +25,7 @@ std::unique_ptr<runtime::Interpreter> interpreter_for(const std::string& source,
     auto program = isa::assemble(source);
     INFO((program ? "" : program.error().to_string()));
     REQUIRE(program.has_value());
-    auto rewritten = runtime::rewrite_ctx_access(*program, type);
+    auto rewritten = test::verified_rewrite(*program, type);
     INFO((rewritten ? "" : rewritten.error().to_string()));
     REQUIRE(rewritten.has_value());
     runtime::InterpreterOptions options;
