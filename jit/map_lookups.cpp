@@ -7,6 +7,8 @@
 #include "helpers/map_lookup_plan.hpp"
 #include "jit/lowering_passes.hpp"
 
+#include "isa/liveness.hpp"
+
 namespace ebpfjit::jit::detail {
 
 namespace {
@@ -25,7 +27,7 @@ maps::Map* known_map_in_r1(const Program& program, const Lowered& out, uint32_t 
             return reinterpret_cast<maps::Map*>(out.slots[i].constant);
         }
         if (std::holds_alternative<Call>(insn) || std::holds_alternative<CallX>(insn)) return nullptr;
-        if (use_def(insn).def & (1u << 1)) return nullptr;
+        if (isa::use_def(insn).def & (1u << 1)) return nullptr;
         if (out.slots[i].label) return nullptr; // entered from elsewhere at pc
         if (std::holds_alternative<Jump>(insn) || std::holds_alternative<Exit>(insn)) return nullptr;
     }

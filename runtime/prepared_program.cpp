@@ -44,11 +44,13 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
     if (!report.ok()) return fail(in_program(report.error(), spec));
     prepared->verifier_log_ = std::move(report.log);
 
-    // Host ctx layout; slots do not move, so the facts still index the same instructions.
+    // Host ctx layout, for exactly the accesses the verifier typed as ctx accesses (its
+    // facts, at either level); slots do not move, so the facts still index the same
+    // instructions.
     if (spec.type == ProgramType::Mem) {
         prepared->program_ = spec.program;
     } else {
-        auto rewritten = rewrite_ctx_access(spec.program, spec.type);
+        auto rewritten = rewrite_ctx_access(spec.program, spec.type, report.facts);
         if (!rewritten) return fail(in_program(rewritten.error(), spec));
         prepared->program_ = std::move(*rewritten);
     }

@@ -82,6 +82,11 @@ private:
     void weaken_facts_after_relaxed_prunes();
     void note_stack_depth(const AbstractState& s, uint8_t frame, int64_t lowest_offset);
     void record_facts(const AbstractState& s);
+    // After a load/store/atomic through `base` passed its checks: which ctx field it
+    // touched (facts_.ctx_access), and a rejection if another path reached this slot
+    // with another pointer or field (the kernel's "same insn cannot be used with
+    // different pointers"; the rewrite can convert a slot only one way).
+    Status record_ctx_access(const AbstractState& s, uint8_t base, int32_t off, uint32_t size);
     std::string format_state(const AbstractState& s) const; // log_format.cpp
     std::string headline(uint32_t pc, const Violation& v) const;
 
@@ -96,6 +101,7 @@ private:
     uint32_t last_id_ = 0;
     Facts facts_;
     std::vector<uint8_t> visited_; // per slot: facts initialised
+    std::vector<uint8_t> access_base_; // per slot: 0 no access seen, 1 via the ctx, 2 via another pointer
     std::vector<uint32_t> stack_depth_; // per subprogram: deepest stack byte used
     std::string trace_;
 };

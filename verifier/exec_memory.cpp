@@ -213,9 +213,18 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
 Status Analyzer::check_ctx_access(const RegState& ptr, uint8_t base, int32_t off, uint32_t size, Access access,
                                   const RegState* value, RegState* loaded) {
     if (!ctx_layout_) return violation(Reason::ContextAccess, "this program type has no ctx");
+    // As the kernel's check_ptr_off_reg: only the ctx pointer itself may be dereferenced
+    // (convert_ctx_access, here the runtime's rewrite, knows the field from insn.off alone).
+    if (ptr.off < 0)
+        return violation(Reason::ContextAccess, fmt::format("negative offset ctx ptr R{} off={} disallowed", base, ptr.off));
+    if (ptr.off != 0)
+        return violation(Reason::ContextAccess,
+                         fmt::format("dereference of modified ctx ptr R{} off={} disallowed", base, ptr.off));
     if (!ptr.var.is_const() || ptr.var.value() != 0)
-        return violation(Reason::ContextAccess, fmt::format("variable-offset ctx access: r{} = {}", base, ptr.to_string()));
-    const int64_t o = int64_t(ptr.off) + off;
+        return violation(Reason::ContextAccess,
+                         fmt::format("variable ctx access var_off={} disallowed: r{} = {}", ptr.var.to_string(), base,
+                                     ptr.to_string()));
+    const int64_t o = off;
     const CtxField* field = ctx_layout_->field_at(o, size);
     if (!field)
         return violation(Reason::ContextAccess, fmt::format("no {} field at offset {} size {}", ctx_layout_->name, o, size));
@@ -251,6 +260,7 @@ Status Analyzer::exec_load(AbstractState& s, const isa::Load& insn) {
     const uint32_t size = uint32_t(insn.size);
     RegState loaded;
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Read, nullptr, &loaded); !st) return st;
+    if (auto st = record_ctx_access(s, insn.base.n, insn.off, size); !st) return st;
     if (insn.sign_extend) {
         if (!loaded.is_scalar())
             return violation(Reason::ContextAccess, "a packet pointer field cannot be loaded sign-extended");
@@ -274,7 +284,9 @@ Status Analyzer::exec_store(AbstractState& s, const isa::Store& insn) {
     }
     if (value.is_pointer() && insn.size != isa::Size::DW && s.reg(insn.base.n).type == RegType::Stack)
         return violation(Reason::InvalidSpillAccess, "partial store of a pointer to the stack");
-    return check_access(s, insn.base.n, insn.off, uint32_t(insn.size), Access::Write, &value, nullptr);
+    if (auto st = check_access(s, insn.base.n, insn.off, uint32_t(insn.size), Access::Write, &value, nullptr); !st)
+        return st;
+    return record_ctx_access(s, insn.base.n, insn.off, uint32_t(insn.size));
 }
 
 Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
@@ -297,6 +309,7 @@ Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Read, nullptr, &old); !st) return st;
     RegState unknown = RegState::scalar(loaded_bytes(size));
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Write, &unknown, nullptr); !st) return st;
+    if (auto st = record_ctx_access(s, insn.base.n, insn.off, size); !st) return st;
     if (insn.fetch) {
         RegState fetched = RegState::scalar(loaded_bytes(size));
         if (insn.op == isa::AtomicOp::CmpXchg) s.reg(0) = fetched;
