@@ -33,9 +33,18 @@ const helpers::HelperTable& corpus_helpers() {
         const ProgramTypeMask xdp = mask_of(ProgramType::Xdp);
         const ProgramTypeMask skb = mask_of(ProgramType::SchedCls) | mask_of(ProgramType::SocketFilter);
         const ProgramTypeMask net = xdp | skb;
+        // The roles (map types, callbacks, references, locks, packet changes) come from the
+        // builtin entry of the same id: the verifier reads them, never the id.
         auto add = [&](int32_t id, std::string_view name, RetType ret, std::array<A, 5> args,
                        ProgramTypeMask allowed = kAllProgramTypes) {
-            t.add(helpers::Helper{id, name, {ret, args}, allowed, nullptr});
+            helpers::Helper h{id, name, {ret, args}, allowed, nullptr};
+            if (const helpers::Helper* b = helpers::HelperTable::builtin().find(id)) {
+                h.proto = b->proto;
+                h.proto.ret = ret;
+                h.proto.args = args;
+                h.changes_packet_data = b->changes_packet_data;
+            }
+            t.add(h);
         };
         add(1, "map_lookup_elem", RetType::MapValueOrNull, {A::ConstMapPtr, A::PtrToMapKey});
         add(2, "map_update_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToMapKey, A::PtrToMapValue, A::Anything});
