@@ -49,6 +49,9 @@ const helpers::HelperTable& corpus_helpers() {
         add(1, "map_lookup_elem", RetType::MapValueOrNull, {A::ConstMapPtr, A::PtrToMapKey});
         add(2, "map_update_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToMapKey, A::PtrToMapValue, A::Anything});
         add(3, "map_delete_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToMapKey});
+        add(87, "map_push_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToMapValue, A::Anything});
+        add(88, "map_pop_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToUninitMapValue});
+        add(89, "map_peek_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToUninitMapValue});
         add(5, "ktime_get_ns", RetType::Integer, {});
         add(6, "trace_printk", RetType::Integer, {A::PtrToMem, A::ConstSize});
         add(7, "get_prandom_u32", RetType::Integer, {});

@@ -42,7 +42,7 @@ struct {
     __type(value, __u64);
 } counts SEC(".maps");
 
-static long sum_value(struct bpf_map *map, __u32 *key, __u64 *value, __u64 *sum) {
+static long sum_value(void *map, __u32 *key, __u64 *value, __u64 *sum) {
     *sum += *value;
     return 0;
 }

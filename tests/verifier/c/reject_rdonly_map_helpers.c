@@ -71,7 +71,7 @@ int store_config(struct xdp_md *ctx) {
     return XDP_PASS;
 }
 
-static long clear_value(struct bpf_map *map, __u32 *key, __u64 *value, void *ctx) {
+static long clear_value(void *map, __u32 *key, __u64 *value, void *ctx) {
     *(volatile __u64 *)value = 0; // REJECT: the callback's value is read-only too
     return 0;
 }
