@@ -2,6 +2,7 @@
 // kernel's rules for arithmetic on pointers.
 #include <fmt/format.h>
 
+#include "engine_abi/kernel_ids.hpp"
 #include "verifier/analyzer.hpp"
 
 namespace ebpfjit::verifier {
@@ -202,8 +203,7 @@ Status Analyzer::exec_lddw(AbstractState& s, const isa::LoadImm64& insn) {
         r.type = RegType::MapPtr;
         r.var = Scalar::constant(0);
     } else {
-        constexpr uint32_t kArrayMap = 2;
-        if (map->type != kArrayMap || map->max_entries != 1)
+        if (map->type != engine_abi::map_type::kArray || map->max_entries != 1)
             return violation(Reason::BadMapReference,
                              fmt::format("direct value access needs a single-entry array map, '{}' is not", map->name));
         if (insn.next_imm < 0 || uint32_t(insn.next_imm) >= map->value_size)

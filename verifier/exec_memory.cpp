@@ -2,6 +2,7 @@
 // its base register points into (stack frame, ctx field, packet range, map value, mem).
 #include <fmt/format.h>
 
+#include "engine_abi/kernel_ids.hpp"
 #include "verifier/analyzer.hpp"
 
 namespace ebpfjit::verifier {
@@ -10,7 +11,6 @@ namespace {
 
 constexpr int64_t kMaxVarOffset = int64_t(1) << 29;
 constexpr int64_t kMaxPacketOffset = 0xffff;
-constexpr uint32_t kMapReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG
 constexpr int64_t kSpinLockSize = 4; // struct bpf_spin_lock
 
 // The value of a `size`-byte zero-extending load of unknown data.
@@ -37,6 +37,26 @@ Status Analyzer::check_region_bounds(const RegState& ptr, uint8_t base, int32_t 
     if (lo < 0 || hi > limit)
         return violation(reason, fmt::format("{} access out of bounds: r{} = {} accesses bytes [{}, {}) of {}", what,
                                              base, ptr.to_string(), lo, hi, limit));
+    return {};
+}
+
+// The kernel's check_map_access_type: BPF_F_RDONLY_PROG maps are never written by a program
+// (.rodata: bpf_snprintf and bpf_strncmp trust its strings as verified), BPF_F_WRONLY_PROG
+// maps never read, whether directly, through a helper's memory argument or in a callback.
+Status Analyzer::check_map_access_type(const RegState& ptr, int32_t off, uint32_t size, Access access) {
+    if (!ptr.map) return {};
+    const maps::MapDefinition& m = *ptr.map;
+    const int64_t at = int64_t(ptr.off) + ptr.var.smin + off;
+    if (access == Access::Write && (m.flags & engine_abi::map_flag::kRdonlyProg))
+        return violation(Reason::ReadOnlyMemory,
+                         fmt::format("write into map forbidden, value_size={} off={} size={}: map '{}' is read-only "
+                                     "for programs (BPF_F_RDONLY_PROG)",
+                                     m.value_size, at, size, m.name));
+    if (access == Access::Read && (m.flags & engine_abi::map_flag::kWronlyProg))
+        return violation(Reason::WriteOnlyMemory,
+                         fmt::format("read from map forbidden, value_size={} off={} size={}: map '{}' is write-only "
+                                     "for programs (BPF_F_WRONLY_PROG)",
+                                     m.value_size, at, size, m.name));
     return {};
 }
 
@@ -87,8 +107,7 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
         return {};
     }
     case RegType::MapValue: {
-        if (write && ptr.map && (ptr.map->flags & kMapReadOnlyProg))
-            return violation(Reason::ReadOnlyMemory, fmt::format("map '{}' is read-only for programs", ptr.map->name));
+        if (auto st = check_map_access_type(ptr, off, size, access); !st) return st;
         if (auto st = check_region_bounds(ptr, base, off, size, ptr.map ? ptr.map->value_size : 0,
                                           Reason::MapValueOutOfBounds, "map value");
             !st)
