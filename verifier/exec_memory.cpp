@@ -213,10 +213,12 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
         } else if (value && size == 8 && o % 8 == 0) {
             stack.spill(o, *value); // scalars keep their bounds through the stack too
         } else {
-            // A partial overwrite leaves the rest of a spilled pointer's bytes as data.
+            // A partial overwrite leaves the rest of a spilled pointer's bytes as data (a
+            // helper's write covering whole slots replaces them all).
             if (!leaks_allowed())
                 for (int32_t b = o; b < o + int32_t(size); ++b)
-                    if (stack.byte(b) == ByteKind::Spill && !stack.find_slot(b)->spilled.is_scalar())
+                    if (stack.byte(b) == ByteKind::Spill && !stack.find_slot(b)->spilled.is_scalar() &&
+                        ((b & ~7) < o || (b & ~7) + 8 > o + int32_t(size)))
                         return violation(Reason::InvalidSpillAccess,
                                          fmt::format("attempt to corrupt the spilled pointer at fp{}: {} bytes "
                                                      "written at fp{}: {}",

@@ -61,7 +61,7 @@ struct OpenOptions {
 struct ProgramOptions {
     std::optional<Engine> engine;
     std::optional<VerifyLevel> verify;
-    std::optional<bool> allow_ptr_leaks; // OpenOptions::allow_ptr_leaks for this program
+    std::optional<bool> allow_ptr_leaks = std::nullopt; // OpenOptions::allow_ptr_leaks for this program
 };
 
 // Per-run choice of engine; by default the program's own (ProgramOptions / OpenOptions).
