@@ -120,6 +120,9 @@ struct Prototype {
     LockRole lock = LockRole::None;
     // bpf_tail_call: the call does not return when it succeeds (both engines jump).
     bool tail_call = false;
+    // bpf_trace_printk: r3..r5 are printed by a format string the verifier does not read,
+    // so they must not hold pointers (unless pointer leaks are allowed).
+    bool formats_extra_args = false;
 };
 
 struct Helper {

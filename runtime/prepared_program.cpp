@@ -25,6 +25,7 @@ verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpe
     input.maps.assign(map_definitions.begin(), map_definitions.end());
     input.helpers = bindings.helpers;
     input.log_level = options.verifier_log_level;
+    input.allow_ptr_leaks = options.allow_ptr_leaks;
     for (const elf::LineInfo& line : spec.line_info) input.line_info.push_back({line.slot, line.to_string()});
     return input;
 }

@@ -35,6 +35,7 @@ struct PrepareOptions {
     VerifyLevel verify = VerifyLevel::Full;
     int verifier_log_level = 0;
     Hardening hardening = {};
+    bool allow_ptr_leaks = false; // verifier::VerifierInput::allow_ptr_leaks
 };
 
 class PreparedProgram {

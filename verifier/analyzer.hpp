@@ -26,7 +26,8 @@ public:
     void run(Report& report);
 
 private:
-    enum class Access : uint8_t { Read, Write };
+    // HelperRead: a helper reads the bytes as data (a spilled pointer among them leaks).
+    enum class Access : uint8_t { Read, Write, HelperRead };
 
     // What one instruction did to the path.
     struct Step {
@@ -59,6 +60,8 @@ private:
                                Reason reason, std::string_view what);
     // BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG of the map a MapValue pointer points into.
     Status check_map_access_type(const RegState& ptr, int32_t off, uint32_t size, Access access);
+    // A helper's memory argument in r`regno` covers the spilled pointer at fp`off`.
+    Status helper_reads_spilled_pointer(const AbstractState& s, uint8_t regno, int32_t off) const;
     // Helper memory arguments: [ptr, ptr + size) readable-and-initialised or writable.
     Status check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access);
     // exec_jump.cpp
@@ -76,6 +79,7 @@ private:
 
     // Shared small rules.
     Status read_reg(const AbstractState& s, uint8_t n) const;
+    bool leaks_allowed() const { return input_.allow_ptr_leaks; } // VerifierInput::allow_ptr_leaks
     std::string describe(const AbstractState& s, uint8_t n) const; // "r2 = pkt(off=0, r=14)"
     uint32_t fresh_id() { return ++last_id_; }
     // Safety at this instruction depends on these registers' exact bounds (precision.hpp).

@@ -68,7 +68,8 @@ Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t s
             return check_access(s, regno, 0, uint32_t(size), Access::Write, &filled, nullptr);
         }
         RegState dummy;
-        if (auto st = check_access(s, regno, 0, uint32_t(size), Access::Read, nullptr, &dummy); !st) return st;
+        const Access read = access == Access::Write ? Access::Read : Access::HelperRead;
+        if (auto st = check_access(s, regno, 0, uint32_t(size), read, nullptr, &dummy); !st) return st;
         if (access == Access::Write) {
             RegState filled = RegState::unknown_scalar();
             return check_access(s, regno, 0, uint32_t(size), Access::Write, &filled, nullptr);
@@ -190,8 +191,14 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
                                                                  wanted, describe(s, regno)));
         };
         switch (arg) {
-        case ArgType::None:
-        case ArgType::Anything: break;
+        case ArgType::None: break;
+        case ArgType::Anything: // the helper takes the value as a number
+            // (bpf_tail_call's index has its own rule below: a scalar even when privileged)
+            if (r.is_pointer() && !leaks_allowed() && !h->proto.tail_call)
+                return violation(Reason::HelperArgument,
+                                 fmt::format("r{} leaks addr into helper function {}: {}", regno, h->name,
+                                             describe(s, regno)));
+            break;
         case ArgType::Scalar:
         case ArgType::ConstSize:
         case ArgType::ConstSizeOrZero:
@@ -299,6 +306,14 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
             break;
         }
     }
+    // bpf_trace_printk formats r3-r5 by its format string, which the verifier cannot read:
+    // a pointer there may be printed (to the embedder's trace sink).
+    if (h->proto.formats_extra_args && !leaks_allowed())
+        for (uint8_t regno = 3; regno <= 5; ++regno)
+            if (s.reg(regno).is_pointer())
+                return violation(Reason::HelperArgument,
+                                 fmt::format("r{} leaks addr into helper function {}: {}", regno, h->name,
+                                             describe(s, regno)));
     if (h->proto.tail_call) {
         if (!map) return violation(Reason::TailCall, "bpf_tail_call needs a prog array map in r2");
         if (!s.refs.empty())
@@ -411,8 +426,11 @@ Status Analyzer::exec_exit(AbstractState& s, Step& step) {
         s.pc = uint32_t(callsite + 1);
         return {};
     }
-    if (!r0.is_scalar())
-        return violation(Reason::ReturnValue, fmt::format("the program returns a pointer: {}", describe(s, 0)));
+    // The kernel's check_return_code: the caller sees r0 (none of our program types has a
+    // return range the kernel would also enforce on privileged programs).
+    if (!r0.is_scalar() && !leaks_allowed())
+        return violation(Reason::ReturnValue,
+                         fmt::format("r0 leaks addr as return value: the program returns a pointer: {}", describe(s, 0)));
     if (!s.refs.empty())
         return violation(Reason::ReferenceLeak,
                          fmt::format("the ringbuf record reserved at insn {} is neither submitted nor discarded",

@@ -48,12 +48,20 @@ struct OpenOptions {
     VerifyLevel verify = VerifyLevel::Full;
     int verifier_log_level = 0;             // 0 headline, 1 + states, 2 every instruction
     Hardening hardening = {};                    // blinding, retpolines, instruction budget
+    // Full verification only. false (the default): the kernel's unprivileged rules, so a
+    // program cannot learn or export a host address (pointers stored into maps, packets,
+    // ctx or records, returned, passed to helpers as data, compared with data, ...).
+    // true: the kernel's privileged rules (allow_ptr_leaks): still memory-safe, but a
+    // program may hand addresses to maps, helpers and its caller. Only for trusted programs
+    // (docs/hardening.md).
+    bool allow_ptr_leaks = false;
 };
 
 // Per-program overrides of OpenOptions, honoured when the program is first prepared.
 struct ProgramOptions {
     std::optional<Engine> engine;
     std::optional<VerifyLevel> verify;
+    std::optional<bool> allow_ptr_leaks = std::nullopt; // OpenOptions::allow_ptr_leaks for this program
 };
 
 // Per-run choice of engine; by default the program's own (ProgramOptions / OpenOptions).

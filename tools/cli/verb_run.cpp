@@ -1,6 +1,7 @@
 // ebpfjit run PROGRAM.bin --type mem --mem INPUT [--engine jit|interp]
 // ebpfjit run OBJECT.o --program NAME [--type mem] --mem INPUT [--json FILE] [--engine jit|interp]
 //   hardening, both forms: [--harden] [--retpoline] [--max-insns N]
+//   BPF objects: [--allow-ptr-leaks] (the verifier's privileged rules)
 #include <fmt/format.h>
 
 #include <memory>
@@ -25,6 +26,7 @@ Verb register_run(CLI::App& app) {
         std::string json;         // ELF objects
         PcapRunOptions pcap;      // ELF objects over a capture
         runtime::MemEngineOptions engine_options;
+        bool allow_ptr_leaks = false; // BPF objects
     };
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("run", "Run a raw .bin program or a program of a BPF object; print r0");
@@ -45,6 +47,11 @@ Verb register_run(CLI::App& app) {
     cmd->add_option("--max-insns", opts->engine_options.instruction_budget,
                     "Stop the run with an error after N instructions (interp: exact; jit: charged at "
                     "loop back-edges and calls); 0: no limit");
+    cmd->add_flag("--allow-ptr-leaks", opts->allow_ptr_leaks,
+                  "BPF objects: verify with the kernel's privileged rules (allow_ptr_leaks): still "
+                  "memory-safe, but the program may store pointers into maps, packets and records, "
+                  "return them, pass them to helpers and compare them: host addresses can leak. Off by "
+                  "default (the kernel's unprivileged rules); only for programs you trust");
     add_pcap_run_options(*cmd, opts->pcap);
     cmd->footer("Example: ebpfjit run prog.bin --type mem --mem packet.bin\n"
                 "         ebpfjit run build/examples/xdp_firewall.o --program xdp_firewall \\\n"
@@ -58,6 +65,7 @@ Verb register_run(CLI::App& app) {
                 if (!opts->pcap.pcap.empty()) {
                     opts->pcap.json = opts->json;
                     opts->pcap.hardening = hardening;
+                    opts->pcap.allow_ptr_leaks = opts->allow_ptr_leaks;
                     return run_pcap(opts->program, opts->program_name, opts->engine, opts->pcap);
                 }
                 auto engine = runtime::find_mem_engine(opts->engine, opts->engine_options);
@@ -74,9 +82,13 @@ Verb register_run(CLI::App& app) {
                     if (cmd->count("--type") > 0) request.type = program_type_from_name(opts->type);
                     request.engine = engine_from_name(opts->engine).value_or(Engine::Jit);
                     request.hardening = hardening;
+                    request.allow_ptr_leaks = opts->allow_ptr_leaks;
                     return run_object(request);
                 }
                 if (!opts->json.empty()) return report(Error::plain("--json needs a BPF object (.o)"));
+                if (opts->allow_ptr_leaks)
+                    return report(Error::plain("--allow-ptr-leaks needs a BPF object (.o): raw programs are "
+                                               "not verified at full level"));
                 auto program = isa::load_program_file(opts->program);
                 if (!program) return report(program.error());
                 auto r0 = (*engine)(*program, memory);

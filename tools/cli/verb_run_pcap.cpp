@@ -131,6 +131,7 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
         if (auto set = maps::set_possible_cpus(o.threads); !set) return report(set.error());
     OpenOptions open_options;
     open_options.hardening = o.hardening;
+    open_options.allow_ptr_leaks = o.allow_ptr_leaks;
     auto object = Object::open(object_path, open_options);
     if (!object) return report(object.error());
     if (!o.map_init.empty())
