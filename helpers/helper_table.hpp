@@ -1,6 +1,9 @@
 // The one table of helpers, keyed by the kernel's numeric ids (BPF_FUNC_* in <linux/bpf.h>).
 // Each entry carries the prototype the verifier checks calls against, the program types
-// allowed to call it, and the function the interpreter and the JITs call.
+// allowed to call it, and the function the interpreter and the JITs call. The verifier
+// knows a helper only through these fields (map types, map access, callback frame,
+// references, lock role, tail call, packet changes), never by its id: a new helper is a
+// new entry, and tests/helpers/helper_roles_test.cpp checks every entry's consistency.
 //
 // Calling convention shared by the interpreter and both JITs: a plain C function taking
 // r1..r5 as five uint64_t and returning r0. Helpers that need the running program's
@@ -98,7 +101,11 @@ struct CallbackRole {
 // Objects a program must give back on every path (the kernel's acquire / release
 // functions, reference tracking). A helper acquiring one returns it in r0, or NULL; a
 // helper releasing one takes it as argument release_arg.
-enum class RefKind : uint8_t { None, RingbufRecord, Socket };
+enum class RefKind : uint8_t {
+    None,
+    RingbufRecord, // bpf_ringbuf_reserve -> bpf_ringbuf_submit / bpf_ringbuf_discard
+    Socket,        // bpf_sk_lookup_* -> bpf_sk_release (the socket helpers are not in the table yet)
+};
 struct RefRole {
     RefKind acquires = RefKind::None;
     RefKind releases = RefKind::None;
