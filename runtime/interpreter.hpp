@@ -13,8 +13,8 @@
 #include "ebpfjit/program_type.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
-#include "runtime/execution_state.hpp"
-#include "runtime/guest/memory_region.hpp"
+#include "engine_abi/execution_state.hpp"
+#include "engine_abi/memory_region.hpp"
 
 namespace ebpfjit::runtime {
 

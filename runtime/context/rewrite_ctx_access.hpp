@@ -1,5 +1,5 @@
 // The userspace counterpart of the kernel's convert_ctx_access: rewrites a program's
-// context accesses for the host ctx layout (runtime/context/ctx_layout.hpp).
+// context accesses for the host ctx layout (engine_abi/ctx_layout.hpp).
 //
 // Which registers hold the ctx pointer is found by a small forward dataflow over the
 // slots (r1 at entry; `mov64` copies; 8-byte spills to and fills from r10-relative stack

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "jit/lowering.hpp"
-#include "runtime/guest/helper_checks.hpp"
+#include "helpers/helper_checks.hpp"
 #include "runtime/maps/prog_array.hpp"
 
 namespace ebpfjit::runtime {

@@ -13,9 +13,9 @@
 #include "helpers/helper_table.hpp"
 #include "isa/assembler.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
-#include "runtime/context/skb_packet.hpp"
+#include "engine_abi/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/xdp_frame.hpp"
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/map_factory.hpp"
 
