@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ebpfjit/error.hpp"
+#include "ebpfjit/hardening.hpp"
 #include "ebpfjit/program_type.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
@@ -19,7 +20,9 @@
 namespace ebpfjit::runtime {
 
 struct InterpreterOptions {
-    uint64_t instruction_budget = 0; // 0 = unlimited; exceeding it is a distinct error
+    // Only the instruction budget applies here (0 = unlimited; exceeding it is a distinct
+    // error); blinding and retpolines are the JIT's.
+    Hardening hardening = {};
     ProgramType program_type = ProgramType::Mem; // published in ExecutionState for helpers
 };
 

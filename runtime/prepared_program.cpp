@@ -55,14 +55,12 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
 
     prepared->interpreter_ =
         std::make_unique<Interpreter>(prepared->program_, bindings,
-                                      InterpreterOptions{options.hardening.instruction_budget, spec.type});
+                                      InterpreterOptions{options.hardening, spec.type});
 
     if (options.engine == Engine::Jit) {
         jit::CompileOptions compile;
         compile.program_type = spec.type;
-        compile.blind_constants = options.hardening.blind_constants;
-        compile.retpoline = options.hardening.retpoline;
-        compile.instruction_budget = options.hardening.instruction_budget;
+        compile.hardening = options.hardening;
         auto native = jit::compile(prepared->program_, report.facts, bindings, compile);
         if (!native) return fail(in_program(native.error(), spec));
         prepared->native_.emplace(std::move(*native));

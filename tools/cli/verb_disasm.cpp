@@ -22,7 +22,7 @@ Verb register_disasm(CLI::App& app) {
                   "Print the JIT's native code, each eBPF instruction as a comment before its code");
     cmd->add_option("--arch", *arch, "Backend for --native: x86_64 or arm64 (any host; default: this host's)");
     auto compile = std::make_shared<jit::CompileOptions>();
-    cmd->add_flag("--harden", compile->blind_constants,
+    cmd->add_flag("--harden", compile->hardening.blind_constants,
                   "--native: with constant blinding (each immediate XORed with a random key)");
     cmd->footer("Example: ebpfjit disasm prog.bin\n         ebpfjit disasm --native prog.bin\n"
                 "         ebpfjit disasm --native --arch arm64 prog.bin\n"

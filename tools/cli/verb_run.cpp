@@ -38,11 +38,11 @@ Verb register_run(CLI::App& app) {
     cmd->add_option("--engine", opts->engine, "Execution engine")
         ->check(CLI::IsMember(runtime::mem_engine_names()))
         ->capture_default_str();
-    cmd->add_flag("--harden", opts->engine_options.blind_constants,
+    cmd->add_flag("--harden", opts->engine_options.hardening.blind_constants,
                   "jit: constant blinding (every immediate XORed with a random key)");
-    cmd->add_flag("--retpoline", opts->engine_options.retpoline,
+    cmd->add_flag("--retpoline", opts->engine_options.hardening.retpoline,
                   "jit, x86-64: indirect calls (callx, helpers) through a retpoline");
-    cmd->add_option("--max-insns", opts->engine_options.instruction_budget,
+    cmd->add_option("--max-insns", opts->engine_options.hardening.instruction_budget,
                     "Stop the run with an error after N instructions (interp: exact; jit: charged at "
                     "loop back-edges and calls); 0: no limit");
     add_pcap_run_options(*cmd, opts->pcap);
@@ -53,8 +53,7 @@ Verb register_run(CLI::App& app) {
                 "The last line of output is `r0 = <unsigned decimal> (0x<hex>)`.");
 
     return {cmd, [opts, cmd] {
-                const Hardening hardening{opts->engine_options.blind_constants, opts->engine_options.retpoline,
-                                          opts->engine_options.instruction_budget};
+                const Hardening& hardening = opts->engine_options.hardening;
                 if (!opts->pcap.pcap.empty()) {
                     opts->pcap.json = opts->json;
                     opts->pcap.hardening = hardening;

@@ -60,7 +60,7 @@ Options parse_arguments(int argc, char** argv) {
         if (arg == "--elf") {
             options.elf = true;
         } else if (arg == "--harden") {
-            options.engine_options.blind_constants = true;
+            options.engine_options.hardening.blind_constants = true;
         } else if (arg == "--engine" && i + 1 < argc) {
             options.engine = argv[++i];
         } else if (arg.starts_with("--engine=")) {
