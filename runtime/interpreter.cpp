@@ -106,9 +106,9 @@ public:
         for (;;) {
             if (pc >= program_->size())
                 return fail(Error::at_insn(pc, "execution ran past the end of the program"));
-            if (options_.hardening.instruction_budget != 0 && ++executed_ > options_.hardening.instruction_budget)
+            if (options_.instruction_budget != 0 && ++executed_ > options_.instruction_budget)
                 return fail(Error::at_insn(pc, fmt::format("instruction budget of {} exceeded",
-                                                           options_.hardening.instruction_budget)));
+                                                           options_.instruction_budget)));
             pc_ = pc;
             Step next = std::visit(*this, program_->insns[pc]);
             if (!next) return fail(std::move(next.error()));

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "ebpfjit/error.hpp"
-#include "ebpfjit/hardening.hpp"
 #include "ebpfjit/program_type.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
@@ -20,9 +19,9 @@
 namespace ebpfjit::runtime {
 
 struct InterpreterOptions {
-    // Only the instruction budget applies here (0 = unlimited; exceeding it is a distinct
-    // error); blinding and retpolines are the JIT's.
-    Hardening hardening = {};
+    // Hardening::instruction_budget, the one hardening knob of the interpreter (blinding and
+    // retpolines are the JIT's): 0 = unlimited; exceeding it is a distinct error.
+    uint64_t instruction_budget = 0;
     ProgramType program_type = ProgramType::Mem; // published in ExecutionState for helpers
 };
 

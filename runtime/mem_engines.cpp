@@ -18,7 +18,7 @@ struct NamedEngine {
 Result<uint64_t> run_interpreter(const isa::Program& program, std::span<uint8_t> mem,
                                  const MemEngineOptions& options) {
     InterpreterOptions interp;
-    interp.hardening = options.hardening;
+    interp.instruction_budget = options.hardening.instruction_budget;
     return Interpreter(program, helpers::ProgramBindings{}, interp).run_mem(mem);
 }
 

@@ -55,7 +55,7 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
 
     prepared->interpreter_ =
         std::make_unique<Interpreter>(prepared->program_, bindings,
-                                      InterpreterOptions{options.hardening, spec.type});
+                                      InterpreterOptions{options.hardening.instruction_budget, spec.type});
 
     if (options.engine == Engine::Jit) {
         jit::CompileOptions compile;

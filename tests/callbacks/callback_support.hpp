@@ -73,7 +73,7 @@ inline helpers::ProgramBindings bindings(std::vector<maps::Map*> maps = {}) {
 inline Result<uint64_t> run_interpreter(const isa::Program& p, const helpers::ProgramBindings& b,
                                         uint64_t budget = 0) {
     runtime::InterpreterOptions options;
-    options.hardening.instruction_budget = budget;
+    options.instruction_budget = budget;
     std::vector<uint8_t> mem(8);
     return runtime::Interpreter(p, b, options).run_mem(mem);
 }

@@ -94,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (size_t i = 0; i < mem.size(); ++i) mem[i] = static_cast<uint8_t>(size_seed * 31 + i * 7);
         runtime::InterpreterOptions options;
         options.program_type = ProgramType::Mem;
-        options.hardening.instruction_budget = report.stats.processed_insns + 1;
+        options.instruction_budget = report.stats.processed_insns + 1;
         auto r0 = runtime::Interpreter(program, bindings, options).run_mem(mem);
         if (!r0) escape(program, input_size, r0.error().to_string());
     }

@@ -91,16 +91,16 @@ TEST_CASE("null and wrapping addresses are refused") {
 TEST_CASE("instruction budget") {
     auto loop = make_program({mov(0, imm(0)), alu64(AluOp::Add, 0, imm(1)), Jump{Cond::Always, false, r(0), imm(0), 1}});
     runtime::InterpreterOptions options;
-    options.hardening.instruction_budget = 100;
+    options.instruction_budget = 100;
     auto r0 = run_mem(loop, {}, options);
     REQUIRE_FALSE(r0);
     CHECK(r0.error().message == "instruction budget of 100 exceeded");
     // Exactly within budget: 3 instructions.
-    options.hardening.instruction_budget = 3;
+    options.instruction_budget = 3;
     auto ok = run_mem(make_program({mov(0, imm(1)), mov(0, imm(2)), exit_()}), {}, options);
     REQUIRE(ok);
     CHECK(*ok == 2);
-    options.hardening.instruction_budget = 2;
+    options.instruction_budget = 2;
     CHECK_FALSE(run_mem(make_program({mov(0, imm(1)), mov(0, imm(2)), exit_()}), {}, options));
 }
 

@@ -21,7 +21,7 @@ Result<uint64_t> jit_with(const Program& p, jit::CompileOptions options) {
 
 Result<uint64_t> interp_with_budget(const Program& p, uint64_t budget) {
     runtime::InterpreterOptions options;
-    options.hardening.instruction_budget = budget;
+    options.instruction_budget = budget;
     return runtime::Interpreter(p, test_bindings(), options).run_mem({});
 }
 

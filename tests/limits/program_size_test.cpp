@@ -56,7 +56,7 @@ TEST_CASE("limits: a 1,000,000-instruction program decodes and runs", "[limits]"
     }
     SECTION("an instruction budget below its length stops it with a distinct error") {
         runtime::InterpreterOptions options;
-        options.hardening.instruction_budget = 500'000;
+        options.instruction_budget = 500'000;
         auto stopped = runtime::Interpreter(*program, {}, options).run_mem({});
         REQUIRE_FALSE(stopped.has_value());
         CHECK(stopped.error().message.find("instruction budget") != std::string::npos);

@@ -133,7 +133,7 @@ TEST_CASE("accepted programs never leave their regions in the interpreter", "[ve
         ++programs;
         runtime::InterpreterOptions options;
         options.program_type = c.type;
-        options.hardening.instruction_budget = 10'000'000;
+        options.instruction_budget = 10'000'000;
         runtime::Interpreter interp(c.program, bindings, options);
         for (int iter = 0; iter < 64; ++iter, ++runs) {
             // Packet: random length 0..127 (short ones exercise every bounds check), random bytes.
@@ -185,7 +185,7 @@ TEST_CASE("accepted programs never leave their regions in the interpreter", "[ve
         if (!check(p, corpus_input(ProgramType::Mem)).ok() || !runnable(p)) continue;
         ++random_accepted;
         runtime::InterpreterOptions options;
-        options.hardening.instruction_budget = 10'000'000;
+        options.instruction_budget = 10'000'000;
         runtime::Interpreter interp(p, bindings, options);
         for (int run = 0; run < 8; ++run) {
             std::vector<uint8_t> mem(rng() % 64);
