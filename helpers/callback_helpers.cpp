@@ -11,7 +11,7 @@
 
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 #include "runtime/maps/map.hpp"
 
 namespace ebpfjit::helpers {

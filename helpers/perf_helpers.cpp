@@ -9,9 +9,9 @@
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
 #include "helpers/packet_ctx.hpp"
-#include "runtime/context/skb_packet.hpp"
-#include "runtime/context/xdp_frame.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/skb_packet.hpp"
+#include "engine_abi/xdp_frame.hpp"
+#include "engine_abi/execution_state.hpp"
 #include "runtime/maps/perf_event_array.hpp"
 
 namespace ebpfjit::helpers {

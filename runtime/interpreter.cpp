@@ -13,11 +13,11 @@
 
 #include "engine_abi/kernel_ids.hpp"
 #include "isa/disassembler.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 #include "isa/alu_semantics.hpp"
 #include "runtime/interpreter/callbacks.hpp"
-#include "runtime/guest/guest_memory.hpp"
-#include "runtime/guest/helper_checks.hpp"
+#include "engine_abi/guest_memory.hpp"
+#include "helpers/helper_checks.hpp"
 #include "runtime/interpreter/tail_call.hpp"
 
 namespace ebpfjit::runtime {

@@ -63,9 +63,7 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
     if (options.engine == Engine::Jit) {
         jit::CompileOptions compile;
         compile.program_type = spec.type;
-        compile.blind_constants = options.hardening.blind_constants;
-        compile.retpoline = options.hardening.retpoline;
-        compile.instruction_budget = options.hardening.instruction_budget;
+        compile.hardening = options.hardening;
         auto native = jit::compile(prepared->program_, report.facts, bindings, compile);
         if (!native) return fail(in_program(native.error(), spec));
         prepared->native_.emplace(std::move(*native));

@@ -22,9 +22,9 @@
 #include "isa/instruction.hpp"
 #include "jit/compiled_program.hpp"
 #include "runtime/context/verdict.hpp"
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/xdp_frame.hpp"
 #include "runtime/elf/object_description.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/prog_array.hpp"
 

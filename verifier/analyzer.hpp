@@ -10,7 +10,7 @@
 
 #include "isa/instruction.hpp"
 #include "verifier/abstract_state.hpp"
-#include "verifier/context_layout.hpp"
+#include "engine_abi/context_layout.hpp"
 #include "verifier/liveness.hpp"
 #include "verifier/pruning.hpp"
 #include "verifier/structural_check.hpp"

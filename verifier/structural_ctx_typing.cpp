@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "verifier/context_layout.hpp"
+#include "engine_abi/context_layout.hpp"
 
 namespace ebpfjit::verifier {
 namespace {

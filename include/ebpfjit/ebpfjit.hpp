@@ -33,9 +33,9 @@
 #include "ebpfjit/engine.hpp"
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
-#include "runtime/context/skb_packet.hpp"
+#include "engine_abi/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/xdp_frame.hpp"
 
 namespace ebpfjit {
 

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/context/ctx_layout.hpp"
+#include "engine_abi/ctx_layout.hpp"
 
 namespace ebpfjit::runtime {
 namespace {

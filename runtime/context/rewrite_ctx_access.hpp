@@ -1,5 +1,5 @@
 // The userspace counterpart of the kernel's convert_ctx_access: rewrites a program's
-// context accesses for the host ctx layout (runtime/context/ctx_layout.hpp).
+// context accesses for the host ctx layout (engine_abi/ctx_layout.hpp).
 //
 // Which instructions access the ctx, and which field, is what the verifier recorded
 // (Facts::ctx_access, the kernel's insn_aux_data): the rewrite runs no analysis of its

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine_abi/kernel_ids.hpp"
-#include "runtime/guest/helper_checks.hpp"
+#include "helpers/helper_checks.hpp"
 #include "runtime/maps/prog_array.hpp"
 
 namespace ebpfjit::runtime {

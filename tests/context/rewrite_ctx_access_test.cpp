@@ -3,10 +3,10 @@
 #include <cstring>
 #include <vector>
 
-#include "runtime/context/ctx_layout.hpp"
+#include "engine_abi/ctx_layout.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
-#include "runtime/context/skb_packet.hpp"
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/skb_packet.hpp"
+#include "engine_abi/xdp_frame.hpp"
 #include "verifier/structural_ctx_typing.hpp"
 
 using namespace ebpfjit;

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/xdp_frame.hpp"
 
 using namespace ebpfjit::runtime;
 

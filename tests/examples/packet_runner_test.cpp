@@ -11,8 +11,8 @@
 #include "runtime/context/rewrite_ctx_access.hpp"
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/percpu.hpp"
-#include "runtime/packet/frame_engine.hpp"
-#include "runtime/packet/packet_runner.hpp"
+#include "packet/frame_engine.hpp"
+#include "packet/packet_runner.hpp"
 #include "tests/verified_rewrite.hpp"
 
 using namespace ebpfjit;

@@ -1,4 +1,4 @@
-#include "runtime/packet/packet_runner.hpp"
+#include "packet/packet_runner.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,9 +10,9 @@
 
 #include <fmt/format.h>
 
-#include "runtime/context/skb_packet.hpp"
+#include "engine_abi/skb_packet.hpp"
 #include "runtime/maps/percpu.hpp"
-#include "runtime/packet/frame_verdict.hpp"
+#include "packet/frame_verdict.hpp"
 
 namespace ebpfjit::runtime::packet {
 

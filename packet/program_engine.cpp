@@ -1,4 +1,4 @@
-#include "runtime/packet/program_engine.hpp"
+#include "packet/program_engine.hpp"
 
 namespace ebpfjit::runtime::packet {
 

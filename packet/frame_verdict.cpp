@@ -1,4 +1,4 @@
-#include "runtime/packet/frame_verdict.hpp"
+#include "packet/frame_verdict.hpp"
 
 #include <linux/pkt_cls.h>
 

@@ -17,8 +17,8 @@
 #include <span>
 
 #include "ebpfjit/error.hpp"
-#include "runtime/context/ctx_layout.hpp"
-#include "runtime/interpreter.hpp"
+#include "engine_abi/ctx_layout.hpp"
+#include "engine_abi/memory_region.hpp"
 
 namespace ebpfjit::runtime {
 

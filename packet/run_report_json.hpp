@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ebpfjit/ebpfjit.hpp"
-#include "runtime/packet/packet_runner.hpp"
+#include "packet/packet_runner.hpp"
 
 namespace ebpfjit::runtime::packet {
 

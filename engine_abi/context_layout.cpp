@@ -1,4 +1,4 @@
-#include "verifier/context_layout.hpp"
+#include "engine_abi/context_layout.hpp"
 
 namespace ebpfjit::verifier {
 

@@ -11,7 +11,7 @@
 #include "ebpfjit/error.hpp"
 #include "helpers/helper_table.hpp"
 #include "helpers/program_bindings.hpp"
-#include "runtime/guest/guest_memory.hpp"
+#include "engine_abi/guest_memory.hpp"
 
 namespace ebpfjit::maps { class Map; }
 

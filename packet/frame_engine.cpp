@@ -1,4 +1,4 @@
-#include "runtime/packet/frame_engine.hpp"
+#include "packet/frame_engine.hpp"
 
 #include <optional>
 

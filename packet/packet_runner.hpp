@@ -21,9 +21,9 @@
 
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
-#include "runtime/context/xdp_frame.hpp"
-#include "runtime/packet/frame_engine.hpp"
-#include "runtime/packet/pcap_io.hpp"
+#include "engine_abi/xdp_frame.hpp"
+#include "packet/frame_engine.hpp"
+#include "packet/pcap_io.hpp"
 
 namespace ebpfjit::runtime::packet {
 

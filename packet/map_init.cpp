@@ -1,4 +1,4 @@
-#include "runtime/packet/map_init.hpp"
+#include "packet/map_init.hpp"
 
 #include <cstring>
 #include <fstream>

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "ebpfjit/ebpfjit.hpp"
-#include "runtime/packet/frame_engine.hpp"
+#include "packet/frame_engine.hpp"
 
 namespace ebpfjit::runtime::packet {
 

@@ -1,4 +1,4 @@
-#include "runtime/guest/guest_memory.hpp"
+#include "engine_abi/guest_memory.hpp"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 // The ctx structures each program type sees, in their uapi layout (the offsets clang
 // compiles against), and which program type may read / write each field. This is the one
-// table: runtime/context/ctx_layout.hpp derives its host layout (where the rewritten
+// table: engine_abi/ctx_layout.hpp derives its host layout (where the rewritten
 // pointer loads go) from it. Loads of data / data_end / data_meta produce packet
 // pointers; the runtime places real pointers there (the lowering rewrites the loads), as
 // the kernel's convert_ctx_access does.

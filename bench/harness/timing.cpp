@@ -1,4 +1,4 @@
-#include "runtime/timing.hpp"
+#include "bench/harness/timing.hpp"
 
 namespace ebpfjit::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/context/skb_packet.hpp"
+#include "engine_abi/skb_packet.hpp"
 
 #include <linux/filter.h>
 

@@ -1,6 +1,6 @@
 // How a program's context (r1 at entry) is laid out in memory here, versus the uapi
 // struct the program was compiled against. The fields themselves (names, uapi offsets,
-// kinds, who may read / write them) come from the one table in verifier/context_layout.hpp;
+// kinds, who may read / write them) come from the one table in engine_abi/context_layout.hpp;
 // this header adds only where each value lives in the host struct.
 //
 // The problem: the uapi `struct xdp_md` and `struct __sk_buff` declare data, data_end
@@ -32,7 +32,7 @@
 #include <string_view>
 
 #include "ebpfjit/program_type.hpp"
-#include "verifier/context_layout.hpp"
+#include "engine_abi/context_layout.hpp"
 
 namespace ebpfjit::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/xdp_frame.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,4 +1,4 @@
-#include "runtime/packet/run_report_json.hpp"
+#include "packet/run_report_json.hpp"
 
 #include "runtime/maps/map_json.hpp"
 

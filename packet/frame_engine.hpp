@@ -15,9 +15,9 @@
 #include <span>
 
 #include "ebpfjit/error.hpp"
-#include "runtime/context/skb_packet.hpp"
+#include "engine_abi/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/xdp_frame.hpp"
 #include "runtime/interpreter.hpp"
 
 namespace ebpfjit::runtime::packet {

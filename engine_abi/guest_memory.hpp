@@ -29,7 +29,7 @@
 #include <span>
 #include <vector>
 
-#include "runtime/guest/memory_region.hpp"
+#include "engine_abi/memory_region.hpp"
 
 namespace ebpfjit::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/packet/pcap_io.hpp"
+#include "packet/pcap_io.hpp"
 
 #include <pcap/pcap.h>
 

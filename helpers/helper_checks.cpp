@@ -1,4 +1,4 @@
-#include "runtime/guest/helper_checks.hpp"
+#include "helpers/helper_checks.hpp"
 
 #include <cstring>
 
