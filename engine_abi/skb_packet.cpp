@@ -39,7 +39,7 @@ Result<void> SkbPacket::load(std::span<const uint8_t> frame, const SkbMetadata& 
         return fail(Error::plain(fmt::format("frame of {} bytes does not fit an skb of {} bytes",
                                              frame.size(), capacity_ - kHeadroom)));
     uint8_t* start = buf_.get() + kHeadroom;
-    std::memcpy(start, frame.data(), frame.size());
+    std::copy(frame.begin(), frame.end(), start); // (memcpy from an empty span's nullptr is UB)
     len_ = uint32_t(frame.size());
     const uint32_t linear = m.linear_length ? std::min(m.linear_length, len_) : len_;
     ctx_.ptr.data = ctx_.ptr.data_meta = reinterpret_cast<uint64_t>(start);

@@ -49,7 +49,7 @@ Result<void> XdpFrame::load(std::span<const uint8_t> packet, const XdpRxInfo& rx
     if (packet.size() > room) [[unlikely]]
         return fail(too_large(packet.size(), frame_size_, room));
     uint8_t* start = hard_start() + kHeadroom;
-    std::memcpy(start, packet.data(), packet.size());
+    std::copy(packet.begin(), packet.end(), start); // (memcpy from an empty span's nullptr is UB)
     set(start, start, start + packet.size());
     ctx_.uapi.ingress_ifindex = rx.ingress_ifindex;
     ctx_.uapi.rx_queue_index = rx.rx_queue_index;
