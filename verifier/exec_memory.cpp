@@ -40,6 +40,31 @@ Status Analyzer::check_region_bounds(const RegState& ptr, uint8_t base, int32_t 
     return {};
 }
 
+// The kernel's check_atomic -> check_mem_access(..., strict_alignment_once = true) ->
+// check_generic_ptr_alignment: an atomic's address must be a multiple of its size on
+// every path (the interpreter refuses a misaligned one, ARM64 raises SIGBUS). Every region
+// an atomic may use starts 8-aligned at run time (the stack frame, map values at an 8-byte
+// stride, helper memory), so the offset within the region decides: ptr.off + insn.off +
+// var_off must have its low log2(size) bits known zero.
+Status Analyzer::check_atomic_alignment(const AbstractState& s, uint8_t base, int32_t off, uint32_t size) {
+    const RegState& ptr = s.cur().regs[base];
+    std::string_view desc;
+    switch (ptr.type) {
+    case RegType::Stack: desc = "stack "; break;
+    case RegType::MapValue: desc = "value "; break;
+    case RegType::Mem: desc = "mem "; break;
+    default: return {}; // not a region an atomic may use: check_access names the reason
+    }
+    const Tnum at = ptr.var.bits.add(Tnum::constant(uint64_t(int64_t(ptr.off) + off)));
+    const uint64_t low = uint64_t(size) - 1;
+    if ((at.value & low) != 0 || (at.mask & low) != 0)
+        return violation(Reason::MisalignedAccess,
+                         fmt::format("misaligned {}access off {}+{}+{} size {}: atomics need an address that is a "
+                                     "multiple of their size ({})",
+                                     desc, ptr.var.bits.to_string(), ptr.off, off, size, describe(s, base)));
+    return {};
+}
+
 // The kernel's check_map_access_type: BPF_F_RDONLY_PROG maps are never written by a program
 // (.rodata: bpf_snprintf and bpf_strncmp trust its strings as verified), BPF_F_WRONLY_PROG
 // maps never read, whether directly, through a helper's memory argument or in a callback.
@@ -324,6 +349,7 @@ Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
         return violation(Reason::InvalidMemoryAccess,
                          fmt::format("atomic operation on {} memory is not allowed", to_string(t)));
     const uint32_t size = insn.is64 ? 8 : 4;
+    if (auto st = check_atomic_alignment(s, insn.base.n, insn.off, size); !st) return st;
     RegState old;
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Read, nullptr, &old); !st) return st;
     RegState unknown = RegState::scalar(loaded_bytes(size));

@@ -140,6 +140,27 @@ const AsmCase kCases[] = {
         mov %r0, 5
         lock cmpxchg [%r10-8], %r1
         exit)", true},
+    // Atomics need an address that is a multiple of their size (kernel: check_atomic's
+    // strict_alignment_once), on the stack as on every region.
+    {"atomic_stack_misaligned", Mem, R"(
+        stdw [%r10-16], 0
+        stdw [%r10-8], 0
+        mov %r1, 1
+        lock add [%r10-12], %r1
+        mov %r0, 0
+        exit)", false, Reason::MisalignedAccess, 3},
+    {"atomic32_stack_misaligned", Mem, R"(
+        stdw [%r10-8], 0
+        mov %r1, 1
+        lock fetch add32 [%r10-6], %r1
+        mov %r0, 0
+        exit)", false, Reason::MisalignedAccess, 2},
+    {"atomic32_stack_word_aligned", Mem, R"(
+        stdw [%r10-8], 0
+        mov %r1, 1
+        lock fetch add32 [%r10-4], %r1
+        mov %r0, 0
+        exit)", true},
     {"byte_swaps", Mem, R"(
         mov %r0, 0x1234
         be16 %r0

@@ -85,6 +85,11 @@ void rejects(Cases& c) {
       c.reject("for_each_value_out_of_bounds", b, Reason::MapValueOutOfBounds, at); }
     { Builder b; for_each_call(b).mov(r0, 0).exit(); b.label("cb"); size_t at = b.size(); b.ldx(DW, r0, r2, 0).exit();
       c.reject("for_each_key_out_of_bounds", b, Reason::MapValueOutOfBounds, at); }
+    { // fuzz finding atomic_misaligned/xdp_6906: a 64-bit atomic at the callback's value + 4
+      Builder b; for_each_call(b).mov(r0, 0).exit();
+      b.label("cb").mov(r7, r3).add(r7, 4).mov(r2, 1); size_t at = b.size();
+      b.atomic(isa::AtomicOp::Or, false, true, r7, 0, r2).mov(r0, 0).exit();
+      c.reject("for_each_value_atomic_misaligned", b, Reason::MisalignedAccess, at); }
     { Builder b; b.ld_map(r1, kDevMap).ld_func(r2, "cb").mov(r3, 0).mov(r4, 0); size_t at = b.size();
       b.call(kForEach).mov(r0, 0).exit(); b.label("cb").mov(r0, 0).exit();
       c.reject("for_each_on_a_devmap", b, Reason::HelperArgument, at); }
