@@ -47,6 +47,26 @@ const AsmCase kCases[] = {
         mov %r0, 0
         ldabsb 12
         exit)", false, Reason::ContextAccess, 15},
+    // The kernel's check_ld_abs: LD_ABS/LD_IND never mix with bpf-to-bpf calls (the fuzz
+    // generator's finding: the jit refused such a program the verifier had accepted). The
+    // structural check names the first LD_ABS/LD_IND, in the caller or in the callee.
+    {"ld_abs_with_a_local_call", ProgramType::SocketFilter, R"(
+        mov %r6, %r1
+        ldabsb 12
+        call local f
+        exit
+    f:
+        mov %r0, 0
+        exit)", false, Reason::Unsupported, 1},
+    {"ld_ind_in_a_callee", ProgramType::SocketFilter, R"(
+        mov %r6, %r1
+        call local f
+        mov %r0, 0
+        exit
+    f:
+        mov %r7, 2
+        ldindh %r7, 12
+        exit)", false, Reason::Unsupported, 5},
     {"mem_first_byte", Mem, R"(
         jeq %r2, 0, empty
         ldxb %r0, [%r1]

@@ -469,6 +469,12 @@ void accept_other_types(Corpus& c) {
         b.label("out").mov(r0, 0).exit();
         c.accept("socket_ld_abs", Sock, b);
     }
+    { // the callback program ld_abs_with_a_callback without its LD_ABS: bpf_loop is allowed here
+        Builder b;
+        b.mov(r6, r1).mov(r1, 4).ld_func(r2, "cb").mov(r3, 0).mov(r4, 0).call(181).mov(r0, 0).exit();
+        b.label("cb").mov(r0, 0).exit();
+        c.accept("socket_loop_without_ld_abs", Sock, b);
+    }
     { // socket filter: skb_load_bytes into the stack
         Builder b;
         b.mov(r2, 12).mov(r3, r10).add(r3, -8).mov(r4, 2).call(26).ldx(H, r0, r10, -8).exit();
@@ -621,6 +627,12 @@ void reject_rules(Corpus& c) {
       c.reject("ctx_variable_offset", Xdp, b, Reason::PointerArithmetic, at); }
     { Builder b; b.mov(r6, r1).ld_abs(B, 0).mov(r0, 0); size_t at = 1; b.exit();
       c.reject("ld_abs_in_xdp", Xdp, b, Reason::Unsupported, at); }
+    { // LD_ABS in a program with a callback (the kernel: "cannot be mixed with bpf-to-bpf calls");
+      // without the callback this program verifies (socket_ld_abs_no_callback below)
+      Builder b; b.mov(r6, r1); size_t at = b.size(); b.ld_abs(B, 0).mov(r1, 4).ld_func(r2, "cb").mov(r3, 0).mov(r4, 0)
+          .call(181).mov(r0, 0).exit();
+      b.label("cb").mov(r0, 0).exit();
+      c.reject("ld_abs_with_a_callback", Sock, b, Reason::Unsupported, at); }
     { Builder b = xdp_start(); check_len(b, 14); size_t at = b.size(); b.ldx(W, r1, r2, 14); finish(b);
       c.reject("packet_past_check", Xdp, b, Reason::PacketOutOfBounds, at); }
     { Builder b = xdp_start(); size_t at = b.size(); b.ldx(B, r0, r2, 0).exit();
