@@ -355,7 +355,7 @@ Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
     RegState unknown = RegState::scalar(loaded_bytes(size));
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Write, &unknown, nullptr); !st) return st;
     if (auto st = record_ctx_access(s, insn.base.n, insn.off, size); !st) return st;
-    if (insn.fetch) {
+    if (insn.fetch || insn.op == isa::AtomicOp::Xchg || insn.op == isa::AtomicOp::CmpXchg) { // always fetch
         RegState fetched = RegState::scalar(loaded_bytes(size));
         if (insn.op == isa::AtomicOp::CmpXchg) s.reg(0) = fetched;
         else s.reg(insn.src.n) = fetched;

@@ -554,6 +554,15 @@ void reject_rules(Corpus& c) {
       c.reject("deref_map_ptr", Xdp, b, Reason::InvalidMemoryAccess, at); }
     { Builder b = xdp_start(); check_len(b, 8).mov(r5, 1); size_t at = b.size(); b.atomic(AtomicOp::Add, false, true, r2, 0, r5);
       finish(b); c.reject("atomic_on_packet", Xdp, b, Reason::InvalidMemoryAccess, at); }
+    // Xchg and cmpxchg always load the old value (into src / r0), with or without the
+    // fetch flag in the IR (isa/instruction.hpp; the interpreter and isa/liveness agree):
+    // the register is no longer the constant it was. Here it would be 100, fp+92.
+    { Builder b; b.st(DW, r10, -8, 100).mov(r1, 0).atomic(AtomicOp::Xchg, false, true, r10, -8, r1)
+          .mov(r2, r10).add(r2, -8); size_t at = b.size(); b.add(r2, r1).ldx(DW, r0, r2, 0).exit();
+      c.reject("xchg_without_fetch_flag_writes_src", Xdp, b, Reason::PointerArithmetic, at); }
+    { Builder b; b.st(DW, r10, -8, 100).mov(r0, 0).mov(r1, 5).atomic(AtomicOp::CmpXchg, false, true, r10, -8, r1)
+          .mov(r2, r10).add(r2, -8); size_t at = b.size(); b.add(r2, r0).ldx(DW, r0, r2, 0).exit();
+      c.reject("cmpxchg_without_fetch_flag_writes_r0", Xdp, b, Reason::PointerArithmetic, at); }
     // Atomics are checked with strict alignment (the kernel's check_atomic ->
     // check_mem_access(..., strict_alignment_once = true)): the interpreter refuses a
     // misaligned atomic and ARM64 raises SIGBUS. From fuzz finding atomic_misaligned.
