@@ -217,6 +217,11 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
                 return violation(Reason::PointerStore,
                                  fmt::format("pointer to a callee's stack stored in its caller's frame: {}",
                                              value->to_string()));
+            if (value->type == RegType::MapKey && value->frame > frame)
+                return violation(Reason::PointerStore,
+                                 fmt::format("a callback's map key pointer stored in its caller's frame: the key "
+                                             "dies when the callback returns: {}",
+                                             value->to_string()));
             if (size != 8 || o % 8 != 0)
                 return violation(Reason::InvalidSpillAccess,
                                  fmt::format("pointer spill must be an aligned 8-byte store, not {} bytes at fp{}", size, o));
