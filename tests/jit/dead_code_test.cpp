@@ -119,6 +119,39 @@ TEST_CASE("dead slots emit nothing: verified programs with dead subprograms and 
     }
 }
 
+TEST_CASE("a callback handed to a helper only behind a decided branch emits nothing", "[jit][dead]") {
+    // As fuzz input jit_refuses_dead_subprogram/xdp_18497: the LDDW src 4 and the bpf_loop
+    // call are dead, so the callback subprogram (slots 10-11) is never entered.
+    std::vector<Instruction> v{mov64(0, 5), jcc(Cond::Eq, 0, 5, 9)};
+    lddw(v, 2, 7, LddwKind::CodeAddr); // slot 2 + 1 + 7 = 10
+    v.insert(v.end(), {mov64(1, 1), mov64(3, 0), mov64(4, 0), call_helper(181), mov64(0, 0), exit_insn(),
+                       mov64(0, 0), exit_insn()});
+    Program p = make_program(v);
+    p.subprogram_starts = {0, 10};
+    verifier::VerifierInput input;
+    input.type = ProgramType::Mem;
+    input.helpers = &helpers::HelperTable::builtin();
+    auto facts = verifier::verify(p, input);
+    INFO((facts ? std::string("verified") : facts.error().message));
+    REQUIRE(facts);
+    CHECK_FALSE(facts->reachable[2]);
+    CHECK_FALSE(facts->reachable[10]);
+    const helpers::ProgramBindings bindings = test_bindings();
+    auto compiled = jit::compile(p, *facts, bindings);
+    INFO((compiled ? std::string("compiled") : compiled.error().message));
+    REQUIRE(compiled);
+    std::array<uint8_t, 8> mem{};
+    auto r0 = compiled->run_mem(mem);
+    REQUIRE(r0);
+    CHECK(*r0 == 5);
+    jit::LoweringOptions options;
+    options.bindings = &bindings;
+    options.program_type = ProgramType::Mem;
+    auto lowered = jit::lower(p, *facts, options);
+    REQUIRE(lowered);
+    CHECK(jit::arm64::assemble(*lowered));
+}
+
 TEST_CASE("a live slot that falls off its subprogram is still refused", "[jit][dead]") {
     const helpers::ProgramBindings bindings = test_bindings();
     // Slot 1, a conditional jump, is the subprogram's last slot and live: its fall-through
