@@ -90,13 +90,26 @@ Result<void> analyse_control_flow(const isa::Program& program, const LoweringOpt
                                    "LD_ABS/LD_IND cannot be mixed with callbacks (LDDW src 4)"));
 
     // A subprogram whose last live instruction falls through would run into the next one.
+    // `emit` is the verifier's reachability here (Facts::reachable; every slot without
+    // Facts): like the kernel's opt_remove_dead_code, dead slots emit nothing, so only the
+    // last live slot must end the subprogram. A subprogram with no live slot (never called
+    // on a verified path) emits nothing but its frame set-up and is accepted. A live
+    // conditional jump followed only by dead slots is the kernel's hard-wired dead branch
+    // (opt_hard_wire_dead_code_branches): the verifier proved the fall-through never runs.
+    // An LDDW second slot is live when its first slot is.
+    const auto live = [&](int32_t pc) {
+        const auto at = static_cast<size_t>(pc);
+        if (std::holds_alternative<LddwSecondSlot>(program.insns[at])) return pc > 0 && out.slots[at - 1].emit;
+        return out.slots[at].emit;
+    };
     for (const Subprogram& sub : out.subprograms) {
         int32_t last = sub.end - 1;
-        while (last > sub.start && !out.slots[static_cast<size_t>(last)].emit &&
-               !std::holds_alternative<LddwSecondSlot>(program.insns[static_cast<size_t>(last)]))
-            --last;
-        if (std::holds_alternative<LddwSecondSlot>(program.insns[static_cast<size_t>(last)]) ||
-            !ends_subprogram(program.insns[static_cast<size_t>(last)]))
+        while (last >= sub.start && !live(last)) --last;
+        if (last < sub.start) continue; // dead subprogram
+        const Instruction& insn = program.insns[static_cast<size_t>(last)];
+        const auto* jump = std::get_if<Jump>(&insn);
+        const bool dead_fall_through = jump != nullptr && last + 1 < sub.end;
+        if (std::holds_alternative<LddwSecondSlot>(insn) || (!ends_subprogram(insn) && !dead_fall_through))
             return fail(Error::at_insn(static_cast<uint32_t>(last),
                                        "execution can fall off the end of the (sub)program: the last "
                                        "instruction must be exit or an unconditional jump"));

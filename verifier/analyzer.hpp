@@ -59,6 +59,7 @@ private:
     Status check_region_bounds(const RegState& ptr, uint8_t base, int32_t off, uint32_t size, int64_t limit,
                                Reason reason, std::string_view what);
     // BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG of the map a MapValue pointer points into.
+    Status check_atomic_alignment(const AbstractState& s, uint8_t base, int32_t off, uint32_t size);
     Status check_map_access_type(const RegState& ptr, int32_t off, uint32_t size, Access access);
     // A helper's memory argument in r`regno` covers the spilled pointer at fp`off`.
     Status helper_reads_spilled_pointer(const AbstractState& s, uint8_t regno, int32_t off) const;

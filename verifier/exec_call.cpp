@@ -141,6 +141,10 @@ Result<AbstractState> Analyzer::callback_entry(const AbstractState& s, const hel
                                                                           : RegType::MapValue);
             reg.map = map;
             if (p == helpers::CallbackParam::MapValue && map->spin_lock_offset >= 0) reg.id = fresh_id(); // names its lock
+            // The key lives in the helper's own buffer for this invocation only (a stack
+            // local in the kernel's array for_each, a heap buffer in runtime/maps): its
+            // pointer must not outlive the callback's frame (exec_memory.cpp).
+            if (p == helpers::CallbackParam::MapKey) reg.frame = uint8_t(s.frames.size());
             break;
         }
         case helpers::CallbackParam::Ctx:

@@ -53,6 +53,31 @@ Status Analyzer::check_region_bounds(const RegState& ptr, uint8_t base, int32_t 
     return {};
 }
 
+// The kernel's check_atomic -> check_mem_access(..., strict_alignment_once = true) ->
+// check_generic_ptr_alignment: an atomic's address must be a multiple of its size on
+// every path (the interpreter refuses a misaligned one, ARM64 raises SIGBUS). Every region
+// an atomic may use starts 8-aligned at run time (the stack frame, map values at an 8-byte
+// stride, helper memory), so the offset within the region decides: ptr.off + insn.off +
+// var_off must have its low log2(size) bits known zero.
+Status Analyzer::check_atomic_alignment(const AbstractState& s, uint8_t base, int32_t off, uint32_t size) {
+    const RegState& ptr = s.cur().regs[base];
+    std::string_view desc;
+    switch (ptr.type) {
+    case RegType::Stack: desc = "stack "; break;
+    case RegType::MapValue: desc = "value "; break;
+    case RegType::Mem: desc = "mem "; break;
+    default: return {}; // not a region an atomic may use: check_access names the reason
+    }
+    const Tnum at = ptr.var.bits.add(Tnum::constant(uint64_t(int64_t(ptr.off) + off)));
+    const uint64_t low = uint64_t(size) - 1;
+    if ((at.value & low) != 0 || (at.mask & low) != 0)
+        return violation(Reason::MisalignedAccess,
+                         fmt::format("misaligned {}access off {}+{}+{} size {}: atomics need an address that is a "
+                                     "multiple of their size ({})",
+                                     desc, ptr.var.bits.to_string(), ptr.off, off, size, describe(s, base)));
+    return {};
+}
+
 // The kernel's check_map_access_type: BPF_F_RDONLY_PROG maps are never written by a program
 // (.rodata: bpf_snprintf and bpf_strncmp trust its strings as verified), BPF_F_WRONLY_PROG
 // maps never read, whether directly, through a helper's memory argument or in a callback.
@@ -225,6 +250,11 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
                 return violation(Reason::PointerStore,
                                  fmt::format("pointer to a callee's stack stored in its caller's frame: {}",
                                              value->to_string()));
+            if (value->type == RegType::MapKey && value->frame > frame)
+                return violation(Reason::PointerStore,
+                                 fmt::format("a callback's map key pointer stored in its caller's frame: the key "
+                                             "dies when the callback returns: {}",
+                                             value->to_string()));
             if (size != 8 || o % 8 != 0)
                 return violation(Reason::InvalidSpillAccess,
                                  fmt::format("pointer spill must be an aligned 8-byte store, not {} bytes at fp{}", size, o));
@@ -376,7 +406,7 @@ Status Analyzer::exec_store(AbstractState& s, const isa::Store& insn) {
 Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
     if (auto st = read_reg(s, insn.base.n); !st) return st;
     if (auto st = read_reg(s, insn.src.n); !st) return st;
-    if (insn.fetch && insn.op != isa::AtomicOp::CmpXchg && insn.src.n == isa::kFramePointer)
+    if ((insn.fetch || insn.op == isa::AtomicOp::Xchg) && insn.op != isa::AtomicOp::CmpXchg && insn.src.n == isa::kFramePointer)
         return violation(Reason::WriteToFramePointer, "r10 is read-only (an atomic fetch would overwrite it)");
     if (!s.reg(insn.src.n).is_scalar() && !leaks_allowed())
         return violation(Reason::PointerStore, fmt::format("r{} leaks addr into mem (an atomic operand): {}",
@@ -393,6 +423,7 @@ Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
         return violation(Reason::InvalidMemoryAccess,
                          fmt::format("atomic operation on {} memory is not allowed", to_string(t)));
     const uint32_t size = insn.is64 ? 8 : 4;
+    if (auto st = check_atomic_alignment(s, insn.base.n, insn.off, size); !st) return st;
     RegState old;
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Read, nullptr, &old); !st) return st;
     // An atomic on a spilled pointer's slot computes with the address as a number and
@@ -404,7 +435,7 @@ Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
     RegState unknown = RegState::scalar(loaded_bytes(size));
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Write, &unknown, nullptr); !st) return st;
     if (auto st = record_ctx_access(s, insn.base.n, insn.off, size); !st) return st;
-    if (insn.fetch) {
+    if (insn.fetch || insn.op == isa::AtomicOp::Xchg || insn.op == isa::AtomicOp::CmpXchg) { // always fetch
         // The old value is what the slot held: the spilled pointer itself (opt-in only).
         RegState fetched = old.is_pointer() ? old : RegState::scalar(loaded_bytes(size));
         if (insn.op == isa::AtomicOp::CmpXchg) s.reg(0) = fetched;

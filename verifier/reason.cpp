@@ -39,6 +39,7 @@ std::string_view to_string(Reason r) {
     case Reason::ReferenceLeak: return "reference leak";
     case Reason::SpinLock: return "spin lock";
     case Reason::WriteOnlyMemory: return "write-only memory";
+    case Reason::MisalignedAccess: return "misaligned access";
     }
     return "?";
 }

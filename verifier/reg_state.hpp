@@ -38,7 +38,7 @@ struct RegState {
     uint32_t range = 0;            // packet / meta: bytes readable from (base + var)
     const maps::MapDefinition* map = nullptr;
     uint32_t mem_size = 0;         // Mem: record size
-    uint8_t frame = 0;             // Stack: frame number
+    uint8_t frame = 0;             // Stack: frame number; MapKey: the callback frame the key dies with
     bool is_mem_length = false;    // mem programs: this scalar is the buffer length (r2)
     // Checkpoints only: some continuation's safety depended on this scalar's exact bounds
     // (precision.hpp). An imprecise scalar matches any scalar when states are compared.

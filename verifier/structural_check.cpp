@@ -159,6 +159,18 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
         return fail_at(v.slot, Reason::CallDepthExceeded,
                        fmt::format("call chain of {} frames, the limit is {}", v.frames, isa::kMaxCallDepth));
     }
+    // As the kernel's check_ld_abs: "BPF_LD_[ABS|IND] instructions cannot be mixed with
+    // bpf-to-bpf calls". LD_ABS/LD_IND read the skb from r6 = ctx and end the program on a
+    // short packet; a callee's or a callback's r6 is no ctx, and ending the run from an
+    // inner frame is unsupported (the jit refuses callbacks with them). A callback is a
+    // subprogram too (the kernel's subprog_cnt counts it).
+    if (shape.subprogram_starts.size() > 1)
+        for (size_t pc = 0; pc < n; ++pc)
+            if (std::holds_alternative<isa::PacketLoad>(p.insns[pc]))
+                return fail_at(uint32_t(pc), Reason::Unsupported,
+                               fmt::format("BPF_LD_[ABS|IND] instructions cannot be mixed with bpf-to-bpf calls or "
+                                           "callbacks (the program has {} subprograms; the second starts at {})",
+                                           shape.subprogram_starts.size(), shape.subprogram_starts[1]));
     return shape;
 }
 

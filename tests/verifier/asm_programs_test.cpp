@@ -47,6 +47,26 @@ const AsmCase kCases[] = {
         mov %r0, 0
         ldabsb 12
         exit)", false, Reason::ContextAccess, 15},
+    // The kernel's check_ld_abs: LD_ABS/LD_IND never mix with bpf-to-bpf calls (the fuzz
+    // generator's finding: the jit refused such a program the verifier had accepted). The
+    // structural check names the first LD_ABS/LD_IND, in the caller or in the callee.
+    {"ld_abs_with_a_local_call", ProgramType::SocketFilter, R"(
+        mov %r6, %r1
+        ldabsb 12
+        call local f
+        exit
+    f:
+        mov %r0, 0
+        exit)", false, Reason::Unsupported, 1},
+    {"ld_ind_in_a_callee", ProgramType::SocketFilter, R"(
+        mov %r6, %r1
+        call local f
+        mov %r0, 0
+        exit
+    f:
+        mov %r7, 2
+        ldindh %r7, 12
+        exit)", false, Reason::Unsupported, 5},
     {"mem_first_byte", Mem, R"(
         jeq %r2, 0, empty
         ldxb %r0, [%r1]
@@ -139,6 +159,27 @@ const AsmCase kCases[] = {
         lock fetch add [%r10-8], %r1
         mov %r0, 5
         lock cmpxchg [%r10-8], %r1
+        exit)", true},
+    // Atomics need an address that is a multiple of their size (kernel: check_atomic's
+    // strict_alignment_once), on the stack as on every region.
+    {"atomic_stack_misaligned", Mem, R"(
+        stdw [%r10-16], 0
+        stdw [%r10-8], 0
+        mov %r1, 1
+        lock add [%r10-12], %r1
+        mov %r0, 0
+        exit)", false, Reason::MisalignedAccess, 3},
+    {"atomic32_stack_misaligned", Mem, R"(
+        stdw [%r10-8], 0
+        mov %r1, 1
+        lock fetch add32 [%r10-6], %r1
+        mov %r0, 0
+        exit)", false, Reason::MisalignedAccess, 2},
+    {"atomic32_stack_word_aligned", Mem, R"(
+        stdw [%r10-8], 0
+        mov %r1, 1
+        lock fetch add32 [%r10-4], %r1
+        mov %r0, 0
         exit)", true},
     {"byte_swaps", Mem, R"(
         mov %r0, 0x1234

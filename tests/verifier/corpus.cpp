@@ -435,6 +435,14 @@ void accept_control_flow(Corpus& c) {
         b.label("out").mov(r0, 0).exit();
         c.accept("map_cmpxchg", Xdp, b);
     }
+    { // 32-bit atomic at map value + 4, and 64-bit atomics at a variable offset whose low
+      // three bits are known zero: aligned, as the kernel's strict alignment check wants
+        Builder b;
+        lookup(b, kArrayMap).j(Cond::Eq, r0, 0, "out").mov(r1, 1).atomic(AtomicOp::Add, false, false, r0, 4, r1)
+            .mov(r6, r0).call(7).and_(r0, 8).add(r6, r0).mov(r1, 1).atomic(AtomicOp::Or, false, true, r6, 0, r1);
+        b.label("out").mov(r0, 2).exit();
+        c.accept("map_value_atomics_aligned", Xdp, b);
+    }
 }
 
 void accept_other_types(Corpus& c) {
@@ -460,6 +468,12 @@ void accept_other_types(Corpus& c) {
         b.mov(r6, r1).ld_abs(H, 12).j(Cond::Ne, r0, 0x0800, "out").mov(r7, 14).ld_ind(B, r7, 9).exit();
         b.label("out").mov(r0, 0).exit();
         c.accept("socket_ld_abs", Sock, b);
+    }
+    { // the callback program ld_abs_with_a_callback without its LD_ABS: bpf_loop is allowed here
+        Builder b;
+        b.mov(r6, r1).mov(r1, 4).ld_func(r2, "cb").mov(r3, 0).mov(r4, 0).call(181).mov(r0, 0).exit();
+        b.label("cb").mov(r0, 0).exit();
+        c.accept("socket_loop_without_ld_abs", Sock, b);
     }
     { // socket filter: skb_load_bytes into the stack
         Builder b;
@@ -540,6 +554,35 @@ void reject_rules(Corpus& c) {
       c.reject("deref_map_ptr", Xdp, b, Reason::InvalidMemoryAccess, at); }
     { Builder b = xdp_start(); check_len(b, 8).mov(r5, 1); size_t at = b.size(); b.atomic(AtomicOp::Add, false, true, r2, 0, r5);
       finish(b); c.reject("atomic_on_packet", Xdp, b, Reason::InvalidMemoryAccess, at); }
+    // Xchg and cmpxchg always load the old value (into src / r0), with or without the
+    // fetch flag in the IR (isa/instruction.hpp; the interpreter and isa/liveness agree):
+    // the register is no longer the constant it was. Here it would be 100, fp+92.
+    { Builder b; b.st(DW, r10, -8, 100).mov(r1, 0).atomic(AtomicOp::Xchg, false, true, r10, -8, r1)
+          .mov(r2, r10).add(r2, -8); size_t at = b.size(); b.add(r2, r1).ldx(DW, r0, r2, 0).exit();
+      c.reject("xchg_without_fetch_flag_writes_src", Xdp, b, Reason::PointerArithmetic, at); }
+    { Builder b; b.st(DW, r10, -8, 100).mov(r0, 0).mov(r1, 5).atomic(AtomicOp::CmpXchg, false, true, r10, -8, r1)
+          .mov(r2, r10).add(r2, -8); size_t at = b.size(); b.add(r2, r0).ldx(DW, r0, r2, 0).exit();
+      c.reject("cmpxchg_without_fetch_flag_writes_r0", Xdp, b, Reason::PointerArithmetic, at); }
+    // Atomics are checked with strict alignment (the kernel's check_atomic ->
+    // check_mem_access(..., strict_alignment_once = true)): the interpreter refuses a
+    // misaligned atomic and ARM64 raises SIGBUS. From fuzz finding atomic_misaligned.
+    { Builder b; lookup(b, kArrayMap).j(Cond::Eq, r0, 0, "out").mov(r7, r0).add(r7, 4).mov(r2, 1); size_t at = b.size();
+      b.atomic(AtomicOp::Or, false, true, r7, 0, r2).label("out").mov(r0, 0).exit();
+      c.reject("atomic_map_value_plus_4", Xdp, b, Reason::MisalignedAccess, at); }
+    { Builder b; lookup(b, kArrayMap).j(Cond::Eq, r0, 0, "out").mov(r2, 1); size_t at = b.size();
+      b.atomic(AtomicOp::Add, true, false, r0, 2, r2).label("out").mov(r0, 0).exit();
+      c.reject("atomic32_map_value_plus_2", Xdp, b, Reason::MisalignedAccess, at); }
+    { // variable offset in [0, 12] with bit 2 unknown: 4 is possible
+      Builder b; lookup(b, kArrayMap).j(Cond::Eq, r0, 0, "out").mov(r6, r0).call(7).and_(r0, 12).add(r6, r0).mov(r2, 1);
+      size_t at = b.size(); b.atomic(AtomicOp::Add, false, true, r6, 0, r2).label("out").mov(r0, 0).exit();
+      c.reject("atomic_map_value_variable_misaligned", Xdp, b, Reason::MisalignedAccess, at); }
+    { Builder b; b.st(DW, r10, -16, 0).st(DW, r10, -8, 0).mov(r2, 1); size_t at = b.size();
+      b.atomic(AtomicOp::Xchg, true, true, r10, -12, r2).mov(r0, 0).exit();
+      c.reject("atomic_stack_fp_minus_12", Xdp, b, Reason::MisalignedAccess, at); }
+    { Builder b; b.ld_map(r1, kRingbufMap).mov(r2, 16).mov(r3, 0).call(131).j(Cond::Eq, r0, 0, "out").mov(r2, 1);
+      size_t at = b.size(); b.atomic(AtomicOp::Add, false, true, r0, 4, r2).mov(r1, r0).mov(r2, 0).call(132)
+          .label("out").mov(r0, 0).exit();
+      c.reject("atomic_ringbuf_record_plus_4", Xdp, b, Reason::MisalignedAccess, at); }
     { Builder b; lookup(b, kHashMap); size_t at = b.size(); b.ldx(DW, r0, r0, 0).exit();
       c.reject("map_value_no_null_check", Xdp, b, Reason::NullPointerDereference, at); }
     { Builder b; lookup(b, kHashMap).mov(r6, r0).j(Cond::Eq, r0, 0, "out"); b.label("out"); size_t at = b.size();
@@ -593,6 +636,12 @@ void reject_rules(Corpus& c) {
       c.reject("ctx_variable_offset", Xdp, b, Reason::PointerArithmetic, at); }
     { Builder b; b.mov(r6, r1).ld_abs(B, 0).mov(r0, 0); size_t at = 1; b.exit();
       c.reject("ld_abs_in_xdp", Xdp, b, Reason::Unsupported, at); }
+    { // LD_ABS in a program with a callback (the kernel: "cannot be mixed with bpf-to-bpf calls");
+      // without the callback this program verifies (socket_ld_abs_no_callback below)
+      Builder b; b.mov(r6, r1); size_t at = b.size(); b.ld_abs(B, 0).mov(r1, 4).ld_func(r2, "cb").mov(r3, 0).mov(r4, 0)
+          .call(181).mov(r0, 0).exit();
+      b.label("cb").mov(r0, 0).exit();
+      c.reject("ld_abs_with_a_callback", Sock, b, Reason::Unsupported, at); }
     { Builder b = xdp_start(); check_len(b, 14); size_t at = b.size(); b.ldx(W, r1, r2, 14); finish(b);
       c.reject("packet_past_check", Xdp, b, Reason::PacketOutOfBounds, at); }
     { Builder b = xdp_start(); size_t at = b.size(); b.ldx(B, r0, r2, 0).exit();

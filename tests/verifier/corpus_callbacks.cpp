@@ -85,6 +85,23 @@ void rejects(Cases& c) {
       c.reject("for_each_value_out_of_bounds", b, Reason::MapValueOutOfBounds, at); }
     { Builder b; for_each_call(b).mov(r0, 0).exit(); b.label("cb"); size_t at = b.size(); b.ldx(DW, r0, r2, 0).exit();
       c.reject("for_each_key_out_of_bounds", b, Reason::MapValueOutOfBounds, at); }
+    { // for_each's key is the helper's buffer for one invocation: its pointer stored into the
+      // caller's slot (through the callback ctx) and read after the helper returned would
+      // read freed memory. From fuzz finding callback_value_outlives_callback (the value
+      // pointer may stay: map values live as long as the map, as in the kernel).
+      Builder b; b.st(DW, r10, -8, 0).ld_map(r1, kArrayMap).ld_func(r2, "cb").mov(r3, r10).add(r3, -8).mov(r4, 0)
+          .call(kForEach).ldx(DW, r1, r10, -8).mov(r0, 0).exit();
+      b.label("cb"); size_t at = b.size(); b.stx(DW, r4, 0, r2).mov(r0, 0).exit();
+      c.reject("for_each_key_pointer_outlives_callback", b, Reason::PointerStore, at); }
+    { // the key may be spilled in the callback's own frame and used from there
+      Builder b; for_each_call(b).mov(r0, 0).exit();
+      b.label("cb").stx(DW, r10, -8, r2).ldx(DW, r5, r10, -8).ldx(W, r0, r5, 0).and_(r0, 1).exit();
+      c.accept("for_each_key_spilled_in_the_callback", b); }
+    { // fuzz finding atomic_misaligned/xdp_6906: a 64-bit atomic at the callback's value + 4
+      Builder b; for_each_call(b).mov(r0, 0).exit();
+      b.label("cb").mov(r7, r3).add(r7, 4).mov(r2, 1); size_t at = b.size();
+      b.atomic(isa::AtomicOp::Or, false, true, r7, 0, r2).mov(r0, 0).exit();
+      c.reject("for_each_value_atomic_misaligned", b, Reason::MisalignedAccess, at); }
     { Builder b; b.ld_map(r1, kDevMap).ld_func(r2, "cb").mov(r3, 0).mov(r4, 0); size_t at = b.size();
       b.call(kForEach).mov(r0, 0).exit(); b.label("cb").mov(r0, 0).exit();
       c.reject("for_each_on_a_devmap", b, Reason::HelperArgument, at); }
