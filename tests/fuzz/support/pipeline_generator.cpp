@@ -705,7 +705,12 @@ private:
         if (is_packet(f.st.caller_slot.kind)) f.st.caller_slot = Val{};
     }
 
-    bool may_call(const Fn& f) const { return f.role == Role::Main && callees_.size() < 4; }
+    // As the kernel: LD_ABS / LD_IND and subprograms never mix in one program (hostile
+    // programs mix them now and then; the verifier must refuse).
+    bool may_call(const Fn& f) {
+        if (f.role != Role::Main || callees_.size() >= 4) return false;
+        return !has_ld_abs_ || break_rule();
+    }
 
     // bpf_loop(n, cb, &slot_with_ctx, 0) or bpf_for_each_map_elem(map, cb, &slot, 0).
     void call_with_callback(Fn& f, Role role) {
@@ -801,6 +806,8 @@ private:
     void packet_load_legacy(Fn& f) {
         if (f.role != Role::Main || (type_ != ProgramType::SocketFilter && type_ != ProgramType::SchedCls))
             return ctx_load(f);
+        if (!callees_.empty() && !break_rule()) return ctx_load(f);
+        has_ld_abs_ = true;
         static constexpr Size sizes[] = {Size::B, Size::H, Size::W};
         const Size size = sizes[in_.below(3)];
         const bool indirect = in_.flip();
@@ -906,6 +913,7 @@ private:
     ProgramType type_;
     bool hostile_;
     int last_spill_ = -1;
+    bool has_ld_abs_ = false;
     uint32_t features_ = 0;
 
 public:

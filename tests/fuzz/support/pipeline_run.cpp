@@ -23,6 +23,7 @@
 #include "runtime/maps/prog_array.hpp"
 #include "runtime/object_maps.hpp"
 #include "runtime/prepared_program.hpp"
+#include "verifier/verifier.hpp"
 #include "pipeline_generator.hpp"
 #include "pipeline_run.hpp"
 #include <fmt/format.h>
@@ -174,6 +175,18 @@ Outcome run_on(Engine engine, const runtime::PreparedProgram& program, const Inp
     return out;
 }
 
+// The verifier's own verdict with the input PreparedProgram gives it (level Full, the
+// object's maps and helpers).
+bool verifier_accepts(const runtime::elf::ProgramSpec& spec, const runtime::ObjectMaps& object,
+                      const std::vector<maps::MapDefinition>& definitions) {
+    verifier::VerifierInput input;
+    input.type = spec.type;
+    input.level = verifier::Level::Full;
+    input.maps = definitions;
+    input.helpers = object.bindings.helpers;
+    return verifier::check(spec.program, input).ok();
+}
+
 std::string describe(const char* what, const Input& in, const runtime::elf::ProgramSpec& main,
                      const runtime::elf::ProgramSpec& tail, bool tail_installed, const Outcome& interp,
                      const Outcome* jit) {
@@ -225,7 +238,17 @@ PipelineResult run_pipeline(std::span<const uint8_t> bytes) {
         if (progs->update(&slot, &entry, BPF_ANY) != 0) std::abort();
     }
     auto main = runtime::PreparedProgram::prepare(main_spec, object->bindings, definitions, options);
-    if (!main) return result;
+    if (!main) {
+        result.rejection = main.error().message;
+        // Refused after the verifier accepted it (by the ctx rewrite or the JIT): an embedder
+        // cannot run a program the verifier proved safe.
+        if (verifier_accepts(main_spec, *object, definitions))
+            result.finding = fmt::format("FINDING: the verifier accepts the program but preparing it failed: {} "
+                                         "({} program)\nmain program (as verified):\n{}\n",
+                                         main.error().to_string(), to_string(in.type),
+                                         isa::disassemble(main_spec.program));
+        return result;
+    }
     result.verified = true;
 
     const Outcome interp = run_on(Engine::Interpreter, **main, in, *object);

@@ -13,6 +13,7 @@ struct PipelineResult {
     ProgramType type = ProgramType::Mem;
     uint32_t features = 0;  // PipelineFeature bits of the generated programs
     bool verified = false;  // the main program passed PreparedProgram::prepare
+    std::string rejection;  // else why not (the verifier's message)
     std::string finding;    // empty: clean; else what went wrong, with both programs
 };
 

@@ -3,9 +3,14 @@
 // pseudo-random sequence whose programs contain the feature, verify, and run clean through
 // the whole pipeline. Deterministic: the same build writes the same files.
 //   make_pipeline_seeds OUT_DIR [FINDINGS_DIR]
+// MAKE_PIPELINE_SEEDS_REASONS=1 also prints the most common rejections per type (to tune
+// the generator's acceptance rate).
 // Inputs that produce a finding are never seeds; with FINDINGS_DIR they are written there
 // (one file each, plus the report as <file>.txt) for triage.
+#include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <map>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -50,6 +55,7 @@ int main(int argc, char** argv) {
     for (uint8_t type = 0; type < 4; ++type) {
         uint32_t found = 0; // features that have a seed
         size_t verified = 0;
+        std::map<std::string, size_t> reasons;
         XorShift rng{0x9e3779b97f4a7c15ull + type};
         for (int attempt = 0; attempt < kTries && found != (1u << fuzz::kFeatureCount) - 1; ++attempt) {
             std::vector<uint8_t> input(34 + 64 + rng.next() % 448);
@@ -66,14 +72,26 @@ int main(int argc, char** argv) {
                 }
                 continue;
             }
-            if (!r.verified) continue;
+            if (!r.verified) {
+                std::string reason = r.rejection;
+                // Drop instruction numbers and values: group by message shape.
+                reason.erase(std::remove_if(reason.begin(), reason.end(), [](char c) { return c >= '0' && c <= '9'; }),
+                             reason.end());
+                ++reasons[reason.substr(0, 90)];
+                continue;
+            }
             ++verified;
             const uint32_t fresh = r.features & ~found;
             if (fresh == 0) continue;
             // Named after the lowest new feature; it may cover several.
             uint32_t bit = 0;
             while (!(fresh >> bit & 1)) ++bit;
-            write(out_dir / (std::string(type_names[type]) + "_" + fuzz::pipeline_feature_name(bit)), input);
+            const std::string name = std::string(type_names[type]) + "_" + fuzz::pipeline_feature_name(bit);
+            write(out_dir / name, input);
+            std::printf("%s:", name.c_str());
+            for (uint32_t b = 0; b < fuzz::kFeatureCount; ++b)
+                if (r.features >> b & 1) std::printf(" %s", fuzz::pipeline_feature_name(b));
+            std::printf("\n");
             found |= r.features;
             ++seeds;
         }
@@ -81,6 +99,12 @@ int main(int argc, char** argv) {
         for (uint32_t bit = 0; bit < fuzz::kFeatureCount; ++bit)
             if (!(found >> bit & 1)) std::printf(" %s", fuzz::pipeline_feature_name(bit));
         std::printf("\n");
+        if (std::getenv("MAKE_PIPELINE_SEEDS_REASONS")) {
+            std::vector<std::pair<size_t, std::string>> top;
+            for (const auto& [text, n] : reasons) top.emplace_back(n, text);
+            std::sort(top.rbegin(), top.rend());
+            for (size_t i = 0; i < top.size() && i < 12; ++i) std::printf("  %6zu  %s\n", top[i].first, top[i].second.c_str());
+        }
     }
     std::printf("%zu seeds, %zu inputs with findings\n", seeds, findings);
     return 0;
