@@ -81,7 +81,9 @@ struct Fn {
     FnState st;
     int depth = 0;
     bool changes_packet = false;
-    bool in_loop_body = false; // inside a callback: no further calls
+    // Callbacks run several times and read the ctx from the caller's slot at each entry:
+    // they keep that slot as it is (unless hostile).
+    bool caller_slot_fixed = false;
 };
 
 // Sites in a function's code that name another function, patched by finish().
@@ -161,16 +163,23 @@ private:
         }
     }
     // A scalar register, made one if needed.
-    uint8_t scalar_reg(Fn& f) {
+    uint8_t scalar_reg(Fn& f, int keep1 = -1, int keep2 = -1) {
         if (int r = find_kind(f, Kind::Scalar); r >= 0) return uint8_t(r);
-        const uint8_t r = scratch(f);
+        const uint8_t r = scratch(f, keep1, keep2);
         emit(f, mov(r, Imm{interesting()}));
         f.st.regs[r] = Val{Kind::Scalar};
         return r;
     }
-    Operand scalar_operand(Fn& f) {
-        if (in_.flip()) return Reg{scalar_reg(f)};
+    // Never clobbers `keep` (a pointer the caller is about to use).
+    Operand scalar_operand(Fn& f, int keep = -1) {
+        if (in_.flip()) return Reg{scalar_reg(f, keep)};
         return Imm{interesting()};
+    }
+
+    // A CallerStack register this function may write through, or -1.
+    int writable_caller_slot(Fn& f) {
+        if (f.caller_slot_fixed && !break_rule()) return -1;
+        return find_kind(f, Kind::CallerStack);
     }
 
     // ---- stack addressing -------------------------------------------------------------
@@ -374,7 +383,7 @@ private:
             const int src = find(f, [](const Val& v) { return is_pointer(v.kind); });
             if (src >= 0) return emit(f, Store{Size::W, Reg{uint8_t(base)}, off, Reg{uint8_t(src)}});
         }
-        emit(f, Store{Size::W, Reg{uint8_t(base)}, off, scalar_operand(f)});
+        emit(f, Store{Size::W, Reg{uint8_t(base)}, off, scalar_operand(f, base)});
     }
 
     // dst = r10 (or a copy) + a slot offset.
@@ -404,7 +413,7 @@ private:
             return alu(f);
         }
         if (in_.below(4) == 0) { // through the caller's slot pointer, when there is one
-            if (int cs = find_kind(f, Kind::CallerStack); cs >= 0) {
+            if (int cs = writable_caller_slot(f); cs >= 0) {
                 emit(f, Store{Size::DW, Reg{uint8_t(cs)}, 0, Reg{uint8_t(src)}});
                 f.st.caller_slot = f.st.regs[src];
                 if (f.st.caller_slot.kind == Kind::Stack) f.st.caller_slot = Val{}; // own frame dies
@@ -451,14 +460,14 @@ private:
         const uint32_t size = 1u << in_.below(3);
         const int16_t sub = int16_t(in_.below(8 / size) * size);
         if (in_.below(4) == 0) {
-            if (int cs = find_kind(f, Kind::CallerStack); cs >= 0) {
-                emit(f, Store{Size(size), Reg{uint8_t(cs)}, sub, scalar_operand(f)});
+            if (int cs = writable_caller_slot(f); cs >= 0) {
+                emit(f, Store{Size(size), Reg{uint8_t(cs)}, sub, scalar_operand(f, cs)});
                 f.st.caller_slot = f.st.caller_slot.kind == Kind::None ? Val{} : Val{Kind::Scalar};
                 return;
             }
         }
         auto [base, off] = stack_base(f, int16_t(slot_off(slot) + sub));
-        emit(f, Store{Size(size), Reg{base}, off, scalar_operand(f)});
+        emit(f, Store{Size(size), Reg{base}, off, scalar_operand(f, base)});
         features_ |= kFeaturePartialWrite;
         f.st.slots[slot] = f.st.slots[slot].kind == Kind::None ? Val{} : Val{Kind::Scalar};
     }
@@ -539,7 +548,7 @@ private:
             break;
         }
         case 1:
-            emit(f, Store{Size(size), Reg{uint8_t(p)}, int16_t(off), scalar_operand(f)});
+            emit(f, Store{Size(size), Reg{uint8_t(p)}, int16_t(off), scalar_operand(f, p)});
             break;
         default: {
             const uint8_t dst = scratch(f, p);
@@ -557,7 +566,7 @@ private:
         int slot = pick_slot(f, !break_rule());
         if (slot < 0) return alu(f);
         if (in_.below(4) == 0)
-            if (int cs = find_kind(f, Kind::CallerStack); cs >= 0 && f.st.caller_slot.kind != Kind::None)
+            if (int cs = writable_caller_slot(f); cs >= 0 && f.st.caller_slot.kind != Kind::None)
                 return atomic_at(f, uint8_t(cs), 0, &f.st.caller_slot);
         auto [base, off] = stack_base(f, slot_off(slot));
         atomic_at(f, base, -off, &f.st.slots[slot]);
@@ -568,8 +577,10 @@ private:
     void atomic_at(Fn& f, uint8_t base, int32_t base_off, Val* cell) {
         static constexpr AtomicOp ops[] = {AtomicOp::Add, AtomicOp::Or, AtomicOp::And, AtomicOp::Xor,
                                            AtomicOp::Xchg, AtomicOp::CmpXchg};
-        const AtomicOp op = ops[in_.below(6)];
-        const bool is64 = in_.below(3) != 0;
+        AtomicOp op = ops[in_.below(6)];
+        if (op == AtomicOp::CmpXchg && base == 0) op = AtomicOp::Xchg; // cmpxchg needs r0 for itself
+        // 32-bit atomics on a spilled pointer are partial reads of it: mostly 64-bit there.
+        const bool is64 = in_.below(3) != 0 || (cell && is_pointer(cell->kind) && !break_rule());
         const bool fetch = op == AtomicOp::Xchg || op == AtomicOp::CmpXchg || in_.flip();
         int16_t off;
         if (cell) {
@@ -583,8 +594,8 @@ private:
             emit(f, mov(0, Imm{interesting()}));
             f.st.regs[0] = Val{Kind::Scalar};
         }
-        uint8_t src = scalar_reg(f);
-        if (src == base) {
+        uint8_t src = scalar_reg(f, base, op == AtomicOp::CmpXchg ? 0 : -1);
+        if (src == base || (op == AtomicOp::CmpXchg && src == 0)) { // the found scalar is taken
             src = scratch(f, base, 0);
             emit(f, mov(src, Imm{interesting()}));
             f.st.regs[src] = Val{Kind::Scalar};
@@ -661,7 +672,7 @@ private:
             const int src = break_rule() ? find(f, [](const Val& x) { return is_pointer(x.kind); }) : -1;
             const int16_t off = int16_t(8 * in_.below(2) - base_off);
             if (src >= 0) return emit(f, Store{Size::DW, Reg{uint8_t(v)}, off, Reg{uint8_t(src)}});
-            return emit(f, Store{Size::DW, Reg{uint8_t(v)}, off, scalar_operand(f)});
+            return emit(f, Store{Size::DW, Reg{uint8_t(v)}, off, scalar_operand(f, v)});
         }
         case 3: return step(f);
         default: {
@@ -755,6 +766,7 @@ private:
     Fn make_callee(Role role, const Val& caller_slot) {
         Fn c;
         c.role = role;
+        c.caller_slot_fixed = role != Role::Local;
         c.st.regs[10] = Val{Kind::Stack, 0};
         c.st.caller_slot = caller_slot;
         switch (role) {
@@ -793,12 +805,14 @@ private:
     // bpf_tail_call(ctx, prog_array, index): slot 0 holds the tail program.
     void tail_call(Fn& f) {
         if (f.role != Role::Main || !has_ctx()) return alu(f);
-        const int ctx = find_kind(f, Kind::Ctx);
-        emit(f, mov(1, Reg{uint8_t(ctx >= 0 && f.st.regs[ctx].off == 0 ? ctx : kCtxReg)}));
-        lddw(f, 2, LddwKind::MapFd, int32_t(kPipelineProgArray));
+        // The index first: making a scalar may take any scratch register, r1 and r2 too.
         if (in_.below(4) == 0) emit(f, mov(3, Reg{scalar_reg(f)}));
         else emit(f, mov(3, Imm{int32_t(in_.below(kPipelineProgSlots + 1))}));
+        const int ctx = find(f, [](const Val& v) { return v.kind == Kind::Ctx && v.off == 0; });
+        emit(f, mov(1, Reg{uint8_t(ctx >= 0 && ctx != 3 ? ctx : kCtxReg)}));
+        lddw(f, 2, LddwKind::MapFd, int32_t(kPipelineProgArray));
         helper(f, BPF_FUNC_tail_call);
+        f.st.regs[0] = Val{}; // bpf_tail_call returns nothing (RET_VOID) when it falls through
         features_ |= kFeatureTailCall;
     }
 
