@@ -53,7 +53,6 @@ struct Val {
     Kind kind = Kind::None;
     int32_t off = 0;
     int32_t range = 0;
-    friend bool operator==(const Val&, const Val&) = default;
 };
 
 Val merge(const Val& a, const Val& b) {
