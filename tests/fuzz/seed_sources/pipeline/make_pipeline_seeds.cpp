@@ -1,0 +1,111 @@
+// Writes the seed corpus of fuzz_pipeline_soundness: for every program type and every
+// generator feature (support/pipeline_generator.hpp), the first input of a fixed
+// pseudo-random sequence whose programs contain the feature, verify, and run clean through
+// the whole pipeline. Deterministic: the same build writes the same files.
+//   make_pipeline_seeds OUT_DIR [FINDINGS_DIR]
+// MAKE_PIPELINE_SEEDS_REASONS=1 also prints the most common rejections per type (to tune
+// the generator's acceptance rate).
+// Inputs that produce a finding are never seeds; with FINDINGS_DIR they are written there
+// (one file each, plus the report as <file>.txt) for triage.
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <map>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "support/pipeline_generator.hpp"
+#include "support/pipeline_run.hpp"
+
+using namespace ebpfjit;
+
+namespace {
+
+struct XorShift {
+    uint64_t s;
+    uint64_t next() {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        return s;
+    }
+};
+
+void write(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s OUT_DIR [FINDINGS_DIR]\n", argv[0]);
+        return 2;
+    }
+    const std::filesystem::path out_dir = argv[1];
+    const std::filesystem::path findings_dir = argc > 2 ? argv[2] : "";
+    std::filesystem::create_directories(out_dir);
+    if (!findings_dir.empty()) std::filesystem::create_directories(findings_dir);
+    static constexpr const char* type_names[] = {"xdp", "tc", "socket", "mem"}; // byte 0, low 2 bits
+    constexpr int kTries = 20000;
+    size_t seeds = 0, findings = 0;
+    for (uint8_t type = 0; type < 4; ++type) {
+        uint32_t found = 0; // features that have a seed
+        size_t verified = 0;
+        std::map<std::string, size_t> reasons;
+        XorShift rng{0x9e3779b97f4a7c15ull + type};
+        for (int attempt = 0; attempt < kTries && found != (1u << fuzz::kFeatureCount) - 1; ++attempt) {
+            std::vector<uint8_t> input(34 + 64 + rng.next() % 448);
+            for (auto& b : input) b = uint8_t(rng.next() >> 24);
+            input[0] = type; // not hostile, JIT not blinded
+            input[1] = uint8_t(14 + rng.next() % 120);
+            const fuzz::PipelineResult r = fuzz::run_pipeline(input);
+            if (!r.finding.empty()) {
+                ++findings;
+                if (!findings_dir.empty()) {
+                    const auto name = findings_dir / (std::string(type_names[type]) + "_" + std::to_string(attempt));
+                    write(name, input);
+                    std::ofstream(name.string() + ".txt") << r.finding;
+                }
+                continue;
+            }
+            if (!r.verified) {
+                std::string reason = r.rejection;
+                // Drop instruction numbers and values: group by message shape.
+                reason.erase(std::remove_if(reason.begin(), reason.end(), [](char c) { return c >= '0' && c <= '9'; }),
+                             reason.end());
+                ++reasons[reason.substr(0, 90)];
+                continue;
+            }
+            ++verified;
+            const uint32_t fresh = r.features & ~found;
+            if (fresh == 0) continue;
+            // Named after the lowest new feature; it may cover several.
+            uint32_t bit = 0;
+            while (!(fresh >> bit & 1)) ++bit;
+            const std::string name = std::string(type_names[type]) + "_" + fuzz::pipeline_feature_name(bit);
+            write(out_dir / name, input);
+            std::printf("%s:", name.c_str());
+            for (uint32_t b = 0; b < fuzz::kFeatureCount; ++b)
+                if (r.features >> b & 1) std::printf(" %s", fuzz::pipeline_feature_name(b));
+            std::printf("\n");
+            found |= r.features;
+            ++seeds;
+        }
+        std::printf("%-6s verified %zu; features without a seed:", type_names[type], verified);
+        for (uint32_t bit = 0; bit < fuzz::kFeatureCount; ++bit)
+            if (!(found >> bit & 1)) std::printf(" %s", fuzz::pipeline_feature_name(bit));
+        std::printf("\n");
+        if (std::getenv("MAKE_PIPELINE_SEEDS_REASONS")) {
+            std::vector<std::pair<size_t, std::string>> top;
+            for (const auto& [text, n] : reasons) top.emplace_back(n, text);
+            std::sort(top.rbegin(), top.rend());
+            for (size_t i = 0; i < top.size() && i < 12; ++i) std::printf("  %6zu  %s\n", top[i].first, top[i].second.c_str());
+        }
+    }
+    std::printf("%zu seeds, %zu inputs with findings\n", seeds, findings);
+    return 0;
+}
