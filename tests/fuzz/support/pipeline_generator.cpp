@@ -23,7 +23,7 @@
 #include "byte_reader.hpp"
 #include "isa/decoder.hpp"
 #include "isa/encoder.hpp"
-#include "verifier/context_layout.hpp"
+#include "engine_abi/context_layout.hpp"
 
 namespace ebpfjit::fuzz {
 namespace {

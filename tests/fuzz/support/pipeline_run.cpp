@@ -17,8 +17,8 @@
 #include <linux/bpf.h>
 
 #include "isa/disassembler.hpp"
-#include "runtime/context/skb_packet.hpp"
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/skb_packet.hpp"
+#include "engine_abi/xdp_frame.hpp"
 #include "runtime/maps/map.hpp"
 #include "runtime/maps/prog_array.hpp"
 #include "runtime/object_maps.hpp"
@@ -116,15 +116,6 @@ struct Outcome {
     Entries array, hash;
 };
 
-// The packet as a span that is never (nullptr, 0): XdpFrame::load and SkbPacket::load pass
-// it to memcpy, which must not get a null source even for 0 bytes (UBSan reports it; see
-// /work/notes/fuzz_findings/README.md, empty_packet_null_memcpy).
-std::span<const uint8_t> packet_bytes(const Input& in) {
-    static constexpr uint8_t kNone[1] = {0};
-    if (in.packet.empty()) return {kNone, 0};
-    return in.packet;
-}
-
 runtime::MemoryRegion region_of(std::span<uint8_t> bytes, bool writable) {
     return runtime::MemoryRegion{reinterpret_cast<uint64_t>(bytes.data()), bytes.size(), writable};
 }
@@ -137,7 +128,7 @@ Outcome run_on(Engine engine, const runtime::PreparedProgram& program, const Inp
     switch (in.type) {
     case ProgramType::Xdp: {
         runtime::XdpFrame frame;
-        if (!frame.load(packet_bytes(in), {.ingress_ifindex = 3, .rx_queue_index = 1})) std::abort();
+        if (!frame.load(std::span<const uint8_t>(in.packet), {.ingress_ifindex = 3, .rx_queue_index = 1})) std::abort();
         runtime::XdpFrame* frames[1] = {&frame};
         runtime::XdpVerdict verdict;
         size_t done = 0;
@@ -158,7 +149,7 @@ Outcome run_on(Engine engine, const runtime::PreparedProgram& program, const Inp
         meta.hash = in.seed[1] * 0x01010101u;
         // Now and then a non-linear skb: direct access sees only the first part.
         if (in.seed[2] & 1) meta.linear_length = std::min<uint32_t>(uint32_t(in.packet.size()), in.seed[3] % 64 + 14);
-        if (!skb.load(packet_bytes(in), meta)) return out; // too short for an skb: nothing ran
+        if (!skb.load(std::span<const uint8_t>(in.packet), meta)) return out; // too short for an skb: nothing ran
         const auto regions = skb.regions();
         const runtime::MemoryRegion packet = region_of(skb.bytes(), false);
         auto r0 = program.run(engine, skb.ctx_address(), 0, regions, packet, state);
