@@ -29,6 +29,10 @@ struct CallbackMemory {
     const void* start = nullptr;
     uint64_t size = 0;
     bool writable = false;
+    // A map value stays valid for the whole run, as a lookup's value does (the verifier lets
+    // a callback keep it in its caller's stack); a key lives in the helper's buffer and is
+    // withdrawn when the callback returns.
+    bool for_the_run = false;
 };
 
 // How a helper (bpf_loop, bpf_for_each_map_elem) calls back into the running program.

@@ -66,7 +66,7 @@ uint64_t for_each_map_elem(uint64_t map_ptr, uint64_t fn, uint64_t ctx, uint64_t
     const size_t visited = map->for_each([&](const void* key, void* value) {
         const std::array<runtime::CallbackMemory, 2> memory{{
             {key, def.key_size, false},
-            {value, def.value_size, (def.flags & engine_abi::map_flag::kRdonlyProg) == 0},
+            {value, def.value_size, (def.flags & engine_abi::map_flag::kRdonlyProg) == 0, true},
         }};
         uint64_t r0 = 0;
         const std::array<uint64_t, 5> args{map_ptr, reinterpret_cast<uint64_t>(key),

@@ -28,7 +28,8 @@ bool JitCallbacks::invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>
     if (checked != nullptr)
         for (const runtime::CallbackMemory& m : memory) {
             const auto start = reinterpret_cast<uint64_t>(m.start);
-            granted.emplace_back(start, checked->grant({start, m.size, m.writable}));
+            auto previous = checked->grant({start, m.size, m.writable});
+            if (!m.for_the_run) granted.emplace_back(start, previous);
         }
     ++callbacks.nesting_;
     r0 = reinterpret_cast<CallbackThunk>(fn)(args[0], args[1], args[2], args[3], args[4], &status);

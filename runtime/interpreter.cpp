@@ -394,7 +394,7 @@ private:
         for (const CallbackMemory& m : memory) {
             const auto start = reinterpret_cast<uint64_t>(m.start);
             if (memory_.allows(start, m.size, m.writable)) continue;
-            granted.emplace_back(start, memory_.dynamic_at(start));
+            if (!m.for_the_run) granted.emplace_back(start, memory_.dynamic_at(start));
             memory_.add_dynamic(start, m.size, m.writable);
         }
         const std::array<uint64_t, kNumRegisters> saved = regs_;
