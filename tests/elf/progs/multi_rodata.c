@@ -6,7 +6,7 @@
 const volatile __u32 base = 1000;                       // .rodata
 const volatile __u32 scale SEC(".rodata.tuning") = 3;   // .rodata.tuning
 __u32 seen SEC(".data.stats") = 5;                      // .data.stats
-__u32 runs = 0;                                         // .data? no: zero -> .bss
+__u32 runs = 0;                                         // .bss (zero-initialised)
 __u32 bonus = 7;                                        // .data
 
 char LICENSE[] SEC("license") = "GPL";
