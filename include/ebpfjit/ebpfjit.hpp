@@ -73,15 +73,16 @@ struct OpenOptions {
     // Program type for every program, instead of the one its ELF section implies; the
     // only source of a type for iproute2's numbered tail-call sections ("2/1").
     std::optional<ProgramType> program_type;
+    Engine engine = Engine::Jit;            // the engine runs use unless RunOptions says otherwise
+    VerifyLevel verify = VerifyLevel::Full;
+    int verifier_log_level = 0;             // 0 headline, 1 + states, 2 every instruction
+    Hardening hardening = {};                    // blinding, retpolines, instruction budget
+    // (Last, so positional initialisers of the fields above keep compiling.)
     // Shared pinned maps (see PinRegistry); null: every map is private to the object.
     std::shared_ptr<PinRegistry> pins = nullptr;
     // The number of possible CPUs, asked when a perf event array declares max_entries 0
     // (libbpf sizes it so). Null: ebpfjit's per-CPU slot count (maps::possible_cpus()).
     std::function<Result<uint32_t>()> possible_cpus = nullptr;
-    Engine engine = Engine::Jit;            // the engine runs use unless RunOptions says otherwise
-    VerifyLevel verify = VerifyLevel::Full;
-    int verifier_log_level = 0;             // 0 headline, 1 + states, 2 every instruction
-    Hardening hardening = {};                    // blinding, retpolines, instruction budget
 };
 
 // Per-program overrides of OpenOptions, honoured when the program is first prepared.
