@@ -62,9 +62,9 @@ Result<PinnedMap> pinned_map(PinRegistry::Impl& registry, const std::string& key
     std::lock_guard guard(registry.lock);
     if (auto it = registry.pins.find(key); it != registry.pins.end()) {
         if (auto why = mismatch(spec.def, it->second.declared); !why.empty()) {
-            Error e = Error::plain(fmt::format("pinned map '{}' differs from this definition: {}", key, why));
-            e.file = fmt::format("section '{}': map '{}'", spec.section, spec.def.name);
-            return fail(std::move(e));
+            return fail(Error::at_offset(fmt::format("section '{}'", spec.section), spec.offset,
+                                         fmt::format("map '{}': pinned map '{}' differs from this definition: {}",
+                                                     spec.def.name, key, why)));
         }
         return PinnedMap{it->second.map, true};
     }

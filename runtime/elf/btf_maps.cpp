@@ -212,6 +212,7 @@ Result<void> collect_btf_maps(const ElfFile& file, const struct btf* btf, MapTab
         auto parsed = parse_map_struct(view, name, view.skip_mods(var->type), 0);
         if (!parsed) return fail(parsed.error());
         if (auto ok = check_definition(parsed->spec.def, *maps_section, symbol->value); !ok) return ok;
+        parsed->spec.offset = symbol->value;
         table.locations.push_back({maps_section->index, symbol->value, symbol->size ? symbol->size : vars[i].size, uint32_t(table.maps.size()),
                                    parsed->values_offset});
         table.maps.push_back(std::move(parsed->spec));

@@ -142,6 +142,7 @@ Result<void> collect_legacy_maps(const ElfFile& file, MapTable& table) {
         MapSpec spec;
         spec.origin = MapOrigin::LegacyMaps;
         spec.section = section->name;
+        spec.offset = sym->value;
         spec.def = {.type = fields[0], .key_size = fields[1], .value_size = fields[2],
                     .max_entries = fields[3], .flags = fields[4], .name = sym->name, .inner = nullptr};
         spec.legacy_id = fields[5];

@@ -54,6 +54,7 @@ struct MapSpec {
     maps::MapDefinition def;
     MapOrigin origin = MapOrigin::BtfMaps;
     std::string section;
+    uint64_t offset = 0; // of the definition in `section` (0 for global data), for errors
 
     // GlobalData: the initial value of the single entry (zeros for .bss), value_size bytes.
     std::vector<uint8_t> initial_value;

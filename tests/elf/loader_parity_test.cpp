@@ -349,6 +349,8 @@ TEST_CASE("pinned maps are shared by name between objects of one registry", "[el
         const std::string message = bad.error().to_string();
         INFO(message);
         CHECK(message.find('\n') == std::string::npos);
+        CHECK(contains(message, "section '.maps'"));
+        CHECK(contains(message, "offset 0x"));
         CHECK(contains(message, "map 'shared_counter'"));
         CHECK(contains(message, "value_size 4 (object) != 8 (pinned)"));
     }
