@@ -91,8 +91,25 @@ ebpfjit_object* ebpfjit_object_open_opts(const char* path, const ebpfjit_open_op
     return ebpfjit_object_open_hardened(path, c_options, nullptr, err, err_size);
 }
 
+struct ebpfjit_pin_registry {
+    std::shared_ptr<ebpfjit::PinRegistry> registry = std::make_shared<ebpfjit::PinRegistry>();
+};
+
+ebpfjit_pin_registry* ebpfjit_pin_registry_new(void) {
+    return guarded<>(static_cast<ebpfjit_pin_registry*>(nullptr), nullptr, 0,
+                     []() -> ebpfjit_pin_registry* { return new ebpfjit_pin_registry; });
+}
+
+void ebpfjit_pin_registry_free(ebpfjit_pin_registry* pins) { delete pins; }
+
 ebpfjit_object* ebpfjit_object_open_hardened(const char* path, const ebpfjit_open_options* c_options,
                                              const ebpfjit_hardening* hardening, char* err, size_t err_size) {
+    return ebpfjit_object_open_pinned(path, c_options, hardening, nullptr, err, err_size);
+}
+
+ebpfjit_object* ebpfjit_object_open_pinned(const char* path, const ebpfjit_open_options* c_options,
+                                           const ebpfjit_hardening* hardening, ebpfjit_pin_registry* pins, char* err,
+                                           size_t err_size) {
     return guarded<>(static_cast<ebpfjit_object*>(nullptr), err, err_size, [&]() -> ebpfjit_object* {
         if (!path) return set_error(err, err_size, "no path given"), nullptr;
         const ebpfjit_open_options defaults{nullptr, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
@@ -117,6 +134,7 @@ ebpfjit_object* ebpfjit_object_open_hardened(const char* path, const ebpfjit_ope
             if (!options.program_type)
                 return set_error(err, err_size, std::string("unknown program type '") + program_type + "'"), nullptr;
         }
+        if (pins) options.pins = pins->registry;
         auto object = ebpfjit::Object::open(path, options);
         if (!object) return set_error(err, err_size, object.error().to_string()), nullptr;
         return new ebpfjit_object{std::move(*object), {}, {}};

@@ -6,6 +6,7 @@
 //                             ──► Program handle (runs: runtime/program_runs.cpp)
 #include <cerrno>
 #include <fmt/format.h>
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -13,6 +14,7 @@
 #include "runtime/elf/loader.hpp"
 #include "runtime/maps/map.hpp"
 #include "runtime/maps/percpu.hpp"
+#include "runtime/maps/prog_array.hpp"
 #include "runtime/object_impl.hpp"
 
 namespace ebpfjit {
@@ -31,6 +33,8 @@ Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view n
                                    options.verify.value_or(open_options.verify), open_options.verifier_log_level,
                                    open_options.hardening,
                                    options.allow_ptr_leaks.value_or(open_options.allow_ptr_leaks)};
+    if (const auto* spec = description.find_program(name); spec && spec->name != name)
+        name = spec->name; // named by its section: one prepared entry per program
     std::lock_guard guard(prepare_lock);
     if (auto it = prepared.find(name); it != prepared.end()) {
         if (!same_choice(it->second->prepared->options(), wanted))
@@ -52,6 +56,20 @@ Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view n
     return raw;
 }
 
+// A pinned prog array outlives this object, but the entries this object's programs put
+// into it do not: they are taken out before the programs go (the kernel holds a
+// reference instead; here the slot simply empties).
+Object::Impl::~Impl() {
+    std::vector<const maps::ProgramEntry*> ours;
+    for (const auto& [name, state] : prepared) ours.push_back(state->prepared->tail_call_entry());
+    for (size_t index : maps.pinned) {
+        auto* array = maps::as_prog_array(maps.maps[index].get());
+        if (!array) continue;
+        for (uint32_t slot = 0; slot < array->definition().max_entries; ++slot)
+            if (std::ranges::find(ours, array->entry(slot)) != ours.end()) array->remove(&slot);
+    }
+}
+
 // ---- Object -----------------------------------------------------------------------------
 
 Object::Object(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -70,7 +88,7 @@ Result<std::unique_ptr<Object::Impl>> open_description(Result<runtime::elf::Obje
     impl->open_options = options;
     impl->description = std::move(*description);
     for (const auto& spec : impl->description.maps) impl->map_definitions.push_back(spec.def);
-    auto maps = runtime::create_object_maps(impl->description);
+    auto maps = runtime::create_object_maps(impl->description, options.pins ? &options.pins->impl() : nullptr);
     if (!maps) return fail(maps.error());
     impl->maps = std::move(*maps);
     Object::Impl* raw = impl.get();
@@ -85,7 +103,7 @@ Result<std::unique_ptr<Object::Impl>> open_description(Result<runtime::elf::Obje
 }
 
 runtime::elf::ReadOptions read_options(const OpenOptions& options) {
-    return runtime::elf::ReadOptions{options.program_type};
+    return runtime::elf::ReadOptions{options.program_type, options.possible_cpus};
 }
 
 } // namespace
@@ -105,6 +123,7 @@ Result<Object> Object::open_memory(std::span<const uint8_t> elf_bytes, const Ope
 Result<Program> Object::program(std::string_view name, const ProgramOptions& options) {
     auto prepared = impl_->prepare(name, options);
     if (!prepared) return fail(prepared.error());
+    if (const auto* spec = impl_->description.find_program(name)) name = spec->name;
     std::lock_guard guard(impl_->prepare_lock);
     return Program(impl_->prepared.find(name)->second.get());
 }

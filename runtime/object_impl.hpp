@@ -21,6 +21,7 @@ struct Program::State {
 };
 
 struct Object::Impl {
+    ~Impl(); // empties the slots its programs hold in pinned prog arrays
     OpenOptions open_options;
     runtime::elf::ObjectDescription description;
     std::vector<maps::MapDefinition> map_definitions; // as declared: what the verifier checks

@@ -80,6 +80,16 @@ typedef struct {
 /* ebpfjit_object_open_opts with hardening; hardening NULL = none. */
 ebpfjit_object *ebpfjit_object_open_hardened(const char *path, const ebpfjit_open_options *options,
                                              const ebpfjit_hardening *hardening, char *err, size_t err_size);
+/* Pinned maps (docs/loader.md, "Pinning"): objects opened with one registry share the maps
+ * they declare pinned (LIBBPF_PIN_BY_NAME, iproute2 PIN_GLOBAL_NS / PIN_OBJECT_NS). Freeing
+ * the registry unpins them; objects that use a map keep it. */
+typedef struct ebpfjit_pin_registry ebpfjit_pin_registry;
+ebpfjit_pin_registry *ebpfjit_pin_registry_new(void);
+void ebpfjit_pin_registry_free(ebpfjit_pin_registry *pins);
+/* ebpfjit_object_open_hardened with a pin registry; pins NULL = every map private. */
+ebpfjit_object *ebpfjit_object_open_pinned(const char *path, const ebpfjit_open_options *options,
+                                           const ebpfjit_hardening *hardening, ebpfjit_pin_registry *pins,
+                                           char *err, size_t err_size);
 void ebpfjit_object_close(ebpfjit_object *object);
 
 /* NULL when the object has no such program (or it cannot be prepared). */

@@ -27,6 +27,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -41,8 +42,36 @@ namespace ebpfjit {
 
 namespace maps { class Map; }
 
+// Where pinned maps live: the embedder's stand-in for bpffs. Maps an object declares
+// pinned (BTF `pinning` LIBBPF_PIN_BY_NAME; iproute2 bpf_elf_map PIN_GLOBAL_NS, or
+// PIN_OBJECT_NS = shared only by objects with the same bytes) are looked up here by name
+// when the object opens: the first object creates and pins the map, later objects reuse
+// it if its definition matches (type, key and value size, max_entries, flags; else the
+// open fails naming the map), as libbpf reuses a pinned map. Objects opened without a
+// registry get private maps; pinning then has no effect. A pinned map lives while the
+// registry pins it or an object uses it. Thread-safe.
+class PinRegistry {
+public:
+    PinRegistry();
+    ~PinRegistry();
+    PinRegistry(const PinRegistry&) = delete;
+    PinRegistry& operator=(const PinRegistry&) = delete;
+
+    // Pin keys: the map name (by name / global), or "object-<hash>/<name>" (object namespace).
+    std::vector<std::string> pinned() const;
+    // Drops the registry's reference (bpffs unlink); false when nothing is pinned there.
+    bool unpin(std::string_view key);
+
+    struct Impl;
+    Impl& impl() { return *impl_; }
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
 struct OpenOptions {
-    // Program type for every program, instead of the one its ELF section implies.
+    // Program type for every program, instead of the one its ELF section implies; the
+    // only source of a type for iproute2's numbered tail-call sections ("2/1").
     std::optional<ProgramType> program_type;
     Engine engine = Engine::Jit;            // the engine runs use unless RunOptions says otherwise
     VerifyLevel verify = VerifyLevel::Full;
@@ -55,6 +84,12 @@ struct OpenOptions {
     // program may hand addresses to maps, helpers and its caller. Only for trusted programs
     // (docs/hardening.md).
     bool allow_ptr_leaks = false;
+    // (Last, so positional initialisers of the fields above keep compiling.)
+    // Shared pinned maps (see PinRegistry); null: every map is private to the object.
+    std::shared_ptr<PinRegistry> pins = nullptr;
+    // The number of possible CPUs, asked when a perf event array declares max_entries 0
+    // (libbpf sizes it so). Null: ebpfjit's per-CPU slot count (maps::possible_cpus()).
+    std::function<Result<uint32_t>()> possible_cpus = nullptr;
 };
 
 // Per-program overrides of OpenOptions, honoured when the program is first prepared.

@@ -8,7 +8,6 @@
 #include <elf.h>
 #include <fmt/format.h>
 #include <linux/bpf.h>
-#include <spdlog/spdlog.h>
 
 #include "runtime/elf/map_table.hpp"
 
@@ -144,8 +143,13 @@ Result<ParsedMap> parse_map_struct(const BtfView& v, const std::string& name, ui
             else if (field == "key_size") key_size = *n;
             else if (field == "value_size") value_size = *n;
             else if (field == "map_extra") def.map_extra = *n;
-            else if (field == "pinning" && *n != 0)
-                spdlog::debug("map '{}': pinning is ignored by ebpfjit", name);
+            else if (field == "pinning") {
+                // libbpf: LIBBPF_PIN_NONE (0) or LIBBPF_PIN_BY_NAME (1), anything else is refused.
+                if (*n > 1)
+                    return fail(v.error(fmt::format("map '{}': invalid pinning value {} (0 none, 1 "
+                                                    "LIBBPF_PIN_BY_NAME)", name, *n)));
+                out.spec.pinning = *n == 1 ? MapPinning::ByName : MapPinning::None;
+            }
         } else if (field == "key" || field == "value") {
             auto t = type_field(v, name, field, m[i].type);
             if (!t) return fail(t.error());
@@ -208,6 +212,7 @@ Result<void> collect_btf_maps(const ElfFile& file, const struct btf* btf, MapTab
         auto parsed = parse_map_struct(view, name, view.skip_mods(var->type), 0);
         if (!parsed) return fail(parsed.error());
         if (auto ok = check_definition(parsed->spec.def, *maps_section, symbol->value); !ok) return ok;
+        parsed->spec.offset = symbol->value;
         table.locations.push_back({maps_section->index, symbol->value, symbol->size ? symbol->size : vars[i].size, uint32_t(table.maps.size()),
                                    parsed->values_offset});
         table.maps.push_back(std::move(parsed->spec));

@@ -120,8 +120,18 @@ private:
         const Symbol& sym = in_.file.symbols()[rel.symbol];
         isa::RawInsn& insn = out_.raw[slot];
         const std::string sym_name = sym.name.empty() ? fmt::format("#{}", rel.symbol) : sym.name;
-        if (sym.section == SHN_UNDEF)
+        if (sym.section == SHN_UNDEF) {
+            // libbpf resolves __ksym externs against the running kernel's BTF; there is no
+            // kernel here, so a kfunc call or kernel variable cannot be linked.
+            if (in_.kernel_symbols.contains(sym.name))
+                return fail(error(sec, at, insn.opcode == kOpCall
+                                              ? fmt::format("call to kfunc '{}' (declared __ksym): kernel functions "
+                                                            "are not available in ebpfjit", sym_name)
+                                              : fmt::format("reference to kernel symbol '{}' (declared __ksym): "
+                                                            "kernel variables are not available in ebpfjit",
+                                                            sym_name)));
             return fail(error(sec, at, fmt::format("relocation to unknown symbol '{}'", sym_name)));
+        }
         const Section* target = sym.section < SHN_LORESERVE ? in_.file.section(sym.section) : nullptr;
         if (!target)
             return fail(error(sec, at, fmt::format("relocation to symbol '{}' in unsupported section {}", sym_name,

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct LinkInputs {
     const MapTable& maps;
     const BtfExt& btf_ext;
     const std::vector<Function>& functions; // every function of every executable section
+    const std::set<std::string, std::less<>>& kernel_symbols; // externs declared __ksym (.ksyms in BTF)
 };
 
 struct LinkedProgram {

@@ -42,7 +42,9 @@ Result<void> check_definition(const maps::MapDefinition& def, const Section& sec
         return fail(section_error(section, offset, fmt::format("map '{}' has key_size 0", def.name)));
     if (def.value_size == 0 && def.type != BPF_MAP_TYPE_RINGBUF && def.type != BPF_MAP_TYPE_USER_RINGBUF)
         return fail(section_error(section, offset, fmt::format("map '{}' has value_size 0", def.name)));
-    if (def.max_entries == 0)
+    // A perf event array of max_entries 0 gets one entry per possible CPU (libbpf's
+    // map_set_def_max_entries); the loader fills that in once every map is read.
+    if (def.max_entries == 0 && def.type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
         return fail(section_error(section, offset, fmt::format("map '{}' has max_entries 0", def.name)));
     return {};
 }

@@ -62,5 +62,29 @@ int main(void)
         CHECK(runs == 1);
     }
     ebpfjit_object_close(obj);
+
+    /* Pinned maps: two objects opened with one registry share 'shared_counter'. */
+    ebpfjit_pin_registry *pins = ebpfjit_pin_registry_new();
+    CHECK(pins != NULL);
+    ebpfjit_object *a = ebpfjit_object_open_pinned(EBPFJIT_ELF_OBJECT_DIR "/pinned_a.o", NULL, NULL, pins, err,
+                                                   sizeof err);
+    ebpfjit_object *b = ebpfjit_object_open_pinned(EBPFJIT_ELF_OBJECT_DIR "/pinned_b.o", NULL, NULL, pins, err,
+                                                   sizeof err);
+    ebpfjit_object *alone = ebpfjit_object_open_pinned(EBPFJIT_ELF_OBJECT_DIR "/pinned_b.o", NULL, NULL, NULL, err,
+                                                       sizeof err);
+    CHECK(a != NULL && b != NULL && alone != NULL);
+    if (a && b && alone) {
+        uint32_t zero = 0;
+        uint64_t v = 41, seen = 0;
+        CHECK(ebpfjit_map_update(ebpfjit_object_map(a, "shared_counter"), &zero, &v, 0) == 0);
+        CHECK(ebpfjit_map_lookup(ebpfjit_object_map(b, "shared_counter"), &zero, &seen) == 0);
+        CHECK(seen == 41);
+        CHECK(ebpfjit_map_lookup(ebpfjit_object_map(alone, "shared_counter"), &zero, &seen) == 0);
+        CHECK(seen == 0);
+    }
+    ebpfjit_object_close(alone);
+    ebpfjit_object_close(b);
+    ebpfjit_object_close(a);
+    ebpfjit_pin_registry_free(pins);
     return c_check_status();
 }

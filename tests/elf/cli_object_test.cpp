@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -90,4 +91,39 @@ TEST_CASE("cli: map dump prints one map or all as JSON", "[elf][cli]") {
     auto missing = run_cli("map dump '" + object_path("btf_maps") + "' --map nope");
     CHECK(missing.status == 1);
     CHECK(missing.err == "ebpfjit: error: no map named 'nope' in the object\n");
+}
+
+TEST_CASE("cli: libbpf / iproute2 loader rules through verify", "[elf][cli][parity]") {
+    auto one_line = [](const std::string& err) { return std::count(err.begin(), err.end(), '\n') == 1; };
+    // kfuncs: refused by name, one line, exit 1.
+    auto kfunc = run_cli("verify '" + object_path("kfunc_call") + "'");
+    INFO(kfunc.err);
+    CHECK(kfunc.status == 1);
+    CHECK(one_line(kfunc.err));
+    CHECK(kfunc.err.find("section 'xdp'") != std::string::npos);
+    CHECK(kfunc.err.find("kfunc 'bpf_rcu_read_lock'") != std::string::npos);
+
+    // iproute2 objects: the numbered section needs --type; with it, a program named by section.
+    auto untyped = run_cli("verify '" + object_path("iproute2_legacy") + "'");
+    INFO(untyped.err);
+    CHECK(untyped.status == 1);
+    CHECK(one_line(untyped.err));
+    CHECK(untyped.err.find("section '2/1'") != std::string::npos);
+    auto typed = run_cli("verify '" + object_path("iproute2_legacy") + "' --type tc --program classifier");
+    INFO(typed.err);
+    CHECK(typed.status == 0);
+    CHECK(typed.out.find("cls_main (") == 0);
+    CHECK(typed.out.find("tail_one") == std::string::npos);
+
+    // EM_NONE: a patched copy verifies like the original.
+    auto bytes = ebpfjit::runtime::elf::test::object_bytes("perf_event_zero");
+    bytes[offsetof(Elf64_Ehdr, e_machine)] = 0;
+    bytes[offsetof(Elf64_Ehdr, e_machine) + 1] = 0;
+    fs::create_directories(kWork);
+    std::ofstream(kWork / "em_none.o", std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                                std::streamsize(bytes.size()));
+    auto none = run_cli("verify em_none.o");
+    INFO(none.err);
+    CHECK(none.status == 0);
+    CHECK(none.out.find("notify (") == 0);
 }

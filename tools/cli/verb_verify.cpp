@@ -34,12 +34,14 @@ int run_verify(const VerifyOptions& o) {
     }
     auto obj = runtime::elf::read_object_file(o.object, read);
     if (!obj) return report(obj.error());
-    if (!o.program.empty() && !obj->find_program(o.program))
+    // By symbol, or by section when it holds one program (iproute2 users: "classifier").
+    const runtime::elf::ProgramSpec* wanted = o.program.empty() ? nullptr : obj->find_program(o.program);
+    if (!o.program.empty() && !wanted)
         return report(Error::plain(fmt::format("{}: no program named '{}'", o.object, o.program)));
 
     bool all_ok = true;
     for (const auto& prog : obj->programs) {
-        if (!o.program.empty() && prog.name != o.program) continue;
+        if (wanted && &prog != wanted) continue;
         verifier::VerifierInput in;
         in.type = prog.type;
         in.level = o.level == "structural" ? verifier::Level::Structural : verifier::Level::Full;
@@ -73,7 +75,7 @@ Verb register_verify(CLI::App& app) {
     auto o = std::make_shared<VerifyOptions>();
     CLI::App* cmd = app.add_subcommand("verify", "Verify the programs of a BPF ELF object (exit 1 if any is rejected)");
     cmd->add_option("OBJECT", o->object, "clang -target bpf object (.o)")->required();
-    cmd->add_option("--program", o->program, "Only this program (symbol name)");
+    cmd->add_option("--program", o->program, "Only this program (symbol name, or a section holding one program)");
     cmd->add_option("--log-level", o->log_level, "Verifier log: 0 headline, 1 + state at the error, 2 every insn")
         ->check(CLI::Range(0, 2));
     cmd->add_option("--verify", o->level, "Verification level")->check(CLI::IsMember({"full", "structural"}));
