@@ -68,7 +68,7 @@ private:
         bool full = true;
         bool record = true;                           // x29/x30 saved: the program calls out
         std::vector<std::array<a64::GpX, 2>> saved;   // callee-saved pairs (xzr pads), push order
-        bool stack = false;                           // the 512-byte eBPF stack, r10 = x23
+        bool stack = false;                           // r10 = x23 = RunStatus::stack_top
     };
     static EntryFrame plan_entry_frame(const Lowered& lowered);
     void emit_entry_prologue();

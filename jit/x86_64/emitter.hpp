@@ -55,11 +55,13 @@ private:
     struct EntryFrame {
         bool full = true;
         std::vector<x86::Gpq> saved; // push order
-        int32_t size = 0;            // bytes below the pushes (stack, FrameInfo, padding)
-        bool stack = false;          // eBPF r10 = rbp = rsp + kStack
+        int32_t size = 0;            // bytes below the pushes (FrameInfo, padding)
+        bool stack = false;          // eBPF r10 = rbp = RunStatus::stack_top
     };
     static EntryFrame plan_entry_frame(const Lowered& lowered);
     void emit_entry_prologue();
+    void emit_frame_info(const asmjit::Operand& packet, const asmjit::Operand& packet_len,
+                         const x86::Gpq& status);
     void emit_tail_call_landing();
     void emit_local_prologue();
     void emit_epilogue(bool entry);
