@@ -27,8 +27,8 @@
 //   └──────────────────────────┘ ◄── sp;  x23 = r10 = status->stack_top (when r10 is used)
 //
 // (`return 42` compiles to `movz w7, 42; mov x0, x7; ret`.) A lean program's tail-call
-// entry is a landing stub: `bl` its own C entry (x4 = the status again), then the tail
-// caller's full epilogue.
+// entry is a landing stub: `bl` its own C entry (x4 = the status, set by the tail
+// call), then the tail caller's full epilogue.
 //
 // A tail call branches to the target's body entry (after its prologue) with this frame
 // unchanged: same saved registers, same FrameInfo (the count keeps growing); the body

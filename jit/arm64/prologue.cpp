@@ -82,7 +82,6 @@ Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
 
 // In: x0 = r1, x1 = r2, x2 = packet, x3 = packet_len, x4 = RunStatus*.
 void Emitter::emit_entry_prologue() {
-    bind(code_start_);
     if (frame_.full) {
         emit_entry_frame(a64::x2, a64::x3, a64::x4);
         emit_zero_at_entry(); // after the frame took x2-x4 (r3-r5 may be among them)
@@ -101,11 +100,10 @@ void Emitter::emit_entry_prologue() {
 
 // A lean-frame program tail-called into: the caller's full frame is live on the stack and
 // this program needs none of it (no FrameInfo, no tail calls of its own), so it runs as a
-// nested C call of its own entry (x0 = r1 as the caller left it, x4 = the status again:
-// r5 is undefined after a tail call), and its r0 leaves through the caller's full epilogue.
+// nested C call of its own entry (x0 = r1 as the caller left it, x4 = the status: the tail
+// call set it), and its r0 leaves through the caller's full epilogue.
 void Emitter::emit_tail_call_landing() {
     bind(body_entry_);
-    a_.ldr(a64::x4, a64::ptr(kFrameInfo, kInfoStatus));
     record(code_start_, Reach::Imm26, "bl");
     a_.bl(code_start_);
     a_.add(a64::sp, a64::sp, kEntryFrameSize);

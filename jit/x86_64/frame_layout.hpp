@@ -24,8 +24,8 @@
 //   └──────────────────────────┘ ◄── rsp;  rbp = r10 = status->stack_top (when r10 is used)
 //
 // (`return 0x1234` compiles to `mov eax, 0x1234; ret`.) A lean program's tail-call entry
-// is a landing stub: `call` its own C entry (r8 = the status again), then the tail
-// caller's full epilogue.
+// is a landing stub: `call` its own C entry (r8 = the status, set by the tail call),
+// then the tail caller's full epilogue.
 //
 // A tail call jumps to the target's body entry (after its prologue) with this frame
 // unchanged: same saved registers, same FrameInfo (the count keeps growing); the body

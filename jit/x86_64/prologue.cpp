@@ -74,10 +74,10 @@ void Emitter::emit_frame_info(const asmjit::Operand& packet, const asmjit::Opera
 
 // A lean-frame program tail-called into: the caller's full frame is live on the stack and
 // this program needs none of it (no FrameInfo, no tail calls of its own), so it runs as a
-// nested C call of its own entry, and its r0 leaves through the caller's full epilogue.
+// nested C call of its own entry (r8 = the status: the tail call set it), and its r0
+// leaves through the caller's full epilogue.
 void Emitter::emit_tail_call_landing() {
     a_.bind(body_entry_);
-    a_.mov(x86::r8, x86::qword_ptr(kFrameInfo, kInfoStatus)); // r5 is undefined after a tail call
     a_.call(code_start_);
     a_.add(x86::rsp, kEntryFrameSize);
     for (int i = kEntryPushes - 1; i >= 0; --i) a_.pop(kEntrySaved[i]);
