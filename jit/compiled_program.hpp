@@ -99,7 +99,7 @@ public:
     RunScope(const CompiledProgram& program, runtime::ExecutionState& state)
         : program_(program), state_(state), previous_(runtime::ExecutionState::current()),
           callbacks_(status_) {
-        status_.stack_top = EbpfStacks::enter();
+        status_.stack_top = EbpfStacks::enter(previous_ != nullptr);
         state_.type = program.type_;
         state_.callbacks = callbacks_.invoker();
         status_.checked = &checked_;
@@ -107,7 +107,7 @@ public:
     }
     // The callback hook points into this scope: it goes with it.
     ~RunScope() {
-        if (status_.stack_top != nullptr) EbpfStacks::leave();
+        if (status_.stack_top != nullptr) EbpfStacks::leave(previous_ != nullptr);
         state_.callbacks = {};
         runtime::ExecutionState::current() = previous_;
     }

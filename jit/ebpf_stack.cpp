@@ -45,4 +45,13 @@ uint8_t* EbpfStacks::map_level(uint32_t level) {
     return top;
 }
 
+uint8_t* EbpfStacks::enter_nested() {
+    Levels& l = levels();
+    if (l.nested + 1 >= kMaxNestedRuns) return nullptr;
+    const uint32_t level = l.nested + 1;
+    uint8_t* top = l.tops[level] != nullptr ? l.tops[level] : map_level(level);
+    if (top != nullptr) l.nested = level;
+    return top;
+}
+
 } // namespace ebpfjit::jit

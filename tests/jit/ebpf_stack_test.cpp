@@ -167,18 +167,33 @@ TEST_CASE("a store below the run's stack faults on the lower guard", "[jit][stac
 TEST_CASE("runs nested on one thread take one stack level each, up to the limit", "[jit][stack]") {
     const auto c = compile_trusted(innermost_r10(1));
     const auto outer = run(c);
-    std::vector<uint8_t*> taken;
-    for (uint32_t level = 0; level < jit::kMaxNestedRuns; ++level) {
-        uint8_t* top = jit::EbpfStacks::enter();
+    CHECK(reinterpret_cast<uint64_t>(jit::EbpfStacks::enter(false)) == outer); // level 0, taken freely
+    std::vector<uint8_t*> taken{reinterpret_cast<uint8_t*>(outer)};
+    for (uint32_t level = 1; level < jit::kMaxNestedRuns; ++level) {
+        uint8_t* top = jit::EbpfStacks::enter(true);
         REQUIRE(top != nullptr);
         for (uint8_t* t : taken) CHECK(t != top);
         taken.push_back(top);
     }
-    CHECK(reinterpret_cast<uint64_t>(taken.front()) == outer);
-    CHECK(jit::EbpfStacks::enter() == nullptr);
-    auto refused = c.run(0, 0);
-    REQUIRE_FALSE(refused.has_value());
-    CHECK_THAT(refused.error().message, Catch::Contains("no eBPF stack for this run"));
-    for (size_t i = 0; i < taken.size(); ++i) jit::EbpfStacks::leave();
+    CHECK(jit::EbpfStacks::enter(true) == nullptr);
+    {
+        // A run inside a run (as a helper starting one): no level is left.
+        runtime::ExecutionState outer_state;
+        runtime::ExecutionState* const saved = runtime::ExecutionState::current();
+        runtime::ExecutionState::current() = &outer_state;
+        auto refused = c.run(0, 0);
+        runtime::ExecutionState::current() = saved;
+        REQUIRE_FALSE(refused.has_value());
+        CHECK_THAT(refused.error().message, Catch::Contains("no eBPF stack for this run"));
+    }
+    for (size_t i = 1; i < taken.size(); ++i) jit::EbpfStacks::leave(true);
     CHECK(run(c) == outer);
+    // With the levels free again, a nested run takes level 1.
+    runtime::ExecutionState outer_state;
+    runtime::ExecutionState* const saved = runtime::ExecutionState::current();
+    runtime::ExecutionState::current() = &outer_state;
+    auto nested = c.run(0, 0);
+    runtime::ExecutionState::current() = saved;
+    REQUIRE(nested.has_value());
+    CHECK(*nested == reinterpret_cast<uint64_t>(taken[1]));
 }
