@@ -33,6 +33,7 @@
 #include "ebpfjit/engine.hpp"
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
+#include "runtime/context/host_network.hpp"
 #include "runtime/context/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
 #include "runtime/context/xdp_frame.hpp"
@@ -48,6 +49,11 @@ struct OpenOptions {
     VerifyLevel verify = VerifyLevel::Full;
     int verifier_log_level = 0;             // 0 headline, 1 + states, 2 every instruction
     Hardening hardening = {};                    // blinding, retpolines, instruction budget
+    // The network namespace the programs run in: devices, routes, neighbours, netns
+    // cookie (bpf_fib_lookup, bpf_check_mtu, bpf_clone_redirect, bpf_get_netns_cookie).
+    // nullptr: as a kernel with empty tables (docs/helpers.md). Shared: the embedder may
+    // keep updating it while programs run.
+    std::shared_ptr<runtime::HostNetwork> network;
 };
 
 // Per-program overrides of OpenOptions, honoured when the program is first prepared.
@@ -69,6 +75,15 @@ using XdpAction = runtime::XdpAction;   // Aborted, Drop, Pass, Tx, Redirect
 using XdpResult = runtime::XdpVerdict;  // action, r0, redirect.ifindex = the port
 using SkbPacket = runtime::SkbPacket;   // skb.load(bytes, meta) before each run
 using SkbMetadata = runtime::SkbMetadata;
+using TunnelInfo = runtime::TunnelInfo;   // SkbMetadata::tunnel in, skb.tunnel() out
+using SkbSocket = runtime::SkbSocket;     // SkbMetadata::socket: cookie, cgroup id, classid
+using ClonedPacket = runtime::ClonedPacket; // skb.clones(): bpf_clone_redirect's copies
+using HostNetwork = runtime::HostNetwork; // OpenOptions::network
+using NetDevice = runtime::NetDevice;
+using Route = runtime::Route;
+using RouteType = runtime::RouteType;
+using Neighbour = runtime::Neighbour;
+using IpAddress = runtime::IpAddress;
 using TcOutcome = runtime::TcOutcome;   // Pass, Drop, Consumed, Redirect
 using TcResult = runtime::TcVerdict;    // code (TC_ACT_*), outcome, redirect
 
