@@ -48,11 +48,11 @@ struct Route {
     uint8_t prefix_len = 0;
     RouteType type = RouteType::Unicast;
     uint32_t ifindex = 0;                // nexthop device
-    std::optional<IpAddress> gateway;    // none: destination is on-link
+    std::optional<IpAddress> gateway{};  // none: destination is on-link
     uint32_t metric = 0;                 // fib_priority / fib6_metric -> params->rt_metric
     uint32_t mtu = 0;                    // route MTU (RTAX_MTU); 0 = the device's
     uint32_t table = 254;                // RT_TABLE_MAIN; BPF_FIB_LOOKUP_TBID selects others
-    std::optional<IpAddress> source;     // preferred source (BPF_FIB_LOOKUP_SRC); none: no address
+    std::optional<IpAddress> source{};   // preferred source (BPF_FIB_LOOKUP_SRC); none: no address
 };
 
 struct Neighbour {
