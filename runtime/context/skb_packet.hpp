@@ -177,6 +177,7 @@ public:
     int set_length(uint32_t new_len);
 
     const std::optional<SkbSocket>& socket() const { return socket_; }
+    void set_socket(std::optional<SkbSocket> socket) { socket_ = socket; }
     uint32_t route_realm() const { return route_realm_; }
     std::optional<TunnelInfo>& tunnel() { return tunnel_; }
     const std::optional<TunnelInfo>& tunnel() const { return tunnel_; }
