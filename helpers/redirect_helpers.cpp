@@ -112,7 +112,7 @@ void register_redirect_helpers(HelperTable& t) {
            tc, redirect_neigh});
     t.add({BPF_FUNC_clone_redirect, "clone_redirect",
            Prototype{RetType::Integer, {ArgType::PtrToCtx, ArgType::Anything, ArgType::Anything}}, tc,
-           clone_redirect});
+           clone_redirect, /*changes_packet_data=*/true}); // the kernel may reallocate the head
 }
 
 } // namespace ebpfjit::helpers
