@@ -53,7 +53,7 @@ struct OpenOptions {
     // cookie (bpf_fib_lookup, bpf_check_mtu, bpf_clone_redirect, bpf_get_netns_cookie).
     // nullptr: as a kernel with empty tables (docs/helpers.md). Shared: the embedder may
     // keep updating it while programs run.
-    std::shared_ptr<runtime::HostNetwork> network;
+    std::shared_ptr<runtime::HostNetwork> network{};
 };
 
 // Per-program overrides of OpenOptions, honoured when the program is first prepared.

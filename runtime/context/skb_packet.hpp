@@ -39,7 +39,7 @@ struct TunnelInfo {
     uint8_t ttl = 0;
     uint32_t label = 0;                // IPv6 flow label, host order
     uint16_t flags = 0;                // TUNNEL_* bits (TUNNEL_KEY 0x4, TUNNEL_CSUM 0x1, ...)
-    std::vector<uint8_t> options;      // tunnel options (Geneve TLVs, ...), <= 255 bytes
+    std::vector<uint8_t> options{};    // tunnel options (Geneve TLVs, ...), <= 255 bytes
 };
 
 // The socket an skb belongs to (skb->sk, a full socket): answers bpf_get_socket_cookie,
@@ -54,7 +54,7 @@ struct SkbSocket {
 struct ClonedPacket {
     uint32_t ifindex = 0;
     bool ingress = false;           // BPF_F_INGRESS
-    std::vector<uint8_t> bytes;     // the packet as it was at the call
+    std::vector<uint8_t> bytes{};   // the packet as it was at the call
 };
 
 // What the embedder knows about the packet; written into the __sk_buff fields.
@@ -77,9 +77,9 @@ struct SkbMetadata {
     uint32_t linear_length = 0;
     // skb->hash is a valid L4/software hash (bpf_get_hash_recalc returns it as is);
     // false: recalc computes a flow hash. A non-zero `hash` is taken as valid.
-    std::optional<bool> hash_valid;
-    std::optional<SkbSocket> socket;   // skb->sk
-    std::optional<TunnelInfo> tunnel;  // received tunnel metadata
+    std::optional<bool> hash_valid{};
+    std::optional<SkbSocket> socket{}; // skb->sk
+    std::optional<TunnelInfo> tunnel{}; // received tunnel metadata
     uint32_t route_realm = 0;          // dst->tclassid (bpf_get_route_realm)
     // Offset of the network header from the MAC header (skb_mac_header_len).
     uint32_t mac_header_length = 14;
