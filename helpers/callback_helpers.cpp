@@ -11,7 +11,7 @@
 
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 #include "runtime/maps/map.hpp"
 
 namespace ebpfjit::helpers {
@@ -43,17 +43,12 @@ uint64_t loop(uint64_t nr_loops, uint64_t fn, uint64_t ctx, uint64_t flags, uint
     return count;
 }
 
-bool supports_for_each(uint32_t type) {
-    switch (type) {
-    case BPF_MAP_TYPE_ARRAY:
-    case BPF_MAP_TYPE_PERCPU_ARRAY:
-    case BPF_MAP_TYPE_HASH:
-    case BPF_MAP_TYPE_PERCPU_HASH:
-    case BPF_MAP_TYPE_LRU_HASH:
-    case BPF_MAP_TYPE_LRU_PERCPU_HASH: return true;
-    default: return false;
-    }
-}
+// The maps the kernel's map_for_each_callback exists for: the hash and array maps. The
+// prototype gives the verifier the same set.
+namespace type = engine_abi::map_type;
+constexpr MapTypeMask kForEachMapTypes = map_types({type::kArray, type::kPercpuArray, type::kHash, type::kPercpuHash,
+                                                    type::kLruHash, type::kLruPercpuHash});
+bool supports_for_each(uint32_t type) { return (kForEachMapTypes & map_type_bit(type)) != 0; }
 
 // long bpf_for_each_map_elem(struct bpf_map *map, void *callback_fn, void *callback_ctx, u64 flags)
 // callback: long (*)(struct bpf_map *map, const void *key, void *value, void *ctx);
@@ -71,7 +66,7 @@ uint64_t for_each_map_elem(uint64_t map_ptr, uint64_t fn, uint64_t ctx, uint64_t
     const size_t visited = map->for_each([&](const void* key, void* value) {
         const std::array<runtime::CallbackMemory, 2> memory{{
             {key, def.key_size, false},
-            {value, def.value_size, true},
+            {value, def.value_size, (def.flags & engine_abi::map_flag::kRdonlyProg) == 0},
         }};
         uint64_t r0 = 0;
         const std::array<uint64_t, 5> args{map_ptr, reinterpret_cast<uint64_t>(key),
@@ -90,11 +85,18 @@ uint64_t for_each_map_elem(uint64_t map_ptr, uint64_t fn, uint64_t ctx, uint64_t
 void register_callback_helpers(HelperTable& table) {
     using A = ArgType;
     constexpr ArgType N = ArgType::None;
+    using P = CallbackParam;
     table.add({BPF_FUNC_loop, "loop",
-               {RetType::Integer, {A::Anything, A::PtrToFunc, A::PtrToStackOrNull, A::Anything, N}},
+               {.ret = RetType::Integer,
+                .args = {A::Anything, A::PtrToFunc, A::PtrToStackOrNull, A::Anything, N},
+                .callback = {.func_arg = 1, .params = {P::Scalar, P::Ctx}}}, // (u64 index, void *ctx)
                kAllProgramTypes, loop});
+    // callback: (struct bpf_map *map, const void *key, void *value, void *ctx)
     table.add({BPF_FUNC_for_each_map_elem, "for_each_map_elem",
-               {RetType::Integer, {A::ConstMapPtr, A::PtrToFunc, A::PtrToStackOrNull, A::Anything, N}},
+               {.ret = RetType::Integer,
+                .args = {A::ConstMapPtr, A::PtrToFunc, A::PtrToStackOrNull, A::Anything, N},
+                .map_types = kForEachMapTypes,
+                .callback = {.func_arg = 1, .params = {P::MapPtr, P::MapKey, P::MapValue, P::Ctx}}},
                kAllProgramTypes, for_each_map_elem});
 }
 

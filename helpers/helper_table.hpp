@@ -1,6 +1,9 @@
 // The one table of helpers, keyed by the kernel's numeric ids (BPF_FUNC_* in <linux/bpf.h>).
 // Each entry carries the prototype the verifier checks calls against, the program types
-// allowed to call it, and the function the interpreter and the JITs call.
+// allowed to call it, and the function the interpreter and the JITs call. The verifier
+// knows a helper only through these fields (map types, map access, callback frame,
+// references, lock role, tail call, packet changes), never by its id: a new helper is a
+// new entry, and tests/helpers/helper_roles_test.cpp checks every entry's consistency.
 //
 // Calling convention shared by the interpreter and both JITs: a plain C function taking
 // r1..r5 as five uint64_t and returning r0. Helpers that need the running program's
@@ -9,11 +12,13 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
 
 #include "ebpfjit/program_type.hpp"
+#include "engine_abi/kernel_ids.hpp"
 
 namespace ebpfjit::helpers {
 
@@ -51,9 +56,81 @@ enum class RetType : uint8_t {
     AllocMemOrNull, // pointer to `size` (r2) bytes, or NULL (ringbuf_reserve)
 };
 
+// A set of BPF_MAP_TYPE_* numbers, bit n for type n.
+using MapTypeMask = uint64_t;
+constexpr MapTypeMask map_type_bit(uint32_t type) {
+    return type < engine_abi::map_type::kLimit ? MapTypeMask{1} << type : 0;
+}
+constexpr MapTypeMask map_types(std::initializer_list<uint32_t> types) {
+    MapTypeMask m = 0;
+    for (uint32_t t : types) m |= map_type_bit(t);
+    return m;
+}
+// Map types only their own helpers may take (the kernel's check_map_func_compatibility,
+// map side): a prog array only bpf_tail_call, a perf event array only the perf event
+// helpers, a ringbuf only the ringbuf helpers. A helper accepts one of them only if its
+// Prototype::map_types names it.
+inline constexpr MapTypeMask kReservedMapTypes =
+    map_types({engine_abi::map_type::kProgArray, engine_abi::map_type::kPerfEventArray,
+               engine_abi::map_type::kRingbuf});
+// What a ConstMapPtr argument accepts unless the prototype says otherwise.
+inline constexpr MapTypeMask kGeneralMapTypes = ~kReservedMapTypes;
+
+// What a helper does to the map of its ConstMapPtr argument, checked against
+// BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG. Helpers that return a pointer into the map
+// (lookup) leave the check to the accesses through that pointer.
+enum MapAccess : uint8_t {
+    kMapNoAccess = 0,
+    kMapReads = 1,  // copies values out of the map (peek, pop)
+    kMapWrites = 2, // changes the map (update, delete, push, pop)
+};
+
+// What one register of a callback's frame receives (the kernel's set_*_callback_state).
+enum class CallbackParam : uint8_t {
+    None,     // not initialised
+    Scalar,   // an unknown scalar (bpf_loop's index)
+    MapPtr,   // the map of the helper's ConstMapPtr argument
+    MapKey,   // a read-only pointer to one of its keys
+    MapValue, // a pointer to the value of that key (read-only if the map is BPF_F_RDONLY_PROG)
+    Ctx,      // the caller's register of the helper's PtrToStackOrNull argument
+};
+struct CallbackRole {
+    int8_t func_arg = -1;                  // index in args of the PtrToFunc argument; -1: none
+    std::array<CallbackParam, 5> params{}; // r1..r5 of the callback's frame
+};
+
+// Objects a program must give back on every path (the kernel's acquire / release
+// functions, reference tracking). A helper acquiring one returns it in r0, or NULL; a
+// helper releasing one takes it as argument release_arg.
+enum class RefKind : uint8_t {
+    None,
+    RingbufRecord, // bpf_ringbuf_reserve -> bpf_ringbuf_submit / bpf_ringbuf_discard
+    Socket,        // bpf_sk_lookup_* -> bpf_sk_release (the socket helpers are not in the table yet)
+};
+struct RefRole {
+    RefKind acquires = RefKind::None;
+    RefKind releases = RefKind::None;
+    int8_t release_arg = -1; // index in args of the released object
+};
+
+// bpf_spin_lock / bpf_spin_unlock: the PtrToSpinLock argument is taken or given back.
+enum class LockRole : uint8_t { None, Lock, Unlock };
+
+// The helper's contract with the verifier. Only ret and args are required; the roles
+// default to "none" and the map types to every map no other helper reserves.
 struct Prototype {
     RetType ret = RetType::Integer;
     std::array<ArgType, 5> args{};
+    MapTypeMask map_types = kGeneralMapTypes; // what the ConstMapPtr argument accepts
+    uint8_t map_access = kMapNoAccess;        // MapAccess bits
+    CallbackRole callback{};
+    RefRole refs{};
+    LockRole lock = LockRole::None;
+    // bpf_tail_call: the call does not return when it succeeds (both engines jump).
+    bool tail_call = false;
+    // bpf_trace_printk: r3..r5 are printed by a format string the verifier does not read,
+    // so they must not hold pointers (unless pointer leaks are allowed).
+    bool formats_extra_args = false;
 };
 
 struct Helper {

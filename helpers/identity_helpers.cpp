@@ -13,7 +13,7 @@
 
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 
 namespace ebpfjit::helpers {
 namespace {

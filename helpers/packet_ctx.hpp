@@ -6,9 +6,9 @@
 
 #include <cstdint>
 
-#include "runtime/context/skb_packet.hpp"
-#include "runtime/context/xdp_frame.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/skb_packet.hpp"
+#include "engine_abi/xdp_frame.hpp"
+#include "engine_abi/execution_state.hpp"
 
 namespace ebpfjit::helpers {
 

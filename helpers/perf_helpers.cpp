@@ -9,9 +9,9 @@
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
 #include "helpers/packet_ctx.hpp"
-#include "runtime/context/skb_packet.hpp"
-#include "runtime/context/xdp_frame.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/skb_packet.hpp"
+#include "engine_abi/xdp_frame.hpp"
+#include "engine_abi/execution_state.hpp"
 #include "runtime/maps/perf_event_array.hpp"
 
 namespace ebpfjit::helpers {
@@ -59,9 +59,10 @@ uint64_t perf_event_output(uint64_t ctx, uint64_t map, uint64_t flags, uint64_t 
 
 void register_perf_helpers(HelperTable& t) {
     t.add({BPF_FUNC_perf_event_output, "perf_event_output",
-           Prototype{RetType::Integer,
-                     {ArgType::PtrToCtx, ArgType::ConstMapPtr, ArgType::Anything, ArgType::PtrToMem,
-                      ArgType::ConstSizeOrZero}},
+           Prototype{.ret = RetType::Integer,
+                     .args = {ArgType::PtrToCtx, ArgType::ConstMapPtr, ArgType::Anything, ArgType::PtrToMem,
+                              ArgType::ConstSizeOrZero},
+                     .map_types = map_types({engine_abi::map_type::kPerfEventArray})},
            kAllProgramTypes, perf_event_output});
 }
 

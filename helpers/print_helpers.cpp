@@ -72,8 +72,8 @@ uint64_t snprintf(uint64_t str, uint64_t str_size, uint64_t fmt, uint64_t data, 
 
 void register_print_helpers(HelperTable& t) {
     t.add({BPF_FUNC_trace_printk, "trace_printk",
-           Prototype{RetType::Integer, {ArgType::PtrToMem, ArgType::ConstSize}}, kAllProgramTypes,
-           trace_printk});
+           Prototype{.ret = RetType::Integer, .args = {ArgType::PtrToMem, ArgType::ConstSize}, .formats_extra_args = true},
+           kAllProgramTypes, trace_printk});
     t.add({BPF_FUNC_trace_vprintk, "trace_vprintk",
            Prototype{RetType::Integer,
                      {ArgType::PtrToMem, ArgType::ConstSize, ArgType::PtrToMemOrNull,

@@ -12,7 +12,7 @@
 #include "helpers/helper_table.hpp"
 #include "helpers/packet_ctx.hpp"
 #include "runtime/context/host_network.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 #include "runtime/maps/map.hpp"
 
 namespace ebpfjit::helpers {

@@ -13,9 +13,9 @@
 #include "helpers/helper_table.hpp"
 #include "helpers/packet_ctx.hpp"
 #include "runtime/context/host_network.hpp"
-#include "runtime/context/skb_packet.hpp"
-#include "runtime/context/xdp_frame.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/skb_packet.hpp"
+#include "engine_abi/xdp_frame.hpp"
+#include "engine_abi/execution_state.hpp"
 
 namespace ebpfjit::helpers {
 namespace {

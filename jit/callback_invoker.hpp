@@ -1,4 +1,4 @@
-// The JIT's side of helper callbacks (runtime/execution_state.hpp draws the protocol).
+// The JIT's side of helper callbacks (engine_abi/execution_state.hpp draws the protocol).
 // LDDW src 4 loads the native address of a callback's entry thunk (x86_64/callbacks.cpp),
 // a SysV function; this invoker, installed in ExecutionState for each run, calls it.
 #pragma once
@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <span>
 
-#include "jit/run_status.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/run_status.hpp"
+#include "engine_abi/execution_state.hpp"
 
 namespace ebpfjit::jit {
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "isa/instruction.hpp"
-#include "jit/run_status.hpp"
+#include "engine_abi/run_status.hpp"
 
 namespace ebpfjit::jit {
 

@@ -38,9 +38,9 @@
 
 #include "ebpfjit/error.hpp"
 #include "helpers/program_bindings.hpp"
-#include "runtime/guest/guest_memory.hpp"
-#include "runtime/guest/helper_checks.hpp"
-#include "runtime/guest/memory_region.hpp"
+#include "engine_abi/guest_memory.hpp"
+#include "helpers/helper_checks.hpp"
+#include "engine_abi/memory_region.hpp"
 
 namespace ebpfjit::jit {
 

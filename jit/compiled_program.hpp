@@ -11,10 +11,10 @@
 #include "jit/callback_invoker.hpp"
 #include "jit/checked_run.hpp"
 #include "jit/executable_memory.hpp"
-#include "jit/run_status.hpp"
-#include "runtime/guest/memory_region.hpp"
-#include "runtime/execution_state.hpp"
-#include "runtime/maps/prog_array.hpp"
+#include "engine_abi/run_status.hpp"
+#include "engine_abi/memory_region.hpp"
+#include "engine_abi/execution_state.hpp"
+#include "engine_abi/tail_call_slots.hpp"
 
 namespace ebpfjit::jit {
 

@@ -19,7 +19,7 @@ Result<CompiledProgram> compile_lowered(const isa::Program& program, const verif
 #else
     Result<CompiledProgram> compiled = fail(Error::plain("this host architecture has no JIT backend yet"));
 #endif
-    if (compiled) compiled->set_instruction_budget(options.instruction_budget);
+    if (compiled) compiled->set_instruction_budget(options.hardening.instruction_budget);
     return compiled;
 }
 
@@ -31,15 +31,15 @@ LoweringOptions lowering_options(const CompileOptions& options, const helpers::P
     lowering.program_type = options.program_type;
     lowering.optimise = options.optimise;
     lowering.trusted = options.trusted;
-    lowering.instruction_budget = options.instruction_budget;
-    lowering.retpoline = options.retpoline;
+    lowering.instruction_budget = options.hardening.instruction_budget;
+    lowering.retpoline = options.hardening.retpoline;
     return lowering;
 }
 
 Result<CompiledProgram> compile(const isa::Program& program, const verifier::Facts& facts,
                                 const helpers::ProgramBindings& bindings,
                                 const CompileOptions& options) {
-    if (!options.blind_constants) return compile_lowered(program, facts, bindings, options);
+    if (!options.hardening.blind_constants) return compile_lowered(program, facts, bindings, options);
     auto blinded = blind_constants(program, facts, BlindingOptions{options.blinding_key});
     if (!blinded) return fail(blinded.error());
     auto compiled = compile_lowered(blinded->program, blinded->facts, bindings, options);

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "ebpfjit/error.hpp"
+#include "ebpfjit/hardening.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
 #include "jit/compiled_program.hpp"
@@ -17,14 +18,11 @@ struct CompileOptions {
     ProgramType program_type = ProgramType::Mem;
     Optimisations optimise = {}; // additive: all on by default
     bool trusted = false;        // LoweringOptions::trusted: no run-time checks where unproven
-    // Constant blinding (blinding.hpp): every user immediate XORed with a random key.
-    bool blind_constants = false;
+    // Constant blinding (blinding.hpp), the instruction budget (jit/budget.cpp: runs stop
+    // with Fault::BudgetExceeded once back-edges and local calls charged N), retpolines
+    // (x86-64; ARM64 ignores it): the public struct, as the embedder set it.
+    Hardening hardening = {};
     std::optional<uint32_t> blinding_key = std::nullopt; // tests: one fixed key, not random ones
-    // Non-zero: runs stop with "instruction budget of N exceeded" (Fault::BudgetExceeded)
-    // once the back-edges and local calls they take have charged N (jit/budget.cpp).
-    uint64_t instruction_budget = 0;
-    // x86-64: indirect calls (callx) through a retpoline thunk; ARM64 ignores it (below).
-    bool retpoline = false;
 };
 
 // The lowering's share of `options` (bindings outlive the result's use).

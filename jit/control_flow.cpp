@@ -1,9 +1,9 @@
 // Control-flow facts of the lowering: subprograms, labels, call depth.
 #include <algorithm>
-#include <functional>
 
 #include <fmt/format.h>
 
+#include "isa/call_graph.hpp"
 #include "jit/lowering_passes.hpp"
 
 namespace ebpfjit::jit::detail {
@@ -60,7 +60,7 @@ Result<void> analyse_control_flow(const isa::Program& program, const LoweringOpt
     }
 
     // Jumps stay inside their subprogram; local calls land on a subprogram start.
-    std::vector<std::vector<std::pair<uint32_t, uint32_t>>> callees(out.subprograms.size()); // (callee, call slot)
+    std::vector<std::vector<isa::CallEdge>> callees(out.subprograms.size());
     int64_t callback_pc = -1, packet_load_pc = -1;
     for (uint32_t pc = 0; pc < program.size(); ++pc) {
         const uint32_t sub = out.slots[pc].subprogram;
@@ -75,11 +75,11 @@ Result<void> analyse_control_flow(const isa::Program& program, const LoweringOpt
                                    [&](const Subprogram& s) { return s.start == c->target; });
             if (it == out.subprograms.end())
                 return fail(Error::at_insn(pc, fmt::format("local call target {} is not a subprogram start", c->target)));
-            callees[sub].emplace_back(static_cast<uint32_t>(it - out.subprograms.begin()), pc);
+            callees[sub].push_back({static_cast<uint32_t>(it - out.subprograms.begin()), pc});
         } else if (const auto* l = std::get_if<LoadImm64>(&program.insns[pc]); l && l->kind == LddwKind::CodeAddr) {
             auto callback = callback_subprogram(out.subprograms, pc, *l);
             if (!callback) return fail(callback.error());
-            callees[sub].emplace_back(*callback, pc);
+            callees[sub].push_back({*callback, pc});
             callback_pc = static_cast<int64_t>(pc);
         } else if (std::holds_alternative<PacketLoad>(program.insns[pc])) {
             packet_load_pc = static_cast<int64_t>(pc);
@@ -102,46 +102,19 @@ Result<void> analyse_control_flow(const isa::Program& program, const LoweringOpt
                                        "instruction must be exit or an unconditional jump"));
     }
 
-    // Frames per subprogram (depth-first, rejecting recursion), checked against the limit.
-    enum class Mark : uint8_t { New, Active, Done };
-    std::vector<Mark> mark(out.subprograms.size(), Mark::New);
-    std::function<Result<void>(uint32_t)> visit = [&](uint32_t s) -> Result<void> {
-        mark[s] = Mark::Active;
-        uint32_t deepest = 0;
-        for (auto [callee, call_pc] : callees[s]) {
-            if (mark[callee] == Mark::Active)
-                return fail(Error::at_insn(call_pc, fmt::format("recursive local call to slot {}",
-                                                                out.subprograms[callee].start)));
-            if (mark[callee] == Mark::New)
-                if (auto r = visit(callee); !r) return r;
-            deepest = std::max(deepest, out.subprograms[callee].frames);
-        }
-        out.subprograms[s].frames = 1 + deepest;
-        mark[s] = Mark::Done;
-        return {};
-    };
-    if (auto r = visit(0); !r) return r;
-    out.max_frames = out.subprograms[0].frames;
-    if (out.max_frames > options.max_call_depth) {
-        // Name the call that opens the first frame beyond the limit on the deepest chain.
-        uint32_t s = 0, depth = 1;
-        for (bool descended = true; descended;) {
-            descended = false;
-            for (auto [callee, call_pc] : callees[s]) {
-                if (depth + out.subprograms[callee].frames <= options.max_call_depth) continue;
-                if (depth + 1 > options.max_call_depth)
-                    return fail(Error::at_insn(call_pc, fmt::format(
-                        "local calls nest {} frames deep; the limit is {}", out.max_frames,
-                        options.max_call_depth)));
-                s = callee;
-                ++depth;
-                descended = true;
-                break;
-            }
-        }
-        return fail(Error::at_insn(static_cast<uint32_t>(out.subprograms[s].start), fmt::format(
-            "local calls nest {} frames deep; the limit is {}", out.max_frames, options.max_call_depth)));
+    // Frames per subprogram, no recursion, at most max_call_depth frames (isa/call_graph.hpp,
+    // as the verifier checks it).
+    auto frames = isa::call_frames(callees, options.max_call_depth);
+    if (!frames) {
+        const isa::CallGraphViolation& v = frames.error();
+        if (v.recursion)
+            return fail(Error::at_insn(v.slot, fmt::format("recursive local call to slot {}",
+                                                           out.subprograms[v.callee].start)));
+        return fail(Error::at_insn(v.slot, fmt::format("local calls nest {} frames deep; the limit is {}", v.frames,
+                                                       options.max_call_depth)));
     }
+    for (uint32_t s = 0; s < out.subprograms.size(); ++s) out.subprograms[s].frames = (*frames)[s];
+    out.max_frames = out.subprograms[0].frames;
     return {};
 }
 

@@ -133,7 +133,7 @@ public:
             return fail(Error::at_insn(pc_, fmt::format("kfunc calls are unsupported (call kfunc BTF id {})", c.imm)));
         case CallKind::Helper: break;
         }
-        if (c.imm == kTailCallHelperId) {
+        if (c.imm == engine_abi::helper_id::kTailCall) {
             if (slot_->subprogram != 0)
                 return fail(Error::at_insn(pc_, "tail calls are supported only in the entry subprogram"));
             slot_->call = CallRole::TailCall;
@@ -305,7 +305,7 @@ std::vector<helpers::HelperFn> callx_table(const LoweringOptions& options) {
     std::vector<helpers::HelperFn> table;
     if (options.bindings == nullptr || options.bindings->helpers == nullptr) return table;
     for (const auto& [id, h] : options.bindings->helpers->all()) {
-        if (id < 0 || id == kTailCallHelperId || h.fn == nullptr || id > 0xffff) continue;
+        if (id < 0 || id == engine_abi::helper_id::kTailCall || h.fn == nullptr || id > 0xffff) continue;
         if ((h.allowed & mask_of(options.program_type)) == 0) continue;
         if (table.size() <= static_cast<size_t>(id)) table.resize(static_cast<size_t>(id) + 1, nullptr);
         table[static_cast<size_t>(id)] = h.fn;

@@ -9,6 +9,7 @@
 
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
+#include "engine_abi/kernel_ids.hpp"
 #include "helpers/map_lookup_plan.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
@@ -16,9 +17,6 @@
 #include "verifier/facts.hpp"
 
 namespace ebpfjit::jit {
-
-inline constexpr int32_t kTailCallHelperId = 12; // BPF_FUNC_tail_call
-inline constexpr uint32_t kMaxTailCalls = 33;     // MAX_TAIL_CALL_CNT: the 34th falls through
 
 // The optimisations the lowering may apply; all on by default. Switching one off is for
 // measuring it (`ebpfjit bench --jit-without NAME`) and for tests.

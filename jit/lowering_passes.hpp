@@ -13,15 +13,8 @@ namespace ebpfjit::jit::detail {
 Result<void> analyse_control_flow(const isa::Program& program, const LoweringOptions& options,
                                   Lowered& out);
 
-// Registers each instruction reads / writes (bit n = rn).
-struct UseDef {
-    uint16_t use = 0;
-    uint16_t def = 0;
-};
-UseDef use_def(const isa::Instruction& insn);
-
 // regs_used, per-subprogram regs_written, live_across_calls and the registers live at
-// slot 0 (into zero_at_entry, which lower() then masks) (backward liveness).
+// slot 0 (into zero_at_entry, which lower() then masks) (backward liveness: isa/liveness.hpp).
 void analyse_registers(const isa::Program& program, Lowered& out);
 
 // bpf_map_lookup_elem calls whose map is known: direct helper or inline array lookup.

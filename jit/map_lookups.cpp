@@ -2,10 +2,10 @@
 // from the call inside its basic block (no label in between: no other path enters), the
 // last write to r1 is an LDDW map reference; clang emits exactly that
 // (`r1 = map ll; r2 = r10; r2 += -4; call 1`).
-#include <linux/bpf.h>
-
 #include "helpers/map_lookup_plan.hpp"
 #include "jit/lowering_passes.hpp"
+
+#include "isa/liveness.hpp"
 
 namespace ebpfjit::jit::detail {
 
@@ -25,7 +25,7 @@ maps::Map* known_map_in_r1(const Program& program, const Lowered& out, uint32_t 
             return reinterpret_cast<maps::Map*>(out.slots[i].constant);
         }
         if (std::holds_alternative<Call>(insn) || std::holds_alternative<CallX>(insn)) return nullptr;
-        if (use_def(insn).def & (1u << 1)) return nullptr;
+        if (isa::use_def(insn).def & (1u << 1)) return nullptr;
         if (out.slots[i].label) return nullptr; // entered from elsewhere at pc
         if (std::holds_alternative<Jump>(insn) || std::holds_alternative<Exit>(insn)) return nullptr;
     }
@@ -36,13 +36,14 @@ maps::Map* known_map_in_r1(const Program& program, const Lowered& out, uint32_t 
 
 void specialise_map_lookups(const Program& program, Lowered& out) {
     // Only the builtin helper's contract is known here (an embedder may bind id 1 to its own).
-    const helpers::Helper* builtin = helpers::HelperTable::builtin().find(BPF_FUNC_map_lookup_elem);
+    constexpr int32_t kLookup = engine_abi::helper_id::kMapLookupElem;
+    const helpers::Helper* builtin = helpers::HelperTable::builtin().find(kLookup);
     if (builtin == nullptr) return;
     for (uint32_t pc = 0; pc < out.slots.size(); ++pc) {
         LoweredSlot& slot = out.slots[pc];
         if (!slot.emit || slot.call != CallRole::Helper) continue;
         const auto* call = std::get_if<Call>(&slot.insn);
-        if (call == nullptr || call->imm != BPF_FUNC_map_lookup_elem || slot.helper != builtin->fn) continue;
+        if (call == nullptr || call->imm != kLookup || slot.helper != builtin->fn) continue;
         maps::Map* map = known_map_in_r1(program, out, pc);
         if (map == nullptr) continue;
         const helpers::MapLookupPlan plan = helpers::plan_map_lookup(map);

@@ -13,7 +13,7 @@ Result<std::string> native_listing(const isa::Program& program, const verifier::
                                    const helpers::ProgramBindings& bindings,
                                    const isa::HelperNamer& namer, Arch arch, const CompileOptions& compile) {
     std::optional<BlindedProgram> blinded;
-    if (compile.blind_constants) {
+    if (compile.hardening.blind_constants) {
         auto b = blind_constants(program, facts, BlindingOptions{compile.blinding_key});
         if (!b) return fail(b.error());
         blinded = std::move(*b);

@@ -89,7 +89,7 @@ std::span<uint8_t> bytes(void* p, size_t n) { return {static_cast<uint8_t*>(p), 
 extern "C" {
 
 ebpfjit_object* ebpfjit_object_open(const char* path, const char* program_type, char* err, size_t err_size) {
-    const ebpfjit_open_options options{program_type, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL};
+    const ebpfjit_open_options options{program_type, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
     return ebpfjit_object_open_opts(path, &options, err, err_size);
 }
 
@@ -108,7 +108,7 @@ ebpfjit_object* ebpfjit_object_open_network(const char* path, const ebpfjit_open
                                             char* err, size_t err_size) {
     return guarded<>(static_cast<ebpfjit_object*>(nullptr), err, err_size, [&]() -> ebpfjit_object* {
         if (!path) return set_error(err, err_size, "no path given"), nullptr;
-        const ebpfjit_open_options defaults{nullptr, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL};
+        const ebpfjit_open_options defaults{nullptr, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
         if (!c_options) c_options = &defaults;
         const char* program_type = c_options->program_type;
         ebpfjit::OpenOptions options;
@@ -119,6 +119,7 @@ ebpfjit_object* ebpfjit_object_open_network(const char* path, const ebpfjit_open
             return set_error(err, err_size, "unknown verifier level"), nullptr;
         options.verify = c_options->verify == EBPFJIT_VERIFY_FULL ? ebpfjit::VerifyLevel::Full
                                                                   : ebpfjit::VerifyLevel::Structural;
+        options.allow_ptr_leaks = c_options->allow_ptr_leaks != 0;
         if (hardening) {
             options.hardening.blind_constants = hardening->blind_constants != 0;
             options.hardening.retpoline = hardening->retpoline != 0;

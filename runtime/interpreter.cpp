@@ -11,13 +11,13 @@
 
 #include <fmt/format.h>
 
+#include "engine_abi/kernel_ids.hpp"
 #include "isa/disassembler.hpp"
-#include "jit/lowering.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 #include "isa/alu_semantics.hpp"
 #include "runtime/interpreter/callbacks.hpp"
-#include "runtime/guest/guest_memory.hpp"
-#include "runtime/guest/helper_checks.hpp"
+#include "engine_abi/guest_memory.hpp"
+#include "helpers/helper_checks.hpp"
 #include "runtime/interpreter/tail_call.hpp"
 
 namespace ebpfjit::runtime {
@@ -181,7 +181,7 @@ public:
     Step operator()(const Call& insn) {
         switch (insn.kind) {
         case CallKind::Helper:
-            if (insn.imm == jit::kTailCallHelperId) return tail_call();
+            if (insn.imm == engine_abi::helper_id::kTailCall) return tail_call();
             return call_helper(insn.imm);
         case CallKind::Local: return call_local(insn.target);
         case CallKind::Kfunc:

@@ -13,13 +13,15 @@
 #include "ebpfjit/program_type.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
-#include "runtime/execution_state.hpp"
-#include "runtime/guest/memory_region.hpp"
+#include "engine_abi/execution_state.hpp"
+#include "engine_abi/memory_region.hpp"
 
 namespace ebpfjit::runtime {
 
 struct InterpreterOptions {
-    uint64_t instruction_budget = 0; // 0 = unlimited; exceeding it is a distinct error
+    // Hardening::instruction_budget, the one hardening knob of the interpreter (blinding and
+    // retpolines are the JIT's): 0 = unlimited; exceeding it is a distinct error.
+    uint64_t instruction_budget = 0;
     ProgramType program_type = ProgramType::Mem; // published in ExecutionState for helpers
 };
 

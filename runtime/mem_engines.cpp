@@ -18,7 +18,7 @@ struct NamedEngine {
 Result<uint64_t> run_interpreter(const isa::Program& program, std::span<uint8_t> mem,
                                  const MemEngineOptions& options) {
     InterpreterOptions interp;
-    interp.instruction_budget = options.instruction_budget;
+    interp.instruction_budget = options.hardening.instruction_budget;
     return Interpreter(program, helpers::ProgramBindings{}, interp).run_mem(mem);
 }
 
@@ -26,10 +26,8 @@ Result<uint64_t> run_interpreter(const isa::Program& program, std::span<uint8_t>
 // every check (division fixups, ...).
 Result<uint64_t> run_jit(const isa::Program& program, std::span<uint8_t> mem, const MemEngineOptions& options) {
     jit::CompileOptions compile;
-    compile.blind_constants = options.blind_constants;
+    compile.hardening = options.hardening;
     compile.blinding_key = options.blinding_key;
-    compile.retpoline = options.retpoline;
-    compile.instruction_budget = options.instruction_budget;
     auto compiled = jit::compile(program, verifier::Facts{}, helpers::ProgramBindings{}, compile);
     if (!compiled) return fail(compiled.error());
     return compiled->run_mem(mem);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ebpfjit/error.hpp"
+#include "ebpfjit/hardening.hpp"
 #include "isa/instruction.hpp"
 
 namespace ebpfjit::runtime {
@@ -21,10 +22,8 @@ using MemEngine = std::function<Result<uint64_t>(const isa::Program& program, st
 
 // How the engines run (issue 9's hardening); the defaults change nothing.
 struct MemEngineOptions {
-    bool blind_constants = false;         // jit: constant blinding (jit/blinding.hpp)
+    Hardening hardening = {};             // blinding, retpoline (jit), budget (both)
     std::optional<uint32_t> blinding_key = std::nullopt; // jit: a fixed key (tests)
-    bool retpoline = false;               // jit, x86-64: indirect calls through a retpoline
-    uint64_t instruction_budget = 0;      // both: stop after this many (0: no limit)
 };
 
 // The engine called `name` ("jit": the host JIT, "interp": the interpreter), or a one-line error.

@@ -20,7 +20,8 @@ namespace ebpfjit {
 namespace {
 
 bool same_choice(const runtime::PrepareOptions& prepared, const runtime::PrepareOptions& wanted) {
-    return prepared.engine == wanted.engine && prepared.verify == wanted.verify;
+    return prepared.engine == wanted.engine && prepared.verify == wanted.verify &&
+           prepared.allow_ptr_leaks == wanted.allow_ptr_leaks;
 }
 
 } // namespace
@@ -28,15 +29,17 @@ bool same_choice(const runtime::PrepareOptions& prepared, const runtime::Prepare
 Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view name, const ProgramOptions& options) {
     runtime::PrepareOptions wanted{options.engine.value_or(open_options.engine),
                                    options.verify.value_or(open_options.verify), open_options.verifier_log_level,
-                                   open_options.hardening};
+                                   open_options.hardening,
+                                   options.allow_ptr_leaks.value_or(open_options.allow_ptr_leaks)};
     std::lock_guard guard(prepare_lock);
     if (auto it = prepared.find(name); it != prepared.end()) {
         if (!same_choice(it->second->prepared->options(), wanted))
             return fail(Error::plain(fmt::format("program '{}' is already prepared with other options "
-                                                 "(engine {}, verify {})",
+                                                 "(engine {}, verify {}, allow_ptr_leaks {})",
                                                  name, to_string(it->second->prepared->engine()),
                                                  it->second->prepared->options().verify == VerifyLevel::Full
-                                                     ? "full" : "structural")));
+                                                     ? "full" : "structural",
+                                                 it->second->prepared->options().allow_ptr_leaks)));
         return it->second->prepared.get();
     }
     const runtime::elf::ProgramSpec* spec = description.find_program(name);

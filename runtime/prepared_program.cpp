@@ -25,6 +25,7 @@ verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpe
     input.maps.assign(map_definitions.begin(), map_definitions.end());
     input.helpers = bindings.helpers;
     input.log_level = options.verifier_log_level;
+    input.allow_ptr_leaks = options.allow_ptr_leaks;
     for (const elf::LineInfo& line : spec.line_info) input.line_info.push_back({line.slot, line.to_string()});
     return input;
 }
@@ -44,11 +45,13 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
     if (!report.ok()) return fail(in_program(report.error(), spec));
     prepared->verifier_log_ = std::move(report.log);
 
-    // Host ctx layout; slots do not move, so the facts still index the same instructions.
+    // Host ctx layout, for exactly the accesses the verifier typed as ctx accesses (its
+    // facts, at either level); slots do not move, so the facts still index the same
+    // instructions.
     if (spec.type == ProgramType::Mem) {
         prepared->program_ = spec.program;
     } else {
-        auto rewritten = rewrite_ctx_access(spec.program, spec.type);
+        auto rewritten = rewrite_ctx_access(spec.program, spec.type, report.facts);
         if (!rewritten) return fail(in_program(rewritten.error(), spec));
         prepared->program_ = std::move(*rewritten);
     }
@@ -60,9 +63,7 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
     if (options.engine == Engine::Jit) {
         jit::CompileOptions compile;
         compile.program_type = spec.type;
-        compile.blind_constants = options.hardening.blind_constants;
-        compile.retpoline = options.hardening.retpoline;
-        compile.instruction_budget = options.hardening.instruction_budget;
+        compile.hardening = options.hardening;
         auto native = jit::compile(prepared->program_, report.facts, bindings, compile);
         if (!native) return fail(in_program(native.error(), spec));
         prepared->native_.emplace(std::move(*native));

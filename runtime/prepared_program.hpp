@@ -22,9 +22,9 @@
 #include "isa/instruction.hpp"
 #include "jit/compiled_program.hpp"
 #include "runtime/context/verdict.hpp"
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/xdp_frame.hpp"
 #include "runtime/elf/object_description.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/prog_array.hpp"
 
@@ -35,6 +35,7 @@ struct PrepareOptions {
     VerifyLevel verify = VerifyLevel::Full;
     int verifier_log_level = 0;
     Hardening hardening = {};
+    bool allow_ptr_leaks = false; // verifier::VerifierInput::allow_ptr_leaks
 };
 
 class PreparedProgram {

@@ -41,7 +41,9 @@ Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, cons
     facts_.access_in_bounds.assign(n, false);
     facts_.divisor_safe.assign(n, false);
     facts_.upper32_zero.assign(n, 0);
+    facts_.ctx_access.assign(n, CtxAccess{});
     visited_.assign(n, 0);
+    access_base_.assign(n, 0);
     stack_depth_.assign(shape.subprogram_starts.size(), 0);
 }
 
@@ -112,6 +114,32 @@ void Analyzer::record_facts(const AbstractState& s) {
         facts_.upper32_zero[pc] &= upper;
         facts_.divisor_safe[pc] = facts_.divisor_safe[pc] && divisor_safe;
     }
+}
+
+Status Analyzer::record_ctx_access(const AbstractState& s, uint8_t base, int32_t off, uint32_t size) {
+    const uint32_t pc = s.pc;
+    CtxAccess now;
+    if (s.cur().regs[base].type == RegType::Ctx) {
+        // check_ctx_access admitted only the unmodified ctx (off 0) and a field covering
+        // [off, off + size): the field is a function of the instruction alone.
+        const CtxField* field = ctx_layout_ ? ctx_layout_->field_at(off, size) : nullptr;
+        if (!field) return violation(Reason::ContextAccess, fmt::format("no ctx field at offset {} size {}", off, size));
+        now = CtxAccess{true, field->offset, field->size};
+    }
+    const uint8_t kind = now.via_ctx ? 1 : 2;
+    if (access_base_[pc] == 0) {
+        access_base_[pc] = kind;
+        facts_.ctx_access[pc] = now;
+        return {};
+    }
+    if (access_base_[pc] != kind || facts_.ctx_access[pc] != now)
+        return violation(Reason::ContextAccess,
+                         fmt::format("same insn cannot be used with different pointers: {} here, {} on another path",
+                                     describe(s, base),
+                                     access_base_[pc] == 1 ? fmt::format("the ctx (field at offset {})",
+                                                                         facts_.ctx_access[pc].field_offset)
+                                                           : std::string("not the ctx")));
+    return {};
 }
 
 std::string Analyzer::headline(uint32_t pc, const Violation& v) const {

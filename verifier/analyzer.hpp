@@ -10,7 +10,7 @@
 
 #include "isa/instruction.hpp"
 #include "verifier/abstract_state.hpp"
-#include "verifier/context_layout.hpp"
+#include "engine_abi/context_layout.hpp"
 #include "verifier/liveness.hpp"
 #include "verifier/pruning.hpp"
 #include "verifier/structural_check.hpp"
@@ -26,7 +26,8 @@ public:
     void run(Report& report);
 
 private:
-    enum class Access : uint8_t { Read, Write };
+    // HelperRead: a helper reads the bytes as data (a spilled pointer among them leaks).
+    enum class Access : uint8_t { Read, Write, HelperRead };
 
     // What one instruction did to the path.
     struct Step {
@@ -57,6 +58,10 @@ private:
                             const RegState* value, RegState* loaded);
     Status check_region_bounds(const RegState& ptr, uint8_t base, int32_t off, uint32_t size, int64_t limit,
                                Reason reason, std::string_view what);
+    // BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG of the map a MapValue pointer points into.
+    Status check_map_access_type(const RegState& ptr, int32_t off, uint32_t size, Access access);
+    // A helper's memory argument in r`regno` covers the spilled pointer at fp`off`.
+    Status helper_reads_spilled_pointer(const AbstractState& s, uint8_t regno, int32_t off) const;
     // Helper memory arguments: [ptr, ptr + size) readable-and-initialised or writable.
     Status check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access);
     // exec_jump.cpp
@@ -74,6 +79,7 @@ private:
 
     // Shared small rules.
     Status read_reg(const AbstractState& s, uint8_t n) const;
+    bool leaks_allowed() const { return input_.allow_ptr_leaks; } // VerifierInput::allow_ptr_leaks
     std::string describe(const AbstractState& s, uint8_t n) const; // "r2 = pkt(off=0, r=14)"
     uint32_t fresh_id() { return ++last_id_; }
     // Safety at this instruction depends on these registers' exact bounds (precision.hpp).
@@ -82,6 +88,11 @@ private:
     void weaken_facts_after_relaxed_prunes();
     void note_stack_depth(const AbstractState& s, uint8_t frame, int64_t lowest_offset);
     void record_facts(const AbstractState& s);
+    // After a load/store/atomic through `base` passed its checks: which ctx field it
+    // touched (facts_.ctx_access), and a rejection if another path reached this slot
+    // with another pointer or field (the kernel's "same insn cannot be used with
+    // different pointers"; the rewrite can convert a slot only one way).
+    Status record_ctx_access(const AbstractState& s, uint8_t base, int32_t off, uint32_t size);
     std::string format_state(const AbstractState& s) const; // log_format.cpp
     std::string headline(uint32_t pc, const Violation& v) const;
 
@@ -96,6 +107,7 @@ private:
     uint32_t last_id_ = 0;
     Facts facts_;
     std::vector<uint8_t> visited_; // per slot: facts initialised
+    std::vector<uint8_t> access_base_; // per slot: 0 no access seen, 1 via the ctx, 2 via another pointer
     std::vector<uint32_t> stack_depth_; // per subprogram: deepest stack byte used
     std::string trace_;
 };

@@ -2,6 +2,7 @@
 // kernel's rules for arithmetic on pointers.
 #include <fmt/format.h>
 
+#include "engine_abi/kernel_ids.hpp"
 #include "verifier/analyzer.hpp"
 
 namespace ebpfjit::verifier {
@@ -44,6 +45,26 @@ bool arithmetic_allowed(RegType t) {
     }
 }
 
+// Two pointers into one object, so that their difference is an offset within it: one
+// packet (data, data_meta, data_end and the mem program's buffer and end), one stack
+// frame, one ringbuf record, the ctx, or one map value (a single-entry array's, or one
+// lookup's: same id).
+bool same_region(const RegState& a, const RegState& b) {
+    if (a.is_packet_like() && b.is_packet_like()) return true;
+    if (a.type != b.type) return false;
+    switch (a.type) {
+    case RegType::Ctx: return true;
+    case RegType::Stack: return a.frame == b.frame;
+    case RegType::Mem: return a.id != 0 && a.id == b.id;
+    case RegType::MapValue: {
+        constexpr uint32_t kArrayMap = 2;
+        if (!a.map || a.map != b.map) return false;
+        return (a.map->type == kArrayMap && a.map->max_entries == 1) || (a.id != 0 && a.id == b.id);
+    }
+    default: return false;
+    }
+}
+
 } // namespace
 
 Status Analyzer::exec_alu(AbstractState& s, const isa::Alu& insn) {
@@ -72,7 +93,12 @@ Status Analyzer::exec_alu(AbstractState& s, const isa::Alu& insn) {
             }
             s.reg(d) = src;
         } else {
-            // A 32-bit copy of a pointer is just a number.
+            // A 32-bit copy of a pointer is just a number: its low half (kernel: "partial
+            // copy of pointer", unprivileged).
+            if (src.is_pointer() && !leaks_allowed())
+                return violation(Reason::PointerArithmetic,
+                                 fmt::format("r{} partial copy of pointer (it would leak the address): {}", src_reg->n,
+                                             describe(s, src_reg->n)));
             Scalar v = src.is_scalar() ? scalar_alu32(AluOp::Mov, Scalar::unknown(), src.var)
                                        : Scalar::unsigned_range(0, 0xffffffffULL);
             s.reg(d) = RegState::scalar(v);
@@ -108,6 +134,14 @@ Status Analyzer::exec_pointer_alu(AbstractState& s, const isa::Alu& insn, RegSta
                                      dst.is_pointer() ? describe(s, d) : describe(s, src_reg->n)));
     if (dst.is_pointer() && src.is_pointer()) {
         if (insn.op == AluOp::Sub) { // the distance between two pointers is a number
+            // The kernel allows it only privileged; we also allow it within one region
+            // (data_end - data in real XDP/tc code): an offset, not an address.
+            if (!leaks_allowed() && !same_region(dst, src))
+                return violation(Reason::PointerArithmetic,
+                                 fmt::format("r{} pointer -= pointer prohibited: the distance between {} and {} "
+                                             "would leak an address: {}, {}",
+                                             d, to_string(dst.type), to_string(src.type), describe(s, d),
+                                             describe(s, src_reg->n)));
             dst = RegState::unknown_scalar();
             return {};
         }
@@ -202,8 +236,7 @@ Status Analyzer::exec_lddw(AbstractState& s, const isa::LoadImm64& insn) {
         r.type = RegType::MapPtr;
         r.var = Scalar::constant(0);
     } else {
-        constexpr uint32_t kArrayMap = 2;
-        if (map->type != kArrayMap || map->max_entries != 1)
+        if (map->type != engine_abi::map_type::kArray || map->max_entries != 1)
             return violation(Reason::BadMapReference,
                              fmt::format("direct value access needs a single-entry array map, '{}' is not", map->name));
         if (insn.next_imm < 0 || uint32_t(insn.next_imm) >= map->value_size)

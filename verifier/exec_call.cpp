@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "engine_abi/kernel_ids.hpp"
 #include "verifier/analyzer.hpp"
 
 namespace ebpfjit::verifier {
@@ -14,45 +15,33 @@ using helpers::RetType;
 
 namespace {
 
-// BPF_MAP_TYPE_* and BPF_FUNC_* numbers from <linux/bpf.h> that need pairing rules.
-constexpr uint32_t kProgArray = 3, kPerfEventArray = 4, kArrayOfMaps = 12, kHashOfMaps = 13, kRingbuf = 27;
-constexpr int32_t kTailCall = 12, kPerfEventOutput = 25, kPerfEventRead = 22, kPerfEventReadValue = 55;
-constexpr int32_t kSpinLock = 93, kSpinUnlock = 94, kForEachMapElem = 164, kLoop = 181;
-constexpr int32_t kRingbufOutput = 130, kRingbufReserve = 131, kRingbufQuery = 134;
-constexpr int32_t kMapLookup = 1, kMapUpdate = 2, kMapDelete = 3;
-constexpr uint32_t kMapReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG
-
-// Helpers that may move or resize packet data: every packet pointer is stale after them.
-constexpr std::array<int32_t, 14> kChangesPacketData{9, 10, 11, 13, 18, 19, 31, 38, 39, 43, 44, 50, 54, 65};
-
-bool only_types(uint32_t type, std::initializer_list<uint32_t> types) {
-    return std::find(types.begin(), types.end(), type) != types.end();
+// The kernel's check_map_func_compatibility, both ways, read from the table: the helper's
+// prototype names the map types it takes, and a reserved type (prog array, perf event
+// array, ringbuf) is named only by its own helpers.
+std::string map_helper_mismatch(const maps::MapDefinition& m, const helpers::Helper& h) {
+    if (h.proto.map_types & helpers::map_type_bit(m.type)) return {};
+    if (helpers::kReservedMapTypes & helpers::map_type_bit(m.type))
+        return fmt::format("cannot pass map_type {} into func {}#{}: map '{}' is only usable with its own helpers",
+                           m.type, h.name, h.id, m.name);
+    return fmt::format("cannot pass map_type {} into func {}#{}: map '{}' is not a map type it takes", m.type,
+                       h.name, h.id, m.name);
 }
 
-// Some maps are only usable through particular helpers, and those helpers only with them.
-std::string map_helper_mismatch(const maps::MapDefinition& m, int32_t helper) {
-    auto only = [&](std::initializer_list<int32_t> ids) { return std::find(ids.begin(), ids.end(), helper) != ids.end(); };
-    switch (m.type) {
-    case kProgArray:
-        if (!only({kTailCall})) return "a prog array map is only usable with bpf_tail_call";
-        return {};
-    case kPerfEventArray:
-        if (!only({kPerfEventOutput, kPerfEventRead, kPerfEventReadValue}))
-            return "a perf event array is only usable with the perf event helpers";
-        return {};
-    case kRingbuf:
-        if (!only({kRingbufOutput, kRingbufReserve, kRingbufQuery})) return "a ringbuf map is only usable with the ringbuf helpers";
-        return {};
-    default: break;
+// The kernel's record_func_map (writes into a BPF_F_RDONLY_PROG map); and, as the
+// direct-access rule does, no copying values out of a BPF_F_WRONLY_PROG map.
+std::string map_access_forbidden(const maps::MapDefinition& m, const helpers::Helper& h, Reason& reason) {
+    if ((h.proto.map_access & helpers::kMapWrites) && (m.flags & engine_abi::map_flag::kRdonlyProg)) {
+        reason = Reason::ReadOnlyMemory;
+        return fmt::format("write into map forbidden: {} changes map '{}', which is read-only for programs "
+                           "(BPF_F_RDONLY_PROG)",
+                           h.name, m.name);
     }
-    if (helper == kForEachMapElem && !only_types(m.type, {1, 2, 5, 6, 9, 10})) // the hash and array maps
-        return "bpf_for_each_map_elem needs a hash or array map";
-    if (helper == kTailCall) return "bpf_tail_call needs a prog array map";
-    if (helper == kPerfEventOutput) return "bpf_perf_event_output needs a perf event array map";
-    if (helper == kRingbufOutput || helper == kRingbufReserve || helper == kRingbufQuery)
-        return "the ringbuf helpers need a ringbuf map";
-    if ((m.type == kArrayOfMaps || m.type == kHashOfMaps) && (helper == kMapUpdate || helper == kMapDelete))
-        return "map-in-map maps cannot be changed from a program";
+    if ((h.proto.map_access & helpers::kMapReads) && (m.flags & engine_abi::map_flag::kWronlyProg)) {
+        reason = Reason::WriteOnlyMemory;
+        return fmt::format("read from map forbidden: {} reads map '{}', which is write-only for programs "
+                           "(BPF_F_WRONLY_PROG)",
+                           h.name, m.name);
+    }
     return {};
 }
 
@@ -72,12 +61,15 @@ Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t s
     case RegType::Mem:
     case RegType::MapValueOrNull:
     case RegType::MemOrNull: {
-        if (access == Access::Write && p.type == RegType::Stack) {
+        // Writes into a map value check only the write (the kernel's raw mode): a helper
+        // may fill a BPF_F_WRONLY_PROG value it could not read.
+        if (access == Access::Write && (p.type == RegType::Stack || p.type == RegType::MapValue)) {
             RegState filled = RegState::unknown_scalar();
             return check_access(s, regno, 0, uint32_t(size), Access::Write, &filled, nullptr);
         }
         RegState dummy;
-        if (auto st = check_access(s, regno, 0, uint32_t(size), Access::Read, nullptr, &dummy); !st) return st;
+        const Access read = access == Access::Write ? Access::Read : Access::HelperRead;
+        if (auto st = check_access(s, regno, 0, uint32_t(size), read, nullptr, &dummy); !st) return st;
         if (access == Access::Write) {
             RegState filled = RegState::unknown_scalar();
             return check_access(s, regno, 0, uint32_t(size), Access::Write, &filled, nullptr);
@@ -99,7 +91,7 @@ Status Analyzer::check_const_str(AbstractState& s, uint8_t regno, std::string_vi
                          fmt::format("argument {} of {} {}: {}", regno, helper, why, describe(s, regno)));
     };
     if (r.type != RegType::MapValue || !r.map) return bad("must point to a string in a read-only map");
-    if (!(r.map->flags & kMapReadOnlyProg) || !r.map->frozen_value)
+    if (!(r.map->flags & engine_abi::map_flag::kRdonlyProg) || !r.map->frozen_value)
         return bad(fmt::format("points into map '{}', which is not read-only", r.map->name));
     mark_precise(s, {regno});
     if (!r.var.is_const()) return bad("is not a constant address");
@@ -131,23 +123,32 @@ Result<AbstractState> Analyzer::callback_entry(const AbstractState& s, const hel
     AbstractState cb = s;
     const FrameState& caller = s.cur();
     FrameState callee;
-    switch (h.id) {
-    case kLoop: // long (*)(u64 index, void *ctx)
-        callee.regs[1] = RegState::unknown_scalar();
-        callee.regs[2] = caller.regs[3];
-        break;
-    case kForEachMapElem: { // long (*)(struct bpf_map *map, const void *key, void *value, void *ctx)
-        callee.regs[1] = RegState::pointer(RegType::MapPtr);
-        callee.regs[1].map = map;
-        callee.regs[2] = RegState::pointer(RegType::MapKey);
-        callee.regs[2].map = map;
-        callee.regs[3] = RegState::pointer(RegType::MapValue);
-        callee.regs[3].map = map;
-        if (map->spin_lock_offset >= 0) callee.regs[3].id = fresh_id(); // names its lock
-        callee.regs[4] = caller.regs[3];
-        break;
-    }
-    default: return fail(Error::plain(fmt::format("callbacks of {} are not supported", h.name)));
+    const helpers::CallbackRole& role = h.proto.callback;
+    if (role.func_arg < 0) return fail(Error::plain(fmt::format("callbacks of {} are not supported", h.name)));
+    const auto ctx_arg = std::find(h.proto.args.begin(), h.proto.args.end(), ArgType::PtrToStackOrNull);
+    for (size_t i = 0; i < role.params.size(); ++i) {
+        RegState& reg = callee.regs[i + 1];
+        switch (role.params[i]) {
+        case helpers::CallbackParam::None: break;
+        case helpers::CallbackParam::Scalar: reg = RegState::unknown_scalar(); break;
+        case helpers::CallbackParam::MapPtr:
+        case helpers::CallbackParam::MapKey:
+        case helpers::CallbackParam::MapValue: {
+            if (!map) return fail(Error::plain(fmt::format("the callback of {} needs a map argument", h.name)));
+            const helpers::CallbackParam p = role.params[i];
+            reg = RegState::pointer(p == helpers::CallbackParam::MapPtr   ? RegType::MapPtr
+                                    : p == helpers::CallbackParam::MapKey ? RegType::MapKey
+                                                                          : RegType::MapValue);
+            reg.map = map;
+            if (p == helpers::CallbackParam::MapValue && map->spin_lock_offset >= 0) reg.id = fresh_id(); // names its lock
+            break;
+        }
+        case helpers::CallbackParam::Ctx:
+            if (ctx_arg == h.proto.args.end())
+                return fail(Error::plain(fmt::format("the callback of {} has no context argument", h.name)));
+            reg = caller.regs[size_t(ctx_arg - h.proto.args.begin()) + 1];
+            break;
+        }
     }
     callee.regs[isa::kFramePointer] = RegState::pointer(RegType::Stack);
     callee.regs[isa::kFramePointer].frame = uint8_t(s.frames.size());
@@ -174,7 +175,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
     std::vector<uint32_t> released_ids;
     std::optional<AbstractState::Lock> lock; // the PtrToSpinLock argument
     int32_t callback = -1;                   // the PtrToFunc argument's first slot
-    if (s.lock && h->id != kSpinUnlock)
+    if (s.lock && h->proto.lock != helpers::LockRole::Unlock)
         return violation(Reason::SpinLock, fmt::format("{} is called while holding the bpf_spin_lock taken at insn {}",
                                                        h->name, s.lock->acquired_at));
     for (size_t i = 0; i < args.size(); ++i) {
@@ -190,20 +191,28 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
                                                                  wanted, describe(s, regno)));
         };
         switch (arg) {
-        case ArgType::None:
-        case ArgType::Anything: break;
+        case ArgType::None: break;
+        case ArgType::Anything: // the helper takes the value as a number
+            // (bpf_tail_call's index has its own rule below: a scalar even when privileged)
+            if (r.is_pointer() && !leaks_allowed() && !h->proto.tail_call)
+                return violation(Reason::HelperArgument,
+                                 fmt::format("r{} leaks addr into helper function {}: {}", regno, h->name,
+                                             describe(s, regno)));
+            break;
         case ArgType::Scalar:
         case ArgType::ConstSize:
         case ArgType::ConstSizeOrZero:
             if (!r.is_scalar()) return bad("a scalar");
             break;
-        case ArgType::ConstMapPtr:
+        case ArgType::ConstMapPtr: {
             if (r.type != RegType::MapPtr) return bad("a map (LDDW map reference)");
             map = r.map;
-            if (std::string why = map_helper_mismatch(*map, h->id); !why.empty())
-                return violation(h->id == kTailCall ? Reason::TailCall : Reason::HelperArgument,
-                                 fmt::format("{}: map '{}' has type {}", why, map->name, map->type));
+            if (std::string why = map_helper_mismatch(*map, *h); !why.empty())
+                return violation(h->proto.tail_call ? Reason::TailCall : Reason::HelperArgument, why);
+            Reason forbidden = Reason::ReadOnlyMemory;
+            if (std::string why = map_access_forbidden(*map, *h, forbidden); !why.empty()) return violation(forbidden, why);
             break;
+        }
         case ArgType::PtrToMapKey:
         case ArgType::PtrToMapValue:
         case ArgType::PtrToUninitMapValue: {
@@ -260,6 +269,11 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
                 return violation(Reason::SpinLock,
                                  fmt::format("argument {} of {} does not point to the bpf_spin_lock at offset {}: {}",
                                              regno, h->name, r.map->spin_lock_offset, describe(s, regno)));
+            if (r.map->flags & engine_abi::map_flag::kRdonlyProg) // taking the lock writes its word
+                return violation(Reason::ReadOnlyMemory,
+                                 fmt::format("write into map forbidden: {} writes the bpf_spin_lock of map '{}', which "
+                                             "is read-only for programs (BPF_F_RDONLY_PROG)",
+                                             h->name, r.map->name));
             lock = AbstractState::Lock{r.map, r.id, s.pc};
             break;
         }
@@ -277,7 +291,8 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         case ArgType::PtrToAllocMem:
             if (r.type != RegType::Mem || r.off != 0 || !r.var.is_const() || r.var.value() != 0)
                 return bad("an unmodified record from bpf_ringbuf_reserve");
-            released_ids.push_back(r.id);
+            if (h->proto.refs.releases != helpers::RefKind::None && h->proto.refs.release_arg == int8_t(i))
+                released_ids.push_back(r.id);
             break;
         case ArgType::ConstAllocSizeOrZero:
             mark_precise(s, {regno});
@@ -289,11 +304,21 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
             break;
         case ArgType::PtrToFunc:
             if (r.type != RegType::Func) return bad("a callback (LDDW of a subprogram's address)");
+            if (h->proto.callback.func_arg != int8_t(i))
+                return violation(Reason::Unsupported, fmt::format("callbacks of {} are not supported", h->name));
             callback = r.off;
             break;
         }
     }
-    if (h->id == kTailCall) {
+    // bpf_trace_printk formats r3-r5 by its format string, which the verifier cannot read:
+    // a pointer there may be printed (to the embedder's trace sink).
+    if (h->proto.formats_extra_args && !leaks_allowed())
+        for (uint8_t regno = 3; regno <= 5; ++regno)
+            if (s.reg(regno).is_pointer())
+                return violation(Reason::HelperArgument,
+                                 fmt::format("r{} leaks addr into helper function {}: {}", regno, h->name,
+                                             describe(s, regno)));
+    if (h->proto.tail_call) {
         if (!map) return violation(Reason::TailCall, "bpf_tail_call needs a prog array map in r2");
         if (!s.refs.empty())
             return violation(Reason::ReferenceLeak,
@@ -303,12 +328,12 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
             return violation(Reason::TailCall, fmt::format("bpf_tail_call index must be a scalar: {}", describe(s, 3)));
     }
 
-    if (lock && h->id == kSpinLock) {
+    if (lock && h->proto.lock == helpers::LockRole::Lock) {
         if (s.lock)
             return violation(Reason::SpinLock, fmt::format("a second bpf_spin_lock while holding the one taken at insn {}",
                                                            s.lock->acquired_at));
         s.lock = lock;
-    } else if (lock && h->id == kSpinUnlock) {
+    } else if (lock && h->proto.lock == helpers::LockRole::Unlock) {
         if (!s.lock) return violation(Reason::SpinLock, "bpf_spin_unlock without a bpf_spin_lock held");
         if (s.lock->map != lock->map || s.lock->id != lock->id)
             return violation(Reason::SpinLock, fmt::format("bpf_spin_unlock of another lock than the one taken at insn {}",
@@ -335,7 +360,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         s.release_ref(id);
     }
     for (uint8_t r = 1; r <= 5; ++r) s.reg(r) = RegState{};
-    if (std::find(kChangesPacketData.begin(), kChangesPacketData.end(), h->id) != kChangesPacketData.end())
+    if (h->changes_packet_data)
         s.for_each_reg([](RegState& o) {
             if (o.is_packet_like()) o = RegState::unknown_scalar();
         });
@@ -345,7 +370,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
     case RetType::Void: break;
     case RetType::MapValueOrNull:
         if (!map) return violation(Reason::Unsupported, fmt::format("{} returns a map value without a map argument", h->name));
-        if ((map->type == kArrayOfMaps || map->type == kHashOfMaps)) {
+        if (engine_abi::is_map_in_map(map->type)) {
             if (!map->inner)
                 return violation(Reason::HelperArgument, fmt::format("map-in-map '{}' has no inner map template", map->name));
             r0 = RegState::pointer(RegType::MapPtrOrNull);
@@ -360,8 +385,11 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         r0 = RegState::pointer(RegType::MemOrNull);
         r0.mem_size = uint32_t(std::min<uint64_t>(alloc_size, 1u << 29));
         r0.id = fresh_id();
-        s.refs.push_back({r0.id, s.pc}); // released by submit / discard, or by a NULL check
         break;
+    }
+    if (h->proto.refs.acquires != helpers::RefKind::None) { // released by its partner, or by a NULL check
+        if (r0.id == 0) r0.id = fresh_id();
+        s.refs.push_back({r0.id, s.pc});
     }
     s.reg(0) = r0;
     return {};
@@ -402,8 +430,11 @@ Status Analyzer::exec_exit(AbstractState& s, Step& step) {
         s.pc = uint32_t(callsite + 1);
         return {};
     }
-    if (!r0.is_scalar())
-        return violation(Reason::ReturnValue, fmt::format("the program returns a pointer: {}", describe(s, 0)));
+    // The kernel's check_return_code: the caller sees r0 (none of our program types has a
+    // return range the kernel would also enforce on privileged programs).
+    if (!r0.is_scalar() && !leaks_allowed())
+        return violation(Reason::ReturnValue,
+                         fmt::format("r0 leaks addr as return value: the program returns a pointer: {}", describe(s, 0)));
     if (!s.refs.empty())
         return violation(Reason::ReferenceLeak,
                          fmt::format("the ringbuf record reserved at insn {} is neither submitted nor discarded",

@@ -133,10 +133,15 @@ Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) 
         auto describe_both = [&] {
             return src ? fmt::format("{}, {}", describe(s, d), describe(s, src->n)) : describe(s, d);
         };
-        if (insn.is32)
+        // Privileged (opt-in): any comparison is allowed; what it is not one of the cases
+        // below proves nothing, so both edges go on unchanged.
+        const bool leaks_ok = leaks_allowed();
+        if (insn.is32 && !leaks_ok)
             return violation(Reason::PointerComparison, fmt::format("32-bit comparison of a pointer: {}", describe_both()));
         const bool eq_ne = insn.cond == isa::Cond::Eq || insn.cond == isa::Cond::Ne;
-        if (eq_ne && ((a.is_pointer() && b.is_null_const()) || (b.is_pointer() && a.is_null_const()))) {
+        if (insn.is32) {
+            // leaks allowed: a 32-bit view of a pointer proves nothing
+        } else if (eq_ne && ((a.is_pointer() && b.is_null_const()) || (b.is_pointer() && a.is_null_const()))) {
             const RegState& p = a.is_pointer() ? a : b;
             if (src) mark_precise(s, {a.is_pointer() ? src->n : d}); // the NULL must stay a NULL
             AbstractState& null_edge = insn.cond == isa::Cond::Eq ? taken : s;
@@ -162,7 +167,10 @@ Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) 
                 prove_packet_range(s, b, swap_operands(rel_fall));
             }
             // Other packet-to-packet comparisons are allowed and prove nothing.
-        } else {
+        } else if (!leaks_ok) {
+            // Comparing with data would reveal the address bit by bit (kernel unprivileged:
+            // "pointer comparison prohibited"). NULL checks and packet-to-packet
+            // comparisons above reveal only offsets.
             return violation(Reason::PointerComparison,
                              fmt::format("comparison involving a pointer is prohibited: {}", describe_both()));
         }

@@ -2,6 +2,7 @@
 // its base register points into (stack frame, ctx field, packet range, map value, mem).
 #include <fmt/format.h>
 
+#include "engine_abi/kernel_ids.hpp"
 #include "verifier/analyzer.hpp"
 
 namespace ebpfjit::verifier {
@@ -10,13 +11,25 @@ namespace {
 
 constexpr int64_t kMaxVarOffset = int64_t(1) << 29;
 constexpr int64_t kMaxPacketOffset = 0xffff;
-constexpr uint32_t kMapReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG
 constexpr int64_t kSpinLockSize = 4; // struct bpf_spin_lock
 
 // The value of a `size`-byte zero-extending load of unknown data.
 Scalar loaded_bytes(uint32_t size) {
     if (size >= 8) return Scalar::unknown();
     return Scalar::unsigned_range(0, (uint64_t(1) << (8 * size)) - 1);
+}
+
+// Memory outside the stack that a pointer must not be stored into ("" for the stack and
+// for what is no memory at all: check_access reports those).
+std::string_view leak_target(RegType t) {
+    switch (t) {
+    case RegType::MapValue: return "map value";
+    case RegType::Packet: return "packet";
+    case RegType::PacketMeta: return "packet metadata";
+    case RegType::Ctx: return "ctx";
+    case RegType::Mem: return "mem";
+    default: return "";
+    }
 }
 
 bool writes_zero(const RegState* value, uint32_t size) {
@@ -37,6 +50,26 @@ Status Analyzer::check_region_bounds(const RegState& ptr, uint8_t base, int32_t 
     if (lo < 0 || hi > limit)
         return violation(reason, fmt::format("{} access out of bounds: r{} = {} accesses bytes [{}, {}) of {}", what,
                                              base, ptr.to_string(), lo, hi, limit));
+    return {};
+}
+
+// The kernel's check_map_access_type: BPF_F_RDONLY_PROG maps are never written by a program
+// (.rodata: bpf_snprintf and bpf_strncmp trust its strings as verified), BPF_F_WRONLY_PROG
+// maps never read, whether directly, through a helper's memory argument or in a callback.
+Status Analyzer::check_map_access_type(const RegState& ptr, int32_t off, uint32_t size, Access access) {
+    if (!ptr.map) return {};
+    const maps::MapDefinition& m = *ptr.map;
+    const int64_t at = int64_t(ptr.off) + ptr.var.smin + off;
+    if (access == Access::Write && (m.flags & engine_abi::map_flag::kRdonlyProg))
+        return violation(Reason::ReadOnlyMemory,
+                         fmt::format("write into map forbidden, value_size={} off={} size={}: map '{}' is read-only "
+                                     "for programs (BPF_F_RDONLY_PROG)",
+                                     m.value_size, at, size, m.name));
+    if (access == Access::Read && (m.flags & engine_abi::map_flag::kWronlyProg))
+        return violation(Reason::WriteOnlyMemory,
+                         fmt::format("read from map forbidden, value_size={} off={} size={}: map '{}' is write-only "
+                                     "for programs (BPF_F_WRONLY_PROG)",
+                                     m.value_size, at, size, m.name));
     return {};
 }
 
@@ -65,7 +98,7 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
     case RegType::Ctx: return check_ctx_access(ptr, base, off, size, access, value, loaded);
     case RegType::Packet:
     case RegType::PacketMeta: {
-        if (write && value && value->is_pointer())
+        if (write && value && value->is_pointer() && !leaks_allowed())
             return violation(Reason::PointerStore,
                              fmt::format("pointer stored into packet memory: {}", value->to_string()));
         std::string_view what = ptr.type == RegType::Packet ? "packet" : "packet metadata";
@@ -87,8 +120,7 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
         return {};
     }
     case RegType::MapValue: {
-        if (write && ptr.map && (ptr.map->flags & kMapReadOnlyProg))
-            return violation(Reason::ReadOnlyMemory, fmt::format("map '{}' is read-only for programs", ptr.map->name));
+        if (auto st = check_map_access_type(ptr, off, size, access); !st) return st;
         if (auto st = check_region_bounds(ptr, base, off, size, ptr.map ? ptr.map->value_size : 0,
                                           Reason::MapValueOutOfBounds, "map value");
             !st)
@@ -151,6 +183,23 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
             if (value && value->is_pointer())
                 return violation(Reason::InvalidSpillAccess,
                                  fmt::format("pointer spilled at a variable stack offset: {}", describe(s, base)));
+            // The write may miss any one byte, which then keeps what it held: a spilled
+            // pointer's bytes, or whatever the host left there (the stack is not cleared),
+            // would read back as data. The kernel's unprivileged rule.
+            if (!leaks_allowed())
+                for (int32_t b = o; b < int32_t(hi); ++b) {
+                    const ByteKind k = stack.byte(b);
+                    if (k == ByteKind::Spill && !stack.find_slot(b)->spilled.is_scalar())
+                        return violation(Reason::InvalidSpillAccess,
+                                         fmt::format("spilled pointer at fp{} in range of a variable-offset stack "
+                                                     "write: {}",
+                                                     b, describe(s, base)));
+                    if (k == ByteKind::Invalid)
+                        return violation(Reason::UninitializedStackRead,
+                                         fmt::format("uninitialized stack at fp{} in range of a variable-offset "
+                                                     "write (it may stay uninitialized and be read): {}",
+                                                     b, describe(s, base)));
+                }
             stack.write_bytes(o, uint32_t(hi - lo), ByteKind::Misc);
             return {};
         }
@@ -159,9 +208,12 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
             if (k == ByteKind::Invalid)
                 return violation(Reason::UninitializedStackRead,
                                  fmt::format("variable-offset read of uninitialized stack at fp{}: {}", b, describe(s, base)));
-            if (k == ByteKind::Spill && !stack.find_slot(b)->spilled.is_scalar())
+            if (k == ByteKind::Spill && !stack.find_slot(b)->spilled.is_scalar()) {
+                if (access == Access::HelperRead && leaks_allowed()) continue; // bytes to the helper
+                if (access == Access::HelperRead) return helper_reads_spilled_pointer(s, base, b);
                 return violation(Reason::InvalidSpillAccess,
                                  fmt::format("variable-offset read of a spilled pointer at fp{}", b));
+            }
         }
         if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
         return {};
@@ -180,6 +232,16 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
         } else if (value && size == 8 && o % 8 == 0) {
             stack.spill(o, *value); // scalars keep their bounds through the stack too
         } else {
+            // A partial overwrite leaves the rest of a spilled pointer's bytes as data (a
+            // helper's write covering whole slots replaces them all).
+            if (!leaks_allowed())
+                for (int32_t b = o; b < o + int32_t(size); ++b)
+                    if (stack.byte(b) == ByteKind::Spill && !stack.find_slot(b)->spilled.is_scalar() &&
+                        ((b & ~7) < o || (b & ~7) + 8 > o + int32_t(size)))
+                        return violation(Reason::InvalidSpillAccess,
+                                         fmt::format("attempt to corrupt the spilled pointer at fp{}: {} bytes "
+                                                     "written at fp{}: {}",
+                                                     b & ~7, size, o, stack.find_slot(b)->spilled.to_string()));
             stack.write_bytes(o, size, writes_zero(value, size) ? ByteKind::Zero : ByteKind::Misc);
         }
         return {};
@@ -187,6 +249,8 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
 
     const StackSlot* slot = stack.find_slot(o);
     if (size == 8 && o % 8 == 0 && slot && slot->is_spill()) {
+        if (access == Access::HelperRead && !slot->spilled.is_scalar() && !leaks_allowed())
+            return helper_reads_spilled_pointer(s, base, o);
         if (loaded) *loaded = slot->spilled;
         return {};
     }
@@ -198,9 +262,12 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
                              fmt::format("read of uninitialized stack at fp{} ({} bytes from fp{})", b, size, o));
         if (k == ByteKind::Spill) {
             const RegState& sp = stack.find_slot(b)->spilled;
-            if (!sp.is_scalar())
+            if (!sp.is_scalar() && access == Access::HelperRead) {
+                if (!leaks_allowed()) return helper_reads_spilled_pointer(s, base, b);
+            } else if (!sp.is_scalar()) {
                 return violation(Reason::InvalidSpillAccess,
                                  fmt::format("partial read of a spilled pointer at fp{}: {}", b, sp.to_string()));
+            }
             if (!sp.is_null_const()) all_zero = false;
         } else if (k != ByteKind::Zero) {
             all_zero = false;
@@ -210,12 +277,31 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
     return {};
 }
 
+Status Analyzer::helper_reads_spilled_pointer(const AbstractState& s, uint8_t regno, int32_t off) const {
+    const int32_t slot_off = off & ~7;
+    const FrameState& f = s.frames[s.frames.back().regs[regno].frame];
+    const StackSlot* slot = f.stack.find_slot(slot_off);
+    return violation(Reason::HelperArgument,
+                     fmt::format("r{} leaks addr into helper function: the memory it passes holds the pointer "
+                                 "spilled at fp{}: {}",
+                                 regno, slot_off, slot ? slot->spilled.to_string() : "?"));
+}
+
 Status Analyzer::check_ctx_access(const RegState& ptr, uint8_t base, int32_t off, uint32_t size, Access access,
                                   const RegState* value, RegState* loaded) {
     if (!ctx_layout_) return violation(Reason::ContextAccess, "this program type has no ctx");
+    // As the kernel's check_ptr_off_reg: only the ctx pointer itself may be dereferenced
+    // (convert_ctx_access, here the runtime's rewrite, knows the field from insn.off alone).
+    if (ptr.off < 0)
+        return violation(Reason::ContextAccess, fmt::format("negative offset ctx ptr R{} off={} disallowed", base, ptr.off));
+    if (ptr.off != 0)
+        return violation(Reason::ContextAccess,
+                         fmt::format("dereference of modified ctx ptr R{} off={} disallowed", base, ptr.off));
     if (!ptr.var.is_const() || ptr.var.value() != 0)
-        return violation(Reason::ContextAccess, fmt::format("variable-offset ctx access: r{} = {}", base, ptr.to_string()));
-    const int64_t o = int64_t(ptr.off) + off;
+        return violation(Reason::ContextAccess,
+                         fmt::format("variable ctx access var_off={} disallowed: r{} = {}", ptr.var.to_string(), base,
+                                     ptr.to_string()));
+    const int64_t o = off;
     const CtxField* field = ctx_layout_->field_at(o, size);
     if (!field)
         return violation(Reason::ContextAccess, fmt::format("no {} field at offset {} size {}", ctx_layout_->name, o, size));
@@ -251,6 +337,7 @@ Status Analyzer::exec_load(AbstractState& s, const isa::Load& insn) {
     const uint32_t size = uint32_t(insn.size);
     RegState loaded;
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Read, nullptr, &loaded); !st) return st;
+    if (auto st = record_ctx_access(s, insn.base.n, insn.off, size); !st) return st;
     if (insn.sign_extend) {
         if (!loaded.is_scalar())
             return violation(Reason::ContextAccess, "a packet pointer field cannot be loaded sign-extended");
@@ -274,18 +361,31 @@ Status Analyzer::exec_store(AbstractState& s, const isa::Store& insn) {
     }
     if (value.is_pointer() && insn.size != isa::Size::DW && s.reg(insn.base.n).type == RegType::Stack)
         return violation(Reason::InvalidSpillAccess, "partial store of a pointer to the stack");
-    return check_access(s, insn.base.n, insn.off, uint32_t(insn.size), Access::Write, &value, nullptr);
+    // Only the program's own stack may hold a pointer: anywhere else its value is data that
+    // the program, the embedder or the next run reads back (the kernel's check_mem_access).
+    if (value.is_pointer() && !leaks_allowed())
+        if (std::string_view where = leak_target(s.reg(insn.base.n).type); !where.empty())
+            return violation(Reason::PointerStore,
+                             fmt::format("r{} leaks addr into {}: {}", std::get<isa::Reg>(insn.src).n, where,
+                                         describe(s, std::get<isa::Reg>(insn.src).n)));
+    if (auto st = check_access(s, insn.base.n, insn.off, uint32_t(insn.size), Access::Write, &value, nullptr); !st)
+        return st;
+    return record_ctx_access(s, insn.base.n, insn.off, uint32_t(insn.size));
 }
 
 Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
     if (auto st = read_reg(s, insn.base.n); !st) return st;
     if (auto st = read_reg(s, insn.src.n); !st) return st;
-    if (!s.reg(insn.src.n).is_scalar())
-        return violation(Reason::PointerStore, fmt::format("pointer used as an atomic operand: {}", describe(s, insn.src.n)));
+    if (insn.fetch && insn.op != isa::AtomicOp::CmpXchg && insn.src.n == isa::kFramePointer)
+        return violation(Reason::WriteToFramePointer, "r10 is read-only (an atomic fetch would overwrite it)");
+    if (!s.reg(insn.src.n).is_scalar() && !leaks_allowed())
+        return violation(Reason::PointerStore, fmt::format("r{} leaks addr into mem (an atomic operand): {}",
+                                                           insn.src.n, describe(s, insn.src.n)));
     if (insn.op == isa::AtomicOp::CmpXchg) {
         if (auto st = read_reg(s, 0); !st) return st;
-        if (!s.reg(0).is_scalar())
-            return violation(Reason::PointerStore, fmt::format("pointer used as an atomic operand: {}", describe(s, 0)));
+        if (!s.reg(0).is_scalar() && !leaks_allowed())
+            return violation(Reason::PointerStore,
+                             fmt::format("r0 leaks addr into mem (the cmpxchg comparand): {}", describe(s, 0)));
     }
     RegType t = s.reg(insn.base.n).type;
     if (t != RegType::Stack && t != RegType::MapValue && t != RegType::Mem && t != RegType::Scalar &&
@@ -295,10 +395,18 @@ Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
     const uint32_t size = insn.is64 ? 8 : 4;
     RegState old;
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Read, nullptr, &old); !st) return st;
+    // An atomic on a spilled pointer's slot computes with the address as a number and
+    // leaves a number: the kernel's "leaking pointer from stack".
+    if (old.is_pointer() && !leaks_allowed())
+        return violation(Reason::InvalidSpillAccess,
+                         fmt::format("leaking pointer from stack off {}: atomic operation on the spilled {}",
+                                     int64_t(s.reg(insn.base.n).off) + insn.off, old.to_string()));
     RegState unknown = RegState::scalar(loaded_bytes(size));
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Write, &unknown, nullptr); !st) return st;
+    if (auto st = record_ctx_access(s, insn.base.n, insn.off, size); !st) return st;
     if (insn.fetch) {
-        RegState fetched = RegState::scalar(loaded_bytes(size));
+        // The old value is what the slot held: the spilled pointer itself (opt-in only).
+        RegState fetched = old.is_pointer() ? old : RegState::scalar(loaded_bytes(size));
         if (insn.op == isa::AtomicOp::CmpXchg) s.reg(0) = fetched;
         else s.reg(insn.src.n) = fetched;
     }

@@ -8,6 +8,17 @@
 
 namespace ebpfjit::verifier {
 
+// The kernel's insn_aux_data for context accesses (what its convert_ctx_accesses reads):
+// a load/store/atomic whose base register held the unmodified ctx pointer on every path
+// that reached it, and the ctx field it touches. The runtime rewrites exactly these
+// slots for the host ctx layout (runtime/context/rewrite_ctx_access.hpp) and no others.
+struct CtxAccess {
+    bool via_ctx = false;      // false: not a ctx access, or not reached
+    uint16_t field_offset = 0; // uapi offset of the field's first byte
+    uint8_t field_size = 0;    // the field's size in the uapi struct (arrays: all of it)
+    bool operator==(const CtxAccess&) const = default;
+};
+
 struct Facts {
     // false: no path reaches this slot; the lowering emits nothing for it.
     std::vector<bool> reachable;
@@ -17,10 +28,16 @@ struct Facts {
     std::vector<bool> divisor_safe;
     // Bit n set: before this slot, rn's upper 32 bits are known zero on every path.
     std::vector<uint16_t> upper32_zero;
+    // Which slots access the ctx, and which field (both levels fill it: Full from its
+    // symbolic execution, Structural from structural_ctx_typing). Empty: nothing recorded.
+    std::vector<CtxAccess> ctx_access;
 
     bool is_reachable(uint32_t pc) const { return reachable.empty() || reachable[pc]; }
     bool in_bounds(uint32_t pc) const { return !access_in_bounds.empty() && access_in_bounds[pc]; }
     bool divisor_is_safe(uint32_t pc) const { return !divisor_safe.empty() && divisor_safe[pc]; }
+    const CtxAccess* ctx_access_at(uint32_t pc) const {
+        return pc < ctx_access.size() && ctx_access[pc].via_ctx ? &ctx_access[pc] : nullptr;
+    }
     bool upper_zero(uint32_t pc, uint8_t reg) const {
         return !upper32_zero.empty() && ((upper32_zero[pc] >> reg) & 1);
     }

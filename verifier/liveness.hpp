@@ -3,8 +3,8 @@
 // (the kernel gets the same effect from its REG_LIVE_READ marks): nothing downstream
 // depends on their values, so any two states that differ only there are equivalent.
 //
-// Calls are summarised at the call site: a helper reads its prototype's arguments, a
-// local call reads r1..r5; both leave r0 defined and r1..r5 dead. `exit` reads r0.
+// The analysis is isa/liveness.hpp (shared with the jit); here a helper reads its
+// prototype's arguments, and r10 is always live.
 #pragma once
 
 #include <cstdint>

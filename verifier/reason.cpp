@@ -38,6 +38,7 @@ std::string_view to_string(Reason r) {
     case Reason::ComplexityLimit: return "complexity limit";
     case Reason::ReferenceLeak: return "reference leak";
     case Reason::SpinLock: return "spin lock";
+    case Reason::WriteOnlyMemory: return "write-only memory";
     }
     return "?";
 }

@@ -49,6 +49,7 @@ enum class Reason : uint8_t {
     // Full: references (appended; the values above are unchanged)
     ReferenceLeak,          // a ringbuf record neither submitted nor discarded at exit
     SpinLock,               // bpf_spin_lock misuse: unpaired, nested, held across a call or exit
+    WriteOnlyMemory,        // a read of a BPF_F_WRONLY_PROG map (ReadOnlyMemory is the converse)
 };
 
 std::string_view to_string(Reason r);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "isa/call_graph.hpp"
+
 namespace ebpfjit::verifier {
 
 namespace {
@@ -17,23 +19,6 @@ Fail fail_at(uint32_t insn, Reason r, std::string text) {
 bool is_slot(const isa::Program& p, int64_t target) {
     return target >= 0 && target < int64_t(p.size()) &&
            !std::holds_alternative<isa::LddwSecondSlot>(p.insns[size_t(target)]);
-}
-
-// Longest chain of frames starting at `sub`; -1 on recursion.
-int chain_depth(uint32_t sub, const std::vector<std::vector<uint32_t>>& callees,
-                std::vector<int>& memo, std::vector<uint8_t>& on_path) {
-    if (on_path[sub]) return -1;
-    if (memo[sub]) return memo[sub];
-    on_path[sub] = 1;
-    int best = 1;
-    for (uint32_t c : callees[sub]) {
-        int d = chain_depth(c, callees, memo, on_path);
-        if (d < 0) return -1;
-        best = std::max(best, d + 1);
-    }
-    on_path[sub] = 0;
-    memo[sub] = best;
-    return best;
 }
 
 } // namespace
@@ -82,7 +67,7 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
 
     shape.prune_point.assign(n, false);
     shape.calls_callback.assign(n, false);
-    std::vector<std::vector<uint32_t>> callees(shape.subprogram_starts.size());
+    std::vector<std::vector<isa::CallEdge>> callees(shape.subprogram_starts.size());
     for (size_t pc = 0; pc < n; ++pc) {
         const isa::Instruction& insn = p.insns[pc];
         if (const auto* j = std::get_if<isa::Jump>(&insn)) {
@@ -95,7 +80,7 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
             if (c->kind == isa::CallKind::Kfunc)
                 return fail_at(uint32_t(pc), Reason::Unsupported, "kfunc calls are not supported");
             if (c->kind == isa::CallKind::Local) {
-                callees[shape.subprogram_of[pc]].push_back(sub_index(c->target));
+                callees[shape.subprogram_of[pc]].push_back({sub_index(c->target), uint32_t(pc)});
                 if (pc + 1 < n) shape.prune_point[pc + 1] = true;
             } else if (!input.helpers || !input.helpers->find(c->imm)) {
                 return fail_at(uint32_t(pc), Reason::UnknownHelper,
@@ -113,7 +98,8 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
             // A callback runs in a frame above the subprogram that names it (as the kernel
             // counts it): an edge of the call graph.
             if (l->kind == isa::LddwKind::CodeAddr)
-                callees[shape.subprogram_of[pc]].push_back(sub_index(int32_t(int64_t(pc) + 1 + l->imm)));
+                callees[shape.subprogram_of[pc]].push_back(
+                    {sub_index(int32_t(int64_t(pc) + 1 + l->imm)), uint32_t(pc)});
             if (pc + 1 >= n || !std::holds_alternative<isa::LddwSecondSlot>(p.insns[pc + 1]))
                 return fail_at(uint32_t(pc), Reason::Unsupported, "truncated LDDW");
         }
@@ -165,21 +151,13 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
         if (!shape.reachable[pc])
             return fail_at(uint32_t(pc), Reason::UnreachableInstruction, "unreachable instruction");
 
-    // Call graph: no recursion, at most 8 frames along any chain.
-    std::vector<int> memo(callees.size(), 0);
-    std::vector<uint8_t> on_path(callees.size(), 0);
-    int depth = chain_depth(0, callees, memo, on_path);
-    if (depth < 0 || depth > int(isa::kMaxCallDepth)) {
-        // Name the first call that enters the cycle or the too-deep chain.
-        uint32_t where = 0;
-        for (size_t pc = 0; pc < n; ++pc)
-            if (const auto* c = std::get_if<isa::Call>(&p.insns[pc]); c && c->kind == isa::CallKind::Local) {
-                where = uint32_t(pc);
-                if (depth < 0 && shape.subprogram_of[size_t(c->target)] <= shape.subprogram_of[pc]) break;
-            }
-        if (depth < 0) return fail_at(where, Reason::RecursiveCall, "recursive bpf-to-bpf call");
-        return fail_at(where, Reason::CallDepthExceeded,
-                       fmt::format("call chain of {} frames, the limit is {}", depth, isa::kMaxCallDepth));
+    // Call graph: no recursion, at most 8 frames along any chain (isa/call_graph.hpp, as
+    // the jit checks it).
+    if (auto frames = isa::call_frames(callees, isa::kMaxCallDepth); !frames) {
+        const isa::CallGraphViolation& v = frames.error();
+        if (v.recursion) return fail_at(v.slot, Reason::RecursiveCall, "recursive bpf-to-bpf call");
+        return fail_at(v.slot, Reason::CallDepthExceeded,
+                       fmt::format("call chain of {} frames, the limit is {}", v.frames, isa::kMaxCallDepth));
     }
     return shape;
 }

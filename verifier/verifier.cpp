@@ -6,6 +6,7 @@
 
 #include "verifier/analyzer.hpp"
 #include "verifier/structural_check.hpp"
+#include "verifier/structural_ctx_typing.hpp"
 
 namespace ebpfjit::verifier {
 
@@ -28,7 +29,18 @@ Report check(const isa::Program& program, const VerifierInput& input) {
         report.rejection = Rejection{v.violation.reason, v.insn, headline};
         report.log = headline + "\n";
     } else if (input.level == Level::Structural) {
-        report.facts.reachable = shape->reachable;
+        // No proof at this level: ctx accesses are typed conservatively, and every access
+        // is checked at run time (structural_ctx_typing.hpp says why that suffices).
+        auto ctx = structural_ctx_typing(program, input.type);
+        if (!ctx) {
+            const StructuralViolation& v = ctx.error();
+            std::string headline = fmt::format("insn {}: {}", v.insn, v.violation.text);
+            report.rejection = Rejection{v.violation.reason, v.insn, headline};
+            report.log = headline + "\n";
+        } else {
+            report.facts.reachable = shape->reachable;
+            report.facts.ctx_access = std::move(*ctx);
+        }
     } else {
         Analyzer analyzer(program, input, *shape);
         analyzer.run(report);

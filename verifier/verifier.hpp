@@ -44,6 +44,14 @@ struct VerifierInput {
     // Processed-instruction budget; the kernel's 1,000,000 unless a caller (a fuzzer)
     // wants to give up sooner. Values above the kernel's are clamped to it.
     uint64_t complexity_limit = kComplexityLimit;
+    // The kernel's allow_ptr_leaks (CAP_PERFMON): off, a program may not turn a pointer into
+    // data anyone can see: no pointer stored outside its own stack, returned, passed to a
+    // helper as a value or inside memory it reads, compared with data, subtracted from a
+    // pointer into another region, copied in part, or laundered through an atomic on its
+    // spill slot; no variable-offset stack write over uninitialised bytes or a spill.
+    // On: the kernel's privileged rules; memory safety still holds, only addresses may
+    // escape. For embedders that trust their programs (docs/hardening.md).
+    bool allow_ptr_leaks = false;
 };
 
 struct Rejection {

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "isa/program_file.hpp"
-#include "runtime/timing.hpp"
+#include "bench/harness/timing.hpp"
 
 namespace ebpfjit::bench {
 

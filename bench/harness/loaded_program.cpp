@@ -7,7 +7,7 @@
 #include "jit/compiler.hpp"
 #include "runtime/elf/loader.hpp"
 #include "runtime/maps/map_factory.hpp"
-#include "runtime/timing.hpp"
+#include "bench/harness/timing.hpp"
 #include "verifier/verifier.hpp"
 
 namespace ebpfjit::bench {

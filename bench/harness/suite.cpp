@@ -8,7 +8,7 @@
 #include "bench/harness/compare_command.hpp"
 #include "bench/harness/loaded_program.hpp"
 #include "ebpfjit/log.hpp"
-#include "runtime/timing.hpp"
+#include "bench/harness/timing.hpp"
 
 namespace ebpfjit::bench {
 

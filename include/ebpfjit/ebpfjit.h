@@ -12,7 +12,7 @@
  *
  * A packet processor (XDP):
  *
- *   ebpfjit_open_options opts = {"xdp", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL};
+ *   ebpfjit_open_options opts = {"xdp", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
  *   ebpfjit_object *obj = ebpfjit_object_open_opts("fw.o", &opts, err, sizeof err);
  *   ebpfjit_program *fw = ebpfjit_object_program(obj, "xdp_fw", err, sizeof err);
  *   ebpfjit_register_worker_thread(err, sizeof err);          (each worker, once)
@@ -57,6 +57,11 @@ typedef struct {
     const char *program_type; /* NULL: from the ELF section; or "mem", "xdp", "tc", "socket" */
     ebpfjit_engine engine;
     ebpfjit_verify_level verify;
+    /* 0 (the default): the kernel's unprivileged rules, no pointer may leave the program
+     * (stored into maps, packets or ctx, returned, passed to a helper as data, ...).
+     * Non-zero: the kernel's privileged rules (allow_ptr_leaks): still memory-safe, but
+     * host addresses may escape to maps, helpers and the caller. Trusted programs only. */
+    int allow_ptr_leaks;
 } ebpfjit_open_options;
 
 /* program_type: NULL to take each program's type from its ELF section, or one of

@@ -34,9 +34,9 @@
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
 #include "runtime/context/host_network.hpp"
-#include "runtime/context/skb_packet.hpp"
+#include "engine_abi/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/xdp_frame.hpp"
 
 namespace ebpfjit {
 
@@ -49,6 +49,13 @@ struct OpenOptions {
     VerifyLevel verify = VerifyLevel::Full;
     int verifier_log_level = 0;             // 0 headline, 1 + states, 2 every instruction
     Hardening hardening = {};                    // blinding, retpolines, instruction budget
+    // Full verification only. false (the default): the kernel's unprivileged rules, so a
+    // program cannot learn or export a host address (pointers stored into maps, packets,
+    // ctx or records, returned, passed to helpers as data, compared with data, ...).
+    // true: the kernel's privileged rules (allow_ptr_leaks): still memory-safe, but a
+    // program may hand addresses to maps, helpers and its caller. Only for trusted programs
+    // (docs/hardening.md).
+    bool allow_ptr_leaks = false;
     // The network namespace the programs run in: devices, routes, neighbours, netns
     // cookie (bpf_fib_lookup, bpf_check_mtu, bpf_clone_redirect, bpf_get_netns_cookie).
     // nullptr: as a kernel with empty tables (docs/helpers.md). Shared: the embedder may
@@ -60,6 +67,7 @@ struct OpenOptions {
 struct ProgramOptions {
     std::optional<Engine> engine;
     std::optional<VerifyLevel> verify;
+    std::optional<bool> allow_ptr_leaks = std::nullopt; // OpenOptions::allow_ptr_leaks for this program
 };
 
 // Per-run choice of engine; by default the program's own (ProgramOptions / OpenOptions).

@@ -7,7 +7,7 @@
 // and out of line, per charged slot, the stub records the fault and aborts the run.
 #include "jit/arm64/emitter.hpp"
 #include "jit/arm64/frame_layout.hpp"
-#include "jit/run_status.hpp"
+#include "engine_abi/run_status.hpp"
 
 namespace ebpfjit::jit::arm64 {
 

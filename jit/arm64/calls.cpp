@@ -75,7 +75,7 @@ void Emitter::emit_tail_call() {
     a_.cmp(kIndex.w(), kLimit.w());
     branch(asmjit::arm::CondCode::kHS, out);
     a_.ldr(kTailCount, a64::ptr(kFrameInfo, kInfoTailCallCount));
-    a_.cmp(kTailCount, kMaxTailCalls);
+    a_.cmp(kTailCount, engine_abi::kMaxTailCalls);
     branch(asmjit::arm::CondCode::kHS, out);
     a_.add(kTailCount, kTailCount, 1);
     a_.str(kTailCount, a64::ptr(kFrameInfo, kInfoTailCallCount));

@@ -3,7 +3,7 @@
 
 #include "jit/arm64/emitter.hpp"
 #include "jit/arm64/frame_layout.hpp"
-#include "jit/run_status.hpp"
+#include "engine_abi/run_status.hpp"
 
 namespace ebpfjit::jit::arm64 {
 

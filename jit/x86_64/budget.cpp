@@ -3,7 +3,7 @@
 //   sub  qword [r10 + budget_left], charge
 //   jb   stub                          borrow: the charge is more than what is left
 // and out of line, per charged slot, the stub records the fault and aborts the run.
-#include "jit/run_status.hpp"
+#include "engine_abi/run_status.hpp"
 #include "jit/x86_64/emitter.hpp"
 #include "jit/x86_64/frame_layout.hpp"
 

@@ -51,7 +51,7 @@ void Emitter::emit_tail_call() {
     a_.mov(kScratchA.r32(), gpd(3));
     a_.cmp(kScratchA.r32(), x86::dword_ptr(map, slots + maps::kTailCallSlotsCountOffset));
     jump(x86::Inst::kIdJae, out);
-    a_.cmp(x86::qword_ptr(kFrameInfo, kInfoTailCallCount), static_cast<int32_t>(kMaxTailCalls));
+    a_.cmp(x86::qword_ptr(kFrameInfo, kInfoTailCallCount), static_cast<int32_t>(engine_abi::kMaxTailCalls));
     jump(x86::Inst::kIdJae, out);
     a_.inc(x86::qword_ptr(kFrameInfo, kInfoTailCallCount));
     a_.mov(kScratchB, x86::qword_ptr(map, slots + maps::kTailCallSlotsEntriesOffset));

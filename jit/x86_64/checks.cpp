@@ -15,7 +15,7 @@
 //                 call helper_result_stub (r0 = rax goes to jit_record_helper_result)
 #include <algorithm>
 
-#include "jit/run_status.hpp"
+#include "engine_abi/run_status.hpp"
 #include "jit/x86_64/emitter.hpp"
 #include "jit/x86_64/frame_layout.hpp"
 

@@ -1,7 +1,7 @@
 // Prologues, epilogues and the abort path (frame_layout.hpp draws the frames).
 #include <algorithm>
 
-#include "jit/run_status.hpp"
+#include "engine_abi/run_status.hpp"
 #include "jit/x86_64/emitter.hpp"
 #include "jit/x86_64/frame_layout.hpp"
 

@@ -1,144 +1,17 @@
 #include "runtime/context/rewrite_ctx_access.hpp"
 
-#include <array>
-#include <deque>
 #include <optional>
 
 #include <fmt/format.h>
 
-#include "runtime/context/ctx_layout.hpp"
+#include "engine_abi/ctx_layout.hpp"
 
 namespace ebpfjit::runtime {
 namespace {
 
 using namespace ebpfjit::isa;
 
-// What a register or stack slot holds, as far as ctx tracking cares. Meet: equal values
-// stay, Unreached yields to anything, anything else becomes Mixed.
-enum class Val : uint8_t { Unreached, Ctx, Other, Mixed };
-
-Val meet(Val a, Val b) {
-    if (a == Val::Unreached) return b;
-    if (b == Val::Unreached || a == b) return a;
-    return Val::Mixed;
-}
-
-constexpr int kStackSlots = kStackSize / 8;
-
-struct State {
-    std::array<Val, kNumRegisters> regs{};
-    std::array<Val, kStackSlots> stack{}; // slot i covers r10 - 8*(i+1) .. r10 - 8*i
-    bool reached = false;
-
-    bool meet_from(const State& in) {
-        if (!reached) {
-            *this = in;
-            reached = true;
-            return true;
-        }
-        bool changed = false;
-        for (size_t i = 0; i < regs.size(); ++i) {
-            Val m = meet(regs[i], in.regs[i]);
-            changed |= m != regs[i];
-            regs[i] = m;
-        }
-        for (size_t i = 0; i < stack.size(); ++i) {
-            Val m = meet(stack[i], in.stack[i]);
-            changed |= m != stack[i];
-            stack[i] = m;
-        }
-        return changed;
-    }
-};
-
-State fresh_frame() {
-    State s;
-    s.reached = true;
-    s.regs.fill(Val::Other);
-    s.stack.fill(Val::Other);
-    return s;
-}
-
-// The stack slot an r10-relative 8-byte aligned access names, if any.
-std::optional<int> stack_slot(int16_t off) {
-    if (off >= 0 || off < -int(kStackSize) || off % 8 != 0) return std::nullopt;
-    return (-off) / 8 - 1;
-}
-
-// Marks every slot overlapping [off, off + size) as holding no ctx.
-void clobber_stack(State& s, int16_t off, uint32_t size) {
-    for (int64_t byte = off; byte < int64_t(off) + size; ++byte) {
-        if (byte >= 0 || byte < -int64_t(kStackSize)) continue;
-        s.stack[(-byte - 1) / 8] = Val::Other;
-    }
-}
-
-void clobber_caller_saved(State& s) {
-    for (int r = 0; r <= 5; ++r) s.regs[r] = Val::Other;
-}
-
-struct Flow {
-    const Program& prog;
-    std::vector<State> in;
-    std::deque<int32_t> work;
-
-    void push(int32_t pc, const State& s) {
-        if (pc < 0 || size_t(pc) >= prog.size()) return; // the verifier reports these
-        if (in[pc].meet_from(s)) work.push_back(pc);
-    }
-
-    // The state after `insn` at `pc`, sent to its successors.
-    void step(int32_t pc) {
-        State s = in[pc];
-        const Instruction& insn = prog.insns[pc];
-        int32_t next = pc + 1;
-        if (const auto* a = std::get_if<Alu>(&insn)) {
-            const Reg* src = std::get_if<Reg>(&a->src);
-            s.regs[a->dst.n] = (a->op == AluOp::Mov && a->is64 && src) ? s.regs[src->n] : Val::Other;
-        } else if (const auto* e = std::get_if<Endian>(&insn)) {
-            s.regs[e->dst.n] = Val::Other;
-        } else if (const auto* l = std::get_if<Load>(&insn)) {
-            Val v = Val::Other;
-            if (l->base.n == kFramePointer && l->size == Size::DW)
-                if (auto slot = stack_slot(l->off)) v = s.stack[*slot];
-            s.regs[l->dst.n] = v;
-        } else if (const auto* st = std::get_if<Store>(&insn)) {
-            if (st->base.n == kFramePointer) {
-                const Reg* src = std::get_if<Reg>(&st->src);
-                auto slot = stack_slot(st->off);
-                if (st->size == Size::DW && src && slot)
-                    s.stack[*slot] = s.regs[src->n];
-                else
-                    clobber_stack(s, st->off, uint32_t(st->size));
-            }
-        } else if (const auto* li = std::get_if<LoadImm64>(&insn)) {
-            s.regs[li->dst.n] = Val::Other;
-            next = pc + 2;
-        } else if (const auto* at = std::get_if<Atomic>(&insn)) {
-            if (at->base.n == kFramePointer) clobber_stack(s, at->off, at->is64 ? 8 : 4);
-            if (at->op == AtomicOp::CmpXchg) s.regs[0] = Val::Other;
-            else if (at->fetch) s.regs[at->src.n] = Val::Other;
-        } else if (const auto* j = std::get_if<Jump>(&insn)) {
-            push(j->target, s);
-            if (j->cond == Cond::Always) return;
-        } else if (const auto* c = std::get_if<Call>(&insn)) {
-            if (c->kind == CallKind::Local) {
-                State callee = fresh_frame();
-                for (int r = 1; r <= 5; ++r) callee.regs[r] = s.regs[r];
-                push(c->target, callee);
-            }
-            clobber_caller_saved(s);
-        } else if (std::holds_alternative<CallX>(insn) || std::holds_alternative<PacketLoad>(insn)) {
-            clobber_caller_saved(s);
-        } else if (std::holds_alternative<Exit>(insn)) {
-            return;
-        }
-        push(next, s);
-    }
-};
-
 struct Access {
-    Reg base;
     int16_t off;
     uint32_t size;
     bool write;
@@ -146,11 +19,11 @@ struct Access {
 
 std::optional<Access> access_of(const Instruction& insn) {
     if (const auto* l = std::get_if<Load>(&insn))
-        return Access{l->base, l->off, uint32_t(l->size), false};
+        return Access{l->off, uint32_t(l->size), false};
     if (const auto* s = std::get_if<Store>(&insn))
-        return Access{s->base, s->off, uint32_t(s->size), true};
+        return Access{s->off, uint32_t(s->size), true};
     if (const auto* a = std::get_if<Atomic>(&insn))
-        return Access{a->base, a->off, a->is64 ? 8u : 4u, true};
+        return Access{a->off, a->is64 ? 8u : 4u, true};
     return std::nullopt;
 }
 
@@ -187,32 +60,24 @@ Result<void> convert(Instruction& insn, uint32_t pc, const Access& acc, const Ct
 
 } // namespace
 
-Result<isa::Program> rewrite_ctx_access(const isa::Program& program, ProgramType type) {
+Result<isa::Program> rewrite_ctx_access(const isa::Program& program, ProgramType type, const verifier::Facts& facts) {
     const CtxLayout* layout = ctx_layout(type);
     if (!layout || program.insns.empty()) return program;
-
-    Flow flow{program, std::vector<State>(program.size()), {}};
-    State entry = fresh_frame();
-    entry.regs[1] = Val::Ctx;
-    flow.push(0, entry);
-    while (!flow.work.empty()) {
-        int32_t pc = flow.work.front();
-        flow.work.pop_front();
-        flow.step(pc);
-    }
+    if (facts.ctx_access.size() != program.size())
+        return fail(Error::plain(fmt::format("no ctx-access facts for this {}-slot {} program: verify it "
+                                             "for this program type first",
+                                             program.size(), to_string(type))));
 
     isa::Program out = program;
     for (uint32_t pc = 0; pc < out.size(); ++pc) {
-        if (!flow.in[pc].reached) continue;
+        const verifier::CtxAccess* ctx = facts.ctx_access_at(pc);
+        if (!ctx) continue;
         auto acc = access_of(out.insns[pc]);
-        if (!acc) continue;
-        Val base = flow.in[pc].regs[acc->base.n];
-        if (base == Val::Mixed)
-            return fail(Error::at_insn(pc, fmt::format("r{} holds the context on one path and another "
-                                                       "pointer on another; the access cannot be "
-                                                       "converted",
-                                                       acc->base.n)));
-        if (base != Val::Ctx) continue;
+        const CtxField* f = acc ? find_ctx_field(*layout, acc->off, acc->size) : nullptr;
+        if (!acc || !f || f->offset != ctx->field_offset || f->size != ctx->field_size)
+            return fail(Error::at_insn(pc, fmt::format("the verifier recorded a ctx access to the field at offset "
+                                                       "{} here, which this instruction does not make",
+                                                       ctx->field_offset)));
         if (auto ok = convert(out.insns[pc], pc, *acc, *layout, type); !ok) return fail(ok.error());
     }
     return out;

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 
 namespace ebpfjit::runtime {
 

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "jit/lowering.hpp"
-#include "runtime/guest/helper_checks.hpp"
+#include "engine_abi/kernel_ids.hpp"
+#include "helpers/helper_checks.hpp"
 #include "runtime/maps/prog_array.hpp"
 
 namespace ebpfjit::runtime {
@@ -17,7 +17,7 @@ Result<std::optional<TailCallTarget>> resolve_tail_call(const helpers::ProgramBi
         return fail(Error::at_insn(pc, fmt::format("tail_call: r2 = {:#x} is not a prog array of this program", map)));
     const auto slot = static_cast<uint32_t>(index); // the kernel's u32 index
     if (slot >= array->definition().max_entries) return std::nullopt;
-    if (state.tail_calls >= jit::kMaxTailCalls) return std::nullopt;
+    if (state.tail_calls >= engine_abi::kMaxTailCalls) return std::nullopt;
     ++state.tail_calls;
     const maps::ProgramEntry* entry = array->entry(slot);
     if (entry == nullptr || entry->program == nullptr || entry->bindings == nullptr) return std::nullopt;

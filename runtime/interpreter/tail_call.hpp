@@ -9,7 +9,7 @@
 #include "ebpfjit/error.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 
 namespace ebpfjit::runtime {
 

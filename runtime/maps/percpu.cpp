@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 
 namespace ebpfjit::maps {
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 
 #include "ebpfjit/error.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 
 namespace ebpfjit::maps {
 

@@ -16,32 +16,12 @@
 #include <cstdint>
 #include <memory>
 
+#include "engine_abi/tail_call_slots.hpp"
 #include "runtime/maps/map.hpp"
-
-namespace ebpfjit::isa { struct Program; }
-namespace ebpfjit::helpers { struct ProgramBindings; }
 
 namespace ebpfjit::maps {
 
 inline constexpr uint32_t kMapTypeProgArray = 3; // BPF_MAP_TYPE_PROG_ARRAY
-
-// One loaded program as both engines see it. Either side may be absent: JIT code falls
-// through a slot whose native_entry is null, the interpreter one whose program is null.
-struct ProgramEntry {
-    const void* native_entry = nullptr; // JIT: the body after the prologue (frame reused)
-    const isa::Program* program = nullptr;           // interpreter: the IR to continue with
-    const helpers::ProgramBindings* bindings = nullptr; // and its maps / helpers
-};
-
-// Standard layout, read directly by JIT code (offsets below).
-struct TailCallSlots {
-    std::atomic<const ProgramEntry*>* entries = nullptr;
-    uint32_t count = 0;
-};
-static_assert(std::atomic<const ProgramEntry*>::is_always_lock_free);
-inline constexpr int32_t kTailCallSlotsEntriesOffset = offsetof(TailCallSlots, entries);
-inline constexpr int32_t kTailCallSlotsCountOffset = offsetof(TailCallSlots, count);
-inline constexpr int32_t kProgramEntryNativeOffset = offsetof(ProgramEntry, native_entry);
 
 class ProgArray final : public Map {
 public:

@@ -14,10 +14,11 @@
 
 #include "isa/decoder.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
-#include "runtime/context/skb_packet.hpp"
+#include "engine_abi/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/xdp_frame.hpp"
 #include "runtime/interpreter.hpp"
+#include "tests/verified_rewrite.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::runtime;
@@ -30,7 +31,7 @@ Interpreter load(const std::string& name, ProgramType type) {
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto prog = isa::decode_bytes(bytes);
     if (!prog) FAIL(prog.error().to_string());
-    auto rewritten = rewrite_ctx_access(*prog, type);
+    auto rewritten = test::verified_rewrite(*prog, type);
     if (!rewritten) FAIL(rewritten.error().to_string());
     return Interpreter(*rewritten, {}, {0, type});
 }

@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     app.add_option("--dir", dir, "folder of .data files");
     app.add_option("--filter", filter, "only files whose name contains this");
     runtime::MemEngineOptions engine_options;
-    app.add_flag("--harden", engine_options.blind_constants, "jit: constant blinding");
+    app.add_flag("--harden", engine_options.hardening.blind_constants, "jit: constant blinding");
     CLI11_PARSE(app, argc, argv);
 
     auto engine = runtime::find_mem_engine(engine_name, engine_options);

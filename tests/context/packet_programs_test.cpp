@@ -13,11 +13,12 @@
 #include "helpers/helper_table.hpp"
 #include "isa/assembler.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
-#include "runtime/context/skb_packet.hpp"
+#include "engine_abi/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/xdp_frame.hpp"
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/map_factory.hpp"
+#include "tests/verified_rewrite.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::runtime;
@@ -27,7 +28,7 @@ namespace {
 isa::Program load(const std::string& text, ProgramType type) {
     auto p = isa::assemble(text);
     if (!p) FAIL(p.error().to_string());
-    auto r = rewrite_ctx_access(*p, type);
+    auto r = test::verified_rewrite(*p, type);
     if (!r) FAIL(r.error().to_string());
     return *r;
 }
@@ -172,8 +173,8 @@ TEST_CASE("XDP: bpf_redirect_map over a DEVMAP picks the slot's port", "[context
     auto p = isa::assemble(prog);
     REQUIRE(p);
     std::get<isa::LoadImm64>(p->insns[1]).kind = isa::LddwKind::MapFd; // map 0
-    auto rewritten = rewrite_ctx_access(*p, ProgramType::Xdp);
-    REQUIRE(rewritten);
+    auto rewritten = test::verified_rewrite(*p, ProgramType::Xdp, verifier::Level::Full, {def});
+    if (!rewritten) FAIL(rewritten.error().to_string());
     Interpreter in(*rewritten, b, {0, ProgramType::Xdp});
 
     for (uint32_t queue : {2u, 1u}) {

@@ -3,10 +3,11 @@
 #include <cstring>
 #include <vector>
 
-#include "runtime/context/ctx_layout.hpp"
+#include "engine_abi/ctx_layout.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
-#include "runtime/context/skb_packet.hpp"
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/skb_packet.hpp"
+#include "engine_abi/xdp_frame.hpp"
+#include "verifier/structural_ctx_typing.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::isa;
@@ -25,6 +26,17 @@ Instruction exit_() { return Exit{}; }
 
 Program prog(std::vector<Instruction> insns, std::vector<int32_t> subs = {0}) {
     return Program{std::move(insns), std::move(subs)};
+}
+
+// The structural verifier's ctx typing, then the rewrite from its facts (these tests
+// were written for the dataflow that now lives in verifier/structural_ctx_typing.cpp;
+// the CFG rules are left out so that small fragments do).
+Result<Program> rewrite(const Program& p, ProgramType type) {
+    auto typed = verifier::structural_ctx_typing(p, type);
+    if (!typed) return fail(Error::at_insn(typed.error().insn, typed.error().violation.text));
+    verifier::Facts facts;
+    facts.ctx_access = std::move(*typed);
+    return rewrite_ctx_access(p, type, facts);
 }
 
 const Load& load_at(const Program& p, size_t pc) { return std::get<Load>(p.insns.at(pc)); }
@@ -47,7 +59,7 @@ TEST_CASE("XDP packet pointer loads become 64-bit loads of the real pointers", "
         movi(0, 2),
         exit_(),
     });
-    auto r = rewrite_ctx_access(p, ProgramType::Xdp);
+    auto r = rewrite(p, ProgramType::Xdp);
     REQUIRE(r);
     REQUIRE(r->size() == p.size());
 
@@ -80,7 +92,7 @@ TEST_CASE("the ctx is followed through copies, spills and subprogram calls", "[c
         ldx(Size::W, 0, 1, 4),                      // 10: callee reads data_end
         exit_(),                                    // 11
     }, {0, 10});
-    auto r = rewrite_ctx_access(p, ProgramType::Xdp);
+    auto r = rewrite(p, ProgramType::Xdp);
     REQUIRE(r);
     CHECK(load_at(*r, 4).off == kXdpHostPointers + 0);
     CHECK(load_at(*r, 4).size == Size::DW);
@@ -102,7 +114,7 @@ TEST_CASE("loads from other pointers at ctx offsets are left alone", "[context][
         ldx(Size::W, 0, 1, 0),   // 8
         exit_(),
     });
-    auto r = rewrite_ctx_access(p, ProgramType::Xdp);
+    auto r = rewrite(p, ProgramType::Xdp);
     REQUIRE(r);
     CHECK(load_at(*r, 0).size == Size::DW);
     for (size_t pc : {3, 5, 6, 8}) CHECK(r->insns[pc] == p.insns[pc]);
@@ -116,14 +128,14 @@ TEST_CASE("a spill slot overwritten by a narrow store no longer holds the ctx", 
         ldx(Size::W, 0, 2, 0),
         exit_(),
     });
-    auto r = rewrite_ctx_access(p, ProgramType::Xdp);
+    auto r = rewrite(p, ProgramType::Xdp);
     REQUIRE(r);
     CHECK(r->insns[3] == p.insns[3]);
 }
 
 TEST_CASE("invalid XDP ctx accesses are errors naming the instruction", "[context][rewrite]") {
     auto expect_error = [](Instruction bad, std::string_view what) {
-        auto r = rewrite_ctx_access(prog({movi(0, 0), bad, exit_()}), ProgramType::Xdp);
+        auto r = rewrite(prog({movi(0, 0), bad, exit_()}), ProgramType::Xdp);
         REQUIRE_FALSE(r);
         CHECK(r.error().insn == 1u);
         CHECK(r.error().message.find(what) != std::string::npos);
@@ -146,7 +158,7 @@ TEST_CASE("one access reached with the ctx and another pointer is an error", "[c
         ldx(Size::W, 0, 1, -8),                   // 2: ctx or stack
         exit_(),
     });
-    auto r = rewrite_ctx_access(p, ProgramType::Xdp);
+    auto r = rewrite(p, ProgramType::Xdp);
     REQUIRE_FALSE(r);
     CHECK(r.error().insn == 2u);
 }
@@ -164,7 +176,7 @@ TEST_CASE("__sk_buff: tc reads packet pointers, writes its writable fields", "[c
         movi(0, 0),
         exit_(),
     });
-    auto r = rewrite_ctx_access(p, ProgramType::SchedCls);
+    auto r = rewrite(p, ProgramType::SchedCls);
     REQUIRE(r);
     SkbPacket skb;
     std::vector<uint8_t> frame(64, 0);
@@ -177,7 +189,7 @@ TEST_CASE("__sk_buff: tc reads packet pointers, writes its writable fields", "[c
 
 TEST_CASE("__sk_buff: socket filters see no packet pointers and write only cb[]", "[context][rewrite]") {
     auto check = [](Instruction insn, bool ok) {
-        auto r = rewrite_ctx_access(prog({insn, exit_()}), ProgramType::SocketFilter);
+        auto r = rewrite(prog({insn, exit_()}), ProgramType::SocketFilter);
         CHECK(bool(r) == ok);
         if (!r) CHECK(r.error().insn == 0u);
     };
@@ -192,21 +204,21 @@ TEST_CASE("__sk_buff: socket filters see no packet pointers and write only cb[]"
 }
 
 TEST_CASE("tc writes must be whole fields, reads no wider than the field", "[context][rewrite]") {
-    auto r1 = rewrite_ctx_access(prog({st(Size::H, 1, offsetof(__sk_buff, mark), 1), exit_()}),
+    auto r1 = rewrite(prog({st(Size::H, 1, offsetof(__sk_buff, mark), 1), exit_()}),
                                  ProgramType::SchedCls);
     REQUIRE_FALSE(r1);
     CHECK(r1.error().message.find("whole") != std::string::npos);
-    auto r2 = rewrite_ctx_access(prog({ldx(Size::DW, 2, 1, offsetof(__sk_buff, mark)), exit_()}),
+    auto r2 = rewrite(prog({ldx(Size::DW, 2, 1, offsetof(__sk_buff, mark)), exit_()}),
                                  ProgramType::SchedCls);
     CHECK_FALSE(r2);
-    auto r3 = rewrite_ctx_access(prog({st(Size::W, 1, offsetof(__sk_buff, len), 1), exit_()}),
+    auto r3 = rewrite(prog({st(Size::W, 1, offsetof(__sk_buff, len), 1), exit_()}),
                                  ProgramType::SchedCls);
     CHECK_FALSE(r3);
 }
 
 TEST_CASE("mem programs have no ctx layout and come back unchanged", "[context][rewrite]") {
     auto p = prog({ldx(Size::H, 0, 1, 0), stx(Size::DW, 1, 0, 0), exit_()});
-    auto r = rewrite_ctx_access(p, ProgramType::Mem);
+    auto r = rewrite(p, ProgramType::Mem);
     REQUIRE(r);
     CHECK(r->insns == p.insns);
 }
@@ -227,4 +239,45 @@ TEST_CASE("the layout tables agree with the uapi structs", "[context][rewrite]")
         }
     }
     CHECK(ctx_layout(ProgramType::Mem) == nullptr);
+}
+
+// The rewrite reads the verifier's facts and nothing else.
+namespace {
+verifier::Facts facts_for(const Program& p, std::initializer_list<std::pair<uint32_t, verifier::CtxAccess>> at) {
+    verifier::Facts f;
+    f.ctx_access.assign(p.size(), verifier::CtxAccess{});
+    for (const auto& [pc, acc] : at) f.ctx_access[pc] = acc;
+    return f;
+}
+} // namespace
+
+TEST_CASE("the rewrite converts exactly the slots the facts name", "[context][rewrite][facts]") {
+    // r1 is the ctx at both loads, but the facts name only slot 1: slot 0 stays a u32 load.
+    auto p = prog({ldx(Size::W, 2, 1, 0), ldx(Size::W, 3, 1, 4), exit_()});
+    auto r = rewrite_ctx_access(p, ProgramType::Xdp, facts_for(p, {{1, {true, 4, 4}}}));
+    REQUIRE(r);
+    CHECK(r->insns[0] == p.insns[0]);
+    CHECK(load_at(*r, 1).off == kXdpHostPointers + 8);
+    CHECK(load_at(*r, 1).size == Size::DW);
+    // A stack load the facts call a ctx access is converted too: which is why only the
+    // verifier may say so.
+    auto q = prog({mov(2, 10), ldx(Size::W, 0, 2, 0), exit_()});
+    auto rq = rewrite_ctx_access(q, ProgramType::Xdp, facts_for(q, {{1, {true, 0, 4}}}));
+    REQUIRE(rq);
+    CHECK(load_at(*rq, 1).size == Size::DW);
+}
+
+TEST_CASE("the rewrite refuses missing facts and facts that do not fit the instruction", "[context][rewrite][facts]") {
+    auto p = prog({ldx(Size::W, 2, 1, 0), exit_()});
+    auto none = rewrite_ctx_access(p, ProgramType::Xdp, verifier::Facts{});
+    REQUIRE_FALSE(none);
+    CHECK(none.error().message.find("verify it") != std::string::npos);
+    auto wrong_field = rewrite_ctx_access(p, ProgramType::Xdp, facts_for(p, {{0, {true, 4, 4}}}));
+    REQUIRE_FALSE(wrong_field);
+    CHECK(wrong_field.error().insn == 0u);
+    auto not_an_access = rewrite_ctx_access(p, ProgramType::Xdp, facts_for(p, {{1, {true, 0, 4}}}));
+    REQUIRE_FALSE(not_an_access);
+    CHECK(not_an_access.error().insn == 1u);
+    // Mem programs have no ctx: no facts needed.
+    CHECK(rewrite_ctx_access(p, ProgramType::Mem, verifier::Facts{}));
 }

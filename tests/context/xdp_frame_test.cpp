@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "runtime/context/xdp_frame.hpp"
+#include "engine_abi/xdp_frame.hpp"
 
 using namespace ebpfjit::runtime;
 
@@ -32,6 +32,15 @@ TEST_CASE("an XDP frame starts at XDP_PACKET_HEADROOM with no metadata", "[conte
     CHECK(f.ctx()->uapi.rx_queue_index == 1);
     CHECK(f.tailroom() == 4096 - 320 - 256 - 100);
     CHECK(XdpFrame::from_ctx(f.ctx_address()) == &f);
+}
+
+// Found by the pipeline fuzzer under UBSan: an empty span's data() is nullptr, and memcpy
+// from nullptr is undefined even for 0 bytes (this test fails only in sanitizer builds).
+TEST_CASE("an empty packet loads as a frame of length 0", "[context][xdp]") {
+    XdpFrame f;
+    REQUIRE(f.load(std::span<const uint8_t>{}));
+    CHECK(f.length() == 0);
+    CHECK(f.packet().empty());
 }
 
 TEST_CASE("a frame too large for the buffer is refused", "[context][xdp]") {

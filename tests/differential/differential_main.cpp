@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     app.add_option("--seed", seed, "seed of the first program (program i uses seed + i)");
     app.add_flag("--verbose", verbose, "print every program");
     jit::CompileOptions jit_options;
-    app.add_flag("--harden", jit_options.blind_constants, "JIT with constant blinding (random keys)");
+    app.add_flag("--harden", jit_options.hardening.blind_constants, "JIT with constant blinding (random keys)");
     CLI11_PARSE(app, argc, argv);
 
     const helpers::ProgramBindings bindings{nullptr, {}};
@@ -102,6 +102,6 @@ int main(int argc, char** argv) {
     }
     std::printf("differential: %llu programs (%llu instructions), interpreter == JIT%s\n",
                 static_cast<unsigned long long>(count), static_cast<unsigned long long>(instructions),
-                jit_options.blind_constants ? " (blinded)" : "");
+                jit_options.hardening.blind_constants ? " (blinded)" : "");
     return 0;
 }

@@ -14,11 +14,11 @@
 #include "example_paths.hpp"
 #include "frame_parser.hpp"
 #include "runtime/maps/percpu.hpp"
-#include "runtime/packet/program_engine.hpp"
-#include "runtime/packet/map_init.hpp"
-#include "runtime/packet/packet_runner.hpp"
-#include "runtime/packet/pcap_io.hpp"
-#include "runtime/packet/run_report_json.hpp"
+#include "packet/program_engine.hpp"
+#include "packet/map_init.hpp"
+#include "packet/packet_runner.hpp"
+#include "packet/pcap_io.hpp"
+#include "packet/run_report_json.hpp"
 
 namespace em = example_models;
 namespace pkt = ebpfjit::runtime::packet;

@@ -21,7 +21,7 @@
 
 #include "example_models.hpp"
 #include "example_paths.hpp"
-#include "runtime/packet/pcap_io.hpp"
+#include "packet/pcap_io.hpp"
 
 namespace em = example_models;
 

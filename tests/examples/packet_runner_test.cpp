@@ -11,20 +11,23 @@
 #include "runtime/context/rewrite_ctx_access.hpp"
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/percpu.hpp"
-#include "runtime/packet/frame_engine.hpp"
-#include "runtime/packet/packet_runner.hpp"
+#include "packet/frame_engine.hpp"
+#include "packet/packet_runner.hpp"
+#include "tests/verified_rewrite.hpp"
 
 using namespace ebpfjit;
 namespace pkt = runtime::packet;
 
 namespace {
 
-// Assembles, rewrites ctx accesses for `type`, and wraps an interpreter.
+// Assembles, rewrites ctx accesses for `type` (verified at structural level: some of these
+// programs read the packet unchecked, or fault on purpose; the interpreter checks every
+// access), and wraps an interpreter.
 std::unique_ptr<runtime::Interpreter> interpreter_for(const std::string& source, ProgramType type) {
     auto program = isa::assemble(source);
     INFO((program ? "" : program.error().to_string()));
     REQUIRE(program.has_value());
-    auto rewritten = runtime::rewrite_ctx_access(*program, type);
+    auto rewritten = test::verified_rewrite(*program, type, verifier::Level::Structural);
     INFO((rewritten ? "" : rewritten.error().to_string()));
     REQUIRE(rewritten.has_value());
     runtime::InterpreterOptions options;

@@ -11,7 +11,7 @@
 
 #include "example_paths.hpp"
 #include "frame_parser.hpp"
-#include "runtime/packet/pcap_io.hpp"
+#include "packet/pcap_io.hpp"
 
 using ebpfjit::runtime::packet::Capture;
 using ebpfjit::runtime::packet::PcapWriter;

@@ -56,7 +56,7 @@ const std::vector<NamedEngine>& engines() {
         {"jit-blinded", // constant blinding with random keys (jit/blinding.hpp)
          [](const isa::Program& p, const helpers::ProgramBindings& b, std::span<uint8_t> mem) -> Result<uint64_t> {
              jit::CompileOptions options;
-             options.blind_constants = true;
+             options.hardening.blind_constants = true;
              auto compiled = jit::compile(p, verifier::Facts{}, b, options);
              if (!compiled) return fail(compiled.error());
              return compiled->run_mem(mem);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "runtime/context/host_network.hpp"
-#include "runtime/context/skb_packet.hpp"
+#include "engine_abi/skb_packet.hpp"
 
 namespace ebpfjit::test {
 

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "program_builder.hpp"
-#include "runtime/execution_state.hpp"
+#include "engine_abi/execution_state.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;

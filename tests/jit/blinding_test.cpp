@@ -31,7 +31,7 @@ bool is_aux(const Operand& op) {
 
 Result<jit::CompiledProgram> compile(const Program& p, bool blind, std::optional<uint32_t> key = kKey) {
     jit::CompileOptions options;
-    options.blind_constants = blind;
+    options.hardening.blind_constants = blind;
     options.blinding_key = key;
     return jit::compile(p, verifier::Facts{}, test_bindings(), options);
 }
@@ -344,7 +344,7 @@ TEST_CASE("blinding: the A64 code holds no user immediate of 16 bits or more") {
     }
     // ax (x25) is what the rewritten instructions name, and the entry frame saves it.
     const std::string listing = *jit::native_listing(p, verifier::Facts{}, test_bindings(), {}, jit::Arch::Arm64,
-                                                     jit::CompileOptions{.blind_constants = true, .blinding_key = kKey});
+                                                     jit::CompileOptions{.hardening = {.blind_constants = true}, .blinding_key = kKey});
     CHECK(listing.find("x25") != std::string::npos);
     CHECK(listing.find(fmt::format("~ r11 ^= {}", static_cast<int32_t>(kKey))) != std::string::npos);
     CHECK(listing.find("~ r0 = r11") != std::string::npos);
@@ -353,7 +353,7 @@ TEST_CASE("blinding: the A64 code holds no user immediate of 16 bits or more") {
 TEST_CASE("blinding: the x86-64 listing names the original instructions, r9 is ax") {
     const Program p = immediate_soup();
     auto listing = jit::native_listing(p, verifier::Facts{}, test_bindings(), {}, jit::Arch::X86_64,
-                                       jit::CompileOptions{.blind_constants = true, .blinding_key = kKey});
+                                       jit::CompileOptions{.hardening = {.blind_constants = true}, .blinding_key = kKey});
     REQUIRE(listing);
     CHECK(listing->find(fmt::format(";     0: r0 = {}", k32)) != std::string::npos); // as written
     CHECK(listing->find(fmt::format("~ r11 ^= {}", static_cast<int32_t>(kKey))) != std::string::npos);

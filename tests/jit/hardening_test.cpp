@@ -27,8 +27,8 @@ Result<uint64_t> interp_with_budget(const Program& p, uint64_t budget) {
 
 jit::CompileOptions budget(uint64_t n, bool blind = false) {
     jit::CompileOptions o;
-    o.instruction_budget = n;
-    o.blind_constants = blind;
+    o.hardening.instruction_budget = n;
+    o.hardening.blind_constants = blind;
     return o;
 }
 
@@ -107,7 +107,7 @@ TEST_CASE("retpoline: callx goes through the thunk and still calls the helper") 
     const Program p = make_program({mov64(1, 1), mov64(2, 2), mov64(3, 3), mov64(4, 4), mov64(5, 5),
                                     mov64(6, 1000), CallX{Reg{6}}, exit_insn()});
     jit::CompileOptions with;
-    with.retpoline = true;
+    with.hardening.retpoline = true;
     auto plain = jit::compile(p, verifier::Facts{}, test_bindings(), {});
     auto thunked = jit::compile(p, verifier::Facts{}, test_bindings(), with);
     REQUIRE(plain);
@@ -137,9 +137,9 @@ TEST_CASE("retpoline: helper calls take the thunk, with blinding and a budget to
     const Program p = make_program({mov64(1, 10), mov64(2, 0), mov64(3, 0), mov64(4, 0), mov64(5, 0),
                                     call_helper(1000), exit_insn()});
     jit::CompileOptions all;
-    all.retpoline = true;
-    all.blind_constants = true;
-    all.instruction_budget = 100;
+    all.hardening.retpoline = true;
+    all.hardening.blind_constants = true;
+    all.hardening.instruction_budget = 100;
     auto listing = jit::native_listing(p, verifier::Facts{}, test_bindings(), {}, jit::Arch::X86_64, all);
     REQUIRE(listing);
     CHECK(listing->find("lfence") != std::string::npos);

@@ -202,8 +202,8 @@ TEST_CASE("tail calls with hardening: blinded, through the retpoline, budget sha
     auto array = make_array(4);
     helpers::ProgramBindings bindings{&test_helpers(), {helpers::MapBinding{array.get(), nullptr, 0}}};
     jit::CompileOptions hard;
-    hard.blind_constants = true;
-    hard.retpoline = true;
+    hard.hardening.blind_constants = true;
+    hard.hardening.retpoline = true;
     // A plain target and a hardened entry (and the other way round): the frames match.
     for (bool target_hardened : {false, true}) {
         CAPTURE(target_hardened);

@@ -60,3 +60,30 @@ TEST_CASE("cli: run OBJECT.o gives the same r0 and maps on --engine jit and inte
     CHECK(maps[0] == maps[1]);
     CHECK(maps[0]["maps"]["by_first_byte"]["entries"].size() == 1);
 }
+
+TEST_CASE("cli: --allow-ptr-leaks on verify and run, off by default, said in --help", "[object][cli][leaks]") {
+    fs::create_directories(kWork);
+    const std::string object = "'" + prog_path("ptr_leak") + "' --type mem";
+    // Default: the kernel's unprivileged rules, a located rejection.
+    CHECK(run_cli("verify " + object) == 1);
+    CHECK(slurp(kWork / "stdout").find("leaks addr into map value") != std::string::npos);
+    CHECK(slurp(kWork / "stdout").find("insn ") != std::string::npos);
+    CHECK(run_cli("run " + object + " --program stack_address_into_map") != 0);
+    CHECK(slurp(kWork / "stderr").find("leaks addr into map value") != std::string::npos);
+    // Opted in: verified and run on both engines.
+    CHECK(run_cli("verify " + object + " --allow-ptr-leaks") == 0);
+    for (const char* engine : {"jit", "interp"}) {
+        INFO(engine);
+        CHECK(run_cli("run " + object + " --program stack_address_into_map --allow-ptr-leaks --engine " + engine) == 0);
+        CHECK(slurp(kWork / "stdout") == "r0 = 0 (0x0)\n");
+    }
+    // The help says what the flag does.
+    for (const char* verb : {"verify", "run"}) {
+        INFO(verb);
+        REQUIRE(run_cli(std::string(verb) + " --help") == 0);
+        const std::string help = slurp(kWork / "stdout");
+        CHECK(help.find("--allow-ptr-leaks") != std::string::npos);
+        CHECK(help.find("privileged rules") != std::string::npos);
+        CHECK(help.find("Off by") != std::string::npos);
+    }
+}

@@ -19,7 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/packet/pcap_io.hpp"
+#include "packet/pcap_io.hpp"
 
 namespace fs = std::filesystem;
 namespace pkt = ebpfjit::runtime::packet;

@@ -23,6 +23,30 @@ constexpr auto Xdp = ProgramType::Xdp;
 constexpr auto Mem = ProgramType::Mem;
 
 const AsmCase kCases[] = {
+    // LD_ABS reads r6 (the ctx): r6 is live up to it, so the join cannot prune the path
+    // whose r6 is a scalar against the ctx one explored first (the fall-through; eight
+    // instructions make the join store a checkpoint). The jit's former liveness did not
+    // count that read: with it, this program was accepted.
+    {"ld_abs_r6_scalar_on_the_pruned_path", ProgramType::SocketFilter, R"(
+        mov %r6, %r1
+        call 7
+        mov %r7, %r0
+        jeq %r7, 0, other
+        mov %r8, 1
+        mov %r8, 2
+        mov %r8, 3
+        mov %r8, 4
+        mov %r8, 5
+        mov %r8, 6
+        mov %r8, 7
+        mov %r8, 8
+        ja join
+    other:
+        mov %r6, 0
+    join:
+        mov %r0, 0
+        ldabsb 12
+        exit)", false, Reason::ContextAccess, 15},
     {"mem_first_byte", Mem, R"(
         jeq %r2, 0, empty
         ldxb %r0, [%r1]

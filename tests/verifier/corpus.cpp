@@ -150,12 +150,12 @@ void accept_xdp_parsers(Corpus& c) {
             .and_(r0, 3).exit();
         c.accept("xdp_ctx_scalars", Xdp, b);
     }
-    { // the ctx pointer survives a copy and a constant offset
+    { // the ctx pointer survives a copy and `+= 0` (a nonzero offset: ctx_copy_offset below)
         Builder b;
-        b.mov(r6, r1).add(r6, 4).ldx(W, r3, r6, 0).ldx(W, r2, r6, -4);
+        b.mov(r6, r1).add(r6, 0).ldx(W, r3, r6, 4).ldx(W, r2, r6, 0);
         check_len(b, 1).ldx(B, r0, r2, 0).ja("pass");
         finish(b);
-        c.accept("ctx_copy_offset", Xdp, b);
+        c.accept("ctx_copy_add_zero", Xdp, b);
     }
     { // be16 of a packet field
         Builder b = xdp_start();
@@ -497,6 +497,10 @@ void accept_other_types(Corpus& c) {
 
 // One program per rule.
 void reject_rules(Corpus& c) {
+    // Was accepted here once; the kernel rejects it ("dereference of modified ctx ptr R6
+    // off=4 disallowed"), and the ctx rewrite knows a field from insn.off alone.
+    { Builder b; b.mov(r6, r1).add(r6, 4); size_t at = b.size(); b.ldx(W, r3, r6, 0).mov(r0, 2).exit();
+      c.reject("ctx_copy_offset", Xdp, b, Reason::ContextAccess, at); }
     { Builder b; size_t at = b.size(); b.mov(r0, r5).exit();
       c.reject("uninit_register", Xdp, b, Reason::UninitializedRegister, at); }
     { Builder b; b.mov(r1, 0); size_t at = b.size(); b.exit();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -46,6 +47,21 @@ VerifierInput corpus_input(ProgramType type, Level level = Level::Full);
 std::vector<CorpusCase> build_corpus();
 // bpf_spin_lock pairing and constant-string arguments (corpus_locks_strings.cpp).
 std::vector<CorpusCase> lock_and_string_cases();
+// Pointer leaks (corpus_leaks.cpp): rejected by default at `insn` with `reason` and a
+// headline containing `says`; with VerifierInput::allow_ptr_leaks accepted (`privileged`
+// empty) or still rejected with `privileged`.
+struct LeakCase {
+    std::string name;
+    ProgramType type;
+    isa::Program program;
+    Reason reason;
+    uint32_t insn;
+    std::string says;
+    std::optional<Reason> privileged;
+};
+std::vector<LeakCase> pointer_leak_cases();
+// Programs that look like leaks but are not (data_end - data, NULL checks, spills): accepted.
+std::vector<CorpusCase> pointer_leak_lookalikes();
 // Callbacks: bpf_loop and bpf_for_each_map_elem (corpus_callbacks.cpp).
 std::vector<CorpusCase> callback_cases();
 

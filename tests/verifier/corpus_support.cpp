@@ -33,13 +33,25 @@ const helpers::HelperTable& corpus_helpers() {
         const ProgramTypeMask xdp = mask_of(ProgramType::Xdp);
         const ProgramTypeMask skb = mask_of(ProgramType::SchedCls) | mask_of(ProgramType::SocketFilter);
         const ProgramTypeMask net = xdp | skb;
+        // The roles (map types, callbacks, references, locks, packet changes) come from the
+        // builtin entry of the same id: the verifier reads them, never the id.
         auto add = [&](int32_t id, std::string_view name, RetType ret, std::array<A, 5> args,
                        ProgramTypeMask allowed = kAllProgramTypes) {
-            t.add(helpers::Helper{id, name, {ret, args}, allowed, nullptr});
+            helpers::Helper h{id, name, {ret, args}, allowed, nullptr};
+            if (const helpers::Helper* b = helpers::HelperTable::builtin().find(id)) {
+                h.proto = b->proto;
+                h.proto.ret = ret;
+                h.proto.args = args;
+                h.changes_packet_data = b->changes_packet_data;
+            }
+            t.add(h);
         };
         add(1, "map_lookup_elem", RetType::MapValueOrNull, {A::ConstMapPtr, A::PtrToMapKey});
         add(2, "map_update_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToMapKey, A::PtrToMapValue, A::Anything});
         add(3, "map_delete_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToMapKey});
+        add(87, "map_push_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToMapValue, A::Anything});
+        add(88, "map_pop_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToUninitMapValue});
+        add(89, "map_peek_elem", RetType::Integer, {A::ConstMapPtr, A::PtrToUninitMapValue});
         add(5, "ktime_get_ns", RetType::Integer, {});
         add(6, "trace_printk", RetType::Integer, {A::PtrToMem, A::ConstSize});
         add(7, "get_prandom_u32", RetType::Integer, {});

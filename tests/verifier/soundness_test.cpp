@@ -121,11 +121,27 @@ TEST_CASE("accepted programs never leave their regions in the interpreter", "[ve
         live.push_back(std::move(*m));
     }
 
+    // The corpus under the default rules; the pointer-leak cases and their look-alikes
+    // under both the default and the privileged (allow_ptr_leaks) rules.
+    std::vector<std::pair<CorpusCase, VerifierInput>> cases;
+    for (CorpusCase& c : build_corpus()) {
+        VerifierInput in = corpus_input(c.type);
+        cases.emplace_back(std::move(c), std::move(in));
+    }
+    std::vector<CorpusCase> leaks = pointer_leak_lookalikes();
+    for (LeakCase& l : pointer_leak_cases()) leaks.push_back({l.name, l.type, std::move(l.program), false});
+    for (const CorpusCase& c : leaks)
+        for (bool privileged : {false, true}) {
+            if (!runnable(c.program)) break; // (the skip count below is the corpus's)
+            VerifierInput in = corpus_input(c.type);
+            in.allow_ptr_leaks = privileged;
+            cases.emplace_back(c, in);
+        }
     size_t programs = 0, runs = 0, skipped = 0;
-    for (const CorpusCase& c : build_corpus()) {
+    for (const auto& [c, input] : cases) {
         // Whatever the verifier accepts, including cases meant to be rejected: a verifier
         // that wrongly accepted one would show here as an out-of-region access.
-        if (!check(c.program, corpus_input(c.type)).ok()) continue;
+        if (!check(c.program, input).ok()) continue;
         if (!runnable(c.program)) {
             ++skipped;
             continue;

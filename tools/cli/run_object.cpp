@@ -20,6 +20,7 @@ int run_object(const RunObjectRequest& request) {
     options.program_type = request.type;
     options.engine = request.engine;
     options.hardening = request.hardening;
+    options.allow_ptr_leaks = request.allow_ptr_leaks;
     auto object = Object::open(request.object, options);
     if (!object) return report(object.error());
 

@@ -19,6 +19,7 @@ struct RunObjectRequest {
     std::string json;                    // --json FILE: final map contents
     Engine engine = Engine::Jit;         // --engine
     Hardening hardening = {};                 // --harden, --retpoline, --max-insns
+    bool allow_ptr_leaks = false;             // --allow-ptr-leaks
 };
 
 bool looks_like_elf(const std::string& path);

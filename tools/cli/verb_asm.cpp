@@ -5,9 +5,7 @@
 #include <string>
 
 #include "ebpfjit/log.hpp"
-#include "isa/assembler.hpp"
-#include "isa/encoder.hpp"
-#include "isa/program_file.hpp"
+#include "ebpfjit/raw_program.hpp"
 #include "tools/cli/verb.hpp"
 
 namespace ebpfjit::cli {
@@ -23,17 +21,17 @@ Verb register_asm(CLI::App& app) {
     cmd->footer("Example: ebpfjit asm prog.s -o prog.bin");
 
     return {cmd, [opts] {
-                auto text = isa::read_file_bytes(opts->input);
+                auto text = read_file_bytes(opts->input);
                 if (!text) return report(text.error());
-                auto program = isa::assemble(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()));
+                auto program = RawProgram::assemble(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()));
                 if (!program) {
                     Error e = program.error();
                     e.file = opts->input;
                     return report(e);
                 }
-                auto bytes = isa::encode_bytes(*program);
-                if (auto written = isa::write_file_bytes(opts->output, bytes); !written) return report(written.error());
-                logger().info("{}: {} instructions written to {}", opts->input, program->size(), opts->output);
+                auto bytes = program->encode();
+                if (auto written = write_file_bytes(opts->output, bytes); !written) return report(written.error());
+                logger().info("{}: {} instructions written to {}", opts->input, program->slots(), opts->output);
                 return 0;
             }};
 }

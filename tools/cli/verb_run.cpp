@@ -1,14 +1,13 @@
 // ebpfjit run PROGRAM.bin --type mem --mem INPUT [--engine jit|interp]
 // ebpfjit run OBJECT.o --program NAME [--type mem] --mem INPUT [--json FILE] [--engine jit|interp]
 //   hardening, both forms: [--harden] [--retpoline] [--max-insns N]
+//   BPF objects: [--allow-ptr-leaks] (the verifier's privileged rules)
 #include <fmt/format.h>
 
 #include <memory>
 #include <string>
 
-#include "helpers/program_bindings.hpp"
-#include "isa/program_file.hpp"
-#include "runtime/mem_engines.hpp"
+#include "ebpfjit/raw_program.hpp"
 #include "tools/cli/run_object.hpp"
 #include "tools/cli/verb.hpp"
 #include "tools/cli/verb_run_pcap.hpp"
@@ -24,7 +23,8 @@ Verb register_run(CLI::App& app) {
         std::string program_name; // ELF objects
         std::string json;         // ELF objects
         PcapRunOptions pcap;      // ELF objects over a capture
-        runtime::MemEngineOptions engine_options;
+        Hardening hardening;
+        bool allow_ptr_leaks = false; // BPF objects
     };
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("run", "Run a raw .bin program or a program of a BPF object; print r0");
@@ -36,15 +36,20 @@ Verb register_run(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--mem", opts->mem, "File whose bytes the program gets (a writable copy); none: empty");
     cmd->add_option("--engine", opts->engine, "Execution engine")
-        ->check(CLI::IsMember(runtime::mem_engine_names()))
+        ->check(CLI::IsMember(RawEngine::names()))
         ->capture_default_str();
-    cmd->add_flag("--harden", opts->engine_options.blind_constants,
+    cmd->add_flag("--harden", opts->hardening.blind_constants,
                   "jit: constant blinding (every immediate XORed with a random key)");
-    cmd->add_flag("--retpoline", opts->engine_options.retpoline,
+    cmd->add_flag("--retpoline", opts->hardening.retpoline,
                   "jit, x86-64: indirect calls (callx, helpers) through a retpoline");
-    cmd->add_option("--max-insns", opts->engine_options.instruction_budget,
+    cmd->add_option("--max-insns", opts->hardening.instruction_budget,
                     "Stop the run with an error after N instructions (interp: exact; jit: charged at "
                     "loop back-edges and calls); 0: no limit");
+    cmd->add_flag("--allow-ptr-leaks", opts->allow_ptr_leaks,
+                  "BPF objects: verify with the kernel's privileged rules (allow_ptr_leaks): still "
+                  "memory-safe, but the program may store pointers into maps, packets and records, "
+                  "return them, pass them to helpers and compare them: host addresses can leak. Off by "
+                  "default (the kernel's unprivileged rules); only for programs you trust");
     add_pcap_run_options(*cmd, opts->pcap);
     cmd->footer("Example: ebpfjit run prog.bin --type mem --mem packet.bin\n"
                 "         ebpfjit run build/examples/xdp_firewall.o --program xdp_firewall \\\n"
@@ -53,18 +58,18 @@ Verb register_run(CLI::App& app) {
                 "The last line of output is `r0 = <unsigned decimal> (0x<hex>)`.");
 
     return {cmd, [opts, cmd] {
-                const Hardening hardening{opts->engine_options.blind_constants, opts->engine_options.retpoline,
-                                          opts->engine_options.instruction_budget};
+                const Hardening& hardening = opts->hardening;
                 if (!opts->pcap.pcap.empty()) {
                     opts->pcap.json = opts->json;
                     opts->pcap.hardening = hardening;
+                    opts->pcap.allow_ptr_leaks = opts->allow_ptr_leaks;
                     return run_pcap(opts->program, opts->program_name, opts->engine, opts->pcap);
                 }
-                auto engine = runtime::find_mem_engine(opts->engine, opts->engine_options);
+                auto engine = RawEngine::find(opts->engine, hardening);
                 if (!engine) return report(engine.error());
                 std::vector<uint8_t> memory;
                 if (!opts->mem.empty()) {
-                    auto bytes = isa::read_file_bytes(opts->mem);
+                    auto bytes = read_file_bytes(opts->mem);
                     if (!bytes) return report(bytes.error());
                     memory = std::move(*bytes);
                 }
@@ -74,12 +79,16 @@ Verb register_run(CLI::App& app) {
                     if (cmd->count("--type") > 0) request.type = program_type_from_name(opts->type);
                     request.engine = engine_from_name(opts->engine).value_or(Engine::Jit);
                     request.hardening = hardening;
+                    request.allow_ptr_leaks = opts->allow_ptr_leaks;
                     return run_object(request);
                 }
                 if (!opts->json.empty()) return report(Error::plain("--json needs a BPF object (.o)"));
-                auto program = isa::load_program_file(opts->program);
+                if (opts->allow_ptr_leaks)
+                    return report(Error::plain("--allow-ptr-leaks needs a BPF object (.o): raw programs are "
+                                               "not verified at full level"));
+                auto program = RawProgram::load(opts->program);
                 if (!program) return report(program.error());
-                auto r0 = (*engine)(*program, memory);
+                auto r0 = engine->run_mem(*program, memory);
                 if (!r0) {
                     Error e = r0.error();
                     if (e.file.empty()) e.file = opts->program;

@@ -1,6 +1,6 @@
 // The packet side of `ebpfjit run`: argument parsing and printing only; reading the
 // capture, filling maps, running frames on worker threads and the JSON report are the
-// library's (runtime/packet/).
+// library's (packet/).
 #include "tools/cli/verb_run_pcap.hpp"
 
 #include <unistd.h>
@@ -16,11 +16,11 @@
 #include "ebpfjit/ebpfjit.hpp"
 #include "ebpfjit/log.hpp"
 #include "runtime/maps/percpu.hpp"
-#include "runtime/packet/program_engine.hpp"
-#include "runtime/packet/map_init.hpp"
-#include "runtime/packet/packet_runner.hpp"
-#include "runtime/packet/pcap_io.hpp"
-#include "runtime/packet/run_report_json.hpp"
+#include "packet/program_engine.hpp"
+#include "packet/map_init.hpp"
+#include "packet/packet_runner.hpp"
+#include "packet/pcap_io.hpp"
+#include "packet/run_report_json.hpp"
 #include "tools/cli/verb.hpp"
 
 namespace ebpfjit::cli {
@@ -131,6 +131,7 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
         if (auto set = maps::set_possible_cpus(o.threads); !set) return report(set.error());
     OpenOptions open_options;
     open_options.hardening = o.hardening;
+    open_options.allow_ptr_leaks = o.allow_ptr_leaks;
     auto object = Object::open(object_path, open_options);
     if (!object) return report(object.error());
     if (!o.map_init.empty())

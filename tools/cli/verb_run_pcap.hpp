@@ -23,6 +23,7 @@ struct PcapRunOptions {
     uint32_t ingress_ifindex = 1;
     uint32_t rx_queue = 0;
     Hardening hardening = {}; // the run verb's --harden, --retpoline, --max-insns
+    bool allow_ptr_leaks = false; // the run verb's --allow-ptr-leaks
 };
 
 void add_pcap_run_options(CLI::App& run, PcapRunOptions& options);

@@ -1,4 +1,5 @@
 // ebpfjit verify OBJECT [--program NAME] [--log-level 0|1|2] [--verify full|structural] [--type T]
+//                [--allow-ptr-leaks]
 #include <fmt/format.h>
 
 #include <memory>
@@ -19,6 +20,7 @@ struct VerifyOptions {
     int log_level = 0;
     std::string level = "full";
     std::string type;
+    bool allow_ptr_leaks = false;
 };
 
 constexpr uint32_t kReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG: .rodata is frozen
@@ -43,6 +45,7 @@ int run_verify(const VerifyOptions& o) {
         in.level = o.level == "structural" ? verifier::Level::Structural : verifier::Level::Full;
         in.helpers = &helpers::HelperTable::builtin();
         in.log_level = o.log_level;
+        in.allow_ptr_leaks = o.allow_ptr_leaks;
         for (const auto& m : obj->maps) {
             in.maps.push_back(m.def);
             if (m.frozen) in.maps.back().flags |= kReadOnlyProg;
@@ -75,6 +78,11 @@ Verb register_verify(CLI::App& app) {
         ->check(CLI::Range(0, 2));
     cmd->add_option("--verify", o->level, "Verification level")->check(CLI::IsMember({"full", "structural"}));
     cmd->add_option("--type", o->type, "Program type instead of the section's (xdp, tc, socket, mem)");
+    cmd->add_flag("--allow-ptr-leaks", o->allow_ptr_leaks,
+                  "Verify with the kernel's privileged rules (allow_ptr_leaks): still memory-safe, but the "
+                  "program may store pointers into maps, packets and records, return them, pass "
+                  "them to helpers and compare them: host addresses can leak. Off by default "
+                  "(the kernel's unprivileged rules); only for programs you trust");
     cmd->footer("Example: ebpfjit verify xdp_fw.o --program xdp_main --log-level 1");
     return {cmd, [o] { return run_verify(*o); }};
 }

@@ -18,8 +18,7 @@
 
 #include <fmt/format.h>
 
-#include "isa/decoder.hpp"
-#include "runtime/mem_engines.hpp"
+#include "ebpfjit/raw_program.hpp"
 
 using namespace ebpfjit;
 
@@ -29,7 +28,7 @@ struct Options {
     std::optional<std::string> memory_hex;
     std::string engine = "jit";
     bool elf = false;
-    runtime::MemEngineOptions engine_options;
+    Hardening hardening;
 };
 
 // Whitespace-separated two-digit hex bytes ("00  01  02  ").
@@ -60,7 +59,7 @@ Options parse_arguments(int argc, char** argv) {
         if (arg == "--elf") {
             options.elf = true;
         } else if (arg == "--harden") {
-            options.engine_options.blind_constants = true;
+            options.hardening.blind_constants = true;
         } else if (arg == "--engine" && i + 1 < argc) {
             options.engine = argv[++i];
         } else if (arg.starts_with("--engine=")) {
@@ -78,7 +77,7 @@ Result<uint64_t> run(const Options& options) {
     std::string line;
     std::getline(std::cin, line);
     if (options.elf) return fail(Error::plain("ELF input is not supported yet"));
-    auto engine = runtime::find_mem_engine(options.engine, options.engine_options);
+    auto engine = RawEngine::find(options.engine, options.hardening);
     if (!engine) return fail(engine.error());
 
     std::vector<uint8_t> memory;
@@ -89,9 +88,9 @@ Result<uint64_t> run(const Options& options) {
     }
     auto code = parse_hex_bytes(line, "program on stdin");
     if (!code) return fail(code.error());
-    auto program = isa::decode_bytes(*code);
+    auto program = RawProgram::decode(*code);
     if (!program) return fail(program.error());
-    return (*engine)(*program, memory);
+    return engine->run_mem(*program, memory);
 }
 
 } // namespace

@@ -1,0 +1,105 @@
+// The ctx structures each program type sees, in their uapi layout (the offsets clang
+// compiles against), and which program type may read / write each field. This is the one
+// table: engine_abi/ctx_layout.hpp derives its host layout (where the rewritten
+// pointer loads go) from it. Loads of data / data_end / data_meta produce packet
+// pointers; the runtime places real pointers there (the lowering rewrites the loads), as
+// the kernel's convert_ctx_access does.
+//
+//   xdp_md (24 B):      0 data | 4 data_end | 8 data_meta | 12 ingress_ifindex
+//                       16 rx_queue_index | 20 egress_ifindex
+//   __sk_buff subset:   0 len | 4 pkt_type | 8 mark | 12 queue_mapping | 16 protocol
+//                       20 vlan_present | 24 vlan_tci | 28 vlan_proto | 32 priority
+//                       36 ingress_ifindex | 40 ifindex | 44 tc_index | 48 cb[5]
+//                       68 hash | 72 tc_classid (tc) | 76 data (tc) | 80 data_end (tc)
+//                       84 napi_id | 140 data_meta (tc) | wire_len (tc)
+// (offsets from <linux/bpf.h>). Readable / writable sets follow the kernel's
+// xdp_is_valid_access, tc_cls_act_is_valid_access and sk_filter_is_valid_access:
+// socket filters may not see data/data_end/data_meta/tc_classid/wire_len and may write
+// only cb[].
+#pragma once
+
+#include <linux/bpf.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "ebpfjit/program_type.hpp"
+
+namespace ebpfjit::verifier {
+
+enum class CtxFieldKind : uint8_t {
+    Scalar,     // plain value
+    PacketData, // the first packet byte (a 64-bit pointer after the rewrite)
+    PacketEnd,  // one past the last packet byte (of the linear part for skbs)
+    PacketMeta, // start of the metadata area in front of data
+};
+
+struct CtxField {
+    std::string_view name;
+    uint16_t offset; // in the uapi struct
+    uint8_t size;    // bytes (arrays: the whole array)
+    CtxFieldKind kind;
+    ProgramTypeMask readable;
+    ProgramTypeMask writable;
+    bool narrow_write; // stores smaller than `size` are allowed by the rewrite (cb[] only)
+};
+
+inline constexpr ProgramTypeMask kCtxXdp = mask_of(ProgramType::Xdp);
+inline constexpr ProgramTypeMask kCtxTc = mask_of(ProgramType::SchedCls);
+inline constexpr ProgramTypeMask kCtxTcAndSocket = kCtxTc | mask_of(ProgramType::SocketFilter);
+
+inline constexpr std::array<CtxField, 6> kXdpCtxFields{{
+    {"data", offsetof(xdp_md, data), 4, CtxFieldKind::PacketData, kCtxXdp, 0, false},
+    {"data_end", offsetof(xdp_md, data_end), 4, CtxFieldKind::PacketEnd, kCtxXdp, 0, false},
+    {"data_meta", offsetof(xdp_md, data_meta), 4, CtxFieldKind::PacketMeta, kCtxXdp, 0, false},
+    {"ingress_ifindex", offsetof(xdp_md, ingress_ifindex), 4, CtxFieldKind::Scalar, kCtxXdp, 0, false},
+    {"rx_queue_index", offsetof(xdp_md, rx_queue_index), 4, CtxFieldKind::Scalar, kCtxXdp, 0, false},
+    // The kernel lets only devmap programs read it; here every XDP program may (it reads 0
+    // unless the embedder sets it).
+    {"egress_ifindex", offsetof(xdp_md, egress_ifindex), 4, CtxFieldKind::Scalar, kCtxXdp, 0, false},
+}};
+
+#define EBPFJIT_SKB_SCALAR(field, rd, wr) \
+    CtxField { #field, offsetof(__sk_buff, field), 4, CtxFieldKind::Scalar, rd, wr, false }
+inline constexpr std::array<CtxField, 20> kSkbCtxFields{{
+    EBPFJIT_SKB_SCALAR(len, kCtxTcAndSocket, 0),
+    EBPFJIT_SKB_SCALAR(pkt_type, kCtxTcAndSocket, 0),
+    EBPFJIT_SKB_SCALAR(mark, kCtxTcAndSocket, kCtxTc),
+    EBPFJIT_SKB_SCALAR(queue_mapping, kCtxTcAndSocket, kCtxTc),
+    EBPFJIT_SKB_SCALAR(protocol, kCtxTcAndSocket, 0),
+    EBPFJIT_SKB_SCALAR(vlan_present, kCtxTcAndSocket, 0),
+    EBPFJIT_SKB_SCALAR(vlan_tci, kCtxTcAndSocket, 0),
+    EBPFJIT_SKB_SCALAR(vlan_proto, kCtxTcAndSocket, 0),
+    EBPFJIT_SKB_SCALAR(priority, kCtxTcAndSocket, kCtxTc),
+    EBPFJIT_SKB_SCALAR(ingress_ifindex, kCtxTcAndSocket, 0),
+    EBPFJIT_SKB_SCALAR(ifindex, kCtxTcAndSocket, 0),
+    EBPFJIT_SKB_SCALAR(tc_index, kCtxTcAndSocket, kCtxTc),
+    CtxField{"cb", offsetof(__sk_buff, cb), 20, CtxFieldKind::Scalar, kCtxTcAndSocket, kCtxTcAndSocket, true},
+    EBPFJIT_SKB_SCALAR(hash, kCtxTcAndSocket, 0),
+    EBPFJIT_SKB_SCALAR(tc_classid, kCtxTc, kCtxTc),
+    EBPFJIT_SKB_SCALAR(napi_id, kCtxTcAndSocket, 0),
+    EBPFJIT_SKB_SCALAR(wire_len, kCtxTc, 0),
+    CtxField{"data", offsetof(__sk_buff, data), 4, CtxFieldKind::PacketData, kCtxTc, 0, false},
+    CtxField{"data_end", offsetof(__sk_buff, data_end), 4, CtxFieldKind::PacketEnd, kCtxTc, 0, false},
+    CtxField{"data_meta", offsetof(__sk_buff, data_meta), 4, CtxFieldKind::PacketMeta, kCtxTc, 0, false},
+}};
+#undef EBPFJIT_SKB_SCALAR
+
+// One program type's view of its ctx struct.
+struct ContextLayout {
+    std::string_view name; // "xdp_md", "__sk_buff"
+    uint32_t size;         // bytes of the uapi struct
+    std::span<const CtxField> fields;
+    ProgramType type;
+    // The field this type may read that contains [offset, offset + size), or nullptr.
+    const CtxField* field_at(int64_t offset, uint32_t size) const;
+    bool writable(const CtxField& f) const { return (f.writable & mask_of(type)) != 0; }
+};
+
+// nullptr for program types without a ctx struct (mem).
+const ContextLayout* context_layout(ProgramType type);
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,136 @@
+// How a program's context (r1 at entry) is laid out in memory here, versus the uapi
+// struct the program was compiled against. The fields themselves (names, uapi offsets,
+// kinds, who may read / write them) come from the one table in engine_abi/context_layout.hpp;
+// this header adds only where each value lives in the host struct.
+//
+// The problem: the uapi `struct xdp_md` and `struct __sk_buff` declare data, data_end
+// and data_meta as __u32, and the kernel rewrites each such load into a 64-bit load of
+// the real pointer (convert_ctx_access). A userspace buffer has a 64-bit address, so we
+// do the same rewrite (runtime/context/rewrite_ctx_access.hpp) against a *host* struct:
+//
+//   host ctx =  +--------------------------------+ 0
+//               | the uapi struct, byte for byte |   scalar fields (len, mark, cb[],
+//               | (xdp_md: 24 B, __sk_buff: 192) |   ifindex, ...) are read and written
+//               +--------------------------------+   here unchanged, narrow loads too
+//               | u64 data      (real pointer)   | kHostPointers + 0
+//               | u64 data_end  (real pointer)   | kHostPointers + 8
+//               | u64 data_meta (real pointer)   | kHostPointers + 16
+//               | void* owner (XdpFrame/SkbPacket)| kHostPointers + 24  (helpers only)
+//               +--------------------------------+
+//
+// so the rewrite only turns `ldxw rX, [ctx + offsetof(data)]` into
+// `ldxdw rX, [ctx + kHostPointers + 0]` (and likewise data_end, data_meta): same slot,
+// no instruction inserted, no jump target moves. The u32 copies in the uapi part stay 0.
+#pragma once
+
+#include <linux/bpf.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "ebpfjit/program_type.hpp"
+#include "engine_abi/context_layout.hpp"
+
+namespace ebpfjit::runtime {
+
+using verifier::CtxFieldKind;
+
+struct CtxField {
+    std::string_view name;
+    uint16_t offset;  // in the uapi struct
+    uint8_t size;     // bytes in the uapi struct
+    CtxFieldKind kind;
+    ProgramTypeMask readable;
+    ProgramTypeMask writable;
+    bool narrow_write; // stores smaller than `size` are allowed (cb[] only)
+    uint16_t host_offset; // where the value lives in the host struct
+    uint8_t host_size;    // 8 for pointers, else == size
+};
+
+// Host-side pointer block that follows the uapi struct.
+struct HostPointers {
+    uint64_t data = 0;
+    uint64_t data_end = 0;
+    uint64_t data_meta = 0;
+    void* owner = nullptr; // the runtime object behind this ctx (helpers use it)
+};
+
+// A verifier field placed in the host struct: scalars stay where they are, packet
+// pointers move to the 64-bit block at `pointers`.
+constexpr CtxField place(const verifier::CtxField& f, uint16_t pointers) {
+    CtxField out{f.name, f.offset, f.size, f.kind, f.readable, f.writable, f.narrow_write, f.offset, f.size};
+    switch (f.kind) {
+    case CtxFieldKind::Scalar: break;
+    case CtxFieldKind::PacketData: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data)); break;
+    case CtxFieldKind::PacketEnd: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data_end)); break;
+    case CtxFieldKind::PacketMeta: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data_meta)); break;
+    }
+    if (f.kind != CtxFieldKind::Scalar) out.host_size = 8;
+    return out;
+}
+
+template <size_t N>
+constexpr std::array<CtxField, N> place_all(const std::array<verifier::CtxField, N>& fields, uint16_t pointers) {
+    std::array<CtxField, N> out{};
+    for (size_t i = 0; i < N; ++i) out[i] = place(fields[i], pointers);
+    return out;
+}
+
+// --- XDP -----------------------------------------------------------------------------
+
+struct XdpHostCtx {
+    xdp_md uapi{};
+    HostPointers ptr;
+};
+inline constexpr uint16_t kXdpHostPointers = offsetof(XdpHostCtx, ptr);
+static_assert(kXdpHostPointers == 24);
+
+inline constexpr ProgramTypeMask kXdpOnly = verifier::kCtxXdp;
+inline constexpr std::array<CtxField, 6> kXdpFields = place_all(verifier::kXdpCtxFields, kXdpHostPointers);
+
+// --- __sk_buff (tc / sched_cls and socket filter) ---------------------------------------
+
+struct SkbHostCtx {
+    __sk_buff uapi{};
+    HostPointers ptr;
+};
+inline constexpr uint16_t kSkbHostPointers = offsetof(SkbHostCtx, ptr);
+static_assert(kSkbHostPointers == 192);
+
+inline constexpr ProgramTypeMask kTc = verifier::kCtxTc;
+inline constexpr ProgramTypeMask kTcAndSocket = verifier::kCtxTcAndSocket;
+inline constexpr std::array<CtxField, 20> kSkbFields = place_all(verifier::kSkbCtxFields, kSkbHostPointers);
+
+// The layout a program type's ctx has; Mem programs have none (r1 is raw memory).
+struct CtxLayout {
+    std::string_view struct_name;
+    uint32_t uapi_size;
+    uint32_t host_size;
+    std::span<const CtxField> fields;
+};
+
+inline constexpr CtxLayout kXdpLayout{"xdp_md", sizeof(xdp_md), sizeof(XdpHostCtx), kXdpFields};
+inline constexpr CtxLayout kSkbLayout{"__sk_buff", sizeof(__sk_buff), sizeof(SkbHostCtx),
+                                      kSkbFields};
+
+constexpr const CtxLayout* ctx_layout(ProgramType type) {
+    switch (type) {
+    case ProgramType::Xdp: return &kXdpLayout;
+    case ProgramType::SchedCls:
+    case ProgramType::SocketFilter: return &kSkbLayout;
+    case ProgramType::Mem: return nullptr;
+    }
+    return nullptr;
+}
+
+// The field that wholly contains [off, off + size), or nullptr.
+constexpr const CtxField* find_ctx_field(const CtxLayout& layout, int64_t off, uint32_t size) {
+    for (const CtxField& f : layout.fields)
+        if (off >= f.offset && off + size <= f.offset + f.size) return &f;
+    return nullptr;
+}
+
+} // namespace ebpfjit::runtime

@@ -1,0 +1,36 @@
+// What a prog array slot holds and how JIT code reads it: the part of
+// BPF_MAP_TYPE_PROG_ARRAY (runtime/maps/prog_array.hpp draws the whole) that both engines
+// and the JIT's emitted code depend on, so that jit/ needs no map code to tail-call.
+//
+// ProgramEntry names isa::Program (below this layer) and helpers::ProgramBindings (above
+// it) only as pointers the interpreter follows; engine_abi never includes helpers/.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace ebpfjit::isa { struct Program; }
+namespace ebpfjit::helpers { struct ProgramBindings; }
+
+namespace ebpfjit::maps {
+
+// One loaded program as both engines see it. Either side may be absent: JIT code falls
+// through a slot whose native_entry is null, the interpreter one whose program is null.
+struct ProgramEntry {
+    const void* native_entry = nullptr; // JIT: the body after the prologue (frame reused)
+    const isa::Program* program = nullptr;           // interpreter: the IR to continue with
+    const helpers::ProgramBindings* bindings = nullptr; // and its maps / helpers
+};
+
+// Standard layout, read directly by JIT code (offsets below).
+struct TailCallSlots {
+    std::atomic<const ProgramEntry*>* entries = nullptr;
+    uint32_t count = 0;
+};
+static_assert(std::atomic<const ProgramEntry*>::is_always_lock_free);
+inline constexpr int32_t kTailCallSlotsEntriesOffset = offsetof(TailCallSlots, entries);
+inline constexpr int32_t kTailCallSlotsCountOffset = offsetof(TailCallSlots, count);
+inline constexpr int32_t kProgramEntryNativeOffset = offsetof(ProgramEntry, native_entry);
+
+} // namespace ebpfjit::maps
