@@ -12,7 +12,7 @@ namespace ebpfjit::maps { class Map; }
 
 namespace ebpfjit::runtime {
 
-class HostNetwork; // runtime/context/host_network.hpp
+class HostNetwork; // engine_abi/host_network.hpp
 
 // tc redirect kinds beyond bpf_redirect's, as filter.c's internal ri->flags bits.
 inline constexpr uint64_t kRedirectNeigh = 1ULL << 1;   // bpf_redirect_neigh: L2 filled in by the stack

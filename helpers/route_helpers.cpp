@@ -12,7 +12,7 @@
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
 #include "helpers/packet_ctx.hpp"
-#include "runtime/context/host_network.hpp"
+#include "engine_abi/host_network.hpp"
 #include "engine_abi/skb_packet.hpp"
 #include "engine_abi/xdp_frame.hpp"
 #include "engine_abi/execution_state.hpp"

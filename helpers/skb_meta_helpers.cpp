@@ -16,7 +16,7 @@
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
 #include "helpers/packet_ctx.hpp"
-#include "runtime/context/host_network.hpp"
+#include "engine_abi/host_network.hpp"
 #include "engine_abi/skb_packet.hpp"
 #include "engine_abi/execution_state.hpp"
 
@@ -235,9 +235,7 @@ void register_skb_meta_helpers(HelperTable& t) {
     t.add({BPF_FUNC_get_route_realm, "get_route_realm", ctx_only, kTc, get_route_realm});
     t.add({BPF_FUNC_skb_cgroup_id, "skb_cgroup_id", ctx_only, kTc, skb_cgroup_id});
     t.add({BPF_FUNC_get_socket_cookie, "get_socket_cookie", ctx_only, kTcSocket, get_socket_cookie});
-    // ARG_PTR_TO_CTX_OR_NULL in the kernel; the argument is not used, so any value passes.
-    t.add({BPF_FUNC_get_netns_cookie, "get_netns_cookie", Prototype{RetType::Integer, {Anything}}, kTc,
-           get_netns_cookie});
+    t.add({BPF_FUNC_get_netns_cookie, "get_netns_cookie", ctx_only, kTc, get_netns_cookie});
     t.add({BPF_FUNC_csum_level, "csum_level", ctx_scalar, kTc, csum_level});
     t.add({BPF_FUNC_skb_ecn_set_ce, "skb_ecn_set_ce", ctx_only, kTc, skb_ecn_set_ce});
     t.add({BPF_FUNC_skb_load_bytes_relative, "skb_load_bytes_relative",

@@ -33,7 +33,7 @@
 #include "ebpfjit/engine.hpp"
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
-#include "runtime/context/host_network.hpp"
+#include "engine_abi/host_network.hpp"
 #include "engine_abi/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
 #include "engine_abi/xdp_frame.hpp"

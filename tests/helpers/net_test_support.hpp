@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "runtime/context/host_network.hpp"
+#include "engine_abi/host_network.hpp"
 #include "engine_abi/skb_packet.hpp"
 
 namespace ebpfjit::test {

@@ -93,7 +93,7 @@ TEST_CASE("get_netns_cookie: init_net's 1 without a network, else the network's"
     auto net = sample_network();
     net->set_netns_cookie(4242);
     run.state().network = net.get();
-    CHECK(call(BPF_FUNC_get_netns_cookie, 0) == 4242);
+    CHECK(call(BPF_FUNC_get_netns_cookie, skb.ctx_address()) == 4242);
 }
 
 TEST_CASE("csum_level walks CHECKSUM_UNNECESSARY levels as the kernel does", "[helpers][net]") {

@@ -1,4 +1,4 @@
-#include "runtime/context/host_network.hpp"
+#include "engine_abi/host_network.hpp"
 
 #include <algorithm>
 
