@@ -34,6 +34,7 @@
 #include "ebpfjit/engine.hpp"
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
+#include "engine_abi/host_network.hpp"
 #include "engine_abi/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
 #include "engine_abi/xdp_frame.hpp"
@@ -84,6 +85,11 @@ struct OpenOptions {
     // program may hand addresses to maps, helpers and its caller. Only for trusted programs
     // (docs/hardening.md).
     bool allow_ptr_leaks = false;
+    // The network namespace the programs run in: devices, routes, neighbours, netns
+    // cookie (bpf_fib_lookup, bpf_check_mtu, bpf_clone_redirect, bpf_get_netns_cookie).
+    // nullptr: as a kernel with empty tables (docs/helpers.md). Shared: the embedder may
+    // keep updating it while programs run.
+    std::shared_ptr<runtime::HostNetwork> network{};
     // (Last, so positional initialisers of the fields above keep compiling.)
     // Shared pinned maps (see PinRegistry); null: every map is private to the object.
     std::shared_ptr<PinRegistry> pins = nullptr;
@@ -112,6 +118,15 @@ using XdpAction = runtime::XdpAction;   // Aborted, Drop, Pass, Tx, Redirect
 using XdpResult = runtime::XdpVerdict;  // action, r0, redirect.ifindex = the port
 using SkbPacket = runtime::SkbPacket;   // skb.load(bytes, meta) before each run
 using SkbMetadata = runtime::SkbMetadata;
+using TunnelInfo = runtime::TunnelInfo;   // SkbMetadata::tunnel in, skb.tunnel() out
+using SkbSocket = runtime::SkbSocket;     // SkbMetadata::socket: cookie, cgroup id, classid
+using ClonedPacket = runtime::ClonedPacket; // skb.clones(): bpf_clone_redirect's copies
+using HostNetwork = runtime::HostNetwork; // OpenOptions::network
+using NetDevice = runtime::NetDevice;
+using Route = runtime::Route;
+using RouteType = runtime::RouteType;
+using Neighbour = runtime::Neighbour;
+using IpAddress = runtime::IpAddress;
 using TcOutcome = runtime::TcOutcome;   // Pass, Drop, Consumed, Redirect
 using TcResult = runtime::TcVerdict;    // code (TC_ACT_*), outcome, redirect
 
