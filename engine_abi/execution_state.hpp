@@ -7,21 +7,13 @@
 #include <span>
 
 #include "ebpfjit/program_type.hpp"
+#include "ebpfjit/verdict.hpp"
 
 namespace ebpfjit::maps { class Map; }
 
 namespace ebpfjit::runtime {
 
-// Where bpf_redirect / bpf_redirect_map asked the packet to go; the kernel keeps the same
-// thing per CPU (struct bpf_redirect_info). Read by the embedder after an XDP_REDIRECT or
-// TC_ACT_REDIRECT verdict; reset at the start of each run.
-struct RedirectDecision {
-    bool set = false;
-    uint32_t ifindex = 0;            // the port (for bpf_redirect_map: the DEVMAP slot's value)
-    uint64_t flags = 0;              // BPF_F_INGRESS (tc); BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS
-    const maps::Map* map = nullptr;  // bpf_redirect_map: the DEVMAP, else nullptr
-    uint32_t key = 0;                // bpf_redirect_map: the slot
-};
+using ebpfjit::RedirectDecision; // ebpfjit/verdict.hpp: the embedder reads it
 
 // Memory a helper hands to a callback (bpf_for_each_map_elem's key and value): the
 // interpreter makes it accessible to the callback; the JIT needs nothing.

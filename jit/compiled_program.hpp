@@ -12,7 +12,7 @@
 #include "jit/checked_run.hpp"
 #include "jit/executable_memory.hpp"
 #include "engine_abi/run_status.hpp"
-#include "engine_abi/memory_region.hpp"
+#include "ebpfjit/memory_region.hpp"
 #include "engine_abi/execution_state.hpp"
 #include "engine_abi/tail_call_slots.hpp"
 

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 
 using namespace ebpfjit::runtime;
 
