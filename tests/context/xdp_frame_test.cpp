@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ebpfjit/xdp_frame.hpp"
+#include "engine_abi/ctx_layout.hpp"
 
 using namespace ebpfjit::runtime;
 

@@ -66,12 +66,15 @@ TEST_CASE("verify_object: every program or one; errors name the object", "[objec
         CHECK((*all)[i].accepted);
     }
 
-    auto one = verify_object(prog_path("xdp_count"), {.program = names.front()});
+    VerifyOptions only;
+    only.program = names.front();
+    auto one = verify_object(prog_path("xdp_count"), only);
     REQUIRE(one);
     REQUIRE(one->size() == 1);
     CHECK(one->front().program == names.front());
 
-    auto unknown = verify_object(prog_path("xdp_count"), {.program = "nope"});
+    only.program = "nope";
+    auto unknown = verify_object(prog_path("xdp_count"), only);
     REQUIRE_FALSE(unknown);
     CHECK(mentions(unknown.error().to_string(), "no program named 'nope'"));
     CHECK(mentions(unknown.error().to_string(), "xdp_count.o"));
