@@ -1,8 +1,8 @@
-#include "engine_abi/host_network.hpp"
+#include "ebpfjit/host_network.hpp"
 
 #include <algorithm>
 
-namespace ebpfjit::runtime {
+namespace ebpfjit {
 namespace {
 
 // True when the first `bits` bits of a and b agree.
@@ -77,4 +77,4 @@ const Neighbour* HostNetwork::neighbour(uint32_t ifindex, const IpAddress& addre
     return nullptr;
 }
 
-} // namespace ebpfjit::runtime
+} // namespace ebpfjit

@@ -1,4 +1,4 @@
-#include "engine_abi/skb_packet.hpp"
+#include "ebpfjit/skb_packet.hpp"
 
 #include <linux/filter.h>
 
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace ebpfjit::runtime {
+namespace ebpfjit {
 
 SkbPacket::SkbPacket(uint32_t capacity)
     : capacity_(std::max(capacity, kHeadroom + 64)), buf_(new uint8_t[capacity_]()) {
@@ -141,4 +141,4 @@ std::array<MemoryRegion, 3> SkbPacket::regions() {
             MemoryRegion{reinterpret_cast<uint64_t>(buf_.get()), capacity_, true}};
 }
 
-} // namespace ebpfjit::runtime
+} // namespace ebpfjit

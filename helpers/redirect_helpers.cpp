@@ -11,7 +11,7 @@
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
 #include "helpers/packet_ctx.hpp"
-#include "engine_abi/host_network.hpp"
+#include "ebpfjit/host_network.hpp"
 #include "engine_abi/execution_state.hpp"
 #include "runtime/maps/map.hpp"
 

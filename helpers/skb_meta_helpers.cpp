@@ -16,8 +16,8 @@
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
 #include "helpers/packet_ctx.hpp"
-#include "engine_abi/host_network.hpp"
-#include "engine_abi/skb_packet.hpp"
+#include "ebpfjit/host_network.hpp"
+#include "ebpfjit/skb_packet.hpp"
 #include "engine_abi/execution_state.hpp"
 
 namespace ebpfjit::helpers {

@@ -39,7 +39,7 @@
 #include "helpers/program_bindings.hpp"
 #include "engine_abi/guest_memory.hpp"
 #include "helpers/helper_checks.hpp"
-#include "engine_abi/memory_region.hpp"
+#include "ebpfjit/memory_region.hpp"
 
 namespace ebpfjit::jit {
 

@@ -13,7 +13,7 @@
 #include "jit/ebpf_stack.hpp"
 #include "jit/executable_memory.hpp"
 #include "engine_abi/run_status.hpp"
-#include "engine_abi/memory_region.hpp"
+#include "ebpfjit/memory_region.hpp"
 #include "engine_abi/execution_state.hpp"
 #include "engine_abi/tail_call_slots.hpp"
 

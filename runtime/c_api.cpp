@@ -288,7 +288,7 @@ int ebpfjit_program_run_xdp_burst(ebpfjit_program* program, ebpfjit_xdp_frame* c
 
 const char* ebpfjit_xdp_action_name(uint32_t action) {
     if (action > static_cast<uint32_t>(ebpfjit::XdpAction::Redirect)) return "XDP_UNKNOWN";
-    return ebpfjit::runtime::to_string(static_cast<ebpfjit::XdpAction>(action)).data();
+    return ebpfjit::to_string(static_cast<ebpfjit::XdpAction>(action)).data();
 }
 
 ebpfjit_skb* ebpfjit_skb_new(uint32_t capacity) {

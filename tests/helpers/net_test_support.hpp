@@ -7,8 +7,8 @@
 #include <cstring>
 #include <vector>
 
-#include "engine_abi/host_network.hpp"
-#include "engine_abi/skb_packet.hpp"
+#include "ebpfjit/host_network.hpp"
+#include "ebpfjit/skb_packet.hpp"
 
 namespace ebpfjit::test {
 

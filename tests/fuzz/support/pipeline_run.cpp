@@ -17,8 +17,8 @@
 #include <linux/bpf.h>
 
 #include "isa/disassembler.hpp"
-#include "engine_abi/skb_packet.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/skb_packet.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 #include "runtime/maps/map.hpp"
 #include "runtime/maps/prog_array.hpp"
 #include "runtime/object_maps.hpp"

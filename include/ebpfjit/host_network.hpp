@@ -18,7 +18,7 @@
 #include <shared_mutex>
 #include <vector>
 
-namespace ebpfjit::runtime {
+namespace ebpfjit {
 
 // An IPv4 or IPv6 address in network byte order (IPv4: the first 4 bytes).
 struct IpAddress {
@@ -91,4 +91,14 @@ private:
     uint64_t netns_cookie_ = kInitNetCookie;
 };
 
+} // namespace ebpfjit
+
+// The engines' names until the engine_abi namespace rename (engine_abi/README.md).
+namespace ebpfjit::runtime {
+using ebpfjit::HostNetwork;
+using ebpfjit::IpAddress;
+using ebpfjit::NetDevice;
+using ebpfjit::Neighbour;
+using ebpfjit::Route;
+using ebpfjit::RouteType;
 } // namespace ebpfjit::runtime

@@ -1,5 +1,5 @@
 // A socket buffer for tc (sched_cls) and socket-filter programs: the packet bytes plus the
-// documented `struct __sk_buff` subset (ctx_layout.hpp), host ctx in r1.
+// documented `struct __sk_buff` subset (ebpfjit/host_ctx.hpp), host ctx in r1.
 //
 //  buf_                                                            buf_+capacity
 //  |<--- headroom (256) --->|data .... linear end| ... rest of len |   free   |
@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "ebpfjit/error.hpp"
-#include "engine_abi/ctx_layout.hpp"
-#include "engine_abi/memory_region.hpp"
+#include "ebpfjit/host_ctx.hpp"
+#include "ebpfjit/memory_region.hpp"
 
-namespace ebpfjit::runtime {
+namespace ebpfjit {
 
 // The kernel's ip_tunnel_info (an skb's metadata dst), in bpf_tunnel_key's terms. On
 // receive the embedder sets it (the tunnel device the packet came in on) and
@@ -210,4 +210,14 @@ private:
     SkbHostCtx ctx_{};
 };
 
+} // namespace ebpfjit
+
+// The engines' names for them until the namespaces follow the folders (issue 15).
+namespace ebpfjit::runtime {
+using ebpfjit::SkbMetadata;
+using ebpfjit::ChecksumState;
+using ebpfjit::SkbPacket;
+using ebpfjit::TunnelInfo;
+using ebpfjit::SkbSocket;
+using ebpfjit::ClonedPacket;
 } // namespace ebpfjit::runtime
