@@ -211,7 +211,7 @@ PipelineResult run_pipeline(std::span<const uint8_t> bytes) {
     result.features = programs.features;
 
     const runtime::elf::ObjectDescription description = describe_maps();
-    auto object = runtime::create_object_maps(description);
+    auto object = runtime::create_object_maps(description, nullptr); // no pinning
     if (!object) std::abort();
     std::vector<maps::MapDefinition> definitions;
     for (const auto& spec : description.maps) definitions.push_back(spec.def);
