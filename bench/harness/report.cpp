@@ -131,6 +131,10 @@ std::string markdown_report(const std::vector<Record>& records) {
                 else why.emplace_back(r->unavailable, c);
             }
             for (const auto& [reason, engines] : why) reasons += fmt::format("- {} on {}: {}\n", p, engines, reason);
+            if (jit_any && jit_any->verify_level == "structural")
+                reasons += fmt::format("- {}: full verification refused (run at structural level, with run-time "
+                                       "checks, as --structural-fallback asked): {}\n",
+                                       p, jit_any->full_refusal);
             out += fmt::format(" {} | {} |", ratio_cell(ratio(jit, native)), ratio_cell(ratio(interp, jit)));
             for (const auto& peer : peers) {
                 const auto x = ratio(jit, find(records, p, peer));
@@ -147,7 +151,7 @@ std::string markdown_report(const std::vector<Record>& records) {
                            "geomeans cover the programs measured on both sides. JIT/native over the fully "
                            "verified programs only: {}.\n\n",
                            full, structural, refused, ratio_cell(jit_native_full.value()));
-        if (!reasons.empty()) out += "Not measured:\n\n" + reasons + "\n";
+        if (!reasons.empty()) out += "Not measured, or not fully verified:\n\n" + reasons + "\n";
     }
     const auto maps = programs_of(records, WorkloadKind::Map);
     if (!maps.empty()) {
