@@ -13,7 +13,7 @@ namespace ebpfjit::bench {
 
 namespace {
 
-const char* kEngines[] = {"interp", "jit", "jit-without", "native", "compare", "rte_bpf", "kernel"};
+const char* kEngines[] = {"interp", "jit", "jit-c", "jit-without", "native", "compare", "rte_bpf", "kernel"};
 const char* kPeers[] = {"rte_bpf", "kernel"};
 
 // Any record, measured or not (its `unavailable` says why not).
@@ -89,7 +89,7 @@ std::string markdown_report(const std::vector<Record>& records) {
     std::string out;
     const auto suite = programs_of(records, WorkloadKind::Suite);
     std::vector<std::string> columns{"interp", "jit"};
-    for (const char* e : {"jit-without", "native", "compare", "rte_bpf", "kernel"})
+    for (const char* e : {"jit-c", "jit-without", "native", "compare", "rte_bpf", "kernel"})
         if (has_engine(records, e)) columns.emplace_back(e);
     std::vector<std::string> peers;
     for (const char* e : kPeers)
@@ -98,7 +98,7 @@ std::string markdown_report(const std::vector<Record>& records) {
     if (!suite.empty()) {
         out += "## Userspace suite (median per run; every answer checked against native)\n\n";
         out += "jit and interp: `Object::program` with default options (full verification), then "
-               "`Program::run`; a program the full verifier refuses is marked refused unless "
+               "`Program::run` (jit-c: the same through the C API, `ebpfjit_program_run_mem`); a program the full verifier refuses is marked refused unless "
                "`--structural-fallback` ran it at structural level, with run-time checks.\n\n";
         out += "| program | verified | run-time checks |";
         for (const auto& c : columns) out += fmt::format(" {} |", c);

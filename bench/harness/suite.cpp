@@ -8,6 +8,7 @@
 #include "bench/harness/compare_command.hpp"
 #include "bench/harness/loaded_program.hpp"
 #include "bench/harness/peers.hpp"
+#include "ebpfjit/ebpfjit.h"
 #include "ebpfjit/log.hpp"
 #include "bench/harness/timing.hpp"
 
@@ -84,8 +85,7 @@ Record unavailable_record(const Workload& w, const std::string& engine, std::str
     return r;
 }
 
-// The verifier's reason, on one line: what follows the last "] " of a located message
-// is too terse, so the whole first line is kept.
+// The verifier's reason (instruction, message, source line) on one table-friendly line.
 std::string one_line(const Error& e) {
     std::string text = e.to_string();
     if (auto nl = text.find('\n'); nl != std::string::npos) text.resize(nl);
@@ -235,6 +235,29 @@ Result<void> run_workload(const Workload& w, const SuiteOptions& options, std::v
             r->bpf_insns = insns;
             out.push_back(std::move(*r));
         }
+    }
+    if (w.kind == WorkloadKind::Suite && has(options.engines, "jit") && level->level) {
+        // The same through the C API (include/ebpfjit/ebpfjit.h): its own object.
+        const ebpfjit_open_options open{"mem", EBPFJIT_ENGINE_JIT,
+                                        *level->level == VerifyLevel::Full ? EBPFJIT_VERIFY_FULL
+                                                                           : EBPFJIT_VERIFY_STRUCTURAL,
+                                        0};
+        char err[256] = {};
+        std::unique_ptr<ebpfjit_object, void (*)(ebpfjit_object*)> object(
+            ebpfjit_object_open_opts(w.object_path.c_str(), &open, err, sizeof err), ebpfjit_object_close);
+        ebpfjit_program* program = object ? ebpfjit_object_program(object.get(), w.symbol.c_str(), err, sizeof err)
+                                          : nullptr;
+        if (!program) return fail(Error::plain(fmt::format("{} on jit-c: {}", w.name, err)));
+        auto run_c = [&](std::span<uint8_t> mem) -> Result<uint64_t> {
+            uint64_t r0 = 0;
+            if (ebpfjit_program_run_mem(program, mem.data(), mem.size(), &r0, err, sizeof err) != 0) [[unlikely]]
+                return fail(Error::plain(err));
+            return r0;
+        };
+        auto r = time_engine(w, "jit-c", run_c, expected, reference_name, options.quick);
+        if (!r) return fail(r.error());
+        describe(*r, *level, v);
+        out.push_back(std::move(*r));
     }
     const bool without = !options.optimise.magic_division || !options.optimise.map_lookups ||
                          !options.optimise.zero_extension;

@@ -3,7 +3,8 @@
 // a wrong fast answer fails the run.
 //
 // "jit" and "interp" are what an embedder gets: Object::program with default options
-// (full verification) and Program::run. A program the full verifier refuses is reported
+// (full verification) and Program::run; "jit-c" the same through the C API
+// (ebpfjit_object_open_opts, ebpfjit_program_run_mem). A program the full verifier refuses is reported
 // as refused, with the verifier's reason; only `structural_fallback` (--structural-fallback)
 // runs it at structural level instead, with the run-time checks that level brings (the
 // report counts them). Peers (--peers): DPDK's rte_bpf JIT and the kernel's JIT.
@@ -40,7 +41,7 @@ struct SuiteOptions {
 // One (program, engine) measurement.
 struct Record {
     std::string program;
-    std::string engine; // interp | jit | native | jit-without | compare | rte_bpf | kernel
+    std::string engine; // interp | jit | jit-c (C API) | native | jit-without | compare | rte_bpf | kernel
     WorkloadKind kind = WorkloadKind::Suite;
     double ns_per_run_median = 0;
     double ns_per_run_min = 0;

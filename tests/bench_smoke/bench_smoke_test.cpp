@@ -127,6 +127,14 @@ TEST_CASE("ebpfjit bench --quick --peers: full verification or a refusal, per pr
                 CHECK(!r["full_verification_refused"].get<std::string>().empty());
             }
         }
+        // The C API's column exists exactly where the program was prepared.
+        if (by_key[{program, "jit"}]["verify_level"] == "full") {
+            REQUIRE(by_key.count({program, "jit-c"}));
+            CHECK(by_key[{program, "jit-c"}]["result"].get<uint64_t>() == native);
+            CHECK(finite_positive(by_key[{program, "jit-c"}]["ns_per_run_median"]));
+        } else {
+            CHECK(by_key.count({program, "jit-c"}) == 0);
+        }
         for (const char* peer : {"rte_bpf", "kernel"}) {
             INFO(peer);
             REQUIRE(by_key.count({program, peer}));
