@@ -238,10 +238,10 @@ Result<void> run_workload(const Workload& w, const SuiteOptions& options, std::v
     }
     if (w.kind == WorkloadKind::Suite && has(options.engines, "jit") && level->level) {
         // The same through the C API (include/ebpfjit/ebpfjit.h): its own object.
-        const ebpfjit_open_options open{"mem", EBPFJIT_ENGINE_JIT,
-                                        *level->level == VerifyLevel::Full ? EBPFJIT_VERIFY_FULL
-                                                                           : EBPFJIT_VERIFY_STRUCTURAL,
-                                        0};
+        ebpfjit_open_options open{}; // fields a later API adds stay at their defaults
+        open.program_type = "mem";
+        open.engine = EBPFJIT_ENGINE_JIT;
+        open.verify = *level->level == VerifyLevel::Full ? EBPFJIT_VERIFY_FULL : EBPFJIT_VERIFY_STRUCTURAL;
         char err[256] = {};
         std::unique_ptr<ebpfjit_object, void (*)(ebpfjit_object*)> object(
             ebpfjit_object_open_opts(w.object_path.c_str(), &open, err, sizeof err), ebpfjit_object_close);
