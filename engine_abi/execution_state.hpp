@@ -19,10 +19,10 @@ namespace ebpfjit::runtime {
 
 using ebpfjit::HostNetwork;
 
-// tc redirect kinds beyond bpf_redirect's, as filter.c's internal ri->flags bits.
-inline constexpr uint64_t kRedirectNeigh = 1ULL << 1;   // bpf_redirect_neigh: L2 filled in by the stack
-inline constexpr uint64_t kRedirectPeer = 1ULL << 2;    // bpf_redirect_peer: to the device's peer, ingress
-inline constexpr uint64_t kRedirectNexthop = 1ULL << 3; // bpf_redirect_neigh with a nexthop (below)
+// The redirect kinds are public (ebpfjit/verdict.hpp): the embedder reads them.
+using ebpfjit::kRedirectNeigh;
+using ebpfjit::kRedirectPeer;
+using ebpfjit::kRedirectNexthop;
 
 using ebpfjit::RedirectDecision; // ebpfjit/verdict.hpp: the embedder reads it
 

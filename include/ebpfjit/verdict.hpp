@@ -11,6 +11,11 @@ namespace ebpfjit::maps { class Map; }
 
 namespace ebpfjit {
 
+// tc redirect kinds beyond bpf_redirect's, as filter.c's internal ri->flags bits.
+inline constexpr uint64_t kRedirectNeigh = 1ULL << 1;   // bpf_redirect_neigh: L2 filled in by the stack
+inline constexpr uint64_t kRedirectPeer = 1ULL << 2;    // bpf_redirect_peer: to the device's peer, ingress
+inline constexpr uint64_t kRedirectNexthop = 1ULL << 3; // bpf_redirect_neigh with a nexthop (below)
+
 // Where bpf_redirect / bpf_redirect_map asked the packet to go; the kernel keeps the same
 // thing per CPU (struct bpf_redirect_info). Read by the embedder after an XDP_REDIRECT or
 // TC_ACT_REDIRECT verdict; reset at the start of each run.

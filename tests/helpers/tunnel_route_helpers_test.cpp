@@ -293,16 +293,16 @@ TEST_CASE("redirect_peer, redirect_neigh and clone_redirect", "[helpers][net]") 
     CHECK(call(BPF_FUNC_redirect_peer, 5, 1) == TC_ACT_SHOT);
     CHECK(call(BPF_FUNC_redirect_peer, 5, 0) == TC_ACT_REDIRECT);
     CHECK(redirect.ifindex == 5);
-    CHECK(redirect.flags == runtime::kRedirectPeer);
+    CHECK(redirect.flags == ebpfjit::kRedirectPeer);
 
     CHECK(call(BPF_FUNC_redirect_neigh, 6, 0, 0, 0) == TC_ACT_REDIRECT);
     CHECK(redirect.ifindex == 6);
-    CHECK(redirect.flags == runtime::kRedirectNeigh);
+    CHECK(redirect.flags == ebpfjit::kRedirectNeigh);
     bpf_redir_neigh nh{};
     nh.nh_family = AF_INET;
     nh.ipv4_nh = htonl(0x0a000001);
     CHECK(call(BPF_FUNC_redirect_neigh, 7, addr(&nh), sizeof nh, 0) == TC_ACT_REDIRECT);
-    CHECK(redirect.flags == (runtime::kRedirectNeigh | runtime::kRedirectNexthop));
+    CHECK(redirect.flags == (ebpfjit::kRedirectNeigh | ebpfjit::kRedirectNexthop));
     CHECK(redirect.nh_family == AF_INET);
     CHECK(redirect.nh_address[0] == 10);
     CHECK(redirect.nh_address[3] == 1);

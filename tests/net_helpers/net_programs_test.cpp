@@ -253,7 +253,7 @@ TEST_CASE("tc router: fib_lookup, clone_redirect and redirect_neigh, both engine
         CHECK(v->code == TC_ACT_REDIRECT);
         CHECK(v->outcome == TcOutcome::Redirect);
         CHECK(v->redirect.ifindex == 2);
-        CHECK(v->redirect.flags == runtime::kRedirectNeigh);
+        CHECK(v->redirect.flags == ebpfjit::kRedirectNeigh);
         REQUIRE(skb.clones().size() == 1);
         CHECK(skb.clones()[0].ifindex == 1);
         CHECK(skb.clones()[0].bytes == udp4_frame());
