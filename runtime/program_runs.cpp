@@ -48,6 +48,17 @@ const std::string& Program::verifier_log() const { return state_->prepared->veri
 
 Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options) const {
     const PreparedProgram& p = *state_->prepared;
+    // The common case, decided when the program was prepared: a mem program on its own
+    // JIT code, which needs no per-run state (jit::RunNeeds). One native call; a fully
+    // verified program needs no regions either.
+    if (const jit::CompiledProgram* lean = p.lean_native();
+        lean != nullptr && p.spec().type == ProgramType::Mem && options.engine.value_or(Engine::Jit) == Engine::Jit)
+        [[likely]] {
+        auto r0 = lean->run_lean(reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(), mem.size());
+        if (r0) [[likely]]
+            return *r0;
+        return fail(located(std::move(r0.error()), p));
+    }
     if (auto ok = expect_type(p, {ProgramType::Mem}, "a run over raw memory"); !ok) return fail(ok.error());
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
