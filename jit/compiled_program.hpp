@@ -60,7 +60,9 @@ public:
     // and nothing is built unless the run faults. `packet`: what LD_ABS / LD_IND read.
     // The state a helper could reach is absent: a nested run (a lean program run from a
     // helper of another run) still takes the next eBPF stack level.
-    Result<uint64_t> run_lean(uint64_t r1, uint64_t r2, const uint8_t* packet, uint64_t packet_len) const {
+    // Always inlined: a call layer is a measurable share of a ~3 ns run, even at -O1.
+    [[gnu::always_inline]] Result<uint64_t> run_lean(uint64_t r1, uint64_t r2, const uint8_t* packet,
+                                                     uint64_t packet_len) const {
         RunStatus status;
         status.budget_left = budget_;
         bool nested = false;
