@@ -50,7 +50,7 @@ Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view n
     if (!spec) return fail(Error::plain(fmt::format("no program named '{}' in the object", name)));
     auto made = runtime::PreparedProgram::prepare(*spec, maps.bindings, map_definitions, wanted);
     if (!made) return fail(made.error());
-    auto state = std::make_unique<Program::State>(std::move(*made));
+    auto state = std::make_unique<Program::State>(Program::State{std::move(*made)});
     const runtime::PreparedProgram* raw = state->prepared.get();
     prepared.emplace(std::string(name), std::move(state));
     return raw;

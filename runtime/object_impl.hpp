@@ -17,14 +17,7 @@
 namespace ebpfjit {
 
 struct Program::State {
-    explicit State(std::unique_ptr<runtime::PreparedProgram> p)
-        : prepared(std::move(p)),
-          lean_mem(prepared->spec().type == ProgramType::Mem ? prepared->lean_native() : nullptr) {}
-
     std::unique_ptr<runtime::PreparedProgram> prepared;
-    // A mem program's native code when it needs no per-run state (PreparedProgram::
-    // lean_native), else nullptr: Program::run(mem)'s one-load test for its fast path.
-    const jit::CompiledProgram* lean_mem;
 };
 
 struct Object::Impl {

@@ -69,6 +69,7 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
         prepared->native_.emplace(std::move(*native));
         prepared->entry_ = prepared->native_->tail_call_entry();
         if (prepared->native_->lean()) prepared->lean_native_ = &*prepared->native_;
+        if (spec.type == ProgramType::Mem) prepared->lean_mem_ = prepared->lean_native_;
     } else {
         prepared->own_entry_ = std::make_unique<maps::ProgramEntry>();
         prepared->entry_ = prepared->own_entry_.get();

@@ -50,7 +50,7 @@ Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options)
     // The common case, decided when the program was prepared: a mem program on its own
     // JIT code, which needs no per-run state (jit::RunNeeds). One native call; a fully
     // verified program needs no regions either.
-    if (const jit::CompiledProgram* lean = state_->lean_mem;
+    if (const jit::CompiledProgram* lean = state_->prepared->lean_mem();
         lean != nullptr && options.engine.value_or(Engine::Jit) == Engine::Jit) [[likely]] {
         // Built in the caller's slot (NRVO): no copy of the Result on success.
         auto r0 = lean->run_lean(reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(), mem.size());
