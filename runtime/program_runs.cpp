@@ -48,6 +48,17 @@ bool Program::has_jit() const { return state_->prepared->has_native(); }
 const std::string& Program::verifier_log() const { return state_->prepared->verifier_log(); }
 
 Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options) const {
+    // The common case, decided when the program was prepared: a mem program on its own
+    // JIT code, which needs no per-run state (jit::RunNeeds). One native call; a fully
+    // verified program needs no regions either.
+    if (const jit::CompiledProgram* lean = state_->prepared->lean_mem();
+        lean != nullptr && options.engine.value_or(Engine::Jit) == Engine::Jit) [[likely]] {
+        // Built in the caller's slot (NRVO): no copy of the Result on success.
+        auto r0 = lean->run_lean(reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(), mem.size());
+        if (!r0) [[unlikely]]
+            r0.error() = located(std::move(r0.error()), *state_->prepared);
+        return r0;
+    }
     const PreparedProgram& p = *state_->prepared;
     if (auto ok = expect_type(p, {ProgramType::Mem}, "a run over raw memory"); !ok) return fail(ok.error());
     auto engine = p.pick(options.engine);
