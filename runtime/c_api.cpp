@@ -110,8 +110,18 @@ ebpfjit_object* ebpfjit_object_open_hardened(const char* path, const ebpfjit_ope
 ebpfjit_object* ebpfjit_object_open_pinned(const char* path, const ebpfjit_open_options* c_options,
                                            const ebpfjit_hardening* hardening, ebpfjit_pin_registry* pins, char* err,
                                            size_t err_size) {
+    const ebpfjit_open_ext ext{hardening, pins, nullptr, 0, nullptr, 0};
+    return ebpfjit_object_open_ext(path, c_options, &ext, err, err_size);
+}
+
+ebpfjit_object* ebpfjit_object_open_ext(const char* path, const ebpfjit_open_options* c_options,
+                                        const ebpfjit_open_ext* c_ext, char* err, size_t err_size) {
     return guarded<>(static_cast<ebpfjit_object*>(nullptr), err, err_size, [&]() -> ebpfjit_object* {
         if (!path) return set_error(err, err_size, "no path given"), nullptr;
+        const ebpfjit_open_ext no_ext{nullptr, nullptr, nullptr, 0, nullptr, 0};
+        const ebpfjit_open_ext& ext = c_ext ? *c_ext : no_ext;
+        const ebpfjit_hardening* hardening = ext.hardening;
+        ebpfjit_pin_registry* pins = ext.pins;
         const ebpfjit_open_options defaults{nullptr, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
         if (!c_options) c_options = &defaults;
         const char* program_type = c_options->program_type;
@@ -135,6 +145,21 @@ ebpfjit_object* ebpfjit_object_open_pinned(const char* path, const ebpfjit_open_
                 return set_error(err, err_size, std::string("unknown program type '") + program_type + "'"), nullptr;
         }
         if (pins) options.pins = pins->registry;
+        if (ext.n_map_sizes != 0 && !ext.map_sizes) return set_error(err, err_size, "map_sizes is NULL"), nullptr;
+        for (size_t i = 0; i < ext.n_map_sizes; ++i) {
+            if (!ext.map_sizes[i].name)
+                return set_error(err, err_size, "map_sizes[" + std::to_string(i) + "] has no name"), nullptr;
+            if (!options.map_max_entries.emplace(ext.map_sizes[i].name, ext.map_sizes[i].max_entries).second)
+                return set_error(err, err_size, std::string("map '") + ext.map_sizes[i].name +
+                                                    "' is sized twice in map_sizes"), nullptr;
+        }
+        if (ext.n_inline_globals != 0 && !ext.inline_globals)
+            return set_error(err, err_size, "inline_globals is NULL"), nullptr;
+        for (size_t i = 0; i < ext.n_inline_globals; ++i) {
+            if (!ext.inline_globals[i])
+                return set_error(err, err_size, "inline_globals[" + std::to_string(i) + "] is NULL"), nullptr;
+            options.inline_globals.emplace_back(ext.inline_globals[i]);
+        }
         auto object = ebpfjit::Object::open(path, options);
         if (!object) return set_error(err, err_size, object.error().to_string()), nullptr;
         return new ebpfjit_object{std::move(*object), {}, {}};
@@ -320,6 +345,7 @@ int ebpfjit_program_run_socket_filter(ebpfjit_program* program, ebpfjit_skb* skb
 
 uint32_t ebpfjit_map_key_size(const ebpfjit_map* map) { return map ? map->map.key_size() : 0; }
 uint32_t ebpfjit_map_value_size(const ebpfjit_map* map) { return map ? map->map.value_size() : 0; }
+uint32_t ebpfjit_map_max_entries(const ebpfjit_map* map) { return map ? map->map.max_entries() : 0; }
 
 int ebpfjit_map_lookup(const ebpfjit_map* map, const void* key, void* value) {
     return guarded<>(-ENOMEM, nullptr, 0, [&] {

@@ -256,9 +256,11 @@ Result<ObjectDescription> read_object(std::span<const uint8_t> bytes, const Read
     if (auto ok = read_license_and_version(*file, out); !ok) return fail(ok.error());
 
     MapTable maps;
+    maps.sizes = options.map_max_entries;
     if (auto ok = collect_btf_maps(*file, btf->btf.get(), maps); !ok) return fail(ok.error());
     if (auto ok = collect_legacy_maps(*file, maps); !ok) return fail(ok.error());
     if (auto ok = collect_global_data(*file, maps); !ok) return fail(ok.error());
+    if (auto ok = check_sizes_used(maps); !ok) return fail(ok.error());
     if (auto ok = collect_map_initialisers(*file, maps); !ok) return fail(ok.error());
 
     if (auto ok = size_perf_event_arrays(*file, maps, options); !ok) return fail(ok.error());
@@ -266,7 +268,9 @@ Result<ObjectDescription> read_object(std::span<const uint8_t> bytes, const Read
     auto functions = collect_functions(*file);
     if (!functions) return fail(functions.error());
     const auto ksyms = kernel_symbols(btf->btf.get());
-    const LinkInputs in{*file, maps, btf->ext, *functions, ksyms};
+    auto inlined = collect_inlined_globals(*file, btf->btf.get(), options.inline_globals);
+    if (!inlined) return fail(inlined.error());
+    const LinkInputs in{*file, maps, btf->ext, *functions, ksyms, *inlined};
     for (const Function& fn : *functions) {
         if (!fn.entry) continue;
         auto program = build_program(in, fn, options);

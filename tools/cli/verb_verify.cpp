@@ -1,5 +1,5 @@
 // ebpfjit verify OBJECT [--program NAME] [--log-level 0|1|2] [--verify full|structural] [--type T]
-//                [--allow-ptr-leaks]
+//                [--allow-ptr-leaks] [--map-max-entries NAME=N]... [--inline-globals SECTION]...
 #include <fmt/format.h>
 
 #include <memory>
@@ -7,6 +7,7 @@
 
 #include "helpers/helper_table.hpp"
 #include "runtime/elf/loader.hpp"
+#include "tools/cli/map_sizes.hpp"
 #include "tools/cli/verb.hpp"
 #include "verifier/verifier.hpp"
 
@@ -21,6 +22,8 @@ struct VerifyOptions {
     std::string level = "full";
     std::string type;
     bool allow_ptr_leaks = false;
+    std::vector<std::string> map_sizes; // --map-max-entries NAME=N
+    std::vector<std::string> inline_globals; // --inline-globals SECTION
 };
 
 constexpr uint32_t kReadOnlyProg = 1u << 7; // BPF_F_RDONLY_PROG: .rodata is frozen
@@ -32,6 +35,10 @@ int run_verify(const VerifyOptions& o) {
         if (!t) return report(Error::plain(fmt::format("unknown program type '{}'", o.type)));
         read.type_override = *t;
     }
+    auto sizes = parse_map_sizes(o.map_sizes);
+    if (!sizes) return report(sizes.error());
+    read.map_max_entries.insert(sizes->begin(), sizes->end());
+    read.inline_globals = o.inline_globals;
     auto obj = runtime::elf::read_object_file(o.object, read);
     if (!obj) return report(obj.error());
     // By symbol, or by section when it holds one program (iproute2 users: "classifier").
@@ -85,6 +92,8 @@ Verb register_verify(CLI::App& app) {
                   "program may store pointers into maps, packets and records, return them, pass "
                   "them to helpers and compare them: host addresses can leak. Off by default "
                   "(the kernel's unprivileged rules); only for programs you trust");
+    add_map_size_option(*cmd, o->map_sizes);
+    add_inline_globals_option(*cmd, o->inline_globals);
     cmd->footer("Example: ebpfjit verify xdp_fw.o --program xdp_main --log-level 1");
     return {cmd, [o] { return run_verify(*o); }};
 }
