@@ -102,6 +102,10 @@ struct OpenOptions {
     // LDDW of the variable's value in the object. Cilium objects need {".rodata.config"};
     // a section the object lacks is skipped. docs/loader.md, "Cilium".
     std::vector<std::string> inline_globals = {};
+    // libbpf's autoload: only these programs (by symbol, or by a section holding one) are
+    // built, so programs of types ebpfjit lacks (tp_btf/, fentry/ stats probes) do not
+    // refuse the others; prog-array slots naming a program left out stay empty. Empty: all.
+    std::vector<std::string> only_programs = {};
 };
 
 // Per-program overrides of OpenOptions, honoured when the program is first prepared.

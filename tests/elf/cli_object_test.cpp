@@ -168,3 +168,28 @@ TEST_CASE("cli: --map-max-entries sizes maps before load", "[elf][cli][map-sizes
     CHECK(raw.status == 1);
     CHECK(raw.err.find("needs a BPF object") != std::string::npos);
 }
+
+TEST_CASE("cli: verify --program builds that program alone; --inline-globals", "[elf][cli][cilium]") {
+    const std::string mixed = "'" + object_path("mixed_types") + "'";
+    auto whole = run_cli("verify " + mixed);
+    INFO(whole.err);
+    CHECK(whole.status == 1);
+    CHECK(whole.err.find("tp_btf/xdp_redirect_err") != std::string::npos);
+    auto one = run_cli("verify " + mixed + " --program redirect_all");
+    INFO(one.err);
+    CHECK(one.status == 0);
+    CHECK(one.out.find("redirect_all (xdp") == 0);
+
+    const std::string config = "'" + object_path("inline_config") + "' --type mem";
+    auto plain = run_cli("verify " + config);
+    CHECK(plain.status == 1);
+    CHECK(plain.out.find("config_sum (mem") == 0);
+    CHECK(plain.out.find("rejected") != std::string::npos);
+    auto inlined = run_cli("verify " + config + " --inline-globals .rodata.config");
+    INFO(inlined.out << inlined.err);
+    CHECK(inlined.status == 0);
+    auto ran = run_cli("run " + config + " --program config_sum --inline-globals .rodata.config");
+    INFO(ran.err);
+    CHECK(ran.status == 0);
+    CHECK(ran.out.find("r0 = " + std::to_string(1500 + 8080 + 0x11223344)) != std::string::npos);
+}

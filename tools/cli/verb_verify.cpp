@@ -39,6 +39,8 @@ int run_verify(const VerifyOptions& o) {
     if (!sizes) return report(sizes.error());
     read.map_max_entries.insert(sizes->begin(), sizes->end());
     read.inline_globals = o.inline_globals;
+    // As libbpf with autoload off for the others: the rest of the object is not built.
+    if (!o.program.empty()) read.only_programs = {o.program};
     auto obj = runtime::elf::read_object_file(o.object, read);
     if (!obj) return report(obj.error());
     // By symbol, or by section when it holds one program (iproute2 users: "classifier").
