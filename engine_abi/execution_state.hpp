@@ -7,21 +7,24 @@
 #include <span>
 
 #include "ebpfjit/program_type.hpp"
+#include "ebpfjit/verdict.hpp"
 
 namespace ebpfjit::maps { class Map; }
 
+namespace ebpfjit {
+class HostNetwork; // ebpfjit/host_network.hpp
+}
+
 namespace ebpfjit::runtime {
 
-// Where bpf_redirect / bpf_redirect_map asked the packet to go; the kernel keeps the same
-// thing per CPU (struct bpf_redirect_info). Read by the embedder after an XDP_REDIRECT or
-// TC_ACT_REDIRECT verdict; reset at the start of each run.
-struct RedirectDecision {
-    bool set = false;
-    uint32_t ifindex = 0;            // the port (for bpf_redirect_map: the DEVMAP slot's value)
-    uint64_t flags = 0;              // BPF_F_INGRESS (tc); BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS
-    const maps::Map* map = nullptr;  // bpf_redirect_map: the DEVMAP, else nullptr
-    uint32_t key = 0;                // bpf_redirect_map: the slot
-};
+using ebpfjit::HostNetwork;
+
+// tc redirect kinds beyond bpf_redirect's, as filter.c's internal ri->flags bits.
+inline constexpr uint64_t kRedirectNeigh = 1ULL << 1;   // bpf_redirect_neigh: L2 filled in by the stack
+inline constexpr uint64_t kRedirectPeer = 1ULL << 2;    // bpf_redirect_peer: to the device's peer, ingress
+inline constexpr uint64_t kRedirectNexthop = 1ULL << 3; // bpf_redirect_neigh with a nexthop (below)
+
+using ebpfjit::RedirectDecision; // ebpfjit/verdict.hpp: the embedder reads it
 
 // Memory a helper hands to a callback (bpf_for_each_map_elem's key and value): the
 // interpreter makes it accessible to the callback; the JIT needs nothing.
@@ -58,6 +61,7 @@ struct ExecutionState {
     uint32_t tail_calls = 0;  // tail calls taken so far in this run (kernel limit: 33)
     RedirectDecision redirect; // set by bpf_redirect / bpf_redirect_map
     CallbackInvoker callbacks; // set by the engine for its run (additive)
+    const HostNetwork* network = nullptr; // OpenOptions::network; nullptr = none supplied
 
     // Runs callback `fn` with r1..r5; false: no engine hook, or the run is ending.
     bool invoke_callback(uint64_t fn, const std::array<uint64_t, 5>& args,

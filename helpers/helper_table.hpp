@@ -44,6 +44,7 @@ enum class ArgType : uint8_t {
     PtrToFunc,         // callback subprogram (LDDW src 4)
     PtrToStackOrNull,  // callback context
     PtrToLong,         // writable 8-byte result
+    PtrToInt,          // initialised 4 bytes the helper reads and rewrites (bpf_check_mtu's mtu_len)
     PtrToAllocMem,     // a ringbuf record from bpf_ringbuf_reserve
     ConstAllocSizeOrZero,
 };

@@ -51,6 +51,12 @@ Error CompiledProgram::fault_error(RunStatus status, CheckedRun* checked) const 
     return Error::at_insn(status.slot, "unknown fault");
 }
 
+Error RunScope::no_stack_error() {
+    return Error::plain(fmt::format("no eBPF stack for this run: runs nest more than {} deep on one "
+                                    "thread, or mapping the stack failed",
+                                    kMaxNestedRuns));
+}
+
 Result<uint64_t> CompiledProgram::run_mem(std::span<uint8_t> mem) const {
     // The scope inline, not through run(): the region span would go through the stack (the
     // 7th argument), and reloading it as one 16-byte value right after two 8-byte stores

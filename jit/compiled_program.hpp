@@ -10,9 +10,10 @@
 #include "ebpfjit/program_type.hpp"
 #include "jit/callback_invoker.hpp"
 #include "jit/checked_run.hpp"
+#include "jit/ebpf_stack.hpp"
 #include "jit/executable_memory.hpp"
 #include "engine_abi/run_status.hpp"
-#include "engine_abi/memory_region.hpp"
+#include "ebpfjit/memory_region.hpp"
 #include "engine_abi/execution_state.hpp"
 #include "engine_abi/tail_call_slots.hpp"
 
@@ -81,8 +82,8 @@ private:
 
 // Runs of one program on the calling thread with one ExecutionState (a burst). What the
 // runs share is set once, as DPDK's rte_bpf_exec_burst does: the thread's current
-// ExecutionState, the callback hook (bpf_loop, bpf_for_each_map_elem) and the RunStatus
-// that FrameInfo carries. Each run resets only its own fields (ctx, tail-call count,
+// ExecutionState, the callback hook (bpf_loop, bpf_for_each_map_elem), the RunStatus
+// that FrameInfo carries and the thread's eBPF stack level (jit/ebpf_stack.hpp). Each run resets only its own fields (ctx, tail-call count,
 // redirect, fault, budget) and the regions checked code may touch; the CheckedRun is made
 // only if checked code runs (jit/checked_run.hpp). CompiledProgram::run is a scope of one run.
 //
@@ -98,6 +99,7 @@ public:
     RunScope(const CompiledProgram& program, runtime::ExecutionState& state)
         : program_(program), state_(state), previous_(runtime::ExecutionState::current()),
           callbacks_(status_) {
+        status_.stack_top = EbpfStacks::enter(previous_ != nullptr);
         state_.type = program.type_;
         state_.callbacks = callbacks_.invoker();
         status_.checked = &checked_;
@@ -105,6 +107,7 @@ public:
     }
     // The callback hook points into this scope: it goes with it.
     ~RunScope() {
+        if (status_.stack_top != nullptr) EbpfStacks::leave(previous_ != nullptr);
         state_.callbacks = {};
         runtime::ExecutionState::current() = previous_;
     }
@@ -114,6 +117,8 @@ public:
     // One run, as CompiledProgram::run; `regions` must stay valid until it returns.
     Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet,
                          std::span<const runtime::MemoryRegion> regions = {}) {
+        if (status_.stack_top == nullptr) [[unlikely]]
+            return fail(no_stack_error());
         state_.ctx = reinterpret_cast<void*>(r1);
         state_.tail_calls = 0;
         state_.redirect = {};
@@ -126,6 +131,8 @@ public:
     }
 
 private:
+    [[gnu::cold, gnu::noinline]] static Error no_stack_error();
+
     const CompiledProgram& program_;
     runtime::ExecutionState& state_;
     runtime::ExecutionState* previous_;

@@ -13,6 +13,7 @@
 #include "ebpfjit/ebpfjit.hpp"
 #include "runtime/elf/loader.hpp"
 #include "runtime/maps/map.hpp"
+#include "runtime/maps/map_json.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "runtime/maps/prog_array.hpp"
 #include "runtime/object_impl.hpp"
@@ -50,7 +51,7 @@ Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view n
     if (!spec) return fail(Error::plain(fmt::format("no program named '{}' in the object", name)));
     auto made = runtime::PreparedProgram::prepare(*spec, maps.bindings, map_definitions, wanted);
     if (!made) return fail(made.error());
-    auto state = std::make_unique<Program::State>(Program::State{std::move(*made)});
+    auto state = std::make_unique<Program::State>(Program::State{std::move(*made), open_options.network});
     const runtime::PreparedProgram* raw = state->prepared.get();
     prepared.emplace(std::string(name), std::move(state));
     return raw;
@@ -152,6 +153,8 @@ std::vector<std::string> Object::map_names() const {
 const std::string& Object::license() const { return impl_->description.license; }
 
 Result<uint32_t> register_worker_thread() { return maps::register_worker_thread(); }
+uint32_t possible_cpus() { return maps::possible_cpus(); }
+Result<void> set_possible_cpus(uint32_t count) { return maps::set_possible_cpus(count); }
 
 // ---- MapRef -----------------------------------------------------------------------------
 
@@ -180,5 +183,7 @@ int MapRef::get_next_key(std::span<const uint8_t> key, std::span<uint8_t> next_k
     if ((!key.empty() && key.size() != key_size()) || next_key.size() != key_size()) return -EINVAL;
     return map_->get_next_key(key.empty() ? nullptr : key.data(), next_key.data());
 }
+
+std::string MapRef::to_json(int indent) const { return maps::map_to_json(*map_).dump(indent); }
 
 } // namespace ebpfjit

@@ -18,6 +18,7 @@ namespace ebpfjit {
 
 struct Program::State {
     std::unique_ptr<runtime::PreparedProgram> prepared;
+    std::shared_ptr<runtime::HostNetwork> network; // OpenOptions::network, for the helpers
 };
 
 struct Object::Impl {

@@ -22,7 +22,7 @@
 #include "isa/instruction.hpp"
 #include "jit/compiled_program.hpp"
 #include "runtime/context/verdict.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 #include "runtime/elf/object_description.hpp"
 #include "engine_abi/execution_state.hpp"
 #include "runtime/interpreter.hpp"

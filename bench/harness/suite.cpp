@@ -1,9 +1,11 @@
 #include "bench/harness/suite.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "bench/harness/compare_command.hpp"
 #include "bench/harness/loaded_program.hpp"
@@ -13,6 +15,20 @@
 namespace ebpfjit::bench {
 
 namespace {
+
+// The names SuiteOptions::jit_without may hold (run_suite rejects others).
+constexpr const char* kJitOptimisationNames[] = {"magic-division", "map-lookups", "zero-extension"};
+
+// SuiteOptions::jit_without as the lowering's switches.
+jit::Optimisations optimisations(const std::vector<std::string>& without) {
+    jit::Optimisations o;
+    for (const std::string& name : without) {
+        if (name == "magic-division") o.magic_division = false;
+        if (name == "map-lookups") o.map_lookups = false;
+        if (name == "zero-extension") o.zero_extension = false;
+    }
+    return o;
+}
 
 runtime::TimingOptions timing_options(bool quick) {
     runtime::TimingOptions t;
@@ -126,7 +142,7 @@ Result<void> run_workload(const Workload& w, const SuiteOptions& options, std::v
         out.push_back(std::move(*r));
     }
     if (has(options.engines, "jit")) {
-        auto jitted = jit_program(e.for_jit, e.verification.facts, options.quick ? 1 : 5, options.optimise,
+        auto jitted = jit_program(e.for_jit, e.verification.facts, options.quick ? 1 : 5, optimisations(options.jit_without),
                                   e.verification.level == "structural");
         if (!jitted) return fail(Error::plain(fmt::format("{}: {}", w.name, jitted.error().to_string())));
         const jit::CompiledProgram& code = jitted->code;
@@ -164,6 +180,11 @@ Result<std::vector<Record>> run_suite(const SuiteOptions& options) {
     for (const auto& e : options.engines)
         if (e != "interp" && e != "jit" && e != "native")
             return fail(Error::plain(fmt::format("unknown engine '{}' (interp, jit, native)", e)));
+    for (const auto& name : options.jit_without)
+        if (std::find_if(std::begin(kJitOptimisationNames), std::end(kJitOptimisationNames),
+                         [&](const char* known) { return name == known; }) == std::end(kJitOptimisationNames))
+            return fail(Error::plain(fmt::format("unknown JIT optimisation '{}' ({})", name,
+                                                 fmt::join(kJitOptimisationNames, ", "))));
     auto set = load_workloads(options.programs_dir, options.filter);
     if (!set) return fail(set.error());
     std::vector<Record> records;

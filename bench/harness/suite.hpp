@@ -10,7 +10,6 @@
 
 #include "bench/harness/workloads.hpp"
 #include "ebpfjit/error.hpp"
-#include "jit/lowering.hpp"
 
 namespace ebpfjit::bench {
 
@@ -22,7 +21,9 @@ struct SuiteOptions {
     bool try_full = false; // attempt full verification on every program (see Workload)
     std::string compare_cmd;                                  // see compare_command.hpp
     std::string compare_input_dir;                            // where inputs are written for it
-    jit::Optimisations optimise;                              // --jit-without switches some off
+    // JIT optimisations switched off, to measure them: "magic-division", "map-lookups",
+    // "zero-extension" (the lowering's Optimisations; `ebpfjit bench --jit-without`).
+    std::vector<std::string> jit_without;
 };
 
 // One (program, engine) measurement.

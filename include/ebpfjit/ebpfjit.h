@@ -184,6 +184,69 @@ int ebpfjit_program_run_tc(ebpfjit_program *program, ebpfjit_skb *skb, int32_t *
 int ebpfjit_program_run_socket_filter(ebpfjit_program *program, ebpfjit_skb *skb, uint32_t *keep, char *err,
                                       size_t err_size);
 
+/* ---- the network the helpers see (docs/helpers.md) -------------------------------- */
+
+/* Devices, routes, neighbours and the netns cookie of one network namespace, for
+ * bpf_fib_lookup, bpf_check_mtu, bpf_clone_redirect and bpf_get_netns_cookie. Objects
+ * opened with it share it: it may be changed while their programs run, and freeing it
+ * leaves them their reference. Without one, those helpers answer as a kernel with empty
+ * tables (fib_lookup: BPF_FIB_LKUP_RET_NOT_FWDED; check_mtu: -ENODEV; ...). */
+typedef struct ebpfjit_network ebpfjit_network;
+
+#define EBPFJIT_ROUTE_UNICAST 0
+#define EBPFJIT_ROUTE_BLACKHOLE 1
+#define EBPFJIT_ROUTE_UNREACHABLE 2
+#define EBPFJIT_ROUTE_PROHIBIT 3
+#define EBPFJIT_ROUTE_LOCAL 4
+
+ebpfjit_network *ebpfjit_network_new(void);
+void ebpfjit_network_free(ebpfjit_network *network);
+/* mtu is L3 (1500 for Ethernet); mac may be NULL (zero); forwarding 0 makes fib_lookup
+ * answer BPF_FIB_LKUP_RET_FWD_DISABLED for packets coming in on it. 0 or -EINVAL. */
+int ebpfjit_network_add_device(ebpfjit_network *network, uint32_t ifindex, uint32_t mtu, const uint8_t *mac,
+                               int forwarding);
+/* family AF_INET (addresses 4 bytes, network order) or AF_INET6 (16 bytes); gateway NULL
+ * for an on-link route, else of family gateway_family; table 0 = main (254). 0 or -EINVAL. */
+int ebpfjit_network_add_route(ebpfjit_network *network, int family, const void *prefix, uint8_t prefix_len,
+                              uint32_t type, uint32_t ifindex, int gateway_family, const void *gateway,
+                              uint32_t metric, uint32_t table);
+int ebpfjit_network_add_neighbour(ebpfjit_network *network, uint32_t ifindex, int family, const void *address,
+                                  const uint8_t *mac);
+void ebpfjit_network_set_netns_cookie(ebpfjit_network *network, uint64_t cookie);
+/* ebpfjit_object_open_hardened whose programs see `network` (NULL = none). */
+ebpfjit_object *ebpfjit_object_open_network(const char *path, const ebpfjit_open_options *options,
+                                            const ebpfjit_hardening *hardening, ebpfjit_network *network,
+                                            char *err, size_t err_size);
+
+/* The socket the skb belongs to (after ebpfjit_skb_load, which clears it): cookie,
+ * cgroup v2 id, net_cls classid for bpf_get_socket_cookie / bpf_skb_cgroup_id /
+ * bpf_get_cgroup_classid. */
+void ebpfjit_skb_set_socket(ebpfjit_skb *skb, uint64_t cookie, uint64_t cgroup_id, uint32_t classid);
+
+/* Tunnel metadata in bpf_tunnel_key's terms (IPv4 addresses host order in [0]). */
+typedef struct {
+    int present; /* ebpfjit_skb_tunnel: 0 = none */
+    int ipv6;
+    int tx;      /* set by bpf_skb_set_tunnel_key: what the egress tunnel is to use */
+    uint64_t id;
+    uint32_t remote[4];
+    uint32_t local[4];
+    uint8_t tos;
+    uint8_t ttl;
+    uint16_t flags; /* TUNNEL_* bits */
+    uint32_t label;
+    uint32_t options_len;
+    uint8_t options[256];
+} ebpfjit_tunnel_info;
+/* Received tunnel metadata (after ebpfjit_skb_load); info NULL clears it. 0 or -EINVAL. */
+int ebpfjit_skb_set_tunnel(ebpfjit_skb *skb, const ebpfjit_tunnel_info *info);
+/* The skb's tunnel metadata now (after a run: what bpf_skb_set_tunnel_key/opt set). */
+void ebpfjit_skb_tunnel(const ebpfjit_skb *skb, ebpfjit_tunnel_info *info);
+/* Copies bpf_clone_redirect made since the last load: their number, and each one. */
+size_t ebpfjit_skb_clone_count(const ebpfjit_skb *skb);
+const uint8_t *ebpfjit_skb_clone(const ebpfjit_skb *skb, size_t index, size_t *len, uint32_t *ifindex,
+                                 int *ingress);
+
 /* bpf(2) syscall semantics: whole values (per-CPU maps: every CPU's value, 8-byte
  * rounded); 0 or a negative errno. key NULL in get_next_key gives the first key. */
 uint32_t ebpfjit_map_key_size(const ebpfjit_map *map);

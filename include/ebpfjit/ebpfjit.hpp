@@ -35,9 +35,10 @@
 #include "ebpfjit/engine.hpp"
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
-#include "engine_abi/skb_packet.hpp"
-#include "runtime/context/verdict.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/host_network.hpp"
+#include "ebpfjit/skb_packet.hpp"
+#include "ebpfjit/verdict.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 
 namespace ebpfjit {
 
@@ -85,6 +86,11 @@ struct OpenOptions {
     // program may hand addresses to maps, helpers and its caller. Only for trusted programs
     // (docs/hardening.md).
     bool allow_ptr_leaks = false;
+    // The network namespace the programs run in: devices, routes, neighbours, netns
+    // cookie (bpf_fib_lookup, bpf_check_mtu, bpf_clone_redirect, bpf_get_netns_cookie).
+    // nullptr: as a kernel with empty tables (docs/helpers.md). Shared: the embedder may
+    // keep updating it while programs run.
+    std::shared_ptr<runtime::HostNetwork> network{};
     // (Last, so positional initialisers of the fields above keep compiling.)
     // Shared pinned maps (see PinRegistry); null: every map is private to the object.
     std::shared_ptr<PinRegistry> pins = nullptr;
@@ -121,18 +127,25 @@ struct RunOptions {
     std::optional<Engine> engine;
 };
 
-// Packet contexts (runtime/context/): the embedder owns the buffers and reuses them.
-using XdpFrame = runtime::XdpFrame;     // frame.load(bytes, rx) before each run
-using XdpRxInfo = runtime::XdpRxInfo;   // ingress_ifindex, rx_queue_index
-using XdpAction = runtime::XdpAction;   // Aborted, Drop, Pass, Tx, Redirect
-using XdpResult = runtime::XdpVerdict;  // action, r0, redirect.ifindex = the port
-using SkbPacket = runtime::SkbPacket;   // skb.load(bytes, meta) before each run
-using SkbMetadata = runtime::SkbMetadata;
-using TcOutcome = runtime::TcOutcome;   // Pass, Drop, Consumed, Redirect
-using TcResult = runtime::TcVerdict;    // code (TC_ACT_*), outcome, redirect
+// Packet contexts (ebpfjit/xdp_frame.hpp, skb_packet.hpp, verdict.hpp): the embedder owns
+// the buffers and reuses them.
+//   XdpFrame: frame.load(bytes, rx) before each run; XdpRxInfo: ingress_ifindex, rx_queue_index
+//   XdpAction: Aborted, Drop, Pass, Tx, Redirect
+//   SkbPacket: skb.load(bytes, meta) before each run; SkbMetadata
+//   TcOutcome: Pass, Drop, Consumed, Redirect
+using XdpResult = XdpVerdict;  // action, r0, redirect.ifindex = the port
+using TcResult = TcVerdict;    // code (TC_ACT_*), outcome, redirect
+//   TunnelInfo: SkbMetadata::tunnel in, skb.tunnel() out; SkbSocket: SkbMetadata::socket;
+//   ClonedPacket: skb.clones(), bpf_clone_redirect's copies
+//   HostNetwork (OpenOptions::network), NetDevice, Route, RouteType, Neighbour, IpAddress:
+//   ebpfjit/host_network.hpp
 
 // Claims a per-CPU map slot for the calling worker thread (idempotent); returns it.
 Result<uint32_t> register_worker_thread();
+// How many slots ("CPUs") every per-CPU map has, and setting it (at least 1) before the
+// first per-CPU map exists: run N worker threads with N slots. Fixed once one exists.
+uint32_t possible_cpus();
+Result<void> set_possible_cpus(uint32_t count);
 
 // Memory a program may touch besides its stack (a context struct, a packet buffer).
 struct Region {
@@ -157,6 +170,12 @@ public:
     int remove(std::span<const uint8_t> key);
     // An empty `key` (or a missing one) gives the first key; -ENOENT after the last.
     int get_next_key(std::span<const uint8_t> key, std::span<uint8_t> next_key) const;
+
+    // The contents as `bpftool map dump -j` shows them, with the map's description:
+    // {"name", "type": "hash", "key_size", "value_size", "max_entries", "entries": [...]}
+    // (per-CPU maps: "values" per cpu; queue / stack: what a peek sees). `indent` as
+    // nlohmann::json::dump: -1 one line.
+    std::string to_json(int indent = -1) const;
 
     maps::Map& native() const { return *map_; } // the runtime map, for tools (JSON dump, batches)
 

@@ -17,7 +17,6 @@ Verb register_bench(CLI::App& app) {
         bench::SuiteOptions suite;
         std::string json;
         std::string plot;
-        std::vector<std::string> without;
     };
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("bench", "Benchmark the interpreter and the JIT against native C");
@@ -35,7 +34,7 @@ Verb register_bench(CLI::App& app) {
     cmd->add_option("--compare-cmd", opts->suite.compare_cmd,
                     "Another engine's command, run per suite program: {object} {program} {input} {name} "
                     "are replaced; its last printed integer is checked against native");
-    cmd->add_option("--jit-without", opts->without,
+    cmd->add_option("--jit-without", opts->suite.jit_without,
                     "JIT optimisations to switch off, to measure them: magic-division, map-lookups, zero-extension")
         ->delimiter(',')
         ->check(CLI::IsMember({"magic-division", "map-lookups", "zero-extension"}));
@@ -45,11 +44,6 @@ Verb register_bench(CLI::App& app) {
     return {cmd, [opts] {
                 if (opts->suite.compare_input_dir.empty())
                     opts->suite.compare_input_dir = opts->suite.programs_dir + "/compare-inputs";
-                for (const std::string& name : opts->without) {
-                    if (name == "magic-division") opts->suite.optimise.magic_division = false;
-                    if (name == "map-lookups") opts->suite.optimise.map_lookups = false;
-                    if (name == "zero-extension") opts->suite.optimise.zero_extension = false;
-                }
                 auto records = bench::run_suite(opts->suite);
                 if (!records) return report(records.error());
                 fmt::print("{}", bench::markdown_report(*records));
