@@ -35,7 +35,8 @@ struct LoweringOptions {
     Optimisations optimise = {};
     // The embedder vouches for a program the verifier did not prove (Facts empty): no
     // run-time checks (checked_access / checked_call), as before checked code existed.
-    // Only for trusted code (the benchmark suite's structural-only workloads).
+    // A test hook only (tests/jit, tests/jit_arm64: the same code with and without its
+    // checks); no user path sets it, and `ebpfjit bench` measures checked code as is.
     bool trusted = false;
     // Non-zero: the run stops with Fault::BudgetExceeded once the charges (budget.cpp) of
     // the back-edges and local calls it took exceed this many instructions.
