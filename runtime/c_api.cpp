@@ -111,12 +111,15 @@ void ebpfjit_pin_registry_free(ebpfjit_pin_registry* pins) { delete pins; }
 
 namespace {
 
-// One open for the C entry points: the pin registry and the network are optional.
+// One open for the C entry points: the pin registry, the network and the extras
+// (ebpfjit_open_ext: map sizes, inlined globals) are optional.
 ebpfjit_object* open_object(const char* path, const ebpfjit_open_options* c_options,
                             const ebpfjit_hardening* hardening, ebpfjit_pin_registry* pins, ebpfjit_network* network,
-                            char* err, size_t err_size) {
+                            const ebpfjit_open_ext* c_ext, char* err, size_t err_size) {
     return guarded<>(static_cast<ebpfjit_object*>(nullptr), err, err_size, [&]() -> ebpfjit_object* {
         if (!path) return set_error(err, err_size, "no path given"), nullptr;
+        const ebpfjit_open_ext no_ext{nullptr, nullptr, nullptr, 0, nullptr, 0};
+        const ebpfjit_open_ext& ext = c_ext ? *c_ext : no_ext;
         const ebpfjit_open_options defaults{nullptr, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
         if (!c_options) c_options = &defaults;
         const char* program_type = c_options->program_type;
@@ -141,6 +144,21 @@ ebpfjit_object* open_object(const char* path, const ebpfjit_open_options* c_opti
         }
         if (pins) options.pins = pins->registry;
         if (network) options.network = network->network;
+        if (ext.n_map_sizes != 0 && !ext.map_sizes) return set_error(err, err_size, "map_sizes is NULL"), nullptr;
+        for (size_t i = 0; i < ext.n_map_sizes; ++i) {
+            if (!ext.map_sizes[i].name)
+                return set_error(err, err_size, "map_sizes[" + std::to_string(i) + "] has no name"), nullptr;
+            if (!options.map_max_entries.emplace(ext.map_sizes[i].name, ext.map_sizes[i].max_entries).second)
+                return set_error(err, err_size, std::string("map '") + ext.map_sizes[i].name +
+                                                    "' is sized twice in map_sizes"), nullptr;
+        }
+        if (ext.n_inline_globals != 0 && !ext.inline_globals)
+            return set_error(err, err_size, "inline_globals is NULL"), nullptr;
+        for (size_t i = 0; i < ext.n_inline_globals; ++i) {
+            if (!ext.inline_globals[i])
+                return set_error(err, err_size, "inline_globals[" + std::to_string(i) + "] is NULL"), nullptr;
+            options.inline_globals.emplace_back(ext.inline_globals[i]);
+        }
         auto object = ebpfjit::Object::open(path, options);
         if (!object) return set_error(err, err_size, object.error().to_string()), nullptr;
         return new ebpfjit_object{std::move(*object), {}, {}};
@@ -151,19 +169,25 @@ ebpfjit_object* open_object(const char* path, const ebpfjit_open_options* c_opti
 
 ebpfjit_object* ebpfjit_object_open_hardened(const char* path, const ebpfjit_open_options* c_options,
                                              const ebpfjit_hardening* hardening, char* err, size_t err_size) {
-    return open_object(path, c_options, hardening, nullptr, nullptr, err, err_size);
+    return open_object(path, c_options, hardening, nullptr, nullptr, nullptr, err, err_size);
 }
 
 ebpfjit_object* ebpfjit_object_open_pinned(const char* path, const ebpfjit_open_options* c_options,
                                            const ebpfjit_hardening* hardening, ebpfjit_pin_registry* pins, char* err,
                                            size_t err_size) {
-    return open_object(path, c_options, hardening, pins, nullptr, err, err_size);
+    return open_object(path, c_options, hardening, pins, nullptr, nullptr, err, err_size);
 }
 
 ebpfjit_object* ebpfjit_object_open_network(const char* path, const ebpfjit_open_options* c_options,
                                             const ebpfjit_hardening* hardening, ebpfjit_network* network,
                                             char* err, size_t err_size) {
-    return open_object(path, c_options, hardening, nullptr, network, err, err_size);
+    return open_object(path, c_options, hardening, nullptr, network, nullptr, err, err_size);
+}
+
+ebpfjit_object* ebpfjit_object_open_ext(const char* path, const ebpfjit_open_options* c_options,
+                                        const ebpfjit_open_ext* ext, char* err, size_t err_size) {
+    return open_object(path, c_options, ext ? ext->hardening : nullptr, ext ? ext->pins : nullptr, nullptr, ext, err,
+                       err_size);
 }
 
 void ebpfjit_object_close(ebpfjit_object* object) { delete object; }
@@ -345,6 +369,7 @@ int ebpfjit_program_run_socket_filter(ebpfjit_program* program, ebpfjit_skb* skb
 
 uint32_t ebpfjit_map_key_size(const ebpfjit_map* map) { return map ? map->map.key_size() : 0; }
 uint32_t ebpfjit_map_value_size(const ebpfjit_map* map) { return map ? map->map.value_size() : 0; }
+uint32_t ebpfjit_map_max_entries(const ebpfjit_map* map) { return map ? map->map.max_entries() : 0; }
 
 int ebpfjit_map_lookup(const ebpfjit_map* map, const void* key, void* value) {
     return guarded<>(-ENOMEM, nullptr, 0, [&] {

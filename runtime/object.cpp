@@ -104,7 +104,10 @@ Result<std::unique_ptr<Object::Impl>> open_description(Result<runtime::elf::Obje
 }
 
 runtime::elf::ReadOptions read_options(const OpenOptions& options) {
-    return runtime::elf::ReadOptions{options.program_type, options.possible_cpus};
+    return runtime::elf::ReadOptions{
+        options.program_type, options.possible_cpus,
+        runtime::elf::MapSizes(options.map_max_entries.begin(), options.map_max_entries.end()),
+        options.inline_globals, options.only_programs};
 }
 
 } // namespace

@@ -27,7 +27,8 @@ namespace runtime {
 std::string pin_key(const elf::MapSpec& spec, uint64_t object_hash) {
     switch (spec.pinning) {
     case elf::MapPinning::None: return {};
-    case elf::MapPinning::ByName: return spec.def.name;
+    case elf::MapPinning::ByName:
+    case elf::MapPinning::Replace: return spec.def.name;
     case elf::MapPinning::ObjectNs: return fmt::format("object-{:016x}/{}", object_hash, spec.def.name);
     }
     return {};
@@ -60,6 +61,12 @@ Result<PinnedMap> pinned_map(PinRegistry::Impl& registry, const std::string& key
                                               const elf::MapSpec& spec,
                                               const std::function<Result<std::shared_ptr<maps::Map>>()>& create) {
     std::lock_guard guard(registry.lock);
+    if (spec.pinning == elf::MapPinning::Replace) { // Cilium: a fresh map takes over the pin
+        auto made = create();
+        if (!made) return fail(made.error());
+        registry.pins.insert_or_assign(key, PinRegistry::Impl::Pin{*made, spec.def});
+        return PinnedMap{*made, false};
+    }
     if (auto it = registry.pins.find(key); it != registry.pins.end()) {
         if (auto why = mismatch(spec.def, it->second.declared); !why.empty()) {
             return fail(Error::at_offset(fmt::format("section '{}'", spec.section), spec.offset,

@@ -28,7 +28,8 @@ namespace runtime {
 std::string pin_key(const elf::MapSpec& spec, uint64_t object_hash);
 
 // Pinned `spec` from the registry if a compatible map is pinned under `key`, else a map
-// made by `create` and pinned there. An incompatible pinned map is an error naming both
+// made by `create` and pinned there (MapPinning::Replace: always made, and pinned in
+// place of what was there). An incompatible pinned map is an error naming both
 // definitions' differing field. Creation and pinning happen under the registry's lock, so
 // two objects opening at once share one map.
 struct PinnedMap {

@@ -28,6 +28,10 @@ VerifyStats public_stats(const verifier::Stats& s) {
 Result<std::vector<VerifyReport>> verify_object(const std::string& path, const VerifyOptions& options) {
     runtime::elf::ReadOptions read;
     read.type_override = options.program_type;
+    read.map_max_entries.insert(options.map_max_entries.begin(), options.map_max_entries.end());
+    read.inline_globals = options.inline_globals;
+    // As libbpf with autoload off for the others: the rest of the object is not built.
+    if (!options.program.empty()) read.only_programs = {options.program};
     auto obj = runtime::elf::read_object_file(path, read);
     if (!obj) return fail(obj.error());
     // By symbol, or by section when it holds one program (iproute2 users: "classifier").

@@ -90,6 +90,28 @@ void ebpfjit_pin_registry_free(ebpfjit_pin_registry *pins);
 ebpfjit_object *ebpfjit_object_open_pinned(const char *path, const ebpfjit_open_options *options,
                                            const ebpfjit_hardening *hardening, ebpfjit_pin_registry *pins,
                                            char *err, size_t err_size);
+/* A map's size set before the object's maps are created (libbpf's bpf_map__set_max_entries
+ * between open and load): overrides the declared max_entries (0 included) of the BTF or legacy
+ * map called name. */
+typedef struct {
+    const char *name;
+    uint32_t max_entries; /* at least 1 */
+} ebpfjit_map_size;
+/* Everything ebpfjit_object_open_pinned takes beyond the options; zero-initialised = none. */
+typedef struct {
+    const ebpfjit_hardening *hardening; /* NULL: none */
+    ebpfjit_pin_registry *pins;         /* NULL: every map private */
+    const ebpfjit_map_size *map_sizes;  /* n_map_sizes entries; a name the object does not
+                                         * define fails the open */
+    size_t n_map_sizes;
+    /* Data sections whose variables are inlined as Cilium's loader does for CONFIG()
+     * (OpenOptions::inline_globals): n_inline_globals names, e.g. ".rodata.config". */
+    const char *const *inline_globals;
+    size_t n_inline_globals;
+} ebpfjit_open_ext;
+/* ebpfjit_object_open_pinned with map sizes; ext NULL = none of the above. */
+ebpfjit_object *ebpfjit_object_open_ext(const char *path, const ebpfjit_open_options *options,
+                                        const ebpfjit_open_ext *ext, char *err, size_t err_size);
 void ebpfjit_object_close(ebpfjit_object *object);
 
 /* NULL when the object has no such program (or it cannot be prepared). */
@@ -229,6 +251,7 @@ const uint8_t *ebpfjit_skb_clone(const ebpfjit_skb *skb, size_t index, size_t *l
  * rounded); 0 or a negative errno. key NULL in get_next_key gives the first key. */
 uint32_t ebpfjit_map_key_size(const ebpfjit_map *map);
 uint32_t ebpfjit_map_value_size(const ebpfjit_map *map);
+uint32_t ebpfjit_map_max_entries(const ebpfjit_map *map);
 int ebpfjit_map_lookup(const ebpfjit_map *map, const void *key, void *value);
 int ebpfjit_map_update(ebpfjit_map *map, const void *key, const void *value, uint64_t flags);
 int ebpfjit_map_delete(ebpfjit_map *map, const void *key);

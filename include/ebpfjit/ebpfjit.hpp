@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -96,6 +97,21 @@ struct OpenOptions {
     // The number of possible CPUs, asked when a perf event array declares max_entries 0
     // (libbpf sizes it so). Null: ebpfjit's per-CPU slot count (maps::possible_cpus()).
     std::function<Result<uint32_t>()> possible_cpus = nullptr;
+    // Map name -> max_entries, set before the object's maps are created (libbpf's
+    // bpf_map__set_max_entries between open and load): overrides the declared size of a
+    // BTF (`.maps`) or legacy (`maps`) map, including the max_entries 0 that objects leave
+    // for userspace to fill. A name the object does not define (or a global data map, or 0)
+    // fails the open with a one-line error.
+    std::map<std::string, uint32_t> map_max_entries = {};
+    // Data sections whose variables are inlined, as Cilium's loader does for CONFIG()
+    // (bpf/lib/static_data.h): every LDDW addressing a variable of one becomes an immediate
+    // LDDW of the variable's value in the object. Cilium objects need {".rodata.config"};
+    // a section the object lacks is skipped. docs/loader.md, "Cilium".
+    std::vector<std::string> inline_globals = {};
+    // libbpf's autoload: only these programs (by symbol, or by a section holding one) are
+    // built, so programs of types ebpfjit lacks (tp_btf/, fentry/ stats probes) do not
+    // refuse the others; prog-array slots naming a program left out stay empty. Empty: all.
+    std::vector<std::string> only_programs = {};
 };
 
 // Per-program overrides of OpenOptions, honoured when the program is first prepared.

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ struct VerifyOptions {
     VerifyLevel level = VerifyLevel::Full;
     int log_level = 0;                       // 0 headline, 1 + states, 2 every instruction
     bool allow_ptr_leaks = false;            // the kernel's privileged rules (OpenOptions)
+    // As OpenOptions::map_max_entries and OpenOptions::inline_globals (docs/loader.md).
+    // With `program` set, only that program is built (OpenOptions::only_programs).
+    std::map<std::string, uint32_t> map_max_entries = {};
+    std::vector<std::string> inline_globals = {};
 };
 
 // What the verifier did, whatever the verdict.

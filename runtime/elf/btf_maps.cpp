@@ -104,6 +104,8 @@ Result<void> parse_values(const BtfView& v, ParsedMap& out, uint32_t member_type
         auto inner = parse_map_struct(v, name + ".inner", target_id, depth + 1);
         if (!inner) return fail(inner.error());
         if (auto ok = check_definition(inner->spec.def, v.section, v.offset); !ok) return ok;
+        // An inner template is not sized from outside (libbpf sizes it from its own BTF).
+        if (auto ok = check_max_entries(inner->spec.def, v.section, v.offset); !ok) return ok;
         out.spec.def.inner = std::make_shared<const maps::MapDefinition>(std::move(inner->spec.def));
     } else {
         return fail(v.error(fmt::format("map '{}': 'values' is only valid for prog arrays and map-in-map", name)));
@@ -212,6 +214,7 @@ Result<void> collect_btf_maps(const ElfFile& file, const struct btf* btf, MapTab
         auto parsed = parse_map_struct(view, name, view.skip_mods(var->type), 0);
         if (!parsed) return fail(parsed.error());
         if (auto ok = check_definition(parsed->spec.def, *maps_section, symbol->value); !ok) return ok;
+        if (auto ok = size_map(table, parsed->spec.def, *maps_section, symbol->value); !ok) return ok;
         parsed->spec.offset = symbol->value;
         table.locations.push_back({maps_section->index, symbol->value, symbol->size ? symbol->size : vars[i].size, uint32_t(table.maps.size()),
                                    parsed->values_offset});

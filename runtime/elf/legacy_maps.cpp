@@ -31,6 +31,7 @@ constexpr uint32_t kNoInnerIndex = UINT32_MAX;            // inner_idx -1: not i
 
 // iproute2's pinning values (include/bpf_elf.h).
 constexpr uint32_t kPinNone = 0, kPinObjectNs = 1, kPinGlobalNs = 2;
+constexpr uint32_t kPinCiliumReplace = 1u << 4; // bpf/include/bpf/loader.h CILIUM_PIN_REPLACE
 
 bool is_map_of_maps(uint32_t type) {
     return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
@@ -47,11 +48,12 @@ Result<MapPinning> pinning_of(uint32_t value, const Section& section, uint64_t o
     case kPinNone: return MapPinning::None;
     case kPinObjectNs: return MapPinning::ObjectNs;
     case kPinGlobalNs: return MapPinning::ByName;
+    case kPinCiliumReplace: return MapPinning::Replace;
     default:
         return fail(section_error(section, offset + 6 * sizeof(uint32_t),
                                   fmt::format("map '{}': pinning {} is a custom iproute2 pinning id (looked up in "
                                               "/etc/iproute2/bpf_pinning), which ebpfjit does not read; use 0 "
-                                              "(none), 1 (object) or 2 (global)",
+                                              "(none), 1 (object), 2 (global) or 16 (Cilium's replace)",
                                               name, value)));
     }
 }
@@ -150,6 +152,7 @@ Result<void> collect_legacy_maps(const ElfFile& file, MapTable& table) {
         if (!pinning) return fail(pinning.error());
         spec.pinning = *pinning;
         if (auto ok = check_definition(spec.def, *section, sym->value); !ok) return ok;
+        if (auto ok = size_map(table, spec.def, *section, sym->value); !ok) return ok;
         // Without the iproute2 fields inner_idx reads 0; only a map with an id is installed.
         legacy.push_back({uint32_t(table.maps.size()), sym->value, fields[5], fields[7],
                           def_size > 8 * sizeof(uint32_t) ? fields[8] : kNoInnerIndex});

@@ -167,6 +167,16 @@ private:
             next.imm = 0;
             return {};
         }
+        if (auto inlined = in_.inlined.find(target->index); inlined != in_.inlined.end()) {
+            auto var = offset < 0 ? inlined->second.end() : inlined->second.find(uint64_t(offset));
+            if (var == inlined->second.end())
+                return fail(error(sec, at, fmt::format("offset {} of '{}' in section '{}' starts no variable, so it "
+                                                       "cannot be inlined", offset, sym_name, target->name)));
+            insn.src = 0; // an immediate LDDW, as Cilium's loader leaves it
+            insn.imm = int32_t(uint32_t(var->second.value));
+            next.imm = int32_t(uint32_t(var->second.value >> 32));
+            return {};
+        }
         if (auto map = in_.maps.data_map(target->index)) {
             if (offset < 0 || uint64_t(offset) > target->size)
                 return fail(error(sec, at, fmt::format("offset {} of '{}' is outside section '{}'", offset, sym_name,

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include <bpf/btf.h>
 #include <charconv>
@@ -238,6 +239,31 @@ Result<void> fill_tail_call_slots(const ElfFile& file, const std::vector<Program
     return {};
 }
 
+// ReadOptions::only_programs: which entry functions to build (by name, or by a section
+// holding exactly one entry function, as ObjectDescription::find_program names them).
+Result<std::vector<bool>> select_programs(const ElfFile& file, const std::vector<Function>& functions,
+                                          const std::vector<std::string>& names) {
+    std::vector<bool> chosen(functions.size(), names.empty());
+    for (const std::string& name : names) {
+        std::optional<size_t> by_name, by_section;
+        size_t in_section = 0;
+        for (size_t i = 0; i < functions.size(); ++i) {
+            if (!functions[i].entry) continue;
+            if (functions[i].name == name) by_name = i;
+            if (file.section(functions[i].section)->name == name) {
+                by_section = i;
+                ++in_section;
+            }
+        }
+        if (by_name) chosen[*by_name] = true;
+        else if (by_section && in_section == 1) chosen[*by_section] = true;
+        else
+            return fail(Error::plain(fmt::format("no program named '{}' in the object{}", name,
+                                                 in_section > 1 ? " (its section holds several; name one)" : "")));
+    }
+    return chosen;
+}
+
 uint64_t fnv1a(std::span<const uint8_t> bytes) {
     uint64_t h = 0xcbf29ce484222325ull;
     for (uint8_t b : bytes) h = (h ^ b) * 0x100000001b3ull;
@@ -256,9 +282,11 @@ Result<ObjectDescription> read_object(std::span<const uint8_t> bytes, const Read
     if (auto ok = read_license_and_version(*file, out); !ok) return fail(ok.error());
 
     MapTable maps;
+    maps.sizes = options.map_max_entries;
     if (auto ok = collect_btf_maps(*file, btf->btf.get(), maps); !ok) return fail(ok.error());
     if (auto ok = collect_legacy_maps(*file, maps); !ok) return fail(ok.error());
     if (auto ok = collect_global_data(*file, maps); !ok) return fail(ok.error());
+    if (auto ok = check_sizes_used(maps); !ok) return fail(ok.error());
     if (auto ok = collect_map_initialisers(*file, maps); !ok) return fail(ok.error());
 
     if (auto ok = size_perf_event_arrays(*file, maps, options); !ok) return fail(ok.error());
@@ -266,9 +294,19 @@ Result<ObjectDescription> read_object(std::span<const uint8_t> bytes, const Read
     auto functions = collect_functions(*file);
     if (!functions) return fail(functions.error());
     const auto ksyms = kernel_symbols(btf->btf.get());
-    const LinkInputs in{*file, maps, btf->ext, *functions, ksyms};
-    for (const Function& fn : *functions) {
+    auto inlined = collect_inlined_globals(*file, btf->btf.get(), options.inline_globals);
+    if (!inlined) return fail(inlined.error());
+    const LinkInputs in{*file, maps, btf->ext, *functions, ksyms, *inlined};
+    auto chosen = select_programs(*file, *functions, options.only_programs);
+    if (!chosen) return fail(chosen.error());
+    std::set<std::string, std::less<>> left_out; // entry functions not built (only_programs)
+    for (size_t i = 0; i < functions->size(); ++i) {
+        const Function& fn = (*functions)[i];
         if (!fn.entry) continue;
+        if (!(*chosen)[i]) {
+            left_out.insert(fn.name);
+            continue;
+        }
         auto program = build_program(in, fn, options);
         if (!program) return fail(program.error());
         out.programs.push_back(std::move(*program));
@@ -276,7 +314,10 @@ Result<ObjectDescription> read_object(std::span<const uint8_t> bytes, const Read
     if (auto ok = fill_tail_call_slots(*file, out.programs, maps); !ok) return fail(ok.error());
     out.content_hash = fnv1a(bytes);
 
-    // A prog array may only name programs of this object.
+    // A prog array may only name programs of this object; a slot naming a program left out
+    // (only_programs) stays empty, as it would hold a program that was never loaded.
+    for (MapSpec& map : maps.maps)
+        std::erase_if(map.initial_programs, [&](const ProgramSlot& slot) { return left_out.contains(slot.program); });
     for (const MapSpec& map : maps.maps)
         for (const ProgramSlot& slot : map.initial_programs)
             if (!out.find_program(slot.program))

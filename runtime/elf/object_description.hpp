@@ -46,6 +46,9 @@ enum class MapPinning : uint8_t {
     None,     // private to the object
     ByName,   // libbpf LIBBPF_PIN_BY_NAME (BTF `pinning` 1), iproute2 PIN_GLOBAL_NS (2)
     ObjectNs, // iproute2 PIN_OBJECT_NS (1): shared by objects with the same bytes
+    // Cilium's CILIUM_PIN_REPLACE (1 << 4, legacy `maps`; its tail-call array): never reuse
+    // a pinned map; every load creates a fresh one, which then takes the name's pin.
+    Replace,
 };
 
 struct MapSpec {

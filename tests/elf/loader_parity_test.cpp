@@ -368,6 +368,27 @@ TEST_CASE("pinned maps are shared by name between objects of one registry", "[el
         // map_inner is not pinned: each object has its own.
         CHECK(&first.map("map_inner")->native() != &second.map("map_inner")->native());
     }
+    SECTION("Cilium's CILIUM_PIN_REPLACE: every load makes a fresh map, which takes the pin") {
+        auto d = read_object(object_bytes("pin_replace"));
+        if (!d) FAIL(d.error().to_string());
+        CHECK(map_named(*d, "replaced_state").pinning == MapPinning::Replace);
+        OpenOptions options;
+        options.pins = std::make_shared<PinRegistry>();
+        Object first = open_object("pin_replace", options);
+        const uint32_t key = 0;
+        const uint64_t value = 5;
+        REQUIRE(first.map("replaced_state")->update(bytes_of(key), bytes_of(value), BPF_ANY) == 0);
+        REQUIRE(first.map("shared_state")->update(bytes_of(key), bytes_of(value), BPF_ANY) == 0);
+        Object second = open_object("pin_replace", options);
+        CHECK(u64_at(second, "replaced_state") == 0); // fresh, not the pinned one
+        CHECK(u64_at(second, "shared_state") == 5);   // PIN_GLOBAL_NS: reused
+        CHECK(u64_at(first, "replaced_state") == 5);  // the first object keeps its own
+        CHECK(&first.map("replaced_state")->native() != &second.map("replaced_state")->native());
+        CHECK(options.pins->pinned() == std::vector<std::string>{"replaced_state", "shared_state"});
+        // One pin for the name, whichever object made it last.
+        CHECK(options.pins->unpin("replaced_state"));
+        CHECK_FALSE(options.pins->unpin("replaced_state"));
+    }
 }
 
 TEST_CASE("an atomic add on an LPM-trie value behind an IPv4 key, on both engines", "[elf][parity][alignment]") {

@@ -130,6 +130,8 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
     OpenOptions open_options;
     open_options.hardening = o.hardening;
     open_options.allow_ptr_leaks = o.allow_ptr_leaks;
+    open_options.map_max_entries = o.map_max_entries;
+    open_options.inline_globals = o.inline_globals;
     auto object = Object::open(object_path, open_options);
     if (!object) return report(object.error());
     if (!o.map_init.empty())

@@ -1,11 +1,12 @@
 // ebpfjit verify OBJECT [--program NAME] [--log-level 0|1|2] [--verify full|structural] [--type T]
-//                [--allow-ptr-leaks]
+//                [--allow-ptr-leaks] [--map-max-entries NAME=N]... [--inline-globals SECTION]...
 #include <fmt/format.h>
 
 #include <memory>
 #include <string>
 
 #include "ebpfjit/verify.hpp"
+#include "tools/cli/map_sizes.hpp"
 #include "tools/cli/verb.hpp"
 
 namespace ebpfjit::cli {
@@ -19,6 +20,8 @@ struct VerifyArgs { // as parsed
     std::string level = "full";
     std::string type;
     bool allow_ptr_leaks = false;
+    std::vector<std::string> map_sizes; // --map-max-entries NAME=N
+    std::vector<std::string> inline_globals; // --inline-globals SECTION
 };
 
 int run_verify(const VerifyArgs& o) {
@@ -32,6 +35,10 @@ int run_verify(const VerifyArgs& o) {
         if (!t) return report(Error::plain(fmt::format("unknown program type '{}'", o.type)));
         options.program_type = *t;
     }
+    auto sizes = parse_map_sizes(o.map_sizes);
+    if (!sizes) return report(sizes.error());
+    options.map_max_entries = *sizes;
+    options.inline_globals = o.inline_globals;
     auto reports = verify_object(o.object, options);
     if (!reports) return report(reports.error());
 
@@ -68,6 +75,8 @@ Verb register_verify(CLI::App& app) {
                   "program may store pointers into maps, packets and records, return them, pass "
                   "them to helpers and compare them: host addresses can leak. Off by default "
                   "(the kernel's unprivileged rules); only for programs you trust");
+    add_map_size_option(*cmd, o->map_sizes);
+    add_inline_globals_option(*cmd, o->inline_globals);
     cmd->footer("Example: ebpfjit verify xdp_fw.o --program xdp_main --log-level 1");
     return {cmd, [o] { return run_verify(*o); }};
 }
