@@ -16,7 +16,8 @@ std::optional<Engine> engine_from_name(std::string_view name); // "jit", "interp
 
 // How much the verifier proves before a program may run (the verifier issue's levels).
 // Full: memory safety and termination, the default for ELF programs. Structural: decoder
-// and CFG rules only; the interpreter still checks every access at run time, JIT code does not.
+// and CFG rules only; every access and helper call is checked at run time instead, by the
+// interpreter and by checked JIT code (memory-safe, but no pointer-leak rules: docs/hardening.md).
 enum class VerifyLevel : uint8_t { Structural, Full };
 
 } // namespace ebpfjit
