@@ -28,10 +28,25 @@ using runtime::RouteType;
 
 uint64_t err(int e) { return uint64_t(int64_t(-e)); }
 
+// Flags and codes newer than some distributions' <linux/bpf.h> (Debian 12's arm64 headers
+// lack them); values from the kernel's uapi.
+constexpr uint64_t kFibLookupSkipNeigh = 1U << 2; // BPF_FIB_LOOKUP_SKIP_NEIGH
+constexpr uint64_t kFibLookupTbid = 1U << 3;      // BPF_FIB_LOOKUP_TBID
+constexpr uint64_t kFibLookupSrc = 1U << 4;       // BPF_FIB_LOOKUP_SRC
+constexpr int kFibRetNoSrcAddr = 9;               // BPF_FIB_LKUP_RET_NO_SRC_ADDR
+
+// bpf_fib_lookup's tbid (input, with DIRECT | TBID) shares its 4 bytes with h_vlan_proto and
+// h_vlan_TCI (output); older headers name only the latter.
+uint32_t fib_tbid(const bpf_fib_lookup& p) {
+    uint32_t tbid = 0;
+    std::memcpy(&tbid, &p.h_vlan_proto, sizeof tbid);
+    return tbid;
+}
+
 constexpr uint32_t kTableMain = 254, kTableLocal = 255;
 constexpr uint32_t kVlanHeaderLen = 4;
-constexpr uint64_t kFibFlags = BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_OUTPUT | BPF_FIB_LOOKUP_SKIP_NEIGH |
-                               BPF_FIB_LOOKUP_TBID | BPF_FIB_LOOKUP_SRC;
+constexpr uint64_t kFibFlags = BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_OUTPUT | kFibLookupSkipNeigh |
+                               kFibLookupTbid | kFibLookupSrc;
 
 const HostNetwork* network() {
     const auto* st = runtime::ExecutionState::current();
@@ -65,7 +80,7 @@ int64_t fib_lookup(const HostNetwork& net, bpf_fib_lookup& p, uint64_t flags, bo
     const IpAddress dst = v6 ? address(AF_INET6, p.ipv6_dst) : address(AF_INET, &p.ipv4_dst);
     std::optional<Route> route;
     if (flags & BPF_FIB_LOOKUP_DIRECT) {
-        route = net.lookup(dst, (flags & BPF_FIB_LOOKUP_TBID) ? p.tbid : kTableMain);
+        route = net.lookup(dst, (flags & kFibLookupTbid) ? fib_tbid(p) : kTableMain);
     } else {
         // fib_lookup without policy rules: the local table, then main.
         route = net.lookup(dst, kTableLocal);
@@ -103,12 +118,12 @@ int64_t fib_lookup(const HostNetwork& net, bpf_fib_lookup& p, uint64_t flags, bo
             std::memcpy(&p.ipv4_dst, next.bytes.data(), 4);
         }
     }
-    if (flags & BPF_FIB_LOOKUP_SRC) {
-        if (!route->source) return BPF_FIB_LKUP_RET_NO_SRC_ADDR;
+    if (flags & kFibLookupSrc) {
+        if (!route->source) return kFibRetNoSrcAddr;
         if (v6) std::memcpy(p.ipv6_src, route->source->bytes.data(), 16);
         else std::memcpy(&p.ipv4_src, route->source->bytes.data(), 4);
     }
-    if (!(flags & BPF_FIB_LOOKUP_SKIP_NEIGH)) {
+    if (!(flags & kFibLookupSkipNeigh)) {
         const runtime::Neighbour* neigh = net.neighbour(out->ifindex, next);
         if (!neigh) return BPF_FIB_LKUP_RET_NO_NEIGH;
         std::memcpy(p.dmac, neigh->mac.data(), 6);

@@ -1,6 +1,14 @@
 // Tunnel key/options, fib_lookup and check_mtu (with and without a HostNetwork), and the
 // tc redirect variants, against filter.c's documented results.
+#include <cstring>
+
 #include <linux/bpf.h>
+// Newer than Debian 12's arm64 <linux/bpf.h> (enum constants there; macros here only
+// replace our uses). Values from the kernel's uapi.
+#define BPF_FIB_LOOKUP_SKIP_NEIGH (1U << 2)
+#define BPF_FIB_LOOKUP_TBID (1U << 3)
+#define BPF_FIB_LOOKUP_SRC (1U << 4)
+#define BPF_FIB_LKUP_RET_NO_SRC_ADDR 9
 #include <linux/pkt_cls.h>
 #include <sys/socket.h>
 
@@ -203,7 +211,8 @@ TEST_CASE("fib_lookup over a HostNetwork", "[helpers][net]") {
     p = v4_query(1, 172, 16, 0, 9);
     CHECK(fib(skb, p, BPF_FIB_LOOKUP_SRC | BPF_FIB_LOOKUP_SKIP_NEIGH) == BPF_FIB_LKUP_RET_NO_SRC_ADDR);
     p = v4_query(1, 8, 8, 8, 8);
-    p.tbid = 100;
+    const uint32_t tbid = 100; // bpf_fib_lookup.tbid overlays h_vlan_proto/h_vlan_TCI
+    std::memcpy(&p.h_vlan_proto, &tbid, sizeof tbid);
     CHECK(fib(skb, p, BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_TBID | BPF_FIB_LOOKUP_SKIP_NEIGH) ==
           BPF_FIB_LKUP_RET_SUCCESS);
     p = v4_query(1, 8, 8, 8, 8);
