@@ -19,7 +19,7 @@ SkbPacket::SkbPacket(uint32_t capacity)
 
 SkbPacket::SkbPacket(SkbPacket&& o) noexcept
     : capacity_(o.capacity_), buf_(std::move(o.buf_)), len_(o.len_), csum_state_(o.csum_state_),
-      csum_(o.csum_), ctx_(o.ctx_) {
+      csum_(o.csum_), ctx_(o.ctx_), socket_(std::move(o.socket_)) {
     ctx_.ptr.owner = this;
 }
 
@@ -31,6 +31,7 @@ SkbPacket& SkbPacket::operator=(SkbPacket&& o) noexcept {
     csum_ = o.csum_;
     ctx_ = o.ctx_;
     ctx_.ptr.owner = this;
+    socket_ = std::move(o.socket_);
     return *this;
 }
 
@@ -46,6 +47,7 @@ Result<void> SkbPacket::load(std::span<const uint8_t> frame, const SkbMetadata& 
     ctx_.ptr.data_end = reinterpret_cast<uint64_t>(start + linear);
     csum_state_ = ChecksumState::None;
     csum_ = 0;
+    socket_.reset();
 
     __sk_buff& u = ctx_.uapi;
     u = __sk_buff{};

@@ -17,6 +17,7 @@
 #include <span>
 
 #include "ebpfjit/error.hpp"
+#include "ebpfjit/socket_table.hpp"
 #include "engine_abi/ctx_layout.hpp"
 #include "engine_abi/memory_region.hpp"
 
@@ -88,6 +89,12 @@ public:
     void set_csum(uint32_t csum) { csum_ = csum; }
     void clear_hash() { ctx_.uapi.hash = 0; }
 
+    // skb->sk: the socket the packet belongs to (bpf_get_socket_cookie reads it), or the
+    // one bpf_sk_assign steered it to (read it after a tc run). load() clears it; an
+    // embedder may set it before the run (an egress packet's socket).
+    const std::shared_ptr<const Socket>& socket() const { return socket_; }
+    void set_socket(std::shared_ptr<const Socket> sk) { socket_ = std::move(sk); }
+
     // What an interpreter may touch: the uapi ctx, the (read-only) packet pointers after
     // it, and the whole buffer.
     std::array<MemoryRegion, 3> regions();
@@ -101,6 +108,7 @@ private:
     ChecksumState csum_state_ = ChecksumState::None;
     uint32_t csum_ = 0;
     SkbHostCtx ctx_{};
+    std::shared_ptr<const Socket> socket_;
 };
 
 } // namespace ebpfjit::runtime

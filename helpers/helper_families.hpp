@@ -32,5 +32,8 @@ void register_xdp_helpers(HelperTable& table);
 void register_redirect_helpers(HelperTable& table);
 // 164 for_each_map_elem, 181 loop: call back into the program (ExecutionState hook).
 void register_callback_helpers(HelperTable& table);
+// 46 get_socket_cookie, 84/85 sk_lookup_tcp/udp, 86 sk_release, 99 skc_lookup_tcp,
+// 124 sk_assign: over the embedder's SocketTable (ExecutionState::sockets).
+void register_socket_helpers(HelperTable& table);
 
 } // namespace ebpfjit::helpers

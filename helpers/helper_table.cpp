@@ -18,6 +18,7 @@ const HelperTable& HelperTable::builtin() {
         register_xdp_helpers(t);
         register_redirect_helpers(t);
         register_callback_helpers(t);
+        register_socket_helpers(t);
         return t;
     }();
     return table;

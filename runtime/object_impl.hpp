@@ -18,6 +18,7 @@ namespace ebpfjit {
 
 struct Program::State {
     std::unique_ptr<runtime::PreparedProgram> prepared;
+    const std::shared_ptr<SocketTable>* sockets = nullptr; // the object's (Impl::sockets)
 };
 
 struct Object::Impl {
@@ -25,6 +26,7 @@ struct Object::Impl {
     runtime::elf::ObjectDescription description;
     std::vector<maps::MapDefinition> map_definitions; // as declared: what the verifier checks
     runtime::ObjectMaps maps;
+    std::shared_ptr<SocketTable> sockets; // Object::set_socket_table; read by every run
     std::mutex prepare_lock; // programs are prepared once, possibly from several threads
     std::map<std::string, std::unique_ptr<Program::State>, std::less<>> prepared; // stable addresses
 

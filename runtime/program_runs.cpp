@@ -27,11 +27,15 @@ Error located(Error e, const PreparedProgram& p) {
     return e;
 }
 
-ExecutionState worker_state() {
+// `sockets`: the object's socket table (Object::set_socket_table), or nullptr.
+ExecutionState worker_state(const SocketTable* sockets) {
     ExecutionState state;
     state.cpu = maps::current_cpu();
+    state.sockets = sockets;
     return state;
 }
+
+const SocketTable* sockets_of(const Program::State& s) { return s.sockets ? s.sockets->get() : nullptr; }
 
 MemoryRegion region_of(std::span<uint8_t> bytes, bool writable) {
     return MemoryRegion{reinterpret_cast<uint64_t>(bytes.data()), bytes.size(), writable};
@@ -52,7 +56,7 @@ Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options)
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
     const MemoryRegion input = region_of(mem, true);
-    ExecutionState state = worker_state();
+    ExecutionState state = worker_state(sockets_of(*state_));
     auto r0 = p.run(*engine, input.start, input.size, std::span(&input, 1), input, state);
     if (!r0) return fail(located(r0.error(), p));
     return r0;
@@ -66,7 +70,7 @@ Result<uint64_t> Program::run(uint64_t r1, uint64_t r2, std::span<const Region> 
     std::vector<MemoryRegion> converted;
     converted.reserve(regions.size());
     for (const Region& r : regions) converted.push_back({reinterpret_cast<uint64_t>(r.data), r.size, r.writable});
-    ExecutionState state = worker_state();
+    ExecutionState state = worker_state(sockets_of(*state_));
     auto r0 = p.run(*engine, r1, r2, converted, std::nullopt, state);
     if (!r0) return fail(located(r0.error(), p));
     return r0;
@@ -84,8 +88,8 @@ namespace {
 // The per-burst work (type check, engine choice, per-CPU slot) is done once; each frame
 // costs one engine entry plus the verdict. `frame_fault`: the error is about frame
 // `completed` (else about the call itself).
-Result<void> xdp_burst(const PreparedProgram& p, std::span<XdpFrame* const> frames, std::span<XdpResult> out,
-                       const RunOptions& options, size_t& completed, bool& frame_fault) {
+Result<void> xdp_burst(const PreparedProgram& p, const SocketTable* sockets, std::span<XdpFrame* const> frames,
+                       std::span<XdpResult> out, const RunOptions& options, size_t& completed, bool& frame_fault) {
     completed = 0;
     frame_fault = false;
     if (auto ok = expect_type(p, {ProgramType::Xdp}, "run_xdp"); !ok) return fail(ok.error());
@@ -94,7 +98,7 @@ Result<void> xdp_burst(const PreparedProgram& p, std::span<XdpFrame* const> fram
                                              out.size())));
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
-    ExecutionState state = worker_state();
+    ExecutionState state = worker_state(sockets);
     auto ran = p.run_xdp_burst(*engine, frames, out, state, completed);
     if (ran) return {};
     frame_fault = true;
@@ -107,7 +111,7 @@ Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span
                                     const RunOptions& options) const {
     size_t completed = 0;
     bool frame_fault = false;
-    auto ran = xdp_burst(*state_->prepared, frames, out, options, completed, frame_fault);
+    auto ran = xdp_burst(*state_->prepared, sockets_of(*state_), frames, out, options, completed, frame_fault);
     if (ran || !frame_fault) return ran;
     Error e = std::move(ran.error());
     e.message = fmt::format("frame {}: {}", completed, e.message);
@@ -118,16 +122,17 @@ Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span
 Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
                                     size_t& completed, const RunOptions& options) const {
     bool frame_fault = false;
-    return xdp_burst(*state_->prepared, frames, out, options, completed, frame_fault);
+    return xdp_burst(*state_->prepared, sockets_of(*state_), frames, out, options, completed, frame_fault);
 }
 
 namespace {
 
 // tc and socket filters share the skb run; LD_ABS / LD_IND read all `len` bytes.
-Result<std::pair<uint64_t, ExecutionState>> run_skb(const PreparedProgram& p, SkbPacket& skb, Engine engine) {
+Result<std::pair<uint64_t, ExecutionState>> run_skb(const PreparedProgram& p, const SocketTable* sockets,
+                                                    SkbPacket& skb, Engine engine) {
     const auto regions = skb.regions();
     const MemoryRegion packet = region_of(skb.bytes(), false);
-    ExecutionState state = worker_state();
+    ExecutionState state = worker_state(sockets);
     auto r0 = p.run(engine, skb.ctx_address(), 0, regions, packet, state);
     if (!r0) return fail(located(r0.error(), p));
     return std::pair{*r0, state};
@@ -140,7 +145,7 @@ Result<TcResult> Program::run_tc(SkbPacket& skb, const RunOptions& options) cons
     if (auto ok = expect_type(p, {ProgramType::SchedCls}, "run_tc"); !ok) return fail(ok.error());
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
-    auto ran = run_skb(p, skb, *engine);
+    auto ran = run_skb(p, sockets_of(*state_), skb, *engine);
     if (!ran) return fail(ran.error());
     return runtime::tc_verdict(ran->first, ran->second.redirect);
 }
@@ -150,7 +155,7 @@ Result<uint32_t> Program::run_socket_filter(SkbPacket& skb, const RunOptions& op
     if (auto ok = expect_type(p, {ProgramType::SocketFilter}, "run_socket_filter"); !ok) return fail(ok.error());
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
-    auto ran = run_skb(p, skb, *engine);
+    auto ran = run_skb(p, sockets_of(*state_), skb, *engine);
     if (!ran) return fail(ran.error());
     return runtime::socket_filter_keep_bytes(ran->first, skb.length());
 }
