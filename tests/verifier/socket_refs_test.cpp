@@ -255,6 +255,39 @@ TEST_CASE("a socket held at a tail call is a leak", "[verifier][refs]") {
     CHECK(r.rejection->headline.find("alloc_insn=9") != std::string::npos);
 }
 
+TEST_CASE("a callback gives back what it acquired before it returns", "[verifier][refs]") {
+    Builder b;
+    b.mov(r1, 4).ld_func(r2, "cb").mov(r3, 0).mov(r4, 0).call(181).mov(r0, 0).exit();
+    b.label("cb").ld_map(r1, kRingbufMap).mov(r2, 8).mov(r3, 0).call(131); // slot 12
+    b.j(Cond::Eq, r0, 0, "done").st(Size::DW, r0, 0, 1).label("done").mov(r0, 0);
+    const size_t at = b.size();
+    b.exit();
+    Report r = check(b.build(), builtin_input(Xdp));
+    REQUIRE_FALSE(r.ok());
+    INFO(r.rejection->headline);
+    CHECK(r.rejection->reason == Reason::ReferenceLeak);
+    CHECK(r.rejection->insn == at);
+    CHECK(r.rejection->headline.find("callback returns holding a reference it acquired: Unreleased reference") !=
+          std::string::npos);
+    CHECK(r.rejection->headline.find("alloc_insn=12") != std::string::npos);
+}
+
+TEST_CASE("a socket stored into a map value is a leak", "[verifier][refs]") {
+    Builder b;
+    b.mov(r6, r1).st(Size::DW, r10, -16, 0).st(Size::DW, r10, -8, 0).mov(r1, r6).mov(r2, r10).add(r2, -16)
+        .mov(r3, 12).mov(r4, -1).mov(r5, 0).call(84).j(Cond::Eq, r0, 0, "out").mov(r7, r0)
+        .st(Size::W, r10, -20, 0).ld_map(r1, kArrayMap).mov(r2, r10).add(r2, -20).call(1)
+        .j(Cond::Eq, r0, 0, "release");
+    const size_t at = b.size();
+    b.stx(Size::DW, r0, 0, r7).label("release").mov(r1, r7).call(86).label("out").mov(r0, 0).exit();
+    Report r = check(b.build(), builtin_input(Tc));
+    REQUIRE_FALSE(r.ok());
+    INFO(r.rejection->headline);
+    CHECK(r.rejection->reason == Reason::PointerStore);
+    CHECK(r.rejection->insn == at);
+    CHECK(r.rejection->headline.find("leaks addr into map value") != std::string::npos);
+}
+
 TEST_CASE("privileged: a released socket's copies are numbers, a 32-bit pointer SUB a scalar", "[verifier][refs]") {
     VerifierInput in = builtin_input(Tc);
     in.allow_ptr_leaks = true;
