@@ -126,7 +126,7 @@ ldxdw %r1, [%r10-8]
 )") + load + R"( %r0, [%r1]
 exit
 cb:
-stxdw [%r4], )") + reg + R"(
+stxdw [%r4], )" + reg + R"(
 mov %r0, 1
 exit
 )";
