@@ -9,6 +9,8 @@ FUZZ_BUILD_TYPE ?= Check
 FUZZ_JOBS ?= $(shell nproc)
 endif
 BUILD_DIR ?= build
+# make bench BENCH_FLAGS=--structural-fallback: see bench/README.md
+BENCH_FLAGS ?=
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
@@ -33,7 +35,7 @@ test: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
 
 bench: build
-	$(BUILD_DIR)/ebpfjit bench --json $(BUILD_DIR)/bench.json --plot $(BUILD_DIR)/bench.png
+	$(BUILD_DIR)/ebpfjit bench --peers $(BENCH_FLAGS) --json $(BUILD_DIR)/bench.json --plot $(BUILD_DIR)/bench.png
 
 # ARM64: cross-build into build-arm64/ and run the whole ctest suite under qemu-user.
 deps-arm64:

@@ -16,8 +16,9 @@
 # and with it a cycle, fails to build. Linking follows the same order, so a function
 # defined above a room and declared by hand inside it fails to link.
 #
-# Consumers of the whole library (tests, tools, bench) link the umbrella `ebpfjit`, which
-# adds the project root and include/ as before.
+# White-box consumers of the whole library (tests, bench) link the umbrella `ebpfjit`, which
+# adds the project root and include/. The tools link `ebpfjit_public` and see include/, the
+# packet library's packet/include/ and their own view (ebpfjit_view): an embedder's view.
 
 set(EBPFJIT_LAYERS_DIR "${CMAKE_BINARY_DIR}/layers")
 
@@ -45,9 +46,31 @@ function(ebpfjit_layer room)
   list(SORT visible) # "runtime" before "runtime/maps": a whole folder wins over its part
   set_property(GLOBAL PROPERTY EBPFJIT_LAYER_FOLDERS_${room} "${visible}")
 
-  # The room's view of the source tree; links from an earlier configure are dropped first
-  # (only the links: file(REMOVE) on a link never touches what it points to).
+  ebpfjit_stage_view(${room} "${visible}")
   set(stage ${EBPFJIT_LAYERS_DIR}/${room})
+
+  add_library(ebpfjit_${room} STATIC ${sources})
+  target_include_directories(ebpfjit_${room} PRIVATE ${stage} ${CMAKE_SOURCE_DIR}/include)
+  target_compile_options(ebpfjit_${room} PRIVATE ${EBPFJIT_WARNINGS})
+  target_link_libraries(ebpfjit_${room} PUBLIC ${link_targets})
+  set_target_properties(ebpfjit_${room} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  if(EBPFJIT_PCH)
+    # One library PCH (standard, fmt, spdlog headers), built by the lowest room.
+    if(room STREQUAL "isa")
+      target_precompile_headers(ebpfjit_isa PRIVATE
+        "$<$<COMPILE_LANGUAGE:CXX>:${CMAKE_SOURCE_DIR}/cmake/pch/library.hpp>")
+    else()
+      target_precompile_headers(ebpfjit_${room} REUSE_FROM ebpfjit_isa)
+    endif()
+  endif()
+endfunction()
+
+# ebpfjit_stage_view(<name> <folders>): ${EBPFJIT_LAYERS_DIR}/<name>/ with one symbolic
+# link per folder (a folder's part, like runtime/maps, as a link inside a real folder).
+function(ebpfjit_stage_view name visible)
+  # The view of the source tree; links from an earlier configure are dropped first
+  # (only the links: file(REMOVE) on a link never touches what it points to).
+  set(stage ${EBPFJIT_LAYERS_DIR}/${name})
   file(GLOB old_links LIST_DIRECTORIES true ${stage}/* ${stage}/*/*)
   foreach(entry IN LISTS old_links)
     if(IS_SYMLINK ${entry})
@@ -72,19 +95,13 @@ function(ebpfjit_layer room)
       list(APPEND linked ${folder})
     endif()
   endforeach()
+endfunction()
 
-  add_library(ebpfjit_${room} STATIC ${sources})
-  target_include_directories(ebpfjit_${room} PRIVATE ${stage} ${CMAKE_SOURCE_DIR}/include)
-  target_compile_options(ebpfjit_${room} PRIVATE ${EBPFJIT_WARNINGS})
-  target_link_libraries(ebpfjit_${room} PUBLIC ${link_targets})
-  set_target_properties(ebpfjit_${room} PROPERTIES POSITION_INDEPENDENT_CODE ON)
-  if(EBPFJIT_PCH)
-    # One library PCH (standard, fmt, spdlog headers), built by the lowest room.
-    if(room STREQUAL "isa")
-      target_precompile_headers(ebpfjit_isa PRIVATE
-        "$<$<COMPILE_LANGUAGE:CXX>:${CMAKE_SOURCE_DIR}/cmake/pch/library.hpp>")
-    else()
-      target_precompile_headers(ebpfjit_${room} REUSE_FROM ebpfjit_isa)
-    endif()
-  endif()
+# ebpfjit_view(<name> FOLDERS <dirs...>): the include view of a consumer outside the rooms
+# (tools/): exactly these folders of the source tree, nothing else of the project root.
+function(ebpfjit_view name)
+  cmake_parse_arguments(PARSE_ARGV 1 V "" "" "FOLDERS")
+  set(visible ${V_FOLDERS})
+  list(SORT visible)
+  ebpfjit_stage_view(${name} "${visible}")
 endfunction()

@@ -31,12 +31,16 @@
 #include <span>
 #include <string_view>
 
+#include "ebpfjit/host_ctx.hpp"
 #include "ebpfjit/program_type.hpp"
 #include "engine_abi/context_layout.hpp"
 
 namespace ebpfjit::runtime {
 
 using verifier::CtxFieldKind;
+using ebpfjit::HostPointers;
+using ebpfjit::SkbHostCtx;
+using ebpfjit::XdpHostCtx;
 
 struct CtxField {
     std::string_view name;
@@ -50,13 +54,6 @@ struct CtxField {
     uint8_t host_size;    // 8 for pointers, else == size
 };
 
-// Host-side pointer block that follows the uapi struct.
-struct HostPointers {
-    uint64_t data = 0;
-    uint64_t data_end = 0;
-    uint64_t data_meta = 0;
-    void* owner = nullptr; // the runtime object behind this ctx (helpers use it)
-};
 
 // A verifier field placed in the host struct: scalars stay where they are, packet
 // pointers move to the 64-bit block at `pointers`.
@@ -81,10 +78,6 @@ constexpr std::array<CtxField, N> place_all(const std::array<verifier::CtxField,
 
 // --- XDP -----------------------------------------------------------------------------
 
-struct XdpHostCtx {
-    xdp_md uapi{};
-    HostPointers ptr;
-};
 inline constexpr uint16_t kXdpHostPointers = offsetof(XdpHostCtx, ptr);
 static_assert(kXdpHostPointers == 24);
 
@@ -93,10 +86,6 @@ inline constexpr std::array<CtxField, 6> kXdpFields = place_all(verifier::kXdpCt
 
 // --- __sk_buff (tc / sched_cls and socket filter) ---------------------------------------
 
-struct SkbHostCtx {
-    __sk_buff uapi{};
-    HostPointers ptr;
-};
 inline constexpr uint16_t kSkbHostPointers = offsetof(SkbHostCtx, ptr);
 static_assert(kSkbHostPointers == 192);
 

@@ -10,21 +10,24 @@
 
 #include "ebpfjit/program_type.hpp"
 #include "ebpfjit/socket_table.hpp"
+#include "ebpfjit/verdict.hpp"
 
 namespace ebpfjit::maps { class Map; }
 
+namespace ebpfjit {
+class HostNetwork; // ebpfjit/host_network.hpp
+}
+
 namespace ebpfjit::runtime {
 
-// Where bpf_redirect / bpf_redirect_map asked the packet to go; the kernel keeps the same
-// thing per CPU (struct bpf_redirect_info). Read by the embedder after an XDP_REDIRECT or
-// TC_ACT_REDIRECT verdict; reset at the start of each run.
-struct RedirectDecision {
-    bool set = false;
-    uint32_t ifindex = 0;            // the port (for bpf_redirect_map: the DEVMAP slot's value)
-    uint64_t flags = 0;              // BPF_F_INGRESS (tc); BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS
-    const maps::Map* map = nullptr;  // bpf_redirect_map: the DEVMAP, else nullptr
-    uint32_t key = 0;                // bpf_redirect_map: the slot
-};
+using ebpfjit::HostNetwork;
+
+// The redirect kinds are public (ebpfjit/verdict.hpp): the embedder reads them.
+using ebpfjit::kRedirectNeigh;
+using ebpfjit::kRedirectPeer;
+using ebpfjit::kRedirectNexthop;
+
+using ebpfjit::RedirectDecision; // ebpfjit/verdict.hpp: the embedder reads it
 
 // Memory a helper hands to a callback (bpf_for_each_map_elem's key and value): the
 // interpreter makes it accessible to the callback; the JIT needs nothing.
@@ -61,6 +64,7 @@ struct ExecutionState {
     uint32_t tail_calls = 0;  // tail calls taken so far in this run (kernel limit: 33)
     RedirectDecision redirect; // set by bpf_redirect / bpf_redirect_map
     CallbackInvoker callbacks; // set by the engine for its run (additive)
+    const HostNetwork* network = nullptr; // OpenOptions::network; nullptr = none supplied
     // The embedder's sockets (bpf_sk_lookup_*; nullptr: none, every lookup is NULL) and the
     // references this run holds: a socket pointer the program got is the address of one
     // of these Socket objects, and helpers taking one accept only those.

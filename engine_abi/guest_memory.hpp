@@ -29,7 +29,7 @@
 #include <span>
 #include <vector>
 
-#include "engine_abi/memory_region.hpp"
+#include "ebpfjit/memory_region.hpp"
 
 namespace ebpfjit::runtime {
 

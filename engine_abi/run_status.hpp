@@ -31,11 +31,16 @@ struct RunStatus {
     // finds it, as the status travels in FrameInfo). nullptr outside CompiledProgram's
     // runs: checked code may then touch nothing.
     LazyCheckedRun* checked = nullptr;
+    // Where the next frame chain's first r10 goes in the eBPF stack (jit/ebpf_stack.hpp):
+    // the entry frame's at a run's start (RunScope), a callback's while the invoker runs
+    // it (kChainBytes lower per nesting level). The code reads it at entry only.
+    uint8_t* stack_top = nullptr;
 };
 inline constexpr int32_t kRunStatusFaultOffset = offsetof(RunStatus, fault);
 inline constexpr int32_t kRunStatusSlotOffset = offsetof(RunStatus, slot);
 inline constexpr int32_t kRunStatusValueOffset = offsetof(RunStatus, value);
 inline constexpr int32_t kRunStatusBudgetOffset = offsetof(RunStatus, budget_left);
+inline constexpr int32_t kRunStatusStackTopOffset = offsetof(RunStatus, stack_top);
 
 // The native entry every backend produces (SysV / AAPCS64 C calling convention).
 // packet/packet_len: what LD_ABS / LD_IND read (nullptr/0: every packet load is out of range).

@@ -1,4 +1,4 @@
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace ebpfjit::runtime {
+namespace ebpfjit {
 
 XdpFrame::XdpFrame(uint32_t frame_size)
     : frame_size_(std::max(frame_size, kHeadroom + kTailReserve + kEthHeaderLen)),
@@ -98,4 +98,4 @@ std::array<MemoryRegion, 3> XdpFrame::regions() {
             MemoryRegion{reinterpret_cast<uint64_t>(hard_start()), frame_size_, true}};
 }
 
-} // namespace ebpfjit::runtime
+} // namespace ebpfjit

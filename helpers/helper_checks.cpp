@@ -44,6 +44,7 @@ Result<void> check_argument(ArgType type, uint64_t value, uint64_t next, const m
     case ArgType::PtrToMem: return need(next, false);
     case ArgType::PtrToUninitMem: return need(next, true);
     case ArgType::PtrToLong: return need(sizeof(uint64_t), true);
+    case ArgType::PtrToInt: return need(sizeof(uint32_t), true);
     case ArgType::PtrToSpinLock: return need(sizeof(uint32_t), true);
     case ArgType::PtrToConstStr: {
         const uint64_t extent = memory.extent_from(value, false);

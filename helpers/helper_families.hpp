@@ -28,12 +28,24 @@ void register_skb_helpers(HelperTable& table);
 // 44 xdp_adjust_head, 54 xdp_adjust_meta, 65 xdp_adjust_tail, 188 xdp_get_buff_len,
 // 189/190 xdp_load_bytes / xdp_store_bytes.
 void register_xdp_helpers(HelperTable& table);
-// 23 redirect, 51 redirect_map.
+// 23 redirect, 51 redirect_map, 155 redirect_peer, 152 redirect_neigh, 13 clone_redirect.
 void register_redirect_helpers(HelperTable& table);
+// 34 get_hash_recalc, 41 set_hash, 48 set_hash_invalid, 32 skb_change_type, 17 get_cgroup_classid,
+// 24 get_route_realm, 79 skb_cgroup_id, 46 get_socket_cookie, 122 get_netns_cookie, 135 csum_level,
+// 97 skb_ecn_set_ce, 68 skb_load_bytes_relative.
+void register_skb_meta_helpers(HelperTable& table);
+// 43 skb_change_head, 38 skb_change_tail, 50 skb_adjust_room, 31 skb_change_proto,
+// 18/19 skb_vlan_push / skb_vlan_pop (all change packet data).
+void register_skb_resize_helpers(HelperTable& table);
+// 20/21 skb_get/set_tunnel_key, 29/30 skb_get/set_tunnel_opt.
+void register_tunnel_helpers(HelperTable& table);
+// 69 fib_lookup, 163 check_mtu (OpenOptions::network).
+void register_route_helpers(HelperTable& table);
 // 164 for_each_map_elem, 181 loop: call back into the program (ExecutionState hook).
 void register_callback_helpers(HelperTable& table);
-// 46 get_socket_cookie, 84/85 sk_lookup_tcp/udp, 86 sk_release, 99 skc_lookup_tcp,
-// 124 sk_assign: over the embedder's SocketTable (ExecutionState::sockets).
+// 84/85 sk_lookup_tcp/udp, 86 sk_release, 99 skc_lookup_tcp, 124 sk_assign: over the
+// embedder's SocketTable (ExecutionState::sockets); the socket sk_assign sets is what
+// 46 get_socket_cookie (register_skb_meta_helpers) answers first.
 void register_socket_helpers(HelperTable& table);
 
 } // namespace ebpfjit::helpers

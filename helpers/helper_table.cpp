@@ -17,6 +17,10 @@ const HelperTable& HelperTable::builtin() {
         register_skb_helpers(t);
         register_xdp_helpers(t);
         register_redirect_helpers(t);
+        register_skb_meta_helpers(t);
+        register_skb_resize_helpers(t);
+        register_tunnel_helpers(t);
+        register_route_helpers(t);
         register_callback_helpers(t);
         register_socket_helpers(t);
         return t;

@@ -44,6 +44,7 @@ enum class ArgType : uint8_t {
     PtrToFunc,         // callback subprogram (LDDW src 4)
     PtrToStackOrNull,  // callback context
     PtrToLong,         // writable 8-byte result
+    PtrToInt,          // initialised 4 bytes the helper reads and rewrites (bpf_check_mtu's mtu_len)
     PtrToAllocMem,     // a ringbuf record from bpf_ringbuf_reserve
     ConstAllocSizeOrZero,
     PtrToSockCommon,   // a non-NULL socket from a lookup (the kernel's ARG_PTR_TO_BTF_ID_SOCK_COMMON)
@@ -144,6 +145,12 @@ struct Helper {
     // The kernel's bpf_helper_changes_pkt_data(): the call may move or resize the packet,
     // so the verifier must forget every packet pointer (data, data_end, data_meta) it held.
     bool changes_packet_data = false;
+    // The helper may read or write the run's ExecutionState (ExecutionState::current():
+    // ctx, redirect, tail-call count, callbacks, program type). false only for helpers
+    // known to need none of it; the per-CPU slot is the same without a state (the thread's
+    // own, maps::current_cpu()). A program whose calls all say false runs without a
+    // per-run state (jit::RunNeeds). Embedder helpers keep the safe default.
+    bool uses_run_state = true;
 };
 
 class HelperTable {

@@ -93,22 +93,25 @@ constexpr ProgramTypeMask kSpinLockTypes = kAllProgramTypes & ~mask_of(ProgramTy
 void register_map_helpers(HelperTable& table) {
     using A = ArgType;
     using R = RetType;
+    // lookup, update and delete read no run state: a per-CPU map's slot is the thread's own
+    // with or without one (maps::current_cpu()), so programs calling only these run without
+    // one (Helper::uses_run_state).
     const Helper helpers[] = {
         {BPF_FUNC_map_lookup_elem, "map_lookup_elem",
          {R::MapValueOrNull, {A::ConstMapPtr, A::PtrToMapKey, N, N, N}}, kAllProgramTypes,
-         map_lookup_elem},
+         map_lookup_elem, false, /*uses_run_state=*/false},
         {BPF_FUNC_map_update_elem, "map_update_elem",
          {.ret = R::Integer,
           .args = {A::ConstMapPtr, A::PtrToMapKey, A::PtrToMapValue, A::Anything, N},
           .map_types = kChangeableMapTypes,
           .map_access = kMapWrites},
-         kAllProgramTypes, map_update_elem},
+         kAllProgramTypes, map_update_elem, false, /*uses_run_state=*/false},
         {BPF_FUNC_map_delete_elem, "map_delete_elem",
          {.ret = R::Integer,
           .args = {A::ConstMapPtr, A::PtrToMapKey, N, N, N},
           .map_types = kChangeableMapTypes,
           .map_access = kMapWrites},
-         kAllProgramTypes, map_delete_elem},
+         kAllProgramTypes, map_delete_elem, false, /*uses_run_state=*/false},
         {BPF_FUNC_map_push_elem, "map_push_elem",
          {.ret = R::Integer,
           .args = {A::ConstMapPtr, A::PtrToMapValue, A::Anything, N, N},

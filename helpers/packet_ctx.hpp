@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "engine_abi/skb_packet.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/skb_packet.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 #include "engine_abi/execution_state.hpp"
 
 namespace ebpfjit::helpers {

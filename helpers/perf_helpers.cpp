@@ -9,8 +9,8 @@
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
 #include "helpers/packet_ctx.hpp"
-#include "engine_abi/skb_packet.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/skb_packet.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 #include "engine_abi/execution_state.hpp"
 #include "runtime/maps/perf_event_array.hpp"
 

@@ -1,4 +1,4 @@
-// bpf_redirect and bpf_redirect_map: record the target in the run's ExecutionState (the
+// bpf_redirect, bpf_redirect_map, bpf_redirect_peer, bpf_redirect_neigh: record the target in the run's ExecutionState (the
 // kernel's per-CPU bpf_redirect_info) and return the verdict the program passes on.
 // bpf_redirect has two kernel implementations under one id: bpf_xdp_redirect for XDP,
 // bpf_redirect for tc. bpf_redirect_map works on any DEVMAP / DEVMAP_HASH through the
@@ -10,6 +10,8 @@
 
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
+#include "helpers/packet_ctx.hpp"
+#include "ebpfjit/host_network.hpp"
 #include "engine_abi/execution_state.hpp"
 #include "runtime/maps/map.hpp"
 
@@ -20,11 +22,11 @@ uint64_t redirect(uint64_t ifindex, uint64_t flags, uint64_t, uint64_t, uint64_t
     auto* st = runtime::ExecutionState::current();
     if (st && st->type == ProgramType::Xdp) {
         if (flags != 0) return XDP_ABORTED; // XDP redirects to egress only, and takes no flag
-        st->redirect = {true, uint32_t(ifindex), 0, nullptr, 0};
+        st->redirect = {true, uint32_t(ifindex), 0, nullptr, 0, 0, {}};
         return XDP_REDIRECT;
     }
     if (!st || (flags & ~uint64_t(BPF_F_INGRESS))) return TC_ACT_SHOT;
-    st->redirect = {true, uint32_t(ifindex), flags, nullptr, 0};
+    st->redirect = {true, uint32_t(ifindex), flags, nullptr, 0, 0, {}};
     return TC_ACT_REDIRECT;
 }
 
@@ -45,8 +47,51 @@ uint64_t redirect_map(uint64_t map_ptr, uint64_t key, uint64_t flags, uint64_t, 
     if (!value && !broadcast) return flags & kActionMask;
     uint32_t port = 0;
     if (value) std::memcpy(&port, value, sizeof port);
-    st->redirect = {true, port, broadcast ? flags & kFlagMask : 0, map, index};
+    st->redirect = {true, port, broadcast ? flags & kFlagMask : 0, map, index, 0, {}};
     return XDP_REDIRECT;
+}
+
+// bpf_redirect_peer: to the peer of `ifindex` (veth, netkit) on its ingress, across
+// namespaces; the embedder resolves the peer (skb_do_redirect). Flags must be 0.
+uint64_t redirect_peer(uint64_t ifindex, uint64_t flags, uint64_t, uint64_t, uint64_t) {
+    auto* st = runtime::ExecutionState::current();
+    if (!st || flags) return TC_ACT_SHOT;
+    st->redirect = {true, uint32_t(ifindex), runtime::kRedirectPeer, nullptr, 0, 0, {}};
+    return TC_ACT_REDIRECT;
+}
+
+// bpf_redirect_neigh: out of `ifindex` with the L2 header filled in by the stack's
+// neighbour resolution, for the nexthop in `params` or (plen 0) the packet's destination.
+uint64_t redirect_neigh(uint64_t ifindex, uint64_t params, uint64_t plen, uint64_t flags, uint64_t) {
+    auto* st = runtime::ExecutionState::current();
+    const int32_t len = int32_t(plen);
+    if (!st || (len && len < int32_t(sizeof(bpf_redir_neigh))) || flags) return TC_ACT_SHOT;
+    st->redirect = {true, uint32_t(ifindex), runtime::kRedirectNeigh | (len ? runtime::kRedirectNexthop : 0),
+                    nullptr, 0, 0, {}};
+    if (len) {
+        bpf_redir_neigh nh;
+        std::memcpy(&nh, reinterpret_cast<const void*>(params), sizeof nh);
+        st->redirect.nh_family = nh.nh_family;
+        std::memcpy(st->redirect.nh_address.data(), nh.ipv6_nh, 16);
+    }
+    return TC_ACT_REDIRECT;
+}
+
+// bpf_clone_redirect: a copy of the packet as it is now goes to `ifindex` (the embedder
+// sends SkbPacket::clones() after the run); the program keeps the original. The device
+// must exist in OpenOptions::network (-EINVAL otherwise, and always without one).
+uint64_t clone_redirect(uint64_t ctx, uint64_t ifindex, uint64_t flags, uint64_t, uint64_t) {
+    if (flags & ~uint64_t(BPF_F_INGRESS)) return uint64_t(int64_t(-EINVAL));
+    runtime::SkbPacket* skb = skb_of(ctx);
+    const auto* st = runtime::ExecutionState::current();
+    if (!skb || !st || !st->network) return uint64_t(int64_t(-EINVAL));
+    {
+        auto lock = st->network->read_lock();
+        if (!st->network->device(uint32_t(ifindex))) return uint64_t(int64_t(-EINVAL));
+    }
+    const auto bytes = skb->bytes();
+    skb->add_clone({uint32_t(ifindex), bool(flags & BPF_F_INGRESS), {bytes.begin(), bytes.end()}});
+    return 0;
 }
 
 } // namespace
@@ -58,6 +103,16 @@ void register_redirect_helpers(HelperTable& t) {
     t.add({BPF_FUNC_redirect, "redirect",
            Prototype{RetType::Integer, {ArgType::Anything, ArgType::Anything}},
            mask_of(ProgramType::Xdp) | mask_of(ProgramType::SchedCls), redirect});
+    const ProgramTypeMask tc = mask_of(ProgramType::SchedCls);
+    t.add({BPF_FUNC_redirect_peer, "redirect_peer",
+           Prototype{RetType::Integer, {ArgType::Anything, ArgType::Anything}}, tc, redirect_peer});
+    t.add({BPF_FUNC_redirect_neigh, "redirect_neigh",
+           Prototype{RetType::Integer,
+                     {ArgType::Anything, ArgType::PtrToMemOrNull, ArgType::ConstSizeOrZero, ArgType::Anything}},
+           tc, redirect_neigh});
+    t.add({BPF_FUNC_clone_redirect, "clone_redirect",
+           Prototype{RetType::Integer, {ArgType::PtrToCtx, ArgType::Anything, ArgType::Anything}}, tc,
+           clone_redirect, /*changes_packet_data=*/true}); // the kernel may reallocate the head
 }
 
 } // namespace ebpfjit::helpers

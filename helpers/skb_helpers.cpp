@@ -15,7 +15,7 @@
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
 #include "helpers/packet_ctx.hpp"
-#include "engine_abi/skb_packet.hpp"
+#include "ebpfjit/skb_packet.hpp"
 
 namespace ebpfjit::helpers {
 namespace {

@@ -1,7 +1,8 @@
 // Socket helpers over the embedder's SocketTable (include/ebpfjit/socket_table.hpp), with
 // net/core/filter.c's semantics: 84 sk_lookup_tcp, 85 sk_lookup_udp, 99 skc_lookup_tcp
 // (acquire a reference, or NULL), 86 sk_release (give it back), 124 sk_assign (tc: steer
-// the skb to a socket), 46 get_socket_cookie (the skb's socket's cookie, or 0).
+// the skb to a socket; 46 get_socket_cookie then answers its cookie, in
+// skb_meta_helpers.cpp).
 //
 // A socket pointer is the address of a Socket the run holds (ExecutionState::held_sockets,
 // one entry per reference): helpers taking one look it up there and never dereference a
@@ -69,15 +70,8 @@ uint64_t sk_assign(uint64_t ctx, uint64_t sk, uint64_t flags, uint64_t, uint64_t
     if (!skb || !socket || flags != 0) return err(EINVAL);
     if (socket->spec.netns != -1) return err(ENETUNREACH);
     if (!st->sockets || !st->sockets->hashed(socket.get())) return err(EOPNOTSUPP);
-    skb->set_socket(std::move(socket)); // skb_orphan, then skb->sk = sk
+    skb->set_assigned_socket(std::move(socket)); // skb_orphan, then skb->sk = sk
     return 0;
-}
-
-// bpf_get_socket_cookie(skb): skb->sk ? its cookie : 0.
-uint64_t get_socket_cookie(uint64_t ctx, uint64_t, uint64_t, uint64_t, uint64_t) {
-    runtime::SkbPacket* skb = skb_of(ctx);
-    if (!skb || !skb->socket()) return 0;
-    return skb->socket()->spec.cookie;
 }
 
 constexpr ProgramTypeMask kTc = mask_of(ProgramType::SchedCls);
@@ -103,8 +97,6 @@ void register_socket_helpers(HelperTable& t) {
            Prototype{.ret = RetType::Integer, .args = {PtrToSockCommon}, .refs = releases}, kTcXdp, sk_release});
     t.add({BPF_FUNC_sk_assign, "sk_assign", Prototype{RetType::Integer, {PtrToCtx, PtrToSockCommon, Anything}}, kTc,
            sk_assign});
-    t.add({BPF_FUNC_get_socket_cookie, "get_socket_cookie", Prototype{RetType::Integer, {PtrToCtx}}, kTcSocket,
-           get_socket_cookie});
 }
 
 } // namespace ebpfjit::helpers

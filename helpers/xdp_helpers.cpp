@@ -8,7 +8,7 @@
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
 #include "helpers/packet_ctx.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 
 namespace ebpfjit::helpers {
 namespace {

@@ -6,6 +6,7 @@
 
 #include "isa/instruction.hpp"
 #include "jit/checked_run.hpp"
+#include "jit/ebpf_stack.hpp"
 
 namespace ebpfjit::jit {
 
@@ -14,7 +15,9 @@ bool JitCallbacks::invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>
     auto& callbacks = *static_cast<JitCallbacks*>(self);
     RunStatus& status = callbacks.status_;
     if (status.fault != Fault::None) return false;
-    // Every callback adds at least one frame above the entry's.
+    // Every callback adds at least one frame above the entry's. The bound also keeps
+    // every callback chain inside the run's eBPF stack level (kRunStackBytes).
+    static_assert(isa::kMaxCallDepth * kChainBytes <= kRunStackBytes);
     if (callbacks.nesting_ + 1 >= isa::kMaxCallDepth) {
         status.fault = Fault::CallbackTooDeep;
         status.value = callbacks.nesting_ + 1;
@@ -31,9 +34,14 @@ bool JitCallbacks::invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>
             auto previous = checked->grant({start, m.size, m.writable});
             if (!m.for_the_run) granted.emplace_back(start, previous);
         }
+    // The callback's frames go kChainBytes below the chain that called the helper
+    // (jit/ebpf_stack.hpp): that chain may hold up to kMaxCallDepth frames.
+    uint8_t* const caller_top = status.stack_top;
+    status.stack_top = caller_top - kChainBytes;
     ++callbacks.nesting_;
     r0 = reinterpret_cast<CallbackThunk>(fn)(args[0], args[1], args[2], args[3], args[4], &status);
     --callbacks.nesting_;
+    status.stack_top = caller_top;
     for (auto it = granted.rbegin(); it != granted.rend(); ++it) checked->revoke(it->first, it->second);
     return status.fault == Fault::None;
 }

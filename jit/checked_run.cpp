@@ -4,15 +4,17 @@
 
 #include "isa/instruction.hpp"
 #include "engine_abi/run_status.hpp"
+#include "jit/ebpf_stack.hpp"
+#include "jit/frame_info.hpp"
 
 namespace ebpfjit::jit {
 
 namespace {
 
 constexpr uint64_t kStack = isa::kStackSize;
-// Frames per chain times callback nesting, both bounded by kMaxCallDepth: a longer walk
-// means a broken chain, and the access is refused.
-constexpr uint32_t kMaxWalk = isa::kMaxCallDepth * isa::kMaxCallDepth * 2;
+// One step per chain, chains bounded by the callback nesting (kMaxCallDepth): a longer
+// walk means a broken chain, and the access is refused.
+constexpr uint32_t kMaxWalk = isa::kMaxCallDepth;
 
 std::string_view kind_name(AccessKind kind) {
     switch (kind) {
@@ -24,7 +26,7 @@ std::string_view kind_name(AccessKind kind) {
 }
 
 RunStatus& status_of(uint64_t frame_info) {
-    return **reinterpret_cast<RunStatus**>(frame_info + kFrameInfoStatusOffset);
+    return *reinterpret_cast<const FrameInfo*>(frame_info)->status;
 }
 
 } // namespace
@@ -41,25 +43,20 @@ runtime::GuestMemory& CheckedRun::memory(const CheckedProgram& program) {
     return *memory_;
 }
 
-// Native frames, innermost first (frame_layout.hpp of each backend):
-//
-//   r10 ─► [saved caller r10] ─► ... ─► FrameInfo == r10 of an entry frame
-//           │ a local callee's r10 points at the caller's r10, saved by its prologue
-//
-// A FrameInfo reached while helper calls are pending belongs to a callback thunk (whose
-// 512 bytes are no eBPF frame): the chain goes on at the frame that called that helper.
-// Only the 512 bytes below each r10 are listed, never the saved registers between them.
+// The active frames, innermost first (jit/ebpf_stack.hpp): a chain's frames lie
+// kFrameStride apart in the eBPF stack, from the current r10 up to the chain's first r10
+// (FrameInfo::stack_top of the entry's or a callback thunk's frame). A callback's chain
+// goes on at the helper call that ran it, if that call was checked (pending_). Only the
+// 512 bytes below each r10 are listed, never the gaps between frames.
 bool CheckedRun::walk_frames(uint64_t r10, uint64_t frame_info) {
     windows_.clear();
     size_t pending = pending_.size();
     for (uint32_t step = 0; step < kMaxWalk; ++step) {
-        if (r10 != frame_info) {
-            windows_.push_back({r10 - kStack, kStack, true});
-            r10 = *reinterpret_cast<const uint64_t*>(r10);
-            continue;
-        }
+        const auto top = reinterpret_cast<uint64_t>(reinterpret_cast<const FrameInfo*>(frame_info)->stack_top);
+        // A chain holds 1 to kMaxCallDepth frames; anything else is a broken frame.
+        if (r10 > top || top - r10 >= kChainBytes || (top - r10) % kFrameStride != 0) break;
+        for (uint64_t fp = r10; fp <= top; fp += kFrameStride) windows_.push_back({fp - kStack, kStack, true});
         if (pending == 0) {
-            windows_.push_back({r10 - kStack, kStack, true});
             memory_->set_stack_windows(windows_);
             return true;
         }
@@ -95,8 +92,7 @@ bool CheckedRun::check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64
     const auto pc = static_cast<uint32_t>(what >> 8);
     const auto kind = static_cast<AccessKind>((what >> 4) & 0xf);
     const uint64_t size = what & 0xf;
-    // Fast path, no frame walk: the current frame's 512 bytes (always an eBPF frame: only a
-    // callback thunk's r10 is a FrameInfo, and a thunk makes no checked access) and the
+    // Fast path, no frame walk: the current frame's 512 bytes (the eBPF stack) and the
     // run's own regions (input, ctx, packet) answer nearly every access.
     if (inside(addr, size, r10 - kStack, kStack)) [[likely]]
         return true;

@@ -25,10 +25,9 @@
 //
 // A CheckedRun holds the run's regions, the direct values of every program that checks
 // during the run (tail-call targets included), what helpers handed out, and the 512-byte
-// stack windows of the active frames, found by walking the frame chain (frame_layout.hpp
-// of each backend: a local callee's r10 points at the caller's saved r10; the entry
-// frame's r10 is the FrameInfo pointer; a callback thunk's FrameInfo continues at the
-// frame of the helper call that ran the callback).
+// stack windows of the active frames in the eBPF stack (jit/ebpf_stack.hpp: a chain's
+// frames lie back to back below its FrameInfo::stack_top; a callback's chain continues at
+// the frame of the helper call that ran the callback).
 #pragma once
 
 #include <cstdint>
@@ -40,12 +39,9 @@
 #include "helpers/program_bindings.hpp"
 #include "engine_abi/guest_memory.hpp"
 #include "helpers/helper_checks.hpp"
-#include "engine_abi/memory_region.hpp"
+#include "ebpfjit/memory_region.hpp"
 
 namespace ebpfjit::jit {
-
-// Both backends keep the RunStatus* at this offset of FrameInfo.
-inline constexpr int32_t kFrameInfoStatusOffset = 24;
 
 enum class AccessKind : uint8_t { Load = 0, Store = 1, Atomic = 2 };
 

@@ -16,6 +16,7 @@ CompiledProgram::CompiledProgram(ExecutableMemory code, uint32_t body_offset,
 
 Result<uint64_t> CompiledProgram::run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet,
                                       std::span<const runtime::MemoryRegion> regions) const {
+    if (lean()) return run_lean(r1, r2, packet.data(), packet.size());
     runtime::ExecutionState state;
     RunScope scope(*this, state);
     return scope.run(r1, r2, packet, regions);
@@ -25,6 +26,13 @@ Result<uint64_t> CompiledProgram::run(uint64_t r1, uint64_t r2, std::span<const 
 Result<uint64_t> CompiledProgram::run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet,
                                       runtime::ExecutionState& state,
                                       std::span<const runtime::MemoryRegion> regions) const {
+    if (lean()) { // the fields a run resets, though no helper of this program reads them
+        state.type = type_;
+        state.ctx = reinterpret_cast<void*>(r1);
+        state.tail_calls = 0;
+        state.redirect = {};
+        return run_lean(r1, r2, packet.data(), packet.size());
+    }
     RunScope scope(*this, state);
     return scope.run(r1, r2, packet, regions);
 }
@@ -51,11 +59,19 @@ Error CompiledProgram::fault_error(RunStatus status, CheckedRun* checked) const 
     return Error::at_insn(status.slot, "unknown fault");
 }
 
+Error CompiledProgram::no_stack_error() {
+    return Error::plain(fmt::format("no eBPF stack for this run: runs nest more than {} deep on one "
+                                    "thread, or mapping the stack failed",
+                                    kMaxNestedRuns));
+}
+
 Result<uint64_t> CompiledProgram::run_mem(std::span<uint8_t> mem) const {
     // The scope inline, not through run(): the region span would go through the stack (the
     // 7th argument), and reloading it as one 16-byte value right after two 8-byte stores
     // stalls store forwarding, a measurable part of a ~10 ns run.
-    const runtime::MemoryRegion input{reinterpret_cast<uint64_t>(mem.data()), mem.size(), true};
+    const auto start = reinterpret_cast<uint64_t>(mem.data());
+    if (lean()) return run_lean(start, mem.size(), mem.data(), mem.size());
+    const runtime::MemoryRegion input{start, mem.size(), true};
     runtime::ExecutionState state;
     RunScope scope(*this, state);
     return scope.run(input.start, input.size, mem, std::span(&input, 1));

@@ -19,7 +19,10 @@ Result<CompiledProgram> compile_lowered(const isa::Program& program, const verif
 #else
     Result<CompiledProgram> compiled = fail(Error::plain("this host architecture has no JIT backend yet"));
 #endif
-    if (compiled) compiled->set_instruction_budget(options.hardening.instruction_budget);
+    if (compiled) {
+        compiled->set_instruction_budget(options.hardening.instruction_budget);
+        compiled->set_run_needs(run_needs(*lowered));
+    }
     return compiled;
 }
 

@@ -17,7 +17,7 @@ namespace ebpfjit::jit {
 struct CompileOptions {
     ProgramType program_type = ProgramType::Mem;
     Optimisations optimise = {}; // additive: all on by default
-    bool trusted = false;        // LoweringOptions::trusted: no run-time checks where unproven
+    bool trusted = false;        // LoweringOptions::trusted (a test hook): no run-time checks where unproven
     // Constant blinding (blinding.hpp), the instruction budget (jit/budget.cpp: runs stop
     // with Fault::BudgetExceeded once back-edges and local calls charged N), retpolines
     // (x86-64; ARM64 ignores it): the public struct, as the embedder set it.

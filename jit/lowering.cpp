@@ -112,6 +112,7 @@ public:
             if (target < 0 || static_cast<size_t>(target) >= program_.size())
                 return fail(Error::at_insn(pc_, fmt::format("LDDW code address {} is outside the program", target)));
             slot_->code_target = static_cast<int32_t>(target);
+            out_.uses_run_state = true; // a callback runs through the state's invoker
             out_.slots[static_cast<size_t>(target)].label = true;
         }
         return {};
@@ -138,6 +139,7 @@ public:
                 return fail(Error::at_insn(pc_, "tail calls are supported only in the entry subprogram"));
             slot_->call = CallRole::TailCall;
             out_.has_tail_calls = true;
+            out_.uses_run_state = true; // the target may call any helper
             return {};
         }
         const helpers::Helper* h = helper_table() ? helper_table()->find(c.imm) : nullptr;
@@ -148,11 +150,13 @@ public:
                                                         h->name, h->id, to_string(options_.program_type))));
         slot_->call = CallRole::Helper;
         slot_->helper = h->fn;
+        out_.uses_run_state |= h->uses_run_state;
         return {};
     }
 
     Result<void> operator()(const CallX&) {
         out_.has_callx = true;
+        out_.uses_run_state = true; // any helper, known only at run time
         return {};
     }
     Result<void> operator()(const Exit&) { return {}; }
@@ -342,6 +346,15 @@ EntryFrameNeeds entry_frame_needs(const Lowered& lowered) {
     }
     needs.local_calls = lowered.subprograms.size() > 1;
     needs.stack = ((lowered.regs_used >> 10) & 1) != 0;
+    return needs;
+}
+
+RunNeeds run_needs(const Lowered& lowered) {
+    const EntryFrameNeeds frame = entry_frame_needs(lowered);
+    RunNeeds needs;
+    needs.state = lowered.uses_run_state;
+    // The entry reads RunStatus::stack_top for a full frame and whenever r10 is set up.
+    needs.stack = frame.full || frame.stack || frame.local_calls;
     return needs;
 }
 

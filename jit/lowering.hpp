@@ -14,6 +14,7 @@
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
 #include "jit/constant_division.hpp"
+#include "jit/run_needs.hpp"
 #include "verifier/facts.hpp"
 
 namespace ebpfjit::jit {
@@ -35,7 +36,8 @@ struct LoweringOptions {
     Optimisations optimise = {};
     // The embedder vouches for a program the verifier did not prove (Facts empty): no
     // run-time checks (checked_access / checked_call), as before checked code existed.
-    // Only for trusted code (the benchmark suite's structural-only workloads).
+    // A test hook only (tests/jit, tests/jit_arm64: the same code with and without its
+    // checks); no user path sets it, and `ebpfjit bench` measures checked code as is.
     bool trusted = false;
     // Non-zero: the run stops with Fault::BudgetExceeded once the charges (budget.cpp) of
     // the back-edges and local calls it took exceed this many instructions.
@@ -137,6 +139,10 @@ struct Lowered {
     bool has_tail_calls = false;
     bool has_packet_loads = false;
     bool has_callx = false;
+    // Some reachable call may reach the run's ExecutionState: a helper whose
+    // Helper::uses_run_state is set, a tail call (its target may), callx (any helper) or a
+    // callback (bpf_loop and the like run it through the state's invoker).
+    bool uses_run_state = false;
     uint64_t instruction_budget = 0; // LoweringOptions' (0: no budget, no charges)
     bool retpoline = false;          // LoweringOptions'
     ProgramType program_type = ProgramType::Mem;
@@ -169,6 +175,9 @@ struct EntryFrameNeeds {
     uint16_t regs_written = 0; // bit n: rn is written in some subprogram
 };
 EntryFrameNeeds entry_frame_needs(const Lowered& lowered);
+
+// What a run of the compiled code must set up besides the entry call (RunNeeds).
+RunNeeds run_needs(const Lowered& lowered);
 
 // Errors name the instruction: a kfunc call or a BTF-variable LDDW (unsupported), an
 // unknown helper id, an unbound map, recursion, a call chain deeper than the limit, a

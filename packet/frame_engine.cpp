@@ -6,7 +6,13 @@
 
 #include "runtime/maps/percpu.hpp"
 
-namespace ebpfjit::runtime::packet {
+namespace ebpfjit::packet {
+
+using runtime::ExecutionState;
+using runtime::Interpreter;
+using runtime::socket_filter_keep_bytes;
+using runtime::tc_verdict;
+using runtime::xdp_verdict;
 
 namespace {
 
@@ -66,4 +72,4 @@ std::unique_ptr<FrameEngine> interpreter_frame_engine(Interpreter& interpreter) 
     return std::make_unique<InterpreterFrameEngine>(interpreter);
 }
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

@@ -15,12 +15,12 @@
 #include <span>
 
 #include "ebpfjit/error.hpp"
-#include "engine_abi/skb_packet.hpp"
+#include "ebpfjit/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 #include "runtime/interpreter.hpp"
 
-namespace ebpfjit::runtime::packet {
+namespace ebpfjit::packet {
 
 class FrameEngine {
 public:
@@ -39,6 +39,6 @@ public:
 // The reference interpreter as a frame engine. `interpreter` must run a program whose
 // ctx accesses went through rewrite_ctx_access, and outlive the engine. Each run gets
 // the calling worker's per-CPU slot.
-std::unique_ptr<FrameEngine> interpreter_frame_engine(Interpreter& interpreter);
+std::unique_ptr<FrameEngine> interpreter_frame_engine(runtime::Interpreter& interpreter);
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

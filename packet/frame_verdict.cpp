@@ -2,7 +2,7 @@
 
 #include <linux/pkt_cls.h>
 
-namespace ebpfjit::runtime::packet {
+namespace ebpfjit::packet {
 
 namespace {
 
@@ -50,4 +50,4 @@ FrameVerdict classify_socket_filter(uint32_t keep_bytes, uint32_t frame_length) 
     return v;
 }
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

@@ -13,7 +13,7 @@
 
 #include "runtime/context/verdict.hpp"
 
-namespace ebpfjit::runtime::packet {
+namespace ebpfjit::packet {
 
 struct FrameVerdict {
     std::string_view name;               // static storage
@@ -27,4 +27,4 @@ FrameVerdict classify(const TcVerdict& verdict, uint32_t frame_length);
 // Socket filters: `keep_bytes` from socket_filter_keep_bytes (at most frame_length).
 FrameVerdict classify_socket_filter(uint32_t keep_bytes, uint32_t frame_length);
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

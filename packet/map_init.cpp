@@ -1,4 +1,4 @@
-#include "packet/map_init.hpp"
+#include "ebpfjit/packet/map_init.hpp"
 
 #include <cstring>
 #include <fstream>
@@ -9,7 +9,7 @@
 #include "runtime/maps/map.hpp"
 #include "runtime/maps/percpu.hpp"
 
-namespace ebpfjit::runtime::packet {
+namespace ebpfjit::packet {
 
 namespace {
 
@@ -122,4 +122,4 @@ Result<size_t> apply_map_init_file(Object& object, const std::string& path) {
     return apply_map_init(object, document, path);
 }
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

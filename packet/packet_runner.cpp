@@ -10,11 +10,11 @@
 
 #include <fmt/format.h>
 
-#include "engine_abi/skb_packet.hpp"
+#include "ebpfjit/skb_packet.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "packet/frame_verdict.hpp"
 
-namespace ebpfjit::runtime::packet {
+namespace ebpfjit::packet {
 
 namespace {
 
@@ -227,4 +227,4 @@ Result<RunReport> run_capture(const FrameEngine& engine, ProgramType type,
     return report;
 }
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

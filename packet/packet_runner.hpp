@@ -1,15 +1,6 @@
-// Runs a packet program over a capture, as an embedder would over received bursts:
-//
-//   Capture ──split──► worker 0: frames [0, n/T)   ─┐  each worker: its own per-CPU slot,
-//                      worker 1: frames [n/T, 2n/T) ─┤  its own 32 XdpFrames (one burst
-//                      ...                          ─┘  per engine call) or SkbPacket,
-//                                                       `repeat` passes over its share
-//                                                    ▼
-//   RunReport: verdict counts over every pass, per-frame verdicts and the frames that go
-//   on (--out / --redirect-dir) from the first pass, in capture order; wall time.
-//
-// Maps are shared by all workers (they live in the Object); per-CPU maps get one slot per
-// worker. A run that faults (an engine error) stops with an Error naming the frame.
+// The packet runner over any frame engine (the interpreter directly, in tests). What it
+// does and the run types: ebpfjit/packet/capture_run.hpp, the public entry for an Object's
+// program.
 #pragma once
 
 #include <cstdint>
@@ -21,42 +12,13 @@
 
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/packet/capture_run.hpp"
 #include "packet/frame_engine.hpp"
-#include "packet/pcap_io.hpp"
+#include "ebpfjit/packet/pcap_io.hpp"
 
-namespace ebpfjit::runtime::packet {
-
-struct RunOptions {
-    uint32_t threads = 1;
-    uint32_t repeat = 1;
-    XdpRxInfo rx{};                // ingress_ifindex / rx_queue_index the programs see
-    bool keep_frames = true;       // record the frames that go on (first pass only)
-    // Called on the calling thread about every 100 ms while workers run.
-    std::function<void(uint64_t done, uint64_t total)> progress;
-};
-
-struct OutputFrame {
-    uint32_t index = 0;                // frame number in the capture
-    std::optional<uint32_t> redirect;  // port, for --redirect-dir; else it goes to --out
-    std::vector<uint8_t> bytes;        // as the program left it (socket filters: trimmed)
-};
-
-struct RunReport {
-    uint64_t packets = 0;                      // frames run, over all passes
-    std::map<std::string, uint64_t> verdicts;  // "XDP_PASS" -> count, over all passes
-    // First pass, per frame: the u32 an XDP or tc program returned; for socket filters
-    // the bytes kept (r0 capped at the frame's length).
-    std::vector<uint64_t> r0;
-    std::vector<std::string> frame_verdicts;   // first pass, per frame
-    std::vector<OutputFrame> outputs;          // first pass, in capture order
-    double seconds = 0;                        // wall time of the whole run
-
-    double ns_per_packet() const { return packets ? seconds * 1e9 / double(packets) : 0; }
-    double mpps() const { return seconds > 0 ? double(packets) / seconds / 1e6 : 0; }
-};
+namespace ebpfjit::packet {
 
 Result<RunReport> run_capture(const FrameEngine& engine, ProgramType type,
                               const Capture& capture, const RunOptions& options = {});
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

@@ -1,4 +1,4 @@
-#include "packet/pcap_io.hpp"
+#include "ebpfjit/packet/pcap_io.hpp"
 
 #include <pcap/pcap.h>
 
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <utility>
 
-namespace ebpfjit::runtime::packet {
+namespace ebpfjit::packet {
 
 namespace {
 Error file_error(const std::string& path, std::string message) {
@@ -114,4 +114,4 @@ Result<void> PcapWriter::close() {
     return {};
 }
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

@@ -1,6 +1,9 @@
 #include "packet/program_engine.hpp"
 
-namespace ebpfjit::runtime::packet {
+#include "ebpfjit/packet/capture_run.hpp"
+#include "packet/packet_runner.hpp"
+
+namespace ebpfjit::packet {
 
 namespace {
 
@@ -29,4 +32,10 @@ std::unique_ptr<FrameEngine> program_frame_engine(const ebpfjit::Program& progra
     return std::make_unique<ProgramFrameEngine>(program, options);
 }
 
-} // namespace ebpfjit::runtime::packet
+Result<RunReport> run_capture(const ebpfjit::Program& program, const Capture& capture,
+                              const RunOptions& options, const ebpfjit::RunOptions& engine) {
+    const auto frame_engine = program_frame_engine(program, engine);
+    return run_capture(*frame_engine, program.type(), capture, options);
+}
+
+} // namespace ebpfjit::packet

@@ -7,10 +7,10 @@
 #include "ebpfjit/ebpfjit.hpp"
 #include "packet/frame_engine.hpp"
 
-namespace ebpfjit::runtime::packet {
+namespace ebpfjit::packet {
 
 // `program` is a handle: its Object must outlive the engine.
 std::unique_ptr<FrameEngine> program_frame_engine(const ebpfjit::Program& program,
                                                   ebpfjit::RunOptions options = {});
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

@@ -1,8 +1,8 @@
-#include "packet/run_report_json.hpp"
+#include "ebpfjit/packet/run_report_json.hpp"
 
 #include "runtime/maps/map_json.hpp"
 
-namespace ebpfjit::runtime::packet {
+namespace ebpfjit::packet {
 
 nlohmann::json maps_json(Object& object) {
     nlohmann::json maps = nlohmann::json::object();
@@ -21,4 +21,4 @@ nlohmann::json run_report_json(const RunReport& report, Object& object) {
             {"mpps", report.mpps()}};
 }
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

@@ -2,6 +2,9 @@
 // entry point catches everything, so no exception reaches a C caller.
 #include "ebpfjit/ebpfjit.h"
 
+#include <sys/socket.h>
+
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <algorithm>
@@ -70,10 +73,28 @@ ebpfjit_object* ebpfjit_object_open_opts(const char* path, const ebpfjit_open_op
     return ebpfjit_object_open_hardened(path, c_options, nullptr, err, err_size);
 }
 
-ebpfjit_object* ebpfjit_object_open_hardened(const char* path, const ebpfjit_open_options* c_options,
-                                             const ebpfjit_hardening* hardening, char* err, size_t err_size) {
+struct ebpfjit_pin_registry {
+    std::shared_ptr<ebpfjit::PinRegistry> registry = std::make_shared<ebpfjit::PinRegistry>();
+};
+
+ebpfjit_pin_registry* ebpfjit_pin_registry_new(void) {
+    return guarded<>(static_cast<ebpfjit_pin_registry*>(nullptr), nullptr, 0,
+                     []() -> ebpfjit_pin_registry* { return new ebpfjit_pin_registry; });
+}
+
+void ebpfjit_pin_registry_free(ebpfjit_pin_registry* pins) { delete pins; }
+
+namespace {
+
+// One open for the C entry points: the pin registry, the network and the extras
+// (ebpfjit_open_ext: map sizes, inlined globals) are optional.
+ebpfjit_object* open_object(const char* path, const ebpfjit_open_options* c_options,
+                            const ebpfjit_hardening* hardening, ebpfjit_pin_registry* pins, ebpfjit_network* network,
+                            const ebpfjit_open_ext* c_ext, char* err, size_t err_size) {
     return guarded<>(static_cast<ebpfjit_object*>(nullptr), err, err_size, [&]() -> ebpfjit_object* {
         if (!path) return set_error(err, err_size, "no path given"), nullptr;
+        const ebpfjit_open_ext no_ext{nullptr, nullptr, nullptr, 0, nullptr, 0};
+        const ebpfjit_open_ext& ext = c_ext ? *c_ext : no_ext;
         const ebpfjit_open_options defaults{nullptr, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
         if (!c_options) c_options = &defaults;
         const char* program_type = c_options->program_type;
@@ -96,10 +117,52 @@ ebpfjit_object* ebpfjit_object_open_hardened(const char* path, const ebpfjit_ope
             if (!options.program_type)
                 return set_error(err, err_size, std::string("unknown program type '") + program_type + "'"), nullptr;
         }
+        if (pins) options.pins = pins->registry;
+        if (network) options.network = network->network;
+        if (ext.n_map_sizes != 0 && !ext.map_sizes) return set_error(err, err_size, "map_sizes is NULL"), nullptr;
+        for (size_t i = 0; i < ext.n_map_sizes; ++i) {
+            if (!ext.map_sizes[i].name)
+                return set_error(err, err_size, "map_sizes[" + std::to_string(i) + "] has no name"), nullptr;
+            if (!options.map_max_entries.emplace(ext.map_sizes[i].name, ext.map_sizes[i].max_entries).second)
+                return set_error(err, err_size, std::string("map '") + ext.map_sizes[i].name +
+                                                    "' is sized twice in map_sizes"), nullptr;
+        }
+        if (ext.n_inline_globals != 0 && !ext.inline_globals)
+            return set_error(err, err_size, "inline_globals is NULL"), nullptr;
+        for (size_t i = 0; i < ext.n_inline_globals; ++i) {
+            if (!ext.inline_globals[i])
+                return set_error(err, err_size, "inline_globals[" + std::to_string(i) + "] is NULL"), nullptr;
+            options.inline_globals.emplace_back(ext.inline_globals[i]);
+        }
         auto object = ebpfjit::Object::open(path, options);
         if (!object) return set_error(err, err_size, object.error().to_string()), nullptr;
         return new ebpfjit_object{std::move(*object), {}, {}};
     });
+}
+
+} // namespace
+
+ebpfjit_object* ebpfjit_object_open_hardened(const char* path, const ebpfjit_open_options* c_options,
+                                             const ebpfjit_hardening* hardening, char* err, size_t err_size) {
+    return open_object(path, c_options, hardening, nullptr, nullptr, nullptr, err, err_size);
+}
+
+ebpfjit_object* ebpfjit_object_open_pinned(const char* path, const ebpfjit_open_options* c_options,
+                                           const ebpfjit_hardening* hardening, ebpfjit_pin_registry* pins, char* err,
+                                           size_t err_size) {
+    return open_object(path, c_options, hardening, pins, nullptr, nullptr, err, err_size);
+}
+
+ebpfjit_object* ebpfjit_object_open_network(const char* path, const ebpfjit_open_options* c_options,
+                                            const ebpfjit_hardening* hardening, ebpfjit_network* network,
+                                            char* err, size_t err_size) {
+    return open_object(path, c_options, hardening, nullptr, network, nullptr, err, err_size);
+}
+
+ebpfjit_object* ebpfjit_object_open_ext(const char* path, const ebpfjit_open_options* c_options,
+                                        const ebpfjit_open_ext* ext, char* err, size_t err_size) {
+    return open_object(path, c_options, ext ? ext->hardening : nullptr, ext ? ext->pins : nullptr, nullptr, ext, err,
+                       err_size);
 }
 
 void ebpfjit_object_close(ebpfjit_object* object) { delete object; }
@@ -224,7 +287,7 @@ int ebpfjit_program_run_xdp_burst(ebpfjit_program* program, ebpfjit_xdp_frame* c
 
 const char* ebpfjit_xdp_action_name(uint32_t action) {
     if (action > static_cast<uint32_t>(ebpfjit::XdpAction::Redirect)) return "XDP_UNKNOWN";
-    return ebpfjit::runtime::to_string(static_cast<ebpfjit::XdpAction>(action)).data();
+    return ebpfjit::to_string(static_cast<ebpfjit::XdpAction>(action)).data();
 }
 
 ebpfjit_skb* ebpfjit_skb_new(uint32_t capacity) {
@@ -281,6 +344,7 @@ int ebpfjit_program_run_socket_filter(ebpfjit_program* program, ebpfjit_skb* skb
 
 uint32_t ebpfjit_map_key_size(const ebpfjit_map* map) { return map ? map->map.key_size() : 0; }
 uint32_t ebpfjit_map_value_size(const ebpfjit_map* map) { return map ? map->map.value_size() : 0; }
+uint32_t ebpfjit_map_max_entries(const ebpfjit_map* map) { return map ? map->map.max_entries() : 0; }
 
 int ebpfjit_map_lookup(const ebpfjit_map* map, const void* key, void* value) {
     return guarded<>(-ENOMEM, nullptr, 0, [&] {
@@ -312,3 +376,136 @@ int ebpfjit_map_get_next_key(const ebpfjit_map* map, const void* key, void* next
 }
 
 } // extern "C"
+
+namespace {
+
+std::optional<ebpfjit::IpAddress> ip_of(int family, const void* bytes) {
+    if (!bytes || (family != AF_INET && family != AF_INET6)) return std::nullopt;
+    ebpfjit::IpAddress a;
+    a.family = uint8_t(family);
+    std::memcpy(a.bytes.data(), bytes, a.length());
+    return a;
+}
+
+std::array<uint8_t, 6> mac_of(const uint8_t* mac) {
+    std::array<uint8_t, 6> out{};
+    if (mac) std::memcpy(out.data(), mac, 6);
+    return out;
+}
+
+} // namespace
+
+ebpfjit_network* ebpfjit_network_new(void) {
+    return guarded<>(static_cast<ebpfjit_network*>(nullptr), nullptr, 0, [] { return new ebpfjit_network; });
+}
+
+void ebpfjit_network_free(ebpfjit_network* network) { delete network; }
+
+int ebpfjit_network_add_device(ebpfjit_network* network, uint32_t ifindex, uint32_t mtu, const uint8_t* mac,
+                               int forwarding) {
+    return guarded<>(-ENOMEM, nullptr, 0, [&]() -> int {
+        if (!network || ifindex == 0) return -EINVAL;
+        ebpfjit::NetDevice dev;
+        dev.ifindex = ifindex;
+        dev.mtu = mtu;
+        dev.mac = mac_of(mac);
+        dev.ipv4_forwarding = dev.ipv6_forwarding = forwarding != 0;
+        network->network->add_device(dev);
+        return 0;
+    });
+}
+
+int ebpfjit_network_add_route(ebpfjit_network* network, int family, const void* prefix, uint8_t prefix_len,
+                              uint32_t type, uint32_t ifindex, int gateway_family, const void* gateway,
+                              uint32_t metric, uint32_t table) {
+    return guarded<>(-ENOMEM, nullptr, 0, [&]() -> int {
+        auto dst = ip_of(family, prefix);
+        if (!network || !dst || prefix_len > dst->length() * 8 || type > EBPFJIT_ROUTE_LOCAL) return -EINVAL;
+        ebpfjit::Route route;
+        route.prefix = *dst;
+        route.prefix_len = prefix_len;
+        route.type = ebpfjit::RouteType(type);
+        route.ifindex = ifindex;
+        if (gateway) {
+            route.gateway = ip_of(gateway_family, gateway);
+            if (!route.gateway) return -EINVAL;
+        }
+        route.metric = metric;
+        route.table = table ? table : 254;
+        network->network->add_route(route);
+        return 0;
+    });
+}
+
+int ebpfjit_network_add_neighbour(ebpfjit_network* network, uint32_t ifindex, int family, const void* address,
+                                  const uint8_t* mac) {
+    return guarded<>(-ENOMEM, nullptr, 0, [&]() -> int {
+        auto ip = ip_of(family, address);
+        if (!network || !ip || !mac) return -EINVAL;
+        network->network->add_neighbour({ifindex, *ip, mac_of(mac)});
+        return 0;
+    });
+}
+
+void ebpfjit_network_set_netns_cookie(ebpfjit_network* network, uint64_t cookie) {
+    if (network) network->network->set_netns_cookie(cookie);
+}
+
+void ebpfjit_skb_set_socket(ebpfjit_skb* skb, uint64_t cookie, uint64_t cgroup_id, uint32_t classid) {
+    if (skb) skb->skb.set_socket(ebpfjit::SkbSocket{cookie, cgroup_id, classid});
+}
+
+int ebpfjit_skb_set_tunnel(ebpfjit_skb* skb, const ebpfjit_tunnel_info* info) {
+    return guarded<>(-ENOMEM, nullptr, 0, [&]() -> int {
+        if (!skb) return -EINVAL;
+        if (!info) {
+            skb->skb.tunnel().reset();
+            return 0;
+        }
+        if (info->options_len > sizeof info->options) return -EINVAL;
+        ebpfjit::TunnelInfo t;
+        t.ipv6 = info->ipv6 != 0;
+        t.tx = info->tx != 0;
+        t.id = info->id;
+        std::copy(std::begin(info->remote), std::end(info->remote), t.remote.begin());
+        std::copy(std::begin(info->local), std::end(info->local), t.local.begin());
+        t.tos = info->tos;
+        t.ttl = info->ttl;
+        t.flags = info->flags;
+        t.label = info->label;
+        t.options.assign(info->options, info->options + info->options_len);
+        skb->skb.tunnel() = std::move(t);
+        return 0;
+    });
+}
+
+void ebpfjit_skb_tunnel(const ebpfjit_skb* skb, ebpfjit_tunnel_info* info) {
+    if (!info) return;
+    *info = ebpfjit_tunnel_info{};
+    if (!skb || !skb->skb.tunnel()) return;
+    const ebpfjit::TunnelInfo& t = *skb->skb.tunnel();
+    info->present = 1;
+    info->ipv6 = t.ipv6;
+    info->tx = t.tx;
+    info->id = t.id;
+    std::copy(t.remote.begin(), t.remote.end(), info->remote);
+    std::copy(t.local.begin(), t.local.end(), info->local);
+    info->tos = t.tos;
+    info->ttl = t.ttl;
+    info->flags = t.flags;
+    info->label = t.label;
+    info->options_len = uint32_t(std::min(t.options.size(), sizeof info->options));
+    std::memcpy(info->options, t.options.data(), info->options_len);
+}
+
+size_t ebpfjit_skb_clone_count(const ebpfjit_skb* skb) { return skb ? skb->skb.clones().size() : 0; }
+
+const uint8_t* ebpfjit_skb_clone(const ebpfjit_skb* skb, size_t index, size_t* len, uint32_t* ifindex,
+                                 int* ingress) {
+    if (!skb || index >= skb->skb.clones().size()) return nullptr;
+    const ebpfjit::ClonedPacket& c = skb->skb.clones()[index];
+    if (len) *len = c.bytes.size();
+    if (ifindex) *ifindex = c.ifindex;
+    if (ingress) *ingress = c.ingress;
+    return c.bytes.data();
+}

@@ -26,6 +26,10 @@ struct ebpfjit_skb {
     ebpfjit::SkbPacket skb;
 };
 
+struct ebpfjit_network {
+    std::shared_ptr<ebpfjit::HostNetwork> network = std::make_shared<ebpfjit::HostNetwork>();
+};
+
 struct ebpfjit_object {
     ebpfjit::Object object;
     std::map<std::string, std::unique_ptr<ebpfjit_program>, std::less<>> programs;

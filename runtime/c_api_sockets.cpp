@@ -89,8 +89,8 @@ void ebpfjit_object_set_socket_table(ebpfjit_object* object, ebpfjit_socket_tabl
 }
 
 uint64_t ebpfjit_skb_socket_cookie(const ebpfjit_skb* skb) {
-    if (!skb || !skb->skb.socket()) return 0;
-    return skb->skb.socket()->spec.cookie;
+    if (!skb || !skb->skb.assigned_socket()) return 0;
+    return skb->skb.assigned_socket()->spec.cookie;
 }
 
 } // extern "C"

@@ -14,7 +14,7 @@
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
 #include "engine_abi/execution_state.hpp"
-#include "engine_abi/memory_region.hpp"
+#include "ebpfjit/memory_region.hpp"
 
 namespace ebpfjit::runtime {
 

@@ -6,13 +6,16 @@
 //                             ──► Program handle (runs: runtime/program_runs.cpp)
 #include <cerrno>
 #include <fmt/format.h>
+#include <algorithm>
 #include <map>
 #include <mutex>
 
 #include "ebpfjit/ebpfjit.hpp"
 #include "runtime/elf/loader.hpp"
 #include "runtime/maps/map.hpp"
+#include "runtime/maps/map_json.hpp"
 #include "runtime/maps/percpu.hpp"
+#include "runtime/maps/prog_array.hpp"
 #include "runtime/object_impl.hpp"
 
 namespace ebpfjit {
@@ -31,6 +34,8 @@ Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view n
                                    options.verify.value_or(open_options.verify), open_options.verifier_log_level,
                                    open_options.hardening,
                                    options.allow_ptr_leaks.value_or(open_options.allow_ptr_leaks)};
+    if (const auto* spec = description.find_program(name); spec && spec->name != name)
+        name = spec->name; // named by its section: one prepared entry per program
     std::lock_guard guard(prepare_lock);
     if (auto it = prepared.find(name); it != prepared.end()) {
         if (!same_choice(it->second->prepared->options(), wanted))
@@ -46,10 +51,24 @@ Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view n
     if (!spec) return fail(Error::plain(fmt::format("no program named '{}' in the object", name)));
     auto made = runtime::PreparedProgram::prepare(*spec, maps.bindings, map_definitions, wanted);
     if (!made) return fail(made.error());
-    auto state = std::make_unique<Program::State>(Program::State{std::move(*made), &sockets});
+    auto state = std::make_unique<Program::State>(Program::State{std::move(*made), open_options.network, &sockets});
     const runtime::PreparedProgram* raw = state->prepared.get();
     prepared.emplace(std::string(name), std::move(state));
     return raw;
+}
+
+// A pinned prog array outlives this object, but the entries this object's programs put
+// into it do not: they are taken out before the programs go (the kernel holds a
+// reference instead; here the slot simply empties).
+Object::Impl::~Impl() {
+    std::vector<const maps::ProgramEntry*> ours;
+    for (const auto& [name, state] : prepared) ours.push_back(state->prepared->tail_call_entry());
+    for (size_t index : maps.pinned) {
+        auto* array = maps::as_prog_array(maps.maps[index].get());
+        if (!array) continue;
+        for (uint32_t slot = 0; slot < array->definition().max_entries; ++slot)
+            if (std::ranges::find(ours, array->entry(slot)) != ours.end()) array->remove(&slot);
+    }
 }
 
 // ---- Object -----------------------------------------------------------------------------
@@ -70,7 +89,7 @@ Result<std::unique_ptr<Object::Impl>> open_description(Result<runtime::elf::Obje
     impl->open_options = options;
     impl->description = std::move(*description);
     for (const auto& spec : impl->description.maps) impl->map_definitions.push_back(spec.def);
-    auto maps = runtime::create_object_maps(impl->description);
+    auto maps = runtime::create_object_maps(impl->description, options.pins ? &options.pins->impl() : nullptr);
     if (!maps) return fail(maps.error());
     impl->maps = std::move(*maps);
     Object::Impl* raw = impl.get();
@@ -85,7 +104,10 @@ Result<std::unique_ptr<Object::Impl>> open_description(Result<runtime::elf::Obje
 }
 
 runtime::elf::ReadOptions read_options(const OpenOptions& options) {
-    return runtime::elf::ReadOptions{options.program_type};
+    return runtime::elf::ReadOptions{
+        options.program_type, options.possible_cpus,
+        runtime::elf::MapSizes(options.map_max_entries.begin(), options.map_max_entries.end()),
+        options.inline_globals, options.only_programs};
 }
 
 } // namespace
@@ -105,6 +127,7 @@ Result<Object> Object::open_memory(std::span<const uint8_t> elf_bytes, const Ope
 Result<Program> Object::program(std::string_view name, const ProgramOptions& options) {
     auto prepared = impl_->prepare(name, options);
     if (!prepared) return fail(prepared.error());
+    if (const auto* spec = impl_->description.find_program(name)) name = spec->name;
     std::lock_guard guard(impl_->prepare_lock);
     return Program(impl_->prepared.find(name)->second.get());
 }
@@ -133,6 +156,8 @@ void Object::set_socket_table(std::shared_ptr<SocketTable> sockets) { impl_->soc
 const std::shared_ptr<SocketTable>& Object::socket_table() const { return impl_->sockets; }
 
 Result<uint32_t> register_worker_thread() { return maps::register_worker_thread(); }
+uint32_t possible_cpus() { return maps::possible_cpus(); }
+Result<void> set_possible_cpus(uint32_t count) { return maps::set_possible_cpus(count); }
 
 // ---- MapRef -----------------------------------------------------------------------------
 
@@ -161,5 +186,7 @@ int MapRef::get_next_key(std::span<const uint8_t> key, std::span<uint8_t> next_k
     if ((!key.empty() && key.size() != key_size()) || next_key.size() != key_size()) return -EINVAL;
     return map_->get_next_key(key.empty() ? nullptr : key.data(), next_key.data());
 }
+
+std::string MapRef::to_json(int indent) const { return maps::map_to_json(*map_).dump(indent); }
 
 } // namespace ebpfjit

@@ -18,10 +18,12 @@ namespace ebpfjit {
 
 struct Program::State {
     std::unique_ptr<runtime::PreparedProgram> prepared;
+    std::shared_ptr<runtime::HostNetwork> network; // OpenOptions::network, for the helpers
     const std::shared_ptr<SocketTable>* sockets = nullptr; // the object's (Impl::sockets)
 };
 
 struct Object::Impl {
+    ~Impl(); // empties the slots its programs hold in pinned prog arrays
     OpenOptions open_options;
     runtime::elf::ObjectDescription description;
     std::vector<maps::MapDefinition> map_definitions; // as declared: what the verifier checks

@@ -8,6 +8,7 @@
 #include "runtime/maps/map_factory.hpp"
 #include "runtime/maps/map_in_map.hpp"
 #include "runtime/maps/prog_array.hpp"
+#include "runtime/object_pins.hpp"
 
 namespace ebpfjit::runtime {
 
@@ -43,12 +44,29 @@ maps::MapDefinition runtime_definition(const elf::MapSpec& spec) {
 
 } // namespace
 
-Result<ObjectMaps> create_object_maps(const elf::ObjectDescription& description) {
+Result<ObjectMaps> create_object_maps(const elf::ObjectDescription& description, PinRegistry::Impl* pins) {
     ObjectMaps out;
-    for (const elf::MapSpec& spec : description.maps) {
-        auto created = maps::create_map(runtime_definition(spec));
-        if (!created) return fail(created.error());
-        std::shared_ptr<maps::Map> map = std::move(*created);
+    std::vector<bool> reused(description.maps.size(), false);
+    for (size_t i = 0; i < description.maps.size(); ++i) {
+        const elf::MapSpec& spec = description.maps[i];
+        auto create = [&]() -> Result<std::shared_ptr<maps::Map>> {
+            auto created = maps::create_map(runtime_definition(spec));
+            if (!created) return fail(created.error());
+            return std::shared_ptr<maps::Map>(std::move(*created));
+        };
+        const std::string key = pins ? pin_key(spec, description.content_hash) : std::string();
+        std::shared_ptr<maps::Map> map;
+        if (key.empty()) {
+            auto made = create();
+            if (!made) return fail(made.error());
+            map = std::move(*made);
+        } else {
+            auto pinned = pinned_map(*pins, key, spec, create);
+            if (!pinned) return fail(pinned.error());
+            map = std::move(pinned->map);
+            reused[i] = pinned->reused; // another object's map keeps its contents
+        }
+        if (!key.empty()) out.pinned.push_back(i);
         helpers::MapBinding binding{map.get(), nullptr, spec.def.value_size};
         if (spec.origin == elf::MapOrigin::GlobalData) {
             auto bound = bind_global_data(spec, *map);
@@ -62,6 +80,7 @@ Result<ObjectMaps> create_object_maps(const elf::ObjectDescription& description)
     // Declarative initial values, now that every map exists.
     for (size_t i = 0; i < description.maps.size(); ++i) {
         const elf::MapSpec& spec = description.maps[i];
+        if (reused[i]) continue;
         for (const elf::MapSlot& slot : spec.initial_maps) {
             auto* outer = dynamic_cast<maps::MapInMap*>(out.maps[i].get());
             if (!outer) return fail(map_error(spec, "initial inner maps need a map-in-map"));

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ebpfjit/ebpfjit.hpp"
 #include "ebpfjit/error.hpp"
 #include "helpers/program_bindings.hpp"
 #include "runtime/elf/object_description.hpp"
@@ -19,11 +20,13 @@ namespace ebpfjit::runtime {
 struct ObjectMaps {
     std::vector<std::shared_ptr<maps::Map>> maps; // index == ObjectDescription::maps index
     helpers::ProgramBindings bindings;            // maps[i] -> bindings.maps[i]
+    std::vector<size_t> pinned;                   // indices of maps shared through a PinRegistry
 };
 
 // Prog arrays are created with 8-byte slots (a `const ProgramEntry*`), whatever value
-// size clang declared; they start empty.
-Result<ObjectMaps> create_object_maps(const elf::ObjectDescription& description);
+// size clang declared; they start empty. With `pins`, pinned maps come from (or go into)
+// the registry; a map reused from it keeps its contents (no initial inner maps written).
+Result<ObjectMaps> create_object_maps(const elf::ObjectDescription& description, PinRegistry::Impl* pins);
 
 // The tail-call entry of the object's program called `name`, prepared on demand.
 using ProgramEntryLookup = std::function<Result<const maps::ProgramEntry*>(std::string_view name)>;

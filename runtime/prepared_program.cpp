@@ -68,6 +68,8 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
         if (!native) return fail(in_program(native.error(), spec));
         prepared->native_.emplace(std::move(*native));
         prepared->entry_ = prepared->native_->tail_call_entry();
+        if (prepared->native_->lean()) prepared->lean_native_ = &*prepared->native_;
+        if (spec.type == ProgramType::Mem) prepared->lean_mem_ = prepared->lean_native_;
     } else {
         prepared->own_entry_ = std::make_unique<maps::ProgramEntry>();
         prepared->entry_ = prepared->own_entry_.get();
@@ -119,6 +121,19 @@ Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpFrame* c
         return {};
     }
     if (!native_) return fail(pick(engine).error());
+    if (lean_native_ != nullptr) { // no helper can set a redirect: one reset serves the burst
+        state.redirect = {};
+        for (; done < frames.size(); ++done) {
+            XdpFrame* frame = frames[done];
+            if (frame == nullptr) [[unlikely]]
+                return fail(Error::plain("run_xdp_burst: the frame is null"));
+            auto r0 = lean_native_->run_lean(frame->ctx_address(), 0, nullptr, 0);
+            if (!r0) [[unlikely]]
+                return fail(r0.error());
+            out[done] = xdp_verdict(*r0, state.redirect);
+        }
+        return {};
+    }
     jit::RunScope scope(*native_, state);
     for (; done < frames.size(); ++done) {
         XdpFrame* frame = frames[done];

@@ -22,7 +22,7 @@
 #include "isa/instruction.hpp"
 #include "jit/compiled_program.hpp"
 #include "runtime/context/verdict.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 #include "runtime/elf/object_description.hpp"
 #include "engine_abi/execution_state.hpp"
 #include "runtime/interpreter.hpp"
@@ -50,6 +50,11 @@ public:
     const PrepareOptions& options() const { return options_; }
     Engine engine() const { return options_.engine; }
     bool has_native() const { return native_.has_value(); }
+    // Native code that needs no per-run state (jit::CompiledProgram::lean), or nullptr:
+    // what a run on the JIT may call directly (Program::run's fast path).
+    const jit::CompiledProgram* lean_native() const { return lean_native_; }
+    // The same for a mem program, else nullptr: Program::run(mem)'s one test for its fast path.
+    const jit::CompiledProgram* lean_mem() const { return lean_mem_; }
     const std::string& verifier_log() const { return verifier_log_; }
     const maps::ProgramEntry* tail_call_entry() const { return entry_; }
 
@@ -76,6 +81,8 @@ private:
     isa::Program program_; // ctx accesses rewritten for the host layout
     std::unique_ptr<Interpreter> interpreter_;
     std::optional<jit::CompiledProgram> native_;
+    const jit::CompiledProgram* lean_native_ = nullptr; // &*native_ when it is lean
+    const jit::CompiledProgram* lean_mem_ = nullptr;    // lean_native_ of a mem program
     std::unique_ptr<maps::ProgramEntry> own_entry_; // interpreter-only programs
     maps::ProgramEntry* entry_ = nullptr;
     std::string verifier_log_;

@@ -27,15 +27,16 @@ Error located(Error e, const PreparedProgram& p) {
     return e;
 }
 
-// `sockets`: the object's socket table (Object::set_socket_table), or nullptr.
-ExecutionState worker_state(const SocketTable* sockets) {
+const SocketTable* sockets_of(const Program::State& s) { return s.sockets ? s.sockets->get() : nullptr; }
+
+// The per-run state the slow paths hand the engine: the embedder's network and sockets.
+ExecutionState worker_state(const Program::State& program) {
     ExecutionState state;
     state.cpu = maps::current_cpu();
-    state.sockets = sockets;
+    state.network = program.network.get();
+    state.sockets = sockets_of(program);
     return state;
 }
-
-const SocketTable* sockets_of(const Program::State& s) { return s.sockets ? s.sockets->get() : nullptr; }
 
 MemoryRegion region_of(std::span<uint8_t> bytes, bool writable) {
     return MemoryRegion{reinterpret_cast<uint64_t>(bytes.data()), bytes.size(), writable};
@@ -51,12 +52,23 @@ bool Program::has_jit() const { return state_->prepared->has_native(); }
 const std::string& Program::verifier_log() const { return state_->prepared->verifier_log(); }
 
 Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options) const {
+    // The common case, decided when the program was prepared: a mem program on its own
+    // JIT code, which needs no per-run state (jit::RunNeeds). One native call; a fully
+    // verified program needs no regions either.
+    if (const jit::CompiledProgram* lean = state_->prepared->lean_mem();
+        lean != nullptr && options.engine.value_or(Engine::Jit) == Engine::Jit) [[likely]] {
+        // Built in the caller's slot (NRVO): no copy of the Result on success.
+        auto r0 = lean->run_lean(reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(), mem.size());
+        if (!r0) [[unlikely]]
+            r0.error() = located(std::move(r0.error()), *state_->prepared);
+        return r0;
+    }
     const PreparedProgram& p = *state_->prepared;
     if (auto ok = expect_type(p, {ProgramType::Mem}, "a run over raw memory"); !ok) return fail(ok.error());
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
     const MemoryRegion input = region_of(mem, true);
-    ExecutionState state = worker_state(sockets_of(*state_));
+    ExecutionState state = worker_state(*state_);
     auto r0 = p.run(*engine, input.start, input.size, std::span(&input, 1), input, state);
     if (!r0) return fail(located(r0.error(), p));
     return r0;
@@ -70,7 +82,7 @@ Result<uint64_t> Program::run(uint64_t r1, uint64_t r2, std::span<const Region> 
     std::vector<MemoryRegion> converted;
     converted.reserve(regions.size());
     for (const Region& r : regions) converted.push_back({reinterpret_cast<uint64_t>(r.data), r.size, r.writable});
-    ExecutionState state = worker_state(sockets_of(*state_));
+    ExecutionState state = worker_state(*state_);
     auto r0 = p.run(*engine, r1, r2, converted, std::nullopt, state);
     if (!r0) return fail(located(r0.error(), p));
     return r0;
@@ -88,8 +100,9 @@ namespace {
 // The per-burst work (type check, engine choice, per-CPU slot) is done once; each frame
 // costs one engine entry plus the verdict. `frame_fault`: the error is about frame
 // `completed` (else about the call itself).
-Result<void> xdp_burst(const PreparedProgram& p, const SocketTable* sockets, std::span<XdpFrame* const> frames,
-                       std::span<XdpResult> out, const RunOptions& options, size_t& completed, bool& frame_fault) {
+Result<void> xdp_burst(const Program::State& program, std::span<XdpFrame* const> frames, std::span<XdpResult> out,
+                       const RunOptions& options, size_t& completed, bool& frame_fault) {
+    const PreparedProgram& p = *program.prepared;
     completed = 0;
     frame_fault = false;
     if (auto ok = expect_type(p, {ProgramType::Xdp}, "run_xdp"); !ok) return fail(ok.error());
@@ -98,7 +111,7 @@ Result<void> xdp_burst(const PreparedProgram& p, const SocketTable* sockets, std
                                              out.size())));
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
-    ExecutionState state = worker_state(sockets);
+    ExecutionState state = worker_state(program);
     auto ran = p.run_xdp_burst(*engine, frames, out, state, completed);
     if (ran) return {};
     frame_fault = true;
@@ -111,7 +124,7 @@ Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span
                                     const RunOptions& options) const {
     size_t completed = 0;
     bool frame_fault = false;
-    auto ran = xdp_burst(*state_->prepared, sockets_of(*state_), frames, out, options, completed, frame_fault);
+    auto ran = xdp_burst(*state_, frames, out, options, completed, frame_fault);
     if (ran || !frame_fault) return ran;
     Error e = std::move(ran.error());
     e.message = fmt::format("frame {}: {}", completed, e.message);
@@ -122,17 +135,17 @@ Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span
 Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
                                     size_t& completed, const RunOptions& options) const {
     bool frame_fault = false;
-    return xdp_burst(*state_->prepared, sockets_of(*state_), frames, out, options, completed, frame_fault);
+    return xdp_burst(*state_, frames, out, options, completed, frame_fault);
 }
 
 namespace {
 
 // tc and socket filters share the skb run; LD_ABS / LD_IND read all `len` bytes.
-Result<std::pair<uint64_t, ExecutionState>> run_skb(const PreparedProgram& p, const SocketTable* sockets,
-                                                    SkbPacket& skb, Engine engine) {
+Result<std::pair<uint64_t, ExecutionState>> run_skb(const Program::State& program, SkbPacket& skb, Engine engine) {
+    const PreparedProgram& p = *program.prepared;
     const auto regions = skb.regions();
     const MemoryRegion packet = region_of(skb.bytes(), false);
-    ExecutionState state = worker_state(sockets);
+    ExecutionState state = worker_state(program);
     auto r0 = p.run(engine, skb.ctx_address(), 0, regions, packet, state);
     if (!r0) return fail(located(r0.error(), p));
     return std::pair{*r0, state};
@@ -145,7 +158,7 @@ Result<TcResult> Program::run_tc(SkbPacket& skb, const RunOptions& options) cons
     if (auto ok = expect_type(p, {ProgramType::SchedCls}, "run_tc"); !ok) return fail(ok.error());
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
-    auto ran = run_skb(p, sockets_of(*state_), skb, *engine);
+    auto ran = run_skb(*state_, skb, *engine);
     if (!ran) return fail(ran.error());
     return runtime::tc_verdict(ran->first, ran->second.redirect);
 }
@@ -155,7 +168,7 @@ Result<uint32_t> Program::run_socket_filter(SkbPacket& skb, const RunOptions& op
     if (auto ok = expect_type(p, {ProgramType::SocketFilter}, "run_socket_filter"); !ok) return fail(ok.error());
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
-    auto ran = run_skb(p, sockets_of(*state_), skb, *engine);
+    auto ran = run_skb(*state_, skb, *engine);
     if (!ran) return fail(ran.error());
     return runtime::socket_filter_keep_bytes(ran->first, skb.length());
 }

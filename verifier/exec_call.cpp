@@ -314,6 +314,10 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         case ArgType::PtrToLong:
             if (auto st = check_helper_memory(s, regno, 8, Access::Write); !st) return st;
             break;
+        case ArgType::PtrToInt: // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE: read, then written
+            if (auto st = check_helper_memory(s, regno, 4, Access::Read); !st) return st;
+            if (auto st = check_helper_memory(s, regno, 4, Access::Write); !st) return st;
+            break;
         case ArgType::PtrToAllocMem:
             if (r.type != RegType::Mem || r.off != 0 || !r.var.is_const() || r.var.value() != 0)
                 return bad("an unmodified record from bpf_ringbuf_reserve");

@@ -90,7 +90,9 @@ Status Analyzer::check_map_access_type(const RegState& ptr, int32_t off, uint32_
                          fmt::format("write into map forbidden, value_size={} off={} size={}: map '{}' is read-only "
                                      "for programs (BPF_F_RDONLY_PROG)",
                                      m.value_size, at, size, m.name));
-    if (access != Access::Write && (m.flags & engine_abi::map_flag::kWronlyProg)) // Read or HelperRead
+    // HelperRead is a read too (a helper's memory argument): the leak rules' split of it
+    // must not open write-only maps to helpers.
+    if ((access == Access::Read || access == Access::HelperRead) && (m.flags & engine_abi::map_flag::kWronlyProg))
         return violation(Reason::WriteOnlyMemory,
                          fmt::format("read from map forbidden, value_size={} off={} size={}: map '{}' is write-only "
                                      "for programs (BPF_F_WRONLY_PROG)",

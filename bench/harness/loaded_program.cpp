@@ -4,10 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "bench/harness/timing.hpp"
 #include "jit/compiler.hpp"
 #include "runtime/elf/loader.hpp"
 #include "runtime/maps/map_factory.hpp"
-#include "bench/harness/timing.hpp"
 #include "verifier/verifier.hpp"
 
 namespace ebpfjit::bench {
@@ -19,10 +19,10 @@ double median_us(std::vector<double> ns) {
     return ns[ns.size() / 2] / 1000.0;
 }
 
-verifier::VerifierInput input_for(const LoadedProgram& loaded, verifier::Level level) {
+verifier::VerifierInput input_for(const LoadedProgram& loaded, VerifyLevel level) {
     verifier::VerifierInput in;
     in.type = ProgramType::Mem;
-    in.level = level;
+    in.level = level == VerifyLevel::Full ? verifier::Level::Full : verifier::Level::Structural;
     in.helpers = loaded.bindings.helpers;
     for (const auto& map : loaded.maps) in.maps.push_back(map->definition());
     return in;
@@ -30,9 +30,23 @@ verifier::VerifierInput input_for(const LoadedProgram& loaded, verifier::Level l
 
 } // namespace
 
+Result<ApiProgram> open_api_program(const std::string& object_path, const std::string& symbol, Engine engine,
+                                    VerifyLevel level) {
+    OpenOptions open;
+    open.program_type = ProgramType::Mem; // SEC("mem") is ours, not a libbpf name
+    open.engine = engine;
+    auto object = Object::open(object_path, open);
+    if (!object) return fail(object.error());
+    ProgramOptions options;
+    options.verify = level;
+    auto program = object->program(symbol, options);
+    if (!program) return fail(program.error());
+    return ApiProgram{std::move(*object), *program};
+}
+
 Result<LoadedProgram> load_program(const std::string& object_path, const std::string& symbol) {
     runtime::elf::ReadOptions options;
-    options.type_override = ProgramType::Mem; // SEC("mem") is ours, not a libbpf name
+    options.type_override = ProgramType::Mem;
     auto object = runtime::elf::read_object_file(object_path, options);
     if (!object) return fail(object.error());
     const runtime::elf::ProgramSpec* spec = object->find_program(symbol);
@@ -41,11 +55,8 @@ Result<LoadedProgram> load_program(const std::string& object_path, const std::st
     LoadedProgram loaded;
     loaded.program = spec->program;
     for (const auto& map_spec : object->maps) {
-        // The benchmarks use plain maps; global data and preset slots need the Object API.
-        if (map_spec.origin == runtime::elf::MapOrigin::GlobalData || !map_spec.initial_programs.empty() ||
-            !map_spec.initial_maps.empty())
-            return fail(Error::plain(fmt::format("{}: map '{}' needs initialisation the bench loader does not do",
-                                                 object_path, map_spec.def.name)));
+        // The figures need the maps' definitions and addresses only; global data and
+        // preset slots matter to runs, which go through the Object API.
         auto map = maps::create_map(map_spec.def);
         if (!map) return fail(map.error());
         loaded.bindings.maps.push_back({map->get(), nullptr, 0});
@@ -54,18 +65,9 @@ Result<LoadedProgram> load_program(const std::string& object_path, const std::st
     return loaded;
 }
 
-Result<Verification> verify_program(const LoadedProgram& loaded, bool structural, int repeats) {
+Result<Verification> verify_program(const LoadedProgram& loaded, VerifyLevel level, int repeats) {
     Verification v;
-    if (!structural) {
-        // A loop the full verifier cannot bound within 1M processed instructions (its
-        // state pruning does not converge on it) falls back to structural checks; the
-        // report shows the level each program ran at. Any other rejection is an error.
-        verifier::Report full = verifier::check(loaded.program, input_for(loaded, verifier::Level::Full));
-        if (!full.ok() && full.rejection->reason != verifier::Reason::ComplexityLimit) return fail(full.error());
-        structural = !full.ok();
-    }
-    v.level = structural ? "structural" : "full";
-    const auto in = input_for(loaded, structural ? verifier::Level::Structural : verifier::Level::Full);
+    const auto in = input_for(loaded, level);
     std::vector<double> ns;
     verifier::Report report;
     for (int i = 0; i < std::max(1, repeats); ++i) {
@@ -81,26 +83,29 @@ Result<Verification> verify_program(const LoadedProgram& loaded, bool structural
 }
 
 Result<Jitted> jit_program(const LoadedProgram& loaded, const verifier::Facts& facts, int repeats,
-                           const jit::Optimisations& optimise, bool trusted) {
+                           const jit::Optimisations& optimise) {
+    // runtime/prepared_program.cpp's options for a mem program: the defaults.
+    jit::CompileOptions options;
+    options.program_type = ProgramType::Mem;
+    options.optimise = optimise;
     std::vector<double> ns;
     std::optional<jit::CompiledProgram> kept;
     for (int i = 0; i < std::max(1, repeats); ++i) {
         const uint64_t t0 = runtime::now_ns();
-        jit::CompileOptions options;
-        options.optimise = optimise;
-        options.trusted = trusted;
         auto compiled = jit::compile(loaded.program, facts, loaded.bindings, options);
         ns.push_back(static_cast<double>(runtime::now_ns() - t0));
         if (!compiled) return fail(compiled.error());
         kept.emplace(std::move(*compiled));
     }
-    return Jitted{std::move(*kept), median_us(std::move(ns))};
-}
-
-std::unique_ptr<runtime::Interpreter> interpret_program(const LoadedProgram& loaded) {
-    runtime::InterpreterOptions options;
-    options.program_type = ProgramType::Mem;
-    return std::make_unique<runtime::Interpreter>(loaded.program, loaded.bindings, options);
+    // The lowering decides which slots keep a run-time check; count them.
+    auto lowered = jit::lower(loaded.program, facts, jit::lowering_options(options, loaded.bindings));
+    if (!lowered) return fail(lowered.error());
+    Jitted j{std::move(*kept), median_us(std::move(ns)), 0, 0};
+    for (const jit::LoweredSlot& slot : lowered->slots) {
+        j.checked_accesses += slot.checked_access ? 1 : 0;
+        j.checked_calls += slot.checked_call ? 1 : 0;
+    }
+    return j;
 }
 
 } // namespace ebpfjit::bench

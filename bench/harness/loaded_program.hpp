@@ -1,11 +1,14 @@
-// One benchmark program brought up the way an embedder would: ELF object read, its maps
-// created, the program verified (and the verification timed), then handed to an engine.
+// One benchmark program, twice over:
 //
-//   object.o ──► elf::read_object_file ──► maps::create_map per map ──► bindings
-//            └─► verifier::check (Full, or Structural where the workload says so)
-//                  └─► interpreter, or jit::compile (timed)
+//  - as users get it (what every timed "jit" and "interp" run goes through):
+//      Object::open(object, {program_type = mem}) ──► Object::program(name, {verify})
+//        ──► Program::run(mem)        default options: full verification, the JIT
+//  - as the library's parts see it (figures only, never timed runs): the ELF read, the
+//    verifier at the same level (timed), jit::compile with the same default options
+//    (timed, code size) and jit::lower's count of the accesses and calls the verifier
+//    left unproven (checked at run time).
 //
-// Each engine gets its own LoadedProgram, so map state never leaks between engines.
+// Each engine opens its own Object, so map state never leaks between engines.
 #pragma once
 
 #include <memory>
@@ -13,44 +16,52 @@
 #include <string>
 #include <vector>
 
-#include "jit/lowering.hpp"
-
+#include "ebpfjit/ebpfjit.hpp"
 #include "ebpfjit/error.hpp"
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
 #include "jit/compiled_program.hpp"
-#include "runtime/interpreter.hpp"
+#include "jit/lowering.hpp"
 #include "runtime/maps/map.hpp"
 #include "verifier/facts.hpp"
 
 namespace ebpfjit::bench {
 
-struct Verification {
-    verifier::Facts facts;
-    std::string level;       // "full" or "structural"
-    double verify_us = 0;    // median over the timed verifications, at that level
-    uint64_t processed = 0;  // instructions the accepted pass processed
+// A program opened through the public API. `program` is a handle into `object`.
+struct ApiProgram {
+    Object object;
+    Program program;
 };
+// Opens `object_path` as a mem program for `engine` and prepares `symbol` at `level`
+// (Full: the library's default). A verifier rejection is the Error.
+Result<ApiProgram> open_api_program(const std::string& object_path, const std::string& symbol, Engine engine,
+                                    VerifyLevel level);
 
+// The same program read for the figures below (its own maps, never run).
 struct LoadedProgram {
     isa::Program program;
     std::vector<std::unique_ptr<maps::Map>> maps;
     helpers::ProgramBindings bindings;
 };
-
 Result<LoadedProgram> load_program(const std::string& object_path, const std::string& symbol);
-// `repeats`: verifications timed (median taken). A rejection is an error.
-Result<Verification> verify_program(const LoadedProgram& loaded, bool structural, int repeats);
 
+struct Verification {
+    verifier::Facts facts;
+    double verify_us = 0;    // median over the timed verifications
+    uint64_t processed = 0;  // instructions the accepted pass processed
+};
+// `repeats`: verifications timed (median taken). A rejection is an error.
+Result<Verification> verify_program(const LoadedProgram& loaded, VerifyLevel level, int repeats);
+
+// What the JIT makes of the program with the options Object::program uses (defaults).
 struct Jitted {
     jit::CompiledProgram code;
-    double compile_us = 0; // median over the timed compilations
+    double compile_us = 0;          // median over the timed compilations
+    uint32_t checked_accesses = 0;  // loads/stores/atomics checked at run time (unproven)
+    uint32_t checked_calls = 0;     // helper calls whose arguments are checked at run time
 };
-// `trusted`: the suite's own code, verified at structural level only: no run-time checks
-// (jit::CompileOptions::trusted), so the suite times the code generator, not the checks.
+// `optimise`: all on is what users get; `--jit-without` switches some off.
 Result<Jitted> jit_program(const LoadedProgram& loaded, const verifier::Facts& facts, int repeats,
-                           const jit::Optimisations& optimise = {}, bool trusted = false);
-
-std::unique_ptr<runtime::Interpreter> interpret_program(const LoadedProgram& loaded);
+                           const jit::Optimisations& optimise = {});
 
 } // namespace ebpfjit::bench

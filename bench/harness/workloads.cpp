@@ -73,7 +73,7 @@ Result<WorkloadSet> load_workloads(const std::string& dir, const std::string& fi
         w.name = name;
         w.object_path = fmt::format("{}/{}.o", dir, name);
         w.symbol = "bench_" + name;
-        w.structural_verification = name != "memory_a_plus_b" && name != "simple";
+        w.kernel_object_path = fmt::format("{}/kernel/{}.o", dir, name);
         if (auto ok = require_file(w.object_path); !ok) return fail(ok.error());
         w.native = reinterpret_cast<NativeEntry>(set.native->symbol(w.symbol));
         auto input = reinterpret_cast<NativeInput>(set.native->symbol(w.symbol + "_input"));
@@ -94,7 +94,6 @@ Result<WorkloadSet> load_workloads(const std::string& dir, const std::string& fi
             w.object_path = fmt::format("{}/maps/{}.o", dir, object.file);
             w.symbol = fmt::format("bench_{}", entry);
             w.ops_per_run = kMapOps;
-            w.structural_verification = true; // a 256-iteration loop over a helper call
             w.input.assign(8, 0);
             if (auto ok = require_file(w.object_path); !ok) return fail(ok.error());
             set.workloads.push_back(std::move(w));

@@ -3,6 +3,7 @@
 //   <dir>/<name>.o             clang -O2 -target bpf  (suite: one entry bench_<name>)
 //   <dir>/maps/<file>.o        map / helper micro-benchmarks (entries bench_<name>)
 //   <dir>/libebpfjit_bench_native.so   the suite built natively -O2 from the same sources
+//   <dir>/kernel/<name>.o      the suite wrapped as XDP programs for the kernel peer
 #pragma once
 
 #include <cstdint>
@@ -28,16 +29,11 @@ struct Workload {
     std::string object_path; // the BPF object
     std::string symbol;      // "bench_" + name
     uint32_t ops_per_run = 1; // map benchmarks: operations per run
-    // Verified structurally unless the full verifier proves it today:
-    //  - the 1 MiB workloads (memcpy, strcmp_*) can never pass Full: it bounds a mem range
-    //    at 64 KiB, as the kernel's MAX_PACKET_OFF, and 1 Mi iterations exceed 1M insns;
-    //  - the other loops (log2_int, prime, switch, the map loops) exceed the 1M
-    //    processed-instruction limit with the current verifier (its state pruning does
-    //    not converge on them); `--try-full` attempts Full on them anyway.
-    bool structural_verification = false;
     // Suite only: the native build and the input every engine runs on.
     NativeEntry native = nullptr;
     std::vector<uint8_t> input;
+    // Suite only: the XDP wrapper of this program for the kernel peer (may not exist).
+    std::string kernel_object_path;
 };
 
 // The suite, in the order of the issue: log2_int, memcpy, prime, strcmp_full,

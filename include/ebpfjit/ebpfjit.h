@@ -80,6 +80,38 @@ typedef struct {
 /* ebpfjit_object_open_opts with hardening; hardening NULL = none. */
 ebpfjit_object *ebpfjit_object_open_hardened(const char *path, const ebpfjit_open_options *options,
                                              const ebpfjit_hardening *hardening, char *err, size_t err_size);
+/* Pinned maps (docs/loader.md, "Pinning"): objects opened with one registry share the maps
+ * they declare pinned (LIBBPF_PIN_BY_NAME, iproute2 PIN_GLOBAL_NS / PIN_OBJECT_NS). Freeing
+ * the registry unpins them; objects that use a map keep it. */
+typedef struct ebpfjit_pin_registry ebpfjit_pin_registry;
+ebpfjit_pin_registry *ebpfjit_pin_registry_new(void);
+void ebpfjit_pin_registry_free(ebpfjit_pin_registry *pins);
+/* ebpfjit_object_open_hardened with a pin registry; pins NULL = every map private. */
+ebpfjit_object *ebpfjit_object_open_pinned(const char *path, const ebpfjit_open_options *options,
+                                           const ebpfjit_hardening *hardening, ebpfjit_pin_registry *pins,
+                                           char *err, size_t err_size);
+/* A map's size set before the object's maps are created (libbpf's bpf_map__set_max_entries
+ * between open and load): overrides the declared max_entries (0 included) of the BTF or legacy
+ * map called name. */
+typedef struct {
+    const char *name;
+    uint32_t max_entries; /* at least 1 */
+} ebpfjit_map_size;
+/* Everything ebpfjit_object_open_pinned takes beyond the options; zero-initialised = none. */
+typedef struct {
+    const ebpfjit_hardening *hardening; /* NULL: none */
+    ebpfjit_pin_registry *pins;         /* NULL: every map private */
+    const ebpfjit_map_size *map_sizes;  /* n_map_sizes entries; a name the object does not
+                                         * define fails the open */
+    size_t n_map_sizes;
+    /* Data sections whose variables are inlined as Cilium's loader does for CONFIG()
+     * (OpenOptions::inline_globals): n_inline_globals names, e.g. ".rodata.config". */
+    const char *const *inline_globals;
+    size_t n_inline_globals;
+} ebpfjit_open_ext;
+/* ebpfjit_object_open_pinned with map sizes; ext NULL = none of the above. */
+ebpfjit_object *ebpfjit_object_open_ext(const char *path, const ebpfjit_open_options *options,
+                                        const ebpfjit_open_ext *ext, char *err, size_t err_size);
 void ebpfjit_object_close(ebpfjit_object *object);
 
 /* NULL when the object has no such program (or it cannot be prepared). */
@@ -152,10 +184,74 @@ int ebpfjit_program_run_tc(ebpfjit_program *program, ebpfjit_skb *skb, int32_t *
 int ebpfjit_program_run_socket_filter(ebpfjit_program *program, ebpfjit_skb *skb, uint32_t *keep, char *err,
                                       size_t err_size);
 
+/* ---- the network the helpers see (docs/helpers.md) -------------------------------- */
+
+/* Devices, routes, neighbours and the netns cookie of one network namespace, for
+ * bpf_fib_lookup, bpf_check_mtu, bpf_clone_redirect and bpf_get_netns_cookie. Objects
+ * opened with it share it: it may be changed while their programs run, and freeing it
+ * leaves them their reference. Without one, those helpers answer as a kernel with empty
+ * tables (fib_lookup: BPF_FIB_LKUP_RET_NOT_FWDED; check_mtu: -ENODEV; ...). */
+typedef struct ebpfjit_network ebpfjit_network;
+
+#define EBPFJIT_ROUTE_UNICAST 0
+#define EBPFJIT_ROUTE_BLACKHOLE 1
+#define EBPFJIT_ROUTE_UNREACHABLE 2
+#define EBPFJIT_ROUTE_PROHIBIT 3
+#define EBPFJIT_ROUTE_LOCAL 4
+
+ebpfjit_network *ebpfjit_network_new(void);
+void ebpfjit_network_free(ebpfjit_network *network);
+/* mtu is L3 (1500 for Ethernet); mac may be NULL (zero); forwarding 0 makes fib_lookup
+ * answer BPF_FIB_LKUP_RET_FWD_DISABLED for packets coming in on it. 0 or -EINVAL. */
+int ebpfjit_network_add_device(ebpfjit_network *network, uint32_t ifindex, uint32_t mtu, const uint8_t *mac,
+                               int forwarding);
+/* family AF_INET (addresses 4 bytes, network order) or AF_INET6 (16 bytes); gateway NULL
+ * for an on-link route, else of family gateway_family; table 0 = main (254). 0 or -EINVAL. */
+int ebpfjit_network_add_route(ebpfjit_network *network, int family, const void *prefix, uint8_t prefix_len,
+                              uint32_t type, uint32_t ifindex, int gateway_family, const void *gateway,
+                              uint32_t metric, uint32_t table);
+int ebpfjit_network_add_neighbour(ebpfjit_network *network, uint32_t ifindex, int family, const void *address,
+                                  const uint8_t *mac);
+void ebpfjit_network_set_netns_cookie(ebpfjit_network *network, uint64_t cookie);
+/* ebpfjit_object_open_hardened whose programs see `network` (NULL = none). */
+ebpfjit_object *ebpfjit_object_open_network(const char *path, const ebpfjit_open_options *options,
+                                            const ebpfjit_hardening *hardening, ebpfjit_network *network,
+                                            char *err, size_t err_size);
+
+/* The socket the skb belongs to (after ebpfjit_skb_load, which clears it): cookie,
+ * cgroup v2 id, net_cls classid for bpf_get_socket_cookie / bpf_skb_cgroup_id /
+ * bpf_get_cgroup_classid. */
+void ebpfjit_skb_set_socket(ebpfjit_skb *skb, uint64_t cookie, uint64_t cgroup_id, uint32_t classid);
+
+/* Tunnel metadata in bpf_tunnel_key's terms (IPv4 addresses host order in [0]). */
+typedef struct {
+    int present; /* ebpfjit_skb_tunnel: 0 = none */
+    int ipv6;
+    int tx;      /* set by bpf_skb_set_tunnel_key: what the egress tunnel is to use */
+    uint64_t id;
+    uint32_t remote[4];
+    uint32_t local[4];
+    uint8_t tos;
+    uint8_t ttl;
+    uint16_t flags; /* TUNNEL_* bits */
+    uint32_t label;
+    uint32_t options_len;
+    uint8_t options[256];
+} ebpfjit_tunnel_info;
+/* Received tunnel metadata (after ebpfjit_skb_load); info NULL clears it. 0 or -EINVAL. */
+int ebpfjit_skb_set_tunnel(ebpfjit_skb *skb, const ebpfjit_tunnel_info *info);
+/* The skb's tunnel metadata now (after a run: what bpf_skb_set_tunnel_key/opt set). */
+void ebpfjit_skb_tunnel(const ebpfjit_skb *skb, ebpfjit_tunnel_info *info);
+/* Copies bpf_clone_redirect made since the last load: their number, and each one. */
+size_t ebpfjit_skb_clone_count(const ebpfjit_skb *skb);
+const uint8_t *ebpfjit_skb_clone(const ebpfjit_skb *skb, size_t index, size_t *len, uint32_t *ifindex,
+                                 int *ingress);
+
 /* bpf(2) syscall semantics: whole values (per-CPU maps: every CPU's value, 8-byte
  * rounded); 0 or a negative errno. key NULL in get_next_key gives the first key. */
 uint32_t ebpfjit_map_key_size(const ebpfjit_map *map);
 uint32_t ebpfjit_map_value_size(const ebpfjit_map *map);
+uint32_t ebpfjit_map_max_entries(const ebpfjit_map *map);
 int ebpfjit_map_lookup(const ebpfjit_map *map, const void *key, void *value);
 int ebpfjit_map_update(ebpfjit_map *map, const void *key, const void *value, uint64_t flags);
 int ebpfjit_map_delete(ebpfjit_map *map, const void *key);

@@ -23,27 +23,58 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <functional>
 #include <string_view>
 #include <vector>
 
 #include "ebpfjit/engine.hpp"
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
+#include "ebpfjit/host_network.hpp"
+#include "ebpfjit/skb_packet.hpp"
 #include "ebpfjit/socket_table.hpp"
-#include "engine_abi/skb_packet.hpp"
-#include "runtime/context/verdict.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/verdict.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 
 namespace ebpfjit {
 
 namespace maps { class Map; }
 
+// Where pinned maps live: the embedder's stand-in for bpffs. Maps an object declares
+// pinned (BTF `pinning` LIBBPF_PIN_BY_NAME; iproute2 bpf_elf_map PIN_GLOBAL_NS, or
+// PIN_OBJECT_NS = shared only by objects with the same bytes) are looked up here by name
+// when the object opens: the first object creates and pins the map, later objects reuse
+// it if its definition matches (type, key and value size, max_entries, flags; else the
+// open fails naming the map), as libbpf reuses a pinned map. Objects opened without a
+// registry get private maps; pinning then has no effect. A pinned map lives while the
+// registry pins it or an object uses it. Thread-safe.
+class PinRegistry {
+public:
+    PinRegistry();
+    ~PinRegistry();
+    PinRegistry(const PinRegistry&) = delete;
+    PinRegistry& operator=(const PinRegistry&) = delete;
+
+    // Pin keys: the map name (by name / global), or "object-<hash>/<name>" (object namespace).
+    std::vector<std::string> pinned() const;
+    // Drops the registry's reference (bpffs unlink); false when nothing is pinned there.
+    bool unpin(std::string_view key);
+
+    struct Impl;
+    Impl& impl() { return *impl_; }
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
 struct OpenOptions {
-    // Program type for every program, instead of the one its ELF section implies.
+    // Program type for every program, instead of the one its ELF section implies; the
+    // only source of a type for iproute2's numbered tail-call sections ("2/1").
     std::optional<ProgramType> program_type;
     Engine engine = Engine::Jit;            // the engine runs use unless RunOptions says otherwise
     VerifyLevel verify = VerifyLevel::Full;
@@ -56,6 +87,32 @@ struct OpenOptions {
     // program may hand addresses to maps, helpers and its caller. Only for trusted programs
     // (docs/hardening.md).
     bool allow_ptr_leaks = false;
+    // The network namespace the programs run in: devices, routes, neighbours, netns
+    // cookie (bpf_fib_lookup, bpf_check_mtu, bpf_clone_redirect, bpf_get_netns_cookie).
+    // nullptr: as a kernel with empty tables (docs/helpers.md). Shared: the embedder may
+    // keep updating it while programs run.
+    std::shared_ptr<runtime::HostNetwork> network{};
+    // (Last, so positional initialisers of the fields above keep compiling.)
+    // Shared pinned maps (see PinRegistry); null: every map is private to the object.
+    std::shared_ptr<PinRegistry> pins = nullptr;
+    // The number of possible CPUs, asked when a perf event array declares max_entries 0
+    // (libbpf sizes it so). Null: ebpfjit's per-CPU slot count (maps::possible_cpus()).
+    std::function<Result<uint32_t>()> possible_cpus = nullptr;
+    // Map name -> max_entries, set before the object's maps are created (libbpf's
+    // bpf_map__set_max_entries between open and load): overrides the declared size of a
+    // BTF (`.maps`) or legacy (`maps`) map, including the max_entries 0 that objects leave
+    // for userspace to fill. A name the object does not define (or a global data map, or 0)
+    // fails the open with a one-line error.
+    std::map<std::string, uint32_t> map_max_entries = {};
+    // Data sections whose variables are inlined, as Cilium's loader does for CONFIG()
+    // (bpf/lib/static_data.h): every LDDW addressing a variable of one becomes an immediate
+    // LDDW of the variable's value in the object. Cilium objects need {".rodata.config"};
+    // a section the object lacks is skipped. docs/loader.md, "Cilium".
+    std::vector<std::string> inline_globals = {};
+    // libbpf's autoload: only these programs (by symbol, or by a section holding one) are
+    // built, so programs of types ebpfjit lacks (tp_btf/, fentry/ stats probes) do not
+    // refuse the others; prog-array slots naming a program left out stay empty. Empty: all.
+    std::vector<std::string> only_programs = {};
 };
 
 // Per-program overrides of OpenOptions, honoured when the program is first prepared.
@@ -71,18 +128,25 @@ struct RunOptions {
     std::optional<Engine> engine;
 };
 
-// Packet contexts (runtime/context/): the embedder owns the buffers and reuses them.
-using XdpFrame = runtime::XdpFrame;     // frame.load(bytes, rx) before each run
-using XdpRxInfo = runtime::XdpRxInfo;   // ingress_ifindex, rx_queue_index
-using XdpAction = runtime::XdpAction;   // Aborted, Drop, Pass, Tx, Redirect
-using XdpResult = runtime::XdpVerdict;  // action, r0, redirect.ifindex = the port
-using SkbPacket = runtime::SkbPacket;   // skb.load(bytes, meta) before each run
-using SkbMetadata = runtime::SkbMetadata;
-using TcOutcome = runtime::TcOutcome;   // Pass, Drop, Consumed, Redirect
-using TcResult = runtime::TcVerdict;    // code (TC_ACT_*), outcome, redirect
+// Packet contexts (ebpfjit/xdp_frame.hpp, skb_packet.hpp, verdict.hpp): the embedder owns
+// the buffers and reuses them.
+//   XdpFrame: frame.load(bytes, rx) before each run; XdpRxInfo: ingress_ifindex, rx_queue_index
+//   XdpAction: Aborted, Drop, Pass, Tx, Redirect
+//   SkbPacket: skb.load(bytes, meta) before each run; SkbMetadata
+//   TcOutcome: Pass, Drop, Consumed, Redirect
+using XdpResult = XdpVerdict;  // action, r0, redirect.ifindex = the port
+using TcResult = TcVerdict;    // code (TC_ACT_*), outcome, redirect
+//   TunnelInfo: SkbMetadata::tunnel in, skb.tunnel() out; SkbSocket: SkbMetadata::socket;
+//   ClonedPacket: skb.clones(), bpf_clone_redirect's copies
+//   HostNetwork (OpenOptions::network), NetDevice, Route, RouteType, Neighbour, IpAddress:
+//   ebpfjit/host_network.hpp
 
 // Claims a per-CPU map slot for the calling worker thread (idempotent); returns it.
 Result<uint32_t> register_worker_thread();
+// How many slots ("CPUs") every per-CPU map has, and setting it (at least 1) before the
+// first per-CPU map exists: run N worker threads with N slots. Fixed once one exists.
+uint32_t possible_cpus();
+Result<void> set_possible_cpus(uint32_t count);
 
 // Memory a program may touch besides its stack (a context struct, a packet buffer).
 struct Region {
@@ -107,6 +171,12 @@ public:
     int remove(std::span<const uint8_t> key);
     // An empty `key` (or a missing one) gives the first key; -ENOENT after the last.
     int get_next_key(std::span<const uint8_t> key, std::span<uint8_t> next_key) const;
+
+    // The contents as `bpftool map dump -j` shows them, with the map's description:
+    // {"name", "type": "hash", "key_size", "value_size", "max_entries", "entries": [...]}
+    // (per-CPU maps: "values" per cpu; queue / stack: what a peek sees). `indent` as
+    // nlohmann::json::dump: -1 one line.
+    std::string to_json(int indent = -1) const;
 
     maps::Map& native() const { return *map_; } // the runtime map, for tools (JSON dump, batches)
 

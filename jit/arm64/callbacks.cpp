@@ -9,10 +9,13 @@
 //
 //   │ x29 x30 (lr: into the helper)  │
 //   │ x19 x20 │ x21 x22 │ x23 x24    │  the C caller's callee-saved registers
-//   │ FrameInfo (32 bytes)           │ ◄── x24: tail calls 0 | packet 0 | len 0 | status (x5)
-//   │ unused 512 bytes               │  (where an entry keeps its eBPF stack)
-//   ├────────────────────────────────┤ ◄── sp
+//   │ FrameInfo (40 + 8 bytes)       │ ◄── x24, sp: tail calls 0 | packet 0 | len 0 |
+//   ├────────────────────────────────┤     status (x5) | stack_top (the callback's chain)
 //   │ the callee's local-call frame  │  the subprogram's own prologue, entered by `bl`
+//
+// The invoker has set RunStatus::stack_top kChainBytes below the calling chain's
+// (jit/ebpf_stack.hpp); the thunk sets x23 kFrameStride above it, so the callee's
+// prologue (r10 -= kFrameStride) puts the callback's first frame at exactly stack_top.
 //
 // The subprogram is entered exactly as by a local call: r1-r5 already sit in x0-x4
 // (register_map.hpp), x24 points at a FrameInfo, sp is 16-byte aligned. Its r0 comes
@@ -20,6 +23,7 @@
 // registers. There is no packet (LD_ABS/LD_IND never mix with callbacks: the lowering
 // rejects it) and no tail call (only the entry subprogram may tail-call).
 #include "jit/arm64/emitter.hpp"
+#include "jit/ebpf_stack.hpp"
 #include "jit/arm64/frame_layout.hpp"
 
 namespace ebpfjit::jit::arm64 {
@@ -30,9 +34,8 @@ void Emitter::emit_callback_thunks() {
         pc_ = static_cast<uint32_t>(slot); // reach errors name the callback
         bind(thunks_[slot]);
         emit_entry_frame(a64::xzr, a64::xzr, a64::x5); // x5: the 6th AAPCS64 argument
-        // Checked code walks frames up to a FrameInfo (jit/checked_run.hpp): the callee's
-        // prologue saves this r10, so the walk finds the thunk and goes on at the helper call.
-        if (lowered_.needs_guest_memory) a_.mov(gpx(10), kFrameInfo);
+        a_.ldr(gpx(10), a64::ptr(kFrameInfo, kInfoStackTop));
+        a_.add(gpx(10), gpx(10), kFrameStride);
         record(labels_[slot], Reach::Imm26, "bl");
         a_.bl(labels_[slot]);
         branch(asmjit::arm::CondCode::kAL, epilogues_[0]);

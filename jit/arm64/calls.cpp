@@ -63,7 +63,8 @@ void Emitter::emit_callx(const isa::CallX& insn) {
 // bpf_tail_call(ctx = r1, prog_array = r2, index = r3), the kernel's order of checks:
 //   index >= count -> fall through; count of tail calls taken >= 33 -> fall through;
 //   count++; empty slot (or a program with no native code) -> fall through;
-//   else branch to the target's body entry with this frame and r1 as they are.
+//   else branch to the target's body entry with this frame and r1 as they are
+//   (and x4 = the RunStatus*, as the C entry takes it).
 //   kIndex = index (32 bits, zero-extended), kLimit = slot count, kTailCount = the
 //   counter, kTableBase = the slot array, kCallTarget = ProgramEntry*, then its code.
 void Emitter::emit_tail_call() {
@@ -84,6 +85,9 @@ void Emitter::emit_tail_call() {
     cbz(false, kCallTarget, out);
     a_.ldr(kCallTarget, a64::ptr(kCallTarget, maps::kProgramEntryNativeOffset));
     cbz(false, kCallTarget, out);
+    // r5 is undefined in the target: x4 = the status, as the C entry gets it (a lean
+    // target's landing calls that entry, whose r10 comes from RunStatus::stack_top).
+    a_.ldr(a64::x4, a64::ptr(kFrameInfo, kInfoStatus));
     a_.br(kCallTarget);
     bind(out);
 }

@@ -23,7 +23,6 @@
 
 namespace ebpfjit::jit::arm64 {
 
-static_assert(kInfoStatus == kFrameInfoStatusOffset);
 
 namespace {
 constexpr int32_t kStubFrame = 80;

@@ -1,6 +1,6 @@
-// The ARM64 backend driver: one emission pass (A64 instructions have a fixed size, so
-// there is nothing to relax), slot dispatch, reach checks, and the hand-over of the
-// final code to executable memory.
+// The ARM64 backend's pass: one emission (jit::drive, drive.hpp; A64 instructions have a
+// fixed size, so there is nothing to relax), reach checks, and the hand-over of the final
+// code to executable memory.
 #include <fmt/format.h>
 
 #if defined(__aarch64__)
@@ -30,71 +30,6 @@ void Emitter::bind(const asmjit::Label& label) {
     a_.bind(label);
 }
 
-void Emitter::emit_program(std::vector<uint32_t>& slot_offsets) {
-    const size_t n = lowered_.slots.size();
-    labels_.assign(n, asmjit::Label());
-    for (size_t pc = 0; pc < n; ++pc)
-        if (lowered_.slots[pc].label) labels_[pc] = a_.newLabel();
-    for (const Subprogram& sub : lowered_.subprograms) {
-        epilogues_.push_back(a_.newLabel());
-        int32_t last = sub.start;
-        for (int32_t pc = sub.start; pc < sub.end; ++pc)
-            if (lowered_.slots[static_cast<size_t>(pc)].emit) last = pc;
-        last_emitted_.push_back(last);
-    }
-    frame_ = plan_entry_frame(lowered_);
-    code_start_ = a_.newLabel();
-    body_entry_ = a_.newLabel();
-    abort_ = a_.newLabel();
-    callx_table_ = a_.newLabel();
-    access_stub_ = a_.newLabel();
-    helper_check_stub_ = a_.newLabel();
-    helper_result_stub_ = a_.newLabel();
-    thunks_.assign(n, asmjit::Label());
-    for (const LoweredSlot& slot : lowered_.slots)
-        if (slot.emit && slot.code_target >= 0 && !thunks_[static_cast<size_t>(slot.code_target)].isValid())
-            thunks_[static_cast<size_t>(slot.code_target)] = a_.newLabel();
-    slot_offsets.assign(n, kNoNativeCode);
-
-    for (uint32_t s = 0; s < lowered_.subprograms.size(); ++s) {
-        const Subprogram& sub = lowered_.subprograms[s];
-        if (s == 0) emit_entry_prologue();
-        for (int32_t i = sub.start; i < sub.end; ++i) {
-            const auto pc = static_cast<uint32_t>(i);
-            if (lowered_.slots[pc].label) bind(labels_[pc]);
-            if (s != 0 && i == sub.start) emit_local_prologue();
-            if (!lowered_.slots[pc].emit) continue;
-            slot_offsets[pc] = static_cast<uint32_t>(a_.offset());
-            if (lowered_.slots[pc].fused_add) continue; // emitted by the previous slot's add
-            if (options_.annotate) a_.comment(options_.annotate(pc).c_str());
-            if (lowered_.slots[pc].budget_charge != 0) {
-                pc_ = pc;
-                slot_ = &lowered_.slots[pc];
-                emit_budget_charge();
-            }
-            emit_slot(pc);
-        }
-        bind(epilogues_[s]);
-        emit_epilogue(s == 0);
-    }
-    emit_budget_faults();
-    emit_abort_path();
-    emit_check_stubs();
-    emit_callback_thunks();
-    if (!frame_.full) emit_tail_call_landing();
-    if (lowered_.has_callx) { // bound even when empty: every callx then faults
-        a_.align(asmjit::AlignMode::kData, 8);
-        bind(callx_table_);
-        for (helpers::HelperFn fn : lowered_.callx_table) a_.embedUInt64(reinterpret_cast<uint64_t>(fn));
-    }
-}
-
-void Emitter::emit_slot(uint32_t pc) {
-    pc_ = pc;
-    slot_ = &lowered_.slots[pc];
-    emit_instruction(*this, slot_->insn);
-}
-
 Result<void> check_reach(const BranchRecord& b, uint32_t target) {
     if (target == kNoNativeCode)
         return fail(Error::at_insn(b.slot, fmt::format("{}: its target was never placed", b.what)));
@@ -115,27 +50,6 @@ Result<void> Emitter::check_reaches() const {
     }
     return {};
 }
-
-namespace {
-
-// Keeps asmjit's first error and the slot being emitted when it happened (asmjit reports
-// through a handler, not return values we could thread through every emit call).
-class FirstError : public asmjit::ErrorHandler {
-public:
-    void handleError(asmjit::Error err, const char* message, asmjit::BaseEmitter*) override {
-        if (error == asmjit::kErrorOk) {
-            error = err;
-            text = message;
-            slot = current_slot ? *current_slot : 0;
-        }
-    }
-    const uint32_t* current_slot = nullptr;
-    asmjit::Error error = asmjit::kErrorOk;
-    std::string text;
-    uint32_t slot = 0;
-};
-
-} // namespace
 
 struct Assembly {
     asmjit::CodeHolder code;
@@ -167,7 +81,7 @@ Result<Assembled> assemble(const Lowered& lowered, const Options& options) {
     a64::Assembler a(&assembly.code);
     Emitter emitter(a, lowered, emit_options);
     assembly.errors.current_slot = emitter.current_slot();
-    emitter.emit_program(out.slot_offsets);
+    drive(emitter, out.slot_offsets);
     // A reach error explains itself better than asmjit's "InvalidDisplacement".
     if (auto r = emitter.check_reaches(); !r) return fail(r.error());
     if (assembly.errors.error != asmjit::kErrorOk)

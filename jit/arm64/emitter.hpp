@@ -14,6 +14,7 @@
 
 #include "jit/arm64/register_map.hpp"
 #include "jit/checked_run.hpp"
+#include "jit/drive.hpp"
 #include "jit/emit_instruction.hpp"
 #include "jit/lowering.hpp"
 
@@ -49,9 +50,6 @@ class Emitter {
 public:
     Emitter(a64::Assembler& a, const Lowered& lowered, const EmitOptions& options);
 
-    // Emits the whole program; per-slot native offsets into `slot_offsets`.
-    void emit_program(std::vector<uint32_t>& slot_offsets);
-
     uint32_t body_entry_offset() const { return label_offsets_[body_entry_.id()]; }
     const uint32_t* current_slot() const { return &pc_; }
     // Every recorded branch whose target lies beyond its reach, first one first.
@@ -60,6 +58,8 @@ public:
 private:
     template <class E>
     friend void jit::emit_instruction(E&, const isa::Instruction&);
+    template <class E>
+    friend void jit::drive(E&, std::vector<uint32_t>&);
 
     // prologue.cpp
     // The entry frame this program gets (frame_layout.hpp): the full frame, or a lean one
@@ -68,7 +68,7 @@ private:
         bool full = true;
         bool record = true;                           // x29/x30 saved: the program calls out
         std::vector<std::array<a64::GpX, 2>> saved;   // callee-saved pairs (xzr pads), push order
-        bool stack = false;                           // the 512-byte eBPF stack, r10 = x23
+        bool stack = false;                           // r10 = x23 = RunStatus::stack_top
     };
     static EntryFrame plan_entry_frame(const Lowered& lowered);
     void emit_entry_prologue();
@@ -88,7 +88,6 @@ private:
     // callbacks.cpp: C-callable entry thunks for callback subprograms (LDDW src 4)
     void emit_callback_thunks();
 
-    void emit_slot(uint32_t pc);
 
     // budget.cpp: the instruction-budget charge before a slot, and its fault stubs.
     void emit_budget_charge();

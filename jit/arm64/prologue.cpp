@@ -1,6 +1,8 @@
 // Prologues, epilogues and the abort path (frame_layout.hpp draws the frames).
 #include <algorithm>
 
+#include "jit/ebpf_stack.hpp"
+
 #include "jit/arm64/emitter.hpp"
 #include "jit/arm64/frame_layout.hpp"
 #include "engine_abi/run_status.hpp"
@@ -42,16 +44,18 @@ void pop_frame(a64::Assembler& a, const a64::GpX (&pairs)[N][2]) {
 void Emitter::emit_entry_frame(const a64::GpX& packet, const a64::GpX& packet_len, const a64::GpX& status) {
     push_frame(a_, kEntrySaved);
     a_.sub(a64::sp, a64::sp, kEntryFrameSize);
-    a_.add(kFrameInfo, a64::sp, kStack);
+    a_.mov(kFrameInfo, a64::sp);
     a_.str(a64::xzr, a64::ptr(kFrameInfo, kInfoTailCallCount));
     a_.str(packet, a64::ptr(kFrameInfo, kInfoPacket));
     a_.str(packet_len, a64::ptr(kFrameInfo, kInfoPacketLen));
     a_.str(status, a64::ptr(kFrameInfo, kInfoStatus));
+    a_.ldr(kTableBase, a64::ptr(status, kRunStatusStackTopOffset));
+    a_.str(kTableBase, a64::ptr(kFrameInfo, kInfoStackTop));
 }
 
 // The full frame (kEntrySaved and FrameInfo) or the lean one (frame_layout.hpp): the frame
 // record only when the program calls out (bl/blr overwrite x30), only the callee-saved
-// registers it writes, the 512-byte stack only when it uses r10 (entry_frame_needs).
+// registers it writes, x23 only when it uses r10 (entry_frame_needs).
 Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
     EntryFrame f;
     const EntryFrameNeeds needs = entry_frame_needs(lowered);
@@ -78,12 +82,11 @@ Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
 
 // In: x0 = r1, x1 = r2, x2 = packet, x3 = packet_len, x4 = RunStatus*.
 void Emitter::emit_entry_prologue() {
-    bind(code_start_);
     if (frame_.full) {
         emit_entry_frame(a64::x2, a64::x3, a64::x4);
         emit_zero_at_entry(); // after the frame took x2-x4 (r3-r5 may be among them)
         bind(body_entry_);
-        a_.mov(gpx(10), kFrameInfo); // r10: top of the entry frame's stack
+        a_.ldr(gpx(10), a64::ptr(kFrameInfo, kInfoStackTop)); // r10: the chain's first
         return;
     }
     if (frame_.record) {
@@ -91,17 +94,14 @@ void Emitter::emit_entry_prologue() {
         a_.mov(a64::x29, a64::sp);
     }
     for (const auto& pair : frame_.saved) a_.stp(pair[0], pair[1], a64::ptr_pre(a64::sp, -16));
-    if (frame_.stack) {
-        a_.sub(a64::sp, a64::sp, kStack);
-        a_.add(gpx(10), a64::sp, kStack); // r10: top of the stack
-    }
-    emit_zero_at_entry();
+    if (frame_.stack) a_.ldr(gpx(10), a64::ptr(a64::x4, kRunStatusStackTopOffset)); // r10
+    emit_zero_at_entry(); // after x4 (r5) was read
 }
 
 // A lean-frame program tail-called into: the caller's full frame is live on the stack and
 // this program needs none of it (no FrameInfo, no tail calls of its own), so it runs as a
-// nested C call of its own entry (x0 = r1 as the caller left it), and its r0 leaves
-// through the caller's full epilogue.
+// nested C call of its own entry (x0 = r1 as the caller left it, x4 = the status: the tail
+// call set it), and its r0 leaves through the caller's full epilogue.
 void Emitter::emit_tail_call_landing() {
     bind(body_entry_);
     record(code_start_, Reach::Imm26, "bl");
@@ -112,8 +112,7 @@ void Emitter::emit_tail_call_landing() {
 
 void Emitter::emit_local_prologue() {
     push_frame(a_, kLocalSaved);
-    a_.sub(a64::sp, a64::sp, kLocalFrameSize);
-    a_.add(gpx(10), a64::sp, kLocalFrameSize);
+    a_.sub(gpx(10), gpx(10), kFrameStride); // the callee's frame: below the caller's
 }
 
 // r0 lives in x7; the entry returns it in x0. A local call's result stays in x7.
@@ -124,18 +123,16 @@ void Emitter::emit_epilogue(bool entry) {
         pop_frame(a_, kEntrySaved);
     } else if (entry) {
         a_.mov(a64::x0, gpx(0));
-        if (frame_.stack) a_.add(a64::sp, a64::sp, kStack);
         for (size_t i = frame_.saved.size(); i-- > 0;) pop_pair(a_, frame_.saved[i][0], frame_.saved[i][1]);
         if (frame_.record) a_.ldp(a64::x29, a64::x30, a64::ptr_post(a64::sp, 16));
         a_.ret(a64::x30);
     } else {
-        a_.mov(a64::sp, gpx(10));
         pop_frame(a_, kLocalSaved);
     }
 }
 
 // Ends the whole run with r0 = 0 from any call depth: sp goes back to the entry frame
-// (found through x24), then the entry epilogue. Out-of-line fault stubs record the fault
+// (x24: FrameInfo sits at its bottom), then the entry epilogue. Out-of-line fault stubs record the fault
 // in RunStatus first (kTableBase = the RunStatus*, kImm = the field values). Only
 // full-frame programs can abort (a branch to an unplaced abort_ is a reach error).
 void Emitter::emit_abort_path() {
@@ -154,7 +151,7 @@ void Emitter::emit_abort_path() {
     }
     bind(abort_);
     a_.mov(gpx(0), a64::xzr);
-    a_.sub(a64::sp, kFrameInfo, kStack);
+    a_.mov(a64::sp, kFrameInfo);
     branch(asmjit::arm::CondCode::kAL, epilogues_[0]);
 }
 

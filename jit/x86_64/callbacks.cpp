@@ -8,18 +8,21 @@
 //
 //   │ return address (into the helper) │
 //   │ rbp rbx r12 r13 r14 r15          │  the C caller's callee-saved registers
-//   │ (8 bytes padding)                │
-//   │ FrameInfo (32 bytes)             │ ◄── r12: tail calls 0 | packet 0 | len 0 | status
-//   │ unused 512 bytes                 │  (where an entry keeps its eBPF stack)
-//   ├──────────────────────────────────┤ ◄── rsp, 16-byte aligned
+//   │ FrameInfo (40 bytes)             │ ◄── r12, rsp: tail calls 0 | packet 0 | len 0 |
+//   ├──────────────────────────────────┤      status | stack_top (the callback's chain)
 //   │ return address (into the thunk)  │
-//   │ the callee's local-call frame    │  the subprogram's own prologue (frame_layout.hpp)
+//   │ the callee's local-call pushes   │  the subprogram's own prologue (frame_layout.hpp)
+//
+// The invoker has set RunStatus::stack_top kChainBytes below the calling chain's
+// (jit/ebpf_stack.hpp); the thunk sets rbp kFrameStride above it, so the callee's
+// prologue (r10 -= kFrameStride) puts the callback's first frame at exactly stack_top.
 //
 // The subprogram is entered exactly as by a local call: r1-r5 already sit in rdi, rsi,
 // rdx, rcx, r8 (the SysV argument registers, register_map.hpp), r12 points at a
 // FrameInfo, rsp is 16-byte aligned before `call`, and its r0 comes back in rax.
 // There is no packet (LD_ABS/LD_IND never mix with callbacks: the lowering rejects it)
 // and no tail call (only the entry subprogram may tail-call).
+#include "jit/ebpf_stack.hpp"
 #include "jit/x86_64/emitter.hpp"
 #include "jit/x86_64/frame_layout.hpp"
 
@@ -33,15 +36,9 @@ void Emitter::emit_callback_thunks() {
         a_.align(asmjit::AlignMode::kCode, 16);
         a_.bind(thunks_[slot]);
         for (const auto& r : kSaved) a_.push(r);
-        a_.sub(x86::rsp, kEntryFrameSize);
-        a_.lea(kFrameInfo, x86::ptr(x86::rsp, kStack));
-        a_.mov(x86::qword_ptr(kFrameInfo, kInfoTailCallCount), 0);
-        a_.mov(x86::qword_ptr(kFrameInfo, kInfoPacket), 0);
-        a_.mov(x86::qword_ptr(kFrameInfo, kInfoPacketLen), 0);
-        a_.mov(x86::qword_ptr(kFrameInfo, kInfoStatus), x86::r9); // 6th SysV argument
-        // Checked code walks frames up to a FrameInfo (jit/checked_run.hpp): the callee's
-        // prologue saves this r10, so the walk finds the thunk and goes on at the helper call.
-        if (lowered_.needs_guest_memory) a_.mov(x86::rbp, kFrameInfo);
+        emit_frame_info(asmjit::imm(0), asmjit::imm(0), x86::r9); // r9: the 6th SysV argument
+        a_.mov(x86::rbp, x86::qword_ptr(kFrameInfo, kInfoStackTop));
+        a_.add(x86::rbp, static_cast<int32_t>(kFrameStride));
         a_.call(labels_[slot]);
         a_.add(x86::rsp, kEntryFrameSize);
         for (int i = kEntryPushes - 1; i >= 0; --i) a_.pop(kSaved[i]);

@@ -42,7 +42,8 @@ void Emitter::emit_callx(const isa::CallX& insn) {
 // bpf_tail_call(ctx = r1, prog_array = r2, index = r3), the kernel's order of checks:
 //   index >= count -> fall through; count of tail calls taken >= 33 -> fall through;
 //   count++; empty slot (or a program with no native code) -> fall through;
-//   else jump to the target's body entry with this frame and r1 as they are.
+//   else jump to the target's body entry with this frame and r1 as they are
+//   (and r8 = the RunStatus*, as the C entry takes it).
 //   scratch A = index, scratch B = slots array / entry / target address
 void Emitter::emit_tail_call() {
     const int32_t slots = maps::ProgArray::slots_offset_from_map();
@@ -61,6 +62,9 @@ void Emitter::emit_tail_call() {
     a_.mov(kScratchB, x86::qword_ptr(kScratchB, maps::kProgramEntryNativeOffset));
     a_.test(kScratchB, kScratchB);
     jump(x86::Inst::kIdJz, out);
+    // r5 is undefined in the target: r8 = the status, as the C entry gets it (a lean
+    // target's landing calls that entry, whose r10 comes from RunStatus::stack_top).
+    a_.mov(x86::r8, x86::qword_ptr(kFrameInfo, kInfoStatus));
     jump_indirect(kScratchB);
     a_.bind(out);
 }

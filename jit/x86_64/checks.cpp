@@ -21,7 +21,6 @@
 
 namespace ebpfjit::jit::x86_64 {
 
-static_assert(kInfoStatus == kFrameInfoStatusOffset);
 
 namespace {
 // Push order; the last five leave r1..r5 at [rsp], in order, for jit_check_helper_call.

@@ -11,6 +11,7 @@
 #include <asmjit/x86.h>
 
 #include "jit/checked_run.hpp"
+#include "jit/drive.hpp"
 #include "jit/emit_instruction.hpp"
 #include "jit/lowering.hpp"
 #include "jit/x86_64/register_map.hpp"
@@ -36,11 +37,9 @@ class Emitter {
 public:
     Emitter(x86::Assembler& a, const Lowered& lowered, const EmitOptions& options, JumpPlan& plan);
 
-    // Emits the whole program; per-slot native offsets into `slot_offsets`.
-    void emit_program(std::vector<uint32_t>& slot_offsets);
-
     uint32_t jumps_emitted() const { return jump_count_; }
-    // Where tail calls into this program land (valid after emit_program).
+    const uint32_t* current_slot() const { return &pc_; } // FirstError locates errors with it
+    // Where tail calls into this program land (valid after jit::drive).
     uint32_t body_entry_offset() const {
         return static_cast<uint32_t>(a_.code()->labelOffset(body_entry_));
     }
@@ -48,6 +47,9 @@ public:
 private:
     template <class E>
     friend void jit::emit_instruction(E&, const isa::Instruction&);
+    template <class E>
+    friend void jit::drive(E&, std::vector<uint32_t>&);
+    void bind(const asmjit::Label& label) { a_.bind(label); }
 
     // prologue.cpp
     // The entry frame this program gets (frame_layout.hpp): the full frame, or a lean one
@@ -55,11 +57,13 @@ private:
     struct EntryFrame {
         bool full = true;
         std::vector<x86::Gpq> saved; // push order
-        int32_t size = 0;            // bytes below the pushes (stack, FrameInfo, padding)
-        bool stack = false;          // eBPF r10 = rbp = rsp + kStack
+        int32_t size = 0;            // bytes below the pushes (FrameInfo, padding)
+        bool stack = false;          // eBPF r10 = rbp = RunStatus::stack_top
     };
     static EntryFrame plan_entry_frame(const Lowered& lowered);
     void emit_entry_prologue();
+    void emit_frame_info(const asmjit::Operand& packet, const asmjit::Operand& packet_len,
+                         const x86::Gpq& status);
     void emit_tail_call_landing();
     void emit_local_prologue();
     void emit_epilogue(bool entry);
@@ -75,9 +79,6 @@ private:
     void emit_check_stubs();
     void emit_stub_call(const void* fn);
     void emit_zero_at_entry();
-
-    // One slot; dispatches on the instruction kind.
-    void emit_slot(uint32_t pc);
 
     // budget.cpp: the instruction-budget charge before a slot, and its fault stubs.
     void emit_budget_charge();

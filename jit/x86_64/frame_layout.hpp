@@ -1,82 +1,61 @@
-// Native stack frames of compiled programs.
+// Native stack frames of compiled programs. The eBPF stack is not here: r10 points into
+// a mapping of its own (jit/ebpf_stack.hpp), so the host stack keeps only return
+// addresses, saved registers and FrameInfo, none of them within reach of r10.
 //
 // Entry (the C-callable function; `uint64_t entry(r1, r2, packet, packet_len, status)`):
 //
-//   higher addresses
-//   ┌──────────────────────────┐
-//   │ return address           │
-//   │ rbp rbx r12 r13 r14 r15  │  saved callee-saved registers (6 pushes)
-//   │ (8 bytes padding)        │  keeps rsp 16-byte aligned at helper calls
-//   │ FrameInfo (32 bytes)     │ ◄── r12: tail_call_count | packet | packet_len | status
-//   ├──────────────────────────┤ ◄── rbp = eBPF r10 (== r12 in the entry frame)
-//   │ eBPF stack, 512 bytes    │
-//   └──────────────────────────┘ ◄── rsp
+//   host stack, higher addresses              eBPF stack (RunStatus::stack_top)
+//   ┌──────────────────────────┐              ┌──────────────────────────┐
+//   │ return address           │              │ guard page(s)            │
+//   │ rbp rbx r12 r13 r14 r15  │ 6 pushes     ├──────────────────────────┤ ◄── rbp = r10
+//   │ FrameInfo (40 bytes)     │ ◄── r12, rsp │ entry frame, 512 bytes   │
+//   └──────────────────────────┘              │ local-call frames ...    │
+//   (8 + 48 + 40 = 96: 16-byte aligned)       └──────────────────────────┘
 //
-// That is the FULL entry frame, used by programs with packet loads, callx or tail calls
-// (they need FrameInfo). Every other program gets a LEAN entry frame:
+// FrameInfo (jit/frame_info.hpp): tail_call_count | packet | packet_len | status |
+// stack_top (this chain's first r10, from RunStatus::stack_top). That is the FULL entry
+// frame, used by programs with packet loads, callx, tail calls, callbacks, a budget or
+// run-time checks (entry_frame_needs). Every other program gets a LEAN entry frame:
 //
 //   │ return address           │
 //   │ rbp? rbx? r13? r14? r15? │  only rbp when r10 is used (or local calls move it),
 //   │                          │  only the r6-r9 registers the program writes
 //   │ (8 bytes padding?)       │  only when the program calls and rsp would be misaligned
-//   ├──────────────────────────┤ ◄── rbp = eBPF r10 (only when r10 is used)
-//   │ eBPF stack, 512 bytes?   │  only when r10 is used
-//   └──────────────────────────┘ ◄── rsp
+//   └──────────────────────────┘ ◄── rsp;  rbp = r10 = status->stack_top (when r10 is used)
 //
 // (`return 0x1234` compiles to `mov eax, 0x1234; ret`.) A lean program's tail-call entry
-// is a landing stub: `call` its own C entry, then the tail caller's full epilogue.
+// is a landing stub: `call` its own C entry (r8 = the status, set by the tail call),
+// then the tail caller's full epilogue.
 //
 // A tail call jumps to the target's body entry (after its prologue) with this frame
-// unchanged: same saved registers, same FrameInfo (the count keeps growing), same stack.
+// unchanged: same saved registers, same FrameInfo (the count keeps growing); the body
+// entry sets r10 = FrameInfo::stack_top again.
 //
 // Local call (the callee's prologue, entered by `call`):
 //
 //   │ return address           │
-//   │ rbx r13 r14 r15 rbp      │  the caller's r6-r9 and r10 (5 pushes)
-//   ├──────────────────────────┤ ◄── rbp = the callee's r10
-//   │ eBPF stack, 512 bytes    │
-//   └──────────────────────────┘ ◄── rsp   (8 + 40 + 512 = 560: 16-byte aligned)
+//   │ rbx r13 r14 r15 rbp      │  the caller's r6-r9 and r10 (5 pushes: 48 bytes)
+//   └──────────────────────────┘ ◄── rsp;  rbp = the callee's r10 = the caller's - kFrameStride
+//   (jit/ebpf_stack.hpp: 512 bytes of frame and 64 no frame owns)
 //
 // r12 keeps pointing at the entry frame's FrameInfo in every frame, so LD_ABS and the
-// abort path ("return r0 = 0 from the whole program") work at any call depth.
-//
-// Checked code (programs the verifier did not prove, jit/checked_run.hpp) may touch only
-// the 512-byte windows of the active frames. The last push of a local prologue is the
-// caller's rbp, right at the callee's r10, so the frames form a chain from the current r10:
-//
-//   ┌──────────────────────┐
-//   │ entry saved regs     │  never accessible
-//   │ FrameInfo            │ ◄── r12 == the entry's r10: the chain ends here
-//   │ entry stack (512)    │  accessible
-//   │ ret, rbx r13 r14 r15 │  never accessible (the caller's r6-r9, return address)
-//   │ saved rbp ───────────┼──► the caller's r10            ◄── callee r10 points here
-//   │ callee stack (512)   │  accessible
-//   │ ...                  │
-//
-// A callback thunk (callbacks.cpp) sets rbp = its own FrameInfo before calling the
-// callback, so the callback's chain ends at the thunk, where the walk goes on at the frame
-// of the helper call that ran it (recorded by the checked helper call).
+// abort path ("return r0 = 0 from the whole program") work at any call depth. A callback
+// thunk (callbacks.cpp) builds the entry's frame with a FrameInfo of its own.
 #pragma once
 
 #include <cstdint>
 
 #include "isa/instruction.hpp"
+#include "jit/frame_info.hpp"
 
 namespace ebpfjit::jit::x86_64 {
 
-// FrameInfo field offsets from r12.
-inline constexpr int32_t kInfoTailCallCount = 0;
-inline constexpr int32_t kInfoPacket = 8;
-inline constexpr int32_t kInfoPacketLen = 16;
-inline constexpr int32_t kInfoStatus = 24;
-inline constexpr int32_t kFrameInfoSize = 32;
-
 inline constexpr int32_t kStack = static_cast<int32_t>(isa::kStackSize);
 inline constexpr int32_t kEntryPushes = 6;
-// 8 (return) + 48 (pushes) + 8 (pad) + 32 (info) + 512 (stack) = 608 = 38 * 16
-inline constexpr int32_t kEntryFrameSize = kStack + kFrameInfoSize + 8;
-inline constexpr int32_t kLocalFrameSize = kStack; // 8 + 40 + 512 = 560 = 35 * 16
-static_assert((8 + 8 * kEntryPushes + kEntryFrameSize) % 16 == 0);
-static_assert((8 + 8 * 5 + kLocalFrameSize) % 16 == 0);
+inline constexpr int32_t kLocalPushes = 5;
+// Below the pushes of a full entry frame (and a callback thunk's): FrameInfo only.
+inline constexpr int32_t kEntryFrameSize = kFrameInfoSize;
+static_assert((8 + 8 * kEntryPushes + kEntryFrameSize) % 16 == 0, "rsp 16-byte aligned at calls");
+static_assert((8 + 8 * kLocalPushes) % 16 == 0, "rsp 16-byte aligned at calls");
 
 } // namespace ebpfjit::jit::x86_64

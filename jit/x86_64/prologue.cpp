@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "engine_abi/run_status.hpp"
+#include "jit/ebpf_stack.hpp"
 #include "jit/x86_64/emitter.hpp"
 #include "jit/x86_64/frame_layout.hpp"
 
@@ -11,11 +12,11 @@ namespace ebpfjit::jit::x86_64 {
 static const x86::Gpq kEntrySaved[kEntryPushes] = {x86::rbp, x86::rbx, x86::r12,
                                                    x86::r13, x86::r14, x86::r15};
 // What a local call's callee saves: the caller's r6-r9 and r10.
-static const x86::Gpq kLocalSaved[5] = {x86::rbx, x86::r13, x86::r14, x86::r15, x86::rbp};
+static const x86::Gpq kLocalSaved[kLocalPushes] = {x86::rbx, x86::r13, x86::r14, x86::r15, x86::rbp};
 
 // The full frame (kEntrySaved and FrameInfo) or the lean one (frame_layout.hpp): only the
-// mapped callee-saved registers it writes, the 512-byte stack only when it uses r10,
-// padding only when it calls (rsp 16-byte aligned at every call) (entry_frame_needs).
+// mapped callee-saved registers it writes, rbp only when it uses r10, padding only when
+// it calls (rsp 16-byte aligned at every call) (entry_frame_needs).
 Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
     EntryFrame f;
     const EntryFrameNeeds needs = entry_frame_needs(lowered);
@@ -35,34 +36,45 @@ Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
     if (f.stack || local_calls) f.saved.push_back(x86::rbp);
     for (uint8_t r = 6; r <= 9; ++r)
         if ((written >> r) & 1) f.saved.push_back(gpq(r));
-    f.size = f.stack ? kStack : 0;
     const auto pushed = static_cast<int32_t>(8 + 8 * f.saved.size());
-    if (calls && (pushed + f.size) % 16 != 0) f.size += 8;
+    f.size = calls && pushed % 16 != 0 ? 8 : 0;
     return f;
 }
 
 // In: rdi = r1, rsi = r2, rdx = packet, rcx = packet_len, r8 = RunStatus*.
 void Emitter::emit_entry_prologue() {
     for (const auto& r : frame_.saved) a_.push(r);
-    if (frame_.size != 0) a_.sub(x86::rsp, frame_.size);
     if (!frame_.full) {
-        if (frame_.stack) a_.lea(x86::rbp, x86::ptr(x86::rsp, kStack)); // r10
-        emit_zero_at_entry();
+        if (frame_.size != 0) a_.sub(x86::rsp, frame_.size);
+        if (frame_.stack) a_.mov(x86::rbp, x86::qword_ptr(x86::r8, kRunStatusStackTopOffset)); // r10
+        emit_zero_at_entry(); // after r8 (r5) was read
         return;
     }
-    a_.lea(kFrameInfo, x86::ptr(x86::rsp, kStack));
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoTailCallCount), 0);
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoPacket), x86::rdx);
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoPacketLen), x86::rcx);
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoStatus), x86::r8);
+    emit_frame_info(x86::rdx, x86::rcx, x86::r8);
     emit_zero_at_entry();
     a_.bind(body_entry_);
-    a_.mov(x86::rbp, kFrameInfo); // r10: top of the entry frame's stack
+    a_.mov(x86::rbp, x86::qword_ptr(kFrameInfo, kInfoStackTop)); // r10: the chain's first
+}
+
+// FrameInfo below the entry pushes (the entry's and a callback thunk's: kEntryFrameSize),
+// r12 = rsp at it.
+// Operands may be immediates (a thunk has no packet). Clobbers scratch A.
+void Emitter::emit_frame_info(const asmjit::Operand& packet, const asmjit::Operand& packet_len,
+                              const x86::Gpq& status) {
+    a_.sub(x86::rsp, kEntryFrameSize);
+    a_.mov(kFrameInfo, x86::rsp);
+    a_.mov(x86::qword_ptr(kFrameInfo, kInfoTailCallCount), 0);
+    a_.emit(x86::Inst::kIdMov, x86::qword_ptr(kFrameInfo, kInfoPacket), packet);
+    a_.emit(x86::Inst::kIdMov, x86::qword_ptr(kFrameInfo, kInfoPacketLen), packet_len);
+    a_.mov(x86::qword_ptr(kFrameInfo, kInfoStatus), status);
+    a_.mov(kScratchA, x86::qword_ptr(status, kRunStatusStackTopOffset));
+    a_.mov(x86::qword_ptr(kFrameInfo, kInfoStackTop), kScratchA);
 }
 
 // A lean-frame program tail-called into: the caller's full frame is live on the stack and
 // this program needs none of it (no FrameInfo, no tail calls of its own), so it runs as a
-// nested C call of its own entry, and its r0 leaves through the caller's full epilogue.
+// nested C call of its own entry (r8 = the status: the tail call set it), and its r0
+// leaves through the caller's full epilogue.
 void Emitter::emit_tail_call_landing() {
     a_.bind(body_entry_);
     a_.call(code_start_);
@@ -73,8 +85,7 @@ void Emitter::emit_tail_call_landing() {
 
 void Emitter::emit_local_prologue() {
     for (const auto& r : kLocalSaved) a_.push(r);
-    a_.sub(x86::rsp, kLocalFrameSize);
-    a_.lea(x86::rbp, x86::ptr(x86::rsp, kLocalFrameSize));
+    a_.sub(x86::rbp, static_cast<int32_t>(kFrameStride)); // the callee's frame: below the caller's
 }
 
 void Emitter::emit_epilogue(bool entry) {
@@ -82,14 +93,13 @@ void Emitter::emit_epilogue(bool entry) {
         if (frame_.size != 0) a_.add(x86::rsp, frame_.size);
         for (size_t i = frame_.saved.size(); i-- > 0;) a_.pop(frame_.saved[i]);
     } else {
-        a_.mov(x86::rsp, x86::rbp);
-        for (int i = 4; i >= 0; --i) a_.pop(kLocalSaved[i]);
+        for (int i = kLocalPushes - 1; i >= 0; --i) a_.pop(kLocalSaved[i]);
     }
     a_.ret();
 }
 
 // Ends the whole run with r0 = 0 from any call depth: rsp goes back to the entry frame
-// (found through r12), then the entry epilogue. Out-of-line fault stubs record the fault
+// (r12: FrameInfo sits at its bottom), then the entry epilogue. Out-of-line fault stubs record the fault
 // in RunStatus first. Only full-frame programs can abort.
 void Emitter::emit_abort_path() {
     if (!frame_.full) return;
@@ -104,7 +114,7 @@ void Emitter::emit_abort_path() {
     }
     a_.bind(abort_);
     a_.xor_(x86::eax, x86::eax);
-    a_.lea(x86::rsp, x86::ptr(kFrameInfo, -kStack));
+    a_.mov(x86::rsp, kFrameInfo);
     jump(x86::Inst::kIdJmp, epilogues_[0]);
 }
 

@@ -5,11 +5,7 @@
 
 #include <algorithm>
 
-namespace ebpfjit::runtime {
-
-static_assert(uint32_t(XdpAction::Aborted) == XDP_ABORTED && uint32_t(XdpAction::Drop) == XDP_DROP &&
-              uint32_t(XdpAction::Pass) == XDP_PASS && uint32_t(XdpAction::Tx) == XDP_TX &&
-              uint32_t(XdpAction::Redirect) == XDP_REDIRECT);
+namespace ebpfjit {
 
 std::string_view to_string(XdpAction action) {
     switch (action) {
@@ -21,6 +17,14 @@ std::string_view to_string(XdpAction action) {
     }
     return "XDP_ABORTED";
 }
+
+} // namespace ebpfjit
+
+namespace ebpfjit::runtime {
+
+static_assert(uint32_t(XdpAction::Aborted) == XDP_ABORTED && uint32_t(XdpAction::Drop) == XDP_DROP &&
+              uint32_t(XdpAction::Pass) == XDP_PASS && uint32_t(XdpAction::Tx) == XDP_TX &&
+              uint32_t(XdpAction::Redirect) == XDP_REDIRECT);
 
 TcVerdict tc_verdict(uint64_t r0, const RedirectDecision& redirect) {
     TcVerdict v;

@@ -8,7 +8,6 @@
 #include <elf.h>
 #include <fmt/format.h>
 #include <linux/bpf.h>
-#include <spdlog/spdlog.h>
 
 #include "runtime/elf/map_table.hpp"
 
@@ -105,6 +104,8 @@ Result<void> parse_values(const BtfView& v, ParsedMap& out, uint32_t member_type
         auto inner = parse_map_struct(v, name + ".inner", target_id, depth + 1);
         if (!inner) return fail(inner.error());
         if (auto ok = check_definition(inner->spec.def, v.section, v.offset); !ok) return ok;
+        // An inner template is not sized from outside (libbpf sizes it from its own BTF).
+        if (auto ok = check_max_entries(inner->spec.def, v.section, v.offset); !ok) return ok;
         out.spec.def.inner = std::make_shared<const maps::MapDefinition>(std::move(inner->spec.def));
     } else {
         return fail(v.error(fmt::format("map '{}': 'values' is only valid for prog arrays and map-in-map", name)));
@@ -144,8 +145,13 @@ Result<ParsedMap> parse_map_struct(const BtfView& v, const std::string& name, ui
             else if (field == "key_size") key_size = *n;
             else if (field == "value_size") value_size = *n;
             else if (field == "map_extra") def.map_extra = *n;
-            else if (field == "pinning" && *n != 0)
-                spdlog::debug("map '{}': pinning is ignored by ebpfjit", name);
+            else if (field == "pinning") {
+                // libbpf: LIBBPF_PIN_NONE (0) or LIBBPF_PIN_BY_NAME (1), anything else is refused.
+                if (*n > 1)
+                    return fail(v.error(fmt::format("map '{}': invalid pinning value {} (0 none, 1 "
+                                                    "LIBBPF_PIN_BY_NAME)", name, *n)));
+                out.spec.pinning = *n == 1 ? MapPinning::ByName : MapPinning::None;
+            }
         } else if (field == "key" || field == "value") {
             auto t = type_field(v, name, field, m[i].type);
             if (!t) return fail(t.error());
@@ -208,6 +214,8 @@ Result<void> collect_btf_maps(const ElfFile& file, const struct btf* btf, MapTab
         auto parsed = parse_map_struct(view, name, view.skip_mods(var->type), 0);
         if (!parsed) return fail(parsed.error());
         if (auto ok = check_definition(parsed->spec.def, *maps_section, symbol->value); !ok) return ok;
+        if (auto ok = size_map(table, parsed->spec.def, *maps_section, symbol->value); !ok) return ok;
+        parsed->spec.offset = symbol->value;
         table.locations.push_back({maps_section->index, symbol->value, symbol->size ? symbol->size : vars[i].size, uint32_t(table.maps.size()),
                                    parsed->values_offset});
         table.maps.push_back(std::move(parsed->spec));

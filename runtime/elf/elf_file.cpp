@@ -128,9 +128,11 @@ Result<ElfFile> ElfFile::parse(std::span<const uint8_t> bytes) {
     GElf_Ehdr ehdr;
     if (!gelf_getehdr(impl.elf, &ehdr))
         return fail(Error::at_offset("ELF header", 0, fmt::format("corrupt ELF header: {}", libelf_message())));
-    if (ehdr.e_machine != EM_BPF)
+    // EM_NONE: older LLVM wrote 0 here; libbpf and iproute2 accept it as BPF.
+    if (ehdr.e_machine != EM_BPF && ehdr.e_machine != EM_NONE)
         return fail(Error::at_offset("ELF header", offsetof(Elf64_Ehdr, e_machine),
-                                     fmt::format("wrong machine {} (expected EM_BPF, 247)", ehdr.e_machine)));
+                                     fmt::format("wrong machine {} (expected EM_BPF, 247, or EM_NONE, 0, "
+                                                 "as older LLVM wrote)", ehdr.e_machine)));
     if (ehdr.e_type != ET_REL)
         return fail(Error::at_offset("ELF header", offsetof(Elf64_Ehdr, e_type),
                                      fmt::format("ELF type {} is not a relocatable object (ET_REL)", ehdr.e_type)));

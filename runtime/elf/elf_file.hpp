@@ -46,7 +46,8 @@ struct Relocation {
 
 class ElfFile {
 public:
-    // Checks: ELF magic, 64-bit class, little endian, EM_BPF, ET_REL, every section's
+    // Checks: ELF magic, 64-bit class, little endian, EM_BPF (or EM_NONE, as libbpf
+    // accepts from older LLVM), ET_REL, every section's
     // bytes inside the file, a symbol table, symbol and relocation indices.
     static Result<ElfFile> parse(std::span<const uint8_t> bytes);
 

@@ -120,8 +120,18 @@ private:
         const Symbol& sym = in_.file.symbols()[rel.symbol];
         isa::RawInsn& insn = out_.raw[slot];
         const std::string sym_name = sym.name.empty() ? fmt::format("#{}", rel.symbol) : sym.name;
-        if (sym.section == SHN_UNDEF)
+        if (sym.section == SHN_UNDEF) {
+            // libbpf resolves __ksym externs against the running kernel's BTF; there is no
+            // kernel here, so a kfunc call or kernel variable cannot be linked.
+            if (in_.kernel_symbols.contains(sym.name))
+                return fail(error(sec, at, insn.opcode == kOpCall
+                                              ? fmt::format("call to kfunc '{}' (declared __ksym): kernel functions "
+                                                            "are not available in ebpfjit", sym_name)
+                                              : fmt::format("reference to kernel symbol '{}' (declared __ksym): "
+                                                            "kernel variables are not available in ebpfjit",
+                                                            sym_name)));
             return fail(error(sec, at, fmt::format("relocation to unknown symbol '{}'", sym_name)));
+        }
         const Section* target = sym.section < SHN_LORESERVE ? in_.file.section(sym.section) : nullptr;
         if (!target)
             return fail(error(sec, at, fmt::format("relocation to symbol '{}' in unsupported section {}", sym_name,
@@ -155,6 +165,16 @@ private:
             insn.src = kPseudoMapFd;
             insn.imm = int32_t(*map);
             next.imm = 0;
+            return {};
+        }
+        if (auto inlined = in_.inlined.find(target->index); inlined != in_.inlined.end()) {
+            auto var = offset < 0 ? inlined->second.end() : inlined->second.find(uint64_t(offset));
+            if (var == inlined->second.end())
+                return fail(error(sec, at, fmt::format("offset {} of '{}' in section '{}' starts no variable, so it "
+                                                       "cannot be inlined", offset, sym_name, target->name)));
+            insn.src = 0; // an immediate LDDW, as Cilium's loader leaves it
+            insn.imm = int32_t(uint32_t(var->second.value));
+            next.imm = int32_t(uint32_t(var->second.value >> 32));
             return {};
         }
         if (auto map = in_.maps.data_map(target->index)) {

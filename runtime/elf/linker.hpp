@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "isa/instruction.hpp"
 #include "runtime/elf/btf_info.hpp"
 #include "runtime/elf/elf_file.hpp"
+#include "runtime/elf/inline_globals.hpp"
 #include "runtime/elf/map_table.hpp"
 #include "runtime/elf/object_description.hpp"
 
@@ -35,6 +37,9 @@ struct LinkInputs {
     const MapTable& maps;
     const BtfExt& btf_ext;
     const std::vector<Function>& functions; // every function of every executable section
+    const std::set<std::string, std::less<>>& kernel_symbols; // externs declared __ksym (.ksyms in BTF)
+    // Variables whose LDDWs become immediates (Cilium's CONFIG(); ReadOptions::inline_globals).
+    const InlinedGlobals& inlined;
 };
 
 struct LinkedProgram {

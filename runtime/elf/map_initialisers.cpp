@@ -51,7 +51,9 @@ Result<void> collect_map_initialisers(const ElfFile& file, MapTable& table) {
                                       fmt::format("map '{}': relocation to unknown symbol '{}'", name, target.name)));
 
         if (map.def.type == BPF_MAP_TYPE_PROG_ARRAY) {
-            if (target.type != STT_FUNC || !target_section->executable() || target_section->name == ".text")
+            // STT_NOTYPE: a program of an old object, named by its untyped global symbol.
+            const bool function = target.type == STT_FUNC || (target.type == STT_NOTYPE && target.bind != STB_LOCAL);
+            if (!function || !target_section->executable() || target_section->name == ".text")
                 return fail(section_error(*section, rel.offset,
                                           fmt::format("map '{}': slot {} names '{}', which is not a program", name,
                                                       slot, target.name)));

@@ -42,8 +42,47 @@ Result<void> check_definition(const maps::MapDefinition& def, const Section& sec
         return fail(section_error(section, offset, fmt::format("map '{}' has key_size 0", def.name)));
     if (def.value_size == 0 && def.type != BPF_MAP_TYPE_RINGBUF && def.type != BPF_MAP_TYPE_USER_RINGBUF)
         return fail(section_error(section, offset, fmt::format("map '{}' has value_size 0", def.name)));
-    if (def.max_entries == 0)
+    return {};
+}
+
+Result<void> check_max_entries(const maps::MapDefinition& def, const Section& section, uint64_t offset) {
+    // A perf event array of max_entries 0 gets one entry per possible CPU (libbpf's
+    // map_set_def_max_entries); the loader fills that in once every map is read.
+    if (def.max_entries == 0 && def.type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
         return fail(section_error(section, offset, fmt::format("map '{}' has max_entries 0", def.name)));
+    return {};
+}
+
+Result<void> size_map(const MapTable& table, maps::MapDefinition& def, const Section& section, uint64_t offset) {
+    if (auto it = table.sizes.find(def.name); it != table.sizes.end()) {
+        if (it->second == 0)
+            return fail(section_error(section, offset, fmt::format("map '{}': max_entries 0 given for it; a size "
+                                                                   "must be at least 1", def.name)));
+        def.max_entries = it->second;
+    }
+    if (def.max_entries == 0 && def.type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+        return fail(section_error(section, offset, fmt::format("map '{}' has max_entries 0; give its size before "
+                                                               "load (OpenOptions::map_max_entries, "
+                                                               "--map-max-entries {}=N)", def.name, def.name)));
+    return {};
+}
+
+Result<void> check_sizes_used(const MapTable& table) {
+    for (const auto& [name, size] : table.sizes) {
+        const MapSpec* found = nullptr;
+        for (const MapSpec& m : table.maps)
+            if (m.def.name == name) found = &m;
+        if (!found) {
+            std::string known;
+            for (const MapSpec& m : table.maps)
+                if (m.origin != MapOrigin::GlobalData) known += fmt::format("{}'{}'", known.empty() ? "" : ", ", m.def.name);
+            return fail(Error::plain(fmt::format("max_entries given for map '{}', which this object does not define "
+                                                 "(its maps: {})", name, known.empty() ? "none" : known)));
+        }
+        if (found->origin == MapOrigin::GlobalData)
+            return fail(section_error(found->section, fmt::format("max_entries given for '{}', a global data map: "
+                                                                  "it always has one entry", name)));
+    }
     return {};
 }
 

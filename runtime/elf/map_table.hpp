@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "ebpfjit/error.hpp"
@@ -23,7 +25,11 @@ struct MapLocation {
     std::optional<uint64_t> values_offset; // BTF `__array(values, ...)` member, for .rel.maps
 };
 
+// Map name -> max_entries chosen by the user before load (libbpf's bpf_map__set_max_entries).
+using MapSizes = std::map<std::string, uint32_t, std::less<>>;
+
 struct MapTable {
+    MapSizes sizes; // read-only input: applied to each top-level map as it is read
     std::vector<MapSpec> maps;
     std::vector<MapLocation> locations;
     std::vector<std::pair<size_t, uint32_t>> data_sections; // section index -> map index
@@ -44,6 +50,15 @@ Result<void> collect_global_data(const ElfFile& file, MapTable& table);
 Result<void> collect_map_initialisers(const ElfFile& file, MapTable& table);
 
 // Rejects definitions the map layer cannot create (key_size 0 where a key is needed, ...).
+// max_entries is checked apart: the user may still size a top-level map before load.
 Result<void> check_definition(const maps::MapDefinition& def, const Section& section, uint64_t offset);
+// Rejects max_entries 0 (but for a perf event array, which gets one entry per CPU).
+Result<void> check_max_entries(const maps::MapDefinition& def, const Section& section, uint64_t offset);
+// A top-level map just read: takes the user's size for its name, if any, then checks it.
+// Done as the map is read, so every later check (initialiser slots, iproute2 inner_idx and
+// tail-call keys, the inner templates legacy maps copy) sees the size the map is created with.
+Result<void> size_map(const MapTable& table, maps::MapDefinition& def, const Section& section, uint64_t offset);
+// After every map is read: each name in table.sizes names a map the user may size.
+Result<void> check_sizes_used(const MapTable& table);
 
 } // namespace ebpfjit::runtime::elf

@@ -21,7 +21,14 @@ const LineInfo* ProgramSpec::line_for(uint32_t slot) const {
 const ProgramSpec* ObjectDescription::find_program(std::string_view name) const {
     for (const auto& p : programs)
         if (p.name == name) return &p;
-    return nullptr;
+    // iproute2 and old libbpf users name a program by its section ("classifier", "2/1").
+    const ProgramSpec* only = nullptr;
+    for (const auto& p : programs) {
+        if (p.section != name) continue;
+        if (only) return nullptr; // ambiguous: the section holds several programs
+        only = &p;
+    }
+    return only;
 }
 
 std::optional<uint32_t> ObjectDescription::find_map(std::string_view name) const {

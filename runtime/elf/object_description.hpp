@@ -41,17 +41,33 @@ struct MapSlot {
     friend bool operator==(const MapSlot&, const MapSlot&) = default;
 };
 
+// Where a map is shared when the embedder gives a pin registry (OpenOptions::pins).
+enum class MapPinning : uint8_t {
+    None,     // private to the object
+    ByName,   // libbpf LIBBPF_PIN_BY_NAME (BTF `pinning` 1), iproute2 PIN_GLOBAL_NS (2)
+    ObjectNs, // iproute2 PIN_OBJECT_NS (1): shared by objects with the same bytes
+    // Cilium's CILIUM_PIN_REPLACE (1 << 4, legacy `maps`; its tail-call array): never reuse
+    // a pinned map; every load creates a fresh one, which then takes the name's pin.
+    Replace,
+};
+
 struct MapSpec {
     // def.name is the variable (or data section) name; def.spin_lock_offset and
     // def.map_extra come from BTF.
     maps::MapDefinition def;
     MapOrigin origin = MapOrigin::BtfMaps;
     std::string section;
+    uint64_t offset = 0; // of the definition in `section` (0 for global data), for errors
 
     // GlobalData: the initial value of the single entry (zeros for .bss), value_size bytes.
     std::vector<uint8_t> initial_value;
     // .rodata*: programs may not write it and the loader freezes it after initialisation.
     bool frozen = false;
+
+    MapPinning pinning = MapPinning::None;
+    // iproute2 `struct bpf_elf_map` fields (LegacyMaps only; 0 when absent): `id` names the
+    // map for numbered tail-call sections ("id/key") and for inner_id of map-in-map.
+    uint32_t legacy_id = 0;
 
     std::vector<ProgramSlot> initial_programs; // PROG_ARRAY
     std::vector<MapSlot> initial_maps;         // ARRAY_OF_MAPS / HASH_OF_MAPS
@@ -86,7 +102,10 @@ struct ObjectDescription {
     std::vector<ProgramSpec> programs;
     std::string license;                   // "license" section, empty when absent
     std::optional<uint32_t> kernel_version; // "version" section
+    uint64_t content_hash = 0; // FNV-1a of the ELF bytes: iproute2's PIN_OBJECT_NS namespace
 
+    // By symbol name; failing that, by section name when that section holds exactly one
+    // program (how iproute2 and libbpf 0.x users name programs: `classifier`, `2/1`).
     const ProgramSpec* find_program(std::string_view name) const;
     std::optional<uint32_t> find_map(std::string_view name) const;
 };

@@ -15,7 +15,9 @@ struct LpmTrieMap::Node {
     std::atomic<Node*> child[2] = {nullptr, nullptr};
     std::atomic<uint32_t> prefixlen{0};
     std::atomic<bool> intermediate{false};
-    // followed by data[data_size_] then value[value_size]
+    // followed by data[data_size_], padding to 8, then value[value_size]: the verifier
+    // assumes every map value is 8-byte aligned (an IPv4 key's 4 data bytes would leave
+    // the value 4-aligned, and an atomic on it faults on ARM64).
     uint8_t* data() { return reinterpret_cast<uint8_t*>(this + 1); }
     const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this + 1); }
 
@@ -79,7 +81,8 @@ private:
 };
 
 LpmTrieMap::LpmTrieMap(const MapDefinition& def)
-    : Map(def), data_size_(def.key_size - 4), max_prefixlen_(8 * (def.key_size - 4)) {}
+    : Map(def), data_size_(def.key_size - 4), value_offset_((data_size_ + 7) & ~7u),
+      max_prefixlen_(8 * (def.key_size - 4)) {}
 
 LpmTrieMap::~LpmTrieMap() = default;
 
@@ -95,14 +98,14 @@ LpmTrieMap::Node* LpmTrieMap::new_node(uint32_t prefixlen, const uint8_t* data,
         n->set_kid(1, nullptr);
         n->intermediate.store(false, std::memory_order_release);
     } else {
-        const size_t bytes = sizeof(Node) + data_size_ + definition().value_size;
+        const size_t bytes = sizeof(Node) + value_offset_ + definition().value_size;
         static_assert(sizeof(Node) % 8 == 0, "node data must start 8-aligned");
         storage_.emplace_back(new uint8_t[(bytes + 7) & ~size_t{7}]);
         n = new (storage_.back().get()) Node();
     }
     n->prefixlen.store(prefixlen, std::memory_order_release);
     store_bytes(n->data(), data, data_size_);
-    if (value != nullptr) std::memcpy(n->data() + data_size_, value, definition().value_size);
+    if (value != nullptr) std::memcpy(n->data() + value_offset_, value, definition().value_size);
     return n;
 }
 
@@ -162,12 +165,12 @@ void* LpmTrieMap::lookup(const void* key) {
     const uint32_t before = sequence_.load(std::memory_order_acquire);
     if ((before & 1) == 0) {
         Node* found = find(k.prefixlen, k.data); // acquire loads: the check below comes after
-        if (sequence_.load(std::memory_order_relaxed) == before) return found ? found->data() + data_size_ : nullptr;
+        if (sequence_.load(std::memory_order_relaxed) == before) return found ? found->data() + value_offset_ : nullptr;
     }
     // A writer was at work: wait for it and walk again.
     std::lock_guard guard(write_lock_);
     Node* found = find(k.prefixlen, k.data);
-    return found ? found->data() + data_size_ : nullptr;
+    return found ? found->data() + value_offset_ : nullptr;
 }
 
 int LpmTrieMap::update(const void* key, const void* value, uint64_t flags) {
@@ -188,7 +191,7 @@ int LpmTrieMap::update(const void* key, const void* value, uint64_t flags) {
     const bool replaces = n != nullptr && n->length() == len && len == k.prefixlen;
     if (replaces && !n->is_intermediate()) {
         if (flags == BPF_NOEXIST) return -EEXIST;
-        std::memcpy(n->data() + data_size_, value, definition().value_size); // in place
+        std::memcpy(n->data() + value_offset_, value, definition().value_size); // in place
         return 0;
     }
     if (flags == BPF_EXIST) return -ENOENT;

@@ -51,6 +51,7 @@ private:
     class WriteSection;
 
     uint32_t data_size_;
+    uint32_t value_offset_; // of the value after the node's data: data_size_ rounded up to 8
     uint32_t max_prefixlen_;
     std::atomic<Node*> root_{nullptr};
     std::atomic<uint32_t> n_entries_{0};

@@ -30,12 +30,13 @@ const std::vector<std::string> kMaps{"map_array_lookup",
                                      "map_lru_hash_update_delete",
                                      "helper_ktime_get_ns"};
 
-nlohmann::json run_quick_bench() {
-    const std::string json_path = std::string(EBPFJIT_BINARY_DIR) + "/bench_smoke.json";
+// `flags`: the bench's options besides --quick and --json; `tag` names the output files.
+nlohmann::json run_quick_bench(const std::string& flags = "--structural-fallback", const std::string& tag = "") {
+    const std::string json_path = std::string(EBPFJIT_BINARY_DIR) + "/bench_smoke" + tag + ".json";
     std::remove(json_path.c_str());
     const std::string command = std::string(EBPFJIT_TEST_EMULATOR) + " " + EBPFJIT_BINARY_DIR +
-                                "/ebpfjit bench --quick --json " + json_path + " > " + EBPFJIT_BINARY_DIR +
-                                "/bench_smoke.md";
+                                "/ebpfjit bench --quick " + flags + " --json " + json_path + " > " + EBPFJIT_BINARY_DIR +
+                                "/bench_smoke" + tag + ".md";
     REQUIRE(std::system(command.c_str()) == 0);
     std::ifstream in(json_path);
     REQUIRE(in);
@@ -48,6 +49,9 @@ bool finite_positive(const nlohmann::json& v) {
 
 } // namespace
 
+// With --structural-fallback (the bench ran structurally verified programs as trusted code
+// before: no flag was needed for every program to run on every engine; now programs the
+// full verifier refuses run only when asked, with their run-time checks).
 TEST_CASE("ebpfjit bench --quick reports every program on every engine") {
     const nlohmann::json report = run_quick_bench();
     REQUIRE(report.contains("results"));
@@ -87,4 +91,67 @@ TEST_CASE("ebpfjit bench --quick reports every program on every engine") {
     CHECK(by_key[{"strcmp_fail", "native"}]["result"] != 0);
     CHECK(by_key[{"helper_ktime_get_ns", "jit"}]["result"] == 0); // never went backwards
     CHECK(by_key[{"map_hash_update_delete", "jit"}]["result"] == 0); // every op succeeded
+}
+
+// Default options, as a user gets them: each program is either fully verified (and
+// measured, with the answer native gives and no run-time checks left) or refused with
+// the verifier's reason; never structural without the flag. Peers are reported for every
+// program: measured with native's answer, or not measured with a reason.
+TEST_CASE("ebpfjit bench --quick --peers: full verification or a refusal, per program") {
+    const nlohmann::json report = run_quick_bench("--peers", "_default");
+    std::map<std::pair<std::string, std::string>, nlohmann::json> by_key;
+    for (const auto& r : report["results"]) by_key[{r["program"], r["engine"]}] = r;
+    int full = 0;
+    for (const auto& program : kSuite) {
+        INFO(program);
+        REQUIRE(by_key.count({program, "native"}));
+        const uint64_t native = by_key[{program, "native"}]["result"];
+        for (const char* engine : {"interp", "jit"}) {
+            INFO(engine);
+            REQUIRE(by_key.count({program, engine}));
+            const auto& r = by_key[{program, engine}];
+            const std::string level = r["verify_level"];
+            if (level == "full") {
+                CHECK(r["unavailable"].is_null());
+                CHECK(finite_positive(r["ns_per_run_median"]));
+                CHECK(r["result"].get<uint64_t>() == native);
+                if (std::string(engine) == "jit") {
+                    CHECK(r["checked_accesses"] == 0);
+                    CHECK(r["checked_calls"] == 0);
+                    ++full;
+                }
+            } else {
+                CHECK(level == "refused");
+                CHECK(r["ns_per_run_median"].is_null());
+                CHECK(r["unavailable"].get<std::string>().rfind("refused: ", 0) == 0);
+                CHECK(!r["full_verification_refused"].get<std::string>().empty());
+            }
+        }
+        // The C API's column exists exactly where the program was prepared.
+        if (by_key[{program, "jit"}]["verify_level"] == "full") {
+            REQUIRE(by_key.count({program, "jit-c"}));
+            CHECK(by_key[{program, "jit-c"}]["result"].get<uint64_t>() == native);
+            CHECK(finite_positive(by_key[{program, "jit-c"}]["ns_per_run_median"]));
+        } else {
+            CHECK(by_key.count({program, "jit-c"}) == 0);
+        }
+        for (const char* peer : {"rte_bpf", "kernel"}) {
+            INFO(peer);
+            REQUIRE(by_key.count({program, peer}));
+            const auto& r = by_key[{program, peer}];
+            if (r["unavailable"].is_null()) {
+                CHECK(finite_positive(r["ns_per_run_median"]));
+                CHECK(r["result"].get<uint64_t>() == native);
+            } else {
+                const std::string why = r["unavailable"];
+                CHECK((why.rfind("refused: ", 0) == 0 || why.rfind("skipped: ", 0) == 0 ||
+                       why.rfind("not built", 0) == 0));
+                CHECK(why.size() > 10);
+            }
+        }
+    }
+    // simple and memory_a_plus_b have no loop: the full verifier proves them.
+    CHECK(full >= 2);
+    CHECK(by_key[{"simple", "jit"}]["verify_level"] == "full");
+    CHECK(by_key[{"memory_a_plus_b", "jit"}]["verify_level"] == "full");
 }

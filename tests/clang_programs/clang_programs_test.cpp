@@ -14,9 +14,9 @@
 
 #include "isa/decoder.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
-#include "engine_abi/skb_packet.hpp"
+#include "ebpfjit/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 #include "runtime/interpreter.hpp"
 #include "tests/verified_rewrite.hpp"
 

@@ -17,8 +17,8 @@
 
 #include <fmt/format.h>
 
-#include "engine_abi/skb_packet.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/skb_packet.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "runtime/prepared_program.hpp"
 

@@ -5,8 +5,8 @@
 
 #include "engine_abi/ctx_layout.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
-#include "engine_abi/skb_packet.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/skb_packet.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 #include "verifier/structural_ctx_typing.hpp"
 
 using namespace ebpfjit;

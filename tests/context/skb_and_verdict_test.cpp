@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "engine_abi/skb_packet.hpp"
+#include "ebpfjit/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
 
 using namespace ebpfjit::runtime;

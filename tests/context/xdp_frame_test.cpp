@@ -4,7 +4,8 @@
 #include <cstring>
 #include <vector>
 
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/xdp_frame.hpp"
+#include "engine_abi/ctx_layout.hpp"
 
 using namespace ebpfjit::runtime;
 

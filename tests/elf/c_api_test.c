@@ -62,5 +62,55 @@ int main(void)
         CHECK(runs == 1);
     }
     ebpfjit_object_close(obj);
+
+    /* Pinned maps: two objects opened with one registry share 'shared_counter'. */
+    ebpfjit_pin_registry *pins = ebpfjit_pin_registry_new();
+    CHECK(pins != NULL);
+    ebpfjit_object *a = ebpfjit_object_open_pinned(EBPFJIT_ELF_OBJECT_DIR "/pinned_a.o", NULL, NULL, pins, err,
+                                                   sizeof err);
+    ebpfjit_object *b = ebpfjit_object_open_pinned(EBPFJIT_ELF_OBJECT_DIR "/pinned_b.o", NULL, NULL, pins, err,
+                                                   sizeof err);
+    ebpfjit_object *alone = ebpfjit_object_open_pinned(EBPFJIT_ELF_OBJECT_DIR "/pinned_b.o", NULL, NULL, NULL, err,
+                                                       sizeof err);
+    CHECK(a != NULL && b != NULL && alone != NULL);
+    if (a && b && alone) {
+        uint32_t zero = 0;
+        uint64_t v = 41, seen = 0;
+        CHECK(ebpfjit_map_update(ebpfjit_object_map(a, "shared_counter"), &zero, &v, 0) == 0);
+        CHECK(ebpfjit_map_lookup(ebpfjit_object_map(b, "shared_counter"), &zero, &seen) == 0);
+        CHECK(seen == 41);
+        CHECK(ebpfjit_map_lookup(ebpfjit_object_map(alone, "shared_counter"), &zero, &seen) == 0);
+        CHECK(seen == 0);
+    }
+    ebpfjit_object_close(alone);
+    ebpfjit_object_close(b);
+    ebpfjit_object_close(a);
+    ebpfjit_pin_registry_free(pins);
+
+    /* Map sizes before load (bpf_map__set_max_entries): rx_cnt is declared without one. */
+    const char *sized_path = EBPFJIT_ELF_OBJECT_DIR "/sized_maps.o";
+    CHECK(ebpfjit_object_open_ext(sized_path, NULL, NULL, err, sizeof err) == NULL);
+    CHECK(strstr(err, "map 'rx_cnt' has max_entries 0") != NULL);
+    const ebpfjit_map_size sizes[] = {{"rx_cnt", 4}, {"seen", 100}};
+    const ebpfjit_open_ext ext = {NULL, NULL, sizes, 2, NULL, 0};
+    ebpfjit_object *sized = ebpfjit_object_open_ext(sized_path, NULL, &ext, err, sizeof err);
+    CHECK(sized != NULL);
+    if (sized) {
+        CHECK(ebpfjit_map_max_entries(ebpfjit_object_map(sized, "rx_cnt")) == 4);
+        CHECK(ebpfjit_map_max_entries(ebpfjit_object_map(sized, "seen")) == 100);
+        uint32_t last = 3, past = 4;
+        uint64_t v = 0;
+        CHECK(ebpfjit_map_lookup(ebpfjit_object_map(sized, "rx_cnt"), &last, &v) == 0);
+        CHECK(ebpfjit_map_lookup(ebpfjit_object_map(sized, "rx_cnt"), &past, &v) == -ENOENT);
+    }
+    ebpfjit_object_close(sized);
+    const ebpfjit_map_size unknown[] = {{"rx_cnt", 4}, {"tx_cnt", 4}};
+    const ebpfjit_open_ext bad = {NULL, NULL, unknown, 2, NULL, 0};
+    CHECK(ebpfjit_object_open_ext(sized_path, NULL, &bad, err, sizeof err) == NULL);
+    CHECK(strstr(err, "map 'tx_cnt'") != NULL);
+    const ebpfjit_map_size twice[] = {{"rx_cnt", 4}, {"rx_cnt", 8}};
+    const ebpfjit_open_ext dup = {NULL, NULL, twice, 2, NULL, 0};
+    CHECK(ebpfjit_object_open_ext(sized_path, NULL, &dup, err, sizeof err) == NULL);
+    CHECK(strstr(err, "sized twice") != NULL);
     return c_check_status();
 }

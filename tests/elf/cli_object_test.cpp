@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -90,4 +91,105 @@ TEST_CASE("cli: map dump prints one map or all as JSON", "[elf][cli]") {
     auto missing = run_cli("map dump '" + object_path("btf_maps") + "' --map nope");
     CHECK(missing.status == 1);
     CHECK(missing.err == "ebpfjit: error: no map named 'nope' in the object\n");
+}
+
+TEST_CASE("cli: libbpf / iproute2 loader rules through verify", "[elf][cli][parity]") {
+    auto one_line = [](const std::string& err) { return std::count(err.begin(), err.end(), '\n') == 1; };
+    // kfuncs: refused by name, one line, exit 1.
+    auto kfunc = run_cli("verify '" + object_path("kfunc_call") + "'");
+    INFO(kfunc.err);
+    CHECK(kfunc.status == 1);
+    CHECK(one_line(kfunc.err));
+    CHECK(kfunc.err.find("section 'xdp'") != std::string::npos);
+    CHECK(kfunc.err.find("kfunc 'bpf_rcu_read_lock'") != std::string::npos);
+
+    // iproute2 objects: the numbered section needs --type; with it, a program named by section.
+    auto untyped = run_cli("verify '" + object_path("iproute2_legacy") + "'");
+    INFO(untyped.err);
+    CHECK(untyped.status == 1);
+    CHECK(one_line(untyped.err));
+    CHECK(untyped.err.find("section '2/1'") != std::string::npos);
+    auto typed = run_cli("verify '" + object_path("iproute2_legacy") + "' --type tc --program classifier");
+    INFO(typed.err);
+    CHECK(typed.status == 0);
+    CHECK(typed.out.find("cls_main (") == 0);
+    CHECK(typed.out.find("tail_one") == std::string::npos);
+
+    // EM_NONE: a patched copy verifies like the original.
+    auto bytes = ebpfjit::runtime::elf::test::object_bytes("perf_event_zero");
+    bytes[offsetof(Elf64_Ehdr, e_machine)] = 0;
+    bytes[offsetof(Elf64_Ehdr, e_machine) + 1] = 0;
+    fs::create_directories(kWork);
+    std::ofstream(kWork / "em_none.o", std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                                std::streamsize(bytes.size()));
+    auto none = run_cli("verify em_none.o");
+    INFO(none.err);
+    CHECK(none.status == 0);
+    CHECK(none.out.find("notify (") == 0);
+}
+
+TEST_CASE("cli: --map-max-entries sizes maps before load", "[elf][cli][map-sizes]") {
+    auto one_line = [](const std::string& err) { return std::count(err.begin(), err.end(), '\n') == 1; };
+    const std::string object = "'" + object_path("sized_maps") + "'";
+    auto unsized = run_cli("verify " + object);
+    INFO(unsized.err);
+    CHECK(unsized.status == 1);
+    CHECK(one_line(unsized.err));
+    CHECK(unsized.err.find("map 'rx_cnt' has max_entries 0") != std::string::npos);
+
+    auto ok = run_cli("verify " + object + " --map-max-entries rx_cnt=4 --map-max-entries seen=16");
+    INFO(ok.err);
+    CHECK(ok.status == 0);
+    CHECK(ok.out.find("count_rx (xdp") == 0);
+
+    auto unknown = run_cli("verify " + object + " --map-max-entries rx_cnt=4 --map-max-entries nope=2");
+    INFO(unknown.err);
+    CHECK(unknown.status == 1);
+    CHECK(one_line(unknown.err));
+    CHECK(unknown.err.find("map 'nope'") != std::string::npos);
+
+    for (const char* bad : {"rx_cnt", "=4", "rx_cnt=", "rx_cnt=0", "rx_cnt=4x", "rx_cnt=4294967296"}) {
+        auto r = run_cli("verify " + object + " --map-max-entries '" + bad + "'");
+        INFO(bad << ": " << r.err);
+        CHECK(r.status != 0);
+        CHECK(one_line(r.err));
+        CHECK(r.err.find(std::string("--map-max-entries '") + bad + "'") != std::string::npos);
+    }
+    auto twice = run_cli("verify " + object + " --map-max-entries rx_cnt=4 --map-max-entries rx_cnt=8");
+    CHECK(twice.status == 1);
+    CHECK(twice.err.find("sized twice") != std::string::npos);
+
+    // run takes it too (the sized map is created; the program is not a mem program).
+    auto run = run_cli("run " + object + " --program count_rx --map-max-entries rx_cnt=4");
+    INFO(run.err);
+    CHECK(run.status == 1);
+    CHECK(run.err.find("of type xdp") != std::string::npos);
+    auto raw = run_cli("run nothing.bin --map-max-entries rx_cnt=4");
+    CHECK(raw.status == 1);
+    CHECK(raw.err.find("needs a BPF object") != std::string::npos);
+}
+
+TEST_CASE("cli: verify --program builds that program alone; --inline-globals", "[elf][cli][cilium]") {
+    const std::string mixed = "'" + object_path("mixed_types") + "'";
+    auto whole = run_cli("verify " + mixed);
+    INFO(whole.err);
+    CHECK(whole.status == 1);
+    CHECK(whole.err.find("tp_btf/xdp_redirect_err") != std::string::npos);
+    auto one = run_cli("verify " + mixed + " --program redirect_all");
+    INFO(one.err);
+    CHECK(one.status == 0);
+    CHECK(one.out.find("redirect_all (xdp") == 0);
+
+    const std::string config = "'" + object_path("inline_config") + "' --type mem";
+    auto plain = run_cli("verify " + config);
+    CHECK(plain.status == 1);
+    CHECK(plain.out.find("config_sum (mem") == 0);
+    CHECK(plain.out.find("rejected") != std::string::npos);
+    auto inlined = run_cli("verify " + config + " --inline-globals .rodata.config");
+    INFO(inlined.out << inlined.err);
+    CHECK(inlined.status == 0);
+    auto ran = run_cli("run " + config + " --program config_sum --inline-globals .rodata.config");
+    INFO(ran.err);
+    CHECK(ran.status == 0);
+    CHECK(ran.out.find("r0 = " + std::to_string(1500 + 8080 + 0x11223344)) != std::string::npos);
 }

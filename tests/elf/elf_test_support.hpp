@@ -51,4 +51,49 @@ struct RawSections {
     }
 };
 
+// Symbol-table surgery, independent of the loader.
+struct RawSymbols {
+    std::vector<uint8_t>& bytes;
+    RawSections sections{bytes};
+
+    Elf64_Shdr symtab() const { return sections.get(*sections.find(".symtab")); }
+    size_t count() const { return symtab().sh_size / sizeof(Elf64_Sym); }
+    size_t offset(size_t i) const { return symtab().sh_offset + i * sizeof(Elf64_Sym); }
+    Elf64_Sym get(size_t i) const {
+        Elf64_Sym s;
+        std::memcpy(&s, bytes.data() + offset(i), sizeof s);
+        return s;
+    }
+    void put(size_t i, const Elf64_Sym& s) { std::memcpy(bytes.data() + offset(i), &s, sizeof s); }
+    std::string name(const Elf64_Sym& s) const {
+        const Elf64_Shdr strtab = sections.get(symtab().sh_link);
+        return reinterpret_cast<const char*>(bytes.data() + strtab.sh_offset + s.st_name);
+    }
+    uint64_t value_of(const std::string& wanted) const {
+        for (size_t i = 0; i < count(); ++i)
+            if (name(get(i)) == wanted) return get(i).st_value;
+        throw std::runtime_error("no symbol " + wanted);
+    }
+    // What LLVM before typed function symbols wrote: global NOTYPE, size 0.
+    void untype_programs() {
+        for (size_t i = 0; i < count(); ++i) {
+            Elf64_Sym s = get(i);
+            if (ELF64_ST_TYPE(s.st_info) != STT_FUNC || s.st_shndx >= sections.header().e_shnum) continue;
+            const Elf64_Shdr target = sections.get(s.st_shndx);
+            if (*sections.find(".text") == s.st_shndx || (target.sh_flags & SHF_EXECINSTR) == 0) continue;
+            s.st_info = ELF64_ST_INFO(ELF64_ST_BIND(s.st_info), STT_NOTYPE);
+            s.st_size = 0;
+            put(i, s);
+        }
+    }
+};
+
+// Writes field `field` (u32 index) of the legacy map definition of `map`.
+inline void forge_elf_map(std::vector<uint8_t>& bytes, const std::string& map, size_t field, uint32_t value) {
+    RawSections sections{bytes};
+    const Elf64_Shdr maps = sections.get(*sections.find("maps"));
+    const uint64_t at = maps.sh_offset + RawSymbols{bytes}.value_of(map) + field * 4;
+    std::memcpy(bytes.data() + at, &value, 4);
+}
+
 } // namespace ebpfjit::runtime::elf::test

@@ -15,13 +15,13 @@
 #include "frame_parser.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "packet/program_engine.hpp"
-#include "packet/map_init.hpp"
+#include "ebpfjit/packet/map_init.hpp"
 #include "packet/packet_runner.hpp"
-#include "packet/pcap_io.hpp"
-#include "packet/run_report_json.hpp"
+#include "ebpfjit/packet/pcap_io.hpp"
+#include "ebpfjit/packet/run_report_json.hpp"
 
 namespace em = example_models;
-namespace pkt = ebpfjit::runtime::packet;
+namespace pkt = ebpfjit::packet;
 
 namespace {
 

@@ -21,7 +21,7 @@
 
 #include "example_models.hpp"
 #include "example_paths.hpp"
-#include "packet/pcap_io.hpp"
+#include "ebpfjit/packet/pcap_io.hpp"
 
 namespace em = example_models;
 
@@ -83,8 +83,8 @@ KernelRun run_in_kernel(bpf_object* object, const char* program, std::span<const
     return std::move(*run);
 }
 
-ebpfjit::runtime::packet::Capture load_capture(const std::string& name) {
-    auto capture = ebpfjit::runtime::packet::read_pcap(example_paths::pcap(name));
+ebpfjit::packet::Capture load_capture(const std::string& name) {
+    auto capture = ebpfjit::packet::read_pcap(example_paths::pcap(name));
     REQUIRE(capture.has_value());
     return std::move(*capture);
 }

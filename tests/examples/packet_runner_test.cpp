@@ -16,7 +16,7 @@
 #include "tests/verified_rewrite.hpp"
 
 using namespace ebpfjit;
-namespace pkt = runtime::packet;
+namespace pkt = packet;
 
 namespace {
 

@@ -11,11 +11,11 @@
 
 #include "example_paths.hpp"
 #include "frame_parser.hpp"
-#include "packet/pcap_io.hpp"
+#include "ebpfjit/packet/pcap_io.hpp"
 
-using ebpfjit::runtime::packet::Capture;
-using ebpfjit::runtime::packet::PcapWriter;
-using ebpfjit::runtime::packet::read_pcap;
+using ebpfjit::packet::Capture;
+using ebpfjit::packet::PcapWriter;
+using ebpfjit::packet::read_pcap;
 
 namespace {
 

@@ -12,7 +12,9 @@ using helpers::ArgType;
 
 TEST_CASE("every family helper carries its kernel name and a function", "[helpers][table]") {
     const auto& all = family_table().all();
-    CHECK(all.size() == 36); // 9 identity, 5 memory, 3 string, 3 print, 1 perf, 7 skb, 6 xdp, 2 redirect
+    // 9 identity, 5 memory, 3 string, 3 print, 1 perf, 7 skb, 6 xdp, 5 redirect, 12 skb meta,
+    // 6 skb resize, 4 tunnel, 2 route
+    CHECK(all.size() == 63);
     for (const auto& [id, h] : all) {
         INFO("helper " << id);
         CHECK(h.id == id);
@@ -51,7 +53,10 @@ TEST_CASE("exactly the kernel's packet-changing helpers say so", "[helpers][tabl
     const std::set<int> changing = {BPF_FUNC_skb_store_bytes, BPF_FUNC_l3_csum_replace,
                                     BPF_FUNC_l4_csum_replace, BPF_FUNC_skb_pull_data,
                                     BPF_FUNC_xdp_adjust_head, BPF_FUNC_xdp_adjust_meta,
-                                    BPF_FUNC_xdp_adjust_tail};
+                                    BPF_FUNC_xdp_adjust_tail, BPF_FUNC_skb_change_head,
+                                    BPF_FUNC_skb_change_tail, BPF_FUNC_skb_change_proto,
+                                    BPF_FUNC_skb_adjust_room, BPF_FUNC_skb_vlan_push,
+                                    BPF_FUNC_skb_vlan_pop, BPF_FUNC_clone_redirect};
     for (const auto& [id, h] : family_table().all()) {
         INFO("helper " << h.name);
         CHECK(h.changes_packet_data == (changing.count(id) == 1));

@@ -168,7 +168,7 @@ TEST_CASE("changes_packet_data helpers are packet-program-only and take the ctx"
         CHECK(h.allowed != 0);
         CHECK(h.proto.args[0] == ArgType::PtrToCtx);
     }
-    CHECK(changing == 7);
+    CHECK(changing == 14); // 7 + change_head, change_tail, change_proto, adjust_room, vlan_push, vlan_pop, clone_redirect
 }
 
 TEST_CASE("exactly one helper is the tail call, and it takes a prog array", "[helpers][table][roles]") {

@@ -23,6 +23,10 @@ inline const helpers::HelperTable& family_table() {
         helpers::register_skb_helpers(t);
         helpers::register_xdp_helpers(t);
         helpers::register_redirect_helpers(t);
+        helpers::register_skb_meta_helpers(t);
+        helpers::register_skb_resize_helpers(t);
+        helpers::register_tunnel_helpers(t);
+        helpers::register_route_helpers(t);
         return t;
     }();
     return table;

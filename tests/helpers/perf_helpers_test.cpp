@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "helper_test_support.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 #include "runtime/maps/map_factory.hpp"
 #include "runtime/maps/perf_event_array.hpp"
 

@@ -8,7 +8,7 @@
 
 #include "helper_test_support.hpp"
 #include "helpers/checksum.hpp"
-#include "engine_abi/skb_packet.hpp"
+#include "ebpfjit/skb_packet.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;

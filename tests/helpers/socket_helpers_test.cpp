@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "engine_abi/skb_packet.hpp"
+#include "ebpfjit/skb_packet.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -107,9 +107,9 @@ TEST_CASE("sk_assign and get_socket_cookie: the kernel's errors", "[helpers][soc
     CHECK(as_long(call_builtin(BPF_FUNC_sk_assign, ctx, sk, 1)) == -EINVAL);       // flags
     CHECK(as_long(call_builtin(BPF_FUNC_sk_assign, ctx, 0, 0)) == -EINVAL);        // NULL
     CHECK(as_long(call_builtin(BPF_FUNC_sk_assign, ctx, foreign, 0)) == -ENETUNREACH);
-    CHECK_FALSE(skb.socket());
+    CHECK_FALSE(skb.assigned_socket());
     CHECK(call_builtin(BPF_FUNC_sk_assign, ctx, sk, 0) == 0);
-    REQUIRE(skb.socket());
+    REQUIRE(skb.assigned_socket());
     CHECK(call_builtin(BPF_FUNC_get_socket_cookie, ctx) == own);
     // Unhashed while held: the reference stays valid, sk_assign refuses it.
     CHECK(table.remove(own));

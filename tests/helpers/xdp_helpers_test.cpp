@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "helper_test_support.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;

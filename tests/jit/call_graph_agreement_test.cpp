@@ -82,3 +82,18 @@ TEST_CASE("verifier and jit agree on recursion and call depth, callbacks include
     CHECK(callback.verifier == callback.jit);
     CHECK(*callback.verifier == 8);
 }
+
+// The eBPF stack (jit/ebpf_stack.hpp) has room for isa::kMaxCallDepth frames per chain: a
+// lowering asked for more would let the deepest frame overlap the next callback chain.
+TEST_CASE("the lowering refuses a call depth the eBPF stack has no room for", "[jit][stack]") {
+    const isa::Program p = test::program(chain(2));
+    const helpers::ProgramBindings bindings;
+    jit::LoweringOptions options;
+    options.bindings = &bindings;
+    options.max_call_depth = isa::kMaxCallDepth + 1;
+    auto lowered = jit::lower(p, verifier::Facts{}, options);
+    REQUIRE_FALSE(lowered);
+    CHECK(lowered.error().message.find("frames per chain") != std::string::npos);
+    options.max_call_depth = isa::kMaxCallDepth;
+    CHECK(jit::lower(p, verifier::Facts{}, options));
+}

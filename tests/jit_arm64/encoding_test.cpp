@@ -72,13 +72,14 @@ TEST_CASE("arm64: a program that makes no calls gets the lean frame") {
     const std::string body = lean.substr(0, landing);
     CHECK(has(body, "stp x19, x21, [sp, -16]!"));
     CHECK(has(body, "stp x23, xzr, [sp, -16]!"));
-    CHECK(has(body, "sub sp, sp, 512"));
-    CHECK(has(body, "add x23, sp, 512"));
+    // r10 from RunStatus::stack_top (x4): the eBPF stack is not on the host stack.
+    CHECK(has(body, "ldr x23, [x4, 32]"));
+    CHECK(!has(body, "sub sp, sp"));
     CHECK(has(body, "ldr x23, [sp], 16"));
     CHECK(has(body, "ldp x19, x21, [sp], 16"));
     CHECK(!has(body, "x29"));
     CHECK(!has(body, "x24"));
-    CHECK(has(lean.substr(landing), "add sp, sp, 544"));
+    CHECK(has(lean.substr(landing), "add sp, sp, 48"));
     CHECK(has(lean.substr(landing), "ldp x29, x30, [sp], 16"));
 
     // A local call needs the frame record (bl overwrites x30) and saves x23 (the callee moves it).
@@ -296,7 +297,7 @@ TEST_CASE("arm64: unproven accesses and helper calls call the check stubs; prove
     const size_t bl = proven.find("bl ");
     REQUIRE(bl != std::string::npos);
     CHECK(proven.find("bl ", bl + 1) == std::string::npos);
-    CHECK(has(proven.substr(bl), "add sp, sp, 544")); // followed by the full epilogue
+    CHECK(has(proven.substr(bl), "add sp, sp, 48")); // followed by the full epilogue
     CHECK_FALSE(has(proven.substr(0, bl), "x24"));     // a lean frame: no FrameInfo
 }
 
@@ -334,25 +335,29 @@ TEST_CASE("arm64: LDDW src 4 loads a callback thunk that builds the entry frame 
     const auto adr = std::find_if(code.begin(), code.end(), [](uint32_t w) { return is_adr(w, 1); });
     REQUIRE(adr != code.end()); // r2 = x1
     const size_t thunk = adr_target(code, static_cast<size_t>(adr - code.begin()));
-    REQUIRE(thunk + 14 <= code.size());
+    REQUIRE(thunk + 18 <= code.size());
     // The entry's frame (frame_layout.hpp), with no packet and the RunStatus* from x5.
     CHECK(code[thunk] == kStpFrameRecord);
     CHECK(code[thunk + 2] == 0xA9BF53F3u); // stp x19, x20, [sp, #-16]!
     CHECK(code[thunk + 4] == 0xA9BF63F7u); // stp x23, x24, [sp, #-16]!
     CHECK(code[thunk + 5] == 0xA9BF7FF9u); // stp x25, xzr, [sp, #-16]! (ax, the blinding register)
-    CHECK(code[thunk + 7] == 0x910803F8u); // add x24, sp, #512
+    CHECK(code[thunk + 7] == 0x910003F8u); // mov x24, sp (FrameInfo at the bottom: no eBPF stack here)
     CHECK(code[thunk + 9] == 0xF900071Fu); // str xzr, [x24, #8]   (no packet)
     CHECK(code[thunk + 10] == 0xF9000B1Fu); // str xzr, [x24, #16]  (packet length 0)
     CHECK(code[thunk + 11] == 0xF9000F05u); // str x5, [x24, #24]  (RunStatus*: 6th argument)
+    CHECK(code[thunk + 12] == 0xF94010B1u); // ldr x17, [x5, #32]  (RunStatus::stack_top)
+    CHECK(code[thunk + 13] == 0xF9001311u); // str x17, [x24, #32] (FrameInfo::stack_top)
+    CHECK(code[thunk + 14] == 0xF9401317u); // ldr x23, [x24, #32]
+    CHECK(code[thunk + 15] == 0x910902F7u); // add x23, x23, #576  (the callee's prologue takes it off)
     // bl into the callback's local prologue, then out through the entry epilogue (which
     // moves r0 from x7 to x0 and restores the C caller's registers).
-    REQUIRE(is_b(code[thunk + 12], true));
-    const size_t callee = b_target(code, thunk + 12);
+    REQUIRE(is_b(code[thunk + 16], true));
+    const size_t callee = b_target(code, thunk + 16);
     REQUIRE(callee < code.size());
     CHECK(code[callee] == kStpFrameRecord);
     CHECK(code[callee + 4] == 0xA9BF7FF7u); // stp x23, xzr, [sp, #-16]! (a local frame)
-    REQUIRE(is_b(code[thunk + 13], false));
-    const size_t epilogue = b_target(code, thunk + 13);
+    REQUIRE(is_b(code[thunk + 17], false));
+    const size_t epilogue = b_target(code, thunk + 17);
     REQUIRE(epilogue < code.size());
     CHECK(code[epilogue] == 0xAA0703E0u); // mov x0, x7
 }

@@ -68,7 +68,7 @@ TEST_CASE("sockets: without a socket table every lookup is NULL", "[object][sock
             SkbPacket skb;
             REQUIRE(skb.load(ipv4_frame(IPPROTO_TCP, kClient, 40000, kServer, 80)));
             CHECK(run(steer, skb, engine) == 100);
-            CHECK_FALSE(skb.socket());
+            CHECK_FALSE(skb.assigned_socket());
             REQUIRE(skb.load(ipv4_frame(IPPROTO_UDP, kClient, 40000, kServer, 53)));
             CHECK(run(steer, skb, engine) == 100);
             CHECK(run(both, skb, engine) == 0);
@@ -107,18 +107,18 @@ TEST_CASE("sockets: lookups, sk_assign and the cookie on both engines", "[object
             // An exact local address beats the wildcard listener.
             REQUIRE(skb.load(ipv4_frame(IPPROTO_TCP, kClient, 40000, kServer, 80)));
             CHECK(run(steer, skb, engine) == 101);
-            REQUIRE(skb.socket());
-            CHECK(skb.socket()->spec.cookie == exact);
+            REQUIRE(skb.assigned_socket());
+            CHECK(skb.assigned_socket()->spec.cookie == exact);
             CHECK(run(cookie, skb, engine) == int32_t(exact)); // skb->sk is now the assigned one
             // Another destination address: only the wildcard listener matches.
             REQUIRE(skb.load(ipv4_frame(IPPROTO_TCP, kClient, 40000, {10, 0, 0, 9}, 80)));
             CHECK(run(cookie, skb, engine) == 0); // load() cleared skb->sk
             CHECK(run(steer, skb, engine) == 101);
-            CHECK(skb.socket()->spec.cookie == listener);
+            CHECK(skb.assigned_socket()->spec.cookie == listener);
             // The exact 4-tuple: the established socket beats both listeners.
             REQUIRE(skb.load(ipv4_frame(IPPROTO_TCP, kClient, 40001, kServer, 80)));
             CHECK(run(steer, skb, engine) == 101);
-            CHECK(skb.socket()->spec.cookie == established);
+            CHECK(skb.assigned_socket()->spec.cookie == established);
             CHECK(run(both, skb, engine) == 3);
             // A time-wait socket: skc_lookup_tcp finds it, sk_lookup_tcp returns NULL.
             REQUIRE(skb.load(ipv4_frame(IPPROTO_TCP, kClient, 40002, kServer, 80)));
@@ -127,26 +127,31 @@ TEST_CASE("sockets: lookups, sk_assign and the cookie on both engines", "[object
             // UDP to a socket bound to the wildcard address.
             REQUIRE(skb.load(ipv4_frame(IPPROTO_UDP, kClient, 5353, kServer, 53)));
             CHECK(run(steer, skb, engine) == 101);
-            CHECK(skb.socket()->spec.cookie == udp);
+            CHECK(skb.assigned_socket()->spec.cookie == udp);
             // TCP to port 53 / a port only another namespace has: no socket.
             REQUIRE(skb.load(ipv4_frame(IPPROTO_TCP, kClient, 5353, kServer, 53)));
             CHECK(run(steer, skb, engine) == 100);
             REQUIRE(skb.load(ipv4_frame(IPPROTO_TCP, kClient, 5353, kServer, 8080)));
             CHECK(run(steer, skb, engine) == 100);
-            CHECK_FALSE(skb.socket());
+            CHECK_FALSE(skb.assigned_socket());
         }
     }
-    // A removed socket is no longer found; the embedder's own skb->sk is what the cookie reads.
+    // A removed socket is no longer found. The assigned socket's cookie wins over the
+    // embedder's own skb->sk (SkbMetadata::socket); without an assignment that one answers.
     CHECK(sockets->remove(exact));
     CHECK_FALSE(sockets->remove(exact));
     SkbPacket skb;
     REQUIRE(skb.load(ipv4_frame(IPPROTO_TCP, kClient, 40000, kServer, 80)));
     CHECK(run(steer, skb, Engine::Jit) == 101);
-    CHECK(skb.socket()->spec.cookie == listener);
+    CHECK(skb.assigned_socket()->spec.cookie == listener);
     auto mine = std::make_shared<Socket>(Socket{tcp_listener(443)});
     mine->spec.cookie = 0x1234;
-    skb.set_socket(mine);
+    skb.set_assigned_socket(mine);
     CHECK(run(cookie, skb, Engine::Interpreter) == 0x1234);
+    skb.set_socket(SkbSocket{.cookie = 0x5678});
+    CHECK(run(cookie, skb, Engine::Interpreter) == 0x1234);
+    skb.set_assigned_socket(nullptr);
+    CHECK(run(cookie, skb, Engine::Jit) == 0x5678);
 }
 
 TEST_CASE("sockets: the table refuses inconsistent sockets", "[object][sockets]") {

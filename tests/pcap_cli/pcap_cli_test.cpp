@@ -19,10 +19,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "packet/pcap_io.hpp"
+#include "ebpfjit/packet/pcap_io.hpp"
 
 namespace fs = std::filesystem;
-namespace pkt = ebpfjit::runtime::packet;
+namespace pkt = ebpfjit::packet;
 
 namespace {
 

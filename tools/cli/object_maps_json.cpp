@@ -5,8 +5,6 @@
 #include <fmt/format.h>
 #include <fstream>
 
-#include "runtime/maps/map_json.hpp"
-
 namespace ebpfjit::cli {
 
 Result<nlohmann::json> object_maps_json(Object& object, const std::string& only) {
@@ -15,7 +13,7 @@ Result<nlohmann::json> object_maps_json(Object& object, const std::string& only)
         if (!only.empty() && name != only) continue;
         auto map = object.map(name);
         if (!map) return fail(map.error());
-        out[name] = maps::map_to_json(map->native());
+        out[name] = nlohmann::json::parse(map->to_json());
     }
     if (!only.empty() && out.empty())
         return fail(Error::plain(fmt::format("no map named '{}' in the object", only)));

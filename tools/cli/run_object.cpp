@@ -21,6 +21,8 @@ int run_object(const RunObjectRequest& request) {
     options.engine = request.engine;
     options.hardening = request.hardening;
     options.allow_ptr_leaks = request.allow_ptr_leaks;
+    options.map_max_entries = request.map_max_entries;
+    options.inline_globals = request.inline_globals;
     auto object = Object::open(request.object, options);
     if (!object) return report(object.error());
 

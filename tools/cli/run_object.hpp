@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ struct RunObjectRequest {
     Engine engine = Engine::Jit;         // --engine
     Hardening hardening = {};                 // --harden, --retpoline, --max-insns
     bool allow_ptr_leaks = false;             // --allow-ptr-leaks
+    std::map<std::string, uint32_t> map_max_entries = {}; // --map-max-entries NAME=N
+    std::vector<std::string> inline_globals = {}; // --inline-globals SECTION
 };
 
 bool looks_like_elf(const std::string& path);

@@ -1,13 +1,16 @@
 // ebpfjit run PROGRAM.bin --type mem --mem INPUT [--engine jit|interp]
 // ebpfjit run OBJECT.o --program NAME [--type mem] --mem INPUT [--json FILE] [--engine jit|interp]
 //   hardening, both forms: [--harden] [--retpoline] [--max-insns N]
-//   BPF objects: [--allow-ptr-leaks] (the verifier's privileged rules)
+//   BPF objects: [--allow-ptr-leaks] (the verifier's privileged rules),
+//                [--map-max-entries NAME=N]... (map sizes before load)
+//                [--inline-globals SECTION]... (Cilium's CONFIG() inlining)
 #include <fmt/format.h>
 
 #include <memory>
 #include <string>
 
 #include "ebpfjit/raw_program.hpp"
+#include "tools/cli/map_sizes.hpp"
 #include "tools/cli/run_object.hpp"
 #include "tools/cli/verb.hpp"
 #include "tools/cli/verb_run_pcap.hpp"
@@ -25,6 +28,8 @@ Verb register_run(CLI::App& app) {
         PcapRunOptions pcap;      // ELF objects over a capture
         Hardening hardening;
         bool allow_ptr_leaks = false; // BPF objects
+        std::vector<std::string> map_sizes; // BPF objects: --map-max-entries NAME=N
+        std::vector<std::string> inline_globals; // BPF objects: --inline-globals SECTION
     };
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("run", "Run a raw .bin program or a program of a BPF object; print r0");
@@ -50,6 +55,8 @@ Verb register_run(CLI::App& app) {
                   "memory-safe, but the program may store pointers into maps, packets and records, "
                   "return them, pass them to helpers and compare them: host addresses can leak. Off by "
                   "default (the kernel's unprivileged rules); only for programs you trust");
+    add_map_size_option(*cmd, opts->map_sizes);
+    add_inline_globals_option(*cmd, opts->inline_globals);
     add_pcap_run_options(*cmd, opts->pcap);
     cmd->footer("Example: ebpfjit run prog.bin --type mem --mem packet.bin\n"
                 "         ebpfjit run build/examples/xdp_firewall.o --program xdp_firewall \\\n"
@@ -59,10 +66,14 @@ Verb register_run(CLI::App& app) {
 
     return {cmd, [opts, cmd] {
                 const Hardening& hardening = opts->hardening;
+                auto sizes = parse_map_sizes(opts->map_sizes);
+                if (!sizes) return report(sizes.error());
                 if (!opts->pcap.pcap.empty()) {
                     opts->pcap.json = opts->json;
                     opts->pcap.hardening = hardening;
                     opts->pcap.allow_ptr_leaks = opts->allow_ptr_leaks;
+                    opts->pcap.map_max_entries = *sizes;
+                    opts->pcap.inline_globals = opts->inline_globals;
                     return run_pcap(opts->program, opts->program_name, opts->engine, opts->pcap);
                 }
                 auto engine = RawEngine::find(opts->engine, hardening);
@@ -80,9 +91,14 @@ Verb register_run(CLI::App& app) {
                     request.engine = engine_from_name(opts->engine).value_or(Engine::Jit);
                     request.hardening = hardening;
                     request.allow_ptr_leaks = opts->allow_ptr_leaks;
+                    request.map_max_entries = *sizes;
+                    request.inline_globals = opts->inline_globals;
                     return run_object(request);
                 }
                 if (!opts->json.empty()) return report(Error::plain("--json needs a BPF object (.o)"));
+                if (!sizes->empty()) return report(Error::plain("--map-max-entries needs a BPF object (.o)"));
+                if (!opts->inline_globals.empty())
+                    return report(Error::plain("--inline-globals needs a BPF object (.o)"));
                 if (opts->allow_ptr_leaks)
                     return report(Error::plain("--allow-ptr-leaks needs a BPF object (.o): raw programs are "
                                                "not verified at full level"));

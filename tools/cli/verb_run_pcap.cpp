@@ -1,6 +1,6 @@
 // The packet side of `ebpfjit run`: argument parsing and printing only; reading the
 // capture, filling maps, running frames on worker threads and the JSON report are the
-// library's (packet/).
+// packet library's (its public headers, packet/include/ebpfjit/packet/).
 #include "tools/cli/verb_run_pcap.hpp"
 
 #include <unistd.h>
@@ -15,17 +15,15 @@
 
 #include "ebpfjit/ebpfjit.hpp"
 #include "ebpfjit/log.hpp"
-#include "runtime/maps/percpu.hpp"
-#include "packet/program_engine.hpp"
-#include "packet/map_init.hpp"
-#include "packet/packet_runner.hpp"
-#include "packet/pcap_io.hpp"
-#include "packet/run_report_json.hpp"
+#include "ebpfjit/packet/capture_run.hpp"
+#include "ebpfjit/packet/map_init.hpp"
+#include "ebpfjit/packet/pcap_io.hpp"
+#include "ebpfjit/packet/run_report_json.hpp"
 #include "tools/cli/verb.hpp"
 
 namespace ebpfjit::cli {
 
-namespace pkt = runtime::packet;
+namespace pkt = packet;
 
 void add_pcap_run_options(CLI::App& run, PcapRunOptions& o) {
     run.add_option("--pcap", o.pcap, "Run an xdp, tc or socket program over every frame of this capture");
@@ -127,11 +125,13 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
     const std::string used_engine{to_string(*chosen)};
     // Each worker is one "CPU" of the per-CPU maps: there must be a slot for each, and
     // the count is fixed once the object's per-CPU maps exist.
-    if (o.threads > maps::possible_cpus())
-        if (auto set = maps::set_possible_cpus(o.threads); !set) return report(set.error());
+    if (o.threads > possible_cpus())
+        if (auto set = set_possible_cpus(o.threads); !set) return report(set.error());
     OpenOptions open_options;
     open_options.hardening = o.hardening;
     open_options.allow_ptr_leaks = o.allow_ptr_leaks;
+    open_options.map_max_entries = o.map_max_entries;
+    open_options.inline_globals = o.inline_globals;
     auto object = Object::open(object_path, open_options);
     if (!object) return report(object.error());
     if (!o.map_init.empty())
@@ -152,8 +152,7 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
     run_options.keep_frames = !o.out.empty() || !o.redirect_dir.empty();
     ProgressBar bar;
     run_options.progress = [&bar](uint64_t done, uint64_t total) { bar.update(done, total); };
-    const auto frame_engine = pkt::program_frame_engine(*program, RunOptions{*chosen});
-    auto result = pkt::run_capture(*frame_engine, program->type(), *capture, run_options);
+    auto result = pkt::run_capture(*program, *capture, run_options, RunOptions{*chosen});
     if (!result) return report(result.error());
 
     if (auto written = write_outputs(*result, *capture, o); !written) return report(written.error());

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -24,6 +26,8 @@ struct PcapRunOptions {
     uint32_t rx_queue = 0;
     Hardening hardening = {}; // the run verb's --harden, --retpoline, --max-insns
     bool allow_ptr_leaks = false; // the run verb's --allow-ptr-leaks
+    std::map<std::string, uint32_t> map_max_entries = {}; // the run verb's --map-max-entries
+    std::vector<std::string> inline_globals = {}; // --inline-globals SECTION
 };
 
 void add_pcap_run_options(CLI::App& run, PcapRunOptions& options);

@@ -17,8 +17,8 @@
 #include <linux/bpf.h>
 
 #include "isa/disassembler.hpp"
-#include "engine_abi/skb_packet.hpp"
-#include "engine_abi/xdp_frame.hpp"
+#include "ebpfjit/skb_packet.hpp"
+#include "ebpfjit/xdp_frame.hpp"
 #include "runtime/maps/map.hpp"
 #include "runtime/maps/prog_array.hpp"
 #include "runtime/object_maps.hpp"
@@ -211,7 +211,7 @@ PipelineResult run_pipeline(std::span<const uint8_t> bytes) {
     result.features = programs.features;
 
     const runtime::elf::ObjectDescription description = describe_maps();
-    auto object = runtime::create_object_maps(description);
+    auto object = runtime::create_object_maps(description, nullptr); // no pinning
     if (!object) std::abort();
     std::vector<maps::MapDefinition> definitions;
     for (const auto& spec : description.maps) definitions.push_back(spec.def);

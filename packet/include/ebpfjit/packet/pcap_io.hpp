@@ -19,7 +19,7 @@
 typedef struct pcap pcap_t;
 typedef struct pcap_dumper pcap_dumper_t;
 
-namespace ebpfjit::runtime::packet {
+namespace ebpfjit::packet {
 
 // LINKTYPE_ETHERNET: every packet program here expects Ethernet frames.
 inline constexpr int kLinktypeEthernet = 1;
@@ -74,4 +74,4 @@ private:
     uint64_t written_ = 0;
 };
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

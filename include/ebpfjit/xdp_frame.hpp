@@ -1,5 +1,5 @@
 // An XDP frame: one packet in a buffer laid out like the kernel's xdp_buff, plus the host
-// ctx (ctx_layout.hpp) a program gets in r1. bpf_xdp_adjust_head/meta/tail move the
+// ctx (ebpfjit/host_ctx.hpp) a program gets in r1. bpf_xdp_adjust_head/meta/tail move the
 // pointers inside the buffer with the kernel's limits:
 //
 //  hard_start                                                          hard_start+frame_size
@@ -18,10 +18,10 @@
 #include <span>
 
 #include "ebpfjit/error.hpp"
-#include "engine_abi/ctx_layout.hpp"
-#include "engine_abi/memory_region.hpp"
+#include "ebpfjit/host_ctx.hpp"
+#include "ebpfjit/memory_region.hpp"
 
-namespace ebpfjit::runtime {
+namespace ebpfjit {
 
 // What the embedder knows about where the frame came from.
 struct XdpRxInfo {
@@ -85,4 +85,10 @@ private:
     XdpHostCtx ctx_{};
 };
 
+} // namespace ebpfjit
+
+// The engines' names for them until the namespaces follow the folders (issue 15).
+namespace ebpfjit::runtime {
+using ebpfjit::XdpRxInfo;
+using ebpfjit::XdpFrame;
 } // namespace ebpfjit::runtime

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-namespace ebpfjit::runtime {
+namespace ebpfjit {
 
 struct MemoryRegion {
     uint64_t start = 0;
@@ -11,4 +11,9 @@ struct MemoryRegion {
     bool writable = false;
 };
 
+} // namespace ebpfjit
+
+// The engines' name for it until the namespaces follow the folders (issue 15).
+namespace ebpfjit::runtime {
+using ebpfjit::MemoryRegion;
 } // namespace ebpfjit::runtime

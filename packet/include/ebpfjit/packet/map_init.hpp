@@ -19,11 +19,11 @@
 #include "ebpfjit/ebpfjit.hpp"
 #include "ebpfjit/error.hpp"
 
-namespace ebpfjit::runtime::packet {
+namespace ebpfjit::packet {
 
 // Returns the number of entries written. Errors name the source, map and entry index.
 Result<size_t> apply_map_init(Object& object, const nlohmann::json& document,
                               const std::string& source = "map-init");
 Result<size_t> apply_map_init_file(Object& object, const std::string& path);
 
-} // namespace ebpfjit::runtime::packet
+} // namespace ebpfjit::packet

@@ -1,0 +1,62 @@
+// Verifying without running: the verifier's verdict on each program of a BPF object, with
+// its log and statistics (what `ebpfjit verify` prints), for an embedder that wants to
+// check objects before deploying them.
+//
+//   auto reports = ebpfjit::verify_object("fw.o", {.program = "xdp_main", .log_level = 1});
+//   for (const auto& r : *reports) if (!r.accepted) log(r.headline);
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ebpfjit/engine.hpp"
+#include "ebpfjit/error.hpp"
+#include "ebpfjit/program_type.hpp"
+
+namespace ebpfjit {
+
+struct VerifyOptions {
+    std::string program;                     // only this program (symbol name); empty: all
+    std::optional<ProgramType> program_type; // for every program, instead of its section's
+    VerifyLevel level = VerifyLevel::Full;
+    int log_level = 0;                       // 0 headline, 1 + states, 2 every instruction
+    bool allow_ptr_leaks = false;            // the kernel's privileged rules (OpenOptions)
+    // As OpenOptions::map_max_entries and OpenOptions::inline_globals (docs/loader.md).
+    // With `program` set, only that program is built (OpenOptions::only_programs).
+    std::map<std::string, uint32_t> map_max_entries = {};
+    std::vector<std::string> inline_globals = {};
+};
+
+// What the verifier did, whatever the verdict.
+struct VerifyStats {
+    uint64_t processed_insns = 0;  // instructions symbolically executed, over all paths
+    uint64_t states_stored = 0;    // states kept at pruning points
+    uint64_t states_pruned = 0;    // paths cut because a stored state subsumed them
+    uint32_t peak_pending = 0;     // deepest worklist of unexplored branches
+    uint64_t peak_state_bytes = 0; // most bytes held by stored and pending states at once
+    double micros = 0;             // wall time of the verification
+};
+
+struct VerifyReport {
+    std::string program;           // symbol name
+    ProgramType type{};
+    size_t instructions = 0;       // instruction slots
+    bool accepted = false;
+    // Rejected only: "insn 12: ...: packet access out of bounds: ...", the reason's name
+    // ("out of bounds", ...) and the instruction it names.
+    std::string headline;
+    std::string reason;
+    uint32_t insn = 0;
+    std::string log;               // at the level asked for (empty at 0 unless rejected)
+    VerifyStats stats;
+};
+
+// One report per program, in the object's order. Errors: the object cannot be read, or
+// `options.program` names no program in it. A rejection is a report, not an error.
+Result<std::vector<VerifyReport>> verify_object(const std::string& path, const VerifyOptions& options = {});
+
+} // namespace ebpfjit

@@ -1,0 +1,111 @@
+// The one backend driver, shared by the x86-64 and ARM64 backends (after the precedent of
+// emit_instruction and entry_frame_needs): which labels a program gets, the order of
+// subprograms, slots and out-of-line stubs, the callx table, and asmjit's first error
+// located at its instruction. A backend's Emitter keeps only encodings; it befriends
+// drive() and names its members alike (labels_, thunks_, epilogues_, ...; bind(),
+// emit_entry_prologue(), emit_local_prologue(), emit_epilogue(), the stub emitters).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <asmjit/core.h>
+
+#include "jit/compiled_program.hpp"
+#include "jit/emit_instruction.hpp"
+#include "jit/lowering.hpp"
+
+namespace ebpfjit::jit {
+
+// Keeps asmjit's first error and the slot being emitted when it happened (asmjit reports
+// through a handler, not return values we could thread through every emit call).
+class FirstError : public asmjit::ErrorHandler {
+public:
+    void handleError(asmjit::Error err, const char* message, asmjit::BaseEmitter*) override {
+        if (error == asmjit::kErrorOk) {
+            error = err;
+            text = message;
+            slot = current_slot != nullptr ? *current_slot : 0;
+        }
+    }
+    const uint32_t* current_slot = nullptr; // the emitter's slot being emitted
+    asmjit::Error error = asmjit::kErrorOk;
+    std::string text;
+    uint32_t slot = 0;
+};
+
+// Emits the whole program: per-slot native offsets into `slot_offsets` (kNoNativeCode
+// where a slot emits nothing).
+template <class Emitter>
+void drive(Emitter& e, std::vector<uint32_t>& slot_offsets) {
+    const Lowered& lowered = e.lowered_;
+    auto& a = e.a_;
+    // One walk over the slots for labels and thunk labels (slot walks dominate compile time).
+    const size_t n = lowered.slots.size();
+    e.labels_.assign(n, asmjit::Label());
+    e.thunks_.assign(n, asmjit::Label());
+    for (size_t pc = 0; pc < n; ++pc) {
+        const LoweredSlot& slot = lowered.slots[pc];
+        if (slot.label) e.labels_[pc] = a.newLabel();
+        if (slot.emit && slot.code_target >= 0 && !e.thunks_[static_cast<size_t>(slot.code_target)].isValid())
+            e.thunks_[static_cast<size_t>(slot.code_target)] = a.newLabel();
+    }
+    e.epilogues_.clear();
+    e.last_emitted_.clear();
+    for (const Subprogram& sub : lowered.subprograms) {
+        e.epilogues_.push_back(a.newLabel());
+        int32_t last = sub.start;
+        for (int32_t pc = sub.end - 1; pc >= sub.start; --pc) // from the end: usually one step
+            if (lowered.slots[static_cast<size_t>(pc)].emit) {
+                last = pc;
+                break;
+            }
+        e.last_emitted_.push_back(last);
+    }
+    e.frame_ = Emitter::plan_entry_frame(lowered);
+    e.code_start_ = a.newLabel();
+    e.body_entry_ = a.newLabel();
+    e.abort_ = a.newLabel();
+    e.callx_table_ = a.newLabel();
+    e.callx_faults_.clear();
+    e.access_stub_ = a.newLabel();
+    e.helper_check_stub_ = a.newLabel();
+    e.helper_result_stub_ = a.newLabel();
+    slot_offsets.assign(n, kNoNativeCode);
+
+    e.bind(e.code_start_);
+    for (uint32_t s = 0; s < lowered.subprograms.size(); ++s) {
+        const Subprogram& sub = lowered.subprograms[s];
+        if (s == 0) e.emit_entry_prologue();
+        for (int32_t i = sub.start; i < sub.end; ++i) {
+            const auto pc = static_cast<uint32_t>(i);
+            const LoweredSlot& slot = lowered.slots[pc];
+            if (slot.label) e.bind(e.labels_[pc]);
+            if (s != 0 && i == sub.start) e.emit_local_prologue();
+            if (!slot.emit) continue;
+            slot_offsets[pc] = static_cast<uint32_t>(a.offset());
+            if (slot.fused_add) continue; // emitted by the previous slot's add (x86-64: lea)
+            if (e.options_.annotate) a.comment(e.options_.annotate(pc).c_str());
+            e.pc_ = pc;
+            e.slot_ = &slot;
+            if (slot.budget_charge != 0) e.emit_budget_charge();
+            emit_instruction(e, slot.insn);
+        }
+        e.bind(e.epilogues_[s]);
+        e.emit_epilogue(s == 0);
+    }
+    e.emit_budget_faults();
+    e.emit_abort_path();
+    e.emit_check_stubs();
+    e.emit_callback_thunks();
+    if (!e.frame_.full) e.emit_tail_call_landing();
+    if constexpr (requires { e.emit_retpoline_thunk(); }) e.emit_retpoline_thunk();
+    if (lowered.has_callx) { // bound even when empty: every callx then faults
+        a.align(asmjit::AlignMode::kData, 8);
+        e.bind(e.callx_table_);
+        for (helpers::HelperFn fn : lowered.callx_table) a.embedUInt64(reinterpret_cast<uint64_t>(fn));
+    }
+}
+
+} // namespace ebpfjit::jit

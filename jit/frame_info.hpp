@@ -1,0 +1,36 @@
+// FrameInfo: what every full entry frame (and every callback thunk's frame) keeps on the
+// host stack for the code below it; both backends' frame_layout.hpp place it, the code
+// reaches it through a fixed register (x86-64 r12, A64 x24) at these offsets.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine_abi/run_status.hpp"
+
+namespace ebpfjit::jit {
+
+struct FrameInfo {
+    uint64_t tail_call_count; // tail calls taken in this run (kernel limit: 33)
+    const uint8_t* packet;    // what LD_ABS / LD_IND read (nullptr in a callback thunk)
+    uint64_t packet_len;
+    RunStatus* status;        // the run's status (faults, budget, checked run)
+    // The r10 of this frame chain's first frame, in the eBPF stack (jit/ebpf_stack.hpp):
+    // a tail call starts the target there again; checked code's stack windows end there.
+    uint8_t* stack_top;
+};
+
+inline constexpr int32_t kInfoTailCallCount = offsetof(FrameInfo, tail_call_count);
+inline constexpr int32_t kInfoPacket = offsetof(FrameInfo, packet);
+inline constexpr int32_t kInfoPacketLen = offsetof(FrameInfo, packet_len);
+inline constexpr int32_t kInfoStatus = offsetof(FrameInfo, status);
+inline constexpr int32_t kInfoStackTop = offsetof(FrameInfo, stack_top);
+inline constexpr int32_t kFrameInfoSize = sizeof(FrameInfo);
+
+// The code loads and stores every field as one 8-byte word, and A64 reaches them with
+// scaled unsigned 12-bit offsets: 8-byte aligned, small.
+static_assert(kInfoTailCallCount % 8 == 0 && kInfoPacket % 8 == 0 && kInfoPacketLen % 8 == 0 &&
+              kInfoStatus % 8 == 0 && kInfoStackTop % 8 == 0);
+static_assert(sizeof(FrameInfo) == 5 * 8, "no padding: the fields are what the frames hold");
+
+} // namespace ebpfjit::jit

@@ -1,0 +1,18 @@
+// What a run of compiled code must set up besides the entry call, decided at compile time
+// (jit::run_needs over the lowered program) so that a run pays only for what its program
+// uses (issue 18 item 2). CompiledProgram picks its run path by it.
+#pragma once
+
+namespace ebpfjit::jit {
+
+struct RunNeeds {
+    // The run's ExecutionState (ExecutionState::current(), per-CPU slot, callback
+    // invoker): some call may read it (Lowered::uses_run_state). Without it a run sets no
+    // thread-local and builds no state; helpers that still ask (maps::current_cpu) get the
+    // thread's own slot, which is what the state would have held.
+    bool state = true;
+    // The eBPF stack (RunStatus::stack_top, jit/ebpf_stack.hpp): the entry reads it.
+    bool stack = true;
+};
+
+} // namespace ebpfjit::jit
