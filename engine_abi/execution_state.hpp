@@ -4,9 +4,12 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <vector>
 
 #include "ebpfjit/program_type.hpp"
+#include "ebpfjit/socket_table.hpp"
 #include "ebpfjit/verdict.hpp"
 
 namespace ebpfjit::maps { class Map; }
@@ -62,6 +65,18 @@ struct ExecutionState {
     RedirectDecision redirect; // set by bpf_redirect / bpf_redirect_map
     CallbackInvoker callbacks; // set by the engine for its run (additive)
     const HostNetwork* network = nullptr; // OpenOptions::network; nullptr = none supplied
+    // The embedder's sockets (bpf_sk_lookup_*; nullptr: none, every lookup is NULL) and the
+    // references this run holds: a socket pointer the program got is the address of one
+    // of these Socket objects, and helpers taking one accept only those.
+    const SocketTable* sockets = nullptr;
+    std::vector<std::shared_ptr<const Socket>> held_sockets;
+
+    // The held socket whose address is `ptr`, or nullptr (never a wild dereference).
+    std::shared_ptr<const Socket> held_socket(uint64_t ptr) const {
+        for (const auto& s : held_sockets)
+            if (reinterpret_cast<uint64_t>(s.get()) == ptr) return s;
+        return nullptr;
+    }
 
     // Runs callback `fn` with r1..r5; false: no engine hook, or the run is ending.
     bool invoke_callback(uint64_t fn, const std::array<uint64_t, 5>& args,

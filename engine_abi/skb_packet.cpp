@@ -31,6 +31,7 @@ SkbPacket& SkbPacket::operator=(SkbPacket&& o) noexcept {
     encapsulation_ = o.encapsulation_;
     route_realm_ = o.route_realm_;
     socket_ = std::move(o.socket_);
+    assigned_socket_ = std::move(o.assigned_socket_);
     tunnel_ = std::move(o.tunnel_);
     clones_ = std::move(o.clones_);
     ctx_ = o.ctx_;
@@ -58,6 +59,7 @@ Result<void> SkbPacket::load(std::span<const uint8_t> frame, const SkbMetadata& 
     tunnel_ = m.tunnel;
     clones_.clear();
     hash_valid_ = m.hash_valid.value_or(m.hash != 0);
+    assigned_socket_.reset();
 
     __sk_buff& u = ctx_.uapi;
     u = __sk_buff{};

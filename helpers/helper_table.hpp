@@ -47,6 +47,7 @@ enum class ArgType : uint8_t {
     PtrToInt,          // initialised 4 bytes the helper reads and rewrites (bpf_check_mtu's mtu_len)
     PtrToAllocMem,     // a ringbuf record from bpf_ringbuf_reserve
     ConstAllocSizeOrZero,
+    PtrToSockCommon,   // a non-NULL socket from a lookup (the kernel's ARG_PTR_TO_BTF_ID_SOCK_COMMON)
 };
 
 enum class RetType : uint8_t {
@@ -54,6 +55,8 @@ enum class RetType : uint8_t {
     Void,           // r0 undefined afterwards
     MapValueOrNull, // pointer to value_size bytes of the map in r1, or NULL
     AllocMemOrNull, // pointer to `size` (r2) bytes, or NULL (ringbuf_reserve)
+    SocketOrNull,     // a full socket, or NULL (sk_lookup_tcp / sk_lookup_udp)
+    SockCommonOrNull, // a socket that may be a time-wait socket, or NULL (skc_lookup_tcp)
 };
 
 // A set of BPF_MAP_TYPE_* numbers, bit n for type n.
@@ -105,7 +108,7 @@ struct CallbackRole {
 enum class RefKind : uint8_t {
     None,
     RingbufRecord, // bpf_ringbuf_reserve -> bpf_ringbuf_submit / bpf_ringbuf_discard
-    Socket,        // bpf_sk_lookup_* -> bpf_sk_release (the socket helpers are not in the table yet)
+    Socket,        // bpf_sk_lookup_* / bpf_skc_lookup_tcp -> bpf_sk_release
 };
 struct RefRole {
     RefKind acquires = RefKind::None;

@@ -122,9 +122,14 @@ uint64_t skb_cgroup_id(uint64_t ctx, uint64_t, uint64_t, uint64_t, uint64_t) {
     return skb && skb->socket() ? skb->socket()->cgroup_id : 0;
 }
 
+// skb->sk's cookie: the socket bpf_sk_assign set in this run (socket_helpers.cpp) takes
+// the place of the embedder's SkbMetadata::socket, as the kernel's skb_orphan + skb->sk = sk
+// does. Reads the skb only, not the run state.
 uint64_t get_socket_cookie(uint64_t ctx, uint64_t, uint64_t, uint64_t, uint64_t) {
     SkbPacket* skb = skb_of(ctx);
-    return skb && skb->socket() ? skb->socket()->cookie : 0;
+    if (!skb) return 0;
+    if (skb->assigned_socket()) return skb->assigned_socket()->spec.cookie;
+    return skb->socket() ? skb->socket()->cookie : 0;
 }
 
 // The cookie of the namespace the program runs in: OpenOptions::network's, or init_net's.

@@ -14,32 +14,7 @@
 #include <string>
 
 #include "ebpfjit/ebpfjit.hpp"
-
-struct ebpfjit_program {
-    ebpfjit::Program program;
-};
-
-struct ebpfjit_map {
-    ebpfjit::MapRef map;
-};
-
-struct ebpfjit_xdp_frame {
-    ebpfjit::XdpFrame frame;
-};
-
-struct ebpfjit_skb {
-    ebpfjit::SkbPacket skb;
-};
-
-struct ebpfjit_network {
-    std::shared_ptr<ebpfjit::HostNetwork> network = std::make_shared<ebpfjit::HostNetwork>();
-};
-
-struct ebpfjit_object {
-    ebpfjit::Object object;
-    std::map<std::string, std::unique_ptr<ebpfjit_program>, std::less<>> programs;
-    std::map<std::string, std::unique_ptr<ebpfjit_map>, std::less<>> maps;
-};
+#include "runtime/c_api_handles.hpp"
 
 namespace {
 

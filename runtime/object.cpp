@@ -51,7 +51,7 @@ Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view n
     if (!spec) return fail(Error::plain(fmt::format("no program named '{}' in the object", name)));
     auto made = runtime::PreparedProgram::prepare(*spec, maps.bindings, map_definitions, wanted);
     if (!made) return fail(made.error());
-    auto state = std::make_unique<Program::State>(Program::State{std::move(*made), open_options.network});
+    auto state = std::make_unique<Program::State>(Program::State{std::move(*made), open_options.network, &sockets});
     const runtime::PreparedProgram* raw = state->prepared.get();
     prepared.emplace(std::string(name), std::move(state));
     return raw;
@@ -151,6 +151,9 @@ std::vector<std::string> Object::map_names() const {
 }
 
 const std::string& Object::license() const { return impl_->description.license; }
+
+void Object::set_socket_table(std::shared_ptr<SocketTable> sockets) { impl_->sockets = std::move(sockets); }
+const std::shared_ptr<SocketTable>& Object::socket_table() const { return impl_->sockets; }
 
 Result<uint32_t> register_worker_thread() { return maps::register_worker_thread(); }
 uint32_t possible_cpus() { return maps::possible_cpus(); }

@@ -19,6 +19,7 @@ namespace ebpfjit {
 struct Program::State {
     std::unique_ptr<runtime::PreparedProgram> prepared;
     std::shared_ptr<runtime::HostNetwork> network; // OpenOptions::network, for the helpers
+    const std::shared_ptr<SocketTable>* sockets = nullptr; // the object's (Impl::sockets)
 };
 
 struct Object::Impl {
@@ -27,6 +28,7 @@ struct Object::Impl {
     runtime::elf::ObjectDescription description;
     std::vector<maps::MapDefinition> map_definitions; // as declared: what the verifier checks
     runtime::ObjectMaps maps;
+    std::shared_ptr<SocketTable> sockets; // Object::set_socket_table; read by every run
     std::mutex prepare_lock; // programs are prepared once, possibly from several threads
     std::map<std::string, std::unique_ptr<Program::State>, std::less<>> prepared; // stable addresses
 

@@ -27,10 +27,14 @@ Error located(Error e, const PreparedProgram& p) {
     return e;
 }
 
+const SocketTable* sockets_of(const Program::State& s) { return s.sockets ? s.sockets->get() : nullptr; }
+
+// The per-run state the slow paths hand the engine: the embedder's network and sockets.
 ExecutionState worker_state(const Program::State& program) {
     ExecutionState state;
     state.cpu = maps::current_cpu();
     state.network = program.network.get();
+    state.sockets = sockets_of(program);
     return state;
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "helpers/helper_table.hpp"
 #include "isa/instruction.hpp"
 #include "verifier/reg_state.hpp"
 #include "verifier/stack_state.hpp"
@@ -45,16 +46,26 @@ struct AbstractState {
     uint32_t pc = 0;
     int32_t parent = -1; // newest checkpoint on this path (see pruning.hpp)
     std::vector<HistoryEntry> history; // instructions since `parent`
-    // Acquired references (ringbuf records) not yet released, in acquisition order:
-    // each must be submitted or discarded before the program exits.
+    // Acquired references (ringbuf records, sockets) not yet released, in acquisition
+    // order (the kernel's acquired_refs): each must be given back before the program exits
+    // or tail-calls. The id is the one every copy of the acquired pointer carries.
     struct Ref {
         uint32_t id;
         uint32_t acquired_at; // slot of the acquiring call
+        helpers::RefKind kind = helpers::RefKind::None;
+        // 1 + the index of the innermost callback frame it was acquired in (0: none): a
+        // callback gives back what it acquired before it returns (the kernel's callback_ref).
+        uint8_t callback_frame = 0;
         friend bool operator==(const Ref&, const Ref&) = default;
     };
     std::vector<Ref> refs;
     void release_ref(uint32_t id) {
         std::erase_if(refs, [id](const Ref& r) { return r.id == id; });
+    }
+    const Ref* find_ref(uint32_t id) const {
+        for (const Ref& r : refs)
+            if (r.id == id) return &r;
+        return nullptr;
     }
 
     // The bpf_spin_lock held on this path (at most one, as in the kernel), named by its

@@ -65,7 +65,13 @@ AbstractState Analyzer::initial_state() const {
 }
 
 Status Analyzer::read_reg(const AbstractState& s, uint8_t n) const {
-    if (s.cur().regs[n].type == RegType::NotInit)
+    const RegState& r = s.cur().regs[n];
+    if (r.is_released())
+        return violation(Reason::ReferenceRelease,
+                         fmt::format("r{} is not initialized: it held the reference acquired at insn {}, released at "
+                                     "insn {}",
+                                     n, r.off, r.released_at - 1));
+    if (r.type == RegType::NotInit)
         return violation(Reason::UninitializedRegister, fmt::format("r{} is not initialized", n));
     return {};
 }

@@ -74,6 +74,7 @@ private:
     Result<AbstractState> callback_entry(const AbstractState& s, const helpers::Helper& h, int32_t target,
                                          const maps::MapDefinition* map);
     Status check_const_str(AbstractState& s, uint8_t regno, std::string_view helper);
+    Status check_release(const AbstractState& s, const helpers::Helper& h, uint8_t regno);
     Status exec_local_call(AbstractState& s, const isa::Call& insn);
     Status exec_exit(AbstractState& s, Step& step);
     Status exit_callback(AbstractState& s);

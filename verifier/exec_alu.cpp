@@ -115,6 +115,15 @@ Status Analyzer::exec_alu(AbstractState& s, const isa::Alu& insn) {
         return {};
     }
     if (dst.is_pointer() || (insn.op != AluOp::Neg && src.is_pointer())) {
+        // 32-bit ptr - ptr within one region (`w1 -= w3` on two packet pointers) is the low
+        // half of an offset: an unknown 32-bit scalar, as the kernel gives (it marks it
+        // unknown; the upper half is zero after any 32-bit ALU). Privileged, the kernel also
+        // lets 32-bit SUB turn any pointer operand into a scalar.
+        if (!insn.is64 && insn.op == AluOp::Sub && dst.is_pointer() &&
+            (leaks_allowed() || (src.is_pointer() && same_region(dst, src)))) {
+            dst = RegState::scalar(Scalar::unsigned_range(0, 0xffffffffULL));
+            return {};
+        }
         if (!insn.is64)
             return violation(Reason::PointerArithmetic,
                              fmt::format("32-bit arithmetic on a pointer: {}", describe(s, dst.is_pointer() ? d : src_reg->n)));

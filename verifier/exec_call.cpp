@@ -47,6 +47,15 @@ std::string map_access_forbidden(const maps::MapDefinition& m, const helpers::He
 
 bool is_size_arg(ArgType t) { return t == ArgType::ConstSize || t == ArgType::ConstSizeOrZero; }
 
+// The kernel's check_reference_leak message, plus what the reference is.
+std::string unreleased(const AbstractState::Ref& ref) {
+    std::string_view what = ref.kind == helpers::RefKind::Socket
+                                ? "the socket looked up at insn {} is not released with bpf_sk_release"
+                                : "the ringbuf record reserved at insn {} is neither submitted nor discarded";
+    return fmt::format("Unreleased reference id={} alloc_insn={}: {}", ref.id, ref.acquired_at,
+                       fmt::format(fmt::runtime(what), ref.acquired_at));
+}
+
 } // namespace
 
 Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access) {
@@ -104,6 +113,17 @@ Status Analyzer::check_const_str(AbstractState& s, uint8_t regno, std::string_vi
     if (std::find(bytes.begin() + off, bytes.end(), uint8_t(0)) == bytes.end())
         return bad("is not a NUL-terminated string");
     return {};
+}
+
+// The kernel's release_reference_state: the argument must carry a reference this path
+// holds ("R1 must be referenced when passed to release function").
+Status Analyzer::check_release(const AbstractState& s, const helpers::Helper& h, uint8_t regno) {
+    const RegState& r = s.cur().regs[regno];
+    if (r.id != 0 && s.find_ref(r.id)) return {};
+    return violation(Reason::ReferenceRelease,
+                     fmt::format("r{} must be referenced when passed to release function {}: reference has not been "
+                                 "acquired before: {}",
+                                 regno, h.name, describe(s, regno)));
 }
 
 Status Analyzer::exec_call(AbstractState& s, const isa::Call& insn, Step& step) {
@@ -187,6 +207,12 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         if (arg == ArgType::None) continue;
         const uint8_t regno = uint8_t(i + 1);
         const RegState r = s.reg(regno);
+        if (r.is_released())
+            return violation(Reason::ReferenceRelease,
+                             fmt::format("r{} (argument {} of {}) held the reference acquired at insn {}, which was "
+                                         "released at insn {}{}",
+                                         regno, regno, h->name, r.off, r.released_at - 1,
+                                         h->proto.refs.release_arg == int8_t(i) ? ": double release" : ""));
         if (r.type == RegType::NotInit)
             return violation(Reason::UninitializedRegister,
                              fmt::format("r{} (argument {} of {}) is not initialized", regno, regno, h->name));
@@ -295,8 +321,19 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         case ArgType::PtrToAllocMem:
             if (r.type != RegType::Mem || r.off != 0 || !r.var.is_const() || r.var.value() != 0)
                 return bad("an unmodified record from bpf_ringbuf_reserve");
-            if (h->proto.refs.releases != helpers::RefKind::None && h->proto.refs.release_arg == int8_t(i))
+            if (h->proto.refs.releases != helpers::RefKind::None && h->proto.refs.release_arg == int8_t(i)) {
+                if (auto st = check_release(s, *h, regno); !st) return st;
                 released_ids.push_back(r.id);
+            }
+            break;
+        case ArgType::PtrToSockCommon:
+            if (r.may_be_null() && (r.type == RegType::SocketOrNull || r.type == RegType::SockCommonOrNull))
+                return bad("a socket checked against NULL");
+            if (!r.is_socket()) return bad("a socket from bpf_sk_lookup_tcp, bpf_sk_lookup_udp or bpf_skc_lookup_tcp");
+            if (h->proto.refs.releases != helpers::RefKind::None && h->proto.refs.release_arg == int8_t(i)) {
+                if (auto st = check_release(s, *h, regno); !st) return st;
+                released_ids.push_back(r.id);
+            }
             break;
         case ArgType::ConstAllocSizeOrZero:
             mark_precise(s, {regno});
@@ -326,8 +363,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         if (!map) return violation(Reason::TailCall, "bpf_tail_call needs a prog array map in r2");
         if (!s.refs.empty())
             return violation(Reason::ReferenceLeak,
-                             fmt::format("bpf_tail_call would leak the ringbuf record reserved at insn {}",
-                                         s.refs.front().acquired_at));
+                             fmt::format("tail_call would lead to reference leak: {}", unreleased(s.refs.front())));
         if (!s.reg(3).is_scalar())
             return violation(Reason::TailCall, fmt::format("bpf_tail_call index must be a scalar: {}", describe(s, 3)));
     }
@@ -357,9 +393,22 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
     }
 
     // The call's effects on the state.
-    for (uint32_t id : released_ids) { // a submitted / discarded ringbuf record is gone
+    // The kernel's release_reference: every copy of the pointer dies. A ringbuf record's
+    // copies become numbers (as before); a socket's become uninitialised unless pointer
+    // leaks are allowed (the kernel's mark_reg_invalid), remembering the release so that a
+    // second release or a use says what happened.
+    for (uint32_t id : released_ids) {
+        const uint32_t acquired_at = s.find_ref(id) ? s.find_ref(id)->acquired_at : 0;
+        const uint32_t at = s.pc;
+        const bool leaks = leaks_allowed();
         s.for_each_reg([&](RegState& o) {
-            if (o.type == RegType::Mem && o.id == id) o = RegState::unknown_scalar();
+            if (o.id != id) return;
+            if (o.type == RegType::Mem) {
+                o = RegState::unknown_scalar();
+            } else if (o.is_socket()) {
+                o = leaks ? RegState::unknown_scalar() : RegState{};
+                if (!leaks) o.off = int32_t(acquired_at), o.released_at = at + 1;
+            }
         });
         s.release_ref(id);
     }
@@ -385,6 +434,11 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         }
         r0.id = fresh_id();
         break;
+    case RetType::SocketOrNull:
+    case RetType::SockCommonOrNull:
+        r0 = RegState::pointer(h->proto.ret == RetType::SocketOrNull ? RegType::SocketOrNull : RegType::SockCommonOrNull);
+        r0.id = fresh_id();
+        break;
     case RetType::AllocMemOrNull:
         r0 = RegState::pointer(RegType::MemOrNull);
         r0.mem_size = uint32_t(std::min<uint64_t>(alloc_size, 1u << 29));
@@ -393,7 +447,13 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
     }
     if (h->proto.refs.acquires != helpers::RefKind::None) { // released by its partner, or by a NULL check
         if (r0.id == 0) r0.id = fresh_id();
-        s.refs.push_back({r0.id, s.pc});
+        uint8_t callback_frame = 0;
+        for (size_t f = s.frames.size(); f-- > 0;)
+            if (s.frames[f].in_callback) {
+                callback_frame = uint8_t(f + 1);
+                break;
+            }
+        s.refs.push_back({r0.id, s.pc, h->proto.refs.acquires, callback_frame});
     }
     s.reg(0) = r0;
     return {};
@@ -439,10 +499,7 @@ Status Analyzer::exec_exit(AbstractState& s, Step& step) {
     if (!r0.is_scalar() && !leaks_allowed())
         return violation(Reason::ReturnValue,
                          fmt::format("r0 leaks addr as return value: the program returns a pointer: {}", describe(s, 0)));
-    if (!s.refs.empty())
-        return violation(Reason::ReferenceLeak,
-                         fmt::format("the ringbuf record reserved at insn {} is neither submitted nor discarded",
-                                     s.refs.front().acquired_at));
+    if (!s.refs.empty()) return violation(Reason::ReferenceLeak, unreleased(s.refs.front()));
     step.path_ended = true;
     return {};
 }
@@ -458,6 +515,10 @@ Status Analyzer::exit_callback(AbstractState& s) {
     mark_precise(s, {0});
     if (r0.var.smin < 0 || r0.var.umax > 1)
         return violation(Reason::ReturnValue, fmt::format("a callback must return 0 or 1: {}", describe(s, 0)));
+    for (const AbstractState::Ref& ref : s.refs)
+        if (ref.callback_frame == s.frames.size())
+            return violation(Reason::ReferenceLeak, fmt::format("callback returns holding a reference it acquired: {}",
+                                                                unreleased(ref)));
     const FrameState callee = s.cur();
     s.frames.pop_back();
     if (callee.caller_stacks)

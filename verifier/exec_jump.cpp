@@ -59,6 +59,8 @@ RegType non_null(RegType t) {
     case RegType::MapValueOrNull: return RegType::MapValue;
     case RegType::MapPtrOrNull: return RegType::MapPtr;
     case RegType::MemOrNull: return RegType::Mem;
+    case RegType::SocketOrNull: return RegType::Socket;
+    case RegType::SockCommonOrNull: return RegType::SockCommon;
     default: return t;
     }
 }
@@ -72,9 +74,10 @@ void resolve_null_check(AbstractState& st, uint32_t id, bool is_null) {
             o = RegState::scalar(Scalar::constant(0));
         } else {
             // Map values need the id no more, except to name the bpf_spin_lock inside one
-            // (the kernel keeps it too); a ringbuf record keeps it until released.
+            // (the kernel keeps it too); an acquired reference (ringbuf record, socket)
+            // keeps it until released.
             const bool names_lock = o.type == RegType::MapValueOrNull && o.map && o.map->spin_lock_offset >= 0;
-            if (o.type != RegType::MemOrNull && !names_lock) o.id = 0;
+            if (!st.find_ref(id) && !names_lock) o.id = 0;
             o.type = non_null(o.type);
         }
     });

@@ -114,8 +114,16 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
     case RegType::MapValueOrNull:
     case RegType::MapPtrOrNull:
     case RegType::MemOrNull:
+    case RegType::SocketOrNull:
+    case RegType::SockCommonOrNull:
         return violation(Reason::NullPointerDereference,
                          fmt::format("r{} may be NULL, compare it with 0 first: {}", base, describe(s, base)));
+    case RegType::Socket:
+    case RegType::SockCommon: // struct bpf_sock fields are not modelled: pass the socket to helpers only
+        return violation(Reason::InvalidMemoryAccess,
+                         fmt::format("reading or writing the fields of a socket (struct bpf_sock) is not supported: "
+                                     "{}",
+                                     describe(s, base)));
     case RegType::MapPtr:
     case RegType::PacketEnd:
     case RegType::Func:

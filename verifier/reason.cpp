@@ -37,6 +37,7 @@ std::string_view to_string(Reason r) {
     case Reason::InfiniteLoop: return "infinite loop";
     case Reason::ComplexityLimit: return "complexity limit";
     case Reason::ReferenceLeak: return "reference leak";
+    case Reason::ReferenceRelease: return "reference release";
     case Reason::SpinLock: return "spin lock";
     case Reason::WriteOnlyMemory: return "write-only memory";
     case Reason::MisalignedAccess: return "misaligned access";

@@ -47,10 +47,11 @@ enum class Reason : uint8_t {
     InfiniteLoop,
     ComplexityLimit,        // over 1,000,000 processed instructions
     // Full: references (appended; the values above are unchanged)
-    ReferenceLeak,          // a ringbuf record neither submitted nor discarded at exit
+    ReferenceLeak,          // an acquired reference (ringbuf record, socket) not released at exit / tail call
     SpinLock,               // bpf_spin_lock misuse: unpaired, nested, held across a call or exit
     WriteOnlyMemory,        // a read of a BPF_F_WRONLY_PROG map (ReadOnlyMemory is the converse)
     MisalignedAccess,       // an atomic whose address is not a multiple of its size
+    ReferenceRelease,       // release of a reference not held (twice, or never acquired), or use after it
 };
 
 std::string_view to_string(Reason r);

@@ -21,13 +21,19 @@ std::string_view to_string(RegType t) {
     case RegType::MemOrNull: return "mem_or_null";
     case RegType::Func: return "func";
     case RegType::MapKey: return "map_key";
+    case RegType::Socket: return "sock";
+    case RegType::SocketOrNull: return "sock_or_null";
+    case RegType::SockCommon: return "sock_common";
+    case RegType::SockCommonOrNull: return "sock_common_or_null";
     }
     return "?";
 }
 
 std::string RegState::to_string() const {
     switch (type) {
-    case RegType::NotInit: return "uninit";
+    case RegType::NotInit:
+        if (is_released()) return fmt::format("uninit (released at insn {}, acquired at insn {})", released_at - 1, off);
+        return "uninit";
     case RegType::Scalar: {
         std::string s = var.is_const() ? var.to_string() : "scalar(" + var.to_string() + ")";
         if (is_mem_length) s += " (mem length)";

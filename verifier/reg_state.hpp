@@ -26,6 +26,13 @@ enum class RegType : uint8_t {
     MemOrNull,
     Func,           // a callback's address (LDDW src 4); off is its first slot
     MapKey,         // a for_each callback's key: key_size read-only bytes of `map`
+    // Sockets from the bpf_sk_lookup family (the kernel's PTR_TO_SOCKET / PTR_TO_SOCK_COMMON):
+    // referenced objects (AbstractState::refs), opaque to the program: no arithmetic, no
+    // loads or stores through them; only helpers taking a socket may use them.
+    Socket,
+    SocketOrNull,
+    SockCommon,     // a socket that may be a time-wait or request socket (skc_lookup_tcp)
+    SockCommonOrNull,
 };
 
 struct RegState {
@@ -40,6 +47,8 @@ struct RegState {
     uint32_t mem_size = 0;         // Mem: record size
     uint8_t frame = 0;             // Stack: frame number; MapKey: the callback frame the key dies with
     bool is_mem_length = false;    // mem programs: this scalar is the buffer length (r2)
+    // NotInit after a release: 1 + the releasing call's slot, and off = the acquiring slot.
+    uint32_t released_at = 0;
     // Checkpoints only: some continuation's safety depended on this scalar's exact bounds
     // (precision.hpp). An imprecise scalar matches any scalar when states are compared.
     bool precise = false;
@@ -63,8 +72,13 @@ struct RegState {
     bool is_scalar() const { return type == RegType::Scalar; }
     bool may_be_null() const {
         return type == RegType::MapValueOrNull || type == RegType::MapPtrOrNull ||
-               type == RegType::MemOrNull;
+               type == RegType::MemOrNull || type == RegType::SocketOrNull ||
+               type == RegType::SockCommonOrNull;
     }
+    bool is_socket() const { return type == RegType::Socket || type == RegType::SockCommon; }
+    // A register whose reference was given back (bpf_sk_release): uninitialised, but
+    // remembering where, so a second release or a later use says so.
+    bool is_released() const { return type == RegType::NotInit && released_at != 0; }
     bool is_packet_like() const {
         return type == RegType::Packet || type == RegType::PacketMeta || type == RegType::PacketEnd;
     }

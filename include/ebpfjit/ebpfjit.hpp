@@ -37,6 +37,7 @@
 #include "ebpfjit/program_type.hpp"
 #include "ebpfjit/host_network.hpp"
 #include "ebpfjit/skb_packet.hpp"
+#include "ebpfjit/socket_table.hpp"
 #include "ebpfjit/verdict.hpp"
 #include "ebpfjit/xdp_frame.hpp"
 
@@ -244,6 +245,12 @@ public:
     // `options` apply at the first preparation; asking again with different ones fails.
     Result<Program> program(std::string_view name, const ProgramOptions& options = {});
     Result<MapRef> map(std::string_view name);
+
+    // The sockets bpf_sk_lookup_* find (socket_table.hpp); none by default, so every lookup
+    // returns NULL. Set it before runs start (not while programs of this object run); the
+    // table itself may change at any time.
+    void set_socket_table(std::shared_ptr<SocketTable> sockets);
+    const std::shared_ptr<SocketTable>& socket_table() const;
 
     std::vector<std::string> program_names() const;
     std::vector<std::string> map_names() const;

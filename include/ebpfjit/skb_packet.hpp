@@ -20,6 +20,7 @@
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/host_ctx.hpp"
 #include "ebpfjit/memory_region.hpp"
+#include "ebpfjit/socket_table.hpp"
 
 namespace ebpfjit {
 
@@ -178,6 +179,11 @@ public:
 
     const std::optional<SkbSocket>& socket() const { return socket_; }
     void set_socket(std::optional<SkbSocket> socket) { socket_ = socket; }
+    // The socket bpf_sk_assign steered the packet to (skb->sk after skb_orphan; read it
+    // after a tc run), one of the embedder's SocketTable sockets. load() clears it. While
+    // set, bpf_get_socket_cookie answers its cookie instead of socket()'s.
+    const std::shared_ptr<const Socket>& assigned_socket() const { return assigned_socket_; }
+    void set_assigned_socket(std::shared_ptr<const Socket> sk) { assigned_socket_ = std::move(sk); }
     uint32_t route_realm() const { return route_realm_; }
     std::optional<TunnelInfo>& tunnel() { return tunnel_; }
     const std::optional<TunnelInfo>& tunnel() const { return tunnel_; }
@@ -205,6 +211,7 @@ private:
     bool encapsulation_ = false;
     uint32_t route_realm_ = 0;
     std::optional<SkbSocket> socket_;
+    std::shared_ptr<const Socket> assigned_socket_;
     std::optional<TunnelInfo> tunnel_;
     std::vector<ClonedPacket> clones_;
     SkbHostCtx ctx_{};

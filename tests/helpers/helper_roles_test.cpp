@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <linux/bpf.h>
+
 #include <set>
 
 #include "engine_abi/kernel_ids.hpp"
@@ -81,7 +83,9 @@ TEST_CASE("every acquired reference has a release partner", "[helpers][table][ro
             released.insert(refs.releases);
             REQUIRE(refs.release_arg >= 0);
             REQUIRE(size_t(refs.release_arg) < h.proto.args.size());
-            CHECK(h.proto.args[size_t(refs.release_arg)] == ArgType::PtrToAllocMem);
+            // each kind is given back through the argument type that names it
+            CHECK(h.proto.args[size_t(refs.release_arg)] ==
+                  (refs.releases == RefKind::Socket ? ArgType::PtrToSockCommon : ArgType::PtrToAllocMem));
         } else {
             CHECK(refs.release_arg == -1);
             CHECK_FALSE(takes(h, ArgType::PtrToAllocMem)); // such an argument is always a release
@@ -92,6 +96,11 @@ TEST_CASE("every acquired reference has a release partner", "[helpers][table][ro
     CHECK(table().find(id::kRingbufReserve)->proto.refs.acquires == RefKind::RingbufRecord);
     CHECK(table().find(id::kRingbufSubmit)->proto.refs.releases == RefKind::RingbufRecord);
     CHECK(table().find(id::kRingbufDiscard)->proto.refs.releases == RefKind::RingbufRecord);
+    CHECK(acquired.count(RefKind::Socket) == 1);
+    for (int32_t lookup : {BPF_FUNC_sk_lookup_tcp, BPF_FUNC_sk_lookup_udp, BPF_FUNC_skc_lookup_tcp})
+        CHECK(table().find(lookup)->proto.refs.acquires == RefKind::Socket);
+    CHECK(table().find(BPF_FUNC_sk_release)->proto.refs.releases == RefKind::Socket);
+    CHECK(table().find(BPF_FUNC_sk_assign)->proto.refs.releases == RefKind::None); // it takes its own reference
 }
 
 TEST_CASE("map types: a helper taking a map names some, reserved types only their own helpers",

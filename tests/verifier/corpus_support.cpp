@@ -72,6 +72,14 @@ const helpers::HelperTable& corpus_helpers() {
         add(94, "spin_unlock", RetType::Void, {A::PtrToSpinLock});
         add(165, "snprintf", RetType::Integer,
             {A::PtrToUninitMem, A::ConstSizeOrZero, A::PtrToConstStr, A::PtrToMemOrNull, A::ConstSizeOrZero});
+        const ProgramTypeMask tc = mask_of(ProgramType::SchedCls);
+        const std::array<A, 5> lookup{A::PtrToCtx, A::PtrToMem, A::ConstSize, A::Anything, A::Anything};
+        add(84, "sk_lookup_tcp", RetType::SocketOrNull, lookup, tc | xdp);
+        add(85, "sk_lookup_udp", RetType::SocketOrNull, lookup, tc | xdp);
+        add(99, "skc_lookup_tcp", RetType::SockCommonOrNull, lookup, tc | xdp);
+        add(86, "sk_release", RetType::Integer, {A::PtrToSockCommon}, tc | xdp);
+        add(124, "sk_assign", RetType::Integer, {A::PtrToCtx, A::PtrToSockCommon, A::Anything}, tc);
+        add(46, "get_socket_cookie", RetType::Integer, {A::PtrToCtx}, skb);
         return t;
     }();
     return table;

@@ -1,0 +1,37 @@
+// The C API's handles (ebpfjit.h's opaque structs), shared by the files implementing it
+// (c_api.cpp, c_api_sockets.cpp).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "ebpfjit/ebpfjit.h"
+#include "ebpfjit/ebpfjit.hpp"
+
+struct ebpfjit_program {
+    ebpfjit::Program program;
+};
+
+struct ebpfjit_map {
+    ebpfjit::MapRef map;
+};
+
+struct ebpfjit_xdp_frame {
+    ebpfjit::XdpFrame frame;
+};
+
+struct ebpfjit_skb {
+    ebpfjit::SkbPacket skb;
+};
+
+struct ebpfjit_network {
+    std::shared_ptr<ebpfjit::HostNetwork> network = std::make_shared<ebpfjit::HostNetwork>();
+};
+
+struct ebpfjit_object {
+    ebpfjit::Object object;
+    std::map<std::string, std::unique_ptr<ebpfjit_program>, std::less<>> programs;
+    std::map<std::string, std::unique_ptr<ebpfjit_map>, std::less<>> maps;
+};
