@@ -18,12 +18,7 @@
 
 namespace {
 
-void set_error(char* err, size_t err_size, const std::string& message) {
-    if (!err || err_size == 0) return;
-    const size_t n = std::min(message.size(), err_size - 1);
-    std::memcpy(err, message.data(), n);
-    err[n] = '\0';
-}
+using ebpfjit::c_api::set_error;
 
 template <class F, class R>
 R guarded(R on_exception, char* err, size_t err_size, F&& body) noexcept {

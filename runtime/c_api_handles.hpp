@@ -2,6 +2,8 @@
 // (c_api.cpp, c_api_sockets.cpp).
 #pragma once
 
+#include <algorithm>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,3 +37,15 @@ struct ebpfjit_object {
     std::map<std::string, std::unique_ptr<ebpfjit_program>, std::less<>> programs;
     std::map<std::string, std::unique_ptr<ebpfjit_map>, std::less<>> maps;
 };
+
+namespace ebpfjit::c_api {
+
+// The C API's one-line error into the caller's buffer (NULL or 0 bytes: dropped), truncated.
+inline void set_error(char* err, size_t err_size, const std::string& message) {
+    if (!err || err_size == 0) return;
+    const size_t n = std::min(message.size(), err_size - 1);
+    std::memcpy(err, message.data(), n);
+    err[n] = '\0';
+}
+
+} // namespace ebpfjit::c_api

@@ -18,12 +18,7 @@ struct ebpfjit_socket_table {
 
 namespace {
 
-void set_error(char* err, size_t err_size, const std::string& message) {
-    if (!err || err_size == 0) return;
-    const size_t n = std::min(message.size(), err_size - 1);
-    std::memcpy(err, message.data(), n);
-    err[n] = '\0';
-}
+using ebpfjit::c_api::set_error;
 
 ebpfjit::SocketEndpoint endpoint(const uint8_t (&addr)[16], uint16_t port) {
     ebpfjit::SocketEndpoint e;
