@@ -8,6 +8,7 @@
 
 #include "ebpfjit/ebpfjit.hpp"
 #include "elf_test_support.hpp"
+#include "loader_assertions.hpp"
 #include "runtime/elf/loader.hpp"
 
 using namespace ebpfjit;
@@ -15,9 +16,9 @@ using namespace ebpfjit::runtime::elf;
 using ebpfjit::runtime::elf::test::object_bytes;
 using ebpfjit::runtime::elf::test::object_path;
 
-namespace {
+using ebpfjit::runtime::elf::test::contains;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+namespace {
 
 std::vector<isa::LoadImm64> lddws(const ProgramSpec& p) {
     std::vector<isa::LoadImm64> out;

@@ -9,6 +9,7 @@
 
 #include "ebpfjit/ebpfjit.hpp"
 #include "elf_test_support.hpp"
+#include "loader_assertions.hpp"
 #include "runtime/elf/loader.hpp"
 #include "runtime/maps/map.hpp"
 #include "runtime/maps/percpu.hpp"
@@ -21,17 +22,12 @@ using ebpfjit::runtime::elf::test::forge_elf_map;
 using ebpfjit::runtime::elf::test::RawSections;
 using ebpfjit::runtime::elf::test::RawSymbols;
 
+using ebpfjit::runtime::elf::test::contains;
+using ebpfjit::runtime::elf::test::require_error;
+using ebpfjit::runtime::elf::test::bytes_of;
+using ebpfjit::runtime::elf::test::open_object;
+
 namespace {
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-void require_error(const Result<ObjectDescription>& r, std::initializer_list<std::string> parts) {
-    REQUIRE_FALSE(r);
-    const std::string message = r.error().to_string();
-    INFO(message);
-    CHECK(message.find('\n') == std::string::npos); // one line
-    for (const auto& p : parts) CHECK(contains(message, p));
-}
 
 ObjectDescription read_ok(const std::vector<uint8_t>& bytes, const ReadOptions& options = {}) {
     auto r = read_object(bytes, options);
@@ -43,21 +39,6 @@ const MapSpec& map_named(const ObjectDescription& d, const std::string& name) {
     auto i = d.find_map(name);
     REQUIRE(i);
     return d.maps[*i];
-}
-
-template <class T>
-std::span<const uint8_t> bytes_of(const T& v) {
-    return {reinterpret_cast<const uint8_t*>(&v), sizeof v};
-}
-template <class T>
-std::span<uint8_t> bytes_of(T& v) {
-    return {reinterpret_cast<uint8_t*>(&v), sizeof v};
-}
-
-Object open_object(const std::string& stem, OpenOptions options = {}) {
-    auto object = Object::open(object_path(stem), options);
-    if (!object) FAIL(object.error().to_string());
-    return std::move(*object);
 }
 
 uint64_t u64_at(Object& object, const std::string& map, uint32_t key = 0) {

@@ -7,6 +7,7 @@
 
 #include "ebpfjit/ebpfjit.hpp"
 #include "elf_test_support.hpp"
+#include "loader_assertions.hpp"
 #include "runtime/elf/loader.hpp"
 
 using namespace ebpfjit;
@@ -14,17 +15,10 @@ using namespace ebpfjit::runtime::elf;
 using ebpfjit::runtime::elf::test::object_bytes;
 using ebpfjit::runtime::elf::test::object_path;
 
+using ebpfjit::runtime::elf::test::contains;
+using ebpfjit::runtime::elf::test::require_error;
+
 namespace {
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-void require_error(const Result<ObjectDescription>& r, std::initializer_list<std::string> parts) {
-    REQUIRE_FALSE(r);
-    const std::string message = r.error().to_string();
-    INFO(message);
-    CHECK(message.find('\n') == std::string::npos); // one line
-    for (const auto& p : parts) CHECK(contains(message, p));
-}
 
 uint32_t max_entries_of(const ObjectDescription& d, const std::string& name) {
     auto i = d.find_map(name);

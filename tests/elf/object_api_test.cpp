@@ -6,27 +6,16 @@
 
 #include "ebpfjit/ebpfjit.hpp"
 #include "elf_test_support.hpp"
+#include "loader_assertions.hpp"
 #include "runtime/maps/map.hpp"
 
 using namespace ebpfjit;
 using ebpfjit::runtime::elf::test::object_path;
 
+using ebpfjit::runtime::elf::test::bytes_of;
+using ebpfjit::runtime::elf::test::open_object;
+
 namespace {
-
-template <class T>
-std::span<const uint8_t> bytes_of(const T& v) {
-    return {reinterpret_cast<const uint8_t*>(&v), sizeof v};
-}
-template <class T>
-std::span<uint8_t> bytes_of(T& v) {
-    return {reinterpret_cast<uint8_t*>(&v), sizeof v};
-}
-
-Object open_object(const std::string& stem, OpenOptions options = {}) {
-    auto object = Object::open(object_path(stem), options);
-    if (!object) FAIL(object.error().to_string());
-    return std::move(*object);
-}
 
 uint64_t global_u64(Object& object, const char* section, size_t offset) {
     auto map = object.map(section);
