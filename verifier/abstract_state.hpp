@@ -13,6 +13,7 @@
 #include "isa/instruction.hpp"
 #include "verifier/reg_state.hpp"
 #include "verifier/stack_state.hpp"
+#include "verifier/zone.hpp"
 
 namespace ebpfjit::verifier {
 
@@ -79,6 +80,9 @@ struct AbstractState {
     // Callback runs finished on this path (the kernel's callback_unroll_depth): a state
     // seen in an earlier run of a callback is another iteration, not an infinite loop.
     uint32_t callback_runs = 0;
+    // Loop pass only (docs/loop-verification.md): relations between the values named by
+    // RegState::sym. Empty in the path walk.
+    std::optional<Zone> zone;
 
     FrameState& cur() { return frames.back(); }
     const FrameState& cur() const { return frames.back(); }

@@ -33,10 +33,16 @@ bool is_jump_class(const isa::Instruction& insn) {
 
 } // namespace
 
-Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape)
-    : program_(program), input_(input), shape_(shape), ctx_layout_(context_layout(input.type)),
-      liveness_(program, input.helpers), checkpoints_(program, liveness_) {
+Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
+                   bool loop_pass)
+    : program_(program), input_(input), loop_pass_(loop_pass), thresholds_(program), shape_(shape),
+      ctx_layout_(context_layout(input.type)), liveness_(program, input.helpers), checkpoints_(program, liveness_) {
     const size_t n = program.size();
+    loop_head_.assign(n, false);
+    for (size_t pc = 0; pc < n; ++pc)
+        if (const auto* j = std::get_if<isa::Jump>(&program.insns[pc]); j && j->target <= int64_t(pc))
+            loop_head_[size_t(j->target)] = true;
+    if (loop_pass_) heads_.resize(n);
     facts_.reachable.assign(n, false);
     facts_.access_in_bounds.assign(n, false);
     facts_.divisor_safe.assign(n, false);
@@ -58,8 +64,16 @@ AbstractState Analyzer::initial_state() const {
         f.regs[1] = RegState::pointer(RegType::Packet);
         f.regs[2] = RegState::unknown_scalar();
         f.regs[2].is_mem_length = true;
+        f.regs[2].var = Scalar::unsigned_range(0, uint64_t(max_packet_offset()));
     } else {
         f.regs[1] = RegState::pointer(RegType::Ctx);
+    }
+    if (loop_pass_) {
+        s.zone.emplace();
+        if (input_.type == ProgramType::Mem) { // r2 is the length; at most what an offset may be
+            f.regs[2].sym = Zone::kLen;
+            (void)s.zone->bound_value(Zone::kLen, 0, uint64_t(max_packet_offset()));
+        }
     }
     return s;
 }
@@ -169,7 +183,26 @@ Status Analyzer::execute(AbstractState& s, Step& step) {
         [&](const auto& i) -> Status {
             using T = std::decay_t<decltype(i)>;
             Status st;
-            if constexpr (std::is_same_v<T, isa::Alu>) st = exec_alu(s, i);
+            if constexpr (std::is_same_v<T, isa::Alu>) {
+                if (!s.zone) {
+                    st = exec_alu(s, i);
+                } else { // loop pass: what the operation says about differences of values
+                    const auto* src = std::get_if<isa::Reg>(&i.src);
+                    if (i.op == isa::AluOp::Add || i.op == isa::AluOp::Sub) { // name the operands first
+                        if (i.dst.n != isa::kFramePointer) ensure_sym(s, s.reg(i.dst.n));
+                        if (src && src->n != isa::kFramePointer) ensure_sym(s, s.reg(src->n));
+                    }
+                    const RegState dst_before = s.reg(i.dst.n);
+                    const RegState src_before =
+                        src ? s.reg(src->n)
+                            : RegState::scalar(Scalar::constant(uint64_t(int64_t(std::get<isa::Imm>(i.src).v))));
+                    st = exec_alu(s, i);
+                    if (st) {
+                        relate_alu(s, i, dst_before, src_before);
+                        collect_zone_garbage(s);
+                    }
+                }
+            }
             else if constexpr (std::is_same_v<T, isa::Endian>) st = exec_endian(s, i);
             else if constexpr (std::is_same_v<T, isa::Load>) st = exec_load(s, i);
             else if constexpr (std::is_same_v<T, isa::Store>) st = exec_store(s, i);
@@ -198,6 +231,7 @@ void Analyzer::run(Report& report) {
     uint64_t processed = 0;
     uint64_t processed_at_store = 0, jumps_since_store = 0; // for the store heuristic
     std::vector<uint32_t> branch_visits(program_.size(), 0);
+    std::vector<uint64_t> head_arrivals(loop_arrival_limit_ ? program_.size() : 0, 0);
     const uint64_t complexity_limit = std::min(input_.complexity_limit, kComplexityLimit);
     auto reject = [&](uint32_t pc, const Violation& v) {
         std::string line = headline(pc, v);
@@ -234,7 +268,23 @@ void Analyzer::run(Report& report) {
             break;
         }
         bool path_over = false;
-        if (shape_.prune_point[cur.pc]) {
+        if (loop_arrival_limit_ && loop_head_[cur.pc] && ++head_arrivals[cur.pc] > loop_arrival_limit_) {
+            walk_gave_up_ = true;
+            reject(cur.pc, {Reason::ComplexityLimit,
+                            fmt::format("program is too complex: the loop at insn {} was entered more than {} times",
+                                        cur.pc, loop_arrival_limit_)});
+            break;
+        }
+        if (loop_pass_ && loop_head_[cur.pc]) {
+            auto verdict = arrive_at_loop_head(cur);
+            if (!verdict) {
+                reject(cur.pc, {Reason::ComplexityLimit, verdict.error().message});
+                break;
+            }
+            path_over = *verdict == HeadVerdict::Prune;
+            if (path_over && input_.log_level >= 2) trace_ += fmt::format("{}: covered by the loop head's state\n", cur.pc);
+        }
+        if (!path_over && shape_.prune_point[cur.pc]) {
             bool relaxed = false;
             // The kernel's heuristic (is_state_visited): store a new checkpoint only after
             // 2 jumps or 8 instructions since the last one, or at a callback call. Every
@@ -244,7 +294,11 @@ void Analyzer::run(Report& report) {
             const bool may_store = shape_.calls_callback[cur.pc] || jumps_since_store >= 2 ||
                                    processed - processed_at_store >= 8;
             const uint64_t stored_before = checkpoints_.stored();
-            Checkpoints::Verdict v = checkpoints_.visit(cur, relaxed, shape_.calls_callback[cur.pc], may_store);
+            // The loop pass prunes a state equal to an in-progress ancestor's instead of
+            // calling it an infinite loop: joined states are not exact, and termination
+            // is the instruction budget's job there (Facts::budget_loops).
+            Checkpoints::Verdict v =
+                checkpoints_.visit(cur, relaxed, shape_.calls_callback[cur.pc] || loop_pass_, may_store);
             if (checkpoints_.stored() != stored_before) {
                 jumps_since_store = 0;
                 processed_at_store = processed;
@@ -347,6 +401,7 @@ void Analyzer::run(Report& report) {
     }
     if (!report.rejection) {
         weaken_facts_after_relaxed_prunes();
+        facts_.budget_loops = joined_heads_;
         report.facts = std::move(facts_);
     }
     report.log = std::move(trace_);

@@ -10,9 +10,11 @@
 
 #include "isa/instruction.hpp"
 #include "verifier/abstract_state.hpp"
+#include "verifier/branch_refine.hpp"
 #include "engine_abi/context_layout.hpp"
 #include "verifier/liveness.hpp"
 #include "verifier/pruning.hpp"
+#include "verifier/state_join.hpp"
 #include "verifier/structural_check.hpp"
 #include "verifier/verifier.hpp"
 #include "verifier/violation.hpp"
@@ -21,7 +23,14 @@ namespace ebpfjit::verifier {
 
 class Analyzer {
 public:
-    Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape);
+    // loop_pass: the second pass (docs/loop-verification.md): loop heads join and widen
+    // their states, and states carry a zone of relations between values.
+    Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
+             bool loop_pass = false);
+    // Path walk only: give up (ComplexityLimit, walk_gave_up() true) once a loop head was
+    // reached this many times, to leave the loop to the loop pass. 0: no limit.
+    void limit_loop_arrivals(uint64_t n) { loop_arrival_limit_ = n; }
+    bool walk_gave_up() const { return walk_gave_up_; }
     // Explores every path; fills the report's rejection or facts, stats and log.
     void run(Report& report);
 
@@ -36,6 +45,10 @@ private:
     };
 
     AbstractState initial_state() const;
+    // loop_heads.cpp (loop pass): a state reaching a loop head is covered by the head's
+    // state (Prune), or joined (and widened) into it and explored as that (Continue).
+    enum class HeadVerdict { Continue, Prune };
+    Result<HeadVerdict> arrive_at_loop_head(AbstractState& s);
     Status execute(AbstractState& s, Step& step);
 
     // exec_alu.cpp
@@ -96,10 +109,37 @@ private:
     // different pointers"; the rewrite can convert a slot only one way).
     Status record_ctx_access(const AbstractState& s, uint8_t base, int32_t off, uint32_t size);
     std::string format_state(const AbstractState& s) const; // log_format.cpp
+
+    // relations.cpp (loop pass): the zone's view of registers.
+    uint32_t term_of(const RegState& r) const; // its symbol, Zone::kZero / kLen, or 0
+    uint32_t ensure_sym(AbstractState& s, RegState& r);
+    void relate_alu(AbstractState& s, const isa::Alu& insn, const RegState& dst_before, const RegState& src_before);
+    [[nodiscard]] bool relate_branch(AbstractState& edge, uint8_t d, const isa::Reg* src, Relation rel, bool is32,
+                                     const RegState& a, const RegState& b);
+    [[nodiscard]] bool relate_operands(AbstractState& edge, uint8_t d, const isa::Reg* src, Relation rel, bool is32,
+                                       const RegState& a, const RegState& b);
+    [[nodiscard]] bool tighten_from_zone(AbstractState& s);
+    bool zone_proves_packet_access(const AbstractState& s, const RegState& ptr, int32_t off, uint32_t size) const;
+    void collect_zone_garbage(AbstractState& s);
+    // Largest packet offset a range may prove: the kernel's 0xffff for packets, the
+    // largest pointer offset for a mem program's buffer (any size the embedder hands in).
+    int64_t max_packet_offset() const;
     std::string headline(uint32_t pc, const Violation& v) const;
 
     const isa::Program& program_;
     const VerifierInput& input_;
+    const bool loop_pass_;
+    std::vector<bool> loop_head_; // targets of backward jumps
+    Thresholds thresholds_;
+    struct HeadState {
+        AbstractState state;
+        uint64_t key;
+        uint32_t joins = 0;
+    };
+    std::vector<std::vector<HeadState>> heads_; // per slot (loop pass)
+    std::vector<uint32_t> joined_heads_;        // heads where states were joined, ascending
+    uint64_t loop_arrival_limit_ = 0;
+    bool walk_gave_up_ = false;
     const ProgramShape& shape_;
     const ContextLayout* ctx_layout_;
     Liveness liveness_;

@@ -413,10 +413,12 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         s.release_ref(id);
     }
     for (uint8_t r = 1; r <= 5; ++r) s.reg(r) = RegState{};
-    if (h->changes_packet_data)
+    if (h->changes_packet_data) {
         s.for_each_reg([](RegState& o) {
             if (o.is_packet_like()) o = RegState::unknown_scalar();
         });
+        if (s.zone) s.zone->forget(Zone::kLen); // the packet has a new length
+    }
     RegState r0;
     switch (h->proto.ret) {
     case RetType::Integer: r0 = RegState::unknown_scalar(); break;

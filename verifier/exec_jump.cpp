@@ -10,8 +10,6 @@ namespace ebpfjit::verifier {
 
 namespace {
 
-constexpr int64_t kMaxPacketOffset = 0xffff;
-
 // All copies of a scalar (same id) learn the same bounds.
 void set_scalar(AbstractState& st, uint8_t regno, const Scalar& v) {
     RegState& r = st.reg(regno);
@@ -24,14 +22,15 @@ void set_scalar(AbstractState& st, uint8_t regno, const Scalar& v) {
 }
 
 // mem programs: the buffer holds at least `min_len` bytes.
-void apply_mem_length(AbstractState& st, uint64_t min_len) {
-    uint32_t range = uint32_t(std::min<uint64_t>(min_len, kMaxPacketOffset));
+void apply_mem_length(AbstractState& st, uint64_t min_len, int64_t max_off) {
+    uint32_t range = uint32_t(std::min<uint64_t>(min_len, uint64_t(max_off)));
     st.for_each_reg([&](RegState& o) {
         if (o.type == RegType::Packet && o.id == 0) o.range = std::max(o.range, range);
     });
 }
 
-bool refine_scalars(AbstractState& st, uint8_t d, const isa::Reg* src, const Scalar& imm, Relation rel, bool is32) {
+bool refine_scalars(AbstractState& st, uint8_t d, const isa::Reg* src, const Scalar& imm, Relation rel, bool is32,
+                    int64_t max_off) {
     Scalar a = st.reg(d).var;
     Scalar b = src ? st.reg(src->n).var : imm;
     if (src && src->n == d) { // comparing a register with itself
@@ -49,8 +48,8 @@ bool refine_scalars(AbstractState& st, uint8_t d, const isa::Reg* src, const Sca
     if (!refine(a, b, rel, is32)) return false;
     set_scalar(st, d, a);
     if (src) set_scalar(st, src->n, b);
-    if (st.reg(d).is_mem_length) apply_mem_length(st, a.umin);
-    if (src && st.reg(src->n).is_mem_length) apply_mem_length(st, b.umin);
+    if (st.reg(d).is_mem_length) apply_mem_length(st, a.umin, max_off);
+    if (src && st.reg(src->n).is_mem_length) apply_mem_length(st, b.umin, max_off);
     return true;
 }
 
@@ -88,10 +87,9 @@ bool is_packet_start(const RegState& r) {
 }
 
 // `p rel end` holds: bytes up to p's offset are in the region, for every copy of p.
-void prove_packet_range(AbstractState& st, const RegState& p, Relation rel) {
+void prove_packet_range(AbstractState& st, const RegState& p, Relation rel, int64_t max_off) {
     if (rel != Relation::Le && rel != Relation::Lt && rel != Relation::Eq) return;
-    if (p.off < 0 || p.var.umax > uint64_t(kMaxPacketOffset) ||
-        int64_t(p.var.umax) + p.off > kMaxPacketOffset)
+    if (p.off < 0 || p.var.umax > uint64_t(max_off) || int64_t(p.var.umax) + p.off > max_off)
         return;
     uint32_t range = uint32_t(p.off);
     st.for_each_reg([&](RegState& o) {
@@ -100,6 +98,12 @@ void prove_packet_range(AbstractState& st, const RegState& p, Relation rel) {
 }
 
 } // namespace
+
+int64_t Analyzer::max_packet_offset() const {
+    constexpr int64_t kMaxPacketOffset = 0xffff;        // the kernel's MAX_PACKET_OFF
+    constexpr int64_t kMaxMemOffset = (int64_t(1) << 29) - 1; // below the largest pointer offset
+    return input_.type == ProgramType::Mem ? kMaxMemOffset : kMaxPacketOffset;
+}
 
 Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) {
     if (insn.cond == isa::Cond::Always) {
@@ -124,8 +128,12 @@ Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) 
 
     if (a.is_scalar() && b.is_scalar()) {
         if (src && (a.id || b.id)) entry_.linked = true;
-        taken_ok = refine_scalars(taken, d, src, imm, rel_taken, insn.is32);
-        fall_ok = refine_scalars(s, d, src, imm, rel_fall, insn.is32);
+        const int64_t max_off = max_packet_offset();
+        taken_ok = refine_scalars(taken, d, src, imm, rel_taken, insn.is32, max_off);
+        fall_ok = refine_scalars(s, d, src, imm, rel_fall, insn.is32, max_off);
+        // Loop pass: the relation between the operands; an edge the zone rules out is dead.
+        taken_ok = taken_ok && relate_branch(taken, d, src, rel_taken, insn.is32, a, b);
+        fall_ok = fall_ok && relate_branch(s, d, src, rel_fall, insn.is32, a, b);
         // An edge ruled out by the bounds, or a range proven from the mem length, holds
         // only for values within these bounds.
         if (!(taken_ok && fall_ok) || a.is_mem_length || b.is_mem_length) {
@@ -157,19 +165,22 @@ Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) 
             }
         } else if (a.is_packet_like() && b.is_packet_like()) {
             if (a.type == RegType::Packet && b.type == RegType::PacketEnd) {
-                prove_packet_range(taken, a, rel_taken);
-                prove_packet_range(s, a, rel_fall);
+                prove_packet_range(taken, a, rel_taken, max_packet_offset());
+                prove_packet_range(s, a, rel_fall, max_packet_offset());
             } else if (a.type == RegType::PacketEnd && b.type == RegType::Packet) {
-                prove_packet_range(taken, b, swap_operands(rel_taken));
-                prove_packet_range(s, b, swap_operands(rel_fall));
+                prove_packet_range(taken, b, swap_operands(rel_taken), max_packet_offset());
+                prove_packet_range(s, b, swap_operands(rel_fall), max_packet_offset());
             } else if (a.type == RegType::PacketMeta && is_packet_start(b)) {
-                prove_packet_range(taken, a, rel_taken);
-                prove_packet_range(s, a, rel_fall);
+                prove_packet_range(taken, a, rel_taken, max_packet_offset());
+                prove_packet_range(s, a, rel_fall, max_packet_offset());
             } else if (is_packet_start(a) && b.type == RegType::PacketMeta) {
-                prove_packet_range(taken, b, swap_operands(rel_taken));
-                prove_packet_range(s, b, swap_operands(rel_fall));
+                prove_packet_range(taken, b, swap_operands(rel_taken), max_packet_offset());
+                prove_packet_range(s, b, swap_operands(rel_fall), max_packet_offset());
             }
-            // Other packet-to-packet comparisons are allowed and prove nothing.
+            // Other packet-to-packet comparisons are allowed and prove nothing. The loop
+            // pass's zone learns from all of them (offsets of data pointers and the end).
+            taken_ok = relate_branch(taken, d, src, rel_taken, insn.is32, a, b);
+            fall_ok = relate_branch(s, d, src, rel_fall, insn.is32, a, b);
         } else if (!leaks_ok) {
             // Comparing with data would reveal the address bit by bit (kernel unprivileged:
             // "pointer comparison prohibited"). NULL checks and packet-to-packet

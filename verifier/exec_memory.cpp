@@ -10,7 +10,6 @@ namespace ebpfjit::verifier {
 namespace {
 
 constexpr int64_t kMaxVarOffset = int64_t(1) << 29;
-constexpr int64_t kMaxPacketOffset = 0xffff;
 constexpr int64_t kSpinLockSize = 4; // struct bpf_spin_lock
 
 // The value of a `size`-byte zero-extending load of unknown data.
@@ -140,15 +139,17 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
         if (ptr.var.smin < 0)
             return violation(Reason::PacketOutOfBounds, fmt::format("{} access with a possibly negative offset: {}",
                                                                     what, describe(s, base)));
-        if (ptr.var.umax > uint64_t(kMaxPacketOffset))
-            return violation(Reason::PacketOutOfBounds,
-                             fmt::format("{} access with an unbounded offset: {}", what, describe(s, base)));
         int64_t lo = int64_t(ptr.off) + off;
         int64_t hi = lo + size;
         if (lo < 0)
             return violation(Reason::PacketOutOfBounds,
                              fmt::format("{} access before its start: {} at offset {}", what, describe(s, base), lo));
-        if (hi > int64_t(ptr.range))
+        // Loop pass: offset + size <= len from the zone's relations (i < len ...).
+        const bool related = zone_proves_packet_access(s, ptr, off, size);
+        if (!related && ptr.var.umax > uint64_t(max_packet_offset()))
+            return violation(Reason::PacketOutOfBounds,
+                             fmt::format("{} access with an unbounded offset: {}", what, describe(s, base)));
+        if (!related && hi > int64_t(ptr.range))
             return violation(Reason::PacketOutOfBounds,
                              fmt::format("{} access out of bounds: {} needs {} bytes", what, describe(s, base), hi));
         if (loaded) *loaded = RegState::scalar(loaded_bytes(size));

@@ -31,6 +31,10 @@ struct Facts {
     // Which slots access the ctx, and which field (both levels fill it: Full from its
     // symbolic execution, Structural from structural_ctx_typing). Empty: nothing recorded.
     std::vector<CtxAccess> ctx_access;
+    // Loop heads (slots, ascending) whose termination nothing proved: the loop pass
+    // joined states there (docs/loop-verification.md). Memory safety holds for every
+    // trip count; the runtime bounds the trips with an instruction budget (Hardening).
+    std::vector<uint32_t> budget_loops;
 
     bool is_reachable(uint32_t pc) const { return reachable.empty() || reachable[pc]; }
     bool in_bounds(uint32_t pc) const { return !access_in_bounds.empty() && access_in_bounds[pc]; }

@@ -4,6 +4,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "verifier/relations.hpp"
+
 namespace ebpfjit::verifier {
 
 namespace {
@@ -15,6 +17,7 @@ enum class Mode {
     Exact,   // identical states (infinite-loop test)
     Strict,  // bounds of every scalar, every register (no liveness, no imprecision)
     Relaxed, // the kernel's: live registers only, imprecise scalars match any scalar
+    Loop,    // the loop pass's heads: live registers only, every scalar's bounds
 };
 
 // Ids name "the same value" within one state; two states must use them consistently.
@@ -113,22 +116,29 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
     if (old.lock && (old.lock->map != cur.lock->map || (old.lock->id == 0) != (cur.lock->id == 0) ||
                      !ids.match(old.lock->id, cur.lock->id)))
         return false;
+    // Loop pass: the registers whose relations the zones must agree on.
+    std::vector<std::pair<const RegState*, const RegState*>> related;
     for (size_t f = 0; f < old.frames.size(); ++f) {
         const FrameState& of = old.frames[f];
         const FrameState& cf = cur.frames[f];
         if (of.callsite != cf.callsite) return false;
-        const uint16_t live_regs = mode == Mode::Relaxed ? live[f] : kAllRegs;
+        const uint16_t live_regs = mode == Mode::Relaxed || mode == Mode::Loop ? live[f] : kAllRegs;
         for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
-            if ((live_regs >> r) & 1)
+            if ((live_regs >> r) & 1) {
                 if (!reg_subsumes(of.regs[r], cf.regs[r], ids, mode)) return false;
+                if (old.zone && of.regs[r].sym) related.emplace_back(&of.regs[r], &cf.regs[r]);
+            }
         size_t slots = std::max(of.stack.slots().size(), cf.stack.slots().size());
         for (size_t s = 0; s < slots; ++s) {
             const StackSlot* os = s < of.stack.slots().size() ? &of.stack.slots()[s] : nullptr;
             const StackSlot* cs = s < cf.stack.slots().size() ? &cf.stack.slots()[s] : nullptr;
             if (!os && mode != Mode::Exact) continue; // old never initialised it
             if (!slot_subsumes(os, cs, ids, mode)) return false;
+            if (old.zone && os->is_spill() && os->spilled.sym && cs && cs->is_spill())
+                related.emplace_back(&os->spilled, &cs->spilled);
         }
     }
+    if (old.zone && !zone_subsumes(old, cur, related)) return false;
     return true;
 }
 
@@ -214,6 +224,12 @@ bool state_subsumes(const AbstractState& old, const AbstractState& cur, bool exa
                     uint64_t& work) {
     return subsumes(old, cur, exact ? Mode::Exact : Mode::Relaxed, live, work);
 }
+
+bool loop_state_subsumes(const AbstractState& old, const AbstractState& cur, const LiveMasks& live, uint64_t& work) {
+    return subsumes(old, cur, Mode::Loop, live, work);
+}
+
+uint64_t shape_key(const AbstractState& s, const LiveMasks& live) { return key_of(s, live); }
 
 Checkpoints::Checkpoints(const isa::Program& program, const Liveness& liveness)
     : program_(program), liveness_(liveness), at_pc_(program.size()) {}
@@ -332,6 +348,16 @@ void Checkpoints::mark_precise(const AbstractState& state, uint16_t regs) {
     if (regs == 0 || state.frames.empty() || state.frames.size() > isa::kMaxCallDepth) return;
     PrecisionMask mask;
     mask.regs[state.frames.size() - 1] = regs;
+    propagate(state.parent, &state.history, mask);
+}
+
+void Checkpoints::mark_everything_precise(const AbstractState& state) {
+    if (state.frames.empty() || state.frames.size() > isa::kMaxCallDepth) return;
+    PrecisionMask mask;
+    for (size_t f = 0; f < state.frames.size(); ++f) {
+        mask.regs[f] = kAllRegs;
+        mask.slots[f] = ~uint64_t(0);
+    }
     propagate(state.parent, &state.history, mask);
 }
 

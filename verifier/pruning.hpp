@@ -35,6 +35,12 @@ using LiveMasks = std::array<uint16_t, isa::kMaxCallDepth>;
 bool state_subsumes(const AbstractState& old, const AbstractState& cur, bool exact, const LiveMasks& live,
                     uint64_t& work);
 
+// The loop pass's test at a loop head: live registers only, but every scalar's bounds
+// (nothing there is imprecise: the head's state stands for all iterations), and the zone.
+bool loop_state_subsumes(const AbstractState& old, const AbstractState& cur, const LiveMasks& live, uint64_t& work);
+// What two states must share to be compared or joined: frames, call sites, live register types.
+uint64_t shape_key(const AbstractState& s, const LiveMasks& live);
+
 class Checkpoints {
 public:
     enum class Verdict { Continue, Prune, InfiniteLoop };
@@ -55,6 +61,9 @@ public:
 
     // `regs` of the current frame of `state` (about to execute state.pc) must be precise.
     void mark_precise(const AbstractState& state, uint16_t regs);
+    // Every scalar and stack slot of `state` must be precise (the loop pass's heads:
+    // what arrives there is compared and joined by its exact bounds).
+    void mark_everything_precise(const AbstractState& state);
 
     uint64_t stored() const { return stored_; }
     uint64_t pruned() const { return pruned_; }
@@ -63,6 +72,9 @@ public:
     // Bytes the stored checkpoints hold (their states and histories), for the analyzer's
     // memory budget: the work budget bounds comparisons, this bounds what is kept.
     uint64_t retained_bytes() const { return retained_bytes_; }
+
+    // Registers live in each frame of `s` (liveness.hpp).
+    LiveMasks live_masks(const AbstractState& s) const;
 
 private:
     struct Checkpoint {
@@ -80,7 +92,6 @@ private:
     };
     static constexpr size_t kMaxPerInsn = 64; // beyond this, stop storing (pruning only weakens)
 
-    LiveMasks live_masks(const AbstractState& s) const;
     void propagate(int32_t cp, const std::vector<HistoryEntry>* history, PrecisionMask mask);
 
     const isa::Program& program_;

@@ -52,6 +52,12 @@ struct VerifierInput {
     // On: the kernel's privileged rules; memory safety still holds, only addresses may
     // escape. For embedders that trust their programs (docs/hardening.md).
     bool allow_ptr_leaks = false;
+    // Loops the path walk cannot enumerate within its budget are proven by the loop pass
+    // (joins and widening at loop heads, a zone of relations; docs/loop-verification.md):
+    // memory safe for any trip count, termination left to the instruction budget
+    // (Facts::budget_loops). true: no loop pass, such programs are rejected as the
+    // kernel rejects them ("too complex").
+    bool require_termination_proof = false;
 };
 
 struct Rejection {

@@ -1,0 +1,65 @@
+// The loop pass's loop heads (docs/loop-verification.md). Every state reaching a loop
+// head (the target of a backward jump) meets the head's state for its shape (frames,
+// live register types): if that state already covers it, the path ends — the head's
+// continuation is explored, or being explored, from a larger set of states. Otherwise
+// the two are joined, after kWidenAfter joins also widened, and the path goes on from
+// the result, which becomes the head's state. Widening makes the sequence of head
+// states finite, so every loop is explored a bounded number of times.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "verifier/analyzer.hpp"
+
+namespace ebpfjit::verifier {
+
+namespace {
+
+// Joins before widening: a few exact iterations first keep bounds such as `i <= 3`
+// of loops that stabilise on their own.
+constexpr uint32_t kWidenAfter = 2;
+// Widening reaches a fixpoint after at most a few rounds per threshold; a head that
+// keeps changing beyond this is given up on (a verifier bug or a pathological program).
+constexpr uint32_t kMaxJoins = 1000;
+// Shapes kept per head (different call frames or register types that cannot be joined).
+constexpr size_t kMaxShapes = 64;
+
+} // namespace
+
+Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
+    const LiveMasks live = checkpoints_.live_masks(s);
+    const uint64_t key = shape_key(s, live);
+    auto& shapes = heads_[s.pc];
+    for (HeadState& head : shapes) {
+        if (head.key != key) continue;
+        uint64_t work = 0;
+        const bool covered = loop_state_subsumes(head.state, s, live, work);
+        checkpoints_.charge(work);
+        if (covered) {
+            // This path relies on the head state's continuation: all it had counts.
+            checkpoints_.mark_everything_precise(s);
+            return HeadVerdict::Prune;
+        }
+        auto joined = join_states(head.state, s, live, head.joins >= kWidenAfter, thresholds_,
+                                  [this] { return fresh_id(); });
+        if (!joined) continue;
+        if (++head.joins > kMaxJoins)
+            return fail(Error::at_insn(s.pc, fmt::format("program is too complex: the states at the loop head at insn "
+                                                         "{} did not stabilise after {} joins",
+                                                         s.pc, kMaxJoins)));
+        if (!std::binary_search(joined_heads_.begin(), joined_heads_.end(), s.pc))
+            joined_heads_.insert(std::upper_bound(joined_heads_.begin(), joined_heads_.end(), s.pc), s.pc);
+        checkpoints_.mark_everything_precise(s);
+        head.state = *joined;
+        head.state.history.clear();
+        s = std::move(*joined);
+        return HeadVerdict::Continue;
+    }
+    if (shapes.size() < kMaxShapes) {
+        shapes.push_back({s, key, 0});
+        shapes.back().state.history.clear();
+    }
+    return HeadVerdict::Continue;
+}
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,267 @@
+// The loop pass's relational facts (zone.hpp): which symbol each register's value has,
+// what an ALU instruction or a branch teaches about differences between them, and
+// packet / mem accesses proven from `offset + size <= len`. In the path walk the state
+// has no zone and every function here does nothing.
+#include <algorithm>
+
+#include "verifier/analyzer.hpp"
+#include "verifier/relations.hpp"
+
+namespace ebpfjit::verifier {
+
+namespace {
+
+constexpr uint64_t kModelMax = uint64_t(Zone::kMaxBound); // values in the zone's model are below this
+
+bool holds_value(const RegState& r) { return r.type == RegType::Scalar || r.type == RegType::Packet; }
+
+// The value (scalar) or variable offset (packet pointer) fits the zone's model.
+bool in_model(const RegState& r) {
+    if (r.type == RegType::PacketEnd) return true;
+    return holds_value(r) && r.var.umax < kModelMax && r.var.smin >= 0;
+}
+
+int64_t hi_of(const Scalar& v) { return v.umax < kModelMax ? int64_t(v.umax) : Zone::kInf; }
+int64_t lo_of(const Scalar& v) { return int64_t(std::min(v.umin, kModelMax)); }
+
+} // namespace
+
+uint32_t zone_term(const RegState& r) {
+    if (r.type == RegType::PacketEnd) return Zone::kLen;
+    if (!holds_value(r)) return 0;
+    if (r.sym) return r.sym;
+    if (r.var.is_const() && r.var.value() == 0) return Zone::kZero;
+    return 0;
+}
+
+ZoneTerm zone_term_of(const RegState& r, const Scalar& var, int64_t delta) {
+    ZoneTerm t;
+    t.sym = zone_term(r);
+    t.delta = delta;
+    t.lo = lo_of(var);
+    t.hi = var.smin >= 0 ? hi_of(var) : Zone::kInf;
+    if (r.type == RegType::PacketEnd) t.lo = 0, t.hi = Zone::kInf; // the zone knows len's bounds
+    return t;
+}
+
+int64_t zone_bound(const std::optional<Zone>& z, const ZoneTerm& x, const ZoneTerm& y) {
+    auto range = [&](const ZoneTerm& t, int64_t& lo, int64_t& hi) {
+        lo = t.lo;
+        hi = t.hi;
+        if (t.sym == Zone::kLen) {
+            hi = z ? z->bound(Zone::kLen, Zone::kZero) : Zone::kInf;
+            const int64_t down = z ? z->bound(Zone::kZero, Zone::kLen) : 0;
+            lo = down == Zone::kInf ? 0 : -down;
+        }
+        if (t.sym == Zone::kZero) lo = hi = 0;
+        if (hi != Zone::kInf) hi += t.delta;
+        lo += t.delta;
+    };
+    int64_t xlo, xhi, ylo, yhi;
+    range(x, xlo, xhi);
+    range(y, ylo, yhi);
+    int64_t best = bound_add(xhi, -ylo);
+    if (z && x.sym && y.sym) {
+        const int64_t b = z->bound(x.sym, y.sym);
+        if (b != Zone::kInf) best = std::min(best, bound_add(b, x.delta - y.delta));
+    }
+    return best;
+}
+
+bool zone_subsumes(const AbstractState& old, const AbstractState& cur,
+                   const std::vector<std::pair<const RegState*, const RegState*>>& pairs) {
+    if (!old.zone) return true;
+    std::vector<std::pair<ZoneTerm, ZoneTerm>> terms;
+    ZoneTerm len;
+    len.sym = Zone::kLen;
+    ZoneTerm zero;
+    zero.sym = Zone::kZero;
+    zero.hi = 0;
+    terms.push_back({len, len});
+    terms.push_back({zero, zero});
+    for (auto [o, c] : pairs) {
+        const uint32_t t = zone_term(*o);
+        if (!t || t == Zone::kZero || t == Zone::kLen) continue;
+        terms.push_back({zone_term_of(*o, o->var, 0), zone_term_of(*c, c->var, 0)});
+    }
+    for (size_t a = 0; a < terms.size(); ++a)
+        for (size_t b = 0; b < terms.size(); ++b) {
+            if (a == b) continue;
+            // Bounds of single values against 0 are the registers' own (compared with
+            // precision in mind by the caller); only len's are the zone's alone.
+            const uint32_t sa = terms[a].first.sym, sb = terms[b].first.sym;
+            if ((sa == Zone::kZero && sb != Zone::kLen) || (sb == Zone::kZero && sa != Zone::kLen)) continue;
+            const int64_t ob = old.zone->bound(sa, sb);
+            if (ob == Zone::kInf) continue;
+            if (zone_bound(cur.zone, terms[a].second, terms[b].second) > ob) return false;
+        }
+    return true;
+}
+
+uint32_t Analyzer::term_of(const RegState& r) const { return zone_term(r); }
+
+uint32_t Analyzer::ensure_sym(AbstractState& s, RegState& r) {
+    if (const uint32_t t = term_of(r)) return t;
+    if (!s.zone || !in_model(r)) return 0;
+    const uint32_t sym = s.zone->fresh();
+    (void)s.zone->bound_value(sym, r.var.umin, r.var.umax); // a fresh symbol cannot conflict
+    r.sym = sym;
+    // Copies linked by a scalar id are the same value.
+    if (r.is_scalar() && r.id) {
+        const uint32_t id = r.id;
+        s.for_each_reg([&](RegState& o) {
+            if (o.is_scalar() && o.id == id && !o.sym) o.sym = sym;
+        });
+    }
+    return sym;
+}
+
+void Analyzer::collect_zone_garbage(AbstractState& s) {
+    if (!s.zone || s.zone->size() < 40) return;
+    std::vector<uint32_t> alive;
+    s.for_each_reg([&](RegState& r) {
+        if (r.sym) alive.push_back(r.sym);
+    });
+    s.zone->keep_only(alive);
+}
+
+// y = a + b or y = a - b, where `y` is the result register already computed and `a`,
+// `b` the operands' states before the instruction (b may be an immediate).
+void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState& dst_before,
+                          const RegState& src_before) {
+    if (!s.zone) return;
+    RegState& out = s.reg(insn.dst.n);
+    using isa::AluOp;
+    if (insn.op == AluOp::Mov) {
+        // A 64-bit copy keeps the symbol (the register was copied whole); a 32-bit copy
+        // only if the value had no upper half.
+        if (!insn.is64) out.sym = src_before.is_scalar() && src_before.var.umax <= 0xffffffffULL ? src_before.sym : 0;
+        if (!holds_value(out)) out.sym = 0;
+        return;
+    }
+    if (!holds_value(out) || !in_model(out) || (insn.op != AluOp::Add && insn.op != AluOp::Sub)) {
+        out.sym = 0;
+        return;
+    }
+    const bool ptr = out.type == RegType::Packet;
+    // For pointer arithmetic, the operands are the pointer's variable offset and the scalar.
+    const RegState& a = ptr && !dst_before.is_pointer() ? src_before : dst_before;
+    const RegState& b = ptr && !dst_before.is_pointer() ? dst_before : src_before;
+    if (!in_model(a) || !in_model(b)) {
+        out.sym = 0;
+        return;
+    }
+    if (ptr && b.var.is_const()) return; // the constant went into `off`: the variable part is a's
+    const uint64_t limit = insn.is64 ? kModelMax : 0x100000000ULL;
+    const uint32_t ta = term_of(a), tb = term_of(b);
+    Zone& z = *s.zone;
+    if (insn.op == AluOp::Add) {
+        if (a.var.umax + b.var.umax >= limit || (!insn.is64 && (a.var.umax > 0xffffffffULL || b.var.umax > 0xffffffffULL))) {
+            out.sym = 0;
+            return;
+        }
+        if (ptr && ta == Zone::kZero) { // base + k: the offset is k itself
+            out.sym = tb;
+            return;
+        }
+        if (!ta && !tb) {
+            out.sym = 0;
+            return;
+        }
+        const uint32_t y = z.fresh();
+        bool ok = z.bound_value(y, out.var.umin, out.var.umax);
+        if (ta) ok = ok && z.add(y, ta, hi_of(b.var)) && z.add(ta, y, -lo_of(b.var));
+        if (tb) ok = ok && z.add(y, tb, hi_of(a.var)) && z.add(tb, y, -lo_of(a.var));
+        out.sym = ok ? y : 0; // a contradiction here would mean an unsound bound: forget it
+        return;
+    }
+    // y = a - b: no wrap-around only if a >= b on every value.
+    const bool no_wrap = a.var.umin >= b.var.umax || (ta && tb && z.bound(tb, ta) <= 0);
+    if (!no_wrap || (!insn.is64 && (a.var.umax > 0xffffffffULL || b.var.umax > 0xffffffffULL)) || !ta) {
+        out.sym = 0;
+        return;
+    }
+    const uint32_t y = z.fresh();
+    bool ok = z.bound_value(y, out.var.umin, out.var.umax) && z.add(y, ta, -lo_of(b.var)) &&
+              z.add(ta, y, hi_of(b.var));
+    if (tb) { // y = a - b lies within the bounds the zone has on a - b
+        const int64_t up = z.bound(ta, tb), down = z.bound(tb, ta);
+        if (up != Zone::kInf) ok = ok && z.add(y, Zone::kZero, up);
+        if (down != Zone::kInf) ok = ok && z.add(Zone::kZero, y, down);
+    }
+    out.sym = ok ? y : 0;
+}
+
+// Bounds the zone implies for every register's value (r3 = r2 + 1 learns r2 <= 9 too).
+bool Analyzer::tighten_from_zone(AbstractState& s) {
+    bool feasible = true;
+    const Zone& z = *s.zone;
+    s.for_each_reg([&](RegState& r) {
+        if (!r.sym || !holds_value(r) || r.var.smin < 0) return;
+        const int64_t up = z.bound(r.sym, Zone::kZero), down = z.bound(Zone::kZero, r.sym);
+        Scalar v = r.var;
+        if (up != Zone::kInf && up >= 0) v.umax = std::min(v.umax, uint64_t(up));
+        if (down != Zone::kInf && down <= 0) v.umin = std::max(v.umin, uint64_t(-down));
+        if (up != Zone::kInf && up < 0) feasible = false;
+        if (!(v == r.var)) {
+            if (!v.normalize()) feasible = false;
+            else r.var = v;
+        }
+    });
+    return feasible;
+}
+
+bool Analyzer::relate_branch(AbstractState& edge, uint8_t d, const isa::Reg* src, Relation rel, bool is32,
+                             const RegState& a, const RegState& b) {
+    if (!edge.zone) return true;
+    return relate_operands(edge, d, src, rel, is32, a, b) && tighten_from_zone(edge);
+}
+
+bool Analyzer::relate_operands(AbstractState& edge, uint8_t d, const isa::Reg* src, Relation rel, bool is32,
+                               const RegState& a, const RegState& b) {
+    Zone& z = *edge.zone;
+    RegState& ra = edge.reg(d);
+    // The refined bounds of each register go into the zone first.
+    auto push_bounds = [&](RegState& r) {
+        if (r.sym && r.is_scalar() && in_model(r)) return z.bound_value(r.sym, r.var.umin, r.var.umax);
+        return true;
+    };
+    if (!push_bounds(ra)) return false;
+    if (!src) return true;
+    RegState& rb = edge.reg(src->n);
+    if (!push_bounds(rb)) return false;
+    if (src->n == d) return true;
+    // x - y <= c between the two operands' values (offsets for packet pointers).
+    const bool scalars = a.is_scalar() && b.is_scalar();
+    const bool packets = !is32 && (a.type == RegType::Packet || a.type == RegType::PacketEnd) &&
+                         (b.type == RegType::Packet || b.type == RegType::PacketEnd);
+    if (!scalars && !packets) return true;
+    if (!in_model(a) || !in_model(b)) return true;
+    if (is32 && (a.var.umax > 0xffffffffULL || b.var.umax > 0xffffffffULL)) return true;
+    const bool is_signed = rel == Relation::SLt || rel == Relation::SLe || rel == Relation::SGt || rel == Relation::SGe;
+    if (is32 && is_signed && (a.var.umax > 0x7fffffffULL || b.var.umax > 0x7fffffffULL)) return true;
+    const uint32_t ta = ensure_sym(edge, ra), tb = ensure_sym(edge, rb);
+    if (!ta || !tb) return true;
+    // Packet pointers: (a.off + va) - (b.off + vb) <= c  <=>  va - vb <= c - a.off + b.off.
+    const int64_t shift = packets ? int64_t(b.off) - int64_t(a.off) : 0;
+    switch (rel) {
+    case Relation::Lt: case Relation::SLt: return z.add(ta, tb, -1 + shift);
+    case Relation::Le: case Relation::SLe: return z.add(ta, tb, shift);
+    case Relation::Gt: case Relation::SGt: return z.add(tb, ta, -1 - shift);
+    case Relation::Ge: case Relation::SGe: return z.add(tb, ta, -shift);
+    case Relation::Eq: return z.add(ta, tb, shift) && z.add(tb, ta, -shift);
+    default: return true;
+    }
+}
+
+bool Analyzer::zone_proves_packet_access(const AbstractState& s, const RegState& ptr, int32_t off,
+                                         uint32_t size) const {
+    if (!s.zone || ptr.type != RegType::Packet || !in_model(ptr)) return false;
+    // base + var + ptr.off + off + size <= base + len, from a relation or from bounds.
+    ZoneTerm len;
+    len.sym = Zone::kLen;
+    const int64_t gap = zone_bound(s.zone, zone_term_of(ptr, ptr.var, 0), len);
+    return gap != Zone::kInf && gap + int64_t(ptr.off) + off + int64_t(size) <= 0;
+}
+
+} // namespace ebpfjit::verifier

@@ -1,0 +1,35 @@
+// The loop pass's relational facts as the rest of the verifier needs them: a register's
+// term in the zone, and whether one state's relations cover another's (pruning).
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "verifier/abstract_state.hpp"
+
+namespace ebpfjit::verifier {
+
+// The zone symbol of a register's value (scalars) or variable offset (packet
+// pointers): its own symbol, Zone::kZero for a known 0, Zone::kLen for the packet end;
+// 0 when the zone knows nothing about it.
+uint32_t zone_term(const RegState& r);
+
+// A register's value (or variable offset) seen by the zone: symbol + delta, in [lo, hi].
+struct ZoneTerm {
+    uint32_t sym = 0;
+    int64_t delta = 0;
+    int64_t lo = 0, hi = Zone::kInf;
+};
+// `var` is the register's variable part, `delta` added to it (a folded offset).
+ZoneTerm zone_term_of(const RegState& r, const Scalar& var, int64_t delta);
+// The tightest bound on x - y that a state (its zone, if any, and intervals) knows.
+int64_t zone_bound(const std::optional<Zone>& z, const ZoneTerm& x, const ZoneTerm& y);
+
+// Every relation `old` has between the values of the paired registers (old, cur), and
+// the length's bounds, also holds in `cur`. Pairs name the same register or stack slot
+// in both states.
+bool zone_subsumes(const AbstractState& old, const AbstractState& cur,
+                   const std::vector<std::pair<const RegState*, const RegState*>>& pairs);
+
+} // namespace ebpfjit::verifier
