@@ -59,7 +59,7 @@ std::span<uint8_t> bytes(void* p, size_t n) { return {static_cast<uint8_t*>(p), 
 extern "C" {
 
 ebpfjit_object* ebpfjit_object_open(const char* path, const char* program_type, char* err, size_t err_size) {
-    const ebpfjit_open_options options{program_type, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
+    const ebpfjit_open_options options{program_type, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0, 0};
     return ebpfjit_object_open_opts(path, &options, err, err_size);
 }
 
@@ -90,7 +90,7 @@ ebpfjit_object* open_object(const char* path, const ebpfjit_open_options* c_opti
         if (!path) return set_error(err, err_size, "no path given"), nullptr;
         const ebpfjit_open_ext no_ext{nullptr, nullptr, nullptr, 0, nullptr, 0};
         const ebpfjit_open_ext& ext = c_ext ? *c_ext : no_ext;
-        const ebpfjit_open_options defaults{nullptr, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
+        const ebpfjit_open_options defaults{nullptr, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0, 0};
         if (!c_options) c_options = &defaults;
         const char* program_type = c_options->program_type;
         ebpfjit::OpenOptions options;
@@ -102,6 +102,7 @@ ebpfjit_object* open_object(const char* path, const ebpfjit_open_options* c_opti
         options.verify = c_options->verify == EBPFJIT_VERIFY_FULL ? ebpfjit::VerifyLevel::Full
                                                                   : ebpfjit::VerifyLevel::Structural;
         options.allow_ptr_leaks = c_options->allow_ptr_leaks != 0;
+        options.require_termination_proof = c_options->require_termination_proof != 0;
         if (hardening) {
             options.hardening.blind_constants = hardening->blind_constants != 0;
             options.hardening.retpoline = hardening->retpoline != 0;

@@ -24,7 +24,8 @@ namespace {
 
 bool same_choice(const runtime::PrepareOptions& prepared, const runtime::PrepareOptions& wanted) {
     return prepared.engine == wanted.engine && prepared.verify == wanted.verify &&
-           prepared.allow_ptr_leaks == wanted.allow_ptr_leaks;
+           prepared.allow_ptr_leaks == wanted.allow_ptr_leaks &&
+           prepared.require_termination_proof == wanted.require_termination_proof;
 }
 
 } // namespace
@@ -33,7 +34,8 @@ Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view n
     runtime::PrepareOptions wanted{options.engine.value_or(open_options.engine),
                                    options.verify.value_or(open_options.verify), open_options.verifier_log_level,
                                    open_options.hardening,
-                                   options.allow_ptr_leaks.value_or(open_options.allow_ptr_leaks)};
+                                   options.allow_ptr_leaks.value_or(open_options.allow_ptr_leaks),
+                                   open_options.require_termination_proof};
     if (const auto* spec = description.find_program(name); spec && spec->name != name)
         name = spec->name; // named by its section: one prepared entry per program
     std::lock_guard guard(prepare_lock);

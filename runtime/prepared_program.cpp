@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ebpfjit/limits.hpp"
 #include "jit/compiler.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
 #include "verifier/verifier.hpp"
@@ -26,6 +27,7 @@ verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpe
     input.helpers = bindings.helpers;
     input.log_level = options.verifier_log_level;
     input.allow_ptr_leaks = options.allow_ptr_leaks;
+    input.require_termination_proof = options.require_termination_proof;
     for (const elf::LineInfo& line : spec.line_info) input.line_info.push_back({line.slot, line.to_string()});
     return input;
 }
@@ -44,6 +46,12 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
     verifier::Report report = verifier::check(spec.program, verifier_input(spec, bindings, map_definitions, options));
     if (!report.ok()) return fail(in_program(report.error(), spec));
     prepared->verifier_log_ = std::move(report.log);
+    // Loops proven memory safe but not terminating (the loop pass) run under an
+    // instruction budget unless the embedder chose one (ebpfjit/limits.hpp).
+    PrepareOptions& effective = prepared->options_;
+    if (!report.facts.budget_loops.empty() && effective.hardening.instruction_budget == 0)
+        effective.hardening.instruction_budget = kDefaultLoopBudget;
+    prepared->budget_loops_ = report.facts.budget_loops;
 
     // Host ctx layout, for exactly the accesses the verifier typed as ctx accesses (its
     // facts, at either level); slots do not move, so the facts still index the same
@@ -58,12 +66,12 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
 
     prepared->interpreter_ =
         std::make_unique<Interpreter>(prepared->program_, bindings,
-                                      InterpreterOptions{options.hardening.instruction_budget, spec.type});
+                                      InterpreterOptions{effective.hardening.instruction_budget, spec.type});
 
     if (options.engine == Engine::Jit) {
         jit::CompileOptions compile;
         compile.program_type = spec.type;
-        compile.hardening = options.hardening;
+        compile.hardening = effective.hardening;
         auto native = jit::compile(prepared->program_, report.facts, bindings, compile);
         if (!native) return fail(in_program(native.error(), spec));
         prepared->native_.emplace(std::move(*native));

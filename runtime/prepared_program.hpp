@@ -36,6 +36,7 @@ struct PrepareOptions {
     int verifier_log_level = 0;
     Hardening hardening = {};
     bool allow_ptr_leaks = false; // verifier::VerifierInput::allow_ptr_leaks
+    bool require_termination_proof = false; // verifier::VerifierInput::require_termination_proof
 };
 
 class PreparedProgram {
@@ -48,6 +49,8 @@ public:
 
     const elf::ProgramSpec& spec() const { return *spec_; }
     const PrepareOptions& options() const { return options_; }
+    // Loop heads whose termination only the instruction budget ensures (verifier Facts).
+    const std::vector<uint32_t>& budget_loops() const { return budget_loops_; }
     Engine engine() const { return options_.engine; }
     bool has_native() const { return native_.has_value(); }
     // Native code that needs no per-run state (jit::CompiledProgram::lean), or nullptr:
@@ -77,6 +80,7 @@ private:
     PreparedProgram() = default;
 
     const elf::ProgramSpec* spec_ = nullptr;
+    std::vector<uint32_t> budget_loops_;
     PrepareOptions options_;
     isa::Program program_; // ctx accesses rewritten for the host layout
     std::unique_ptr<Interpreter> interpreter_;

@@ -3,6 +3,7 @@
 // out) and turns r0 into the program type's verdict.
 #include <fmt/format.h>
 
+#include "ebpfjit/limits.hpp"
 #include "runtime/context/verdict.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "runtime/object_impl.hpp"
@@ -52,6 +53,11 @@ bool Program::has_jit() const { return state_->prepared->has_native(); }
 const std::string& Program::verifier_log() const { return state_->prepared->verifier_log(); }
 
 Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options) const {
+    if (mem.size() > kMaxMemSize) [[unlikely]] // the verifier's proofs assume no more
+        return fail(located(Error::plain(fmt::format("the buffer of {} bytes is larger than a mem program may run over "
+                                                     "({} bytes)",
+                                                     mem.size(), kMaxMemSize)),
+                            *state_->prepared));
     // The common case, decided when the program was prepared: a mem program on its own
     // JIT code, which needs no per-run state (jit::RunNeeds). One native call; a fully
     // verified program needs no regions either.

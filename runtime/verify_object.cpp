@@ -48,6 +48,7 @@ Result<std::vector<VerifyReport>> verify_object(const std::string& path, const V
         in.helpers = &helpers::HelperTable::builtin();
         in.log_level = options.log_level;
         in.allow_ptr_leaks = options.allow_ptr_leaks;
+        in.require_termination_proof = options.require_termination_proof;
         for (const auto& m : obj->maps) {
             in.maps.push_back(m.def);
             if (m.frozen) in.maps.back().flags |= kReadOnlyProg;
@@ -65,6 +66,7 @@ Result<std::vector<VerifyReport>> verify_object(const std::string& path, const V
             out.reason = std::string(verifier::to_string(r.rejection->reason));
             out.insn = r.rejection->insn;
         }
+        if (r.ok()) out.budget_loops = r.facts.budget_loops;
         out.log = std::move(r.log);
         out.stats = public_stats(r.stats);
         reports.push_back(std::move(out));

@@ -3,6 +3,7 @@
 // take is not explored.
 #include <fmt/format.h>
 
+#include "ebpfjit/limits.hpp"
 #include "verifier/analyzer.hpp"
 #include "verifier/branch_refine.hpp"
 
@@ -101,8 +102,7 @@ void prove_packet_range(AbstractState& st, const RegState& p, Relation rel, int6
 
 int64_t Analyzer::max_packet_offset() const {
     constexpr int64_t kMaxPacketOffset = 0xffff;        // the kernel's MAX_PACKET_OFF
-    constexpr int64_t kMaxMemOffset = (int64_t(1) << 29) - 1; // below the largest pointer offset
-    return input_.type == ProgramType::Mem ? kMaxMemOffset : kMaxPacketOffset;
+    return input_.type == ProgramType::Mem ? int64_t(kMaxMemSize) : kMaxPacketOffset; // ebpfjit/limits.hpp
 }
 
 Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) {

@@ -217,6 +217,7 @@ uint64_t state_size(const AbstractState& s) {
 uint64_t state_bytes(const AbstractState& s) {
     uint64_t n = sizeof(AbstractState) + s.history.capacity() * sizeof(HistoryEntry);
     for (const FrameState& f : s.frames) n += sizeof(FrameState) + f.stack.slots().capacity() * sizeof(StackSlot);
+    if (s.zone) n += s.zone->size() * (s.zone->size() + 1) * sizeof(int64_t);
     return n;
 }
 

@@ -106,11 +106,13 @@ uint32_t Analyzer::ensure_sym(AbstractState& s, RegState& r) {
     const uint32_t sym = s.zone->fresh();
     (void)s.zone->bound_value(sym, r.var.umin, r.var.umax); // a fresh symbol cannot conflict
     r.sym = sym;
-    // Copies linked by a scalar id are the same value.
-    if (r.is_scalar() && r.id) {
+    // Copies linked by a scalar id are the same value; packet pointers sharing an id
+    // share their variable offset.
+    if (r.id) {
         const uint32_t id = r.id;
+        const RegType type = r.type;
         s.for_each_reg([&](RegState& o) {
-            if (o.is_scalar() && o.id == id && !o.sym) o.sym = sym;
+            if (o.type == type && o.id == id && !o.sym) o.sym = sym;
         });
     }
     return sym;

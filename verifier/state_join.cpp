@@ -260,7 +260,10 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
         for (auto& [terms, reg] : pairs) {
             const auto& [o, c] = terms;
             if (!o.sym && !c.sym) continue;
-            if (o.sym == Zone::kLen && c.sym == Zone::kLen && o.delta == 0 && c.delta == 0) continue; // PacketEnd
+            if (o.sym == Zone::kLen && c.sym == Zone::kLen && o.delta == 0 && c.delta == 0) { // the length itself
+                if (reg->type == RegType::Scalar) reg->sym = Zone::kLen;
+                continue;
+            }
             if (o.sym == Zone::kZero && c.sym == Zone::kZero && o.delta == c.delta) continue; // constant start
             const auto key = std::make_pair(o.sym ? o.sym : ~0u - uint32_t(nodes.size()),
                                             c.sym ? c.sym : ~0u - uint32_t(nodes.size()));

@@ -113,6 +113,12 @@ struct OpenOptions {
     // built, so programs of types ebpfjit lacks (tp_btf/, fentry/ stats probes) do not
     // refuse the others; prog-array slots naming a program left out stay empty. Empty: all.
     std::vector<std::string> only_programs = {};
+    // Full verification only. false (the default): a loop the verifier cannot bound by
+    // walking it is proven memory safe by the loop pass for any trip count, and the
+    // program runs under an instruction budget (kDefaultLoopBudget unless `hardening`
+    // sets one; docs/loop-verification.md). true: such programs are rejected, as the
+    // kernel rejects them ("too complex").
+    bool require_termination_proof = false;
 };
 
 // Per-program overrides of OpenOptions, honoured when the program is first prepared.

@@ -25,6 +25,7 @@ struct VerifyOptions {
     VerifyLevel level = VerifyLevel::Full;
     int log_level = 0;                       // 0 headline, 1 + states, 2 every instruction
     bool allow_ptr_leaks = false;            // the kernel's privileged rules (OpenOptions)
+    bool require_termination_proof = false;  // reject loops only a budget bounds (OpenOptions)
     // As OpenOptions::map_max_entries and OpenOptions::inline_globals (docs/loader.md).
     // With `program` set, only that program is built (OpenOptions::only_programs).
     std::map<std::string, uint32_t> map_max_entries = {};
@@ -52,6 +53,9 @@ struct VerifyReport {
     std::string reason;
     uint32_t insn = 0;
     std::string log;               // at the level asked for (empty at 0 unless rejected)
+    // Accepted only: the loop heads (instruction indexes) whose termination nothing
+    // proved; a run bounds them with the instruction budget (docs/loop-verification.md).
+    std::vector<uint32_t> budget_loops;
     VerifyStats stats;
 };
 

@@ -40,7 +40,7 @@ TEST_CASE("hardened objects: same r0 as plain ones; the budget stops the interpr
 
 TEST_CASE("C API: ebpfjit_object_open_hardened", "[object][hardening]") {
     char err[256] = {};
-    const ebpfjit_open_options options{"mem", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
+    const ebpfjit_open_options options{"mem", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0, 0};
     const ebpfjit_hardening hardening{1, 1, 3};
     ebpfjit_object* object = ebpfjit_object_open_hardened(prog_path("mem_sum").c_str(), &options, &hardening, err,
                                                           sizeof err);

@@ -738,7 +738,9 @@ void reject_rules(Corpus& c) {
       c.reject("infinite_unknown_loop", Xdp, b, Reason::InfiniteLoop, at); }
     { Builder b; b.mov(r0, 0).mov(r1, 0).label("l").add(r1, 1); size_t at = b.size();
       b.j(Cond::Lt, r1, 1 << 30, "l").exit();
-      c.reject("loop_too_long", Xdp, b, Reason::ComplexityLimit, at); } // blamed: the loop branch
+      c.reject("loop_too_long", Xdp, b, Reason::ComplexityLimit, at); // blamed: the loop branch
+      c.cases.back().require_termination_proof = true;
+      c.accept("loop_too_long_budget", Xdp, b); } // the loop pass: memory safe, the budget ends it
     { Builder b; b.mov(r2, 1); size_t at = b.size(); b.callx(r2).exit();
       c.reject("callx_full", Xdp, b, Reason::Unsupported, at); }
 }

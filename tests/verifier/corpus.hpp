@@ -24,6 +24,8 @@ struct CorpusCase {
     bool accept;
     Reason reason = Reason::EmptyProgram; // when rejected
     uint32_t insn = 0;                    // when rejected
+    // Verified with VerifierInput::require_termination_proof (the kernel's verdict on loops).
+    bool require_termination_proof = false;
 };
 
 // Map indices the corpus programs use in LDDW.

@@ -21,6 +21,7 @@ TEST_CASE("corpus has at least 150 programs, accept and reject", "[verifier][cor
 TEST_CASE("corpus verdicts", "[verifier][corpus]") {
     for (const CorpusCase& c : build_corpus()) {
         VerifierInput in = corpus_input(c.type);
+        in.require_termination_proof = c.require_termination_proof;
         Report r = check(c.program, in);
         INFO(c.name);
         if (c.accept) {

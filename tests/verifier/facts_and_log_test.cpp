@@ -117,9 +117,15 @@ TEST_CASE("structural level reports CFG reachability only", "[verifier][facts]")
     CHECK(r.facts.access_in_bounds.empty());
     CHECK_FALSE(r.facts.in_bounds(0));
     VerifierInput full = corpus_input(ProgramType::Mem);
+    full.require_termination_proof = true; // the kernel's verdict
     Report rf = check(b.build(), full);
     REQUIRE_FALSE(rf.ok());
     CHECK(rf.rejection->reason == Reason::ComplexityLimit); // r1 grows forever
+    // By default the loop pass accepts it (nothing is accessed) and names the loop whose
+    // termination only the instruction budget ensures.
+    Report rd = check(b.build(), corpus_input(ProgramType::Mem));
+    REQUIRE(rd.ok());
+    CHECK(rd.facts.budget_loops == std::vector<uint32_t>{1});
 }
 
 TEST_CASE("verify() returns facts or a located error", "[verifier]") {

@@ -1,6 +1,7 @@
 // ebpfjit verify OBJECT [--program NAME] [--log-level 0|1|2] [--verify full|structural] [--type T]
-//                [--allow-ptr-leaks] [--map-max-entries NAME=N]... [--inline-globals SECTION]...
+//                [--allow-ptr-leaks] [--require-termination-proof] [--map-max-entries NAME=N]... [--inline-globals SECTION]...
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <memory>
 #include <string>
@@ -20,6 +21,7 @@ struct VerifyArgs { // as parsed
     std::string level = "full";
     std::string type;
     bool allow_ptr_leaks = false;
+    bool require_termination_proof = false;
     std::vector<std::string> map_sizes; // --map-max-entries NAME=N
     std::vector<std::string> inline_globals; // --inline-globals SECTION
 };
@@ -30,6 +32,7 @@ int run_verify(const VerifyArgs& o) {
     options.level = o.level == "structural" ? VerifyLevel::Structural : VerifyLevel::Full;
     options.log_level = o.log_level;
     options.allow_ptr_leaks = o.allow_ptr_leaks;
+    options.require_termination_proof = o.require_termination_proof;
     if (!o.type.empty()) {
         auto t = program_type_from_name(o.type);
         if (!t) return report(Error::plain(fmt::format("unknown program type '{}'", o.type)));
@@ -50,6 +53,9 @@ int run_verify(const VerifyArgs& o) {
                        "{:.1f} MiB of states at most\n",
                        r.program, to_string(r.type), r.instructions, r.stats.processed_insns,
                        r.stats.states_pruned, r.stats.micros, static_cast<double>(r.stats.peak_state_bytes) / (1 << 20));
+            if (!r.budget_loops.empty())
+                fmt::print("  loops bounded by the instruction budget, not proven to terminate: at insn {}\n",
+                           fmt::join(r.budget_loops, ", "));
         } else {
             all_ok = false;
             fmt::print("{} ({}, {} insns): rejected: {} [{}]\n", r.program, to_string(r.type), r.instructions,
@@ -75,6 +81,9 @@ Verb register_verify(CLI::App& app) {
                   "program may store pointers into maps, packets and records, return them, pass "
                   "them to helpers and compare them: host addresses can leak. Off by default "
                   "(the kernel's unprivileged rules); only for programs you trust");
+    cmd->add_flag("--require-termination-proof", o->require_termination_proof,
+                  "Reject a program with a loop the verifier proves memory safe but cannot bound (as the "
+                  "kernel does: too complex) instead of accepting it to run under an instruction budget");
     add_map_size_option(*cmd, o->map_sizes);
     add_inline_globals_option(*cmd, o->inline_globals);
     cmd->footer("Example: ebpfjit verify xdp_fw.o --program xdp_main --log-level 1");

@@ -1,4 +1,4 @@
-// verdict: reject complexity limit
+// verdict: reject complexity limit (require_termination_proof)
 // A loop bounded only by packet contents the verifier cannot bound.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>

@@ -1,0 +1,18 @@
+// Limits the verifier's proofs assume and every run enforces.
+#pragma once
+
+#include <cstdint>
+
+namespace ebpfjit {
+
+// The largest buffer a `mem` program runs over (bytes): its length is an offset the
+// verifier proves accesses against, and offsets stay below the kernel's BPF_MAX_VAR_OFF
+// (1 << 29). A larger buffer is refused with an error before the program runs.
+inline constexpr uint64_t kMaxMemSize = (uint64_t(1) << 29) - 1;
+
+// The instruction budget (Hardening::instruction_budget) a program gets by default when
+// the verifier proved its memory safety but not the termination of some loop
+// (docs/loop-verification.md): generous for any real input, seconds of native code.
+inline constexpr uint64_t kDefaultLoopBudget = uint64_t(1) << 32;
+
+} // namespace ebpfjit
