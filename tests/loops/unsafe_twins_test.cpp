@@ -1,11 +1,12 @@
 // Each safe program's unsafe twin (progs/<name>.c built with -DLOOP_UNSAFE_TWIN: one bug)
 // is rejected at Full verification, with a message that names the instruction.
 //   [unsafe]        rejected, located (Object::program's Error and verify_object agree on
-//                   the instruction; the headline shows a register's state): holds today,
-//                   though most twins are rejected today for the wrong reason (complexity,
-//                   uninitialised stack)
-//   [full][unsafe]  rejected as out of bounds in the region the bug reaches (issue 17:
-//                   "nothing unsafe gets through", with the right reason)
+//                   the instruction, and the headline names it): holds today, though most
+//                   twins are rejected today for the wrong reason (complexity, uninitialised
+//                   stack)
+//   [full][unsafe]  rejected as out of bounds in the region the bug reaches, at a load or
+//                   store, with the state of the register it goes through (issue 17:
+//                   "nothing unsafe gets through", for the right reason)
 #include "loop_programs.hpp"
 
 #include <algorithm>
@@ -62,6 +63,8 @@ void check_rejected_out_of_bounds(const std::string& stem, BugRegion region) {
     const size_t text = report.headline.find(": ", at + insn_prefix.size());
     REQUIRE(text != std::string::npos);
     const std::string explanation = report.headline.substr(text, report.headline.find(" (source:") - text);
+    const std::string instruction = report.headline.substr(at + insn_prefix.size(), text - at - insn_prefix.size());
+    CHECK(instruction.find("*(u") != std::string::npos); // a load or a store: "r4 = *(u8 *)(r4 + 0)"
     CHECK(std::regex_search(explanation, std::regex(R"(r\d+ = \S)")));
 }
 
