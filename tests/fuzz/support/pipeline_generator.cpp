@@ -4,9 +4,11 @@
 //   [fp-128, fp)     16 slots of 8 bytes: spills, fills, partial writes, atomics
 //   [fp-136, fp-128) map key (u32 at fp-136)
 //   [fp-152, fp-136) 16-byte buffer: map update value, *_load_bytes destination
+//   [fp-160, fp-152) mem programs with loops (main function): the input's length (r2)
 // Register roles: r6 holds the ctx (the input buffer for mem programs) from the first
 // instructions on and is never written again; r10 is the frame pointer; every other
-// register is scratch, its content tracked as a Val.
+// register is scratch, its content tracked as a Val. A loop's induction variable (r7 or r8)
+// is reserved while its body is generated: no step writes it.
 //
 // Each function's code is built in its own buffer with jump targets relative to it;
 // finish() appends the subprograms after the main function and patches calls, callback
@@ -34,6 +36,7 @@ constexpr uint8_t kCtxReg = 6;
 constexpr int kSlots = 16;
 constexpr int16_t kKeyOff = -136;
 constexpr int16_t kBufOff = -152;
+constexpr int16_t kLenOff = -160;
 
 // What a register or a stack slot holds, as far as the generator knows.
 enum class Kind : uint8_t {
@@ -47,6 +50,7 @@ enum class Kind : uint8_t {
     PacketMeta,
     MapValue,    // non-null map value pointer, off from the value start
     Key,         // for_each callback key (4 readable bytes)
+    Counter,     // a loop's induction variable (index or packet pointer): read, never written
 };
 
 struct Val {
@@ -63,7 +67,7 @@ Val merge(const Val& a, const Val& b) {
 }
 
 bool is_packet(Kind k) { return k == Kind::Packet || k == Kind::PacketEnd || k == Kind::PacketMeta; }
-bool is_pointer(Kind k) { return k != Kind::None && k != Kind::Scalar; }
+bool is_pointer(Kind k) { return k != Kind::None && k != Kind::Scalar && k != Kind::Counter; }
 
 enum class Role : uint8_t { Main, Local, LoopCallback, EachCallback };
 
@@ -93,7 +97,8 @@ struct Link {
 
 class Generator {
 public:
-    Generator(ByteReader& in, ProgramType type, bool hostile) : in_(in), type_(type), hostile_(hostile) {}
+    Generator(ByteReader& in, ProgramType type, bool hostile, bool loops)
+        : in_(in), type_(type), hostile_(hostile), loops_(loops) {}
 
     Program run(uint32_t steps) {
         Fn main;
@@ -158,7 +163,7 @@ private:
         const uint32_t start = in_.below(9);
         for (uint32_t k = 0;; ++k) {
             const uint8_t r = regs[(start + k) % 9];
-            if (r != keep1 && r != keep2) return r;
+            if (r != keep1 && r != keep2 && !(reserved_ >> r & 1)) return r;
         }
     }
     // A scalar register, made one if needed.
@@ -219,6 +224,7 @@ private:
             emit(f, mov(9, Reg{1}));
             emit(f, Alu{AluOp::Add, true, Reg{9}, Reg{2}});
             f.st.regs[9] = Val{Kind::PacketEnd};
+            if (loops_ && f.role == Role::Main) emit(f, Store{Size::DW, Reg{10}, kLenOff, Reg{2}});
         }
         zero_frame(f);
     }
@@ -250,6 +256,8 @@ private:
     }
 
     void step(Fn& f) {
+        // Without loops_ no byte is read here: older inputs keep their programs.
+        if (loops_ && !in_loop_ && in_.below(5) == 0) return loop(f);
         switch (in_.below(24)) {
         case 0: case 1: return ctx_copy(f);
         case 2: case 3: return ctx_load(f);
@@ -835,7 +843,7 @@ private:
 
     // Packet-moving helpers and *_load_bytes into the frame's buffer.
     void packet_helper(Fn& f) {
-        if (!has_ctx()) return alu(f);
+        if (!has_ctx() || in_loop_) return alu(f); // a loop keeps its packet pointer valid
         const int ctx = find(f, [](const Val& v) { return v.kind == Kind::Ctx && v.off == 0; });
         if (ctx < 0) return alu(f);
         features_ |= kFeaturePacketHelper;
@@ -895,6 +903,127 @@ private:
         f.st.regs[dst] = v;
     }
 
+    // ---- loops (only with loops_) ----------------------------------------------------------
+    // A counted loop, a loop bounded by the input's length (mem) or data_end (xdp, tc), or
+    // the same with a stride from the data. The induction variable is r7 or r8, reserved
+    // while the body is generated. The body is generated once, for the state at the loop's
+    // entry (a later iteration may find other kinds in registers and slots: the verifier
+    // judges that); after the loop the state is that entry state merged with the body's.
+    void loop(Fn& f) {
+        const uint8_t counter = in_.flip() ? 7 : 8;
+        const uint32_t shape = in_.below(3);
+        in_loop_ = true;
+        reserved_ = uint16_t(1u << counter);
+        const bool mem_main = type_ == ProgramType::Mem && f.role == Role::Main && f.st.regs[kCtxReg].kind == Kind::Packet;
+        const bool direct_packet = (type_ == ProgramType::Xdp || type_ == ProgramType::SchedCls) &&
+                                   f.st.regs[kCtxReg].kind == Kind::Ctx && f.st.regs[kCtxReg].off == 0;
+        if (shape == 0 || (!mem_main && !direct_packet)) counted_loop(f, counter);
+        else if (mem_main) length_loop(f, counter, shape == 2);
+        else packet_loop(f, counter, shape == 2);
+        reserved_ = 0;
+        in_loop_ = false;
+        for (auto& r : f.st.regs)
+            if (r.kind == Kind::Counter) r = Val{Kind::Scalar};
+        for (auto& slot : f.st.slots)
+            if (slot.kind == Kind::Counter) slot = Val{Kind::Scalar};
+        if (f.st.caller_slot.kind == Kind::Counter) f.st.caller_slot = Val{Kind::Scalar};
+    }
+
+    // The body's steps, the back edge to `head`, the exit jump landed, the states merged.
+    void close_loop(Fn& f, int32_t head, size_t exit, const FnState& at_head) {
+        ++f.depth;
+        const uint32_t steps = 1 + in_.below(3);
+        for (uint32_t i = 0; i < steps && !in_.done(); ++i) step(f);
+        --f.depth;
+        emit(f, Jump{Cond::Always, false, Reg{0}, Imm{0}, head});
+        land(f, exit);
+        for (size_t r = 0; r < f.st.regs.size(); ++r) f.st.regs[r] = merge(at_head.regs[r], f.st.regs[r]);
+        for (size_t s = 0; s < f.st.slots.size(); ++s) f.st.slots[s] = merge(at_head.slots[s], f.st.slots[s]);
+        f.st.caller_slot = merge(at_head.caller_slot, f.st.caller_slot);
+    }
+
+    // for (c = 0; c < N; c++) body, N a constant in [1, 16].
+    void counted_loop(Fn& f, uint8_t c) {
+        const int32_t n = int32_t(1 + in_.below(16));
+        emit(f, mov(c, Imm{0}));
+        f.st.regs[c] = Val{Kind::Counter};
+        const int32_t head = here(f);
+        const FnState at_head = f.st;
+        const size_t exit = jump(f, Cond::Ge, c, Imm{n});
+        emit(f, add(c, 1));
+        features_ |= kFeatureCountedLoop;
+        close_loop(f, head, exit, at_head);
+    }
+
+    // mem: for (i = 0; i < len; i += step) { b = mem[i]; body }, len reloaded from its stack
+    // slot; step 1, or 1 + (b & 7) (`stride`). Hostile: `i <= len`, or after a stride a
+    // byte at the new i read unchecked.
+    void length_loop(Fn& f, uint8_t i, bool stride) {
+        emit(f, mov(i, Imm{0}));
+        f.st.regs[i] = Val{Kind::Counter};
+        const int32_t head = here(f);
+        const FnState at_head = f.st;
+        const uint8_t len = scratch(f);
+        emit(f, Load{Size::DW, false, Reg{len}, Reg{10}, kLenOff});
+        const size_t exit = jump(f, break_rule() ? Cond::Gt : Cond::Ge, i, Reg{len});
+        const uint8_t b = scratch(f);
+        emit(f, mov(b, Reg{kCtxReg}));
+        emit(f, Alu{AluOp::Add, true, Reg{b}, Reg{i}});
+        emit(f, Load{Size::B, false, Reg{b}, Reg{b}, 0});
+        emit(f, add(i, 1));
+        if (stride) {
+            emit(f, Alu{AluOp::And, true, Reg{b}, Imm{7}});
+            emit(f, Alu{AluOp::Add, true, Reg{i}, Reg{b}});
+            if (break_rule()) { // the next record's first byte, unchecked
+                emit(f, mov(b, Reg{kCtxReg}));
+                emit(f, Alu{AluOp::Add, true, Reg{b}, Reg{i}});
+                emit(f, Load{Size::B, false, Reg{b}, Reg{b}, 0});
+            }
+        }
+        f.st.regs[len] = Val{Kind::Scalar};
+        f.st.regs[b] = Val{Kind::Scalar};
+        features_ |= stride ? kFeatureStrideLoop : kFeatureLengthLoop;
+        close_loop(f, head, exit, at_head);
+    }
+
+    // xdp, tc: for (p = data; p + 1 <= data_end; p += step) { b = *p; body }, data_end
+    // reloaded from the ctx each time; step as length_loop. Hostile: `p <= data_end`, or
+    // after a stride the byte at the new p read unchecked.
+    void packet_loop(Fn& f, uint8_t p, bool stride) {
+        const verifier::CtxField* data = ctx_field(verifier::CtxFieldKind::PacketData);
+        const verifier::CtxField* end = ctx_field(verifier::CtxFieldKind::PacketEnd);
+        if (!data || !end) return counted_loop(f, p);
+        emit(f, Load{Size::W, false, Reg{p}, Reg{kCtxReg}, int16_t(data->offset)});
+        f.st.regs[p] = Val{Kind::Counter};
+        const int32_t head = here(f);
+        const FnState at_head = f.st;
+        const uint8_t e = scratch(f);
+        emit(f, Load{Size::W, false, Reg{e}, Reg{kCtxReg}, int16_t(end->offset)});
+        const uint8_t t = scratch(f, e);
+        emit(f, mov(t, Reg{p}));
+        if (!break_rule()) emit(f, add(t, 1));
+        const size_t exit = jump(f, Cond::Gt, t, Reg{e});
+        emit(f, Load{Size::B, false, Reg{t}, Reg{p}, 0});
+        emit(f, add(p, 1));
+        if (stride) {
+            emit(f, Alu{AluOp::And, true, Reg{t}, Imm{7}});
+            emit(f, Alu{AluOp::Add, true, Reg{p}, Reg{t}});
+            if (break_rule()) emit(f, Load{Size::B, false, Reg{t}, Reg{p}, 0}); // unchecked
+        }
+        f.st.regs[e] = Val{};
+        f.st.regs[t] = Val{Kind::Scalar};
+        features_ |= stride ? kFeatureStrideLoop : kFeatureLengthLoop;
+        close_loop(f, head, exit, at_head);
+    }
+
+    const verifier::CtxField* ctx_field(verifier::CtxFieldKind kind) const {
+        const verifier::ContextLayout* layout = verifier::context_layout(type_);
+        if (!layout) return nullptr;
+        for (const auto& field : layout->fields)
+            if (field.kind == kind) return &field;
+        return nullptr;
+    }
+
     // ---- assembly ----------------------------------------------------------------------
     Program finish(Fn main) {
         std::vector<Instruction> code = std::move(main.code);
@@ -925,6 +1054,9 @@ private:
     ByteReader& in_;
     ProgramType type_;
     bool hostile_;
+    bool loops_;
+    bool in_loop_ = false;  // generating a loop's body: no nested loop, no packet-moving helper
+    uint16_t reserved_ = 0; // registers scratch() never hands out (a loop's induction variable)
     int last_spill_ = -1;
     bool has_ld_abs_ = false;
     uint32_t features_ = 0;
@@ -939,12 +1071,13 @@ private:
 
 } // namespace
 
-PipelinePrograms generate_pipeline_programs(std::span<const uint8_t> bytes, ProgramType type, bool hostile) {
+PipelinePrograms generate_pipeline_programs(std::span<const uint8_t> bytes, ProgramType type, bool hostile,
+                                            bool loops) {
     ByteReader in(bytes);
     PipelinePrograms out;
-    Generator main(in, type, hostile);
+    Generator main(in, type, hostile, loops);
     out.main = main.run(48);
-    Generator tail(in, type, hostile);
+    Generator tail(in, type, hostile, loops);
     out.tail = tail.run(12);
     out.features = main.features() | tail.features();
     return out;
@@ -955,7 +1088,7 @@ const char* pipeline_feature_name(uint32_t bit_index) {
         "ctx_copy", "ctx_arith", "ctx_load", "ctx_store", "packet_check", "packet_access", "spill_pointer",
         "spill_via_r10_copy", "fill_pointer", "partial_write", "atomic_stack", "atomic_spilled_pointer",
         "atomic_map_value", "map_lookup", "bpf_loop", "for_each_map_elem", "local_call", "tail_call",
-        "ld_abs", "packet_helper"};
+        "ld_abs", "packet_helper", "counted_loop", "length_loop", "stride_loop"};
     return bit_index < kFeatureCount ? names[bit_index] : "?";
 }
 

@@ -16,8 +16,10 @@
 // The generator tracks roughly what each register and slot holds so that most programs
 // are valid; with `hostile` about one decision in 16 breaks a rule on purpose (modified
 // ctx pointers, unchecked packet or map accesses, pointers returned or stored, partial
-// spills). Nothing here decides whether a program is safe: the verifier does, and the
-// bounds-checked interpreter checks its verdict.
+// spills). With `loops`, the programs also contain loops: counted ones, loops bounded by
+// the mem length or data_end, and loops whose stride comes from the data (hostile: checks
+// off by one, strides unchecked). Nothing here decides whether a program is safe: the
+// verifier does, and the bounds-checked interpreter checks its verdict.
 #pragma once
 
 #include <cstdint>
@@ -61,8 +63,13 @@ enum PipelineFeature : uint32_t {
     kFeatureTailCall = 1u << 17,
     kFeatureLdAbs = 1u << 18,        // LD_ABS / LD_IND
     kFeaturePacketHelper = 1u << 19, // adjust_head/tail, pull_data, *_load_bytes
-    kFeatureCount = 20,
+    // Loops (only when the input asks for them: generate_pipeline_programs' `loops`).
+    kFeatureCountedLoop = 1u << 20,  // for (c = 0; c < N; c++) with a constant N
+    kFeatureLengthLoop = 1u << 21,   // for (i = 0; i < len; i++) mem[i] / p + 1 <= data_end
+    kFeatureStrideLoop = 1u << 22,   // the same, stepping 1 + (byte & 7): a stride from the data
+    kFeatureCount = 23,
 };
+inline constexpr uint32_t kLoopFeatures = kFeatureCountedLoop | kFeatureLengthLoop | kFeatureStrideLoop;
 
 struct PipelinePrograms {
     isa::Program main; // the program the embedder runs
@@ -73,6 +80,9 @@ struct PipelinePrograms {
 // Short names of the features ("ctx_copy", ...), for file names and reports.
 const char* pipeline_feature_name(uint32_t bit_index);
 
-PipelinePrograms generate_pipeline_programs(std::span<const uint8_t> bytes, ProgramType type, bool hostile);
+// `loops` adds the loop steps (kLoopFeatures). Without it the generator reads exactly the
+// bytes it read before loops existed, so the older seeds describe the same programs.
+PipelinePrograms generate_pipeline_programs(std::span<const uint8_t> bytes, ProgramType type, bool hostile,
+                                            bool loops = false);
 
 } // namespace ebpfjit::fuzz

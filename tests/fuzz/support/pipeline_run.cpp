@@ -38,6 +38,7 @@ struct Input {
     ProgramType type = ProgramType::Mem;
     bool hostile = false;
     bool blind = false;
+    bool loops = false;
     std::vector<uint8_t> packet;
     std::array<uint8_t, 32> seed{};
     std::span<const uint8_t> program_bytes;
@@ -52,6 +53,7 @@ Input parse(const uint8_t* data, size_t size) {
     in.type = types[head[0] & 3];
     in.hostile = head[0] & 4;
     in.blind = head[0] & 8;
+    in.loops = head[0] & 16;
     std::memcpy(in.seed.data(), head.data() + 2, in.seed.size());
     in.packet.resize(head[1] % 160);
     for (size_t i = 0; i < in.packet.size(); ++i) in.packet[i] = uint8_t(in.seed[i % 32] + i / 32 * 7);
@@ -206,7 +208,7 @@ PipelineResult run_pipeline(std::span<const uint8_t> bytes) {
     const size_t size = bytes.size();
     PipelineResult result;
     const Input in = parse(data, size);
-    const PipelinePrograms programs = generate_pipeline_programs(in.program_bytes, in.type, in.hostile);
+    const PipelinePrograms programs = generate_pipeline_programs(in.program_bytes, in.type, in.hostile, in.loops);
     result.type = in.type;
     result.features = programs.features;
 

@@ -2,6 +2,9 @@
 // generator feature (support/pipeline_generator.hpp), the first input of a fixed
 // pseudo-random sequence whose programs contain the feature, verify, and run clean through
 // the whole pipeline. Deterministic: the same build writes the same files.
+// Two passes per type: without loops (the generator as before loops existed: the same
+// seeds as then), and with loops (input byte 0 bit 4), where only the loop features
+// (kLoopFeatures) make a seed, named <type>_<loop feature>.
 //   make_pipeline_seeds OUT_DIR [FINDINGS_DIR]
 // MAKE_PIPELINE_SEEDS_REASONS=1 also prints the most common rejections per type (to tune
 // the generator's acceptance rate).
@@ -50,23 +53,31 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(out_dir);
     if (!findings_dir.empty()) std::filesystem::create_directories(findings_dir);
     static constexpr const char* type_names[] = {"xdp", "tc", "socket", "mem"}; // byte 0, low 2 bits
+    constexpr uint8_t kLoops = 16; // byte 0, bit 4
     constexpr int kTries = 20000;
     size_t seeds = 0, findings = 0;
-    for (uint8_t type = 0; type < 4; ++type) {
+    for (uint8_t pass = 0; pass < 8; ++pass) {
+        const uint8_t type = pass % 4;
+        const bool loops = pass >= 4;
+        // The features this pass seeds: all but the loops', or only those (socket filters
+        // have no direct packet access, so only counted loops).
+        uint32_t wanted = loops ? fuzz::kLoopFeatures : ((1u << fuzz::kFeatureCount) - 1) & ~fuzz::kLoopFeatures;
+        if (loops && type == 2) wanted = fuzz::kFeatureCountedLoop;
         uint32_t found = 0; // features that have a seed
         size_t verified = 0;
         std::map<std::string, size_t> reasons;
-        XorShift rng{0x9e3779b97f4a7c15ull + type};
-        for (int attempt = 0; attempt < kTries && found != (1u << fuzz::kFeatureCount) - 1; ++attempt) {
+        XorShift rng{0x9e3779b97f4a7c15ull + type + (loops ? 0x100 : 0)};
+        for (int attempt = 0; attempt < kTries && found != wanted; ++attempt) {
             std::vector<uint8_t> input(34 + 64 + rng.next() % 448);
             for (auto& b : input) b = uint8_t(rng.next() >> 24);
-            input[0] = type; // not hostile, JIT not blinded
+            input[0] = uint8_t(type | (loops ? kLoops : 0)); // not hostile, JIT not blinded
             input[1] = uint8_t(14 + rng.next() % 120);
             const fuzz::PipelineResult r = fuzz::run_pipeline(input);
             if (!r.finding.empty()) {
                 ++findings;
                 if (!findings_dir.empty()) {
-                    const auto name = findings_dir / (std::string(type_names[type]) + "_" + std::to_string(attempt));
+                    const auto name = findings_dir / (std::string(type_names[type]) + (loops ? "_loops_" : "_") +
+                                                    std::to_string(attempt));
                     write(name, input);
                     std::ofstream(name.string() + ".txt") << r.finding;
                 }
@@ -81,7 +92,7 @@ int main(int argc, char** argv) {
                 continue;
             }
             ++verified;
-            const uint32_t fresh = r.features & ~found;
+            const uint32_t fresh = r.features & wanted & ~found;
             if (fresh == 0) continue;
             // Named after the lowest new feature; it may cover several.
             uint32_t bit = 0;
@@ -92,12 +103,12 @@ int main(int argc, char** argv) {
             for (uint32_t b = 0; b < fuzz::kFeatureCount; ++b)
                 if (r.features >> b & 1) std::printf(" %s", fuzz::pipeline_feature_name(b));
             std::printf("\n");
-            found |= r.features;
+            found |= r.features & wanted;
             ++seeds;
         }
-        std::printf("%-6s verified %zu; features without a seed:", type_names[type], verified);
+        std::printf("%-6s%s verified %zu; features without a seed:", type_names[type], loops ? " loops" : "", verified);
         for (uint32_t bit = 0; bit < fuzz::kFeatureCount; ++bit)
-            if (!(found >> bit & 1)) std::printf(" %s", fuzz::pipeline_feature_name(bit));
+            if ((wanted >> bit & 1) && !(found >> bit & 1)) std::printf(" %s", fuzz::pipeline_feature_name(bit));
         std::printf("\n");
         if (std::getenv("MAKE_PIPELINE_SEEDS_REASONS")) {
             std::vector<std::pair<size_t, std::string>> top;
