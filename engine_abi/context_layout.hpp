@@ -16,8 +16,7 @@
 // (offsets from <linux/bpf.h>). Readable / writable sets follow the kernel's
 // xdp_is_valid_access, tc_cls_act_is_valid_access and sk_filter_is_valid_access:
 // socket filters may not see data/data_end/data_meta/tc_classid/tstamp/wire_len and may
-// write only cb[]. Access sizes follow bpf_skb_is_valid_access: a u32 field is read with
-// 1, 2 or 4 bytes and written whole; the u64 tstamp is read and written only whole.
+// write only cb[]. Access sizes follow bpf_skb_is_valid_access (ctx_read_size_ok below).
 #pragma once
 
 #include <linux/bpf.h>
@@ -39,9 +38,15 @@ enum class CtxFieldKind : uint8_t {
     PacketMeta, // start of the metadata area in front of data
 };
 
-// bpf_skb_is_valid_access's size rules for a field whose whole access takes `width` bytes.
-constexpr bool ctx_read_size_ok(uint8_t width, uint32_t size) { return width == 8 ? size == 8 : size <= width; }
-constexpr bool ctx_write_size_ok(uint8_t width, uint32_t size) { return size == width; }
+// bpf_skb_is_valid_access's size rules for a field whose whole access takes `width` bytes:
+// a u64 field only whole; cb[] (`narrow`, a byte array to the kernel) 1, 2, 4 or 8 bytes
+// either way; any other u32 field read with 1, 2 or 4 bytes and written whole.
+constexpr bool ctx_read_size_ok(uint8_t width, bool narrow, uint32_t size) {
+    return width == 8 ? size == 8 : size <= (narrow ? 8u : width);
+}
+constexpr bool ctx_write_size_ok(uint8_t width, bool narrow, uint32_t size) {
+    return width == 8 ? size == 8 : narrow ? size <= 8u : size == width;
+}
 
 struct CtxField {
     std::string_view name;
@@ -50,13 +55,13 @@ struct CtxField {
     CtxFieldKind kind;
     ProgramTypeMask readable;
     ProgramTypeMask writable;
-    bool narrow_write; // stores smaller than `size` are allowed by the rewrite (cb[] only)
+    bool narrow_write; // accesses of any size within it (cb[] only)
     // The access size a whole field takes: 4 for the u32 fields (reads may be narrower),
     // 8 for a u64 field, which the kernel lets programs read and write only whole.
     uint8_t width = 4;
 
-    bool read_size_ok(uint32_t size) const { return ctx_read_size_ok(width, size); }
-    bool write_size_ok(uint32_t size) const { return ctx_write_size_ok(width, size); }
+    bool read_size_ok(uint32_t size) const { return ctx_read_size_ok(width, narrow_write, size); }
+    bool write_size_ok(uint32_t size) const { return ctx_write_size_ok(width, narrow_write, size); }
 };
 
 inline constexpr ProgramTypeMask kCtxXdp = mask_of(ProgramType::Xdp);

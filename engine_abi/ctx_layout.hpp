@@ -49,11 +49,11 @@ struct CtxField {
     CtxFieldKind kind;
     ProgramTypeMask readable;
     ProgramTypeMask writable;
-    bool narrow_write; // stores smaller than `size` are allowed (cb[] only)
+    bool narrow_write; // accesses of any size within it (cb[] only)
     uint16_t host_offset; // where the value lives in the host struct
     uint8_t host_size;    // 8 for pointers, else == size
     uint8_t width;        // verifier::CtxField::width
-    bool read_size_ok(uint32_t size) const { return verifier::ctx_read_size_ok(width, size); }
+    bool read_size_ok(uint32_t size) const { return verifier::ctx_read_size_ok(width, narrow_write, size); }
 };
 
 
