@@ -11,11 +11,12 @@
 //                       20 vlan_present | 24 vlan_tci | 28 vlan_proto | 32 priority
 //                       36 ingress_ifindex | 40 ifindex | 44 tc_index | 48 cb[5]
 //                       68 hash | 72 tc_classid (tc) | 76 data (tc) | 80 data_end (tc)
-//                       84 napi_id | 140 data_meta (tc) | wire_len (tc)
+//                       84 napi_id | 140 data_meta (tc) | 152 tstamp (tc, u64)
+//                       | 168 wire_len (tc)
 // (offsets from <linux/bpf.h>). Readable / writable sets follow the kernel's
 // xdp_is_valid_access, tc_cls_act_is_valid_access and sk_filter_is_valid_access:
-// socket filters may not see data/data_end/data_meta/tc_classid/wire_len and may write
-// only cb[].
+// socket filters may not see data/data_end/data_meta/tc_classid/tstamp/wire_len and may
+// write only cb[]. Access sizes follow bpf_skb_is_valid_access (ctx_read_size_ok below).
 #pragma once
 
 #include <linux/bpf.h>
@@ -37,6 +38,16 @@ enum class CtxFieldKind : uint8_t {
     PacketMeta, // start of the metadata area in front of data
 };
 
+// bpf_skb_is_valid_access's size rules for a field whose whole access takes `width` bytes:
+// a u64 field only whole; cb[] (`narrow`, a byte array to the kernel) 1, 2, 4 or 8 bytes
+// either way; any other u32 field read with 1, 2 or 4 bytes and written whole.
+constexpr bool ctx_read_size_ok(uint8_t width, bool narrow, uint32_t size) {
+    return width == 8 ? size == 8 : size <= (narrow ? 8u : width);
+}
+constexpr bool ctx_write_size_ok(uint8_t width, bool narrow, uint32_t size) {
+    return width == 8 ? size == 8 : narrow ? size <= 8u : size == width;
+}
+
 struct CtxField {
     std::string_view name;
     uint16_t offset; // in the uapi struct
@@ -44,7 +55,13 @@ struct CtxField {
     CtxFieldKind kind;
     ProgramTypeMask readable;
     ProgramTypeMask writable;
-    bool narrow_write; // stores smaller than `size` are allowed by the rewrite (cb[] only)
+    bool narrow_write; // accesses of any size within it (cb[] only)
+    // The access size a whole field takes: 4 for the u32 fields (reads may be narrower),
+    // 8 for a u64 field, which the kernel lets programs read and write only whole.
+    uint8_t width = 4;
+
+    bool read_size_ok(uint32_t size) const { return ctx_read_size_ok(width, narrow_write, size); }
+    bool write_size_ok(uint32_t size) const { return ctx_write_size_ok(width, narrow_write, size); }
 };
 
 inline constexpr ProgramTypeMask kCtxXdp = mask_of(ProgramType::Xdp);
@@ -64,7 +81,7 @@ inline constexpr std::array<CtxField, 6> kXdpCtxFields{{
 
 #define EBPFJIT_SKB_SCALAR(field, rd, wr) \
     CtxField { #field, offsetof(__sk_buff, field), 4, CtxFieldKind::Scalar, rd, wr, false }
-inline constexpr std::array<CtxField, 20> kSkbCtxFields{{
+inline constexpr std::array<CtxField, 21> kSkbCtxFields{{
     EBPFJIT_SKB_SCALAR(len, kCtxTcAndSocket, 0),
     EBPFJIT_SKB_SCALAR(pkt_type, kCtxTcAndSocket, 0),
     EBPFJIT_SKB_SCALAR(mark, kCtxTcAndSocket, kCtxTc),
@@ -82,6 +99,9 @@ inline constexpr std::array<CtxField, 20> kSkbCtxFields{{
     EBPFJIT_SKB_SCALAR(tc_classid, kCtxTc, kCtxTc),
     EBPFJIT_SKB_SCALAR(napi_id, kCtxTcAndSocket, 0),
     EBPFJIT_SKB_SCALAR(wire_len, kCtxTc, 0),
+    // skb->tstamp (ns; the embedder's SkbMetadata::tstamp). tc reads and writes it (EDT
+    // pacing: a later departure time); socket filters may not touch it.
+    CtxField{"tstamp", offsetof(__sk_buff, tstamp), 8, CtxFieldKind::Scalar, kCtxTc, kCtxTc, false, 8},
     CtxField{"data", offsetof(__sk_buff, data), 4, CtxFieldKind::PacketData, kCtxTc, 0, false},
     CtxField{"data_end", offsetof(__sk_buff, data_end), 4, CtxFieldKind::PacketEnd, kCtxTc, 0, false},
     CtxField{"data_meta", offsetof(__sk_buff, data_meta), 4, CtxFieldKind::PacketMeta, kCtxTc, 0, false},

@@ -10,8 +10,8 @@
 //
 //   host ctx =  +--------------------------------+ 0
 //               | the uapi struct, byte for byte |   scalar fields (len, mark, cb[],
-//               | (xdp_md: 24 B, __sk_buff: 192) |   ifindex, ...) are read and written
-//               +--------------------------------+   here unchanged, narrow loads too
+//               | (xdp_md: 24 B, __sk_buff: 192) |   ifindex, tstamp ...) are read and
+//               +--------------------------------+   written here unchanged, narrow loads too
 //               | u64 data      (real pointer)   | kHostPointers + 0
 //               | u64 data_end  (real pointer)   | kHostPointers + 8
 //               | u64 data_meta (real pointer)   | kHostPointers + 16
@@ -49,16 +49,18 @@ struct CtxField {
     CtxFieldKind kind;
     ProgramTypeMask readable;
     ProgramTypeMask writable;
-    bool narrow_write; // stores smaller than `size` are allowed (cb[] only)
+    bool narrow_write; // accesses of any size within it (cb[] only)
     uint16_t host_offset; // where the value lives in the host struct
     uint8_t host_size;    // 8 for pointers, else == size
+    uint8_t width;        // verifier::CtxField::width
+    bool read_size_ok(uint32_t size) const { return verifier::ctx_read_size_ok(width, narrow_write, size); }
 };
 
 
 // A verifier field placed in the host struct: scalars stay where they are, packet
 // pointers move to the 64-bit block at `pointers`.
 constexpr CtxField place(const verifier::CtxField& f, uint16_t pointers) {
-    CtxField out{f.name, f.offset, f.size, f.kind, f.readable, f.writable, f.narrow_write, f.offset, f.size};
+    CtxField out{f.name, f.offset, f.size, f.kind, f.readable, f.writable, f.narrow_write, f.offset, f.size, f.width};
     switch (f.kind) {
     case CtxFieldKind::Scalar: break;
     case CtxFieldKind::PacketData: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data)); break;
@@ -91,7 +93,7 @@ static_assert(kSkbHostPointers == 192);
 
 inline constexpr ProgramTypeMask kTc = verifier::kCtxTc;
 inline constexpr ProgramTypeMask kTcAndSocket = verifier::kCtxTcAndSocket;
-inline constexpr std::array<CtxField, 20> kSkbFields = place_all(verifier::kSkbCtxFields, kSkbHostPointers);
+inline constexpr std::array<CtxField, 21> kSkbFields = place_all(verifier::kSkbCtxFields, kSkbHostPointers);
 
 // The layout a program type's ctx has; Mem programs have none (r1 is raw memory).
 struct CtxLayout {

@@ -77,6 +77,7 @@ Result<void> SkbPacket::load(std::span<const uint8_t> frame, const SkbMetadata& 
     u.tc_index = m.tc_index;
     u.hash = m.hash;
     u.napi_id = m.napi_id;
+    u.tstamp = m.tstamp;
     uint16_t proto = m.protocol;
     if (proto == 0 && len_ >= 14) std::memcpy(&proto, start + 12, 2); // eth_type_trans
     u.protocol = proto;

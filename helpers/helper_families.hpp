@@ -31,7 +31,7 @@ void register_xdp_helpers(HelperTable& table);
 // 23 redirect, 51 redirect_map, 155 redirect_peer, 152 redirect_neigh, 13 clone_redirect.
 void register_redirect_helpers(HelperTable& table);
 // 34 get_hash_recalc, 41 set_hash, 48 set_hash_invalid, 32 skb_change_type, 17 get_cgroup_classid,
-// 24 get_route_realm, 79 skb_cgroup_id, 46 get_socket_cookie, 122 get_netns_cookie, 135 csum_level,
+// 24 get_route_realm, 79 skb_cgroup_id, 33 skb_under_cgroup, 46 get_socket_cookie, 122 get_netns_cookie, 135 csum_level,
 // 97 skb_ecn_set_ce, 68 skb_load_bytes_relative.
 void register_skb_meta_helpers(HelperTable& table);
 // 43 skb_change_head, 38 skb_change_tail, 50 skb_adjust_room, 31 skb_change_proto,

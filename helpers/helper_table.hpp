@@ -71,11 +71,11 @@ constexpr MapTypeMask map_types(std::initializer_list<uint32_t> types) {
 }
 // Map types only their own helpers may take (the kernel's check_map_func_compatibility,
 // map side): a prog array only bpf_tail_call, a perf event array only the perf event
-// helpers, a ringbuf only the ringbuf helpers. A helper accepts one of them only if its
-// Prototype::map_types names it.
+// helpers, a ringbuf only the ringbuf helpers, a cgroup array only bpf_skb_under_cgroup.
+// A helper accepts one of them only if its Prototype::map_types names it.
 inline constexpr MapTypeMask kReservedMapTypes =
     map_types({engine_abi::map_type::kProgArray, engine_abi::map_type::kPerfEventArray,
-               engine_abi::map_type::kRingbuf});
+               engine_abi::map_type::kRingbuf, engine_abi::map_type::kCgroupArray});
 // What a ConstMapPtr argument accepts unless the prototype says otherwise.
 inline constexpr MapTypeMask kGeneralMapTypes = ~kReservedMapTypes;
 

@@ -1,7 +1,7 @@
 // tc helpers that read or set an skb's metadata rather than its bytes (net/core/filter.c):
 // hash, packet type, checksum level, ECN, socket / cgroup / route answers, and
-// bpf_skb_load_bytes_relative. The socket and route answers come from what the embedder
-// put in SkbMetadata (socket, route_realm) and OpenOptions::network (netns cookie); absent,
+// bpf_skb_load_bytes_relative. The socket, cgroup and route answers come from what the
+// embedder put in SkbMetadata (socket, route_realm) and cgroup arrays and OpenOptions::network (netns cookie); absent,
 // they are what the kernel returns for an skb without a socket or route: 0.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -19,6 +19,7 @@
 #include "ebpfjit/host_network.hpp"
 #include "ebpfjit/skb_packet.hpp"
 #include "engine_abi/execution_state.hpp"
+#include "runtime/maps/cgroup_array.hpp"
 
 namespace ebpfjit::helpers {
 namespace {
@@ -120,6 +121,21 @@ uint64_t get_route_realm(uint64_t ctx, uint64_t, uint64_t, uint64_t, uint64_t) {
 uint64_t skb_cgroup_id(uint64_t ctx, uint64_t, uint64_t, uint64_t, uint64_t) {
     SkbPacket* skb = skb_of(ctx);
     return skb && skb->socket() ? skb->socket()->cgroup_id : 0;
+}
+
+// bpf_skb_under_cgroup: is the skb's full socket in the cgroup of slot `idx` of a cgroup
+// array, or below it (sk_under_cgroup_hierarchy)? 1 / 0; -ENOENT without a socket, -E2BIG
+// for an index past max_entries, -EAGAIN for an empty slot. The socket's cgroup and its
+// ancestors are the embedder's SkbSocket::cgroup_id and cgroup_ancestors.
+uint64_t skb_under_cgroup(uint64_t ctx, uint64_t map, uint64_t idx, uint64_t, uint64_t) {
+    SkbPacket* skb = skb_of(ctx);
+    if (!skb || !skb->socket()) return err(ENOENT);
+    auto* cgroups = dynamic_cast<maps::CgroupArray*>(reinterpret_cast<maps::Map*>(map));
+    if (!cgroups) return err(EINVAL);
+    const std::optional<uint64_t> id = cgroups->cgroup_id(uint32_t(idx));
+    if (!id) return err(E2BIG);
+    if (*id == 0) return err(EAGAIN);
+    return skb->socket()->in_cgroup(*id) ? 1 : 0;
 }
 
 // skb->sk's cookie: the socket bpf_sk_assign set in this run (socket_helpers.cpp) takes
@@ -239,6 +255,11 @@ void register_skb_meta_helpers(HelperTable& t) {
     t.add({BPF_FUNC_get_cgroup_classid, "get_cgroup_classid", ctx_only, kTc, get_cgroup_classid});
     t.add({BPF_FUNC_get_route_realm, "get_route_realm", ctx_only, kTc, get_route_realm});
     t.add({BPF_FUNC_skb_cgroup_id, "skb_cgroup_id", ctx_only, kTc, skb_cgroup_id});
+    t.add({BPF_FUNC_skb_under_cgroup, "skb_under_cgroup",
+           Prototype{.ret = RetType::Integer,
+                     .args = {PtrToCtx, ConstMapPtr, Anything},
+                     .map_types = map_types({engine_abi::map_type::kCgroupArray})},
+           kTc, skb_under_cgroup});
     t.add({BPF_FUNC_get_socket_cookie, "get_socket_cookie", ctx_only, kTcSocket, get_socket_cookie});
     t.add({BPF_FUNC_get_netns_cookie, "get_netns_cookie", ctx_only, kTc, get_netns_cookie});
     t.add({BPF_FUNC_csum_level, "csum_level", ctx_scalar, kTc, csum_level});

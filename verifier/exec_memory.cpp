@@ -352,8 +352,9 @@ Status Analyzer::check_ctx_access(const RegState& ptr, uint8_t base, int32_t off
                              fmt::format("pointer stored into ctx field {}: {}", field->name, value->to_string()));
         if (!ctx_layout_->writable(*field))
             return violation(Reason::ContextAccess, fmt::format("ctx field {} is read-only", field->name));
-        if (size != 4)
-            return violation(Reason::ContextAccess, fmt::format("ctx field {} must be written as u32", field->name));
+        if (!field->write_size_ok(size))
+            return violation(Reason::ContextAccess,
+                             fmt::format("ctx field {} must be written as u{}", field->name, 8 * field->width));
         return {};
     }
     if (field->kind != CtxFieldKind::Scalar) {
@@ -366,8 +367,9 @@ Status Analyzer::check_ctx_access(const RegState& ptr, uint8_t base, int32_t off
         if (loaded) *loaded = RegState::pointer(t);
         return {};
     }
-    if (size > 4)
-        return violation(Reason::ContextAccess, fmt::format("ctx field {} is a u32, read {} bytes", field->name, size));
+    if (!field->read_size_ok(size))
+        return violation(Reason::ContextAccess,
+                         fmt::format("ctx field {} is a u{}, read {} bytes", field->name, 8 * field->width, size));
     if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
     return {};
 }

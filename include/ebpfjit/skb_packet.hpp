@@ -44,11 +44,24 @@ struct TunnelInfo {
 };
 
 // The socket an skb belongs to (skb->sk, a full socket): answers bpf_get_socket_cookie,
-// bpf_skb_cgroup_id and bpf_get_cgroup_classid. No socket: those return 0.
+// bpf_skb_cgroup_id, bpf_get_cgroup_classid and bpf_skb_under_cgroup. No socket: the
+// first three return 0, skb_under_cgroup -ENOENT.
 struct SkbSocket {
     uint64_t cookie = 0;     // sock_gen_cookie()
     uint64_t cgroup_id = 0;  // cgroup v2 id of the socket's cgroup
     uint32_t classid = 0;    // net_cls classid
+    // The ids of the cgroups above cgroup_id (any order; the root's is 1 on a real
+    // cgroupfs): bpf_skb_under_cgroup answers 1 for these too, as the kernel does for a
+    // socket in a descendant of the slot's cgroup. Empty: only cgroup_id itself matches.
+    std::vector<uint64_t> cgroup_ancestors{};
+
+    // sk_under_cgroup_hierarchy: the socket's cgroup is `id` or below it.
+    bool in_cgroup(uint64_t id) const {
+        if (id == cgroup_id) return true;
+        for (uint64_t a : cgroup_ancestors)
+            if (a == id) return true;
+        return false;
+    }
 };
 
 // A copy made by bpf_clone_redirect, to be sent by the embedder after the run.
@@ -69,6 +82,9 @@ struct SkbMetadata {
     uint32_t hash = 0;
     uint32_t tc_index = 0;
     uint32_t napi_id = 0;
+    // skb->tstamp in ns (0: none). tc programs read it and may set it (a departure time for
+    // EDT pacing); read SkbPacket::tstamp() after the run.
+    uint64_t tstamp = 0;
     bool vlan_present = false;   // a tag the "driver" stripped
     uint16_t vlan_tci = 0;
     uint16_t vlan_proto = 0;     // network byte order, as the kernel stores it
@@ -158,6 +174,9 @@ public:
     uint32_t pkt_type() const { return ctx_.uapi.pkt_type; }
     void set_pkt_type(uint32_t t) { ctx_.uapi.pkt_type = t; }
     uint32_t ifindex() const { return ctx_.uapi.ifindex; }
+    // skb->tstamp: as loaded, or what a tc program wrote to __sk_buff->tstamp.
+    uint64_t tstamp() const { return ctx_.uapi.tstamp; }
+    void set_tstamp(uint64_t ns) { ctx_.uapi.tstamp = ns; }
 
     // skb_mac_header_len: the network header's offset from data (the MAC header).
     uint32_t mac_header_length() const { return mac_len_; }

@@ -49,7 +49,11 @@ Result<void> convert(Instruction& insn, uint32_t pc, const Access& acc, const Ct
             return bad(fmt::format("field {} must be written whole", f->name));
         return {};
     }
-    if (f->kind == CtxFieldKind::Scalar) return {};
+    if (f->kind == CtxFieldKind::Scalar) {
+        if (!f->read_size_ok(acc.size))
+            return bad(fmt::format("field {} is a u{}, read {} bytes", f->name, 8 * f->width, acc.size));
+        return {};
+    }
     auto& load = std::get<Load>(insn);
     if (acc.size != 4 || acc.off != f->offset || load.sign_extend)
         return bad(fmt::format("packet pointer {} must be read with a 4-byte load", f->name));

@@ -13,6 +13,7 @@
 
 #include "runtime/maps/array_map.hpp"
 #include "runtime/maps/bloom_filter_map.hpp"
+#include "runtime/maps/cgroup_array.hpp"
 #include "runtime/maps/devmap.hpp"
 #include "runtime/maps/element_pool.hpp"
 #include "runtime/maps/hash_map.hpp"
@@ -118,6 +119,15 @@ void check_perf_event_array(Check& c) {
     c.fails(d.key_size != 4, EINVAL, fmt::format("key_size must be 4, not {}", d.key_size));
     c.fails(d.value_size != 4, EINVAL, fmt::format("value_size must be 4, not {}", d.value_size));
     check_flags(c, BPF_F_NUMA_NODE | kAccessMask | BPF_F_PRESERVE_ELEMS);
+}
+
+// fd_array_map_alloc_check for a cgroup array: u32 keys, u32 cgroup fds.
+void check_cgroup_array(Check& c) {
+    const MapDefinition& d = c.def;
+    check_nonzero(c, false, true);
+    c.fails(d.key_size != 4, EINVAL, fmt::format("key_size must be 4, not {}", d.key_size));
+    c.fails(d.value_size != 4, EINVAL, fmt::format("value_size must be 4 (a cgroup fd), not {}", d.value_size));
+    check_flags(c, BPF_F_NUMA_NODE | kAccessMask);
 }
 
 void check_hash(Check& c) {
@@ -244,6 +254,7 @@ uint64_t estimate_bytes(const MapDefinition& d) {
     case BPF_MAP_TYPE_DEVMAP: return 8 * uint64_t{d.max_entries};
     case BPF_MAP_TYPE_PERF_EVENT_ARRAY: // slot headers; samples are bounded per slot
         return 128 * uint64_t{d.max_entries};
+    case BPF_MAP_TYPE_CGROUP_ARRAY: return 8 * uint64_t{d.max_entries};
     default: return 0;
     }
 }
@@ -266,6 +277,10 @@ std::unique_ptr<Map> allocate(const MapDefinition& d) {
     case BPF_MAP_TYPE_DEVMAP: return DevMap::create(d);
     case BPF_MAP_TYPE_PERF_EVENT_ARRAY: {
         auto m = PerfEventArray::create(d);
+        return m ? std::unique_ptr<Map>(std::move(*m)) : nullptr;
+    }
+    case BPF_MAP_TYPE_CGROUP_ARRAY: {
+        auto m = CgroupArray::create(d);
         return m ? std::unique_ptr<Map>(std::move(*m)) : nullptr;
     }
     default: return nullptr;
@@ -332,6 +347,7 @@ Result<std::unique_ptr<Map>> create_map(const MapDefinition& def) {
     case BPF_MAP_TYPE_HASH_OF_MAPS: check_map_in_map(c); break;
     case BPF_MAP_TYPE_DEVMAP: check_devmap(c); break;
     case BPF_MAP_TYPE_PERF_EVENT_ARRAY: check_perf_event_array(c); break;
+    case BPF_MAP_TYPE_CGROUP_ARRAY: check_cgroup_array(c); break;
     default:
         c.fails(!external, EINVAL,
                 map_type_name(def.type).empty() ? "unknown map type"

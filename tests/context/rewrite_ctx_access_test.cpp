@@ -216,6 +216,22 @@ TEST_CASE("tc writes must be whole fields, reads no wider than the field", "[con
     CHECK_FALSE(r3);
 }
 
+TEST_CASE("tc reads and writes tstamp whole as a u64; socket filters not at all", "[context][rewrite]") {
+    const int16_t ts = offsetof(__sk_buff, tstamp);
+    auto whole = prog({ldx(Size::DW, 2, 1, ts), stx(Size::DW, 1, ts, 2), st(Size::DW, 1, ts, 5), exit_()});
+    auto r = rewrite(whole, ProgramType::SchedCls);
+    if (!r) FAIL(r.error().to_string());
+    CHECK(r->insns == whole.insns); // a plain scalar in the uapi part: nothing to convert
+    for (const Instruction& bad : {ldx(Size::W, 2, 1, ts), ldx(Size::W, 2, 1, int16_t(ts + 4)), stx(Size::W, 1, ts, 2),
+                                   ldx(Size::B, 2, 1, ts)}) {
+        auto rr = rewrite(prog({bad, exit_()}), ProgramType::SchedCls);
+        CHECK_FALSE(rr);
+    }
+    auto sock = rewrite(prog({ldx(Size::DW, 2, 1, ts), exit_()}), ProgramType::SocketFilter);
+    REQUIRE_FALSE(sock);
+    CHECK(sock.error().message.find("tstamp is not readable for") != std::string::npos);
+}
+
 TEST_CASE("mem programs have no ctx layout and come back unchanged", "[context][rewrite]") {
     auto p = prog({ldx(Size::H, 0, 1, 0), stx(Size::DW, 1, 0, 0), exit_()});
     auto r = rewrite(p, ProgramType::Mem);

@@ -22,6 +22,14 @@ void add_inline_globals_option(CLI::App& cmd, std::vector<std::string>& sections
         ->allow_extra_args(false);
 }
 
+void add_allow_ptr_leaks_option(CLI::App& cmd, bool& allow) {
+    cmd.add_flag("--allow-ptr-leaks", allow,
+                 "BPF objects: verify with the kernel's privileged rules (allow_ptr_leaks): still "
+                 "memory-safe, but the program may store pointers into maps, packets and records, "
+                 "return them, pass them to helpers and compare them: host addresses can leak. Off by "
+                 "default (the kernel's unprivileged rules); only for programs you trust");
+}
+
 Result<std::map<std::string, uint32_t>> parse_map_sizes(const std::vector<std::string>& specs) {
     std::map<std::string, uint32_t> out;
     for (const std::string& spec : specs) {

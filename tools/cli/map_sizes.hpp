@@ -1,6 +1,7 @@
-// Loader choices made before the maps exist, on verify and run: `--map-max-entries NAME=N`
-// (OpenOptions::map_max_entries, libbpf's bpf_map__set_max_entries before load) and
-// `--inline-globals SECTION` (OpenOptions::inline_globals).
+// Loader and verifier choices verify and run share: `--map-max-entries NAME=N`
+// (OpenOptions::map_max_entries, libbpf's bpf_map__set_max_entries before load),
+// `--inline-globals SECTION` (OpenOptions::inline_globals) and `--allow-ptr-leaks`
+// (OpenOptions::allow_ptr_leaks), one help text each.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,8 @@ namespace ebpfjit::cli {
 void add_map_size_option(CLI::App& cmd, std::vector<std::string>& specs);
 // `--inline-globals SECTION` (repeatable): OpenOptions::inline_globals (Cilium's CONFIG()).
 void add_inline_globals_option(CLI::App& cmd, std::vector<std::string>& sections);
+// `--allow-ptr-leaks`: the kernel's privileged verifier rules (OpenOptions::allow_ptr_leaks).
+void add_allow_ptr_leaks_option(CLI::App& cmd, bool& allow);
 
 // NAME=N strings -> name -> max_entries. One-line errors name the offending argument
 // (no '=', empty name, N not a number in 1..4294967295, a name given twice).

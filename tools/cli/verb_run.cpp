@@ -50,11 +50,7 @@ Verb register_run(CLI::App& app) {
     cmd->add_option("--max-insns", opts->hardening.instruction_budget,
                     "Stop the run with an error after N instructions (interp: exact; jit: charged at "
                     "loop back-edges and calls); 0: no limit");
-    cmd->add_flag("--allow-ptr-leaks", opts->allow_ptr_leaks,
-                  "BPF objects: verify with the kernel's privileged rules (allow_ptr_leaks): still "
-                  "memory-safe, but the program may store pointers into maps, packets and records, "
-                  "return them, pass them to helpers and compare them: host addresses can leak. Off by "
-                  "default (the kernel's unprivileged rules); only for programs you trust");
+    add_allow_ptr_leaks_option(*cmd, opts->allow_ptr_leaks);
     add_map_size_option(*cmd, opts->map_sizes);
     add_inline_globals_option(*cmd, opts->inline_globals);
     add_pcap_run_options(*cmd, opts->pcap);

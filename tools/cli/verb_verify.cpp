@@ -76,11 +76,7 @@ Verb register_verify(CLI::App& app) {
         ->check(CLI::Range(0, 2));
     cmd->add_option("--verify", o->level, "Verification level")->check(CLI::IsMember({"full", "structural"}));
     cmd->add_option("--type", o->type, "Program type instead of the section's (xdp, tc, socket, mem)");
-    cmd->add_flag("--allow-ptr-leaks", o->allow_ptr_leaks,
-                  "Verify with the kernel's privileged rules (allow_ptr_leaks): still memory-safe, but the "
-                  "program may store pointers into maps, packets and records, return them, pass "
-                  "them to helpers and compare them: host addresses can leak. Off by default "
-                  "(the kernel's unprivileged rules); only for programs you trust");
+    add_allow_ptr_leaks_option(*cmd, o->allow_ptr_leaks);
     cmd->add_flag("--require-termination-proof", o->require_termination_proof,
                   "Reject a program with a loop the verifier proves memory safe but cannot bound (as the "
                   "kernel does: too complex) instead of accepting it to run under an instruction budget");
