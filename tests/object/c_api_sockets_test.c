@@ -36,7 +36,7 @@ static int steer(ebpfjit_program *prog, ebpfjit_skb *skb)
 static void run(ebpfjit_engine engine)
 {
     char err[256];
-    ebpfjit_open_options opts = {NULL, engine, EBPFJIT_VERIFY_FULL, 0};
+    ebpfjit_open_options opts = {NULL, engine, EBPFJIT_VERIFY_FULL, 0, 0};
     ebpfjit_object *obj = ebpfjit_object_open_opts(EBPFJIT_OBJECT_PROGS_DIR "/tc_sockets.o", &opts, err, sizeof err);
     if (!obj) {
         fprintf(stderr, "open failed: %s\n", err);
