@@ -15,6 +15,7 @@
 
 #include "ebpfjit/ebpfjit.hpp"
 #include "runtime/c_api_handles.hpp"
+#include "runtime/object_impl.hpp"
 
 namespace {
 
@@ -49,6 +50,16 @@ ebpfjit_xdp_result to_c(const ebpfjit::XdpResult& r) {
         out.redirect_flags = r.redirect.flags;
     }
     return out;
+}
+
+// A lean run's fault, as Program::run reports it (cold: no run builds an Error).
+[[gnu::cold, gnu::noinline]] int lean_fault(const ebpfjit_program& program, const ebpfjit::jit::RunStatus& status,
+                                            char* err, size_t err_size) {
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        const auto& prepared = *state_of(program.program).prepared;
+        set_error(err, err_size, prepared.locate(ebpfjit::runtime::lean_error(program.lean, status)).to_string());
+        return -1;
+    });
 }
 
 std::span<const uint8_t> bytes(const void* p, size_t n) { return {static_cast<const uint8_t*>(p), n}; }
@@ -169,6 +180,7 @@ ebpfjit_program* ebpfjit_object_program(ebpfjit_object* object, const char* name
         auto program = object->object.program(name);
         if (!program) return set_error(err, err_size, program.error().to_string()), nullptr;
         auto handle = std::make_unique<ebpfjit_program>(ebpfjit_program{*program});
+        handle->lean = state_of(handle->program).lean_mem;
         return object->programs.emplace(name, std::move(handle)).first->second.get();
     });
 }
@@ -186,6 +198,18 @@ ebpfjit_map* ebpfjit_object_map(ebpfjit_object* object, const char* name) {
 
 int ebpfjit_program_run_mem(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
                             size_t err_size) {
+    // The common case, decided when the handle was made: lean native code, one call.
+    if (program != nullptr && r0 != nullptr && (mem != nullptr || size == 0) && program->lean) [[likely]] {
+        ebpfjit::jit::RunStatus status;
+        uint64_t result = 0;
+        const auto start = reinterpret_cast<uint64_t>(mem);
+        if (ebpfjit::runtime::enter_lean(program->lean, start, size, static_cast<const uint8_t*>(mem), size, status,
+                                         result)) [[likely]] {
+            *r0 = result;
+            return 0;
+        }
+        return lean_fault(*program, status, err, err_size);
+    }
     return guarded<>(-1, err, err_size, [&]() -> int {
         if (!program || !r0 || (!mem && size != 0)) return set_error(err, err_size, "invalid argument"), -1;
         auto result = program->program.run(bytes(mem, size));

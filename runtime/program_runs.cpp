@@ -22,10 +22,7 @@ Result<void> expect_type(const PreparedProgram& p, std::initializer_list<Program
                                          to_string(p.spec().type), run)));
 }
 
-Error located(Error e, const PreparedProgram& p) {
-    if (e.file.empty()) e.file = fmt::format("program '{}'", p.spec().name);
-    return e;
-}
+Error located(Error e, const PreparedProgram& p) { return p.locate(std::move(e)); }
 
 const SocketTable* sockets_of(const Program::State& s) { return s.sockets ? s.sockets->get() : nullptr; }
 
@@ -55,10 +52,10 @@ Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options)
     // The common case, decided when the program was prepared: a mem program on its own
     // JIT code, which needs no per-run state (jit::RunNeeds). One native call; a fully
     // verified program needs no regions either.
-    if (const jit::CompiledProgram* lean = state_->prepared->lean_mem();
-        lean != nullptr && options.engine.value_or(Engine::Jit) == Engine::Jit) [[likely]] {
+    if (const runtime::LeanEntry& lean = state_->lean_mem;
+        lean && options.engine.value_or(Engine::Jit) == Engine::Jit) [[likely]] {
         // Built in the caller's slot (NRVO): no copy of the Result on success.
-        auto r0 = lean->run_lean(reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(), mem.size());
+        auto r0 = runtime::run_lean(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(), mem.size());
         if (!r0) [[unlikely]]
             r0.error() = located(std::move(r0.error()), *state_->prepared);
         return r0;
