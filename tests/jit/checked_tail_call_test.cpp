@@ -1,5 +1,5 @@
 // A proven program (no run-time checks) that tail-calls a checked one: the run's CheckedRun
-// is made only when the callee first checks (jit/checked_run.hpp), and the callee's
+// is made only when the callee first checks (runtime/run/checked_run.hpp), and the callee's
 // accesses are still checked against the run's memory: in single runs, in a burst
 // (runtime::RunScope) and in a run started from inside a helper (a nested run).
 #include <catch2/catch.hpp>

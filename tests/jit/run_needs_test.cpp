@@ -1,5 +1,5 @@
 // jit::RunNeeds: what a run must set up, decided at compile time. A program whose calls
-// can reach no ExecutionState runs lean (CompiledProgram::run_lean: no state, no
+// can reach no ExecutionState runs lean (runtime::run_lean: no state, no
 // thread-local, no scope); everything else keeps the run scope. Both paths give the same
 // answers, faults included, and a lean run inside another run takes its own eBPF stack.
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 // The run paths an embedder reaches (issue 18 item 2): programs that need no per-run state
-// run straight into their native code (jit::RunNeeds, jit::CompiledProgram::run_lean),
+// run straight into their native code (jit::RunNeeds, runtime::run_lean),
 // the others through a run scope. Every program gives the same answers through the C++
 // and C APIs on both engines, and per-CPU maps see the worker's own slot either way.
 #include "object_test_support.hpp"
