@@ -4,9 +4,9 @@
 
 namespace ebpfjit::runtime {
 
-Error lean_error(const LeanEntry& lean, const jit::RunStatus& status) {
-    if (status.fault == jit::Fault::None) return no_stack_error(); // enter_lean found no level
-    return native_fault_error(*lean.code, status, nullptr);
+Error lean_error(const LeanEntry& lean, const LeanCall& call) {
+    if (call.no_stack) return no_stack_error();
+    return native_fault_error(*lean.code, call.status, nullptr);
 }
 
 } // namespace ebpfjit::runtime

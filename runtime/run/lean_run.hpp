@@ -32,38 +32,59 @@ struct LeanEntry {
     explicit operator bool() const { return entry != nullptr; }
 };
 
-// One run of `lean` (non-empty): true with its r0, or false with `status` saying why (the
-// fault, or Fault::None when no eBPF stack level was left: lean_error turns it into the
-// Error). `packet`: what LD_ABS / LD_IND read. A nested run (a lean program run from a
-// helper of another run) takes the next eBPF stack level. Always inlined: a call layer
-// is a measurable share of a ~2 ns run.
-[[gnu::always_inline]] inline bool enter_lean(const LeanEntry& lean, uint64_t r1, uint64_t r2, const uint8_t* packet,
-                                              uint64_t packet_len, jit::RunStatus& status, uint64_t& r0) {
-    status.budget_left = lean.budget;
-    if (!lean.stack) {
-        r0 = lean.entry(r1, r2, packet, packet_len, &status);
-        return status.fault == jit::Fault::None;
+// What a lean run keeps across the native call. It lives in memory the call may see (the
+// code gets &status), so a caller keeps nothing in callee-saved registers for it: a caller
+// that needs more after the call (the C API: r0 and the error buffer) derives from it.
+struct LeanCall {
+    jit::RunStatus status;
+    bool nested = false;   // the run took a nested eBPF stack level
+    bool no_stack = false; // no eBPF stack level was left: the run did not start
+
+    bool ok() const { return status.fault == jit::Fault::None && !no_stack; }
+};
+
+// One run of `lean` (non-empty): its r0 if `call.ok()` afterwards, else lean_error says
+// why. `packet`: what LD_ABS / LD_IND read. Always inlined: a call layer is a measurable
+// share of a ~2 ns run. enter_lean_stackless is the whole run of code that does not use
+// r10 (!LeanEntry::stack); enter_lean_stack takes the thread's eBPF stack level around
+// the call (the next level for a nested run: a lean program run from a helper of another
+// run).
+[[gnu::always_inline]] inline uint64_t enter_lean_stackless(const LeanEntry& lean, uint64_t r1, uint64_t r2,
+                                                            const uint8_t* packet, uint64_t packet_len,
+                                                            LeanCall& call) {
+    call.status.budget_left = lean.budget;
+    return lean.entry(r1, r2, packet, packet_len, &call.status);
+}
+[[gnu::always_inline]] inline uint64_t enter_lean_stack(const LeanEntry& lean, uint64_t r1, uint64_t r2,
+                                                        const uint8_t* packet, uint64_t packet_len, LeanCall& call) {
+    call.status.budget_left = lean.budget;
+    call.nested = ExecutionState::current() != nullptr;
+    call.status.stack_top = EbpfStacks::enter(call.nested);
+    if (call.status.stack_top == nullptr) [[unlikely]] {
+        call.no_stack = true;
+        return 0;
     }
-    const bool nested = ExecutionState::current() != nullptr;
-    status.stack_top = EbpfStacks::enter(nested);
-    if (status.stack_top == nullptr) [[unlikely]]
-        return false;
-    r0 = lean.entry(r1, r2, packet, packet_len, &status);
-    EbpfStacks::leave(nested);
-    return status.fault == jit::Fault::None;
+    const uint64_t r0 = lean.entry(r1, r2, packet, packet_len, &call.status);
+    EbpfStacks::leave(call.nested);
+    return r0;
+}
+[[gnu::always_inline]] inline uint64_t enter_lean(const LeanEntry& lean, uint64_t r1, uint64_t r2,
+                                                  const uint8_t* packet, uint64_t packet_len, LeanCall& call) {
+    if (!lean.stack) return enter_lean_stackless(lean, r1, r2, packet, packet_len, call);
+    return enter_lean_stack(lean, r1, r2, packet, packet_len, call);
 }
 
-// Why enter_lean returned false.
-[[gnu::cold, gnu::noinline]] Error lean_error(const LeanEntry& lean, const jit::RunStatus& status);
+// Why a lean run's call is not ok().
+[[gnu::cold, gnu::noinline]] Error lean_error(const LeanEntry& lean, const LeanCall& call);
 
 // enter_lean as a Result, built in the caller's slot.
 [[gnu::always_inline]] inline Result<uint64_t> run_lean(const LeanEntry& lean, uint64_t r1, uint64_t r2,
                                                         const uint8_t* packet, uint64_t packet_len) {
-    jit::RunStatus status;
-    uint64_t r0 = 0;
-    if (enter_lean(lean, r1, r2, packet, packet_len, status, r0)) [[likely]]
+    LeanCall call;
+    const uint64_t r0 = enter_lean(lean, r1, r2, packet, packet_len, call);
+    if (call.ok()) [[likely]]
         return r0;
-    return fail(lean_error(lean, status));
+    return fail(lean_error(lean, call));
 }
 
 } // namespace ebpfjit::runtime
