@@ -52,11 +52,11 @@ ebpfjit_xdp_result to_c(const ebpfjit::XdpResult& r) {
     return out;
 }
 
-// ebpfjit_program_run_mem's lean run: what it needs after the native call stays in memory
-// with the RunStatus (runtime/run/lean_run.hpp), so the fast path saves no register.
+// ebpfjit_program_run_mem's lean run: what only a fault needs after the native call stays
+// in memory with the RunStatus (runtime/run/lean_run.hpp); r0's address, which every run
+// needs, stays in the one register the path saves.
 struct LeanCall : ebpfjit::runtime::LeanCall {
     ebpfjit_program* program = nullptr;
-    uint64_t* r0 = nullptr;
     char* err = nullptr;
     size_t err_size = 0;
 };
@@ -79,16 +79,14 @@ template <bool kStack>
                                                char* err, size_t err_size) {
     LeanCall call;
     call.program = program;
-    call.r0 = r0;
     call.err = err;
     call.err_size = err_size;
     const auto start = reinterpret_cast<uint64_t>(mem);
     const auto* bytes = static_cast<const uint8_t*>(mem);
     const uint64_t result = kStack ? ebpfjit::runtime::enter_lean_stack(program->lean, start, size, bytes, size, call)
                                    : ebpfjit::runtime::enter_lean_stackless(program->lean, start, size, bytes, size, call);
-    // Without the stack no level can be missing: the fault alone says whether the run failed.
-    if (kStack ? call.ok() : call.status.fault == ebpfjit::jit::Fault::None) [[likely]] {
-        *call.r0 = result;
+    if (call.ok()) [[likely]] {
+        *r0 = result;
         return 0;
     }
     return lean_fault(call);

@@ -92,7 +92,7 @@ Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options)
         runtime::LeanCall call;
         const uint64_t r0 = runtime::enter_lean_stackless(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(),
                                                           mem.data(), mem.size(), call);
-        if (call.status.fault == jit::Fault::None) [[likely]]
+        if (call.ok()) [[likely]]
             return r0;
         return lean_failure(*state_, call);
     }

@@ -5,8 +5,8 @@
 namespace ebpfjit::runtime {
 
 Error lean_error(const LeanEntry& lean, const LeanCall& call) {
-    if (call.no_stack) return no_stack_error();
-    return native_fault_error(*lean.code, call.status, nullptr);
+    if (call.fault() == LeanCall::kNoStack) return no_stack_error();
+    return native_fault_error(*lean.code, call.status(), nullptr);
 }
 
 } // namespace ebpfjit::runtime

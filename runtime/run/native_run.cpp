@@ -53,10 +53,10 @@ namespace {
 Result<uint64_t> run_native_mem(const jit::CompiledProgram& code, std::span<uint8_t> mem) {
     if (code.lean() && !code.run_needs().stack) [[likely]] {
         LeanCall call;
-        call.status.budget_left = code.instruction_budget();
+        call.start(code.instruction_budget());
         const uint64_t r0 = code.entry()(reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(), mem.size(),
-                                         &call.status);
-        if (call.status.fault == jit::Fault::None) [[likely]]
+                                         call.code_status());
+        if (call.ok()) [[likely]]
             return r0;
         return lean_failure(code, call);
     }
