@@ -52,6 +52,9 @@ ebpfjit_xdp_result to_c(const ebpfjit::XdpResult& r) {
     return out;
 }
 
+std::span<const uint8_t> bytes(const void* p, size_t n) { return {static_cast<const uint8_t*>(p), n}; }
+std::span<uint8_t> bytes(void* p, size_t n) { return {static_cast<uint8_t*>(p), n}; }
+
 // ebpfjit_program_run_mem's lean run: what only a fault needs after the native call stays
 // in memory with the RunStatus (runtime/run/lean_run.hpp); r0's address, which every run
 // needs, stays in the one register the path saves.
@@ -71,8 +74,6 @@ struct LeanCall : ebpfjit::runtime::LeanCall {
     });
 }
 
-std::span<uint8_t> bytes(void* p, size_t n);
-
 // ebpfjit_program_run_mem on a handle with a lean entry (runtime/run/lean_run.hpp).
 template <bool kStack>
 [[gnu::always_inline]] inline int lean_run_mem(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0,
@@ -82,9 +83,9 @@ template <bool kStack>
     call.err = err;
     call.err_size = err_size;
     const auto start = reinterpret_cast<uint64_t>(mem);
-    const auto* bytes = static_cast<const uint8_t*>(mem);
-    const uint64_t result = kStack ? ebpfjit::runtime::enter_lean_stack(program->lean, start, size, bytes, size, call)
-                                   : ebpfjit::runtime::enter_lean_stackless(program->lean, start, size, bytes, size, call);
+    const auto* packet = static_cast<const uint8_t*>(mem);
+    const uint64_t result = kStack ? ebpfjit::runtime::enter_lean_stack(program->lean, start, size, packet, size, call)
+                                   : ebpfjit::runtime::enter_lean_stackless(program->lean, start, size, packet, size, call);
     if (call.ok()) [[likely]] {
         *r0 = result;
         return 0;
@@ -109,9 +110,6 @@ template <bool kStack>
         return 0;
     });
 }
-
-std::span<const uint8_t> bytes(const void* p, size_t n) { return {static_cast<const uint8_t*>(p), n}; }
-std::span<uint8_t> bytes(void* p, size_t n) { return {static_cast<uint8_t*>(p), n}; }
 
 } // namespace
 
@@ -247,7 +245,7 @@ ebpfjit_map* ebpfjit_object_map(ebpfjit_object* object, const char* name) {
 int ebpfjit_program_run_mem(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
                             size_t err_size) {
     // The common case, decided when the handle was made: lean native code, one call. The
-    // other paths are tail calls, so that this one saves no register it does not use.
+    // other paths are out of line, so that this one saves no register it does not use.
     if (program != nullptr && r0 != nullptr && (mem != nullptr || size == 0) && program->lean) [[likely]] {
         if (program->lean.stack) return run_mem_lean_stack(program, mem, size, r0, err, err_size);
         return lean_run_mem<false>(program, mem, size, r0, err, err_size);

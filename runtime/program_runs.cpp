@@ -56,15 +56,15 @@ namespace {
     return fail(located(runtime::lean_error(program.lean_mem, call), *program.prepared));
 }
 
-// Program::run(mem) but its stackless lean path: out of line, so that the fast path saves
-// no register for them.
+// Program::run(mem) but its inline path (stackless lean code): lean code that uses r10,
+// other engines, scoped runs. Out of line, so that the fast path saves no register for them.
 [[gnu::noinline]] Result<uint64_t> run_mem(const Program::State& program, std::span<uint8_t> mem,
                                            const RunOptions& options) {
     const runtime::LeanEntry& lean = program.lean_mem;
     if (lean && options.engine.value_or(Engine::Jit) == Engine::Jit) {
         runtime::LeanCall call;
-        const uint64_t r0 = runtime::enter_lean_stack(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(),
-                                                      mem.data(), mem.size(), call);
+        const uint64_t r0 = runtime::enter_lean(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(),
+                                                mem.data(), mem.size(), call);
         if (call.ok()) [[likely]]
             return r0;
         return lean_failure(program, call);
