@@ -1,5 +1,6 @@
 // Per-run state a helper may need (packet buffer, tail-call count, per-CPU slot).
-// The interpreter and the JIT entry set ExecutionState::current() for the running thread.
+// A RunScope (runtime/run/run_scope.hpp) sets ExecutionState::current() for the running thread,
+// on either engine.
 #pragma once
 
 #include <array>
@@ -43,7 +44,7 @@ struct CallbackMemory {
 
 // How a helper (bpf_loop, bpf_for_each_map_elem) calls back into the running program.
 // `fn` is the value the program loaded with LDDW src 4; each engine installs its own
-// invoker for the run (see runtime/interpreter/callbacks.hpp and jit/callback_invoker.hpp):
+// invoker for the run (see runtime/interpreter/callbacks.hpp and runtime/run/jit_callbacks.hpp):
 //
 //   program ──call helper──► helper (C++) ──state.invoke_callback(fn, r1..r5)──► engine
 //                                 ▲                                               │

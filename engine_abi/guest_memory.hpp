@@ -1,5 +1,5 @@
 // The memory a running program may touch, as both engines check it: the interpreter on
-// every access, JIT code on the accesses the verifier did not prove (jit/checked_run.hpp).
+// every access, JIT code on the accesses the verifier did not prove (runtime/run/checked_run.hpp).
 //
 //   the interpreter's stack block (one allocation, frames grow down, contiguous):
 //

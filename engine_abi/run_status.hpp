@@ -7,14 +7,14 @@
 
 namespace ebpfjit::jit {
 
-class LazyCheckedRun; // jit/checked_run.hpp
+class RunChecks; // engine_abi/checked_calls.hpp
 
 enum class Fault : uint32_t {
     None = 0,
     UnknownCallxTarget = 1, // callx with a register that names no helper: value = the id
     CallbackTooDeep = 2,    // callbacks nested past the frame limit: value = the nesting
     BudgetExceeded = 3,     // the instruction budget ran out (budget.cpp): value = the budget
-    // Checked code (jit/checked_run.hpp), programs the verifier did not prove:
+    // Checked code (engine_abi/checked_calls.hpp), programs the verifier did not prove:
     MemoryAccess = 4,       // a load/store/atomic outside program memory: value = the address
     HelperArgument = 5,     // a helper argument the prototype forbids: value = the helper id
 };
@@ -26,13 +26,14 @@ struct RunStatus {
     // Programs compiled with an instruction budget: what is left of it. The code
     // subtracts each charge and faults when it would go below zero.
     uint64_t budget_left = 0;
-    // Where checked code finds its run's CheckedRun, made at the first check (a run that
-    // never reaches checked code pays nothing for it; a tail call into checked code still
-    // finds it, as the status travels in FrameInfo). nullptr outside CompiledProgram's
-    // runs: checked code may then touch nothing.
-    LazyCheckedRun* checked = nullptr;
-    // Where the next frame chain's first r10 goes in the eBPF stack (jit/ebpf_stack.hpp):
-    // the entry frame's at a run's start (RunScope), a callback's while the invoker runs
+    // Where checked code finds its run's checker (runtime/run/checked_run.hpp: its state
+    // is made at the first check, so a run that never reaches checked code pays nothing
+    // for it; a tail call into checked code still finds it, as the status travels in
+    // FrameInfo). nullptr outside a RunScope's runs: checked code may then touch nothing.
+    RunChecks* checked = nullptr;
+    // Where the next frame chain's first r10 goes in the eBPF stack
+    // (engine_abi/ebpf_stack_layout.hpp): the entry frame's at a run's start
+    // (runtime/run/run_scope.hpp), a callback's while the invoker runs
     // it (kChainBytes lower per nesting level). The code reads it at entry only.
     uint8_t* stack_top = nullptr;
 };

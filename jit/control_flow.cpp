@@ -117,7 +117,7 @@ Result<void> analyse_control_flow(const isa::Program& program, const LoweringOpt
 
     // Frames per subprogram, no recursion, at most max_call_depth frames (isa/call_graph.hpp,
     // as the verifier checks it). The eBPF stack holds isa::kMaxCallDepth frames per chain
-    // (jit/ebpf_stack.hpp): a deeper chain would run into the next callback chain's frames.
+    // (engine_abi/ebpf_stack_layout.hpp): a deeper chain would run into the next callback chain's frames.
     if (options.max_call_depth > isa::kMaxCallDepth)
         return fail(Error::plain(fmt::format("max_call_depth {} exceeds the eBPF stack's {} frames per chain",
                                              options.max_call_depth, isa::kMaxCallDepth)));

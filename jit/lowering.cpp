@@ -319,7 +319,7 @@ std::vector<helpers::HelperFn> callx_table(const LoweringOptions& options) {
 
 // Helper calls are checked when the verifier proved nothing (empty Facts), and in every
 // program that checks some access anyway: its run keeps a guest-memory view, and the
-// callbacks' frame walk needs each helper call recorded (jit/checked_run.hpp).
+// callbacks' frame walk needs each helper call recorded (engine_abi/checked_calls.hpp).
 void mark_checked_calls(const verifier::Facts& facts, const LoweringOptions& options, Lowered& out) {
     auto is_helper_call = [](const LoweredSlot& s) {
         return s.emit && (s.call == CallRole::Helper || std::holds_alternative<CallX>(s.insn));

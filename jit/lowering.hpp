@@ -114,7 +114,7 @@ struct LoweredSlot {
     // 1); 0 for every other slot.
     uint32_t budget_charge = 0;
     // A Load/Store/Atomic the verifier did not prove in bounds: the backend checks the
-    // address at run time first (jit/checked_run.hpp) and a bad one ends the run with
+    // address at run time first (engine_abi/checked_calls.hpp) and a bad one ends the run with
     // Fault::MemoryAccess. Never set when Facts prove the access: such code is unchanged.
     bool checked_access = false;
     // A helper call or callx in a program that needs guest memory: r1..r5 are checked

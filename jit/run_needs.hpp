@@ -1,6 +1,7 @@
 // What a run of compiled code must set up besides the entry call, decided at compile time
 // (jit::run_needs over the lowered program) so that a run pays only for what its program
-// uses (issue 18 item 2). CompiledProgram picks its run path by it.
+// uses (issue 18 item 2). The runtime picks its run path by it (runtime/run/).
+// RunNeeds is metadata the JIT hands over with the code; nothing in jit/ reads it at run time.
 #pragma once
 
 namespace ebpfjit::jit {
@@ -11,7 +12,7 @@ struct RunNeeds {
     // thread-local and builds no state; helpers that still ask (maps::current_cpu) get the
     // thread's own slot, which is what the state would have held.
     bool state = true;
-    // The eBPF stack (RunStatus::stack_top, jit/ebpf_stack.hpp): the entry reads it.
+    // The eBPF stack (RunStatus::stack_top, engine_abi/ebpf_stack_layout.hpp): the entry reads it.
     bool stack = true;
 };
 

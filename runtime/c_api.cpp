@@ -1,6 +1,7 @@
 // extern "C" face of ebpfjit.hpp. Handles are C++ objects behind opaque pointers; every
 // entry point catches everything, so no exception reaches a C caller.
 #include "ebpfjit/ebpfjit.h"
+#include "ebpfjit/limits.hpp"
 
 #include <sys/socket.h>
 
@@ -15,6 +16,7 @@
 
 #include "ebpfjit/ebpfjit.hpp"
 #include "runtime/c_api_handles.hpp"
+#include "runtime/object_impl.hpp"
 
 namespace {
 
@@ -53,6 +55,62 @@ ebpfjit_xdp_result to_c(const ebpfjit::XdpResult& r) {
 
 std::span<const uint8_t> bytes(const void* p, size_t n) { return {static_cast<const uint8_t*>(p), n}; }
 std::span<uint8_t> bytes(void* p, size_t n) { return {static_cast<uint8_t*>(p), n}; }
+
+// ebpfjit_program_run_mem's lean run: what only a fault needs after the native call stays
+// in memory with the RunStatus (runtime/run/lean_run.hpp); r0's address, which every run
+// needs, stays in the one register the path saves.
+struct LeanCall : ebpfjit::runtime::LeanCall {
+    ebpfjit_program* program = nullptr;
+    char* err = nullptr;
+    size_t err_size = 0;
+};
+
+// A lean run's fault, as Program::run reports it (cold: no run builds an Error).
+[[gnu::cold, gnu::noinline]] int lean_fault(const LeanCall& call) {
+    return guarded<>(-1, call.err, call.err_size, [&]() -> int {
+        const auto& prepared = *state_of(call.program->program).prepared;
+        set_error(call.err, call.err_size,
+                  prepared.locate(ebpfjit::runtime::lean_error(call.program->lean, call)).to_string());
+        return -1;
+    });
+}
+
+// ebpfjit_program_run_mem on a handle with a lean entry (runtime/run/lean_run.hpp).
+template <bool kStack>
+[[gnu::always_inline]] inline int lean_run_mem(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0,
+                                               char* err, size_t err_size) {
+    LeanCall call;
+    call.program = program;
+    call.err = err;
+    call.err_size = err_size;
+    const auto start = reinterpret_cast<uint64_t>(mem);
+    const auto* packet = static_cast<const uint8_t*>(mem);
+    const uint64_t result = kStack ? ebpfjit::runtime::enter_lean_stack(program->lean, start, size, packet, size, call)
+                                   : ebpfjit::runtime::enter_lean_stackless(program->lean, start, size, packet, size, call);
+    if (call.ok()) [[likely]] {
+        *r0 = result;
+        return 0;
+    }
+    return lean_fault(call);
+}
+// The same for code that uses the eBPF stack, out of line: taking a level calls
+// functions, whose register saves the stackless path need not pay.
+[[gnu::noinline]] int run_mem_lean_stack(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
+                                         size_t err_size) {
+    return lean_run_mem<true>(program, mem, size, r0, err, err_size);
+}
+
+// ebpfjit_program_run_mem(_engine) through Program::run: what the lean path does not take.
+[[gnu::noinline]] int run_mem(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
+                              size_t err_size, std::optional<ebpfjit::Engine> engine) {
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        if (!program || !r0 || (!mem && size != 0)) return set_error(err, err_size, "invalid argument"), -1;
+        auto result = program->program.run(bytes(mem, size), ebpfjit::RunOptions{engine});
+        if (!result) return set_error(err, err_size, result.error().to_string()), -1;
+        *r0 = *result;
+        return 0;
+    });
+}
 
 } // namespace
 
@@ -170,6 +228,7 @@ ebpfjit_program* ebpfjit_object_program(ebpfjit_object* object, const char* name
         auto program = object->object.program(name);
         if (!program) return set_error(err, err_size, program.error().to_string()), nullptr;
         auto handle = std::make_unique<ebpfjit_program>(ebpfjit_program{*program});
+        handle->lean = state_of(handle->program).lean_mem;
         return object->programs.emplace(name, std::move(handle)).first->second.get();
     });
 }
@@ -187,13 +246,15 @@ ebpfjit_map* ebpfjit_object_map(ebpfjit_object* object, const char* name) {
 
 int ebpfjit_program_run_mem(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
                             size_t err_size) {
-    return guarded<>(-1, err, err_size, [&]() -> int {
-        if (!program || !r0 || (!mem && size != 0)) return set_error(err, err_size, "invalid argument"), -1;
-        auto result = program->program.run(bytes(mem, size));
-        if (!result) return set_error(err, err_size, result.error().to_string()), -1;
-        *r0 = *result;
-        return 0;
-    });
+    // The common case, decided when the handle was made: lean native code, one call. The
+    // other paths are out of line, so that this one saves no register it does not use.
+    // (An oversized buffer takes Program::run, which refuses it: ebpfjit/limits.hpp.)
+    if (program != nullptr && r0 != nullptr && (mem != nullptr || size == 0) && size <= ebpfjit::kMaxMemSize &&
+        program->lean) [[likely]] {
+        if (program->lean.stack) return run_mem_lean_stack(program, mem, size, r0, err, err_size);
+        return lean_run_mem<false>(program, mem, size, r0, err, err_size);
+    }
+    return run_mem(program, mem, size, r0, err, err_size, std::nullopt);
 }
 
 int ebpfjit_program_run_mem_engine(ebpfjit_program* program, ebpfjit_engine engine, void* mem, size_t size,
@@ -202,10 +263,7 @@ int ebpfjit_program_run_mem_engine(ebpfjit_program* program, ebpfjit_engine engi
         if (!program || !r0 || (!mem && size != 0)) return set_error(err, err_size, "invalid argument"), -1;
         auto chosen = engine_of(engine);
         if (!chosen) return set_error(err, err_size, "unknown engine"), -1;
-        auto result = program->program.run(bytes(mem, size), ebpfjit::RunOptions{chosen});
-        if (!result) return set_error(err, err_size, result.error().to_string()), -1;
-        *r0 = *result;
-        return 0;
+        return run_mem(program, mem, size, r0, err, err_size, chosen);
     });
 }
 

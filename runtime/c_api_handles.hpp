@@ -11,9 +11,13 @@
 
 #include "ebpfjit/ebpfjit.h"
 #include "ebpfjit/ebpfjit.hpp"
+#include "runtime/run/lean_run.hpp"
 
 struct ebpfjit_program {
     ebpfjit::Program program;
+    // The lean entry of a mem program on its JIT code (runtime/run/lean_run.hpp), else
+    // empty: ebpfjit_program_run_mem's fast path, read from the handle the caller holds.
+    ebpfjit::runtime::LeanEntry lean = {};
 };
 
 struct ebpfjit_map {

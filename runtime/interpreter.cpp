@@ -19,6 +19,7 @@
 #include "engine_abi/guest_memory.hpp"
 #include "helpers/helper_checks.hpp"
 #include "runtime/interpreter/tail_call.hpp"
+#include "runtime/run/run_scope.hpp"
 
 namespace ebpfjit::runtime {
 
@@ -60,21 +61,6 @@ std::string_view size_name(Size s) {
     }
     return "?";
 }
-
-// Publishes the run's ExecutionState for helpers and restores the previous one (a helper
-// may itself run a program) when the run ends.
-class ExecutionStateScope {
-public:
-    explicit ExecutionStateScope(ExecutionState* state) : previous_(ExecutionState::current()) {
-        ExecutionState::current() = state;
-    }
-    ~ExecutionStateScope() { ExecutionState::current() = previous_; }
-    ExecutionStateScope(const ExecutionStateScope&) = delete;
-    ExecutionStateScope& operator=(const ExecutionStateScope&) = delete;
-
-private:
-    ExecutionState* previous_;
-};
 
 class Machine {
 public:
@@ -479,18 +465,13 @@ Result<uint64_t> Interpreter::run(uint64_t r1, uint64_t r2, std::span<const Memo
 
 Result<uint64_t> Interpreter::run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
                                   std::optional<MemoryRegion> packet, ExecutionState& state) {
-    state.type = impl_->options.program_type;
-    state.ctx = reinterpret_cast<void*>(r1);
-    state.tail_calls = 0;
-    state.redirect = {};
-    ExecutionStateScope scope(&state);
+    // The run's state published for helpers, as on the JIT (runtime/run/run_scope.hpp).
+    RunScope scope(state, impl_->options.program_type);
+    scope.begin(r1);
     auto machine = std::make_unique<Machine>(impl_->program, impl_->bindings, impl_->options,
                                              regions, packet); // 4 KiB of stack: heap
-    const CallbackInvoker previous = state.callbacks;
-    state.callbacks = CallbackInvoker{&Machine::invoke_hook, machine.get()};
-    auto result = machine->run(r1, r2);
-    state.callbacks = previous;
-    return result;
+    scope.set_callbacks(CallbackInvoker{&Machine::invoke_hook, machine.get()});
+    return machine->run(r1, r2);
 }
 
 Result<uint64_t> Interpreter::run_mem(std::span<uint8_t> mem) {

@@ -5,6 +5,7 @@
 
 #include "jit/compiler.hpp"
 #include "runtime/interpreter.hpp"
+#include "runtime/run/native_run.hpp"
 
 namespace ebpfjit::runtime {
 
@@ -30,7 +31,7 @@ Result<uint64_t> run_jit(const isa::Program& program, std::span<uint8_t> mem, co
     compile.blinding_key = options.blinding_key;
     auto compiled = jit::compile(program, verifier::Facts{}, helpers::ProgramBindings{}, compile);
     if (!compiled) return fail(compiled.error());
-    return compiled->run_mem(mem);
+    return run_native_mem(*compiled, mem);
 }
 
 const std::vector<NamedEngine>& engines() {

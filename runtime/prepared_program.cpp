@@ -5,6 +5,8 @@
 #include "ebpfjit/limits.hpp"
 #include "jit/compiler.hpp"
 #include "runtime/context/rewrite_ctx_access.hpp"
+#include "runtime/run/native_run.hpp"
+#include "runtime/run/run_scope.hpp"
 #include "verifier/verifier.hpp"
 
 namespace ebpfjit::runtime {
@@ -76,7 +78,7 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
         if (!native) return fail(in_program(native.error(), spec));
         prepared->native_.emplace(std::move(*native));
         prepared->entry_ = prepared->native_->tail_call_entry();
-        if (prepared->native_->lean()) prepared->lean_native_ = &*prepared->native_;
+        prepared->lean_native_ = LeanEntry::of(&*prepared->native_);
         if (spec.type == ProgramType::Mem) prepared->lean_mem_ = prepared->lean_native_;
     } else {
         prepared->own_entry_ = std::make_unique<maps::ProgramEntry>();
@@ -86,6 +88,11 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
     prepared->entry_->program = &prepared->program_;
     prepared->entry_->bindings = &bindings;
     return prepared;
+}
+
+Error PreparedProgram::locate(Error e) const {
+    if (e.file.empty()) e.file = fmt::format("program '{}'", spec_->name);
+    return e;
 }
 
 Result<Engine> PreparedProgram::pick(std::optional<Engine> requested) const {
@@ -105,7 +112,7 @@ Result<uint64_t> PreparedProgram::run(Engine engine, uint64_t r1, uint64_t r2, s
     if (packet) bytes = {reinterpret_cast<const uint8_t*>(packet->start), size_t(packet->size)};
     // Checked JIT code (a program verified only at structural level) checks against the
     // same regions the interpreter does; code the verifier proved ignores them.
-    return native_->run(r1, r2, bytes, state, regions);
+    return run_native(*native_, r1, r2, bytes, state, regions);
 }
 
 // The per-frame path of a burst. On the JIT, one RunScope serves the whole burst (the
@@ -129,20 +136,20 @@ Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpFrame* c
         return {};
     }
     if (!native_) return fail(pick(engine).error());
-    if (lean_native_ != nullptr) { // no helper can set a redirect: one reset serves the burst
+    if (lean_native_) { // no helper can set a redirect: one reset serves the burst
         state.redirect = {};
         for (; done < frames.size(); ++done) {
             XdpFrame* frame = frames[done];
             if (frame == nullptr) [[unlikely]]
                 return fail(Error::plain("run_xdp_burst: the frame is null"));
-            auto r0 = lean_native_->run_lean(frame->ctx_address(), 0, nullptr, 0);
+            auto r0 = run_lean(lean_native_, frame->ctx_address(), 0, nullptr, 0);
             if (!r0) [[unlikely]]
                 return fail(r0.error());
             out[done] = xdp_verdict(*r0, state.redirect);
         }
         return {};
     }
-    jit::RunScope scope(*native_, state);
+    RunScope scope(*native_, state);
     for (; done < frames.size(); ++done) {
         XdpFrame* frame = frames[done];
         if (frame == nullptr) [[unlikely]]

@@ -27,6 +27,7 @@
 #include "engine_abi/execution_state.hpp"
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/prog_array.hpp"
+#include "runtime/run/lean_run.hpp"
 
 namespace ebpfjit::runtime {
 
@@ -53,11 +54,12 @@ public:
     const std::vector<uint32_t>& budget_loops() const { return budget_loops_; }
     Engine engine() const { return options_.engine; }
     bool has_native() const { return native_.has_value(); }
-    // Native code that needs no per-run state (jit::CompiledProgram::lean), or nullptr:
-    // what a run on the JIT may call directly (Program::run's fast path).
-    const jit::CompiledProgram* lean_native() const { return lean_native_; }
-    // The same for a mem program, else nullptr: Program::run(mem)'s one test for its fast path.
-    const jit::CompiledProgram* lean_mem() const { return lean_mem_; }
+    // The lean entry of native code that needs no per-run state (runtime/run/lean_run.hpp),
+    // else empty: what a run on the JIT may call directly.
+    const LeanEntry& lean_native() const { return lean_native_; }
+    // The same for a mem program, else empty: the fast path of Program::run(mem) and of
+    // ebpfjit_program_run_mem, which copy it into their handles.
+    const LeanEntry& lean_mem() const { return lean_mem_; }
     const std::string& verifier_log() const { return verifier_log_; }
     const maps::ProgramEntry* tail_call_entry() const { return entry_; }
 
@@ -73,6 +75,9 @@ public:
     Result<void> run_xdp_burst(Engine engine, std::span<XdpFrame* const> frames, std::span<XdpVerdict> out,
                                ExecutionState& state, size_t& done) const;
 
+    // `e` naming this program when it names no file (a run's error).
+    Error locate(Error e) const;
+
     // The engine `requested` resolves to for this program, or why it cannot run on it.
     Result<Engine> pick(std::optional<Engine> requested) const;
 
@@ -85,8 +90,8 @@ private:
     isa::Program program_; // ctx accesses rewritten for the host layout
     std::unique_ptr<Interpreter> interpreter_;
     std::optional<jit::CompiledProgram> native_;
-    const jit::CompiledProgram* lean_native_ = nullptr; // &*native_ when it is lean
-    const jit::CompiledProgram* lean_mem_ = nullptr;    // lean_native_ of a mem program
+    LeanEntry lean_native_; // of *native_ when it is lean
+    LeanEntry lean_mem_;    // lean_native_ of a mem program
     std::unique_ptr<maps::ProgramEntry> own_entry_; // interpreter-only programs
     maps::ProgramEntry* entry_ = nullptr;
     std::string verifier_log_;

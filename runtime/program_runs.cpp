@@ -23,10 +23,7 @@ Result<void> expect_type(const PreparedProgram& p, std::initializer_list<Program
                                          to_string(p.spec().type), run)));
 }
 
-Error located(Error e, const PreparedProgram& p) {
-    if (e.file.empty()) e.file = fmt::format("program '{}'", p.spec().name);
-    return e;
-}
+Error located(Error e, const PreparedProgram& p) { return p.locate(std::move(e)); }
 
 const SocketTable* sockets_of(const Program::State& s) { return s.sockets ? s.sockets->get() : nullptr; }
 
@@ -52,32 +49,62 @@ Engine Program::engine() const { return state_->prepared->engine(); }
 bool Program::has_jit() const { return state_->prepared->has_native(); }
 const std::string& Program::verifier_log() const { return state_->prepared->verifier_log(); }
 
-Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options) const {
-    if (mem.size() > kMaxMemSize) [[unlikely]] // the verifier's proofs assume no more
-        return fail(located(Error::plain(fmt::format("the buffer of {} bytes is larger than a mem program may run over "
-                                                     "({} bytes)",
-                                                     mem.size(), kMaxMemSize)),
-                            *state_->prepared));
-    // The common case, decided when the program was prepared: a mem program on its own
-    // JIT code, which needs no per-run state (jit::RunNeeds). One native call; a fully
-    // verified program needs no regions either.
-    if (const jit::CompiledProgram* lean = state_->prepared->lean_mem();
-        lean != nullptr && options.engine.value_or(Engine::Jit) == Engine::Jit) [[likely]] {
-        // Built in the caller's slot (NRVO): no copy of the Result on success.
-        auto r0 = lean->run_lean(reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(), mem.size());
-        if (!r0) [[unlikely]]
-            r0.error() = located(std::move(r0.error()), *state_->prepared);
-        return r0;
+namespace {
+
+[[gnu::cold]] Error oversized_mem(size_t size) {
+    return Error::plain(fmt::format("the buffer of {} bytes is larger than a mem program may run over ({} bytes)",
+                                    size, kMaxMemSize));
+}
+
+// A lean run's fault (cold: no run builds an Error).
+[[gnu::cold, gnu::noinline]] Result<uint64_t> lean_failure(const Program::State& program,
+                                                           const runtime::LeanCall& call) {
+    return fail(located(runtime::lean_error(program.lean_mem, call), *program.prepared));
+}
+
+// Program::run(mem) but its inline path (stackless lean code): lean code that uses r10,
+// other engines, scoped runs. Out of line, so that the fast path saves no register for them.
+[[gnu::noinline]] Result<uint64_t> run_mem(const Program::State& program, std::span<uint8_t> mem,
+                                           const RunOptions& options) {
+    const runtime::LeanEntry& lean = program.lean_mem;
+    if (lean && options.engine.value_or(Engine::Jit) == Engine::Jit) {
+        runtime::LeanCall call;
+        const uint64_t r0 = runtime::enter_lean(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(),
+                                                mem.data(), mem.size(), call);
+        if (call.ok()) [[likely]]
+            return r0;
+        return lean_failure(program, call);
     }
-    const PreparedProgram& p = *state_->prepared;
+    const PreparedProgram& p = *program.prepared;
     if (auto ok = expect_type(p, {ProgramType::Mem}, "a run over raw memory"); !ok) return fail(ok.error());
     auto engine = p.pick(options.engine);
     if (!engine) return fail(engine.error());
     const MemoryRegion input = region_of(mem, true);
-    ExecutionState state = worker_state(*state_);
+    ExecutionState state = worker_state(program);
     auto r0 = p.run(*engine, input.start, input.size, std::span(&input, 1), input, state);
     if (!r0) return fail(located(r0.error(), p));
     return r0;
+}
+
+} // namespace
+
+Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options) const {
+    if (mem.size() > kMaxMemSize) [[unlikely]] // the verifier's proofs assume no more
+        return fail(located(oversized_mem(mem.size()), *state_->prepared));
+    // The common case, decided when the program was prepared: a mem program on its own
+    // JIT code, which needs no per-run state and no eBPF stack (jit::RunNeeds). One native
+    // call, the Result built in the caller's slot; a fully verified program needs no
+    // regions either.
+    if (const runtime::LeanEntry& lean = state_->lean_mem;
+        lean && !lean.stack && options.engine.value_or(Engine::Jit) == Engine::Jit) [[likely]] {
+        runtime::LeanCall call;
+        const uint64_t r0 = runtime::enter_lean_stackless(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(),
+                                                          mem.data(), mem.size(), call);
+        if (call.ok()) [[likely]]
+            return r0;
+        return lean_failure(*state_, call);
+    }
+    return run_mem(*state_, mem, options);
 }
 
 Result<uint64_t> Program::run(uint64_t r1, uint64_t r2, std::span<const Region> regions,

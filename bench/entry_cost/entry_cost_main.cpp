@@ -1,7 +1,7 @@
 // bench_entry_cost: what one call costs an embedder, layer by layer (issue 18 item 2).
 //
 //   native          a C++ function through a function pointer (the floor)
-//   internal        jit::CompiledProgram::run_mem (what `ebpfjit bench` times)
+//   internal        runtime::run_native_mem over a jit::CompiledProgram (what `ebpfjit bench` times)
 //   C++ API         ebpfjit::Program::run(span)          default options: JIT, full verifier
 //   C API           ebpfjit_program_run_mem              the same program, through the C face
 //
@@ -26,6 +26,13 @@
 #include "runtime/elf/loader.hpp"
 #include "runtime/maps/map_factory.hpp"
 #include "verifier/verifier.hpp"
+// Running moved from jit/ to runtime/ (issue 15); before that, CompiledProgram ran itself.
+#if __has_include("runtime/run/native_run.hpp")
+#include "runtime/run/native_run.hpp"
+#define EBPFJIT_RUN_INTERNAL(code, mem) ebpfjit::runtime::run_native_mem(code, mem)
+#else
+#define EBPFJIT_RUN_INTERNAL(code, mem) (code).run_mem(mem)
+#endif
 
 namespace {
 
@@ -156,8 +163,8 @@ int main(int argc, char** argv) {
     for (const auto& [name, expect] : {std::pair{"simple", uint64_t{0x1234}}, std::pair{"lookup", kLookupValue}}) {
         const std::string symbol = std::string("entry_") + name;
         Internal internal = compile_internal(symbol.c_str());
-        print(name, "CompiledProgram::run_mem", measure("internal", expect, budget, [&] {
-                  auto r0 = internal.code->run_mem(mem);
+        print(name, "internal run_mem", measure("internal", expect, budget, [&] {
+                  auto r0 = EBPFJIT_RUN_INTERNAL(*internal.code, mem);
                   return r0 ? *r0 : ~uint64_t{0};
               }));
         auto program = object->program(symbol);

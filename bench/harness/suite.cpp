@@ -13,6 +13,7 @@
 #include "ebpfjit/ebpfjit.h"
 #include "ebpfjit/log.hpp"
 #include "bench/harness/timing.hpp"
+#include "runtime/run/native_run.hpp"
 
 namespace ebpfjit::bench {
 
@@ -278,15 +279,15 @@ Result<void> run_workload(const Workload& w, const SuiteOptions& options, std::v
     const bool without = !options.jit_without.empty();
     if (without && level->level) {
         // Not the public API (it has no switch for optimisations): jit::compile with the
-        // same facts and default options but the ones switched off, run through run_mem.
+        // same facts and default options but the ones switched off, run through runtime::run_native_mem.
         auto j = jit_program(*loaded, verification->facts, repeats, optimisations(options.jit_without));
         if (!j) return fail(Error::plain(fmt::format("{}: {}", w.name, j.error().to_string())));
         const jit::CompiledProgram& code = j->code;
         if (w.kind == WorkloadKind::Map) {
             std::vector<uint8_t> mem = w.input;
-            if (auto warm = code.run_mem(mem); !warm) return fail(warm.error());
+            if (auto warm = runtime::run_native_mem(code, mem); !warm) return fail(warm.error());
         }
-        auto r = time_engine(w, "jit-without", [&](std::span<uint8_t> mem) { return code.run_mem(mem); }, expected,
+        auto r = time_engine(w, "jit-without", [&](std::span<uint8_t> mem) { return runtime::run_native_mem(code, mem); }, expected,
                              reference_name, options.quick);
         if (!r) return fail(r.error());
         describe(*r, *level, v);

@@ -230,7 +230,11 @@ public:
     // Socket filters: the number of bytes to keep (0 = drop), capped at the packet length.
     Result<uint32_t> run_socket_filter(SkbPacket& skb, const RunOptions& options = {}) const;
 
-    struct State; // runtime/object.cpp
+    struct State; // runtime/object_impl.hpp
+    // The library's side of the handle (State is complete only inside it: the C API keeps
+    // its run path next to its handle, runtime/c_api_handles.hpp).
+    friend const State& state_of(const Program& program) { return *program.state_; }
+
 private:
     friend class Object;
     explicit Program(const State* state) : state_(state) {}

@@ -1,7 +1,7 @@
 // Native entry thunks for callback subprograms (bpf_loop, bpf_for_each_map_elem).
 //
 // A helper is C++ code: it calls a callback as an AAPCS64 function
-//     uint64_t thunk(r1, r2, r3, r4, r5, RunStatus* status)   (jit/callback_invoker.hpp)
+//     uint64_t thunk(r1, r2, r3, r4, r5, RunStatus* status)   (runtime/run/jit_callbacks.hpp)
 // and LDDW src 4 loads the thunk's address, not the subprogram's. The thunk builds the
 // entry's frame (emit_entry_frame, frame_layout.hpp), so the abort path, which unwinds
 // to the frame x24 points at and leaves through epilogue 0, returns from the thunk with
@@ -14,7 +14,7 @@
 //   │ the callee's local-call frame  │  the subprogram's own prologue, entered by `bl`
 //
 // The invoker has set RunStatus::stack_top kChainBytes below the calling chain's
-// (jit/ebpf_stack.hpp); the thunk sets x23 kFrameStride above it, so the callee's
+// (engine_abi/ebpf_stack_layout.hpp); the thunk sets x23 kFrameStride above it, so the callee's
 // prologue (r10 -= kFrameStride) puts the callback's first frame at exactly stack_top.
 //
 // The subprogram is entered exactly as by a local call: r1-r5 already sit in x0-x4
@@ -23,7 +23,7 @@
 // registers. There is no packet (LD_ABS/LD_IND never mix with callbacks: the lowering
 // rejects it) and no tail call (only the entry subprogram may tail-call).
 #include "jit/arm64/emitter.hpp"
-#include "jit/ebpf_stack.hpp"
+#include "engine_abi/ebpf_stack_layout.hpp"
 #include "jit/arm64/frame_layout.hpp"
 
 namespace ebpfjit::jit::arm64 {

@@ -1,5 +1,5 @@
 // Run-time checks for code the verifier did not prove (LoweredSlot::checked_access /
-// checked_call; the protocol is drawn in jit/checked_run.hpp). Each check is a `bl` to one
+// checked_call; the protocol is drawn in engine_abi/checked_calls.hpp). Each check is a `bl` to one
 // of three out-of-line stubs per program, which save every register a C call may clobber
 // and the program still needs (r0-r5, the checked address, the callx target, the frame
 // record), call the C++ checker and, on a refusal, leave through the abort path (the

@@ -13,7 +13,7 @@
 #include <asmjit/arm/a64assembler.h>
 
 #include "jit/arm64/register_map.hpp"
-#include "jit/checked_run.hpp"
+#include "jit/checked_program.hpp"
 #include "jit/drive.hpp"
 #include "jit/emit_instruction.hpp"
 #include "jit/lowering.hpp"
@@ -78,7 +78,7 @@ private:
     void emit_epilogue(bool entry);
     void emit_abort_path();
 
-    // checks.cpp: run-time checks where the verifier proved nothing (jit/checked_run.hpp).
+    // checks.cpp: run-time checks where the verifier proved nothing (engine_abi/checked_calls.hpp).
     void emit_access_check(const a64::GpX& base, int32_t off, uint32_t size, AccessKind kind);
     void emit_helper_check(const a64::GpX& id);
     void emit_helper_result();

@@ -1,6 +1,6 @@
 // Native stack frames of compiled programs on A64 (sp stays 16-byte aligned throughout,
 // as AAPCS64 requires at every call). The eBPF stack is not here: r10 (x23) points into a
-// mapping of its own (jit/ebpf_stack.hpp), so the host stack keeps only frame records,
+// mapping of its own (engine_abi/ebpf_stack_layout.hpp), so the host stack keeps only frame records,
 // saved registers and FrameInfo, none of them within reach of r10.
 //
 // Entry (the C-callable function; `uint64_t entry(r1, r2, packet, packet_len, status)`):
@@ -15,7 +15,7 @@
 //   └──────────────────────────┘
 //   x23 = eBPF r10 = FrameInfo::stack_top (from RunStatus::stack_top), in the eBPF stack
 //
-// FrameInfo (jit/frame_info.hpp): tail_call_count | packet | packet_len | status |
+// FrameInfo (engine_abi/frame_info.hpp): tail_call_count | packet | packet_len | status |
 // stack_top. That is the FULL entry frame, used by programs with packet loads, callx,
 // tail calls, callbacks, an instruction budget or run-time checks (entry_frame_needs).
 // Every other program gets a LEAN entry frame:
@@ -40,7 +40,7 @@
 //   │ x19 x20 │ x21 x22        │  the caller's r6-r9
 //   │ x23 xzr                  │  the caller's r10 (+ 8 bytes of padding)
 //   └──────────────────────────┘ ◄── sp;  x23 = the callee's r10 = the caller's - kFrameStride
-//   (jit/ebpf_stack.hpp: 512 bytes of frame and 64 no frame owns)
+//   (engine_abi/ebpf_stack_layout.hpp: 512 bytes of frame and 64 no frame owns)
 //
 // x24 keeps pointing at the entry frame's FrameInfo in every frame, so LD_ABS and the
 // abort path ("return r0 = 0 from the whole program") work at any call depth. A callback
@@ -50,7 +50,7 @@
 #include <cstdint>
 
 #include "isa/instruction.hpp"
-#include "jit/frame_info.hpp"
+#include "engine_abi/frame_info.hpp"
 #include "engine_abi/run_status.hpp"
 
 namespace ebpfjit::jit::arm64 {

@@ -1,7 +1,7 @@
 // Prologues, epilogues and the abort path (frame_layout.hpp draws the frames).
 #include <algorithm>
 
-#include "jit/ebpf_stack.hpp"
+#include "engine_abi/ebpf_stack_layout.hpp"
 
 #include "jit/arm64/emitter.hpp"
 #include "jit/arm64/frame_layout.hpp"

@@ -1,7 +1,7 @@
 // Native entry thunks for callback subprograms (bpf_loop, bpf_for_each_map_elem).
 //
 // A helper is C++ code: it calls a callback as a SysV function
-//     uint64_t thunk(r1, r2, r3, r4, r5, RunStatus* status)   (jit/callback_invoker.hpp)
+//     uint64_t thunk(r1, r2, r3, r4, r5, RunStatus* status)   (runtime/run/jit_callbacks.hpp)
 // and LDDW src 4 loads the thunk's address, not the subprogram's. The thunk builds the
 // same frame as the program entry, so that the abort path (which finds the entry frame
 // through r12) returns from the thunk with r0 = 0 instead of unwinding through the helper:
@@ -14,7 +14,7 @@
 //   │ the callee's local-call pushes   │  the subprogram's own prologue (frame_layout.hpp)
 //
 // The invoker has set RunStatus::stack_top kChainBytes below the calling chain's
-// (jit/ebpf_stack.hpp); the thunk sets rbp kFrameStride above it, so the callee's
+// (engine_abi/ebpf_stack_layout.hpp); the thunk sets rbp kFrameStride above it, so the callee's
 // prologue (r10 -= kFrameStride) puts the callback's first frame at exactly stack_top.
 //
 // The subprogram is entered exactly as by a local call: r1-r5 already sit in rdi, rsi,
@@ -22,7 +22,7 @@
 // FrameInfo, rsp is 16-byte aligned before `call`, and its r0 comes back in rax.
 // There is no packet (LD_ABS/LD_IND never mix with callbacks: the lowering rejects it)
 // and no tail call (only the entry subprogram may tail-call).
-#include "jit/ebpf_stack.hpp"
+#include "engine_abi/ebpf_stack_layout.hpp"
 #include "jit/x86_64/emitter.hpp"
 #include "jit/x86_64/frame_layout.hpp"
 

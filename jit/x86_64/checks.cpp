@@ -1,5 +1,5 @@
 // Run-time checks for code the verifier did not prove (LoweredSlot::checked_access /
-// checked_call; the protocol is drawn in jit/checked_run.hpp). Each check is a call to one
+// checked_call; the protocol is drawn in engine_abi/checked_calls.hpp). Each check is a call to one
 // of three out-of-line stubs per program, which save every caller-saved register (eBPF
 // r0-r5 and the scratch registers), call the C++ checker and, on a refusal, leave through
 // the abort path (the fault is already recorded in RunStatus):

@@ -10,7 +10,7 @@
 
 #include <asmjit/x86.h>
 
-#include "jit/checked_run.hpp"
+#include "jit/checked_program.hpp"
 #include "jit/drive.hpp"
 #include "jit/emit_instruction.hpp"
 #include "jit/lowering.hpp"
@@ -72,7 +72,7 @@ private:
     // callbacks.cpp: a C-callable entry per callback subprogram (LDDW src 4 loads it).
     void emit_callback_thunks();
 
-    // checks.cpp: run-time checks where the verifier proved nothing (jit/checked_run.hpp).
+    // checks.cpp: run-time checks where the verifier proved nothing (engine_abi/checked_calls.hpp).
     void emit_access_check(uint8_t base, int16_t off, uint32_t size, AccessKind kind);
     void emit_helper_check(const x86::Gpq& id_or_none, int32_t id);
     void emit_helper_result();

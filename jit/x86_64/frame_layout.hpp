@@ -1,5 +1,5 @@
 // Native stack frames of compiled programs. The eBPF stack is not here: r10 points into
-// a mapping of its own (jit/ebpf_stack.hpp), so the host stack keeps only return
+// a mapping of its own (engine_abi/ebpf_stack_layout.hpp), so the host stack keeps only return
 // addresses, saved registers and FrameInfo, none of them within reach of r10.
 //
 // Entry (the C-callable function; `uint64_t entry(r1, r2, packet, packet_len, status)`):
@@ -12,7 +12,7 @@
 //   └──────────────────────────┘              │ local-call frames ...    │
 //   (8 + 48 + 40 = 96: 16-byte aligned)       └──────────────────────────┘
 //
-// FrameInfo (jit/frame_info.hpp): tail_call_count | packet | packet_len | status |
+// FrameInfo (engine_abi/frame_info.hpp): tail_call_count | packet | packet_len | status |
 // stack_top (this chain's first r10, from RunStatus::stack_top). That is the FULL entry
 // frame, used by programs with packet loads, callx, tail calls, callbacks, a budget or
 // run-time checks (entry_frame_needs). Every other program gets a LEAN entry frame:
@@ -36,7 +36,7 @@
 //   │ return address           │
 //   │ rbx r13 r14 r15 rbp      │  the caller's r6-r9 and r10 (5 pushes: 48 bytes)
 //   └──────────────────────────┘ ◄── rsp;  rbp = the callee's r10 = the caller's - kFrameStride
-//   (jit/ebpf_stack.hpp: 512 bytes of frame and 64 no frame owns)
+//   (engine_abi/ebpf_stack_layout.hpp: 512 bytes of frame and 64 no frame owns)
 //
 // r12 keeps pointing at the entry frame's FrameInfo in every frame, so LD_ABS and the
 // abort path ("return r0 = 0 from the whole program") work at any call depth. A callback
@@ -46,7 +46,7 @@
 #include <cstdint>
 
 #include "isa/instruction.hpp"
-#include "jit/frame_info.hpp"
+#include "engine_abi/frame_info.hpp"
 
 namespace ebpfjit::jit::x86_64 {
 

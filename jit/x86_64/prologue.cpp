@@ -2,7 +2,7 @@
 #include <algorithm>
 
 #include "engine_abi/run_status.hpp"
-#include "jit/ebpf_stack.hpp"
+#include "engine_abi/ebpf_stack_layout.hpp"
 #include "jit/x86_64/emitter.hpp"
 #include "jit/x86_64/frame_layout.hpp"
 

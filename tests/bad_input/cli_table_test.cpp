@@ -183,7 +183,7 @@ TEST_CASE("bad input to every CLI verb: one error line, exit status 1..127", "[b
 
 // Programs verified only at structural level (raw .bin runs) get checked JIT code: every
 // access and helper argument the verifier did not prove is checked at run time
-// (jit/checked_run.hpp), so these end with the interpreter's kind of located error.
+// (runtime/run/checked_run.hpp), so these end with the interpreter's kind of located error.
 TEST_CASE("unsafe programs on the jit engine are refused, never run", "[bad_input][cli]") {
     for (const Row& row : unsafe_rows_on("jit"))
         DYNAMIC_SECTION(row.name) { check_row(row); }

@@ -21,6 +21,7 @@
 #include "runtime/maps/map_factory.hpp"
 #include "verifier/facts.hpp"
 #include "verifier/verifier.hpp"
+#include "runtime/run/native_run.hpp"
 
 namespace ebpfjit::test {
 
@@ -82,7 +83,7 @@ inline Result<uint64_t> run_jit(const isa::Program& p, const helpers::ProgramBin
     auto compiled = jit::compile(p, verifier::Facts{}, b);
     if (!compiled) return fail(compiled.error());
     std::vector<uint8_t> mem(8);
-    return compiled->run_mem(mem);
+    return runtime::run_native_mem(*compiled, mem);
 }
 
 // The verifier's verdict at Full on a mem program (r1 = 8-byte buffer) whose LDDW map

@@ -1,9 +1,11 @@
 // Callbacks from programs the verifier proved (no run-time checks: the run never makes a
 // CheckedRun) and from checked ones, in single runs and in several runs of one
-// jit::RunScope (a burst shares the callback hook).
+// runtime::RunScope (a burst shares the callback hook).
 #include "tests/callbacks/callback_support.hpp"
 
 #include <linux/bpf.h>
+#include "runtime/run/native_run.hpp"
+#include "runtime/run/run_scope.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -76,13 +78,13 @@ void check_both_builds(const isa::Program& p, const helpers::ProgramBindings& b,
         if (!compiled) FAIL(compiled.error().to_string());
         CHECK(compiled->checked() == !proven);
         std::vector<uint8_t> mem(8);
-        auto alone = compiled->run_mem(mem);
+        auto alone = runtime::run_native_mem(*compiled, mem);
         REQUIRE(alone.has_value());
         CHECK(*alone == expected);
 
         const runtime::MemoryRegion input{reinterpret_cast<uint64_t>(mem.data()), mem.size(), true};
         runtime::ExecutionState state;
-        jit::RunScope scope(*compiled, state);
+        runtime::RunScope scope(*compiled, state);
         for (int run = 0; run < 3; ++run) {
             auto r = scope.run(input.start, input.size, mem, std::span(&input, 1));
             REQUIRE(r.has_value());

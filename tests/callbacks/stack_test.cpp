@@ -1,9 +1,9 @@
-// Callbacks on the JIT run in the eBPF stack (jit/ebpf_stack.hpp), kChainBytes below the
+// Callbacks on the JIT run in the eBPF stack (engine_abi/ebpf_stack_layout.hpp, runtime/run/ebpf_stack.hpp), kChainBytes below the
 // chain that called the helper per nesting level, never on the host stack; the caller's
 // frame they reach through a pointer is the one it wrote.
 #include "tests/callbacks/callback_support.hpp"
 
-#include "jit/ebpf_stack.hpp"
+#include "runtime/run/ebpf_stack.hpp"
 #include "tests/jit/stack_placement.hpp"
 
 using namespace ebpfjit;
@@ -68,7 +68,7 @@ TEST_CASE("a bpf_loop callback's frame lies a chain below its caller's, in the e
 
     auto r10 = run_jit(program(callback_r10(false)), b);
     REQUIRE(r10.has_value());
-    CHECK(*r10 == reinterpret_cast<uint64_t>(jit::EbpfStacks::level_top(0)) - jit::kChainBytes);
+    CHECK(*r10 == reinterpret_cast<uint64_t>(runtime::EbpfStacks::level_top(0)) - jit::kChainBytes);
     const AddressRange host = host_thread_stack();
     REQUIRE(host.end > host.start);
     CHECK_FALSE(host.overlaps(*r10 - 4096, *r10 + 4096));

@@ -19,6 +19,7 @@
 #include "jit/compiler.hpp"
 #include "runtime/interpreter.hpp"
 #include "tests/differential/program_generator.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
                         isa::disassemble(program).c_str());
             return 1;
         }
-        Outcome actual{compiled->run_mem(jit_mem), jit_mem};
+        Outcome actual{runtime::run_native_mem(*compiled, jit_mem), jit_mem};
         if (!expected.r0) {
             std::printf("seed %llu: the generator made a program the interpreter rejects: %s\n%s",
                         static_cast<unsigned long long>(program_seed),

@@ -26,6 +26,7 @@
 #include "support/program_generator.hpp"
 #if __has_include("jit/compiler.hpp")
 #include "jit/compiler.hpp"
+#include "runtime/run/native_run.hpp"
 #define EBPFJIT_FUZZ_HAVE_JIT 1
 #endif
 
@@ -51,7 +52,7 @@ const std::vector<NamedEngine>& engines() {
          [](const isa::Program& p, const helpers::ProgramBindings& b, std::span<uint8_t> mem) -> Result<uint64_t> {
              auto compiled = jit::compile(p, verifier::Facts{}, b);
              if (!compiled) return fail(compiled.error());
-             return compiled->run_mem(mem);
+             return runtime::run_native_mem(*compiled, mem);
          }},
         {"jit-blinded", // constant blinding with random keys (jit/blinding.hpp)
          [](const isa::Program& p, const helpers::ProgramBindings& b, std::span<uint8_t> mem) -> Result<uint64_t> {
@@ -59,7 +60,7 @@ const std::vector<NamedEngine>& engines() {
              options.hardening.blind_constants = true;
              auto compiled = jit::compile(p, verifier::Facts{}, b, options);
              if (!compiled) return fail(compiled.error());
-             return compiled->run_mem(mem);
+             return runtime::run_native_mem(*compiled, mem);
          }},
 #endif
     };

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/jit/program_builder.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -119,7 +120,7 @@ TEST_CASE("variable shifts work with and without BMI2 in every register role", "
                 auto compiled = jit::compile(make_program(v), {}, {}); // BMI2 is x86-only
 #endif
                 REQUIRE(compiled.has_value());
-                auto r = compiled->run(0, 0);
+                auto r = runtime::run_native(*compiled, 0, 0);
                 REQUIRE(r.has_value());
                 INFO("bmi2 " << bmi2 << " dst r" << int(dst) << " src r" << int(src));
                 const uint64_t shifted = src == dst ? (0xf0ull << (0xf0 & 63)) : 0xf00;

@@ -13,6 +13,7 @@
 #include "jit/native_listing.hpp"
 #include "program_builder.hpp"
 #include "runtime/interpreter.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -50,8 +51,8 @@ void check_same(const Program& p) {
     auto blinded = compile(p, true, std::nullopt);
     REQUIRE(plain);
     REQUIRE(blinded);
-    auto r_plain = plain->run_mem(m2);
-    auto r_blind = blinded->run_mem(m3);
+    auto r_plain = runtime::run_native_mem(*plain, m2);
+    auto r_blind = runtime::run_native_mem(*blinded, m3);
     REQUIRE(r_plain);
     REQUIRE(r_blind);
     CHECK(*r_plain == expected);
@@ -288,7 +289,7 @@ TEST_CASE("blinding: faults and native offsets name the original instruction") {
     const Program p = make_program({mov64(0, 0x4000), mov64(1, 0x7777), CallX{Reg{1}}, exit_insn()});
     auto compiled = compile(p, true);
     REQUIRE(compiled);
-    auto r0 = compiled->run_mem({});
+    auto r0 = runtime::run_native_mem(*compiled, {});
     REQUIRE_FALSE(r0);
     CHECK(r0.error().insn == 2u);
     REQUIRE(compiled->slot_offsets().size() == p.size());
@@ -319,8 +320,8 @@ TEST_CASE("blinding: the host's code holds no user immediate of 16 bits or more"
         CHECK_FALSE(contains(code, image));
     }
     std::vector<uint8_t> m1(64), m2(64);
-    auto r_plain = plain->run_mem(m1);
-    auto r_blind = blinded->run_mem(m2);
+    auto r_plain = runtime::run_native_mem(*plain, m1);
+    auto r_blind = runtime::run_native_mem(*blinded, m2);
     REQUIRE(r_plain);
     REQUIRE(r_blind);
     CHECK(*r_plain == *r_blind);

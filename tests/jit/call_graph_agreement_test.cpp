@@ -83,7 +83,7 @@ TEST_CASE("verifier and jit agree on recursion and call depth, callbacks include
     CHECK(*callback.verifier == 8);
 }
 
-// The eBPF stack (jit/ebpf_stack.hpp) has room for isa::kMaxCallDepth frames per chain: a
+// The eBPF stack (engine_abi/ebpf_stack_layout.hpp) has room for isa::kMaxCallDepth frames per chain: a
 // lowering asked for more would let the deepest frame overlap the next callback chain.
 TEST_CASE("the lowering refuses a call depth the eBPF stack has no room for", "[jit][stack]") {
     const isa::Program p = test::program(chain(2));

@@ -1,5 +1,5 @@
 // Checked code: programs the verifier did not prove (empty Facts) run on the JIT with
-// run-time checks (jit/checked_run.hpp) and fault like the interpreter, never crash.
+// run-time checks (runtime/run/checked_run.hpp) and fault like the interpreter, never crash.
 #include <catch2/catch.hpp>
 
 #include <linux/bpf.h>

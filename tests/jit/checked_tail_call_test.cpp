@@ -1,7 +1,7 @@
 // A proven program (no run-time checks) that tail-calls a checked one: the run's CheckedRun
-// is made only when the callee first checks (jit/checked_run.hpp), and the callee's
+// is made only when the callee first checks (runtime/run/checked_run.hpp), and the callee's
 // accesses are still checked against the run's memory: in single runs, in a burst
-// (jit::RunScope) and in a run started from inside a helper (a nested run).
+// (runtime::RunScope) and in a run started from inside a helper (a nested run).
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -14,6 +14,8 @@
 #include "runtime/maps/prog_array.hpp"
 #include "tests/jit/program_builder.hpp"
 #include "tests/jit/require_fault.hpp"
+#include "runtime/run/native_run.hpp"
+#include "runtime/run/run_scope.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -91,17 +93,17 @@ TEST_CASE("a proven program's tail call into a checked one is still checked", "[
     std::vector<uint8_t> mem{1, 2, 3, 4, 5, 6, 7, 8};
 
     f.array->set(0, f.good.tail_call_entry());
-    auto r = f.entry.run_mem(mem);
+    auto r = runtime::run_native_mem(f.entry, mem);
     REQUIRE(r.has_value());
     CHECK(*r == 0x08070605);
 
     f.array->set(0, f.bad.tail_call_entry());
-    require_fault(f.entry.run_mem(mem), 0,
+    require_fault(runtime::run_native_mem(f.entry, mem), 0,
                   fmt::format("load of 4 bytes at {:#x} is outside program memory", address_of(mem) + 6));
 
     // A proven run with no regions: the checked callee may not touch the input either.
     f.array->set(0, f.good.tail_call_entry());
-    require_fault(f.entry.run(address_of(mem), mem.size()), 0, "load of 4 bytes");
+    require_fault(runtime::run_native(f.entry, address_of(mem), mem.size()), 0, "load of 4 bytes");
 }
 
 TEST_CASE("a burst (RunScope) gives each run its own regions and a clean fault state", "[jit][checked][burst]") {
@@ -110,7 +112,7 @@ TEST_CASE("a burst (RunScope) gives each run its own regions and a clean fault s
     std::vector<uint8_t> a(8, 0x11), b(8, 0x22);
     const runtime::MemoryRegion ra{address_of(a), a.size(), true}, rb{address_of(b), b.size(), true};
     runtime::ExecutionState state;
-    jit::RunScope scope(f.entry, state);
+    runtime::RunScope scope(f.entry, state);
     CHECK(runtime::ExecutionState::current() == &state);
 
     auto first = scope.run(ra.start, ra.size, {}, std::span(&ra, 1));
@@ -135,9 +137,9 @@ TEST_CASE("a run started inside a helper has its own checked state", "[jit][chec
     // the good one. 0x100 when both behave.
     nested_body() = [&] {
         f.array->set(0, f.bad.tail_call_entry());
-        auto faulted = f.entry.run_mem(inner);
+        auto faulted = runtime::run_native_mem(f.entry, inner);
         f.array->set(0, f.good.tail_call_entry());
-        auto read = f.entry.run_mem(inner);
+        auto read = runtime::run_native_mem(f.entry, inner);
         const bool located = !faulted && faulted.error().insn == 0u &&
                              faulted.error().message.find(fmt::format("at {:#x}", address_of(inner) + 6)) !=
                                  std::string::npos;
@@ -153,12 +155,12 @@ TEST_CASE("a run started inside a helper has its own checked state", "[jit][chec
     std::vector<uint8_t> mem(8, 0x11);
     auto fine = outer(4);
     REQUIRE(fine.checked());
-    auto r = fine.run_mem(mem);
+    auto r = runtime::run_native_mem(fine, mem);
     REQUIRE(r.has_value());
     CHECK(*r == 0x11111111 + 0x100);
 
     auto past_end = outer(6);
-    require_fault(past_end.run_mem(mem), 3,
+    require_fault(runtime::run_native_mem(past_end, mem), 3,
                   fmt::format("load of 4 bytes at {:#x} is outside program memory", address_of(mem) + 6));
     nested_body() = nullptr;
 }

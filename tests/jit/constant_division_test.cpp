@@ -10,6 +10,7 @@
 #include "jit/constant_division.hpp"
 #include "runtime/interpreter.hpp"
 #include "tests/jit/program_builder.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -120,7 +121,7 @@ TEST_CASE("division by a constant on the JIT matches the interpreter", "[jit][di
                         uint8_t jit_mem[32] = {}, ref_mem[32] = {};
                         std::memcpy(jit_mem, &x, 8);
                         std::memcpy(ref_mem, &x, 8);
-                        auto r = compiled->run_mem(jit_mem);
+                        auto r = runtime::run_native_mem(*compiled, jit_mem);
                         REQUIRE(r.has_value());
                         const runtime::MemoryRegion region{reinterpret_cast<uint64_t>(ref_mem), sizeof ref_mem, true};
                         auto e = interpreter.run(reinterpret_cast<uint64_t>(ref_mem), sizeof ref_mem, {&region, 1});

@@ -3,6 +3,7 @@
 
 #include "jit/compiler.hpp"
 #include "tests/jit/program_builder.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -220,7 +221,7 @@ TEST_CASE("programs of 1 and of 100,000 instructions", "[jit][size]") {
     auto one = jit::compile(make_program({exit_insn()}), {}, test_bindings());
     REQUIRE(one.has_value());
     CHECK(one->code_size() > 0);
-    REQUIRE(one->run(0, 0).has_value());
+    REQUIRE(runtime::run_native(*one, 0, 0).has_value());
 
     std::vector<Instruction> v;
     v.push_back(mov64(0, 0));
@@ -234,7 +235,7 @@ TEST_CASE("programs of 1 and of 100,000 instructions", "[jit][size]") {
     REQUIRE(v.size() == 100'000);
     auto big = jit::compile(make_program(v), {}, test_bindings());
     REQUIRE(big.has_value());
-    auto r = big->run(0, 0);
+    auto r = runtime::run_native(*big, 0, 0);
     REQUIRE(r.has_value());
     CHECK(*r == 100'000 - 2 - 100);
 }

@@ -16,6 +16,7 @@
 #include "program_builder.hpp"
 #include "runtime/interpreter.hpp"
 #include "verifier/verifier.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -104,7 +105,7 @@ TEST_CASE("dead slots emit nothing: verified programs with dead subprograms and 
         auto compiled = jit::compile(*program, *facts, bindings);
         INFO((compiled ? std::string("compiled") : compiled.error().message));
         REQUIRE(compiled);
-        auto r0 = compiled->run_mem(mem);
+        auto r0 = runtime::run_native_mem(*compiled, mem);
         REQUIRE(r0);
         CHECK(*r0 == c.r0);
 
@@ -141,7 +142,7 @@ TEST_CASE("a callback handed to a helper only behind a decided branch emits noth
     INFO((compiled ? std::string("compiled") : compiled.error().message));
     REQUIRE(compiled);
     std::array<uint8_t, 8> mem{};
-    auto r0 = compiled->run_mem(mem);
+    auto r0 = runtime::run_native_mem(*compiled, mem);
     REQUIRE(r0);
     CHECK(*r0 == 5);
     jit::LoweringOptions options;

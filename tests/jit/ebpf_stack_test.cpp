@@ -1,4 +1,4 @@
-// The eBPF stack of JIT runs is a mapping of its own (jit/ebpf_stack.hpp), bounded by
+// The eBPF stack of JIT runs is a mapping of its own (engine_abi/ebpf_stack_layout.hpp, runtime/run/ebpf_stack.hpp), bounded by
 // PROT_NONE guards, never the host's call stack: programs compiled without the verifier's
 // proof and without run-time checks (trusted) show what a frame-relative access reaches.
 #include <catch2/catch.hpp>
@@ -10,9 +10,10 @@
 #include <cstdint>
 
 #include "jit/compiler.hpp"
-#include "jit/ebpf_stack.hpp"
+#include "runtime/run/ebpf_stack.hpp"
 #include "tests/jit/program_builder.hpp"
 #include "tests/jit/stack_placement.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -28,7 +29,7 @@ jit::CompiledProgram compile_trusted(const Program& p) {
 }
 
 uint64_t run(const jit::CompiledProgram& c) {
-    auto r = c.run(0, 0);
+    auto r = runtime::run_native(c, 0, 0);
     if (!r) FAIL(r.error().message);
     return *r;
 }
@@ -70,7 +71,7 @@ int run_in_child(const jit::CompiledProgram& c, uint64_t lo, uint64_t hi) {
         sa.sa_flags = SA_SIGINFO;
         sigaction(SIGSEGV, &sa, nullptr);
         sigaction(SIGBUS, &sa, nullptr);
-        (void)c.run(0, 0);
+        (void)runtime::run_native(c, 0, 0);
         _exit(0);
     }
     int status = 0;
@@ -83,7 +84,7 @@ int run_in_child(const jit::CompiledProgram& c, uint64_t lo, uint64_t hi) {
 
 TEST_CASE("r10 points into the eBPF stack, guarded, far from the host stack", "[jit][stack]") {
     const auto r10 = run(compile_trusted(innermost_r10(1)));
-    uint8_t* const top = jit::EbpfStacks::level_top(0);
+    uint8_t* const top = runtime::EbpfStacks::level_top(0);
     REQUIRE(top != nullptr);
     CHECK(r10 == reinterpret_cast<uint64_t>(top));
     // No host return address or saved register within reach: the host stack is elsewhere.
@@ -103,7 +104,7 @@ TEST_CASE("r10 points into the eBPF stack, guarded, far from the host stack", "[
 TEST_CASE("local calls take frames kFrameStride below the caller's", "[jit][stack]") {
     for (uint32_t frames = 1; frames <= isa::kMaxCallDepth; ++frames) {
         const auto r10 = run(compile_trusted(innermost_r10(frames)));
-        const auto expected_top = reinterpret_cast<uint64_t>(jit::EbpfStacks::level_top(0));
+        const auto expected_top = reinterpret_cast<uint64_t>(runtime::EbpfStacks::level_top(0));
         INFO("frames " << frames);
         CHECK(r10 == expected_top - (frames - 1) * jit::kFrameStride);
         const AddressRange host = host_thread_stack();
@@ -140,7 +141,7 @@ TEST_CASE("a store above the entry frame faults on the guard, not on host data",
     const Program p = make_program({mov64(0, 7), stx(Size::DW, 10, 8, 0), exit_insn()});
     const auto c = compile_trusted(p);
     run(compile_trusted(innermost_r10(1))); // maps this thread's level 0
-    const auto top = reinterpret_cast<uint64_t>(jit::EbpfStacks::level_top(0));
+    const auto top = reinterpret_cast<uint64_t>(runtime::EbpfStacks::level_top(0));
     CHECK(run_in_child(c, top, top + guard_bytes()) == 42);
 }
 
@@ -148,7 +149,7 @@ TEST_CASE("a load far above r10 faults on the guard", "[jit][stack]") {
     const Program p = make_program({ldx(Size::DW, 0, 10, 32760), exit_insn()});
     const auto c = compile_trusted(p);
     run(compile_trusted(innermost_r10(1)));
-    const auto top = reinterpret_cast<uint64_t>(jit::EbpfStacks::level_top(0));
+    const auto top = reinterpret_cast<uint64_t>(runtime::EbpfStacks::level_top(0));
     CHECK(run_in_child(c, top, top + guard_bytes()) == 42);
 }
 
@@ -159,7 +160,7 @@ TEST_CASE("a store below the run's stack faults on the lower guard", "[jit][stac
     const auto c = compile_trusted(make_program(
         {mov64r(1, 10), alu64(AluOp::Sub, 1, below), mov64(0, 1), stx(Size::DW, 1, 0, 0), exit_insn()}));
     run(compile_trusted(innermost_r10(1)));
-    const auto top = reinterpret_cast<uint64_t>(jit::EbpfStacks::level_top(0));
+    const auto top = reinterpret_cast<uint64_t>(runtime::EbpfStacks::level_top(0));
     const uint64_t bottom = top - usable_bytes();
     CHECK(run_in_child(c, bottom - guard_bytes(), bottom) == 42);
 }
@@ -167,32 +168,32 @@ TEST_CASE("a store below the run's stack faults on the lower guard", "[jit][stac
 TEST_CASE("runs nested on one thread take one stack level each, up to the limit", "[jit][stack]") {
     const auto c = compile_trusted(innermost_r10(1));
     const auto outer = run(c);
-    CHECK(reinterpret_cast<uint64_t>(jit::EbpfStacks::enter(false)) == outer); // level 0, taken freely
+    CHECK(reinterpret_cast<uint64_t>(runtime::EbpfStacks::enter(false)) == outer); // level 0, taken freely
     std::vector<uint8_t*> taken{reinterpret_cast<uint8_t*>(outer)};
     for (uint32_t level = 1; level < jit::kMaxNestedRuns; ++level) {
-        uint8_t* top = jit::EbpfStacks::enter(true);
+        uint8_t* top = runtime::EbpfStacks::enter(true);
         REQUIRE(top != nullptr);
         for (uint8_t* t : taken) CHECK(t != top);
         taken.push_back(top);
     }
-    CHECK(jit::EbpfStacks::enter(true) == nullptr);
+    CHECK(runtime::EbpfStacks::enter(true) == nullptr);
     {
         // A run inside a run (as a helper starting one): no level is left.
         runtime::ExecutionState outer_state;
         runtime::ExecutionState* const saved = runtime::ExecutionState::current();
         runtime::ExecutionState::current() = &outer_state;
-        auto refused = c.run(0, 0);
+        auto refused = runtime::run_native(c, 0, 0);
         runtime::ExecutionState::current() = saved;
         REQUIRE_FALSE(refused.has_value());
         CHECK_THAT(refused.error().message, Catch::Contains("no eBPF stack for this run"));
     }
-    for (size_t i = 1; i < taken.size(); ++i) jit::EbpfStacks::leave(true);
+    for (size_t i = 1; i < taken.size(); ++i) runtime::EbpfStacks::leave(true);
     CHECK(run(c) == outer);
     // With the levels free again, a nested run takes level 1.
     runtime::ExecutionState outer_state;
     runtime::ExecutionState* const saved = runtime::ExecutionState::current();
     runtime::ExecutionState::current() = &outer_state;
-    auto nested = c.run(0, 0);
+    auto nested = runtime::run_native(c, 0, 0);
     runtime::ExecutionState::current() = saved;
     REQUIRE(nested.has_value());
     CHECK(*nested == reinterpret_cast<uint64_t>(taken[1]));

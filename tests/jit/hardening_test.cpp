@@ -7,6 +7,7 @@
 #include "jit/native_listing.hpp"
 #include "program_builder.hpp"
 #include "runtime/interpreter.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -16,7 +17,7 @@ namespace {
 Result<uint64_t> jit_with(const Program& p, jit::CompileOptions options) {
     auto compiled = jit::compile(p, verifier::Facts{}, test_bindings(), options);
     if (!compiled) return fail(compiled.error());
-    return compiled->run_mem({});
+    return runtime::run_native_mem(*compiled, {});
 }
 
 Result<uint64_t> interp_with_budget(const Program& p, uint64_t budget) {
@@ -82,7 +83,7 @@ TEST_CASE("budget: local calls charge 1 each, and each run starts with the whole
     auto compiled = jit::compile(p, verifier::Facts{}, test_bindings(), budget(3));
     REQUIRE(compiled);
     for (int run = 0; run < 3; ++run) {
-        auto r0 = compiled->run_mem({});
+        auto r0 = runtime::run_native_mem(*compiled, {});
         REQUIRE(r0);
         CHECK(*r0 == 15);
     }
@@ -120,8 +121,8 @@ TEST_CASE("retpoline: callx goes through the thunk and still calls the helper") 
         CHECK(contains(after, {0xF3, 0x90, 0x0F, 0xAE, 0xE8, 0xEB})); // trap: pause; lfence; jmp trap
         CHECK(contains(after, {0x4C, 0x89, 0x14, 0x24, 0xC3}));       // mov [rsp], r10; ret
     }
-    auto r_plain = plain->run_mem({});
-    auto r_thunk = thunked->run_mem({});
+    auto r_plain = runtime::run_native_mem(*plain, {});
+    auto r_thunk = runtime::run_native_mem(*thunked, {});
     REQUIRE(r_plain);
     REQUIRE(r_thunk);
     CHECK(*r_thunk == 1 + 2 * 2 + 3 * 3 + 4 * 4 + 5 * 5);

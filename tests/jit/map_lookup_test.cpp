@@ -9,6 +9,7 @@
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/map_factory.hpp"
 #include "tests/jit/program_builder.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -68,7 +69,7 @@ void check_against_interpreter(maps::Map& map, const Program& p, bool expect_inl
     for (uint32_t key : {0u, 1u, 5u, 15u, 16u, 17u, 1000u, 0x80000000u, UINT32_MAX}) {
         uint8_t mem[4];
         std::memcpy(mem, &key, 4);
-        auto got = compiled->run_mem(mem);
+        auto got = runtime::run_native_mem(*compiled, mem);
         auto want = interpreter.run_mem(mem);
         REQUIRE(got.has_value());
         REQUIRE(want.has_value());

@@ -10,6 +10,7 @@
 #include "isa/instruction.hpp"
 #include "jit/compiler.hpp"
 #include "jit/x86_64/compile.hpp"
+#include "runtime/run/native_run.hpp"
 
 namespace ebpfjit::test {
 
@@ -75,7 +76,7 @@ inline Result<uint64_t> jit_run(const Program& p, std::span<uint8_t> mem = {},
     const helpers::ProgramBindings fallback = test_bindings();
     auto compiled = jit::compile(p, verifier::Facts{}, bindings ? *bindings : fallback);
     if (!compiled) return fail(compiled.error());
-    return compiled->run_mem(mem);
+    return runtime::run_native_mem(*compiled, mem);
 }
 
 } // namespace ebpfjit::test

@@ -1,5 +1,5 @@
 // jit::RunNeeds: what a run must set up, decided at compile time. A program whose calls
-// can reach no ExecutionState runs lean (CompiledProgram::run_lean: no state, no
+// can reach no ExecutionState runs lean (runtime::run_lean: no state, no
 // thread-local, no scope); everything else keeps the run scope. Both paths give the same
 // answers, faults included, and a lean run inside another run takes its own eBPF stack.
 #include <catch2/catch.hpp>
@@ -11,6 +11,7 @@
 #include "jit/compiler.hpp"
 #include "runtime/maps/prog_array.hpp"
 #include "tests/jit/program_builder.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -68,7 +69,7 @@ TEST_CASE("run needs follow what the program calls and touches", "[jit][run_need
     CHECK_FALSE(constant.run_needs().state);
     CHECK_FALSE(constant.run_needs().stack);
     CHECK(constant.lean());
-    auto r = constant.run_mem(mem);
+    auto r = runtime::run_native_mem(constant, mem);
     REQUIRE(r.has_value());
     CHECK(*r == 0x1234);
 
@@ -76,14 +77,14 @@ TEST_CASE("run needs follow what the program calls and touches", "[jit][run_need
     CHECK_FALSE(stack.run_needs().state);
     CHECK(stack.run_needs().stack);
     CHECK(stack.lean());
-    r = stack.run_mem(mem);
+    r = runtime::run_native_mem(stack, mem);
     REQUIRE(r.has_value());
     CHECK(*r == 0x42);
 
     auto stateless = compiled(make_program({mov64(1, 6), call_helper(kStatelessHelperId), exit_insn()}), bindings);
     CHECK_FALSE(stateless.run_needs().state);
     CHECK(stateless.lean());
-    r = stateless.run_mem(mem);
+    r = runtime::run_native_mem(stateless, mem);
     REQUIRE(r.has_value());
     CHECK(*r == 7);
 
@@ -92,7 +93,7 @@ TEST_CASE("run needs follow what the program calls and touches", "[jit][run_need
                              bindings);
     CHECK(stateful.run_needs().state);
     CHECK_FALSE(stateful.lean());
-    r = stateful.run_mem(mem);
+    r = runtime::run_native_mem(stateful, mem);
     REQUIRE(r.has_value());
     CHECK(*r == 6);
 
@@ -114,7 +115,7 @@ TEST_CASE("run needs follow what the program calls and touches", "[jit][run_need
     auto tail = compiled(make_program(v), with_array);
     CHECK(tail.run_needs().state);
     CHECK_FALSE(tail.lean());
-    r = tail.run_mem(mem);
+    r = runtime::run_native_mem(tail, mem);
     REQUIRE(r.has_value());
     CHECK(*r == 5); // empty slot: falls through
 
@@ -123,7 +124,7 @@ TEST_CASE("run needs follow what the program calls and touches", "[jit][run_need
     REQUIRE(checked.has_value());
     CHECK(checked->checked());
     CHECK_FALSE(checked->lean());
-    r = checked->run_mem(mem);
+    r = runtime::run_native_mem(*checked, mem);
     REQUIRE(r.has_value());
     CHECK(*r == 0x42);
 }
@@ -147,11 +148,11 @@ TEST_CASE("a lean run faults like a scoped one", "[jit][run_needs][budget]") {
     options.hardening.instruction_budget = 1000;
     auto loop = compiled(make_program({mov64(0, 0), alu64(AluOp::Add, 0, 1), jmp(1)}), bindings, options);
     CHECK(loop.lean());
-    auto r = loop.run(0, 0);
+    auto r = runtime::run_native(loop, 0, 0);
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().message == "instruction budget of 1000 exceeded");
     // The next run starts with the whole budget again.
-    r = loop.run(0, 0);
+    r = runtime::run_native(loop, 0, 0);
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().message == "instruction budget of 1000 exceeded");
 }
@@ -162,7 +163,7 @@ TEST_CASE("a lean run inside a helper of another run takes the next eBPF stack l
     REQUIRE(inner.lean());
     std::vector<uint8_t> inner_mem{0x10, 0, 0, 0, 0, 0, 0, 0};
     nested_body() = [&] {
-        auto r0 = inner.run_mem(inner_mem);
+        auto r0 = runtime::run_native_mem(inner, inner_mem);
         return r0 ? *r0 : uint64_t{0};
     };
     // Outer: keeps 0x7777 at r10 - 8 across the helper call (where the inner run stores
@@ -172,7 +173,7 @@ TEST_CASE("a lean run inside a helper of another run takes the next eBPF stack l
                           bindings);
     REQUIRE_FALSE(outer.lean());
     std::vector<uint8_t> mem(8);
-    auto r = outer.run_mem(mem);
+    auto r = runtime::run_native_mem(outer, mem);
     REQUIRE(r.has_value());
     CHECK(*r == 0x7777 + 0x11);
     nested_body() = nullptr;

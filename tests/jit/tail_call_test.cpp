@@ -7,6 +7,7 @@
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/prog_array.hpp"
 #include "tests/jit/program_builder.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -61,11 +62,11 @@ TEST_CASE("tail calls: 33 are taken, the 34th falls through", "[jit][tailcall]")
     REQUIRE(entry.has_value());
     // The entry's tail call is #1; the counting program then runs 33 times and tail-calls
     // 32 more times (#2..#33); the 34th attempt falls through with count 33.
-    auto r = entry->run(0, 0);
+    auto r = runtime::run_native(*entry, 0, 0);
     REQUIRE(r.has_value());
     CHECK(*r == 33);
     // Twice in a row: the count is per run.
-    auto again = entry->run(0, 0);
+    auto again = runtime::run_native(*entry, 0, 0);
     REQUIRE(again.has_value());
     CHECK(*again == 33);
 }
@@ -80,7 +81,7 @@ TEST_CASE("tail calls into an empty slot or out of range fall through", "[jit][t
         auto entry = jit::compile(entry_program(0), {}, bindings);
         REQUIRE(entry.has_value());
         array->set(0, p->tail_call_entry());
-        auto r = entry->run(0, 0);
+        auto r = runtime::run_native(*entry, 0, 0);
         REQUIRE(r.has_value());
         INFO("index " << index);
         CHECK(*r == 1); // ran once, its own tail call fell through
@@ -102,14 +103,14 @@ TEST_CASE("a chain of distinct programs passes r1 and the stack along", "[jit][t
     for (int32_t i = 0; i < 39; ++i) array->set(static_cast<uint32_t>(i), programs[static_cast<size_t>(i)].tail_call_entry());
     auto entry = jit::compile(entry_program(0), {}, bindings);
     REQUIRE(entry.has_value());
-    auto r = entry->run(0, 0);
+    auto r = runtime::run_native(*entry, 0, 0);
     REQUIRE(r.has_value());
     CHECK(*r == 33); // 1 (entry -> 0) + 32 more: the 34th call is refused
     // A shorter chain ends at the first empty slot.
     const maps::ProgramEntry* saved = programs[5].tail_call_entry();
     uint32_t key = 5;
     REQUIRE(array->remove(&key) == 0);
-    auto short_chain = entry->run(0, 0);
+    auto short_chain = runtime::run_native(*entry, 0, 0);
     REQUIRE(short_chain.has_value());
     CHECK(*short_chain == 5); // programs 0..4 ran; 4's tail call to slot 5 fell through
     array->set(5, saved);
@@ -149,7 +150,7 @@ TEST_CASE("the interpreter takes the same tail calls as the JIT", "[jit][tailcal
         INFO("empty slot " << hole);
         uint32_t key = hole;
         if (hole < 40) REQUIRE(array->remove(&key) == 0);
-        auto jit_r0 = entry->run_mem(mem);
+        auto jit_r0 = runtime::run_native_mem(*entry, mem);
         auto interp_r0 = interpreter.run_mem(mem);
         REQUIRE(jit_r0.has_value());
         REQUIRE(interp_r0.has_value());
@@ -187,11 +188,11 @@ TEST_CASE("tail call into a lean-frame program (no FrameInfo, own registers and 
     auto entry = jit::compile(entry_program(0), {}, bindings);
     REQUIRE(entry.has_value());
     const uint64_t expected = 7 + 2 * 1 + 3 * 2 + 4 * 3 + 5 * 4 + 10 + 20 + 30 + 40;
-    auto direct = target->run(0, 0);
+    auto direct = runtime::run_native(*target, 0, 0);
     REQUIRE(direct.has_value());
     CHECK(*direct == expected);
     for (int i = 0; i < 3; ++i) {
-        auto r = entry->run(0, 0);
+        auto r = runtime::run_native(*entry, 0, 0);
         REQUIRE(r.has_value());
         CHECK(*r == expected);
     }
@@ -212,7 +213,7 @@ TEST_CASE("tail calls with hardening: blinded, through the retpoline, budget sha
         array->set(0, self->tail_call_entry());
         auto entry = jit::compile(entry_program(0), {}, bindings, target_hardened ? jit::CompileOptions{} : hard);
         REQUIRE(entry.has_value());
-        auto r = entry->run(0, 0);
+        auto r = runtime::run_native(*entry, 0, 0);
         REQUIRE(r.has_value());
         CHECK(*r == 33);
     }
@@ -233,11 +234,11 @@ TEST_CASE("tail call into a program that makes no calls (the leanest frame), r1 
     auto entry = jit::compile(entry_program(0), {}, bindings);
     REQUIRE(entry.has_value());
     const uint64_t expected = 1000 + 10 + 20 + 30 + 40 + 5;
-    auto direct = target->run(1000, 0);
+    auto direct = runtime::run_native(*target, 1000, 0);
     REQUIRE(direct.has_value());
     CHECK(*direct == expected);
     for (int i = 0; i < 3; ++i) {
-        auto r = entry->run(1000, 0);
+        auto r = runtime::run_native(*entry, 1000, 0);
         REQUIRE(r.has_value());
         CHECK(*r == expected);
     }

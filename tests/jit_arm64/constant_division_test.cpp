@@ -5,6 +5,7 @@
 
 #include "arm64_program.hpp"
 #include "runtime/interpreter.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -45,7 +46,7 @@ TEST_CASE("arm64: division by a constant matches the interpreter") {
                     if (i % 3 == 0) x = static_cast<uint64_t>(-static_cast<int64_t>(x));
                     uint8_t mem[8];
                     std::memcpy(mem, &x, 8);
-                    auto got = compiled->run_mem(mem);
+                    auto got = runtime::run_native_mem(*compiled, mem);
                     auto want = runtime::Interpreter(p, bindings).run_mem(mem);
                     REQUIRE(got.has_value());
                     REQUIRE(want.has_value());

@@ -10,6 +10,7 @@
 
 #include "arm64_program.hpp"
 #include "runtime/interpreter.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -54,7 +55,7 @@ Result<uint64_t> run_arm64(const Program& p, std::span<uint8_t> mem, AtomicsMode
     options.atomics = atomics;
     auto compiled = jit::arm64::compile(*lowered, options);
     if (!compiled) return fail(compiled.error());
-    return compiled->run_mem(mem);
+    return runtime::run_native_mem(*compiled, mem);
 }
 
 Result<uint64_t> run_interp(const Program& p, std::span<uint8_t> mem) {

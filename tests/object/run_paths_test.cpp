@@ -1,5 +1,5 @@
 // The run paths an embedder reaches (issue 18 item 2): programs that need no per-run state
-// run straight into their native code (jit::RunNeeds, jit::CompiledProgram::run_lean),
+// run straight into their native code (jit::RunNeeds, runtime::run_lean),
 // the others through a run scope. Every program gives the same answers through the C++
 // and C APIs on both engines, and per-CPU maps see the worker's own slot either way.
 #include "object_test_support.hpp"
@@ -115,5 +115,39 @@ TEST_CASE("the C API runs programs with and without helpers on both engines", "[
     CHECK(ebpfjit_program_run_socket_filter(constant, skb, &keep, err, sizeof err) == -1);
     CHECK(std::string_view(err).find("cannot run it") != std::string_view::npos);
     ebpfjit_skb_free(skb);
+    ebpfjit_object_close(object);
+}
+
+TEST_CASE("a lean run's fault names the program and leaves r0 alone, through both APIs", "[object][run_paths]") {
+    // An instruction budget is the one fault lean code can take (callx, tail calls and
+    // checked code need the per-run state): four_calls makes four local calls, each
+    // charged once, so a budget of 3 runs out.
+    OpenOptions tiny{ProgramType::Mem};
+    tiny.hardening.instruction_budget = 3;
+    Object limited = open_object("run_paths", tiny);
+    std::vector<uint8_t> input(8, 1);
+    Object plain = open_object("run_paths", kMem);
+    auto unlimited = program_of(plain, "four_calls").run(input);
+    REQUIRE(unlimited.has_value());
+    CHECK(*unlimited == 688); // 8 -> 25 -> 76 -> 229 -> 688
+    auto stopped = program_of(limited, "four_calls").run(input);
+    REQUIRE_FALSE(stopped);
+    CHECK(stopped.error().message == "instruction budget of 3 exceeded");
+    CHECK(stopped.error().file == "program 'four_calls'");
+
+    char err[256] = {};
+    const ebpfjit_open_options options{"mem", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
+    const ebpfjit_hardening hardening{0, 0, 3};
+    ebpfjit_object* object =
+        ebpfjit_object_open_hardened(prog_path("run_paths").c_str(), &options, &hardening, err, sizeof err);
+    INFO(err);
+    REQUIRE(object != nullptr);
+    ebpfjit_program* program = ebpfjit_object_program(object, "four_calls", err, sizeof err);
+    REQUIRE(program != nullptr);
+    uint64_t r0 = 0x5eed;
+    CHECK(ebpfjit_program_run_mem(program, input.data(), input.size(), &r0, err, sizeof err) == -1);
+    CHECK(r0 == 0x5eed);
+    CHECK(std::string_view(err).find("instruction budget of 3 exceeded") != std::string_view::npos);
+    CHECK(std::string_view(err).find("four_calls") != std::string_view::npos);
     ebpfjit_object_close(object);
 }

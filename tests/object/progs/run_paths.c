@@ -44,3 +44,16 @@ SEC("mem") __u64 via_stack(__u8 *mem, __u64 len)
         r = r << 8 | buf[i];
     return r;
 }
+
+// Four local calls: each charges the instruction budget once, so a budget of 3 stops it
+// (the one fault code that needs no per-run state can take). r0 = ((len*3+1)*3+1)... .
+static __attribute__((noinline)) __u64 step(__u64 x) { return x * 3 + 1; }
+
+SEC("mem") __u64 four_calls(void *mem, __u64 len)
+{
+    __u64 x = len;
+    x = step(x);
+    x = step(x);
+    x = step(x);
+    return step(x);
+}

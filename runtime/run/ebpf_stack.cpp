@@ -1,9 +1,12 @@
-#include "jit/ebpf_stack.hpp"
+#include "runtime/run/ebpf_stack.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
 
-namespace ebpfjit::jit {
+namespace ebpfjit::runtime {
+
+using jit::kGuardBytes;
+using jit::kRunStackBytes;
 
 namespace {
 
@@ -54,4 +57,4 @@ uint8_t* EbpfStacks::enter_nested() {
     return top;
 }
 
-} // namespace ebpfjit::jit
+} // namespace ebpfjit::runtime

@@ -15,7 +15,7 @@ struct FrameInfo {
     const uint8_t* packet;    // what LD_ABS / LD_IND read (nullptr in a callback thunk)
     uint64_t packet_len;
     RunStatus* status;        // the run's status (faults, budget, checked run)
-    // The r10 of this frame chain's first frame, in the eBPF stack (jit/ebpf_stack.hpp):
+    // The r10 of this frame chain's first frame, in the eBPF stack (engine_abi/ebpf_stack_layout.hpp):
     // a tail call starts the target there again; checked code's stack windows end there.
     uint8_t* stack_top;
 };

@@ -1,17 +1,22 @@
-#include "jit/callback_invoker.hpp"
+#include "runtime/run/jit_callbacks.hpp"
 
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "engine_abi/ebpf_stack_layout.hpp"
 #include "isa/instruction.hpp"
-#include "jit/checked_run.hpp"
-#include "jit/ebpf_stack.hpp"
+#include "runtime/run/checked_run.hpp"
 
-namespace ebpfjit::jit {
+namespace ebpfjit::runtime {
+
+using jit::Fault;
+using jit::kChainBytes;
+using jit::kRunStackBytes;
+using jit::RunStatus;
 
 bool JitCallbacks::invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>& args,
-                          std::span<const runtime::CallbackMemory> memory, uint64_t& r0) {
+                          std::span<const CallbackMemory> memory, uint64_t& r0) {
     auto& callbacks = *static_cast<JitCallbacks*>(self);
     RunStatus& status = callbacks.status_;
     if (status.fault != Fault::None) return false;
@@ -25,17 +30,17 @@ bool JitCallbacks::invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>
     }
     // Checked code may touch the key and value the helper hands over, while the callback
     // runs. (A checked program's helper call has made its run active already.)
-    CheckedRun* checked = status.checked != nullptr ? status.checked->made() : nullptr;
+    CheckedRun* checked = callbacks.checked_.made();
     if (checked != nullptr && !checked->active()) checked = nullptr;
-    std::vector<std::pair<uint64_t, std::optional<runtime::MemoryRegion>>> granted;
+    std::vector<std::pair<uint64_t, std::optional<MemoryRegion>>> granted;
     if (checked != nullptr)
-        for (const runtime::CallbackMemory& m : memory) {
+        for (const CallbackMemory& m : memory) {
             const auto start = reinterpret_cast<uint64_t>(m.start);
             auto previous = checked->grant({start, m.size, m.writable});
             if (!m.for_the_run) granted.emplace_back(start, previous);
         }
     // The callback's frames go kChainBytes below the chain that called the helper
-    // (jit/ebpf_stack.hpp): that chain may hold up to kMaxCallDepth frames.
+    // (engine_abi/ebpf_stack_layout.hpp): that chain may hold up to kMaxCallDepth frames.
     uint8_t* const caller_top = status.stack_top;
     status.stack_top = caller_top - kChainBytes;
     ++callbacks.nesting_;
@@ -46,4 +51,4 @@ bool JitCallbacks::invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>
     return status.fault == Fault::None;
 }
 
-} // namespace ebpfjit::jit
+} // namespace ebpfjit::runtime

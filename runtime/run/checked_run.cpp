@@ -1,13 +1,19 @@
-#include "jit/checked_run.hpp"
+#include "runtime/run/checked_run.hpp"
 
 #include <fmt/format.h>
 
-#include "isa/instruction.hpp"
+#include "engine_abi/ebpf_stack_layout.hpp"
+#include "engine_abi/frame_info.hpp"
 #include "engine_abi/run_status.hpp"
-#include "jit/ebpf_stack.hpp"
-#include "jit/frame_info.hpp"
+#include "isa/instruction.hpp"
 
-namespace ebpfjit::jit {
+namespace ebpfjit::runtime {
+
+using jit::FrameInfo;
+using jit::Fault;
+using jit::RunStatus;
+using jit::kChainBytes;
+using jit::kFrameStride;
 
 namespace {
 
@@ -31,7 +37,7 @@ RunStatus& status_of(uint64_t frame_info) {
 
 } // namespace
 
-runtime::GuestMemory& CheckedRun::memory(const CheckedProgram& program) {
+GuestMemory& CheckedRun::memory(const CheckedProgram& program) {
     // No contiguous stack block: walk_frames lists the windows.
     if (!memory_) memory_.emplace(0, regions_);
     for (const CheckedProgram* seen : programs_)
@@ -43,7 +49,7 @@ runtime::GuestMemory& CheckedRun::memory(const CheckedProgram& program) {
     return *memory_;
 }
 
-// The active frames, innermost first (jit/ebpf_stack.hpp): a chain's frames lie
+// The active frames, innermost first (engine_abi/ebpf_stack_layout.hpp): a chain's frames lie
 // kFrameStride apart in the eBPF stack, from the current r10 up to the chain's first r10
 // (FrameInfo::stack_top of the entry's or a callback thunk's frame). A callback's chain
 // goes on at the helper call that ran it, if that call was checked (pending_). Only the
@@ -96,9 +102,9 @@ bool CheckedRun::check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64
     // run's own regions (input, ctx, packet) answer nearly every access.
     if (inside(addr, size, r10 - kStack, kStack)) [[likely]]
         return true;
-    for (const runtime::MemoryRegion& r : regions_)
+    for (const MemoryRegion& r : regions_)
         if ((r.writable || kind == AccessKind::Load) && inside(addr, size, r.start, r.size)) return true;
-    runtime::GuestMemory& mem = memory(program);
+    GuestMemory& mem = memory(program);
     if (walk_frames(r10, frame_info) && mem.allows(addr, size, kind != AccessKind::Load)) [[likely]]
         return true;
     return fault(frame_info, static_cast<uint32_t>(Fault::MemoryAccess), pc, addr,
@@ -114,9 +120,9 @@ bool CheckedRun::check_helper_call(const uint64_t* args, uint32_t pc, int32_t id
         return fault(frame_info, static_cast<uint32_t>(Fault::HelperArgument), pc, static_cast<uint64_t>(id),
                      Error::at_insn(pc, fmt::format("call to unknown helper id {}", id)));
     PendingHelper call{r10, frame_info, helper, {args[0], args[1], args[2], args[3], args[4]}, &program};
-    runtime::GuestMemory& mem = memory(program);
+    GuestMemory& mem = memory(program);
     walk_frames(r10, frame_info);
-    if (auto ok = runtime::check_helper_arguments(*helper, call.args, mem, program.bindings, pc); !ok)
+    if (auto ok = check_helper_arguments(*helper, call.args, mem, program.bindings, pc); !ok)
         return fault(frame_info, static_cast<uint32_t>(Fault::HelperArgument), pc, static_cast<uint64_t>(id),
                      std::move(ok.error()));
     pending_.push_back(call);
@@ -133,54 +139,15 @@ bool CheckedRun::record_helper_result(uint64_t r0, uint64_t frame_info) {
     return true;
 }
 
-std::optional<runtime::MemoryRegion> CheckedRun::grant(const runtime::MemoryRegion& region) {
+std::optional<MemoryRegion> CheckedRun::grant(const MemoryRegion& region) {
     if (!memory_) memory_.emplace(0, regions_);
     auto previous = memory_->dynamic_at(region.start);
     memory_->add_dynamic(region.start, region.size, region.writable);
     return previous;
 }
 
-void CheckedRun::revoke(uint64_t start, std::optional<runtime::MemoryRegion> previous) {
+void CheckedRun::revoke(uint64_t start, std::optional<MemoryRegion> previous) {
     if (memory_) memory_->restore_dynamic(start, previous);
 }
 
-namespace {
-
-// A checked program run outside CompiledProgram's runs (RunStatus::checked is null):
-// nothing is allowed.
-bool no_run(uint64_t frame_info, uint32_t pc, Fault kind, uint64_t value) {
-    RunStatus& status = status_of(frame_info);
-    if (status.fault == Fault::None) {
-        status.fault = kind;
-        status.slot = pc;
-        status.value = value;
-    }
-    return false;
-}
-
-} // namespace
-
-bool jit_check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
-                      const CheckedProgram* program) {
-    LazyCheckedRun* run = status_of(frame_info).checked;
-    if (run == nullptr) [[unlikely]]
-        return no_run(frame_info, static_cast<uint32_t>(what >> 8), Fault::MemoryAccess, addr);
-    return run->get().check_access(addr, what, r10, frame_info, *program);
-}
-
-bool jit_check_helper_call(const uint64_t* args, uint64_t pc, uint64_t id, uint64_t r10,
-                           uint64_t frame_info, const CheckedProgram* program) {
-    LazyCheckedRun* run = status_of(frame_info).checked;
-    if (run == nullptr) [[unlikely]]
-        return no_run(frame_info, static_cast<uint32_t>(pc), Fault::HelperArgument, id);
-    return run->get().check_helper_call(args, static_cast<uint32_t>(pc), static_cast<int32_t>(id), r10, frame_info,
-                                  *program);
-}
-
-bool jit_record_helper_result(uint64_t r0, uint64_t frame_info) {
-    LazyCheckedRun* lazy = status_of(frame_info).checked;
-    CheckedRun* run = lazy != nullptr ? lazy->made() : nullptr;
-    return run == nullptr || run->record_helper_result(r0, frame_info);
-}
-
-} // namespace ebpfjit::jit
+} // namespace ebpfjit::runtime
