@@ -72,14 +72,14 @@ TEST_CASE("C API: allow_ptr_leaks is off unless ebpfjit_open_options says so", "
         ebpfjit_object_close(object);
     }
     {
-        const ebpfjit_open_options defaults{"mem", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
+        const ebpfjit_open_options defaults{"mem", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0, 0};
         ebpfjit_object* object = ebpfjit_object_open_opts(path.c_str(), &defaults, err, sizeof err);
         REQUIRE(object != nullptr);
         CHECK(ebpfjit_object_program(object, kLeak, err, sizeof err) == nullptr);
         ebpfjit_object_close(object);
     }
     {
-        const ebpfjit_open_options trusted{"mem", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 1};
+        const ebpfjit_open_options trusted{"mem", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 1, 0};
         ebpfjit_object* object = ebpfjit_object_open_opts(path.c_str(), &trusted, err, sizeof err);
         REQUIRE(object != nullptr);
         ebpfjit_program* program = ebpfjit_object_program(object, kLeak, err, sizeof err);
