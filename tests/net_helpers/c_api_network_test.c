@@ -44,7 +44,7 @@ int main(void)
     CHECK(ebpfjit_network_add_neighbour(net, 2, AF_INET, gw, gwmac) == 0);
     ebpfjit_network_set_netns_cookie(net, 5);
 
-    ebpfjit_open_options opts = {NULL, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
+    ebpfjit_open_options opts = {NULL, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0, 0};
     ebpfjit_object *obj =
         ebpfjit_object_open_network(EBPFJIT_NET_PROGS_DIR "/net_progs.o", &opts, NULL, net, err, sizeof err);
     ebpfjit_network_free(net); /* the object keeps its reference */

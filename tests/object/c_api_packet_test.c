@@ -24,7 +24,7 @@ static void make_frame(unsigned char *f, size_t len, unsigned short ether_type)
 static void run_dispatcher(ebpfjit_engine engine)
 {
     char err[256];
-    ebpfjit_open_options opts = {NULL, engine, EBPFJIT_VERIFY_FULL, 0};
+    ebpfjit_open_options opts = {NULL, engine, EBPFJIT_VERIFY_FULL, 0, 0};
     ebpfjit_object *obj = ebpfjit_object_open_opts(EBPFJIT_OBJECT_PROGS_DIR "/xdp_dispatch.o", &opts, err, sizeof err);
     if (!obj) {
         fprintf(stderr, "open failed: %s\n", err);
@@ -89,7 +89,7 @@ static void run_dispatcher(ebpfjit_engine engine)
 static void run_skb_programs(ebpfjit_engine engine)
 {
     char err[256];
-    ebpfjit_open_options opts = {NULL, engine, EBPFJIT_VERIFY_FULL, 0};
+    ebpfjit_open_options opts = {NULL, engine, EBPFJIT_VERIFY_FULL, 0, 0};
     ebpfjit_object *obj = ebpfjit_object_open_opts(EBPFJIT_OBJECT_PROGS_DIR "/skb_progs.o", &opts, err, sizeof err);
     if (!obj) {
         fprintf(stderr, "open failed: %s\n", err);
@@ -117,7 +117,7 @@ static void run_skb_programs(ebpfjit_engine engine)
 int main(void)
 {
     char err[256];
-    ebpfjit_open_options bad = {NULL, (ebpfjit_engine)7, EBPFJIT_VERIFY_FULL, 0};
+    ebpfjit_open_options bad = {NULL, (ebpfjit_engine)7, EBPFJIT_VERIFY_FULL, 0, 0};
     CHECK(ebpfjit_object_open_opts(EBPFJIT_OBJECT_PROGS_DIR "/xdp_dispatch.o", &bad, err, sizeof err) == NULL);
     CHECK(strcmp(err, "unknown engine") == 0);
 
@@ -127,7 +127,7 @@ int main(void)
     run_skb_programs(EBPFJIT_ENGINE_INTERP);
 
     /* An interpreter-only object refuses a JIT run, with a message. */
-    ebpfjit_open_options interp = {"mem", EBPFJIT_ENGINE_INTERP, EBPFJIT_VERIFY_FULL, 0};
+    ebpfjit_open_options interp = {"mem", EBPFJIT_ENGINE_INTERP, EBPFJIT_VERIFY_FULL, 0, 0};
     ebpfjit_object *obj = ebpfjit_object_open_opts(EBPFJIT_OBJECT_PROGS_DIR "/mem_sum.o", &interp, err, sizeof err);
     CHECK(obj != NULL);
     if (obj) {
