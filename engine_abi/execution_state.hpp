@@ -68,14 +68,15 @@ struct ExecutionState {
     const HostNetwork* network = nullptr; // OpenOptions::network; nullptr = none supplied
     // The embedder's sockets (bpf_sk_lookup_*; nullptr: none, every lookup is NULL) and the
     // references this run holds: a socket pointer the program got is the address of one
-    // of these Socket objects, and helpers taking one accept only those.
+    // of these Sockets' struct bpf_sock fields (Socket::guest_address), which the program
+    // may read while it holds the socket, and helpers taking one accept only those.
     const SocketTable* sockets = nullptr;
     std::vector<std::shared_ptr<const Socket>> held_sockets;
 
     // The held socket whose address is `ptr`, or nullptr (never a wild dereference).
     std::shared_ptr<const Socket> held_socket(uint64_t ptr) const {
         for (const auto& s : held_sockets)
-            if (reinterpret_cast<uint64_t>(s.get()) == ptr) return s;
+            if (s->guest_address() == ptr) return s;
         return nullptr;
     }
 

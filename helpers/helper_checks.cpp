@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "engine_abi/execution_state.hpp"
+#include "engine_abi/sock_layout.hpp"
 #include "runtime/maps/map.hpp"
 
 namespace ebpfjit::runtime {
@@ -75,8 +77,19 @@ Result<void> check_helper_arguments(const helpers::Helper& helper, const HelperA
 
 void record_helper_result(const helpers::Helper& helper, const HelperArgs& args, uint64_t r0,
                           GuestMemory& memory, const helpers::ProgramBindings& bindings) {
+    // bpf_sk_release: the socket's fields are withdrawn with the run's last reference to it
+    // (the Socket may be freed now), so a stale pointer reads nothing. Only on success:
+    // then the argument was a held socket's address, not some other region.
+    if (r0 == 0 && helper.proto.refs.releases == helpers::RefKind::Socket && helper.proto.refs.release_arg >= 0) {
+        const uint64_t sk = args[size_t(helper.proto.refs.release_arg)];
+        const ExecutionState* st = ExecutionState::current();
+        if (!st || !st->held_socket(sk)) memory.restore_dynamic(sk, std::nullopt);
+    }
     if (r0 == 0) return;
     switch (helper.proto.ret) {
+    // A held socket's struct bpf_sock fields: read-only (engine_abi/sock_layout.hpp).
+    case helpers::RetType::SocketOrNull:
+    case helpers::RetType::SockCommonOrNull: memory.add_dynamic(r0, engine_abi::kBpfSockSize, false); break;
     case helpers::RetType::MapValueOrNull:
         if (const maps::Map* map = find_bound_map(bindings, args[0]))
             memory.add_dynamic(r0, map->definition().value_size, true);

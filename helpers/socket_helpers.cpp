@@ -4,9 +4,11 @@
 // the skb to a socket; 46 get_socket_cookie then answers its cookie, in
 // skb_meta_helpers.cpp).
 //
-// A socket pointer is the address of a Socket the run holds (ExecutionState::held_sockets,
-// one entry per reference): helpers taking one look it up there and never dereference a
-// value the program made up (an unverified program may pass anything). References a
+// A socket pointer is the address of the struct bpf_sock fields of a Socket the run holds
+// (Socket::guest_address; ExecutionState::held_sockets, one entry per reference): the
+// program reads the fields there (read-only guest memory while held), helpers taking one
+// look it up and never dereference a value the program made up (an unverified program
+// may pass anything). References a
 // program leaks (only possible without Full verification) end with the run.
 #include <linux/bpf.h>
 
@@ -33,7 +35,7 @@ uint64_t lookup(SocketProtocol proto, bool full_only, uint64_t ctx, uint64_t tup
     auto sk = st->sockets->lookup(proto, reinterpret_cast<const uint8_t*>(tuple), uint32_t(len), netns, flags,
                                   full_only);
     if (!sk) return 0;
-    const uint64_t ptr = reinterpret_cast<uint64_t>(sk.get());
+    const uint64_t ptr = sk->guest_address(); // its struct bpf_sock fields
     st->held_sockets.push_back(std::move(sk));
     return ptr;
 }
@@ -55,7 +57,7 @@ uint64_t sk_release(uint64_t sk, uint64_t, uint64_t, uint64_t, uint64_t) {
     if (!st) return err(EINVAL);
     auto& held = st->held_sockets;
     auto it = std::find_if(held.begin(), held.end(),
-                           [sk](const auto& s) { return reinterpret_cast<uint64_t>(s.get()) == sk; });
+                           [sk](const auto& s) { return s->guest_address() == sk; });
     if (it == held.end()) return err(EINVAL);
     held.erase(it);
     return 0;

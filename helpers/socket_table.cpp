@@ -3,6 +3,10 @@
 // lookup functions' scoring).
 #include "ebpfjit/socket_table.hpp"
 
+#include <arpa/inet.h>
+#include <linux/bpf.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <climits>
 #include <cstring>
@@ -11,6 +15,28 @@
 #include <fmt/format.h>
 
 namespace ebpfjit {
+
+// The public mirror is the uapi struct, field for field: a program's loads through a
+// socket pointer read it without a rewrite (engine_abi/sock_layout.hpp).
+#define EBPFJIT_SAME_FIELD(f)                                                                  \
+    static_assert(offsetof(BpfSockFields, f) == offsetof(bpf_sock, f) &&                       \
+                  sizeof(BpfSockFields::f) == sizeof(bpf_sock::f))
+EBPFJIT_SAME_FIELD(bound_dev_if);
+EBPFJIT_SAME_FIELD(family);
+EBPFJIT_SAME_FIELD(type);
+EBPFJIT_SAME_FIELD(protocol);
+EBPFJIT_SAME_FIELD(mark);
+EBPFJIT_SAME_FIELD(priority);
+EBPFJIT_SAME_FIELD(src_ip4);
+EBPFJIT_SAME_FIELD(src_ip6);
+EBPFJIT_SAME_FIELD(src_port);
+EBPFJIT_SAME_FIELD(dst_port);
+EBPFJIT_SAME_FIELD(dst_ip4);
+EBPFJIT_SAME_FIELD(dst_ip6);
+EBPFJIT_SAME_FIELD(state);
+EBPFJIT_SAME_FIELD(rx_queue_mapping);
+#undef EBPFJIT_SAME_FIELD
+static_assert(sizeof(BpfSockFields) == sizeof(bpf_sock));
 
 namespace {
 
@@ -52,7 +78,34 @@ int score(const Socket& s, const Tuple& t) {
     return exact_local ? 2 : 1;
 }
 
+// An endpoint's address as the kernel stores it (network byte order, so copied as bytes).
+void put_addr(const SocketEndpoint& e, bool v6, uint32_t& ip4, uint32_t (&ip6)[4]) {
+    if (v6) std::memcpy(ip6, e.addr.data(), 16);
+    else std::memcpy(&ip4, e.addr.data(), 4);
+}
+
 } // namespace
+
+// bpf_sock_convert_ctx_access over the socket the spec describes: skc_family,
+// sk_type, sk_protocol, sk_mark, sk_priority, skc_rcv_saddr / skc_v6_rcv_saddr,
+// skc_num (host order), skc_dport (network order), skc_daddr / skc_v6_daddr, skc_state,
+// skc_rx_queue_mapping.
+BpfSockFields BpfSockFields::of(const SocketSpec& spec) {
+    BpfSockFields f;
+    const bool tcp = spec.protocol == SocketProtocol::Tcp;
+    f.family = spec.ipv6 ? AF_INET6 : AF_INET;
+    f.type = tcp ? SOCK_STREAM : SOCK_DGRAM;
+    f.protocol = uint32_t(spec.protocol);
+    f.mark = spec.mark;
+    f.priority = spec.priority;
+    put_addr(spec.local, spec.ipv6, f.src_ip4, f.src_ip6);
+    f.src_port = spec.local.port;
+    put_addr(spec.remote, spec.ipv6, f.dst_ip4, f.dst_ip6);
+    f.dst_port = htons(spec.remote.port);
+    f.state = tcp ? spec.state : connected(spec) ? kTcpEstablished : kTcpClose;
+    f.rx_queue_mapping = spec.rx_queue_mapping;
+    return f;
+}
 
 Result<uint64_t> SocketTable::add(const SocketSpec& spec) {
     if (spec.protocol != SocketProtocol::Tcp && spec.protocol != SocketProtocol::Udp)
@@ -73,13 +126,14 @@ Result<uint64_t> SocketTable::add(const SocketSpec& spec) {
     auto taken = [&](uint64_t c) {
         return std::any_of(sockets_.begin(), sockets_.end(), [c](const auto& s) { return s->spec.cookie == c; });
     };
-    auto socket = std::make_shared<Socket>(Socket{spec});
-    if (socket->spec.cookie == 0) {
+    SocketSpec final_spec = spec;
+    if (final_spec.cookie == 0) {
         while (taken(next_cookie_)) ++next_cookie_;
-        socket->spec.cookie = next_cookie_++;
-    } else if (taken(socket->spec.cookie)) {
-        return fail(Error::plain(fmt::format("socket table: cookie {} is already taken", socket->spec.cookie)));
+        final_spec.cookie = next_cookie_++;
+    } else if (taken(final_spec.cookie)) {
+        return fail(Error::plain(fmt::format("socket table: cookie {} is already taken", final_spec.cookie)));
     }
+    auto socket = std::make_shared<Socket>(final_spec);
     sockets_.push_back(socket);
     return socket->spec.cookie;
 }

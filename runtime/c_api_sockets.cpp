@@ -60,6 +60,8 @@ int ebpfjit_socket_table_add(ebpfjit_socket_table* table, const ebpfjit_socket* 
         spec.remote = endpoint(socket->remote_addr, socket->remote_port);
         spec.cookie = socket->cookie;
         spec.netns = socket->netns;
+        spec.mark = socket->mark;
+        spec.priority = socket->priority;
         auto added = table->table->add(spec);
         if (!added) {
             set_error(err, err_size, added.error().message);

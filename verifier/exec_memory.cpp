@@ -4,6 +4,7 @@
 
 #include "engine_abi/kernel_ids.hpp"
 #include "verifier/analyzer.hpp"
+#include "verifier/sock_access.hpp"
 
 namespace ebpfjit::verifier {
 
@@ -118,11 +119,19 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
         return violation(Reason::NullPointerDereference,
                          fmt::format("r{} may be NULL, compare it with 0 first: {}", base, describe(s, base)));
     case RegType::Socket:
-    case RegType::SockCommon: // struct bpf_sock fields are not modelled: pass the socket to helpers only
-        return violation(Reason::InvalidMemoryAccess,
-                         fmt::format("reading or writing the fields of a socket (struct bpf_sock) is not supported: "
-                                     "{}",
-                                     describe(s, base)));
+    case RegType::SockCommon: { // struct bpf_sock fields, read-only (verifier/sock_access.hpp)
+        // No arithmetic reaches a socket (exec_alu refuses it), so its offset is ptr.off.
+        if (!ptr.var.is_const())
+            return violation(Reason::InvalidMemoryAccess,
+                             fmt::format("socket access with a variable offset: {}", describe(s, base)));
+        const int64_t at = int64_t(ptr.off) + int64_t(ptr.var.value()) + off;
+        const std::string err = sock_access_error(base, at, size, write, ptr.type == RegType::SockCommon);
+        if (!err.empty())
+            return violation(write ? Reason::ReadOnlyMemory : Reason::InvalidMemoryAccess,
+                             fmt::format("{}: {}", err, describe(s, base)));
+        if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
+        return {};
+    }
     case RegType::MapPtr:
     case RegType::PacketEnd:
     case RegType::Func:

@@ -40,6 +40,8 @@ typedef struct {
     uint16_t remote_port;
     uint64_t cookie;          /* bpf_get_socket_cookie's answer; 0 = the table picks one */
     int32_t netns;            /* -1: the program's namespace; n >= 0: netns id n */
+    uint32_t mark;            /* struct bpf_sock's mark and priority as programs read them */
+    uint32_t priority;        /* (docs/sockets.md; rx_queue_mapping reads -1 from C) */
 } ebpfjit_socket;
 
 ebpfjit_socket_table *ebpfjit_socket_table_new(void);

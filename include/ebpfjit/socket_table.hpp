@@ -66,12 +66,51 @@ struct SocketSpec {
     // The network namespace: -1 = the program's own; n >= 0 = the namespace a program
     // names with netns id n (the kernel's ids relative to the program's namespace).
     int32_t netns = -1;
+    // Read by programs only (struct bpf_sock's fields; lookups ignore them): SO_MARK,
+    // SO_PRIORITY, and the receive queue (-1: none recorded, the kernel's answer when
+    // the socket has seen no packet).
+    uint32_t mark = 0;
+    uint32_t priority = 0;
+    int32_t rx_queue_mapping = -1;
 };
 
-// One registered socket, as a looked-up pointer names it. Immutable once added.
+// What a program reads through a looked-up socket: the uapi struct bpf_sock
+// (<linux/bpf.h>; the layout is checked against it at build time), filled from the spec
+// as the kernel's bpf_sock_convert_ctx_access reads a struct sock: family AF_INET /
+// AF_INET6, type SOCK_STREAM / SOCK_DGRAM, src = local end, dst = remote end (zero when
+// unconnected), src_port in host and dst_port in network byte order, state the TCP
+// state (UDP: TCP_ESTABLISHED when connected, else TCP_CLOSE). The v4 fields of an IPv6
+// socket and the v6 fields of an IPv4 socket read zero; bound_dev_if reads 0 (sockets
+// bound to a device are not modelled).
+struct alignas(8) BpfSockFields {
+    uint32_t bound_dev_if = 0;
+    uint32_t family = 0;
+    uint32_t type = 0;
+    uint32_t protocol = 0;
+    uint32_t mark = 0;
+    uint32_t priority = 0;
+    uint32_t src_ip4 = 0;     // network byte order
+    uint32_t src_ip6[4] = {}; // network byte order
+    uint32_t src_port = 0;    // host byte order
+    uint16_t dst_port = 0;    // network byte order
+    uint16_t zero_padding = 0;
+    uint32_t dst_ip4 = 0;
+    uint32_t dst_ip6[4] = {};
+    uint32_t state = 0;
+    int32_t rx_queue_mapping = -1;
+
+    static BpfSockFields of(const SocketSpec& spec);
+};
+
+// One registered socket, as a looked-up pointer names it. Immutable once added. A
+// program's socket pointer is the address of `fields` (guest_address()).
 struct Socket {
     SocketSpec spec;
+    BpfSockFields fields;
+
+    explicit Socket(const SocketSpec& s) : spec(s), fields(BpfSockFields::of(s)) {}
     bool time_wait() const { return spec.protocol == SocketProtocol::Tcp && spec.state == kTcpTimeWait; }
+    uint64_t guest_address() const { return reinterpret_cast<uint64_t>(&fields); }
 };
 
 class SocketTable {

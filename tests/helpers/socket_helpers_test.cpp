@@ -56,7 +56,12 @@ TEST_CASE("socket lookups: tuple size, flags and netns as the kernel reads them"
     scope.state().sockets = &table;
     const uint64_t ctx = skb.ctx_address();
     auto t = tuple_v4({1, 2, 3, 4}, 1000, {5, 6, 7, 8}, 80);
-    auto cookie_of = [](uint64_t sk) { return reinterpret_cast<const Socket*>(sk)->spec.cookie; };
+    // A socket pointer is the address of the held Socket's struct bpf_sock fields.
+    auto cookie_of = [&scope](uint64_t sk) {
+        auto held = scope.state().held_socket(sk);
+        REQUIRE(held);
+        return held->spec.cookie;
+    };
 
     uint64_t sk = call_builtin(BPF_FUNC_sk_lookup_tcp, ctx, addr(t.data()), 12, uint64_t(-1), 0);
     REQUIRE(sk != 0);

@@ -81,6 +81,55 @@ static void run(ebpfjit_engine engine)
     ebpfjit_object_close(obj);
 }
 
+/* progs/tc_sock_fields.c reads struct bpf_sock of an established socket into its `seen`
+ * map: the mark and priority given here come back, with the C API's default
+ * rx_queue_mapping (-1). */
+static void sock_fields(ebpfjit_engine engine)
+{
+    char err[256];
+    ebpfjit_open_options opts = {NULL, engine, EBPFJIT_VERIFY_FULL, 0, 0};
+    ebpfjit_object *obj =
+        ebpfjit_object_open_opts(EBPFJIT_OBJECT_PROGS_DIR "/tc_sock_fields.o", &opts, err, sizeof err);
+    if (!obj) {
+        fprintf(stderr, "open failed: %s\n", err);
+        ++failures;
+        return;
+    }
+    ebpfjit_program *prog = ebpfjit_object_program(obj, "full", err, sizeof err);
+    ebpfjit_map *seen = ebpfjit_object_map(obj, "seen");
+    ebpfjit_skb *skb = ebpfjit_skb_new(0);
+    CHECK(prog != NULL && seen != NULL);
+    if (prog && seen) {
+        ebpfjit_socket_table *sockets = ebpfjit_socket_table_new();
+        ebpfjit_socket conn;
+        memset(&conn, 0, sizeof conn);
+        conn.protocol = 6;
+        conn.state = EBPFJIT_TCP_ESTABLISHED;
+        memcpy(conn.local_addr, (const unsigned char[]){10, 0, 0, 1}, 4);
+        conn.local_port = 80;
+        memcpy(conn.remote_addr, (const unsigned char[]){192, 168, 1, 2}, 4);
+        conn.remote_port = 40000;
+        conn.netns = -1;
+        conn.mark = 0x42;
+        conn.priority = 7;
+        CHECK(ebpfjit_socket_table_add(sockets, &conn, NULL, err, sizeof err) == 0);
+        ebpfjit_object_set_socket_table(obj, sockets);
+        ebpfjit_socket_table_free(sockets);
+        CHECK(steer(prog, skb) == 1);
+        uint32_t key = 0, value[28]; /* struct seen: struct bpf_sock, then 8 u32 */
+        CHECK(ebpfjit_map_value_size(seen) == sizeof value);
+        CHECK(ebpfjit_map_lookup(seen, &key, value) == 0);
+        CHECK(value[1] == 2);          /* family AF_INET */
+        CHECK(value[4] == 0x42);       /* mark */
+        CHECK(value[5] == 7);          /* priority */
+        CHECK(value[11] == 80);        /* src_port, host order */
+        CHECK(value[18] == 1);         /* state TCP_ESTABLISHED */
+        CHECK(value[19] == 0xffffffffu); /* rx_queue_mapping -1 */
+    }
+    ebpfjit_skb_free(skb);
+    ebpfjit_object_close(obj);
+}
+
 int main(void)
 {
     ebpfjit_socket_table *t = ebpfjit_socket_table_new();
@@ -88,5 +137,7 @@ int main(void)
     ebpfjit_socket_table_free(t);
     run(EBPFJIT_ENGINE_JIT);
     run(EBPFJIT_ENGINE_INTERP);
+    sock_fields(EBPFJIT_ENGINE_JIT);
+    sock_fields(EBPFJIT_ENGINE_INTERP);
     return c_check_status();
 }

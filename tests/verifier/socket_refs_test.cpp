@@ -1,6 +1,6 @@
 // Reference tracking for sockets (issue 16 item 3): bpf_sk_lookup_* acquires, the NULL
 // check splits, bpf_sk_release gives back; a leak at exit or tail call, a double release,
-// a release before the NULL check, and reads through a socket are rejected, located and
+// a release before the NULL check, and invalid reads through a socket are rejected, located and
 // named as the kernel does ("Unreleased reference id=N alloc_insn=M"). And 32-bit pointer
 // subtraction (item 4). Programs in the assembler's text syntax, checked against the
 // builtin helper table.
@@ -137,9 +137,17 @@ std::vector<RefCase> cases() {
             call 86
             mov %r0, 0
             exit)", false, Reason::HelperArgument, 2, "a socket"},
-        {"read through a socket", Tc, lookup() + R"(
+        {"read of struct bpf_sock's family through a socket", Tc, lookup() + R"(
             jeq %r0, 0, out
             ldxw %r1, [%r0+4]
+            mov %r1, %r0
+            call 86
+        out:
+            mov %r0, 0
+            exit)", true},
+        {"an 8-byte read through a socket (sock_fields_test.cpp has the field rules)", Tc, lookup() + R"(
+            jeq %r0, 0, out
+            ldxdw %r1, [%r0+0]
             mov %r1, %r0
             call 86
         out:
