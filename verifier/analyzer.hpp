@@ -31,6 +31,10 @@ public:
     // reached this many times, to leave the loop to the loop pass. 0: no limit.
     void limit_loop_arrivals(uint64_t n) { loop_arrival_limit_ = n; }
     bool walk_gave_up() const { return walk_gave_up_; }
+    // Loop pass: loop heads where states are not joined (the loop is enumerated as the
+    // walk would), and the heads where this run joined states.
+    void enumerate_at(std::vector<uint32_t> heads) { enumerated_heads_ = std::move(heads); }
+    const std::vector<uint32_t>& joined_heads() const { return joined_heads_; }
     // Explores every path; fills the report's rejection or facts, stats and log.
     void run(Report& report);
 
@@ -139,6 +143,7 @@ private:
     std::vector<std::vector<HeadState>> heads_; // per slot (loop pass)
     std::vector<uint32_t> joined_heads_;        // heads where states were joined, ascending
     uint64_t loop_arrival_limit_ = 0;
+    std::vector<uint32_t> enumerated_heads_;
     bool walk_gave_up_ = false;
     const ProgramShape& shape_;
     const ContextLayout* ctx_layout_;
