@@ -45,6 +45,7 @@ Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, cons
     visited_.assign(n, 0);
     access_base_.assign(n, 0);
     stack_depth_.assign(shape.subprogram_starts.size(), 0);
+    uninit_reads_.assign(shape.subprogram_starts.size(), {0, 0});
 }
 
 AbstractState Analyzer::initial_state() const {
@@ -347,6 +348,7 @@ void Analyzer::run(Report& report) {
     }
     if (!report.rejection) {
         weaken_facts_after_relaxed_prunes();
+        record_stack_zero();
         report.facts = std::move(facts_);
     }
     report.log = std::move(trace_);

@@ -84,7 +84,11 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
     for (size_t i = 0; i < 8; ++i) {
         ByteKind o = old->bytes[i], c = cur->bytes[i];
         switch (o) {
-        case ByteKind::Invalid: break;
+        case ByteKind::Invalid:
+            // The old path may have read it as an unknown scalar (allow_uninit_stack):
+            // anything but a spilled pointer, which must never be read as data.
+            if (c == ByteKind::Spill && !cur_spilled_scalar) return false;
+            break;
         case ByteKind::Misc:
             if (!(c == ByteKind::Misc || c == ByteKind::Zero || (c == ByteKind::Spill && cur_spilled_scalar)))
                 return false;
@@ -125,7 +129,10 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
         for (size_t s = 0; s < slots; ++s) {
             const StackSlot* os = s < of.stack.slots().size() ? &of.stack.slots()[s] : nullptr;
             const StackSlot* cs = s < cf.stack.slots().size() ? &cf.stack.slots()[s] : nullptr;
-            if (!os && mode != Mode::Exact) continue; // old never initialised it
+            if (!os && mode != Mode::Exact) { // old never initialised it: as all-Invalid bytes
+                if (cs && cs->is_spill() && cs->spilled.type != RegType::Scalar) return false;
+                continue;
+            }
             if (!slot_subsumes(os, cs, ids, mode)) return false;
         }
     }
