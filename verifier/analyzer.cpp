@@ -35,7 +35,7 @@ bool is_jump_class(const isa::Instruction& insn) {
 
 Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape)
     : program_(program), input_(input), shape_(shape), ctx_layout_(context_layout(input.type)),
-      liveness_(program, input.helpers), checkpoints_(program, liveness_) {
+      liveness_(program, input.helpers, shape.subprogram_starts), checkpoints_(program, liveness_) {
     const size_t n = program.size();
     facts_.reachable.assign(n, false);
     facts_.access_in_bounds.assign(n, false);
