@@ -140,8 +140,12 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
     // can widen its callee's entry).
     std::vector<Regs> before(n);
     for (Regs& b : before) b.fill(Val{});
+    // Each round moves entry values at least one call deeper, and each entry register
+    // changes at most twice: the cap is never reached by a program the structural check
+    // admits (8 frames); if it were, nothing would be known.
     bool again = true;
-    for (int round = 0; again && round < 16; ++round) {
+    int round = 0;
+    for (; again && round < 64; ++round) {
         again = false;
         for (size_t s = 0; s < subs.size(); ++s) {
             if (entry[s][kFramePointer].kind == Val::Bottom) continue;
@@ -181,6 +185,11 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                 });
             }
         }
+    }
+
+    if (again) {
+        enabled_ = false;
+        return;
     }
 
     // Use / def of each slot, and whether the analysis holds at all.
