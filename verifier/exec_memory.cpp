@@ -219,7 +219,8 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
                 return violation(Reason::InvalidSpillAccess,
                                  fmt::format("pointer spilled at a variable stack offset: {}", describe(s, base)));
             // The write may miss any one byte, which then keeps what it held: a spilled
-            // pointer's bytes, or whatever the host left there (the stack is not cleared),
+            // pointer's bytes, or whatever the frame held before (unless allow_uninit_stack
+            // keeps such bytes uninitialised, so that a read of them is zeroed),
             // would read back as data. The kernel's unprivileged rule.
             if (!leaks_allowed())
                 for (int32_t b = o; b < int32_t(hi); ++b) {
