@@ -431,7 +431,9 @@ private:
         for (const auto& b : bindings_->maps) // the target's global data becomes accessible
             if (b.direct_value != nullptr && b.value_size != 0)
                 memory_.add_dynamic(reinterpret_cast<uint64_t>(b.direct_value), b.value_size, true);
-        zero_frame(); // the target's frame starts as a new one (the caller's bytes are gone)
+        // The frame is kept as it is, as the JITs keep it for an unverified target (tests
+        // pass a counter through it); a verified target that reads bytes it never wrote
+        // gets them zeroed by the JITs (Facts::stack_zero) and the caller's here.
         return Next{0};
     }
 
@@ -445,8 +447,8 @@ private:
         return Next{static_cast<uint32_t>(target)};
     }
 
-    // Every frame starts zeroed: the program entry (the constructor), a local call, a
-    // callback and a tail call. A verified program may read stack bytes it never wrote
+    // Every frame starts zeroed: the program entry (the constructor), a local call and a
+    // callback (not a tail call: tail_call()). A verified program may read stack bytes it never wrote
     // (verifier::VerifierInput::allow_uninit_stack) and must see 0 there, as the JITs give
     // it by zeroing the bytes Facts::stack_zero names; the oracle zeroes the whole frame,
     // which reads the same for verified programs and keeps unverified runs deterministic.
