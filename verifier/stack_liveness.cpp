@@ -12,10 +12,11 @@ namespace {
 
 using namespace isa;
 
-// What a register may hold, as far as the current frame's stack is concerned.
+// What a register may hold, as far as the current frame's stack is concerned (4 bytes:
+// one per register and slot is kept while the analysis runs).
 struct Val {
     enum Kind : uint8_t { Bottom, None, Fixed, Any } kind = Bottom; // Fixed: r10 + off
-    int32_t off = 0;
+    int16_t off = 0;
     friend bool operator==(const Val&, const Val&) = default;
 };
 constexpr Val kNone{Val::None, 0};
@@ -65,8 +66,9 @@ void transfer(const Instruction& insn, Regs& r) {
                    a->op == AluOp::MovSx32) {
             d = src_reg && is_stack(r[src_reg->n]) ? kAny : kNone; // a partial copy: a number
         } else if (d.kind == Val::Fixed && a->is64 && imm && (a->op == AluOp::Add || a->op == AluOp::Sub)) {
-            d.off += a->op == AluOp::Add ? imm->v : -imm->v;
-            if (d.off < -int32_t(kStackSize) * 4 || d.off > int32_t(kStackSize) * 4) d = kAny;
+            const int64_t off = int64_t(d.off) + (a->op == AluOp::Add ? int64_t(imm->v) : -int64_t(imm->v));
+            if (off < -int64_t(kStackSize) * 4 || off > int64_t(kStackSize) * 4) d = kAny; // out of the frame: the verifier's
+            else d.off = int16_t(off);
         } else if (is_stack(d) || (src_reg && is_stack(r[src_reg->n]))) {
             d = kAny; // pointer arithmetic with a register, or anything the verifier judges
         } else {
@@ -144,14 +146,13 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
     // changes at most twice: the cap is never reached by a program the structural check
     // admits (8 frames); if it were, nothing would be known.
     bool again = true;
-    int round = 0;
-    for (; again && round < 64; ++round) {
+    std::vector<uint8_t> queued(n, 0); // all 0 again whenever a worklist has drained
+    for (int round = 0; again && round < 64; ++round) {
         again = false;
         for (size_t s = 0; s < subs.size(); ++s) {
             if (entry[s][kFramePointer].kind == Val::Bottom) continue;
             std::vector<size_t> work{size_t(subs[s].start)};
             join_into(before[size_t(subs[s].start)], entry[s]);
-            std::vector<uint8_t> queued(n, 0);
             while (!work.empty()) {
                 const size_t pc = work.back();
                 work.pop_back();
@@ -239,20 +240,35 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
     }
     if (!enabled_) return;
 
-    // Backward, within each subprogram (calls return to the next slot).
+    // Backward, within each subprogram (calls return to the next slot), by worklist: each
+    // slot's mask only grows, 64 bits at most.
+    std::vector<uint32_t> pred_start(n + 1, 0), preds;
+    for (size_t pc = 0; pc < n; ++pc) for_each_successor(program, pc, [&](size_t next) { ++pred_start[next + 1]; });
+    for (size_t pc = 0; pc < n; ++pc) pred_start[pc + 1] += pred_start[pc];
+    preds.resize(pred_start[n]);
+    std::vector<uint32_t> fill(pred_start.begin(), pred_start.end() - 1);
+    for (size_t pc = 0; pc < n; ++pc)
+        for_each_successor(program, pc, [&](size_t next) { preds[fill[next]++] = uint32_t(pc); });
     std::fill(live_in_.begin(), live_in_.end(), 0);
-    bool changed = true;
-    while (changed) {
-        changed = false;
-        for (size_t pc = n; pc-- > 0;) {
-            uint64_t out = 0;
-            for_each_successor(program, pc, [&](size_t next) { out |= live_in_[next]; });
-            const uint64_t in = use[pc] | (out & ~def[pc]);
-            if (in != live_in_[pc]) {
-                live_in_[pc] = in;
-                changed = true;
+    std::vector<uint32_t> work;
+    for (size_t pc = 0; pc < n; ++pc) {
+        work.push_back(uint32_t(pc)); // popped from the end: the last slot first
+        queued[pc] = 1;
+    }
+    while (!work.empty()) {
+        const uint32_t pc = work.back();
+        work.pop_back();
+        queued[pc] = 0;
+        uint64_t out = 0;
+        for_each_successor(program, pc, [&](size_t next) { out |= live_in_[next]; });
+        const uint64_t in = use[pc] | (out & ~def[pc]);
+        if (in == live_in_[pc]) continue;
+        live_in_[pc] = in;
+        for (uint32_t k = pred_start[pc]; k < pred_start[pc + 1]; ++k)
+            if (!queued[preds[k]]) {
+                queued[preds[k]] = 1;
+                work.push_back(preds[k]);
             }
-        }
     }
 }
 
