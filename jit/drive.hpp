@@ -78,11 +78,16 @@ void drive(Emitter& e, std::vector<uint32_t>& slot_offsets) {
     for (uint32_t s = 0; s < lowered.subprograms.size(); ++s) {
         const Subprogram& sub = lowered.subprograms[s];
         if (s == 0) e.emit_entry_prologue();
+        // Before slot 0's label: a jump back to slot 0 must not zero again.
+        if (s == 0 && sub.zero_lo < sub.zero_hi) e.emit_stack_zero(sub.zero_lo, sub.zero_hi);
         for (int32_t i = sub.start; i < sub.end; ++i) {
             const auto pc = static_cast<uint32_t>(i);
             const LoweredSlot& slot = lowered.slots[pc];
             if (slot.label) e.bind(e.labels_[pc]);
-            if (s != 0 && i == sub.start) e.emit_local_prologue();
+            if (s != 0 && i == sub.start) {
+                e.emit_local_prologue();
+                if (sub.zero_lo < sub.zero_hi) e.emit_stack_zero(sub.zero_lo, sub.zero_hi);
+            }
             if (!slot.emit) continue;
             slot_offsets[pc] = static_cast<uint32_t>(a.offset());
             if (slot.fused_add) continue; // emitted by the previous slot's add (x86-64: lea)

@@ -370,6 +370,15 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
         out.slots[pc].emit = facts.is_reachable(pc);
     }
     if (auto r = detail::analyse_control_flow(program, options, out); !r) return fail(r.error());
+    for (Subprogram& sub : out.subprograms) {
+        const verifier::StackZero* z = facts.stack_zero_at(static_cast<uint32_t>(sub.start));
+        if (z == nullptr) continue;
+        if (z->lo < -static_cast<int32_t>(isa::kStackSize) || z->lo >= z->hi || z->hi > 0)
+            return fail(Error::at_insn(static_cast<uint32_t>(sub.start),
+                                       fmt::format("stack range to zero [{}, {}) is outside the frame", z->lo, z->hi)));
+        sub.zero_lo = z->lo;
+        sub.zero_hi = z->hi;
+    }
 
     SlotLowering lowering(program, facts, options, out);
     for (uint32_t pc = 0; pc < program.size(); ++pc) {

@@ -128,6 +128,11 @@ struct Subprogram {
     uint32_t frames = 1;     // deepest chain of frames starting here (itself included)
     uint16_t regs_written = 0; // bit n: rn is written in this subprogram's own body
     bool calls = false;      // has helper, local or tail calls
+    // Facts::stack_zero: [r10 + zero_lo, r10 + zero_hi) is zeroed whenever a frame of this
+    // subprogram is entered (program and tail-call entry, local call, callback), before its
+    // first instruction; empty (zero_lo == zero_hi) when no path reads unwritten stack.
+    int32_t zero_lo = 0;
+    int32_t zero_hi = 0;
 };
 
 struct Lowered {

@@ -389,6 +389,7 @@ private:
         for (size_t i = 0; i < args.size(); ++i) regs_[1 + i] = args[i];
         regs_[kFramePointer] -= kStackSize;
         memory_.set_active_stack_low(regs_[kFramePointer] - kStackSize);
+        zero_frame();
         ++callback_depth_;
         Result<uint64_t> result = execute(*slot);
         --callback_depth_;
@@ -416,6 +417,9 @@ private:
         for (const auto& b : bindings_->maps) // the target's global data becomes accessible
             if (b.direct_value != nullptr && b.value_size != 0)
                 memory_.add_dynamic(reinterpret_cast<uint64_t>(b.direct_value), b.value_size, true);
+        // The frame is kept as it is, as the JITs keep it for an unverified target (tests
+        // pass a counter through it); a verified target that reads bytes it never wrote
+        // gets them zeroed by the JITs (Facts::stack_zero) and the caller's here.
         return Next{0};
     }
 
@@ -425,7 +429,17 @@ private:
         frames_.push_back(Frame{pc_ + 1, {regs_[6], regs_[7], regs_[8], regs_[9]}, regs_[kFramePointer]});
         regs_[kFramePointer] -= kStackSize;
         memory_.set_active_stack_low(regs_[kFramePointer] - kStackSize);
+        zero_frame();
         return Next{static_cast<uint32_t>(target)};
+    }
+
+    // Every frame starts zeroed: the program entry (the constructor), a local call and a
+    // callback (not a tail call: tail_call()). A verified program may read stack bytes it never wrote
+    // (verifier::VerifierInput::allow_uninit_stack) and must see 0 there, as the JITs give
+    // it by zeroing the bytes Facts::stack_zero names; the oracle zeroes the whole frame,
+    // which reads the same for verified programs and keeps unverified runs deterministic.
+    void zero_frame() {
+        std::memset(reinterpret_cast<uint8_t*>(regs_[kFramePointer] - kStackSize), 0, kStackSize);
     }
 
     // "out-of-bounds load of 4 bytes at 0x7ffc12345678 in `r0 = *(u32 *)(r1 + 4)`"

@@ -36,7 +36,8 @@ bool is_jump_class(const isa::Instruction& insn) {
 Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
                    bool loop_pass)
     : program_(program), input_(input), loop_pass_(loop_pass), thresholds_(program), shape_(shape),
-      ctx_layout_(context_layout(input.type)), liveness_(program, input.helpers), checkpoints_(program, liveness_) {
+      ctx_layout_(context_layout(input.type)), liveness_(program, input.helpers, shape.subprogram_starts),
+      checkpoints_(program, liveness_) {
     const size_t n = program.size();
     loop_head_.assign(n, false);
     for (size_t pc = 0; pc < n; ++pc)
@@ -51,6 +52,7 @@ Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, cons
     visited_.assign(n, 0);
     access_base_.assign(n, 0);
     stack_depth_.assign(shape.subprogram_starts.size(), 0);
+    uninit_reads_.assign(shape.subprogram_starts.size(), {0, 0});
 }
 
 AbstractState Analyzer::initial_state() const {
@@ -402,6 +404,7 @@ void Analyzer::run(Report& report) {
     if (!report.rejection) {
         weaken_facts_after_relaxed_prunes();
         facts_.budget_loops = joined_heads_;
+        record_stack_zero();
         report.facts = std::move(facts_);
     }
     report.log = std::move(trace_);

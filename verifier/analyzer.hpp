@@ -31,6 +31,10 @@ public:
     // reached this many times, to leave the loop to the loop pass. 0: no limit.
     void limit_loop_arrivals(uint64_t n) { loop_arrival_limit_ = n; }
     bool walk_gave_up() const { return walk_gave_up_; }
+    // Loop pass: loop heads where states are not joined (the loop is enumerated as the
+    // walk would), and the heads where this run joined states.
+    void enumerate_at(std::vector<uint32_t> heads) { enumerated_heads_ = std::move(heads); }
+    const std::vector<uint32_t>& joined_heads() const { return joined_heads_; }
     // Explores every path; fills the report's rejection or facts, stats and log.
     void run(Report& report);
 
@@ -77,7 +81,16 @@ private:
     // A helper's memory argument in r`regno` covers the spilled pointer at fp`off`.
     Status helper_reads_spilled_pointer(const AbstractState& s, uint8_t regno, int32_t off) const;
     // Helper memory arguments: [ptr, ptr + size) readable-and-initialised or writable.
-    Status check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access);
+    // `min_size`: a variable size's lower bound (a write may stop there).
+    Status check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access,
+                               uint64_t min_size = UINT64_MAX);
+    // uninit_stack.cpp (allow_uninit_stack only): byte fp`off` of frame `frame`, never
+    // proven written, is read; it joins its subprogram's zeroed range (Facts::stack_zero).
+    void note_uninit_read(const AbstractState& s, uint8_t frame, int32_t off);
+    void maybe_write_stack(StackState& stack, int32_t lo, int32_t hi); // may miss any byte
+    // A helper writes between min_size and size bytes through the stack pointer in r`regno`.
+    Status helper_writes_stack_up_to(AbstractState& s, uint8_t regno, uint64_t min_size, uint64_t size);
+    void record_stack_zero();                                          // uninit_reads_ -> facts_
     // exec_jump.cpp
     Status exec_jump(AbstractState& s, const isa::Jump& insn, Step& step);
     // exec_call.cpp
@@ -139,6 +152,7 @@ private:
     std::vector<std::vector<HeadState>> heads_; // per slot (loop pass)
     std::vector<uint32_t> joined_heads_;        // heads where states were joined, ascending
     uint64_t loop_arrival_limit_ = 0;
+    std::vector<uint32_t> enumerated_heads_;
     bool walk_gave_up_ = false;
     const ProgramShape& shape_;
     const ContextLayout* ctx_layout_;
@@ -151,6 +165,7 @@ private:
     std::vector<uint8_t> visited_; // per slot: facts initialised
     std::vector<uint8_t> access_base_; // per slot: 0 no access seen, 1 via the ctx, 2 via another pointer
     std::vector<uint32_t> stack_depth_; // per subprogram: deepest stack byte used
+    std::vector<std::pair<int32_t, int32_t>> uninit_reads_; // per subprogram: [lo, hi) read uninitialised
     std::string trace_;
 };
 

@@ -58,8 +58,11 @@ std::string unreleased(const AbstractState::Ref& ref) {
 
 } // namespace
 
-Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access) {
+Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access,
+                                     uint64_t min_size) {
     if (size == 0) return {};
+    if (access == Access::Write && min_size < size && s.reg(regno).type == RegType::Stack && input_.allow_uninit_stack)
+        return helper_writes_stack_up_to(s, regno, min_size, size); // uninit_stack.cpp
     const RegState& p = s.reg(regno);
     switch (p.type) {
     case RegType::Stack:
@@ -279,7 +282,8 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
             if (!(null_ok && r.is_null_const())) {
                 if (r.may_be_null()) return bad("a non-NULL pointer");
                 if (auto st = check_helper_memory(s, regno, size.umax,
-                                                  arg == ArgType::PtrToUninitMem ? Access::Write : Access::Read);
+                                                  arg == ArgType::PtrToUninitMem ? Access::Write : Access::Read,
+                                                  size.umin);
                     !st)
                     return st;
             }

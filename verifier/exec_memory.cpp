@@ -229,7 +229,8 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
                 return violation(Reason::InvalidSpillAccess,
                                  fmt::format("pointer spilled at a variable stack offset: {}", describe(s, base)));
             // The write may miss any one byte, which then keeps what it held: a spilled
-            // pointer's bytes, or whatever the host left there (the stack is not cleared),
+            // pointer's bytes, or whatever the frame held before (unless allow_uninit_stack
+            // keeps such bytes uninitialised, so that a read of them is zeroed),
             // would read back as data. The kernel's unprivileged rule.
             if (!leaks_allowed())
                 for (int32_t b = o; b < int32_t(hi); ++b) {
@@ -239,20 +240,25 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
                                          fmt::format("spilled pointer at fp{} in range of a variable-offset stack "
                                                      "write: {}",
                                                      b, describe(s, base)));
-                    if (k == ByteKind::Invalid)
+                    if (k == ByteKind::Invalid && !input_.allow_uninit_stack)
                         return violation(Reason::UninitializedStackRead,
                                          fmt::format("uninitialized stack at fp{} in range of a variable-offset "
                                                      "write (it may stay uninitialized and be read): {}",
                                                      b, describe(s, base)));
                 }
-            stack.write_bytes(o, uint32_t(hi - lo), ByteKind::Misc);
+            if (input_.allow_uninit_stack) maybe_write_stack(stack, o, int32_t(hi)); // uninit_stack.cpp
+            else stack.write_bytes(o, uint32_t(hi - lo), ByteKind::Misc);
             return {};
         }
         for (int32_t b = o; b < int32_t(hi); ++b) {
             ByteKind k = stack.byte(b);
-            if (k == ByteKind::Invalid)
-                return violation(Reason::UninitializedStackRead,
-                                 fmt::format("variable-offset read of uninitialized stack at fp{}: {}", b, describe(s, base)));
+            if (k == ByteKind::Invalid) {
+                if (!input_.allow_uninit_stack)
+                    return violation(Reason::UninitializedStackRead,
+                                     fmt::format("variable-offset read of uninitialized stack at fp{}: {}", b,
+                                                 describe(s, base)));
+                note_uninit_read(s, frame, b); // uninit_stack.cpp: zeroed at frame entry
+            }
             if (k == ByteKind::Spill && !stack.find_slot(b)->spilled.is_scalar()) {
                 if (access == Access::HelperRead && leaks_allowed()) continue; // bytes to the helper
                 if (access == Access::HelperRead) return helper_reads_spilled_pointer(s, base, b);
@@ -307,10 +313,13 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
     bool all_zero = true;
     for (int32_t b = o; b < o + int32_t(size); ++b) {
         ByteKind k = stack.byte(b);
-        if (k == ByteKind::Invalid)
-            return violation(Reason::UninitializedStackRead,
-                             fmt::format("read of uninitialized stack at fp{} ({} bytes from fp{})", b, size, o));
-        if (k == ByteKind::Spill) {
+        if (k == ByteKind::Invalid) {
+            if (!input_.allow_uninit_stack)
+                return violation(Reason::UninitializedStackRead,
+                                 fmt::format("read of uninitialized stack at fp{} ({} bytes from fp{})", b, size, o));
+            note_uninit_read(s, frame, b); // uninit_stack.cpp: zeroed at frame entry, read as unknown
+            all_zero = false;
+        } else if (k == ByteKind::Spill) {
             const RegState& sp = stack.find_slot(b)->spilled;
             if (!sp.is_scalar() && access == Access::HelperRead) {
                 if (!leaks_allowed()) return helper_reads_spilled_pointer(s, base, b);

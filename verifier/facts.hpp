@@ -19,6 +19,18 @@ struct CtxAccess {
     bool operator==(const CtxAccess&) const = default;
 };
 
+// Stack bytes of one subprogram's frame that some path may read before writing them
+// (VerifierInput::allow_uninit_stack): [lo, hi) relative to that frame's r10, lo < hi <= 0.
+// Every engine zeroes exactly these bytes whenever a frame of the subprogram is entered
+// (program entry, tail-call entry, local call, callback), so such a read sees 0, never what
+// an earlier frame or run left there.
+struct StackZero {
+    uint32_t subprogram_start = 0; // slot of the subprogram's first instruction
+    int32_t lo = 0;
+    int32_t hi = 0;
+    bool operator==(const StackZero&) const = default;
+};
+
 struct Facts {
     // false: no path reaches this slot; the lowering emits nothing for it.
     std::vector<bool> reachable;
@@ -35,12 +47,19 @@ struct Facts {
     // joined states there (docs/loop-verification.md). Memory safety holds for every
     // trip count; the runtime bounds the trips with an instruction budget (Hardening).
     std::vector<uint32_t> budget_loops;
+    // Per subprogram with such reads only, sorted by subprogram_start.
+    std::vector<StackZero> stack_zero;
 
     bool is_reachable(uint32_t pc) const { return reachable.empty() || reachable[pc]; }
     bool in_bounds(uint32_t pc) const { return !access_in_bounds.empty() && access_in_bounds[pc]; }
     bool divisor_is_safe(uint32_t pc) const { return !divisor_safe.empty() && divisor_safe[pc]; }
     const CtxAccess* ctx_access_at(uint32_t pc) const {
         return pc < ctx_access.size() && ctx_access[pc].via_ctx ? &ctx_access[pc] : nullptr;
+    }
+    const StackZero* stack_zero_at(uint32_t subprogram_start) const {
+        for (const StackZero& z : stack_zero)
+            if (z.subprogram_start == subprogram_start) return &z;
+        return nullptr;
     }
     bool upper_zero(uint32_t pc, uint8_t reg) const {
         return !upper32_zero.empty() && ((upper32_zero[pc] >> reg) & 1);

@@ -27,6 +27,8 @@ constexpr size_t kMaxShapes = 64;
 } // namespace
 
 Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
+    if (std::find(enumerated_heads_.begin(), enumerated_heads_.end(), s.pc) != enumerated_heads_.end())
+        return HeadVerdict::Continue; // walked as the path walk does
     const LiveMasks live = checkpoints_.live_masks(s);
     const uint64_t key = shape_key(s, live);
     auto& shapes = heads_[s.pc];

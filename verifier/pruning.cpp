@@ -87,7 +87,11 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
     for (size_t i = 0; i < 8; ++i) {
         ByteKind o = old->bytes[i], c = cur->bytes[i];
         switch (o) {
-        case ByteKind::Invalid: break;
+        case ByteKind::Invalid:
+            // The old path may have read it as an unknown scalar (allow_uninit_stack):
+            // anything but a spilled pointer, which must never be read as data.
+            if (c == ByteKind::Spill && !cur_spilled_scalar) return false;
+            break;
         case ByteKind::Misc:
             if (!(c == ByteKind::Misc || c == ByteKind::Zero || (c == ByteKind::Spill && cur_spilled_scalar)))
                 return false;
@@ -106,7 +110,9 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
     return true;
 }
 
-bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, const LiveMasks& live, uint64_t& work) {
+// `stack_live`: slots nobody reads before overwriting them are skipped (Relaxed only).
+bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, const LiveMasks& live, uint64_t& work,
+              const StackMasks* stack_live = nullptr) {
     if (old.frames.size() != cur.frames.size() || old.refs.size() != cur.refs.size()) return false;
     work += state_size(old);
     IdMap ids;
@@ -130,9 +136,13 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
             }
         size_t slots = std::max(of.stack.slots().size(), cf.stack.slots().size());
         for (size_t s = 0; s < slots; ++s) {
+            if (stack_live && mode == Mode::Relaxed && s < 64 && !(((*stack_live)[f] >> s) & 1)) continue;
             const StackSlot* os = s < of.stack.slots().size() ? &of.stack.slots()[s] : nullptr;
             const StackSlot* cs = s < cf.stack.slots().size() ? &cf.stack.slots()[s] : nullptr;
-            if (!os && mode != Mode::Exact) continue; // old never initialised it
+            if (!os && mode != Mode::Exact) { // old never initialised it: as all-Invalid bytes
+                if (cs && cs->is_spill() && cs->spilled.type != RegType::Scalar) return false;
+                continue;
+            }
             if (!slot_subsumes(os, cs, ids, mode)) return false;
             if (old.zone && os->is_spill() && os->spilled.sym && cs && cs->is_spill())
                 related.emplace_back(&os->spilled, &cs->spilled);
@@ -257,10 +267,30 @@ LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
     return live;
 }
 
+// A caller frame is read by the frames above it only if its call handed them a stack
+// pointer (then all of it); otherwise by its own continuation after the call returns.
+StackMasks Checkpoints::stack_masks(const AbstractState& s) const {
+    StackMasks live{};
+    const StackLiveness& stack = liveness_.stack();
+    const size_t n = s.frames.size();
+    for (size_t f = 0; f < n && f < live.size(); ++f) {
+        if (f + 1 == n) {
+            live[f] = stack.live_before(s.pc);
+            continue;
+        }
+        const auto callsite = uint32_t(s.frames[f + 1].callsite);
+        const uint32_t resume = s.frames[f + 1].in_callback ? callsite : callsite + 1;
+        live[f] = stack.escapes(callsite) || resume >= program_.size() ? StackLiveness::kAll
+                                                                        : stack.live_before(resume);
+    }
+    return live;
+}
+
 Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, bool bounded_loop_head,
                                         bool may_store) {
     relaxed = false;
     const LiveMasks live = live_masks(state);
+    const StackMasks stack_live = stack_masks(state);
     const uint64_t key = key_of(state, live);
     uint64_t fp = 0;
     bool have_fp = false; // computed only when an ancestor is here to compare with
@@ -269,7 +299,7 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
     for (size_t k = 0; k < list.size();) {
         Checkpoint& cp = all_[list[k]];
         if (cp.branches == 0) {
-            if (cp.key == key && subsumes(cp.state, state, Mode::Relaxed, live, work_)) {
+            if (cp.key == key && subsumes(cp.state, state, Mode::Relaxed, live, work_, &stack_live)) {
                 ++cp.hits;
                 ++pruned_;
                 relaxed = !subsumes(cp.state, state, Mode::Strict, live, work_);

@@ -29,6 +29,8 @@ namespace ebpfjit::verifier {
 
 // Registers live in each frame of `s` (caller frames: what is live after their call).
 using LiveMasks = std::array<uint16_t, isa::kMaxCallDepth>;
+// The same for stack slots (bit i: slot [fp-8(i+1), fp-8i)); nullptr: every slot.
+using StackMasks = std::array<uint64_t, isa::kMaxCallDepth>;
 
 // Every concrete state `cur` describes is one `old` describes.
 //   exact: the same states, register for register (precision and liveness ignored).
@@ -92,6 +94,7 @@ private:
     };
     static constexpr size_t kMaxPerInsn = 64; // beyond this, stop storing (pruning only weakens)
 
+    StackMasks stack_masks(const AbstractState& s) const;
     void propagate(int32_t cp, const std::vector<HistoryEntry>* history, PrecisionMask mask);
 
     const isa::Program& program_;

@@ -84,13 +84,42 @@ bool zone_subsumes(const AbstractState& old, const AbstractState& cur,
         if (!t || t == Zone::kZero || t == Zone::kLen) continue;
         terms.push_back({zone_term_of(*o, o->var, 0), zone_term_of(*c, c->var, 0)});
     }
+    // Old sums over paired terms: the current state's sum of the same terms, or what the
+    // terms' bounds say about it.
+    auto current = [&](uint32_t old_sym, ZoneTerm& out) {
+        if (old_sym == Zone::kZero || old_sym == Zone::kLen) {
+            out.sym = old_sym;
+            return true;
+        }
+        for (const auto& [o, c] : terms)
+            if (o.sym == old_sym && o.delta == 0 && c.delta == 0) return out = c, true;
+        return false;
+    };
+    const size_t first_sum = terms.size(); // sums' own bounds against 0 count too
+    for (const Zone::Sum& s : old.zone->sums()) {
+        ZoneTerm a, b;
+        if (!current(s.a, a) || !current(s.b, b)) continue;
+        ZoneTerm now;
+        if (cur.zone && a.sym && b.sym)
+            for (const Zone::Sum& t : cur.zone->sums())
+                if ((t.a == a.sym && t.b == b.sym) || (t.a == b.sym && t.b == a.sym)) now.sym = t.y;
+        if (!now.sym) {
+            now.lo = a.lo + b.lo;
+            now.hi = bound_add(a.hi, b.hi);
+        }
+        ZoneTerm was;
+        was.sym = s.y;
+        terms.push_back({was, now});
+    }
     for (size_t a = 0; a < terms.size(); ++a)
         for (size_t b = 0; b < terms.size(); ++b) {
             if (a == b) continue;
             // Bounds of single values against 0 are the registers' own (compared with
             // precision in mind by the caller); only len's are the zone's alone.
             const uint32_t sa = terms[a].first.sym, sb = terms[b].first.sym;
-            if ((sa == Zone::kZero && sb != Zone::kLen) || (sb == Zone::kZero && sa != Zone::kLen)) continue;
+            const bool sum_pair = a >= first_sum || b >= first_sum;
+            if (!sum_pair && ((sa == Zone::kZero && sb != Zone::kLen) || (sb == Zone::kZero && sa != Zone::kLen)))
+                continue;
             const int64_t ob = old.zone->bound(sa, sb);
             if (ob == Zone::kInf) continue;
             if (zone_bound(cur.zone, terms[a].second, terms[b].second) > ob) return false;
@@ -119,7 +148,7 @@ uint32_t Analyzer::ensure_sym(AbstractState& s, RegState& r) {
 }
 
 void Analyzer::collect_zone_garbage(AbstractState& s) {
-    if (!s.zone || s.zone->size() < 40) return;
+    if (!s.zone || (s.zone->size() < 24 && s.zone->sums().size() < 8)) return;
     std::vector<uint32_t> alive;
     s.for_each_reg([&](RegState& r) {
         if (r.sym) alive.push_back(r.sym);
@@ -140,6 +169,26 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
         if (!insn.is64) out.sym = src_before.is_scalar() && src_before.var.umax <= 0xffffffffULL ? src_before.sym : 0;
         if (!holds_value(out)) out.sym = 0;
         return;
+    }
+    if (out.is_scalar() && (dst_before.is_pointer() || src_before.is_pointer())) { // a pointer difference
+        out.sym = 0;
+        return;
+    }
+    // x | c and x & c, x >> c (constants): within [x, x + c] and [0, x] of the old value.
+    if (out.is_scalar() && dst_before.is_scalar() && src_before.var.is_const() && in_model(out) &&
+        in_model(dst_before) && (insn.is64 || dst_before.var.umax <= 0xffffffffULL) &&
+        (insn.op == AluOp::Or || insn.op == AluOp::And || insn.op == AluOp::Rsh)) {
+        const uint32_t tx = term_of(dst_before);
+        const uint64_t c = src_before.var.value();
+        if (tx && (insn.op != AluOp::Or || c < kModelMax)) {
+            Zone& z = *s.zone;
+            const uint32_t y = z.fresh();
+            bool ok = z.bound_value(y, out.var.umin, out.var.umax);
+            if (insn.op == AluOp::Or) ok = ok && z.add(y, tx, int64_t(c)) && z.add(tx, y, 0);
+            else ok = ok && z.add(y, tx, 0);
+            out.sym = ok ? y : 0;
+            return;
+        }
     }
     if (!holds_value(out) || !in_model(out) || (insn.op != AluOp::Add && insn.op != AluOp::Sub)) {
         out.sym = 0;
@@ -174,6 +223,10 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
         bool ok = z.bound_value(y, out.var.umin, out.var.umax);
         if (ta) ok = ok && z.add(y, ta, hi_of(b.var)) && z.add(ta, y, -lo_of(b.var));
         if (tb) ok = ok && z.add(y, tb, hi_of(a.var)) && z.add(tb, y, -lo_of(a.var));
+        if (ta && tb && ok) {
+            z.define_sum(y, ta, tb);
+            ok = z.derive_from_sums();
+        }
         out.sym = ok ? y : 0; // a contradiction here would mean an unsound bound: forget it
         return;
     }
@@ -216,7 +269,7 @@ bool Analyzer::tighten_from_zone(AbstractState& s) {
 bool Analyzer::relate_branch(AbstractState& edge, uint8_t d, const isa::Reg* src, Relation rel, bool is32,
                              const RegState& a, const RegState& b) {
     if (!edge.zone) return true;
-    return relate_operands(edge, d, src, rel, is32, a, b) && tighten_from_zone(edge);
+    return relate_operands(edge, d, src, rel, is32, a, b) && edge.zone->derive_from_sums() && tighten_from_zone(edge);
 }
 
 bool Analyzer::relate_operands(AbstractState& edge, uint8_t d, const isa::Reg* src, Relation rel, bool is32,

@@ -118,6 +118,7 @@ Thresholds::Thresholds(const isa::Program& program) {
     add(0);
     add(0xff);
     add(0xffff);
+    add(int64_t(1) << 28); // ebpfjit/limits.hpp kMaxMemSize + 1
     add(int64_t(1) << 29);
     add(0x7fffffff);
     add(0xffffffffLL);
@@ -265,15 +266,46 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
                 continue;
             }
             if (o.sym == Zone::kZero && c.sym == Zone::kZero && o.delta == c.delta) continue; // constant start
-            const auto key = std::make_pair(o.sym ? o.sym : ~0u - uint32_t(nodes.size()),
-                                            c.sym ? c.sym : ~0u - uint32_t(nodes.size()));
-            auto [it, added] = syms.try_emplace(key, 0);
-            if (added || o.delta || c.delta) {
-                it->second = z.fresh();
-                nodes.push_back({it->second, o, c});
+            if (o.sym && c.sym && o.delta == 0 && c.delta == 0) { // the same pair of values: one symbol
+                auto [it, added] = syms.try_emplace({o.sym, c.sym}, 0);
+                if (added) {
+                    it->second = z.fresh();
+                    nodes.push_back({it->second, o, c});
+                }
+                reg->sym = it->second;
+                continue;
             }
-            reg->sym = it->second;
+            reg->sym = z.fresh();
+            nodes.push_back({reg->sym, o, c});
         }
+        // Sums whose terms both states pair up stay sums (zone.hpp, Zone::Sum).
+        std::vector<Zone::Sum> sums;
+        auto paired = [&](uint32_t o, uint32_t c) -> uint32_t {
+            if (o == c && (o == Zone::kZero || o == Zone::kLen)) return o;
+            auto it = syms.find({o, c});
+            return it == syms.end() ? 0 : it->second;
+        };
+        auto bounded = [](const std::optional<Zone>& zz, uint32_t s) {
+            ZoneTerm t;
+            t.sym = s;
+            const int64_t down = zz->bound(Zone::kZero, s);
+            t.lo = down == Zone::kInf ? 0 : -down;
+            t.hi = zz->bound(s, Zone::kZero);
+            return t;
+        };
+        if (old.zone && cur.zone)
+            for (int round = 0; round < 2; ++round) // a sum of a sum needs its inner one first
+                for (const Zone::Sum& so : old.zone->sums())
+                    for (const Zone::Sum& sc : cur.zone->sums()) {
+                        if (syms.contains({so.y, sc.y})) continue;
+                        uint32_t a = paired(so.a, sc.a), b = paired(so.b, sc.b);
+                        if (!a || !b) a = paired(so.a, sc.b), b = paired(so.b, sc.a);
+                        if (!a || !b) continue;
+                        const uint32_t y = z.fresh();
+                        syms[{so.y, sc.y}] = y;
+                        nodes.push_back({y, bounded(old.zone, so.y), bounded(cur.zone, sc.y)});
+                        sums.push_back({y, a, b});
+                    }
         for (size_t a = 0; a < nodes.size(); ++a)
             for (size_t b = 0; b < nodes.size(); ++b) {
                 if (a == b) continue;
@@ -284,6 +316,7 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
                 if (joined != Zone::kInf) z.set_raw(nodes[a].sym, nodes[b].sym, joined);
             }
         z.close();
+        for (const Zone::Sum& s : sums) z.define_sum(s.y, s.a, s.b);
         r.zone = std::move(z);
     }
     return r;

@@ -1,6 +1,8 @@
 #include "verifier/verifier.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -33,19 +35,64 @@ void add_stats(Stats& into, const Stats& from) {
     into.peak_state_bytes = std::max(into.peak_state_bytes, from.peak_state_bytes);
 }
 
-// Full level: the kernel-style path walk, and where it gives up on a loop, the loop
-// pass (docs/loop-verification.md). Either one's acceptance is a proof.
+// Rejections the loop pass may overturn: the walk ran out of budget, or an access's
+// bounds need a relation between two unknowns (i < len) that only the zone keeps.
+bool loop_pass_may_help(Reason r) {
+    return r == Reason::ComplexityLimit || r == Reason::PacketOutOfBounds || r == Reason::StackOutOfBounds ||
+           r == Reason::MapValueOutOfBounds || r == Reason::MemoryOutOfBounds;
+}
+
+// The innermost loop (of those whose head is in `heads`) holding slot `pc`: its head.
+std::optional<uint32_t> innermost_loop(const isa::Program& program, const std::vector<uint32_t>& heads, uint32_t pc) {
+    std::optional<uint32_t> best;
+    for (size_t src = pc; src < program.size(); ++src) {
+        const auto* j = std::get_if<isa::Jump>(&program.insns[src]);
+        if (!j || j->target > int64_t(pc)) continue;
+        const uint32_t head = uint32_t(j->target);
+        if (std::find(heads.begin(), heads.end(), head) == heads.end()) continue;
+        if (!best || head > *best) best = head;
+    }
+    return best;
+}
+
+// The loop pass; where it rejects an access inside a loop whose states it joined, once
+// more with that loop enumerated instead (a binary search's inner loop, a run of at
+// most 255 bytes: their bounds are path facts a join loses), up to kRetries times.
+Report loop_pass(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape) {
+    constexpr int kRetries = 3;
+    std::vector<uint32_t> enumerated;
+    Report first;
+    for (int attempt = 0;; ++attempt) {
+        Report r;
+        Analyzer pass(program, input, shape, /*loop_pass=*/true);
+        pass.enumerate_at(enumerated);
+        pass.run(r);
+        if (attempt > 0) add_stats(r.stats, first.stats);
+        if (r.ok()) return r;
+        if (attempt == 0) first = r;
+        if (attempt == kRetries || r.rejection->reason == Reason::ComplexityLimit) break;
+        auto head = innermost_loop(program, pass.joined_heads(), r.rejection->insn);
+        if (!head) break;
+        enumerated.push_back(*head);
+    }
+    return first;
+}
+
+// Full level: the kernel-style path walk, and where it gives up on a loop (or needs a
+// relation), the loop pass (docs/loop-verification.md). Either one's acceptance is a proof.
 Report prove(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape) {
     Report walk;
     Analyzer walker(program, input, shape);
     if (!input.require_termination_proof) walker.limit_loop_arrivals(kWalkLoopArrivals);
     walker.run(walk);
-    if (walk.ok() || input.require_termination_proof || walk.rejection->reason != Reason::ComplexityLimit)
-        return walk;
-    Report loops;
-    Analyzer(program, input, shape, /*loop_pass=*/true).run(loops);
+    if (walk.ok() || input.require_termination_proof || !loop_pass_may_help(walk.rejection->reason)) return walk;
+    Report loops = loop_pass(program, input, shape);
     add_stats(loops.stats, walk.stats);
     if (loops.ok()) return loops;
+    if (walk.rejection->reason != Reason::ComplexityLimit) { // the walk's concrete path says more
+        walk.stats = loops.stats;
+        return walk;
+    }
     if (walker.walk_gave_up()) { // the walk may still get through with its whole budget
         Report full;
         Analyzer(program, input, shape).run(full);

@@ -58,6 +58,15 @@ struct VerifierInput {
     // (Facts::budget_loops). true: no loop pass, such programs are rejected as the
     // kernel rejects them ("too complex").
     bool require_termination_proof = false;
+    // The kernel's allow_uninit_stack (privileged): reads of stack bytes no path is proven
+    // to have written (constant or variable offsets, helper memory arguments that read, the
+    // bytes a variable-offset or variable-size write may have missed) give unknown scalars
+    // instead of a rejection. Safe by default here, unlike in the kernel, because both
+    // engines zero exactly those bytes when the frame is entered (Facts::stack_zero), so
+    // no earlier frame's or run's data (a spilled pointer) can be read back. Spilled
+    // pointers stay unreadable as data either way. Off: the kernel's unprivileged rule,
+    // "invalid read from stack" (docs/hardening.md).
+    bool allow_uninit_stack = true;
 };
 
 struct Rejection {

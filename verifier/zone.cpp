@@ -98,7 +98,34 @@ int64_t Zone::bound(uint32_t x, uint32_t y) const {
     return at(size_t(i), size_t(j));
 }
 
+void Zone::define_sum(uint32_t y, uint32_t a, uint32_t b) {
+    if (has(y) && has(a) && has(b) && y != a && y != b) sums_.push_back({y, a, b});
+}
+
+bool Zone::derive_from_sums() {
+    // y - a <= max(b) and a - y <= -min(b): the bounds of b against 0.
+    auto within = [&](uint32_t y, uint32_t a, uint32_t b) {
+        return add(y, a, bound(b, kZero)) && add(a, y, bound(kZero, b));
+    };
+    for (const Sum& s : sums_)
+        if (!within(s.y, s.a, s.b) || !within(s.y, s.b, s.a)) return false;
+    for (size_t i = 0; i < sums_.size(); ++i)
+        for (size_t j = 0; j < sums_.size(); ++j) {
+            if (i == j) continue;
+            const Sum &s = sums_[i], &t = sums_[j];
+            // s.y - t.y = s.other - t.other when they share a term.
+            auto other = [](const Sum& u, uint32_t common) { return u.a == common ? u.b : u.a; };
+            for (uint32_t common : {s.a, s.b}) {
+                if (t.a != common && t.b != common) continue;
+                if (!add(s.y, t.y, bound(other(s, common), other(t, common)))) return false;
+                break;
+            }
+        }
+    return true;
+}
+
 void Zone::forget(uint32_t x) {
+    std::erase_if(sums_, [x](const Sum& s) { return s.y == x || s.a == x || s.b == x; });
     const int i = index_of(x);
     if (i < 0) return;
     for (size_t j = 0; j < vars_.size(); ++j) {
@@ -109,11 +136,22 @@ void Zone::forget(uint32_t x) {
     at(0, size_t(i)) = 0; // 0 - x <= 0
 }
 
-void Zone::keep_only(std::span<const uint32_t> alive) {
+void Zone::keep_only(std::span<const uint32_t> alive_in) {
+    // A sum lives while its terms do (its bound may be what proves a later access).
+    std::vector<uint32_t> alive(alive_in.begin(), alive_in.end());
+    auto is_alive = [&](uint32_t v) {
+        return v == kZero || v == kLen || std::find(alive.begin(), alive.end(), v) != alive.end();
+    };
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const Sum& s : sums_) // only a bound against the length is worth keeping
+            if (!is_alive(s.y) && is_alive(s.a) && is_alive(s.b) && bound(s.y, kLen) != kInf)
+                alive.push_back(s.y), grew = true;
+    }
+    std::erase_if(sums_, [&](const Sum& s) { return !is_alive(s.y) || !is_alive(s.a) || !is_alive(s.b); });
     std::vector<size_t> keep;
     for (size_t i = 0; i < vars_.size(); ++i)
-        if (vars_[i] == kZero || vars_[i] == kLen || std::find(alive.begin(), alive.end(), vars_[i]) != alive.end())
-            keep.push_back(i);
+        if (is_alive(vars_[i])) keep.push_back(i);
     if (keep.size() == vars_.size()) return;
     const size_t n = vars_.size(), k = keep.size();
     std::vector<int64_t> m(k * k);

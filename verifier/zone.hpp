@@ -59,6 +59,20 @@ public:
     void set_raw(uint32_t x, uint32_t y, int64_t c);
     void close();
 
+    // Sums: y = a + b exactly (no wrap). A difference-bound matrix cannot say it, but
+    // it can say what it implies under the bounds known now: y - a within b's bounds,
+    // and for two sums with a common term, y1 - y2 within the bounds of b1 - b2
+    // (`(off + 2) + k` against `(off + 2) + l` when k < l). A sum's symbol stays as long
+    // as its terms do, so `off + 2 + l <= len` outlives the register that held it.
+    struct Sum {
+        uint32_t y, a, b;
+        friend bool operator==(const Sum&, const Sum&) = default;
+    };
+    void define_sum(uint32_t y, uint32_t a, uint32_t b);
+    const std::vector<Sum>& sums() const { return sums_; }
+    // Adds what the sums imply from the current constraints; false: contradiction.
+    [[nodiscard]] bool derive_from_sums();
+
     std::string to_string() const;
     friend bool operator==(const Zone&, const Zone&) = default;
 
@@ -71,6 +85,7 @@ private:
     uint32_t next_ = kLen + 1;
     std::vector<uint32_t> vars_; // dense index -> symbol
     std::vector<int64_t> m_;     // vars_.size()^2, row-major: m_[i][j] bounds vars_[i] - vars_[j]
+    std::vector<Sum> sums_;
 };
 
 // Saturating helpers for bounds (kInf absorbs).

@@ -6,9 +6,9 @@
 namespace ebpfjit {
 
 // The largest buffer a `mem` program runs over (bytes): its length is an offset the
-// verifier proves accesses against, and offsets stay below the kernel's BPF_MAX_VAR_OFF
-// (1 << 29). A larger buffer is refused with an error before the program runs.
-inline constexpr uint64_t kMaxMemSize = (uint64_t(1) << 29) - 1;
+// verifier proves accesses against, and the sum of two such offsets stays below the
+// kernel's BPF_MAX_VAR_OFF (1 << 29). A larger buffer is refused before the program runs.
+inline constexpr uint64_t kMaxMemSize = (uint64_t(1) << 28) - 1;
 
 // The instruction budget (Hardening::instruction_budget) a program gets by default when
 // the verifier proved its memory safety but not the termination of some loop

@@ -66,6 +66,7 @@ private:
                          const x86::Gpq& status);
     void emit_tail_call_landing();
     void emit_local_prologue();
+    void emit_stack_zero(int32_t lo, int32_t hi); // stack_zero.cpp: [r10 + lo, r10 + hi) = 0
     void emit_epilogue(bool entry);
     void emit_abort_path();
 

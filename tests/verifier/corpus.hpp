@@ -44,6 +44,7 @@ enum CorpusMap : int32_t {
 const std::vector<maps::MapDefinition>& corpus_maps();
 // Prototypes of the helpers the corpus calls (same numbers and kinds as the kernel's).
 const helpers::HelperTable& corpus_helpers();
+// The corpus maps and helpers, with the strict stack rules (allow_uninit_stack off).
 VerifierInput corpus_input(ProgramType type, Level level = Level::Full);
 
 std::vector<CorpusCase> build_corpus();

@@ -1,0 +1,51 @@
+// Static stack-slot liveness (the kernel's REG_LIVE_READ on stack slots): before each slot
+// of the program, which 8-byte slots of the current frame ([fp-8(i+1), fp-8i), bit i) some
+// path may read before overwriting them whole. A checkpoint ignores dead slots when it
+// compares states (pruning.cpp): no continuation reads them, so their contents cannot
+// change what is proven, and programs with many short-lived stack structs prune as the
+// kernel's do.
+//
+// Reads are found by following stack pointers statically: per register, "not a stack
+// pointer", "r10 + k" or "some stack pointer, offset unknown", joined over paths.
+//   - a load or atomic through r10 + k reads its bytes; through an unknown stack pointer,
+//     every slot;
+//   - a helper reading through r10 + k may read [k, fp0) (helpers read upward from the
+//     pointer, within the frame); through an unknown one, every slot;
+//   - a stack pointer handed to a callee (a local call's r1-r5, a callback-taking helper's
+//     arguments) escapes: the callee may read the whole frame, so every slot is live at the
+//     call and in this frame while the callee runs (escapes());
+//   - only an aligned 8-byte store at r10 + k overwrites a slot whole (kills it); partial
+//     and variable-offset writes kill nothing.
+// Sound only if no stack pointer is ever stored in memory (a load could bring it back
+// where the analysis sees data): a program that stores one (or a value that may be one)
+// anywhere gets every slot live everywhere (enabled() false).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "helpers/helper_table.hpp"
+#include "isa/instruction.hpp"
+
+namespace ebpfjit::verifier {
+
+class StackLiveness {
+public:
+    static constexpr uint64_t kAll = ~uint64_t{0};
+
+    StackLiveness(const isa::Program& program, const std::vector<int32_t>& subprogram_starts,
+                  const helpers::HelperTable* helpers);
+    // Bit i: slot i of the frame executing `pc` may be read before being overwritten whole.
+    uint64_t live_before(uint32_t pc) const { return enabled_ ? live_in_[pc] : kAll; }
+    // The call (local, or a helper taking a callback) at `pc` hands a stack pointer to the
+    // frame it creates: the caller's whole frame is live while that frame runs.
+    bool escapes(uint32_t pc) const { return !enabled_ || (pc < escapes_.size() && escapes_[pc]); }
+    bool enabled() const { return enabled_; }
+
+private:
+    std::vector<uint64_t> live_in_;
+    std::vector<uint8_t> escapes_;
+    bool enabled_ = true;
+};
+
+} // namespace ebpfjit::verifier
