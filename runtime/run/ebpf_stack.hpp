@@ -6,6 +6,8 @@
 // lazily on first use and kept for the thread's life: a run makes no syscall. The memory
 // is not cleared between runs (the native stack was not either); what a run can find
 // there is what earlier eBPF frames on this thread left, never host data.
+// A verified program never sees it: the bytes it may read before writing them (verifier
+// Facts::stack_zero) are zeroed at each frame entry (jit/*/stack_zero.cpp).
 #pragma once
 
 #include <cstddef>
