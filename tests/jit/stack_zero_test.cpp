@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "jit/arm64/compile.hpp"
-#include "jit/ebpf_stack.hpp"
+#include "runtime/run/ebpf_stack.hpp"
+#include "runtime/run/native_run.hpp"
 #include "tests/callbacks/callback_support.hpp"
 
 using namespace ebpfjit;
@@ -49,7 +50,7 @@ jit::CompiledProgram compiled(const isa::Program& p, const verifier::Facts& fact
 
 uint64_t run(const jit::CompiledProgram& c) {
     std::vector<uint8_t> mem(8);
-    auto r = c.run_mem(mem);
+    auto r = runtime::run_native_mem(c, mem);
     if (!r) FAIL(r.error().message);
     return *r;
 }
@@ -134,7 +135,7 @@ exit
     REQUIRE(facts.stack_zero == std::vector<verifier::StackZero>{{0, -21, -15}});
     const jit::CompiledProgram c = compiled(p, facts);
     CHECK(run(c) == 0); // maps this thread's level-0 eBPF stack
-    uint8_t* top = jit::EbpfStacks::level_top(0);
+    uint8_t* top = runtime::EbpfStacks::level_top(0);
     REQUIRE(top != nullptr);
     std::memset(top - isa::kStackSize, 0xaa, isa::kStackSize); // as an earlier run might leave it
     CHECK(run(c) == 0);
@@ -151,7 +152,7 @@ TEST_CASE("stack zeroing: nothing is zeroed when everything read was written", "
     CHECK(facts.stack_zero.empty());
     const jit::CompiledProgram c = compiled(p, facts);
     CHECK(run(c) == 7);
-    uint8_t* top = jit::EbpfStacks::level_top(0);
+    uint8_t* top = runtime::EbpfStacks::level_top(0);
     REQUIRE(top != nullptr);
     std::memset(top - isa::kStackSize, 0xaa, isa::kStackSize);
     CHECK(run(c) == 7);

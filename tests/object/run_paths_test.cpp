@@ -136,7 +136,7 @@ TEST_CASE("a lean run's fault names the program and leaves r0 alone, through bot
     CHECK(stopped.error().file == "program 'four_calls'");
 
     char err[256] = {};
-    const ebpfjit_open_options options{"mem", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0};
+    const ebpfjit_open_options options{"mem", EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0, 0};
     const ebpfjit_hardening hardening{0, 0, 3};
     ebpfjit_object* object =
         ebpfjit_object_open_hardened(prog_path("run_paths").c_str(), &options, &hardening, err, sizeof err);

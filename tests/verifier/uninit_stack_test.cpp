@@ -15,6 +15,7 @@
 #include "program_builder.hpp"
 #include "runtime/elf/loader.hpp"
 #include "runtime/interpreter.hpp"
+#include "runtime/run/native_run.hpp"
 #include "verifier/verifier.hpp"
 
 #ifdef EBPFJIT_VERIFIER_MEM_C_OBJECT_DIR
@@ -201,7 +202,7 @@ TEST_CASE("uninitialised stack: issue 17's record array, verified at Full, gives
         const uint64_t native = stack_records_body(mem.data(), mem.size());
         auto interp = interpreter.run_mem(mem);
         REQUIRE(interp);
-        auto jitted = compiled->run_mem(mem);
+        auto jitted = runtime::run_native_mem(*compiled, mem);
         REQUIRE(jitted);
         INFO("len " << len);
         CHECK(*interp == native);
