@@ -10,6 +10,13 @@
 
 namespace ebpfjit::jit {
 
+// One region a checked access may touch for the rest of the run, or until the next helper
+// call (jit/access_cache.hpp). Empty: start = kNoRegion, length = 0 (every access misses).
+struct AccessCache {
+    uint64_t start;
+    uint64_t length;
+};
+
 struct FrameInfo {
     uint64_t tail_call_count; // tail calls taken in this run (kernel limit: 33)
     const uint8_t* packet;    // what LD_ABS / LD_IND read (nullptr in a callback thunk)
@@ -18,6 +25,10 @@ struct FrameInfo {
     // The r10 of this frame chain's first frame, in the eBPF stack (jit/ebpf_stack.hpp):
     // a tail call starts the target there again; checked code's stack windows end there.
     uint8_t* stack_top;
+    // Checked code's inline fast path (jit/access_cache.hpp): the region the previous
+    // checked load hit, and the writable one the previous checked store or atomic hit.
+    AccessCache read;
+    AccessCache write;
 };
 
 inline constexpr int32_t kInfoTailCallCount = offsetof(FrameInfo, tail_call_count);
@@ -25,12 +36,17 @@ inline constexpr int32_t kInfoPacket = offsetof(FrameInfo, packet);
 inline constexpr int32_t kInfoPacketLen = offsetof(FrameInfo, packet_len);
 inline constexpr int32_t kInfoStatus = offsetof(FrameInfo, status);
 inline constexpr int32_t kInfoStackTop = offsetof(FrameInfo, stack_top);
+inline constexpr int32_t kInfoReadCache = offsetof(FrameInfo, read);
+inline constexpr int32_t kInfoWriteCache = offsetof(FrameInfo, write);
+inline constexpr int32_t kCacheStart = offsetof(AccessCache, start);
+inline constexpr int32_t kCacheLength = offsetof(AccessCache, length);
 inline constexpr int32_t kFrameInfoSize = sizeof(FrameInfo);
 
 // The code loads and stores every field as one 8-byte word, and A64 reaches them with
 // scaled unsigned 12-bit offsets: 8-byte aligned, small.
 static_assert(kInfoTailCallCount % 8 == 0 && kInfoPacket % 8 == 0 && kInfoPacketLen % 8 == 0 &&
-              kInfoStatus % 8 == 0 && kInfoStackTop % 8 == 0);
-static_assert(sizeof(FrameInfo) == 5 * 8, "no padding: the fields are what the frames hold");
+              kInfoStatus % 8 == 0 && kInfoStackTop % 8 == 0 && kInfoReadCache % 8 == 0 &&
+              kInfoWriteCache % 8 == 0 && kCacheLength == kCacheStart + 8);
+static_assert(sizeof(FrameInfo) == 9 * 8, "no padding: the fields are what the frames hold");
 
 } // namespace ebpfjit::jit
