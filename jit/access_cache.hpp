@@ -1,32 +1,34 @@
 // The inline fast path of a checked access (jit/checked_run.hpp): before calling the
-// access stub, the code compares the access with the region the previous check of the
-// same kind hit (FrameInfo::read for loads, FrameInfo::write for stores and atomics), and
-// calls the stub only on a miss. The stub's checker (CheckedRun::check_access) fills the
-// cache after an allowed access.
+// access stub, the code compares the access with the region the previous check through
+// the same cache entry hit (FrameInfo::cache: loads use entries 0-3 and stores and atomics
+// 4-7, the entry chosen by the instruction's index, so that the few accesses of a loop
+// keep a region each), and calls the stub only on a miss. The stub's checker
+// (CheckedRun::check_access) fills the entry after an allowed access: the entry number
+// travels in pack_access's bits 40-47 (access_what).
 //
 //   x86-64                                  A64
 //   lea  r11, [base + off]   ; addr         add  x11, base, #off
-//   mov  r10, r11                           ldp  x5, x6, [x24, #cache]   ; start, length
-//   sub  r10, [r12 + cache.start]           subs x5, x11, x5
+//   mov  r10, r11                           ldp  x5, x6, [x24, #entry]   ; start, length
+//   sub  r10, [r12 + entry.start]           subs x5, x11, x5
 //   jb   miss                               b.lo miss
 //   add  r10, size                          add  x5, x5, #size
-//   cmp  r10, [r12 + cache.length]          cmp  x5, x6
-//   ja   miss                               b.hi miss
-// back:                                   back:
-//   <the access>                            <the access>
-//   ...                                     ...
-// miss: (after the code)                  miss:
-//   mov r10, pack_access(...)               x12 = pack_access(...)
-//   call access_stub; jmp back              bl access_stub; b back
+//   cmp  r10, [r12 + entry.length]          cmp  x5, x6
+//   ja   miss                               b.ls back
+// back:                                   miss:
+//   <the access>                            x12 = access_what(...)
+//   ...                                     bl access_stub
+// miss: (after the code)                  back:
+//   mov r10, access_what(...)               <the access>
+//   call access_stub; jmp back
 //
 // Why this is exact, never wider than the stub:
 // - Only regions that stay accessible until the next helper call are cached: the run's
 //   regions (input, ctx, packet buffer), the programs' direct values (.data, .rodata,
 //   .bss) and the memory helpers handed out (GuestMemory::lasting_region). Never the
 //   stack windows: a local call's frame dies when it returns, with no helper call between.
-// - The write cache holds only writable regions, so a read-only region (.rodata, ctx) a
-//   load hit never satisfies a store.
-// - Every checked helper call empties both caches on its return (the helper-result stub):
+// - The store and atomic entries hold only writable regions, and no load uses them, so a
+//   read-only region (ctx, a read-only run region) a load hit never satisfies a store.
+// - Every checked helper call empties every entry on its return (the helper-result stub):
 //   helpers are what change the allowed set mid-run (bpf_xdp_adjust_head/meta/tail, map
 //   deletes, ringbuf submit, the scoped key/value grants of a callback). A program with
 //   one checked access checks every helper call (lowering's mark_checked_calls).
@@ -43,6 +45,7 @@
 #include <cstdint>
 
 #include "ebpfjit/memory_region.hpp"
+#include "jit/checked_run.hpp"
 #include "jit/frame_info.hpp"
 
 namespace ebpfjit::jit {
@@ -51,12 +54,27 @@ inline constexpr uint64_t kNoRegion = ~uint64_t{0};
 // Below this no host memory is mapped (Linux's mmap_min_addr is 4096 or more).
 inline constexpr uint64_t kMinCachedStart = 4096;
 
-// After an allowed access of `write` kind inside `region`: the next one may hit it inline.
-inline void remember_region(uint64_t frame_info, bool write, const runtime::MemoryRegion& region) {
+// The entry a checked access at `pc` uses, and its offset in FrameInfo.
+constexpr uint32_t access_cache_entry(uint32_t pc, AccessKind kind) {
+    return (kind == AccessKind::Load ? 0 : kAccessCacheEntries / 2) + pc % (kAccessCacheEntries / 2);
+}
+constexpr int32_t access_cache_offset(uint32_t entry) {
+    return kInfoAccessCache + static_cast<int32_t>(entry * sizeof(AccessCache));
+}
+// What the stub passes to the checker: pack_access and, in bits 40-47, the entry to fill
+// (the checker reads the pc as 32 bits from bit 8, so it never sees the entry).
+constexpr uint64_t access_what(uint32_t pc, AccessKind kind, uint32_t size) {
+    return pack_access(pc, kind, size) | uint64_t{access_cache_entry(pc, kind)} << 40;
+}
+
+// After an allowed access of `write` kind inside `region`, through entry `what >> 40`:
+// the next access using that entry may hit the region inline.
+inline void remember_region(uint64_t frame_info, uint64_t what, bool write, const runtime::MemoryRegion& region) {
+    const auto entry = static_cast<uint32_t>(what >> 40) & 0xff;
+    if (entry >= kAccessCacheEntries || (entry >= kAccessCacheEntries / 2) != write) return;
     if (region.start < kMinCachedStart || region.size == 0 || region.start + region.size < region.start) return;
     if (write && !region.writable) return;
-    auto* info = reinterpret_cast<FrameInfo*>(frame_info);
-    AccessCache& cache = write ? info->write : info->read;
+    AccessCache& cache = reinterpret_cast<FrameInfo*>(frame_info)->cache[entry];
     cache.start = region.start;
     cache.length = region.size;
 }

@@ -12,6 +12,8 @@ namespace ebpfjit::jit {
 
 // One region a checked access may touch for the rest of the run, or until the next helper
 // call (jit/access_cache.hpp). Empty: start = kNoRegion, length = 0 (every access misses).
+// Loads use entries 0-3, stores and atomics 4-7, chosen by the instruction's index.
+inline constexpr uint32_t kAccessCacheEntries = 8;
 struct AccessCache {
     uint64_t start;
     uint64_t length;
@@ -25,10 +27,9 @@ struct FrameInfo {
     // The r10 of this frame chain's first frame, in the eBPF stack (jit/ebpf_stack.hpp):
     // a tail call starts the target there again; checked code's stack windows end there.
     uint8_t* stack_top;
-    // Checked code's inline fast path (jit/access_cache.hpp): the region the previous
-    // checked load hit, and the writable one the previous checked store or atomic hit.
-    AccessCache read;
-    AccessCache write;
+    // Checked code's inline fast path (jit/access_cache.hpp): per entry, the region the
+    // previous checked access using it hit (writable in the store and atomic entries).
+    AccessCache cache[kAccessCacheEntries];
 };
 
 inline constexpr int32_t kInfoTailCallCount = offsetof(FrameInfo, tail_call_count);
@@ -36,8 +37,7 @@ inline constexpr int32_t kInfoPacket = offsetof(FrameInfo, packet);
 inline constexpr int32_t kInfoPacketLen = offsetof(FrameInfo, packet_len);
 inline constexpr int32_t kInfoStatus = offsetof(FrameInfo, status);
 inline constexpr int32_t kInfoStackTop = offsetof(FrameInfo, stack_top);
-inline constexpr int32_t kInfoReadCache = offsetof(FrameInfo, read);
-inline constexpr int32_t kInfoWriteCache = offsetof(FrameInfo, write);
+inline constexpr int32_t kInfoAccessCache = offsetof(FrameInfo, cache);
 inline constexpr int32_t kCacheStart = offsetof(AccessCache, start);
 inline constexpr int32_t kCacheLength = offsetof(AccessCache, length);
 inline constexpr int32_t kFrameInfoSize = sizeof(FrameInfo);
@@ -45,8 +45,8 @@ inline constexpr int32_t kFrameInfoSize = sizeof(FrameInfo);
 // The code loads and stores every field as one 8-byte word, and A64 reaches them with
 // scaled unsigned 12-bit offsets: 8-byte aligned, small.
 static_assert(kInfoTailCallCount % 8 == 0 && kInfoPacket % 8 == 0 && kInfoPacketLen % 8 == 0 &&
-              kInfoStatus % 8 == 0 && kInfoStackTop % 8 == 0 && kInfoReadCache % 8 == 0 &&
-              kInfoWriteCache % 8 == 0 && kCacheLength == kCacheStart + 8);
-static_assert(sizeof(FrameInfo) == 9 * 8, "no padding: the fields are what the frames hold");
+              kInfoStatus % 8 == 0 && kInfoStackTop % 8 == 0 && kInfoAccessCache % 8 == 0 &&
+              kCacheLength == kCacheStart + 8 && sizeof(AccessCache) == 16);
+static_assert(sizeof(FrameInfo) == 5 * 8 + kAccessCacheEntries * 16, "no padding: the fields are what the frames hold");
 
 } // namespace ebpfjit::jit

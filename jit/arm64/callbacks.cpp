@@ -9,7 +9,7 @@
 //
 //   │ x29 x30 (lr: into the helper)  │
 //   │ x19 x20 │ x21 x22 │ x23 x24    │  the C caller's callee-saved registers
-//   │ FrameInfo (72 + 8 bytes)       │ ◄── x24, sp: tail calls 0 | packet 0 | len 0 |
+//   │ FrameInfo (168 + 8 bytes)       │ ◄── x24, sp: tail calls 0 | packet 0 | len 0 |
 //   ├────────────────────────────────┤     status (x5) | stack_top (the callback's chain) | caches
 //   │ the callee's local-call frame  │  the subprogram's own prologue, entered by `bl`
 //

@@ -1,6 +1,6 @@
 // Run-time checks for code the verifier did not prove (LoweredSlot::checked_access /
 // checked_call; the protocol is drawn in jit/checked_run.hpp). An access first compares
-// its range with the region the previous check of its kind hit (jit/access_cache.hpp:
+// its range with the region the previous check through its cache entry hit (jit/access_cache.hpp:
 // the inline fast path, kIndex/kLimit its temporaries); only a miss calls the access
 // stub. Each check that calls out is a `bl` to one of three out-of-line stubs per
 // program, which save every register a C call may clobber and the program still needs
@@ -12,7 +12,7 @@
 //   ──────────────────────────         ─────────────────────────────────────────────
 //   x11 = base + off  (kCheckAddr)     sp -= 80: [sp] = x0..x4 (r1..r5), x7 (r0),
 //   <cache compare: hit ─► back>       x11 x16, x29 x30
-//   x12 = pack_access (kCheckWhat)     x0.. = arguments; blr jit_check_access / ...
+//   x12 = access_what (kCheckWhat)     x0.. = arguments; blr jit_check_access / ...
 //   bl   access_stub                   tst w0, #0xff; restore (ldp keeps flags);
 //   back: <the access, unchecked>      b.eq abort; ret
 //
@@ -20,7 +20,7 @@
 // program would reach only 1 MiB.)
 //
 //   helper call: x11 = helper id, x12 = pc; bl helper_check_stub; blr helper; mov x7, x0;
-//                bl helper_result_stub (empties the access cache; r0 = x7 goes to
+//                bl helper_result_stub (empties every cache entry; r0 = x7 goes to
 //                jit_record_helper_result)
 #include <algorithm>
 
@@ -58,7 +58,7 @@ void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size
         a_.add(kCheckAddr, base, kOffset);
     }
     // kIndex = addr - start (a borrow: below the region), + size <= kLimit = length: inside.
-    const int32_t cache = kind == AccessKind::Load ? kInfoReadCache : kInfoWriteCache;
+    const int32_t cache = access_cache_offset(access_cache_entry(pc_, kind));
     const asmjit::Label miss = a_.newLabel(), back = a_.newLabel();
     a_.ldp(kIndex, kLimit, a64::ptr(kFrameInfo, cache + kCacheStart));
     a_.subs(kIndex, kCheckAddr, kIndex);
@@ -67,17 +67,17 @@ void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size
     a_.cmp(kIndex, kLimit);
     branch(asmjit::arm::CondCode::kLS, back);
     bind(miss);
-    load_constant(kCheckWhat, pack_access(pc_, kind, size));
+    load_constant(kCheckWhat, access_what(pc_, kind, size));
     record(access_stub_, Reach::Imm26, "bl");
     a_.bl(access_stub_);
     bind(back);
 }
 
-// Both caches empty: every access misses until the stub fills them (access_cache.hpp).
+// Every entry empty: every access misses until the stub fills its entry (access_cache.hpp).
 void Emitter::emit_empty_access_cache() {
     load_constant(kIndex, kNoRegion);
-    a_.stp(kIndex, a64::xzr, a64::ptr(kFrameInfo, kInfoReadCache + kCacheStart));
-    a_.stp(kIndex, a64::xzr, a64::ptr(kFrameInfo, kInfoWriteCache + kCacheStart));
+    for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
+        a_.stp(kIndex, a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheStart));
 }
 
 void Emitter::emit_helper_check(const a64::GpX& id) {
@@ -133,8 +133,8 @@ void Emitter::emit_check_stubs() {
     bind(helper_result_stub_);
     // The helper may have changed what is accessible (adjust_head, a map delete, ...):
     // the next access of each kind asks the checker again (a length of 0 never hits).
-    a_.str(a64::xzr, a64::ptr(kFrameInfo, kInfoReadCache + kCacheLength));
-    a_.str(a64::xzr, a64::ptr(kFrameInfo, kInfoWriteCache + kCacheLength));
+    for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
+        a_.str(a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheLength));
     save(a_);
     a_.mov(a64::x0, gpx(0));
     a_.mov(a64::x1, kFrameInfo);

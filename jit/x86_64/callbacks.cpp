@@ -8,7 +8,7 @@
 //
 //   │ return address (into the helper) │
 //   │ rbp rbx r12 r13 r14 r15          │  the C caller's callee-saved registers
-//   │ FrameInfo (72 bytes)             │ ◄── r12, rsp: tail calls 0 | packet 0 | len 0 |
+//   │ FrameInfo (168 bytes)            │ ◄── r12, rsp: tail calls 0 | packet 0 | len 0 |
 //   ├──────────────────────────────────┤      status | stack_top (the callback's chain) | caches
 //   │ return address (into the thunk)  │
 //   │ the callee's local-call pushes   │  the subprogram's own prologue (frame_layout.hpp)

@@ -1,6 +1,6 @@
 // Run-time checks for code the verifier did not prove (LoweredSlot::checked_access /
 // checked_call; the protocol is drawn in jit/checked_run.hpp). An access first compares
-// its range with the region the previous check of its kind hit (jit/access_cache.hpp:
+// its range with the region the previous check through its cache entry hit (jit/access_cache.hpp:
 // the inline fast path); only a miss calls the access stub. Each check that calls out
 // goes to one of three out-of-line stubs per program, which save every caller-saved
 // register (eBPF r0-r5 and the scratch registers), call the C++ checker and, on a
@@ -11,12 +11,12 @@
 //   lea  r11, [base + off]             push rax r11 r10 r9 r8 rcx rdx rsi rdi
 //   <cache compare: hit ─► back>       ; [rsp] = rdi..r8 = r1..r5, the helper arguments
 //   (miss, after the code:)            mov rdi.., call jit_check_access / ...
-//   mov  r10, pack_access(pc, ...)     test al, al; pop (the same, reversed); jz abort; ret
+//   mov  r10, access_what(pc, ...)     test al, al; pop (the same, reversed); jz abort; ret
 //   call access_stub; jmp back
 //   back: <the access, as unchecked code>
 //
 //   helper call:  r11 = pc << 32 | helper id; call helper_check_stub; call helper;
-//                 call helper_result_stub (empties the access cache; r0 = rax goes to
+//                 call helper_result_stub (empties every cache entry; r0 = rax goes to
 //                 jit_record_helper_result)
 #include <algorithm>
 
@@ -35,8 +35,8 @@ const x86::Gpq kStubSaved[9] = {x86::rax, x86::r11, x86::r10, x86::r9, x86::r8,
 } // namespace
 
 void Emitter::emit_access_check(uint8_t base, int16_t off, uint32_t size, AccessKind kind) {
-    const int32_t cache = kind == AccessKind::Load ? kInfoReadCache : kInfoWriteCache;
-    const AccessMiss stub{a_.newLabel(), a_.newLabel(), pack_access(pc_, kind, size)};
+    const int32_t cache = access_cache_offset(access_cache_entry(pc_, kind));
+    const AccessMiss stub{a_.newLabel(), a_.newLabel(), access_what(pc_, kind, size)};
     a_.lea(kScratchA, x86::ptr(gpq(base), off));
     // scratch B = addr - start (a borrow: below the region), + size <= length: inside.
     a_.mov(kScratchB, kScratchA);
@@ -60,12 +60,12 @@ void Emitter::emit_access_misses() {
     access_misses_.clear();
 }
 
-// Both caches empty: every access misses until the stub fills them (access_cache.hpp).
+// Every entry empty: every access misses until the stub fills its entry (access_cache.hpp).
 void Emitter::emit_empty_access_cache() {
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoReadCache + kCacheStart), -1);
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoReadCache + kCacheLength), 0);
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoWriteCache + kCacheStart), -1);
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoWriteCache + kCacheLength), 0);
+    for (uint32_t e = 0; e < kAccessCacheEntries; ++e) {
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheStart), -1);
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheLength), 0);
+    }
 }
 
 // `id_reg`: the register holding the id (callx), or rax when `id` is the constant.
@@ -130,8 +130,8 @@ void Emitter::emit_check_stubs() {
     a_.bind(helper_result_stub_);
     // The helper may have changed what is accessible (adjust_head, a map delete, ...):
     // the next access of each kind asks the checker again (a length of 0 never hits).
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoReadCache + kCacheLength), 0);
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoWriteCache + kCacheLength), 0);
+    for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheLength), 0);
     save();
     a_.mov(x86::rdi, x86::rax); // r0
     a_.mov(x86::rsi, kFrameInfo);
