@@ -1,25 +1,27 @@
 // The inline fast path of a checked access (jit/checked_run.hpp): before calling the
 // access stub, the code compares the access with the region the previous check through
 // the same cache entry hit (FrameInfo::cache: loads use entries 0-3 and stores and atomics
-// 4-7, the entry chosen by the instruction's index, so that the few accesses of a loop
-// keep a region each), and calls the stub only on a miss. The stub's checker
-// (CheckedRun::check_access) fills the entry after an allowed access: the entry number
-// travels in pack_access's bits 40-47 (access_what).
+// 4-7, the entry chosen by the access's place among the checked ones of its kind, so that
+// the few accesses of a loop keep a region each), and calls the stub only on a miss. The
+// stub's checker (CheckedRun::check_access) fills the entry after an allowed access: the
+// entry number travels in pack_access's bits 40-47 (access_what).
 //
 //   x86-64                                  A64
 //   lea  r11, [base + off]   ; addr         add  x11, base, #off
-//   mov  r10, r11                           ldp  x5, x6, [x24, #entry]   ; start, length
-//   sub  r10, [r12 + entry.start]           subs x5, x11, x5
-//   jb   miss                               b.lo miss
-//   add  r10, size                          add  x5, x5, #size
-//   cmp  r10, [r12 + entry.length]          cmp  x5, x6
-//   ja   miss                               b.ls back
-// back:                                   miss:
-//   <the access>                            x12 = access_what(...)
-//   ...                                     bl access_stub
-// miss: (after the code)                  back:
-//   mov r10, access_what(...)               <the access>
+//   mov  r10, r11                           ldp  x5, x6, [x24, #entry]   ; start, span
+//   sub  r10, [r12 + entry.start]           sub  x5, x11, x5
+//   cmp  r10, [r12 + entry.span]            cmp  x5, x6
+//   jae  miss                               b.lo back
+// back:                                     x12 = access_what(...)       ; the miss
+//   <the access>                            bl access_stub
+//   ...                                   back:
+// miss: (after the code)                    <the access>
+//   mov r10, access_what(...)
 //   call access_stub; jmp back
+//
+// span = the region's length - 7: every access is at most 8 bytes, so d = addr - start
+// < span puts [addr, addr + size) inside the region (the last bytes of a region miss
+// for wider accesses than they could take and go to the stub, which allows them).
 //
 // Why this is exact, never wider than the stub:
 // - Only regions that stay accessible until the next helper call are cached: the run's
@@ -36,8 +38,9 @@
 //   there with the caller's FrameInfo) and in every callback thunk (a FrameInfo of its
 //   own): a cache another program filled, maybe before helper calls no stub saw, is
 //   never used.
-// - No wrap-around: a cached start is at least kMinCachedStart, so addr - start + size
-//   stays below 2^64; an empty cache (start = kNoRegion, length 0) misses every access.
+// - No wrap-around: only regions inside [kMinCachedStart, 2^63) of at least 8 bytes are
+//   cached. Below such a region, addr - start wraps to at least 2^64 - start > 2^63 >
+//   span: a miss. An empty entry has span 0: every access misses.
 // - Alignment is not checked on either path (an atomic's fault is the hardware's, as
 //   before), so a hit and a stub call behave the same.
 #pragma once
@@ -50,21 +53,23 @@
 
 namespace ebpfjit::jit {
 
-inline constexpr uint64_t kNoRegion = ~uint64_t{0};
 // Below this no host memory is mapped (Linux's mmap_min_addr is 4096 or more).
 inline constexpr uint64_t kMinCachedStart = 4096;
+inline constexpr uint64_t kMaxCachedEnd = uint64_t{1} << 63;
+inline constexpr uint64_t kMaxAccessSize = 8;
 
-// The entry a checked access at `pc` uses, and its offset in FrameInfo.
-constexpr uint32_t access_cache_entry(uint32_t pc, AccessKind kind) {
-    return (kind == AccessKind::Load ? 0 : kAccessCacheEntries / 2) + pc % (kAccessCacheEntries / 2);
+// The entry a checked access uses (`site`: LoweredSlot::access_site), and its offset in
+// FrameInfo.
+constexpr uint32_t access_cache_entry(uint32_t site, AccessKind kind) {
+    return (kind == AccessKind::Load ? 0 : kAccessCacheEntries / 2) + site % (kAccessCacheEntries / 2);
 }
 constexpr int32_t access_cache_offset(uint32_t entry) {
     return kInfoAccessCache + static_cast<int32_t>(entry * sizeof(AccessCache));
 }
 // What the stub passes to the checker: pack_access and, in bits 40-47, the entry to fill
 // (the checker reads the pc as 32 bits from bit 8, so it never sees the entry).
-constexpr uint64_t access_what(uint32_t pc, AccessKind kind, uint32_t size) {
-    return pack_access(pc, kind, size) | uint64_t{access_cache_entry(pc, kind)} << 40;
+constexpr uint64_t access_what(uint32_t pc, AccessKind kind, uint32_t size, uint32_t entry) {
+    return pack_access(pc, kind, size) | uint64_t{entry} << 40;
 }
 
 // After an allowed access of `write` kind inside `region`, through entry `what >> 40`:
@@ -72,11 +77,13 @@ constexpr uint64_t access_what(uint32_t pc, AccessKind kind, uint32_t size) {
 inline void remember_region(uint64_t frame_info, uint64_t what, bool write, const runtime::MemoryRegion& region) {
     const auto entry = static_cast<uint32_t>(what >> 40) & 0xff;
     if (entry >= kAccessCacheEntries || (entry >= kAccessCacheEntries / 2) != write) return;
-    if (region.start < kMinCachedStart || region.size == 0 || region.start + region.size < region.start) return;
+    if (region.start < kMinCachedStart || region.size < kMaxAccessSize || region.start >= kMaxCachedEnd ||
+        region.size > kMaxCachedEnd - region.start)
+        return;
     if (write && !region.writable) return;
     AccessCache& cache = reinterpret_cast<FrameInfo*>(frame_info)->cache[entry];
     cache.start = region.start;
-    cache.length = region.size;
+    cache.span = region.size - (kMaxAccessSize - 1);
 }
 
 } // namespace ebpfjit::jit

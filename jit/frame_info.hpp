@@ -11,12 +11,13 @@
 namespace ebpfjit::jit {
 
 // One region a checked access may touch for the rest of the run, or until the next helper
-// call (jit/access_cache.hpp). Empty: start = kNoRegion, length = 0 (every access misses).
+// call (jit/access_cache.hpp): an access of up to 8 bytes at start + d lies inside when
+// d < span (= the region's length - 7, unsigned). Empty: span = 0 (every access misses).
 // Loads use entries 0-3, stores and atomics 4-7, chosen by the instruction's index.
 inline constexpr uint32_t kAccessCacheEntries = 8;
 struct AccessCache {
     uint64_t start;
-    uint64_t length;
+    uint64_t span;
 };
 
 struct FrameInfo {
@@ -39,14 +40,14 @@ inline constexpr int32_t kInfoStatus = offsetof(FrameInfo, status);
 inline constexpr int32_t kInfoStackTop = offsetof(FrameInfo, stack_top);
 inline constexpr int32_t kInfoAccessCache = offsetof(FrameInfo, cache);
 inline constexpr int32_t kCacheStart = offsetof(AccessCache, start);
-inline constexpr int32_t kCacheLength = offsetof(AccessCache, length);
+inline constexpr int32_t kCacheSpan = offsetof(AccessCache, span);
 inline constexpr int32_t kFrameInfoSize = sizeof(FrameInfo);
 
 // The code loads and stores every field as one 8-byte word, and A64 reaches them with
 // scaled unsigned 12-bit offsets: 8-byte aligned, small.
 static_assert(kInfoTailCallCount % 8 == 0 && kInfoPacket % 8 == 0 && kInfoPacketLen % 8 == 0 &&
               kInfoStatus % 8 == 0 && kInfoStackTop % 8 == 0 && kInfoAccessCache % 8 == 0 &&
-              kCacheLength == kCacheStart + 8 && sizeof(AccessCache) == 16);
+              kCacheSpan == kCacheStart + 8 && sizeof(AccessCache) == 16);
 static_assert(sizeof(FrameInfo) == 5 * 8 + kAccessCacheEntries * 16, "no padding: the fields are what the frames hold");
 
 } // namespace ebpfjit::jit

@@ -117,6 +117,10 @@ struct LoweredSlot {
     // address at run time first (jit/checked_run.hpp) and a bad one ends the run with
     // Fault::MemoryAccess. Never set when Facts prove the access: such code is unchanged.
     bool checked_access = false;
+    // A checked access's place among the checked accesses of its kind (loads; stores and
+    // atomics), in program order: the backends pick its region-cache entry from it, so
+    // the few accesses of a loop use different entries (jit/access_cache.hpp).
+    uint32_t access_site = 0;
     // A helper call or callx in a program that needs guest memory: r1..r5 are checked
     // against the prototype before the call and its result recorded after it.
     bool checked_call = false;

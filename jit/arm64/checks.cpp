@@ -57,17 +57,15 @@ void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size
         load_constant(kOffset, static_cast<uint64_t>(int64_t{off}));
         a_.add(kCheckAddr, base, kOffset);
     }
-    // kIndex = addr - start (a borrow: below the region), + size <= kLimit = length: inside.
-    const int32_t cache = access_cache_offset(access_cache_entry(pc_, kind));
-    const asmjit::Label miss = a_.newLabel(), back = a_.newLabel();
+    // kIndex = addr - start (below the region: a huge value), < kLimit = span: inside.
+    const uint32_t entry = access_cache_entry(slot_->access_site, kind);
+    const int32_t cache = access_cache_offset(entry);
+    const asmjit::Label back = a_.newLabel();
     a_.ldp(kIndex, kLimit, a64::ptr(kFrameInfo, cache + kCacheStart));
-    a_.subs(kIndex, kCheckAddr, kIndex);
-    branch(asmjit::arm::CondCode::kLO, miss);
-    a_.add(kIndex, kIndex, size);
+    a_.sub(kIndex, kCheckAddr, kIndex);
     a_.cmp(kIndex, kLimit);
-    branch(asmjit::arm::CondCode::kLS, back);
-    bind(miss);
-    load_constant(kCheckWhat, access_what(pc_, kind, size));
+    branch(asmjit::arm::CondCode::kLO, back);
+    load_constant(kCheckWhat, access_what(pc_, kind, size, entry));
     record(access_stub_, Reach::Imm26, "bl");
     a_.bl(access_stub_);
     bind(back);
@@ -75,9 +73,8 @@ void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size
 
 // Every entry empty: every access misses until the stub fills its entry (access_cache.hpp).
 void Emitter::emit_empty_access_cache() {
-    load_constant(kIndex, kNoRegion);
     for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
-        a_.stp(kIndex, a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheStart));
+        a_.stp(a64::xzr, a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheStart));
 }
 
 void Emitter::emit_helper_check(const a64::GpX& id) {
@@ -132,9 +129,9 @@ void Emitter::emit_check_stubs() {
 
     bind(helper_result_stub_);
     // The helper may have changed what is accessible (adjust_head, a map delete, ...):
-    // the next access of each kind asks the checker again (a length of 0 never hits).
+    // the next access through each entry asks the checker again (a span of 0 never hits).
     for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
-        a_.str(a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheLength));
+        a_.str(a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheSpan));
     save(a_);
     a_.mov(a64::x0, gpx(0));
     a_.mov(a64::x1, kFrameInfo);

@@ -35,16 +35,15 @@ const x86::Gpq kStubSaved[9] = {x86::rax, x86::r11, x86::r10, x86::r9, x86::r8,
 } // namespace
 
 void Emitter::emit_access_check(uint8_t base, int16_t off, uint32_t size, AccessKind kind) {
-    const int32_t cache = access_cache_offset(access_cache_entry(pc_, kind));
-    const AccessMiss stub{a_.newLabel(), a_.newLabel(), access_what(pc_, kind, size)};
+    const uint32_t entry = access_cache_entry(slot_->access_site, kind);
+    const int32_t cache = access_cache_offset(entry);
+    const AccessMiss stub{a_.newLabel(), a_.newLabel(), access_what(pc_, kind, size, entry)};
     a_.lea(kScratchA, x86::ptr(gpq(base), off));
-    // scratch B = addr - start (a borrow: below the region), + size <= length: inside.
+    // scratch B = addr - start (below the region: a huge value), < span: inside.
     a_.mov(kScratchB, kScratchA);
     a_.sub(kScratchB, x86::qword_ptr(kFrameInfo, cache + kCacheStart));
-    jump(x86::Inst::kIdJb, stub.miss);
-    a_.add(kScratchB, static_cast<int32_t>(size));
-    a_.cmp(kScratchB, x86::qword_ptr(kFrameInfo, cache + kCacheLength));
-    jump(x86::Inst::kIdJa, stub.miss);
+    a_.cmp(kScratchB, x86::qword_ptr(kFrameInfo, cache + kCacheSpan));
+    jump(x86::Inst::kIdJae, stub.miss);
     a_.bind(stub.back);
     access_misses_.push_back(stub);
 }
@@ -63,8 +62,8 @@ void Emitter::emit_access_misses() {
 // Every entry empty: every access misses until the stub fills its entry (access_cache.hpp).
 void Emitter::emit_empty_access_cache() {
     for (uint32_t e = 0; e < kAccessCacheEntries; ++e) {
-        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheStart), -1);
-        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheLength), 0);
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheStart), 0);
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheSpan), 0);
     }
 }
 
@@ -129,9 +128,9 @@ void Emitter::emit_check_stubs() {
 
     a_.bind(helper_result_stub_);
     // The helper may have changed what is accessible (adjust_head, a map delete, ...):
-    // the next access of each kind asks the checker again (a length of 0 never hits).
+    // the next access through each entry asks the checker again (a span of 0 never hits).
     for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
-        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheLength), 0);
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheSpan), 0);
     save();
     a_.mov(x86::rdi, x86::rax); // r0
     a_.mov(x86::rsi, kFrameInfo);
