@@ -4,7 +4,7 @@
 // 4-7, the entry chosen by the access's place among the checked ones of its kind, so that
 // the few accesses of a loop keep a region each), and calls the stub only on a miss. The
 // stub's checker (CheckedRun::check_access) fills the entry after an allowed access: the
-// entry number travels in pack_access's bits 40-47 (access_what).
+// entry number and width travel in pack_access's bits 40-51 (access_what).
 //
 //   x86-64                                  A64
 //   lea  r11, [base + off]   ; addr         add  x11, base, #off
@@ -19,9 +19,9 @@
 //   mov r10, access_what(...)
 //   call access_stub; jmp back
 //
-// span = the region's length - 7: every access is at most 8 bytes, so d = addr - start
-// < span puts [addr, addr + size) inside the region (the last bytes of a region miss
-// for wider accesses than they could take and go to the stub, which allows them).
+// span = the region's length - (width - 1), width being the widest access that uses the
+// entry (Lowered::access_cache_width, at most 8): d = addr - start < span puts
+// [addr, addr + size) inside the region for every access of the entry.
 //
 // Why this is exact, never wider than the stub:
 // - Only regions that stay accessible until the next helper call are cached: the run's
@@ -38,18 +38,20 @@
 //   there with the caller's FrameInfo) and in every callback thunk (a FrameInfo of its
 //   own): a cache another program filled, maybe before helper calls no stub saw, is
 //   never used.
-// - No wrap-around: only regions inside [kMinCachedStart, 2^63) of at least 8 bytes are
-//   cached. Below such a region, addr - start wraps to at least 2^64 - start > 2^63 >
+// - No wrap-around: only regions inside [kMinCachedStart, 2^63), at least as long as the
+//   entry's width, are cached. Below such a region, addr - start wraps to at least 2^64 - start > 2^63 >
 //   span: a miss. An empty entry has span 0: every access misses.
 // - Alignment is not checked on either path (an atomic's fault is the hardware's, as
 //   before), so a hit and a stub call behave the same.
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 
 #include "ebpfjit/memory_region.hpp"
 #include "jit/checked_run.hpp"
 #include "jit/frame_info.hpp"
+#include "jit/lowering.hpp"
 
 namespace ebpfjit::jit {
 
@@ -58,32 +60,32 @@ inline constexpr uint64_t kMinCachedStart = 4096;
 inline constexpr uint64_t kMaxCachedEnd = uint64_t{1} << 63;
 inline constexpr uint64_t kMaxAccessSize = 8;
 
-// The entry a checked access uses (`site`: LoweredSlot::access_site), and its offset in
-// FrameInfo.
-constexpr uint32_t access_cache_entry(uint32_t site, AccessKind kind) {
-    return (kind == AccessKind::Load ? 0 : kAccessCacheEntries / 2) + site % (kAccessCacheEntries / 2);
-}
+static_assert(sizeof(Lowered::access_cache_width) == kAccessCacheEntries);
+
 constexpr int32_t access_cache_offset(uint32_t entry) {
     return kInfoAccessCache + static_cast<int32_t>(entry * sizeof(AccessCache));
 }
-// What the stub passes to the checker: pack_access and, in bits 40-47, the entry to fill
-// (the checker reads the pc as 32 bits from bit 8, so it never sees the entry).
-constexpr uint64_t access_what(uint32_t pc, AccessKind kind, uint32_t size, uint32_t entry) {
-    return pack_access(pc, kind, size) | uint64_t{entry} << 40;
+// What the stub passes to the checker: pack_access, and the entry to fill (bits 40-47)
+// with the widest access using it (bits 48-51). The checker reads the pc as 32 bits from
+// bit 8, so it never sees them.
+constexpr uint64_t access_what(uint32_t pc, AccessKind kind, uint32_t size, uint32_t entry, uint32_t width) {
+    return pack_access(pc, kind, size) | uint64_t{entry} << 40 | uint64_t{width} << 48;
 }
 
 // After an allowed access of `write` kind inside `region`, through entry `what >> 40`:
 // the next access using that entry may hit the region inline.
 inline void remember_region(uint64_t frame_info, uint64_t what, bool write, const runtime::MemoryRegion& region) {
     const auto entry = static_cast<uint32_t>(what >> 40) & 0xff;
+    const uint64_t width = (what >> 48) & 0xf;
     if (entry >= kAccessCacheEntries || (entry >= kAccessCacheEntries / 2) != write) return;
-    if (region.start < kMinCachedStart || region.size < kMaxAccessSize || region.start >= kMaxCachedEnd ||
+    if (width == 0 || width > kMaxAccessSize) return;
+    if (region.start < kMinCachedStart || region.size < width || region.start >= kMaxCachedEnd ||
         region.size > kMaxCachedEnd - region.start)
         return;
     if (write && !region.writable) return;
     AccessCache& cache = reinterpret_cast<FrameInfo*>(frame_info)->cache[entry];
     cache.start = region.start;
-    cache.span = region.size - (kMaxAccessSize - 1);
+    cache.span = region.size - (width - 1);
 }
 
 } // namespace ebpfjit::jit

@@ -181,7 +181,12 @@ private:
         slot_->checked_access =
             !options_.trusted && !facts_.in_bounds(pc_) && !inside_own_frame(base, off, size);
         out_.needs_guest_memory |= slot_->checked_access;
-        if (slot_->checked_access) slot_->access_site = (write ? checked_writes_ : checked_loads_)++;
+        if (slot_->checked_access) {
+            const uint32_t site = (write ? checked_writes_ : checked_loads_)++;
+            const auto entry = static_cast<uint8_t>((write ? 4 : 0) + site % 4);
+            slot_->access_cache_entry = entry;
+            out_.access_cache_width[entry] = std::max(out_.access_cache_width[entry], static_cast<uint8_t>(size));
+        }
         return {};
     }
     uint32_t checked_loads_ = 0, checked_writes_ = 0; // checked_if_unproven's counts so far

@@ -58,14 +58,14 @@ void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size
         a_.add(kCheckAddr, base, kOffset);
     }
     // kIndex = addr - start (below the region: a huge value), < kLimit = span: inside.
-    const uint32_t entry = access_cache_entry(slot_->access_site, kind);
+    const uint32_t entry = slot_->access_cache_entry;
     const int32_t cache = access_cache_offset(entry);
     const asmjit::Label back = a_.newLabel();
     a_.ldp(kIndex, kLimit, a64::ptr(kFrameInfo, cache + kCacheStart));
     a_.sub(kIndex, kCheckAddr, kIndex);
     a_.cmp(kIndex, kLimit);
     branch(asmjit::arm::CondCode::kLO, back);
-    load_constant(kCheckWhat, access_what(pc_, kind, size, entry));
+    load_constant(kCheckWhat, access_what(pc_, kind, size, entry, lowered_.access_cache_width[entry]));
     record(access_stub_, Reach::Imm26, "bl");
     a_.bl(access_stub_);
     bind(back);

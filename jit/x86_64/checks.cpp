@@ -35,9 +35,10 @@ const x86::Gpq kStubSaved[9] = {x86::rax, x86::r11, x86::r10, x86::r9, x86::r8,
 } // namespace
 
 void Emitter::emit_access_check(uint8_t base, int16_t off, uint32_t size, AccessKind kind) {
-    const uint32_t entry = access_cache_entry(slot_->access_site, kind);
+    const uint32_t entry = slot_->access_cache_entry;
     const int32_t cache = access_cache_offset(entry);
-    const AccessMiss stub{a_.newLabel(), a_.newLabel(), access_what(pc_, kind, size, entry)};
+    const AccessMiss stub{a_.newLabel(), a_.newLabel(),
+                          access_what(pc_, kind, size, entry, lowered_.access_cache_width[entry])};
     a_.lea(kScratchA, x86::ptr(gpq(base), off));
     // scratch B = addr - start (below the region: a huge value), < span: inside.
     a_.mov(kScratchB, kScratchA);
