@@ -45,6 +45,17 @@ uint64_t GuestMemory::extent_from(uint64_t addr, bool write) const {
     return best;
 }
 
+std::optional<MemoryRegion> GuestMemory::lasting_region(uint64_t addr, uint64_t size, bool write) const {
+    auto holds = [&](const MemoryRegion& r) {
+        return (!write || r.writable) && addr >= r.start && size <= r.size && addr - r.start <= r.size - size;
+    };
+    for (const auto& r : fixed_)
+        if (holds(r)) return r;
+    if (auto it = dynamic_.upper_bound(addr); it != dynamic_.begin() && holds(std::prev(it)->second))
+        return std::prev(it)->second;
+    return std::nullopt;
+}
+
 bool GuestMemory::allows(uint64_t addr, uint64_t size, bool write) const {
     if (size == 0) return true;
     return extent_from(addr, write) >= size;

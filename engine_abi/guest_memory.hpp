@@ -52,6 +52,9 @@ public:
 
     // Whether [addr, addr + size) lies inside one accessible region (writable if `write`).
     bool allows(uint64_t addr, uint64_t size, bool write) const;
+    // The region outside the stack that holds [addr, addr + size) (writable if `write`):
+    // one that stays accessible until a helper call changes the set (jit/access_cache.hpp).
+    std::optional<MemoryRegion> lasting_region(uint64_t addr, uint64_t size, bool write) const;
     // How many bytes from addr on are accessible within one region (0 if none).
     uint64_t extent_from(uint64_t addr, bool write) const;
 

@@ -31,6 +31,12 @@ MapLookupPlan plan_map_lookup(maps::Map* map) {
         break;
     }
     case BPF_MAP_TYPE_HASH:
+        if (auto* hash = dynamic_cast<maps::HashMap*>(map); hash != nullptr && hash->has_word_lookup()) {
+            plan.direct = map->definition().key_size == 4 ? &maps::HashMap::lookup_word_elem<4>
+                                                          : &maps::HashMap::lookup_word_elem<8>;
+            break;
+        }
+        [[fallthrough]];
     case BPF_MAP_TYPE_PERCPU_HASH:
     case BPF_MAP_TYPE_LRU_HASH:
     case BPF_MAP_TYPE_LRU_PERCPU_HASH:

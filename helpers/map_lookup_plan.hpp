@@ -3,7 +3,9 @@
 //  - ARRAY: no call at all, the kernel's array_map_gen_lookup: bounds check + address
 //    arithmetic (value_base + index * value_stride, or NULL when index >= max_entries);
 //  - hash maps: a direct call to a function bound to the concrete map class, no virtual
-//    dispatch (HashMap::lookup is itself lock-free, runtime/maps/hash_map.hpp);
+//    dispatch (HashMap::lookup is itself lock-free, runtime/maps/hash_map.hpp); a plain
+//    HASH map with a 4- or 8-byte key calls HashMap::lookup_word_elem itself (one call
+//    deep, the key size a constant);
 //  - anything else: the generic helper.
 #pragma once
 

@@ -88,12 +88,12 @@ public:
     }
 
     Result<void> operator()(const Load& l) {
-        return checked_if_unproven(l.base, l.off, static_cast<uint32_t>(l.size));
+        return checked_if_unproven(l.base, l.off, static_cast<uint32_t>(l.size), false);
     }
-    Result<void> operator()(const Atomic& a) { return checked_if_unproven(a.base, a.off, a.is64 ? 8u : 4u); }
+    Result<void> operator()(const Atomic& a) { return checked_if_unproven(a.base, a.off, a.is64 ? 8u : 4u, true); }
 
     Result<void> operator()(const Store& s) {
-        checked_if_unproven(s.base, s.off, static_cast<uint32_t>(s.size));
+        checked_if_unproven(s.base, s.off, static_cast<uint32_t>(s.size), true);
         if (const auto* imm = std::get_if<Imm>(&s.src)) {
             slot_->constant = imm_value(*imm, true);
             slot_->constant_width = const_width(slot_->constant);
@@ -177,12 +177,19 @@ private:
                off + static_cast<int32_t>(size) <= 0;
     }
 
-    Result<void> checked_if_unproven(Reg base, int16_t off, uint32_t size) {
+    Result<void> checked_if_unproven(Reg base, int16_t off, uint32_t size, bool write) {
         slot_->checked_access =
             !options_.trusted && !facts_.in_bounds(pc_) && !inside_own_frame(base, off, size);
         out_.needs_guest_memory |= slot_->checked_access;
+        if (slot_->checked_access) {
+            const uint32_t site = (write ? checked_writes_ : checked_loads_)++;
+            const auto entry = static_cast<uint8_t>((write ? 4 : 0) + site % 4);
+            slot_->access_cache_entry = entry;
+            out_.access_cache_width[entry] = std::max(out_.access_cache_width[entry], static_cast<uint8_t>(size));
+        }
         return {};
     }
+    uint32_t checked_loads_ = 0, checked_writes_ = 0; // checked_if_unproven's counts so far
 
     static bool is_division(AluOp op) {
         return op == AluOp::Div || op == AluOp::Mod || op == AluOp::SDiv || op == AluOp::SMod;

@@ -117,6 +117,10 @@ struct LoweredSlot {
     // address at run time first (engine_abi/checked_calls.hpp) and a bad one ends the run with
     // Fault::MemoryAccess. Never set when Facts prove the access: such code is unchanged.
     bool checked_access = false;
+    // A checked access's region-cache entry (jit/access_cache.hpp): loads 0-3, stores and
+    // atomics 4-7, by its place among the checked accesses of its kind in program order,
+    // so that the few accesses of a loop use different entries.
+    uint8_t access_cache_entry = 0;
     // A helper call or callx in a program that needs guest memory: r1..r5 are checked
     // against the prototype before the call and its result recorded after it.
     bool checked_call = false;
@@ -154,6 +158,8 @@ struct Lowered {
     // Some slot is checked_access / checked_call: the program needs the full entry frame,
     // the run-time checker stubs, and `bindings` (kept for its maps' addresses).
     bool needs_guest_memory = false;
+    // Per region-cache entry: the widest checked access using it (jit/access_cache.hpp).
+    uint8_t access_cache_width[8] = {};
     helpers::ProgramBindings bindings; // filled only when needs_guest_memory
     // Registers read before any write on some path from slot 0 (r1, r2, r10 excepted),
     // zeroed at entry when the verifier proved nothing (the interpreter starts them at 0;

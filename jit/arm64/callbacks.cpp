@@ -9,8 +9,8 @@
 //
 //   │ x29 x30 (lr: into the helper)  │
 //   │ x19 x20 │ x21 x22 │ x23 x24    │  the C caller's callee-saved registers
-//   │ FrameInfo (40 + 8 bytes)       │ ◄── x24, sp: tail calls 0 | packet 0 | len 0 |
-//   ├────────────────────────────────┤     status (x5) | stack_top (the callback's chain)
+//   │ FrameInfo (168 + 8 bytes)       │ ◄── x24, sp: tail calls 0 | packet 0 | len 0 |
+//   ├────────────────────────────────┤     status (x5) | stack_top (the callback's chain) | caches
 //   │ the callee's local-call frame  │  the subprogram's own prologue, entered by `bl`
 //
 // The invoker has set RunStatus::stack_top kChainBytes below the calling chain's
@@ -34,6 +34,7 @@ void Emitter::emit_callback_thunks() {
         pc_ = static_cast<uint32_t>(slot); // reach errors name the callback
         bind(thunks_[slot]);
         emit_entry_frame(a64::xzr, a64::xzr, a64::x5); // x5: the 6th AAPCS64 argument
+        if (lowered_.needs_guest_memory) emit_empty_access_cache(); // a FrameInfo of its own
         a_.ldr(gpx(10), a64::ptr(kFrameInfo, kInfoStackTop));
         a_.add(gpx(10), gpx(10), kFrameStride);
         record(labels_[slot], Reach::Imm26, "bl");

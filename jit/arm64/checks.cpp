@@ -1,22 +1,30 @@
 // Run-time checks for code the verifier did not prove (LoweredSlot::checked_access /
-// checked_call; the protocol is drawn in engine_abi/checked_calls.hpp). Each check is a `bl` to one
-// of three out-of-line stubs per program, which save every register a C call may clobber
-// and the program still needs (r0-r5, the checked address, the callx target, the frame
-// record), call the C++ checker and, on a refusal, leave through the abort path (the
-// fault is already recorded in RunStatus):
+// checked_call; the protocol is drawn in engine_abi/checked_calls.hpp). An access first compares
+// its range with the region the previous check through its cache entry hit (jit/access_cache.hpp:
+// the inline fast path, kIndex/kLimit its temporaries); only a miss calls the access
+// stub. Each check that calls out is a `bl` to one of three out-of-line stubs per
+// program, which save every register a C call may clobber and the program still needs
+// (r0-r5, the checked address, the callx target, the frame record), call the C++ checker
+// and, on a refusal, leave through the abort path (the fault is already recorded in
+// RunStatus):
 //
 //   inline, before the access          stub
 //   ──────────────────────────         ─────────────────────────────────────────────
 //   x11 = base + off  (kCheckAddr)     sp -= 80: [sp] = x0..x4 (r1..r5), x7 (r0),
-//   x12 = pack_access (kCheckWhat)     x11 x16, x29 x30
-//   bl   access_stub                   x0.. = arguments; blr jit_check_access / ...
-//   <the access, as unchecked code>    tst w0, #0xff; restore (ldp keeps flags);
-//                                      b.eq abort; ret
+//   <cache compare: hit ─► back>       x11 x16, x29 x30
+//   x12 = access_what (kCheckWhat)     x0.. = arguments; blr jit_check_access / ...
+//   bl   access_stub                   tst w0, #0xff; restore (ldp keeps flags);
+//   back: <the access, unchecked>      b.eq abort; ret
+//
+// (The miss stays inline, unlike x86-64's: a conditional branch to code after the
+// program would reach only 1 MiB.)
 //
 //   helper call: x11 = helper id, x12 = pc; bl helper_check_stub; blr helper; mov x7, x0;
-//                bl helper_result_stub (r0 = x7 goes to jit_record_helper_result)
+//                bl helper_result_stub (empties every cache entry; r0 = x7 goes to
+//                jit_record_helper_result)
 #include <algorithm>
 
+#include "jit/access_cache.hpp"
 #include "jit/arm64/emitter.hpp"
 #include "jit/arm64/frame_layout.hpp"
 #include "engine_abi/run_status.hpp"
@@ -49,9 +57,24 @@ void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size
         load_constant(kOffset, static_cast<uint64_t>(int64_t{off}));
         a_.add(kCheckAddr, base, kOffset);
     }
-    load_constant(kCheckWhat, pack_access(pc_, kind, size));
+    // kIndex = addr - start (below the region: a huge value), < kLimit = span: inside.
+    const uint32_t entry = slot_->access_cache_entry;
+    const int32_t cache = access_cache_offset(entry);
+    const asmjit::Label back = a_.newLabel();
+    a_.ldp(kIndex, kLimit, a64::ptr(kFrameInfo, cache + kCacheStart));
+    a_.sub(kIndex, kCheckAddr, kIndex);
+    a_.cmp(kIndex, kLimit);
+    branch(asmjit::arm::CondCode::kLO, back);
+    load_constant(kCheckWhat, access_what(pc_, kind, size, entry, lowered_.access_cache_width[entry]));
     record(access_stub_, Reach::Imm26, "bl");
     a_.bl(access_stub_);
+    bind(back);
+}
+
+// Every entry empty: every access misses until the stub fills its entry (access_cache.hpp).
+void Emitter::emit_empty_access_cache() {
+    for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
+        a_.stp(a64::xzr, a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheStart));
 }
 
 void Emitter::emit_helper_check(const a64::GpX& id) {
@@ -105,6 +128,10 @@ void Emitter::emit_check_stubs() {
     emit_stub_call(reinterpret_cast<const void*>(&jit_check_helper_call));
 
     bind(helper_result_stub_);
+    // The helper may have changed what is accessible (adjust_head, a map delete, ...):
+    // the next access through each entry asks the checker again (a span of 0 never hits).
+    for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
+        a_.str(a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheSpan));
     save(a_);
     a_.mov(a64::x0, gpx(0));
     a_.mov(a64::x1, kFrameInfo);

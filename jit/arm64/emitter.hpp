@@ -85,6 +85,7 @@ private:
     void emit_helper_result();
     void emit_check_stubs();
     void emit_stub_call(const void* fn);
+    void emit_empty_access_cache();
     void emit_zero_at_entry();
     // callbacks.cpp: C-callable entry thunks for callback subprograms (LDDW src 4)
     void emit_callback_thunks();

@@ -11,12 +11,13 @@
 //   │ x19 x20 │ x21 x22        │  saved callee-saved registers (r6-r9)
 //   │ x23 x24                  │  r10 and the FrameInfo pointer
 //   │ x25 (xzr)                │  the blinding register (+ 8 bytes of padding)
-//   │ FrameInfo (40 + 8 bytes) │ ◄── x24, sp
+//   │ FrameInfo (168 + 8 bytes) │ ◄── x24, sp
 //   └──────────────────────────┘
 //   x23 = eBPF r10 = FrameInfo::stack_top (from RunStatus::stack_top), in the eBPF stack
 //
 // FrameInfo (engine_abi/frame_info.hpp): tail_call_count | packet | packet_len | status |
-// stack_top. That is the FULL entry frame, used by programs with packet loads, callx,
+// stack_top | the checked accesses' region cache (jit/access_cache.hpp). That is
+// the FULL entry frame, used by programs with packet loads, callx,
 // tail calls, callbacks, an instruction budget or run-time checks (entry_frame_needs).
 // Every other program gets a LEAN entry frame:
 //

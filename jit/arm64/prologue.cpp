@@ -87,6 +87,8 @@ void Emitter::emit_entry_prologue() {
         emit_zero_at_entry(); // after the frame took x2-x4 (r3-r5 may be among them)
         bind(body_entry_);
         a_.ldr(gpx(10), a64::ptr(kFrameInfo, kInfoStackTop)); // r10: the chain's first
+        // A tail caller's cache may predate helper calls no stub saw (access_cache.hpp).
+        if (lowered_.needs_guest_memory) emit_empty_access_cache();
         return;
     }
     if (frame_.record) {

@@ -39,8 +39,10 @@
 //                        tail-call body (IP0, the register AAPCS64 sets aside for this)
 //   x17  kTableBase      base of the runtime structure a check reads or writes: callx
 //                        table, prog-array entries, packet data, RunStatus (IP1)
-//   x5   kIndex          an index being bounds-checked: tail-call index, packet offset
-//   x6   kLimit          the bound kIndex is checked against: slot count, packet bytes left
+//   x5   kIndex          an index being bounds-checked: tail-call index, packet offset,
+//                        a checked address's offset into the cached region (checks.cpp)
+//   x6   kLimit          the bound kIndex is checked against: slot count, packet bytes left,
+//                        the cached region's length
 //   x8   kTailCount      the tail-call counter while it is checked and incremented
 //
 // x18 (the platform register) is never touched.

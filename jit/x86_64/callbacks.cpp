@@ -8,8 +8,8 @@
 //
 //   │ return address (into the helper) │
 //   │ rbp rbx r12 r13 r14 r15          │  the C caller's callee-saved registers
-//   │ FrameInfo (40 bytes)             │ ◄── r12, rsp: tail calls 0 | packet 0 | len 0 |
-//   ├──────────────────────────────────┤      status | stack_top (the callback's chain)
+//   │ FrameInfo (168 bytes)            │ ◄── r12, rsp: tail calls 0 | packet 0 | len 0 |
+//   ├──────────────────────────────────┤      status | stack_top (the callback's chain) | caches
 //   │ return address (into the thunk)  │
 //   │ the callee's local-call pushes   │  the subprogram's own prologue (frame_layout.hpp)
 //
@@ -37,6 +37,7 @@ void Emitter::emit_callback_thunks() {
         a_.bind(thunks_[slot]);
         for (const auto& r : kSaved) a_.push(r);
         emit_frame_info(asmjit::imm(0), asmjit::imm(0), x86::r9); // r9: the 6th SysV argument
+        if (lowered_.needs_guest_memory) emit_empty_access_cache(); // a FrameInfo of its own
         a_.mov(x86::rbp, x86::qword_ptr(kFrameInfo, kInfoStackTop));
         a_.add(x86::rbp, static_cast<int32_t>(kFrameStride));
         a_.call(labels_[slot]);

@@ -1,21 +1,27 @@
 // Run-time checks for code the verifier did not prove (LoweredSlot::checked_access /
-// checked_call; the protocol is drawn in engine_abi/checked_calls.hpp). Each check is a call to one
-// of three out-of-line stubs per program, which save every caller-saved register (eBPF
-// r0-r5 and the scratch registers), call the C++ checker and, on a refusal, leave through
-// the abort path (the fault is already recorded in RunStatus):
+// checked_call; the protocol is drawn in engine_abi/checked_calls.hpp). An access first compares
+// its range with the region the previous check through its cache entry hit (jit/access_cache.hpp:
+// the inline fast path); only a miss calls the access stub. Each check that calls out
+// goes to one of three out-of-line stubs per program, which save every caller-saved
+// register (eBPF r0-r5 and the scratch registers), call the C++ checker and, on a
+// refusal, leave through the abort path (the fault is already recorded in RunStatus):
 //
 //   inline, before the access          stub (rsp 16-byte aligned again after 9 pushes)
 //   ──────────────────────────         ───────────────────────────────────────────────
 //   lea  r11, [base + off]             push rax r11 r10 r9 r8 rcx rdx rsi rdi
-//   mov  r10, pack_access(pc, ...)     ; [rsp] = rdi..r8 = r1..r5, the helper arguments
-//   call access_stub                   mov rdi.., call jit_check_access / ...
-//   <the access, as unchecked code>    test al, al; pop (the same, reversed); jz abort; ret
+//   <cache compare: hit ─► back>       ; [rsp] = rdi..r8 = r1..r5, the helper arguments
+//   (miss, after the code:)            mov rdi.., call jit_check_access / ...
+//   mov  r10, access_what(pc, ...)     test al, al; pop (the same, reversed); jz abort; ret
+//   call access_stub; jmp back
+//   back: <the access, as unchecked code>
 //
 //   helper call:  r11 = pc << 32 | helper id; call helper_check_stub; call helper;
-//                 call helper_result_stub (r0 = rax goes to jit_record_helper_result)
+//                 call helper_result_stub (empties every cache entry; r0 = rax goes to
+//                 jit_record_helper_result)
 #include <algorithm>
 
 #include "engine_abi/run_status.hpp"
+#include "jit/access_cache.hpp"
 #include "jit/x86_64/emitter.hpp"
 #include "jit/x86_64/frame_layout.hpp"
 
@@ -29,9 +35,37 @@ const x86::Gpq kStubSaved[9] = {x86::rax, x86::r11, x86::r10, x86::r9, x86::r8,
 } // namespace
 
 void Emitter::emit_access_check(uint8_t base, int16_t off, uint32_t size, AccessKind kind) {
+    const uint32_t entry = slot_->access_cache_entry;
+    const int32_t cache = access_cache_offset(entry);
+    const AccessMiss stub{a_.newLabel(), a_.newLabel(),
+                          access_what(pc_, kind, size, entry, lowered_.access_cache_width[entry])};
     a_.lea(kScratchA, x86::ptr(gpq(base), off));
-    a_.mov(kScratchB, pack_access(pc_, kind, size));
-    a_.call(access_stub_);
+    // scratch B = addr - start (below the region: a huge value), < span: inside.
+    a_.mov(kScratchB, kScratchA);
+    a_.sub(kScratchB, x86::qword_ptr(kFrameInfo, cache + kCacheStart));
+    a_.cmp(kScratchB, x86::qword_ptr(kFrameInfo, cache + kCacheSpan));
+    jump(x86::Inst::kIdJae, stub.miss);
+    a_.bind(stub.back);
+    access_misses_.push_back(stub);
+}
+
+// The misses' stub calls, out of the hot code: the stub fills the cache when it allows.
+void Emitter::emit_access_misses() {
+    for (const AccessMiss& m : access_misses_) {
+        a_.bind(m.miss);
+        a_.mov(kScratchB, m.what);
+        a_.call(access_stub_);
+        jump(x86::Inst::kIdJmp, m.back);
+    }
+    access_misses_.clear();
+}
+
+// Every entry empty: every access misses until the stub fills its entry (access_cache.hpp).
+void Emitter::emit_empty_access_cache() {
+    for (uint32_t e = 0; e < kAccessCacheEntries; ++e) {
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheStart), 0);
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheSpan), 0);
+    }
 }
 
 // `id_reg`: the register holding the id (callx), or rax when `id` is the constant.
@@ -70,6 +104,7 @@ void Emitter::emit_check_stubs() {
                            [flag](const LoweredSlot& s) { return s.*flag; });
     };
     if (any_slot(&LoweredSlot::checked_access)) {
+        emit_access_misses();
         a_.bind(access_stub_);
         save();
         a_.mov(x86::rdi, kScratchA); // addr
@@ -93,6 +128,10 @@ void Emitter::emit_check_stubs() {
     emit_stub_call(reinterpret_cast<const void*>(&jit_check_helper_call));
 
     a_.bind(helper_result_stub_);
+    // The helper may have changed what is accessible (adjust_head, a map delete, ...):
+    // the next access through each entry asks the checker again (a span of 0 never hits).
+    for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheSpan), 0);
     save();
     a_.mov(x86::rdi, x86::rax); // r0
     a_.mov(x86::rsi, kFrameInfo);

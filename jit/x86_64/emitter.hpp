@@ -79,6 +79,8 @@ private:
     void emit_helper_result();
     void emit_check_stubs();
     void emit_stub_call(const void* fn);
+    void emit_access_misses();
+    void emit_empty_access_cache();
     void emit_zero_at_entry();
 
     // budget.cpp: the instruction-budget charge before a slot, and its fault stubs.
@@ -146,6 +148,11 @@ private:
     std::vector<std::pair<asmjit::Label, uint32_t>> budget_faults_; // out-of-line stubs
     asmjit::Label retpoline_; // valid once an indirect branch needs the thunk
     asmjit::Label access_stub_, helper_check_stub_, helper_result_stub_; // checks.cpp
+    struct AccessMiss { // a checked access's stub call, after the code (jit/access_cache.hpp)
+        asmjit::Label miss, back;
+        uint64_t what;
+    };
+    std::vector<AccessMiss> access_misses_;
 };
 
 } // namespace ebpfjit::jit::x86_64

@@ -8,12 +8,13 @@
 //   ┌──────────────────────────┐              ┌──────────────────────────┐
 //   │ return address           │              │ guard page(s)            │
 //   │ rbp rbx r12 r13 r14 r15  │ 6 pushes     ├──────────────────────────┤ ◄── rbp = r10
-//   │ FrameInfo (40 bytes)     │ ◄── r12, rsp │ entry frame, 512 bytes   │
+//   │ FrameInfo (168 bytes)    │ ◄── r12, rsp │ entry frame, 512 bytes   │
 //   └──────────────────────────┘              │ local-call frames ...    │
-//   (8 + 48 + 40 = 96: 16-byte aligned)       └──────────────────────────┘
+//   (8 + 48 + 168 = 224: 16-byte aligned)     └──────────────────────────┘
 //
 // FrameInfo (engine_abi/frame_info.hpp): tail_call_count | packet | packet_len | status |
-// stack_top (this chain's first r10, from RunStatus::stack_top). That is the FULL entry
+// stack_top (this chain's first r10, from RunStatus::stack_top) | the checked accesses'
+// region cache (jit/access_cache.hpp). That is the FULL entry
 // frame, used by programs with packet loads, callx, tail calls, callbacks, a budget or
 // run-time checks (entry_frame_needs). Every other program gets a LEAN entry frame:
 //

@@ -54,6 +54,8 @@ void Emitter::emit_entry_prologue() {
     emit_zero_at_entry();
     a_.bind(body_entry_);
     a_.mov(x86::rbp, x86::qword_ptr(kFrameInfo, kInfoStackTop)); // r10: the chain's first
+    // A tail caller's cache may predate helper calls no stub saw (access_cache.hpp).
+    if (lowered_.needs_guest_memory) emit_empty_access_cache();
 }
 
 // FrameInfo below the entry pushes (the entry's and a callback thunk's: kEntryFrameSize),

@@ -101,9 +101,8 @@ HashMap::~HashMap() {
     if (percpu_) detail::percpu_map_destroyed();
 }
 
-[[gnu::always_inline]] inline uint32_t HashMap::hash_key(const void* key) const {
+[[gnu::always_inline]] inline uint32_t HashMap::hash_key(const void* key, uint32_t n) const {
     const auto* p = static_cast<const uint8_t*>(key);
-    const uint32_t n = definition().key_size;
     uint64_t h = seed_ ^ (uint64_t{n} * 0x9e3779b97f4a7c15ULL);
     if (n == 4 || n == 8) { // the common keys, without a variable-length copy (same hash)
         uint64_t w = 0;
@@ -149,9 +148,8 @@ uint32_t HashMap::find(const Bucket& b, uint32_t hash, const void* key) const {
 // changed the bucket meanwhile. A walk that raced with a writer may have followed an
 // element into another bucket or read a half re-keyed element; the changed count throws
 // that away. The step bound ends a walk that a stream of writers kept in a cycle.
-[[gnu::always_inline]] inline uint32_t HashMap::find_lockless(uint32_t hash, const void* key) const {
+[[gnu::always_inline]] inline uint32_t HashMap::find_lockless(uint32_t hash, const void* key, uint32_t n) const {
     const Bucket& b = bucket_of(hash);
-    const uint32_t n = definition().key_size;
     const uint32_t max_steps = definition().max_entries;
     const bool one_word = n <= 8; // most keys: one compare against a word read once
     const uint64_t first_word = caller_word(key, 0, n);
@@ -183,7 +181,8 @@ uint32_t HashMap::find(const Bucket& b, uint32_t hash, const void* key) const {
 }
 
 void* HashMap::lookup(const void* key) {
-    const uint32_t e = find_lockless(hash_key(key), key);
+    const uint32_t n = definition().key_size;
+    const uint32_t e = find_lockless(hash_key(key, n), key, n);
     if (e == 0) return nullptr;
     if (lru_ && pool_.header(e).ref.load(std::memory_order_relaxed) == 0)
         pool_.header(e).ref.store(1, std::memory_order_relaxed);
@@ -192,11 +191,29 @@ void* HashMap::lookup(const void* key) {
 
 void* HashMap::lookup_percpu(const void* key, uint32_t cpu) {
     if (!percpu_ || cpu >= cpus_) return nullptr;
-    const uint32_t e = find_lockless(hash_key(key), key);
+    const uint32_t n = definition().key_size;
+    const uint32_t e = find_lockless(hash_key(key, n), key, n);
     if (e == 0) return nullptr;
     if (lru_) pool_.header(e).ref.store(1, std::memory_order_relaxed);
     return value_of(e, cpu);
 }
+
+bool HashMap::has_word_lookup() const {
+    const uint32_t n = definition().key_size;
+    return !percpu_ && !lru_ && (n == 4 || n == 8);
+}
+
+template <uint32_t N>
+uint64_t HashMap::lookup_word_elem(uint64_t map, uint64_t key, uint64_t, uint64_t, uint64_t) {
+    static_assert(N == 4 || N == 8);
+    const auto* self = static_cast<const HashMap*>(reinterpret_cast<const Map*>(map));
+    const auto* k = reinterpret_cast<const void*>(key);
+    const uint32_t e = self->find_lockless(self->hash_key(k, N), k, N);
+    return e == 0 ? 0 : reinterpret_cast<uint64_t>(self->value_of(e, 0));
+}
+
+template uint64_t HashMap::lookup_word_elem<4>(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+template uint64_t HashMap::lookup_word_elem<8>(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
 int HashMap::check_update_flags(uint64_t flags) const {
     // Only plain HASH supports BPF_F_LOCK (a bpf_spin_lock in per-CPU or LRU values is
@@ -237,7 +254,7 @@ void HashMap::write_value(uint32_t e, const void* value, uint64_t flags, bool al
 
 int HashMap::do_update(const void* key, const void* value, uint64_t flags, bool all_cpus) {
     if (int err = check_update_flags(flags)) return err;
-    const uint32_t hash = hash_key(key);
+    const uint32_t hash = hash_key(key, definition().key_size);
     Bucket& b = bucket_of(hash);
     const uint64_t cond = flags & ~uint64_t{BPF_F_LOCK};
 
@@ -310,7 +327,7 @@ int HashMap::remove(const void* key) { return delete_key(key, nullptr, 0); }
 
 // The value is copied out before the unlink, under the same write lock.
 int HashMap::delete_key(const void* key, void* value_out, uint64_t flags) {
-    const uint32_t hash = hash_key(key);
+    const uint32_t hash = hash_key(key, definition().key_size);
     Bucket& b = bucket_of(hash);
     b.lock.lock();
     const uint32_t e = find(b, hash, key);
@@ -347,7 +364,7 @@ void HashMap::copy_out(uint32_t e, void* out, uint64_t flags) const {
 // Copies under the bucket's read lock so the element cannot be reused mid-copy.
 int HashMap::lookup_copy(const void* key, void* value_out, uint64_t flags) {
     if (int err = check_lookup_flags(flags)) return err;
-    const uint32_t hash = hash_key(key);
+    const uint32_t hash = hash_key(key, definition().key_size);
     Bucket& b = bucket_of(hash);
     b.lock.lock_shared();
     const uint32_t e = find(b, hash, key);
@@ -365,7 +382,7 @@ int HashMap::lookup_and_delete(const void* key, void* value_out, uint64_t flags)
 int HashMap::get_next_key(const void* key, void* next_key) {
     uint64_t start = 0;
     if (key != nullptr) {
-        const uint32_t hash = hash_key(key);
+        const uint32_t hash = hash_key(key, definition().key_size);
         Bucket& b = bucket_of(hash);
         b.lock.lock_shared();
         const uint32_t e = find(b, hash, key);

@@ -42,6 +42,15 @@ public:
     int update_copy(const void* key, const void* value, uint64_t flags) override;
     int lookup_and_delete(const void* key, void* value_out, uint64_t flags) override;
 
+    // bpf_map_lookup_elem for the JIT's direct call (helpers/map_lookup_plan.cpp), in the
+    // helper calling convention (r1 = this map, r2 = the key; r3-r5 unused): a plain HASH
+    // map whose key is one N-byte word (N = 4 or 8). lookup() with the key size a
+    // constant and no per-CPU or LRU branch, one call deep (no wrapper around it).
+    template <uint32_t N>
+    static uint64_t lookup_word_elem(uint64_t map, uint64_t key, uint64_t, uint64_t, uint64_t);
+    // Whether lookup_word_elem<key_size> serves this map.
+    bool has_word_lookup() const;
+
     // Elements currently in the table.
     uint32_t size() const { return count_.load(std::memory_order_relaxed); }
 
@@ -49,10 +58,11 @@ private:
     struct Bucket;
     HashMap(const MapDefinition& def, uint32_t cpus);
 
-    uint32_t hash_key(const void* key) const;
+    // `n`: the key size (a constant where the caller knows it: lookup_word_elem).
+    uint32_t hash_key(const void* key, uint32_t n) const;
     Bucket& bucket_of(uint32_t hash) const;
     uint32_t find(const Bucket& b, uint32_t hash, const void* key) const; // bucket lock held
-    uint32_t find_lockless(uint32_t hash, const void* key) const;          // no lock
+    uint32_t find_lockless(uint32_t hash, const void* key, uint32_t n) const; // no lock
     uint8_t* value_of(uint32_t e, uint32_t cpu) const;
     int check_update_flags(uint64_t flags) const;
     int do_update(const void* key, const void* value, uint64_t flags, bool all_cpus);

@@ -6,6 +6,7 @@
 #include "engine_abi/frame_info.hpp"
 #include "engine_abi/run_status.hpp"
 #include "isa/instruction.hpp"
+#include "jit/access_cache.hpp"
 
 namespace ebpfjit::runtime {
 
@@ -102,11 +103,18 @@ bool CheckedRun::check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64
     // run's own regions (input, ctx, packet) answer nearly every access.
     if (inside(addr, size, r10 - kStack, kStack)) [[likely]]
         return true;
+    // Other regions go to the inline cache (jit/access_cache.hpp), the stack never.
+    const bool write = kind != AccessKind::Load;
     for (const MemoryRegion& r : regions_)
-        if ((r.writable || kind == AccessKind::Load) && inside(addr, size, r.start, r.size)) return true;
+        if ((r.writable || !write) && inside(addr, size, r.start, r.size)) {
+            remember_region(frame_info, what, write, r);
+            return true;
+        }
     GuestMemory& mem = memory(program);
-    if (walk_frames(r10, frame_info) && mem.allows(addr, size, kind != AccessKind::Load)) [[likely]]
+    if (walk_frames(r10, frame_info) && mem.allows(addr, size, write)) [[likely]] {
+        if (auto lasting = mem.lasting_region(addr, size, write)) remember_region(frame_info, what, write, *lasting);
         return true;
+    }
     return fault(frame_info, static_cast<uint32_t>(Fault::MemoryAccess), pc, addr,
                  Error::at_insn(pc, fmt::format("{} of {} bytes at {:#x} is outside program memory",
                                                 kind_name(kind), size, addr)));

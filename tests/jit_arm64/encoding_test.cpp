@@ -7,6 +7,7 @@
 
 #include "arm64_program.hpp"
 #include "jit/arm64/emitter.hpp"
+#include "jit/arm64/frame_layout.hpp"
 #include "jit/native_listing.hpp"
 
 using namespace ebpfjit;
@@ -79,7 +80,7 @@ TEST_CASE("arm64: a program that makes no calls gets the lean frame") {
     CHECK(has(body, "ldp x19, x21, [sp], 16"));
     CHECK(!has(body, "x29"));
     CHECK(!has(body, "x24"));
-    CHECK(has(lean.substr(landing), "add sp, sp, 48"));
+    CHECK(has(lean.substr(landing), fmt::format("add sp, sp, {}", jit::arm64::kEntryFrameSize))); // FrameInfo, padded
     CHECK(has(lean.substr(landing), "ldp x29, x30, [sp], 16"));
 
     // A local call needs the frame record (bl overwrites x30) and saves x23 (the callee moves it).
@@ -297,7 +298,7 @@ TEST_CASE("arm64: unproven accesses and helper calls call the check stubs; prove
     const size_t bl = proven.find("bl ");
     REQUIRE(bl != std::string::npos);
     CHECK(proven.find("bl ", bl + 1) == std::string::npos);
-    CHECK(has(proven.substr(bl), "add sp, sp, 48")); // followed by the full epilogue
+    CHECK(has(proven.substr(bl), fmt::format("add sp, sp, {}", jit::arm64::kEntryFrameSize))); // then the full epilogue
     CHECK_FALSE(has(proven.substr(0, bl), "x24"));     // a lean frame: no FrameInfo
 }
 

@@ -81,3 +81,30 @@ TEST_CASE("xdp adjust_head/meta/tail at their limits on both engines", "[object]
         }
     }
 }
+
+// The same program verified structurally only: every packet and ctx access is checked at
+// run time, through the checked accesses' region cache (jit/access_cache.hpp). The helper
+// moves data between a ctx read (read-only region) and the writes after it; the JIT must
+// give the interpreter's answers at every delta, the limits included.
+TEST_CASE("xdp adjust_head/meta/tail in checked code: the JIT agrees with the interpreter",
+          "[object][xdp][adjust][checked]") {
+    Object object = open_object("xdp_adjust");
+    ProgramOptions structural;
+    structural.verify = VerifyLevel::Structural;
+    auto program = object.program("adjust", structural);
+    REQUIRE(program);
+    for (uint8_t op : {uint8_t{1}, uint8_t{2}, uint8_t{3}}) {
+        for (int delta = -260; delta <= 260; delta += 2) {
+            INFO("op " << int(op) << " delta " << delta);
+            const Outcome jit = adjust(*program, Engine::Jit, op, int16_t(delta));
+            const Outcome interp = adjust(*program, Engine::Interpreter, op, int16_t(delta));
+            CHECK(jit.action == interp.action);
+            CHECK(jit.length == interp.length);
+            CHECK(jit.meta_length == interp.meta_length);
+            CHECK(jit.first == interp.first);
+            CHECK(jit.meta_first == interp.meta_first);
+        }
+    }
+    CHECK(adjust(*program, Engine::Jit, 1, -16).first == 0x5A);
+    CHECK(adjust(*program, Engine::Jit, 2, -4).meta_first == 0xA5);
+}
