@@ -82,6 +82,7 @@ public:
         BlockOp op;
         op.head = head;
         op.back_edge = back_edge;
+        op.charged_every_trip = compare == back_edge;
         op.exit = back_edge + 1;
         // The compared operands, as they are at the jump.
         const Sym lhs = state_[jc.dst.n];

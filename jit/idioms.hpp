@@ -12,9 +12,12 @@
 //   D = E(bound) - E(counter)            the counter rises by 1 per iteration; the loop
 //                                        runs T = D + 1 times (>= 1: it tests at the bottom)
 //   fall back to the loop, untouched,    when E(counter) > E(bound) (unsigned) or D >= 2^32,
-//                                        or, with an instruction budget, when D * charge
-//                                        (the back edge is taken D times) is more than what
-//                                        is left; otherwise that much is charged up front
+//                                        or, with an instruction budget, when the loop's
+//                                        charges are more than what is left: the back edge
+//                                        slot charges each time it runs (jit/budget.cpp), so
+//                                        T * charge when it is the loop's conditional jump,
+//                                        D * charge when it is a goto the last trip skips;
+//                                        otherwise that much is charged up front
 //   Copy: for k in 0..T-1: byte[E(dst) + k] = byte[E(src) + k]    forward, one byte at a
 //                                        time, as the loop does, overlapping or not
 //   Fill: for k in 0..T-1: byte[E(dst) + k] = E(value) & 0xff
@@ -51,6 +54,7 @@ struct BlockOp {
     BlockOpKind kind = BlockOpKind::Copy;
     uint32_t head = 0;       // the loop's first slot (its label is the fallback)
     uint32_t back_edge = 0;  // the slot whose budget charge one trip pays
+    bool charged_every_trip = false; // the back edge is the conditional jump: T charges, not D
     uint32_t exit = 0;       // where the loop leaves to (a label)
     IdiomExpr counter;       // the compared value in the first iteration
     IdiomExpr bound;         // the value it is compared against (loop invariant)

@@ -4,7 +4,7 @@
 //
 //   x16 = bound; x10 = counter; subs x16, x16, x10; b.lo loop   counter > bound: the loop
 //   lsr x10, x16, #32; cbnz x10, loop; mov x10, x16              D >= 2^32: the loop
-//   [budget: x17 = RunStatus*; x6 = left - D * charge (x16); b.lo loop; store x6]
+//   [budget: x17 = RunStatus*; x6 = left - D * charge (+ charge) (x16); b.lo loop; store x6]
 //   x12 = dst, x11 = src (copy) / x14 = value * 0x0101..01 (fill), x13 = D + 1
 //   copy: 16-byte strides only when dst - src >= 16 (unsigned): then no 16 bytes read
 //         together include one an earlier stride has not yet written but the byte loop
@@ -68,6 +68,7 @@ void Emitter::emit_block_op(const BlockOp& op) {
         a_.ldr(kLimit, a64::ptr(kTableBase, kRunStatusBudgetOffset));
         load_constant(kImm, charge);
         a_.mul(kValue, kD, kImm);
+        if (op.charged_every_trip) a_.add(kValue, kValue, kImm);
         a_.subs(kLimit, kLimit, kValue);
         branch(CondCode::kLO, loop);
         a_.str(kLimit, a64::ptr(kTableBase, kRunStatusBudgetOffset));

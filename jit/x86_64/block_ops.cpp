@@ -3,7 +3,7 @@
 //   r10 = bound; r11 = counter; sub r10, r11; jb loop     counter > bound: the loop decides
 //   test r10 >> 32; jnz loop                                D >= 2^32: the loop decides
 //   r11 = D
-//   [budget: r10 = D * charge; rcx = RunStatus* (pushed); if left < r10: loop; left -= r10]
+//   [budget: r10 = D * charge (+ charge); rcx = RunStatus* (pushed); if left < r10: loop; left -= r10]
 //   push rdi, rsi (copy) or rax (fill), rcx
 //   rdi = dst, rsi = src (copy) or al = value (fill), rcx = D + 1
 //   rep movsb / rep stosb                                   DF is clear (SysV): forward,
@@ -54,6 +54,7 @@ void Emitter::emit_block_op(const BlockOp& op) {
     if (charge != 0) {
         asmjit::Label enough = a_.newLabel();
         a_.imul(t, d, static_cast<int32_t>(charge));
+        if (op.charged_every_trip) a_.add(t, static_cast<int32_t>(charge));
         a_.push(x86::rcx);
         a_.mov(x86::rcx, x86::qword_ptr(kFrameInfo, kInfoStatus));
         a_.cmp(x86::qword_ptr(x86::rcx, kRunStatusBudgetOffset), t);
