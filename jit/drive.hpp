@@ -83,6 +83,11 @@ void drive(Emitter& e, std::vector<uint32_t>& slot_offsets) {
         for (int32_t i = sub.start; i < sub.end; ++i) {
             const auto pc = static_cast<uint32_t>(i);
             const LoweredSlot& slot = lowered.slots[pc];
+            if (slot.block_op >= 0) { // before the head's label: the back edge skips it
+                e.pc_ = pc;
+                e.slot_ = &slot;
+                e.emit_block_op(lowered.block_ops[static_cast<size_t>(slot.block_op)]);
+            }
             if (slot.label) e.bind(e.labels_[pc]);
             if (s != 0 && i == sub.start) {
                 e.emit_local_prologue();

@@ -404,6 +404,7 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
     out.instruction_budget = options.instruction_budget;
     out.retpoline = options.retpoline;
     if (out.instruction_budget != 0) detail::mark_budget_charges(out);
+    if (options.optimise.block_idioms) detail::recognise_block_idioms(facts, out);
     return out;
 }
 

@@ -14,6 +14,7 @@
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
 #include "jit/constant_division.hpp"
+#include "jit/idioms.hpp"
 #include "jit/run_needs.hpp"
 #include "verifier/facts.hpp"
 
@@ -25,6 +26,7 @@ struct Optimisations {
     bool magic_division = true;  // div/mod by a constant -> multiply-high and shifts
     bool map_lookups = true;     // known-map lookups: inline ARRAY, direct hash call
     bool zero_extension = true;  // drop zero-extension idioms the verifier proved redundant
+    bool block_idioms = true;    // proven byte-copy/fill loops -> one block operation (idioms.hpp)
 };
 
 struct LoweringOptions {
@@ -124,6 +126,10 @@ struct LoweredSlot {
     // A helper call or callx in a program that needs guest memory: r1..r5 are checked
     // against the prototype before the call and its result recorded after it.
     bool checked_call = false;
+    // The head of a byte-copy/fill loop (idioms.hpp): index into Lowered::block_ops. The
+    // backend emits the block operation before the head's label, so that it runs when the
+    // loop is entered by falling through and the loop's own back edge skips it.
+    int32_t block_op = -1;
 };
 
 struct Subprogram {
@@ -170,6 +176,7 @@ struct Lowered {
     std::vector<helpers::HelperFn> callx_table;
     std::vector<MagicDivision> divisions;                   // LoweredSlot::division
     std::vector<helpers::InlineArrayLookup> array_lookups;  // LoweredSlot::array_lookup
+    std::vector<BlockOp> block_ops;                         // LoweredSlot::block_op
 };
 
 // What the entry frame must hold, decided once for both backends (their plan_entry_frame

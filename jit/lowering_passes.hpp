@@ -28,4 +28,8 @@ void fuse_pairs(Lowered& out);
 // so that an inverted branch carries the charge of the goto it replaced.
 void mark_budget_charges(Lowered& out);
 
+// Byte-copy and byte-fill loops whose accesses Facts prove -> BlockOp (idioms.cpp); last,
+// on the final slots and budget charges.
+void recognise_block_idioms(const verifier::Facts& facts, Lowered& out);
+
 } // namespace ebpfjit::jit::detail

@@ -20,7 +20,7 @@ namespace ebpfjit::bench {
 namespace {
 
 // The names SuiteOptions::jit_without may hold (run_suite rejects others).
-constexpr const char* kJitOptimisationNames[] = {"magic-division", "map-lookups", "zero-extension"};
+constexpr const char* kJitOptimisationNames[] = {"magic-division", "map-lookups", "zero-extension", "block-idioms"};
 
 // SuiteOptions::jit_without as the lowering's switches.
 jit::Optimisations optimisations(const std::vector<std::string>& without) {
@@ -29,6 +29,7 @@ jit::Optimisations optimisations(const std::vector<std::string>& without) {
         if (name == "magic-division") o.magic_division = false;
         if (name == "map-lookups") o.map_lookups = false;
         if (name == "zero-extension") o.zero_extension = false;
+        if (name == "block-idioms") o.block_idioms = false;
     }
     return o;
 }

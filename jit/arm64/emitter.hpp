@@ -94,6 +94,10 @@ private:
     // budget.cpp: the instruction-budget charge before a slot, and its fault stubs.
     void emit_budget_charge();
     void emit_budget_faults();
+
+    // block_ops.cpp: a byte-copy/fill loop as 16-byte strides (jit/idioms.hpp).
+    void emit_block_op(const BlockOp& op);
+    void emit_idiom_expr(const a64::GpX& out, const IdiomExpr& e);
     void bind(const asmjit::Label& label);
 
     // immediates.cpp: constants into registers, and immediate operands that fit

@@ -87,6 +87,10 @@ private:
     void emit_budget_charge();
     void emit_budget_faults();
 
+    // block_ops.cpp: a byte-copy/fill loop as rep movsb / rep stosb (jit/idioms.hpp).
+    void emit_block_op(const BlockOp& op);
+    void emit_idiom_expr(const x86::Gpq& out, const IdiomExpr& e);
+
     // alu.cpp
     void emit_alu(const isa::Alu& insn);
     void emit_alu_reg(const isa::Alu& insn, uint8_t src);

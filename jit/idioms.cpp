@@ -1,0 +1,276 @@
+// recognise_block_idioms: byte-copy and byte-fill loops -> BlockOp (idioms.hpp says what a
+// BlockOp means). Runs last in jit::lower, on the lowered slots (after the branch-over-
+// jump inversion, with budget charges in place), and only rewrites what it can prove from
+// the instructions' shape; each access's safety is Facts::access_in_bounds. Anything it
+// does not understand leaves the loop alone: a backend then emits the loop as before.
+//
+// The loop body is evaluated once symbolically: every register value is an affine
+// form over the values registers had at the loop head (at most two registers, each with
+// coefficient 1, plus a constant), or "the byte this iteration loaded". After one pass,
+// a register whose value is its own head value + 1 is an induction (rises by 1 per
+// iteration), one equal to its head value is unchanged, any other written register is a
+// temporary. Values used by the loop may read inductions and unchanged registers, never a
+// temporary's head value (that would be the previous iteration's value); so each use's
+// value in iteration k is its first-iteration value + k * (number of inductions it reads),
+// its stride.
+#include <algorithm>
+#include <array>
+#include <optional>
+
+#include "jit/lowering_passes.hpp"
+
+namespace ebpfjit::jit::detail {
+
+namespace {
+
+using namespace isa;
+
+constexpr uint8_t kRegs = 11; // r0..r10 (ax, r11, only appears in blinded code: rejected)
+
+struct Sym {
+    enum class Kind : uint8_t { Affine, Loaded, Unknown };
+    Kind kind = Kind::Unknown;
+    std::array<int8_t, 2> regs{-1, -1};
+    int64_t constant = 0;
+
+    static Sym reg(uint8_t r) { return Sym{Kind::Affine, {static_cast<int8_t>(r), -1}, 0}; }
+    static Sym constant_of(int64_t c) { return Sym{Kind::Affine, {-1, -1}, c}; }
+    bool affine() const { return kind == Kind::Affine; }
+    int count() const { return (regs[0] >= 0) + (regs[1] >= 0); }
+};
+
+Sym add(const Sym& a, const Sym& b) {
+    if (!a.affine() || !b.affine()) return Sym{};
+    Sym out = a;
+    out.constant = a.constant + b.constant; // |constants| stay small: imm32 sums, checked below
+    for (int8_t r : b.regs) {
+        if (r < 0) continue;
+        if (out.regs[0] < 0) out.regs[0] = r;
+        else if (out.regs[1] < 0 && out.regs[0] != r) out.regs[1] = r;
+        else return Sym{}; // a third register, or one twice (coefficient 2)
+    }
+    return out;
+}
+
+bool fits_int32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
+
+enum class Role : uint8_t { Unchanged, Induction, Temporary };
+
+class Matcher {
+public:
+    Matcher(const verifier::Facts& facts, const Lowered& out) : facts_(facts), out_(out) {}
+
+    std::optional<BlockOp> match(uint32_t head, uint32_t back_edge) {
+        const auto& jb = std::get<Jump>(out_.slots[back_edge].insn);
+        uint32_t compare = back_edge;
+        Cond cont = jb.cond;
+        if (jb.cond == Cond::Always) { // `if exit_cond goto back_edge + 1; goto head`
+            auto prev = previous_emitted(back_edge, head);
+            if (!prev) return std::nullopt;
+            const auto* jc = std::get_if<Jump>(&out_.slots[*prev].insn);
+            if (jc == nullptr || jc->cond == Cond::Always || static_cast<uint32_t>(jc->target) != back_edge + 1)
+                return std::nullopt;
+            compare = *prev;
+            cont = continue_condition_of_exit(jc->cond);
+        }
+        const auto& jc = std::get<Jump>(out_.slots[compare].insn);
+        if (jc.is32 || jc.dst.n >= kRegs || (cont != Cond::Ne && cont != Cond::Lt && cont != Cond::Gt))
+            return std::nullopt;
+        if (!evaluate_body(head, compare)) return std::nullopt;
+        classify();
+
+        BlockOp op;
+        op.head = head;
+        op.back_edge = back_edge;
+        op.charged_every_trip = compare == back_edge;
+        op.exit = back_edge + 1;
+        // The compared operands, as they are at the jump.
+        const Sym lhs = state_[jc.dst.n];
+        Sym rhs;
+        if (const auto* r = std::get_if<Reg>(&jc.src)) {
+            if (r->n >= kRegs) return std::nullopt;
+            rhs = state_[r->n];
+        } else {
+            rhs = Sym::constant_of(static_cast<int64_t>(out_.slots[compare].constant));
+        }
+        const Sym* counter = nullptr;
+        const Sym* bound = nullptr;
+        if (cont == Cond::Lt || (cont == Cond::Ne && stride(lhs) == 1)) counter = &lhs, bound = &rhs;
+        else counter = &rhs, bound = &lhs; // Gt (bound > counter), or Ne with the counter on the right
+        if (stride(*counter) != 1 || stride(*bound) != 0) return std::nullopt;
+        if (!to_expr(*counter, op.counter) || !to_expr(*bound, op.bound)) return std::nullopt;
+
+        if (stores_ != 1 || stride(store_addr_) != 1 || !to_expr(store_addr_, op.dst)) return std::nullopt;
+        if (loads_ == 1) {
+            op.kind = BlockOpKind::Copy;
+            if (store_value_.kind != Sym::Kind::Loaded || stride(load_addr_) != 1 || !to_expr(load_addr_, op.src))
+                return std::nullopt;
+        } else if (loads_ == 0) {
+            op.kind = BlockOpKind::Fill;
+            if (stride(store_value_) != 0 || !to_expr(store_value_, op.value)) return std::nullopt;
+        } else {
+            return std::nullopt;
+        }
+        for (uint8_t r = 0; r < kRegs; ++r) {
+            if (role_[r] == Role::Unchanged) continue;
+            IdiomFinal final{r, {}};
+            if (role_[r] == Role::Induction) {
+                final.value = IdiomExpr{static_cast<int8_t>(r), -1, true, 1}; // head value + T
+            } else if (state_[r].kind == Sym::Kind::Loaded) {
+                final.value.last_byte = true;
+            } else {
+                const int s = stride(state_[r]); // the last iteration is k = D
+                if (s < 0 || s > 1 || !to_expr(state_[r], final.value)) return std::nullopt;
+                final.value.d = s == 1;
+            }
+            op.finals.push_back(final);
+        }
+        return op;
+    }
+
+private:
+    std::optional<uint32_t> previous_emitted(uint32_t pc, uint32_t floor) const {
+        while (pc > floor) {
+            --pc;
+            if (out_.slots[pc].emit) return pc;
+        }
+        return std::nullopt;
+    }
+
+    // `if c goto exit` leaves the loop when c holds: it continues while !c.
+    static Cond continue_condition_of_exit(Cond c) {
+        switch (c) {
+        case Cond::Eq: return Cond::Ne;
+        case Cond::Ge: return Cond::Lt;
+        case Cond::Le: return Cond::Gt;
+        default: return Cond::Always; // not a form we handle
+        }
+    }
+
+    bool evaluate_body(uint32_t head, uint32_t compare) {
+        for (uint8_t r = 0; r < kRegs; ++r) state_[r] = Sym::reg(r);
+        for (uint32_t pc = head; pc < compare; ++pc) {
+            const LoweredSlot& slot = out_.slots[pc];
+            if (!slot.emit) continue; // rewritten to nothing: no effect
+            if (slot.checked_access || slot.budget_charge != 0 || slot.call != CallRole::None) return false;
+            if (!std::visit([&](const auto& insn) { return step(pc, insn); }, slot.insn)) return false;
+        }
+        return true;
+    }
+
+    bool step(uint32_t, const Alu& a) {
+        if (!a.is64 || a.dst.n >= kRegs) return false;
+        Sym src;
+        if (const auto* r = std::get_if<Reg>(&a.src)) {
+            if (r->n >= kRegs) return false;
+            src = state_[r->n];
+        } else {
+            src = Sym::constant_of(std::get<Imm>(a.src).v);
+        }
+        Sym& d = state_[a.dst.n];
+        written_[a.dst.n] = true;
+        switch (a.op) {
+        case AluOp::Mov: d = src; break;
+        case AluOp::Add: d = add(d, src); break;
+        case AluOp::Sub:
+            if (!std::holds_alternative<Imm>(a.src)) return false;
+            d = add(d, Sym::constant_of(-src.constant));
+            break;
+        default: return false;
+        }
+        return d.affine() && fits_int32(d.constant);
+    }
+
+    bool step(uint32_t pc, const Load& l) {
+        if (l.size != Size::B || l.sign_extend || l.dst.n >= kRegs || l.base.n >= kRegs || !facts_.in_bounds(pc))
+            return false;
+        ++loads_;
+        load_addr_ = add(state_[l.base.n], Sym::constant_of(l.off));
+        state_[l.dst.n] = Sym{Sym::Kind::Loaded, {-1, -1}, 0};
+        written_[l.dst.n] = true;
+        return load_addr_.affine() && stores_ == 0;
+    }
+
+    bool step(uint32_t pc, const Store& s) {
+        if (s.size != Size::B || s.base.n >= kRegs || !facts_.in_bounds(pc)) return false;
+        ++stores_;
+        store_addr_ = add(state_[s.base.n], Sym::constant_of(s.off));
+        if (const auto* r = std::get_if<Reg>(&s.src)) {
+            if (r->n >= kRegs) return false;
+            store_value_ = state_[r->n];
+        } else {
+            store_value_ = Sym::constant_of(std::get<Imm>(s.src).v);
+        }
+        return store_addr_.affine();
+    }
+
+    template <class Other>
+    bool step(uint32_t, const Other&) {
+        return false; // jumps, calls, atomics, LDDW, endian...: not part of the idiom
+    }
+
+    void classify() {
+        for (uint8_t r = 0; r < kRegs; ++r) {
+            const Sym& s = state_[r];
+            const bool own = s.affine() && s.regs[0] == static_cast<int8_t>(r) && s.regs[1] < 0;
+            if (!written_[r] || (own && s.constant == 0)) role_[r] = Role::Unchanged;
+            else if (own && s.constant == 1) role_[r] = Role::Induction;
+            else role_[r] = Role::Temporary;
+        }
+    }
+
+    // Inductions read; -1 when the value is not usable (not affine, or it reads a
+    // temporary's head value, which is the previous iteration's).
+    int stride(const Sym& s) const {
+        if (!s.affine()) return -1;
+        int n = 0;
+        for (int8_t r : s.regs) {
+            if (r < 0) continue;
+            if (role_[static_cast<size_t>(r)] == Role::Temporary) return -1;
+            n += role_[static_cast<size_t>(r)] == Role::Induction;
+        }
+        return n;
+    }
+
+    static bool to_expr(const Sym& s, IdiomExpr& e) {
+        if (!s.affine() || !fits_int32(s.constant)) return false;
+        e.reg_a = s.regs[0];
+        e.reg_b = s.regs[1];
+        e.constant = static_cast<int32_t>(s.constant);
+        return true;
+    }
+
+    const verifier::Facts& facts_;
+    const Lowered& out_;
+    std::array<Sym, kRegs> state_{};
+    std::array<bool, kRegs> written_{};
+    std::array<Role, kRegs> role_{};
+    int loads_ = 0;
+    int stores_ = 0;
+    Sym load_addr_, store_addr_, store_value_;
+};
+
+} // namespace
+
+void recognise_block_idioms(const verifier::Facts& facts, Lowered& out) {
+    if (facts.access_in_bounds.empty()) return; // nothing proven: no access qualifies
+    for (const Subprogram& sub : out.subprograms) {
+        for (auto b = static_cast<uint32_t>(sub.start); b < static_cast<uint32_t>(sub.end); ++b) {
+            const LoweredSlot& slot = out.slots[b];
+            const auto* j = std::get_if<Jump>(&slot.insn);
+            if (!slot.emit || j == nullptr || j->target < 0 || static_cast<uint32_t>(j->target) > b) continue;
+            const auto head = static_cast<uint32_t>(j->target);
+            // The block op sits before the head's label: the head must not start the
+            // subprogram (its prologue follows the label), and the exit must be inside it.
+            if (head <= static_cast<uint32_t>(sub.start) || b + 1 >= static_cast<uint32_t>(sub.end)) continue;
+            if (out.slots[head].block_op >= 0) continue; // a second back edge to one head
+            auto op = Matcher(facts, out).match(head, b);
+            if (!op) continue;
+            out.slots[op->exit].label = true;
+            out.slots[head].block_op = static_cast<int32_t>(out.block_ops.size());
+            out.block_ops.push_back(std::move(*op));
+        }
+    }
+}
+
+} // namespace ebpfjit::jit::detail
