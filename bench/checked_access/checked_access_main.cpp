@@ -6,7 +6,7 @@
 //               inline region cache, then the stub on a miss: jit/access_cache.hpp)
 //   unchecked   jit::CompileOptions::trusted (a test hook no user reaches): no checks
 //
-// Both run through CompiledProgram::run_mem on the same 2 MiB input; every r0 is compared
+// Both run through runtime::run_native_mem on the same 2 MiB input; every r0 is compared
 // with the unchecked run's. Timing: warm-up, then batches of ~20 ms; the median and the
 // minimum of the batch means, µs per run. Self-contained (no bench/harness), so the same
 // file builds against older commits for before/after runs: `bench_checked_access
@@ -24,6 +24,12 @@
 #include "runtime/elf/loader.hpp"
 #include "runtime/object_maps.hpp"
 #include "verifier/verifier.hpp"
+#if __has_include("runtime/run/native_run.hpp") // running moved out of jit/ (issue 15)
+#include "runtime/run/native_run.hpp"
+#define EBPFJIT_RUN_NATIVE_MEM(code, mem) ebpfjit::runtime::run_native_mem(code, mem)
+#else
+#define EBPFJIT_RUN_NATIVE_MEM(code, mem) (code).run_mem(mem)
+#endif
 
 namespace {
 
@@ -106,10 +112,10 @@ int main(int argc, char** argv) {
         if (!unchecked) die(unchecked.error().to_string());
         if (!checked->checked() || unchecked->checked()) die(std::string(name) + ": not the checked/unchecked pair");
         std::vector<uint8_t> mem = input;
-        auto expect = unchecked->run_mem(mem);
+        auto expect = EBPFJIT_RUN_NATIVE_MEM(*unchecked, mem);
         if (!expect) die(expect.error().to_string());
         auto run = [&](const jit::CompiledProgram& code) {
-            auto r0 = code.run_mem(mem);
+            auto r0 = EBPFJIT_RUN_NATIVE_MEM(code, mem);
             return r0 ? *r0 : ~uint64_t{0};
         };
         const Timing c = measure("checked", *expect, budget, [&] { return run(*checked); });

@@ -15,7 +15,7 @@
 // r11 holds D from its computation to the last final, r10 one value at a time; eBPF
 // registers are read only before any is written (the pushes keep their head values).
 #include "engine_abi/run_status.hpp"
-#include "jit/frame_info.hpp"
+#include "engine_abi/frame_info.hpp"
 #include "jit/x86_64/emitter.hpp"
 
 namespace ebpfjit::jit::x86_64 {

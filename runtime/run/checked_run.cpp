@@ -107,12 +107,12 @@ bool CheckedRun::check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64
     const bool write = kind != AccessKind::Load;
     for (const MemoryRegion& r : regions_)
         if ((r.writable || !write) && inside(addr, size, r.start, r.size)) {
-            remember_region(frame_info, what, write, r);
+            jit::remember_region(frame_info, what, write, r);
             return true;
         }
     GuestMemory& mem = memory(program);
     if (walk_frames(r10, frame_info) && mem.allows(addr, size, write)) [[likely]] {
-        if (auto lasting = mem.lasting_region(addr, size, write)) remember_region(frame_info, what, write, *lasting);
+        if (auto lasting = mem.lasting_region(addr, size, write)) jit::remember_region(frame_info, what, write, *lasting);
         return true;
     }
     return fault(frame_info, static_cast<uint32_t>(Fault::MemoryAccess), pc, addr,

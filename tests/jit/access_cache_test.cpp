@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "runtime/run/native_run.hpp"
 #include "jit/compiler.hpp"
 #include "runtime/interpreter.hpp"
 #include "tests/jit/program_builder.hpp"
@@ -63,7 +64,7 @@ Outcome run_jit(const Program& p, const Regions& start) {
     auto compiled = jit::compile(p, verifier::Facts{}, test_bindings());
     if (!compiled) FAIL(compiled.error().to_string());
     REQUIRE(compiled->checked());
-    out.r0 = compiled->run(out.memory.addr_a(), out.memory.addr_b(), {}, out.memory.list());
+    out.r0 = runtime::run_native(*compiled, out.memory.addr_a(), out.memory.addr_b(), {}, out.memory.list());
     return out;
 }
 

@@ -15,6 +15,7 @@
 #include "tests/emulation.hpp"
 #include "tests/jit/program_builder.hpp"
 #include "verifier/verifier.hpp"
+#include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::test;
@@ -101,9 +102,9 @@ void require_agreement(const Program& p, const verifier::Facts& facts, const std
     REQUIRE(fast.has_value());
     REQUIRE(plain.has_value());
     mem = input;
-    const Outcome jit_plain = outcome(plain->run_mem(mem), mem);
+    const Outcome jit_plain = outcome(runtime::run_native_mem(*plain, mem), mem);
     mem = input;
-    const Outcome jit_fast = outcome(fast->run_mem(mem), mem);
+    const Outcome jit_fast = outcome(runtime::run_native_mem(*fast, mem), mem);
     if (budget == 0) {
         INFO("interpreter vs JIT without block idioms");
         require_same(interp, jit_plain);

@@ -145,7 +145,7 @@ TEST_CASE("hash lookups with 8-byte keys call the one-word lookup directly", "[j
     for (uint64_t key : keys) {
         uint8_t mem[8];
         std::memcpy(mem, &key, 8);
-        auto got = compiled->run_mem(mem);
+        auto got = runtime::run_native_mem(*compiled, mem);
         auto want = interpreter.run_mem(mem);
         REQUIRE(got.has_value());
         REQUIRE(want.has_value());
@@ -188,7 +188,7 @@ TEST_CASE("direct hash lookups stay consistent while another thread updates and 
         const uint32_t key = i % 16;
         uint8_t mem[4];
         std::memcpy(mem, &key, 4);
-        auto got = compiled->run_mem(mem);
+        auto got = runtime::run_native_mem(*compiled, mem);
         if (!got) {
             ++bad;
             continue;
