@@ -57,20 +57,27 @@ std::optional<uint32_t> innermost_loop(const isa::Program& program, const std::v
 
 // The loop pass; where it rejects an access inside a loop whose states it joined, once
 // more with that loop enumerated instead (a binary search's inner loop, a run of at
-// most 255 bytes: their bounds are path facts a join loses), up to kRetries times.
+// most 255 bytes: their bounds are path facts a join loses), up to kRetries times. The
+// attempts share one processed-instruction budget (the input's complexity limit).
 Report loop_pass(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape) {
     constexpr int kRetries = 3;
     std::vector<uint32_t> enumerated;
     Report first;
+    VerifierInput budgeted = input;
+    uint64_t used = 0;
     for (int attempt = 0;; ++attempt) {
         Report r;
-        Analyzer pass(program, input, shape, /*loop_pass=*/true);
+        budgeted.complexity_limit = std::min(input.complexity_limit, kComplexityLimit) - used;
+        Analyzer pass(program, budgeted, shape, /*loop_pass=*/true);
         pass.enumerate_at(enumerated);
         pass.run(r);
+        used += std::min(r.stats.processed_insns, budgeted.complexity_limit);
         if (attempt > 0) add_stats(r.stats, first.stats);
         if (r.ok()) return r;
         if (attempt == 0) first = r;
-        if (attempt == kRetries || r.rejection->reason == Reason::ComplexityLimit) break;
+        if (attempt == kRetries || r.rejection->reason == Reason::ComplexityLimit ||
+            used >= std::min(input.complexity_limit, kComplexityLimit))
+            break;
         auto head = innermost_loop(program, pass.joined_heads(), r.rejection->insn);
         if (!head) break;
         enumerated.push_back(*head);
