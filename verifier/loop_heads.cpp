@@ -20,7 +20,7 @@ namespace {
 constexpr uint32_t kWidenAfter = 2;
 // Widening reaches a fixpoint after at most a few rounds per threshold; a head that
 // keeps changing beyond this is given up on (a verifier bug or a pathological program).
-constexpr uint32_t kMaxJoins = 1000;
+constexpr uint32_t kMaxJoins = 200;
 // Shapes kept per head (different call frames or register types that cannot be joined).
 constexpr size_t kMaxShapes = 64;
 

@@ -132,6 +132,8 @@ uint32_t Analyzer::term_of(const RegState& r) const { return zone_term(r); }
 uint32_t Analyzer::ensure_sym(AbstractState& s, RegState& r) {
     if (const uint32_t t = term_of(r)) return t;
     if (!s.zone || !in_model(r)) return 0;
+    collect_zone_garbage(s);
+    if (s.zone->full()) return 0;
     const uint32_t sym = s.zone->fresh();
     (void)s.zone->bound_value(sym, r.var.umin, r.var.umax); // a fresh symbol cannot conflict
     r.sym = sym;
@@ -180,7 +182,7 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
         (insn.op == AluOp::Or || insn.op == AluOp::And || insn.op == AluOp::Rsh)) {
         const uint32_t tx = term_of(dst_before);
         const uint64_t c = src_before.var.value();
-        if (tx && (insn.op != AluOp::Or || c < kModelMax)) {
+        if (tx && (insn.op != AluOp::Or || c < kModelMax) && !s.zone->full()) {
             Zone& z = *s.zone;
             const uint32_t y = z.fresh();
             bool ok = z.bound_value(y, out.var.umin, out.var.umax);
@@ -206,6 +208,10 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
     const uint64_t limit = insn.is64 ? kModelMax : 0x100000000ULL;
     const uint32_t ta = term_of(a), tb = term_of(b);
     Zone& z = *s.zone;
+    if (z.full()) {
+        out.sym = 0;
+        return;
+    }
     if (insn.op == AluOp::Add) {
         if (a.var.umax + b.var.umax >= limit || (!insn.is64 && (a.var.umax > 0xffffffffULL || b.var.umax > 0xffffffffULL))) {
             out.sym = 0;

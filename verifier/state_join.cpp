@@ -266,7 +266,12 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
                 continue;
             }
             if (o.sym == Zone::kZero && c.sym == Zone::kZero && o.delta == c.delta) continue; // constant start
-            if (o.sym && c.sym && o.delta == 0 && c.delta == 0) { // the same pair of values: one symbol
+            const bool pair = o.sym && c.sym && o.delta == 0 && c.delta == 0;
+            if (z.full() && !(pair && syms.contains({o.sym, c.sym}))) { // no room (Zone::kMaxSymbols):
+                reg->sym = 0;                                         // this value keeps its bounds only
+                continue;
+            }
+            if (pair) { // the same pair of values: one symbol
                 auto [it, added] = syms.try_emplace({o.sym, c.sym}, 0);
                 if (added) {
                     it->second = z.fresh();
@@ -297,7 +302,7 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
             for (int round = 0; round < 2; ++round) // a sum of a sum needs its inner one first
                 for (const Zone::Sum& so : old.zone->sums())
                     for (const Zone::Sum& sc : cur.zone->sums()) {
-                        if (syms.contains({so.y, sc.y})) continue;
+                        if (syms.contains({so.y, sc.y}) || z.full()) continue;
                         uint32_t a = paired(so.a, sc.a), b = paired(so.b, sc.b);
                         if (!a || !b) a = paired(so.a, sc.b), b = paired(so.b, sc.a);
                         if (!a || !b) continue;

@@ -31,6 +31,10 @@ public:
     static constexpr int64_t kInf = std::numeric_limits<int64_t>::max();
     // Beyond this magnitude a bound is not recorded (no overflow in sums of two).
     static constexpr int64_t kMaxBound = int64_t(1) << 62;
+    // Symbols a zone holds at most: the matrix is quadratic and closing it cubic, so past
+    // this a value simply gets no symbol (no relations; its bounds stay in its register).
+    static constexpr size_t kMaxSymbols = 48;
+    bool full() const { return vars_.size() >= kMaxSymbols; }
 
     Zone(); // kZero and kLen, with kLen >= 0
 
