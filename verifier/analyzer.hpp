@@ -124,7 +124,6 @@ private:
     std::string format_state(const AbstractState& s) const; // log_format.cpp
 
     // relations.cpp (loop pass): the zone's view of registers.
-    uint32_t term_of(const RegState& r) const; // its symbol, Zone::kZero / kLen, or 0
     uint32_t ensure_sym(AbstractState& s, RegState& r);
     void relate_alu(AbstractState& s, const isa::Alu& insn, const RegState& dst_before, const RegState& src_before);
     [[nodiscard]] bool relate_branch(AbstractState& edge, uint8_t d, const isa::Reg* src, Relation rel, bool is32,

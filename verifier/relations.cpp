@@ -13,12 +13,10 @@ namespace {
 
 constexpr uint64_t kModelMax = uint64_t(Zone::kMaxBound); // values in the zone's model are below this
 
-bool holds_value(const RegState& r) { return r.type == RegType::Scalar || r.type == RegType::Packet; }
-
 // The value (scalar) or variable offset (packet pointer) fits the zone's model.
 bool in_model(const RegState& r) {
     if (r.type == RegType::PacketEnd) return true;
-    return holds_value(r) && r.var.umax < kModelMax && r.var.smin >= 0;
+    return holds_zone_value(r) && r.var.umax < kModelMax && r.var.smin >= 0;
 }
 
 int64_t hi_of(const Scalar& v) { return v.umax < kModelMax ? int64_t(v.umax) : Zone::kInf; }
@@ -28,7 +26,7 @@ int64_t lo_of(const Scalar& v) { return int64_t(std::min(v.umin, kModelMax)); }
 
 uint32_t zone_term(const RegState& r) {
     if (r.type == RegType::PacketEnd) return Zone::kLen;
-    if (!holds_value(r)) return 0;
+    if (!holds_zone_value(r)) return 0;
     if (r.sym) return r.sym;
     if (r.var.is_const() && r.var.value() == 0) return Zone::kZero;
     return 0;
@@ -57,10 +55,10 @@ int64_t zone_bound(const std::optional<Zone>& z, const ZoneTerm& x, const ZoneTe
         if (hi != Zone::kInf) hi += t.delta;
         lo += t.delta;
     };
-    int64_t xlo, xhi, ylo, yhi;
-    range(x, xlo, xhi);
-    range(y, ylo, yhi);
-    int64_t best = bound_add(xhi, -ylo);
+    int64_t x_lo, x_hi, y_lo, y_hi;
+    range(x, x_lo, x_hi);
+    range(y, y_lo, y_hi);
+    int64_t best = bound_add(x_hi, -y_lo); // x - y <= max(x) - min(y)
     if (z && x.sym && y.sym) {
         const int64_t b = z->bound(x.sym, y.sym);
         if (b != Zone::kInf) best = std::min(best, bound_add(b, x.delta - y.delta));
@@ -127,10 +125,8 @@ bool zone_subsumes(const AbstractState& old, const AbstractState& cur,
     return true;
 }
 
-uint32_t Analyzer::term_of(const RegState& r) const { return zone_term(r); }
-
 uint32_t Analyzer::ensure_sym(AbstractState& s, RegState& r) {
-    if (const uint32_t t = term_of(r)) return t;
+    if (const uint32_t t = zone_term(r)) return t;
     if (!s.zone || !in_model(r)) return 0;
     collect_zone_garbage(s);
     if (s.zone->full()) return 0;
@@ -169,7 +165,7 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
         // A 64-bit copy keeps the symbol (the register was copied whole); a 32-bit copy
         // only if the value had no upper half.
         if (!insn.is64) out.sym = src_before.is_scalar() && src_before.var.umax <= 0xffffffffULL ? src_before.sym : 0;
-        if (!holds_value(out)) out.sym = 0;
+        if (!holds_zone_value(out)) out.sym = 0;
         return;
     }
     if (out.is_scalar() && (dst_before.is_pointer() || src_before.is_pointer())) { // a pointer difference
@@ -180,7 +176,7 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
     if (out.is_scalar() && dst_before.is_scalar() && src_before.var.is_const() && in_model(out) &&
         in_model(dst_before) && (insn.is64 || dst_before.var.umax <= 0xffffffffULL) &&
         (insn.op == AluOp::Or || insn.op == AluOp::And || insn.op == AluOp::Rsh)) {
-        const uint32_t tx = term_of(dst_before);
+        const uint32_t tx = zone_term(dst_before);
         const uint64_t c = src_before.var.value();
         if (tx && (insn.op != AluOp::Or || c < kModelMax) && !s.zone->full()) {
             Zone& z = *s.zone;
@@ -192,7 +188,7 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
             return;
         }
     }
-    if (!holds_value(out) || !in_model(out) || (insn.op != AluOp::Add && insn.op != AluOp::Sub)) {
+    if (!holds_zone_value(out) || !in_model(out) || (insn.op != AluOp::Add && insn.op != AluOp::Sub)) {
         out.sym = 0;
         return;
     }
@@ -206,7 +202,7 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
     }
     if (ptr && b.var.is_const()) return; // the constant went into `off`: the variable part is a's
     const uint64_t limit = insn.is64 ? kModelMax : 0x100000000ULL;
-    const uint32_t ta = term_of(a), tb = term_of(b);
+    const uint32_t ta = zone_term(a), tb = zone_term(b);
     Zone& z = *s.zone;
     if (z.full()) {
         out.sym = 0;
@@ -258,7 +254,7 @@ bool Analyzer::tighten_from_zone(AbstractState& s) {
     bool feasible = true;
     const Zone& z = *s.zone;
     s.for_each_reg([&](RegState& r) {
-        if (!r.sym || !holds_value(r) || r.var.smin < 0) return;
+        if (!r.sym || !holds_zone_value(r) || r.var.smin < 0) return;
         const int64_t up = z.bound(r.sym, Zone::kZero), down = z.bound(Zone::kZero, r.sym);
         Scalar v = r.var;
         if (up != Zone::kInf && up >= 0) v.umax = std::min(v.umax, uint64_t(up));

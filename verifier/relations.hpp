@@ -14,6 +14,9 @@ namespace ebpfjit::verifier {
 // pointers): its own symbol, Zone::kZero for a known 0, Zone::kLen for the packet end;
 // 0 when the zone knows nothing about it.
 uint32_t zone_term(const RegState& r);
+// Registers whose value the zone can name: scalars (the value) and packet pointers (the
+// variable offset).
+inline bool holds_zone_value(const RegState& r) { return r.type == RegType::Scalar || r.type == RegType::Packet; }
 
 // A register's value (or variable offset) seen by the zone: symbol + delta, in [lo, hi].
 struct ZoneTerm {

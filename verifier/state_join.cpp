@@ -26,11 +26,7 @@ bool offset_may_fold(RegType t) {
     }
 }
 
-bool holds_value(const RegState& r) { return r.type == RegType::Scalar || r.type == RegType::Packet; }
-
 struct Joiner {
-    const AbstractState& old;
-    const AbstractState& cur;
     bool widen;
     const Thresholds& t;
     const std::function<uint32_t()>& fresh_id;
@@ -83,7 +79,7 @@ struct Joiner {
         } else {
             r.id = map_id(o.id, c.id);
         }
-        if (holds_value(r)) pairs_pending.push_back({zone_term_of(o, ov, od), zone_term_of(c, cv, cd)});
+        if (holds_zone_value(r)) pairs_pending.push_back({zone_term_of(o, ov, od), zone_term_of(c, cv, cd)});
         return r;
     }
     std::vector<std::pair<ZoneTerm, ZoneTerm>> pairs_pending; // for the register just joined
@@ -91,8 +87,8 @@ struct Joiner {
     RegState value(const RegState& o, const RegState& c) {
         pairs_pending.clear();
         RegState r = reg(o, c);
-        if (r.type == RegType::Scalar) pairs_pending = {{zone_term_of(o, o.var, 0), zone_term_of(c, c.var, 0)}};
-        if (r.type == RegType::PacketEnd) pairs_pending = {{zone_term_of(o, o.var, 0), zone_term_of(c, c.var, 0)}};
+        if (r.type == RegType::Scalar || r.type == RegType::PacketEnd) // (packets' pairs come from reg())
+            pairs_pending = {{zone_term_of(o, o.var, 0), zone_term_of(c, c.var, 0)}};
         return r;
     }
 };
@@ -185,7 +181,7 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
     if (old.frames.size() != cur.frames.size() || old.refs.size() != cur.refs.size() ||
         old.lock.has_value() != cur.lock.has_value())
         return std::nullopt;
-    Joiner j{old, cur, widen, t, fresh_id, {}, {}};
+    Joiner j{widen, t, fresh_id, {}, {}};
     AbstractState r;
     r.pc = cur.pc;
     r.parent = cur.parent;
