@@ -3,7 +3,7 @@
 #include "engine_abi/frame_info.hpp"
 #include "engine_abi/run_status.hpp"
 
-namespace ebpfjit::jit {
+namespace ebpfjit::engine_abi {
 
 namespace {
 
@@ -46,4 +46,4 @@ bool jit_record_helper_result(uint64_t r0, uint64_t frame_info) {
     return run == nullptr || run->record_helper_result(r0, frame_info);
 }
 
-} // namespace ebpfjit::jit
+} // namespace ebpfjit::engine_abi

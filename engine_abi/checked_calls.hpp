@@ -24,8 +24,12 @@
 #include <cstdint>
 
 namespace ebpfjit::jit {
-
 struct CheckedProgram; // jit/checked_program.hpp: what the code embeds per program
+}
+
+namespace ebpfjit::engine_abi {
+
+using jit::CheckedProgram;
 
 enum class AccessKind : uint8_t { Load = 0, Store = 1, Atomic = 2 };
 
@@ -56,4 +60,4 @@ bool jit_check_helper_call(const uint64_t* args, uint64_t pc, uint64_t id, uint6
                            uint64_t frame_info, const CheckedProgram* program);
 bool jit_record_helper_result(uint64_t r0, uint64_t frame_info);
 
-} // namespace ebpfjit::jit
+} // namespace ebpfjit::engine_abi

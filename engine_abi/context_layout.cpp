@@ -1,6 +1,6 @@
 #include "engine_abi/context_layout.hpp"
 
-namespace ebpfjit::verifier {
+namespace ebpfjit::engine_abi {
 
 namespace {
 
@@ -27,4 +27,4 @@ const ContextLayout* context_layout(ProgramType type) {
     return nullptr;
 }
 
-} // namespace ebpfjit::verifier
+} // namespace ebpfjit::engine_abi

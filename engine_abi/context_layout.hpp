@@ -29,7 +29,7 @@
 
 #include "ebpfjit/program_type.hpp"
 
-namespace ebpfjit::verifier {
+namespace ebpfjit::engine_abi {
 
 enum class CtxFieldKind : uint8_t {
     Scalar,     // plain value
@@ -122,4 +122,4 @@ struct ContextLayout {
 // nullptr for program types without a ctx struct (mem).
 const ContextLayout* context_layout(ProgramType type);
 
-} // namespace ebpfjit::verifier
+} // namespace ebpfjit::engine_abi

@@ -35,14 +35,9 @@
 #include "ebpfjit/program_type.hpp"
 #include "engine_abi/context_layout.hpp"
 
-namespace ebpfjit::runtime {
+namespace ebpfjit::engine_abi {
 
-using verifier::CtxFieldKind;
-using ebpfjit::HostPointers;
-using ebpfjit::SkbHostCtx;
-using ebpfjit::XdpHostCtx;
-
-struct CtxField {
+struct HostCtxField {
     std::string_view name;
     uint16_t offset;  // in the uapi struct
     uint8_t size;     // bytes in the uapi struct
@@ -52,15 +47,15 @@ struct CtxField {
     bool narrow_write; // accesses of any size within it (cb[] only)
     uint16_t host_offset; // where the value lives in the host struct
     uint8_t host_size;    // 8 for pointers, else == size
-    uint8_t width;        // verifier::CtxField::width
-    bool read_size_ok(uint32_t size) const { return verifier::ctx_read_size_ok(width, narrow_write, size); }
+    uint8_t width;        // CtxField::width
+    bool read_size_ok(uint32_t size) const { return ctx_read_size_ok(width, narrow_write, size); }
 };
 
 
 // A verifier field placed in the host struct: scalars stay where they are, packet
 // pointers move to the 64-bit block at `pointers`.
-constexpr CtxField place(const verifier::CtxField& f, uint16_t pointers) {
-    CtxField out{f.name, f.offset, f.size, f.kind, f.readable, f.writable, f.narrow_write, f.offset, f.size, f.width};
+constexpr HostCtxField place_on_host(const CtxField& f, uint16_t pointers) {
+    HostCtxField out{f.name, f.offset, f.size, f.kind, f.readable, f.writable, f.narrow_write, f.offset, f.size, f.width};
     switch (f.kind) {
     case CtxFieldKind::Scalar: break;
     case CtxFieldKind::PacketData: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data)); break;
@@ -72,9 +67,9 @@ constexpr CtxField place(const verifier::CtxField& f, uint16_t pointers) {
 }
 
 template <size_t N>
-constexpr std::array<CtxField, N> place_all(const std::array<verifier::CtxField, N>& fields, uint16_t pointers) {
-    std::array<CtxField, N> out{};
-    for (size_t i = 0; i < N; ++i) out[i] = place(fields[i], pointers);
+constexpr std::array<HostCtxField, N> place_all_on_host(const std::array<CtxField, N>& fields, uint16_t pointers) {
+    std::array<HostCtxField, N> out{};
+    for (size_t i = 0; i < N; ++i) out[i] = place_on_host(fields[i], pointers);
     return out;
 }
 
@@ -83,45 +78,42 @@ constexpr std::array<CtxField, N> place_all(const std::array<verifier::CtxField,
 inline constexpr uint16_t kXdpHostPointers = offsetof(XdpHostCtx, ptr);
 static_assert(kXdpHostPointers == 24);
 
-inline constexpr ProgramTypeMask kXdpOnly = verifier::kCtxXdp;
-inline constexpr std::array<CtxField, 6> kXdpFields = place_all(verifier::kXdpCtxFields, kXdpHostPointers);
+inline constexpr std::array<HostCtxField, 6> kXdpHostFields = place_all_on_host(kXdpCtxFields, kXdpHostPointers);
 
 // --- __sk_buff (tc / sched_cls and socket filter) ---------------------------------------
 
 inline constexpr uint16_t kSkbHostPointers = offsetof(SkbHostCtx, ptr);
 static_assert(kSkbHostPointers == 192);
 
-inline constexpr ProgramTypeMask kTc = verifier::kCtxTc;
-inline constexpr ProgramTypeMask kTcAndSocket = verifier::kCtxTcAndSocket;
-inline constexpr std::array<CtxField, 21> kSkbFields = place_all(verifier::kSkbCtxFields, kSkbHostPointers);
+inline constexpr std::array<HostCtxField, 21> kSkbHostFields = place_all_on_host(kSkbCtxFields, kSkbHostPointers);
 
 // The layout a program type's ctx has; Mem programs have none (r1 is raw memory).
-struct CtxLayout {
+struct HostCtxLayout {
     std::string_view struct_name;
     uint32_t uapi_size;
     uint32_t host_size;
-    std::span<const CtxField> fields;
+    std::span<const HostCtxField> fields;
 };
 
-inline constexpr CtxLayout kXdpLayout{"xdp_md", sizeof(xdp_md), sizeof(XdpHostCtx), kXdpFields};
-inline constexpr CtxLayout kSkbLayout{"__sk_buff", sizeof(__sk_buff), sizeof(SkbHostCtx),
-                                      kSkbFields};
+inline constexpr HostCtxLayout kXdpHostLayout{"xdp_md", sizeof(xdp_md), sizeof(XdpHostCtx), kXdpHostFields};
+inline constexpr HostCtxLayout kSkbHostLayout{"__sk_buff", sizeof(__sk_buff), sizeof(SkbHostCtx),
+                                      kSkbHostFields};
 
-constexpr const CtxLayout* ctx_layout(ProgramType type) {
+constexpr const HostCtxLayout* host_ctx_layout(ProgramType type) {
     switch (type) {
-    case ProgramType::Xdp: return &kXdpLayout;
+    case ProgramType::Xdp: return &kXdpHostLayout;
     case ProgramType::SchedCls:
-    case ProgramType::SocketFilter: return &kSkbLayout;
+    case ProgramType::SocketFilter: return &kSkbHostLayout;
     case ProgramType::Mem: return nullptr;
     }
     return nullptr;
 }
 
 // The field that wholly contains [off, off + size), or nullptr.
-constexpr const CtxField* find_ctx_field(const CtxLayout& layout, int64_t off, uint32_t size) {
-    for (const CtxField& f : layout.fields)
+constexpr const HostCtxField* find_host_ctx_field(const HostCtxLayout& layout, int64_t off, uint32_t size) {
+    for (const HostCtxField& f : layout.fields)
         if (off >= f.offset && off + size <= f.offset + f.size) return &f;
     return nullptr;
 }
 
-} // namespace ebpfjit::runtime
+} // namespace ebpfjit::engine_abi

@@ -26,7 +26,7 @@
 
 #include "isa/instruction.hpp"
 
-namespace ebpfjit::jit {
+namespace ebpfjit::engine_abi {
 
 // A local callee's r10 is its caller's minus kFrameStride: between two frames lie
 // kFrameGap bytes no frame owns, so checked code (which may touch only the active
@@ -42,4 +42,4 @@ inline constexpr size_t kGuardBytes = 64 * 1024;
 // Runs nested inside runs on one thread (each a helper starting another run).
 inline constexpr uint32_t kMaxNestedRuns = 8;
 
-} // namespace ebpfjit::jit
+} // namespace ebpfjit::engine_abi

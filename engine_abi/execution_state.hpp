@@ -19,16 +19,7 @@ namespace ebpfjit {
 class HostNetwork; // ebpfjit/host_network.hpp
 }
 
-namespace ebpfjit::runtime {
-
-using ebpfjit::HostNetwork;
-
-// The redirect kinds are public (ebpfjit/verdict.hpp): the embedder reads them.
-using ebpfjit::kRedirectNeigh;
-using ebpfjit::kRedirectPeer;
-using ebpfjit::kRedirectNexthop;
-
-using ebpfjit::RedirectDecision; // ebpfjit/verdict.hpp: the embedder reads it
+namespace ebpfjit::engine_abi {
 
 // Memory a helper hands to a callback (bpf_for_each_map_elem's key and value): the
 // interpreter makes it accessible to the callback; the JIT needs nothing.
@@ -93,4 +84,4 @@ struct ExecutionState {
     }
 };
 
-} // namespace ebpfjit::runtime
+} // namespace ebpfjit::engine_abi

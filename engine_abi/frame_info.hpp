@@ -8,7 +8,7 @@
 
 #include "engine_abi/run_status.hpp"
 
-namespace ebpfjit::jit {
+namespace ebpfjit::engine_abi {
 
 // One region a checked access may touch for the rest of the run, or until the next helper
 // call (jit/access_cache.hpp): an access of up to 8 bytes at start + d lies inside when
@@ -50,4 +50,4 @@ static_assert(kInfoTailCallCount % 8 == 0 && kInfoPacket % 8 == 0 && kInfoPacket
               kCacheSpan == kCacheStart + 8 && sizeof(AccessCache) == 16);
 static_assert(sizeof(FrameInfo) == 5 * 8 + kAccessCacheEntries * 16, "no padding: the fields are what the frames hold");
 
-} // namespace ebpfjit::jit
+} // namespace ebpfjit::engine_abi

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace ebpfjit::runtime {
+namespace ebpfjit::engine_abi {
 
 GuestMemory::GuestMemory(uint64_t stack_high, std::span<const MemoryRegion> fixed)
     : stack_high_(stack_high), active_low_(stack_high),
@@ -61,4 +61,4 @@ bool GuestMemory::allows(uint64_t addr, uint64_t size, bool write) const {
     return extent_from(addr, write) >= size;
 }
 
-} // namespace ebpfjit::runtime
+} // namespace ebpfjit::engine_abi

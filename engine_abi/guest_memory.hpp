@@ -31,7 +31,7 @@
 
 #include "ebpfjit/memory_region.hpp"
 
-namespace ebpfjit::runtime {
+namespace ebpfjit::engine_abi {
 
 class GuestMemory {
 public:
@@ -65,4 +65,4 @@ private:
     std::map<uint64_t, MemoryRegion> dynamic_; // keyed by start; the largest size seen
 };
 
-} // namespace ebpfjit::runtime
+} // namespace ebpfjit::engine_abi

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace ebpfjit::jit {
+namespace ebpfjit::engine_abi {
 
 class RunChecks; // engine_abi/checked_calls.hpp
 
@@ -48,4 +48,4 @@ inline constexpr int32_t kRunStatusStackTopOffset = offsetof(RunStatus, stack_to
 using EntryFn = uint64_t (*)(uint64_t r1, uint64_t r2, const uint8_t* packet,
                              uint64_t packet_len, RunStatus* status);
 
-} // namespace ebpfjit::jit
+} // namespace ebpfjit::engine_abi

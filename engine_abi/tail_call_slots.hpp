@@ -13,7 +13,7 @@
 namespace ebpfjit::isa { struct Program; }
 namespace ebpfjit::helpers { struct ProgramBindings; }
 
-namespace ebpfjit::maps {
+namespace ebpfjit::engine_abi {
 
 // One loaded program as both engines see it. Either side may be absent: JIT code falls
 // through a slot whose native_entry is null, the interpreter one whose program is null.
@@ -33,4 +33,4 @@ inline constexpr int32_t kTailCallSlotsEntriesOffset = offsetof(TailCallSlots, e
 inline constexpr int32_t kTailCallSlotsCountOffset = offsetof(TailCallSlots, count);
 inline constexpr int32_t kProgramEntryNativeOffset = offsetof(ProgramEntry, native_entry);
 
-} // namespace ebpfjit::maps
+} // namespace ebpfjit::engine_abi

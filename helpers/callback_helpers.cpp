@@ -21,8 +21,8 @@ constexpr uint32_t kMaxLoops = 1u << 23; // BPF_MAX_LOOPS
 
 uint64_t ret(int64_t v) { return static_cast<uint64_t>(v); }
 
-runtime::ExecutionState* engine_state() {
-    runtime::ExecutionState* state = runtime::ExecutionState::current();
+engine_abi::ExecutionState* engine_state() {
+    engine_abi::ExecutionState* state = engine_abi::ExecutionState::current();
     return state != nullptr && state->callbacks.invoke != nullptr ? state : nullptr;
 }
 
@@ -33,7 +33,7 @@ uint64_t loop(uint64_t nr_loops, uint64_t fn, uint64_t ctx, uint64_t flags, uint
     if (flags != 0) return ret(-EINVAL);
     const auto count = static_cast<uint32_t>(nr_loops);
     if (count > kMaxLoops) return ret(-E2BIG);
-    runtime::ExecutionState* state = engine_state();
+    engine_abi::ExecutionState* state = engine_state();
     if (state == nullptr) return ret(-EINVAL); // not inside a run: nothing to call back
     for (uint32_t i = 0; i < count; ++i) {
         uint64_t r0 = 0;
@@ -60,11 +60,11 @@ uint64_t for_each_map_elem(uint64_t map_ptr, uint64_t fn, uint64_t ctx, uint64_t
     const maps::MapDefinition& def = map->definition();
     // The kernel's verifier refuses other map types ("callback function not allowed for map").
     if (!supports_for_each(def.type)) return ret(-maps::kENOTSUPP);
-    runtime::ExecutionState* state = engine_state();
+    engine_abi::ExecutionState* state = engine_state();
     if (state == nullptr) return ret(-EINVAL);
     bool ending = false;
     const size_t visited = map->for_each([&](const void* key, void* value) {
-        const std::array<runtime::CallbackMemory, 2> memory{{
+        const std::array<engine_abi::CallbackMemory, 2> memory{{
             {key, def.key_size, false},
             {value, def.value_size, (def.flags & engine_abi::map_flag::kRdonlyProg) == 0, true},
         }};

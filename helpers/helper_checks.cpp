@@ -8,11 +8,9 @@
 #include "engine_abi/sock_layout.hpp"
 #include "runtime/maps/map.hpp"
 
-namespace ebpfjit::runtime {
+namespace ebpfjit::helpers {
 
-using helpers::ArgType;
-
-maps::Map* find_bound_map(const helpers::ProgramBindings& bindings, uint64_t ptr) {
+maps::Map* find_bound_map(const ProgramBindings& bindings, uint64_t ptr) {
     if (ptr == 0) return nullptr;
     for (const auto& b : bindings.maps)
         if (reinterpret_cast<uint64_t>(b.map) == ptr) return b.map;
@@ -24,7 +22,7 @@ namespace {
 // Checks one argument; `map` is the map argument of the same call (if any), `next` the
 // following argument (the size of a memory argument).
 Result<void> check_argument(ArgType type, uint64_t value, uint64_t next, const maps::Map* map,
-                            const GuestMemory& memory, const std::string& where) {
+                            const engine_abi::GuestMemory& memory, const std::string& where) {
     auto need = [&](uint64_t size, bool write) -> Result<void> {
         if (memory.allows(value, size, write)) return {};
         return fail(Error::plain(fmt::format("{}: {} bytes at {:#x} are not {} program memory",
@@ -60,9 +58,9 @@ Result<void> check_argument(ArgType type, uint64_t value, uint64_t next, const m
 
 } // namespace
 
-Result<void> check_helper_arguments(const helpers::Helper& helper, const HelperArgs& args,
-                                    const GuestMemory& memory,
-                                    const helpers::ProgramBindings& bindings, uint32_t pc) {
+Result<void> check_helper_arguments(const Helper& helper, const HelperArgs& args,
+                                    const engine_abi::GuestMemory& memory,
+                                    const ProgramBindings& bindings, uint32_t pc) {
     const maps::Map* map = nullptr;
     for (size_t i = 0; i < args.size(); ++i)
         if (helper.proto.args[i] == ArgType::ConstMapPtr) map = find_bound_map(bindings, args[i]);
@@ -75,14 +73,14 @@ Result<void> check_helper_arguments(const helpers::Helper& helper, const HelperA
     return {};
 }
 
-void record_helper_result(const helpers::Helper& helper, const HelperArgs& args, uint64_t r0,
-                          GuestMemory& memory, const helpers::ProgramBindings& bindings) {
+void record_helper_result(const Helper& helper, const HelperArgs& args, uint64_t r0,
+                          engine_abi::GuestMemory& memory, const ProgramBindings& bindings) {
     // bpf_sk_release: the socket's fields are withdrawn with the run's last reference to it
     // (the Socket may be freed now), so a stale pointer reads nothing. Only on success:
     // then the argument was a held socket's address, not some other region.
     if (r0 == 0 && helper.proto.refs.releases == helpers::RefKind::Socket && helper.proto.refs.release_arg >= 0) {
         const uint64_t sk = args[size_t(helper.proto.refs.release_arg)];
-        const ExecutionState* st = ExecutionState::current();
+        const engine_abi::ExecutionState* st = engine_abi::ExecutionState::current();
         if (!st || !st->held_socket(sk)) memory.restore_dynamic(sk, std::nullopt);
     }
     if (r0 == 0) return;
@@ -99,4 +97,4 @@ void record_helper_result(const helpers::Helper& helper, const HelperArgs& args,
     }
 }
 
-} // namespace ebpfjit::runtime
+} // namespace ebpfjit::helpers

@@ -15,18 +15,18 @@
 
 namespace ebpfjit::maps { class Map; }
 
-namespace ebpfjit::runtime {
+namespace ebpfjit::helpers {
 
 using HelperArgs = std::array<uint64_t, 5>; // r1..r5
 
 // The bound map whose address is `ptr`, or nullptr.
-maps::Map* find_bound_map(const helpers::ProgramBindings& bindings, uint64_t ptr);
+maps::Map* find_bound_map(const ProgramBindings& bindings, uint64_t ptr);
 
-Result<void> check_helper_arguments(const helpers::Helper& helper, const HelperArgs& args,
-                                    const GuestMemory& memory,
-                                    const helpers::ProgramBindings& bindings, uint32_t pc);
+Result<void> check_helper_arguments(const Helper& helper, const HelperArgs& args,
+                                    const engine_abi::GuestMemory& memory,
+                                    const ProgramBindings& bindings, uint32_t pc);
 
-void record_helper_result(const helpers::Helper& helper, const HelperArgs& args, uint64_t r0,
-                          GuestMemory& memory, const helpers::ProgramBindings& bindings);
+void record_helper_result(const Helper& helper, const HelperArgs& args, uint64_t r0,
+                          engine_abi::GuestMemory& memory, const ProgramBindings& bindings);
 
-} // namespace ebpfjit::runtime
+} // namespace ebpfjit::helpers

@@ -36,7 +36,7 @@ uint64_t get_prandom_u32(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
 }
 
 uint64_t get_smp_processor_id(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
-    const auto* st = runtime::ExecutionState::current();
+    const auto* st = engine_abi::ExecutionState::current();
     return st ? st->cpu : 0;
 }
 

@@ -13,7 +13,7 @@
 namespace ebpfjit::helpers {
 
 inline bool is_run_ctx(uint64_t ctx, bool xdp) {
-    const auto* st = runtime::ExecutionState::current();
+    const auto* st = engine_abi::ExecutionState::current();
     if (!st || !st->ctx) return ctx != 0; // called outside a run (embedder, tests)
     const bool type_ok = xdp ? st->type == ProgramType::Xdp
                              : (st->type == ProgramType::SchedCls || st->type == ProgramType::SocketFilter);

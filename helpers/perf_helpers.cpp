@@ -34,7 +34,7 @@ std::span<const uint8_t> packet_of(uint64_t ctx, ProgramType type) {
 }
 
 uint64_t perf_event_output(uint64_t ctx, uint64_t map, uint64_t flags, uint64_t data, uint64_t size) {
-    const auto* st = runtime::ExecutionState::current();
+    const auto* st = engine_abi::ExecutionState::current();
     const ProgramType type = st ? st->type : ProgramType::Mem;
     auto* events = dynamic_cast<maps::PerfEventArray*>(reinterpret_cast<maps::Map*>(map));
     if (!events) return uint64_t(-EINVAL);

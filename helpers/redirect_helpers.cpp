@@ -19,7 +19,7 @@ namespace ebpfjit::helpers {
 namespace {
 
 uint64_t redirect(uint64_t ifindex, uint64_t flags, uint64_t, uint64_t, uint64_t) {
-    auto* st = runtime::ExecutionState::current();
+    auto* st = engine_abi::ExecutionState::current();
     if (st && st->type == ProgramType::Xdp) {
         if (flags != 0) return XDP_ABORTED; // XDP redirects to egress only, and takes no flag
         st->redirect = {true, uint32_t(ifindex), 0, nullptr, 0, 0, {}};
@@ -36,7 +36,7 @@ uint64_t redirect(uint64_t ifindex, uint64_t flags, uint64_t, uint64_t, uint64_t
 uint64_t redirect_map(uint64_t map_ptr, uint64_t key, uint64_t flags, uint64_t, uint64_t) {
     constexpr uint64_t kActionMask = XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX;
     constexpr uint64_t kFlagMask = BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS;
-    auto* st = runtime::ExecutionState::current();
+    auto* st = engine_abi::ExecutionState::current();
     auto* map = reinterpret_cast<maps::Map*>(map_ptr);
     if (!st || !map || (flags & ~(kActionMask | kFlagMask))) return XDP_ABORTED;
     const uint32_t type = map->definition().type;
@@ -54,19 +54,19 @@ uint64_t redirect_map(uint64_t map_ptr, uint64_t key, uint64_t flags, uint64_t, 
 // bpf_redirect_peer: to the peer of `ifindex` (veth, netkit) on its ingress, across
 // namespaces; the embedder resolves the peer (skb_do_redirect). Flags must be 0.
 uint64_t redirect_peer(uint64_t ifindex, uint64_t flags, uint64_t, uint64_t, uint64_t) {
-    auto* st = runtime::ExecutionState::current();
+    auto* st = engine_abi::ExecutionState::current();
     if (!st || flags) return TC_ACT_SHOT;
-    st->redirect = {true, uint32_t(ifindex), runtime::kRedirectPeer, nullptr, 0, 0, {}};
+    st->redirect = {true, uint32_t(ifindex), kRedirectPeer, nullptr, 0, 0, {}};
     return TC_ACT_REDIRECT;
 }
 
 // bpf_redirect_neigh: out of `ifindex` with the L2 header filled in by the stack's
 // neighbour resolution, for the nexthop in `params` or (plen 0) the packet's destination.
 uint64_t redirect_neigh(uint64_t ifindex, uint64_t params, uint64_t plen, uint64_t flags, uint64_t) {
-    auto* st = runtime::ExecutionState::current();
+    auto* st = engine_abi::ExecutionState::current();
     const int32_t len = int32_t(plen);
     if (!st || (len && len < int32_t(sizeof(bpf_redir_neigh))) || flags) return TC_ACT_SHOT;
-    st->redirect = {true, uint32_t(ifindex), runtime::kRedirectNeigh | (len ? runtime::kRedirectNexthop : 0),
+    st->redirect = {true, uint32_t(ifindex), kRedirectNeigh | (len ? kRedirectNexthop : 0),
                     nullptr, 0, 0, {}};
     if (len) {
         bpf_redir_neigh nh;
@@ -83,7 +83,7 @@ uint64_t redirect_neigh(uint64_t ifindex, uint64_t params, uint64_t plen, uint64
 uint64_t clone_redirect(uint64_t ctx, uint64_t ifindex, uint64_t flags, uint64_t, uint64_t) {
     if (flags & ~uint64_t(BPF_F_INGRESS)) return uint64_t(int64_t(-EINVAL));
     runtime::SkbPacket* skb = skb_of(ctx);
-    const auto* st = runtime::ExecutionState::current();
+    const auto* st = engine_abi::ExecutionState::current();
     if (!skb || !st || !st->network) return uint64_t(int64_t(-EINVAL));
     {
         auto lock = st->network->read_lock();

@@ -20,7 +20,6 @@
 namespace ebpfjit::helpers {
 namespace {
 
-using runtime::HostNetwork;
 using runtime::IpAddress;
 using runtime::NetDevice;
 using runtime::Route;
@@ -49,7 +48,7 @@ constexpr uint64_t kFibFlags = BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_OUTPUT | k
                                kFibLookupTbid | kFibLookupSrc;
 
 const HostNetwork* network() {
-    const auto* st = runtime::ExecutionState::current();
+    const auto* st = engine_abi::ExecutionState::current();
     return st ? st->network : nullptr;
 }
 
@@ -159,7 +158,7 @@ uint64_t fib_lookup_common(uint64_t params, uint64_t plen, uint64_t flags, bool 
 }
 
 uint64_t fib_lookup_helper(uint64_t ctx, uint64_t params, uint64_t plen, uint64_t flags, uint64_t) {
-    const auto* st = runtime::ExecutionState::current();
+    const auto* st = engine_abi::ExecutionState::current();
     if (st && st->type == ProgramType::Xdp) return fib_lookup_common(params, plen, flags, true, nullptr);
     runtime::SkbPacket* skb = skb_of(ctx);
     const uint32_t len = skb ? skb->length() : 0;
@@ -168,7 +167,7 @@ uint64_t fib_lookup_helper(uint64_t ctx, uint64_t params, uint64_t plen, uint64_
 
 // bpf_skb_check_mtu / bpf_xdp_check_mtu: ifindex 0 is the packet's own device.
 uint64_t check_mtu(uint64_t ctx, uint64_t ifindex, uint64_t mtu_len_ptr, uint64_t len_diff, uint64_t flags) {
-    const auto* st = runtime::ExecutionState::current();
+    const auto* st = engine_abi::ExecutionState::current();
     const bool xdp = st && st->type == ProgramType::Xdp;
     auto* mtu_len = reinterpret_cast<uint32_t*>(mtu_len_ptr);
     uint32_t in_len;

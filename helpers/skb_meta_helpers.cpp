@@ -150,8 +150,8 @@ uint64_t get_socket_cookie(uint64_t ctx, uint64_t, uint64_t, uint64_t, uint64_t)
 
 // The cookie of the namespace the program runs in: OpenOptions::network's, or init_net's.
 uint64_t get_netns_cookie(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
-    const auto* st = runtime::ExecutionState::current();
-    if (!st || !st->network) return runtime::HostNetwork::kInitNetCookie;
+    const auto* st = engine_abi::ExecutionState::current();
+    if (!st || !st->network) return HostNetwork::kInitNetCookie;
     auto lock = st->network->read_lock();
     return st->network->netns_cookie();
 }

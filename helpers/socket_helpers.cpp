@@ -22,7 +22,7 @@
 namespace ebpfjit::helpers {
 namespace {
 
-using runtime::ExecutionState;
+using engine_abi::ExecutionState;
 
 uint64_t err(int e) { return uint64_t(int64_t(-e)); }
 

@@ -60,16 +60,16 @@ inline constexpr uint64_t kMinCachedStart = 4096;
 inline constexpr uint64_t kMaxCachedEnd = uint64_t{1} << 63;
 inline constexpr uint64_t kMaxAccessSize = 8;
 
-static_assert(sizeof(Lowered::access_cache_width) == kAccessCacheEntries);
+static_assert(sizeof(Lowered::access_cache_width) == engine_abi::kAccessCacheEntries);
 
 constexpr int32_t access_cache_offset(uint32_t entry) {
-    return kInfoAccessCache + static_cast<int32_t>(entry * sizeof(AccessCache));
+    return engine_abi::kInfoAccessCache + static_cast<int32_t>(entry * sizeof(engine_abi::AccessCache));
 }
 // What the stub passes to the checker: pack_access, and the entry to fill (bits 40-47)
 // with the widest access using it (bits 48-51). The checker reads the pc as 32 bits from
 // bit 8, so it never sees them.
-constexpr uint64_t access_what(uint32_t pc, AccessKind kind, uint32_t size, uint32_t entry, uint32_t width) {
-    return pack_access(pc, kind, size) | uint64_t{entry} << 40 | uint64_t{width} << 48;
+constexpr uint64_t access_what(uint32_t pc, engine_abi::AccessKind kind, uint32_t size, uint32_t entry, uint32_t width) {
+    return engine_abi::pack_access(pc, kind, size) | uint64_t{entry} << 40 | uint64_t{width} << 48;
 }
 
 // After an allowed access of `write` kind inside `region`, through entry `what >> 40`:
@@ -77,13 +77,13 @@ constexpr uint64_t access_what(uint32_t pc, AccessKind kind, uint32_t size, uint
 inline void remember_region(uint64_t frame_info, uint64_t what, bool write, const runtime::MemoryRegion& region) {
     const auto entry = static_cast<uint32_t>(what >> 40) & 0xff;
     const uint64_t width = (what >> 48) & 0xf;
-    if (entry >= kAccessCacheEntries || (entry >= kAccessCacheEntries / 2) != write) return;
+    if (entry >= engine_abi::kAccessCacheEntries || (entry >= engine_abi::kAccessCacheEntries / 2) != write) return;
     if (width == 0 || width > kMaxAccessSize) return;
     if (region.start < kMinCachedStart || region.size < width || region.start >= kMaxCachedEnd ||
         region.size > kMaxCachedEnd - region.start)
         return;
     if (write && !region.writable) return;
-    AccessCache& cache = reinterpret_cast<FrameInfo*>(frame_info)->cache[entry];
+    engine_abi::AccessCache& cache = reinterpret_cast<engine_abi::FrameInfo*>(frame_info)->cache[entry];
     cache.start = region.start;
     cache.span = region.size - (width - 1);
 }

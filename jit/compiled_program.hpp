@@ -42,7 +42,7 @@ public:
     // A run needs no ExecutionState and no checked-run state: runtime::run_lean is a whole run.
     bool lean() const { return !needs_.state && checked_ == nullptr; }
 
-    EntryFn entry() const { return reinterpret_cast<EntryFn>(const_cast<uint8_t*>(code_.data())); }
+    engine_abi::EntryFn entry() const { return reinterpret_cast<engine_abi::EntryFn>(const_cast<uint8_t*>(code_.data())); }
     const uint8_t* code() const { return code_.data(); }
     size_t code_size() const { return code_.code_size(); }
     // Native offset of each slot's first instruction (kNoNativeCode: emits nothing).
@@ -61,8 +61,8 @@ public:
     void set_instruction_budget(uint64_t budget) { budget_ = budget; }
     uint64_t instruction_budget() const { return budget_; }
     // What a prog-array slot holds to tail-call into this program (stable address).
-    const maps::ProgramEntry* tail_call_entry() const { return tail_entry_.get(); }
-    maps::ProgramEntry* tail_call_entry() { return tail_entry_.get(); }
+    const engine_abi::ProgramEntry* tail_call_entry() const { return tail_entry_.get(); }
+    engine_abi::ProgramEntry* tail_call_entry() { return tail_entry_.get(); }
 
 private:
     ExecutableMemory code_;
@@ -71,7 +71,7 @@ private:
     uint64_t budget_ = 0;                 // 0: compiled without a budget
     RunNeeds needs_;                      // everything, unless the compiler says less
     ProgramType type_;
-    std::unique_ptr<maps::ProgramEntry> tail_entry_;
+    std::unique_ptr<engine_abi::ProgramEntry> tail_entry_;
     std::unique_ptr<CheckedProgram> checked_; // its address is embedded in the code
 };
 

@@ -8,7 +8,7 @@
 
 namespace ebpfjit::packet {
 
-using runtime::ExecutionState;
+using engine_abi::ExecutionState;
 using runtime::Interpreter;
 using runtime::socket_filter_keep_bytes;
 using runtime::tc_verdict;

@@ -82,7 +82,7 @@ public:
 
     // ExecutionState's callback hook for this machine (callbacks.hpp).
     static bool invoke_hook(void* machine, uint64_t fn, const std::array<uint64_t, 5>& args,
-                            std::span<const CallbackMemory> memory, uint64_t& r0) {
+                            std::span<const engine_abi::CallbackMemory> memory, uint64_t& r0) {
         return static_cast<Machine*>(machine)->invoke_callback(fn, args, memory, r0);
     }
 
@@ -348,8 +348,8 @@ private:
                 ? fmt::format("call to unknown helper id {}", id)
                 : fmt::format("call to unknown helper id {} (bpf_{} is not implemented)", id, kernel_name)));
         }
-        const HelperArgs args{regs_[1], regs_[2], regs_[3], regs_[4], regs_[5]};
-        if (auto ok = check_helper_arguments(*helper, args, memory_, *bindings_, pc_); !ok)
+        const helpers::HelperArgs args{regs_[1], regs_[2], regs_[3], regs_[4], regs_[5]};
+        if (auto ok = helpers::check_helper_arguments(*helper, args, memory_, *bindings_, pc_); !ok)
             return fail(std::move(ok.error()));
         regs_[0] = helper->fn(args[0], args[1], args[2], args[3], args[4]);
         if (callback_error_) { // a callback the helper ran failed: the run ends with its error
@@ -357,14 +357,14 @@ private:
             callback_error_.reset();
             return fail(std::move(error));
         }
-        record_helper_result(*helper, args, regs_[0], memory_, *bindings_);
+        helpers::record_helper_result(*helper, args, regs_[0], memory_, *bindings_);
         return advance();
     }
 
     // A helper calls back into the program (callbacks.hpp): a fresh frame above the
     // helper's caller, r1..r5 from the helper, every caller register restored after.
     bool invoke_callback(uint64_t fn, const std::array<uint64_t, 5>& args,
-                         std::span<const CallbackMemory> memory, uint64_t& r0) {
+                         std::span<const engine_abi::CallbackMemory> memory, uint64_t& r0) {
         if (callback_error_) return false;
         const std::optional<uint32_t> slot = callback_slot(*program_, fn);
         if (!slot) {
@@ -377,7 +377,7 @@ private:
             return false;
         }
         std::vector<std::pair<uint64_t, std::optional<MemoryRegion>>> granted;
-        for (const CallbackMemory& m : memory) {
+        for (const engine_abi::CallbackMemory& m : memory) {
             const auto start = reinterpret_cast<uint64_t>(m.start);
             if (memory_.allows(start, m.size, m.writable)) continue;
             if (!m.for_the_run) granted.emplace_back(start, memory_.dynamic_at(start));
@@ -409,7 +409,7 @@ private:
     Step tail_call() {
         if (!frames_.empty())
             return fail(Error::at_insn(pc_, "tail calls are supported only in the entry subprogram"));
-        auto target = resolve_tail_call(*bindings_, regs_[2], regs_[3], *ExecutionState::current(), pc_);
+        auto target = resolve_tail_call(*bindings_, regs_[2], regs_[3], *engine_abi::ExecutionState::current(), pc_);
         if (!target) return fail(std::move(target.error()));
         if (!*target) return advance();
         program_ = (*target)->program;
@@ -454,7 +454,7 @@ private:
     const InterpreterOptions& options_;
     std::optional<MemoryRegion> packet_;
     alignas(16) std::array<uint8_t, kStackBlockSize> stack_{};
-    GuestMemory memory_;
+    engine_abi::GuestMemory memory_;
     std::array<uint64_t, kNumRegisters> regs_{};
     std::vector<Frame> frames_;
     uint32_t pc_ = 0;
@@ -473,18 +473,18 @@ Interpreter::~Interpreter() = default;
 
 Result<uint64_t> Interpreter::run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
                                   std::optional<MemoryRegion> packet) {
-    ExecutionState state;
+    engine_abi::ExecutionState state;
     return run(r1, r2, regions, packet, state);
 }
 
 Result<uint64_t> Interpreter::run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
-                                  std::optional<MemoryRegion> packet, ExecutionState& state) {
+                                  std::optional<MemoryRegion> packet, engine_abi::ExecutionState& state) {
     // The run's state published for helpers, as on the JIT (runtime/run/run_scope.hpp).
     RunScope scope(state, impl_->options.program_type);
     scope.begin(r1);
     auto machine = std::make_unique<Machine>(impl_->program, impl_->bindings, impl_->options,
                                              regions, packet); // 4 KiB of stack: heap
-    scope.set_callbacks(CallbackInvoker{&Machine::invoke_hook, machine.get()});
+    scope.set_callbacks(engine_abi::CallbackInvoker{&Machine::invoke_hook, machine.get()});
     return machine->run(r1, r2);
 }
 

@@ -42,7 +42,7 @@ public:
     // goes in; what helpers record (the redirect decision) comes out. Type, ctx, tail-call
     // count and redirect are reset here.
     Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
-                         std::optional<MemoryRegion> packet, ExecutionState& state);
+                         std::optional<MemoryRegion> packet, engine_abi::ExecutionState& state);
 
     // `mem` programs: r1 = mem.data() (writable), r2 = mem.size(); mem is also the packet.
     Result<uint64_t> run_mem(std::span<uint8_t> mem);

@@ -63,7 +63,7 @@ Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view n
 // into it do not: they are taken out before the programs go (the kernel holds a
 // reference instead; here the slot simply empties).
 Object::Impl::~Impl() {
-    std::vector<const maps::ProgramEntry*> ours;
+    std::vector<const engine_abi::ProgramEntry*> ours;
     for (const auto& [name, state] : prepared) ours.push_back(state->prepared->tail_call_entry());
     for (size_t index : maps.pinned) {
         auto* array = maps::as_prog_array(maps.maps[index].get());
@@ -96,7 +96,7 @@ Result<std::unique_ptr<Object::Impl>> open_description(Result<runtime::elf::Obje
     impl->maps = std::move(*maps);
     Object::Impl* raw = impl.get();
     auto installed = runtime::install_program_slots(
-        raw->description, raw->maps, [raw](std::string_view name) -> Result<const maps::ProgramEntry*> {
+        raw->description, raw->maps, [raw](std::string_view name) -> Result<const engine_abi::ProgramEntry*> {
             auto prepared = raw->prepare(name, {});
             if (!prepared) return fail(prepared.error());
             return (*prepared)->tail_call_entry();

@@ -18,7 +18,7 @@ namespace ebpfjit {
 
 struct Program::State {
     std::unique_ptr<runtime::PreparedProgram> prepared;
-    std::shared_ptr<runtime::HostNetwork> network; // OpenOptions::network, for the helpers
+    std::shared_ptr<HostNetwork> network; // OpenOptions::network, for the helpers
     const std::shared_ptr<SocketTable>* sockets = nullptr; // the object's (Impl::sockets)
     // prepared->lean_mem(), here so that Program::run(mem) reads it from the handle's state.
     runtime::LeanEntry lean_mem = prepared ? prepared->lean_mem() : runtime::LeanEntry{};

@@ -38,7 +38,7 @@ Result<helpers::MapBinding> bind_global_data(const elf::MapSpec& spec, maps::Map
 // verifier still sees the definition as written (programs never read prog array values).
 maps::MapDefinition runtime_definition(const elf::MapSpec& spec) {
     maps::MapDefinition def = spec.def;
-    if (def.type == BPF_MAP_TYPE_PROG_ARRAY) def.value_size = sizeof(const maps::ProgramEntry*);
+    if (def.type == BPF_MAP_TYPE_PROG_ARRAY) def.value_size = sizeof(const engine_abi::ProgramEntry*);
     return def;
 }
 
@@ -107,7 +107,7 @@ Result<void> install_program_slots(const elf::ObjectDescription& description, Ob
                 if (e.file.empty()) e.file = fmt::format("map '{}'", spec.def.name);
                 return fail(std::move(e));
             }
-            const maps::ProgramEntry* value = *entry;
+            const engine_abi::ProgramEntry* value = *entry;
             if (int err = array->update(&slot.index, &value, BPF_ANY); err != 0)
                 return fail(map_error(spec, fmt::format("slot {}: installing '{}' failed: {}", slot.index,
                                                         slot.program, errno_text(err))));

@@ -29,7 +29,7 @@ struct ObjectMaps {
 Result<ObjectMaps> create_object_maps(const elf::ObjectDescription& description, PinRegistry::Impl* pins);
 
 // The tail-call entry of the object's program called `name`, prepared on demand.
-using ProgramEntryLookup = std::function<Result<const maps::ProgramEntry*>(std::string_view name)>;
+using ProgramEntryLookup = std::function<Result<const engine_abi::ProgramEntry*>(std::string_view name)>;
 
 // libbpf's declarative prog-array initialisation (`.values = { [i] = &prog }`): puts each
 // named program's entry into its slot.

@@ -81,7 +81,7 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
         prepared->lean_native_ = LeanEntry::of(&*prepared->native_);
         if (spec.type == ProgramType::Mem) prepared->lean_mem_ = prepared->lean_native_;
     } else {
-        prepared->own_entry_ = std::make_unique<maps::ProgramEntry>();
+        prepared->own_entry_ = std::make_unique<engine_abi::ProgramEntry>();
         prepared->entry_ = prepared->own_entry_.get();
     }
     // What an interpreter run continues with after a tail call into this program.
@@ -105,7 +105,7 @@ Result<Engine> PreparedProgram::pick(std::optional<Engine> requested) const {
 }
 
 Result<uint64_t> PreparedProgram::run(Engine engine, uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
-                                      std::optional<MemoryRegion> packet, ExecutionState& state) const {
+                                      std::optional<MemoryRegion> packet, engine_abi::ExecutionState& state) const {
     if (engine == Engine::Interpreter) return interpreter_->run(r1, r2, regions, packet, state);
     if (!native_) return fail(pick(engine).error());
     std::span<const uint8_t> bytes;
@@ -121,7 +121,7 @@ Result<uint64_t> PreparedProgram::run(Engine engine, uint64_t r1, uint64_t r2, s
 // regions go in even for code the verifier proved: it ignores them, but a checked program
 // it tail-calls checks against them (and only then is a CheckedRun made).
 Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpFrame* const> frames,
-                                            std::span<XdpVerdict> out, ExecutionState& state, size_t& done) const {
+                                            std::span<XdpVerdict> out, engine_abi::ExecutionState& state, size_t& done) const {
     done = 0;
     if (engine == Engine::Interpreter) {
         for (; done < frames.size(); ++done) {

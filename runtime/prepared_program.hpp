@@ -61,19 +61,19 @@ public:
     // ebpfjit_program_run_mem, which copy it into their handles.
     const LeanEntry& lean_mem() const { return lean_mem_; }
     const std::string& verifier_log() const { return verifier_log_; }
-    const maps::ProgramEntry* tail_call_entry() const { return entry_; }
+    const engine_abi::ProgramEntry* tail_call_entry() const { return entry_; }
 
     // One run on `engine` with the caller's per-run state (`state.cpu` in, the redirect
     // decision out; type, ctx, tail-call count and redirect are reset here). `regions`
     // and the packet's bounds matter to the interpreter and to checked JIT code (verified
     // at structural level only); fully verified JIT code relies on the verifier.
     Result<uint64_t> run(Engine engine, uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
-                         std::optional<MemoryRegion> packet, ExecutionState& state) const;
+                         std::optional<MemoryRegion> packet, engine_abi::ExecutionState& state) const;
 
     // XDP frames one after another on `engine` with one per-run state, verdicts into
     // `out`; stops at the first fault or null frame, `done` = its index (else frames.size()).
     Result<void> run_xdp_burst(Engine engine, std::span<XdpFrame* const> frames, std::span<XdpVerdict> out,
-                               ExecutionState& state, size_t& done) const;
+                               engine_abi::ExecutionState& state, size_t& done) const;
 
     // `e` naming this program when it names no file (a run's error).
     Error locate(Error e) const;
@@ -92,8 +92,8 @@ private:
     std::optional<jit::CompiledProgram> native_;
     LeanEntry lean_native_; // of *native_ when it is lean
     LeanEntry lean_mem_;    // lean_native_ of a mem program
-    std::unique_ptr<maps::ProgramEntry> own_entry_; // interpreter-only programs
-    maps::ProgramEntry* entry_ = nullptr;
+    std::unique_ptr<engine_abi::ProgramEntry> own_entry_; // interpreter-only programs
+    engine_abi::ProgramEntry* entry_ = nullptr;
     std::string verifier_log_;
 };
 

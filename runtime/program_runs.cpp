@@ -12,7 +12,7 @@ namespace ebpfjit {
 
 namespace {
 
-using runtime::ExecutionState;
+using engine_abi::ExecutionState;
 using runtime::MemoryRegion;
 using runtime::PreparedProgram;
 

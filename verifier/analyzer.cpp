@@ -36,7 +36,7 @@ bool is_jump_class(const isa::Instruction& insn) {
 Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
                    bool loop_pass)
     : program_(program), input_(input), loop_pass_(loop_pass), thresholds_(program), shape_(shape),
-      ctx_layout_(context_layout(input.type)), liveness_(program, input.helpers, shape.subprogram_starts),
+      ctx_layout_(engine_abi::context_layout(input.type)), liveness_(program, input.helpers, shape.subprogram_starts),
       checkpoints_(program, liveness_) {
     const size_t n = program.size();
     loop_head_.assign(n, false);
@@ -144,7 +144,7 @@ Status Analyzer::record_ctx_access(const AbstractState& s, uint8_t base, int32_t
     if (s.cur().regs[base].type == RegType::Ctx) {
         // check_ctx_access admitted only the unmodified ctx (off 0) and a field covering
         // [off, off + size): the field is a function of the instruction alone.
-        const CtxField* field = ctx_layout_ ? ctx_layout_->field_at(off, size) : nullptr;
+        const engine_abi::CtxField* field = ctx_layout_ ? ctx_layout_->field_at(off, size) : nullptr;
         if (!field) return violation(Reason::ContextAccess, fmt::format("no ctx field at offset {} size {}", off, size));
         now = CtxAccess{true, field->offset, field->size};
     }

@@ -154,7 +154,7 @@ private:
     std::vector<uint32_t> enumerated_heads_;
     bool walk_gave_up_ = false;
     const ProgramShape& shape_;
-    const ContextLayout* ctx_layout_;
+    const engine_abi::ContextLayout* ctx_layout_;
     Liveness liveness_;
     Checkpoints checkpoints_;
     HistoryEntry entry_;                     // the instruction being executed (stack slots it used)

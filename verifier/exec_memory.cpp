@@ -361,7 +361,7 @@ Status Analyzer::check_ctx_access(const RegState& ptr, uint8_t base, int32_t off
                          fmt::format("variable ctx access var_off={} disallowed: r{} = {}", ptr.var.to_string(), base,
                                      ptr.to_string()));
     const int64_t o = off;
-    const CtxField* field = ctx_layout_->field_at(o, size);
+    const engine_abi::CtxField* field = ctx_layout_->field_at(o, size);
     if (!field)
         return violation(Reason::ContextAccess, fmt::format("no {} field at offset {} size {}", ctx_layout_->name, o, size));
     if (access == Access::Write) {
@@ -375,12 +375,12 @@ Status Analyzer::check_ctx_access(const RegState& ptr, uint8_t base, int32_t off
                              fmt::format("ctx field {} must be written as u{}", field->name, 8 * field->width));
         return {};
     }
-    if (field->kind != CtxFieldKind::Scalar) {
+    if (field->kind != engine_abi::CtxFieldKind::Scalar) {
         if (o != field->offset || size != 4)
             return violation(Reason::ContextAccess,
                              fmt::format("ctx field {} must be read as a whole u32", field->name));
-        RegType t = field->kind == CtxFieldKind::PacketData  ? RegType::Packet
-                    : field->kind == CtxFieldKind::PacketEnd ? RegType::PacketEnd
+        RegType t = field->kind == engine_abi::CtxFieldKind::PacketData  ? RegType::Packet
+                    : field->kind == engine_abi::CtxFieldKind::PacketEnd ? RegType::PacketEnd
                                                              : RegType::PacketMeta;
         if (loaded) *loaded = RegState::pointer(t);
         return {};

@@ -154,8 +154,8 @@ std::optional<Access> access_of(const Instruction& insn) {
 
 // The field of the struct (readable by this type or not: the rewrite says which rule an
 // access breaks) that wholly contains [off, off + size).
-const CtxField* field_covering(const ContextLayout& layout, int64_t off, uint32_t size) {
-    for (const CtxField& f : layout.fields)
+const engine_abi::CtxField* field_covering(const engine_abi::ContextLayout& layout, int64_t off, uint32_t size) {
+    for (const engine_abi::CtxField& f : layout.fields)
         if (off >= f.offset && off + size <= uint32_t(f.offset + f.size)) return &f;
     return nullptr;
 }
@@ -168,7 +168,7 @@ StructuralViolation at(uint32_t pc, std::string text) {
 
 std::expected<std::vector<CtxAccess>, StructuralViolation> structural_ctx_typing(const isa::Program& program,
                                                                                  ProgramType type) {
-    const ContextLayout* layout = context_layout(type);
+    const engine_abi::ContextLayout* layout = engine_abi::context_layout(type);
     if (!layout || program.insns.empty()) return std::vector<CtxAccess>{};
 
     Flow flow{program, std::vector<State>(program.size()), {}};
@@ -192,7 +192,7 @@ std::expected<std::vector<CtxAccess>, StructuralViolation> structural_ctx_typing
                                                       "the ctx on one path and another value on another",
                                                       acc->base.n)));
         if (base != Val::Ctx) continue;
-        const CtxField* f = field_covering(*layout, acc->off, acc->size);
+        const engine_abi::CtxField* f = field_covering(*layout, acc->off, acc->size);
         if (!f)
             return std::unexpected(at(pc, fmt::format("invalid access to {} at offset {}, size {}: no field of {} "
                                                       "covers it",

@@ -91,7 +91,7 @@ struct OpenOptions {
     // cookie (bpf_fib_lookup, bpf_check_mtu, bpf_clone_redirect, bpf_get_netns_cookie).
     // nullptr: as a kernel with empty tables (docs/helpers.md). Shared: the embedder may
     // keep updating it while programs run.
-    std::shared_ptr<runtime::HostNetwork> network{};
+    std::shared_ptr<HostNetwork> network{};
     // (Last, so positional initialisers of the fields above keep compiling.)
     // Shared pinned maps (see PinRegistry); null: every map is private to the object.
     std::shared_ptr<PinRegistry> pins = nullptr;

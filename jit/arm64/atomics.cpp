@@ -14,7 +14,7 @@ using isa::AtomicOp;
 
 void Emitter::emit_atomic(const isa::Atomic& insn) {
     const a64::GpX base = gpx(insn.base.n);
-    if (slot_->checked_access) emit_access_check(base, insn.off, insn.is64 ? 8 : 4, AccessKind::Atomic);
+    if (slot_->checked_access) emit_access_check(base, insn.off, insn.is64 ? 8 : 4, engine_abi::AccessKind::Atomic);
     if (!try_add_sub_imm(false, kAtomicAddr, base, insn.off)) {
         load_constant(kOffset, static_cast<uint64_t>(int64_t{insn.off}));
         a_.add(kAtomicAddr, base, kOffset);

@@ -64,14 +64,14 @@ void Emitter::emit_block_op(const BlockOp& op) {
     a_.mov(kD, kValue);
 
     if (const uint32_t charge = lowered_.slots[op.back_edge].budget_charge; charge != 0) {
-        a_.ldr(kTableBase, a64::ptr(kFrameInfo, kInfoStatus));
-        a_.ldr(kLimit, a64::ptr(kTableBase, kRunStatusBudgetOffset));
+        a_.ldr(kTableBase, a64::ptr(kFrameInfo, engine_abi::kInfoStatus));
+        a_.ldr(kLimit, a64::ptr(kTableBase, engine_abi::kRunStatusBudgetOffset));
         load_constant(kImm, charge);
         a_.mul(kValue, kD, kImm);
         if (op.charged_every_trip) a_.add(kValue, kValue, kImm);
         a_.subs(kLimit, kLimit, kValue);
         branch(CondCode::kLO, loop);
-        a_.str(kLimit, a64::ptr(kTableBase, kRunStatusBudgetOffset));
+        a_.str(kLimit, a64::ptr(kTableBase, engine_abi::kRunStatusBudgetOffset));
     }
 
     emit_idiom_expr(kDst, op.dst);

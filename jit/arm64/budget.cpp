@@ -15,8 +15,8 @@ void Emitter::emit_budget_charge() {
     asmjit::Label stub = a_.newLabel();
     budget_faults_.emplace_back(stub, pc_);
     const uint32_t charge = slot_->budget_charge;
-    a_.ldr(kTableBase, a64::ptr(kFrameInfo, kInfoStatus));
-    a_.ldr(kLimit, a64::ptr(kTableBase, kRunStatusBudgetOffset));
+    a_.ldr(kTableBase, a64::ptr(kFrameInfo, engine_abi::kInfoStatus));
+    a_.ldr(kLimit, a64::ptr(kTableBase, engine_abi::kRunStatusBudgetOffset));
     if (charge < 4096) {
         a_.subs(kLimit, kLimit, charge);
     } else {
@@ -24,7 +24,7 @@ void Emitter::emit_budget_charge() {
         a_.subs(kLimit, kLimit, kImm);
     }
     branch(asmjit::arm::CondCode::kLO, stub);
-    a_.str(kLimit, a64::ptr(kTableBase, kRunStatusBudgetOffset));
+    a_.str(kLimit, a64::ptr(kTableBase, engine_abi::kRunStatusBudgetOffset));
 }
 
 // The stubs, entered with kTableBase = RunStatus*. CompiledProgram fills in the value.
@@ -32,10 +32,10 @@ void Emitter::emit_budget_faults() {
     for (const auto& [stub, pc] : budget_faults_) {
         pc_ = pc;
         bind(stub);
-        load_constant(kImm, static_cast<uint32_t>(Fault::BudgetExceeded));
-        a_.str(kImm.w(), a64::ptr(kTableBase, kRunStatusFaultOffset));
+        load_constant(kImm, static_cast<uint32_t>(engine_abi::Fault::BudgetExceeded));
+        a_.str(kImm.w(), a64::ptr(kTableBase, engine_abi::kRunStatusFaultOffset));
         load_constant(kImm, pc);
-        a_.str(kImm.w(), a64::ptr(kTableBase, kRunStatusSlotOffset));
+        a_.str(kImm.w(), a64::ptr(kTableBase, engine_abi::kRunStatusSlotOffset));
         branch(asmjit::arm::CondCode::kAL, abort_);
     }
 }

@@ -35,8 +35,8 @@ void Emitter::emit_callback_thunks() {
         bind(thunks_[slot]);
         emit_entry_frame(a64::xzr, a64::xzr, a64::x5); // x5: the 6th AAPCS64 argument
         if (lowered_.needs_guest_memory) emit_empty_access_cache(); // a FrameInfo of its own
-        a_.ldr(gpx(10), a64::ptr(kFrameInfo, kInfoStackTop));
-        a_.add(gpx(10), gpx(10), kFrameStride);
+        a_.ldr(gpx(10), a64::ptr(kFrameInfo, engine_abi::kInfoStackTop));
+        a_.add(gpx(10), gpx(10), engine_abi::kFrameStride);
         record(labels_[slot], Reach::Imm26, "bl");
         a_.bl(labels_[slot]);
         branch(asmjit::arm::CondCode::kAL, epilogues_[0]);

@@ -72,22 +72,22 @@ void Emitter::emit_tail_call() {
     asmjit::Label out = a_.newLabel();
     const a64::GpX map = gpx(2);
     a_.mov(kIndex.w(), gpw(3));
-    access(false, isa::Size::W, false, kLimit, map, slots + maps::kTailCallSlotsCountOffset);
+    access(false, isa::Size::W, false, kLimit, map, slots + engine_abi::kTailCallSlotsCountOffset);
     a_.cmp(kIndex.w(), kLimit.w());
     branch(asmjit::arm::CondCode::kHS, out);
-    a_.ldr(kTailCount, a64::ptr(kFrameInfo, kInfoTailCallCount));
+    a_.ldr(kTailCount, a64::ptr(kFrameInfo, engine_abi::kInfoTailCallCount));
     a_.cmp(kTailCount, engine_abi::kMaxTailCalls);
     branch(asmjit::arm::CondCode::kHS, out);
     a_.add(kTailCount, kTailCount, 1);
-    a_.str(kTailCount, a64::ptr(kFrameInfo, kInfoTailCallCount));
-    access(false, isa::Size::DW, false, kTableBase, map, slots + maps::kTailCallSlotsEntriesOffset);
+    a_.str(kTailCount, a64::ptr(kFrameInfo, engine_abi::kInfoTailCallCount));
+    access(false, isa::Size::DW, false, kTableBase, map, slots + engine_abi::kTailCallSlotsEntriesOffset);
     a_.ldr(kCallTarget, a64::ptr(kTableBase, kIndex, a64::lsl(3)));
     cbz(false, kCallTarget, out);
-    a_.ldr(kCallTarget, a64::ptr(kCallTarget, maps::kProgramEntryNativeOffset));
+    a_.ldr(kCallTarget, a64::ptr(kCallTarget, engine_abi::kProgramEntryNativeOffset));
     cbz(false, kCallTarget, out);
     // r5 is undefined in the target: x4 = the status, as the C entry gets it (a lean
     // target's landing calls that entry, whose r10 comes from RunStatus::stack_top).
-    a_.ldr(a64::x4, a64::ptr(kFrameInfo, kInfoStatus));
+    a_.ldr(a64::x4, a64::ptr(kFrameInfo, engine_abi::kInfoStatus));
     a_.br(kCallTarget);
     bind(out);
 }

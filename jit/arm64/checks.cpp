@@ -52,7 +52,7 @@ void restore(a64::Assembler& a) {
 }
 } // namespace
 
-void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size, AccessKind kind) {
+void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size, engine_abi::AccessKind kind) {
     if (!try_add_sub_imm(false, kCheckAddr, base, off)) {
         load_constant(kOffset, static_cast<uint64_t>(int64_t{off}));
         a_.add(kCheckAddr, base, kOffset);
@@ -61,7 +61,7 @@ void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size
     const uint32_t entry = slot_->access_cache_entry;
     const int32_t cache = access_cache_offset(entry);
     const asmjit::Label back = a_.newLabel();
-    a_.ldp(kIndex, kLimit, a64::ptr(kFrameInfo, cache + kCacheStart));
+    a_.ldp(kIndex, kLimit, a64::ptr(kFrameInfo, cache + engine_abi::kCacheStart));
     a_.sub(kIndex, kCheckAddr, kIndex);
     a_.cmp(kIndex, kLimit);
     branch(asmjit::arm::CondCode::kLO, back);
@@ -73,8 +73,8 @@ void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size
 
 // Every entry empty: every access misses until the stub fills its entry (access_cache.hpp).
 void Emitter::emit_empty_access_cache() {
-    for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
-        a_.stp(a64::xzr, a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheStart));
+    for (uint32_t e = 0; e < engine_abi::kAccessCacheEntries; ++e)
+        a_.stp(a64::xzr, a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + engine_abi::kCacheStart));
 }
 
 void Emitter::emit_helper_check(const a64::GpX& id) {
@@ -113,7 +113,7 @@ void Emitter::emit_check_stubs() {
         a_.mov(a64::x2, gpx(10));
         a_.mov(a64::x3, kFrameInfo);
         load_constant(a64::x4, checked);
-        emit_stub_call(reinterpret_cast<const void*>(&jit_check_access));
+        emit_stub_call(reinterpret_cast<const void*>(&engine_abi::jit_check_access));
     }
 
     if (!any_slot(&LoweredSlot::checked_call)) return;
@@ -125,17 +125,17 @@ void Emitter::emit_check_stubs() {
     a_.mov(a64::x3, gpx(10));
     a_.mov(a64::x4, kFrameInfo);
     load_constant(a64::x5, checked);
-    emit_stub_call(reinterpret_cast<const void*>(&jit_check_helper_call));
+    emit_stub_call(reinterpret_cast<const void*>(&engine_abi::jit_check_helper_call));
 
     bind(helper_result_stub_);
     // The helper may have changed what is accessible (adjust_head, a map delete, ...):
     // the next access through each entry asks the checker again (a span of 0 never hits).
-    for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
-        a_.str(a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheSpan));
+    for (uint32_t e = 0; e < engine_abi::kAccessCacheEntries; ++e)
+        a_.str(a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + engine_abi::kCacheSpan));
     save(a_);
     a_.mov(a64::x0, gpx(0));
     a_.mov(a64::x1, kFrameInfo);
-    emit_stub_call(reinterpret_cast<const void*>(&jit_record_helper_result));
+    emit_stub_call(reinterpret_cast<const void*>(&engine_abi::jit_record_helper_result));
 }
 
 // Registers some path reads before writing them start at 0, as in the interpreter

@@ -80,7 +80,7 @@ private:
     void emit_abort_path();
 
     // checks.cpp: run-time checks where the verifier proved nothing (engine_abi/checked_calls.hpp).
-    void emit_access_check(const a64::GpX& base, int32_t off, uint32_t size, AccessKind kind);
+    void emit_access_check(const a64::GpX& base, int32_t off, uint32_t size, engine_abi::AccessKind kind);
     void emit_helper_check(const a64::GpX& id);
     void emit_helper_result();
     void emit_check_stubs();

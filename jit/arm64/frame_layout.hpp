@@ -59,9 +59,9 @@ namespace ebpfjit::jit::arm64 {
 inline constexpr int32_t kStack = static_cast<int32_t>(isa::kStackSize);
 // Below the saved pairs of a full entry frame (and a callback thunk's): FrameInfo, padded
 // to keep sp 16-byte aligned.
-inline constexpr int32_t kEntryFrameSize = (kFrameInfoSize + 15) / 16 * 16;
+inline constexpr int32_t kEntryFrameSize = (engine_abi::kFrameInfoSize + 15) / 16 * 16;
 static_assert(kEntryFrameSize < 4096, "one `sub sp, sp, #imm12`");
-static_assert(kInfoStackTop < 4096 && kRunStatusStackTopOffset % 8 == 0 && kRunStatusStackTopOffset < 32760,
+static_assert(engine_abi::kInfoStackTop < 4096 && engine_abi::kRunStatusStackTopOffset % 8 == 0 && engine_abi::kRunStatusStackTopOffset < 32760,
               "`ldr xN, [base, #imm]`: scaled unsigned 12-bit offsets");
 
 } // namespace ebpfjit::jit::arm64

@@ -67,14 +67,14 @@ void Emitter::access(bool store, isa::Size size, bool sign_extend, const a64::Gp
 // an access it did not prove is checked first (checks.cpp).
 void Emitter::emit_load(const isa::Load& insn) {
     if (slot_->checked_access)
-        emit_access_check(gpx(insn.base.n), insn.off, static_cast<uint32_t>(insn.size), AccessKind::Load);
+        emit_access_check(gpx(insn.base.n), insn.off, static_cast<uint32_t>(insn.size), engine_abi::AccessKind::Load);
     access(false, insn.size, insn.sign_extend, gpx(insn.dst.n), gpx(insn.base.n), insn.off);
 }
 
 // ST stores the imm (sign-extended to 64 bits for DW) from kImm, or from xzr when 0.
 void Emitter::emit_store(const isa::Store& insn) {
     if (slot_->checked_access)
-        emit_access_check(gpx(insn.base.n), insn.off, static_cast<uint32_t>(insn.size), AccessKind::Store);
+        emit_access_check(gpx(insn.base.n), insn.off, static_cast<uint32_t>(insn.size), engine_abi::AccessKind::Store);
     if (const auto* r = std::get_if<isa::Reg>(&insn.src)) {
         access(true, insn.size, false, gpx(r->n), gpx(insn.base.n), insn.off);
         return;
@@ -113,12 +113,12 @@ void Emitter::emit_packet_load(const isa::PacketLoad& insn) {
     }
     a_.cmp(index, 0);
     branch(asmjit::arm::CondCode::kLT, abort_);
-    a_.ldr(kLimit, a64::ptr(kFrameInfo, kInfoPacketLen));
+    a_.ldr(kLimit, a64::ptr(kFrameInfo, engine_abi::kInfoPacketLen));
     a_.subs(kLimit, kLimit, kIndex);
     branch(asmjit::arm::CondCode::kLO, abort_); // off > len
     a_.cmp(kLimit, static_cast<uint32_t>(insn.size));
     branch(asmjit::arm::CondCode::kLO, abort_); // fewer than size bytes left
-    a_.ldr(kTableBase, a64::ptr(kFrameInfo, kInfoPacket));
+    a_.ldr(kTableBase, a64::ptr(kFrameInfo, engine_abi::kInfoPacket));
     const a64::Mem src = a64::ptr(kTableBase, kIndex);
     const a64::GpX r0 = gpx(0);
     switch (insn.size) {

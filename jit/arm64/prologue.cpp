@@ -45,12 +45,12 @@ void Emitter::emit_entry_frame(const a64::GpX& packet, const a64::GpX& packet_le
     push_frame(a_, kEntrySaved);
     a_.sub(a64::sp, a64::sp, kEntryFrameSize);
     a_.mov(kFrameInfo, a64::sp);
-    a_.str(a64::xzr, a64::ptr(kFrameInfo, kInfoTailCallCount));
-    a_.str(packet, a64::ptr(kFrameInfo, kInfoPacket));
-    a_.str(packet_len, a64::ptr(kFrameInfo, kInfoPacketLen));
-    a_.str(status, a64::ptr(kFrameInfo, kInfoStatus));
-    a_.ldr(kTableBase, a64::ptr(status, kRunStatusStackTopOffset));
-    a_.str(kTableBase, a64::ptr(kFrameInfo, kInfoStackTop));
+    a_.str(a64::xzr, a64::ptr(kFrameInfo, engine_abi::kInfoTailCallCount));
+    a_.str(packet, a64::ptr(kFrameInfo, engine_abi::kInfoPacket));
+    a_.str(packet_len, a64::ptr(kFrameInfo, engine_abi::kInfoPacketLen));
+    a_.str(status, a64::ptr(kFrameInfo, engine_abi::kInfoStatus));
+    a_.ldr(kTableBase, a64::ptr(status, engine_abi::kRunStatusStackTopOffset));
+    a_.str(kTableBase, a64::ptr(kFrameInfo, engine_abi::kInfoStackTop));
 }
 
 // The full frame (kEntrySaved and FrameInfo) or the lean one (frame_layout.hpp): the frame
@@ -86,7 +86,7 @@ void Emitter::emit_entry_prologue() {
         emit_entry_frame(a64::x2, a64::x3, a64::x4);
         emit_zero_at_entry(); // after the frame took x2-x4 (r3-r5 may be among them)
         bind(body_entry_);
-        a_.ldr(gpx(10), a64::ptr(kFrameInfo, kInfoStackTop)); // r10: the chain's first
+        a_.ldr(gpx(10), a64::ptr(kFrameInfo, engine_abi::kInfoStackTop)); // r10: the chain's first
         // A tail caller's cache may predate helper calls no stub saw (access_cache.hpp).
         if (lowered_.needs_guest_memory) emit_empty_access_cache();
         return;
@@ -96,7 +96,7 @@ void Emitter::emit_entry_prologue() {
         a_.mov(a64::x29, a64::sp);
     }
     for (const auto& pair : frame_.saved) a_.stp(pair[0], pair[1], a64::ptr_pre(a64::sp, -16));
-    if (frame_.stack) a_.ldr(gpx(10), a64::ptr(a64::x4, kRunStatusStackTopOffset)); // r10
+    if (frame_.stack) a_.ldr(gpx(10), a64::ptr(a64::x4, engine_abi::kRunStatusStackTopOffset)); // r10
     emit_zero_at_entry(); // after x4 (r5) was read
 }
 
@@ -114,7 +114,7 @@ void Emitter::emit_tail_call_landing() {
 
 void Emitter::emit_local_prologue() {
     push_frame(a_, kLocalSaved);
-    a_.sub(gpx(10), gpx(10), kFrameStride); // the callee's frame: below the caller's
+    a_.sub(gpx(10), gpx(10), engine_abi::kFrameStride); // the callee's frame: below the caller's
 }
 
 // r0 lives in x7; the entry returns it in x0. A local call's result stays in x7.
@@ -143,12 +143,12 @@ void Emitter::emit_abort_path() {
         pc_ = pc;
         bind(label);
         const uint8_t id_reg = std::get<isa::CallX>(lowered_.slots[pc].insn).reg.n;
-        a_.ldr(kTableBase, a64::ptr(kFrameInfo, kInfoStatus));
-        load_constant(kImm, static_cast<uint32_t>(Fault::UnknownCallxTarget));
-        a_.str(kImm.w(), a64::ptr(kTableBase, kRunStatusFaultOffset));
+        a_.ldr(kTableBase, a64::ptr(kFrameInfo, engine_abi::kInfoStatus));
+        load_constant(kImm, static_cast<uint32_t>(engine_abi::Fault::UnknownCallxTarget));
+        a_.str(kImm.w(), a64::ptr(kTableBase, engine_abi::kRunStatusFaultOffset));
         load_constant(kImm, pc);
-        a_.str(kImm.w(), a64::ptr(kTableBase, kRunStatusSlotOffset));
-        a_.str(gpx(id_reg), a64::ptr(kTableBase, kRunStatusValueOffset)); // the id
+        a_.str(kImm.w(), a64::ptr(kTableBase, engine_abi::kRunStatusSlotOffset));
+        a_.str(gpx(id_reg), a64::ptr(kTableBase, engine_abi::kRunStatusValueOffset)); // the id
         branch(asmjit::arm::CondCode::kAL, abort_);
     }
     bind(abort_);

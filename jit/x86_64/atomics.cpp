@@ -8,7 +8,7 @@ using isa::AtomicOp;
 void Emitter::emit_atomic(const isa::Atomic& insn) {
     const bool w = insn.is64;
     const uint32_t size = w ? 8 : 4;
-    if (slot_->checked_access) emit_access_check(insn.base.n, insn.off, size, AccessKind::Atomic);
+    if (slot_->checked_access) emit_access_check(insn.base.n, insn.off, size, engine_abi::AccessKind::Atomic);
     const x86::Mem mem = slot_mem(insn.base.n, insn.off, size);
     const x86::Gp src = gp(insn.src.n, w);
     switch (insn.op) {

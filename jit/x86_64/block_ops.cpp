@@ -56,13 +56,13 @@ void Emitter::emit_block_op(const BlockOp& op) {
         a_.imul(t, d, static_cast<int32_t>(charge));
         if (op.charged_every_trip) a_.add(t, static_cast<int32_t>(charge));
         a_.push(x86::rcx);
-        a_.mov(x86::rcx, x86::qword_ptr(kFrameInfo, kInfoStatus));
-        a_.cmp(x86::qword_ptr(x86::rcx, kRunStatusBudgetOffset), t);
+        a_.mov(x86::rcx, x86::qword_ptr(kFrameInfo, engine_abi::kInfoStatus));
+        a_.cmp(x86::qword_ptr(x86::rcx, engine_abi::kRunStatusBudgetOffset), t);
         jump(x86::Inst::kIdJae, enough);
         a_.pop(x86::rcx);
         jump(x86::Inst::kIdJmp, loop);
         a_.bind(enough);
-        a_.sub(x86::qword_ptr(x86::rcx, kRunStatusBudgetOffset), t);
+        a_.sub(x86::qword_ptr(x86::rcx, engine_abi::kRunStatusBudgetOffset), t);
         a_.pop(x86::rcx);
     }
 

@@ -12,8 +12,8 @@ namespace ebpfjit::jit::x86_64 {
 void Emitter::emit_budget_charge() {
     asmjit::Label stub = a_.newLabel();
     budget_faults_.emplace_back(stub, pc_);
-    a_.mov(kScratchB, x86::qword_ptr(kFrameInfo, kInfoStatus));
-    a_.sub(x86::qword_ptr(kScratchB, kRunStatusBudgetOffset), static_cast<int32_t>(slot_->budget_charge));
+    a_.mov(kScratchB, x86::qword_ptr(kFrameInfo, engine_abi::kInfoStatus));
+    a_.sub(x86::qword_ptr(kScratchB, engine_abi::kRunStatusBudgetOffset), static_cast<int32_t>(slot_->budget_charge));
     jump(x86::Inst::kIdJb, stub);
 }
 
@@ -21,8 +21,8 @@ void Emitter::emit_budget_charge() {
 void Emitter::emit_budget_faults() {
     for (const auto& [stub, pc] : budget_faults_) {
         a_.bind(stub);
-        a_.mov(x86::dword_ptr(kScratchB, kRunStatusFaultOffset), static_cast<uint32_t>(Fault::BudgetExceeded));
-        a_.mov(x86::dword_ptr(kScratchB, kRunStatusSlotOffset), pc);
+        a_.mov(x86::dword_ptr(kScratchB, engine_abi::kRunStatusFaultOffset), static_cast<uint32_t>(engine_abi::Fault::BudgetExceeded));
+        a_.mov(x86::dword_ptr(kScratchB, engine_abi::kRunStatusSlotOffset), pc);
         jump(x86::Inst::kIdJmp, abort_);
     }
 }

@@ -38,8 +38,8 @@ void Emitter::emit_callback_thunks() {
         for (const auto& r : kSaved) a_.push(r);
         emit_frame_info(asmjit::imm(0), asmjit::imm(0), x86::r9); // r9: the 6th SysV argument
         if (lowered_.needs_guest_memory) emit_empty_access_cache(); // a FrameInfo of its own
-        a_.mov(x86::rbp, x86::qword_ptr(kFrameInfo, kInfoStackTop));
-        a_.add(x86::rbp, static_cast<int32_t>(kFrameStride));
+        a_.mov(x86::rbp, x86::qword_ptr(kFrameInfo, engine_abi::kInfoStackTop));
+        a_.add(x86::rbp, static_cast<int32_t>(engine_abi::kFrameStride));
         a_.call(labels_[slot]);
         a_.add(x86::rsp, kEntryFrameSize);
         for (int i = kEntryPushes - 1; i >= 0; --i) a_.pop(kSaved[i]);

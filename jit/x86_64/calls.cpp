@@ -50,21 +50,21 @@ void Emitter::emit_tail_call() {
     asmjit::Label out = a_.newLabel();
     const x86::Gpq map = gpq(2);
     a_.mov(kScratchA.r32(), gpd(3));
-    a_.cmp(kScratchA.r32(), x86::dword_ptr(map, slots + maps::kTailCallSlotsCountOffset));
+    a_.cmp(kScratchA.r32(), x86::dword_ptr(map, slots + engine_abi::kTailCallSlotsCountOffset));
     jump(x86::Inst::kIdJae, out);
-    a_.cmp(x86::qword_ptr(kFrameInfo, kInfoTailCallCount), static_cast<int32_t>(engine_abi::kMaxTailCalls));
+    a_.cmp(x86::qword_ptr(kFrameInfo, engine_abi::kInfoTailCallCount), static_cast<int32_t>(engine_abi::kMaxTailCalls));
     jump(x86::Inst::kIdJae, out);
-    a_.inc(x86::qword_ptr(kFrameInfo, kInfoTailCallCount));
-    a_.mov(kScratchB, x86::qword_ptr(map, slots + maps::kTailCallSlotsEntriesOffset));
+    a_.inc(x86::qword_ptr(kFrameInfo, engine_abi::kInfoTailCallCount));
+    a_.mov(kScratchB, x86::qword_ptr(map, slots + engine_abi::kTailCallSlotsEntriesOffset));
     a_.mov(kScratchB, x86::ptr(kScratchB, kScratchA, 3));
     a_.test(kScratchB, kScratchB);
     jump(x86::Inst::kIdJz, out);
-    a_.mov(kScratchB, x86::qword_ptr(kScratchB, maps::kProgramEntryNativeOffset));
+    a_.mov(kScratchB, x86::qword_ptr(kScratchB, engine_abi::kProgramEntryNativeOffset));
     a_.test(kScratchB, kScratchB);
     jump(x86::Inst::kIdJz, out);
     // r5 is undefined in the target: r8 = the status, as the C entry gets it (a lean
     // target's landing calls that entry, whose r10 comes from RunStatus::stack_top).
-    a_.mov(x86::r8, x86::qword_ptr(kFrameInfo, kInfoStatus));
+    a_.mov(x86::r8, x86::qword_ptr(kFrameInfo, engine_abi::kInfoStatus));
     jump_indirect(kScratchB);
     a_.bind(out);
 }

@@ -34,7 +34,7 @@ const x86::Gpq kStubSaved[9] = {x86::rax, x86::r11, x86::r10, x86::r9, x86::r8,
                                 x86::rcx, x86::rdx, x86::rsi, x86::rdi};
 } // namespace
 
-void Emitter::emit_access_check(uint8_t base, int16_t off, uint32_t size, AccessKind kind) {
+void Emitter::emit_access_check(uint8_t base, int16_t off, uint32_t size, engine_abi::AccessKind kind) {
     const uint32_t entry = slot_->access_cache_entry;
     const int32_t cache = access_cache_offset(entry);
     const AccessMiss stub{a_.newLabel(), a_.newLabel(),
@@ -42,8 +42,8 @@ void Emitter::emit_access_check(uint8_t base, int16_t off, uint32_t size, Access
     a_.lea(kScratchA, x86::ptr(gpq(base), off));
     // scratch B = addr - start (below the region: a huge value), < span: inside.
     a_.mov(kScratchB, kScratchA);
-    a_.sub(kScratchB, x86::qword_ptr(kFrameInfo, cache + kCacheStart));
-    a_.cmp(kScratchB, x86::qword_ptr(kFrameInfo, cache + kCacheSpan));
+    a_.sub(kScratchB, x86::qword_ptr(kFrameInfo, cache + engine_abi::kCacheStart));
+    a_.cmp(kScratchB, x86::qword_ptr(kFrameInfo, cache + engine_abi::kCacheSpan));
     jump(x86::Inst::kIdJae, stub.miss);
     a_.bind(stub.back);
     access_misses_.push_back(stub);
@@ -62,9 +62,9 @@ void Emitter::emit_access_misses() {
 
 // Every entry empty: every access misses until the stub fills its entry (access_cache.hpp).
 void Emitter::emit_empty_access_cache() {
-    for (uint32_t e = 0; e < kAccessCacheEntries; ++e) {
-        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheStart), 0);
-        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheSpan), 0);
+    for (uint32_t e = 0; e < engine_abi::kAccessCacheEntries; ++e) {
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + engine_abi::kCacheStart), 0);
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + engine_abi::kCacheSpan), 0);
     }
 }
 
@@ -112,7 +112,7 @@ void Emitter::emit_check_stubs() {
         a_.mov(x86::rdx, x86::rbp);  // r10
         a_.mov(x86::rcx, kFrameInfo);
         a_.movabs(x86::r8, checked);
-        emit_stub_call(reinterpret_cast<const void*>(&jit_check_access));
+        emit_stub_call(reinterpret_cast<const void*>(&engine_abi::jit_check_access));
     }
 
     if (!any_slot(&LoweredSlot::checked_call)) return;
@@ -125,17 +125,17 @@ void Emitter::emit_check_stubs() {
     a_.mov(x86::rcx, x86::rbp);   // r10
     a_.mov(x86::r8, kFrameInfo);
     a_.movabs(x86::r9, checked);
-    emit_stub_call(reinterpret_cast<const void*>(&jit_check_helper_call));
+    emit_stub_call(reinterpret_cast<const void*>(&engine_abi::jit_check_helper_call));
 
     a_.bind(helper_result_stub_);
     // The helper may have changed what is accessible (adjust_head, a map delete, ...):
     // the next access through each entry asks the checker again (a span of 0 never hits).
-    for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
-        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + kCacheSpan), 0);
+    for (uint32_t e = 0; e < engine_abi::kAccessCacheEntries; ++e)
+        a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + engine_abi::kCacheSpan), 0);
     save();
     a_.mov(x86::rdi, x86::rax); // r0
     a_.mov(x86::rsi, kFrameInfo);
-    emit_stub_call(reinterpret_cast<const void*>(&jit_record_helper_result));
+    emit_stub_call(reinterpret_cast<const void*>(&engine_abi::jit_record_helper_result));
 }
 
 // Registers some path reads before writing them start at 0, as in the interpreter

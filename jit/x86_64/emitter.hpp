@@ -74,7 +74,7 @@ private:
     void emit_callback_thunks();
 
     // checks.cpp: run-time checks where the verifier proved nothing (engine_abi/checked_calls.hpp).
-    void emit_access_check(uint8_t base, int16_t off, uint32_t size, AccessKind kind);
+    void emit_access_check(uint8_t base, int16_t off, uint32_t size, engine_abi::AccessKind kind);
     void emit_helper_check(const x86::Gpq& id_or_none, int32_t id);
     void emit_helper_result();
     void emit_check_stubs();

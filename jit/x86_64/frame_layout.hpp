@@ -55,7 +55,7 @@ inline constexpr int32_t kStack = static_cast<int32_t>(isa::kStackSize);
 inline constexpr int32_t kEntryPushes = 6;
 inline constexpr int32_t kLocalPushes = 5;
 // Below the pushes of a full entry frame (and a callback thunk's): FrameInfo only.
-inline constexpr int32_t kEntryFrameSize = kFrameInfoSize;
+inline constexpr int32_t kEntryFrameSize = engine_abi::kFrameInfoSize;
 static_assert((8 + 8 * kEntryPushes + kEntryFrameSize) % 16 == 0, "rsp 16-byte aligned at calls");
 static_assert((8 + 8 * kLocalPushes) % 16 == 0, "rsp 16-byte aligned at calls");
 

@@ -13,7 +13,7 @@ x86::Mem Emitter::slot_mem(uint8_t base, int16_t off, uint32_t size) const {
 void Emitter::emit_load(const isa::Load& insn) {
     const x86::Gpq dst = gpq(insn.dst.n);
     const auto size = static_cast<uint32_t>(insn.size);
-    if (slot_->checked_access) emit_access_check(insn.base.n, insn.off, size, AccessKind::Load);
+    if (slot_->checked_access) emit_access_check(insn.base.n, insn.off, size, engine_abi::AccessKind::Load);
     const x86::Mem src = slot_mem(insn.base.n, insn.off, size);
     if (insn.sign_extend) {
         if (insn.size == isa::Size::W) a_.movsxd(dst, src);
@@ -31,7 +31,7 @@ void Emitter::emit_load(const isa::Load& insn) {
 
 void Emitter::emit_store(const isa::Store& insn) {
     const auto size = static_cast<uint32_t>(insn.size);
-    if (slot_->checked_access) emit_access_check(insn.base.n, insn.off, size, AccessKind::Store);
+    if (slot_->checked_access) emit_access_check(insn.base.n, insn.off, size, engine_abi::AccessKind::Store);
     const x86::Mem dst = slot_mem(insn.base.n, insn.off, size);
     if (const auto* r = std::get_if<isa::Reg>(&insn.src)) {
         const x86::Gpq src = gpq(r->n);
@@ -81,9 +81,9 @@ void Emitter::emit_packet_load(const isa::PacketLoad& insn) {
     a_.test(kScratchA.r32(), kScratchA.r32());
     jump(x86::Inst::kIdJs, abort_);
     a_.lea(kScratchB, x86::ptr(kScratchA, width));
-    a_.cmp(kScratchB, x86::qword_ptr(kFrameInfo, kInfoPacketLen));
+    a_.cmp(kScratchB, x86::qword_ptr(kFrameInfo, engine_abi::kInfoPacketLen));
     jump(x86::Inst::kIdJa, abort_);
-    a_.mov(kScratchB, x86::qword_ptr(kFrameInfo, kInfoPacket));
+    a_.mov(kScratchB, x86::qword_ptr(kFrameInfo, engine_abi::kInfoPacket));
     const x86::Mem src = x86::ptr(kScratchB, kScratchA, 0, 0, static_cast<uint32_t>(width));
     switch (insn.size) {
     case isa::Size::B: a_.movzx(x86::eax, src); break;

@@ -46,14 +46,14 @@ void Emitter::emit_entry_prologue() {
     for (const auto& r : frame_.saved) a_.push(r);
     if (!frame_.full) {
         if (frame_.size != 0) a_.sub(x86::rsp, frame_.size);
-        if (frame_.stack) a_.mov(x86::rbp, x86::qword_ptr(x86::r8, kRunStatusStackTopOffset)); // r10
+        if (frame_.stack) a_.mov(x86::rbp, x86::qword_ptr(x86::r8, engine_abi::kRunStatusStackTopOffset)); // r10
         emit_zero_at_entry(); // after r8 (r5) was read
         return;
     }
     emit_frame_info(x86::rdx, x86::rcx, x86::r8);
     emit_zero_at_entry();
     a_.bind(body_entry_);
-    a_.mov(x86::rbp, x86::qword_ptr(kFrameInfo, kInfoStackTop)); // r10: the chain's first
+    a_.mov(x86::rbp, x86::qword_ptr(kFrameInfo, engine_abi::kInfoStackTop)); // r10: the chain's first
     // A tail caller's cache may predate helper calls no stub saw (access_cache.hpp).
     if (lowered_.needs_guest_memory) emit_empty_access_cache();
 }
@@ -65,12 +65,12 @@ void Emitter::emit_frame_info(const asmjit::Operand& packet, const asmjit::Opera
                               const x86::Gpq& status) {
     a_.sub(x86::rsp, kEntryFrameSize);
     a_.mov(kFrameInfo, x86::rsp);
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoTailCallCount), 0);
-    a_.emit(x86::Inst::kIdMov, x86::qword_ptr(kFrameInfo, kInfoPacket), packet);
-    a_.emit(x86::Inst::kIdMov, x86::qword_ptr(kFrameInfo, kInfoPacketLen), packet_len);
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoStatus), status);
-    a_.mov(kScratchA, x86::qword_ptr(status, kRunStatusStackTopOffset));
-    a_.mov(x86::qword_ptr(kFrameInfo, kInfoStackTop), kScratchA);
+    a_.mov(x86::qword_ptr(kFrameInfo, engine_abi::kInfoTailCallCount), 0);
+    a_.emit(x86::Inst::kIdMov, x86::qword_ptr(kFrameInfo, engine_abi::kInfoPacket), packet);
+    a_.emit(x86::Inst::kIdMov, x86::qword_ptr(kFrameInfo, engine_abi::kInfoPacketLen), packet_len);
+    a_.mov(x86::qword_ptr(kFrameInfo, engine_abi::kInfoStatus), status);
+    a_.mov(kScratchA, x86::qword_ptr(status, engine_abi::kRunStatusStackTopOffset));
+    a_.mov(x86::qword_ptr(kFrameInfo, engine_abi::kInfoStackTop), kScratchA);
 }
 
 // A lean-frame program tail-called into: the caller's full frame is live on the stack and
@@ -87,7 +87,7 @@ void Emitter::emit_tail_call_landing() {
 
 void Emitter::emit_local_prologue() {
     for (const auto& r : kLocalSaved) a_.push(r);
-    a_.sub(x86::rbp, static_cast<int32_t>(kFrameStride)); // the callee's frame: below the caller's
+    a_.sub(x86::rbp, static_cast<int32_t>(engine_abi::kFrameStride)); // the callee's frame: below the caller's
 }
 
 void Emitter::emit_epilogue(bool entry) {
@@ -107,11 +107,11 @@ void Emitter::emit_abort_path() {
     if (!frame_.full) return;
     for (auto& [label, pc] : callx_faults_) {
         a_.bind(label);
-        a_.mov(kScratchB, x86::qword_ptr(kFrameInfo, kInfoStatus));
-        a_.mov(x86::dword_ptr(kScratchB, kRunStatusFaultOffset),
-               static_cast<uint32_t>(Fault::UnknownCallxTarget));
-        a_.mov(x86::dword_ptr(kScratchB, kRunStatusSlotOffset), pc);
-        a_.mov(x86::qword_ptr(kScratchB, kRunStatusValueOffset), kScratchA); // the id
+        a_.mov(kScratchB, x86::qword_ptr(kFrameInfo, engine_abi::kInfoStatus));
+        a_.mov(x86::dword_ptr(kScratchB, engine_abi::kRunStatusFaultOffset),
+               static_cast<uint32_t>(engine_abi::Fault::UnknownCallxTarget));
+        a_.mov(x86::dword_ptr(kScratchB, engine_abi::kRunStatusSlotOffset), pc);
+        a_.mov(x86::qword_ptr(kScratchB, engine_abi::kRunStatusValueOffset), kScratchA); // the id
         jump(x86::Inst::kIdJmp, abort_);
     }
     a_.bind(abort_);

@@ -29,7 +29,7 @@ std::optional<Access> access_of(const Instruction& insn) {
 
 // Checks one ctx access against the layout and rewrites it in place if it reads a
 // packet pointer.
-Result<void> convert(Instruction& insn, uint32_t pc, const Access& acc, const CtxLayout& layout,
+Result<void> convert(Instruction& insn, uint32_t pc, const Access& acc, const engine_abi::HostCtxLayout& layout,
                      ProgramType type) {
     auto bad = [&](std::string why) {
         return fail(Error::at_insn(pc, fmt::format("invalid {} access to {} at offset {}, size {}: {}",
@@ -37,7 +37,7 @@ Result<void> convert(Instruction& insn, uint32_t pc, const Access& acc, const Ct
                                                    acc.off, acc.size, why)));
     };
     if (std::holds_alternative<Atomic>(insn)) return bad("atomic operations on the context");
-    const CtxField* f = find_ctx_field(layout, acc.off, acc.size);
+    const engine_abi::HostCtxField* f = engine_abi::find_host_ctx_field(layout, acc.off, acc.size);
     if (!f) return bad(fmt::format("no field of {} covers it", layout.struct_name));
     if (acc.off % acc.size != 0) return bad("misaligned");
     ProgramTypeMask allowed = acc.write ? f->writable : f->readable;
@@ -49,7 +49,7 @@ Result<void> convert(Instruction& insn, uint32_t pc, const Access& acc, const Ct
             return bad(fmt::format("field {} must be written whole", f->name));
         return {};
     }
-    if (f->kind == CtxFieldKind::Scalar) {
+    if (f->kind == engine_abi::CtxFieldKind::Scalar) {
         if (!f->read_size_ok(acc.size))
             return bad(fmt::format("field {} is a u{}, read {} bytes", f->name, 8 * f->width, acc.size));
         return {};
@@ -65,7 +65,7 @@ Result<void> convert(Instruction& insn, uint32_t pc, const Access& acc, const Ct
 } // namespace
 
 Result<isa::Program> rewrite_ctx_access(const isa::Program& program, ProgramType type, const verifier::Facts& facts) {
-    const CtxLayout* layout = ctx_layout(type);
+    const engine_abi::HostCtxLayout* layout = engine_abi::host_ctx_layout(type);
     if (!layout || program.insns.empty()) return program;
     if (facts.ctx_access.size() != program.size())
         return fail(Error::plain(fmt::format("no ctx-access facts for this {}-slot {} program: verify it "
@@ -77,7 +77,7 @@ Result<isa::Program> rewrite_ctx_access(const isa::Program& program, ProgramType
         const verifier::CtxAccess* ctx = facts.ctx_access_at(pc);
         if (!ctx) continue;
         auto acc = access_of(out.insns[pc]);
-        const CtxField* f = acc ? find_ctx_field(*layout, acc->off, acc->size) : nullptr;
+        const engine_abi::HostCtxField* f = acc ? engine_abi::find_host_ctx_field(*layout, acc->off, acc->size) : nullptr;
         if (!acc || !f || f->offset != ctx->field_offset || f->size != ctx->field_size)
             return fail(Error::at_insn(pc, fmt::format("the verifier recorded a ctx access to the field at offset "
                                                        "{} here, which this instruction does not make",

@@ -10,8 +10,8 @@ namespace ebpfjit::runtime {
 
 Result<std::optional<TailCallTarget>> resolve_tail_call(const helpers::ProgramBindings& bindings,
                                                         uint64_t map, uint64_t index,
-                                                        ExecutionState& state, uint32_t pc) {
-    maps::Map* bound = find_bound_map(bindings, map);
+                                                        engine_abi::ExecutionState& state, uint32_t pc) {
+    maps::Map* bound = helpers::find_bound_map(bindings, map);
     maps::ProgArray* array = bound ? maps::as_prog_array(bound) : nullptr;
     if (array == nullptr)
         return fail(Error::at_insn(pc, fmt::format("tail_call: r2 = {:#x} is not a prog array of this program", map)));
@@ -19,7 +19,7 @@ Result<std::optional<TailCallTarget>> resolve_tail_call(const helpers::ProgramBi
     if (slot >= array->definition().max_entries) return std::nullopt;
     if (state.tail_calls >= engine_abi::kMaxTailCalls) return std::nullopt;
     ++state.tail_calls;
-    const maps::ProgramEntry* entry = array->entry(slot);
+    const engine_abi::ProgramEntry* entry = array->entry(slot);
     if (entry == nullptr || entry->program == nullptr || entry->bindings == nullptr) return std::nullopt;
     return TailCallTarget{entry->program, entry->bindings};
 }

@@ -22,6 +22,6 @@ struct TailCallTarget {
 // bound to this program (the verifier's job; the interpreter checks it itself).
 Result<std::optional<TailCallTarget>> resolve_tail_call(const helpers::ProgramBindings& bindings,
                                                         uint64_t map, uint64_t index,
-                                                        ExecutionState& state, uint32_t pc);
+                                                        engine_abi::ExecutionState& state, uint32_t pc);
 
 } // namespace ebpfjit::runtime

@@ -93,7 +93,7 @@ void unregister_worker_thread() {
 // Outside a run, or a slot beyond possible_cpus() (it shrank under a registered thread).
 uint32_t detail::current_cpu_slow() {
     const uint32_t cpus = possible_cpus();
-    if (auto* state = runtime::ExecutionState::current()) return state->cpu % cpus;
+    if (auto* state = engine_abi::ExecutionState::current()) return state->cpu % cpus;
     if (this_thread_slot.slot >= 0) return static_cast<uint32_t>(this_thread_slot.slot) % cpus;
     if (auto slot = register_worker_thread()) return *slot;
     // More unregistered threads than CPUs: they share slot 0, like tasks migrating on one

@@ -32,7 +32,7 @@ uint32_t current_cpu_slow();
 // The slot the calling thread uses now (always < possible_cpus()). Inline: every per-CPU
 // map access asks, and inside a run it is the run's slot.
 inline uint32_t current_cpu() {
-    if (const auto* state = runtime::ExecutionState::current()) [[likely]]
+    if (const auto* state = engine_abi::ExecutionState::current()) [[likely]]
         if (state->cpu < detail::possible_cpus_now.load(std::memory_order_relaxed)) return state->cpu;
     return detail::current_cpu_slow();
 }

@@ -33,7 +33,7 @@ std::unique_ptr<ProgArray> ProgArray::create(const MapDefinition& def, int* erro
 
 ProgArray::ProgArray(MapDefinition def) : Map(std::move(def)) {
     const uint32_t n = definition().max_entries;
-    storage_ = std::make_unique<std::atomic<const ProgramEntry*>[]>(n);
+    storage_ = std::make_unique<std::atomic<const engine_abi::ProgramEntry*>[]>(n);
     for (uint32_t i = 0; i < n; ++i) storage_[i].store(nullptr, std::memory_order_relaxed);
     slots_.entries = storage_.get();
     slots_.count = n;
@@ -47,7 +47,7 @@ int ProgArray::update(const void* key, const void* value, uint64_t flags) {
     if (k >= slots_.count) return -E2BIG;
     if (flags == kBpfNoExist) return -EEXIST; // array slots always exist (kernel semantics)
     (void)kBpfAny;
-    const ProgramEntry* entry;
+    const engine_abi::ProgramEntry* entry;
     std::memcpy(&entry, value, sizeof entry);
     if (entry == nullptr) return -EINVAL;
     set(k, entry);

@@ -35,11 +35,11 @@ public:
     int get_next_key(const void* key, void* next_key) override;
 
     // Program-side reads (tail calls): nullptr for an empty slot or an index out of range.
-    const ProgramEntry* entry(uint32_t index) const {
+    const engine_abi::ProgramEntry* entry(uint32_t index) const {
         if (index >= slots_.count) return nullptr;
         return slots_.entries[index].load(std::memory_order_acquire);
     }
-    void set(uint32_t index, const ProgramEntry* entry) {
+    void set(uint32_t index, const engine_abi::ProgramEntry* entry) {
         slots_.entries[index].store(entry, std::memory_order_release);
     }
 
@@ -50,8 +50,8 @@ public:
 private:
     explicit ProgArray(MapDefinition def);
 
-    std::unique_ptr<std::atomic<const ProgramEntry*>[]> storage_;
-    TailCallSlots slots_;
+    std::unique_ptr<std::atomic<const engine_abi::ProgramEntry*>[]> storage_;
+    engine_abi::TailCallSlots slots_;
 };
 
 // The prog array behind a map pointer a program passed to bpf_tail_call, or nullptr.

@@ -10,11 +10,11 @@
 
 namespace ebpfjit::runtime {
 
-using jit::FrameInfo;
-using jit::Fault;
-using jit::RunStatus;
-using jit::kChainBytes;
-using jit::kFrameStride;
+using engine_abi::FrameInfo;
+using engine_abi::Fault;
+using engine_abi::RunStatus;
+using engine_abi::kChainBytes;
+using engine_abi::kFrameStride;
 
 namespace {
 
@@ -23,11 +23,11 @@ constexpr uint64_t kStack = isa::kStackSize;
 // walk means a broken chain, and the access is refused.
 constexpr uint32_t kMaxWalk = isa::kMaxCallDepth;
 
-std::string_view kind_name(AccessKind kind) {
+std::string_view kind_name(engine_abi::AccessKind kind) {
     switch (kind) {
-    case AccessKind::Load: return "load";
-    case AccessKind::Store: return "store";
-    case AccessKind::Atomic: return "atomic";
+    case engine_abi::AccessKind::Load: return "load";
+    case engine_abi::AccessKind::Store: return "store";
+    case engine_abi::AccessKind::Atomic: return "atomic";
     }
     return "access";
 }
@@ -38,7 +38,7 @@ RunStatus& status_of(uint64_t frame_info) {
 
 } // namespace
 
-GuestMemory& CheckedRun::memory(const CheckedProgram& program) {
+engine_abi::GuestMemory& CheckedRun::memory(const CheckedProgram& program) {
     // No contiguous stack block: walk_frames lists the windows.
     if (!memory_) memory_.emplace(0, regions_);
     for (const CheckedProgram* seen : programs_)
@@ -97,20 +97,20 @@ bool inside(uint64_t addr, uint64_t size, uint64_t start, uint64_t length) {
 bool CheckedRun::check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
                               const CheckedProgram& program) {
     const auto pc = static_cast<uint32_t>(what >> 8);
-    const auto kind = static_cast<AccessKind>((what >> 4) & 0xf);
+    const auto kind = static_cast<engine_abi::AccessKind>((what >> 4) & 0xf);
     const uint64_t size = what & 0xf;
     // Fast path, no frame walk: the current frame's 512 bytes (the eBPF stack) and the
     // run's own regions (input, ctx, packet) answer nearly every access.
     if (inside(addr, size, r10 - kStack, kStack)) [[likely]]
         return true;
     // Other regions go to the inline cache (jit/access_cache.hpp), the stack never.
-    const bool write = kind != AccessKind::Load;
+    const bool write = kind != engine_abi::AccessKind::Load;
     for (const MemoryRegion& r : regions_)
         if ((r.writable || !write) && inside(addr, size, r.start, r.size)) {
             jit::remember_region(frame_info, what, write, r);
             return true;
         }
-    GuestMemory& mem = memory(program);
+    engine_abi::GuestMemory& mem = memory(program);
     if (walk_frames(r10, frame_info) && mem.allows(addr, size, write)) [[likely]] {
         if (auto lasting = mem.lasting_region(addr, size, write)) jit::remember_region(frame_info, what, write, *lasting);
         return true;
@@ -128,9 +128,9 @@ bool CheckedRun::check_helper_call(const uint64_t* args, uint32_t pc, int32_t id
         return fault(frame_info, static_cast<uint32_t>(Fault::HelperArgument), pc, static_cast<uint64_t>(id),
                      Error::at_insn(pc, fmt::format("call to unknown helper id {}", id)));
     PendingHelper call{r10, frame_info, helper, {args[0], args[1], args[2], args[3], args[4]}, &program};
-    GuestMemory& mem = memory(program);
+    engine_abi::GuestMemory& mem = memory(program);
     walk_frames(r10, frame_info);
-    if (auto ok = check_helper_arguments(*helper, call.args, mem, program.bindings, pc); !ok)
+    if (auto ok = helpers::check_helper_arguments(*helper, call.args, mem, program.bindings, pc); !ok)
         return fault(frame_info, static_cast<uint32_t>(Fault::HelperArgument), pc, static_cast<uint64_t>(id),
                      std::move(ok.error()));
     pending_.push_back(call);
@@ -143,7 +143,7 @@ bool CheckedRun::record_helper_result(uint64_t r0, uint64_t frame_info) {
     pending_.pop_back();
     // A callback the helper ran may have faulted: the run ends here.
     if (status_of(frame_info).fault != Fault::None) return false;
-    runtime::record_helper_result(*call.helper, call.args, r0, memory(*call.program), call.program->bindings);
+    helpers::record_helper_result(*call.helper, call.args, r0, memory(*call.program), call.program->bindings);
     return true;
 }
 

@@ -32,7 +32,7 @@
 
 namespace ebpfjit::runtime {
 
-using jit::AccessKind;
+using engine_abi::AccessKind;
 using jit::CheckedProgram;
 
 class CheckedRun {
@@ -60,16 +60,16 @@ private:
     struct PendingHelper { // a helper call in progress (it may run callbacks)
         uint64_t r10 = 0, frame_info = 0;
         const helpers::Helper* helper = nullptr;
-        HelperArgs args{};
+        helpers::HelperArgs args{};
         const CheckedProgram* program = nullptr;
     };
 
-    GuestMemory& memory(const CheckedProgram& program);
+    engine_abi::GuestMemory& memory(const CheckedProgram& program);
     bool walk_frames(uint64_t r10, uint64_t frame_info);
     bool fault(uint64_t frame_info, uint32_t fault, uint32_t pc, uint64_t value, Error error);
 
     std::span<const MemoryRegion> regions_;
-    std::optional<GuestMemory> memory_; // built at the first check
+    std::optional<engine_abi::GuestMemory> memory_; // built at the first check
     std::vector<const CheckedProgram*> programs_; // whose direct values memory_ holds
     std::vector<PendingHelper> pending_;
     std::vector<MemoryRegion> windows_;
@@ -78,7 +78,7 @@ private:
 
 // A run's CheckedRun, made on first use (RunStatus::checked points here). `reset` starts
 // the next run of a burst: a CheckedRun made by the previous one is dropped.
-class LazyCheckedRun final : public jit::RunChecks {
+class LazyCheckedRun final : public engine_abi::RunChecks {
 public:
     explicit LazyCheckedRun(std::span<const MemoryRegion> regions = {}) : regions_(regions) {}
     LazyCheckedRun(const LazyCheckedRun&) = delete;

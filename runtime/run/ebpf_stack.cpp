@@ -5,8 +5,8 @@
 
 namespace ebpfjit::runtime {
 
-using jit::kGuardBytes;
-using jit::kRunStackBytes;
+using engine_abi::kGuardBytes;
+using engine_abi::kRunStackBytes;
 
 namespace {
 
@@ -23,7 +23,7 @@ size_t mapping_bytes() { return 2 * guard_bytes() + usable_bytes(); }
 
 // Unmaps this thread's levels when it exits.
 struct LevelOwner {
-    void* mappings[kMaxNestedRuns] = {};
+    void* mappings[engine_abi::kMaxNestedRuns] = {};
     ~LevelOwner() {
         for (void* m : mappings)
             if (m != nullptr) munmap(m, mapping_bytes());
@@ -50,7 +50,7 @@ uint8_t* EbpfStacks::map_level(uint32_t level) {
 
 uint8_t* EbpfStacks::enter_nested() {
     Levels& l = levels();
-    if (l.nested + 1 >= kMaxNestedRuns) return nullptr;
+    if (l.nested + 1 >= engine_abi::kMaxNestedRuns) return nullptr;
     const uint32_t level = l.nested + 1;
     uint8_t* top = l.tops[level] != nullptr ? l.tops[level] : map_level(level);
     if (top != nullptr) l.nested = level;

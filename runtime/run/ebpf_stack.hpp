@@ -17,7 +17,7 @@
 
 namespace ebpfjit::runtime {
 
-using jit::kMaxNestedRuns;
+using engine_abi::kMaxNestedRuns;
 
 class EbpfStacks {
 public:

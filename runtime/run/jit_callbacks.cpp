@@ -10,13 +10,13 @@
 
 namespace ebpfjit::runtime {
 
-using jit::Fault;
-using jit::kChainBytes;
-using jit::kRunStackBytes;
-using jit::RunStatus;
+using engine_abi::Fault;
+using engine_abi::kChainBytes;
+using engine_abi::kRunStackBytes;
+using engine_abi::RunStatus;
 
 bool JitCallbacks::invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>& args,
-                          std::span<const CallbackMemory> memory, uint64_t& r0) {
+                          std::span<const engine_abi::CallbackMemory> memory, uint64_t& r0) {
     auto& callbacks = *static_cast<JitCallbacks*>(self);
     RunStatus& status = callbacks.status_;
     if (status.fault != Fault::None) return false;
@@ -34,7 +34,7 @@ bool JitCallbacks::invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>
     if (checked != nullptr && !checked->active()) checked = nullptr;
     std::vector<std::pair<uint64_t, std::optional<MemoryRegion>>> granted;
     if (checked != nullptr)
-        for (const CallbackMemory& m : memory) {
+        for (const engine_abi::CallbackMemory& m : memory) {
             const auto start = reinterpret_cast<uint64_t>(m.start);
             auto previous = checked->grant({start, m.size, m.writable});
             if (!m.for_the_run) granted.emplace_back(start, previous);

@@ -18,22 +18,22 @@ class LazyCheckedRun; // runtime/run/checked_run.hpp
 // What LDDW src 4 loads: r1..r5 and the run's status (a fault inside the callback is
 // recorded there and the thunk returns 0).
 using CallbackThunk = uint64_t (*)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                                   uint64_t r5, jit::RunStatus* status);
+                                   uint64_t r5, engine_abi::RunStatus* status);
 
 class JitCallbacks {
 public:
     // `checked`: the run's checked state, which grants the callback what the helper hands over.
-    JitCallbacks(jit::RunStatus& status, LazyCheckedRun& checked) : status_(status), checked_(checked) {}
-    CallbackInvoker invoker() { return {&JitCallbacks::invoke, this}; }
+    JitCallbacks(engine_abi::RunStatus& status, LazyCheckedRun& checked) : status_(status), checked_(checked) {}
+    engine_abi::CallbackInvoker invoker() { return {&JitCallbacks::invoke, this}; }
 
 private:
     // Stops the helper once the run has faulted. Nesting is bounded at run time too (the
     // lowering counts a callback as a frame of the subprogram that loads its address, but
     // a callback address can travel), so a forged chain cannot exhaust the native stack.
     static bool invoke(void* self, uint64_t fn, const std::array<uint64_t, 5>& args,
-                       std::span<const CallbackMemory> memory, uint64_t& r0);
+                       std::span<const engine_abi::CallbackMemory> memory, uint64_t& r0);
 
-    jit::RunStatus& status_;
+    engine_abi::RunStatus& status_;
     LazyCheckedRun& checked_;
     uint32_t nesting_ = 0;
 };

@@ -20,7 +20,7 @@
 namespace ebpfjit::runtime {
 
 struct LeanEntry {
-    jit::EntryFn entry = nullptr; // nullptr: the code is not lean, a run takes a RunScope
+    engine_abi::EntryFn entry = nullptr; // nullptr: the code is not lean, a run takes a RunScope
     bool stack = false;           // the code uses r10: the run takes an eBPF stack level
     uint64_t budget = 0;          // RunStatus::budget_left at entry
     const jit::CompiledProgram* code = nullptr; // what a fault's Error names
@@ -46,35 +46,35 @@ struct LeanEntry {
 // `checked` (lean code has no checked accesses). status() gives a RunStatus of what was
 // written, for the fault's Error.
 struct LeanCall {
-    alignas(jit::RunStatus) unsigned char raw[sizeof(jit::RunStatus)];
+    alignas(engine_abi::RunStatus) unsigned char raw[sizeof(engine_abi::RunStatus)];
     bool nested; // enter_lean_stack: the run took a nested eBPF stack level
 
     // Not a fault the code writes: enter_lean_stack found no eBPF stack level.
-    static constexpr jit::Fault kNoStack = static_cast<jit::Fault>(UINT32_MAX);
+    static constexpr engine_abi::Fault kNoStack = static_cast<engine_abi::Fault>(UINT32_MAX);
 
-    jit::RunStatus* code_status() { return reinterpret_cast<jit::RunStatus*>(raw); }
+    engine_abi::RunStatus* code_status() { return reinterpret_cast<engine_abi::RunStatus*>(raw); }
     // `budget`: 0 for code compiled without one, which never reads budget_left.
     void start(uint64_t budget) {
         const uint64_t fault_and_slot = 0; // Fault::None, slot 0: one store
-        static_assert(jit::kRunStatusSlotOffset == jit::kRunStatusFaultOffset + 4);
-        std::memcpy(raw + jit::kRunStatusFaultOffset, &fault_and_slot, 8);
-        if (budget != 0) std::memcpy(raw + jit::kRunStatusBudgetOffset, &budget, 8);
+        static_assert(engine_abi::kRunStatusSlotOffset == engine_abi::kRunStatusFaultOffset + 4);
+        std::memcpy(raw + engine_abi::kRunStatusFaultOffset, &fault_and_slot, 8);
+        if (budget != 0) std::memcpy(raw + engine_abi::kRunStatusBudgetOffset, &budget, 8);
     }
-    void set_stack_top(uint8_t* top) { std::memcpy(raw + jit::kRunStatusStackTopOffset, &top, sizeof top); }
-    void set_fault(jit::Fault fault) { std::memcpy(raw + jit::kRunStatusFaultOffset, &fault, sizeof fault); }
-    jit::Fault fault() const {
-        jit::Fault fault;
-        std::memcpy(&fault, raw + jit::kRunStatusFaultOffset, sizeof fault);
+    void set_stack_top(uint8_t* top) { std::memcpy(raw + engine_abi::kRunStatusStackTopOffset, &top, sizeof top); }
+    void set_fault(engine_abi::Fault fault) { std::memcpy(raw + engine_abi::kRunStatusFaultOffset, &fault, sizeof fault); }
+    engine_abi::Fault fault() const {
+        engine_abi::Fault fault;
+        std::memcpy(&fault, raw + engine_abi::kRunStatusFaultOffset, sizeof fault);
         return fault;
     }
-    bool ok() const { return fault() == jit::Fault::None; }
+    bool ok() const { return fault() == engine_abi::Fault::None; }
     // What the code reported: fault, slot, and the value of the faults that set one.
-    jit::RunStatus status() const {
-        jit::RunStatus status;
-        std::memcpy(&status.fault, raw + jit::kRunStatusFaultOffset, sizeof status.fault);
-        std::memcpy(&status.slot, raw + jit::kRunStatusSlotOffset, sizeof status.slot);
-        if (status.fault == jit::Fault::UnknownCallxTarget)
-            std::memcpy(&status.value, raw + jit::kRunStatusValueOffset, sizeof status.value);
+    engine_abi::RunStatus status() const {
+        engine_abi::RunStatus status;
+        std::memcpy(&status.fault, raw + engine_abi::kRunStatusFaultOffset, sizeof status.fault);
+        std::memcpy(&status.slot, raw + engine_abi::kRunStatusSlotOffset, sizeof status.slot);
+        if (status.fault == engine_abi::Fault::UnknownCallxTarget)
+            std::memcpy(&status.value, raw + engine_abi::kRunStatusValueOffset, sizeof status.value);
         return status;
     }
 };
@@ -94,7 +94,7 @@ struct LeanCall {
 [[gnu::always_inline]] inline uint64_t enter_lean_stack(const LeanEntry& lean, uint64_t r1, uint64_t r2,
                                                         const uint8_t* packet, uint64_t packet_len, LeanCall& call) {
     call.start(lean.budget);
-    call.nested = ExecutionState::current() != nullptr;
+    call.nested = engine_abi::ExecutionState::current() != nullptr;
     uint8_t* const top = EbpfStacks::enter(call.nested);
     if (top == nullptr) [[unlikely]] {
         call.set_fault(LeanCall::kNoStack);

@@ -8,9 +8,9 @@
 
 namespace ebpfjit::runtime {
 
-using jit::Fault;
+using engine_abi::Fault;
 
-Error native_fault_error(const jit::CompiledProgram& code, jit::RunStatus status, const CheckedRun* checked) {
+Error native_fault_error(const jit::CompiledProgram& code, engine_abi::RunStatus status, const CheckedRun* checked) {
     if (checked != nullptr && checked->error()) return *checked->error();
     status.slot = code.original_slot(status.slot);
     switch (status.fault) {
@@ -34,7 +34,7 @@ Error native_fault_error(const jit::CompiledProgram& code, jit::RunStatus status
 Error no_stack_error() {
     return Error::plain(fmt::format("no eBPF stack for this run: runs nest more than {} deep on one "
                                     "thread, or mapping the stack failed",
-                                    kMaxNestedRuns));
+                                    engine_abi::kMaxNestedRuns));
 }
 
 } // namespace ebpfjit::runtime

@@ -12,7 +12,7 @@ namespace ebpfjit::runtime {
 class CheckedRun;
 
 // Locations are reported on the program's own slots (constant blinding renumbers them).
-[[gnu::cold, gnu::noinline]] Error native_fault_error(const jit::CompiledProgram& code, jit::RunStatus status,
+[[gnu::cold, gnu::noinline]] Error native_fault_error(const jit::CompiledProgram& code, engine_abi::RunStatus status,
                                                       const CheckedRun* checked);
 // No eBPF stack level for a run (runtime/run/ebpf_stack.hpp).
 [[gnu::cold, gnu::noinline]] Error no_stack_error();

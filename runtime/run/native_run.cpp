@@ -8,13 +8,13 @@ namespace ebpfjit::runtime {
 Result<uint64_t> run_native(const jit::CompiledProgram& code, uint64_t r1, uint64_t r2,
                             std::span<const uint8_t> packet, std::span<const MemoryRegion> regions) {
     if (const LeanEntry lean = LeanEntry::of(&code)) return run_lean(lean, r1, r2, packet.data(), packet.size());
-    ExecutionState state;
+    engine_abi::ExecutionState state;
     RunScope scope(code, state);
     return scope.run(r1, r2, packet, regions);
 }
 
 Result<uint64_t> run_native(const jit::CompiledProgram& code, uint64_t r1, uint64_t r2,
-                            std::span<const uint8_t> packet, ExecutionState& state,
+                            std::span<const uint8_t> packet, engine_abi::ExecutionState& state,
                             std::span<const MemoryRegion> regions) {
     if (const LeanEntry lean = LeanEntry::of(&code)) {
         // The fields a run resets, though no helper of this program reads them.
@@ -39,7 +39,7 @@ namespace {
     const auto start = reinterpret_cast<uint64_t>(mem.data());
     if (const LeanEntry lean = LeanEntry::of(&code)) return run_lean(lean, start, mem.size(), mem.data(), mem.size());
     const MemoryRegion input{start, mem.size(), true};
-    ExecutionState state;
+    engine_abi::ExecutionState state;
     RunScope scope(code, state);
     return scope.run(input.start, input.size, mem, std::span(&input, 1));
 }

@@ -26,7 +26,7 @@ Result<uint64_t> run_native(const jit::CompiledProgram& code, uint64_t r1, uint6
 // helpers record (the redirect decision) comes out; type, ctx, tail-call count and
 // redirect are reset here, as Interpreter::run does.
 Result<uint64_t> run_native(const jit::CompiledProgram& code, uint64_t r1, uint64_t r2,
-                            std::span<const uint8_t> packet, ExecutionState& state,
+                            std::span<const uint8_t> packet, engine_abi::ExecutionState& state,
                             std::span<const MemoryRegion> regions = {});
 // `mem` programs: r1 = mem.data(), r2 = mem.size(), and mem is also the packet (and the
 // one writable region).

@@ -41,13 +41,13 @@ namespace ebpfjit::runtime {
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 class RunScope {
 public:
-    RunScope(ExecutionState& state, ProgramType type)
-        : state_(state), previous_(ExecutionState::current()), previous_callbacks_(state.callbacks),
+    RunScope(engine_abi::ExecutionState& state, ProgramType type)
+        : state_(state), previous_(engine_abi::ExecutionState::current()), previous_callbacks_(state.callbacks),
           callbacks_(status_, checked_) {
         state_.type = type;
-        ExecutionState::current() = &state_;
+        engine_abi::ExecutionState::current() = &state_;
     }
-    RunScope(const jit::CompiledProgram& code, ExecutionState& state) : RunScope(state, code.type()) {
+    RunScope(const jit::CompiledProgram& code, engine_abi::ExecutionState& state) : RunScope(state, code.type()) {
         code_ = &code;
         status_.stack_top = EbpfStacks::enter(previous_ != nullptr);
         status_.checked = &checked_;
@@ -57,7 +57,7 @@ public:
     ~RunScope() {
         if (code_ != nullptr && status_.stack_top != nullptr) EbpfStacks::leave(previous_ != nullptr);
         state_.callbacks = previous_callbacks_;
-        ExecutionState::current() = previous_;
+        engine_abi::ExecutionState::current() = previous_;
     }
     RunScope(const RunScope&) = delete;
     RunScope& operator=(const RunScope&) = delete;
@@ -69,7 +69,7 @@ public:
         state_.redirect = {};
     }
     // The engine's callback invoker for the run (the interpreter's is its machine's).
-    void set_callbacks(CallbackInvoker invoker) { state_.callbacks = invoker; }
+    void set_callbacks(engine_abi::CallbackInvoker invoker) { state_.callbacks = invoker; }
 
     // One run of the native code; `regions` must stay valid until it returns.
     Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const uint8_t> packet,
@@ -77,21 +77,21 @@ public:
         if (status_.stack_top == nullptr) [[unlikely]]
             return fail(no_stack_error());
         begin(r1);
-        status_.fault = jit::Fault::None;
+        status_.fault = engine_abi::Fault::None;
         status_.budget_left = code_->instruction_budget();
         checked_.reset(regions);
         const uint64_t r0 = code_->entry()(r1, r2, packet.data(), packet.size(), &status_);
-        if (status_.fault == jit::Fault::None) [[likely]]
+        if (status_.fault == engine_abi::Fault::None) [[likely]]
             return r0;
         return fail(native_fault_error(*code_, status_, checked_.made()));
     }
 
 private:
     const jit::CompiledProgram* code_ = nullptr; // null: the interpreter's scope
-    ExecutionState& state_;
-    ExecutionState* previous_;
-    CallbackInvoker previous_callbacks_;
-    jit::RunStatus status_;
+    engine_abi::ExecutionState& state_;
+    engine_abi::ExecutionState* previous_;
+    engine_abi::CallbackInvoker previous_callbacks_;
+    engine_abi::RunStatus status_;
     LazyCheckedRun checked_;
     JitCallbacks callbacks_;
 };

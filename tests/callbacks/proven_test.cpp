@@ -83,7 +83,7 @@ void check_both_builds(const isa::Program& p, const helpers::ProgramBindings& b,
         CHECK(*alone == expected);
 
         const runtime::MemoryRegion input{reinterpret_cast<uint64_t>(mem.data()), mem.size(), true};
-        runtime::ExecutionState state;
+        engine_abi::ExecutionState state;
         runtime::RunScope scope(*compiled, state);
         for (int run = 0; run < 3; ++run) {
             auto r = scope.run(input.start, input.size, mem, std::span(&input, 1));

@@ -64,11 +64,11 @@ TEST_CASE("a bpf_loop callback's frame lies a chain below its caller's, in the e
     const helpers::ProgramBindings b = bindings();
     auto diff = run_jit(program(callback_r10(true)), b);
     REQUIRE(diff.has_value());
-    CHECK(*diff == jit::kChainBytes);
+    CHECK(*diff == engine_abi::kChainBytes);
 
     auto r10 = run_jit(program(callback_r10(false)), b);
     REQUIRE(r10.has_value());
-    CHECK(*r10 == reinterpret_cast<uint64_t>(runtime::EbpfStacks::level_top(0)) - jit::kChainBytes);
+    CHECK(*r10 == reinterpret_cast<uint64_t>(runtime::EbpfStacks::level_top(0)) - engine_abi::kChainBytes);
     const AddressRange host = host_thread_stack();
     REQUIRE(host.end > host.start);
     CHECK_FALSE(host.overlaps(*r10 - 4096, *r10 + 4096));
@@ -78,5 +78,5 @@ TEST_CASE("a bpf_loop callback's frame lies a chain below its caller's, in the e
 TEST_CASE("nested callbacks go one chain lower per level", "[callbacks][stack]") {
     auto diff = run_jit(program(kNestedR10), bindings());
     REQUIRE(diff.has_value());
-    CHECK(*diff == 2 * jit::kChainBytes);
+    CHECK(*diff == 2 * engine_abi::kChainBytes);
 }

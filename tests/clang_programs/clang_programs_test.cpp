@@ -66,7 +66,7 @@ TEST_CASE("clang XDP program swaps MACs and IPs and bounces the frame", "[clang]
     for (uint32_t ifindex : {1u, 3u}) {
         XdpFrame f;
         REQUIRE(f.load(ipv4_frame(60), {ifindex, 0, 0}));
-        ExecutionState state;
+        engine_abi::ExecutionState state;
         auto regions = f.regions();
         auto r0 = in.run(f.ctx_address(), 0, regions, std::nullopt, state);
         if (!r0) FAIL(r0.error().to_string());
@@ -121,7 +121,7 @@ TEST_CASE("clang tc program sets skb fields and rewrites the destination", "[cla
     SkbMetadata meta;
     meta.ingress_ifindex = 4;
     REQUIRE(skb.load(ipv4_frame(60), meta));
-    ExecutionState state;
+    engine_abi::ExecutionState state;
     auto regions = skb.regions();
     auto r0 = in.run(skb.ctx_address(), 0, regions, std::nullopt, state);
     if (!r0) FAIL(r0.error().to_string());

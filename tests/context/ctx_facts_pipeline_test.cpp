@@ -100,7 +100,7 @@ Outcome run_once(const PreparedProgram& p, Pipeline& pipe, ::ebpfjit::Engine eng
     uint32_t key = 0;
     uint64_t zero = 0;
     REQUIRE(pipe.map->update(&key, &zero, BPF_ANY) == 0);
-    ExecutionState state;
+    engine_abi::ExecutionState state;
     state.cpu = maps::current_cpu();
     Outcome out;
     Result<uint64_t> r0 = 0;

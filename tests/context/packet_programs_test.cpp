@@ -40,7 +40,7 @@ struct XdpRun {
 
 XdpRun run_xdp(const std::string& text, XdpFrame& frame, helpers::ProgramBindings bindings = {}) {
     Interpreter in(load(text, ProgramType::Xdp), std::move(bindings), {0, ProgramType::Xdp});
-    ExecutionState state;
+    engine_abi::ExecutionState state;
     auto regions = frame.regions();
     auto r0 = in.run(frame.ctx_address(), 0, regions, std::nullopt, state);
     if (!r0) FAIL(r0.error().to_string());
@@ -179,7 +179,7 @@ TEST_CASE("XDP: bpf_redirect_map over a DEVMAP picks the slot's port", "[context
 
     for (uint32_t queue : {2u, 1u}) {
         XdpFrame f = frame_of(60, {1, queue, 0});
-        ExecutionState state;
+        engine_abi::ExecutionState state;
         auto regions = f.regions();
         auto r0 = in.run(f.ctx_address(), 0, regions, std::nullopt, state);
         REQUIRE(r0);
@@ -245,7 +245,7 @@ TEST_CASE("tc: set the mark, rewrite the IPv4 destination with a checksum fix", 
     SkbPacket skb;
     REQUIRE(skb.load(frame));
     Interpreter in(load(prog, ProgramType::SchedCls), {}, {0, ProgramType::SchedCls});
-    ExecutionState state;
+    engine_abi::ExecutionState state;
     auto regions = skb.regions();
     auto r0 = in.run(skb.ctx_address(), 0, regions, std::nullopt, state);
     if (!r0) FAIL(r0.error().to_string());

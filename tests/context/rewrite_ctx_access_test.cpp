@@ -94,10 +94,10 @@ TEST_CASE("the ctx is followed through copies, spills and subprogram calls", "[c
     }, {0, 10});
     auto r = rewrite(p, ProgramType::Xdp);
     REQUIRE(r);
-    CHECK(load_at(*r, 4).off == kXdpHostPointers + 0);
+    CHECK(load_at(*r, 4).off == engine_abi::kXdpHostPointers + 0);
     CHECK(load_at(*r, 4).size == Size::DW);
-    CHECK(load_at(*r, 5).off == kXdpHostPointers + 8);
-    CHECK(load_at(*r, 10).off == kXdpHostPointers + 8);
+    CHECK(load_at(*r, 5).off == engine_abi::kXdpHostPointers + 8);
+    CHECK(load_at(*r, 10).off == engine_abi::kXdpHostPointers + 8);
     CHECK(load_at(*r, 3) == std::get<Load>(p.insns[3])); // the stack fill itself is untouched
 }
 
@@ -241,11 +241,11 @@ TEST_CASE("mem programs have no ctx layout and come back unchanged", "[context][
 
 TEST_CASE("the layout tables agree with the uapi structs", "[context][rewrite]") {
     for (ProgramType t : {ProgramType::Xdp, ProgramType::SchedCls}) {
-        const CtxLayout* l = ctx_layout(t);
+        const engine_abi::HostCtxLayout* l = engine_abi::host_ctx_layout(t);
         REQUIRE(l);
-        for (const CtxField& f : l->fields) {
+        for (const engine_abi::HostCtxField& f : l->fields) {
             CHECK(f.offset + f.size <= l->uapi_size);
-            if (f.kind == CtxFieldKind::Scalar) {
+            if (f.kind == engine_abi::CtxFieldKind::Scalar) {
                 CHECK(f.host_offset == f.offset);
             } else {
                 CHECK(f.size == 4);
@@ -254,7 +254,7 @@ TEST_CASE("the layout tables agree with the uapi structs", "[context][rewrite]")
             }
         }
     }
-    CHECK(ctx_layout(ProgramType::Mem) == nullptr);
+    CHECK(engine_abi::host_ctx_layout(ProgramType::Mem) == nullptr);
 }
 
 // The rewrite reads the verifier's facts and nothing else.
@@ -273,7 +273,7 @@ TEST_CASE("the rewrite converts exactly the slots the facts name", "[context][re
     auto r = rewrite_ctx_access(p, ProgramType::Xdp, facts_for(p, {{1, {true, 4, 4}}}));
     REQUIRE(r);
     CHECK(r->insns[0] == p.insns[0]);
-    CHECK(load_at(*r, 1).off == kXdpHostPointers + 8);
+    CHECK(load_at(*r, 1).off == engine_abi::kXdpHostPointers + 8);
     CHECK(load_at(*r, 1).size == Size::DW);
     // A stack load the facts call a ctx access is converted too: which is why only the
     // verifier may say so.

@@ -9,6 +9,7 @@
 #include "ebpfjit/skb_packet.hpp"
 #include "runtime/context/verdict.hpp"
 
+using namespace ebpfjit;
 using namespace ebpfjit::runtime;
 
 TEST_CASE("an skb exposes the __sk_buff subset", "[context][skb]") {

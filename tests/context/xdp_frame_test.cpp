@@ -7,7 +7,7 @@
 #include "ebpfjit/xdp_frame.hpp"
 #include "engine_abi/ctx_layout.hpp"
 
-using namespace ebpfjit::runtime;
+using namespace ebpfjit;
 
 namespace {
 
@@ -149,7 +149,7 @@ TEST_CASE("the frame's regions cover the ctx, its pointers and the buffer", "[co
     auto r = f.regions();
     CHECK(r[0].start == f.ctx_address());
     CHECK(r[0].size == sizeof(xdp_md));
-    CHECK(r[1].start == f.ctx_address() + kXdpHostPointers);
+    CHECK(r[1].start == f.ctx_address() + engine_abi::kXdpHostPointers);
     CHECK_FALSE(r[1].writable);
     CHECK(r[2].writable);
     CHECK(r[2].start <= reinterpret_cast<uint64_t>(f.packet().data()));

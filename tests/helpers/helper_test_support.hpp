@@ -60,13 +60,13 @@ public:
         state_.type = type;
         state_.ctx = ctx;
         state_.cpu = cpu;
-        runtime::ExecutionState::current() = &state_;
+        engine_abi::ExecutionState::current() = &state_;
     }
-    ~RunScope() { runtime::ExecutionState::current() = nullptr; }
-    runtime::ExecutionState& state() { return state_; }
+    ~RunScope() { engine_abi::ExecutionState::current() = nullptr; }
+    engine_abi::ExecutionState& state() { return state_; }
 
 private:
-    runtime::ExecutionState state_;
+    engine_abi::ExecutionState state_;
 };
 
 } // namespace ebpfjit::test

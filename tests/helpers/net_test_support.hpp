@@ -68,7 +68,7 @@ inline runtime::SkbPacket loaded_skb(const std::vector<uint8_t>& frame, const ru
 // gateway 192.168.2.254 on 2 (metric 7); 172.16.0.0/12 on-link on 2; blackhole,
 // unreachable and prohibit routes; 2001:db8::/32 via fe80::1 on 2; table 100 with a
 // default route on 2; neighbours for the gateway and fe80::1.
-inline std::shared_ptr<runtime::HostNetwork> sample_network() {
+inline std::shared_ptr<HostNetwork> sample_network() {
     using namespace runtime;
     auto net = std::make_shared<HostNetwork>();
     net->add_device({1, 1500, 14, {2, 0, 0, 0, 0, 1}, true, true});

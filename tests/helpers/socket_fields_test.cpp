@@ -26,10 +26,10 @@ const helpers::Helper& builtin(int32_t id) {
 }
 
 // Calls the helper and records its result in `memory`, as both engines do after a call.
-uint64_t call_recorded(runtime::GuestMemory& memory, int32_t id, runtime::HelperArgs args) {
+uint64_t call_recorded(engine_abi::GuestMemory& memory, int32_t id, helpers::HelperArgs args) {
     const helpers::Helper& h = builtin(id);
     const uint64_t r0 = h.fn(args[0], args[1], args[2], args[3], args[4]);
-    runtime::record_helper_result(h, args, r0, memory, helpers::ProgramBindings{});
+    helpers::record_helper_result(h, args, r0, memory, helpers::ProgramBindings{});
     return r0;
 }
 
@@ -97,9 +97,9 @@ TEST_CASE("a held socket's fields are read-only guest memory until its last rele
     REQUIRE(skb.load(std::vector<uint8_t>(60, 0)));
     RunScope scope(ProgramType::SchedCls, skb.ctx());
     scope.state().sockets = &table;
-    runtime::GuestMemory memory(0, {});
+    engine_abi::GuestMemory memory(0, {});
     std::array<uint8_t, 12> t{1, 2, 3, 4, 5, 6, 7, 8, 0x03, 0xe8, 0, 80};
-    const runtime::HelperArgs lookup{skb.ctx_address(), addr(t.data()), 12, uint64_t(-1), 0};
+    const helpers::HelperArgs lookup{skb.ctx_address(), addr(t.data()), 12, uint64_t(-1), 0};
 
     const uint64_t a = call_recorded(memory, BPF_FUNC_sk_lookup_tcp, lookup);
     const uint64_t b = call_recorded(memory, BPF_FUNC_skc_lookup_tcp, lookup);

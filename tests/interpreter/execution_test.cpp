@@ -205,11 +205,11 @@ TEST_CASE("LD_ABS / LD_IND read big-endian; out of range ends with r0 = 0") {
 }
 
 TEST_CASE("the interpreter publishes ExecutionState during the run only") {
-    static runtime::ExecutionState* seen = nullptr;
+    static engine_abi::ExecutionState* seen = nullptr;
     static void* seen_ctx = nullptr;
     helpers::HelperTable table;
     table.add({1000, "probe", {}, kAllProgramTypes, [](uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) -> uint64_t {
-                   seen = runtime::ExecutionState::current();
+                   seen = engine_abi::ExecutionState::current();
                    seen_ctx = seen ? seen->ctx : nullptr;
                    return 0;
                }});
@@ -220,5 +220,5 @@ TEST_CASE("the interpreter publishes ExecutionState during the run only") {
     REQUIRE(r0);
     CHECK(seen != nullptr);
     CHECK(seen_ctx == mem.data());
-    CHECK(runtime::ExecutionState::current() == nullptr);
+    CHECK(engine_abi::ExecutionState::current() == nullptr);
 }

@@ -111,9 +111,9 @@ TEST_CASE("a burst (RunScope) gives each run its own regions and a clean fault s
     f.array->set(0, f.good.tail_call_entry());
     std::vector<uint8_t> a(8, 0x11), b(8, 0x22);
     const runtime::MemoryRegion ra{address_of(a), a.size(), true}, rb{address_of(b), b.size(), true};
-    runtime::ExecutionState state;
+    engine_abi::ExecutionState state;
     runtime::RunScope scope(f.entry, state);
-    CHECK(runtime::ExecutionState::current() == &state);
+    CHECK(engine_abi::ExecutionState::current() == &state);
 
     auto first = scope.run(ra.start, ra.size, {}, std::span(&ra, 1));
     REQUIRE(first.has_value());

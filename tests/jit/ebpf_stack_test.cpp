@@ -50,8 +50,8 @@ uint64_t page_rounded(uint64_t n) {
     const auto page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
     return (n + page - 1) / page * page;
 }
-uint64_t guard_bytes() { return page_rounded(jit::kGuardBytes); }
-uint64_t usable_bytes() { return page_rounded(jit::kRunStackBytes); }
+uint64_t guard_bytes() { return page_rounded(engine_abi::kGuardBytes); }
+uint64_t usable_bytes() { return page_rounded(engine_abi::kRunStackBytes); }
 
 // Runs `p` in a child process; the child exits 42 when the program faulted on the eBPF
 // stack's guard (the fault address in [lo, hi)), 43 on a fault elsewhere, 0 when it ran.
@@ -106,7 +106,7 @@ TEST_CASE("local calls take frames kFrameStride below the caller's", "[jit][stac
         const auto r10 = run(compile_trusted(innermost_r10(frames)));
         const auto expected_top = reinterpret_cast<uint64_t>(runtime::EbpfStacks::level_top(0));
         INFO("frames " << frames);
-        CHECK(r10 == expected_top - (frames - 1) * jit::kFrameStride);
+        CHECK(r10 == expected_top - (frames - 1) * engine_abi::kFrameStride);
         const AddressRange host = host_thread_stack();
         CHECK_FALSE(host.overlaps(r10 - 4096, r10 + 4096));
     }
@@ -170,7 +170,7 @@ TEST_CASE("runs nested on one thread take one stack level each, up to the limit"
     const auto outer = run(c);
     CHECK(reinterpret_cast<uint64_t>(runtime::EbpfStacks::enter(false)) == outer); // level 0, taken freely
     std::vector<uint8_t*> taken{reinterpret_cast<uint8_t*>(outer)};
-    for (uint32_t level = 1; level < jit::kMaxNestedRuns; ++level) {
+    for (uint32_t level = 1; level < engine_abi::kMaxNestedRuns; ++level) {
         uint8_t* top = runtime::EbpfStacks::enter(true);
         REQUIRE(top != nullptr);
         for (uint8_t* t : taken) CHECK(t != top);
@@ -179,22 +179,22 @@ TEST_CASE("runs nested on one thread take one stack level each, up to the limit"
     CHECK(runtime::EbpfStacks::enter(true) == nullptr);
     {
         // A run inside a run (as a helper starting one): no level is left.
-        runtime::ExecutionState outer_state;
-        runtime::ExecutionState* const saved = runtime::ExecutionState::current();
-        runtime::ExecutionState::current() = &outer_state;
+        engine_abi::ExecutionState outer_state;
+        engine_abi::ExecutionState* const saved = engine_abi::ExecutionState::current();
+        engine_abi::ExecutionState::current() = &outer_state;
         auto refused = runtime::run_native(c, 0, 0);
-        runtime::ExecutionState::current() = saved;
+        engine_abi::ExecutionState::current() = saved;
         REQUIRE_FALSE(refused.has_value());
         CHECK_THAT(refused.error().message, Catch::Contains("no eBPF stack for this run"));
     }
     for (size_t i = 1; i < taken.size(); ++i) runtime::EbpfStacks::leave(true);
     CHECK(run(c) == outer);
     // With the levels free again, a nested run takes level 1.
-    runtime::ExecutionState outer_state;
-    runtime::ExecutionState* const saved = runtime::ExecutionState::current();
-    runtime::ExecutionState::current() = &outer_state;
+    engine_abi::ExecutionState outer_state;
+    engine_abi::ExecutionState* const saved = engine_abi::ExecutionState::current();
+    engine_abi::ExecutionState::current() = &outer_state;
     auto nested = runtime::run_native(c, 0, 0);
-    runtime::ExecutionState::current() = saved;
+    engine_abi::ExecutionState::current() = saved;
     REQUIRE(nested.has_value());
     CHECK(*nested == reinterpret_cast<uint64_t>(taken[1]));
 }

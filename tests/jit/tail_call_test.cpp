@@ -107,7 +107,7 @@ TEST_CASE("a chain of distinct programs passes r1 and the stack along", "[jit][t
     REQUIRE(r.has_value());
     CHECK(*r == 33); // 1 (entry -> 0) + 32 more: the 34th call is refused
     // A shorter chain ends at the first empty slot.
-    const maps::ProgramEntry* saved = programs[5].tail_call_entry();
+    const engine_abi::ProgramEntry* saved = programs[5].tail_call_entry();
     uint32_t key = 5;
     REQUIRE(array->remove(&key) == 0);
     auto short_chain = runtime::run_native(*entry, 0, 0);

@@ -341,13 +341,13 @@ private:
         f.st.regs[dst] = v;
     }
 
-    const verifier::CtxField* pick_field(bool for_write) {
-        const verifier::ContextLayout* layout = verifier::context_layout(type_);
+    const engine_abi::CtxField* pick_field(bool for_write) {
+        const engine_abi::ContextLayout* layout = engine_abi::context_layout(type_);
         if (!layout) return nullptr;
         const auto fields = layout->fields;
         const uint32_t start = in_.below(uint32_t(fields.size()));
         for (size_t k = 0; k < fields.size(); ++k) {
-            const verifier::CtxField& field = fields[(start + k) % fields.size()];
+            const engine_abi::CtxField& field = fields[(start + k) % fields.size()];
             const ProgramTypeMask mask = for_write ? field.writable : field.readable;
             if ((mask & mask_of(type_)) || break_rule()) return &field;
         }
@@ -357,11 +357,11 @@ private:
     void ctx_load(Fn& f) {
         if (!has_ctx()) return alu(f);
         const int base = find_kind(f, Kind::Ctx);
-        const verifier::CtxField* field = pick_field(false);
+        const engine_abi::CtxField* field = pick_field(false);
         if (base < 0 || !field) return alu(f);
         uint32_t size = field->size, sub = 0;
         if (field->size > 4) sub = 4 * in_.below(field->size / 4), size = 4; // cb[i]
-        if (field->kind == verifier::CtxFieldKind::Scalar && in_.below(4) == 0) { // narrow
+        if (field->kind == engine_abi::CtxFieldKind::Scalar && in_.below(4) == 0) { // narrow
             size = 1u << in_.below(2);
             sub += in_.below(4 / size) * size;
         }
@@ -371,17 +371,17 @@ private:
         emit(f, Load{Size(size), false, Reg{dst}, Reg{uint8_t(base)}, int16_t(off)});
         features_ |= kFeatureCtxLoad;
         switch (field->kind) {
-        case verifier::CtxFieldKind::PacketData: f.st.regs[dst] = Val{Kind::Packet}; break;
-        case verifier::CtxFieldKind::PacketEnd: f.st.regs[dst] = Val{Kind::PacketEnd}; break;
-        case verifier::CtxFieldKind::PacketMeta: f.st.regs[dst] = Val{Kind::PacketMeta}; break;
-        case verifier::CtxFieldKind::Scalar: f.st.regs[dst] = Val{Kind::Scalar}; break;
+        case engine_abi::CtxFieldKind::PacketData: f.st.regs[dst] = Val{Kind::Packet}; break;
+        case engine_abi::CtxFieldKind::PacketEnd: f.st.regs[dst] = Val{Kind::PacketEnd}; break;
+        case engine_abi::CtxFieldKind::PacketMeta: f.st.regs[dst] = Val{Kind::PacketMeta}; break;
+        case engine_abi::CtxFieldKind::Scalar: f.st.regs[dst] = Val{Kind::Scalar}; break;
         }
     }
 
     void ctx_store(Fn& f) {
         if (!has_ctx()) return alu(f);
         const int base = find_kind(f, Kind::Ctx);
-        const verifier::CtxField* field = pick_field(true);
+        const engine_abi::CtxField* field = pick_field(true);
         if (base < 0 || !field) return alu(f);
         uint32_t sub = field->size > 4 ? 4 * in_.below(field->size / 4) : 0;
         const int16_t off = int16_t(int32_t(field->offset + sub) - f.st.regs[base].off);
@@ -485,8 +485,8 @@ private:
         int p = find(f, [](const Val& v) { return v.kind == Kind::Packet && v.off == 0; });
         int e = find_kind(f, Kind::PacketEnd);
         const int ctx = find_kind(f, Kind::Ctx);
-        const verifier::ContextLayout* layout = verifier::context_layout(type_);
-        auto load_field = [&](verifier::CtxFieldKind kind, Kind as, int keep) -> int {
+        const engine_abi::ContextLayout* layout = engine_abi::context_layout(type_);
+        auto load_field = [&](engine_abi::CtxFieldKind kind, Kind as, int keep) -> int {
             if (ctx < 0 || !layout) return -1;
             for (const auto& field : layout->fields)
                 if (field.kind == kind) {
@@ -500,11 +500,11 @@ private:
         };
         const bool meta = type_ != ProgramType::Mem && in_.below(6) == 0;
         if (meta) { // data_meta + N <= data
-            p = load_field(verifier::CtxFieldKind::PacketMeta, Kind::PacketMeta, -1);
-            e = load_field(verifier::CtxFieldKind::PacketData, Kind::Packet, p);
+            p = load_field(engine_abi::CtxFieldKind::PacketMeta, Kind::PacketMeta, -1);
+            e = load_field(engine_abi::CtxFieldKind::PacketData, Kind::Packet, p);
         } else {
-            if (p < 0) p = load_field(verifier::CtxFieldKind::PacketData, Kind::Packet, e);
-            if (e < 0 || e == p) e = load_field(verifier::CtxFieldKind::PacketEnd, Kind::PacketEnd, p);
+            if (p < 0) p = load_field(engine_abi::CtxFieldKind::PacketData, Kind::Packet, e);
+            if (e < 0 || e == p) e = load_field(engine_abi::CtxFieldKind::PacketEnd, Kind::PacketEnd, p);
         }
         if (p < 0 || e < 0 || p == e) return alu(f);
         const int32_t n = break_rule() ? int32_t(in_.u8()) : int32_t(1 + in_.below(64));
@@ -990,8 +990,8 @@ private:
     // reloaded from the ctx each time; step as length_loop. Hostile: `p <= data_end`, or
     // after a stride the byte at the new p read unchecked.
     void packet_loop(Fn& f, uint8_t p, bool stride) {
-        const verifier::CtxField* data = ctx_field(verifier::CtxFieldKind::PacketData);
-        const verifier::CtxField* end = ctx_field(verifier::CtxFieldKind::PacketEnd);
+        const engine_abi::CtxField* data = ctx_field(engine_abi::CtxFieldKind::PacketData);
+        const engine_abi::CtxField* end = ctx_field(engine_abi::CtxFieldKind::PacketEnd);
         if (!data || !end) return counted_loop(f, p);
         emit(f, Load{Size::W, false, Reg{p}, Reg{kCtxReg}, int16_t(data->offset)});
         f.st.regs[p] = Val{Kind::Counter};
@@ -1016,8 +1016,8 @@ private:
         close_loop(f, head, exit, at_head);
     }
 
-    const verifier::CtxField* ctx_field(verifier::CtxFieldKind kind) const {
-        const verifier::ContextLayout* layout = verifier::context_layout(type_);
+    const engine_abi::CtxField* ctx_field(engine_abi::CtxFieldKind kind) const {
+        const engine_abi::ContextLayout* layout = engine_abi::context_layout(type_);
         if (!layout) return nullptr;
         for (const auto& field : layout->fields)
             if (field.kind == kind) return &field;

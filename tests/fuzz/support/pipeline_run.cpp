@@ -129,7 +129,7 @@ runtime::MemoryRegion region_of(std::span<uint8_t> bytes, bool writable) {
 Outcome run_on(Engine engine, const runtime::PreparedProgram& program, const Input& in, runtime::ObjectMaps& object) {
     fill_maps(object, in.seed);
     Outcome out;
-    runtime::ExecutionState state;
+    engine_abi::ExecutionState state;
     switch (in.type) {
     case ProgramType::Xdp: {
         runtime::XdpFrame frame;
@@ -238,7 +238,7 @@ PipelineResult run_pipeline(std::span<const uint8_t> bytes) {
     auto* progs = maps::as_prog_array(object->maps[kPipelineProgArray].get());
     if (!progs) std::abort();
     if (tail) {
-        const maps::ProgramEntry* entry = (*tail)->tail_call_entry();
+        const engine_abi::ProgramEntry* entry = (*tail)->tail_call_entry();
         const uint32_t slot = 0;
         if (progs->update(&slot, &entry, BPF_ANY) != 0) std::abort();
     }
