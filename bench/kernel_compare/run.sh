@@ -33,9 +33,12 @@ for o in $objects; do
     theirs=""
     [ -n "$kernel" ] && theirs=$(timeout 900 "$kernel" "$o" 2>&1 || true)
     echo "$ours" | while IFS= read -r line; do
+        case "$line" in
+        "  "*) printf '%-22s %s\n' "" "${line#  }"; continue ;; # a note on the row above
+        esac
         name=${line%% (*}
         case "$line" in
-        *": ok, "*) o_col=$(echo "$line" | sed -E 's/.*ok, ([0-9]+) instructions processed.* ([0-9]+) us$/ok \1, \2/') ;;
+        *": ok, "*) o_col=$(echo "$line" | sed -E 's/.*ok, ([0-9]+) instructions processed.* ([0-9]+) us(,.*)?$/ok \1, \2/') ;;
         *) o_col="rejected: $(echo "$line" | sed -E 's/.*\[([a-z ]+)\]$/\1/')" ;;
         esac
         k_col="-"
