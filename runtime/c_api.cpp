@@ -339,6 +339,30 @@ int ebpfjit_program_run_xdp_burst(ebpfjit_program* program, ebpfjit_xdp_frame* c
     });
 }
 
+int ebpfjit_program_run_xdp_buffers(ebpfjit_program* program, ebpfjit_xdp_buffer* buffers, size_t n,
+                                    uint32_t ingress_ifindex, uint32_t rx_queue_index, ebpfjit_xdp_result* results,
+                                    char* err, size_t err_size) {
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        if (!program || (n != 0 && (!buffers || !results))) return set_error(err, err_size, "invalid argument"), -1;
+        // The buffers are the C++ API's own type (ebpfjit/xdp_buffer.h); only the verdicts
+        // are converted, in chunks on the stack.
+        constexpr size_t kChunk = 64;
+        ebpfjit::XdpResult verdicts[kChunk];
+        const ebpfjit::XdpRxInfo rx{ingress_ifindex, rx_queue_index, 0};
+        for (size_t base = 0; base < n; base += kChunk) {
+            const size_t count = std::min(kChunk, n - base);
+            auto ran = program->program.run_xdp_burst(std::span(buffers + base, count), std::span(verdicts, count), rx);
+            for (size_t i = 0; i < count; ++i) results[base + i] = to_c(verdicts[i]);
+            if (!ran) {
+                ebpfjit::Error e = ran.error();
+                if (base != 0) e.message = "after frame " + std::to_string(base) + ": " + e.message;
+                return set_error(err, err_size, e.to_string()), -1;
+            }
+        }
+        return 0;
+    });
+}
+
 const char* ebpfjit_xdp_action_name(uint32_t action) {
     if (action > static_cast<uint32_t>(ebpfjit::XdpAction::Redirect)) return "XDP_UNKNOWN";
     return ebpfjit::to_string(static_cast<ebpfjit::XdpAction>(action)).data();

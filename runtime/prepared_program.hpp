@@ -75,6 +75,12 @@ public:
     Result<void> run_xdp_burst(Engine engine, std::span<XdpFrame* const> frames, std::span<XdpVerdict> out,
                                ExecutionState& state, size_t& done) const;
 
+    // The same over the embedder's buffers, in place (zero copy; runtime/xdp_buffer_burst.cpp):
+    // `rx` is every frame's ingress; each buffer's bounds come back as the program left
+    // them. Stops at the first fault or invalid buffer, `done` = its index.
+    Result<void> run_xdp_burst(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
+                               std::span<XdpVerdict> out, ExecutionState& state, size_t& done) const;
+
     // `e` naming this program when it names no file (a run's error).
     Error locate(Error e) const;
 

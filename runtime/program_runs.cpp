@@ -171,6 +171,53 @@ Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span
     return xdp_burst(*state_, frames, out, options, completed, frame_fault);
 }
 
+Result<XdpResult> Program::run_xdp(XdpBuffer& buffer, const XdpRxInfo& rx, const RunOptions& options) const {
+    XdpResult result;
+    if (auto ran = run_xdp_burst(std::span(&buffer, 1), std::span(&result, 1), rx, options); !ran)
+        return fail(ran.error());
+    return result;
+}
+
+namespace {
+
+// As xdp_burst, over the embedder's buffers (runtime/xdp_buffer_burst.cpp).
+Result<void> xdp_buffer_burst(const Program::State& program, std::span<XdpBuffer> buffers, std::span<XdpResult> out,
+                              const XdpRxInfo& rx, const RunOptions& options, size_t& completed, bool& frame_fault) {
+    const PreparedProgram& p = *program.prepared;
+    completed = 0;
+    frame_fault = false;
+    if (auto ok = expect_type(p, {ProgramType::Xdp}, "run_xdp"); !ok) return fail(ok.error());
+    if (out.size() < buffers.size())
+        return fail(Error::plain(fmt::format("run_xdp_burst: {} buffers but room for {} results", buffers.size(),
+                                             out.size())));
+    auto engine = p.pick(options.engine);
+    if (!engine) return fail(engine.error());
+    ExecutionState state = worker_state(program);
+    auto ran = p.run_xdp_burst(*engine, buffers, rx, out, state, completed);
+    if (ran) return {};
+    frame_fault = true;
+    return fail(located(ran.error(), p));
+}
+
+} // namespace
+
+Result<void> Program::run_xdp_burst(std::span<XdpBuffer> buffers, std::span<XdpResult> out, const XdpRxInfo& rx,
+                                    const RunOptions& options) const {
+    size_t completed = 0;
+    bool frame_fault = false;
+    auto ran = xdp_buffer_burst(*state_, buffers, out, rx, options, completed, frame_fault);
+    if (ran || !frame_fault) return ran;
+    Error e = std::move(ran.error());
+    e.message = fmt::format("frame {}: {}", completed, e.message);
+    return fail(std::move(e));
+}
+
+Result<void> Program::run_xdp_burst(std::span<XdpBuffer> buffers, std::span<XdpResult> out, size_t& completed,
+                                    const XdpRxInfo& rx, const RunOptions& options) const {
+    bool frame_fault = false;
+    return xdp_buffer_burst(*state_, buffers, out, rx, options, completed, frame_fault);
+}
+
 namespace {
 
 // tc and socket filters share the skb run; LD_ABS / LD_IND read all `len` bytes.
