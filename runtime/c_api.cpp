@@ -17,6 +17,7 @@
 #include "ebpfjit/ebpfjit.hpp"
 #include "runtime/c_api_handles.hpp"
 #include "runtime/object_impl.hpp"
+#include "runtime/xdp_buffer_burst.hpp"
 
 namespace {
 
@@ -344,22 +345,18 @@ int ebpfjit_program_run_xdp_buffers(ebpfjit_program* program, ebpfjit_xdp_buffer
                                     char* err, size_t err_size) {
     return guarded<>(-1, err, err_size, [&]() -> int {
         if (!program || (n != 0 && (!buffers || !results))) return set_error(err, err_size, "invalid argument"), -1;
-        // The buffers are the C++ API's own type (ebpfjit/xdp_buffer.h); only the verdicts
-        // are converted, in chunks on the stack.
-        constexpr size_t kChunk = 64;
-        ebpfjit::XdpResult verdicts[kChunk];
-        const ebpfjit::XdpRxInfo rx{ingress_ifindex, rx_queue_index, 0};
-        for (size_t base = 0; base < n; base += kChunk) {
-            const size_t count = std::min(kChunk, n - base);
-            auto ran = program->program.run_xdp_burst(std::span(buffers + base, count), std::span(verdicts, count), rx);
-            for (size_t i = 0; i < count; ++i) results[base + i] = to_c(verdicts[i]);
-            if (!ran) {
-                ebpfjit::Error e = ran.error();
-                if (base != 0) e.message = "after frame " + std::to_string(base) + ": " + e.message;
-                return set_error(err, err_size, e.to_string()), -1;
-            }
-        }
-        return 0;
+        // The buffers are the C++ API's own type (ebpfjit/xdp_buffer.h) and the runtime
+        // writes the C results itself: nothing to convert.
+        size_t completed = 0;
+        bool frame_fault = false;
+        auto ran = ebpfjit::runtime::run_xdp_buffers(state_of(program->program), std::span(buffers, n),
+                                                     std::span(results, n), {ingress_ifindex, rx_queue_index, 0},
+                                                     std::nullopt, completed, frame_fault);
+        if (ran) [[likely]]
+            return 0;
+        ebpfjit::Error e = std::move(ran.error());
+        if (frame_fault) e.message = "frame " + std::to_string(completed) + ": " + e.message;
+        return set_error(err, err_size, e.to_string()), -1;
     });
 }
 

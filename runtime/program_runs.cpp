@@ -7,6 +7,7 @@
 #include "runtime/context/verdict.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "runtime/object_impl.hpp"
+#include "runtime/xdp_buffer_burst.hpp"
 
 namespace ebpfjit {
 
@@ -178,34 +179,11 @@ Result<XdpResult> Program::run_xdp(XdpBuffer& buffer, const XdpRxInfo& rx, const
     return result;
 }
 
-namespace {
-
-// As xdp_burst, over the embedder's buffers (runtime/xdp_buffer_burst.cpp).
-Result<void> xdp_buffer_burst(const Program::State& program, std::span<XdpBuffer> buffers, std::span<XdpResult> out,
-                              const XdpRxInfo& rx, const RunOptions& options, size_t& completed, bool& frame_fault) {
-    const PreparedProgram& p = *program.prepared;
-    completed = 0;
-    frame_fault = false;
-    if (auto ok = expect_type(p, {ProgramType::Xdp}, "run_xdp"); !ok) return fail(ok.error());
-    if (out.size() < buffers.size())
-        return fail(Error::plain(fmt::format("run_xdp_burst: {} buffers but room for {} results", buffers.size(),
-                                             out.size())));
-    auto engine = p.pick(options.engine);
-    if (!engine) return fail(engine.error());
-    ExecutionState state = worker_state(program);
-    auto ran = p.run_xdp_burst(*engine, buffers, rx, out, state, completed);
-    if (ran) return {};
-    frame_fault = true;
-    return fail(located(ran.error(), p));
-}
-
-} // namespace
-
 Result<void> Program::run_xdp_burst(std::span<XdpBuffer> buffers, std::span<XdpResult> out, const XdpRxInfo& rx,
                                     const RunOptions& options) const {
     size_t completed = 0;
     bool frame_fault = false;
-    auto ran = xdp_buffer_burst(*state_, buffers, out, rx, options, completed, frame_fault);
+    auto ran = runtime::run_xdp_buffers(*state_, buffers, out, rx, options.engine, completed, frame_fault);
     if (ran || !frame_fault) return ran;
     Error e = std::move(ran.error());
     e.message = fmt::format("frame {}: {}", completed, e.message);
@@ -215,7 +193,7 @@ Result<void> Program::run_xdp_burst(std::span<XdpBuffer> buffers, std::span<XdpR
 Result<void> Program::run_xdp_burst(std::span<XdpBuffer> buffers, std::span<XdpResult> out, size_t& completed,
                                     const XdpRxInfo& rx, const RunOptions& options) const {
     bool frame_fault = false;
-    return xdp_buffer_burst(*state_, buffers, out, rx, options, completed, frame_fault);
+    return runtime::run_xdp_buffers(*state_, buffers, out, rx, options.engine, completed, frame_fault);
 }
 
 namespace {
