@@ -124,37 +124,52 @@ Result<void> PreparedProgram::run_xdp_buffers(Engine engine, std::span<XdpBuffer
                 return fail(no_stack_error());
             call.set_stack_top(stack.top());
         }
+        // The loop keeps its index in a register (`done` is the caller's memory) and leaves
+        // by `break` to the error paths below it.
         const jit::EntryFn entry = lean.entry;
         const uint64_t budget = lean.budget;
-        for (; done < n; ++done) {
-            XdpBuffer& b = buffers[done];
+        size_t i = 0;
+        for (; i < n; ++i) {
+            XdpBuffer& b = buffers[i];
             if (!XdpFrame::valid(b)) [[unlikely]]
-                return fail(XdpFrame::invalid(b));
+                break;
             frame.point_at(b);
             if (budget != 0) call.start(budget);
             const uint64_t r0 = entry(ctx, 0, nullptr, 0, call.code_status());
             frame.store_bounds(b);
             if (!call.ok()) [[unlikely]]
-                return fail(lean_error(lean, call));
-            put(done, r0, state.redirect);
+                break;
+            put(i, r0, state.redirect);
         }
-        return {};
+        done = i;
+        if (i == n) [[likely]]
+            return {};
+        if (!call.ok()) return fail(lean_error(lean, call));
+        return fail(XdpFrame::invalid(buffers[i]));
     }
 
     RunScope scope(*native_, state);
-    for (; done < n; ++done) {
-        XdpBuffer& b = buffers[done];
+    size_t i = 0;
+    std::optional<Error> fault;
+    for (; i < n; ++i) {
+        XdpBuffer& b = buffers[i];
         if (!XdpFrame::valid(b)) [[unlikely]]
-            return fail(XdpFrame::invalid(b));
+            break;
         frame.point_at(b);
         regions[2] = buffer_region(b);
         auto r0 = scope.run_next(ctx, regions);
         frame.store_bounds(b);
-        if (!r0) [[unlikely]]
-            return fail(r0.error());
-        put(done, *r0, state.redirect);
+        if (!r0) [[unlikely]] {
+            fault = std::move(r0.error());
+            break;
+        }
+        put(i, *r0, state.redirect);
     }
-    return {};
+    done = i;
+    if (i == n) [[likely]]
+        return {};
+    if (fault) return fail(std::move(*fault));
+    return fail(XdpFrame::invalid(buffers[i]));
 }
 
 Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
