@@ -137,6 +137,7 @@ struct RunOptions {
 // Packet contexts (ebpfjit/xdp_frame.hpp, skb_packet.hpp, verdict.hpp): the embedder owns
 // the buffers and reuses them.
 //   XdpFrame: frame.load(bytes, rx) before each run; XdpRxInfo: ingress_ifindex, rx_queue_index
+//   XdpBuffer: zero copy, a packet in the embedder's own buffer (ebpfjit/xdp_buffer.h)
 //   XdpAction: Aborted, Drop, Pass, Tx, Redirect
 //   SkbPacket: skb.load(bytes, meta) before each run; SkbMetadata
 //   TcOutcome: Pass, Drop, Consumed, Redirect
