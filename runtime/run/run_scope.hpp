@@ -14,8 +14,8 @@
 //     dtor   the invoker and ExecutionState::current() as they were
 //
 // A burst (PreparedProgram::run_xdp_burst, as DPDK's rte_bpf_exec_burst) keeps one scope
-// for all its frames; over the embedder's buffers each frame is one run_next. Code that needs none of this (jit::RunNeeds) runs without a scope:
-// runtime/run/lean_run.hpp.
+// for all its frames; over the embedder's buffers each frame is one run_next. Code that
+// needs none of this (jit::RunNeeds) runs without a scope: runtime/run/lean_run.hpp.
 //
 // g++ 12 reports the hook stored into the caller's state as a dangling pointer wherever the
 // constructor is inlined; the destructor takes it back out before the scope ends.
