@@ -17,6 +17,7 @@
 #include "ebpfjit/ebpfjit.hpp"
 #include "runtime/c_api_handles.hpp"
 #include "runtime/object_impl.hpp"
+#include "runtime/xdp_buffer_burst.hpp"
 
 namespace {
 
@@ -336,6 +337,26 @@ int ebpfjit_program_run_xdp_burst(ebpfjit_program* program, ebpfjit_xdp_frame* c
             }
         }
         return 0;
+    });
+}
+
+int ebpfjit_program_run_xdp_buffers(ebpfjit_program* program, ebpfjit_xdp_buffer* buffers, size_t n,
+                                    uint32_t ingress_ifindex, uint32_t rx_queue_index, ebpfjit_xdp_result* results,
+                                    char* err, size_t err_size) {
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        if (!program || (n != 0 && (!buffers || !results))) return set_error(err, err_size, "invalid argument"), -1;
+        // The buffers are the C++ API's own type (ebpfjit/xdp_buffer.h) and the runtime
+        // writes the C results itself: nothing to convert.
+        size_t completed = 0;
+        bool frame_fault = false;
+        auto ran = ebpfjit::runtime::run_xdp_buffers(state_of(program->program), std::span(buffers, n),
+                                                     std::span(results, n), {ingress_ifindex, rx_queue_index, 0},
+                                                     std::nullopt, completed, frame_fault);
+        if (ran) [[likely]]
+            return 0;
+        ebpfjit::Error e = std::move(ran.error());
+        if (frame_fault) e.message = "frame " + std::to_string(completed) + ": " + e.message;
+        return set_error(err, err_size, e.to_string()), -1;
     });
 }
 

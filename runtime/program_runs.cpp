@@ -7,6 +7,7 @@
 #include "runtime/context/verdict.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "runtime/object_impl.hpp"
+#include "runtime/xdp_buffer_burst.hpp"
 
 namespace ebpfjit {
 
@@ -169,6 +170,30 @@ Result<void> Program::run_xdp_burst(std::span<XdpFrame* const> frames, std::span
                                     size_t& completed, const RunOptions& options) const {
     bool frame_fault = false;
     return xdp_burst(*state_, frames, out, options, completed, frame_fault);
+}
+
+Result<XdpResult> Program::run_xdp(XdpBuffer& buffer, const XdpRxInfo& rx, const RunOptions& options) const {
+    XdpResult result;
+    if (auto ran = run_xdp_burst(std::span(&buffer, 1), std::span(&result, 1), rx, options); !ran)
+        return fail(ran.error());
+    return result;
+}
+
+Result<void> Program::run_xdp_burst(std::span<XdpBuffer> buffers, std::span<XdpResult> out, const XdpRxInfo& rx,
+                                    const RunOptions& options) const {
+    size_t completed = 0;
+    bool frame_fault = false;
+    auto ran = runtime::run_xdp_buffers(*state_, buffers, out, rx, options.engine, completed, frame_fault);
+    if (ran || !frame_fault) return ran;
+    Error e = std::move(ran.error());
+    e.message = fmt::format("frame {}: {}", completed, e.message);
+    return fail(std::move(e));
+}
+
+Result<void> Program::run_xdp_burst(std::span<XdpBuffer> buffers, std::span<XdpResult> out, size_t& completed,
+                                    const XdpRxInfo& rx, const RunOptions& options) const {
+    bool frame_fault = false;
+    return runtime::run_xdp_buffers(*state_, buffers, out, rx, options.engine, completed, frame_fault);
 }
 
 namespace {

@@ -23,6 +23,12 @@
  *   res[i].action: EBPFJIT_XDP_PASS ...; EBPFJIT_XDP_REDIRECT: res[i].redirect_port
  *   ebpfjit_xdp_frame_data(frames[i], &len): the packet as the program left it
  *
+ * Or in place, over the embedder's own buffers (zero copy: mbufs, umem chunks):
+ *
+ *   ebpfjit_xdp_buffer bufs[32];  bufs[i] = {base, capacity, headroom, length, 0}
+ *   ebpfjit_program_run_xdp_buffers(fw, bufs, n, ifindex, rxq, res, err, sizeof err);
+ *   bufs[i].headroom / .length / .meta_length: the packet as the program left it
+ *
  * Error buffers may be NULL; messages are one line, truncated to the buffer. No C++
  * exception crosses this API. One program may run on many threads at once.
  */
@@ -31,6 +37,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ebpfjit/xdp_buffer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -169,6 +177,16 @@ int ebpfjit_program_run_xdp(ebpfjit_program *program, ebpfjit_xdp_frame *frame, 
 /* n frames with one call; results[0..n). 0, or -1 with err naming the frame index. */
 int ebpfjit_program_run_xdp_burst(ebpfjit_program *program, ebpfjit_xdp_frame *const *frames, size_t n,
                                   ebpfjit_xdp_result *results, char *err, size_t err_size);
+/* Zero copy: n packets in the embedder's own buffers (ebpfjit/xdp_buffer.h), run in place
+ * with one call; every frame's ingress is ingress_ifindex / rx_queue_index. The program
+ * reads and writes the embedder's bytes; bpf_xdp_adjust_head/meta/tail move the packet
+ * within its buffer (the whole capacity is room; at least ETH_HLEN bytes of packet, at
+ * most 32 of metadata), and each buffer's headroom, length and meta_length come back as
+ * the program left them. 0, or -1 with err naming the frame index (an invalid buffer or
+ * an engine fault; results and bounds before it are filled). */
+int ebpfjit_program_run_xdp_buffers(ebpfjit_program *program, ebpfjit_xdp_buffer *buffers, size_t n,
+                                    uint32_t ingress_ifindex, uint32_t rx_queue_index, ebpfjit_xdp_result *results,
+                                    char *err, size_t err_size);
 /* "XDP_PASS", ... ("XDP_UNKNOWN" for other values). */
 const char *ebpfjit_xdp_action_name(uint32_t action);
 

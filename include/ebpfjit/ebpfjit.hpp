@@ -137,6 +137,7 @@ struct RunOptions {
 // Packet contexts (ebpfjit/xdp_frame.hpp, skb_packet.hpp, verdict.hpp): the embedder owns
 // the buffers and reuses them.
 //   XdpFrame: frame.load(bytes, rx) before each run; XdpRxInfo: ingress_ifindex, rx_queue_index
+//   XdpBuffer: zero copy, a packet in the embedder's own buffer (ebpfjit/xdp_buffer.h)
 //   XdpAction: Aborted, Drop, Pass, Tx, Redirect
 //   SkbPacket: skb.load(bytes, meta) before each run; SkbMetadata
 //   TcOutcome: Pass, Drop, Consumed, Redirect
@@ -224,6 +225,21 @@ public:
     // wrong (program type, `out` too short, engine not prepared).
     Result<void> run_xdp_burst(std::span<XdpFrame* const> frames, std::span<XdpResult> out,
                                size_t& completed, const RunOptions& options = {}) const;
+
+    // XDP programs over the embedder's own buffers, in place (ebpfjit/xdp_buffer.hpp: a
+    // DPDK mbuf's data room, an AF_XDP umem chunk): nothing is copied in or out, the
+    // program reads and writes the embedder's bytes, bpf_xdp_adjust_head/meta/tail move
+    // the packet within the buffer, and each buffer's headroom, length and meta_length
+    // come back as the program left them. `rx`: the ingress of every frame of the burst.
+    // Everything per program is set up once per burst; a frame costs its native call and
+    // a few stores. An invalid buffer or an engine fault stops the burst with an Error
+    // naming the frame index; results (and bounds) before it are filled.
+    Result<XdpResult> run_xdp(XdpBuffer& buffer, const XdpRxInfo& rx = {}, const RunOptions& options = {}) const;
+    Result<void> run_xdp_burst(std::span<XdpBuffer> buffers, std::span<XdpResult> out, const XdpRxInfo& rx = {},
+                               const RunOptions& options = {}) const;
+    // The same, saying how far it got (as the XdpFrame form's `completed`).
+    Result<void> run_xdp_burst(std::span<XdpBuffer> buffers, std::span<XdpResult> out, size_t& completed,
+                               const XdpRxInfo& rx = {}, const RunOptions& options = {}) const;
 
     // tc / sched_cls programs (direct action): the TC_ACT_* verdict.
     Result<TcResult> run_tc(SkbPacket& skb, const RunOptions& options = {}) const;

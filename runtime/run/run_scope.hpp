@@ -14,8 +14,8 @@
 //     dtor   the invoker and ExecutionState::current() as they were
 //
 // A burst (PreparedProgram::run_xdp_burst, as DPDK's rte_bpf_exec_burst) keeps one scope
-// for all its frames. Code that needs none of this (jit::RunNeeds) runs without a scope:
-// runtime/run/lean_run.hpp.
+// for all its frames; over the embedder's buffers each frame is one run_next. Code that
+// needs none of this (jit::RunNeeds) runs without a scope: runtime/run/lean_run.hpp.
 //
 // g++ 12 reports the hook stored into the caller's state as a dangling pointer wherever the
 // constructor is inlined; the destructor takes it back out before the scope ends.
@@ -82,6 +82,25 @@ public:
         checked_.reset(regions);
         const uint64_t r0 = code_->entry()(r1, r2, packet.data(), packet.size(), &status_);
         if (status_.fault == engine_abi::Fault::None) [[likely]]
+            return r0;
+        return fail(native_fault_error(*code_, status_, checked_.made()));
+    }
+
+    // The next run of a burst whose runs all share ctx `r1` (a borrowing XdpFrame pointed
+    // at each buffer in turn): what begin() resets, but the redirect decision only when
+    // the previous run set one (helpers write it whole), and no packet for LD_ABS (XDP
+    // has none). The status's fault is None here: a burst stops at the first fault.
+    [[gnu::always_inline]] Result<uint64_t> run_next(uint64_t r1, std::span<const MemoryRegion> regions) {
+        if (status_.stack_top == nullptr) [[unlikely]]
+            return fail(no_stack_error());
+        state_.ctx = reinterpret_cast<void*>(r1);
+        state_.tail_calls = 0;
+        if (state_.redirect.set) [[unlikely]]
+            state_.redirect = {};
+        status_.budget_left = code_->instruction_budget();
+        checked_.reset(regions);
+        const uint64_t r0 = code_->entry()(r1, 0, nullptr, 0, &status_);
+        if (status_.fault == jit::Fault::None) [[likely]]
             return r0;
         return fail(native_fault_error(*code_, status_, checked_.made()));
     }

@@ -1,0 +1,228 @@
+// A burst of XDP runs over the embedder's buffers, in place (issue 18 item 4): no copy
+// in or out, and everything per program set up once per burst (engine choice, the run
+// scope or the lean call's status, the eBPF stack level, the rx fields of the ctx, the
+// regions). One borrowing XdpFrame serves the burst: its ctx is r1 for every run, so per
+// frame the work is the buffer's check, four stores to point the frame at it, the native
+// call, three stores to write the bounds back and the verdict.
+#include "runtime/xdp_buffer_burst.hpp"
+
+#include <fmt/format.h>
+
+#include "runtime/maps/percpu.hpp"
+#include "runtime/prepared_program.hpp"
+#include "runtime/run/run_scope.hpp"
+
+namespace ebpfjit::runtime {
+
+namespace {
+
+// The buffer's region for checked code and the interpreter: all of it, writable.
+MemoryRegion buffer_region(const XdpBuffer& b) {
+    return MemoryRegion{reinterpret_cast<uint64_t>(b.base), b.capacity, true};
+}
+
+// The lean path's eBPF stack level, taken for the burst and given back at its end.
+class BurstStack {
+public:
+    explicit BurstStack(bool wanted) : nested_(ExecutionState::current() != nullptr) {
+        if (wanted) top_ = EbpfStacks::enter(nested_), taken_ = top_ != nullptr;
+    }
+    ~BurstStack() {
+        if (taken_) EbpfStacks::leave(nested_);
+    }
+    BurstStack(const BurstStack&) = delete;
+    BurstStack& operator=(const BurstStack&) = delete;
+    uint8_t* top() const { return top_; }
+
+private:
+    bool nested_;
+    bool taken_ = false;
+    uint8_t* top_ = nullptr;
+};
+
+// The frame's action from r0, as xdp_verdict (runtime/context/verdict.hpp).
+[[gnu::always_inline]] inline XdpAction action_of(uint32_t returned, const RedirectDecision& redirect) {
+    switch (returned) {
+    case uint32_t(XdpAction::Drop): return XdpAction::Drop;
+    case uint32_t(XdpAction::Pass): return XdpAction::Pass;
+    case uint32_t(XdpAction::Tx): return XdpAction::Tx;
+    case uint32_t(XdpAction::Redirect): return redirect.set ? XdpAction::Redirect : XdpAction::Aborted;
+    default: return XdpAction::Aborted;
+    }
+}
+
+// xdp_verdict written field by field into the caller's slot: a verdict built on the stack
+// and copied out is reloaded in 16-byte pieces right after its narrower stores, and that
+// stall on store forwarding was the largest part of a frame's cost.
+struct PutVerdict {
+    std::span<XdpVerdict> out;
+    [[gnu::always_inline]] void operator()(size_t i, uint64_t r0, const RedirectDecision& redirect) const {
+        XdpVerdict& v = out[i];
+        const auto returned = uint32_t(r0);
+        v.action = action_of(returned, redirect);
+        v.returned = returned;
+        if (returned == uint32_t(XdpAction::Redirect)) [[unlikely]]
+            v.redirect = redirect;
+        else
+            v.redirect = RedirectDecision{};
+    }
+};
+
+// The C API's result (ebpfjit.h), as its to_c of a verdict gives it.
+struct PutCResult {
+    std::span<ebpfjit_xdp_result> out;
+    [[gnu::always_inline]] void operator()(size_t i, uint64_t r0, const RedirectDecision& redirect) const {
+        ebpfjit_xdp_result& c = out[i];
+        const auto returned = uint32_t(r0);
+        const XdpAction action = action_of(returned, redirect);
+        c.action = uint32_t(action);
+        c.r0 = returned;
+        const bool redirected = action == XdpAction::Redirect;
+        c.redirect_port = redirected ? redirect.ifindex : 0;
+        c.redirect_flags = redirected ? redirect.flags : 0;
+    }
+};
+
+} // namespace
+
+template <class Put>
+Result<void> PreparedProgram::run_xdp_buffers(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
+                                              Put put, ExecutionState& state, size_t& done) const {
+    done = 0;
+    XdpFrame frame = XdpFrame::borrowing();
+    frame.set_rx(rx);
+    const uint64_t ctx = frame.ctx_address();
+    std::array<MemoryRegion, 3> regions = frame.regions(); // [2], the buffer, changes per frame
+    const size_t n = buffers.size();
+
+    if (engine == Engine::Interpreter) {
+        for (; done < n; ++done) {
+            XdpBuffer& b = buffers[done];
+            if (!XdpFrame::valid(b)) [[unlikely]]
+                return fail(XdpFrame::invalid(b));
+            frame.point_at(b);
+            regions[2] = buffer_region(b);
+            auto r0 = interpreter_->run(ctx, 0, regions, std::nullopt, state);
+            frame.store_bounds(b);
+            if (!r0) [[unlikely]]
+                return fail(r0.error());
+            put(done, *r0, state.redirect);
+        }
+        return {};
+    }
+    if (!native_) return fail(pick(engine).error());
+
+    if (const LeanEntry& lean = lean_native_) {
+        // No helper of lean code reads the run state or sets a redirect: one reset serves
+        // the burst, and the status's fault stays None until a run faults (which ends it).
+        state.redirect = {};
+        BurstStack stack(lean.stack);
+        LeanCall call;
+        call.start(lean.budget);
+        if (lean.stack) {
+            if (stack.top() == nullptr) [[unlikely]]
+                return fail(no_stack_error());
+            call.set_stack_top(stack.top());
+        }
+        // The loop keeps its index in a register (`done` is the caller's memory) and leaves
+        // by `break` to the error paths below it.
+        const jit::EntryFn entry = lean.entry;
+        const uint64_t budget = lean.budget;
+        size_t i = 0;
+        for (; i < n; ++i) {
+            XdpBuffer& b = buffers[i];
+            if (!XdpFrame::valid(b)) [[unlikely]]
+                break;
+            frame.point_at(b);
+            if (budget != 0) call.start(budget);
+            const uint64_t r0 = entry(ctx, 0, nullptr, 0, call.code_status());
+            frame.store_bounds(b);
+            if (!call.ok()) [[unlikely]]
+                break;
+            put(i, r0, state.redirect);
+        }
+        done = i;
+        if (i == n) [[likely]]
+            return {};
+        if (!call.ok()) return fail(lean_error(lean, call));
+        return fail(XdpFrame::invalid(buffers[i]));
+    }
+
+    RunScope scope(*native_, state);
+    size_t i = 0;
+    std::optional<Error> fault;
+    for (; i < n; ++i) {
+        XdpBuffer& b = buffers[i];
+        if (!XdpFrame::valid(b)) [[unlikely]]
+            break;
+        frame.point_at(b);
+        regions[2] = buffer_region(b);
+        auto r0 = scope.run_next(ctx, regions);
+        frame.store_bounds(b);
+        if (!r0) [[unlikely]] {
+            fault = std::move(r0.error());
+            break;
+        }
+        put(i, *r0, state.redirect);
+    }
+    done = i;
+    if (i == n) [[likely]]
+        return {};
+    if (fault) return fail(std::move(*fault));
+    return fail(XdpFrame::invalid(buffers[i]));
+}
+
+Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
+                                            std::span<XdpVerdict> out, ExecutionState& state, size_t& done) const {
+    return run_xdp_buffers(engine, buffers, rx, PutVerdict{out}, state, done);
+}
+
+Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
+                                            std::span<ebpfjit_xdp_result> out, ExecutionState& state,
+                                            size_t& done) const {
+    return run_xdp_buffers(engine, buffers, rx, PutCResult{out}, state, done);
+}
+
+namespace {
+
+template <class Result_>
+Result<void> buffer_burst(const Program::State& program, std::span<XdpBuffer> buffers, std::span<Result_> out,
+                          const XdpRxInfo& rx, std::optional<Engine> requested, size_t& completed, bool& frame_fault) {
+    const PreparedProgram& p = *program.prepared;
+    completed = 0;
+    frame_fault = false;
+    if (p.spec().type != ProgramType::Xdp) [[unlikely]]
+        return fail(p.locate(Error::plain(fmt::format("program '{}' is of type {}; run_xdp cannot run it",
+                                                      p.spec().name, to_string(p.spec().type)))));
+    if (out.size() < buffers.size()) [[unlikely]]
+        return fail(Error::plain(fmt::format("run_xdp_burst: {} buffers but room for {} results", buffers.size(),
+                                             out.size())));
+    auto engine = p.pick(requested);
+    if (!engine) [[unlikely]]
+        return fail(engine.error());
+    // The per-run state every run of a Program gets (runtime/program_runs.cpp's worker_state).
+    ExecutionState state;
+    state.cpu = maps::current_cpu();
+    state.network = program.network.get();
+    state.sockets = program.sockets ? program.sockets->get() : nullptr;
+    auto ran = p.run_xdp_burst(*engine, buffers, rx, out, state, completed);
+    if (ran) [[likely]]
+        return {};
+    frame_fault = true;
+    return fail(p.locate(std::move(ran.error())));
+}
+
+} // namespace
+
+Result<void> run_xdp_buffers(const Program::State& program, std::span<XdpBuffer> buffers, std::span<XdpVerdict> out,
+                             const XdpRxInfo& rx, std::optional<Engine> engine, size_t& completed, bool& frame_fault) {
+    return buffer_burst(program, buffers, out, rx, engine, completed, frame_fault);
+}
+
+Result<void> run_xdp_buffers(const Program::State& program, std::span<XdpBuffer> buffers,
+                             std::span<ebpfjit_xdp_result> out, const XdpRxInfo& rx, std::optional<Engine> engine,
+                             size_t& completed, bool& frame_fault) {
+    return buffer_burst(program, buffers, out, rx, engine, completed, frame_fault);
+}
+
+} // namespace ebpfjit::runtime
