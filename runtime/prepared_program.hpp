@@ -80,10 +80,10 @@ public:
     // `rx` is every frame's ingress; each buffer's bounds come back as the program left
     // them. Stops at the first fault or invalid buffer, `done` = its index.
     Result<void> run_xdp_burst(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
-                               std::span<XdpVerdict> out, ExecutionState& state, size_t& done) const;
+                               std::span<XdpVerdict> out, engine_abi::ExecutionState& state, size_t& done) const;
     // The same writing the C API's results directly (no verdict array to convert).
     Result<void> run_xdp_burst(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
-                               std::span<ebpfjit_xdp_result> out, ExecutionState& state, size_t& done) const;
+                               std::span<ebpfjit_xdp_result> out, engine_abi::ExecutionState& state, size_t& done) const;
 
     // `e` naming this program when it names no file (a run's error).
     Error locate(Error e) const;
@@ -96,7 +96,7 @@ private:
     // Both run_xdp_burst over XdpBuffers; `put(i, r0, redirect)` writes frame i's result.
     template <class Put>
     Result<void> run_xdp_buffers(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx, Put put,
-                                 ExecutionState& state, size_t& done) const;
+                                 engine_abi::ExecutionState& state, size_t& done) const;
 
     const elf::ProgramSpec* spec_ = nullptr;
     std::vector<uint32_t> budget_loops_;

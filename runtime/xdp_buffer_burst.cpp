@@ -24,7 +24,7 @@ MemoryRegion buffer_region(const XdpBuffer& b) {
 // The lean path's eBPF stack level, taken for the burst and given back at its end.
 class BurstStack {
 public:
-    explicit BurstStack(bool wanted) : nested_(ExecutionState::current() != nullptr) {
+    explicit BurstStack(bool wanted) : nested_(engine_abi::ExecutionState::current() != nullptr) {
         if (wanted) top_ = EbpfStacks::enter(nested_), taken_ = top_ != nullptr;
     }
     ~BurstStack() {
@@ -87,7 +87,7 @@ struct PutCResult {
 
 template <class Put>
 Result<void> PreparedProgram::run_xdp_buffers(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
-                                              Put put, ExecutionState& state, size_t& done) const {
+                                              Put put, engine_abi::ExecutionState& state, size_t& done) const {
     done = 0;
     XdpFrame frame = XdpFrame::borrowing();
     frame.set_rx(rx);
@@ -126,7 +126,7 @@ Result<void> PreparedProgram::run_xdp_buffers(Engine engine, std::span<XdpBuffer
         }
         // The loop keeps its index in a register (`done` is the caller's memory) and leaves
         // by `break` to the error paths below it.
-        const jit::EntryFn entry = lean.entry;
+        const engine_abi::EntryFn entry = lean.entry;
         const uint64_t budget = lean.budget;
         size_t i = 0;
         for (; i < n; ++i) {
@@ -173,12 +173,12 @@ Result<void> PreparedProgram::run_xdp_buffers(Engine engine, std::span<XdpBuffer
 }
 
 Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
-                                            std::span<XdpVerdict> out, ExecutionState& state, size_t& done) const {
+                                            std::span<XdpVerdict> out, engine_abi::ExecutionState& state, size_t& done) const {
     return run_xdp_buffers(engine, buffers, rx, PutVerdict{out}, state, done);
 }
 
 Result<void> PreparedProgram::run_xdp_burst(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
-                                            std::span<ebpfjit_xdp_result> out, ExecutionState& state,
+                                            std::span<ebpfjit_xdp_result> out, engine_abi::ExecutionState& state,
                                             size_t& done) const {
     return run_xdp_buffers(engine, buffers, rx, PutCResult{out}, state, done);
 }
@@ -201,7 +201,7 @@ Result<void> buffer_burst(const Program::State& program, std::span<XdpBuffer> bu
     if (!engine) [[unlikely]]
         return fail(engine.error());
     // The per-run state every run of a Program gets (runtime/program_runs.cpp's worker_state).
-    ExecutionState state;
+    engine_abi::ExecutionState state;
     state.cpu = maps::current_cpu();
     state.network = program.network.get();
     state.sockets = program.sockets ? program.sockets->get() : nullptr;

@@ -100,7 +100,7 @@ public:
         status_.budget_left = code_->instruction_budget();
         checked_.reset(regions);
         const uint64_t r0 = code_->entry()(r1, 0, nullptr, 0, &status_);
-        if (status_.fault == jit::Fault::None) [[likely]]
+        if (status_.fault == engine_abi::Fault::None) [[likely]]
             return r0;
         return fail(native_fault_error(*code_, status_, checked_.made()));
     }
