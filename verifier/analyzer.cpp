@@ -37,7 +37,7 @@ Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, cons
                    bool loop_pass)
     : program_(program), input_(input), loop_pass_(loop_pass), thresholds_(program), shape_(shape),
       ctx_layout_(context_layout(input.type)), liveness_(program, input.helpers, shape.subprogram_starts),
-      checkpoints_(program, liveness_) {
+      checkpoints_(program, liveness_, input.allow_uninit_stack) {
     const size_t n = program.size();
     loop_head_.assign(n, false);
     for (size_t pc = 0; pc < n; ++pc)
@@ -317,6 +317,10 @@ void Analyzer::run(Report& report) {
             }
             if (v == Checkpoints::Verdict::Prune) {
                 path_over = true;
+                // Bytes this path never wrote stood in for the stored path's data: the
+                // continuation reads them as such, so they must read as zeros.
+                for (const Checkpoints::UninitByte& b : checkpoints_.uninit_matched())
+                    note_uninit_read(cur, b.frame, b.off);
                 if (input_.log_level >= 2) trace_ += fmt::format("{}: safe (pruned)\n", cur.pc);
             }
         }

@@ -47,7 +47,16 @@ class Checkpoints {
 public:
     enum class Verdict { Continue, Prune, InfiniteLoop };
 
-    Checkpoints(const isa::Program& program, const Liveness& liveness);
+    // `allow_uninit_stack` (VerifierInput's): a stored state's data bytes (or free scalar
+    // spill) may cover bytes the new path never wrote; the prune then reports them in
+    // uninit_matched(), and the caller must have them zeroed at frame entry.
+    Checkpoints(const isa::Program& program, const Liveness& liveness, bool allow_uninit_stack);
+
+    // A stack byte, fp`off` of absolute frame `frame`.
+    struct UninitByte {
+        uint8_t frame;
+        int32_t off;
+    };
 
     // Looks for a subsuming checkpoint at state.pc, else records one (updates state.parent
     // and clears state.history). On Prune, `relaxed` tells whether the prune relied on
@@ -66,6 +75,9 @@ public:
     // Every scalar and stack slot of `state` must be precise (the loop pass's heads:
     // what arrives there is compared and joined by its exact bounds).
     void mark_everything_precise(const AbstractState& state);
+
+    // After a Prune: the bytes it matched uninitialised against data (see the constructor).
+    const std::vector<UninitByte>& uninit_matched() const { return uninit_; }
 
     uint64_t stored() const { return stored_; }
     uint64_t pruned() const { return pruned_; }
@@ -99,6 +111,8 @@ private:
 
     const isa::Program& program_;
     const Liveness& liveness_;
+    const bool allow_uninit_stack_;
+    std::vector<UninitByte> uninit_;
     std::vector<Checkpoint> all_;
     std::vector<Slot> at_pc_;
     uint64_t stored_ = 0, pruned_ = 0, work_ = 0, retained_bytes_ = 0;
