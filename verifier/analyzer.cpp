@@ -270,13 +270,6 @@ void Analyzer::run(Report& report) {
             break;
         }
         bool path_over = false;
-        if (loop_arrival_limit_ && loop_head_[cur.pc] && ++head_arrivals[cur.pc] > loop_arrival_limit_) {
-            walk_gave_up_ = true;
-            reject(cur.pc, {Reason::ComplexityLimit,
-                            fmt::format("program is too complex: the loop at insn {} was entered more than {} times",
-                                        cur.pc, loop_arrival_limit_)});
-            break;
-        }
         if (loop_pass_ && loop_head_[cur.pc]) {
             auto verdict = arrive_at_loop_head(cur);
             if (!verdict) {
@@ -323,6 +316,16 @@ void Analyzer::run(Report& report) {
                     note_uninit_read(cur, b.frame, b.off);
                 if (input_.log_level >= 2) trace_ += fmt::format("{}: safe (pruned)\n", cur.pc);
             }
+        }
+        // Only arrivals that go on count: a loop head many paths reach and prune at once
+        // costs nothing to enumerate (a parser's header loop reached from every branch).
+        if (!path_over && loop_arrival_limit_ && loop_head_[cur.pc] &&
+            ++head_arrivals[cur.pc] > loop_arrival_limit_) {
+            walk_gave_up_ = true;
+            reject(cur.pc, {Reason::ComplexityLimit,
+                            fmt::format("program is too complex: the loop at insn {} was entered more than {} times",
+                                        cur.pc, loop_arrival_limit_)});
+            break;
         }
         if (!path_over) {
             record_facts(cur);

@@ -15,7 +15,10 @@ constexpr uint16_t kAllRegs = 0x7ff;
 
 enum class Mode {
     Exact,   // identical states (infinite-loop test)
-    Strict,  // bounds of every scalar, every register (no liveness, no imprecision)
+    // Bounds of every scalar some continuation may read (live registers and slots), no
+    // imprecision: what a prune must also pass for the facts of the code after it to hold
+    // for the pruned path (a dead value is overwritten before anything reads it).
+    Strict,
     Relaxed, // the kernel's: live registers only, imprecise scalars match any scalar
     Loop,    // the loop pass's heads: live registers only, every scalar's bounds
 };
@@ -146,7 +149,7 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
         const FrameState& of = old.frames[f];
         const FrameState& cf = cur.frames[f];
         if (of.callsite != cf.callsite) return false;
-        const uint16_t live_regs = mode == Mode::Relaxed || mode == Mode::Loop ? live[f] : kAllRegs;
+        const uint16_t live_regs = mode == Mode::Exact ? kAllRegs : live[f];
         for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
             if ((live_regs >> r) & 1) {
                 if (!reg_subsumes(of.regs[r], cf.regs[r], ids, mode)) return false;
@@ -154,7 +157,9 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
             }
         size_t slots = std::max(of.stack.slots().size(), cf.stack.slots().size());
         for (size_t s = 0; s < slots; ++s) {
-            if (stack_live && mode == Mode::Relaxed && s < 64 && !(((*stack_live)[f] >> s) & 1)) continue;
+            if (stack_live && (mode == Mode::Relaxed || mode == Mode::Strict) && s < 64 &&
+                !(((*stack_live)[f] >> s) & 1))
+                continue;
             const StackSlot* os = s < of.stack.slots().size() ? &of.stack.slots()[s] : nullptr;
             const StackSlot* cs = s < cf.stack.slots().size() ? &cf.stack.slots()[s] : nullptr;
             if (!os && mode != Mode::Exact) { // old never initialised it: as all-Invalid bytes
@@ -324,7 +329,7 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
                                           allow_uninit_stack_ ? &uninit_ : nullptr)) {
                 ++cp.hits;
                 ++pruned_;
-                relaxed = !subsumes(cp.state, state, Mode::Strict, live, work_);
+                relaxed = !subsumes(cp.state, state, Mode::Strict, live, work_, &stack_live);
                 // This path now relies on the checkpoint's continuation: whatever was
                 // precise there must be precise in this path's own checkpoints too.
                 PrecisionMask mask;

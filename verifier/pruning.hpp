@@ -60,7 +60,10 @@ public:
 
     // Looks for a subsuming checkpoint at state.pc, else records one (updates state.parent
     // and clears state.history). On Prune, `relaxed` tells whether the prune relied on
-    // liveness or imprecision (a plain bounds comparison would not have pruned).
+    // imprecision or on unwritten stack bytes: a bounds comparison of what the
+    // continuation may read (live registers and slots) would not have pruned, so the
+    // pruned path may carry values the facts after it were not derived from. Values no
+    // continuation reads (dead ones) cannot reach a fact.
     // At a loop head whose iterations are bounded by a helper (a callback-taking call),
     // a state equal to an ancestor's is pruned instead of being an infinite loop.
     // `may_store` false: look for a match only (the analyzer's store heuristic).

@@ -47,7 +47,68 @@ isa::Program diamonds(Other other) {
     return b.build();
 }
 
+// kDiamonds map lookups whose key pointer differs by path (fp-8 or fp-16: states that
+// cannot meet before the call), each followed by 30 instructions without a jump. After
+// the call the key pointer is gone and both keys are dead: the kernel's prune point
+// after every call meets the two paths there. `leak`: the fp-16 path also spills the
+// ctx into fp-24, which the end returns (live after every call: never covered).
+isa::Program lookups(bool leak) {
+    Builder b;
+    b.mov(r6, r1).call(7).mov(r7, r0);
+    b.st(Size::DW, r10, -24, 0);
+    for (int k = 0; k < kDiamonds; ++k) {
+        const std::string other = "other" + std::to_string(k), join = "join" + std::to_string(k);
+        b.st(Size::DW, r10, -8, k).st(Size::DW, r10, -16, k);
+        b.mov(r3, r7).and_(r3, 1 << k).j(Cond::Eq, r3, 0, other);
+        b.mov(r2, r10).add(r2, -8).ja(join);
+        b.label(other).mov(r2, r10).add(r2, -16);
+        if (leak) b.stx(Size::DW, r10, -24, r6);
+        b.label(join).ld_map(r1, kHashMap).call(1);
+        for (int i = 0; i < 30; ++i) b.mov(r0, i);
+    }
+    b.ldx(Size::DW, r0, r10, -24).exit();
+    return b.build();
+}
+
+// A loop head reached from `arrivals` branches of a switch on an unknown; every arrival
+// after the first is covered by the checkpoint there (the case value is imprecise).
+isa::Program switch_into_loop(int arrivals) {
+    Builder b;
+    b.call(7).mov(r7, r0).mov(r8, 0);
+    for (int k = 0; k < arrivals; ++k) b.j(Cond::Eq, r7, k, "head");
+    b.mov(r0, 0).exit();
+    b.label("head").add(r8, 1).j(Cond::Lt, r8, 3, "head").mov(r0, 0).exit();
+    return b.build();
+}
+
 } // namespace
+
+TEST_CASE("pruning: arrivals at a loop head that are pruned there do not count against the walk's loop limit",
+          "[verifier][pruning]") {
+    // 2,100 arrivals, more than the walk's 2,048 before it leaves a loop to the loop pass;
+    // all but the first end at once, so the walk proves the loop itself.
+    Report r = check(switch_into_loop(2100), corpus_input(ProgramType::Xdp));
+    INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
+    REQUIRE(r.ok());
+    CHECK(r.facts.budget_loops.empty()); // terminates by proof, not by a run-time budget
+    CHECK(r.stats.processed_insns < 4500); // the walk alone: 2 per case + the loop; with a restart ~3x
+}
+
+TEST_CASE("pruning: paths meet again right after a helper call, where its arguments are dead",
+          "[verifier][pruning]") {
+    Report r = check(lookups(false), corpus_input(ProgramType::Xdp));
+    INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
+    REQUIRE(r.ok());
+    // Each diamond's second path ends at the call's return: 10 x (10 + 30) + 10 x 4.
+    // Met only at the next diamond's branch instead, it would run its 30 instructions too.
+    CHECK(r.stats.processed_insns < 550);
+
+    const isa::Program unsafe = lookups(true);
+    Report leak = check(unsafe, corpus_input(ProgramType::Xdp));
+    REQUIRE_FALSE(leak.ok());
+    INFO(leak.rejection->headline);
+    CHECK(leak.rejection->insn + 1 == unsafe.size()); // exit returns the ctx
+}
 
 TEST_CASE("pruning: a stored state's data covers bytes the new path never wrote, which are then zeroed",
           "[verifier][pruning]") {
