@@ -37,7 +37,7 @@ Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, cons
                    bool loop_pass)
     : program_(program), input_(input), loop_pass_(loop_pass), thresholds_(program), shape_(shape),
       ctx_layout_(engine_abi::context_layout(input.type)), liveness_(program, input.helpers, shape.subprogram_starts),
-      checkpoints_(program, liveness_) {
+      checkpoints_(program, liveness_, input.allow_uninit_stack) {
     const size_t n = program.size();
     loop_head_.assign(n, false);
     for (size_t pc = 0; pc < n; ++pc)
@@ -270,13 +270,6 @@ void Analyzer::run(Report& report) {
             break;
         }
         bool path_over = false;
-        if (loop_arrival_limit_ && loop_head_[cur.pc] && ++head_arrivals[cur.pc] > loop_arrival_limit_) {
-            walk_gave_up_ = true;
-            reject(cur.pc, {Reason::ComplexityLimit,
-                            fmt::format("program is too complex: the loop at insn {} was entered more than {} times",
-                                        cur.pc, loop_arrival_limit_)});
-            break;
-        }
         if (loop_pass_ && loop_head_[cur.pc]) {
             auto verdict = arrive_at_loop_head(cur);
             if (!verdict) {
@@ -317,8 +310,22 @@ void Analyzer::run(Report& report) {
             }
             if (v == Checkpoints::Verdict::Prune) {
                 path_over = true;
+                // Bytes this path never wrote stood in for the stored path's data: the
+                // continuation reads them as such, so they must read as zeros.
+                for (const Checkpoints::UninitByte& b : checkpoints_.uninit_matched())
+                    note_uninit_read(cur, b.frame, b.off);
                 if (input_.log_level >= 2) trace_ += fmt::format("{}: safe (pruned)\n", cur.pc);
             }
+        }
+        // Only arrivals that go on count: a loop head many paths reach and prune at once
+        // costs nothing to enumerate (a parser's header loop reached from every branch).
+        if (!path_over && loop_arrival_limit_ && loop_head_[cur.pc] &&
+            ++head_arrivals[cur.pc] > loop_arrival_limit_) {
+            walk_gave_up_ = true;
+            reject(cur.pc, {Reason::ComplexityLimit,
+                            fmt::format("program is too complex: the loop at insn {} was entered more than {} times",
+                                        cur.pc, loop_arrival_limit_)});
+            break;
         }
         if (!path_over) {
             record_facts(cur);

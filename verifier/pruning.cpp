@@ -15,7 +15,10 @@ constexpr uint16_t kAllRegs = 0x7ff;
 
 enum class Mode {
     Exact,   // identical states (infinite-loop test)
-    Strict,  // bounds of every scalar, every register (no liveness, no imprecision)
+    // Bounds of every scalar some continuation may read (live registers and slots), no
+    // imprecision: what a prune must also pass for the facts of the code after it to hold
+    // for the pruned path (a dead value is overwritten before anything reads it).
+    Strict,
     Relaxed, // the kernel's: live registers only, imprecise scalars match any scalar
     Loop,    // the loop pass's heads: live registers only, every scalar's bounds
 };
@@ -67,7 +70,21 @@ bool is_free_scalar(const RegState& r, Mode mode) {
     return (mode == Mode::Relaxed && !r.precise) || r.var == Scalar::unknown();
 }
 
-bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode mode) {
+// Bytes a prune let stand for initialised data although the new path never wrote them
+// (old: data, or a free scalar spill; new: Invalid). Collected only under
+// allow_uninit_stack, where reading such bytes is allowed once they are zeroed.
+struct UninitSink {
+    std::vector<Checkpoints::UninitByte>* out = nullptr;
+    uint8_t frame = 0;
+    size_t slot = 0;
+    bool add(size_t byte) {
+        if (!out) return false;
+        out->push_back({frame, -int32_t(8 * (slot + 1)) + int32_t(byte)});
+        return true;
+    }
+};
+
+bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode mode, UninitSink uninit = {}) {
     static const StackSlot kEmpty{};
     if (!old) old = &kEmpty;
     if (!cur) cur = &kEmpty;
@@ -78,12 +95,17 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
     if (old->is_spill()) {
         if (cur->is_spill()) return reg_subsumes(old->spilled, cur->spilled, ids, mode);
         if (!is_free_scalar(old->spilled, mode)) return false;
-        for (ByteKind b : cur->bytes)
-            if (b == ByteKind::Invalid) return false;
+        for (size_t i = 0; i < 8; ++i)
+            if (cur->bytes[i] == ByteKind::Invalid && !uninit.add(i)) return false;
         return true;
     }
     bool cur_spilled_scalar = cur->is_spill() && cur->spilled.type == RegType::Scalar;
     bool cur_spilled_zero = cur_spilled_scalar && cur->spilled.is_null_const();
+    // Initialised data, or (allow_uninit_stack) bytes that will read as zero.
+    auto any_data = [&](ByteKind c, size_t i) {
+        return c == ByteKind::Misc || c == ByteKind::Zero || (c == ByteKind::Spill && cur_spilled_scalar) ||
+               (c == ByteKind::Invalid && uninit.add(i));
+    };
     for (size_t i = 0; i < 8; ++i) {
         ByteKind o = old->bytes[i], c = cur->bytes[i];
         switch (o) {
@@ -93,13 +115,11 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
             if (c == ByteKind::Spill && !cur_spilled_scalar) return false;
             break;
         case ByteKind::Misc:
-            if (!(c == ByteKind::Misc || c == ByteKind::Zero || (c == ByteKind::Spill && cur_spilled_scalar)))
-                return false;
+            if (!any_data(c, i)) return false;
             break;
         case ByteKind::Zero:
             if (mode == Mode::Relaxed && !old->precise) { // zeros nobody relied on: any data
-                if (!(c == ByteKind::Misc || c == ByteKind::Zero || (c == ByteKind::Spill && cur_spilled_scalar)))
-                    return false;
+                if (!any_data(c, i)) return false;
                 break;
             }
             if (!(c == ByteKind::Zero || (c == ByteKind::Spill && cur_spilled_zero))) return false;
@@ -111,8 +131,9 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
 }
 
 // `stack_live`: slots nobody reads before overwriting them are skipped (Relaxed only).
+// `uninit` (Relaxed only): collects the bytes matched as UninitSink says; null: no such match.
 bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, const LiveMasks& live, uint64_t& work,
-              const StackMasks* stack_live = nullptr) {
+              const StackMasks* stack_live = nullptr, std::vector<Checkpoints::UninitByte>* uninit = nullptr) {
     if (old.frames.size() != cur.frames.size() || old.refs.size() != cur.refs.size()) return false;
     work += state_size(old);
     IdMap ids;
@@ -128,7 +149,7 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
         const FrameState& of = old.frames[f];
         const FrameState& cf = cur.frames[f];
         if (of.callsite != cf.callsite) return false;
-        const uint16_t live_regs = mode == Mode::Relaxed || mode == Mode::Loop ? live[f] : kAllRegs;
+        const uint16_t live_regs = mode == Mode::Exact ? kAllRegs : live[f];
         for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
             if ((live_regs >> r) & 1) {
                 if (!reg_subsumes(of.regs[r], cf.regs[r], ids, mode)) return false;
@@ -136,14 +157,17 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
             }
         size_t slots = std::max(of.stack.slots().size(), cf.stack.slots().size());
         for (size_t s = 0; s < slots; ++s) {
-            if (stack_live && mode == Mode::Relaxed && s < 64 && !(((*stack_live)[f] >> s) & 1)) continue;
+            if (stack_live && (mode == Mode::Relaxed || mode == Mode::Strict) && s < 64 &&
+                !(((*stack_live)[f] >> s) & 1))
+                continue;
             const StackSlot* os = s < of.stack.slots().size() ? &of.stack.slots()[s] : nullptr;
             const StackSlot* cs = s < cf.stack.slots().size() ? &cf.stack.slots()[s] : nullptr;
             if (!os && mode != Mode::Exact) { // old never initialised it: as all-Invalid bytes
                 if (cs && cs->is_spill() && cs->spilled.type != RegType::Scalar) return false;
                 continue;
             }
-            if (!slot_subsumes(os, cs, ids, mode)) return false;
+            const UninitSink sink{mode == Mode::Relaxed ? uninit : nullptr, uint8_t(f), s};
+            if (!slot_subsumes(os, cs, ids, mode, sink)) return false;
             if (old.zone && os->is_spill() && os->spilled.sym && cs && cs->is_spill())
                 related.emplace_back(&os->spilled, &cs->spilled);
         }
@@ -242,8 +266,8 @@ bool loop_state_subsumes(const AbstractState& old, const AbstractState& cur, con
 
 uint64_t shape_key(const AbstractState& s, const LiveMasks& live) { return key_of(s, live); }
 
-Checkpoints::Checkpoints(const isa::Program& program, const Liveness& liveness)
-    : program_(program), liveness_(liveness), at_pc_(program.size()) {}
+Checkpoints::Checkpoints(const isa::Program& program, const Liveness& liveness, bool allow_uninit_stack)
+    : program_(program), liveness_(liveness), allow_uninit_stack_(allow_uninit_stack), at_pc_(program.size()) {}
 
 LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
     LiveMasks live{};
@@ -289,6 +313,7 @@ StackMasks Checkpoints::stack_masks(const AbstractState& s) const {
 Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, bool bounded_loop_head,
                                         bool may_store) {
     relaxed = false;
+    uninit_.clear();
     const LiveMasks live = live_masks(state);
     const StackMasks stack_live = stack_masks(state);
     const uint64_t key = key_of(state, live);
@@ -299,10 +324,12 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
     for (size_t k = 0; k < list.size();) {
         Checkpoint& cp = all_[list[k]];
         if (cp.branches == 0) {
-            if (cp.key == key && subsumes(cp.state, state, Mode::Relaxed, live, work_, &stack_live)) {
+            const size_t uninit_before = uninit_.size();
+            if (cp.key == key && subsumes(cp.state, state, Mode::Relaxed, live, work_, &stack_live,
+                                          allow_uninit_stack_ ? &uninit_ : nullptr)) {
                 ++cp.hits;
                 ++pruned_;
-                relaxed = !subsumes(cp.state, state, Mode::Strict, live, work_);
+                relaxed = !subsumes(cp.state, state, Mode::Strict, live, work_, &stack_live);
                 // This path now relies on the checkpoint's continuation: whatever was
                 // precise there must be precise in this path's own checkpoints too.
                 PrecisionMask mask;
@@ -320,6 +347,7 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
                 if (!mask.empty()) propagate(state.parent, &state.history, mask);
                 return Verdict::Prune;
             }
+            uninit_.resize(uninit_before); // a failed comparison's matches do not count
         } else {
             if (!have_fp) {
                 fp = fingerprint_of(state);

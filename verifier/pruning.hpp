@@ -47,11 +47,23 @@ class Checkpoints {
 public:
     enum class Verdict { Continue, Prune, InfiniteLoop };
 
-    Checkpoints(const isa::Program& program, const Liveness& liveness);
+    // `allow_uninit_stack` (VerifierInput's): a stored state's data bytes (or free scalar
+    // spill) may cover bytes the new path never wrote; the prune then reports them in
+    // uninit_matched(), and the caller must have them zeroed at frame entry.
+    Checkpoints(const isa::Program& program, const Liveness& liveness, bool allow_uninit_stack);
+
+    // A stack byte, fp`off` of absolute frame `frame`.
+    struct UninitByte {
+        uint8_t frame;
+        int32_t off;
+    };
 
     // Looks for a subsuming checkpoint at state.pc, else records one (updates state.parent
     // and clears state.history). On Prune, `relaxed` tells whether the prune relied on
-    // liveness or imprecision (a plain bounds comparison would not have pruned).
+    // imprecision or on unwritten stack bytes: a bounds comparison of what the
+    // continuation may read (live registers and slots) would not have pruned, so the
+    // pruned path may carry values the facts after it were not derived from. Values no
+    // continuation reads (dead ones) cannot reach a fact.
     // At a loop head whose iterations are bounded by a helper (a callback-taking call),
     // a state equal to an ancestor's is pruned instead of being an infinite loop.
     // `may_store` false: look for a match only (the analyzer's store heuristic).
@@ -66,6 +78,9 @@ public:
     // Every scalar and stack slot of `state` must be precise (the loop pass's heads:
     // what arrives there is compared and joined by its exact bounds).
     void mark_everything_precise(const AbstractState& state);
+
+    // After a Prune: the bytes it matched uninitialised against data (see the constructor).
+    const std::vector<UninitByte>& uninit_matched() const { return uninit_; }
 
     uint64_t stored() const { return stored_; }
     uint64_t pruned() const { return pruned_; }
@@ -99,6 +114,8 @@ private:
 
     const isa::Program& program_;
     const Liveness& liveness_;
+    const bool allow_uninit_stack_;
+    std::vector<UninitByte> uninit_;
     std::vector<Checkpoint> all_;
     std::vector<Slot> at_pc_;
     uint64_t stored_ = 0, pruned_ = 0, work_ = 0, retained_bytes_ = 0;

@@ -91,6 +91,10 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
                     shape.calls_callback[pc] = true;
                     shape.prune_point[pc] = true;
                 }
+                // After a helper call too, as the kernel's visit_func_call_insn marks it: the
+                // helper's key or buffer on the stack is often dead there, so paths that
+                // differed only in it meet again.
+                if (pc + 1 < n) shape.prune_point[pc + 1] = true;
             }
         } else if (const auto* l = std::get_if<isa::LoadImm64>(&insn)) {
             if (l->kind == isa::LddwKind::VariableAddr)

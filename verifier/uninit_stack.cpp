@@ -9,7 +9,9 @@
 // constant-offset store, a whole-range helper write); a write that may miss it (variable
 // offset, variable helper size) leaves it Invalid here, so the read is recorded; a prune
 // matches a stored Invalid byte only when the stored path's continuation (which recorded
-// its reads) covers the pruned one (pruning.cpp slot_subsumes).
+// its reads) covers the pruned one (pruning.cpp slot_subsumes). A prune that lets a stored
+// path's data stand for bytes the pruned path never wrote records those bytes here too
+// (Checkpoints::uninit_matched, from the analyzer's loop): its continuation may read them.
 #include <algorithm>
 
 #include "verifier/analyzer.hpp"
