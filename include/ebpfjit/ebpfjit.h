@@ -188,6 +188,18 @@ int ebpfjit_program_run_tc(ebpfjit_program *program, ebpfjit_skb *skb, int32_t *
 int ebpfjit_program_run_socket_filter(ebpfjit_program *program, ebpfjit_skb *skb, uint32_t *keep, char *err,
                                       size_t err_size);
 
+/* ---- cgroup socket programs (ebpfjit_sock_ctx.h, docs/cgroup-sock.md) -------------- */
+
+struct ebpfjit_sock_addr_ctx;
+struct ebpfjit_sock_ctx;
+/* cgroup/connect4, sendmsg6, recvmsg4, bind6, ...: *verdict = r0 (1 go on, 0 refuse; bind
+ * 0..3). ctx->addr holds what the program rewrote. 0, or -1 with err set. */
+int ebpfjit_program_run_sock_addr(ebpfjit_program *program, struct ebpfjit_sock_addr_ctx *ctx, uint32_t *verdict,
+                                  char *err, size_t err_size);
+/* cgroup/sock_create, sock_release, post_bind4/6: *verdict = r0 (1 go on, 0 refuse). */
+int ebpfjit_program_run_sock(ebpfjit_program *program, struct ebpfjit_sock_ctx *ctx, uint32_t *verdict, char *err,
+                             size_t err_size);
+
 /* ---- the network the helpers see (docs/helpers.md) -------------------------------- */
 
 /* Devices, routes, neighbours and the netns cookie of one network namespace, for
