@@ -375,6 +375,9 @@ private:
         case verifier::CtxFieldKind::PacketEnd: f.st.regs[dst] = Val{Kind::PacketEnd}; break;
         case verifier::CtxFieldKind::PacketMeta: f.st.regs[dst] = Val{Kind::PacketMeta}; break;
         case verifier::CtxFieldKind::Scalar: f.st.regs[dst] = Val{Kind::Scalar}; break;
+        case verifier::CtxFieldKind::Socket: // bpf_sock_addr only: the generator makes no cgroup programs
+            f.st.regs[dst] = Val{Kind::Scalar};
+            break;
         }
     }
 
