@@ -36,6 +36,14 @@ enum class CtxFieldKind : uint8_t {
     PacketData, // the first packet byte (a 64-bit pointer after the rewrite)
     PacketEnd,  // one past the last packet byte (of the linear part for skbs)
     PacketMeta, // start of the metadata area in front of data
+    Socket,     // bpf_sock_addr.sk: a real 64-bit pointer to a struct bpf_sock (PTR_TO_SOCKET)
+};
+
+// Whose access-size rules a ctx struct follows.
+enum class CtxSizeRule : uint8_t {
+    Skb,      // bpf_skb_is_valid_access (xdp_md and __sk_buff): ctx_read_size_ok / ctx_write_size_ok
+    SockAddr, // sock_addr_is_valid_access (engine_abi/cgroup_sock_layout.hpp)
+    Sock,     // bpf_sock_is_valid_access (engine_abi/sock_layout.hpp)
 };
 
 // bpf_skb_is_valid_access's size rules for a field whose whole access takes `width` bytes:
@@ -59,6 +67,10 @@ struct CtxField {
     // The access size a whole field takes: 4 for the u32 fields (reads may be narrower),
     // 8 for a u64 field, which the kernel lets programs read and write only whole.
     uint8_t width = 4;
+    // The attach types that may read / write it at all (the kernel's per-attach-type
+    // rules of cgroup socket programs; every attach type for the others).
+    AttachTypeMask read_attach = kAnyAttach;
+    AttachTypeMask write_attach = kAnyAttach;
 
     bool read_size_ok(uint32_t size) const { return ctx_read_size_ok(width, narrow_write, size); }
     bool write_size_ok(uint32_t size) const { return ctx_write_size_ok(width, narrow_write, size); }
@@ -108,18 +120,26 @@ inline constexpr std::array<CtxField, 21> kSkbCtxFields{{
 }};
 #undef EBPFJIT_SKB_SCALAR
 
-// One program type's view of its ctx struct.
+// One program type's (and attach type's) view of its ctx struct.
 struct ContextLayout {
     std::string_view name; // "xdp_md", "__sk_buff"
     uint32_t size;         // bytes of the uapi struct
     std::span<const CtxField> fields;
     ProgramType type;
+    AttachType attach = AttachType::None;
+    CtxSizeRule size_rule = CtxSizeRule::Skb;
     // The field this type may read that contains [offset, offset + size), or nullptr.
     const CtxField* field_at(int64_t offset, uint32_t size) const;
-    bool writable(const CtxField& f) const { return (f.writable & mask_of(type)) != 0; }
+    // The field containing [offset, offset + size) whatever the type and attach type may
+    // do with it (to say why an access was refused), or nullptr.
+    const CtxField* any_field_at(int64_t offset, uint32_t size) const;
+    bool writable(const CtxField& f) const {
+        return (f.writable & mask_of(type)) != 0 && (f.write_attach & attach_mask_of(attach)) != 0;
+    }
 };
 
-// nullptr for program types without a ctx struct (mem).
-const ContextLayout* context_layout(ProgramType type);
+// nullptr for program types without a ctx struct (mem). `attach` matters only for the
+// cgroup socket types (their layouts differ per attach type).
+const ContextLayout* context_layout(ProgramType type, AttachType attach = AttachType::None);
 
 } // namespace ebpfjit::engine_abi

@@ -61,6 +61,7 @@ constexpr HostCtxField place_on_host(const CtxField& f, uint16_t pointers) {
     case CtxFieldKind::PacketData: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data)); break;
     case CtxFieldKind::PacketEnd: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data_end)); break;
     case CtxFieldKind::PacketMeta: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data_meta)); break;
+    case CtxFieldKind::Socket: break; // bpf_sock_addr.sk: already a 64-bit pointer in place
     }
     if (f.kind != CtxFieldKind::Scalar) out.host_size = 8;
     return out;
@@ -105,6 +106,10 @@ constexpr const HostCtxLayout* host_ctx_layout(ProgramType type) {
     case ProgramType::SchedCls:
     case ProgramType::SocketFilter: return &kSkbHostLayout;
     case ProgramType::Mem: return nullptr;
+    // The cgroup socket types run over the uapi struct itself (ebpfjit_sock_ctx.h): no
+    // load needs a rewrite.
+    case ProgramType::CgroupSockAddr:
+    case ProgramType::CgroupSock: return nullptr;
     }
     return nullptr;
 }

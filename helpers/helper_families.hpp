@@ -47,5 +47,7 @@ void register_callback_helpers(HelperTable& table);
 // embedder's SocketTable (ExecutionState::sockets); the socket sk_assign sets is what
 // 46 get_socket_cookie (register_skb_meta_helpers) answers first.
 void register_socket_helpers(HelperTable& table);
+// 64 bind (cgroup/connect4, cgroup/connect6).
+void register_cgroup_sock_helpers(HelperTable& table);
 
 } // namespace ebpfjit::helpers

@@ -23,6 +23,7 @@ const HelperTable& HelperTable::builtin() {
         register_route_helpers(t);
         register_callback_helpers(t);
         register_socket_helpers(t);
+        register_cgroup_sock_helpers(t);
         return t;
     }();
     return table;

@@ -151,6 +151,9 @@ struct Helper {
     // own, maps::current_cpu()). A program whose calls all say false runs without a
     // per-run state (jit::RunNeeds). Embedder helpers keep the safe default.
     bool uses_run_state = true;
+    // The expected attach types that may call it, within `allowed` (the kernel's
+    // func_proto switches on prog->expected_attach_type: bpf_bind only from connect4/6).
+    AttachTypeMask allowed_attach = kAnyAttach;
 };
 
 class HelperTable {

@@ -83,9 +83,11 @@ uint64_t ktime_get_tai_ns(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
 
 constexpr Prototype kNoArgs{RetType::Integer, {}};
 
-// bpf_get_current_*: tracing helpers in the kernel; of our types only the unrestricted
-// userspace `mem` type may call them (no packet program runs in a task context).
-constexpr ProgramTypeMask kTaskContext = mask_of(ProgramType::Mem);
+// bpf_get_current_*: tracing helpers in the kernel; of our types the unrestricted
+// userspace `mem` type and the cgroup socket hooks, which run in the calling task (the
+// kernel's cgroup_current_func_proto), may call them; no packet program runs in a task.
+constexpr ProgramTypeMask kTaskContext =
+    mask_of(ProgramType::Mem) | mask_of(ProgramType::CgroupSockAddr) | mask_of(ProgramType::CgroupSock);
 
 } // namespace
 

@@ -28,7 +28,9 @@ std::span<const uint8_t> packet_of(uint64_t ctx, ProgramType type) {
     case ProgramType::SocketFilter:
         if (auto* s = skb_of(ctx)) return s->bytes();
         return {};
-    case ProgramType::Mem: return {};
+    case ProgramType::Mem:
+    case ProgramType::CgroupSockAddr:
+    case ProgramType::CgroupSock: return {};
     }
     return {};
 }
@@ -39,7 +41,8 @@ uint64_t perf_event_output(uint64_t ctx, uint64_t map, uint64_t flags, uint64_t 
     auto* events = dynamic_cast<maps::PerfEventArray*>(reinterpret_cast<maps::Map*>(map));
     if (!events) return uint64_t(-EINVAL);
 
-    const bool packet = type != ProgramType::Mem;
+    // bpf_event_output_data_proto (mem and the cgroup socket hooks): no ctx bytes to append.
+    const bool packet = type == ProgramType::Xdp || type == ProgramType::SchedCls || type == ProgramType::SocketFilter;
     const uint64_t allowed = packet ? (BPF_F_CTXLEN_MASK | BPF_F_INDEX_MASK) : BPF_F_INDEX_MASK;
     if (flags & ~allowed) return uint64_t(-EINVAL);
     std::span<const uint8_t> extra;

@@ -15,6 +15,7 @@
 #include "helpers/checksum.hpp"
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
+#include "helpers/cgroup_sock_ctx.hpp"
 #include "helpers/packet_ctx.hpp"
 #include "ebpfjit/host_network.hpp"
 #include "ebpfjit/skb_packet.hpp"
@@ -142,6 +143,9 @@ uint64_t skb_under_cgroup(uint64_t ctx, uint64_t map, uint64_t idx, uint64_t, ui
 // the place of the embedder's SkbMetadata::socket, as the kernel's skb_orphan + skb->sk = sk
 // does. Reads the skb only, not the run state.
 uint64_t get_socket_cookie(uint64_t ctx, uint64_t, uint64_t, uint64_t, uint64_t) {
+    if (const auto* st = engine_abi::ExecutionState::current();
+        st && (st->type == ProgramType::CgroupSockAddr || st->type == ProgramType::CgroupSock))
+        return cgroup_socket_cookie(ctx);
     SkbPacket* skb = skb_of(ctx);
     if (!skb) return 0;
     if (skb->assigned_socket()) return skb->assigned_socket()->spec.cookie;
@@ -260,8 +264,10 @@ void register_skb_meta_helpers(HelperTable& t) {
                      .args = {PtrToCtx, ConstMapPtr, Anything},
                      .map_types = map_types({engine_abi::map_type::kCgroupArray})},
            kTc, skb_under_cgroup});
-    t.add({BPF_FUNC_get_socket_cookie, "get_socket_cookie", ctx_only, kTcSocket, get_socket_cookie});
-    t.add({BPF_FUNC_get_netns_cookie, "get_netns_cookie", ctx_only, kTc, get_netns_cookie});
+    // Also the cgroup socket hooks' (sock_addr_func_proto, sock_filter_func_proto).
+    constexpr ProgramTypeMask kCgroupSock = mask_of(ProgramType::CgroupSockAddr) | mask_of(ProgramType::CgroupSock);
+    t.add({BPF_FUNC_get_socket_cookie, "get_socket_cookie", ctx_only, kTcSocket | kCgroupSock, get_socket_cookie});
+    t.add({BPF_FUNC_get_netns_cookie, "get_netns_cookie", ctx_only, kTc | kCgroupSock, get_netns_cookie});
     t.add({BPF_FUNC_csum_level, "csum_level", ctx_scalar, kTc, csum_level});
     t.add({BPF_FUNC_skb_ecn_set_ce, "skb_ecn_set_ce", ctx_only, kTc, skb_ecn_set_ce});
     t.add({BPF_FUNC_skb_load_bytes_relative, "skb_load_bytes_relative",

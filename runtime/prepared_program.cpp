@@ -24,6 +24,7 @@ verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpe
                                        const PrepareOptions& options) {
     verifier::VerifierInput input;
     input.type = spec.type;
+    input.attach = spec.attach;
     input.level = options.verify == VerifyLevel::Full ? verifier::Level::Full : verifier::Level::Structural;
     input.maps.assign(map_definitions.begin(), map_definitions.end());
     input.helpers = bindings.helpers;

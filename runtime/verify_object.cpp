@@ -44,6 +44,7 @@ Result<std::vector<VerifyReport>> verify_object(const std::string& path, const V
         if (wanted && &prog != wanted) continue;
         verifier::VerifierInput in;
         in.type = prog.type;
+        in.attach = prog.attach;
         in.level = options.level == VerifyLevel::Structural ? verifier::Level::Structural : verifier::Level::Full;
         in.helpers = &helpers::HelperTable::builtin();
         in.log_level = options.log_level;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "engine_abi/cgroup_sock_layout.hpp"
 #include "engine_abi/kernel_ids.hpp"
 #include "verifier/analyzer.hpp"
 
@@ -196,6 +197,10 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
     if (!(h->allowed & mask_of(input_.type)))
         return violation(Reason::HelperNotAllowed, fmt::format("helper {}#{} is not allowed in {} programs", h->name,
                                                                h->id, to_string(input_.type)));
+    if (!(h->allowed_attach & attach_mask_of(input_.attach)))
+        return violation(Reason::HelperNotAllowed,
+                         fmt::format("helper {}#{} is not allowed in {} programs attached to cgroup/{}", h->name, h->id,
+                                     to_string(input_.type), to_string(input_.attach)));
     const auto& args = h->proto.args;
     const maps::MapDefinition* map = nullptr;
     uint64_t alloc_size = 0;
@@ -506,7 +511,26 @@ Status Analyzer::exec_exit(AbstractState& s, Step& step) {
         return violation(Reason::ReturnValue,
                          fmt::format("r0 leaks addr as return value: the program returns a pointer: {}", describe(s, 0)));
     if (!s.refs.empty()) return violation(Reason::ReferenceLeak, unreleased(s.refs.front()));
+    if (auto st = check_return_range(s); !st) return st;
     step.path_ended = true;
+    return {};
+}
+
+// The kernel's check_return_code for the program types that have a return range (the
+// cgroup socket types; the packet types' verdicts are read by the runtime whatever they
+// are): r0 must be a known scalar inside it, on every path, privileged or not.
+Status Analyzer::check_return_range(AbstractState& s) {
+    const auto range = engine_abi::return_range(input_.type, input_.attach);
+    if (!range) return {};
+    const RegState& r0 = s.reg(0);
+    if (!r0.is_scalar())
+        return violation(Reason::ReturnValue, fmt::format("At program exit the register R0 is not a known value ({})",
+                                                          describe(s, 0)));
+    mark_precise(s, {0});
+    if (r0.var.smin < range->min || r0.var.smax > range->max)
+        return violation(Reason::ReturnValue,
+                         fmt::format("At program exit the register R0 has smin={} smax={} should have been in [{}, {}]",
+                                     r0.var.smin, r0.var.smax, range->min, range->max));
     return {};
 }
 

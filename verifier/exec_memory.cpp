@@ -2,6 +2,7 @@
 // its base register points into (stack frame, ctx field, packet range, map value, mem).
 #include <fmt/format.h>
 
+#include "engine_abi/cgroup_sock_layout.hpp"
 #include "engine_abi/kernel_ids.hpp"
 #include "verifier/analyzer.hpp"
 #include "verifier/sock_access.hpp"
@@ -362,8 +363,18 @@ Status Analyzer::check_ctx_access(const RegState& ptr, uint8_t base, int32_t off
                                      ptr.to_string()));
     const int64_t o = off;
     const engine_abi::CtxField* field = ctx_layout_->field_at(o, size);
-    if (!field)
+    if (!field) {
+        // A field the attach type may not touch (cgroup socket programs) says which.
+        if (const engine_abi::CtxField* other = ctx_layout_->any_field_at(o, size);
+            other && ctx_layout_->attach != AttachType::None && (other->readable & mask_of(ctx_layout_->type)))
+            return violation(Reason::ContextAccess,
+                             fmt::format("invalid bpf_context access off={} size={}: ctx field {} of {} is not "
+                                         "accessible in cgroup/{} programs",
+                                         o, size, other->name, ctx_layout_->name, to_string(ctx_layout_->attach)));
         return violation(Reason::ContextAccess, fmt::format("no {} field at offset {} size {}", ctx_layout_->name, o, size));
+    }
+    if (ctx_layout_->size_rule != engine_abi::CtxSizeRule::Skb)
+        return check_cgroup_ctx_access(*field, o, size, access, value, loaded);
     if (access == Access::Write) {
         if (value && value->is_pointer())
             return violation(Reason::PointerStore,
@@ -389,6 +400,34 @@ Status Analyzer::check_ctx_access(const RegState& ptr, uint8_t base, int32_t off
         return violation(Reason::ContextAccess,
                          fmt::format("ctx field {} is a u{}, read {} bytes", field->name, 8 * field->width, size));
     if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
+    return {};
+}
+
+// bpf_sock_addr (CGROUP_SOCK_ADDR) and bpf_sock (CGROUP_SOCK): per-attach-type fields
+// (field_at already refused the ones this attach type may not touch), their own size
+// rules (engine_abi/cgroup_sock_layout.hpp), and `sk`, which loads a socket pointer.
+Status Analyzer::check_cgroup_ctx_access(const engine_abi::CtxField& field, int64_t off, uint32_t size, Access access,
+                                         const RegState* value, RegState* loaded) {
+    const bool write = access == Access::Write;
+    if (write) {
+        if (value && value->is_pointer())
+            return violation(Reason::PointerStore,
+                             fmt::format("pointer stored into ctx field {}: {}", field.name, value->to_string()));
+        if (!ctx_layout_->writable(field))
+            return violation(Reason::ContextAccess,
+                             fmt::format("invalid bpf_context access off={} size={}: ctx field {} is read-only{}", off,
+                                         size, field.name,
+                                         ctx_layout_->attach == AttachType::None
+                                             ? std::string()
+                                             : fmt::format(" in cgroup/{} programs", to_string(ctx_layout_->attach))));
+    }
+    const std::string err = ctx_layout_->size_rule == engine_abi::CtxSizeRule::SockAddr
+                                ? engine_abi::sock_addr_size_error(field, off, size, write)
+                                : engine_abi::cgroup_sock_size_error(field, off, size, write);
+    if (!err.empty()) return violation(Reason::ContextAccess, err);
+    if (loaded)
+        *loaded = field.kind == engine_abi::CtxFieldKind::Socket ? RegState::pointer(RegType::Socket)
+                                                     : RegState::scalar(loaded_bytes(size));
     return {};
 }
 

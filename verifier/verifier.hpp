@@ -35,6 +35,9 @@ struct LineInfo {
 
 struct VerifierInput {
     ProgramType type = ProgramType::Xdp;
+    // The kernel's expected_attach_type: the cgroup socket types' ctx fields, return range
+    // and helpers depend on it (ProgramSpec::attach; None for the other types).
+    AttachType attach = AttachType::None;
     Level level = Level::Full;
     // Indexed by the LDDW imm (the loader's map index).
     std::vector<maps::MapDefinition> maps;

@@ -206,6 +206,18 @@ int ebpfjit_program_run_tc(ebpfjit_program *program, ebpfjit_skb *skb, int32_t *
 int ebpfjit_program_run_socket_filter(ebpfjit_program *program, ebpfjit_skb *skb, uint32_t *keep, char *err,
                                       size_t err_size);
 
+/* ---- cgroup socket programs (ebpfjit_sock_ctx.h, docs/cgroup-sock.md) -------------- */
+
+struct ebpfjit_sock_addr_ctx;
+struct ebpfjit_sock_ctx;
+/* cgroup/connect4, sendmsg6, recvmsg4, bind6, ...: *verdict = r0 (1 go on, 0 refuse; bind
+ * 0..3). ctx->addr holds what the program rewrote. 0, or -1 with err set. */
+int ebpfjit_program_run_sock_addr(ebpfjit_program *program, struct ebpfjit_sock_addr_ctx *ctx, uint32_t *verdict,
+                                  char *err, size_t err_size);
+/* cgroup/sock_create, sock_release, post_bind4/6: *verdict = r0 (1 go on, 0 refuse). */
+int ebpfjit_program_run_sock(ebpfjit_program *program, struct ebpfjit_sock_ctx *ctx, uint32_t *verdict, char *err,
+                             size_t err_size);
+
 /* ---- the network the helpers see (docs/helpers.md) -------------------------------- */
 
 /* Devices, routes, neighbours and the netns cookie of one network namespace, for
@@ -244,6 +256,44 @@ ebpfjit_object *ebpfjit_object_open_network(const char *path, const ebpfjit_open
  * cgroup v2 id, net_cls classid for bpf_get_socket_cookie / bpf_skb_cgroup_id /
  * bpf_get_cgroup_classid. */
 void ebpfjit_skb_set_socket(ebpfjit_skb *skb, uint64_t cookie, uint64_t cgroup_id, uint32_t classid);
+
+/* What the C++ SkbMetadata gives a load besides the frame and ifindex (SkbPacket), and
+ * what a run left in the __sk_buff fields. In: ebpfjit_skb_meta_init sets the defaults,
+ * ebpfjit_skb_load_meta loads with them. Out: ebpfjit_skb_get_meta (after a run: mark,
+ * priority, tstamp, tc_index, tc_classid, queue_mapping, hash, vlan, protocol as the
+ * program left them). Byte order as in struct __sk_buff. */
+typedef struct {
+    uint32_t ifindex;
+    uint32_t ingress_ifindex; /* load: 0 = ifindex */
+    uint32_t pkt_type;        /* PACKET_HOST, ... */
+    uint32_t mark;
+    uint32_t priority;
+    uint32_t queue_mapping;
+    uint32_t hash;
+    int hash_valid;           /* load: -1 = valid when hash != 0; else 0 / 1 */
+    uint32_t tc_index;
+    uint32_t tc_classid;      /* out only (bpf's skb->tc_classid) */
+    uint32_t napi_id;
+    uint64_t tstamp;          /* skb->tstamp, ns (0: none); tc programs may set it (EDT) */
+    int vlan_present;
+    uint16_t vlan_tci;
+    uint16_t vlan_proto;      /* network order */
+    uint16_t protocol;        /* network order; load: 0 = the Ethernet type of bytes 12-13 */
+    uint32_t linear_length;   /* bytes reachable by direct access; load: 0 = all */
+    uint32_t route_realm;     /* dst->tclassid (bpf_get_route_realm) */
+    uint32_t mac_header_length; /* load: ebpfjit_skb_meta_init's 14 */
+} ebpfjit_skb_meta;
+void ebpfjit_skb_meta_init(ebpfjit_skb_meta *meta);
+int ebpfjit_skb_load_meta(ebpfjit_skb *skb, const void *frame, size_t len, const ebpfjit_skb_meta *meta, char *err,
+                          size_t err_size);
+void ebpfjit_skb_get_meta(ebpfjit_skb *skb, ebpfjit_skb_meta *meta);
+/* skb->tstamp between load and run (SkbPacket::set_tstamp), and after a run. */
+void ebpfjit_skb_set_tstamp(ebpfjit_skb *skb, uint64_t ns);
+uint64_t ebpfjit_skb_tstamp(const ebpfjit_skb *skb);
+/* ebpfjit_skb_set_socket with the ids of the cgroups above cgroup_id (SkbSocket's
+ * cgroup_ancestors): bpf_skb_under_cgroup answers 1 for them too. 0 or -EINVAL / -ENOMEM. */
+int ebpfjit_skb_set_socket_cgroups(ebpfjit_skb *skb, uint64_t cookie, uint64_t cgroup_id, uint32_t classid,
+                                   const uint64_t *ancestors, size_t n_ancestors);
 
 /* Tunnel metadata in bpf_tunnel_key's terms (IPv4 addresses host order in [0]). */
 typedef struct {

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "ebpfjit/engine.hpp"
+#include "ebpfjit/ebpfjit_sock_ctx.h"
 #include "ebpfjit/error.hpp"
 #include "ebpfjit/program_type.hpp"
 #include "ebpfjit/host_network.hpp"
@@ -42,6 +43,10 @@
 #include "ebpfjit/xdp_frame.hpp"
 
 namespace ebpfjit {
+
+// The cgroup socket programs' host ctx (ebpfjit_sock_ctx.h).
+using SockAddrCtx = ebpfjit_sock_addr_ctx;
+using SockCtx = ebpfjit_sock_ctx;
 
 namespace maps { class Map; }
 
@@ -245,6 +250,12 @@ public:
     Result<TcResult> run_tc(SkbPacket& skb, const RunOptions& options = {}) const;
     // Socket filters: the number of bytes to keep (0 = drop), capped at the packet length.
     Result<uint32_t> run_socket_filter(SkbPacket& skb, const RunOptions& options = {}) const;
+
+    // cgroup socket programs (ebpfjit_sock_ctx.h, docs/cgroup-sock.md): r0, the verdict
+    // (1 go on, 0 refuse; bind 0..3). ctx.addr / ctx.sock hold what the program wrote.
+    Result<uint32_t> run_sock_addr(SockAddrCtx& ctx, const RunOptions& options = {}) const; // CGROUP_SOCK_ADDR
+    Result<uint32_t> run_sock(SockCtx& ctx, const RunOptions& options = {}) const;          // CGROUP_SOCK
+    AttachType attach_type() const; // the expected attach type (None but for cgroup socket programs)
 
     struct State; // runtime/object_impl.hpp
     // The library's side of the handle (State is complete only inside it: the C API keeps

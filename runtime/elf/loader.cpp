@@ -134,9 +134,18 @@ Result<ProgramSpec> build_program(const LinkInputs& in, const Function& fn, cons
     if (!type)
         return fail(section_error(section, fn.first * kInsnSize,
                                   fmt::format("program '{}': section name '{}' implies no program type "
-                                              "(expected xdp, tc, classifier or socket; or give a type)",
+                                              "(expected xdp, tc, classifier, socket or cgroup/<hook>; or give a type)",
                                               fn.name, section.name)));
     spec.type = *type;
+    spec.attach = attach_type_for_section(section.name);
+    if (spec.attach != AttachType::None && program_type_of(spec.attach) != spec.type)
+        spec.attach = AttachType::None; // a type override over a cgroup section: its own rules
+    if (spec.attach == AttachType::None) spec.attach = default_attach_type(spec.type);
+    if (spec.type == ProgramType::CgroupSockAddr && spec.attach == AttachType::None)
+        return fail(section_error(section, fn.first * kInsnSize,
+                                  fmt::format("program '{}': a cgroup_sock_addr program needs an expected attach type, "
+                                              "which section '{}' does not give (cgroup/connect4, cgroup/sendmsg6, ...)",
+                                              fn.name, section.name)));
     auto linked = link_program(in, fn);
     if (!linked) return fail(linked.error());
     spec.raw = std::move(linked->raw);

@@ -88,6 +88,8 @@ struct ProgramSpec {
     std::string name;    // symbol name
     std::string section; // ELF section it came from
     ProgramType type = ProgramType::Mem;
+    // The kernel's expected_attach_type (cgroup socket programs; None for the others).
+    AttachType attach = AttachType::None;
     // Entry function first, then every reachable subprogram; relocations applied.
     std::vector<isa::RawInsn> raw;
     isa::Program program; // decode(raw)

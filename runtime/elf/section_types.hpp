@@ -12,6 +12,13 @@ namespace ebpfjit::runtime::elf {
 // "tc", "classifier" (and "tc/...", "classifier/...") -> SchedCls
 // "socket" (and "socket/...", the legacy "socket1" style) -> SocketFilter
 // Anything else: nullopt (the caller needs an explicit type).
+// "cgroup/connect4", "cgroup/sendmsg6", "cgroup/post_bind4", "cgroup/sock_create", ...
+// (libbpf's exact names, section_defs[] in libbpf.c) -> CgroupSockAddr / CgroupSock
+// Anything else: nullopt (the caller needs an explicit type).
 std::optional<ProgramType> program_type_for_section(std::string_view section);
+
+// The expected attach type libbpf gives a program of this section ("cgroup/connect4" ->
+// Inet4Connect, "cgroup/sock" -> InetSockCreate); None for sections without one.
+AttachType attach_type_for_section(std::string_view section);
 
 } // namespace ebpfjit::runtime::elf

@@ -85,10 +85,13 @@ TEST_CASE("clock helpers follow their clocks", "[helpers][identity]") {
     CHECK(call(BPF_FUNC_jiffies64) >= j1);
 }
 
-TEST_CASE("task identity helpers are limited to mem programs", "[helpers][identity]") {
+// No packet program runs in a task; mem programs and the cgroup socket hooks (called from
+// the task's socket calls, the kernel's cgroup_current_func_proto) do.
+TEST_CASE("task identity helpers are limited to mem programs and the cgroup socket hooks", "[helpers][identity]") {
     for (int id : {BPF_FUNC_get_current_pid_tgid, BPF_FUNC_get_current_uid_gid,
                    BPF_FUNC_get_current_comm}) {
-        CHECK(helper(id).allowed == mask_of(ProgramType::Mem));
+        CHECK(helper(id).allowed == (mask_of(ProgramType::Mem) | mask_of(ProgramType::CgroupSockAddr) |
+                                     mask_of(ProgramType::CgroupSock)));
     }
     CHECK(helper(BPF_FUNC_get_prandom_u32).allowed == kAllProgramTypes);
 }

@@ -375,6 +375,9 @@ private:
         case engine_abi::CtxFieldKind::PacketEnd: f.st.regs[dst] = Val{Kind::PacketEnd}; break;
         case engine_abi::CtxFieldKind::PacketMeta: f.st.regs[dst] = Val{Kind::PacketMeta}; break;
         case engine_abi::CtxFieldKind::Scalar: f.st.regs[dst] = Val{Kind::Scalar}; break;
+        case engine_abi::CtxFieldKind::Socket: // bpf_sock_addr only: the generator makes no cgroup programs
+            f.st.regs[dst] = Val{Kind::Scalar};
+            break;
         }
     }
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include <linux/bpf.h>
 
 #include "isa/disassembler.hpp"
@@ -174,6 +176,10 @@ Outcome run_on(Engine engine, const runtime::PreparedProgram& program, const Inp
         out.packet = std::move(mem);
         break;
     }
+    case ProgramType::CgroupSockAddr:
+    case ProgramType::CgroupSock: // the generator makes packet and mem programs only
+        out.error = fmt::format("the pipeline does not run {} programs", to_string(in.type));
+        break;
     }
     out.array = dump(*object.maps[kPipelineArrayMap]);
     out.hash = dump(*object.maps[kPipelineHashMap]);
