@@ -57,24 +57,38 @@ void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size
         load_constant(kOffset, static_cast<uint64_t>(int64_t{off}));
         a_.add(kCheckAddr, base, kOffset);
     }
-    // kIndex = addr - start (below the region: a huge value), < kLimit = span: inside.
+    // kIndex = addr - start (below the region: a huge value), < span: inside. The entry is
+    // in two spare registers or in FrameInfo (access_cache.cpp).
     const uint32_t entry = slot_->access_cache_entry;
     const int32_t cache = access_cache_offset(entry);
     const asmjit::Label back = a_.newLabel();
-    a_.ldp(kIndex, kLimit, a64::ptr(kFrameInfo, cache + kCacheStart));
-    a_.sub(kIndex, kCheckAddr, kIndex);
-    a_.cmp(kIndex, kLimit);
+    const Lowered::AccessCacheRegs regs = lowered_.access_cache_regs[entry];
+    if (regs) {
+        a_.sub(kIndex, kCheckAddr, gpx(regs.start));
+        a_.cmp(kIndex, gpx(regs.span));
+    } else {
+        a_.ldp(kIndex, kLimit, a64::ptr(kFrameInfo, cache + kCacheStart));
+        a_.sub(kIndex, kCheckAddr, kIndex);
+        a_.cmp(kIndex, kLimit);
+    }
     branch(asmjit::arm::CondCode::kLO, back);
     load_constant(kCheckWhat, access_what(pc_, kind, size, entry, lowered_.access_cache_width[entry]));
     record(access_stub_, Reach::Imm26, "bl");
     a_.bl(access_stub_);
+    // The stub may have filled the entry: its registers follow FrameInfo.
+    if (regs) a_.ldp(gpx(regs.start), gpx(regs.span), a64::ptr(kFrameInfo, cache + kCacheStart));
     bind(back);
 }
 
 // Every entry empty: every access misses until the stub fills its entry (access_cache.hpp).
 void Emitter::emit_empty_access_cache() {
-    for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
+    for (uint32_t e = 0; e < kAccessCacheEntries; ++e) {
         a_.stp(a64::xzr, a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheStart));
+        if (const Lowered::AccessCacheRegs regs = lowered_.access_cache_regs[e]) {
+            a_.mov(gpx(regs.start), a64::xzr);
+            a_.mov(gpx(regs.span), a64::xzr);
+        }
+    }
 }
 
 void Emitter::emit_helper_check(const a64::GpX& id) {
@@ -130,8 +144,10 @@ void Emitter::emit_check_stubs() {
     bind(helper_result_stub_);
     // The helper may have changed what is accessible (adjust_head, a map delete, ...):
     // the next access through each entry asks the checker again (a span of 0 never hits).
-    for (uint32_t e = 0; e < kAccessCacheEntries; ++e)
+    for (uint32_t e = 0; e < kAccessCacheEntries; ++e) {
         a_.str(a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + kCacheSpan));
+        if (const Lowered::AccessCacheRegs regs = lowered_.access_cache_regs[e]) a_.mov(gpx(regs.span), a64::xzr);
+    }
     save(a_);
     a_.mov(a64::x0, gpx(0));
     a_.mov(a64::x1, kFrameInfo);
