@@ -7,12 +7,12 @@
 // entry number and width travel in pack_access's bits 40-51 (access_what).
 //
 //   x86-64                                  A64
-//   lea  r10, [base + off]   ; addr         add  x11, base, #off             ; addr
+//   lea  r10, [base + off]   ; addr         (add  x11, base, #off)   ; addr: base if off = 0
 //   sub  r10, START                         (ldp  x5, x6, [x24, #entry])     ; START, SPAN
-//   cmp  r10, SPAN                          sub  x5, x11, START
+//   cmp  r10, SPAN                          sub  x5, addr, START
 //   jae  miss                               cmp  x5, SPAN
 // back:                                     b.lo back
-//   <the access>                            x12 = access_what(...)           ; the miss
+//   <the access>                            (mov x11, base); x12 = access_what(...) ; miss
 //   ...                                     bl access_stub
 // miss: (after the code)                    (ldp START, SPAN, [x24, #entry])
 //   lea r11, [base + off]                 back:
