@@ -233,6 +233,7 @@ ebpfjit_program* ebpfjit_object_program(ebpfjit_object* object, const char* name
         if (!program) return set_error(err, err_size, program.error().to_string()), nullptr;
         auto handle = std::make_unique<ebpfjit_program>(ebpfjit_program{*program});
         handle->lean = state_of(handle->program).lean_mem;
+        if (handle->lean && !handle->lean.stack) handle->stackless = handle->lean.entry;
         return object->programs.emplace(name, std::move(handle)).first->second.get();
     });
 }
@@ -256,9 +257,10 @@ int ebpfjit_program_run_mem(ebpfjit_program* program, void* mem, size_t size, ui
     // oversized buffer, which Program::run refuses: ebpfjit/limits.hpp) is out of line, and
     // this path falls through its tests with no taken branch.
     if (__builtin_expect(program != nullptr && r0 != nullptr && (mem != nullptr || size == 0) &&
-                             size <= ebpfjit::kMaxMemSize && program->lean && !program->lean.stack,
+                             size <= ebpfjit::kMaxMemSize && program->stackless != nullptr,
                          1)) {
-        *r0 = ebpfjit::runtime::run_lean_stackless(program->lean, reinterpret_cast<uint64_t>(mem), size,
+        const ebpfjit::runtime::LeanEntry lean{program->stackless, false, 0, program->lean.code};
+        *r0 = ebpfjit::runtime::run_lean_stackless(lean, reinterpret_cast<uint64_t>(mem), size,
                                                    static_cast<const uint8_t*>(mem), size);
         return 0;
     }
