@@ -7,17 +7,30 @@
 // entry number and width travel in pack_access's bits 40-51 (access_what).
 //
 //   x86-64                                  A64
-//   lea  r11, [base + off]   ; addr         add  x11, base, #off
-//   mov  r10, r11                           ldp  x5, x6, [x24, #entry]   ; start, span
-//   sub  r10, [r12 + entry.start]           sub  x5, x11, x5
-//   cmp  r10, [r12 + entry.span]            cmp  x5, x6
-//   jae  miss                               b.lo back
-// back:                                     x12 = access_what(...)       ; the miss
-//   <the access>                            bl access_stub
-//   ...                                   back:
-// miss: (after the code)                    <the access>
-//   mov r10, access_what(...)
-//   call access_stub; jmp back
+//   lea  r10, [base + off]   ; addr         (add  x11, base, #off)   ; addr: base if off = 0
+//   sub  r10, START                         (ldp  x5, x6, [x24, #entry])     ; START, SPAN
+//   cmp  r10, SPAN                          sub  x5, addr, START
+//   jae  miss                               cmp  x5, SPAN
+// back:                                     b.lo back
+//   <the access>                            (mov x11, base); x12 = access_what(...) ; miss
+//   ...                                     bl access_stub
+// miss: (after the code)                    (ldp START, SPAN, [x24, #entry])
+//   lea r11, [base + off]                 back:
+//   mov r10, access_what(...)               <the access>
+//   call access_stub
+//   (mov START, [r12 + entry.start]; mov SPAN, [r12 + entry.span])
+//   jmp back
+//
+// START and SPAN are the entry's FrameInfo words ([r12 + entry.start], [r12 + entry.span];
+// A64 loads both with the ldp), or, for at most two entries of a program, a pair of
+// spare registers (Lowered::access_cache_regs, jit/access_cache.cpp: the host registers
+// of r6-r9 when the program never uses them, for the entries with the most checked sites
+// in loops). Then a hit reads no memory: on a byte loop with a checked load and store the
+// check is three ALU instructions and one branch. The registers follow the FrameInfo
+// words exactly: reloaded after the entry's own stub call (the only place that fills it),
+// emptied (span 0) wherever the words are. Only programs of one subprogram use them (a
+// local call's callee would restore a caller's stale copy; a callback thunk runs with
+// registers of its own).
 //
 // span = the region's length - (width - 1), width being the widest access that uses the
 // entry (Lowered::access_cache_width, at most 8): d = addr - start < span puts

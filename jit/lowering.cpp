@@ -397,6 +397,7 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
     // Checked calls keep the generic helper path: inline lookups would read the key unchecked.
     if (options.optimise.map_lookups && !out.needs_guest_memory) detail::specialise_map_lookups(program, out);
     detail::analyse_registers(program, out);
+    detail::assign_access_cache_registers(out);
     // Without a proof (empty Facts), registers read before written start at 0.
     if (facts.access_in_bounds.empty()) out.zero_at_entry &= 0x3f9; // r0, r3..r9
     else out.zero_at_entry = 0;

@@ -166,6 +166,13 @@ struct Lowered {
     bool needs_guest_memory = false;
     // Per region-cache entry: the widest checked access using it (jit/access_cache.hpp).
     uint8_t access_cache_width[8] = {};
+    // Per region-cache entry: the eBPF registers (6-9, ones the program never uses) whose
+    // host registers hold its start and span besides FrameInfo, or 0 (access_cache.cpp).
+    struct AccessCacheRegs {
+        uint8_t start = 0, span = 0;
+        explicit operator bool() const { return start != 0; }
+    };
+    AccessCacheRegs access_cache_regs[8] = {};
     helpers::ProgramBindings bindings; // filled only when needs_guest_memory
     // Registers read before any write on some path from slot 0 (r1, r2, r10 excepted),
     // zeroed at entry when the verifier proved nothing (the interpreter starts them at 0;

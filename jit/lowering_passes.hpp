@@ -28,6 +28,10 @@ void fuse_pairs(Lowered& out);
 // so that an inverted branch carries the charge of the goto it replaced.
 void mark_budget_charges(Lowered& out);
 
+// Region-cache entries held in spare registers (access_cache.cpp: the hottest entries,
+// when r6-r9 are unused and there is one subprogram); after analyse_registers.
+void assign_access_cache_registers(Lowered& out);
+
 // Byte-copy and byte-fill loops whose accesses Facts prove -> BlockOp (idioms.cpp); last,
 // on the final slots and budget charges.
 void recognise_block_idioms(const verifier::Facts& facts, Lowered& out);

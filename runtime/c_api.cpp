@@ -57,7 +57,7 @@ ebpfjit_xdp_result to_c(const ebpfjit::XdpResult& r) {
 std::span<const uint8_t> bytes(const void* p, size_t n) { return {static_cast<const uint8_t*>(p), n}; }
 std::span<uint8_t> bytes(void* p, size_t n) { return {static_cast<uint8_t*>(p), n}; }
 
-// ebpfjit_program_run_mem's lean run: what only a fault needs after the native call stays
+// ebpfjit_program_run_mem's lean run over the eBPF stack: what only a fault needs after the native call stays
 // in memory with the RunStatus (runtime/run/lean_run.hpp); r0's address, which every run
 // needs, stays in the one register the path saves.
 struct LeanCall : ebpfjit::runtime::LeanCall {
@@ -76,32 +76,26 @@ struct LeanCall : ebpfjit::runtime::LeanCall {
     });
 }
 
-// ebpfjit_program_run_mem on a handle with a lean entry (runtime/run/lean_run.hpp).
-template <bool kStack>
-[[gnu::always_inline]] inline int lean_run_mem(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0,
-                                               char* err, size_t err_size) {
+// ebpfjit_program_run_mem on a handle whose lean code uses the eBPF stack
+// (runtime/run/lean_run.hpp), out of line: taking a level calls functions, whose register
+// saves the stackless path need not pay.
+[[gnu::noinline]] int run_mem_lean_stack(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
+                                         size_t err_size) {
     LeanCall call;
     call.program = program;
     call.err = err;
     call.err_size = err_size;
     const auto start = reinterpret_cast<uint64_t>(mem);
-    const auto* packet = static_cast<const uint8_t*>(mem);
-    const uint64_t result = kStack ? ebpfjit::runtime::enter_lean_stack(program->lean, start, size, packet, size, call)
-                                   : ebpfjit::runtime::enter_lean_stackless(program->lean, start, size, packet, size, call);
+    const uint64_t result = ebpfjit::runtime::enter_lean_stack(program->lean, start, size,
+                                                               static_cast<const uint8_t*>(mem), size, call);
     if (call.ok()) [[likely]] {
         *r0 = result;
         return 0;
     }
     return lean_fault(call);
 }
-// The same for code that uses the eBPF stack, out of line: taking a level calls
-// functions, whose register saves the stackless path need not pay.
-[[gnu::noinline]] int run_mem_lean_stack(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
-                                         size_t err_size) {
-    return lean_run_mem<true>(program, mem, size, r0, err, err_size);
-}
 
-// ebpfjit_program_run_mem(_engine) through Program::run: what the lean path does not take.
+// ebpfjit_program_run_mem(_engine) through Program::run: what the lean paths do not take.
 [[gnu::noinline]] int run_mem(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
                               size_t err_size, std::optional<ebpfjit::Engine> engine) {
     return guarded<>(-1, err, err_size, [&]() -> int {
@@ -111,6 +105,16 @@ template <bool kStack>
         *r0 = *result;
         return 0;
     });
+}
+
+// ebpfjit_program_run_mem but its inline path: lean code over the eBPF stack, else
+// Program::run (which also reports the argument errors and an oversized buffer).
+[[gnu::noinline]] int run_mem_other(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
+                                    size_t err_size) {
+    if (program != nullptr && r0 != nullptr && (mem != nullptr || size == 0) && size <= ebpfjit::kMaxMemSize &&
+        program->lean && program->lean.stack)
+        return run_mem_lean_stack(program, mem, size, r0, err, err_size);
+    return run_mem(program, mem, size, r0, err, err_size, std::nullopt);
 }
 
 } // namespace
@@ -230,6 +234,7 @@ ebpfjit_program* ebpfjit_object_program(ebpfjit_object* object, const char* name
         if (!program) return set_error(err, err_size, program.error().to_string()), nullptr;
         auto handle = std::make_unique<ebpfjit_program>(ebpfjit_program{*program});
         handle->lean = state_of(handle->program).lean_mem;
+        if (handle->lean && !handle->lean.stack) handle->stackless = handle->lean.entry;
         return object->programs.emplace(name, std::move(handle)).first->second.get();
     });
 }
@@ -247,15 +252,20 @@ ebpfjit_map* ebpfjit_object_map(ebpfjit_object* object, const char* name) {
 
 int ebpfjit_program_run_mem(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
                             size_t err_size) {
-    // The common case, decided when the handle was made: lean native code, one call. The
-    // other paths are out of line, so that this one saves no register it does not use.
-    // (An oversized buffer takes Program::run, which refuses it: ebpfjit/limits.hpp.)
-    if (program != nullptr && r0 != nullptr && (mem != nullptr || size == 0) && size <= ebpfjit::kMaxMemSize &&
-        program->lean) [[likely]] {
-        if (program->lean.stack) return run_mem_lean_stack(program, mem, size, r0, err, err_size);
-        return lean_run_mem<false>(program, mem, size, r0, err, err_size);
+    // The common case, decided when the handle was made: lean native code that never reads
+    // its RunStatus, so it cannot fault (runtime/run/lean_run.hpp): the call, r0, done.
+    // Everything else (lean code over the eBPF stack, scoped runs, the argument errors, an
+    // oversized buffer, which Program::run refuses: ebpfjit/limits.hpp) is out of line, and
+    // this path falls through its tests with no taken branch.
+    if (__builtin_expect(program != nullptr && r0 != nullptr && (mem != nullptr || size == 0) &&
+                             size <= ebpfjit::kMaxMemSize && program->stackless != nullptr,
+                         1)) {
+        const ebpfjit::runtime::LeanEntry lean{program->stackless, false, 0, program->lean.code};
+        *r0 = ebpfjit::runtime::run_lean_stackless(lean, reinterpret_cast<uint64_t>(mem), size,
+                                                   static_cast<const uint8_t*>(mem), size);
+        return 0;
     }
-    return run_mem(program, mem, size, r0, err, err_size, std::nullopt);
+    return run_mem_other(program, mem, size, r0, err, err_size);
 }
 
 int ebpfjit_program_run_mem_engine(ebpfjit_program* program, ebpfjit_engine engine, void* mem, size_t size,

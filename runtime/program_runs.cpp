@@ -63,15 +63,21 @@ namespace {
     return fail(located(runtime::lean_error(program.lean_mem, call), *program.prepared));
 }
 
-// Program::run(mem) but its inline path (stackless lean code): lean code that uses r10,
-// other engines, scoped runs. Out of line, so that the fast path saves no register for them.
+// Program::run(mem) but its inline path (stackless lean code): oversized buffers, lean code
+// that uses r10, other engines, scoped runs. Out of line, so that the fast path saves no
+// register for them.
 [[gnu::noinline]] Result<uint64_t> run_mem(const Program::State& program, std::span<uint8_t> mem,
                                            const RunOptions& options) {
+    if (mem.size() > kMaxMemSize) [[unlikely]] // the verifier's proofs assume no more
+        return fail(located(oversized_mem(mem.size()), *program.prepared));
     const runtime::LeanEntry& lean = program.lean_mem;
     if (lean && options.engine.value_or(Engine::Jit) == Engine::Jit) {
+        if (!lean.stack)
+            return runtime::run_lean_stackless(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(),
+                                               mem.size());
         runtime::LeanCall call;
-        const uint64_t r0 = runtime::enter_lean(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(),
-                                                mem.data(), mem.size(), call);
+        const uint64_t r0 = runtime::enter_lean_stack(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(),
+                                                      mem.data(), mem.size(), call);
         if (call.ok()) [[likely]]
             return r0;
         return lean_failure(program, call);
@@ -90,21 +96,18 @@ namespace {
 } // namespace
 
 Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options) const {
-    if (mem.size() > kMaxMemSize) [[unlikely]] // the verifier's proofs assume no more
-        return fail(located(oversized_mem(mem.size()), *state_->prepared));
     // The common case, decided when the program was prepared: a mem program on its own
     // JIT code, which needs no per-run state and no eBPF stack (jit::RunNeeds). One native
     // call, the Result built in the caller's slot; a fully verified program needs no
-    // regions either.
+    // regions either, and code that never reads its RunStatus cannot fault: nothing is
+    // stored before the call and nothing tested after it (runtime/run/lean_run.hpp).
+    // Everything else, the oversized buffer included, is out of line (run_mem), so that
+    // this path saves only the register of the Result's address.
     if (const runtime::LeanEntry& lean = state_->lean_mem;
-        lean && !lean.stack && options.engine.value_or(Engine::Jit) == Engine::Jit) [[likely]] {
-        runtime::LeanCall call;
-        const uint64_t r0 = runtime::enter_lean_stackless(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(),
-                                                          mem.data(), mem.size(), call);
-        if (call.ok()) [[likely]]
-            return r0;
-        return lean_failure(*state_, call);
-    }
+        lean && !lean.stack && mem.size() <= kMaxMemSize && options.engine.value_or(Engine::Jit) == Engine::Jit)
+        [[likely]]
+        return runtime::run_lean_stackless(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(),
+                                           mem.size());
     return run_mem(*state_, mem, options);
 }
 

@@ -8,7 +8,9 @@
 //
 // Both run through runtime::run_native_mem on the same 2 MiB input; every r0 is compared
 // with the unchecked run's. Timing: warm-up, then batches of ~20 ms; the median and the
-// minimum of the batch means, µs per run. Self-contained (no bench/harness), so the same
+// minimum of the batch means, µs per run, and the median of the batches' thread CPU time
+// per run (bench/common/thread_time.hpp: steadier than wall time on a loaded machine), with
+// the checked/unchecked ratio of each. Self-contained (no bench/harness), so the same
 // file builds against older commits for before/after runs: `bench_checked_access
 // [--budget-ms N]`.
 #include <algorithm>
@@ -20,7 +22,12 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/thread_time.hpp"
 #include "jit/compiler.hpp"
+#if __has_include("jit/native_listing.hpp")
+#include "jit/native_listing.hpp"
+#define EBPFJIT_HAS_LISTING 1
+#endif
 #include "runtime/elf/loader.hpp"
 #include "runtime/object_maps.hpp"
 #include "verifier/verifier.hpp"
@@ -41,6 +48,7 @@ uint64_t now_ns() {
 
 struct Timing {
     double median = 0, min = 0;
+    double cpu = 0; // the median of the batches' thread CPU time per run, µs
 };
 
 [[noreturn]] void die(const std::string& message) {
@@ -59,15 +67,19 @@ Timing measure(const char* what, uint64_t expect, uint64_t budget_ns, Run&& run)
     }
     const double per_run = static_cast<double>(now_ns() - start) / static_cast<double>(warm);
     const auto runs = std::max<uint64_t>(1, static_cast<uint64_t>(20'000'000 / std::max(per_run, 1.0)));
-    std::vector<double> batches;
+    std::vector<double> batches, batch_cpu;
     while (batches.size() < 5 || now_ns() - start < budget_ns) {
+        const uint64_t c0 = ebpfjit::bench::thread_cpu_ns();
         const uint64_t t0 = now_ns();
         for (uint64_t i = 0; i < runs; ++i)
             if (run() != expect) die(std::string(what) + ": wrong r0");
         batches.push_back(static_cast<double>(now_ns() - t0) / 1000.0 / static_cast<double>(runs));
+        batch_cpu.push_back(static_cast<double>(ebpfjit::bench::thread_cpu_ns() - c0) / 1000.0 /
+                            static_cast<double>(runs));
     }
     std::sort(batches.begin(), batches.end());
-    return {batches[batches.size() / 2], batches.front()};
+    std::sort(batch_cpu.begin(), batch_cpu.end());
+    return {batches[batches.size() / 2], batches.front(), batch_cpu[batch_cpu.size() / 2]};
 }
 
 } // namespace
@@ -75,9 +87,11 @@ Timing measure(const char* what, uint64_t expect, uint64_t budget_ns, Run&& run)
 int main(int argc, char** argv) {
     using namespace ebpfjit;
     uint64_t budget_ms = 1000;
+    std::string listing_arch; // --listing x86_64|arm64: print the checked code instead of timing
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--budget-ms") == 0 && i + 1 < argc) budget_ms = std::strtoull(argv[++i], nullptr, 10);
-        else die(std::string("usage: bench_checked_access [--budget-ms N]; unknown ") + argv[i]);
+        else if (std::strcmp(argv[i], "--listing") == 0 && i + 1 < argc) listing_arch = argv[++i];
+        else die(std::string("usage: bench_checked_access [--budget-ms N] [--listing x86_64|arm64]; unknown ") + argv[i]);
     }
     const uint64_t budget = budget_ms * 1'000'000;
 
@@ -92,8 +106,10 @@ int main(int argc, char** argv) {
     uint64_t state = 42;
     for (auto& b : input) b = static_cast<uint8_t>((state = state * 6364136223846793005ULL + 1442695040888963407ULL) >> 56);
 
-    std::printf("%-8s %12s %12s %12s %12s %8s   (µs per run: median, min of batch means)\n", "program",
-                "checked", "(min)", "unchecked", "(min)", "ratio");
+    if (listing_arch.empty())
+        std::printf("%-8s %12s %12s %12s %12s %8s %12s %12s %8s   (µs per run; cpu: thread CPU time, median)\n",
+                    "program", "checked", "(min)", "unchecked", "(min)", "ratio", "checked cpu", "unch. cpu",
+                    "ratio");
     for (const char* name : {"checked_copy", "checked_mixed"}) {
         const runtime::elf::ProgramSpec* spec = object->find_program(name);
         if (!spec) die(std::string("no program ") + name);
@@ -104,6 +120,17 @@ int main(int argc, char** argv) {
         in.helpers = maps->bindings.helpers;
         verifier::Report report = verifier::check(spec->program, in);
         if (!report.ok()) die(report.error().to_string());
+        if (!listing_arch.empty()) {
+#ifdef EBPFJIT_HAS_LISTING
+            const jit::Arch arch = listing_arch == "arm64" ? jit::Arch::Arm64 : jit::Arch::X86_64;
+            auto text = jit::native_listing(spec->program, report.facts, maps->bindings, {}, arch);
+            if (!text) die(text.error().to_string());
+            std::printf("== %s (%s)\n%s\n", name, listing_arch.c_str(), text->c_str());
+            continue;
+#else
+            die("--listing: this tree has no jit/native_listing.hpp");
+#endif
+        }
         jit::CompileOptions trusted;
         trusted.trusted = true;
         auto checked = jit::compile(spec->program, report.facts, maps->bindings, jit::CompileOptions{});
@@ -120,8 +147,8 @@ int main(int argc, char** argv) {
         };
         const Timing c = measure("checked", *expect, budget, [&] { return run(*checked); });
         const Timing u = measure("unchecked", *expect, budget, [&] { return run(*unchecked); });
-        std::printf("%-14s %9.1f %12.1f %12.1f %12.1f %7.2fx\n", name + 8, c.median, c.min, u.median, u.min,
-                    c.median / u.median);
+        std::printf("%-14s %9.1f %12.1f %12.1f %12.1f %7.2fx %12.1f %12.1f %7.2fx\n", name + 8, c.median, c.min,
+                    u.median, u.min, c.median / u.median, c.cpu, u.cpu, c.cpu / u.cpu);
         std::fflush(stdout);
     }
     return 0;

@@ -7,7 +7,9 @@
 //
 // for `simple` (return 0x1234: no helper, no stack) and `lookup` (one hash-map lookup: a
 // helper call). Every r0 is checked; a wrong one exits with status 1. Timing: warm-up,
-// then batches of ~200 µs; the median and the minimum of the batch means, ns per call.
+// then batches of ~200 µs; the median and the minimum of the batch means, ns per call, and
+// the median of the batches' thread CPU time per call (steadier than wall time on the
+// loaded shared VM: bench/common/thread_time.hpp).
 // Self-contained on purpose (no bench/harness), so the same file builds against older
 // commits for before/after runs: `bench_entry_cost [--budget-ms N]`.
 #include <algorithm>
@@ -20,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/thread_time.hpp"
 #include "ebpfjit/ebpfjit.h"
 #include "ebpfjit/ebpfjit.hpp"
 #include "jit/compiler.hpp"
@@ -46,6 +49,7 @@ uint64_t now_ns() {
 
 struct Timing {
     double median = 0, min = 0;
+    double cpu = 0; // the median of the batches' thread CPU time per call (bench/common/thread_time.hpp)
 };
 
 // `call` returns r0; any r0 other than `expect` aborts the benchmark.
@@ -62,19 +66,22 @@ Timing measure(const char* what, uint64_t expect, uint64_t budget_ns, Call&& cal
     }
     const double per_call = static_cast<double>(now_ns() - start) / static_cast<double>(warm);
     const auto calls = std::max<uint64_t>(1, static_cast<uint64_t>(200'000 / std::max(per_call, 1.0)));
-    std::vector<double> batches;
+    std::vector<double> batches, batch_cpu;
     uint64_t wrong = 0;
     while (batches.size() < 5 || now_ns() - start < budget_ns) {
+        const uint64_t c0 = ebpfjit::bench::thread_cpu_ns();
         const uint64_t t0 = now_ns();
         for (uint64_t i = 0; i < calls; ++i) wrong += call() != expect;
         batches.push_back(static_cast<double>(now_ns() - t0) / static_cast<double>(calls));
+        batch_cpu.push_back(static_cast<double>(ebpfjit::bench::thread_cpu_ns() - c0) / static_cast<double>(calls));
     }
     if (wrong != 0) {
         std::fprintf(stderr, "%s: %llu wrong r0\n", what, static_cast<unsigned long long>(wrong));
         std::exit(1);
     }
     std::sort(batches.begin(), batches.end());
-    return {batches[batches.size() / 2], batches.front()};
+    std::sort(batch_cpu.begin(), batch_cpu.end());
+    return {batches[batches.size() / 2], batches.front(), batch_cpu[batch_cpu.size() / 2]};
 }
 
 [[noreturn]] void die(const std::string& message) {
@@ -125,7 +132,7 @@ Internal compile_internal(const char* symbol) {
 uint64_t (*volatile native_entry)(uint8_t*, uint64_t) = native_simple;
 
 void print(const char* program, const char* layer, Timing t) {
-    std::printf("%-8s %-26s %8.2f %8.2f\n", program, layer, t.median, t.min);
+    std::printf("%-8s %-26s %8.2f %8.2f %8.2f\n", program, layer, t.median, t.min, t.cpu);
     std::fflush(stdout);
 }
 
@@ -157,12 +164,21 @@ int main(int argc, char** argv) {
     if (ebpfjit_map_update(ebpfjit_object_map(c_object, "entry_map"), &key, &value, 0) != 0) die("C map update failed");
 
     uint8_t mem[8] = {};
-    std::printf("%-8s %-26s %8s %8s   (ns per call: median, min of batch means)\n", "program", "layer", "median",
-                "min");
+    std::printf("%-8s %-26s %8s %8s %8s   (ns per call: median, min of batch means; cpu: thread CPU time, median)\n",
+                "program", "layer", "median", "min", "cpu");
     print("simple", "native", measure("native", 0x1234, budget, [&] { return native_entry(mem, sizeof mem); }));
     for (const auto& [name, expect] : {std::pair{"simple", uint64_t{0x1234}}, std::pair{"lookup", kLookupValue}}) {
         const std::string symbol = std::string("entry_") + name;
         Internal internal = compile_internal(symbol.c_str());
+        if (internal.code->lean() && !internal.code->run_needs().stack) {
+            // The JIT's code called as `native` calls its function: the floor of every layer.
+            alignas(64) unsigned char status[128] = {};
+            const auto entry = internal.code->entry();
+            print(name, "JIT code, bare call", measure("bare", expect, budget, [&] {
+                      return entry(reinterpret_cast<uint64_t>(mem), sizeof mem, mem, sizeof mem,
+                                   reinterpret_cast<ebpfjit::engine_abi::RunStatus*>(status));
+                  }));
+        }
         print(name, "internal run_mem", measure("internal", expect, budget, [&] {
                   auto r0 = EBPFJIT_RUN_INTERNAL(*internal.code, mem);
                   return r0 ? *r0 : ~uint64_t{0};

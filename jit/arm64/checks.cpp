@@ -10,8 +10,9 @@
 //
 //   inline, before the access          stub
 //   ──────────────────────────         ─────────────────────────────────────────────
-//   x11 = base + off  (kCheckAddr)     sp -= 80: [sp] = x0..x4 (r1..r5), x7 (r0),
-//   <cache compare: hit ─► back>       x11 x16, x29 x30
+//   x11 = base + off  (kCheckAddr;     sp -= 80: [sp] = x0..x4 (r1..r5), x7 (r0),
+//     off 0: base, x11 on a miss)      x11 x16, x29 x30
+//   <cache compare: hit ─► back>
 //   x12 = access_what (kCheckWhat)     x0.. = arguments; blr jit_check_access / ...
 //   bl   access_stub                   tst w0, #0xff; restore (ldp keeps flags);
 //   back: <the access, unchecked>      b.eq abort; ret
@@ -53,28 +54,49 @@ void restore(a64::Assembler& a) {
 } // namespace
 
 void Emitter::emit_access_check(const a64::GpX& base, int32_t off, uint32_t size, engine_abi::AccessKind kind) {
-    if (!try_add_sub_imm(false, kCheckAddr, base, off)) {
-        load_constant(kOffset, static_cast<uint64_t>(int64_t{off}));
-        a_.add(kCheckAddr, base, kOffset);
+    // The address: the base register itself when there is no offset (its copy in
+    // kCheckAddr, which the stub reads, is then made on the miss path only).
+    a64::GpX addr = base;
+    if (off != 0) {
+        if (!try_add_sub_imm(false, kCheckAddr, base, off)) {
+            load_constant(kOffset, static_cast<uint64_t>(int64_t{off}));
+            a_.add(kCheckAddr, base, kOffset);
+        }
+        addr = kCheckAddr;
     }
-    // kIndex = addr - start (below the region: a huge value), < kLimit = span: inside.
+    // kIndex = addr - start (below the region: a huge value), < span: inside. The entry is
+    // in two spare registers or in FrameInfo (access_cache.cpp).
     const uint32_t entry = slot_->access_cache_entry;
     const int32_t cache = access_cache_offset(entry);
     const asmjit::Label back = a_.newLabel();
-    a_.ldp(kIndex, kLimit, a64::ptr(kFrameInfo, cache + engine_abi::kCacheStart));
-    a_.sub(kIndex, kCheckAddr, kIndex);
-    a_.cmp(kIndex, kLimit);
+    const Lowered::AccessCacheRegs regs = lowered_.access_cache_regs[entry];
+    if (regs) {
+        a_.sub(kIndex, addr, gpx(regs.start));
+        a_.cmp(kIndex, gpx(regs.span));
+    } else {
+        a_.ldp(kIndex, kLimit, a64::ptr(kFrameInfo, cache + engine_abi::kCacheStart));
+        a_.sub(kIndex, addr, kIndex);
+        a_.cmp(kIndex, kLimit);
+    }
     branch(asmjit::arm::CondCode::kLO, back);
+    if (off == 0) a_.mov(kCheckAddr, base);
     load_constant(kCheckWhat, access_what(pc_, kind, size, entry, lowered_.access_cache_width[entry]));
     record(access_stub_, Reach::Imm26, "bl");
     a_.bl(access_stub_);
+    // The stub may have filled the entry: its registers follow FrameInfo.
+    if (regs) a_.ldp(gpx(regs.start), gpx(regs.span), a64::ptr(kFrameInfo, cache + engine_abi::kCacheStart));
     bind(back);
 }
 
 // Every entry empty: every access misses until the stub fills its entry (access_cache.hpp).
 void Emitter::emit_empty_access_cache() {
-    for (uint32_t e = 0; e < engine_abi::kAccessCacheEntries; ++e)
+    for (uint32_t e = 0; e < engine_abi::kAccessCacheEntries; ++e) {
         a_.stp(a64::xzr, a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + engine_abi::kCacheStart));
+        if (const Lowered::AccessCacheRegs regs = lowered_.access_cache_regs[e]) {
+            a_.mov(gpx(regs.start), a64::xzr);
+            a_.mov(gpx(regs.span), a64::xzr);
+        }
+    }
 }
 
 void Emitter::emit_helper_check(const a64::GpX& id) {
@@ -130,8 +152,10 @@ void Emitter::emit_check_stubs() {
     bind(helper_result_stub_);
     // The helper may have changed what is accessible (adjust_head, a map delete, ...):
     // the next access through each entry asks the checker again (a span of 0 never hits).
-    for (uint32_t e = 0; e < engine_abi::kAccessCacheEntries; ++e)
+    for (uint32_t e = 0; e < engine_abi::kAccessCacheEntries; ++e) {
         a_.str(a64::xzr, a64::ptr(kFrameInfo, access_cache_offset(e) + engine_abi::kCacheSpan));
+        if (const Lowered::AccessCacheRegs regs = lowered_.access_cache_regs[e]) a_.mov(gpx(regs.span), a64::xzr);
+    }
     save(a_);
     a_.mov(a64::x0, gpx(0));
     a_.mov(a64::x1, kFrameInfo);

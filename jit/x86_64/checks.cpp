@@ -8,11 +8,12 @@
 //
 //   inline, before the access          stub (rsp 16-byte aligned again after 9 pushes)
 //   ──────────────────────────         ───────────────────────────────────────────────
-//   lea  r11, [base + off]             push rax r11 r10 r9 r8 rcx rdx rsi rdi
+//   lea  r10, [base + off]             push rax r11 r10 r9 r8 rcx rdx rsi rdi
 //   <cache compare: hit ─► back>       ; [rsp] = rdi..r8 = r1..r5, the helper arguments
 //   (miss, after the code:)            mov rdi.., call jit_check_access / ...
-//   mov  r10, access_what(pc, ...)     test al, al; pop (the same, reversed); jz abort; ret
-//   call access_stub; jmp back
+//   lea  r11, [base + off]             test al, al; pop (the same, reversed); jz abort; ret
+//   mov  r10, access_what(pc, ...)
+//   call access_stub; (reload the entry's registers); jmp back
 //   back: <the access, as unchecked code>
 //
 //   helper call:  r11 = pc << 32 | helper id; call helper_check_stub; call helper;
@@ -38,12 +39,20 @@ void Emitter::emit_access_check(uint8_t base, int16_t off, uint32_t size, engine
     const uint32_t entry = slot_->access_cache_entry;
     const int32_t cache = access_cache_offset(entry);
     const AccessMiss stub{a_.newLabel(), a_.newLabel(),
-                          access_what(pc_, kind, size, entry, lowered_.access_cache_width[entry])};
-    a_.lea(kScratchA, x86::ptr(gpq(base), off));
-    // scratch B = addr - start (below the region: a huge value), < span: inside.
-    a_.mov(kScratchB, kScratchA);
-    a_.sub(kScratchB, x86::qword_ptr(kFrameInfo, cache + engine_abi::kCacheStart));
-    a_.cmp(kScratchB, x86::qword_ptr(kFrameInfo, cache + engine_abi::kCacheSpan));
+                          access_what(pc_, kind, size, entry, lowered_.access_cache_width[entry]), base, off,
+                          entry};
+    // scratch B = addr - start (below the region: a huge value), < span: inside. One
+    // branch: on a byte loop the checks' branches are what limits it. The entry is in two
+    // spare registers or in FrameInfo (access_cache.cpp); the stub's address register
+    // (scratch A) is made on the miss path only (emit_access_misses).
+    a_.lea(kScratchB, x86::ptr(gpq(base), off));
+    if (const Lowered::AccessCacheRegs regs = lowered_.access_cache_regs[entry]) {
+        a_.sub(kScratchB, gpq(regs.start));
+        a_.cmp(kScratchB, gpq(regs.span));
+    } else {
+        a_.sub(kScratchB, x86::qword_ptr(kFrameInfo, cache + engine_abi::kCacheStart));
+        a_.cmp(kScratchB, x86::qword_ptr(kFrameInfo, cache + engine_abi::kCacheSpan));
+    }
     jump(x86::Inst::kIdJae, stub.miss);
     a_.bind(stub.back);
     access_misses_.push_back(stub);
@@ -53,8 +62,14 @@ void Emitter::emit_access_check(uint8_t base, int16_t off, uint32_t size, engine
 void Emitter::emit_access_misses() {
     for (const AccessMiss& m : access_misses_) {
         a_.bind(m.miss);
+        a_.lea(kScratchA, x86::ptr(gpq(m.base), m.off)); // addr (the base is unchanged since)
         a_.mov(kScratchB, m.what);
         a_.call(access_stub_);
+        // The stub may have filled the entry: its registers follow FrameInfo.
+        if (const Lowered::AccessCacheRegs regs = lowered_.access_cache_regs[m.entry]) {
+            a_.mov(gpq(regs.start), x86::qword_ptr(kFrameInfo, access_cache_offset(m.entry) + engine_abi::kCacheStart));
+            a_.mov(gpq(regs.span), x86::qword_ptr(kFrameInfo, access_cache_offset(m.entry) + engine_abi::kCacheSpan));
+        }
         jump(x86::Inst::kIdJmp, m.back);
     }
     access_misses_.clear();
@@ -65,6 +80,10 @@ void Emitter::emit_empty_access_cache() {
     for (uint32_t e = 0; e < engine_abi::kAccessCacheEntries; ++e) {
         a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + engine_abi::kCacheStart), 0);
         a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + engine_abi::kCacheSpan), 0);
+        if (const Lowered::AccessCacheRegs regs = lowered_.access_cache_regs[e]) {
+            a_.xor_(gpq(regs.start).r32(), gpq(regs.start).r32());
+            a_.xor_(gpq(regs.span).r32(), gpq(regs.span).r32());
+        }
     }
 }
 
@@ -130,8 +149,10 @@ void Emitter::emit_check_stubs() {
     a_.bind(helper_result_stub_);
     // The helper may have changed what is accessible (adjust_head, a map delete, ...):
     // the next access through each entry asks the checker again (a span of 0 never hits).
-    for (uint32_t e = 0; e < engine_abi::kAccessCacheEntries; ++e)
+    for (uint32_t e = 0; e < engine_abi::kAccessCacheEntries; ++e) {
         a_.mov(x86::qword_ptr(kFrameInfo, access_cache_offset(e) + engine_abi::kCacheSpan), 0);
+        if (const Lowered::AccessCacheRegs regs = lowered_.access_cache_regs[e]) a_.mov(gpq(regs.span), 0);
+    }
     save();
     a_.mov(x86::rdi, x86::rax); // r0
     a_.mov(x86::rsi, kFrameInfo);

@@ -155,6 +155,9 @@ private:
     struct AccessMiss { // a checked access's stub call, after the code (jit/access_cache.hpp)
         asmjit::Label miss, back;
         uint64_t what;
+        uint8_t base; // the access's address: base register + offset
+        int16_t off;
+        uint32_t entry; // its region-cache entry
     };
     std::vector<AccessMiss> access_misses_;
 };

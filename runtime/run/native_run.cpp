@@ -44,22 +44,14 @@ namespace {
     return scope.run(input.start, input.size, mem, std::span(&input, 1));
 }
 
-[[gnu::cold, gnu::noinline]] Result<uint64_t> lean_failure(const jit::CompiledProgram& code, const LeanCall& call) {
-    return fail(lean_error(LeanEntry::of(&code), call));
-}
-
 } // namespace
 
 Result<uint64_t> run_native_mem(const jit::CompiledProgram& code, std::span<uint8_t> mem) {
-    if (code.lean() && !code.run_needs().stack) [[likely]] {
-        LeanCall call;
-        call.start(code.instruction_budget());
-        const uint64_t r0 = code.entry()(reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(), mem.size(),
-                                         call.code_status());
-        if (call.ok()) [[likely]]
-            return r0;
-        return lean_failure(code, call);
-    }
+    // Stackless lean code (it never reads its RunStatus: lean_run.hpp) is one call; the
+    // rest out of line.
+    if (code.lean() && !code.run_needs().stack && code.instruction_budget() == 0) [[likely]]
+        return run_lean_stackless(LeanEntry{code.entry(), false, 0, &code}, reinterpret_cast<uint64_t>(mem.data()),
+                                  mem.size(), mem.data(), mem.size());
     return run_mem_scoped(code, mem);
 }
 

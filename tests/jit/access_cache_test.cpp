@@ -181,3 +181,64 @@ TEST_CASE("a local call's frame is never cached: a dead callee frame stays refus
                          ldx(Size::DW, 2, 1, 0), mov64r(0, 1), exit_insn()});
     require_fault(run_both(p).r0, kPrologue + 1, "store of 8 bytes");
 }
+
+// Entries held in registers (jit/access_cache.cpp): programs that leave r6-r9 unused get
+// their hottest entries in those registers. The same answers as the interpreter, at the
+// edges, across a helper call (which empties them) and after a stub call that refused to
+// cache (a stack window).
+TEST_CASE("region-cache entries in spare registers agree with the interpreter", "[jit][checked][cache]") {
+    const Regions m;
+    // r4 = i; loop: r0 = a[i]; b[i] = r0; i++; if i < 64 goto loop. Only r0-r5 and r10.
+    const std::vector<Instruction> copy = {mov64(4, 0), /*loop*/ mov64r(5, 1), alu64r(AluOp::Add, 5, 4),
+                                           ldx(Size::B, 0, 5, 0), mov64r(5, 2), alu64r(AluOp::Add, 5, 4),
+                                           stx(Size::B, 5, 0, 0), alu64(AluOp::Add, 4, 1),
+                                           jcc(Cond::Lt, 4, 64, kPrologue + 1)};
+    SECTION("the lowering gives the loop's two entries a register pair each") {
+        std::vector<Instruction> body = copy;
+        body.push_back(exit_insn());
+        auto lowered = jit::lower(with_ro(m, body), verifier::Facts{}, {});
+        REQUIRE(lowered);
+        CHECK(lowered->access_cache_regs[0]);
+        CHECK(lowered->access_cache_regs[4]);
+        for (uint32_t e : {1u, 2u, 3u, 5u, 6u, 7u}) CHECK_FALSE(lowered->access_cache_regs[e]);
+        Outcome out = run_both(with_ro(m, body));
+        REQUIRE(out.r0.has_value());
+        CHECK(std::memcmp(out.memory.a, out.memory.b, 64) == 0);
+    }
+    SECTION("no registers when the program uses them, or has a local call") {
+        auto uses = jit::lower(with_ro(m, {mov64(6, 1), mov64(7, 1), mov64(8, 2), ldx(Size::B, 0, 1, 0), exit_insn()}),
+                               verifier::Facts{}, {});
+        REQUIRE(uses);
+        for (uint32_t e = 0; e < 8; ++e) CHECK_FALSE(uses->access_cache_regs[e]);
+        auto calls = jit::lower(with_ro(m, {call_local(kPrologue + 3), ldx(Size::B, 0, 1, 0), exit_insn(),
+                                            /*callee*/ mov64(0, 0), exit_insn()}),
+                                verifier::Facts{}, {});
+        REQUIRE(calls);
+        for (uint32_t e = 0; e < 8; ++e) CHECK_FALSE(calls->access_cache_regs[e]);
+    }
+    SECTION("after a helper call the registers are empty: one byte too wide past a still faults") {
+        for (bool past : {false, true}) {
+            std::vector<Instruction> body = copy;
+            // Save a on the stack (r10 accesses inside the frame are not checked), call a
+            // helper (r1-r5 clobbered), reload a, then a load of a[63] and a store at a + 63
+            // that is one byte (B) or one byte too wide across the seam into b (H).
+            for (const Instruction& i :
+                 {stx(Size::DW, 10, -8, 1), mov64(1, 1), mov64(2, 2), mov64(3, 3), mov64(4, 4), mov64(5, 5),
+                  call_helper(1000), ldx(Size::DW, 1, 10, -8), ldx(Size::B, 0, 1, 63),
+                  st(past ? Size::H : Size::B, 1, 63, 1), exit_insn()})
+                body.push_back(i);
+            Outcome out = run_both(with_ro(m, body));
+            if (past) require_fault(out.r0, kPrologue + 18, "store of 2 bytes");
+            else CHECK(out.r0.value() == 64);
+        }
+    }
+    SECTION("a miss the checker does not cache (a stack window) leaves the entry as it was") {
+        // a[0] fills the load entry; a load from a stack slot through r1 = r10 - 8 (a
+        // checked access: not r10-based) is allowed but not cached; a[1] still hits; one
+        // past b's end faults.
+        auto p = with_ro(m, {ldx(Size::B, 0, 1, 0), st(Size::DW, 10, -8, 7), mov64r(4, 10), alu64(AluOp::Add, 4, -8),
+                             ldx(Size::DW, 5, 4, 0), ldx(Size::B, 0, 1, 1), alu64r(AluOp::Add, 0, 5),
+                             ldx(Size::B, 5, 2, 64), exit_insn()});
+        require_fault(run_both(p).r0, kPrologue + 7, "load of 1 bytes");
+    }
+}
