@@ -88,7 +88,6 @@ void drive(Emitter& e, std::vector<uint32_t>& slot_offsets) {
                 e.slot_ = &slot;
                 e.emit_block_op(lowered.block_ops[static_cast<size_t>(slot.block_op)]);
             }
-            if (slot.align && slot.label && !(s != 0 && i == sub.start)) e.align_code();
             if (slot.label) e.bind(e.labels_[pc]);
             if (s != 0 && i == sub.start) {
                 e.emit_local_prologue();

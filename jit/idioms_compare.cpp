@@ -181,21 +181,23 @@ private:
         if (!branch_seen_) written_before_branch_[r] = true;
     }
 
+    // ALU operations have no effect beyond their register: one the idiom cannot follow
+    // makes its destination unknown (usable only as a temporary no branch or address reads).
     bool step(const Step& s, const Alu& a) {
-        if (!a.is64 || a.dst.n >= kRegs) return false;
+        if (a.dst.n >= kRegs) return false;
         auto src = operand(a.src, out_.slots[s.pc].constant);
         if (!src) return false;
-        Sym d;
-        switch (a.op) {
-        case AluOp::Mov: d = *src; break;
-        case AluOp::Add: d = add(read(a.dst.n), *src); break;
-        case AluOp::Sub:
-            if (!std::holds_alternative<Imm>(a.src)) return false;
+        Sym d; // unknown
+        if (a.is64 && a.op == AluOp::Mov) {
+            d = *src; // a loaded byte stays one
+        } else if (a.is64 && a.op == AluOp::Add) {
+            d = add(read(a.dst.n), *src);
+        } else if (a.is64 && a.op == AluOp::Sub && std::holds_alternative<Imm>(a.src)) {
             d = add(read(a.dst.n), Sym::constant_of(-src->constant));
-            break;
-        default: return false;
+        } else if (a.op != AluOp::Mov && a.op != AluOp::MovSx8 && a.op != AluOp::MovSx16 && a.op != AluOp::MovSx32) {
+            (void)read(a.dst.n); // reads its destination: a temporary's head value must not be read
         }
-        if (!d.affine() || !fits_int32(d.constant)) return false;
+        if (d.affine() && !fits_int32(d.constant)) d = Sym{};
         write(a.dst.n, d);
         return true;
     }

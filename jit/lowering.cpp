@@ -410,7 +410,6 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
     if (out.instruction_budget != 0) detail::mark_budget_charges(out);
     if (options.optimise.block_idioms) detail::recognise_block_idioms(facts, out);
     if (options.optimise.compare_idioms) detail::recognise_compare_idioms(facts, out);
-    if (options.optimise.align_loops) detail::mark_loop_heads(out);
     return out;
 }
 

@@ -29,7 +29,6 @@ struct Optimisations {
     bool block_idioms = true;    // proven byte-copy/fill loops -> one block operation (idioms.hpp)
     bool compare_idioms = true;  // proven byte-compare/scan loops -> a fast scan, then the loop's last trip
     bool narrow_division = true; // u64 div/mod of values proven < 2^32 -> the 32-bit instruction
-    bool align_loops = true;     // loop heads (backward-jump targets) start a 16-byte block
 };
 
 struct LoweringOptions {
@@ -113,9 +112,6 @@ struct LoweredSlot {
     // (clang's u32 `n % d` after its zero-extensions): both < 2^32, so the 32-bit
     // instruction gives the same zero-extended result, and x86's 32-bit div is the faster.
     bool div32 = false;
-    // The target of a backward jump (a loop head): the backend pads to 16 bytes before its
-    // label, so that the loop's first fetch block is whole (LoweringOptions::align_loops).
-    bool align = false;
     // bpf_map_lookup_elem whose r1 is an LDDW map reference on every path (map_lookups.cpp):
     // `helper` is already the map class's direct function; with array_lookup >= 0 (index
     // into Lowered::array_lookups) a backend may instead emit the lookup inline (r0 = index

@@ -36,7 +36,4 @@ void recognise_block_idioms(const verifier::Facts& facts, Lowered& out);
 // (idioms_compare.cpp); after recognise_block_idioms (a head it took is left alone).
 void recognise_compare_idioms(const verifier::Facts& facts, Lowered& out);
 
-// LoweredSlot::align on every backward jump's target (loop_alignment.cpp); last.
-void mark_loop_heads(Lowered& out);
-
 } // namespace ebpfjit::jit::detail

@@ -100,8 +100,6 @@ private:
     void emit_idiom_expr(const a64::GpX& out, const IdiomExpr& e);
     // compare_ops.cpp: a byte-compare/scan loop fast-forwarded 8 bytes a step (jit/idioms.hpp).
     void emit_compare_op(const BlockOp& op);
-    // compare_ops.cpp: padding to a 16-byte boundary before a loop head (LoweredSlot::align).
-    void align_code() { a_.align(asmjit::AlignMode::kCode, 16); }
     void bind(const asmjit::Label& label);
 
     // immediates.cpp: constants into registers, and immediate operands that fit

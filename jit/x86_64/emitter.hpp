@@ -92,8 +92,6 @@ private:
     void emit_idiom_expr(const x86::Gpq& out, const IdiomExpr& e);
     // compare_ops.cpp: a byte-compare/scan loop fast-forwarded with SSE2 (jit/idioms.hpp).
     void emit_compare_op(const BlockOp& op);
-    // compare_ops.cpp: padding to a 16-byte boundary before a loop head (LoweredSlot::align).
-    void align_code() { a_.align(asmjit::AlignMode::kCode, 16); }
 
     // alu.cpp
     void emit_alu(const isa::Alu& insn);

@@ -19,9 +19,12 @@
 #include "runtime/interpreter.hpp"
 #include "runtime/run/native_run.hpp"
 #include "tests/emulation.hpp"
+#include "tests/jit/program_builder.hpp"
 #include "verifier/verifier.hpp"
 
 namespace ebpfjit::test {
+
+using isa::Program;
 
 inline verifier::Facts verify_full(const Program& p) {
     verifier::VerifierInput input;
