@@ -17,6 +17,7 @@
 #include <array>
 #include <optional>
 
+#include "jit/idioms_sym.hpp"
 #include "jit/lowering_passes.hpp"
 
 namespace ebpfjit::jit::detail {
@@ -25,34 +26,10 @@ namespace {
 
 using namespace isa;
 
-constexpr uint8_t kRegs = 11; // r0..r10 (ax, r11, only appears in blinded code: rejected)
-
-struct Sym {
-    enum class Kind : uint8_t { Affine, Loaded, Unknown };
-    Kind kind = Kind::Unknown;
-    std::array<int8_t, 2> regs{-1, -1};
-    int64_t constant = 0;
-
-    static Sym reg(uint8_t r) { return Sym{Kind::Affine, {static_cast<int8_t>(r), -1}, 0}; }
-    static Sym constant_of(int64_t c) { return Sym{Kind::Affine, {-1, -1}, c}; }
-    bool affine() const { return kind == Kind::Affine; }
-    int count() const { return (regs[0] >= 0) + (regs[1] >= 0); }
-};
-
-Sym add(const Sym& a, const Sym& b) {
-    if (!a.affine() || !b.affine()) return Sym{};
-    Sym out = a;
-    out.constant = a.constant + b.constant; // |constants| stay small: imm32 sums, checked below
-    for (int8_t r : b.regs) {
-        if (r < 0) continue;
-        if (out.regs[0] < 0) out.regs[0] = r;
-        else if (out.regs[1] < 0 && out.regs[0] != r) out.regs[1] = r;
-        else return Sym{}; // a third register, or one twice (coefficient 2)
-    }
-    return out;
-}
-
-bool fits_int32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
+using idiom::kRegs;
+using idiom::Sym;
+using idiom::add;
+using idiom::fits_int32;
 
 enum class Role : uint8_t { Unchanged, Induction, Temporary };
 
@@ -186,7 +163,7 @@ private:
             return false;
         ++loads_;
         load_addr_ = add(state_[l.base.n], Sym::constant_of(l.off));
-        state_[l.dst.n] = Sym{Sym::Kind::Loaded, {-1, -1}, 0};
+        state_[l.dst.n] = Sym::loaded(0);
         written_[l.dst.n] = true;
         return load_addr_.affine() && stores_ == 0;
     }

@@ -26,6 +26,33 @@
 //
 // Registers the loop writes and leaves unchanged are not finals; a register not written
 // in the loop keeps its value.
+//
+// Compare (idioms_compare.cpp): a loop of byte loads and early exits, clang's form of
+// strcmp/memcmp/strlen (`for (i = 0; i < n; ++i) { if (a[i] != b[i]) ...; if (a[i] == 0)
+// ...; }`), possibly spread over several blocks. Its cycle is one path P from the head
+// back to it; an iteration "stays" when every branch on P goes P's way. The op finds the
+// iteration k the loop leaves P in, and fast-forwards the loop to it:
+//
+//   fall back to the loop, untouched,    as for Copy (counter > bound, D >= 2^32), or with
+//                                        a budget when k * charge_per_trip is more than
+//                                        what is left (else that is charged up front)
+//   k = the least j in [0, D] with       byte[E(src) + j] != byte[E(second) + j]  (differ)
+//                                     or byte[E(src) + j] == stop_byte            (stop_byte >= 0)
+//       or D when no j has either        (iteration D leaves through the counter's test)
+//   every induction: reg += k            the registers as the head sees them in iteration k
+//   then continue at the head's label:   the loop itself runs iteration k and leaves P
+//                                        the way it would have, so every register and the
+//                                        exit taken are exactly the loop's
+//
+// The matcher's obligations (so that the above is the loop's behaviour): every register
+// the loop writes is an induction (+1 per trip), unchanged, or a temporary that P writes
+// before reading it and before its first branch (so no path sees its head value); both
+// loads come before P's first branch (iteration j, once entered, reads byte j of each: the
+// op reads no byte the loop would not, except within the 16-byte (x86-64) or 8-byte
+// (ARM64) block that holds one it would, never across a page, so it cannot fault); P has
+// no store, call, or checked access, and both loads are Facts::access_in_bounds. The
+// op is placed before the label of `attach`: the head itself when entered by falling
+// through, or a `goto head` outside P.
 #pragma once
 
 #include <cstdint>
@@ -48,7 +75,7 @@ struct IdiomFinal {
     IdiomExpr value;
 };
 
-enum class BlockOpKind : uint8_t { Copy, Fill };
+enum class BlockOpKind : uint8_t { Copy, Fill, Compare };
 
 struct BlockOp {
     BlockOpKind kind = BlockOpKind::Copy;
@@ -62,6 +89,13 @@ struct BlockOp {
     IdiomExpr src;           // Copy: the load's address in the first iteration
     IdiomExpr value;         // Fill: the stored value (a register or a constant)
     std::vector<IdiomFinal> finals; // in register order
+    // Compare only (src is the first load's address in the first iteration):
+    uint32_t attach = 0;               // the op sits before this slot's label
+    bool differ = false;               // leaves when the two loads' bytes differ
+    IdiomExpr second;                  // differ: the second load's address, first iteration
+    int16_t stop_byte = -1;            // leaves when the first load's byte is this (0..255)
+    uint32_t charge_per_trip = 0;      // budget charges on P, paid once per full trip
+    std::vector<uint8_t> inductions;   // registers that rise by 1 per trip
 };
 
 } // namespace ebpfjit::jit

@@ -65,6 +65,10 @@ public:
             const bool is_signed = alu.op == AluOp::SDiv || alu.op == AluOp::SMod;
             slot_->div = is_signed ? DivFixup::ZeroAndMinusOne : DivFixup::ZeroCheck;
         }
+        if (const auto* r = std::get_if<Reg>(&alu.src); r != nullptr && alu.is64 &&
+            (alu.op == AluOp::Div || alu.op == AluOp::Mod) && options_.optimise.narrow_division &&
+            facts_.upper_zero(pc_, alu.dst.n) && facts_.upper_zero(pc_, r->n))
+            slot_->div32 = true;
         if (alu.op == AluOp::Mov && alu.is64 && alu.src == Operand{alu.dst}) slot_->emit = false;
         // `w = w` is clang's zero-extension idiom: nothing to do when the verifier proved
         // the upper half clean already.
@@ -406,6 +410,7 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
     out.retpoline = options.retpoline;
     if (out.instruction_budget != 0) detail::mark_budget_charges(out);
     if (options.optimise.block_idioms) detail::recognise_block_idioms(facts, out);
+    if (options.optimise.compare_idioms) detail::recognise_compare_idioms(facts, out);
     return out;
 }
 

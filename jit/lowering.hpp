@@ -27,6 +27,8 @@ struct Optimisations {
     bool map_lookups = true;     // known-map lookups: inline ARRAY, direct hash call
     bool zero_extension = true;  // drop zero-extension idioms the verifier proved redundant
     bool block_idioms = true;    // proven byte-copy/fill loops -> one block operation (idioms.hpp)
+    bool compare_idioms = true;  // proven byte-compare/scan loops -> a fast scan, then the loop's last trip
+    bool narrow_division = true; // u64 div/mod of values proven < 2^32 -> the 32-bit instruction
 };
 
 struct LoweringOptions {
@@ -106,6 +108,10 @@ struct LoweredSlot {
     // backends emit instead of a divide instruction (constant_division.hpp defines it).
     // (Side tables keep the slot small: compile time is dominated by walks over slots.)
     int32_t division = -1;
+    // A 64-bit unsigned div/mod by a register whose operands' upper halves Facts prove zero
+    // (clang's u32 `n % d` after its zero-extensions): both < 2^32, so the 32-bit
+    // instruction gives the same zero-extended result, and x86's 32-bit div is the faster.
+    bool div32 = false;
     // bpf_map_lookup_elem whose r1 is an LDDW map reference on every path (map_lookups.cpp):
     // `helper` is already the map class's direct function; with array_lookup >= 0 (index
     // into Lowered::array_lookups) a backend may instead emit the lookup inline (r0 = index

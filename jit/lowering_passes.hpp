@@ -36,4 +36,8 @@ void assign_access_cache_registers(Lowered& out);
 // on the final slots and budget charges.
 void recognise_block_idioms(const verifier::Facts& facts, Lowered& out);
 
+// Byte-compare and byte-scan loops whose loads Facts prove -> BlockOp of kind Compare
+// (idioms_compare.cpp); after recognise_block_idioms (a head it took is left alone).
+void recognise_compare_idioms(const verifier::Facts& facts, Lowered& out);
+
 } // namespace ebpfjit::jit::detail

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "bench/harness/timing.hpp"
+#include "ebpfjit/limits.hpp"
 #include "jit/compiler.hpp"
 #include "runtime/elf/loader.hpp"
 #include "runtime/maps/map_factory.hpp"
@@ -84,10 +85,13 @@ Result<Verification> verify_program(const LoadedProgram& loaded, VerifyLevel lev
 
 Result<Jitted> jit_program(const LoadedProgram& loaded, const verifier::Facts& facts, int repeats,
                            const jit::Optimisations& optimise) {
-    // runtime/prepared_program.cpp's options for a mem program: the defaults.
+    // runtime/prepared_program.cpp's options for a mem program: the defaults, and its
+    // instruction budget when the verifier left loops only a budget bounds (so that
+    // jit-without differs from jit by the switched-off optimisations alone).
     jit::CompileOptions options;
     options.program_type = ProgramType::Mem;
     options.optimise = optimise;
+    if (!facts.budget_loops.empty()) options.hardening.instruction_budget = kDefaultLoopBudget;
     std::vector<double> ns;
     std::optional<jit::CompiledProgram> kept;
     for (int i = 0; i < std::max(1, repeats); ++i) {

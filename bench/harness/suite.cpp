@@ -20,7 +20,7 @@ namespace ebpfjit::bench {
 namespace {
 
 // The names SuiteOptions::jit_without may hold (run_suite rejects others).
-constexpr const char* kJitOptimisationNames[] = {"magic-division", "map-lookups", "zero-extension", "block-idioms"};
+constexpr const char* kJitOptimisationNames[] = {"magic-division", "map-lookups", "zero-extension", "block-idioms", "compare-idioms", "narrow-division"};
 
 // SuiteOptions::jit_without as the lowering's switches.
 jit::Optimisations optimisations(const std::vector<std::string>& without) {
@@ -30,6 +30,8 @@ jit::Optimisations optimisations(const std::vector<std::string>& without) {
         if (name == "map-lookups") o.map_lookups = false;
         if (name == "zero-extension") o.zero_extension = false;
         if (name == "block-idioms") o.block_idioms = false;
+        if (name == "compare-idioms") o.compare_idioms = false;
+        if (name == "narrow-division") o.narrow_division = false;
     }
     return o;
 }

@@ -126,7 +126,7 @@ void Emitter::emit_shift(const isa::Alu& insn) {
 // So every fixup is met with no extra code (tests/jit_arm64 checks each case).
 // Constant divisors that need a fixup were rewritten by the lowering already.
 void Emitter::emit_division(const isa::Alu& insn) {
-    const bool w = insn.is64;
+    const bool w = insn.is64 && !slot_->div32; // div32: the 32-bit form gives the same result
     const bool is_signed = insn.op == AluOp::SDiv || insn.op == AluOp::SMod;
     const bool is_mod = insn.op == AluOp::Mod || insn.op == AluOp::SMod;
     if (slot_->division >= 0) return emit_magic_division(insn, lowered_.divisions[static_cast<size_t>(slot_->division)]);

@@ -54,6 +54,7 @@ void Emitter::emit_idiom_expr(const a64::GpX& out, const IdiomExpr& e) {
 }
 
 void Emitter::emit_block_op(const BlockOp& op) {
+    if (op.kind == BlockOpKind::Compare) return emit_compare_op(op);
     const asmjit::Label& loop = labels_[op.head];
     emit_idiom_expr(kValue, op.bound);
     emit_idiom_expr(kD, op.counter);

@@ -98,6 +98,8 @@ private:
     // block_ops.cpp: a byte-copy/fill loop as 16-byte strides (jit/idioms.hpp).
     void emit_block_op(const BlockOp& op);
     void emit_idiom_expr(const a64::GpX& out, const IdiomExpr& e);
+    // compare_ops.cpp: a byte-compare/scan loop fast-forwarded 8 bytes a step (jit/idioms.hpp).
+    void emit_compare_op(const BlockOp& op);
     void bind(const asmjit::Label& label);
 
     // immediates.cpp: constants into registers, and immediate operands that fit

@@ -136,7 +136,7 @@ void Emitter::emit_shift(const isa::Alu& insn) {
 // and the fixups the lowering asked for run before: by 0 -> div 0 / mod dst; by -1 (signed)
 // -> neg / 0.
 void Emitter::emit_division(const isa::Alu& insn) {
-    const bool w = insn.is64;
+    const bool w = insn.is64 && !slot_->div32; // div32: the 32-bit form gives the same result
     const bool is_signed = insn.op == AluOp::SDiv || insn.op == AluOp::SMod;
     const bool is_mod = insn.op == AluOp::Mod || insn.op == AluOp::SMod;
     const uint8_t d = insn.dst.n;

@@ -38,6 +38,7 @@ void Emitter::emit_idiom_expr(const x86::Gpq& out, const IdiomExpr& e) {
 }
 
 void Emitter::emit_block_op(const BlockOp& op) {
+    if (op.kind == BlockOpKind::Compare) return emit_compare_op(op);
     const asmjit::Label& loop = labels_[op.head];
     const x86::Gpq d = kScratchA;
     const x86::Gpq t = kScratchB;

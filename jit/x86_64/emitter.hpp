@@ -90,6 +90,8 @@ private:
     // block_ops.cpp: a byte-copy/fill loop as rep movsb / rep stosb (jit/idioms.hpp).
     void emit_block_op(const BlockOp& op);
     void emit_idiom_expr(const x86::Gpq& out, const IdiomExpr& e);
+    // compare_ops.cpp: a byte-compare/scan loop fast-forwarded with SSE2 (jit/idioms.hpp).
+    void emit_compare_op(const BlockOp& op);
 
     // alu.cpp
     void emit_alu(const isa::Alu& insn);

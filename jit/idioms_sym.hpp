@@ -1,0 +1,43 @@
+// The symbolic values both idiom matchers (idioms.cpp, idioms_compare.cpp) evaluate a loop
+// body with: an affine form over the registers' values at the loop head (at most two
+// registers, each with coefficient 1, plus a constant), or the byte a load in this
+// iteration read, or unknown.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace ebpfjit::jit::detail::idiom {
+
+constexpr uint8_t kRegs = 11; // r0..r10 (ax, r11, only appears in blinded code: rejected)
+
+struct Sym {
+    enum class Kind : uint8_t { Affine, Loaded, Unknown };
+    Kind kind = Kind::Unknown;
+    std::array<int8_t, 2> regs{-1, -1};
+    int64_t constant = 0;
+    uint8_t load = 0; // Loaded: which of the body's loads (in path order)
+
+    static Sym reg(uint8_t r) { return Sym{Kind::Affine, {static_cast<int8_t>(r), -1}, 0}; }
+    static Sym constant_of(int64_t c) { return Sym{Kind::Affine, {-1, -1}, c}; }
+    static Sym loaded(uint8_t index) { return Sym{Kind::Loaded, {-1, -1}, 0, index}; }
+    bool affine() const { return kind == Kind::Affine; }
+    bool is_constant() const { return affine() && regs[0] < 0 && regs[1] < 0; }
+};
+
+inline Sym add(const Sym& a, const Sym& b) {
+    if (!a.affine() || !b.affine()) return Sym{};
+    Sym out = a;
+    out.constant = a.constant + b.constant; // |constants| stay small: imm32 sums, checked by callers
+    for (int8_t r : b.regs) {
+        if (r < 0) continue;
+        if (out.regs[0] < 0) out.regs[0] = r;
+        else if (out.regs[1] < 0 && out.regs[0] != r) out.regs[1] = r;
+        else return Sym{}; // a third register, or one twice (coefficient 2)
+    }
+    return out;
+}
+
+inline bool fits_int32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
+
+} // namespace ebpfjit::jit::detail::idiom
