@@ -150,12 +150,15 @@ bool zone_subsumes(const AbstractState& old, const AbstractState& cur,
     // The current state's bounds between these values, closed as a join closes them (a
     // bound through a third value: `r0 + run <= i + run < len` from r0 <= i): what the
     // join of the two would keep, so a state the head's join already covers is covered.
+    // (Cubic: past kMaxClosed values, as on hostile programs with many frames and spills,
+    // the bounds are compared as they are, which is sound, only less often covered.)
+    constexpr size_t kMaxClosed = 64;
     const size_t n = terms.size();
     std::vector<int64_t> m(n * n);
     for (size_t a = 0; a < n; ++a)
         for (size_t b = 0; b < n; ++b)
             m[a * n + b] = a == b ? 0 : side_bound(cur.zone, terms[a].second, terms[b].second);
-    for (size_t k = 0; k < n; ++k)
+    for (size_t k = 0; k < n && n <= kMaxClosed; ++k)
         for (size_t a = 0; a < n; ++a) {
             if (m[a * n + k] == Zone::kInf) continue;
             for (size_t b = 0; b < n; ++b) m[a * n + b] = std::min(m[a * n + b], bound_add(m[a * n + k], m[k * n + b]));
