@@ -21,6 +21,10 @@ struct ProgramEntry {
     const void* native_entry = nullptr; // JIT: the body after the prologue (frame reused)
     const isa::Program* program = nullptr;           // interpreter: the IR to continue with
     const helpers::ProgramBindings* bindings = nullptr; // and its maps / helpers
+    // and the bytes [r10 + lo, r10 + hi) its entry zeroes (verifier Facts::stack_zero of
+    // subprogram 0): what the JIT's entry code zeroes when a tail call lands there.
+    int32_t stack_zero_lo = 0;
+    int32_t stack_zero_hi = 0;
 };
 
 // Standard layout, read directly by JIT code (offsets below).

@@ -418,8 +418,13 @@ private:
             if (b.direct_value != nullptr && b.value_size != 0)
                 memory_.add_dynamic(reinterpret_cast<uint64_t>(b.direct_value), b.value_size, true);
         // The frame is kept as it is, as the JITs keep it for an unverified target (tests
-        // pass a counter through it); a verified target that reads bytes it never wrote
-        // gets them zeroed by the JITs (Facts::stack_zero) and the caller's here.
+        // pass a counter through it); the bytes a verified target may read before writing
+        // them (Facts::stack_zero) are zeroed, as the JITs' entry code does: it must not
+        // see what its caller left there.
+        const int32_t lo = (*target)->stack_zero_lo, hi = (*target)->stack_zero_hi;
+        if (lo < hi && lo >= -static_cast<int32_t>(kStackSize) && hi <= 0)
+            std::memset(reinterpret_cast<uint8_t*>(regs_[kFramePointer] + static_cast<uint64_t>(int64_t(lo))), 0,
+                        static_cast<size_t>(hi - lo));
         return Next{0};
     }
 
@@ -434,7 +439,7 @@ private:
     }
 
     // Every frame starts zeroed: the program entry (the constructor), a local call and a
-    // callback (not a tail call: tail_call()). A verified program may read stack bytes it never wrote
+    // callback (a tail call zeroes what its target may read unwritten: tail_call()). A verified program may read stack bytes it never wrote
     // (verifier::VerifierInput::allow_uninit_stack) and must see 0 there, as the JITs give
     // it by zeroing the bytes Facts::stack_zero names; the oracle zeroes the whole frame,
     // which reads the same for verified programs and keeps unverified runs deterministic.

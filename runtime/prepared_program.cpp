@@ -88,6 +88,10 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
     // What an interpreter run continues with after a tail call into this program.
     prepared->entry_->program = &prepared->program_;
     prepared->entry_->bindings = &bindings;
+    if (const verifier::StackZero* z = report.facts.stack_zero_at(0)) { // as the JIT's prologue zeroes them
+        prepared->entry_->stack_zero_lo = z->lo;
+        prepared->entry_->stack_zero_hi = z->hi;
+    }
     return prepared;
 }
 

@@ -66,61 +66,115 @@ int64_t zone_bound(const std::optional<Zone>& z, const ZoneTerm& x, const ZoneTe
     return best;
 }
 
+int64_t side_bound(const std::optional<Zone>& z, const SideValue& x, const SideValue& y) {
+    ZoneTerm zero;
+    zero.sym = Zone::kZero;
+    zero.hi = 0;
+    auto b = [&](const ZoneTerm& p, const ZoneTerm& q) { return zone_bound(z, p, q); };
+    int64_t best = Zone::kInf;
+    if (x.term && y.term) best = b(*x.term, *y.term);
+    if (x.sum && y.term) { // (a + b) - y <= (a - y) + max(b)
+        const auto& [p, q] = *x.sum;
+        best = std::min({best, bound_add(b(p, *y.term), b(q, zero)), bound_add(b(q, *y.term), b(p, zero))});
+    }
+    if (x.term && y.sum) { // x - (c + d) <= (x - c) - min(d)
+        const auto& [p, q] = *y.sum;
+        best = std::min({best, bound_add(b(*x.term, p), b(zero, q)), bound_add(b(*x.term, q), b(zero, p))});
+    }
+    if (x.sum && y.sum) { // (a + b) - (c + d) <= (a - c) + (b - d)
+        const auto& [p, q] = *x.sum;
+        const auto& [r, s] = *y.sum;
+        best = std::min({best, bound_add(b(p, r), b(q, s)), bound_add(b(p, s), b(q, r))});
+    }
+    return best;
+}
+
 bool zone_subsumes(const AbstractState& old, const AbstractState& cur,
                    const std::vector<std::pair<const RegState*, const RegState*>>& pairs) {
     if (!old.zone) return true;
-    std::vector<std::pair<ZoneTerm, ZoneTerm>> terms;
+    // (old symbol, the same value in the current state)
+    std::vector<std::pair<uint32_t, SideValue>> terms;
     ZoneTerm len;
     len.sym = Zone::kLen;
     ZoneTerm zero;
     zero.sym = Zone::kZero;
     zero.hi = 0;
-    terms.push_back({len, len});
-    terms.push_back({zero, zero});
+    terms.push_back({Zone::kLen, {len, {}}});
+    terms.push_back({Zone::kZero, {zero, {}}});
     for (auto [o, c] : pairs) {
         const uint32_t t = zone_term(*o);
         if (!t || t == Zone::kZero || t == Zone::kLen) continue;
-        terms.push_back({zone_term_of(*o, o->var, 0), zone_term_of(*c, c->var, 0)});
+        terms.push_back({t, {zone_term_of(*c, c->var, 0), {}}});
     }
-    // Old sums over paired terms: the current state's sum of the same terms, or what the
-    // terms' bounds say about it.
-    auto current = [&](uint32_t old_sym, ZoneTerm& out) {
-        if (old_sym == Zone::kZero || old_sym == Zone::kLen) {
-            out.sym = old_sym;
-            return true;
-        }
+    // Old sums over paired terms: the current state's sum of the same terms, or that
+    // sum as the current state's bounds on its two terms describe it.
+    auto current = [&](uint32_t old_sym) -> std::optional<ZoneTerm> {
+        if (old_sym == Zone::kZero) return zero;
+        if (old_sym == Zone::kLen) return len;
         for (const auto& [o, c] : terms)
-            if (o.sym == old_sym && o.delta == 0 && c.delta == 0) return out = c, true;
-        return false;
+            if (o == old_sym && c.term && c.term->delta == 0) return c.term;
+        return std::nullopt;
     };
     const size_t first_sum = terms.size(); // sums' own bounds against 0 count too
-    for (const Zone::Sum& s : old.zone->sums()) {
-        ZoneTerm a, b;
-        if (!current(s.a, a) || !current(s.b, b)) continue;
-        ZoneTerm now;
-        if (cur.zone && a.sym && b.sym)
-            for (const Zone::Sum& t : cur.zone->sums())
-                if ((t.a == a.sym && t.b == b.sym) || (t.a == b.sym && t.b == a.sym)) now.sym = t.y;
-        if (!now.sym) {
-            now.lo = a.lo + b.lo;
-            now.hi = bound_add(a.hi, b.hi);
+    const auto& old_sums = old.zone->sums();
+    std::vector<bool> mapped(old_sums.size());
+    for (int round = 0; round < 2; ++round) // a sum of a sum needs its inner one first
+        for (size_t i = 0; i < old_sums.size(); ++i) {
+            const Zone::Sum& s = old_sums[i];
+            if (mapped[i]) continue;
+            const auto a = current(s.a), b = current(s.b);
+            if (!a || !b) continue;
+            mapped[i] = true;
+            SideValue now;
+            now.sum = {*a, *b};
+            if (cur.zone && a->sym && b->sym)
+                for (const Zone::Sum& t : cur.zone->sums())
+                    if ((t.a == a->sym && t.b == b->sym) || (t.a == b->sym && t.b == a->sym)) {
+                        ZoneTerm y;
+                        y.sym = t.y;
+                        now.term = y;
+                    }
+            terms.push_back({s.y, now});
         }
-        ZoneTerm was;
-        was.sym = s.y;
-        terms.push_back({was, now});
+    // A sum whose value the current state cannot name is a fact it cannot be shown to
+    // have: the old state must not rely on it (no bound against the values compared).
+    for (size_t i = 0; i < old_sums.size(); ++i) {
+        if (mapped[i]) continue;
+        for (const auto& [o, c] : terms) {
+            if (o == old_sums[i].y) continue;
+            const bool trivial_low = o == Zone::kZero && old.zone->bound(o, old_sums[i].y) >= 0; // y >= 0
+            if ((old.zone->bound(old_sums[i].y, o) != Zone::kInf) || (!trivial_low && old.zone->bound(o, old_sums[i].y) != Zone::kInf))
+                return false;
+        }
     }
-    for (size_t a = 0; a < terms.size(); ++a)
-        for (size_t b = 0; b < terms.size(); ++b) {
+    // The current state's bounds between these values, closed as a join closes them (a
+    // bound through a third value: `r0 + run <= i + run < len` from r0 <= i): what the
+    // join of the two would keep, so a state the head's join already covers is covered.
+    // (Cubic: past kMaxClosed values, as on hostile programs with many frames and spills,
+    // the bounds are compared as they are, which is sound, only less often covered.)
+    constexpr size_t kMaxClosed = 64;
+    const size_t n = terms.size();
+    std::vector<int64_t> m(n * n);
+    for (size_t a = 0; a < n; ++a)
+        for (size_t b = 0; b < n; ++b)
+            m[a * n + b] = a == b ? 0 : side_bound(cur.zone, terms[a].second, terms[b].second);
+    for (size_t k = 0; k < n && n <= kMaxClosed; ++k)
+        for (size_t a = 0; a < n; ++a) {
+            if (m[a * n + k] == Zone::kInf) continue;
+            for (size_t b = 0; b < n; ++b) m[a * n + b] = std::min(m[a * n + b], bound_add(m[a * n + k], m[k * n + b]));
+        }
+    for (size_t a = 0; a < n; ++a)
+        for (size_t b = 0; b < n; ++b) {
             if (a == b) continue;
             // Bounds of single values against 0 are the registers' own (compared with
             // precision in mind by the caller); only len's are the zone's alone.
-            const uint32_t sa = terms[a].first.sym, sb = terms[b].first.sym;
+            const uint32_t sa = terms[a].first, sb = terms[b].first;
             const bool sum_pair = a >= first_sum || b >= first_sum;
             if (!sum_pair && ((sa == Zone::kZero && sb != Zone::kLen) || (sb == Zone::kZero && sa != Zone::kLen)))
                 continue;
             const int64_t ob = old.zone->bound(sa, sb);
             if (ob == Zone::kInf) continue;
-            if (zone_bound(cur.zone, terms[a].second, terms[b].second) > ob) return false;
+            if (m[a * n + b] > ob) return false;
         }
     return true;
 }

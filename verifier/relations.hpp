@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,17 @@ struct ZoneTerm {
 ZoneTerm zone_term_of(const RegState& r, const Scalar& var, int64_t delta);
 // The tightest bound on x - y that a state (its zone, if any, and intervals) knows.
 int64_t zone_bound(const std::optional<Zone>& z, const ZoneTerm& x, const ZoneTerm& y);
+
+// A value as one state sees it when it is compared with, or joined to, another state:
+// a term of the state's zone, the exact sum of two terms, or both. A sum the other state
+// keeps (`i + run < len` at a loop head) is often, in this state, a sum it never computed
+// (`i + 1`, with run still the constant 1): its bounds come from its two terms'.
+struct SideValue {
+    std::optional<ZoneTerm> term;
+    std::optional<std::pair<ZoneTerm, ZoneTerm>> sum;
+};
+// The tightest bound on x - y from every form each has (kInf if neither has a form).
+int64_t side_bound(const std::optional<Zone>& z, const SideValue& x, const SideValue& y);
 
 // Every relation `old` has between the values of the paired registers (old, cur), and
 // the length's bounds, also holds in `cur`. Pairs name the same register or stack slot

@@ -102,6 +102,131 @@ ByteKind join_byte(ByteKind o, ByteKind c, bool o_scalar_spill, bool c_scalar_sp
     return ByteKind::Invalid;
 }
 
+
+// A symbol of the joined zone and the value it stands for in each state.
+struct Node {
+    uint32_t sym;
+    SideValue o, c;
+};
+
+// The states' sums kept as sums of the joined zone (zone.hpp, Zone::Sum) where both terms
+// are values of the joined state: `i + run < len` at a loop head, whether the other state
+// computed i + run (a later iteration) or not (the first, where run is the constant 1:
+// there the sum is bounded by i + 1's bounds). Appends the sums' nodes.
+std::vector<Zone::Sum> join_sums(const AbstractState& old, const AbstractState& cur, Zone& z,
+                                 std::vector<Node>& nodes) {
+    std::vector<Zone::Sum> sums;
+    if (!old.zone || !cur.zone) return sums;
+    auto side = [](const Node& n, bool in_old) -> const SideValue& { return in_old ? n.o : n.c; };
+    // The joined symbols holding exactly `s` of one state (a term of delta 0), by index:
+    // a few, for a value may be paired with different values of the other state (0 with
+    // the constant start of i, in the first iteration, and with i itself after it).
+    constexpr size_t kMaxCandidates = 3;
+    auto joined_of = [&](uint32_t s, bool in_old) {
+        std::vector<size_t> found;
+        for (size_t i = 1; i < nodes.size() && found.size() < kMaxCandidates; ++i) // [0] is kZero
+            if (const auto& t = side(nodes[i], in_old).term; t && t->sym == s && t->delta == 0) found.push_back(i);
+        if (found.empty() && s == Zone::kZero) found.push_back(0); // y = 0 + b: y is b
+        return found;
+    };
+    auto bounded = [](const Zone& zz, uint32_t s) {
+        ZoneTerm t;
+        t.sym = s;
+        const int64_t down = zz.bound(Zone::kZero, s);
+        t.lo = down == Zone::kInf ? 0 : -down;
+        t.hi = zz.bound(s, Zone::kZero);
+        return t;
+    };
+    // The other state's value of the sum of two joined symbols: its own sum of the same
+    // terms if it has one, else the sum of the terms.
+    auto value_of_sum = [&](const Node& na, const Node& nb, bool in_old) {
+        const Zone& zz = in_old ? *old.zone : *cur.zone;
+        SideValue v;
+        const auto &ta = side(na, in_old).term, &tb = side(nb, in_old).term;
+        if (!ta || !tb) return v;
+        v.sum = {*ta, *tb};
+        if (ta->delta == 0 && tb->delta == 0 && ta->sym && tb->sym)
+            for (const Zone::Sum& s : zz.sums())
+                if ((s.a == ta->sym && s.b == tb->sym) || (s.a == tb->sym && s.b == ta->sym)) {
+                    v.term = bounded(zz, s.y);
+                    break;
+                }
+        return v;
+    };
+    std::vector<std::pair<uint32_t, uint32_t>> done; // joined (a, b), a < b
+    for (int round = 0; round < 2; ++round) // a sum of a sum needs its inner one first
+        for (const bool in_old : {false, true})
+            for (const Zone::Sum& s : (in_old ? *old.zone : *cur.zone).sums())
+                for (const size_t ia : joined_of(s.a, in_old))
+                    for (const size_t ib : joined_of(s.b, in_old)) {
+                        if (z.full()) return sums;
+                        const uint32_t a = nodes[ia].sym, b = nodes[ib].sym;
+                        if (a == b) continue;
+                        const std::pair key{std::min(a, b), std::max(a, b)};
+                        if (std::find(done.begin(), done.end(), key) != done.end()) continue;
+                        SideValue o = value_of_sum(nodes[ia], nodes[ib], true);
+                        SideValue c = value_of_sum(nodes[ia], nodes[ib], false);
+                        if (!o.sum || !c.sum) continue;
+                        done.push_back(key);
+                        const uint32_t y = z.fresh();
+                        nodes.push_back({y, std::move(o), std::move(c)});
+                        sums.push_back({y, a, b});
+                    }
+    return sums;
+}
+
+// The joined zone; `pairs` are the joined registers with their terms in each state.
+Zone join_zones(const AbstractState& old, const AbstractState& cur,
+                std::vector<std::pair<std::pair<ZoneTerm, ZoneTerm>, RegState*>>& pairs, bool widen) {
+    Zone z;
+    std::map<std::pair<uint32_t, uint32_t>, uint32_t> syms; // (old sym, cur sym) -> result symbol
+    std::vector<Node> nodes;
+    ZoneTerm zero_o, len_o;
+    zero_o.sym = Zone::kZero;
+    zero_o.lo = zero_o.hi = 0;
+    len_o.sym = Zone::kLen;
+    nodes.push_back({Zone::kZero, {zero_o, {}}, {zero_o, {}}});
+    nodes.push_back({Zone::kLen, {len_o, {}}, {len_o, {}}});
+    for (auto& [terms, reg] : pairs) {
+        const auto& [o, c] = terms;
+        if (!o.sym && !c.sym) continue;
+        if (o.sym == Zone::kLen && c.sym == Zone::kLen && o.delta == 0 && c.delta == 0) { // the length itself
+            if (reg->type == RegType::Scalar) reg->sym = Zone::kLen;
+            continue;
+        }
+        if (o.sym == Zone::kZero && c.sym == Zone::kZero && o.delta == c.delta) continue; // constant start
+        const bool pair = o.sym && c.sym && o.delta == 0 && c.delta == 0;
+        if (z.full() && !(pair && syms.contains({o.sym, c.sym}))) { // no room (Zone::kMaxSymbols):
+            reg->sym = 0;                                         // this value keeps its bounds only
+            continue;
+        }
+        if (pair) { // the same pair of values: one symbol
+            auto [it, added] = syms.try_emplace({o.sym, c.sym}, 0);
+            if (added) {
+                it->second = z.fresh();
+                nodes.push_back({it->second, {o, {}}, {c, {}}});
+            }
+            reg->sym = it->second;
+            continue;
+        }
+        reg->sym = z.fresh();
+        nodes.push_back({reg->sym, {o, {}}, {c, {}}});
+    }
+    const std::vector<Zone::Sum> sums = join_sums(old, cur, z, nodes);
+    for (size_t a = 0; a < nodes.size(); ++a)
+        for (size_t b = 0; b < nodes.size(); ++b) {
+            if (a == b) continue;
+            const int64_t bo = side_bound(old.zone, nodes[a].o, nodes[b].o);
+            const int64_t bc = side_bound(cur.zone, nodes[a].c, nodes[b].c);
+            int64_t joined = std::max(bo, bc);
+            if (widen && joined > bo) joined = Zone::kInf;
+            if (joined != Zone::kInf) z.set_raw(nodes[a].sym, nodes[b].sym, joined);
+        }
+    z.close();
+    for (const Zone::Sum& s : sums) z.define_sum(s.y, s.a, s.b);
+    return z;
+}
+
 } // namespace
 
 Thresholds::Thresholds(const isa::Program& program) {
@@ -118,12 +243,37 @@ Thresholds::Thresholds(const isa::Program& program) {
     add(int64_t(1) << 29);
     add(0x7fffffff);
     add(0xffffffffLL);
-    for (const isa::Instruction& insn : program.insns)
-        if (const auto* j = std::get_if<isa::Jump>(&insn))
-            if (const auto* imm = std::get_if<isa::Imm>(&j->src)) {
-                add(imm->v);
-                if (j->is32) add(int64_t(uint32_t(imm->v)));
+    // The constant a register compared at `pc` was just given (clang often compares with
+    // a register: `r7 = 127; if r7 > r3`): the closest write to it in the few
+    // instructions before, if that is `mov reg, imm`. Only a hint for widening.
+    auto constant_before = [&](size_t pc, uint8_t reg) -> std::optional<int32_t> {
+        for (size_t back = 1; back <= 8 && back <= pc; ++back) {
+            const isa::Instruction& insn = program.insns[pc - back];
+            if (const auto* a = std::get_if<isa::Alu>(&insn)) {
+                if (a->dst.n != reg) continue;
+                const auto* imm = std::get_if<isa::Imm>(&a->src);
+                if (a->op == isa::AluOp::Mov && imm) return imm->v;
+                return std::nullopt;
             }
+            if (const auto* l = std::get_if<isa::Load>(&insn); l && l->dst.n != reg) continue;
+            if (std::holds_alternative<isa::Store>(insn)) continue;
+            return std::nullopt; // anything else may write it or jump here
+        }
+        return std::nullopt;
+    };
+    for (size_t pc = 0; pc < program.insns.size(); ++pc) {
+        const auto* j = std::get_if<isa::Jump>(&program.insns[pc]);
+        if (!j || j->cond == isa::Cond::Always) continue;
+        std::optional<int32_t> c;
+        if (const auto* imm = std::get_if<isa::Imm>(&j->src)) c = imm->v;
+        else if (const auto* r = std::get_if<isa::Reg>(&j->src)) {
+            c = constant_before(pc, r->n);
+            if (!c) c = constant_before(pc, j->dst.n);
+        }
+        if (!c) continue;
+        add(*c);
+        if (j->is32) add(int64_t(uint32_t(*c)));
+    }
     std::sort(unsigned_.begin(), unsigned_.end());
     std::sort(signed_.begin(), signed_.end());
 }
@@ -240,86 +390,7 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
     }
     // The zone: one symbol per pair of old and current terms, bounded by the weaker of
     // the two states' bounds (and, widening, dropped where it grew).
-    if (old.zone || cur.zone) {
-        Zone z;
-        std::map<std::pair<uint32_t, uint32_t>, uint32_t> syms; // (old sym, cur sym) -> result symbol
-        struct Node {
-            uint32_t sym;
-            ZoneTerm o, c;
-        };
-        std::vector<Node> nodes;
-        ZoneTerm zero_o, len_o;
-        zero_o.sym = Zone::kZero;
-        zero_o.lo = zero_o.hi = 0;
-        len_o.sym = Zone::kLen;
-        nodes.push_back({Zone::kZero, zero_o, zero_o});
-        nodes.push_back({Zone::kLen, len_o, len_o});
-        for (auto& [terms, reg] : pairs) {
-            const auto& [o, c] = terms;
-            if (!o.sym && !c.sym) continue;
-            if (o.sym == Zone::kLen && c.sym == Zone::kLen && o.delta == 0 && c.delta == 0) { // the length itself
-                if (reg->type == RegType::Scalar) reg->sym = Zone::kLen;
-                continue;
-            }
-            if (o.sym == Zone::kZero && c.sym == Zone::kZero && o.delta == c.delta) continue; // constant start
-            const bool pair = o.sym && c.sym && o.delta == 0 && c.delta == 0;
-            if (z.full() && !(pair && syms.contains({o.sym, c.sym}))) { // no room (Zone::kMaxSymbols):
-                reg->sym = 0;                                         // this value keeps its bounds only
-                continue;
-            }
-            if (pair) { // the same pair of values: one symbol
-                auto [it, added] = syms.try_emplace({o.sym, c.sym}, 0);
-                if (added) {
-                    it->second = z.fresh();
-                    nodes.push_back({it->second, o, c});
-                }
-                reg->sym = it->second;
-                continue;
-            }
-            reg->sym = z.fresh();
-            nodes.push_back({reg->sym, o, c});
-        }
-        // Sums whose terms both states pair up stay sums (zone.hpp, Zone::Sum).
-        std::vector<Zone::Sum> sums;
-        auto paired = [&](uint32_t o, uint32_t c) -> uint32_t {
-            if (o == c && (o == Zone::kZero || o == Zone::kLen)) return o;
-            auto it = syms.find({o, c});
-            return it == syms.end() ? 0 : it->second;
-        };
-        auto bounded = [](const std::optional<Zone>& zz, uint32_t s) {
-            ZoneTerm t;
-            t.sym = s;
-            const int64_t down = zz->bound(Zone::kZero, s);
-            t.lo = down == Zone::kInf ? 0 : -down;
-            t.hi = zz->bound(s, Zone::kZero);
-            return t;
-        };
-        if (old.zone && cur.zone)
-            for (int round = 0; round < 2; ++round) // a sum of a sum needs its inner one first
-                for (const Zone::Sum& so : old.zone->sums())
-                    for (const Zone::Sum& sc : cur.zone->sums()) {
-                        if (syms.contains({so.y, sc.y}) || z.full()) continue;
-                        uint32_t a = paired(so.a, sc.a), b = paired(so.b, sc.b);
-                        if (!a || !b) a = paired(so.a, sc.b), b = paired(so.b, sc.a);
-                        if (!a || !b) continue;
-                        const uint32_t y = z.fresh();
-                        syms[{so.y, sc.y}] = y;
-                        nodes.push_back({y, bounded(old.zone, so.y), bounded(cur.zone, sc.y)});
-                        sums.push_back({y, a, b});
-                    }
-        for (size_t a = 0; a < nodes.size(); ++a)
-            for (size_t b = 0; b < nodes.size(); ++b) {
-                if (a == b) continue;
-                const int64_t bo = zone_bound(old.zone, nodes[a].o, nodes[b].o);
-                const int64_t bc = zone_bound(cur.zone, nodes[a].c, nodes[b].c);
-                int64_t joined = std::max(bo, bc);
-                if (widen && joined > bo) joined = Zone::kInf;
-                if (joined != Zone::kInf) z.set_raw(nodes[a].sym, nodes[b].sym, joined);
-            }
-        z.close();
-        for (const Zone::Sum& s : sums) z.define_sum(s.y, s.a, s.b);
-        r.zone = std::move(z);
-    }
+    if (old.zone || cur.zone) r.zone = join_zones(old, cur, pairs, widen);
     return r;
 }
 

@@ -99,7 +99,18 @@ int64_t Zone::bound(uint32_t x, uint32_t y) const {
 }
 
 void Zone::define_sum(uint32_t y, uint32_t a, uint32_t b) {
-    if (has(y) && has(a) && has(b) && y != a && y != b) sums_.push_back({y, a, b});
+    if (!has(y) || !has(a) || !has(b) || y == a || y == b) return;
+    for (Sum& s : sums_)
+        if ((s.a == a && s.b == b) || (s.a == b && s.b == a)) {
+            // The same sum again (i + k at every iteration): y equals the older one, which
+            // the matrix now says; y, the newer (likelier held by a register), stays the sum.
+            if (s.y != y && add(y, s.y, 0) && add(s.y, y, 0)) s.y = y;
+            return;
+        }
+    // Every sum costs each comparison and derivation a pass over the others: the oldest
+    // goes first (a loop's sums of earlier iterations), its bounds stay in the matrix.
+    if (sums_.size() >= kMaxSums) sums_.erase(sums_.begin());
+    sums_.push_back({y, a, b});
 }
 
 bool Zone::derive_from_sums() {

@@ -72,6 +72,9 @@ public:
         uint32_t y, a, b;
         friend bool operator==(const Sum&, const Sum&) = default;
     };
+    // A sum of the same terms as one already defined makes y equal to it (the newer keeps
+    // the definition); at most kMaxSums are kept, the oldest dropped first.
+    static constexpr size_t kMaxSums = 16;
     void define_sum(uint32_t y, uint32_t a, uint32_t b);
     const std::vector<Sum>& sums() const { return sums_; }
     // Adds what the sums imply from the current constraints; false: contradiction.

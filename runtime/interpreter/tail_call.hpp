@@ -16,6 +16,8 @@ namespace ebpfjit::runtime {
 struct TailCallTarget {
     const isa::Program* program;
     const helpers::ProgramBindings* bindings;
+    int32_t stack_zero_lo = 0; // [r10 + lo, r10 + hi): zeroed on entry (maps::ProgramEntry)
+    int32_t stack_zero_hi = 0;
 };
 
 // nullopt: fall through to the next instruction. An error when r2 is not a prog array
