@@ -1,6 +1,6 @@
 // Helpers that call back into the program: 181 bpf_loop and 164 bpf_for_each_map_elem.
 // The callback is a subprogram whose address the program loaded with LDDW src 4; the
-// helper runs it through the engine's hook in runtime::ExecutionState (the interpreter
+// helper runs it through the engine's hook in engine_abi::ExecutionState (the interpreter
 // runs it on a fresh frame, the JIT calls its native entry thunk). Semantics follow
 // kernel/bpf/bpf_iter.c (bpf_loop) and the maps' map_for_each_callback.
 #include <linux/bpf.h>

@@ -7,7 +7,7 @@
 //
 // Calling convention shared by the interpreter and both JITs: a plain C function taking
 // r1..r5 as five uint64_t and returning r0. Helpers that need the running program's
-// state (packet buffer, tail calls, per-CPU slot) read runtime::ExecutionState::current().
+// state (packet buffer, tail calls, per-CPU slot) read engine_abi::ExecutionState::current().
 #pragma once
 
 #include <array>

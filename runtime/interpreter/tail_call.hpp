@@ -16,7 +16,7 @@ namespace ebpfjit::runtime {
 struct TailCallTarget {
     const isa::Program* program;
     const helpers::ProgramBindings* bindings;
-    int32_t stack_zero_lo = 0; // [r10 + lo, r10 + hi): zeroed on entry (maps::ProgramEntry)
+    int32_t stack_zero_lo = 0; // [r10 + lo, r10 + hi): zeroed on entry (engine_abi::ProgramEntry)
     int32_t stack_zero_hi = 0;
 };
 

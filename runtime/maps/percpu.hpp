@@ -1,5 +1,5 @@
 // Per-CPU slots in userspace: a "CPU" is a worker thread. Inside a run the slot is
-// runtime::ExecutionState::current()->cpu (set by the runtime); outside a run it is the
+// engine_abi::ExecutionState::current()->cpu (set by the runtime); outside a run it is the
 // slot this thread registered (or was given on first use).
 //
 // possible_cpus() bounds every per-CPU map (one value per slot) and is fixed once the
