@@ -31,6 +31,7 @@ verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpe
     input.log_level = options.verifier_log_level;
     input.allow_ptr_leaks = options.allow_ptr_leaks;
     input.require_termination_proof = options.require_termination_proof;
+    input.complexity_limit = options.complexity_limit;
     for (const elf::LineInfo& line : spec.line_info) input.line_info.push_back({line.slot, line.to_string()});
     return input;
 }

@@ -29,6 +29,7 @@
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/prog_array.hpp"
 #include "runtime/run/lean_run.hpp"
+#include "verifier/verifier.hpp"
 
 namespace ebpfjit::runtime {
 
@@ -39,6 +40,7 @@ struct PrepareOptions {
     Hardening hardening = {};
     bool allow_ptr_leaks = false; // verifier::VerifierInput::allow_ptr_leaks
     bool require_termination_proof = false; // verifier::VerifierInput::require_termination_proof
+    uint64_t complexity_limit = verifier::kComplexityLimit; // processed instructions (the kernel's 1M)
 };
 
 class PreparedProgram {

@@ -13,8 +13,18 @@ public:
     explicit ByteReader(std::span<const uint8_t> bytes) : bytes_(bytes) {}
 
     uint8_t u8() { return pos_ < bytes_.size() ? bytes_[pos_++] : 0; }
-    uint32_t u32() { return uint32_t(u8()) | uint32_t(u8()) << 8 | uint32_t(u8()) << 16 | uint32_t(u8()) << 24; }
-    uint64_t u64() { return uint64_t(u32()) | uint64_t(u32()) << 32; }
+    // Little-endian, byte by byte in order: the operands of `|` are unsequenced, so one
+    // expression would read the bytes in a compiler's order (g++ and clang differ, and a
+    // seed would describe another program in the libFuzzer build).
+    uint32_t u32() {
+        uint32_t v = 0;
+        for (int i = 0; i < 4; ++i) v |= uint32_t(u8()) << (8 * i);
+        return v;
+    }
+    uint64_t u64() {
+        const uint64_t low = u32();
+        return low | uint64_t(u32()) << 32;
+    }
     // A value in [0, n) (n > 0).
     uint32_t below(uint32_t n) { return n <= 256 ? u8() % n : u32() % n; }
     bool flip() { return u8() & 1; }

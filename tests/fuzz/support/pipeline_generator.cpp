@@ -878,7 +878,10 @@ private:
         const FnState before = f.st;
         static constexpr Cond conds[] = {Cond::Eq, Cond::Ne, Cond::Gt, Cond::Ge, Cond::Lt,
                                          Cond::Le, Cond::SGt, Cond::SLt, Cond::Set};
-        const size_t skip = jump(f, conds[in_.below(9)], a, scalar_operand(f));
+        // The operand's bytes first, then the condition's (one order for every compiler: the
+        // seeds were written by a g++ build, which evaluated the arguments right to left).
+        const Operand b = scalar_operand(f);
+        const size_t skip = jump(f, conds[in_.below(9)], a, b);
         ++f.depth;
         const uint32_t inner = 1 + in_.below(5);
         for (uint32_t i = 0; i < inner && !in_.done(); ++i) step(f);

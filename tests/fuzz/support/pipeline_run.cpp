@@ -112,6 +112,10 @@ Entries dump(maps::Map& map) {
 
 // The instruction budget of programs whose loops only a budget bounds (see run_pipeline).
 constexpr uint64_t kLoopBudget = 1'000'000;
+// The verifier's processed-instruction limit for generated programs (the kernel's 1M is
+// minutes of loop-pass work under the fuzz build's instrumentation; libFuzzer gives an
+// input 10 s). Programs it rejects for that are rejections, not findings.
+constexpr uint64_t kFuzzComplexityLimit = 100'000;
 
 struct Outcome {
     std::string error; // empty on success
@@ -187,15 +191,16 @@ Outcome run_on(Engine engine, const runtime::PreparedProgram& program, const Inp
 }
 
 // The verifier's own verdict with the input PreparedProgram gives it (level Full, the
-// object's maps and helpers).
-bool verifier_accepts(const runtime::elf::ProgramSpec& spec, const runtime::ObjectMaps& object,
-                      const std::vector<maps::MapDefinition>& definitions) {
+// object's maps and helpers, the fuzz complexity limit).
+verifier::Report verify(const runtime::elf::ProgramSpec& spec, const runtime::ObjectMaps& object,
+                        const std::vector<maps::MapDefinition>& definitions) {
     verifier::VerifierInput input;
+    input.complexity_limit = kFuzzComplexityLimit;
     input.type = spec.type;
     input.level = verifier::Level::Full;
     input.maps = definitions;
     input.helpers = object.bindings.helpers;
-    return verifier::check(spec.program, input).ok();
+    return verifier::check(spec.program, input);
 }
 
 std::string describe(const char* what, const Input& in, const runtime::elf::ProgramSpec& main,
@@ -231,6 +236,7 @@ PipelineResult run_pipeline(std::span<const uint8_t> bytes) {
     options.engine = Engine::Jit;
     options.verify = VerifyLevel::Full;
     options.hardening.blind_constants = in.blind;
+    options.complexity_limit = kFuzzComplexityLimit;
 
     runtime::elf::ProgramSpec tail_spec, main_spec;
     tail_spec.name = "tail", main_spec.name = "main";
@@ -248,24 +254,27 @@ PipelineResult run_pipeline(std::span<const uint8_t> bytes) {
         const uint32_t slot = 0;
         if (progs->update(&slot, &entry, BPF_ANY) != 0) std::abort();
     }
-    auto main = runtime::PreparedProgram::prepare(main_spec, object->bindings, definitions, options);
-    // A loop the loop pass proved memory safe but not terminating runs under the default
-    // instruction budget (2^32): far too long for a fuzz input. Such programs run again
-    // under a small one, and a run it stops is no finding (docs/loop-verification.md).
-    const bool budget_loops = main && !(*main)->budget_loops().empty();
-    if (budget_loops) {
-        options.hardening.instruction_budget = kLoopBudget;
-        main = runtime::PreparedProgram::prepare(main_spec, object->bindings, definitions, options);
+    // The verifier's verdict once, with what PreparedProgram gives it: a rejection ends the
+    // input (verifying a loop-pass program is the costly part of an input).
+    const verifier::Report verdict = verify(main_spec, *object, definitions);
+    if (!verdict.ok()) {
+        result.rejection = verdict.error().message;
+        return result;
     }
+    // A loop the loop pass proved memory safe but not terminating runs under the default
+    // instruction budget (2^32): far too long for a fuzz input. Such programs run under a
+    // small one, and a run it stops is no finding (docs/loop-verification.md).
+    const bool budget_loops = !verdict.facts.budget_loops.empty();
+    if (budget_loops) options.hardening.instruction_budget = kLoopBudget;
+    auto main = runtime::PreparedProgram::prepare(main_spec, object->bindings, definitions, options);
     if (!main) {
-        result.rejection = main.error().message;
         // Refused after the verifier accepted it (by the ctx rewrite or the JIT): an embedder
         // cannot run a program the verifier proved safe.
-        if (verifier_accepts(main_spec, *object, definitions))
-            result.finding = fmt::format("FINDING: the verifier accepts the program but preparing it failed: {} "
-                                         "({} program)\nmain program (as verified):\n{}\n",
-                                         main.error().to_string(), to_string(in.type),
-                                         isa::disassemble(main_spec.program));
+        result.rejection = main.error().message;
+        result.finding = fmt::format("FINDING: the verifier accepts the program but preparing it failed: {} "
+                                     "({} program)\nmain program (as verified):\n{}\n",
+                                     main.error().to_string(), to_string(in.type),
+                                     isa::disassemble(main_spec.program));
         return result;
     }
     result.verified = true;
