@@ -30,8 +30,11 @@ using idiom::kRegs;
 using idiom::Sym;
 using idiom::add;
 using idiom::fits_int32;
+using idiom::Role;
+using idiom::Roles;
+using idiom::classify;
+using idiom::stride;
 
-enum class Role : uint8_t { Unchanged, Induction, Temporary };
 
 class Matcher {
 public:
@@ -54,7 +57,7 @@ public:
         if (jc.is32 || jc.dst.n >= kRegs || (cont != Cond::Ne && cont != Cond::Lt && cont != Cond::Gt))
             return std::nullopt;
         if (!evaluate_body(head, compare)) return std::nullopt;
-        classify();
+        role_ = classify(state_, written_);
 
         BlockOp op;
         op.head = head;
@@ -72,19 +75,19 @@ public:
         }
         const Sym* counter = nullptr;
         const Sym* bound = nullptr;
-        if (cont == Cond::Lt || (cont == Cond::Ne && stride(lhs) == 1)) counter = &lhs, bound = &rhs;
+        if (cont == Cond::Lt || (cont == Cond::Ne && stride(lhs, role_) == 1)) counter = &lhs, bound = &rhs;
         else counter = &rhs, bound = &lhs; // Gt (bound > counter), or Ne with the counter on the right
-        if (stride(*counter) != 1 || stride(*bound) != 0) return std::nullopt;
+        if (stride(*counter, role_) != 1 || stride(*bound, role_) != 0) return std::nullopt;
         if (!to_expr(*counter, op.counter) || !to_expr(*bound, op.bound)) return std::nullopt;
 
-        if (stores_ != 1 || stride(store_addr_) != 1 || !to_expr(store_addr_, op.dst)) return std::nullopt;
+        if (stores_ != 1 || stride(store_addr_, role_) != 1 || !to_expr(store_addr_, op.dst)) return std::nullopt;
         if (loads_ == 1) {
             op.kind = BlockOpKind::Copy;
-            if (store_value_.kind != Sym::Kind::Loaded || stride(load_addr_) != 1 || !to_expr(load_addr_, op.src))
+            if (store_value_.kind != Sym::Kind::Loaded || stride(load_addr_, role_) != 1 || !to_expr(load_addr_, op.src))
                 return std::nullopt;
         } else if (loads_ == 0) {
             op.kind = BlockOpKind::Fill;
-            if (stride(store_value_) != 0 || !to_expr(store_value_, op.value)) return std::nullopt;
+            if (stride(store_value_, role_) != 0 || !to_expr(store_value_, op.value)) return std::nullopt;
         } else {
             return std::nullopt;
         }
@@ -96,7 +99,7 @@ public:
             } else if (state_[r].kind == Sym::Kind::Loaded) {
                 final.value.last_byte = true;
             } else {
-                const int s = stride(state_[r]); // the last iteration is k = D
+                const int s = stride(state_[r], role_); // the last iteration is k = D
                 if (s < 0 || s > 1 || !to_expr(state_[r], final.value)) return std::nullopt;
                 final.value.d = s == 1;
             }
@@ -186,28 +189,7 @@ private:
         return false; // jumps, calls, atomics, LDDW, endian...: not part of the idiom
     }
 
-    void classify() {
-        for (uint8_t r = 0; r < kRegs; ++r) {
-            const Sym& s = state_[r];
-            const bool own = s.affine() && s.regs[0] == static_cast<int8_t>(r) && s.regs[1] < 0;
-            if (!written_[r] || (own && s.constant == 0)) role_[r] = Role::Unchanged;
-            else if (own && s.constant == 1) role_[r] = Role::Induction;
-            else role_[r] = Role::Temporary;
-        }
-    }
 
-    // Inductions read; -1 when the value is not usable (not affine, or it reads a
-    // temporary's head value, which is the previous iteration's).
-    int stride(const Sym& s) const {
-        if (!s.affine()) return -1;
-        int n = 0;
-        for (int8_t r : s.regs) {
-            if (r < 0) continue;
-            if (role_[static_cast<size_t>(r)] == Role::Temporary) return -1;
-            n += role_[static_cast<size_t>(r)] == Role::Induction;
-        }
-        return n;
-    }
 
     static bool to_expr(const Sym& s, IdiomExpr& e) {
         if (!s.affine() || !fits_int32(s.constant)) return false;
@@ -221,7 +203,7 @@ private:
     const Lowered& out_;
     std::array<Sym, kRegs> state_{};
     std::array<bool, kRegs> written_{};
-    std::array<Role, kRegs> role_{};
+    Roles role_{};
     int loads_ = 0;
     int stores_ = 0;
     Sym load_addr_, store_addr_, store_value_;

@@ -21,13 +21,16 @@ namespace {
 using namespace isa;
 using idiom::add;
 using idiom::fits_int32;
+using idiom::Role;
+using idiom::Roles;
+using idiom::classify;
+using idiom::stride;
 using idiom::kRegs;
 using idiom::Sym;
 
 constexpr size_t kMaxPath = 48;     // slots on P
 constexpr size_t kMaxVisits = 4096; // walk steps per head: bounded cost on any program
 
-enum class Role : uint8_t { Unchanged, Induction, Temporary };
 
 struct Step {
     uint32_t pc;
@@ -64,7 +67,7 @@ public:
         head_ = head;
         if (!walk(head) || on_path_[outside - start_]) return std::nullopt;
         if (!evaluate()) return std::nullopt;
-        classify();
+        role_ = classify(state_, written_);
 
         BlockOp op;
         op.kind = BlockOpKind::Compare;
@@ -81,7 +84,7 @@ public:
         }
         if (loads_ == 0 || loads_ > 2) return std::nullopt;
         for (int i = 0; i < loads_; ++i)
-            if (stride(load_addr_[i]) != 1) return std::nullopt;
+            if (stride(load_addr_[i], role_) != 1) return std::nullopt;
         if (!to_expr(load_addr_[0], op.src)) return std::nullopt;
         if (loads_ == 2 && !to_expr(load_addr_[1], op.second)) return std::nullopt;
 
@@ -236,37 +239,17 @@ private:
         return false; // stores, calls, atomics, LDDW, endian...: not part of the idiom
     }
 
-    void classify() {
-        for (uint8_t r = 0; r < kRegs; ++r) {
-            const Sym& s = state_[r];
-            const bool own = s.affine() && s.regs[0] == static_cast<int8_t>(r) && s.regs[1] < 0;
-            if (!written_[r] || (own && s.constant == 0)) role_[r] = Role::Unchanged;
-            else if (own && s.constant == 1) role_[r] = Role::Induction;
-            else role_[r] = Role::Temporary;
-        }
-    }
 
-    // Inductions read; -1 when not usable (not affine, or reads a temporary's head value).
-    int stride(const Sym& s) const {
-        if (!s.affine()) return -1;
-        int n = 0;
-        for (int8_t r : s.regs) {
-            if (r < 0) continue;
-            if (role_[static_cast<size_t>(r)] == Role::Temporary) return -1;
-            n += role_[static_cast<size_t>(r)] == Role::Induction;
-        }
-        return n;
-    }
 
     // As the copy idiom's: P continues while counter != / < bound (or bound > counter),
     // the counter rising by 1 per trip: iteration D = bound - counter is the last.
     bool counter_test(const Branch& b, BlockOp& op) const {
         const Sym* counter = nullptr;
         const Sym* bound = nullptr;
-        if (b.cont == Cond::Lt || (b.cont == Cond::Ne && stride(b.lhs) == 1)) counter = &b.lhs, bound = &b.rhs;
+        if (b.cont == Cond::Lt || (b.cont == Cond::Ne && stride(b.lhs, role_) == 1)) counter = &b.lhs, bound = &b.rhs;
         else if (b.cont == Cond::Gt || b.cont == Cond::Ne) counter = &b.rhs, bound = &b.lhs;
         else return false;
-        return stride(*counter) == 1 && stride(*bound) == 0 && to_expr(*counter, op.counter) &&
+        return stride(*counter, role_) == 1 && stride(*bound, role_) == 0 && to_expr(*counter, op.counter) &&
                to_expr(*bound, op.bound);
     }
 
@@ -290,7 +273,7 @@ private:
     std::array<bool, kRegs> written_{};
     std::array<bool, kRegs> written_before_branch_{};
     std::array<bool, kRegs> head_read_{};
-    std::array<Role, kRegs> role_{};
+    Roles role_{};
     bool branch_seen_ = false;
     int loads_ = 0;
     std::array<Sym, 2> load_addr_{};

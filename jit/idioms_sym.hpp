@@ -40,4 +40,35 @@ inline Sym add(const Sym& a, const Sym& b) {
 
 inline bool fits_int32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 
+// What a loop body does to a register, judged from its value at the back edge.
+enum class Role : uint8_t { Unchanged, Induction, Temporary };
+using Roles = std::array<Role, kRegs>;
+
+// Unchanged: not written, or written back to itself; Induction: r + 1 each trip;
+// Temporary: anything else.
+inline Roles classify(const std::array<Sym, kRegs>& at_back_edge, const std::array<bool, kRegs>& written) {
+    Roles roles{};
+    for (uint8_t r = 0; r < kRegs; ++r) {
+        const Sym& s = at_back_edge[r];
+        const bool own = s.affine() && s.regs[0] == static_cast<int8_t>(r) && s.regs[1] < 0;
+        if (!written[r] || (own && s.constant == 0)) roles[r] = Role::Unchanged;
+        else if (own && s.constant == 1) roles[r] = Role::Induction;
+        else roles[r] = Role::Temporary;
+    }
+    return roles;
+}
+
+// Inductions `s` reads; -1 when it is not usable (not affine, or it reads a temporary's
+// head value, which is the previous iteration's).
+inline int stride(const Sym& s, const Roles& roles) {
+    if (!s.affine()) return -1;
+    int n = 0;
+    for (int8_t r : s.regs) {
+        if (r < 0) continue;
+        if (roles[static_cast<size_t>(r)] == Role::Temporary) return -1;
+        n += roles[static_cast<size_t>(r)] == Role::Induction;
+    }
+    return n;
+}
+
 } // namespace ebpfjit::jit::detail::idiom
