@@ -33,7 +33,9 @@ using idiom::fits_int32;
 using idiom::Role;
 using idiom::Roles;
 using idiom::classify;
+using idiom::counter_below_bound;
 using idiom::stride;
+using idiom::to_expr;
 
 
 class Matcher {
@@ -73,12 +75,7 @@ public:
         } else {
             rhs = Sym::constant_of(static_cast<int64_t>(out_.slots[compare].constant));
         }
-        const Sym* counter = nullptr;
-        const Sym* bound = nullptr;
-        if (cont == Cond::Lt || (cont == Cond::Ne && stride(lhs, role_) == 1)) counter = &lhs, bound = &rhs;
-        else counter = &rhs, bound = &lhs; // Gt (bound > counter), or Ne with the counter on the right
-        if (stride(*counter, role_) != 1 || stride(*bound, role_) != 0) return std::nullopt;
-        if (!to_expr(*counter, op.counter) || !to_expr(*bound, op.bound)) return std::nullopt;
+        if (!counter_below_bound(cont, lhs, rhs, role_, op.counter, op.bound)) return std::nullopt;
 
         if (stores_ != 1 || stride(store_addr_, role_) != 1 || !to_expr(store_addr_, op.dst)) return std::nullopt;
         if (loads_ == 1) {
@@ -187,16 +184,6 @@ private:
     template <class Other>
     bool step(uint32_t, const Other&) {
         return false; // jumps, calls, atomics, LDDW, endian...: not part of the idiom
-    }
-
-
-
-    static bool to_expr(const Sym& s, IdiomExpr& e) {
-        if (!s.affine() || !fits_int32(s.constant)) return false;
-        e.reg_a = s.regs[0];
-        e.reg_b = s.regs[1];
-        e.constant = static_cast<int32_t>(s.constant);
-        return true;
     }
 
     const verifier::Facts& facts_;

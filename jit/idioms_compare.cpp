@@ -24,7 +24,9 @@ using idiom::fits_int32;
 using idiom::Role;
 using idiom::Roles;
 using idiom::classify;
+using idiom::counter_below_bound;
 using idiom::stride;
+using idiom::to_expr;
 using idiom::kRegs;
 using idiom::Sym;
 
@@ -239,27 +241,12 @@ private:
         return false; // stores, calls, atomics, LDDW, endian...: not part of the idiom
     }
 
-
-
-    // As the copy idiom's: P continues while counter != / < bound (or bound > counter),
-    // the counter rising by 1 per trip: iteration D = bound - counter is the last.
+    // As the copy idiom's (idioms_sym.hpp): P continues while the counter, rising by 1 per
+    // trip, stays below the bound.
     bool counter_test(const Branch& b, BlockOp& op) const {
-        const Sym* counter = nullptr;
-        const Sym* bound = nullptr;
-        if (b.cont == Cond::Lt || (b.cont == Cond::Ne && stride(b.lhs, role_) == 1)) counter = &b.lhs, bound = &b.rhs;
-        else if (b.cont == Cond::Gt || b.cont == Cond::Ne) counter = &b.rhs, bound = &b.lhs;
-        else return false;
-        return stride(*counter, role_) == 1 && stride(*bound, role_) == 0 && to_expr(*counter, op.counter) &&
-               to_expr(*bound, op.bound);
+        return counter_below_bound(b.cont, b.lhs, b.rhs, role_, op.counter, op.bound);
     }
 
-    static bool to_expr(const Sym& s, IdiomExpr& e) {
-        if (!s.affine() || !fits_int32(s.constant)) return false;
-        e.reg_a = s.regs[0];
-        e.reg_b = s.regs[1];
-        e.constant = static_cast<int32_t>(s.constant);
-        return true;
-    }
 
     const verifier::Facts& facts_;
     const Lowered& out_;

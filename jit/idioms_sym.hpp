@@ -7,6 +7,9 @@
 #include <array>
 #include <cstdint>
 
+#include "isa/instruction.hpp"
+#include "jit/idioms.hpp"
+
 namespace ebpfjit::jit::detail::idiom {
 
 constexpr uint8_t kRegs = 11; // r0..r10 (ax, r11, only appears in blinded code: rejected)
@@ -69,6 +72,28 @@ inline int stride(const Sym& s, const Roles& roles) {
         n += roles[static_cast<size_t>(r)] == Role::Induction;
     }
     return n;
+}
+
+// `s` as an IdiomExpr (registers + constant), if it is affine with an int32 constant.
+inline bool to_expr(const Sym& s, IdiomExpr& e) {
+    if (!s.affine() || !fits_int32(s.constant)) return false;
+    e.reg_a = s.regs[0];
+    e.reg_b = s.regs[1];
+    e.constant = static_cast<int32_t>(s.constant);
+    return true;
+}
+
+// The loop's trip test, `lhs cont rhs` staying in the loop, as a counter rising by 1 per
+// trip below a bound that does not move (counter != / < bound, or bound > counter): then
+// iteration D = bound - counter is the last. False for any other test.
+inline bool counter_below_bound(isa::Cond cont, const Sym& lhs, const Sym& rhs, const Roles& roles,
+                                IdiomExpr& counter, IdiomExpr& bound) {
+    const Sym* c = nullptr;
+    const Sym* b = nullptr;
+    if (cont == isa::Cond::Lt || (cont == isa::Cond::Ne && stride(lhs, roles) == 1)) c = &lhs, b = &rhs;
+    else if (cont == isa::Cond::Gt || cont == isa::Cond::Ne) c = &rhs, b = &lhs;
+    else return false;
+    return stride(*c, roles) == 1 && stride(*b, roles) == 0 && to_expr(*c, counter) && to_expr(*b, bound);
 }
 
 } // namespace ebpfjit::jit::detail::idiom
