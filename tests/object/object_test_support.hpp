@@ -38,6 +38,16 @@ inline std::vector<uint8_t> ether_frame(uint16_t ether_type, size_t len) {
     return f;
 }
 
+// progs/xdp_adjust.c's command packet: an IPv4 frame of `len` bytes whose byte 0 is the
+// operation and bytes 1-2 the delta (little-endian).
+inline std::vector<uint8_t> xdp_adjust_command(uint8_t op, int16_t delta, size_t len) {
+    std::vector<uint8_t> p = ether_frame(0x0800, len);
+    p[0] = op;
+    p[1] = uint8_t(uint16_t(delta));
+    p[2] = uint8_t(uint16_t(delta) >> 8);
+    return p;
+}
+
 template <class T>
 std::vector<uint8_t> bytes_of(const T& value) {
     std::vector<uint8_t> out(sizeof value);

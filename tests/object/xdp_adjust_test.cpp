@@ -11,13 +11,7 @@ namespace {
 
 constexpr uint32_t kLen = 60;
 
-std::vector<uint8_t> command(uint8_t op, int16_t delta) {
-    std::vector<uint8_t> p = ether_frame(0x0800, kLen);
-    p[0] = op;
-    p[1] = uint8_t(uint16_t(delta));
-    p[2] = uint8_t(uint16_t(delta) >> 8);
-    return p;
-}
+std::vector<uint8_t> command(uint8_t op, int16_t delta) { return xdp_adjust_command(op, delta, kLen); }
 
 struct Outcome {
     XdpAction action;

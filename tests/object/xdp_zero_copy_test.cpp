@@ -32,14 +32,7 @@ struct Pool {
     uint8_t* packet(size_t i) { return buffers[i].base + buffers[i].headroom; }
 };
 
-// xdp_adjust's command packet: byte 0 the operation, bytes 1-2 the delta.
-std::vector<uint8_t> command(uint8_t op, int16_t delta) {
-    std::vector<uint8_t> p = ether_frame(0x0800, kLen);
-    p[0] = op;
-    p[1] = uint8_t(uint16_t(delta));
-    p[2] = uint8_t(uint16_t(delta) >> 8);
-    return p;
-}
+std::vector<uint8_t> command(uint8_t op, int16_t delta) { return xdp_adjust_command(op, delta, kLen); }
 
 struct Outcome {
     XdpAction action;
