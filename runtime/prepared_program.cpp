@@ -19,6 +19,8 @@ Error in_program(Error e, const elf::ProgramSpec& spec) {
     return e;
 }
 
+} // namespace
+
 verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpers::ProgramBindings& bindings,
                                        std::span<const maps::MapDefinition> map_definitions,
                                        const PrepareOptions& options) {
@@ -35,8 +37,6 @@ verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpe
     for (const elf::LineInfo& line : spec.line_info) input.line_info.push_back({line.slot, line.to_string()});
     return input;
 }
-
-} // namespace
 
 Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::ProgramSpec& spec,
                                                                   const helpers::ProgramBindings& bindings,

@@ -43,6 +43,12 @@ struct PrepareOptions {
     uint64_t complexity_limit = verifier::kComplexityLimit; // processed instructions (the kernel's 1M)
 };
 
+// What the verifier is given for `spec` under `options` (prepare's input, for callers that
+// want the verdict alone, as the fuzz harness does).
+verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpers::ProgramBindings& bindings,
+                                       std::span<const maps::MapDefinition> map_definitions,
+                                       const PrepareOptions& options);
+
 class PreparedProgram {
 public:
     // `bindings` and `map_definitions` belong to the object and outlive the program.

@@ -190,19 +190,6 @@ Outcome run_on(Engine engine, const runtime::PreparedProgram& program, const Inp
     return out;
 }
 
-// The verifier's own verdict with the input PreparedProgram gives it (level Full, the
-// object's maps and helpers, the fuzz complexity limit).
-verifier::Report verify(const runtime::elf::ProgramSpec& spec, const runtime::ObjectMaps& object,
-                        const std::vector<maps::MapDefinition>& definitions) {
-    verifier::VerifierInput input;
-    input.complexity_limit = kFuzzComplexityLimit;
-    input.type = spec.type;
-    input.level = verifier::Level::Full;
-    input.maps = definitions;
-    input.helpers = object.bindings.helpers;
-    return verifier::check(spec.program, input);
-}
-
 std::string describe(const char* what, const Input& in, const runtime::elf::ProgramSpec& main,
                      const runtime::elf::ProgramSpec& tail, bool tail_installed, const Outcome& interp,
                      const Outcome* jit) {
@@ -256,7 +243,8 @@ PipelineResult run_pipeline(std::span<const uint8_t> bytes) {
     }
     // The verifier's verdict once, with what PreparedProgram gives it: a rejection ends the
     // input (verifying a loop-pass program is the costly part of an input).
-    const verifier::Report verdict = verify(main_spec, *object, definitions);
+    const verifier::Report verdict =
+        verifier::check(main_spec.program, runtime::verifier_input(main_spec, object->bindings, definitions, options));
     if (!verdict.ok()) {
         result.rejection = verdict.error().message;
         return result;
