@@ -86,6 +86,14 @@ public:
         ctx_.ptr.data = reinterpret_cast<uint64_t>(d);
         ctx_.ptr.data_end = reinterpret_cast<uint64_t>(d + b.length);
     }
+    // Less of point_at, for a burst whose program reads ctx->data and ctx->data_end and
+    // nothing else of the frame (runtime/xdp_burst_plan.hpp): those two pointers only. The
+    // view and data_meta keep what they held; the adjust helpers must not run on it.
+    void point_packet_at(const XdpBuffer& b) {
+        uint8_t* const d = b.base + b.headroom;
+        ctx_.ptr.data = reinterpret_cast<uint64_t>(d);
+        ctx_.ptr.data_end = reinterpret_cast<uint64_t>(d + b.length);
+    }
     // The packet's bounds as the program left them, into `b` (the buffer point_at took).
     void store_bounds(XdpBuffer& b) const {
         b.headroom = uint32_t(ctx_.ptr.data - reinterpret_cast<uint64_t>(b.base));
