@@ -97,6 +97,12 @@ public:
     Result<void> run_xdp_burst(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
                                std::span<ebpfjit_xdp_result> out, engine_abi::ExecutionState& state, size_t& done,
                                const XdpBurstPlan& plan) const;
+    // The same for lean code (lean_native() is set), which reads no per-run state: the burst
+    // takes none.
+    Result<void> run_xdp_burst_lean(std::span<XdpBuffer> buffers, const XdpRxInfo& rx, std::span<XdpVerdict> out,
+                                    size_t& done, const XdpBurstPlan& plan) const;
+    Result<void> run_xdp_burst_lean(std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
+                                    std::span<ebpfjit_xdp_result> out, size_t& done, const XdpBurstPlan& plan) const;
     // What a zero-copy burst does per frame for this program, decided when it was prepared
     // (runtime/xdp_burst_plan.hpp); the general plan for other program types.
     const XdpBurstPlan& xdp_burst_plan() const { return xdp_plan_; }
@@ -113,6 +119,9 @@ private:
     template <class Put>
     Result<void> run_xdp_buffers(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx, Put put,
                                  engine_abi::ExecutionState& state, size_t& done, const XdpBurstPlan& plan) const;
+    template <class Put>
+    Result<void> run_lean_buffers(std::span<XdpBuffer> buffers, const XdpRxInfo& rx, Put put, size_t& done,
+                                  const XdpBurstPlan& plan) const;
 
     const elf::ProgramSpec* spec_ = nullptr;
     std::vector<uint32_t> budget_loops_;
