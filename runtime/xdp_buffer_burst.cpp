@@ -121,9 +121,11 @@ template <Bounds B>
 // gets the status, its budget, and its fault tested; stackless code gets a null status
 // and cannot fault (builds with assertions pass one and check it stays untouched, as
 // run_lean_stackless does).
+// `put` comes by value: its span stays in registers across the native call (through a
+// reference it is reloaded after every call, which might have written it).
 template <Bounds B, bool kStatus, class Put>
 [[gnu::noinline]] size_t lean_frames(engine_abi::EntryFn entry, uint64_t budget, LeanCall& call, XdpFrame& frame,
-                                     std::span<XdpBuffer> buffers, const Put& put) {
+                                     std::span<XdpBuffer> buffers, const Put put) {
 #ifdef NDEBUG
     constexpr bool kPassStatus = kStatus;
 #else
