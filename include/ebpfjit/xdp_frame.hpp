@@ -72,7 +72,7 @@ public:
     }
     // What attach() accepts: a buffer, the packet inside it, the metadata inside the
     // headroom, at most 32 bytes of it in multiples of 4.
-    // One branch for a burst's per-frame check: the conditions are or-ed, not chained, and
+    // Few branches for a burst's per-frame check: the conditions are or-ed, not chained, and
     // "a multiple of 4, at most 32" is one compare (rotating right by 2 moves any low bit to
     // the top, so only 0, 4, ..., 32 come out at most 8).
     static bool valid(const XdpBuffer& b) {
