@@ -213,6 +213,9 @@ TEST_CASE("zero-copy bursts: each program gets the plan its code and helpers cal
     for (const char* name : {"nothing", "reads_packet", "reads_every"})
         CHECK(prepared_of(program_of(plans, name)).lean_native());
     CHECK_FALSE(prepared_of(program_of(plans, "redirects")).lean_native()); // bpf_redirect writes the run state
+    const runtime::PreparedProgram& looping = prepared_of(program_of(plans, "loops"));
+    CHECK(looping.xdp_burst_plan().bounds == Bounds::Packet);
+    CHECK(looping.lean_native().stack); // the loops that set up and test a RunStatus per frame
 
     // The adjust helpers keep the safe default of using the run state, so such a program
     // runs the scoped loop, which writes the bounds back whatever the plan says.
@@ -245,6 +248,42 @@ TEST_CASE("zero-copy bursts: a program that reads every ctx field, on every loop
 
 TEST_CASE("zero-copy bursts: a program that redirects, on every loop", "[object][xdp][zero-copy]") {
     Loops("xdp_plans", "redirects").check_all_agree(mixed_frames());
+}
+
+TEST_CASE("zero-copy bursts: a program on the stack, on every loop", "[object][xdp][zero-copy]") {
+    Loops("xdp_plans", "loops").check_all_agree(mixed_frames());
+}
+
+// Each frame gets the whole budget (the plan's loop restarts it per frame, as the general
+// loop does), and the frame that exceeds it stops the burst at its index in every loop.
+TEST_CASE("zero-copy bursts: an instruction budget is per frame, and a frame over it stops every loop",
+          "[object][xdp][zero-copy]") {
+    OpenOptions options;
+    options.hardening.instruction_budget = 600; // charged per loop trip: its length
+    auto object = Object::open(prog_path("xdp_plans"), options);
+    REQUIRE(object);
+    const Program program = program_of(*object, "loops");
+    const runtime::PreparedProgram& p = prepared_of(program);
+    REQUIRE(p.lean_native().stack);
+    REQUIRE(p.lean_native().budget == 600);
+    std::vector<FrameSpec> specs;
+    // 140 trips in all before the fifth frame, which alone needs more than the budget.
+    for (uint8_t trips : {40, 20, 50, 30, 250, 10}) specs.push_back(frame({trips}, 60));
+    for (const XdpBurstPlan& plan : {p.xdp_burst_plan(), XdpBurstPlan::general()}) {
+        INFO("plan " << runtime::to_string(plan.bounds));
+        Burst burst(specs);
+        std::vector<XdpVerdict> out(specs.size());
+        engine_abi::ExecutionState state;
+        size_t done = 99;
+        auto ran = p.run_xdp_burst(Engine::Jit, burst.buffers, kRx, out, state, done, plan);
+        REQUIRE_FALSE(ran);
+        CHECK(done == 4);
+        CHECK_THAT(ran.error().message, Catch::Matchers::Contains("instruction budget of 600 exceeded"));
+        for (size_t i = 0; i < 4; ++i) {
+            const uint32_t n = specs[i].packet[0];
+            CHECK(out[i].action == ((n * (n - 1) / 2) & 1 ? XdpAction::Pass : XdpAction::Drop));
+        }
+    }
 }
 
 TEST_CASE("zero-copy bursts: a program that adjusts the packet, on every loop", "[object][xdp][zero-copy]") {

@@ -9,6 +9,8 @@
 //                  it saw into the packet: ingress, rx queue, length, the first metadata word
 //   redirects      bpf_redirect to the port in byte 1 when byte 0 is 1, else returns byte 0
 //                  (its helper writes the run state: not lean, the scoped loop)
+//   loops          byte 0 trips of a loop over a stack counter (plan packet, code that
+//                  reads its RunStatus: the stack, and an instruction budget if one is set)
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -60,4 +62,18 @@ int redirects(struct xdp_md *ctx)
     if (p[0] == 1)
         return bpf_redirect(p[1], 0);
     return p[0];
+}
+
+SEC("xdp")
+int loops(struct xdp_md *ctx)
+{
+    void *data = (void *)(long)ctx->data;
+    void *end = (void *)(long)ctx->data_end;
+    if (data + 1 > end)
+        return XDP_ABORTED;
+    __u8 n = *(__u8 *)data;
+    volatile __u32 sum = 0; /* on the stack, and kept a loop */
+    for (__u32 i = 0; i < n; i++)
+        sum += i;
+    return sum & 1 ? XDP_PASS : XDP_DROP;
 }
