@@ -21,13 +21,15 @@ class InterpreterFrameEngine final : public FrameEngine {
 public:
     explicit InterpreterFrameEngine(Interpreter& interpreter) : interpreter_(interpreter) {}
 
-    Result<void> run_xdp(std::span<XdpFrame* const> frames, std::span<XdpVerdict> out,
+    Result<void> run_xdp(std::span<XdpBuffer> buffers, const XdpRxInfo& rx, std::span<XdpVerdict> out,
                          size_t& completed) const override {
         ExecutionState state = worker_state();
-        for (completed = 0; completed < frames.size(); ++completed) {
-            XdpFrame& frame = *frames[completed];
+        XdpFrame frame = XdpFrame::borrowing();
+        for (completed = 0; completed < buffers.size(); ++completed) {
+            if (auto attached = frame.attach(buffers[completed], rx); !attached) return fail(attached.error());
             const auto regions = frame.regions();
             auto r0 = interpreter_.run(frame.ctx_address(), 0, regions, std::nullopt, state);
+            frame.sync();
             if (!r0) return fail(r0.error());
             out[completed] = xdp_verdict(*r0, state.redirect);
         }

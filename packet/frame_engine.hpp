@@ -1,7 +1,7 @@
 // What the packet runner needs from an engine: the typed runs of runtime/context/, each
 // with its program type's context, packet and verdict conventions:
 //
-//   XDP            a burst of XdpFrames ──► XdpVerdict per frame (action, redirect port)
+//   XDP            a burst of XdpBuffers ──► XdpVerdict per frame (action, redirect port)
 //   tc / sched_cls one SkbPacket        ──► TcVerdict (TC_ACT_* code, redirect port)
 //   socket filter  one SkbPacket        ──► bytes to keep (LD_ABS / LD_IND read the skb)
 //
@@ -26,10 +26,12 @@ class FrameEngine {
 public:
     virtual ~FrameEngine() = default;
 
-    // out[i] = the verdict on frames[i] (out.size() >= frames.size()). On a fault, the
-    // Error, with `completed` = the index of the frame that faulted (verdicts before it
-    // are in `out`); otherwise completed = frames.size().
-    virtual Result<void> run_xdp(std::span<XdpFrame* const> frames, std::span<XdpVerdict> out,
+    // out[i] = the verdict on buffers[i], run in place (zero copy: ebpfjit/xdp_buffer.hpp;
+    // each buffer's bounds come back as the program left them), every frame's ingress
+    // `rx` (out.size() >= buffers.size()). On a fault, the Error, with `completed` = the
+    // index of the frame that faulted (verdicts before it are in `out`); otherwise
+    // completed = buffers.size().
+    virtual Result<void> run_xdp(std::span<XdpBuffer> buffers, const XdpRxInfo& rx, std::span<XdpVerdict> out,
                                  size_t& completed) const = 0;
     virtual Result<TcVerdict> run_tc(SkbPacket& skb) const = 0;
     // Socket filters: the number of bytes to keep (0 drops), at most skb.length().

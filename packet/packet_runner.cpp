@@ -13,6 +13,7 @@
 #include "ebpfjit/skb_packet.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "packet/frame_verdict.hpp"
+#include "packet/xdp_burst_slots.hpp"
 
 namespace ebpfjit::packet {
 
@@ -70,30 +71,31 @@ Error at_frame(size_t index, Error e) {
     return e;
 }
 
-// XDP: the share goes through the engine in bursts of kBurst reused frames. Later passes
-// only count actions (by number: the names are worked out once, at the end).
+// XDP: the share goes through the engine in bursts of kBurst zero-copy buffers, run in
+// place in the worker's slots (packet/xdp_burst_slots.hpp). Later passes only count
+// actions (by number: the names are worked out once, at the end).
 Result<void> run_xdp_share(const FrameEngine& engine, const Capture& capture, const RunOptions& options,
                            uint32_t buffer_size, Worker& w, std::atomic<uint64_t>& done) {
-    std::vector<XdpFrame> frames;
-    frames.reserve(kBurst);
-    std::array<XdpFrame*, kBurst> burst{};
-    for (size_t k = 0; k < kBurst; ++k) burst[k] = &frames.emplace_back(buffer_size);
+    XdpBurstSlots slots(kBurst, buffer_size);
+    std::array<XdpBuffer, kBurst> buffers{};
     std::array<XdpVerdict, kBurst> out{};
     std::array<uint64_t, size_t(XdpAction::Redirect) + 1> actions{};
     for (uint32_t pass = 0; pass < options.repeat; ++pass) {
         for (size_t base = w.begin; base < w.end; base += kBurst) {
             const size_t n = std::min(kBurst, w.end - base);
             for (size_t k = 0; k < n; ++k)
-                if (auto loaded = frames[k].load(capture.frame(base + k), options.rx); !loaded)
-                    return fail(at_frame(base + k, loaded.error()));
+                if (auto filled = slots.fill(k, capture.frame(base + k), buffers[k]); !filled)
+                    return fail(at_frame(base + k, filled.error()));
             size_t completed = 0;
-            if (auto ran = engine.run_xdp({burst.data(), n}, {out.data(), n}, completed); !ran)
+            if (auto ran = engine.run_xdp({buffers.data(), n}, options.rx, {out.data(), n}, completed); !ran)
                 return fail(at_frame(base + completed, ran.error()));
             for (size_t k = 0; k < n; ++k) ++actions[size_t(out[k].action)];
             if (pass == 0)
-                for (size_t k = 0; k < n; ++k)
-                    w.record(base + k, options.keep_frames, out[k].returned, classify(out[k], frames[k].length()),
-                             frames[k].packet());
+                for (size_t k = 0; k < n; ++k) {
+                    const XdpBuffer& b = buffers[k];
+                    w.record(base + k, options.keep_frames, out[k].returned, classify(out[k], b.length),
+                             {b.base + b.headroom, b.length});
+                }
             done.fetch_add(n, std::memory_order_relaxed);
         }
         w.packets += w.end - w.begin;

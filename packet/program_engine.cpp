@@ -12,9 +12,9 @@ public:
     ProgramFrameEngine(const ebpfjit::Program& program, ebpfjit::RunOptions options)
         : program_(program), options_(options) {}
 
-    Result<void> run_xdp(std::span<XdpFrame* const> frames, std::span<XdpVerdict> out,
+    Result<void> run_xdp(std::span<XdpBuffer> buffers, const XdpRxInfo& rx, std::span<XdpVerdict> out,
                          size_t& completed) const override {
-        return program_.run_xdp_burst(frames, out, completed, options_);
+        return program_.run_xdp_burst(buffers, out, completed, rx, options_);
     }
     Result<TcVerdict> run_tc(SkbPacket& skb) const override { return program_.run_tc(skb, options_); }
     Result<uint32_t> run_socket_filter(SkbPacket& skb) const override {

@@ -68,6 +68,12 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
         prepared->program_ = std::move(*rewritten);
     }
 
+    // What a zero-copy burst must do per frame (the verifier read spec.program; the rewrite
+    // moved no slot).
+    if (spec.type == ProgramType::Xdp)
+        prepared->xdp_plan_ = plan_xdp_burst(spec.program, report.facts, *bindings.helpers,
+                                             options.verify == VerifyLevel::Full);
+
     prepared->interpreter_ =
         std::make_unique<Interpreter>(prepared->program_, bindings,
                                       InterpreterOptions{effective.hardening.instruction_budget, spec.type});

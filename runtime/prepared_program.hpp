@@ -29,6 +29,7 @@
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/prog_array.hpp"
 #include "runtime/run/lean_run.hpp"
+#include "runtime/xdp_burst_plan.hpp"
 #include "verifier/verifier.hpp"
 
 namespace ebpfjit::runtime {
@@ -87,11 +88,24 @@ public:
     // The same over the embedder's buffers, in place (zero copy; runtime/xdp_buffer_burst.cpp):
     // `rx` is every frame's ingress; each buffer's bounds come back as the program left
     // them. Stops at the first fault or invalid buffer, `done` = its index.
+    // `plan`: what each frame needs on lean code (xdp_burst_plan(); tests compare it with
+    // XdpBurstPlan::general(), the loop every program may take).
     Result<void> run_xdp_burst(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
-                               std::span<XdpVerdict> out, engine_abi::ExecutionState& state, size_t& done) const;
+                               std::span<XdpVerdict> out, engine_abi::ExecutionState& state, size_t& done,
+                               const XdpBurstPlan& plan) const;
     // The same writing the C API's results directly (no verdict array to convert).
     Result<void> run_xdp_burst(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
-                               std::span<ebpfjit_xdp_result> out, engine_abi::ExecutionState& state, size_t& done) const;
+                               std::span<ebpfjit_xdp_result> out, engine_abi::ExecutionState& state, size_t& done,
+                               const XdpBurstPlan& plan) const;
+    // The same for lean code (lean_native() is set), which reads no per-run state: the burst
+    // takes none.
+    Result<void> run_xdp_burst_lean(std::span<XdpBuffer> buffers, const XdpRxInfo& rx, std::span<XdpVerdict> out,
+                                    size_t& done, const XdpBurstPlan& plan) const;
+    Result<void> run_xdp_burst_lean(std::span<XdpBuffer> buffers, const XdpRxInfo& rx,
+                                    std::span<ebpfjit_xdp_result> out, size_t& done, const XdpBurstPlan& plan) const;
+    // What a zero-copy burst does per frame for this program, decided when it was prepared
+    // (runtime/xdp_burst_plan.hpp); the general plan for other program types.
+    const XdpBurstPlan& xdp_burst_plan() const { return xdp_plan_; }
 
     // `e` naming this program when it names no file (a run's error).
     Error locate(Error e) const;
@@ -104,7 +118,10 @@ private:
     // Both run_xdp_burst over XdpBuffers; `put(i, r0, redirect)` writes frame i's result.
     template <class Put>
     Result<void> run_xdp_buffers(Engine engine, std::span<XdpBuffer> buffers, const XdpRxInfo& rx, Put put,
-                                 engine_abi::ExecutionState& state, size_t& done) const;
+                                 engine_abi::ExecutionState& state, size_t& done, const XdpBurstPlan& plan) const;
+    template <class Put>
+    Result<void> run_lean_buffers(std::span<XdpBuffer> buffers, const XdpRxInfo& rx, Put put, size_t& done,
+                                  const XdpBurstPlan& plan) const;
 
     const elf::ProgramSpec* spec_ = nullptr;
     std::vector<uint32_t> budget_loops_;
@@ -114,6 +131,7 @@ private:
     std::optional<jit::CompiledProgram> native_;
     LeanEntry lean_native_; // of *native_ when it is lean
     LeanEntry lean_mem_;    // lean_native_ of a mem program
+    XdpBurstPlan xdp_plan_; // XDP programs: from the verifier's facts and the helper table
     std::unique_ptr<engine_abi::ProgramEntry> own_entry_; // interpreter-only programs
     engine_abi::ProgramEntry* entry_ = nullptr;
     std::string verifier_log_;

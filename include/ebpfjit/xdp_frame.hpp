@@ -19,6 +19,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -71,9 +72,14 @@ public:
     }
     // What attach() accepts: a buffer, the packet inside it, the metadata inside the
     // headroom, at most 32 bytes of it in multiples of 4.
+    // Few branches for a burst's per-frame check: the conditions are or-ed, not chained, and
+    // "a multiple of 4, at most 32" is one compare (rotating right by 2 moves any low bit to
+    // the top, so only 0, 4, ..., 32 come out at most 8).
     static bool valid(const XdpBuffer& b) {
-        return b.base != nullptr && uint64_t(b.headroom) + b.length <= b.capacity && b.meta_length <= b.headroom &&
-               b.meta_length <= kMaxMetaLen && (b.meta_length & 3) == 0;
+        static_assert(kMaxMetaLen == 32);
+        const bool bad = (b.base == nullptr) | (uint64_t(b.headroom) + b.length > b.capacity) |
+                         (b.meta_length > b.headroom) | (std::rotr(b.meta_length, 2) > kMaxMetaLen / 4);
+        return !bad;
     }
     // Why `b` is not valid() (the burst's error, out of line).
     static Error invalid(const XdpBuffer& b);
@@ -83,6 +89,14 @@ public:
         view_ = &b;
         uint8_t* const d = b.base + b.headroom;
         ctx_.ptr.data_meta = reinterpret_cast<uint64_t>(d - b.meta_length);
+        ctx_.ptr.data = reinterpret_cast<uint64_t>(d);
+        ctx_.ptr.data_end = reinterpret_cast<uint64_t>(d + b.length);
+    }
+    // Less of point_at, for a burst whose program reads ctx->data and ctx->data_end and
+    // nothing else of the frame (runtime/xdp_burst_plan.hpp): those two pointers only. The
+    // view and data_meta keep what they held; the adjust helpers must not run on it.
+    void point_packet_at(const XdpBuffer& b) {
+        uint8_t* const d = b.base + b.headroom;
         ctx_.ptr.data = reinterpret_cast<uint64_t>(d);
         ctx_.ptr.data_end = reinterpret_cast<uint64_t>(d + b.length);
     }

@@ -217,3 +217,118 @@ TEST_CASE("runner: a faulting run names its frame; mem programs are refused", "[
     REQUIRE_FALSE(mem.has_value());
     CHECK(mem.error().to_string().find("xdp, tc or socket") != std::string::npos);
 }
+
+namespace {
+
+// XDP, by frame number (byte 0) mod 4: 0 grows the head by the whole room an owning frame
+// gives (256 - 40 bytes) and marks the new first byte; 1 grows 32 bytes of metadata, writes
+// its first word and bounces the frame (XDP_TX); 2 grows the tail to the buffer's last
+// packet byte (every other such frame one byte further: refused, XDP_DROP); 3 grows the
+// head one byte past the room (refused). Frames a program grows show what the buffer held
+// around the packet.
+const char* kAdjustEveryWay = R"(
+mov %r6, %r1
+ldxw %r2, [%r6+0]
+ldxw %r3, [%r6+4]
+mov %r4, %r2
+add %r4, 1
+jgt %r4, %r3, abort
+ldxb %r7, [%r2+0]
+mov %r8, %r7
+and %r8, 3
+jeq %r8, 0, head
+jeq %r8, 1, meta
+jeq %r8, 2, tail
+mov %r1, %r6
+mov %r2, -217
+call 44
+jne %r0, 0, drop
+mov %r0, 2
+exit
+head:
+mov %r1, %r6
+mov %r2, -216
+call 44
+jne %r0, 0, drop
+ldxw %r2, [%r6+0]
+stb [%r2+0], 0x5a
+mov %r0, 2
+exit
+meta:
+mov %r1, %r6
+mov %r2, -32
+call 54
+jne %r0, 0, drop
+ldxw %r2, [%r6+8]
+stw [%r2+0], 0x11223344
+mov %r0, 3
+exit
+tail:
+ldxw %r2, [%r6+0]
+ldxw %r3, [%r6+4]
+sub %r3, %r2
+mov %r2, 3520
+sub %r2, %r3
+mov %r4, %r7
+rsh %r4, 2
+and %r4, 1
+add %r2, %r4
+mov %r1, %r6
+call 65
+jne %r0, 0, drop
+mov %r0, 2
+exit
+drop:
+mov %r0, 1
+exit
+abort:
+mov %r0, 0
+exit
+)";
+
+// What the runner gave before it ran zero-copy buffers, worked out the old way: owning
+// XdpFrames of 4096 bytes, each loaded with XdpFrame::load, frame k of every burst of 32
+// in frames[k]; r0 per frame and the frames that go on (XDP_PASS, XDP_TX) as left.
+struct OwningRun {
+    std::vector<uint64_t> r0;
+    std::vector<std::vector<uint8_t>> emitted;
+};
+
+OwningRun run_owning(runtime::Interpreter& interp, const pkt::Capture& capture) {
+    std::vector<XdpFrame> frames;
+    for (size_t k = 0; k < 32; ++k) frames.emplace_back(4096);
+    engine_abi::ExecutionState state;
+    OwningRun run;
+    for (size_t i = 0; i < capture.size(); ++i) {
+        XdpFrame& f = frames[i % 32];
+        REQUIRE(f.load(capture.frame(i)).has_value());
+        const auto regions = f.regions();
+        auto r0 = interp.run(f.ctx_address(), 0, regions, std::nullopt, state);
+        REQUIRE(r0.has_value());
+        run.r0.push_back(*r0);
+        if (*r0 == 2 || *r0 == 3) run.emitted.emplace_back(f.packet().begin(), f.packet().end());
+    }
+    return run;
+}
+
+} // namespace
+
+TEST_CASE("runner: zero-copy bursts give what owning frames gave, adjusts to the last byte included", "[runner]") {
+    auto interp = interpreter_for(kAdjustEveryWay, ProgramType::Xdp);
+    const auto capture = synthetic(75); // three bursts: slots are reused
+    const OwningRun owning = run_owning(*interp, capture);
+    auto report = pkt::run_capture(*pkt::interpreter_frame_engine(*interp), ProgramType::Xdp, capture);
+    REQUIRE(report.has_value());
+    CHECK(report->r0 == owning.r0);
+    REQUIRE(report->outputs.size() == owning.emitted.size());
+    for (size_t i = 0; i < owning.emitted.size(); ++i) {
+        INFO("output " << i << ", frame " << report->outputs[i].index);
+        CHECK(report->outputs[i].bytes == owning.emitted[i]);
+    }
+    // Every case happened: grown heads (216 bytes longer), bounced frames, grown and refused tails.
+    CHECK(report->verdicts["XDP_PASS"] > 0);
+    CHECK(report->verdicts["XDP_TX"] > 0);
+    CHECK(report->verdicts["XDP_DROP"] > 0);
+    CHECK(std::ranges::any_of(report->outputs, [](const auto& o) { return o.bytes.size() == 40 + 216; }));
+    CHECK(std::ranges::any_of(report->outputs, [](const auto& o) { return o.bytes.size() == 3520; }));
+}

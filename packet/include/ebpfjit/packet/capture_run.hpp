@@ -2,9 +2,12 @@
 // capture, as an embedder would over received bursts:
 //
 //   Capture ──split──► worker 0: frames [0, n/T)   ─┐  each worker: its own per-CPU slot,
-//                      worker 1: frames [n/T, 2n/T) ─┤  its own 32 XdpFrames (one burst
-//                      ...                          ─┘  per engine call) or SkbPacket,
-//                                                       `repeat` passes over its share
+//                      worker 1: frames [n/T, 2n/T) ─┤  its own 32 buffer slots (each frame
+//                      ...                          ─┘  copied into one and run there in
+//                                                       place: a burst of zero-copy
+//                                                       XdpBuffers per engine call) or
+//                                                       SkbPacket, `repeat` passes over
+//                                                       its share
 //                                                    ▼
 //   RunReport: verdict counts over every pass, per-frame verdicts and the frames that go
 //   on (--out / --redirect-dir) from the first pass, in capture order; wall time.
