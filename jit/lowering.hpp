@@ -210,6 +210,15 @@ EntryFrameNeeds entry_frame_needs(const Lowered& lowered);
 // What a run of the compiled code must set up besides the entry call (RunNeeds).
 RunNeeds run_needs(const Lowered& lowered);
 
+// Whether the backends also emit a C entry (CompiledProgram::c_entry, jit/drive.hpp's
+// emit_c_entry): for lean stackless code (no per-run state, no checks, no FrameInfo, no
+// r10, no budget, one subprogram: a run is the native call alone) of at most
+// kCEntryMaxSlots slots. The entry is a second copy of the code, so the bound keeps large
+// programs' emission time and code size from doubling for a ~1 ns per call saving that
+// only short programs notice (docs/performance.md, issue 18 item 2).
+inline constexpr size_t kCEntryMaxSlots = 4096;
+bool wants_c_entry(const Lowered& lowered);
+
 // Errors name the instruction: a kfunc call or a BTF-variable LDDW (unsupported), an
 // unknown helper id, an unbound map, recursion, a call chain deeper than the limit, a
 // jump leaving its subprogram, a subprogram that falls off its end, a tail call outside

@@ -1,0 +1,150 @@
+// The C entry of lean stackless code (jit::CompiledProgram::c_entry, jit/drive.hpp's
+// emit_c_entry; issue 18 item 2), on the host's backend: it returns 0 and stores the same
+// r0 as the code's own entry and the interpreter, for every shape tests/jit/c_entry_cases.hpp
+// lists; code that reads its RunStatus, needs run-time checks or is above
+// jit::kCEntryMaxSlots gets none.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <cstring>
+
+#include "jit/compiler.hpp"
+#include "jit/lowering.hpp"
+#include "runtime/interpreter.hpp"
+#include "runtime/run/lean_run.hpp"
+#include "runtime/run/native_run.hpp"
+#include "tests/jit/c_entry_cases.hpp"
+
+using namespace ebpfjit;
+using namespace ebpfjit::test;
+
+namespace {
+
+jit::CompiledProgram compile_case(const c_entry::Case& c) {
+    jit::CompileOptions options;
+    options.hardening.blind_constants = c.blind;
+    auto code = jit::compile(c.program, c.proven ? c_entry::all_proven(c.program) : verifier::Facts{},
+                             c_entry::bindings(), options);
+    if (!code) FAIL(code.error().to_string());
+    return std::move(*code);
+}
+
+} // namespace
+
+TEST_CASE("the C entry stores what the entry returns and the interpreter computes", "[jit][c_entry]") {
+    for (const c_entry::Case& c : c_entry::cases()) {
+        DYNAMIC_SECTION(c.name) {
+            const jit::CompiledProgram code = compile_case(c);
+            REQUIRE(code.lean());
+            REQUIRE_FALSE(code.run_needs().stack);
+            const engine_abi::CEntryFn entry = code.c_entry();
+            REQUIRE(entry != nullptr);
+            CHECK(runtime::LeanEntry::of(&code).c_entry == entry);
+
+            std::vector<uint8_t> mem = c_entry::buffer();
+            auto expected = runtime::Interpreter(c.program, c_entry::bindings()).run_mem(mem);
+            REQUIRE(expected.has_value());
+            const auto start = reinterpret_cast<uint64_t>(mem.data());
+            // Two sizes: the second run must not see the first's r0 (a program that reads
+            // the buffer is out of bounds in the interpreter on the empty one: skipped).
+            for (uint64_t size : {uint64_t{mem.size()}, uint64_t{0}}) {
+                INFO("size " << size);
+                auto oracle = size == mem.size() ? expected
+                                                 : runtime::Interpreter(c.program, c_entry::bindings())
+                                                       .run_mem(std::span<uint8_t>(mem.data(), 0));
+                if (!oracle) continue;
+                uint64_t r0 = 0x5eed5eed5eed5eedull;
+                CHECK(entry(start, size, &r0) == 0);
+                CHECK(r0 == *oracle);
+                CHECK(runtime::run_native_mem(code, std::span<uint8_t>(mem.data(), size)).value() == *oracle);
+            }
+        }
+    }
+}
+
+TEST_CASE("the C entry leaves the caller's callee-saved registers and stack as they were", "[jit][c_entry]") {
+    // A C caller with values live in callee-saved registers across many calls (g++ keeps
+    // `acc` and `i` in them): a C entry that saved one register too few, or left rsp/sp
+    // off by its r0 pointer's slot, breaks the loop's arithmetic or its return.
+    for (const c_entry::Case& c : c_entry::cases()) {
+        DYNAMIC_SECTION(c.name) {
+            const jit::CompiledProgram code = compile_case(c);
+            const engine_abi::CEntryFn entry = code.c_entry();
+            REQUIRE(entry != nullptr);
+            std::vector<uint8_t> mem = c_entry::buffer();
+            const auto start = reinterpret_cast<uint64_t>(mem.data());
+            uint64_t first = 0;
+            REQUIRE(entry(start, mem.size(), &first) == 0);
+            uint64_t acc = 0, expect = 0;
+            for (uint64_t i = 0; i < 64; ++i) {
+                uint64_t r0 = 0;
+                acc += static_cast<uint64_t>(entry(start, mem.size(), &r0)) + (r0 ^ i);
+                expect += first ^ i;
+            }
+            CHECK(acc == expect);
+        }
+    }
+}
+
+TEST_CASE("code that is not lean and stackless, or too large, gets no C entry and still runs", "[jit][c_entry]") {
+    uint8_t mem[16] = {};
+    const auto start = reinterpret_cast<uint64_t>(mem);
+    SECTION("r10 used") {
+        const Program p = make_program({stx(Size::DW, 10, -8, 1), ldx(Size::DW, 0, 10, -8), exit_insn()});
+        auto code = jit::compile(p, c_entry::all_proven(p), c_entry::bindings());
+        REQUIRE(code.has_value());
+        CHECK(code->lean());
+        CHECK(code->c_entry() == nullptr);
+        CHECK(runtime::LeanEntry::of(&*code).c_entry == nullptr);
+        CHECK(runtime::run_native_mem(*code, mem).value() == start);
+    }
+    SECTION("an instruction budget") {
+        const Program p = make_program({mov64(0, 7), exit_insn()});
+        jit::CompileOptions options;
+        options.hardening.instruction_budget = 100;
+        auto code = jit::compile(p, c_entry::all_proven(p), c_entry::bindings(), options);
+        REQUIRE(code.has_value());
+        CHECK(code->c_entry() == nullptr);
+        CHECK(runtime::run_native_mem(*code, mem).value() == 7);
+    }
+    SECTION("run-time checks") {
+        const Program p = make_program({ldx(Size::DW, 0, 1, 0), exit_insn()});
+        auto code = jit::compile(p, verifier::Facts{}, c_entry::bindings());
+        REQUIRE(code.has_value());
+        CHECK(code->checked());
+        CHECK(code->c_entry() == nullptr);
+        CHECK(runtime::run_native_mem(*code, mem).value() == 0);
+    }
+    SECTION("a helper that uses the run's state") {
+        const Program p = make_program({mov64(1, 1), mov64(2, 2), mov64(3, 3), mov64(4, 4), mov64(5, 5),
+                                        call_helper(1000), exit_insn()}); // test_sum: the default, uses_run_state
+        auto code = jit::compile(p, c_entry::all_proven(p), c_entry::bindings());
+        REQUIRE(code.has_value());
+        CHECK_FALSE(code->lean());
+        CHECK(code->c_entry() == nullptr);
+        CHECK(runtime::run_native_mem(*code, mem).value() == 1 + 4 + 9 + 16 + 25);
+    }
+    SECTION("more than kCEntryMaxSlots slots") {
+        std::vector<Instruction> insns(jit::kCEntryMaxSlots, alu64(AluOp::Add, 0, 1));
+        insns.insert(insns.begin(), mov64(0, 0));
+        insns.push_back(exit_insn());
+        const Program p = make_program(std::move(insns));
+        auto code = jit::compile(p, c_entry::all_proven(p), c_entry::bindings());
+        REQUIRE(code.has_value());
+        CHECK(code->lean());
+        CHECK(code->c_entry() == nullptr);
+        CHECK(runtime::run_native_mem(*code, mem).value() == jit::kCEntryMaxSlots);
+    }
+    SECTION("exactly kCEntryMaxSlots slots") {
+        std::vector<Instruction> insns(jit::kCEntryMaxSlots - 2, alu64(AluOp::Add, 0, 1));
+        insns.insert(insns.begin(), mov64(0, 0));
+        insns.push_back(exit_insn());
+        const Program p = make_program(std::move(insns));
+        auto code = jit::compile(p, c_entry::all_proven(p), c_entry::bindings());
+        REQUIRE(code.has_value());
+        REQUIRE(code->c_entry() != nullptr);
+        uint64_t r0 = 0;
+        CHECK(code->c_entry()(start, sizeof mem, &r0) == 0);
+        CHECK(r0 == jit::kCEntryMaxSlots - 2);
+    }
+}
