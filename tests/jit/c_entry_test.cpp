@@ -10,6 +10,7 @@
 
 #include "jit/compiler.hpp"
 #include "jit/lowering.hpp"
+#include "jit/native_listing.hpp"
 #include "runtime/interpreter.hpp"
 #include "runtime/run/lean_run.hpp"
 #include "runtime/run/native_run.hpp"
@@ -147,4 +148,34 @@ TEST_CASE("code that is not lean and stackless, or too large, gets no C entry an
         CHECK(code->c_entry()(start, sizeof mem, &r0) == 0);
         CHECK(r0 == jit::kCEntryMaxSlots - 2);
     }
+}
+
+TEST_CASE("native listings show the C entry after the code, on both backends", "[jit][c_entry]") {
+    const Program p = make_program({mov64(0, 0x1234), exit_insn()});
+    for (jit::Arch arch : {jit::Arch::X86_64, jit::Arch::Arm64}) {
+        DYNAMIC_SECTION((arch == jit::Arch::X86_64 ? "x86-64" : "A64")) {
+            auto text = jit::native_listing(p, c_entry::all_proven(p), c_entry::bindings(), {}, arch);
+            REQUIRE(text.has_value());
+            INFO(*text);
+            const size_t heading = text->find("; C entry: int entry(uint64_t r1, uint64_t r2, uint64_t* r0)");
+            REQUIRE(heading != std::string::npos);
+            // The program's slots are listed in both copies.
+            const size_t first = text->find("0: r0 = 4660");
+            REQUIRE(first < heading);
+            CHECK(text->find("0: r0 = 4660", heading) != std::string::npos);
+            if (arch == jit::Arch::X86_64) {
+                CHECK(text->find("mov r9, rdx", heading) != std::string::npos);
+                CHECK(text->find("mov qword ptr [r9], rax", heading) != std::string::npos);
+                CHECK(text->find("xor eax, eax", heading) != std::string::npos);
+            } else {
+                CHECK(text->find("mov x8, x2", heading) != std::string::npos);
+                CHECK(text->find("str x7, [x8]", heading) != std::string::npos);
+            }
+        }
+    }
+    // Code with a stack: one copy, no heading.
+    const Program stacked = make_program({stx(Size::DW, 10, -8, 1), ldx(Size::DW, 0, 10, -8), exit_insn()});
+    auto text = jit::native_listing(stacked, c_entry::all_proven(stacked), c_entry::bindings());
+    REQUIRE(text.has_value());
+    CHECK(text->find("C entry") == std::string::npos);
 }

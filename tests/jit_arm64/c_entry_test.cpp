@@ -54,7 +54,7 @@ TEST_CASE("arm64: the C entry's listing keeps r0's pointer in x8, or on the stac
     SECTION("no calls: x8") {
         const std::string text = listing_of(case_named(cases, "r6-r9 written, no calls"));
         INFO(text);
-        const size_t entry = text.find("C entry");
+        const size_t entry = text.find("C entry: int");
         REQUIRE(entry != std::string::npos);
         const std::string c_part = text.substr(entry);
         CHECK(c_part.find("mov x8, x2") != std::string::npos);
@@ -67,7 +67,7 @@ TEST_CASE("arm64: the C entry's listing keeps r0's pointer in x8, or on the stac
     SECTION("a helper call: pushed before the frame record, popped after it") {
         const std::string text = listing_of(case_named(cases, "r6-r7 across a helper call"));
         INFO(text);
-        const size_t entry = text.find("C entry");
+        const size_t entry = text.find("C entry: int");
         REQUIRE(entry != std::string::npos);
         const std::string c_part = text.substr(entry);
         const size_t push = c_part.find("str x2, [sp");
@@ -85,8 +85,9 @@ TEST_CASE("arm64: the C entry's listing keeps r0's pointer in x8, or on the stac
     SECTION("code with an eBPF stack has none") {
         const Program p = make_program({stx(Size::DW, 10, -8, 1), ldx(Size::DW, 0, 10, -8), exit_insn()});
         const std::string text = listing_of(c_entry::Case{"stack", p});
-        CHECK(text.find("C entry") == std::string::npos);
         CHECK(text.rfind("no C entry", 0) == 0);
+        CHECK(text.find("C entry: int") == std::string::npos); // the copy's heading
+        CHECK(text.find("mov w0, wzr") == std::string::npos);
     }
 }
 
