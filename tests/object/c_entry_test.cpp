@@ -122,6 +122,19 @@ TEST_CASE("programs that are not stackless get no C entry and run through the C 
     CHECK(cpu_id->c_entry == nullptr);
     REQUIRE(ebpfjit_program_run_mem(cpu_id, mem, sizeof mem, &r0, err, sizeof err) == 0);
     CHECK(r0 == ebpfjit::maps::current_cpu());
+    // Stackless but above jit::kCEntryMaxSlots: the stackless path, out of line.
+    ebpfjit_program* long_stackless = jit.program("long_stackless");
+    CHECK(long_stackless->lean);
+    CHECK_FALSE(long_stackless->lean.stack);
+    CHECK(long_stackless->c_entry == nullptr);
+    CObject interp("c_entry", EBPFJIT_ENGINE_INTERP);
+    for (size_t size : {size_t{0}, size_t{1}, sizeof mem}) {
+        uint64_t expected = 0;
+        REQUIRE(ebpfjit_program_run_mem(interp.program("long_stackless"), mem, size, &expected, err, sizeof err) == 0);
+        r0 = ~expected;
+        REQUIRE(ebpfjit_program_run_mem(long_stackless, mem, size, &r0, err, sizeof err) == 0);
+        CHECK(r0 == expected);
+    }
     ebpfjit_program* via_stack = run_paths.program("via_stack");
     CHECK(via_stack->c_entry == nullptr);
     REQUIRE(ebpfjit_program_run_mem(via_stack, mem, sizeof mem, &r0, err, sizeof err) == 0);
