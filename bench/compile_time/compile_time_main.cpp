@@ -4,9 +4,9 @@
 //   bench_compile_time [runs]      prints a Markdown table (median and min of `runs`)
 //   bench_compile_time [runs] --stackless
 //                                  the same mix without its stack accesses (lean stackless
-//                                  code), at jit::kCEntryMaxSlots (with the C entry, a second
-//                                  copy of the code: jit/drive.hpp) and one slot above it
-//                                  (without): what the copy costs at the bound
+//                                  code): 64 slots and jit::kCEntryMaxSlots (with the C entry,
+//                                  a second copy of the code: jit/drive.hpp), one slot above it
+//                                  and 4,096 (without): what the copy costs
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     const helpers::ProgramBindings bindings{nullptr, {}};
     std::printf("| instructions | code bytes | C entry | wall median µs | wall min µs | CPU median µs | CPU µs per 1,000 insns |\n");
     std::printf("|---:|---:|---|---:|---:|---:|---:|\n");
-    const std::vector<size_t> sizes = stackless ? std::vector<size_t>{1'000u, jit::kCEntryMaxSlots, jit::kCEntryMaxSlots + 1}
+    const std::vector<size_t> sizes = stackless ? std::vector<size_t>{64u, jit::kCEntryMaxSlots, jit::kCEntryMaxSlots + 1, 4'096u}
                                                 : std::vector<size_t>{1'000u, 10'000u, 100'000u};
     for (size_t n : sizes) {
         const Program program = make_program(n, stackless);

@@ -38,14 +38,14 @@ SEC("mem") __u64 stacked(__u8 *mem, __u64 len)
     return slot + 1;
 }
 
-// Lean stackless but longer than jit::kCEntryMaxSlots (4096): no C entry, and the C API
+// Lean stackless but longer than jit::kCEntryMaxSlots (256; this is ~500): no C entry, and the C API
 // runs it through the stackless path out of line. The xor-shift keeps clang from folding
 // the unrolled steps into one.
 SEC("mem") __u64 long_stackless(void *mem, __u64 len)
 {
     __u64 x = len;
 #pragma unroll
-    for (int i = 0; i < 1200; i++)
+    for (int i = 0; i < 100; i++)
         x = (x ^ (x >> 7)) * 3 + i;
     return x;
 }
