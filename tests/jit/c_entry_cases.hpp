@@ -13,6 +13,7 @@
 
 #include "tests/jit/program_builder.hpp"
 #include "verifier/facts.hpp"
+#include "verifier/verifier.hpp"
 
 namespace ebpfjit::test::c_entry {
 
@@ -42,14 +43,36 @@ inline verifier::Facts all_proven(const Program& p) {
     return f;
 }
 
+// What the JIT is told about the program.
+enum class Proof {
+    All,      // every access proven (all_proven)
+    None,     // empty Facts: registers read before written are zeroed at entry
+    Verifier, // the full verifier's Facts (loop bounds: what the block idioms need)
+};
+
 struct Case {
     std::string name;
     Program program;
-    bool proven = true; // false: empty Facts (registers read before written are zeroed)
+    Proof proof = Proof::All;
     bool blind = false; // constant blinding: the blinding register is in use
 };
 
-// r1 = the buffer's address, r2 = its size (16 bytes: 0x01..0x10), as a mem run.
+inline verifier::Facts facts_of(const Case& c) {
+    switch (c.proof) {
+    case Proof::All: return all_proven(c.program);
+    case Proof::None: return {};
+    case Proof::Verifier: break;
+    }
+    verifier::VerifierInput input;
+    input.type = ProgramType::Mem;
+    input.level = verifier::Level::Full;
+    input.helpers = &helpers::HelperTable::builtin();
+    auto facts = verifier::verify(c.program, input);
+    if (!facts) return {}; // the test's own checks then find no C entry (checked code)
+    return *facts;
+}
+
+// r1 = the buffer's address, r2 = its size (128 bytes: 0x01..0x80), as a mem run.
 inline std::vector<Case> cases() {
     std::vector<Case> out;
     out.push_back({"return a constant", make_program({mov64(0, 0x1234), exit_insn()})});
@@ -83,18 +106,27 @@ inline std::vector<Case> cases() {
     // interpreter starts them at 0); the C entry's r0 pointer came in r3's register.
     out.push_back({"r3-r5 read before written",
                    make_program({mov64r(0, 3), alu64r(AluOp::Add, 0, 4), alu64r(AluOp::Add, 0, 5), exit_insn()}),
-                   false});
+                   Proof::None});
     // Blinded constants use the blinding register (x86-64 r9, A64 x25).
     out.push_back({"blinded constants",
                    make_program({mov64(0, 0x1234), alu64(AluOp::Add, 0, 0x777), alu64r(AluOp::Add, 0, 2),
                                  exit_insn()}),
-                   true, true});
+                   Proof::All, true});
+    // clang's byte-copy loop (tests/jit/block_idiom_test.cpp's copy_loop: mem[64 + i] =
+    // mem[i] for i < 40, when the buffer has 104 bytes), a block operation once verified
+    // (rep movsb / 16-byte strides inside the copy); r0 = the count.
+    out.push_back({"a byte-copy loop (block idiom)",
+                   make_program({mov64(0, 0), mov64(3, 104), jccr(Cond::Gt, 3, 2, 14), mov64(2, 0), mov64r(3, 1),
+                                 alu64r(AluOp::Add, 3, 2), alu64(AluOp::Add, 3, 0), ldx(Size::B, 4, 3, 0),
+                                 alu64(AluOp::Add, 3, 64), stx(Size::B, 3, 0, 4), alu64(AluOp::Add, 2, 1),
+                                 jcc(Cond::Eq, 2, 40, 13), jmp(4), mov64r(0, 2), exit_insn()}),
+                   Proof::Verifier});
     return out;
 }
 
 // The buffer every case runs on.
 inline std::vector<uint8_t> buffer() {
-    std::vector<uint8_t> mem(16);
+    std::vector<uint8_t> mem(128);
     for (size_t i = 0; i < mem.size(); ++i) mem[i] = static_cast<uint8_t>(i + 1);
     return mem;
 }

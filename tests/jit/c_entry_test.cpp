@@ -5,6 +5,7 @@
 // jit::kCEntryMaxSlots gets none.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -24,8 +25,7 @@ namespace {
 jit::CompiledProgram compile_case(const c_entry::Case& c) {
     jit::CompileOptions options;
     options.hardening.blind_constants = c.blind;
-    auto code = jit::compile(c.program, c.proven ? c_entry::all_proven(c.program) : verifier::Facts{},
-                             c_entry::bindings(), options);
+    auto code = jit::compile(c.program, c_entry::facts_of(c), c_entry::bindings(), options);
     if (!code) FAIL(code.error().to_string());
     return std::move(*code);
 }
@@ -42,22 +42,40 @@ TEST_CASE("the C entry stores what the entry returns and the interpreter compute
             REQUIRE(entry != nullptr);
             CHECK(runtime::LeanEntry::of(&code).c_entry == entry);
 
-            std::vector<uint8_t> mem = c_entry::buffer();
-            auto expected = runtime::Interpreter(c.program, c_entry::bindings()).run_mem(mem);
-            REQUIRE(expected.has_value());
-            const auto start = reinterpret_cast<uint64_t>(mem.data());
+            if (c.proof == c_entry::Proof::Verifier) {
+                const helpers::ProgramBindings bindings = c_entry::bindings();
+                jit::LoweringOptions options;
+                options.bindings = &bindings;
+                auto lowered = jit::lower(c.program, c_entry::facts_of(c), options);
+                REQUIRE(lowered.has_value());
+                CHECK(lowered->block_ops.size() == 1); // the copy holds a block operation too
+            }
             // Two sizes: the second run must not see the first's r0 (a program that reads
             // the buffer is out of bounds in the interpreter on the empty one: skipped).
-            for (uint64_t size : {uint64_t{mem.size()}, uint64_t{0}}) {
+            // One buffer, reset before each engine's run (some programs compute on r1).
+            std::vector<uint8_t> mem = c_entry::buffer();
+            const auto reset = [&mem] { // in place: the address stays
+                const std::vector<uint8_t> fresh = c_entry::buffer();
+                std::copy(fresh.begin(), fresh.end(), mem.begin());
+            };
+            for (size_t size : {mem.size(), size_t{0}}) {
                 INFO("size " << size);
-                auto oracle = size == mem.size() ? expected
-                                                 : runtime::Interpreter(c.program, c_entry::bindings())
-                                                       .run_mem(std::span<uint8_t>(mem.data(), 0));
-                if (!oracle) continue;
+                reset();
+                auto expected =
+                    runtime::Interpreter(c.program, c_entry::bindings()).run_mem(std::span<uint8_t>(mem.data(), size));
+                if (!expected) {
+                    REQUIRE(size == 0);
+                    continue;
+                }
+                const std::vector<uint8_t> oracle_mem = mem;
+                reset();
                 uint64_t r0 = 0x5eed5eed5eed5eedull;
-                CHECK(entry(start, size, &r0) == 0);
-                CHECK(r0 == *oracle);
-                CHECK(runtime::run_native_mem(code, std::span<uint8_t>(mem.data(), size)).value() == *oracle);
+                CHECK(entry(reinterpret_cast<uint64_t>(mem.data()), size, &r0) == 0);
+                CHECK(r0 == *expected);
+                CHECK(mem == oracle_mem); // what the code wrote, too
+                reset();
+                CHECK(runtime::run_native_mem(code, std::span<uint8_t>(mem.data(), size)).value() == *expected);
+                CHECK(mem == oracle_mem);
             }
         }
     }

@@ -2,6 +2,7 @@
 // jit/arm64/prologue.cpp): its listing on any host, and on AArch64 (qemu in the cross
 // build) its runs against the interpreter, for every shape tests/jit/c_entry_cases.hpp
 // lists (the x86-64 twin is tests/jit/c_entry_test.cpp).
+#include <algorithm>
 #include <string>
 
 #include "arm64_program.hpp"
@@ -17,7 +18,7 @@ namespace {
 
 // The case lowered as jit::compile would (blinded first when it asks), or an error.
 Result<jit::Lowered> lower_case(const c_entry::Case& c, const helpers::ProgramBindings& bindings) {
-    verifier::Facts facts = c.proven ? c_entry::all_proven(c.program) : verifier::Facts{};
+    verifier::Facts facts = c_entry::facts_of(c);
     jit::LoweringOptions options;
     options.bindings = &bindings;
     if (!c.blind) return jit::lower(c.program, facts, options);
@@ -103,19 +104,29 @@ TEST_CASE("arm64: the C entry stores what the entry returns and the interpreter 
             if (!compiled) FAIL(compiled.error().to_string());
             const engine_abi::CEntryFn entry = compiled->c_entry();
             REQUIRE(entry != nullptr);
+            if (c.proof == c_entry::Proof::Verifier) CHECK(lowered->block_ops.size() == 1);
+            // One buffer, reset before each run (some programs compute on r1).
             std::vector<uint8_t> mem = c_entry::buffer();
+            const auto reset = [&mem] { // in place: the address stays
+                const std::vector<uint8_t> fresh = c_entry::buffer();
+                std::copy(fresh.begin(), fresh.end(), mem.begin());
+            };
             auto expected = runtime::Interpreter(c.program, bindings).run_mem(mem);
             REQUIRE(expected.has_value());
-            const auto start = reinterpret_cast<uint64_t>(mem.data());
+            const std::vector<uint8_t> oracle_mem = mem;
             uint64_t acc = 0;
             for (int i = 0; i < 3; ++i) { // again: the pointer and the frame come back each time
+                reset();
                 uint64_t r0 = 0x5eed5eed5eed5eedull;
-                CHECK(entry(start, mem.size(), &r0) == 0);
+                CHECK(entry(reinterpret_cast<uint64_t>(mem.data()), mem.size(), &r0) == 0);
                 CHECK(r0 == *expected);
+                CHECK(mem == oracle_mem); // what the code wrote, too
                 acc += r0;
             }
             CHECK(acc == 3 * *expected);
+            reset();
             CHECK(runtime::run_native_mem(*compiled, mem).value() == *expected);
+            CHECK(mem == oracle_mem);
         }
     }
 }
