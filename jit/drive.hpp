@@ -71,8 +71,9 @@ void emit_subprogram_body(Emitter& e, uint32_t s, std::vector<uint32_t>& slot_of
 // pointer and an epilogue that stores r0 through it and returns 0.
 //
 // Why a second copy and not a stub around the first: a stub would `call` the C-ABI entry
-// and store r0 after it returns, which is the call/return pair the C API pays today
-// (docs/performance.md, issue 18 item 2: the bare JIT call is 1.6 ns, the C API 3.3 ns).
+// and store r0 after it returns, which is the call/return pair the C API paid before
+// (docs/performance.md, issue 18 item 2, rounds 6 and 7: 2.7-3.3 ns through the C API
+// then, 1.9 ns with the tail jump into the copy, the bare JIT call 1.6 ns).
 // With the store in the code's own epilogue the C API tail-jumps here and its caller's
 // `call` is the only one. Why not one body with two prologues: the epilogue would have to
 // test which entry ran (or keep a return continuation), a cost on every run of both.
@@ -88,6 +89,9 @@ void emit_c_entry(Emitter& e) {
     for (size_t pc = 0; pc < lowered.slots.size(); ++pc)
         if (lowered.slots[pc].label) e.labels_[pc] = a.newLabel();
     e.epilogues_[0] = a.newLabel();
+    // Aligned like a function. x86-64's second pass may grow this padding while the code
+    // before it shrinks; no jump it made short crosses the padding (the first copy's jumps
+    // end at its own epilogue, and calls to the retpoline thunk are never short).
     a.align(asmjit::AlignMode::kCode, 16);
     e.bind(e.c_entry_);
     if (e.options_.annotate) a.comment("; C entry: int entry(uint64_t r1, uint64_t r2, uint64_t* r0)");
