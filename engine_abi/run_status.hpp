@@ -48,4 +48,10 @@ inline constexpr int32_t kRunStatusStackTopOffset = offsetof(RunStatus, stack_to
 using EntryFn = uint64_t (*)(uint64_t r1, uint64_t r2, const uint8_t* packet,
                              uint64_t packet_len, RunStatus* status);
 
+// The C entry of lean stackless code (jit::CompiledProgram::c_entry): the same code, but
+// it stores r0 through `r0` and returns 0, so that the C API can tail-jump into it
+// (`ebpfjit_program_run_mem` returns what it returns). It has no packet and no status:
+// such code reads neither (no LD_ABS, no r10, no budget, no fault).
+using CEntryFn = int (*)(uint64_t r1, uint64_t r2, uint64_t* r0);
+
 } // namespace ebpfjit::engine_abi

@@ -3,6 +3,7 @@
 // from this metadata:
 //
 //   entry()                 the native entry (EntryFn: r1, r2, packet, RunStatus*)
+//   c_entry()               lean stackless code's C entry (CEntryFn: r1, r2, uint64_t* r0), or null
 //   run_needs()             what a run must set up besides the entry call (jit::run_needs)
 //   instruction_budget()    what RunStatus::budget_left starts at (0: none compiled in)
 //   checked()               the code checks accesses at run time (a RunScope's checker)
@@ -43,6 +44,13 @@ public:
     bool lean() const { return !needs_.state && checked_ == nullptr; }
 
     engine_abi::EntryFn entry() const { return reinterpret_cast<engine_abi::EntryFn>(const_cast<uint8_t*>(code_.data())); }
+    // The C entry (jit::wants_c_entry; jit/drive.hpp's emit_c_entry), or nullptr: a second
+    // copy of the code that stores r0 through its third argument and returns 0.
+    engine_abi::CEntryFn c_entry() const {
+        if (c_entry_offset_ == kNoNativeCode) return nullptr;
+        return reinterpret_cast<engine_abi::CEntryFn>(const_cast<uint8_t*>(code_.data() + c_entry_offset_));
+    }
+    void set_c_entry_offset(uint32_t offset) { c_entry_offset_ = offset; }
     const uint8_t* code() const { return code_.data(); }
     size_t code_size() const { return code_.code_size(); }
     // Native offset of each slot's first instruction (kNoNativeCode: emits nothing).
@@ -69,6 +77,7 @@ private:
     std::vector<uint32_t> slot_offsets_;
     std::vector<uint32_t> original_slot_; // empty: slots are the program's own
     uint64_t budget_ = 0;                 // 0: compiled without a budget
+    uint32_t c_entry_offset_ = kNoNativeCode; // kNoNativeCode: no C entry
     RunNeeds needs_;                      // everything, unless the compiler says less
     ProgramType type_;
     std::unique_ptr<engine_abi::ProgramEntry> tail_entry_;

@@ -35,6 +35,73 @@ public:
     uint32_t slot = 0;
 };
 
+// The slots of subprogram `s` (its labels from e.labels_), each one's native offset into
+// `slot_offsets`.
+template <class Emitter>
+void emit_subprogram_body(Emitter& e, uint32_t s, std::vector<uint32_t>& slot_offsets) {
+    const Lowered& lowered = e.lowered_;
+    auto& a = e.a_;
+    const Subprogram& sub = lowered.subprograms[s];
+    for (int32_t i = sub.start; i < sub.end; ++i) {
+        const auto pc = static_cast<uint32_t>(i);
+        const LoweredSlot& slot = lowered.slots[pc];
+        if (slot.block_op >= 0) { // before the head's label: the back edge skips it
+            e.pc_ = pc;
+            e.slot_ = &slot;
+            e.emit_block_op(lowered.block_ops[static_cast<size_t>(slot.block_op)]);
+        }
+        if (slot.label) e.bind(e.labels_[pc]);
+        if (s != 0 && i == sub.start) {
+            e.emit_local_prologue();
+            if (sub.zero_lo < sub.zero_hi) e.emit_stack_zero(sub.zero_lo, sub.zero_hi);
+        }
+        if (!slot.emit) continue;
+        slot_offsets[pc] = static_cast<uint32_t>(a.offset());
+        if (slot.fused_add) continue; // emitted by the previous slot's add (x86-64: lea)
+        if (e.options_.annotate) a.comment(e.options_.annotate(pc).c_str());
+        e.pc_ = pc;
+        e.slot_ = &slot;
+        if (slot.budget_charge != 0) e.emit_budget_charge();
+        emit_instruction(e, slot.insn);
+    }
+}
+
+// The C entry (CompiledProgram::c_entry, CEntryFn: `int entry(r1, r2, uint64_t* r0)`):
+// the entry subprogram emitted a second time, between a prologue that keeps the r0
+// pointer and an epilogue that stores r0 through it and returns 0.
+//
+// Why a second copy and not a stub around the first: a stub would `call` the C-ABI entry
+// and store r0 after it returns, which is the call/return pair the C API paid before
+// (docs/performance.md, issue 18 item 2, rounds 6 and 7: 2.7-3.3 ns through the C API
+// then, 1.9 ns with the tail jump into the copy, the bare JIT call 1.6 ns).
+// With the store in the code's own epilogue the C API tail-jumps here and its caller's
+// `call` is the only one. Why not one body with two prologues: the epilogue would have to
+// test which entry ran (or keep a return continuation), a cost on every run of both.
+// The copy doubles only emission, never lowering or verification, and only for code
+// that wants_c_entry (lean stackless: one subprogram, no r10, no FrameInfo, no out-of-line
+// stubs that tie code to one copy; at most kCEntryMaxSlots slots).
+template <class Emitter>
+void emit_c_entry(Emitter& e) {
+    const Lowered& lowered = e.lowered_;
+    auto& a = e.a_;
+    // Fresh labels: the copy's jumps stay in the copy. (Stubs after the code, bound once,
+    // may be reached from both copies; a lean stackless program has none of them today.)
+    for (size_t pc = 0; pc < lowered.slots.size(); ++pc)
+        if (lowered.slots[pc].label) e.labels_[pc] = a.newLabel();
+    e.epilogues_[0] = a.newLabel();
+    // Aligned like a function. x86-64's second pass may grow this padding while the code
+    // before it shrinks; no jump it made short crosses the padding (the first copy's jumps
+    // end at its own epilogue, and calls to the retpoline thunk are never short).
+    a.align(asmjit::AlignMode::kCode, 16);
+    e.bind(e.c_entry_);
+    if (e.options_.annotate) a.comment("; C entry: int entry(uint64_t r1, uint64_t r2, uint64_t* r0)");
+    e.emit_c_entry_prologue();
+    std::vector<uint32_t> copy_offsets(lowered.slots.size(), kNoNativeCode); // the slots map to the first copy
+    emit_subprogram_body(e, 0, copy_offsets);
+    e.bind(e.epilogues_[0]);
+    e.emit_c_entry_epilogue();
+}
+
 // Emits the whole program: per-slot native offsets into `slot_offsets` (kNoNativeCode
 // where a slot emits nothing).
 template <class Emitter>
@@ -68,6 +135,7 @@ void drive(Emitter& e, std::vector<uint32_t>& slot_offsets) {
     e.body_entry_ = a.newLabel();
     e.abort_ = a.newLabel();
     e.callx_table_ = a.newLabel();
+    e.c_entry_ = a.newLabel(); // bound only when wants_c_entry
     e.callx_faults_.clear();
     e.access_stub_ = a.newLabel();
     e.helper_check_stub_ = a.newLabel();
@@ -80,31 +148,11 @@ void drive(Emitter& e, std::vector<uint32_t>& slot_offsets) {
         if (s == 0) e.emit_entry_prologue();
         // Before slot 0's label: a jump back to slot 0 must not zero again.
         if (s == 0 && sub.zero_lo < sub.zero_hi) e.emit_stack_zero(sub.zero_lo, sub.zero_hi);
-        for (int32_t i = sub.start; i < sub.end; ++i) {
-            const auto pc = static_cast<uint32_t>(i);
-            const LoweredSlot& slot = lowered.slots[pc];
-            if (slot.block_op >= 0) { // before the head's label: the back edge skips it
-                e.pc_ = pc;
-                e.slot_ = &slot;
-                e.emit_block_op(lowered.block_ops[static_cast<size_t>(slot.block_op)]);
-            }
-            if (slot.label) e.bind(e.labels_[pc]);
-            if (s != 0 && i == sub.start) {
-                e.emit_local_prologue();
-                if (sub.zero_lo < sub.zero_hi) e.emit_stack_zero(sub.zero_lo, sub.zero_hi);
-            }
-            if (!slot.emit) continue;
-            slot_offsets[pc] = static_cast<uint32_t>(a.offset());
-            if (slot.fused_add) continue; // emitted by the previous slot's add (x86-64: lea)
-            if (e.options_.annotate) a.comment(e.options_.annotate(pc).c_str());
-            e.pc_ = pc;
-            e.slot_ = &slot;
-            if (slot.budget_charge != 0) e.emit_budget_charge();
-            emit_instruction(e, slot.insn);
-        }
+        emit_subprogram_body(e, s, slot_offsets);
         e.bind(e.epilogues_[s]);
         e.emit_epilogue(s == 0);
     }
+    if (wants_c_entry(lowered)) emit_c_entry(e);
     e.emit_budget_faults();
     e.emit_abort_path();
     e.emit_check_stubs();

@@ -369,6 +369,18 @@ RunNeeds run_needs(const Lowered& lowered) {
     return needs;
 }
 
+bool wants_c_entry(const Lowered& lowered) {
+    if (lowered.slots.size() > kCEntryMaxSlots) return false;
+    const EntryFrameNeeds frame = entry_frame_needs(lowered);
+    const RunNeeds needs = run_needs(lowered);
+    // Lean (CompiledProgram::lean) and stackless (runtime::LeanEntry::stack false): the
+    // entry's caller passes no RunStatus. The budget and the stack zeroing are implied by
+    // the frame today; they are named so that the C entry never depends on that.
+    return !needs.state && !needs.stack && !lowered.needs_guest_memory && !frame.full && !frame.local_calls &&
+           lowered.instruction_budget == 0 && lowered.subprograms.size() == 1 &&
+           lowered.subprograms[0].zero_lo >= lowered.subprograms[0].zero_hi;
+}
+
 Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
                       const LoweringOptions& options) {
     if (program.size() == 0) return fail(Error::plain("the program is empty"));

@@ -210,6 +210,17 @@ EntryFrameNeeds entry_frame_needs(const Lowered& lowered);
 // What a run of the compiled code must set up besides the entry call (RunNeeds).
 RunNeeds run_needs(const Lowered& lowered);
 
+// Whether the backends also emit a C entry (CompiledProgram::c_entry, jit/drive.hpp's
+// emit_c_entry): for lean stackless code (no per-run state, no checks, no FrameInfo, no
+// r10, no budget, one subprogram: a run is the native call alone) of at most
+// kCEntryMaxSlots slots. The entry is a second copy of the code: emission time and code
+// size double (bench_compile_time --stackless: 4,096 slots compile in 1.07 ms with it,
+// 0.47 ms without, 57 KB of code against 28), for a saving of ~0.5-0.8 ns per call that
+// only short programs notice (a straight-line program of 256 slots already runs for tens of
+// ns). docs/performance.md, issue 18 item 2.
+inline constexpr size_t kCEntryMaxSlots = 256;
+bool wants_c_entry(const Lowered& lowered);
+
 // Errors name the instruction: a kfunc call or a BTF-variable LDDW (unsupported), an
 // unknown helper id, an unbound map, recursion, a call chain deeper than the limit, a
 // jump leaving its subprogram, a subprogram that falls off its end, a tail call outside

@@ -107,13 +107,18 @@ struct LeanCall : ebpfjit::runtime::LeanCall {
     });
 }
 
-// ebpfjit_program_run_mem but its inline path: lean code over the eBPF stack, else
-// Program::run (which also reports the argument errors and an oversized buffer).
+// ebpfjit_program_run_mem but its inline path: stackless code without a C entry (too
+// large for one: jit::wants_c_entry), lean code over the eBPF stack, else Program::run
+// (which also reports the argument errors and an oversized buffer).
 [[gnu::noinline]] int run_mem_other(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
                                     size_t err_size) {
     if (program != nullptr && r0 != nullptr && (mem != nullptr || size == 0) && size <= ebpfjit::kMaxMemSize &&
-        program->lean && program->lean.stack)
-        return run_mem_lean_stack(program, mem, size, r0, err, err_size);
+        program->lean) {
+        if (program->lean.stack) return run_mem_lean_stack(program, mem, size, r0, err, err_size);
+        *r0 = ebpfjit::runtime::run_lean_stackless(program->lean, reinterpret_cast<uint64_t>(mem), size,
+                                                   static_cast<const uint8_t*>(mem), size);
+        return 0;
+    }
     return run_mem(program, mem, size, r0, err, err_size, std::nullopt);
 }
 
@@ -234,7 +239,7 @@ ebpfjit_program* ebpfjit_object_program(ebpfjit_object* object, const char* name
         if (!program) return set_error(err, err_size, program.error().to_string()), nullptr;
         auto handle = std::make_unique<ebpfjit_program>(ebpfjit_program{*program});
         handle->lean = state_of(handle->program).lean_mem;
-        if (handle->lean && !handle->lean.stack) handle->stackless = handle->lean.entry;
+        handle->c_entry = handle->lean.c_entry;
         return object->programs.emplace(name, std::move(handle)).first->second.get();
     });
 }
@@ -253,18 +258,18 @@ ebpfjit_map* ebpfjit_object_map(ebpfjit_object* object, const char* name) {
 int ebpfjit_program_run_mem(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
                             size_t err_size) {
     // The common case, decided when the handle was made: lean native code that never reads
-    // its RunStatus, so it cannot fault (runtime/run/lean_run.hpp): the call, r0, done.
-    // Everything else (lean code over the eBPF stack, scoped runs, the argument errors, an
-    // oversized buffer, which Program::run refuses: ebpfjit/limits.hpp) is out of line, and
-    // this path falls through its tests with no taken branch.
+    // its RunStatus, so it cannot fault (runtime/run/lean_run.hpp), and has a C entry
+    // (jit::CompiledProgram::c_entry), which stores r0 and returns 0 itself: the tests, then
+    // a tail jump (g++ -O2 emits `jmp *`: the C entry's signature is this function's, less
+    // its handle and error buffer, and nothing is left to do after it).
+    // Everything else (stackless code too large for a C entry, lean code over the eBPF
+    // stack, scoped runs, the argument errors, an oversized buffer, which Program::run
+    // refuses: ebpfjit/limits.hpp) is out of line, and this path falls through its tests
+    // with no taken branch.
     if (__builtin_expect(program != nullptr && r0 != nullptr && (mem != nullptr || size == 0) &&
-                             size <= ebpfjit::kMaxMemSize && program->stackless != nullptr,
-                         1)) {
-        const ebpfjit::runtime::LeanEntry lean{program->stackless, false, 0, program->lean.code};
-        *r0 = ebpfjit::runtime::run_lean_stackless(lean, reinterpret_cast<uint64_t>(mem), size,
-                                                   static_cast<const uint8_t*>(mem), size);
-        return 0;
-    }
+                             size <= ebpfjit::kMaxMemSize && program->c_entry != nullptr,
+                         1))
+        return program->c_entry(reinterpret_cast<uint64_t>(mem), size, r0);
     return run_mem_other(program, mem, size, r0, err, err_size);
 }
 

@@ -18,9 +18,9 @@ struct ebpfjit_program {
     // The lean entry of a mem program on its JIT code (runtime/run/lean_run.hpp), else
     // empty: ebpfjit_program_run_mem's fast path, read from the handle the caller holds.
     ebpfjit::runtime::LeanEntry lean = {};
-    // lean.entry when that code never reads its RunStatus (!lean.stack), else null: the
-    // fast path's one load and test (run_lean_stackless).
-    ebpfjit::engine_abi::EntryFn stackless = nullptr;
+    // lean.c_entry (stackless code of a bounded size: jit::wants_c_entry), else null: the
+    // fast path's one load and test, and the address it tail-jumps to.
+    ebpfjit::engine_abi::CEntryFn c_entry = nullptr;
 };
 
 struct ebpfjit_map {

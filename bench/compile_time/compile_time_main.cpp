@@ -2,6 +2,11 @@
 // programs of 1k, 10k and 100k instructions: it should stay flat (linear compile time).
 //
 //   bench_compile_time [runs]      prints a Markdown table (median and min of `runs`)
+//   bench_compile_time [runs] --stackless
+//                                  the same mix without its stack accesses (lean stackless
+//                                  code): 64 slots and jit::kCEntryMaxSlots (with the C entry,
+//                                  a second copy of the code: jit/drive.hpp), one slot above it
+//                                  and 4,096 (without): what the copy costs
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -9,7 +14,10 @@
 #include <ctime>
 #include <vector>
 
+#include <cstring>
+
 #include "jit/compiler.hpp"
+#include "jit/lowering.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::isa;
@@ -17,8 +25,9 @@ using namespace ebpfjit::isa;
 namespace {
 
 // A mix like compiled C: ALU with both operand kinds, loads/stores on the stack, forward
-// branches of short and long reach, some divisions and 64-bit constants.
-Program make_program(size_t n) {
+// branches of short and long reach, some divisions and 64-bit constants. `stackless`: ALU
+// in place of the stack accesses.
+Program make_program(size_t n, bool stackless = false) {
     Program p;
     p.subprogram_starts = {0};
     auto& v = p.insns;
@@ -28,7 +37,7 @@ Program make_program(size_t n) {
         const auto pc = static_cast<int32_t>(v.size());
         const auto dst = static_cast<uint8_t>(pc % 9);
         const auto src = static_cast<uint8_t>((pc * 7 + 3) % 9 + 1);
-        switch (pc % 16) {
+        switch (stackless && (pc % 16 == 3 || pc % 16 == 5) ? 1 : pc % 16) {
         case 0: v.push_back(Jump{Cond::Eq, false, Reg{dst}, Imm{-5}, std::min<int32_t>(pc + 4 + pc % 60, static_cast<int32_t>(n) - 1)}); break;
         case 3: v.push_back(Store{Size::DW, Reg{10}, static_cast<int16_t>(-8 * (1 + pc % 8)), Reg{src}}); break;
         case 5: v.push_back(Load{Size::W, false, Reg{dst}, Reg{10}, static_cast<int16_t>(-8 * (1 + pc % 8))}); break;
@@ -57,12 +66,20 @@ double cpu_us() {
 } // namespace
 
 int main(int argc, char** argv) {
-    const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 15;
+    int runs = 15;
+    bool stackless = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--stackless") == 0) stackless = true;
+        else runs = std::max(1, std::atoi(argv[i]));
+    }
     const helpers::ProgramBindings bindings{nullptr, {}};
-    std::printf("| instructions | code bytes | wall median µs | wall min µs | CPU median µs | CPU µs per 1,000 insns |\n");
-    std::printf("|---:|---:|---:|---:|---:|---:|\n");
-    for (size_t n : {1'000u, 10'000u, 100'000u}) {
-        const Program program = make_program(n);
+    std::printf("| instructions | code bytes | C entry | wall median µs | wall min µs | CPU median µs | CPU µs per 1,000 insns |\n");
+    std::printf("|---:|---:|---|---:|---:|---:|---:|\n");
+    const std::vector<size_t> sizes = stackless ? std::vector<size_t>{64u, jit::kCEntryMaxSlots, jit::kCEntryMaxSlots + 1, 4'096u}
+                                                : std::vector<size_t>{1'000u, 10'000u, 100'000u};
+    for (size_t n : sizes) {
+        const Program program = make_program(n, stackless);
+        bool c_entry = false;
         std::vector<double> us, cpu;
         size_t code_bytes = 0;
         for (int i = 0; i < runs + 2; ++i) {
@@ -79,6 +96,7 @@ int main(int argc, char** argv) {
                 return 1;
             }
             code_bytes = compiled->code_size();
+            c_entry = compiled->c_entry() != nullptr;
             if (i >= 2) { // 2 warm-ups
                 us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
                 cpu.push_back(c1 - c0);
@@ -87,8 +105,8 @@ int main(int argc, char** argv) {
         std::sort(us.begin(), us.end());
         std::sort(cpu.begin(), cpu.end());
         const double cpu_median = cpu[cpu.size() / 2];
-        std::printf("| %zu | %zu | %.1f | %.1f | %.1f | %.1f |\n", n, code_bytes, us[us.size() / 2], us.front(),
-                    cpu_median, cpu_median * 1000.0 / static_cast<double>(n));
+        std::printf("| %zu | %zu | %s | %.1f | %.1f | %.1f | %.1f |\n", n, code_bytes, c_entry ? "yes" : "no",
+                    us[us.size() / 2], us.front(), cpu_median, cpu_median * 1000.0 / static_cast<double>(n));
     }
     return 0;
 }

@@ -1,6 +1,8 @@
 // bench_entry_cost: what one call costs an embedder, layer by layer (issue 18 item 2).
 //
 //   native          a C++ function through a function pointer (the floor)
+//   JIT code        the JIT's entry called bare through its pointer, and its C entry
+//                   (CompiledProgram::c_entry, where the build has one) likewise
 //   internal        runtime::run_native_mem over a jit::CompiledProgram (what `ebpfjit bench` times)
 //   C++ API         ebpfjit::Program::run(span)          default options: JIT, full verifier
 //   C API           ebpfjit_program_run_mem              the same program, through the C face
@@ -136,6 +138,22 @@ void print(const char* program, const char* layer, Timing t) {
     std::fflush(stdout);
 }
 
+// The C entry called bare (stores r0, returns 0), on builds whose CompiledProgram has
+// one (a template, so that the same file builds against commits before it).
+template <class Code>
+void print_c_entry(const char* name, const Code& code, uint8_t* mem, uint64_t size, uint64_t expect,
+                   uint64_t budget) {
+    if constexpr (requires { code.c_entry(); }) {
+        const auto entry = code.c_entry();
+        if (entry == nullptr) return;
+        print(name, "JIT C entry, bare call", measure("bare C entry", expect, budget, [&] {
+                  uint64_t r0 = 0;
+                  if (entry(reinterpret_cast<uint64_t>(mem), size, &r0) != 0) return ~uint64_t{0};
+                  return r0;
+              }));
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -178,6 +196,7 @@ int main(int argc, char** argv) {
                       return entry(reinterpret_cast<uint64_t>(mem), sizeof mem, mem, sizeof mem,
                                    reinterpret_cast<ebpfjit::engine_abi::RunStatus*>(status));
                   }));
+            print_c_entry(name, *internal.code, mem, sizeof mem, expect, budget);
         }
         print(name, "internal run_mem", measure("internal", expect, budget, [&] {
                   auto r0 = EBPFJIT_RUN_INTERNAL(*internal.code, mem);

@@ -44,6 +44,7 @@ struct Assembled {
     AssemblyPtr assembly;
     std::vector<uint32_t> slot_offsets; // native offset per slot (kNoNativeCode: none)
     uint32_t body_offset = 0;           // where tail calls into this program land
+    uint32_t c_entry_offset = kNoNativeCode; // the C entry (jit::wants_c_entry), or none
     size_t code_size = 0;
     bool lse = false;                   // which atomics form was emitted
     std::unique_ptr<CheckedProgram> checked; // what the run-time checks embed, or null

@@ -88,6 +88,7 @@ Result<Assembled> assemble(const Lowered& lowered, const Options& options) {
         return fail(Error::at_insn(assembly.errors.slot,
                                    fmt::format("A64 code generation failed: {}", assembly.errors.text)));
     out.body_offset = emitter.body_entry_offset();
+    out.c_entry_offset = emitter.c_entry_offset();
     out.code_size = assembly.code.codeSize();
     return out;
 }
@@ -98,8 +99,10 @@ Result<CompiledProgram> compile(const Lowered& lowered, const Options& options) 
     if (!assembled) return fail(assembled.error());
     auto mem = ExecutableMemory::from_code(assembled->code());
     if (!mem) return fail(mem.error());
-    return CompiledProgram(std::move(*mem), assembled->body_offset, std::move(assembled->slot_offsets),
-                           lowered.program_type, std::move(assembled->checked));
+    CompiledProgram compiled(std::move(*mem), assembled->body_offset, std::move(assembled->slot_offsets),
+                             lowered.program_type, std::move(assembled->checked));
+    compiled.set_c_entry_offset(assembled->c_entry_offset);
+    return compiled;
 #else
     (void)lowered;
     (void)options;

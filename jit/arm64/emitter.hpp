@@ -51,6 +51,10 @@ public:
     Emitter(a64::Assembler& a, const Lowered& lowered, const EmitOptions& options);
 
     uint32_t body_entry_offset() const { return label_offsets_[body_entry_.id()]; }
+    // The C entry's offset (drive.hpp's emit_c_entry), or kNoNativeCode when it has none.
+    uint32_t c_entry_offset() const {
+        return c_entry_.id() < label_offsets_.size() ? label_offsets_[c_entry_.id()] : kNoNativeCode;
+    }
     const uint32_t* current_slot() const { return &pc_; }
     // Every recorded branch whose target lies beyond its reach, first one first.
     Result<void> check_reaches() const;
@@ -60,6 +64,10 @@ private:
     friend void jit::emit_instruction(E&, const isa::Instruction&);
     template <class E>
     friend void jit::drive(E&, std::vector<uint32_t>&);
+    template <class E>
+    friend void jit::emit_subprogram_body(E&, uint32_t, std::vector<uint32_t>&);
+    template <class E>
+    friend void jit::emit_c_entry(E&);
 
     // prologue.cpp
     // The entry frame this program gets (frame_layout.hpp): the full frame, or a lean one
@@ -78,6 +86,9 @@ private:
     void emit_stack_zero(int32_t lo, int32_t hi); // stack_zero.cpp: [r10 + lo, r10 + hi) = 0
     void emit_epilogue(bool entry);
     void emit_abort_path();
+    // The C entry's frame (drive.hpp's emit_c_entry; frame_layout.hpp).
+    void emit_c_entry_prologue();
+    void emit_c_entry_epilogue();
 
     // checks.cpp: run-time checks where the verifier proved nothing (engine_abi/checked_calls.hpp).
     void emit_access_check(const a64::GpX& base, int32_t off, uint32_t size, engine_abi::AccessKind kind);
@@ -158,6 +169,8 @@ private:
     EntryFrame frame_;
     asmjit::Label code_start_;             // the C entry (a lean frame's landing calls it)
     asmjit::Label body_entry_;             // tail calls land here
+    asmjit::Label c_entry_;                // the C entry's copy of the code (bound only when wants_c_entry)
+    bool c_r0_in_x8_ = false;              // the C entry keeps its r0 pointer in x8, else on the stack
     asmjit::Label abort_;                  // return r0 = 0 from the whole program
     asmjit::Label callx_table_;            // after the code: one function pointer per helper id
     std::vector<std::pair<asmjit::Label, uint32_t>> callx_faults_; // out-of-line stubs

@@ -31,6 +31,18 @@
 // entry is a landing stub: `bl` its own C entry (x4 = the status, set by the tail
 // call), then the tail caller's full epilogue.
 //
+// The C entry (lean stackless code only, jit::wants_c_entry: `int entry(r1, r2, uint64_t*
+// r0)`, CompiledProgram::c_entry) is a second copy of the code after the first, with the
+// entry's lean frame below a 16-byte slot for the r0 pointer when the code calls (x8
+// holds it otherwise: caller-saved, and its only other role is the tail-call counter):
+//
+//   │ uint64_t* r0 (+8 unused)?│  only when the code calls out
+//   │ x29 x30? x19? ...        │  as the entry's lean frame
+//   └──────────────────────────┘ ◄── sp
+//
+// Its epilogue stores x7 (r0) through the pointer and returns 0 (`return 42`:
+// `mov x8, x2; movz w7, 42; str x7, [x8]; mov w0, wzr; ret`).
+//
 // A tail call branches to the target's body entry (after its prologue) with this frame
 // unchanged: same saved registers, same FrameInfo (the count keeps growing); the body
 // entry sets r10 = FrameInfo::stack_top again.

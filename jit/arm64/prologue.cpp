@@ -100,6 +100,34 @@ void Emitter::emit_entry_prologue() {
     emit_zero_at_entry(); // after x4 (r5) was read
 }
 
+// The C entry (CEntryFn; drive.hpp's emit_c_entry, only for lean stackless code).
+// In: x0 = r1, x1 = r2, x2 = uint64_t* r0. Then the lean frame, as the entry's.
+// The pointer must survive the body, which may write x2 (r3): in code that calls nothing
+// it moves to x8, whose only role is the tail-call counter (register_map.hpp), which lean
+// code never has; it is caller-saved, so only a call could clobber it. Otherwise it is
+// pushed first, in a 16-byte slot of its own (sp stays aligned).
+void Emitter::emit_c_entry_prologue() {
+    c_r0_in_x8_ = !lowered_.subprograms[0].calls;
+    if (c_r0_in_x8_) a_.mov(kTailCount, a64::x2);
+    else a_.str(a64::x2, a64::ptr_pre(a64::sp, -16));
+    if (frame_.record) {
+        a_.stp(a64::x29, a64::x30, a64::ptr_pre(a64::sp, -16));
+        a_.mov(a64::x29, a64::sp);
+    }
+    for (const auto& pair : frame_.saved) a_.stp(pair[0], pair[1], a64::ptr_pre(a64::sp, -16));
+    emit_zero_at_entry(); // after x2 (r3) was kept
+}
+
+// r0 (x7) through the pointer, 0 in w0 (ebpfjit_program_run_mem's "ran").
+void Emitter::emit_c_entry_epilogue() {
+    for (size_t i = frame_.saved.size(); i-- > 0;) pop_pair(a_, frame_.saved[i][0], frame_.saved[i][1]);
+    if (frame_.record) a_.ldp(a64::x29, a64::x30, a64::ptr_post(a64::sp, 16));
+    if (!c_r0_in_x8_) a_.ldr(kTailCount, a64::ptr_post(a64::sp, 16));
+    a_.str(gpx(0), a64::ptr(kTailCount));
+    a_.mov(a64::w0, a64::wzr);
+    a_.ret(a64::x30);
+}
+
 // A lean-frame program tail-called into: the caller's full frame is live on the stack and
 // this program needs none of it (no FrameInfo, no tail calls of its own), so it runs as a
 // nested C call of its own entry (x0 = r1 as the caller left it, x4 = the status: the tail

@@ -43,7 +43,9 @@
 //                        a checked address's offset into the cached region (checks.cpp)
 //   x6   kLimit          the bound kIndex is checked against: slot count, packet bytes left,
 //                        the cached region's length
-//   x8   kTailCount      the tail-call counter while it is checked and incremented
+//   x8   kTailCount      the tail-call counter while it is checked and incremented; in
+//                        the C entry of code that calls nothing (so has no tail calls),
+//                        the caller's r0 pointer (prologue.cpp)
 //
 // x18 (the platform register) is never touched.
 #pragma once

@@ -17,6 +17,7 @@ struct Pass {
     FirstError errors;
     std::vector<uint32_t> slot_offsets;
     uint32_t body_offset = 0;
+    uint32_t c_entry_offset = kNoNativeCode;
 };
 
 Result<void> run_pass(Pass& pass, const Lowered& lowered, const EmitOptions& emit_options,
@@ -34,6 +35,7 @@ Result<void> run_pass(Pass& pass, const Lowered& lowered, const EmitOptions& emi
     pass.errors.current_slot = emitter.current_slot();
     drive(emitter, pass.slot_offsets);
     pass.body_offset = emitter.body_entry_offset();
+    pass.c_entry_offset = emitter.c_entry_offset();
     if (pass.errors.error != asmjit::kErrorOk)
         return fail(Error::at_insn(pass.errors.slot,
                                    fmt::format("x86-64 code generation failed: {}", pass.errors.text)));
@@ -68,8 +70,10 @@ Result<CompiledProgram> compile(const Lowered& lowered, const Options& options) 
     }
     auto mem = ExecutableMemory::from_code(pass->code);
     if (!mem) return fail(mem.error());
-    return CompiledProgram(std::move(*mem), pass->body_offset, std::move(pass->slot_offsets), lowered.program_type,
-                           std::move(checked));
+    CompiledProgram compiled(std::move(*mem), pass->body_offset, std::move(pass->slot_offsets), lowered.program_type,
+                             std::move(checked));
+    compiled.set_c_entry_offset(pass->c_entry_offset);
+    return compiled;
 }
 
 } // namespace ebpfjit::jit::x86_64

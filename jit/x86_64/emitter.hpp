@@ -43,12 +43,21 @@ public:
     uint32_t body_entry_offset() const {
         return static_cast<uint32_t>(a_.code()->labelOffset(body_entry_));
     }
+    // The C entry's offset (drive.hpp's emit_c_entry), or kNoNativeCode when it has none.
+    uint32_t c_entry_offset() const {
+        return a_.code()->isLabelBound(c_entry_) ? static_cast<uint32_t>(a_.code()->labelOffset(c_entry_))
+                                                 : kNoNativeCode;
+    }
 
 private:
     template <class E>
     friend void jit::emit_instruction(E&, const isa::Instruction&);
     template <class E>
     friend void jit::drive(E&, std::vector<uint32_t>&);
+    template <class E>
+    friend void jit::emit_subprogram_body(E&, uint32_t, std::vector<uint32_t>&);
+    template <class E>
+    friend void jit::emit_c_entry(E&);
     void bind(const asmjit::Label& label) { a_.bind(label); }
 
     // prologue.cpp
@@ -69,6 +78,9 @@ private:
     void emit_stack_zero(int32_t lo, int32_t hi); // stack_zero.cpp: [r10 + lo, r10 + hi) = 0
     void emit_epilogue(bool entry);
     void emit_abort_path();
+    // The C entry's frame (drive.hpp's emit_c_entry; frame_layout.hpp).
+    void emit_c_entry_prologue();
+    void emit_c_entry_epilogue();
 
     // callbacks.cpp: a C-callable entry per callback subprogram (LDDW src 4 loads it).
     void emit_callback_thunks();
@@ -147,6 +159,9 @@ private:
     EntryFrame frame_;
     asmjit::Label code_start_;   // the C entry
     asmjit::Label body_entry_;   // tail calls land here
+    asmjit::Label c_entry_;      // the C entry's copy of the code (bound only when wants_c_entry)
+    bool c_r0_in_r9_ = false;    // the C entry keeps its r0 pointer in r9, else on the stack
+    int32_t c_padding_ = 0;      // the C entry's padding below its pushes
     asmjit::Label callx_table_;  // embedded after the code: one function pointer per helper id
     std::vector<int32_t> last_emitted_; // per subprogram: its last slot that emits code
     asmjit::Label abort_;        // return r0 = 0 from the whole program (unwinds local calls)

@@ -28,6 +28,20 @@
 // is a landing stub: `call` its own C entry (r8 = the status, set by the tail call),
 // then the tail caller's full epilogue.
 //
+// The C entry (lean stackless code only, jit::wants_c_entry: `int entry(r1, r2, uint64_t*
+// r0)`, CompiledProgram::c_entry) is a second copy of the code after the first, with the
+// lean frame of the entry below the r0 pointer's push, or no push at all when the code
+// calls nothing and is not blinded (the pointer then waits in r9):
+//
+//   │ return address           │
+//   │ uint64_t* r0?            │  pushed only when the code calls (or uses r9)
+//   │ rbx? r13? r14? r15?      │  as the entry's lean frame
+//   │ (8 bytes padding?)       │  only when the code calls and rsp would be misaligned
+//   └──────────────────────────┘ ◄── rsp
+//
+// Its epilogue stores rax through the pointer and returns 0 (`return 0x1234`:
+// `mov r9, rdx; mov eax, 0x1234; mov [r9], rax; xor eax, eax; ret`).
+//
 // A tail call jumps to the target's body entry (after its prologue) with this frame
 // unchanged: same saved registers, same FrameInfo (the count keeps growing); the body
 // entry sets r10 = FrameInfo::stack_top again.

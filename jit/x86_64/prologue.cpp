@@ -73,6 +73,37 @@ void Emitter::emit_frame_info(const asmjit::Operand& packet, const asmjit::Opera
     a_.mov(x86::qword_ptr(kFrameInfo, engine_abi::kInfoStackTop), kScratchA);
 }
 
+// The C entry (CEntryFn; drive.hpp's emit_c_entry, only for lean stackless code).
+// In: rdi = r1, rsi = r2, rdx = uint64_t* r0. Then the lean frame, as the entry's.
+// The pointer must survive the body, which may write rdx (r3): in code that calls nothing
+// it moves to r9, which such code never touches (r9 is the blinding register and nothing
+// else, register_map.hpp; it is caller-saved, so only a call could clobber it). Otherwise
+// it is pushed first (and the padding that keeps rsp aligned at calls counts that push).
+void Emitter::emit_c_entry_prologue() {
+    c_r0_in_r9_ = !lowered_.subprograms[0].calls && ((lowered_.regs_used >> isa::kAuxRegister) & 1) == 0;
+    if (c_r0_in_r9_) a_.mov(x86::r9, x86::rdx);
+    else a_.push(x86::rdx);
+    for (const auto& r : frame_.saved) a_.push(r);
+    const auto pushed = static_cast<int32_t>(8 + 8 * (frame_.saved.size() + (c_r0_in_r9_ ? 0 : 1)));
+    c_padding_ = lowered_.subprograms[0].calls && pushed % 16 != 0 ? 8 : 0;
+    if (c_padding_ != 0) a_.sub(x86::rsp, c_padding_);
+    emit_zero_at_entry(); // after rdx (r3) was kept
+}
+
+// r0 through the pointer, 0 in eax (ebpfjit_program_run_mem's "ran").
+void Emitter::emit_c_entry_epilogue() {
+    if (c_padding_ != 0) a_.add(x86::rsp, c_padding_);
+    for (size_t i = frame_.saved.size(); i-- > 0;) a_.pop(frame_.saved[i]);
+    x86::Gpq pointer = x86::r9;
+    if (!c_r0_in_r9_) {
+        pointer = x86::rcx; // caller-saved, and r4 is dead here
+        a_.pop(pointer);
+    }
+    a_.mov(x86::qword_ptr(pointer), x86::rax);
+    a_.xor_(x86::eax, x86::eax);
+    a_.ret();
+}
+
 // A lean-frame program tail-called into: the caller's full frame is live on the stack and
 // this program needs none of it (no FrameInfo, no tail calls of its own), so it runs as a
 // nested C call of its own entry (r8 = the status: the tail call set it), and its r0

@@ -17,7 +17,8 @@
 //   ax    r9      the blinding register (isa::kAuxRegister, jit/blinding.hpp) and nothing
 //                 else: no sequence uses r9 as a temporary, so `dst op= ax` can never
 //                 find it clobbered by the sequence that reads it (callback thunks take
-//                 their 6th C argument in r9 before any eBPF instruction runs)
+//                 their 6th C argument in r9 before any eBPF instruction runs; the C
+//                 entry of unblinded code that calls nothing keeps its r0 pointer in it)
 //   --    r11     scratch A ┐ caller-saved, never mapped, never live from one eBPF
 //   --    r10     scratch B ┘ instruction to the next; each sequence documents what
 //                             it keeps in them (one role per register per sequence)

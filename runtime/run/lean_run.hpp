@@ -30,6 +30,9 @@ struct LeanEntry {
     bool stack = false;
     uint64_t budget = 0;          // RunStatus::budget_left at entry
     const jit::CompiledProgram* code = nullptr; // what a fault's Error names
+    // The code's C entry (jit::CompiledProgram::c_entry: stackless code of a bounded size),
+    // or null: what the C API tail-jumps into.
+    engine_abi::CEntryFn c_entry = nullptr;
 
     // The lean entry of `code`, or an empty one if it has none (null or not lean).
     static LeanEntry of(const jit::CompiledProgram* code) {
@@ -37,7 +40,8 @@ struct LeanEntry {
         // A budget makes a full frame (RunNeeds::stack) already; the test keeps "stackless
         // code never sees its status" true whatever the backends decide.
         const uint64_t budget = code->instruction_budget();
-        return {code->entry(), code->run_needs().stack || budget != 0, budget, code};
+        const bool stack = code->run_needs().stack || budget != 0;
+        return {code->entry(), stack, budget, code, stack ? nullptr : code->c_entry()};
     }
     explicit operator bool() const { return entry != nullptr; }
 };
