@@ -37,8 +37,17 @@ public:
         return true;
     }
 
+    // Scalars (the kernel's check_scalar_ids): a current value that shares its id with
+    // nothing is a value of its own, linked to no other; it may stand where the old state
+    // had a link, as long as no second old copy of that link maps to it too.
+    bool match_scalar(uint32_t old_id, uint32_t cur_id) {
+        return match(old_id, cur_id ? cur_id : kUnlinked + ++unlinked_);
+    }
+
 private:
+    static constexpr uint32_t kUnlinked = 0x8000'0000u; // above every id the analyzer hands out
     std::vector<std::pair<uint32_t, uint32_t>> pairs_;
+    uint32_t unlinked_ = 0;
 };
 
 bool same_value(const RegState& a, const RegState& b) {
@@ -54,7 +63,7 @@ bool reg_subsumes(const RegState& old, const RegState& cur, IdMap& ids, Mode mod
     if (old.type == RegType::Scalar) {
         if (old.is_mem_length && !cur.is_mem_length) return false;
         // Copies (shared ids) must stay copies: a bound learnt for one holds for all.
-        if (!ids.match(old.id, cur.id)) return false;
+        if (!ids.match_scalar(old.id, cur.id)) return false;
         return (mode == Mode::Relaxed && !old.precise) || old.var.subsumes(cur.var);
     }
     if (old.off != cur.off || old.map != cur.map || old.mem_size != cur.mem_size || old.frame != cur.frame)
@@ -390,7 +399,13 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
         }
         ++k;
     }
-    if (!may_store || list.size() >= kMaxPerInsn) return Verdict::Continue;
+    // The first state to reach a pruning point is stored even when the caller's heuristic
+    // says not to: a point where paths meet is usually reached first straight after another
+    // store (a branch's own checkpoint a few insns before), and without a state there every
+    // later path arriving would run on to the next stored point. One per point at most.
+    Slot& slot = at_pc_[state.pc];
+    if ((!may_store && slot.ever_stored) || list.size() >= kMaxPerInsn) return Verdict::Continue;
+    slot.ever_stored = true;
     clear_singleton_ids(state);
     Checkpoint cp{state, 1, state.parent, key};
     work_ += state_size(state);
@@ -407,6 +422,13 @@ void Checkpoints::mark_precise(const AbstractState& state, uint16_t regs) {
     if (regs == 0 || state.frames.empty() || state.frames.size() > isa::kMaxCallDepth) return;
     PrecisionMask mask;
     mask.regs[state.frames.size() - 1] = regs;
+    propagate(state.parent, &state.history, mask);
+}
+
+void Checkpoints::mark_slots_precise(const AbstractState& state, uint8_t frame, uint64_t slots) {
+    if (slots == 0 || frame >= state.frames.size() || frame >= isa::kMaxCallDepth) return;
+    PrecisionMask mask;
+    mask.slots[frame] = slots;
     propagate(state.parent, &state.history, mask);
 }
 
