@@ -35,7 +35,7 @@ bool is_jump_class(const isa::Instruction& insn) {
 
 Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
                    bool loop_pass)
-    : program_(program), input_(input), loop_pass_(loop_pass), thresholds_(program), shape_(shape),
+    : program_(program), input_(input), loop_pass_(loop_pass), shape_(shape),
       ctx_layout_(engine_abi::context_layout(input.type, input.attach)), liveness_(program, input.helpers, shape.subprogram_starts),
       checkpoints_(program, liveness_, input.allow_uninit_stack) {
     const size_t n = program.size();
@@ -43,7 +43,10 @@ Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, cons
     for (size_t pc = 0; pc < n; ++pc)
         if (const auto* j = std::get_if<isa::Jump>(&program.insns[pc]); j && j->target <= int64_t(pc))
             loop_head_[size_t(j->target)] = true;
-    if (loop_pass_) heads_.resize(n);
+    if (loop_pass_) {
+        heads_.resize(n);
+        thresholds_.emplace(program);
+    }
     facts_.reachable.assign(n, false);
     facts_.access_in_bounds.assign(n, false);
     facts_.divisor_safe.assign(n, false);
