@@ -276,12 +276,11 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
                 return st;
             if (arg == ArgType::PtrToMapKey && h->proto.array_lookup_not_null && array_lookup_never_null_type(*map) &&
                 map >= input_.maps.data() && map < input_.maps.data() + input_.maps.size()) {
-                if (auto key = constant_stack_key(s, r, map->key_size); key && key->value < map->max_entries) {
+                // The result depends on the key: checkpoints since it was written hold it
+                // exactly from now on (const_map_key.hpp).
+                if (auto key = constant_stack_key(s, r, map->key_size);
+                    key && key->value < map->max_entries && checkpoints_.mark_constant_key(s, key->start, map->key_size))
                     value_not_null = true;
-                    // The result depends on the key's bytes: a path with another key (or
-                    // unknown bytes there) must not be pruned against this one.
-                    checkpoints_.mark_slots_precise(s, key->frame, key->slots);
-                }
             }
             break;
         }

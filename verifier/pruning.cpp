@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "verifier/const_map_key.hpp"
 #include "verifier/relations.hpp"
 
 namespace ebpfjit::verifier {
@@ -425,11 +426,37 @@ void Checkpoints::mark_precise(const AbstractState& state, uint16_t regs) {
     propagate(state.parent, &state.history, mask);
 }
 
-void Checkpoints::mark_slots_precise(const AbstractState& state, uint8_t frame, uint64_t slots) {
-    if (slots == 0 || frame >= state.frames.size() || frame >= isa::kMaxCallDepth) return;
-    PrecisionMask mask;
-    mask.slots[frame] = slots;
-    propagate(state.parent, &state.history, mask);
+bool Checkpoints::mark_constant_key(const AbstractState& state, int64_t start, uint32_t size) {
+    const size_t depth = state.frames.size();
+    if (depth == 0 || depth > isa::kMaxCallDepth || size == 0 || size > 8) return false;
+    uint8_t bytes = uint8_t((1u << size) - 1);
+    uint16_t regs = 0;
+    struct Mark {
+        int32_t cp;
+        uint8_t bytes;
+        uint16_t regs;
+    };
+    std::vector<Mark> marks; // checkpoints passed, with what they must hold exactly
+    const std::vector<HistoryEntry>* history = &state.history;
+    for (int32_t cp = state.parent;;) {
+        work_ += history->size();
+        const KeyTrace t = trace_constant_key(program_, *history, depth, start, bytes, regs);
+        if (t == KeyTrace::Found) break;
+        if (t == KeyTrace::Lost || cp < 0) return false;
+        marks.push_back({cp, bytes, regs});
+        history = &all_[size_t(cp)].state.history;
+        cp = all_[size_t(cp)].parent;
+    }
+    for (const Mark& m : marks) {
+        AbstractState& st = all_[size_t(m.cp)].state;
+        if (st.frames.size() != depth) continue; // an ancestor keeps its frames; be safe anyway
+        PrecisionMask mask;
+        mask.regs[depth - 1] = m.regs;
+        for (uint32_t i = 0; i < 8; ++i)
+            if ((m.bytes >> i) & 1) mask.slots[depth - 1] |= uint64_t(1) << ((-(start + int64_t(i)) - 1) / 8);
+        apply_precision(st, mask);
+    }
+    return true;
 }
 
 void Checkpoints::mark_everything_precise(const AbstractState& state) {

@@ -76,8 +76,12 @@ public:
 
     // `regs` of the current frame of `state` (about to execute state.pc) must be precise.
     void mark_precise(const AbstractState& state, uint16_t regs);
-    // Stack slots `slots` of absolute frame `frame` of `state` must be precise.
-    void mark_slots_precise(const AbstractState& state, uint8_t frame, uint64_t slots);
+    // An array lookup at the constant key in bytes [fp + start, fp + start + size) of the
+    // current frame of `state` is about to be trusted non-NULL (const_map_key.hpp): finds
+    // where those bytes were written from constants, walking back over this path's
+    // checkpoints, and marks the key's bytes (or the registers they were stored from)
+    // precise in every checkpoint passed. False, nothing marked: not found.
+    bool mark_constant_key(const AbstractState& state, int64_t start, uint32_t size);
     // Every scalar and stack slot of `state` must be precise (the loop pass's heads:
     // what arrives there is compared and joined by its exact bounds).
     void mark_everything_precise(const AbstractState& state);

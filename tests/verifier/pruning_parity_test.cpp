@@ -83,15 +83,17 @@ isa::Program switch_into_loop(int arrivals) {
     return b.build();
 }
 
-// An array lookup (corpus kArrayMap: 4 entries) whose key, fp-8 as a spilled r6, is 0
-// on the fall-through edge and `other_key` on the other; the value is read without a
-// NULL check. The two paths meet at the store of the key, where a state is stored first.
-isa::Program array_lookup_after_join(int32_t other_key) {
+// An array lookup (corpus kArrayMap: 4 entries) at fp-8, its key the spilled r6, and its
+// value read without a NULL check. The key is 0 on the fall-through edge and `other_key`
+// on the other, and set before the paths meet at `join` (a checkpoint) or after it.
+isa::Program array_lookup_after_join(int32_t other_key, bool key_after_join) {
     Builder b;
     b.call(7).mov(r7, r0).mov(r6, 0).j(Cond::Eq, r7, 0, "other");
     for (int i = 0; i < 8; ++i) b.mov(r0, i); // a checkpoint at the join whatever the heuristic
     b.ja("join").label("other").mov(r6, other_key);
-    b.label("join").stx(Size::DW, r10, -8, r6).mov(r2, r10).add(r2, -8).ld_map(r1, kArrayMap).call(1);
+    b.label("join");
+    if (key_after_join) b.mov(r6, other_key);
+    b.stx(Size::DW, r10, -8, r6).mov(r2, r10).add(r2, -8).ld_map(r1, kArrayMap).call(1);
     b.ldx(Size::DW, r0, r0, 0).exit();
     return b.build();
 }
@@ -134,9 +136,9 @@ TEST_CASE("pruning: an array lookup at a constant key below max_entries is never
     INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
     CHECK(r.ok());
 
-    Report last = check(array_lookup_after_join(3), corpus_input(ProgramType::Xdp));
+    Report last = check(array_lookup_after_join(3, true), corpus_input(ProgramType::Xdp));
     INFO((last.rejection ? last.rejection->headline : std::string("accepted")));
-    CHECK(last.ok()); // keys 0 and 3 of 4 entries
+    CHECK(last.ok()); // key 3 of 4 entries, set after the join
 
     // Unsafe twins: a key past the end, or one the stack holds as unknown data.
     Builder past_end;
@@ -155,14 +157,19 @@ TEST_CASE("pruning: an array lookup at a constant key below max_entries is never
 
 TEST_CASE("pruning: a path with another key is not pruned against the path whose key made a lookup non-NULL",
           "[verifier][pruning]") {
-    // The first path (key 0) stores a state at the join and is proven without a NULL
-    // check; the key's slot, and the r6 spilled there, are precise from then on, so the
-    // second path (key 4, past the end: the lookup may return NULL) runs on and is caught.
-    const isa::Program p = array_lookup_after_join(4);
+    // The first path (key 0, set before the join) stores a state at the join and is proven
+    // without a NULL check; the checkpoint's r6, stored as the key after it, is precise
+    // from then on, so the second path (key 4, past the end: the lookup may return NULL)
+    // runs on and is caught. With key 3 both are proven.
+    const isa::Program p = array_lookup_after_join(4, false);
     Report r = check(p, corpus_input(ProgramType::Xdp));
     REQUIRE_FALSE(r.ok());
     INFO(r.rejection->headline);
     CHECK(r.rejection->insn + 2 == p.size());
+
+    Report ok = check(array_lookup_after_join(3, false), corpus_input(ProgramType::Xdp));
+    INFO((ok.rejection ? ok.rejection->headline : std::string("accepted")));
+    CHECK(ok.ok());
 }
 
 TEST_CASE("pruning: a scalar linked to a dead copy matches one linked to nothing, as the kernel's check_scalar_ids",
