@@ -11,9 +11,10 @@ KeyTrace trace_constant_key(const isa::Program& program, const std::vector<Histo
         if (it->depth != depth) return KeyTrace::Lost; // a callee ran: it may have written through a pointer
         const isa::Instruction& insn = program.insns[it->pc];
         if (const auto* st = std::get_if<isa::Store>(&insn)) {
-            if (!bytes) continue;
-            if (it->stack_frame == HistoryEntry::kNoStack) return KeyTrace::Lost; // a variable stack offset, maybe
-            if (it->stack_frame != frame) continue;
+            // Only a store at a constant offset leaves bytes the state knows: anything else
+            // that wrote them (a variable offset, a helper) left data (Misc), and the key
+            // would not be known at all. So the newest such store is the one to find.
+            if (!bytes || it->stack_frame != frame) continue;
             uint8_t hit = 0;
             for (int64_t i = 0; i < int64_t(st->size); ++i)
                 if (const int64_t b = it->stack_off + i - start; b >= 0 && b < 8) hit = uint8_t(hit | 1u << b);
@@ -22,7 +23,7 @@ KeyTrace trace_constant_key(const isa::Program& program, const std::vector<Histo
             bytes = uint8_t(bytes & ~hit);
             if (const auto* src = std::get_if<isa::Reg>(&st->src)) regs |= uint16_t(1u << src->n);
         } else if (const auto* at = std::get_if<isa::Atomic>(&insn)) {
-            if (bytes && (it->stack_frame == HistoryEntry::kNoStack || it->stack_frame == frame)) return KeyTrace::Lost;
+            if (bytes && it->stack_frame == frame) return KeyTrace::Lost;
             if ((regs >> at->src.n) & 1 || (at->op == isa::AtomicOp::CmpXchg && (regs & 1))) return KeyTrace::Lost;
         } else if (const auto* a = std::get_if<isa::Alu>(&insn)) {
             if (!((regs >> a->dst.n) & 1)) continue;
@@ -35,7 +36,7 @@ KeyTrace trace_constant_key(const isa::Program& program, const std::vector<Histo
         } else if (const auto* l = std::get_if<isa::LoadImm64>(&insn)) {
             if ((regs >> l->dst.n) & 1) return KeyTrace::Lost;
         } else if (std::holds_alternative<isa::Call>(insn) || std::holds_alternative<isa::CallX>(insn)) {
-            if (bytes || (regs & kCallerSaved)) return KeyTrace::Lost; // a helper may write memory it is handed
+            if (regs & kCallerSaved) return KeyTrace::Lost; // clobbered (a helper's writes to the key: data)
         } else if (std::holds_alternative<isa::PacketLoad>(insn)) {
             if (regs & kCallerSaved) return KeyTrace::Lost;
         }

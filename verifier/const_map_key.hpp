@@ -35,8 +35,9 @@ std::optional<ConstantKey> constant_stack_key(const AbstractState& s, const RegS
 // One history segment (a path's instructions between two checkpoints) walked back from its
 // newest entry. `bytes`: bit i, the key byte fp + start + i still to be found written;
 // `regs`: registers a found byte was stored from, still to be found moved from an
-// immediate. Found: nothing left; Lost: something else may have written them (a call, a
-// store the history cannot place, a register computed); Continue: look further back.
+// immediate. Found: nothing left; Lost: the bytes or registers may come from elsewhere (a
+// register computed or clobbered by a call, an atomic on the key, a callee's frame);
+// Continue: look further back.
 enum class KeyTrace { Found, Lost, Continue };
 KeyTrace trace_constant_key(const isa::Program& program, const std::vector<HistoryEntry>& history, size_t depth,
                             int64_t start, uint8_t& bytes, uint16_t& regs);
