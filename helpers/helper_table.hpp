@@ -131,6 +131,11 @@ struct Prototype {
     LockRole lock = LockRole::None;
     // bpf_tail_call: the call does not return when it succeeds (both engines jump).
     bool tail_call = false;
+    // bpf_map_lookup_elem: on an ARRAY or PERCPU_ARRAY map with a key the verifier knows to
+    // be below max_entries, the result is never NULL (the kernel's can_elide_value_nullness;
+    // every array holds all its elements, runtime/maps/array_map.cpp, and a pinned map is
+    // reused only with the same max_entries, runtime/object_pins.cpp).
+    bool array_lookup_not_null = false;
     // bpf_trace_printk: r3..r5 are printed by a format string the verifier does not read,
     // so they must not hold pointers (unless pointer leaks are allowed).
     bool formats_extra_args = false;

@@ -98,7 +98,8 @@ void register_map_helpers(HelperTable& table) {
     // one (Helper::uses_run_state).
     const Helper helpers[] = {
         {BPF_FUNC_map_lookup_elem, "map_lookup_elem",
-         {R::MapValueOrNull, {A::ConstMapPtr, A::PtrToMapKey, N, N, N}}, kAllProgramTypes,
+         {.ret = R::MapValueOrNull, .args = {A::ConstMapPtr, A::PtrToMapKey, N, N, N}, .array_lookup_not_null = true},
+         kAllProgramTypes,
          map_lookup_elem, false, /*uses_run_state=*/false},
         {BPF_FUNC_map_update_elem, "map_update_elem",
          {.ret = R::Integer,

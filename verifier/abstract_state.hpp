@@ -39,6 +39,7 @@ struct HistoryEntry {
     uint8_t stack_frame = kNoStack;   // load/store at a constant stack offset: its frame
     uint8_t slot_lo = 0, slot_hi = 0; // ... and the 8-byte slots it touched
     bool whole_slot = false;          // ... an aligned 8-byte store (replaces the slot)
+    int16_t stack_off = 0;            // ... the lowest byte it touched (fp + stack_off)
     bool linked = false;              // reg-reg jump where an operand had id-linked copies
 };
 

@@ -145,7 +145,7 @@ private:
     const VerifierInput& input_;
     const bool loop_pass_;
     std::vector<bool> loop_head_; // targets of backward jumps
-    Thresholds thresholds_;
+    std::optional<Thresholds> thresholds_; // loop pass only: the walk never widens
     struct HeadState {
         AbstractState state;
         uint64_t key;

@@ -8,6 +8,7 @@
 #include "engine_abi/cgroup_sock_layout.hpp"
 #include "engine_abi/kernel_ids.hpp"
 #include "verifier/analyzer.hpp"
+#include "verifier/const_map_key.hpp"
 
 namespace ebpfjit::verifier {
 
@@ -15,6 +16,17 @@ using helpers::ArgType;
 using helpers::RetType;
 
 namespace {
+
+// Maps whose lookups at a key below max_entries always find a value (every element
+// exists) and whose run-time map has the max_entries the verifier sees: the program's own
+// ARRAY and PERCPU_ARRAY maps. Not an inner map's template (BPF_F_INNER_MAP lets the
+// inner maps differ in size), not a map-in-map's result (its r.map is the template).
+bool array_lookup_never_null_type(const maps::MapDefinition& map) {
+    constexpr uint32_t kInnerMapFlag = 1u << 12; // BPF_F_INNER_MAP
+    return (map.type == engine_abi::map_type::kArray || map.type == engine_abi::map_type::kPercpuArray) &&
+           !(map.flags & kInnerMapFlag);
+}
+
 
 // The kernel's check_map_func_compatibility, both ways, read from the table: the helper's
 // prototype names the map types it takes, and a reserved type (prog array, perf event
@@ -206,6 +218,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
     uint64_t alloc_size = 0;
     std::vector<uint32_t> released_ids;
     std::optional<AbstractState::Lock> lock; // the PtrToSpinLock argument
+    bool value_not_null = false;             // an array lookup at a known key below max_entries
     int32_t callback = -1;                   // the PtrToFunc argument's first slot
     if (s.lock && h->proto.lock != helpers::LockRole::Unlock)
         return violation(Reason::SpinLock, fmt::format("{} is called while holding the bpf_spin_lock taken at insn {}",
@@ -261,6 +274,14 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
                                               arg == ArgType::PtrToUninitMapValue ? Access::Write : Access::Read);
                 !st)
                 return st;
+            if (arg == ArgType::PtrToMapKey && h->proto.array_lookup_not_null && array_lookup_never_null_type(*map) &&
+                map >= input_.maps.data() && map < input_.maps.data() + input_.maps.size()) {
+                // The result depends on the key: checkpoints since it was written hold it
+                // exactly from now on (const_map_key.hpp).
+                if (auto key = constant_stack_key(s, r, map->key_size);
+                    key && key->value < map->max_entries && checkpoints_.mark_constant_key(s, key->start, map->key_size))
+                    value_not_null = true;
+            }
             break;
         }
         case ArgType::PtrToMem:
@@ -439,6 +460,12 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
                 return violation(Reason::HelperArgument, fmt::format("map-in-map '{}' has no inner map template", map->name));
             r0 = RegState::pointer(RegType::MapPtrOrNull);
             r0.map = map->inner.get();
+        } else if (value_not_null) {
+            r0 = RegState::pointer(RegType::MapValue);
+            r0.map = map;
+            // As the kernel: an id names the value only where a bpf_spin_lock needs it.
+            if (map->spin_lock_offset >= 0) r0.id = fresh_id();
+            break;
         } else {
             r0 = RegState::pointer(RegType::MapValueOrNull);
             r0.map = map;

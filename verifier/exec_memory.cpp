@@ -222,6 +222,7 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
         entry_.slot_lo = uint8_t((-(o + int32_t(size) - 1) - 1) / 8);
         entry_.slot_hi = uint8_t((-o - 1) / 8);
         entry_.whole_slot = size == 8 && o % 8 == 0;
+        entry_.stack_off = int16_t(o);
     }
 
     if (!v.is_const()) { // variable offset: every byte the access may touch

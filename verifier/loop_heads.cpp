@@ -42,7 +42,7 @@ Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
             checkpoints_.mark_everything_precise(s);
             return HeadVerdict::Prune;
         }
-        auto joined = join_states(head.state, s, live, head.joins >= kWidenAfter, thresholds_,
+        auto joined = join_states(head.state, s, live, head.joins >= kWidenAfter, *thresholds_,
                                   [this] { return fresh_id(); });
         if (!joined) continue;
         if (++head.joins > kMaxJoins)

@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "verifier/const_map_key.hpp"
 #include "verifier/relations.hpp"
 
 namespace ebpfjit::verifier {
@@ -37,8 +38,17 @@ public:
         return true;
     }
 
+    // Scalars (the kernel's check_scalar_ids): a current value that shares its id with
+    // nothing is a value of its own, linked to no other; it may stand where the old state
+    // had a link, as long as no second old copy of that link maps to it too.
+    bool match_scalar(uint32_t old_id, uint32_t cur_id) {
+        return match(old_id, cur_id ? cur_id : kUnlinked + ++unlinked_);
+    }
+
 private:
+    static constexpr uint32_t kUnlinked = 0x8000'0000u; // above every id the analyzer hands out
     std::vector<std::pair<uint32_t, uint32_t>> pairs_;
+    uint32_t unlinked_ = 0;
 };
 
 bool same_value(const RegState& a, const RegState& b) {
@@ -54,7 +64,7 @@ bool reg_subsumes(const RegState& old, const RegState& cur, IdMap& ids, Mode mod
     if (old.type == RegType::Scalar) {
         if (old.is_mem_length && !cur.is_mem_length) return false;
         // Copies (shared ids) must stay copies: a bound learnt for one holds for all.
-        if (!ids.match(old.id, cur.id)) return false;
+        if (!ids.match_scalar(old.id, cur.id)) return false;
         return (mode == Mode::Relaxed && !old.precise) || old.var.subsumes(cur.var);
     }
     if (old.off != cur.off || old.map != cur.map || old.mem_size != cur.mem_size || old.frame != cur.frame)
@@ -390,7 +400,13 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
         }
         ++k;
     }
-    if (!may_store || list.size() >= kMaxPerInsn) return Verdict::Continue;
+    // The first state to reach a pruning point is stored even when the caller's heuristic
+    // says not to: a point where paths meet is usually reached first straight after another
+    // store (a branch's own checkpoint a few insns before), and without a state there every
+    // later path arriving would run on to the next stored point. One per point at most.
+    Slot& slot = at_pc_[state.pc];
+    if ((!may_store && slot.ever_stored) || list.size() >= kMaxPerInsn) return Verdict::Continue;
+    slot.ever_stored = true;
     clear_singleton_ids(state);
     Checkpoint cp{state, 1, state.parent, key};
     work_ += state_size(state);
@@ -408,6 +424,39 @@ void Checkpoints::mark_precise(const AbstractState& state, uint16_t regs) {
     PrecisionMask mask;
     mask.regs[state.frames.size() - 1] = regs;
     propagate(state.parent, &state.history, mask);
+}
+
+bool Checkpoints::mark_constant_key(const AbstractState& state, int64_t start, uint32_t size) {
+    const size_t depth = state.frames.size();
+    if (depth == 0 || depth > isa::kMaxCallDepth || size == 0 || size > 8) return false;
+    uint8_t bytes = uint8_t((1u << size) - 1);
+    uint16_t regs = 0;
+    struct Mark {
+        int32_t cp;
+        uint8_t bytes;
+        uint16_t regs;
+    };
+    std::vector<Mark> marks; // checkpoints passed, with what they must hold exactly
+    const std::vector<HistoryEntry>* history = &state.history;
+    for (int32_t cp = state.parent;;) {
+        work_ += history->size();
+        const KeyTrace t = trace_constant_key(program_, *history, depth, start, bytes, regs);
+        if (t == KeyTrace::Found) break;
+        if (t == KeyTrace::Lost || cp < 0) return false;
+        marks.push_back({cp, bytes, regs});
+        history = &all_[size_t(cp)].state.history;
+        cp = all_[size_t(cp)].parent;
+    }
+    for (const Mark& m : marks) {
+        AbstractState& st = all_[size_t(m.cp)].state;
+        if (st.frames.size() != depth) continue; // an ancestor keeps its frames; be safe anyway
+        PrecisionMask mask;
+        mask.regs[depth - 1] = m.regs;
+        for (uint32_t i = 0; i < 8; ++i)
+            if ((m.bytes >> i) & 1) mask.slots[depth - 1] |= uint64_t(1) << ((-(start + int64_t(i)) - 1) / 8);
+        apply_precision(st, mask);
+    }
+    return true;
 }
 
 void Checkpoints::mark_everything_precise(const AbstractState& state) {

@@ -66,7 +66,8 @@ public:
     // continuation reads (dead ones) cannot reach a fact.
     // At a loop head whose iterations are bounded by a helper (a callback-taking call),
     // a state equal to an ancestor's is pruned instead of being an infinite loop.
-    // `may_store` false: look for a match only (the analyzer's store heuristic).
+    // `may_store` false: look for a match only (the analyzer's store heuristic), unless no
+    // state was ever stored at this point.
     // Returns Continue either way when nothing matched; stored() tells if it stored.
     Verdict visit(AbstractState& state, bool& relaxed, bool bounded_loop_head = false, bool may_store = true);
     // A path that forked from `parent` was pushed / ended.
@@ -75,6 +76,12 @@ public:
 
     // `regs` of the current frame of `state` (about to execute state.pc) must be precise.
     void mark_precise(const AbstractState& state, uint16_t regs);
+    // An array lookup at the constant key in bytes [fp + start, fp + start + size) of the
+    // current frame of `state` is about to be trusted non-NULL (const_map_key.hpp): finds
+    // where those bytes were written from constants, walking back over this path's
+    // checkpoints, and marks the key's bytes (or the registers they were stored from)
+    // precise in every checkpoint passed. False, nothing marked: not found.
+    bool mark_constant_key(const AbstractState& state, int64_t start, uint32_t size);
     // Every scalar and stack slot of `state` must be precise (the loop pass's heads:
     // what arrives there is compared and joined by its exact bounds).
     void mark_everything_precise(const AbstractState& state);
@@ -106,6 +113,7 @@ private:
     };
     struct Slot {
         std::vector<uint32_t> entries; // indices into all_, evicted ones removed
+        bool ever_stored = false; // a checkpoint was stored here once (see visit)
     };
     static constexpr size_t kMaxPerInsn = 64; // beyond this, stop storing (pruning only weakens)
 

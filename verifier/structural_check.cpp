@@ -75,7 +75,11 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
                 return fail_at(uint32_t(pc), Reason::JumpAcrossSubprogram,
                                fmt::format("jump to {} leaves the subprogram", j->target));
             shape.prune_point[size_t(j->target)] = true;
-            if (j->cond != isa::Cond::Always && pc + 1 < n) shape.prune_point[pc + 1] = true;
+            // The conditional jump itself, not its fall-through, as the kernel's visit_insn
+            // marks it (mark_prune_point(env, t), kernel/bpf/verifier.c since 6.3): a state
+            // covered there ends both edges at once, and a branch's fall-through is usually
+            // the next insn of a straight line, where nothing has met yet.
+            if (j->cond != isa::Cond::Always) shape.prune_point[pc] = true;
         } else if (const auto* c = std::get_if<isa::Call>(&insn)) {
             if (c->kind == isa::CallKind::Kfunc)
                 return fail_at(uint32_t(pc), Reason::Unsupported, "kfunc calls are not supported");

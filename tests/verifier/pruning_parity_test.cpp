@@ -5,10 +5,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 #include "corpus.hpp"
 #include "program_builder.hpp"
+#include "runtime/elf/loader.hpp"
 #include "verifier/verifier.hpp"
 
 namespace ebpfjit::verifier::test {
@@ -81,7 +83,116 @@ isa::Program switch_into_loop(int arrivals) {
     return b.build();
 }
 
+// An array lookup (corpus kArrayMap: 4 entries) at fp-8, its key the spilled r6, and its
+// value read without a NULL check. The key is 0 on the fall-through edge and `other_key`
+// on the other, and set before the paths meet at `join` (a checkpoint) or after it.
+isa::Program array_lookup_after_join(int32_t other_key, bool key_after_join) {
+    Builder b;
+    b.call(7).mov(r7, r0).mov(r6, 0).j(Cond::Eq, r7, 0, "other");
+    for (int i = 0; i < 8; ++i) b.mov(r0, i); // a checkpoint at the join whatever the heuristic
+    b.ja("join").label("other").mov(r6, other_key);
+    b.label("join");
+    if (key_after_join) b.mov(r6, other_key);
+    b.stx(Size::DW, r10, -8, r6).mov(r2, r10).add(r2, -8).ld_map(r1, kArrayMap).call(1);
+    b.ldx(Size::DW, r0, r0, 0).exit();
+    return b.build();
+}
+
+// Two paths meeting at `join` with r5 = 1 (fall-through: r5 a copy of the unknown r7, which
+// the join then overwrites; other edge: r5 = 1, linked to nothing). `live_copy`: r7 is
+// not overwritten and bounds r5 through the link (`if r7 > 7`), and on the other edge r5
+// is an unknown of its own: a stack read at r5 is in bounds only on the first path.
+isa::Program linked_copy_join(bool live_copy) {
+    Builder b;
+    b.st(Size::DW, r10, -16, 0).call(7).mov(r7, r0).call(7).mov(r6, r0).j(Cond::Eq, r6, 0, "other");
+    b.mov(r5, r7);
+    for (int i = 0; i < 8; ++i) b.mov(r0, i);
+    b.ja("join").label("other");
+    if (live_copy) b.call(7).mov(r5, r0);
+    else b.mov(r5, 1);
+    b.label("join");
+    if (live_copy) {
+        b.j(Cond::Gt, r7, 7, "out").mov(r1, r10).add(r1, -16).add(r1, r5).ldx(Size::B, r0, r1, 0).exit();
+        b.label("out").mov(r0, 0).exit();
+    } else {
+        // r8 keeps r5 linked to a dead copy past the next pruning point too (the branch).
+        b.mov(r8, r5).mov(r7, 0).j(Cond::Gt, r5, 7, "out").mov(r8, 0);
+        for (int i = 0; i < 20; ++i) b.add(r7, i);
+        b.label("out").mov(r0, 0).exit();
+    }
+    return b.build();
+}
+
 } // namespace
+
+TEST_CASE("pruning: an array lookup at a constant key below max_entries is never NULL, as in the kernel",
+          "[verifier][pruning]") {
+    // The kernel's can_elide_value_nullness (6.14+): no NULL check needed, and a program's
+    // NULL check has one feasible edge (the examples' counters lose a walked path each).
+    Builder zero_key;
+    zero_key.st(Size::W, r10, -4, 0).mov(r2, r10).add(r2, -4).ld_map(r1, kArrayMap).call(1);
+    zero_key.ldx(Size::DW, r0, r0, 0).exit();
+    Report r = check(zero_key.build(), corpus_input(ProgramType::Xdp));
+    INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
+    CHECK(r.ok());
+
+    Report last = check(array_lookup_after_join(3, true), corpus_input(ProgramType::Xdp));
+    INFO((last.rejection ? last.rejection->headline : std::string("accepted")));
+    CHECK(last.ok()); // key 3 of 4 entries, set after the join
+
+    // Unsafe twins: a key past the end, or one the stack holds as unknown data.
+    Builder past_end;
+    past_end.mov(r6, 4).stx(Size::DW, r10, -8, r6).mov(r2, r10).add(r2, -8).ld_map(r1, kArrayMap).call(1);
+    past_end.ldx(Size::DW, r0, r0, 0).exit();
+    const isa::Program p = past_end.build();
+    Report bad = check(p, corpus_input(ProgramType::Xdp));
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.rejection->insn + 2 == p.size()); // the load through r0
+
+    Builder unknown_key;
+    unknown_key.call(7).stx(Size::W, r10, -4, r0).mov(r2, r10).add(r2, -4).ld_map(r1, kArrayMap).call(1);
+    unknown_key.ldx(Size::DW, r0, r0, 0).exit();
+    CHECK_FALSE(check(unknown_key.build(), corpus_input(ProgramType::Xdp)).ok());
+}
+
+TEST_CASE("pruning: a path with another key is not pruned against the path whose key made a lookup non-NULL",
+          "[verifier][pruning]") {
+    // The first path (key 0, set before the join) stores a state at the join and is proven
+    // without a NULL check; the checkpoint's r6, stored as the key after it, is precise
+    // from then on, so the second path (key 4, past the end: the lookup may return NULL)
+    // runs on and is caught. With key 3 both are proven.
+    const isa::Program p = array_lookup_after_join(4, false);
+    Report r = check(p, corpus_input(ProgramType::Xdp));
+    REQUIRE_FALSE(r.ok());
+    INFO(r.rejection->headline);
+    CHECK(r.rejection->insn + 2 == p.size());
+
+    Report ok = check(array_lookup_after_join(3, false), corpus_input(ProgramType::Xdp));
+    INFO((ok.rejection ? ok.rejection->headline : std::string("accepted")));
+    CHECK(ok.ok());
+}
+
+TEST_CASE("pruning: a scalar linked to a dead copy matches one linked to nothing, as the kernel's check_scalar_ids",
+          "[verifier][pruning]") {
+    // r5's partner r7 is overwritten at the join: the other path's unlinked r5 = 1 is
+    // pruned there.
+    Report r = check(linked_copy_join(false), corpus_input(ProgramType::Xdp));
+    INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
+    REQUIRE(r.ok());
+    CHECK(r.stats.states_pruned >= 1);
+    INFO("processed " << r.stats.processed_insns);
+    // Pruned at the join: 45 processed. Without the rule the second path runs on to the
+    // branch two instructions later, where its own r8 = r5 link matches: 47.
+    CHECK(r.stats.processed_insns <= 45); // the first path's 48 and the join; unpruned: 74
+
+    // The unsafe twin: the link is live (r7's bound bounds r5), and the other path's r5 is
+    // an unknown of its own: never covered by the linked pair, so its read is rejected.
+    const isa::Program unsafe = linked_copy_join(true);
+    Report u = check(unsafe, corpus_input(ProgramType::Xdp));
+    REQUIRE_FALSE(u.ok());
+    INFO(u.rejection->headline);
+    CHECK(u.rejection->headline.find("r1 += r5") != std::string::npos); // unbounded on that path
+}
 
 TEST_CASE("pruning: arrivals at a loop head that are pruned there do not count against the walk's loop limit",
           "[verifier][pruning]") {
@@ -139,5 +250,29 @@ TEST_CASE("pruning: a spilled pointer is never covered by data, even where an un
     REQUIRE_FALSE(r.ok());
     CHECK(r.rejection->insn >= uint32_t(6 * kDiamonds));
 }
+
+#ifdef EBPFJIT_VERIFIER_C_OBJECT_DIR
+TEST_CASE("pruning: the parity C programs process no more instructions than the kernel", "[verifier][pruning][c]") {
+    // tests/verifier/c/xdp_pruning_parity.c as this build's clang compiles it, loaded into
+    // Linux 6.18 with libbpf (bench/kernel_compare/kernel_verify.c): the kernel's counts.
+    // Before pruning parity, parity_array_counter processed 13 here (the NULL edge).
+    const std::map<std::string, uint64_t> kernel = {
+        {"parity_checks", 29}, {"parity_filter", 20}, {"parity_array_counter", 11}, {"parity_csum", 48}};
+    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_pruning_parity.o");
+    REQUIRE(obj);
+    REQUIRE(obj->programs.size() == kernel.size());
+    for (const auto& prog : obj->programs) {
+        VerifierInput in = corpus_input(prog.type);
+        in.maps.clear();
+        for (const auto& m : obj->maps) in.maps.push_back(m.def);
+        Report r = check(prog.program, in);
+        INFO(prog.name << ": " << r.stats.processed_insns << " processed "
+                       << (r.rejection ? r.rejection->headline : std::string()));
+        REQUIRE(r.ok());
+        REQUIRE(kernel.count(prog.name) == 1);
+        CHECK(r.stats.processed_insns <= kernel.at(prog.name));
+    }
+}
+#endif
 
 } // namespace ebpfjit::verifier::test

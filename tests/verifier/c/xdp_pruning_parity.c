@@ -1,0 +1,86 @@
+// verdict: accept
+// Shapes where this verifier processed more instructions than the kernel (Linux 6.18)
+// before pruning parity; pruning_parity_test.cpp holds each program to the kernel's count.
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 4);
+    __type(key, __u32);
+    __type(value, __u64);
+} parity_counts SEC(".maps");
+
+// A chain of header checks, each failing into one shared tail: the kernel prunes each
+// failed check at the tail's first instruction (and states at the checks themselves).
+SEC("xdp")
+int parity_checks(struct xdp_md *ctx) {
+    void *data = (void *)(long)ctx->data;
+    void *end = (void *)(long)ctx->data_end;
+    struct ethhdr *eth = data;
+    struct iphdr *ip = (void *)(eth + 1);
+    struct udphdr *udp = (void *)(ip + 1);
+    int verdict = XDP_PASS;
+    if ((void *)(udp + 1) > end) goto out;
+    if (eth->h_proto != bpf_htons(ETH_P_IP)) goto out;
+    if (ip->ihl != 5) goto out;
+    if (ip->protocol != IPPROTO_UDP) goto out;
+    if (ip->frag_off & bpf_htons(0x3fff)) goto out;
+    if (udp->dest != bpf_htons(53)) goto out;
+    verdict = XDP_DROP;
+out:
+    return verdict;
+}
+
+unsigned long long load_byte(void *skb, unsigned long long off) asm("llvm.bpf.load.byte");
+unsigned long long load_half(void *skb, unsigned long long off) asm("llvm.bpf.load.half");
+
+// Classic-style checks (LD_ABS) returning 0, then a length: every failed check meets the
+// others at the return, where the value a pruned path carries in r0 is dead.
+SEC("socket")
+int parity_filter(struct __sk_buff *skb) {
+    if (load_half(skb, 12) != ETH_P_IPV6) return 0;
+    if (load_byte(skb, ETH_HLEN + 6) != IPPROTO_UDP) return 0;
+    if (load_byte(skb, ETH_HLEN + 7) < 2) return 0;
+    if (load_half(skb, ETH_HLEN + 40 + 2) != 53) return 0;
+    return skb->len;
+}
+
+// A counter in an array at a constant key: the kernel (6.14+) knows the lookup cannot fail
+// and never walks the NULL edge.
+SEC("xdp")
+int parity_array_counter(struct xdp_md *ctx) {
+    __u32 key = 0;
+    __u64 *count = bpf_map_lookup_elem(&parity_counts, &key);
+    if (count) __sync_fetch_and_add(count, 1);
+    return XDP_PASS;
+}
+
+// A checksum folded two ways that meet again: one path's value is a copy of a register
+// the join overwrites (a link nothing reads any more), the other's a constant.
+SEC("xdp")
+int parity_csum(struct xdp_md *ctx) {
+    void *data = (void *)(long)ctx->data;
+    void *end = (void *)(long)ctx->data_end;
+    struct ethhdr *eth = data;
+    struct iphdr *ip = (void *)(eth + 1);
+    struct udphdr *udp = (void *)(ip + 1);
+    if ((void *)(udp + 1) > end) return XDP_PASS;
+    __u32 sum = (__u32)ip->saddr + (__u32)ip->daddr;
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    __u16 check = (__u16)~sum;
+    if (udp->check == 0xffff) check = 0xffff;
+    udp->check = check;
+    __u32 key = (udp->source & 1) ? 1 : 2;
+    __u64 *count = bpf_map_lookup_elem(&parity_counts, &key);
+    if (count) __sync_fetch_and_add(count, check);
+    return XDP_TX;
+}
+
+char LICENSE[] SEC("license") = "GPL";
