@@ -33,6 +33,7 @@ using idiom::fits_int32;
 using idiom::Role;
 using idiom::Roles;
 using idiom::classify;
+using idiom::continue_condition_of_exit;
 using idiom::counter_below_bound;
 using idiom::stride;
 using idiom::to_expr;
@@ -112,16 +113,6 @@ private:
             if (out_.slots[pc].emit) return pc;
         }
         return std::nullopt;
-    }
-
-    // `if c goto exit` leaves the loop when c holds: it continues while !c.
-    static Cond continue_condition_of_exit(Cond c) {
-        switch (c) {
-        case Cond::Eq: return Cond::Ne;
-        case Cond::Ge: return Cond::Lt;
-        case Cond::Le: return Cond::Gt;
-        default: return Cond::Always; // not a form we handle
-        }
     }
 
     bool evaluate_body(uint32_t head, uint32_t compare) {

@@ -40,4 +40,8 @@ void recognise_block_idioms(const verifier::Facts& facts, Lowered& out);
 // (idioms_compare.cpp); after recognise_block_idioms (a head it took is left alone).
 void recognise_compare_idioms(const verifier::Facts& facts, Lowered& out);
 
+// Loops whose checked accesses walk memory by an induction -> LoopVersion (hoist_checks.cpp,
+// hoist_checks.hpp): shape only, no Facts; after the idioms (a head they took is left alone).
+void version_checked_loops(Lowered& out);
+
 } // namespace ebpfjit::jit::detail
