@@ -39,7 +39,7 @@ public:
 // range checks (a refusal jumps to the head's label: the checked loop), then the loop's
 // slots once more with the hoisted accesses unchecked, the head's label standing for the
 // version's own head meanwhile (the body's only jump to inside the loop is its back edge),
-// then a jump to the exit. Slot offsets, labels inside the loop and block ops belong to
+// then a jump to the exit; a copy or fill version starts with its block op. Slot offsets, labels inside the loop and block ops belong to
 // the loop itself, not to the version.
 template <class Emitter>
 void emit_loop_version(Emitter& e, const LoopVersion& v) {
@@ -47,6 +47,7 @@ void emit_loop_version(Emitter& e, const LoopVersion& v) {
     e.emit_range_checks(v);
     const asmjit::Label loop = e.labels_[v.head];
     e.labels_[v.head] = e.a_.newLabel();
+    if (v.block_op >= 0) e.emit_block_op(lowered.block_ops[static_cast<size_t>(v.block_op)]); // falls back to it
     e.bind(e.labels_[v.head]);
     auto unchecked = v.unchecked.begin();
     for (uint32_t pc = v.head; pc <= v.back_edge; ++pc) {

@@ -206,7 +206,7 @@ private:
 
 } // namespace
 
-void version_checked_loops(Lowered& out) {
+void version_checked_loops(Lowered& out, bool block_ops) {
     for (const Subprogram& sub : out.subprograms) {
         for (auto b = static_cast<uint32_t>(sub.start); b < static_cast<uint32_t>(sub.end); ++b) {
             const LoweredSlot& slot = out.slots[b];
@@ -219,6 +219,12 @@ void version_checked_loops(Lowered& out) {
             if (out.slots[head].block_op >= 0 || out.slots[head].loop_version >= 0) continue;
             auto v = VersionMatcher(out, head, b).match();
             if (!v) continue;
+            if (block_ops) {
+                if (auto op = match_ranged_block_idiom(out, head, b, v->unchecked)) {
+                    v->block_op = static_cast<int32_t>(out.block_ops.size());
+                    out.block_ops.push_back(std::move(*op));
+                }
+            }
             out.slots[v->exit].label = true;
             out.slots[head].loop_version = static_cast<int32_t>(out.loop_versions.size());
             out.loop_versions.push_back(std::move(*v));

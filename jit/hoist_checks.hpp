@@ -14,6 +14,11 @@
 //     every exit to the same slot as the loop's
 //   loop: (the head's label)             the checked loop, as before
 //
+// A version whose loop is a byte copy or fill starts with that block op (idioms.hpp:
+// rep movsb / ldp-stp strides), with the version's own loop as its fallback (too many
+// trips for its budget): the range checks cover exactly the bytes it reads and writes,
+// [src, src + T) and [dst, dst + T), as the verifier's proof covers them for a proven loop.
+//
 // Why versioning, not a block op that accepts checked accesses: the version is the
 // loop's own code, so any body qualifies (the benchmark's `mixed` loop reads .rodata
 // through a masked index and adds into a map value), and every register, every exit, the
@@ -68,6 +73,10 @@ struct LoopVersion {
     IdiomExpr bound;        // the loop-invariant value it is compared against
     std::vector<HoistedRange> ranges;
     std::vector<uint32_t> unchecked; // the slots whose check the version drops, ascending
+    // A version whose loop is a byte copy or fill (idioms.hpp's matcher, with the ranged
+    // accesses standing for proven ones): index into Lowered::block_ops, emitted at the
+    // version's head (its fallback is the version's loop), or -1.
+    int32_t block_op = -1;
 };
 
 // The value `what` passes to jit_check_range: the length, and bit 63 for a write.

@@ -1,9 +1,10 @@
 // Hoisted range checks (jit/hoist_checks.hpp): a loop with checked accesses runs an
-// unchecked version of itself after one range check per access, or the checked loop when
-// a range is refused. Every program runs unproven (empty Facts: every access checked) on
-// the interpreter, on the JIT without hoisting and on the JIT with it, over one arena
-// reset before each run; they must agree on r0 or on the faulting instruction (the two
-// JITs on the whole message), and on every byte of the arena, guard bytes included.
+// unchecked version of itself (a block op first when it is a copy or fill) after one
+// range check per access, or the checked loop when a range is refused. Every program runs
+// unproven (empty Facts: every access checked) on the interpreter, on the JIT without
+// hoisting, with hoisting but no block ops and with both, over one arena reset before
+// each run; they must agree on r0 or on the faulting instruction (the JITs on the whole
+// message), and on every byte of the arena, guard bytes included.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -76,19 +77,26 @@ void require_same_bytes(const Outcome& want, const Outcome& got) {
     CHECK(diff.first == want.bytes.end());
 }
 
-size_t versions(const Program& p, uint64_t budget = 0) {
+struct Versions {
+    size_t loops = 0;     // loop versions
+    size_t block_ops = 0; // of them, those that start with a block op
+};
+
+Versions versions(const Program& p, uint64_t budget = 0) {
     const helpers::ProgramBindings bindings = test_bindings();
     jit::LoweringOptions options;
     options.bindings = &bindings;
     options.instruction_budget = budget;
     auto lowered = jit::lower(p, verifier::Facts{}, options);
     REQUIRE(lowered.has_value());
-    return lowered->loop_versions.size();
+    Versions v{lowered->loop_versions.size(), 0};
+    for (const auto& version : lowered->loop_versions) v.block_ops += version.block_op >= 0;
+    return v;
 }
 
-Outcome run_jit(const Program& p, Arena& arena, bool hoist, uint64_t budget) {
+Outcome run_jit(const Program& p, Arena& arena, jit::Optimisations optimise, uint64_t budget) {
     jit::CompileOptions options;
-    options.optimise.hoisted_checks = hoist;
+    options.optimise = optimise;
     options.hardening.instruction_budget = budget;
     auto compiled = jit::compile(p, verifier::Facts{}, test_bindings(), options);
     if (!compiled) FAIL(compiled.error().to_string());
@@ -101,15 +109,21 @@ Outcome run_jit(const Program& p, Arena& arena, bool hoist, uint64_t budget) {
 // The three runs; returns the hoisted JIT's outcome. With a budget the interpreter is left
 // out (it charges every instruction, the JIT back edges only).
 Outcome run_all(const Program& p, Arena& arena, uint64_t budget = 0) {
-    const Outcome plain = run_jit(p, arena, false, budget);
-    const Outcome hoisted = run_jit(p, arena, true, budget);
-    {
-        INFO("JIT without vs with hoisting: " << plain.message << " / " << hoisted.message);
-        REQUIRE(hoisted.ok == plain.ok);
-        CHECK(hoisted.r0 == plain.r0);
-        CHECK(hoisted.insn == plain.insn);
-        CHECK(hoisted.message == plain.message);
-        require_same_bytes(plain, hoisted);
+    jit::Optimisations off;
+    off.hoisted_checks = false;
+    jit::Optimisations byte_loop; // hoisted, the version a byte loop
+    byte_loop.block_idioms = false;
+    const Outcome plain = run_jit(p, arena, off, budget);
+    const Outcome bytes = run_jit(p, arena, byte_loop, budget);
+    const Outcome hoisted = run_jit(p, arena, jit::Optimisations{}, budget);
+    for (const Outcome* o : {&bytes, &hoisted}) {
+        INFO("JIT without hoisting vs " << (o == &bytes ? "hoisted, no block ops" : "hoisted") << ": "
+                                        << plain.message << " / " << o->message);
+        REQUIRE(o->ok == plain.ok);
+        CHECK(o->r0 == plain.r0);
+        CHECK(o->insn == plain.insn);
+        CHECK(o->message == plain.message);
+        require_same_bytes(plain, *o);
     }
     if (budget == 0) {
         arena.reset();
@@ -236,7 +250,9 @@ TEST_CASE("hoisted checks: copies agree with the interpreter at every length", "
         Arena arena(size_t(n) + 64, size_t(n) + 64, 64);
         INFO("n = " << n);
         auto p = copy_loop(arena.a(), arena.b(), n);
-        REQUIRE(versions(p) == 1);
+        const Versions v = versions(p);
+        REQUIRE(v.loops == 1);
+        CHECK(v.block_ops == 1);
         Outcome out = run_all(p, arena);
         REQUIRE(out.ok);
         CHECK(out.r0 == uint64_t(n));
@@ -316,7 +332,9 @@ TEST_CASE("hoisted checks: compare loops with a side exit", "[jit][checked][hois
         Arena arena(size_t(n) + 64, size_t(n) + 64, 64);
         INFO("n = " << n);
         auto p = compare_loop(arena.a(), arena.a(), n); // equal: runs to the end
-        REQUIRE(versions(p) == 1);
+        const Versions v = versions(p);
+        REQUIRE(v.loops == 1);
+        CHECK(v.block_ops == 0);
         Outcome same = run_all(p, arena);
         REQUIRE(same.ok);
         CHECK(same.r0 == uint64_t(n));
@@ -341,7 +359,9 @@ TEST_CASE("hoisted checks: mixed loops (wider loads, a masked index, a stride-0 
         INFO("n = " << n);
         const uint64_t sum = arena.b() + arena.nb - 8;
         auto p = mixed_loop(arena.a(), arena.b(), n, arena.ro(), sum);
-        REQUIRE(versions(p) == 1);
+        const Versions v = versions(p);
+        REQUIRE(v.loops == 1);
+        CHECK(v.block_ops == 0);
         REQUIRE(run_all(p, arena).ok);
         // The 4-byte load runs 3 bytes past the copy: at A's end it leaves A.
         Outcome wide = run_all(mixed_loop(arena.a() + arena.na - uint64_t(n), arena.b(), n, arena.ro(), sum), arena);
@@ -361,7 +381,8 @@ TEST_CASE("hoisted checks: mixed loops (wider loads, a masked index, a stride-0 
 TEST_CASE("hoisted checks: a budget too small faults at the same slot with the same bytes", "[jit][checked][hoist]") {
     Arena arena(4096, 4096, 64);
     auto p = copy_loop(arena.a(), arena.b(), 64);
-    REQUIRE(versions(p, 1000) == 1);
+    REQUIRE(versions(p, 1000).loops == 1);
+    REQUIRE(versions(p, 1000).block_ops == 1);
     CHECK_FALSE(run_all(p, arena, 1).ok);
     CHECK(run_all(p, arena, 100000).ok);
     for (uint64_t budget : {1ull, 8ull, 9ull, 100ull, 511ull, 512ull, 513ull, 519ull, 520ull, 521ull, 600ull, 100000ull}) {
@@ -369,6 +390,7 @@ TEST_CASE("hoisted checks: a budget too small faults at the same slot with the s
         run_all(p, arena, budget);
     }
     auto f = fill_loop(arena.b(), 4096);
+    REQUIRE(versions(f, 1000).block_ops == 1);
     for (uint64_t budget : {1ull, 100ull, 4095ull * 6, 4096ull * 6, 4097ull * 6, 1000000ull}) {
         INFO("fill, budget " << budget);
         run_all(f, arena, budget);
@@ -394,7 +416,7 @@ TEST_CASE("hoisted checks: loops that are not versioned", "[jit][checked][hoist]
         v.push_back(exit_insn());
         /*19*/ v.push_back(mov64r(0, 4));
         v.push_back(exit_insn());
-        CHECK(versions(make_program(std::move(v))) == 0);
+        CHECK(versions(make_program(std::move(v))).loops == 0);
     }
     SECTION("an address that does not follow the counter (a masked index)") {
         auto v = prologue(arena.a(), arena.b(), 16);
@@ -408,7 +430,7 @@ TEST_CASE("hoisted checks: loops that are not versioned", "[jit][checked][hoist]
         /*14*/ v.push_back(mov64r(0, 4));
         v.push_back(exit_insn());
         auto p = make_program(std::move(v));
-        CHECK(versions(p) == 0);
+        CHECK(versions(p).loops == 0);
         REQUIRE(run_all(p, arena).ok);
     }
     SECTION("a 32-bit counter") {
@@ -423,7 +445,7 @@ TEST_CASE("hoisted checks: loops that are not versioned", "[jit][checked][hoist]
         /*14*/ v.push_back(mov64r(0, 4));
         v.push_back(exit_insn());
         auto p = make_program(std::move(v));
-        CHECK(versions(p) == 0);
+        CHECK(versions(p).loops == 0);
         REQUIRE(run_all(p, arena).ok);
     }
     SECTION("switched off") {
