@@ -47,7 +47,7 @@ void emit_loop_version(Emitter& e, const LoopVersion& v) {
     e.emit_range_checks(v);
     const asmjit::Label loop = e.labels_[v.head];
     e.labels_[v.head] = e.a_.newLabel();
-    if (v.block_op >= 0) e.emit_block_op(lowered.block_ops[static_cast<size_t>(v.block_op)]); // falls back to it
+    if (v.block_op) e.emit_block_op(*v.block_op); // falls back to the version
     e.bind(e.labels_[v.head]);
     auto unchecked = v.unchecked.begin();
     for (uint32_t pc = v.head; pc <= v.back_edge; ++pc) {

@@ -219,12 +219,7 @@ void version_checked_loops(Lowered& out, bool block_ops) {
             if (out.slots[head].block_op >= 0 || out.slots[head].loop_version >= 0) continue;
             auto v = VersionMatcher(out, head, b).match();
             if (!v) continue;
-            if (block_ops) {
-                if (auto op = match_ranged_block_idiom(out, head, b, v->unchecked)) {
-                    v->block_op = static_cast<int32_t>(out.block_ops.size());
-                    out.block_ops.push_back(std::move(*op));
-                }
-            }
+            if (block_ops) v->block_op = match_ranged_block_idiom(out, head, b, v->unchecked);
             out.slots[v->exit].label = true;
             out.slots[head].loop_version = static_cast<int32_t>(out.loop_versions.size());
             out.loop_versions.push_back(std::move(*v));

@@ -51,6 +51,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "jit/idioms.hpp"
@@ -74,9 +75,10 @@ struct LoopVersion {
     std::vector<HoistedRange> ranges;
     std::vector<uint32_t> unchecked; // the slots whose check the version drops, ascending
     // A version whose loop is a byte copy or fill (idioms.hpp's matcher, with the ranged
-    // accesses standing for proven ones): index into Lowered::block_ops, emitted at the
-    // version's head (its fallback is the version's loop), or -1.
-    int32_t block_op = -1;
+    // accesses standing for proven ones): the op, emitted at the version's head (its
+    // fallback is the version's loop). Not in Lowered::block_ops, which rewrite proven
+    // loops: the checked loop itself is never rewritten.
+    std::optional<BlockOp> block_op;
 };
 
 // The value `what` passes to jit_check_range: the length, and bit 63 for a write.

@@ -90,7 +90,7 @@ Versions versions(const Program& p, uint64_t budget = 0) {
     auto lowered = jit::lower(p, verifier::Facts{}, options);
     REQUIRE(lowered.has_value());
     Versions v{lowered->loop_versions.size(), 0};
-    for (const auto& version : lowered->loop_versions) v.block_ops += version.block_op >= 0;
+    for (const auto& version : lowered->loop_versions) v.block_ops += version.block_op.has_value();
     return v;
 }
 
