@@ -241,6 +241,26 @@ Program mixed_loop(uint64_t src, uint64_t dst, int32_t n, uint64_t ro, uint64_t 
     return make_program(std::move(v));
 }
 
+// dst[2 * i] = src[i] for i < n: the store's address reads two inductions (stride 2).
+// Store at slot 14.
+Program spread_loop(uint64_t src, uint64_t dst, int32_t n) {
+    auto v = prologue(src, dst, n);
+    v.push_back(mov64r(7, 2));
+    v.push_back(jcc(Cond::Eq, 5, 0, 18));
+    /*9*/ v.push_back(mov64r(6, 1));
+    v.push_back(alu64r(AluOp::Add, 6, 4));
+    v.push_back(ldx(Size::B, 8, 6, 0));
+    v.push_back(mov64r(6, 7));
+    v.push_back(alu64r(AluOp::Add, 6, 4));
+    /*14*/ v.push_back(stx(Size::B, 6, 0, 8));
+    v.push_back(alu64(AluOp::Add, 7, 1));
+    v.push_back(alu64(AluOp::Add, 4, 1));
+    v.push_back(jccr(Cond::Ne, 4, 5, 9));
+    /*18*/ v.push_back(mov64r(0, 4));
+    v.push_back(exit_insn());
+    return make_program(std::move(v));
+}
+
 const std::vector<int32_t> kLengths = {0, 1, 2, 15, 16, 17, 4096, 1 << 20};
 
 } // namespace
@@ -285,6 +305,23 @@ TEST_CASE("hoisted checks: ranges ending at a region's end, and one byte past it
             REQUIRE_FALSE(fill_past.ok);
             CHECK(fill_past.insn == kFillStore);
         }
+    }
+}
+
+TEST_CASE("hoisted checks: a stride of 2, to a region's end and one byte past it", "[jit][checked][hoist]") {
+    for (int32_t n : {1, 2, 15, 16, 17, 4096}) {
+        Arena arena(8192, 8192, 64);
+        INFO("n = " << n);
+        const uint64_t b_end = arena.b() + arena.nb;
+        auto p = spread_loop(arena.a(), arena.a(), n);
+        const Versions v = versions(p);
+        REQUIRE(v.loops == 1);
+        CHECK(v.block_ops == 0);
+        REQUIRE(run_all(spread_loop(arena.a(), arena.b(), n), arena).ok);
+        REQUIRE(run_all(spread_loop(arena.a(), b_end - 2 * uint64_t(n) + 1, n), arena).ok); // last byte: B's last
+        Outcome past = run_all(spread_loop(arena.a(), b_end - 2 * uint64_t(n) + 2, n), arena);
+        REQUIRE_FALSE(past.ok);
+        CHECK(past.insn == 14);
     }
 }
 
