@@ -39,8 +39,9 @@ public:
 // range checks (a refusal jumps to the head's label: the checked loop), then the loop's
 // slots once more with the hoisted accesses unchecked, the head's label standing for the
 // version's own head meanwhile (the body's only jump to inside the loop is its back edge),
-// then a jump to the exit; a copy or fill version starts with its block op. Slot offsets, labels inside the loop and block ops belong to
-// the loop itself, not to the version.
+// then a jump to the exit; a copy or fill version starts with its block op. Slot offsets,
+// the labels inside the loop and its block ops belong to the loop itself, not to the
+// version.
 template <class Emitter>
 void emit_loop_version(Emitter& e, const LoopVersion& v) {
     const Lowered& lowered = e.lowered_;
