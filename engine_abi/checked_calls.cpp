@@ -32,6 +32,13 @@ bool jit_check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame
     return run->check_access(addr, what, r10, frame_info, *program);
 }
 
+// Outside a RunScope nothing is allowed; the checked loop then records the fault.
+bool jit_check_range(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
+                     const CheckedProgram* program) {
+    RunChecks* run = status_of(frame_info).checked;
+    return run != nullptr && run->check_range(addr, what, r10, frame_info, *program);
+}
+
 bool jit_check_helper_call(const uint64_t* args, uint64_t pc, uint64_t id, uint64_t r10,
                            uint64_t frame_info, const CheckedProgram* program) {
     RunChecks* run = status_of(frame_info).checked;

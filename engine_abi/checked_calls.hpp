@@ -12,6 +12,10 @@
 //                                 restore; false: jump to         false: fault recorded in
 //                                 the abort path                  RunStatus (via FrameInfo)
 //
+// A loop with hoisted checks (jit/hoist_checks.hpp) asks jit_check_range once per access
+// before it runs: true when the whole range is allowed; false records nothing (the
+// checked loop then runs and faults where it would).
+//
 // A helper call brackets the call with jit_check_helper_call (arguments against the
 // prototype) and jit_record_helper_result (map values, ringbuf records become accessible).
 //
@@ -45,6 +49,9 @@ class RunChecks {
 public:
     virtual bool check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
                               const CheckedProgram& program) = 0;
+    // `what`: the length, bit 63 set for a write (jit::kRangeWrite). Never records a fault.
+    virtual bool check_range(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
+                             const CheckedProgram& program) = 0;
     virtual bool check_helper_call(const uint64_t* args, uint32_t pc, int32_t id, uint64_t r10,
                                    uint64_t frame_info, const CheckedProgram& program) = 0;
     virtual bool record_helper_result(uint64_t r0, uint64_t frame_info) = 0;
@@ -56,6 +63,8 @@ protected:
 // Called by the backends' stubs (plain C calling convention, absolute addresses).
 bool jit_check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
                       const CheckedProgram* program);
+bool jit_check_range(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
+                     const CheckedProgram* program);
 bool jit_check_helper_call(const uint64_t* args, uint64_t pc, uint64_t id, uint64_t r10,
                            uint64_t frame_info, const CheckedProgram* program);
 bool jit_record_helper_result(uint64_t r0, uint64_t frame_info);

@@ -35,6 +35,38 @@ public:
     uint32_t slot = 0;
 };
 
+// A loop with hoisted checks (hoist_checks.hpp), before the head's label: the backend's
+// range checks (a refusal jumps to the head's label: the checked loop), then the loop's
+// slots once more with the hoisted accesses unchecked, the head's label standing for the
+// version's own head meanwhile (the body's only jump to inside the loop is its back edge),
+// then a jump to the exit; a copy or fill version starts with its block op. Slot offsets,
+// the labels inside the loop and its block ops belong to the loop itself, not to the
+// version.
+template <class Emitter>
+void emit_loop_version(Emitter& e, const LoopVersion& v) {
+    const Lowered& lowered = e.lowered_;
+    e.emit_range_checks(v);
+    const asmjit::Label loop = e.labels_[v.head];
+    e.labels_[v.head] = e.a_.newLabel();
+    if (v.block_op) e.emit_block_op(*v.block_op); // falls back to the version
+    e.bind(e.labels_[v.head]);
+    auto unchecked = v.unchecked.begin();
+    for (uint32_t pc = v.head; pc <= v.back_edge; ++pc) {
+        const LoweredSlot& slot = lowered.slots[pc];
+        if (!slot.emit || slot.fused_add) continue;
+        LoweredSlot copy = slot;
+        while (unchecked != v.unchecked.end() && *unchecked < pc) ++unchecked;
+        if (unchecked != v.unchecked.end() && *unchecked == pc) copy.checked_access = false;
+        e.pc_ = pc;
+        e.slot_ = &copy;
+        if (slot.budget_charge != 0) e.emit_budget_charge();
+        emit_instruction(e, slot.insn);
+    }
+    e.labels_[v.head] = loop;
+    e.pc_ = v.back_edge;
+    e.jump_to(e.labels_[v.exit]);
+}
+
 // The slots of subprogram `s` (its labels from e.labels_), each one's native offset into
 // `slot_offsets`.
 template <class Emitter>
@@ -50,6 +82,7 @@ void emit_subprogram_body(Emitter& e, uint32_t s, std::vector<uint32_t>& slot_of
             e.slot_ = &slot;
             e.emit_block_op(lowered.block_ops[static_cast<size_t>(slot.block_op)]);
         }
+        if (slot.loop_version >= 0) emit_loop_version(e, lowered.loop_versions[static_cast<size_t>(slot.loop_version)]);
         if (slot.label) e.bind(e.labels_[pc]);
         if (s != 0 && i == sub.start) {
             e.emit_local_prologue();
@@ -140,6 +173,7 @@ void drive(Emitter& e, std::vector<uint32_t>& slot_offsets) {
     e.access_stub_ = a.newLabel();
     e.helper_check_stub_ = a.newLabel();
     e.helper_result_stub_ = a.newLabel();
+    e.range_stub_ = a.newLabel();
     slot_offsets.assign(n, kNoNativeCode);
 
     e.bind(e.code_start_);

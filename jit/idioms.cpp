@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <span>
 
 #include "jit/idioms_sym.hpp"
 #include "jit/lowering_passes.hpp"
@@ -33,6 +34,7 @@ using idiom::fits_int32;
 using idiom::Role;
 using idiom::Roles;
 using idiom::classify;
+using idiom::continue_condition_of_exit;
 using idiom::counter_below_bound;
 using idiom::stride;
 using idiom::to_expr;
@@ -40,7 +42,10 @@ using idiom::to_expr;
 
 class Matcher {
 public:
-    Matcher(const verifier::Facts& facts, const Lowered& out) : facts_(facts), out_(out) {}
+    // `ranged`: checked accesses whose whole range a run-time check covers before the
+    // op runs (a loop version's, hoist_checks.hpp): they qualify as proven ones do.
+    Matcher(const verifier::Facts& facts, const Lowered& out, std::span<const uint32_t> ranged = {})
+        : facts_(facts), out_(out), ranged_(ranged) {}
 
     std::optional<BlockOp> match(uint32_t head, uint32_t back_edge) {
         const auto& jb = std::get<Jump>(out_.slots[back_edge].insn);
@@ -114,26 +119,20 @@ private:
         return std::nullopt;
     }
 
-    // `if c goto exit` leaves the loop when c holds: it continues while !c.
-    static Cond continue_condition_of_exit(Cond c) {
-        switch (c) {
-        case Cond::Eq: return Cond::Ne;
-        case Cond::Ge: return Cond::Lt;
-        case Cond::Le: return Cond::Gt;
-        default: return Cond::Always; // not a form we handle
-        }
-    }
-
     bool evaluate_body(uint32_t head, uint32_t compare) {
         for (uint8_t r = 0; r < kRegs; ++r) state_[r] = Sym::reg(r);
         for (uint32_t pc = head; pc < compare; ++pc) {
             const LoweredSlot& slot = out_.slots[pc];
             if (!slot.emit) continue; // rewritten to nothing: no effect
-            if (slot.checked_access || slot.budget_charge != 0 || slot.call != CallRole::None) return false;
+            if ((slot.checked_access && !is_ranged(pc)) || slot.budget_charge != 0 || slot.call != CallRole::None)
+                return false;
             if (!std::visit([&](const auto& insn) { return step(pc, insn); }, slot.insn)) return false;
         }
         return true;
     }
+
+    bool is_ranged(uint32_t pc) const { return std::binary_search(ranged_.begin(), ranged_.end(), pc); }
+    bool safe(uint32_t pc) const { return facts_.in_bounds(pc) || is_ranged(pc); }
 
     bool step(uint32_t, const Alu& a) {
         if (!a.is64 || a.dst.n >= kRegs) return false;
@@ -159,7 +158,7 @@ private:
     }
 
     bool step(uint32_t pc, const Load& l) {
-        if (l.size != Size::B || l.sign_extend || l.dst.n >= kRegs || l.base.n >= kRegs || !facts_.in_bounds(pc))
+        if (l.size != Size::B || l.sign_extend || l.dst.n >= kRegs || l.base.n >= kRegs || !safe(pc))
             return false;
         ++loads_;
         load_addr_ = add(state_[l.base.n], Sym::constant_of(l.off));
@@ -169,7 +168,7 @@ private:
     }
 
     bool step(uint32_t pc, const Store& s) {
-        if (s.size != Size::B || s.base.n >= kRegs || !facts_.in_bounds(pc)) return false;
+        if (s.size != Size::B || s.base.n >= kRegs || !safe(pc)) return false;
         ++stores_;
         store_addr_ = add(state_[s.base.n], Sym::constant_of(s.off));
         if (const auto* r = std::get_if<Reg>(&s.src)) {
@@ -188,6 +187,7 @@ private:
 
     const verifier::Facts& facts_;
     const Lowered& out_;
+    std::span<const uint32_t> ranged_; // ascending
     std::array<Sym, kRegs> state_{};
     std::array<bool, kRegs> written_{};
     Roles role_{};
@@ -197,6 +197,12 @@ private:
 };
 
 } // namespace
+
+std::optional<BlockOp> match_ranged_block_idiom(const Lowered& out, uint32_t head, uint32_t back_edge,
+                                                std::span<const uint32_t> ranged) {
+    const verifier::Facts none; // nothing proven: only the ranged accesses qualify
+    return Matcher(none, out, ranged).match(head, back_edge);
+}
 
 void recognise_block_idioms(const verifier::Facts& facts, Lowered& out) {
     if (facts.access_in_bounds.empty()) return; // nothing proven: no access qualifies

@@ -96,4 +96,15 @@ inline bool counter_below_bound(isa::Cond cont, const Sym& lhs, const Sym& rhs, 
     return stride(*c, roles) == 1 && stride(*b, roles) == 0 && to_expr(*c, counter) && to_expr(*b, bound);
 }
 
+// `if c goto exit` leaves the loop when c holds: it continues while !c (Always: not a
+// form the matchers handle).
+inline isa::Cond continue_condition_of_exit(isa::Cond c) {
+    switch (c) {
+    case isa::Cond::Eq: return isa::Cond::Ne;
+    case isa::Cond::Ge: return isa::Cond::Lt;
+    case isa::Cond::Le: return isa::Cond::Gt;
+    default: return isa::Cond::Always;
+    }
+}
+
 } // namespace ebpfjit::jit::detail::idiom

@@ -14,6 +14,7 @@
 #include "helpers/program_bindings.hpp"
 #include "isa/instruction.hpp"
 #include "jit/constant_division.hpp"
+#include "jit/hoist_checks.hpp"
 #include "jit/idioms.hpp"
 #include "jit/run_needs.hpp"
 #include "verifier/facts.hpp"
@@ -29,6 +30,7 @@ struct Optimisations {
     bool block_idioms = true;    // proven byte-copy/fill loops -> one block operation (idioms.hpp)
     bool compare_idioms = true;  // proven byte-compare/scan loops -> a fast scan, then the loop's last trip
     bool narrow_division = true; // u64 div/mod of values proven < 2^32 -> the 32-bit instruction
+    bool hoisted_checks = true;  // loops with checked accesses: one range check each, then an unchecked version
 };
 
 struct LoweringOptions {
@@ -136,6 +138,10 @@ struct LoweredSlot {
     // backend emits the block operation before the head's label, so that it runs when the
     // loop is entered by falling through and the loop's own back edge skips it.
     int32_t block_op = -1;
+    // The head of a loop with hoisted range checks (hoist_checks.hpp): index into
+    // Lowered::loop_versions. The backend emits the checks and the unchecked version
+    // before the head's label, as for block_op.
+    int32_t loop_version = -1;
 };
 
 struct Subprogram {
@@ -190,6 +196,7 @@ struct Lowered {
     std::vector<MagicDivision> divisions;                   // LoweredSlot::division
     std::vector<helpers::InlineArrayLookup> array_lookups;  // LoweredSlot::array_lookup
     std::vector<BlockOp> block_ops;                         // LoweredSlot::block_op
+    std::vector<LoopVersion> loop_versions;                 // LoweredSlot::loop_version
 };
 
 // What the entry frame must hold, decided once for both backends (their plan_entry_frame

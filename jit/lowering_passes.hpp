@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 
 #include "ebpfjit/error.hpp"
 #include "jit/lowering.hpp"
@@ -39,5 +41,16 @@ void recognise_block_idioms(const verifier::Facts& facts, Lowered& out);
 // Byte-compare and byte-scan loops whose loads Facts prove -> BlockOp of kind Compare
 // (idioms_compare.cpp); after recognise_block_idioms (a head it took is left alone).
 void recognise_compare_idioms(const verifier::Facts& facts, Lowered& out);
+
+// The copy/fill idiom of the loop [head, back_edge] whose accesses are all in `ranged`
+// (ascending slots a run-time range check covers before the op runs), reading no Facts;
+// for a loop version (idioms.cpp).
+std::optional<BlockOp> match_ranged_block_idiom(const Lowered& out, uint32_t head, uint32_t back_edge,
+                                                std::span<const uint32_t> ranged);
+
+// Loops whose checked accesses walk memory by an induction -> LoopVersion (hoist_checks.cpp,
+// hoist_checks.hpp): shape only, no Facts; after the idioms (a head they took is left alone).
+// `block_ops`: a version whose loop is a copy or fill runs as a block op.
+void version_checked_loops(Lowered& out, bool block_ops);
 
 } // namespace ebpfjit::jit::detail

@@ -5,6 +5,12 @@
 //   checked     default options: every load and store is checked at run time (the
 //               inline region cache, then the stub on a miss: jit/access_cache.hpp)
 //   unchecked   jit::CompileOptions::trusted (a test hook no user reaches): no checks
+//   no hoist    (trees with jit::Optimisations::hoisted_checks) default options but the
+//               hoisted range checks (jit/hoist_checks.hpp): every access checked in the
+//               loop, as before them; a row `<program>-nohoist` against the same unchecked
+//   bytes       (same trees) hoisted, but no block ops: the loop's version stays a byte
+//               loop (a copy's version is otherwise rep movsb / ldp-stp strides, faster
+//               than the unchecked byte loop); a row `<program>-bytes`
 //
 // Both run through runtime::run_native_mem on the same 2 MiB input; every r0 is compared
 // with the unchecked run's. Timing: warm-up, then batches of ~20 ms; the median and the
@@ -82,6 +88,20 @@ Timing measure(const char* what, uint64_t expect, uint64_t budget_ns, Run&& run)
     return {batches[batches.size() / 2], batches.front(), batch_cpu[batch_cpu.size() / 2]};
 }
 
+// Switches the hoisted range checks off (or, `bytes`, the block ops of their versions);
+// false in a tree without them (a template, so that the member is looked up only where
+// it exists).
+template <class Options>
+bool without_hoisting(Options& options, bool bytes = false) {
+    if constexpr (requires { options.optimise.hoisted_checks; }) {
+        if (bytes) options.optimise.block_idioms = false;
+        else options.optimise.hoisted_checks = false;
+        return true;
+    } else {
+        return false;
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -147,9 +167,24 @@ int main(int argc, char** argv) {
         };
         const Timing c = measure("checked", *expect, budget, [&] { return run(*checked); });
         const Timing u = measure("unchecked", *expect, budget, [&] { return run(*unchecked); });
-        std::printf("%-14s %9.1f %12.1f %12.1f %12.1f %7.2fx %12.1f %12.1f %7.2fx\n", name + 8, c.median, c.min,
-                    u.median, u.min, c.median / u.median, c.cpu, u.cpu, c.cpu / u.cpu);
-        std::fflush(stdout);
+        auto row = [&](const std::string& label, const Timing& t) {
+            std::printf("%-14s %9.1f %12.1f %12.1f %12.1f %7.2fx %12.1f %12.1f %7.2fx\n", label.c_str(), t.median,
+                        t.min, u.median, u.min, t.median / u.median, t.cpu, u.cpu, t.cpu / u.cpu);
+            std::fflush(stdout);
+        };
+        row(name + 8, c);
+        if (jit::CompileOptions plain; without_hoisting(plain)) {
+            auto nohoist = jit::compile(spec->program, report.facts, maps->bindings, plain);
+            if (!nohoist) die(nohoist.error().to_string());
+            row(std::string(name + 8) + "-nohoist",
+                measure("checked without hoisting", *expect, budget, [&] { return run(*nohoist); }));
+        }
+        if (jit::CompileOptions plain; without_hoisting(plain, true)) {
+            auto bytes = jit::compile(spec->program, report.facts, maps->bindings, plain);
+            if (!bytes) die(bytes.error().to_string());
+            row(std::string(name + 8) + "-bytes",
+                measure("checked, hoisted, byte loop", *expect, budget, [&] { return run(*bytes); }));
+        }
     }
     return 0;
 }

@@ -138,6 +138,8 @@ void Emitter::emit_check_stubs() {
         emit_stub_call(reinterpret_cast<const void*>(&engine_abi::jit_check_access));
     }
 
+    if (!lowered_.loop_versions.empty()) emit_range_stub();
+
     if (!any_slot(&LoweredSlot::checked_call)) return;
     bind(helper_check_stub_);
     save(a_);
@@ -160,6 +162,24 @@ void Emitter::emit_check_stubs() {
     a_.mov(a64::x0, gpx(0));
     a_.mov(a64::x1, kFrameInfo);
     emit_stub_call(reinterpret_cast<const void*>(&engine_abi::jit_record_helper_result));
+}
+
+// A loop version's range check (hoisted_checks.cpp): the address in kCheckAddr, the
+// length and write bit in kCheckWhat. Returns with Z set when the checker refuses (it
+// records nothing): the caller then runs the checked loop.
+void Emitter::emit_range_stub() {
+    bind(range_stub_);
+    save(a_);
+    a_.mov(a64::x0, kCheckAddr);
+    a_.mov(a64::x1, kCheckWhat);
+    a_.mov(a64::x2, gpx(10));
+    a_.mov(a64::x3, kFrameInfo);
+    load_constant(a64::x4, reinterpret_cast<uint64_t>(options_.checked));
+    load_constant(kTableBase, reinterpret_cast<uint64_t>(&engine_abi::jit_check_range));
+    a_.blr(kTableBase);
+    a_.tst(a64::w0, 0xff);
+    restore(a_); // ldp keeps the flags
+    a_.ret(a64::x30);
 }
 
 // Registers some path reads before writing them start at 0, as in the interpreter

@@ -68,6 +68,8 @@ private:
     friend void jit::emit_subprogram_body(E&, uint32_t, std::vector<uint32_t>&);
     template <class E>
     friend void jit::emit_c_entry(E&);
+    template <class E>
+    friend void jit::emit_loop_version(E&, const LoopVersion&);
 
     // prologue.cpp
     // The entry frame this program gets (frame_layout.hpp): the full frame, or a lean one
@@ -108,6 +110,10 @@ private:
 
     // block_ops.cpp: a byte-copy/fill loop as 16-byte strides (jit/idioms.hpp).
     void emit_block_op(const BlockOp& op);
+    // hoisted_checks.cpp: a loop version's range checks (jit/hoist_checks.hpp).
+    void emit_range_checks(const LoopVersion& v);
+    void emit_range_stub();
+    void jump_to(const asmjit::Label& target) { branch(asmjit::arm::CondCode::kAL, target); }
     void emit_idiom_expr(const a64::GpX& out, const IdiomExpr& e);
     // compare_ops.cpp: a byte-compare/scan loop fast-forwarded 8 bytes a step (jit/idioms.hpp).
     void emit_compare_op(const BlockOp& op);
@@ -178,6 +184,7 @@ private:
     std::vector<uint32_t> label_offsets_;  // by label id, as bound (kNoNativeCode: unbound)
     std::vector<BranchRecord> branches_;
     asmjit::Label access_stub_, helper_check_stub_, helper_result_stub_; // checks.cpp
+    asmjit::Label range_stub_; // hoisted_checks.cpp
 };
 
 } // namespace ebpfjit::jit::arm64

@@ -134,6 +134,8 @@ void Emitter::emit_check_stubs() {
         emit_stub_call(reinterpret_cast<const void*>(&engine_abi::jit_check_access));
     }
 
+    if (!lowered_.loop_versions.empty()) emit_range_stub();
+
     if (!any_slot(&LoweredSlot::checked_call)) return;
     a_.bind(helper_check_stub_);
     save();
@@ -157,6 +159,23 @@ void Emitter::emit_check_stubs() {
     a_.mov(x86::rdi, x86::rax); // r0
     a_.mov(x86::rsi, kFrameInfo);
     emit_stub_call(reinterpret_cast<const void*>(&engine_abi::jit_record_helper_result));
+}
+
+// A loop version's range check (hoisted_checks.cpp): addr in scratch A, the length and
+// write bit in scratch B. Returns with ZF set when the checker refuses (it records
+// nothing): the caller then runs the checked loop.
+void Emitter::emit_range_stub() {
+    a_.bind(range_stub_);
+    for (const auto& r : kStubSaved) a_.push(r);
+    a_.mov(x86::rdi, kScratchA); // addr
+    a_.mov(x86::rsi, kScratchB); // length | write
+    a_.mov(x86::rdx, x86::rbp);  // r10
+    a_.mov(x86::rcx, kFrameInfo);
+    a_.movabs(x86::r8, reinterpret_cast<uint64_t>(options_.checked));
+    a_.call(asmjit::imm(reinterpret_cast<uint64_t>(&engine_abi::jit_check_range)));
+    a_.test(x86::al, x86::al);
+    for (size_t i = std::size(kStubSaved); i-- > 0;) a_.pop(kStubSaved[i]); // pops keep the flags
+    a_.ret();
 }
 
 // Registers some path reads before writing them start at 0, as in the interpreter

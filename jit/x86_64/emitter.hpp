@@ -58,6 +58,8 @@ private:
     friend void jit::emit_subprogram_body(E&, uint32_t, std::vector<uint32_t>&);
     template <class E>
     friend void jit::emit_c_entry(E&);
+    template <class E>
+    friend void jit::emit_loop_version(E&, const LoopVersion&);
     void bind(const asmjit::Label& label) { a_.bind(label); }
 
     // prologue.cpp
@@ -104,6 +106,11 @@ private:
     void emit_idiom_expr(const x86::Gpq& out, const IdiomExpr& e);
     // compare_ops.cpp: a byte-compare/scan loop fast-forwarded with SSE2 (jit/idioms.hpp).
     void emit_compare_op(const BlockOp& op);
+
+    // hoisted_checks.cpp: a loop version's range checks (jit/hoist_checks.hpp).
+    void emit_range_checks(const LoopVersion& v);
+    void emit_range_stub();
+    void jump_to(const asmjit::Label& target) { jump(x86::Inst::kIdJmp, target); }
 
     // alu.cpp
     void emit_alu(const isa::Alu& insn);
@@ -169,6 +176,7 @@ private:
     std::vector<std::pair<asmjit::Label, uint32_t>> budget_faults_; // out-of-line stubs
     asmjit::Label retpoline_; // valid once an indirect branch needs the thunk
     asmjit::Label access_stub_, helper_check_stub_, helper_result_stub_; // checks.cpp
+    asmjit::Label range_stub_; // hoisted_checks.cpp
     struct AccessMiss { // a checked access's stub call, after the code (jit/access_cache.hpp)
         asmjit::Label miss, back;
         uint64_t what;

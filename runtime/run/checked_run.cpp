@@ -94,30 +94,47 @@ bool inside(uint64_t addr, uint64_t size, uint64_t start, uint64_t length) {
 }
 } // namespace
 
-bool CheckedRun::check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
-                              const CheckedProgram& program) {
-    const auto pc = static_cast<uint32_t>(what >> 8);
-    const auto kind = static_cast<engine_abi::AccessKind>((what >> 4) & 0xf);
-    const uint64_t size = what & 0xf;
+bool CheckedRun::allowed(uint64_t addr, uint64_t size, bool write, uint64_t r10, uint64_t frame_info,
+                         const CheckedProgram& program, std::optional<MemoryRegion>* lasting) {
     // Fast path, no frame walk: the current frame's 512 bytes (the eBPF stack) and the
     // run's own regions (input, ctx, packet) answer nearly every access.
     if (inside(addr, size, r10 - kStack, kStack)) [[likely]]
         return true;
     // Other regions go to the inline cache (jit/access_cache.hpp), the stack never.
-    const bool write = kind != engine_abi::AccessKind::Load;
     for (const MemoryRegion& r : regions_)
         if ((r.writable || !write) && inside(addr, size, r.start, r.size)) {
-            jit::remember_region(frame_info, what, write, r);
+            if (lasting != nullptr) *lasting = r;
             return true;
         }
     engine_abi::GuestMemory& mem = memory(program);
     if (walk_frames(r10, frame_info) && mem.allows(addr, size, write)) [[likely]] {
-        if (auto lasting = mem.lasting_region(addr, size, write)) jit::remember_region(frame_info, what, write, *lasting);
+        if (lasting != nullptr) *lasting = mem.lasting_region(addr, size, write);
+        return true;
+    }
+    return false;
+}
+
+bool CheckedRun::check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
+                              const CheckedProgram& program) {
+    const auto pc = static_cast<uint32_t>(what >> 8);
+    const auto kind = static_cast<engine_abi::AccessKind>((what >> 4) & 0xf);
+    const uint64_t size = what & 0xf;
+    const bool write = kind != engine_abi::AccessKind::Load;
+    std::optional<MemoryRegion> lasting;
+    if (allowed(addr, size, write, r10, frame_info, program, &lasting)) [[likely]] {
+        if (lasting) jit::remember_region(frame_info, what, write, *lasting);
         return true;
     }
     return fault(frame_info, static_cast<uint32_t>(Fault::MemoryAccess), pc, addr,
                  Error::at_insn(pc, fmt::format("{} of {} bytes at {:#x} is outside program memory",
                                                 kind_name(kind), size, addr)));
+}
+
+// The rule of check_access for a whole range: every access inside it would be allowed
+// (one region holds the range, so it holds each part). Nothing is recorded or cached.
+bool CheckedRun::check_range(uint64_t addr, uint64_t size, bool write, uint64_t r10, uint64_t frame_info,
+                             const CheckedProgram& program) {
+    return size != 0 && allowed(addr, size, write, r10, frame_info, program, nullptr);
 }
 
 bool CheckedRun::check_helper_call(const uint64_t* args, uint32_t pc, int32_t id, uint64_t r10,

@@ -29,6 +29,7 @@
 #include "engine_abi/guest_memory.hpp"
 #include "helpers/helper_checks.hpp"
 #include "jit/checked_program.hpp"
+#include "jit/hoist_checks.hpp"
 
 namespace ebpfjit::runtime {
 
@@ -43,6 +44,10 @@ public:
 
     bool check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
                       const CheckedProgram& program);
+    // [addr, addr + size) inside one allowed region (writable for `write`), recording
+    // nothing: a loop's hoisted checks (jit/hoist_checks.hpp).
+    bool check_range(uint64_t addr, uint64_t size, bool write, uint64_t r10, uint64_t frame_info,
+                     const CheckedProgram& program);
     bool check_helper_call(const uint64_t* args, uint32_t pc, int32_t id, uint64_t r10,
                            uint64_t frame_info, const CheckedProgram& program);
     bool record_helper_result(uint64_t r0, uint64_t frame_info);
@@ -65,6 +70,10 @@ private:
     };
 
     engine_abi::GuestMemory& memory(const CheckedProgram& program);
+    // The one rule of check_access and check_range; `lasting` (when given) receives the
+    // region outside the stack that held the bytes, for the inline cache.
+    bool allowed(uint64_t addr, uint64_t size, bool write, uint64_t r10, uint64_t frame_info,
+                 const CheckedProgram& program, std::optional<MemoryRegion>* lasting);
     bool walk_frames(uint64_t r10, uint64_t frame_info);
     bool fault(uint64_t frame_info, uint32_t fault, uint32_t pc, uint64_t value, Error error);
 
@@ -101,6 +110,11 @@ public:
     bool check_access(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
                       const CheckedProgram& program) override {
         return get().check_access(addr, what, r10, frame_info, program);
+    }
+    bool check_range(uint64_t addr, uint64_t what, uint64_t r10, uint64_t frame_info,
+                     const CheckedProgram& program) override {
+        return get().check_range(addr, what & ~jit::kRangeWrite, (what & jit::kRangeWrite) != 0, r10, frame_info,
+                                 program);
     }
     bool check_helper_call(const uint64_t* args, uint32_t pc, int32_t id, uint64_t r10, uint64_t frame_info,
                            const CheckedProgram& program) override {
