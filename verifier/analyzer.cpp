@@ -236,6 +236,7 @@ void Analyzer::run(Report& report) {
     uint64_t processed = 0;
     uint64_t processed_at_store = 0, jumps_since_store = 0; // for the store heuristic
     std::vector<uint32_t> branch_visits(program_.size(), 0);
+    bool resumed_head = false; // cur is a loop head's joined state: it is the head's, not an arrival
     std::vector<uint64_t> head_arrivals(loop_arrival_limit_ ? program_.size() : 0, 0);
     const uint64_t complexity_limit = std::min(input_.complexity_limit, kComplexityLimit);
     auto reject = [&](uint32_t pc, const Violation& v) {
@@ -273,15 +274,19 @@ void Analyzer::run(Report& report) {
             break;
         }
         bool path_over = false;
-        if (loop_pass_ && loop_head_[cur.pc]) {
+        if (loop_pass_ && loop_head_[cur.pc] && !resumed_head) {
             auto verdict = arrive_at_loop_head(cur);
             if (!verdict) {
                 reject(cur.pc, {Reason::ComplexityLimit, verdict.error().message});
                 break;
             }
-            path_over = *verdict == HeadVerdict::Prune;
-            if (path_over && input_.log_level >= 2) trace_ += fmt::format("{}: covered by the loop head's state\n", cur.pc);
+            path_over = *verdict != HeadVerdict::Continue;
+            if (input_.log_level >= 2 && path_over)
+                trace_ += fmt::format("{}: {}\n", cur.pc,
+                                      *verdict == HeadVerdict::Prune ? "covered by the loop head's state"
+                                                                     : "joined into the loop head's state");
         }
+        resumed_head = false;
         if (!path_over && shape_.prune_point[cur.pc]) {
             bool relaxed = false;
             // After the kernel's heuristic (is_state_visited): store a new checkpoint only
@@ -372,7 +377,21 @@ void Analyzer::run(Report& report) {
         }
         if (path_over) {
             checkpoints_.on_path_end(cur.parent);
-            if (pending.empty()) break;
+            if (pending.empty()) {
+                if (deferred_heads_.empty()) break;
+                // Every path of this round ended: explore a joined loop head's state, the
+                // innermost (highest slot) first, so an inner loop settles before its
+                // outer loop's next round.
+                auto next = std::max_element(deferred_heads_.begin(), deferred_heads_.end());
+                HeadState& head = heads_[next->first][next->second];
+                deferred_heads_.erase(next);
+                head.queued = false;
+                cur = head.state;
+                if (cur.zone) cur.zone->close(); // the head keeps a widened zone unclosed (state_join.cpp)
+                resumed_head = true;
+                if (input_.log_level >= 2) trace_ += fmt::format("{}: exploring the loop head's joined state\n", cur.pc);
+                continue;
+            }
             cur = std::move(pending.back());
             pending.pop_back();
             pending_bytes -= std::min(pending_bytes, state_bytes(cur));

@@ -49,9 +49,12 @@ private:
     };
 
     AbstractState initial_state() const;
-    // loop_heads.cpp (loop pass): a state reaching a loop head is covered by the head's
-    // state (Prune), or joined (and widened) into it and explored as that (Continue).
-    enum class HeadVerdict { Continue, Prune };
+    // loop_heads.cpp (loop pass): a state reaching a loop head goes on (Continue: the
+    // first of its shape, or an enumerated loop), is covered by the head's state (Prune),
+    // or is joined (and widened) into it: the path goes on from the join (Continue), or,
+    // when the pass enumerates a loop, ends there (Joined: the head's state is explored
+    // once the worklist is empty, after every other arrival of the round).
+    enum class HeadVerdict { Continue, Prune, Joined };
     Result<HeadVerdict> arrive_at_loop_head(AbstractState& s);
     Status execute(AbstractState& s, Step& step);
 
@@ -149,9 +152,16 @@ private:
     struct HeadState {
         AbstractState state;
         uint64_t key;
-        uint32_t joins = 0;
+        uint32_t joins = 0;   // widening starts after kWidenAfter
+        uint32_t rounds = 0;  // explorations of a joined state (kMaxJoins bounds them)
+        bool queued = false;  // in deferred_heads_: joined since its last exploration
     };
     std::vector<std::vector<HeadState>> heads_; // per slot (loop pass)
+    // Heads (slot, shape index) whose joined state is still to be explored (only when
+    // loops are enumerated, loop_heads.cpp): exploring it once no other path is pending
+    // joins every arrival of the round first, instead of exploring the body once per
+    // arrival (docs/loop-verification.md).
+    std::vector<std::pair<uint32_t, uint32_t>> deferred_heads_;
     std::vector<uint32_t> joined_heads_;        // heads where states were joined, ascending
     uint64_t loop_arrival_limit_ = 0;
     std::vector<uint32_t> enumerated_heads_;

@@ -222,7 +222,12 @@ Zone join_zones(const AbstractState& old, const AbstractState& cur,
             if (widen && joined > bo) joined = Zone::kInf;
             if (joined != Zone::kInf) z.set_raw(nodes[a].sym, nodes[b].sym, joined);
         }
-    z.close();
+    // A widened zone stays as built, not closed: closing it would bring back through a
+    // third value a bound widening just dropped, a little larger each round (off - records
+    // through off - l and l - records in a TLV walk), and the head would never stabilise
+    // (Miné: widen the unclosed iterate). Its constraints all hold; the state explored
+    // from the head is closed (Analyzer::run), the head's own copy only meets arrivals.
+    if (!widen) z.close();
     for (const Zone::Sum& s : sums) z.define_sum(s.y, s.a, s.b);
     return z;
 }
@@ -312,6 +317,16 @@ Scalar join_scalar(const Scalar& a, const Scalar& b) {
 
 Scalar widen_scalar(const Scalar& old, const Scalar& joined, const Thresholds& t) {
     Scalar r = joined;
+    // Known bits the join lost: every bit from the lowest of them up becomes unknown, and
+    // the widened bounds give back the high zero bits. Otherwise the tnum, one bit lost per
+    // join, holds the bounds back from their thresholds (normalize intersects the two),
+    // and a counter climbs 2^k - 1 one round at a time: up to 64 rounds of the loop's body
+    // per value (a record count in a TLV walk). The bits below stay (an i += 4 stride).
+    if (const uint64_t lost = joined.bits.mask & ~old.bits.mask) {
+        const uint64_t from = ~((lost & (~lost + 1)) - 1);
+        r.bits.mask |= from;
+        r.bits.value &= ~from;
+    }
     if (joined.umax > old.umax) r.umax = t.above(joined.umax);
     if (joined.umin < old.umin) r.umin = t.below(joined.umin);
     if (joined.smax > old.smax) r.smax = t.above_signed(joined.smax);
