@@ -26,7 +26,7 @@ namespace {
 using namespace isa;
 using idiom::add;
 using idiom::classify;
-using idiom::continue_condition_of_exit;
+using idiom::counted_loop_test;
 using idiom::counter_below_bound;
 using idiom::fits_int32;
 using idiom::kRegs;
@@ -45,21 +45,11 @@ public:
 
     std::optional<LoopVersion> match() {
         if (back_edge_ - head_ > kMaxBody) return std::nullopt;
-        const auto& jb = std::get<Jump>(out_.slots[back_edge_].insn);
-        uint32_t compare = back_edge_;
-        Cond cont = jb.cond;
-        if (jb.cond == Cond::Always) { // `if exit_cond goto back_edge + 1; goto head`
-            auto prev = previous_emitted(back_edge_);
-            if (!prev) return std::nullopt;
-            const auto* jc = std::get_if<Jump>(&out_.slots[*prev].insn);
-            if (jc == nullptr || jc->cond == Cond::Always || static_cast<uint32_t>(jc->target) != back_edge_ + 1)
-                return std::nullopt;
-            compare = *prev;
-            cont = continue_condition_of_exit(jc->cond);
-        }
+        const auto test = counted_loop_test(out_, head_, back_edge_);
+        if (!test) return std::nullopt;
+        const uint32_t compare = test->compare;
+        const Cond cont = test->cont;
         const auto& jc = std::get<Jump>(out_.slots[compare].insn);
-        if (jc.is32 || jc.dst.n >= kRegs || (cont != Cond::Ne && cont != Cond::Lt && cont != Cond::Gt))
-            return std::nullopt;
         if (!evaluate(compare)) return std::nullopt;
         const Roles roles = classify(state_, written_);
 
@@ -96,13 +86,6 @@ private:
         bool write;
     };
 
-    std::optional<uint32_t> previous_emitted(uint32_t pc) const {
-        while (pc > head_) {
-            --pc;
-            if (out_.slots[pc].emit) return pc;
-        }
-        return std::nullopt;
-    }
 
     // One range per address and stride: the widest size, writable if any access writes
     // (a writable region is readable: a load inside it is allowed too).

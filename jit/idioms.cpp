@@ -34,7 +34,7 @@ using idiom::fits_int32;
 using idiom::Role;
 using idiom::Roles;
 using idiom::classify;
-using idiom::continue_condition_of_exit;
+using idiom::counted_loop_test;
 using idiom::counter_below_bound;
 using idiom::stride;
 using idiom::to_expr;
@@ -48,21 +48,11 @@ public:
         : facts_(facts), out_(out), ranged_(ranged) {}
 
     std::optional<BlockOp> match(uint32_t head, uint32_t back_edge) {
-        const auto& jb = std::get<Jump>(out_.slots[back_edge].insn);
-        uint32_t compare = back_edge;
-        Cond cont = jb.cond;
-        if (jb.cond == Cond::Always) { // `if exit_cond goto back_edge + 1; goto head`
-            auto prev = previous_emitted(back_edge, head);
-            if (!prev) return std::nullopt;
-            const auto* jc = std::get_if<Jump>(&out_.slots[*prev].insn);
-            if (jc == nullptr || jc->cond == Cond::Always || static_cast<uint32_t>(jc->target) != back_edge + 1)
-                return std::nullopt;
-            compare = *prev;
-            cont = continue_condition_of_exit(jc->cond);
-        }
+        const auto test = counted_loop_test(out_, head, back_edge);
+        if (!test) return std::nullopt;
+        const uint32_t compare = test->compare;
+        const Cond cont = test->cont;
         const auto& jc = std::get<Jump>(out_.slots[compare].insn);
-        if (jc.is32 || jc.dst.n >= kRegs || (cont != Cond::Ne && cont != Cond::Lt && cont != Cond::Gt))
-            return std::nullopt;
         if (!evaluate_body(head, compare)) return std::nullopt;
         role_ = classify(state_, written_);
 
@@ -111,13 +101,6 @@ public:
     }
 
 private:
-    std::optional<uint32_t> previous_emitted(uint32_t pc, uint32_t floor) const {
-        while (pc > floor) {
-            --pc;
-            if (out_.slots[pc].emit) return pc;
-        }
-        return std::nullopt;
-    }
 
     bool evaluate_body(uint32_t head, uint32_t compare) {
         for (uint8_t r = 0; r < kRegs; ++r) state_[r] = Sym::reg(r);

@@ -28,6 +28,7 @@ using idiom::counter_below_bound;
 using idiom::stride;
 using idiom::to_expr;
 using idiom::kRegs;
+using idiom::previous_emitted;
 using idiom::Sym;
 
 constexpr size_t kMaxPath = 48;     // slots on P
@@ -267,15 +268,6 @@ private:
     std::vector<Branch> branches_;
     uint32_t charge_ = 0;
 };
-
-// The last emitted slot before pc in [floor, pc), if any.
-std::optional<uint32_t> previous_emitted(const Lowered& out, uint32_t pc, uint32_t floor) {
-    while (pc > floor) {
-        --pc;
-        if (out.slots[pc].emit) return pc;
-    }
-    return std::nullopt;
-}
 
 bool falls_through(const LoweredSlot& slot) {
     if (std::holds_alternative<Exit>(slot.insn)) return false;

@@ -6,9 +6,12 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <variant>
 
 #include "isa/instruction.hpp"
 #include "jit/idioms.hpp"
+#include "jit/lowering.hpp"
 
 namespace ebpfjit::jit::detail::idiom {
 
@@ -105,6 +108,40 @@ inline isa::Cond continue_condition_of_exit(isa::Cond c) {
     case isa::Cond::Le: return isa::Cond::Gt;
     default: return isa::Cond::Always;
     }
+}
+
+// The last emitted slot before pc in [floor, pc), if any.
+inline std::optional<uint32_t> previous_emitted(const Lowered& out, uint32_t pc, uint32_t floor) {
+    while (pc > floor) {
+        --pc;
+        if (out.slots[pc].emit) return pc;
+    }
+    return std::nullopt;
+}
+
+// The test of a counted loop from head to back_edge, in either form clang writes: a
+// conditional back edge (`if c goto head`), or `if exit_c goto back_edge + 1; goto head`.
+struct LoopTest {
+    uint32_t compare; // the 64-bit compare-and-jump slot
+    isa::Cond cont;   // the loop goes on while this holds: Ne, Lt or Gt
+};
+
+// nullopt for any other form (a 32-bit compare, another condition, another exit).
+inline std::optional<LoopTest> counted_loop_test(const Lowered& out, uint32_t head, uint32_t back_edge) {
+    const auto& jb = std::get<isa::Jump>(out.slots[back_edge].insn);
+    LoopTest t{back_edge, jb.cond};
+    if (jb.cond == isa::Cond::Always) {
+        const auto prev = previous_emitted(out, back_edge, head);
+        if (!prev) return std::nullopt;
+        const auto* jc = std::get_if<isa::Jump>(&out.slots[*prev].insn);
+        if (jc == nullptr || jc->cond == isa::Cond::Always || static_cast<uint32_t>(jc->target) != back_edge + 1)
+            return std::nullopt;
+        t = {*prev, continue_condition_of_exit(jc->cond)};
+    }
+    const auto& jc = std::get<isa::Jump>(out.slots[t.compare].insn);
+    if (jc.is32 || jc.dst.n >= kRegs || (t.cont != isa::Cond::Ne && t.cont != isa::Cond::Lt && t.cont != isa::Cond::Gt))
+        return std::nullopt;
+    return t;
 }
 
 } // namespace ebpfjit::jit::detail::idiom
