@@ -423,6 +423,7 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
     if (out.instruction_budget != 0) detail::mark_budget_charges(out);
     if (options.optimise.block_idioms) detail::recognise_block_idioms(facts, out);
     if (options.optimise.compare_idioms) detail::recognise_compare_idioms(facts, out);
+    if (options.optimise.budget_register) detail::assign_budget_register(out);
     return out;
 }
 
