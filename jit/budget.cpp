@@ -20,9 +20,11 @@
 // wherever anything else can read or charge it:
 // - loaded at the body entry (the run's start and every tail call's landing: the tail
 //   caller flushed its own counter first);
-// - stored before every call and callx (a helper, a tail call: its target charges
-//   RunStatus) and in the entry epilogue, which every exit and every fault takes (the
-//   abort path unwinds through it). A budget fault stub leaves in the register what the
+// - stored before every helper call, callx and tail call and loaded again after it (a
+//   tail call's target charges RunStatus; no helper a one-subprogram program can reach
+//   runs eBPF code, but across any call RunStatus is the counter all the same), and
+//   stored in the entry epilogue, which every exit and every fault takes (the abort path
+//   unwinds through it). A budget fault stub leaves in the register what the
 //   memory form leaves in memory (x86-64: the wrapped difference `sub` wrote; A64: the
 //   value before the charge, whose store the b.lo skipped), so the epilogue writes the
 //   same bytes.
