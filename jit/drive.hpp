@@ -95,7 +95,14 @@ void emit_subprogram_body(Emitter& e, uint32_t s, std::vector<uint32_t>& slot_of
         e.pc_ = pc;
         e.slot_ = &slot;
         if (slot.budget_charge != 0) e.emit_budget_charge();
+        // A budget counter in a register is stored before anything outside this code runs
+        // and reloaded after it (jit/budget.cpp): a helper, or a tail call's target, which
+        // charges RunStatus.
+        const bool leaves = lowered.budget_reg != 0 &&
+                            (slot.call != CallRole::None || std::holds_alternative<isa::CallX>(slot.insn));
+        if (leaves) e.emit_budget_flush();
         emit_instruction(e, slot.insn);
+        if (leaves) e.emit_budget_load();
     }
 }
 

@@ -424,6 +424,7 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
     if (options.optimise.block_idioms) detail::recognise_block_idioms(facts, out);
     if (options.optimise.compare_idioms) detail::recognise_compare_idioms(facts, out);
     if (options.optimise.hoisted_checks && out.needs_guest_memory) detail::version_checked_loops(out, options.optimise.block_idioms);
+    if (options.optimise.budget_register) detail::assign_budget_register(out);
     return out;
 }
 

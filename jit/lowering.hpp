@@ -31,6 +31,7 @@ struct Optimisations {
     bool compare_idioms = true;  // proven byte-compare/scan loops -> a fast scan, then the loop's last trip
     bool narrow_division = true; // u64 div/mod of values proven < 2^32 -> the 32-bit instruction
     bool hoisted_checks = true;  // loops with checked accesses: one range check each, then an unchecked version
+    bool budget_register = true; // the instruction budget's counter in a spare register (budget.cpp)
 };
 
 struct LoweringOptions {
@@ -185,6 +186,10 @@ struct Lowered {
         explicit operator bool() const { return start != 0; }
     };
     AccessCacheRegs access_cache_regs[8] = {};
+    // The eBPF register (6-9, one the program never uses) whose host register holds what
+    // is left of the instruction budget while the code runs, RunStatus::budget_left only
+    // at the flush points (budget.cpp); 0: the charges read and write RunStatus.
+    uint8_t budget_reg = 0;
     helpers::ProgramBindings bindings; // filled only when needs_guest_memory
     // Registers read before any write on some path from slot 0 (r1, r2, r10 excepted),
     // zeroed at entry when the verifier proved nothing (the interpreter starts them at 0;

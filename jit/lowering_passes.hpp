@@ -30,6 +30,10 @@ void fuse_pairs(Lowered& out);
 // so that an inverted branch carries the charge of the goto it replaced.
 void mark_budget_charges(Lowered& out);
 
+// The budget's counter in a spare register (budget.cpp: one subprogram, no block ops, an
+// r6-r9 the program and the region cache leave free); last, after the idioms.
+void assign_budget_register(Lowered& out);
+
 // Region-cache entries held in spare registers (access_cache.cpp: the hottest entries,
 // when r6-r9 are unused and there is one subprogram); after analyse_registers.
 void assign_access_cache_registers(Lowered& out);

@@ -20,7 +20,7 @@ namespace ebpfjit::bench {
 namespace {
 
 // The names SuiteOptions::jit_without may hold (run_suite rejects others).
-constexpr const char* kJitOptimisationNames[] = {"magic-division", "map-lookups", "zero-extension", "block-idioms", "compare-idioms", "narrow-division", "hoisted-checks"};
+constexpr const char* kJitOptimisationNames[] = {"magic-division", "map-lookups", "zero-extension", "block-idioms", "compare-idioms", "narrow-division", "hoisted-checks", "budget-register"};
 
 // SuiteOptions::jit_without as the lowering's switches.
 jit::Optimisations optimisations(const std::vector<std::string>& without) {
@@ -33,6 +33,7 @@ jit::Optimisations optimisations(const std::vector<std::string>& without) {
         if (name == "compare-idioms") o.compare_idioms = false;
         if (name == "narrow-division") o.narrow_division = false;
         if (name == "hoisted-checks") o.hoisted_checks = false;
+        if (name == "budget-register") o.budget_register = false;
     }
     return o;
 }

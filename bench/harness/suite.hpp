@@ -34,7 +34,7 @@ struct SuiteOptions {
     std::string compare_input_dir;                            // where inputs are written for it
     // --jit-without: adds engine "jit-without", jit::compile with these switched off (an
     // internal compile, not the public API; for measuring the optimisations):
-    // "magic-division", "map-lookups", "zero-extension", "block-idioms", "compare-idioms", "narrow-division", "hoisted-checks".
+    // "magic-division", "map-lookups", "zero-extension", "block-idioms", "compare-idioms", "narrow-division", "hoisted-checks", "budget-register".
     std::vector<std::string> jit_without;
 };
 

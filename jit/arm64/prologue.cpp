@@ -89,6 +89,7 @@ void Emitter::emit_entry_prologue() {
         a_.ldr(gpx(10), a64::ptr(kFrameInfo, engine_abi::kInfoStackTop)); // r10: the chain's first
         // A tail caller's cache may predate helper calls no stub saw (access_cache.hpp).
         if (lowered_.needs_guest_memory) emit_empty_access_cache();
+        emit_budget_load(); // a tail caller stored its counter (jit/budget.cpp)
         return;
     }
     if (frame_.record) {
@@ -148,6 +149,7 @@ void Emitter::emit_local_prologue() {
 // r0 lives in x7; the entry returns it in x0. A local call's result stays in x7.
 void Emitter::emit_epilogue(bool entry) {
     if (entry && frame_.full) {
+        emit_budget_flush(); // every exit and fault of the run leaves here (jit/budget.cpp)
         a_.mov(a64::x0, gpx(0));
         a_.add(a64::sp, a64::sp, kEntryFrameSize);
         pop_frame(a_, kEntrySaved);

@@ -100,6 +100,8 @@ private:
     // budget.cpp: the instruction-budget charge before a slot, and its fault stubs.
     void emit_budget_charge();
     void emit_budget_faults();
+    void emit_budget_load();  // the counter's register from RunStatus (Lowered::budget_reg)
+    void emit_budget_flush(); // and back
 
     // block_ops.cpp: a byte-copy/fill loop as rep movsb / rep stosb (jit/idioms.hpp).
     void emit_block_op(const BlockOp& op);

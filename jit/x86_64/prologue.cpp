@@ -56,6 +56,7 @@ void Emitter::emit_entry_prologue() {
     a_.mov(x86::rbp, x86::qword_ptr(kFrameInfo, engine_abi::kInfoStackTop)); // r10: the chain's first
     // A tail caller's cache may predate helper calls no stub saw (access_cache.hpp).
     if (lowered_.needs_guest_memory) emit_empty_access_cache();
+    emit_budget_load(); // a tail caller stored its counter (jit/budget.cpp)
 }
 
 // FrameInfo below the entry pushes (the entry's and a callback thunk's: kEntryFrameSize),
@@ -123,6 +124,7 @@ void Emitter::emit_local_prologue() {
 
 void Emitter::emit_epilogue(bool entry) {
     if (entry) {
+        emit_budget_flush(); // every exit and fault of the run leaves here (jit/budget.cpp)
         if (frame_.size != 0) a_.add(x86::rsp, frame_.size);
         for (size_t i = frame_.saved.size(); i-- > 0;) a_.pop(frame_.saved[i]);
     } else {

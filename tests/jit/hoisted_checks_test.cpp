@@ -80,6 +80,7 @@ void require_same_bytes(const Outcome& want, const Outcome& got) {
 struct Versions {
     size_t loops = 0;     // loop versions
     size_t block_ops = 0; // of them, those that start with a block op
+    uint8_t budget_reg = 0; // Lowered::budget_reg (budget.cpp)
 };
 
 Versions versions(const Program& p, uint64_t budget = 0) {
@@ -91,6 +92,7 @@ Versions versions(const Program& p, uint64_t budget = 0) {
     REQUIRE(lowered.has_value());
     Versions v{lowered->loop_versions.size(), 0};
     for (const auto& version : lowered->loop_versions) v.block_ops += version.block_op.has_value();
+    v.budget_reg = lowered->budget_reg;
     return v;
 }
 
@@ -428,6 +430,8 @@ TEST_CASE("hoisted checks: a budget too small faults at the same slot with the s
     }
     auto f = fill_loop(arena.b(), 4096);
     REQUIRE(versions(f, 1000).block_ops == 1);
+    // r7-r9 are spare, but the version's block op charges RunStatus: the budget stays there.
+    CHECK(versions(f, 1000).budget_reg == 0);
     for (uint64_t budget : {1ull, 100ull, 4095ull * 6, 4096ull * 6, 4097ull * 6, 1000000ull}) {
         INFO("fill, budget " << budget);
         run_all(f, arena, budget);

@@ -43,9 +43,9 @@ Verb register_bench(CLI::App& app) {
                     "are replaced; its last printed integer is checked against native");
     cmd->add_option("--jit-without", opts->suite.jit_without,
                     "Add engine jit-without: the JIT with these optimisations off (an internal compile, "
-                    "not the public API): magic-division, map-lookups, zero-extension, block-idioms, compare-idioms, narrow-division, hoisted-checks")
+                    "not the public API): magic-division, map-lookups, zero-extension, block-idioms, compare-idioms, narrow-division, hoisted-checks, budget-register")
         ->delimiter(',')
-        ->check(CLI::IsMember({"magic-division", "map-lookups", "zero-extension", "block-idioms", "compare-idioms", "narrow-division", "hoisted-checks"}));
+        ->check(CLI::IsMember({"magic-division", "map-lookups", "zero-extension", "block-idioms", "compare-idioms", "narrow-division", "hoisted-checks", "budget-register"}));
     cmd->footer("Example: ebpfjit bench --quick --json bench.json --plot bench.png\n"
                 "Exit status 1 when any engine's answer differs from the reference.");
 
