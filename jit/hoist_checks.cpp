@@ -26,6 +26,7 @@ namespace {
 using namespace isa;
 using idiom::add;
 using idiom::classify;
+using idiom::compared_operands;
 using idiom::counted_loop_test;
 using idiom::counter_below_bound;
 using idiom::fits_int32;
@@ -49,7 +50,6 @@ public:
         if (!test) return std::nullopt;
         const uint32_t compare = test->compare;
         const Cond cont = test->cont;
-        const auto& jc = std::get<Jump>(out_.slots[compare].insn);
         if (!evaluate(compare)) return std::nullopt;
         const Roles roles = classify(state_, written_);
 
@@ -57,14 +57,9 @@ public:
         v.head = head_;
         v.back_edge = back_edge_;
         v.exit = back_edge_ + 1;
-        const Sym lhs = state_[jc.dst.n];
-        Sym rhs;
-        if (const auto* r = std::get_if<Reg>(&jc.src)) {
-            if (r->n >= kRegs) return std::nullopt;
-            rhs = state_[r->n];
-        } else {
-            rhs = Sym::constant_of(static_cast<int64_t>(out_.slots[compare].constant));
-        }
+        const auto operands = compared_operands(out_, compare, state_);
+        if (!operands) return std::nullopt;
+        const auto& [lhs, rhs] = *operands;
         if (!counter_below_bound(cont, lhs, rhs, roles, v.counter, v.bound)) return std::nullopt;
 
         for (const Access& a : accesses_) {

@@ -34,6 +34,7 @@ using idiom::fits_int32;
 using idiom::Role;
 using idiom::Roles;
 using idiom::classify;
+using idiom::compared_operands;
 using idiom::counted_loop_test;
 using idiom::counter_below_bound;
 using idiom::stride;
@@ -52,7 +53,6 @@ public:
         if (!test) return std::nullopt;
         const uint32_t compare = test->compare;
         const Cond cont = test->cont;
-        const auto& jc = std::get<Jump>(out_.slots[compare].insn);
         if (!evaluate_body(head, compare)) return std::nullopt;
         role_ = classify(state_, written_);
 
@@ -62,14 +62,9 @@ public:
         op.charged_every_trip = compare == back_edge;
         op.exit = back_edge + 1;
         // The compared operands, as they are at the jump.
-        const Sym lhs = state_[jc.dst.n];
-        Sym rhs;
-        if (const auto* r = std::get_if<Reg>(&jc.src)) {
-            if (r->n >= kRegs) return std::nullopt;
-            rhs = state_[r->n];
-        } else {
-            rhs = Sym::constant_of(static_cast<int64_t>(out_.slots[compare].constant));
-        }
+        const auto operands = compared_operands(out_, compare, state_);
+        if (!operands) return std::nullopt;
+        const auto& [lhs, rhs] = *operands;
         if (!counter_below_bound(cont, lhs, rhs, role_, op.counter, op.bound)) return std::nullopt;
 
         if (stores_ != 1 || stride(store_addr_, role_) != 1 || !to_expr(store_addr_, op.dst)) return std::nullopt;

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <variant>
 
 #include "isa/instruction.hpp"
@@ -142,6 +143,18 @@ inline std::optional<LoopTest> counted_loop_test(const Lowered& out, uint32_t he
     if (jc.is32 || jc.dst.n >= kRegs || (t.cont != isa::Cond::Ne && t.cont != isa::Cond::Lt && t.cont != isa::Cond::Gt))
         return std::nullopt;
     return t;
+}
+
+// The two operands the loop test at `compare` compares, as the body's evaluation left them
+// at that slot (`at_compare`); nullopt if it names a register the matchers do not track.
+inline std::optional<std::pair<Sym, Sym>> compared_operands(const Lowered& out, uint32_t compare,
+                                                           const std::array<Sym, kRegs>& at_compare) {
+    const auto& jc = std::get<isa::Jump>(out.slots[compare].insn);
+    if (const auto* r = std::get_if<isa::Reg>(&jc.src)) {
+        if (r->n >= kRegs) return std::nullopt;
+        return std::pair{at_compare[jc.dst.n], at_compare[r->n]};
+    }
+    return std::pair{at_compare[jc.dst.n], Sym::constant_of(static_cast<int64_t>(out.slots[compare].constant))};
 }
 
 } // namespace ebpfjit::jit::detail::idiom
