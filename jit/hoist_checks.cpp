@@ -30,6 +30,7 @@ using idiom::compared_operands;
 using idiom::counted_loop_test;
 using idiom::counter_below_bound;
 using idiom::fits_int32;
+using idiom::for_each_back_edge;
 using idiom::kRegs;
 using idiom::Roles;
 using idiom::stride;
@@ -185,24 +186,15 @@ private:
 } // namespace
 
 void version_checked_loops(Lowered& out, bool block_ops) {
-    for (const Subprogram& sub : out.subprograms) {
-        for (auto b = static_cast<uint32_t>(sub.start); b < static_cast<uint32_t>(sub.end); ++b) {
-            const LoweredSlot& slot = out.slots[b];
-            const auto* j = std::get_if<Jump>(&slot.insn);
-            if (!slot.emit || j == nullptr || j->target < 0 || static_cast<uint32_t>(j->target) > b) continue;
-            const auto head = static_cast<uint32_t>(j->target);
-            // As for block ops: the preamble sits before the head's label, so the head must
-            // not start the subprogram (its prologue follows that label); the exit is inside it.
-            if (head <= static_cast<uint32_t>(sub.start) || b + 1 >= static_cast<uint32_t>(sub.end)) continue;
-            if (out.slots[head].block_op >= 0 || out.slots[head].loop_version >= 0) continue;
-            auto v = VersionMatcher(out, head, b).match();
-            if (!v) continue;
-            if (block_ops) v->block_op = match_ranged_block_idiom(out, head, b, v->unchecked);
-            out.slots[v->exit].label = true;
-            out.slots[head].loop_version = static_cast<int32_t>(out.loop_versions.size());
-            out.loop_versions.push_back(std::move(*v));
-        }
-    }
+    for_each_back_edge(out, [&](uint32_t head, uint32_t b) {
+        if (out.slots[head].block_op >= 0 || out.slots[head].loop_version >= 0) return;
+        auto v = VersionMatcher(out, head, b).match();
+        if (!v) return;
+        if (block_ops) v->block_op = match_ranged_block_idiom(out, head, b, v->unchecked);
+        out.slots[v->exit].label = true;
+        out.slots[head].loop_version = static_cast<int32_t>(out.loop_versions.size());
+        out.loop_versions.push_back(std::move(*v));
+    });
 }
 
 } // namespace ebpfjit::jit::detail

@@ -31,6 +31,7 @@ using idiom::kRegs;
 using idiom::Sym;
 using idiom::add;
 using idiom::fits_int32;
+using idiom::for_each_back_edge;
 using idiom::Role;
 using idiom::Roles;
 using idiom::classify;
@@ -184,23 +185,14 @@ std::optional<BlockOp> match_ranged_block_idiom(const Lowered& out, uint32_t hea
 
 void recognise_block_idioms(const verifier::Facts& facts, Lowered& out) {
     if (facts.access_in_bounds.empty()) return; // nothing proven: no access qualifies
-    for (const Subprogram& sub : out.subprograms) {
-        for (auto b = static_cast<uint32_t>(sub.start); b < static_cast<uint32_t>(sub.end); ++b) {
-            const LoweredSlot& slot = out.slots[b];
-            const auto* j = std::get_if<Jump>(&slot.insn);
-            if (!slot.emit || j == nullptr || j->target < 0 || static_cast<uint32_t>(j->target) > b) continue;
-            const auto head = static_cast<uint32_t>(j->target);
-            // The block op sits before the head's label: the head must not start the
-            // subprogram (its prologue follows the label), and the exit must be inside it.
-            if (head <= static_cast<uint32_t>(sub.start) || b + 1 >= static_cast<uint32_t>(sub.end)) continue;
-            if (out.slots[head].block_op >= 0) continue; // a second back edge to one head
-            auto op = Matcher(facts, out).match(head, b);
-            if (!op) continue;
-            out.slots[op->exit].label = true;
-            out.slots[head].block_op = static_cast<int32_t>(out.block_ops.size());
-            out.block_ops.push_back(std::move(*op));
-        }
-    }
+    for_each_back_edge(out, [&](uint32_t head, uint32_t b) {
+        if (out.slots[head].block_op >= 0) return; // a second back edge to one head
+        auto op = Matcher(facts, out).match(head, b);
+        if (!op) return;
+        out.slots[op->exit].label = true;
+        out.slots[head].block_op = static_cast<int32_t>(out.block_ops.size());
+        out.block_ops.push_back(std::move(*op));
+    });
 }
 
 } // namespace ebpfjit::jit::detail

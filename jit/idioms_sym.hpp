@@ -157,4 +157,22 @@ inline std::optional<std::pair<Sym, Sym>> compared_operands(const Lowered& out, 
     return std::pair{at_compare[jc.dst.n], Sym::constant_of(static_cast<int64_t>(out.slots[compare].constant))};
 }
 
+// Calls f(head, back_edge) for every backward jump whose loop can take code in front of
+// its head's label (a block op, a loop version): the head is not its subprogram's first
+// slot (the prologue follows that label) and the loop's exit, the slot after the back
+// edge, is inside the subprogram. f may mark slots of `out`, not add or remove them.
+template <class F>
+void for_each_back_edge(const Lowered& out, F&& f) {
+    for (const Subprogram& sub : out.subprograms) {
+        for (auto b = static_cast<uint32_t>(sub.start); b < static_cast<uint32_t>(sub.end); ++b) {
+            const LoweredSlot& slot = out.slots[b];
+            const auto* j = std::get_if<isa::Jump>(&slot.insn);
+            if (!slot.emit || j == nullptr || j->target < 0 || static_cast<uint32_t>(j->target) > b) continue;
+            const auto head = static_cast<uint32_t>(j->target);
+            if (head <= static_cast<uint32_t>(sub.start) || b + 1 >= static_cast<uint32_t>(sub.end)) continue;
+            f(head, b);
+        }
+    }
+}
+
 } // namespace ebpfjit::jit::detail::idiom
