@@ -21,19 +21,8 @@
 
 namespace {
 
+using ebpfjit::c_api::guarded;
 using ebpfjit::c_api::set_error;
-
-template <class F, class R>
-R guarded(R on_exception, char* err, size_t err_size, F&& body) noexcept {
-    try {
-        return body();
-    } catch (const std::exception& e) {
-        set_error(err, err_size, std::string("internal error: ") + e.what());
-    } catch (...) {
-        set_error(err, err_size, "internal error");
-    }
-    return on_exception;
-}
 
 std::optional<ebpfjit::Engine> engine_of(ebpfjit_engine engine) {
     switch (engine) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,6 +54,20 @@ inline void set_error(char* err, size_t err_size, const std::string& message) {
     const size_t n = std::min(message.size(), err_size - 1);
     std::memcpy(err, message.data(), n);
     err[n] = '\0';
+}
+
+// Runs an entry point's body so that no exception reaches the C caller: an exception
+// becomes "internal error: ..." in the caller's buffer and `on_exception` is returned.
+template <class F, class R>
+R guarded(R on_exception, char* err, size_t err_size, F&& body) noexcept {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        set_error(err, err_size, std::string("internal error: ") + e.what());
+    } catch (...) {
+        set_error(err, err_size, "internal error");
+    }
+    return on_exception;
 }
 
 } // namespace ebpfjit::c_api

@@ -9,6 +9,7 @@
 #include "ebpfjit/ebpfjit.h"
 #include "runtime/c_api_handles.hpp"
 
+using ebpfjit::c_api::guarded;
 using ebpfjit::c_api::set_error;
 
 extern "C" {
@@ -22,7 +23,7 @@ void ebpfjit_skb_meta_init(ebpfjit_skb_meta* meta) {
 
 int ebpfjit_skb_load_meta(ebpfjit_skb* skb, const void* frame, size_t len, const ebpfjit_skb_meta* meta, char* err,
                           size_t err_size) {
-    try {
+    return guarded(-1, err, err_size, [&]() -> int {
         if (!skb || !meta || (!frame && len != 0)) return set_error(err, err_size, "invalid argument"), -1;
         ebpfjit::SkbMetadata m;
         m.ifindex = meta->ifindex;
@@ -46,12 +47,7 @@ int ebpfjit_skb_load_meta(ebpfjit_skb* skb, const void* frame, size_t len, const
         auto loaded = skb->skb.load(std::span(static_cast<const uint8_t*>(frame), len), m);
         if (!loaded) return set_error(err, err_size, loaded.error().to_string()), -1;
         return 0;
-    } catch (const std::exception& e) {
-        set_error(err, err_size, std::string("internal error: ") + e.what());
-    } catch (...) {
-        set_error(err, err_size, "internal error");
-    }
-    return -1;
+    });
 }
 
 void ebpfjit_skb_get_meta(ebpfjit_skb* skb, ebpfjit_skb_meta* meta) {

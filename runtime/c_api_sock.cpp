@@ -7,29 +7,14 @@
 #include <exception>
 #include <string>
 
-namespace {
-
+using ebpfjit::c_api::guarded;
 using ebpfjit::c_api::set_error;
-
-template <class F>
-int guarded(char* err, size_t err_size, F&& body) noexcept {
-    try {
-        return body();
-    } catch (const std::exception& e) {
-        set_error(err, err_size, std::string("internal error: ") + e.what());
-    } catch (...) {
-        set_error(err, err_size, "internal error");
-    }
-    return -1;
-}
-
-} // namespace
 
 extern "C" {
 
 int ebpfjit_program_run_sock_addr(ebpfjit_program* program, ebpfjit_sock_addr_ctx* ctx, uint32_t* verdict,
                                   char* err, size_t err_size) {
-    return guarded(err, err_size, [&]() -> int {
+    return guarded(-1, err, err_size, [&]() -> int {
         if (!program || !ctx || !verdict) return set_error(err, err_size, "invalid argument"), -1;
         auto r = program->program.run_sock_addr(*ctx);
         if (!r) return set_error(err, err_size, r.error().to_string()), -1;
@@ -40,7 +25,7 @@ int ebpfjit_program_run_sock_addr(ebpfjit_program* program, ebpfjit_sock_addr_ct
 
 int ebpfjit_program_run_sock(ebpfjit_program* program, ebpfjit_sock_ctx* ctx, uint32_t* verdict, char* err,
                              size_t err_size) {
-    return guarded(err, err_size, [&]() -> int {
+    return guarded(-1, err, err_size, [&]() -> int {
         if (!program || !ctx || !verdict) return set_error(err, err_size, "invalid argument"), -1;
         auto r = program->program.run_sock(*ctx);
         if (!r) return set_error(err, err_size, r.error().to_string()), -1;
