@@ -174,13 +174,17 @@ int MapRef::lookup(std::span<const uint8_t> key, std::span<uint8_t> value) const
     return map_->lookup_copy(key.data(), value.data());
 }
 
+// bpf(2) refuses writes to a frozen map (libbpf freezes .rodata): the verifier read its
+// bytes as constants (bpf_map_direct_read), so they must stay the bytes it read.
 int MapRef::update(std::span<const uint8_t> key, std::span<const uint8_t> value, uint64_t flags) {
     if (key.size() != key_size() || value.size() != value_size()) return -EINVAL;
+    if (map_->definition().frozen_value) return -EPERM;
     return map_->update_copy(key.data(), value.data(), flags);
 }
 
 int MapRef::remove(std::span<const uint8_t> key) {
     if (key.size() != key_size()) return -EINVAL;
+    if (map_->definition().frozen_value) return -EPERM; // as update
     return map_->remove(key.data());
 }
 

@@ -84,6 +84,8 @@ private:
     // BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG of the map a MapValue pointer points into.
     Status check_atomic_alignment(const AbstractState& s, uint8_t base, int32_t off, uint32_t size);
     Status check_map_access_type(const RegState& ptr, int32_t off, uint32_t size, Access access);
+    std::optional<Scalar> read_frozen_value(AbstractState& s, const RegState& ptr, uint8_t base, int32_t off,
+                                            uint32_t size);
     // A helper's memory argument in r`regno` covers the spilled pointer at fp`off`.
     Status helper_reads_spilled_pointer(const AbstractState& s, uint8_t regno, int32_t off) const;
     // Helper memory arguments: [ptr, ptr + size) readable-and-initialised or writable.

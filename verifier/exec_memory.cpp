@@ -101,6 +101,23 @@ Status Analyzer::check_map_access_type(const RegState& ptr, int32_t off, uint32_
     return {};
 }
 
+// The kernel's bpf_map_direct_read: a load at a constant offset of a frozen read-only map
+// value (.rodata) is the constant the value holds. Sound because nothing writes such a
+// value after verification: programs are refused (check_map_access_type) and the host's
+// MapRef::update gets -EPERM, as bpf(2) gives for a frozen map.
+std::optional<Scalar> Analyzer::read_frozen_value(AbstractState& s, const RegState& ptr, uint8_t base, int32_t off,
+                                                  uint32_t size) {
+    if (!ptr.map || !(ptr.map->flags & engine_abi::map_flag::kRdonlyProg) || !ptr.map->frozen_value) return {};
+    if (!ptr.var.is_const() || size > 8) return {};
+    const std::vector<uint8_t>& bytes = *ptr.map->frozen_value;
+    const int64_t at = int64_t(ptr.off) + int64_t(ptr.var.value()) + off;
+    if (at < 0 || uint64_t(at) + size > bytes.size()) return {};
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < size; ++i) v |= uint64_t(bytes[size_t(at) + i]) << (8 * i); // BPF is little-endian here
+    mark_precise(s, {base});
+    return Scalar::constant(v);
+}
+
 Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint32_t size, Access access,
                               const RegState* value, RegState* loaded) {
     const RegState ptr = s.reg(base);
@@ -179,7 +196,7 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
                                  fmt::format("the bpf_spin_lock at offset {} of map '{}' cannot be accessed directly",
                                              lock, ptr.map->name));
         }
-        if (loaded) *loaded = RegState::scalar(loaded_bytes(size));
+        if (loaded) *loaded = RegState::scalar(read_frozen_value(s, ptr, base, off, size).value_or(loaded_bytes(size)));
         return {};
     }
     case RegType::MapKey: {

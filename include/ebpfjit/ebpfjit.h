@@ -325,6 +325,7 @@ uint32_t ebpfjit_map_key_size(const ebpfjit_map *map);
 uint32_t ebpfjit_map_value_size(const ebpfjit_map *map);
 uint32_t ebpfjit_map_max_entries(const ebpfjit_map *map);
 int ebpfjit_map_lookup(const ebpfjit_map *map, const void *key, void *value);
+/* -EPERM on a frozen map (.rodata*): the verifier proved with its bytes. */
 int ebpfjit_map_update(ebpfjit_map *map, const void *key, const void *value, uint64_t flags);
 int ebpfjit_map_delete(ebpfjit_map *map, const void *key);
 int ebpfjit_map_get_next_key(const ebpfjit_map *map, const void *key, void *next_key);

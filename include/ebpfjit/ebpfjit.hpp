@@ -179,6 +179,7 @@ public:
     uint32_t max_entries() const;
 
     int lookup(std::span<const uint8_t> key, std::span<uint8_t> value) const;
+    // -EPERM on a frozen map (.rodata*), as bpf(2): the verifier proved with its bytes.
     int update(std::span<const uint8_t> key, std::span<const uint8_t> value, uint64_t flags = 0);
     int remove(std::span<const uint8_t> key);
     // An empty `key` (or a missing one) gives the first key; -ENOENT after the last.

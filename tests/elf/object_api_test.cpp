@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 #include <linux/bpf.h>
 
 #include "ebpfjit/ebpfjit.hpp"
@@ -95,6 +96,16 @@ TEST_CASE("Object: global data initial values and rodata", "[object]") {
     const uint32_t zero = 0;
     REQUIRE(rodata->lookup(bytes_of(zero), bytes_of(multiplier)) == 0);
     CHECK(multiplier == 3);
+    // Frozen, as libbpf leaves it and bpf(2) enforces: the verifier read `multiplier` as 3.
+    const uint32_t seven = 7;
+    CHECK(rodata->update(bytes_of(zero), bytes_of(seven)) == -EPERM);
+    CHECK(rodata->remove(bytes_of(zero)) == -EPERM);
+    REQUIRE(rodata->lookup(bytes_of(zero), bytes_of(multiplier)) == 0);
+    CHECK(multiplier == 3);
+    auto data = object.map(".data"); // not frozen
+    REQUIRE(data);
+    std::vector<uint8_t> value(data->value_size(), 0);
+    CHECK(data->update(bytes_of(zero), value) == 0);
 }
 
 TEST_CASE("Object: map-in-map slots hold the declared inner maps", "[object]") {

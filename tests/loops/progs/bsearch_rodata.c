@@ -1,5 +1,6 @@
 /* Binary search of every 16-bit little-endian word of the input in a sorted .rodata
- * table: sums the insertion points and counts the hits. */
+ * table: sums the insertion points and counts the hits. The table ends below 65535, so a
+ * key above its last entry takes lo to N (the twin's bug is reachable). */
 #include "loop_program.h"
 
 #define N 64
@@ -9,7 +10,7 @@ static const u32 table[N] = {
     10007, 11003, 12289, 13001, 14009, 15013, 16384, 17011, 18013, 19001, 20011, 21013, 22003,
     23003, 24001, 25013, 26003, 27011, 28001, 29009, 30011, 31013, 32768, 33013, 34019, 35023,
     36007, 37003, 38011, 39019, 40009, 41011, 42013, 43003, 44017, 45007, 46021, 47017, 48017,
-    49003, 50021, 51001, 52009, 53003, 54001, 55001, 56003, 57007, 60013, 63001, 65535,
+    49003, 50021, 51001, 52009, 53003, 54001, 55001, 56003, 57007, 60013, 63001, 65000,
 };
 
 LOOP_ENTRY(bsearch_rodata) {
