@@ -7,6 +7,7 @@
 #include "runtime/context/rewrite_ctx_access.hpp"
 #include "runtime/run/native_run.hpp"
 #include "runtime/run/run_scope.hpp"
+#include "verifier/ranking.hpp"
 #include "verifier/verifier.hpp"
 
 namespace ebpfjit::runtime {
@@ -52,6 +53,9 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
     prepared->verifier_log_ = std::move(report.log);
     // Loops proven memory safe but not terminating (the loop pass) run under an
     // instruction budget unless the embedder chose one (ebpfjit/limits.hpp).
+    // A program whose ranked loops bound its run below the default budget gets none:
+    // that budget could never stop it.
+    static_assert(kDefaultLoopBudget >= verifier::kTerminationBound);
     PrepareOptions& effective = prepared->options_;
     if (!report.facts.budget_loops.empty() && effective.hardening.instruction_budget == 0)
         effective.hardening.instruction_budget = kDefaultLoopBudget;

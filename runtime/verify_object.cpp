@@ -67,7 +67,12 @@ Result<std::vector<VerifyReport>> verify_object(const std::string& path, const V
             out.reason = std::string(verifier::to_string(r.rejection->reason));
             out.insn = r.rejection->insn;
         }
-        if (r.ok()) out.budget_loops = r.facts.budget_loops;
+        if (r.ok()) {
+            out.budget_loops = r.facts.budget_loops;
+            out.run_length_bound = r.facts.run_length_bound;
+            for (const auto& l : r.facts.ranked_loops)
+                out.ranked_loops.push_back({l.head, l.counter, l.min_step, l.max_trips});
+        }
         out.log = std::move(r.log);
         out.stats = public_stats(r.stats);
         reports.push_back(std::move(out));

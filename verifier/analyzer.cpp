@@ -436,7 +436,7 @@ void Analyzer::run(Report& report) {
     }
     if (!report.rejection) {
         weaken_facts_after_relaxed_prunes();
-        facts_.budget_loops = joined_heads_;
+        record_loop_termination();
         record_stack_zero();
         report.facts = std::move(facts_);
     }

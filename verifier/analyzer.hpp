@@ -99,6 +99,7 @@ private:
     // A helper writes between min_size and size bytes through the stack pointer in r`regno`.
     Status helper_writes_stack_up_to(AbstractState& s, uint8_t regno, uint64_t min_size, uint64_t size);
     void record_stack_zero();                                          // uninit_reads_ -> facts_
+    void record_loop_termination(); // loop pass: Facts::budget_loops and ranked_loops (loop_heads.cpp)
     // exec_jump.cpp
     Status exec_jump(AbstractState& s, const isa::Jump& insn, Step& step);
     // exec_call.cpp

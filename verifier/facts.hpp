@@ -47,6 +47,21 @@ struct Facts {
     // joined states there (docs/loop-verification.md). Memory safety holds for every
     // trip count; the runtime bounds the trips with an instruction budget (Hardening).
     std::vector<uint32_t> budget_loops;
+    // Loop heads the loop pass reached whose termination a ranking argument proved
+    // (verifier/ranking.hpp): a register grows by at least `min_step` per trip within the
+    // bounds every state at the head holds. They need no budget.
+    struct RankedLoop {
+        uint32_t head = 0;
+        uint8_t counter = 0;
+        uint64_t min_step = 0;
+        uint64_t max_trips = 0; // arrivals at the head per entry into the loop
+        bool operator==(const RankedLoop&) const = default;
+    };
+    std::vector<RankedLoop> ranked_loops;
+    // With ranked loops only: the most instructions a run executes (ranking.hpp's
+    // run_length_bound); 0 when there is no such bound. Above kTerminationBound the ranked
+    // loops are budget loops too.
+    uint64_t run_length_bound = 0;
     // Per subprogram with such reads only, sorted by subprogram_start.
     std::vector<StackZero> stack_zero;
 

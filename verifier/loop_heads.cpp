@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "verifier/analyzer.hpp"
+#include "verifier/ranking.hpp"
 
 namespace ebpfjit::verifier {
 
@@ -85,6 +86,35 @@ Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
         shapes.back().state.history.clear();
     }
     return HeadVerdict::Continue;
+}
+
+// Which loops the budget must bound. The path walk proves every loop ends (it explores
+// each path to its exit); the loop pass does not: it prunes a state against its head's,
+// or against an ancestor still in progress, so a loop it reached is bounded only by the
+// budget unless a ranking argument proves it ends from the head's states (ranking.hpp).
+// Every head counts, joined or not: a head whose later arrivals were all covered by its
+// first state was never joined and is no more proven than one that was.
+void Analyzer::record_loop_termination() {
+    if (!loop_pass_) return;
+    // An enumerated head keeps no state (walked, but its cycles may still be cut by the
+    // pass's pruning against ancestors), and a head at kMaxShapes may have had arrivals
+    // no state records: no bound is known there.
+    std::vector<std::vector<const AbstractState*>> states(program_.size());
+    for (uint32_t pc = 0; pc < program_.size(); ++pc)
+        if (heads_[pc].size() < kMaxShapes)
+            for (const HeadState& head : heads_[pc]) states[pc].push_back(&head.state);
+    const HeadStates at = [&](uint32_t pc) { return std::span<const AbstractState* const>(states[pc]); };
+    for (uint32_t pc = 0; pc < program_.size(); ++pc) {
+        if (!loop_head_[pc] || !facts_.reachable[pc] || !on_cycle(program_, pc)) continue;
+        if (auto ranked = rank_loop(program_, pc, at)) facts_.ranked_loops.push_back(*ranked);
+        else facts_.budget_loops.push_back(pc);
+    }
+    if (!facts_.budget_loops.empty() || facts_.ranked_loops.empty()) return;
+    // Every loop ends; the budget stays unless the run's length is bounded too.
+    const auto bound = run_length_bound(program_, facts_.reachable, facts_.ranked_loops);
+    facts_.run_length_bound = bound.value_or(0);
+    if (!bound || *bound > kTerminationBound)
+        for (const Facts::RankedLoop& loop : facts_.ranked_loops) facts_.budget_loops.push_back(loop.head);
 }
 
 } // namespace ebpfjit::verifier

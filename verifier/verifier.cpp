@@ -90,13 +90,17 @@ Report loop_pass(const isa::Program& program, const VerifierInput& input, const 
 Report prove(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape) {
     Report walk;
     Analyzer walker(program, input, shape);
-    if (!input.require_termination_proof) walker.limit_loop_arrivals(kWalkLoopArrivals);
+    walker.limit_loop_arrivals(kWalkLoopArrivals);
     walker.run(walk);
-    if (walk.ok() || input.require_termination_proof || !loop_pass_may_help(walk.rejection->reason)) return walk;
+    if (walk.ok() || !loop_pass_may_help(walk.rejection->reason)) return walk;
     Report loops = loop_pass(program, input, shape);
     add_stats(loops.stats, walk.stats);
-    if (loops.ok()) return loops;
-    if (walk.rejection->reason != Reason::ComplexityLimit) { // the walk's concrete path says more
+    // Asked for a proof that the program ends, the loop pass counts only where a ranking
+    // argument bounds every loop it reached (ranking.hpp); otherwise the kernel's verdict,
+    // the walk with its whole budget.
+    const bool unbounded = loops.ok() && input.require_termination_proof && !loops.facts.budget_loops.empty();
+    if (loops.ok() && !unbounded) return loops;
+    if (!unbounded && walk.rejection->reason != Reason::ComplexityLimit) { // the walk's concrete path says more
         walk.stats = loops.stats;
         return walk;
     }
@@ -104,8 +108,11 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
         Report full;
         Analyzer(program, input, shape).run(full);
         add_stats(full.stats, loops.stats);
-        if (full.ok() || loops.rejection->reason == Reason::ComplexityLimit) return full;
+        if (full.ok() || unbounded || loops.rejection->reason == Reason::ComplexityLimit) return full;
         loops.stats = full.stats;
+    } else if (unbounded) {
+        walk.stats = loops.stats;
+        return walk;
     }
     // The loop pass's rejection names the unsafe access; "too complex" says less.
     return loops.rejection->reason == Reason::ComplexityLimit ? walk : loops;

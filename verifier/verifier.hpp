@@ -57,9 +57,10 @@ struct VerifierInput {
     bool allow_ptr_leaks = false;
     // Loops the path walk cannot enumerate within its budget are proven by the loop pass
     // (joins and widening at loop heads, a zone of relations; docs/loop-verification.md):
-    // memory safe for any trip count, termination left to the instruction budget
-    // (Facts::budget_loops). true: no loop pass, such programs are rejected as the
-    // kernel rejects them ("too complex").
+    // memory safe for any trip count, and ending where a ranking argument bounds the
+    // trips (Facts::ranked_loops); termination of the others is left to the instruction
+    // budget (Facts::budget_loops). true: those others are rejected as the kernel rejects
+    // them ("too complex"); walked and ranked loops are accepted.
     bool require_termination_proof = false;
     // The kernel's allow_uninit_stack (privileged): reads of stack bytes no path is proven
     // to have written (constant or variable offsets, helper memory arguments that read, the

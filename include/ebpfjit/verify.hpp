@@ -56,6 +56,19 @@ struct VerifyReport {
     // Accepted only: the loop heads (instruction indexes) whose termination nothing
     // proved; a run bounds them with the instruction budget (docs/loop-verification.md).
     std::vector<uint32_t> budget_loops;
+    // Accepted only: loops a ranking argument proved to end (docs/loop-verification.md,
+    // "Termination"): at `head`, register r`counter` grows by at least `min_step` a trip,
+    // so one entry into the loop runs at most `max_trips` trips. No budget for them.
+    struct RankedLoop {
+        uint32_t head = 0;
+        uint8_t counter = 0;
+        uint64_t min_step = 0;
+        uint64_t max_trips = 0;
+    };
+    std::vector<RankedLoop> ranked_loops;
+    // When every loop is ranked: the most instructions a run executes (0: no bound, e.g.
+    // with callbacks). Above 2^32 (kDefaultLoopBudget) the ranked loops are also budget loops.
+    uint64_t run_length_bound = 0;
     VerifyStats stats;
 };
 

@@ -736,11 +736,17 @@ void reject_rules(Corpus& c) {
       c.reject("infinite_ja", Xdp, b, Reason::InfiniteLoop, at); }
     { Builder b; b.call(7).mov(r1, r0).label("l"); size_t at = b.size(); b.add(r1, 0).j(Cond::Ne, r1, 0, "l").exit();
       c.reject("infinite_unknown_loop", Xdp, b, Reason::InfiniteLoop, at); }
-    { Builder b; b.mov(r0, 0).mov(r1, 0).label("l").add(r1, 1); size_t at = b.size();
-      b.j(Cond::Lt, r1, 1 << 30, "l").exit();
+    { // 2^40 trips: a ranking argument proves it ends, but not within 2^32 instructions
+      Builder b; b.mov(r0, 0).lddw(r3, uint64_t(1) << 40).mov(r1, 0).label("l").add(r1, 1); size_t at = b.size();
+      b.j(Cond::Lt, r1, r3, "l").exit();
       c.reject("loop_too_long", Xdp, b, Reason::ComplexityLimit, at); // blamed: the loop branch
       c.cases.back().require_termination_proof = true;
       c.accept("loop_too_long_budget", Xdp, b); } // the loop pass: memory safe, the budget ends it
+    { // 2^20 trips, too many for the walk: ranked, and ended within 2^32 instructions, so
+      // accepted even when a proof of termination is asked for (the kernel: too complex)
+      Builder b; b.mov(r0, 0).mov(r1, 0).label("l").add(r1, 1).j(Cond::Lt, r1, 1 << 20, "l").exit();
+      c.accept("loop_ranked", Xdp, b);
+      c.cases.back().require_termination_proof = true; }
     { Builder b; b.mov(r2, 1); size_t at = b.size(); b.callx(r2).exit();
       c.reject("callx_full", Xdp, b, Reason::Unsupported, at); }
 }

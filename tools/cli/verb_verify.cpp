@@ -53,6 +53,11 @@ int run_verify(const VerifyArgs& o) {
                        "{:.1f} MiB of states at most\n",
                        r.program, to_string(r.type), r.instructions, r.stats.processed_insns,
                        r.stats.states_pruned, r.stats.micros, static_cast<double>(r.stats.peak_state_bytes) / (1 << 20));
+            for (const VerifyReport::RankedLoop& l : r.ranked_loops)
+                fmt::print("  loop at insn {} ends: r{} grows by {} or more a trip, at most {} trips an entry\n",
+                           l.head, l.counter, l.min_step, l.max_trips);
+            if (r.run_length_bound != 0)
+                fmt::print("  a run executes at most {} instructions\n", r.run_length_bound);
             if (!r.budget_loops.empty())
                 fmt::print("  loops bounded by the instruction budget, not proven to terminate: at insn {}\n",
                            fmt::join(r.budget_loops, ", "));

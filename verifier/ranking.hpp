@@ -1,0 +1,69 @@
+// Termination by a ranking argument (issue 17, item 3): the loop pass proves a loop
+// memory safe for any trip count; this proves, where it can, that the trip count is
+// bounded, so the loop needs no instruction budget.
+//
+// The argument, for a loop head H (a backward jump's target):
+//   1. a register i grows by at least dmin >= 1 on every path from H back to H, and no
+//      add or subtract on the way wraps;
+//   2. every state that reaches H holds i within [lo, hi], hi finite: the loop pass's
+//      head states cover every arrival (that is what its memory-safety proof rests on).
+// So one entry into the loop reaches H at most (hi - lo) / dmin + 1 times.
+//
+// The growth is read off the loop's instructions: i's value relative to its value at H,
+// through moves, adds and subtracts of constants and 32-bit moves (anything else that
+// writes a register loses it); path conditions are not used, the head states carry them.
+// Wrapping is ruled out against head states too: the exact change since the last head
+// the path passed (H, or a head of an inner cycle, whose states bound the register
+// there) must keep the value within [0, 2^64) (2^32 for 32-bit operations). At an
+// inner head only the least growth since H is kept, so a path that goes round an inner
+// cycle any number of times still counts (a `switch` whose cases jump back to two heads).
+//
+// A program ends if every loop does: an endless run keeps returning to the lowest slot
+// it visits forever, which is a backward jump's target, and between two returns it runs
+// one path from that head back to it through slots at or above it. So a loop's body
+// here is the cycles whose lowest slot is its head (an outer loop's way round, which
+// passes a lower slot, is the outer head's to rank), and a slot runs at most once per call
+// of its subprogram times (max_trips + 1) for each head whose body holds it: visits to
+// it between two arrivals at the lowest such head stay in the next one's body, and so on.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "isa/instruction.hpp"
+#include "verifier/abstract_state.hpp"
+#include "verifier/facts.hpp"
+
+namespace ebpfjit::verifier {
+
+// Every state the loop pass keeps at a loop head (one per shape); empty when it keeps
+// none there, or the slot is no head: no bound is known at that slot.
+using HeadStates = std::function<std::span<const AbstractState* const>(uint32_t pc)>;
+
+// Slots on some path from `head` back to it through slots at or above it (the loop's
+// body; empty when no such path returns).
+std::vector<bool> loop_body(const isa::Program& program, size_t head);
+
+// Whether some path from `head` returns to it (a backward jump's target may be no loop:
+// clang jumps back to a shared exit).
+bool on_cycle(const isa::Program& program, uint32_t head);
+
+// The loop at `head`: its ranking register and trip bound, if the argument above holds.
+std::optional<Facts::RankedLoop> rank_loop(const isa::Program& program, uint32_t head, const HeadStates& head_states);
+
+// Ending is not enough for a program that may run for years: the loop pass counts its
+// ranked loops as ended only if a whole run executes at most this many instructions, so
+// that dropping the budget changes nothing (ebpfjit/limits.hpp's kDefaultLoopBudget).
+inline constexpr uint64_t kTerminationBound = uint64_t(1) << 32;
+
+// The most instructions one run of the program executes when every loop on a cycle is
+// one of `ranked`: each reachable slot, once per call of its subprogram, times
+// (max_trips + 1) of every ranked loop whose body holds it. No bound (nullopt) for a
+// program with callbacks (a helper calls them as often as it likes).
+std::optional<uint64_t> run_length_bound(const isa::Program& program, const std::vector<bool>& reachable,
+                                         std::span<const Facts::RankedLoop> ranked);
+
+} // namespace ebpfjit::verifier
