@@ -40,7 +40,8 @@ Val join(Val a, Val b) {
 using Regs = std::array<Val, kNumRegisters>;
 
 // Stack slots of the current frame that may hold a spilled stack pointer (the kernel
-// keeps a spilled pointer as a register: an aligned 8-byte load brings it back). Only
+// keeps a spilled pointer as a register, save_register_state, and an aligned 8-byte load
+// brings it back, check_stack_read_fixed_off; exec_memory.cpp does the same). Only
 // slots some aligned 8-byte store at r10 + k writes such a value to are tracked; a program
 // needing more than kMaxTracked of them gets no slot liveness.
 constexpr size_t kMaxTracked = 8;
