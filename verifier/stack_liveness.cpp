@@ -12,26 +12,43 @@ namespace {
 
 using namespace isa;
 
-// What a register may hold, as far as the current frame's stack is concerned (4 bytes:
-// one per register and slot is kept while the analysis runs).
+// What a register (or a tracked stack slot) may hold, as far as the current frame's stack
+// is concerned (4 bytes: one per register and slot is kept while the analysis runs).
+//   None: no stack pointer; Fixed: r10 + off; MaybeFixed: r10 + off, or no stack pointer
+//   (a join of the two: reads through it read where Fixed would, but a store through it
+//   overwrites nothing for sure); Any: some stack pointer, or anything.
 struct Val {
-    enum Kind : uint8_t { Bottom, None, Fixed, Any } kind = Bottom; // Fixed: r10 + off
+    enum Kind : uint8_t { Bottom, None, Fixed, MaybeFixed, Any } kind = Bottom;
     int16_t off = 0;
     friend bool operator==(const Val&, const Val&) = default;
 };
 constexpr Val kNone{Val::None, 0};
 constexpr Val kAny{Val::Any, 0};
 
+bool is_offset(Val v) { return v.kind == Val::Fixed || v.kind == Val::MaybeFixed; }
+
 Val join(Val a, Val b) {
     if (a.kind == Val::Bottom) return b;
     if (b.kind == Val::Bottom) return a;
     if (a == b) return a;
-    return kAny; // stack and not, or two offsets: some stack pointer
+    if (a.kind == Val::None && is_offset(b)) return Val{Val::MaybeFixed, b.off};
+    if (b.kind == Val::None && is_offset(a)) return Val{Val::MaybeFixed, a.off};
+    if (is_offset(a) && is_offset(b) && a.off == b.off) return Val{Val::MaybeFixed, a.off};
+    return kAny; // two offsets, or Any with anything: some stack pointer
 }
 
 using Regs = std::array<Val, kNumRegisters>;
 
-bool join_into(Regs& into, const Regs& from) {
+// Stack slots of the current frame that may hold a spilled stack pointer (the kernel
+// keeps a spilled pointer as a register, save_register_state, and an aligned 8-byte load
+// brings it back, check_stack_read_fixed_off; exec_memory.cpp does the same). Only
+// slots some aligned 8-byte store at r10 + k writes such a value to are tracked; a program
+// needing more than kMaxTracked of them gets no slot liveness.
+constexpr size_t kMaxTracked = 8;
+using Slots = std::array<Val, kMaxTracked>;
+
+template <class A>
+bool join_into(A& into, const A& from) {
     bool changed = false;
     for (size_t r = 0; r < into.size(); ++r) {
         const Val j = join(into[r], from[r]);
@@ -43,7 +60,7 @@ bool join_into(Regs& into, const Regs& from) {
     return changed;
 }
 
-bool is_stack(Val v) { return v.kind == Val::Fixed || v.kind == Val::Any; }
+bool is_stack(Val v) { return v.kind == Val::Fixed || v.kind == Val::MaybeFixed || v.kind == Val::Any; }
 
 // Slots holding any byte of [lo, hi) (offsets from r10, clipped to the frame).
 uint64_t slots_of(int64_t lo, int64_t hi) {
@@ -54,8 +71,40 @@ uint64_t slots_of(int64_t lo, int64_t hi) {
     return m;
 }
 
-// The register values after `insn` (calls and exits excepted: the caller handles them).
-void transfer(const Instruction& insn, Regs& r) {
+// The slot index of an aligned 8-byte access at r10 + at inside the frame, else -1.
+int aligned_slot(int64_t at) {
+    return at < 0 && at >= -int64_t(kStackSize) && at % 8 == 0 ? int((-at - 1) / 8) : -1;
+}
+
+// The tracked slots: index into Slots of frame slot `slot`, or -1.
+struct Tracked {
+    std::vector<int> slots; // frame slot numbers, at most kMaxTracked
+    int find(int slot) const {
+        for (size_t i = 0; i < slots.size(); ++i)
+            if (slots[i] == slot) return int(i);
+        return -1;
+    }
+};
+
+// Every tracked slot may have been overwritten with data (a store or helper write the
+// analysis cannot place): a pointer there is only "maybe" one now.
+void weaken(Slots& sl) {
+    for (Val& v : sl) v = join(v, kNone);
+}
+
+// Tracked slots holding any byte of [lo, hi) may now hold data; slot `whole` (if tracked)
+// was replaced by `v`.
+void weaken_range(Slots& sl, const Tracked& tracked, int64_t lo, int64_t hi, int whole, Val v) {
+    for (size_t t = 0; t < tracked.slots.size(); ++t) {
+        const int slot = tracked.slots[t];
+        const int64_t s_lo = -8 * int64_t(slot + 1), s_hi = s_lo + 8;
+        if (slot == whole) sl[t] = v;
+        else if (lo < s_hi && s_lo < hi) sl[t] = join(sl[t], kNone);
+    }
+}
+
+// The register and slot values after `insn` (calls and exits excepted: the caller handles them).
+void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracked) {
     if (const auto* a = std::get_if<Alu>(&insn)) {
         Val& d = r[a->dst.n];
         const auto* src_reg = std::get_if<Reg>(&a->src);
@@ -65,7 +114,7 @@ void transfer(const Instruction& insn, Regs& r) {
         } else if (a->op == AluOp::Mov || a->op == AluOp::MovSx8 || a->op == AluOp::MovSx16 ||
                    a->op == AluOp::MovSx32) {
             d = src_reg && is_stack(r[src_reg->n]) ? kAny : kNone; // a partial copy: a number
-        } else if (d.kind == Val::Fixed && a->is64 && imm && (a->op == AluOp::Add || a->op == AluOp::Sub)) {
+        } else if (is_offset(d) && a->is64 && imm && (a->op == AluOp::Add || a->op == AluOp::Sub)) {
             const int64_t off = int64_t(d.off) + (a->op == AluOp::Add ? int64_t(imm->v) : -int64_t(imm->v));
             if (off < -int64_t(kStackSize) * 4 || off > int64_t(kStackSize) * 4) d = kAny; // out of the frame: the verifier's
             else d.off = int16_t(off);
@@ -75,12 +124,40 @@ void transfer(const Instruction& insn, Regs& r) {
             d = kNone;
         }
     } else if (const auto* l = std::get_if<Load>(&insn)) {
-        r[l->dst.n] = kNone; // no stack pointer is ever in memory (else the analysis is off)
+        // Memory outside the stack never holds a stack pointer (else the analysis is off);
+        // a slot does only as a spill, filled back by an aligned 8-byte load (exec_memory.cpp).
+        const Val b = r[l->base.n];
+        Val v = kNone;
+        if (b.kind == Val::Any && !tracked.slots.empty()) {
+            v = kAny; // any slot, of this frame or a caller's
+        } else if (is_offset(b) && l->size == Size::DW) {
+            if (const int t = tracked.find(aligned_slot(int64_t(b.off) + l->off)); t >= 0)
+                v = b.kind == Val::Fixed ? sl[size_t(t)] : join(sl[size_t(t)], kNone);
+        }
+        r[l->dst.n] = v;
+    } else if (const auto* st = std::get_if<Store>(&insn)) {
+        const Val b = r[st->base.n];
+        const auto* src = std::get_if<Reg>(&st->src);
+        const Val v = src && r[src->n].kind != Val::Bottom ? r[src->n] : kNone;
+        if (is_offset(b)) {
+            // An aligned 8-byte store at r10 + k replaces slot k (a spill, or data); any
+            // other store over a tracked slot may leave data there. Through MaybeFixed it
+            // may land elsewhere: nothing is replaced for sure.
+            const int64_t at = int64_t(b.off) + st->off;
+            const int whole = b.kind == Val::Fixed && st->size == Size::DW ? aligned_slot(at) : -1;
+            weaken_range(sl, tracked, at, at + int64_t(st->size), whole, v);
+        } else if (is_stack(b)) {
+            weaken(sl); // anywhere (a stack pointer stored like this turns the analysis off)
+        }
     } else if (const auto* l = std::get_if<LoadImm64>(&insn)) {
         r[l->dst.n] = kNone;
     } else if (const auto* at = std::get_if<Atomic>(&insn)) {
-        if (at->op == AtomicOp::CmpXchg) r[0] = kNone;
-        else if (at->fetch || at->op == AtomicOp::Xchg) r[at->src.n] = kNone;
+        // The old value may be a spilled pointer (allow_ptr_leaks): anything, if any slot
+        // may hold one and the base may be the stack.
+        const Val fetched = is_stack(r[at->base.n]) && !tracked.slots.empty() ? kAny : kNone;
+        if (is_stack(r[at->base.n])) weaken(sl);
+        if (at->op == AtomicOp::CmpXchg) r[0] = fetched;
+        else if (at->fetch || at->op == AtomicOp::Xchg) r[at->src.n] = fetched;
     } else if (std::holds_alternative<PacketLoad>(insn)) {
         for (uint8_t n = 0; n <= 5; ++n) r[n] = kNone;
     }
@@ -138,105 +215,151 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                 entry[*s] = entry_regs(any);
             }
 
-    // Forward: register values before each slot, subprograms to a fixed point (a call site
-    // can widen its callee's entry).
+    // Forward: register (and tracked slot) values before each slot, subprograms to a fixed
+    // point (a call site can widen its callee's entry). The tracked slots are found as it
+    // goes: a stack pointer stored whole at r10 + k makes slot k tracked, and the pass runs
+    // again (at most kMaxTracked + 1 times), until every such store lands in a tracked slot.
     std::vector<Regs> before(n);
-    for (Regs& b : before) b.fill(Val{});
-    // Each round moves entry values at least one call deeper, and each entry register
-    // changes at most twice: the cap is never reached by a program the structural check
-    // admits (8 frames); if it were, nothing would be known.
-    bool again = true;
+    std::vector<Slots> before_slots; // only while some slot is tracked
     std::vector<uint8_t> queued(n, 0); // all 0 again whenever a worklist has drained
-    for (int round = 0; again && round < 64; ++round) {
-        again = false;
-        for (size_t s = 0; s < subs.size(); ++s) {
-            if (entry[s][kFramePointer].kind == Val::Bottom) continue;
-            std::vector<size_t> work{size_t(subs[s].start)};
-            join_into(before[size_t(subs[s].start)], entry[s]);
-            while (!work.empty()) {
-                const size_t pc = work.back();
-                work.pop_back();
-                queued[pc] = 0;
-                Regs r = before[pc];
-                const Instruction& insn = program.insns[pc];
-                if (const auto* c = std::get_if<Call>(&insn)) {
-                    if (c->kind == CallKind::Local) {
-                        if (auto callee = sub_of(c->target)) {
-                            Regs args = r;
-                            for (Val& v : args) v = is_stack(v) ? kAny : (v.kind == Val::Bottom ? kNone : v);
-                            Regs e = entry_regs(args);
-                            if (join_into(entry[*callee], e)) again = true;
-                        }
-                    }
-                    bool escaped = false;
-                    for (uint8_t a = 1; a <= 5; ++a) escaped |= is_stack(r[a]);
-                    for (uint8_t a = 0; a <= 5; ++a) r[a] = kNone;
-                    // A callee may hand back a pointer into a frame it was given.
-                    if (c->kind == CallKind::Local && escaped) r[0] = kAny;
-                } else if (std::holds_alternative<CallX>(insn)) {
-                    for (uint8_t a = 0; a <= 5; ++a) r[a] = kNone;
-                } else {
-                    transfer(insn, r);
-                }
-                for_each_successor(program, pc, [&](size_t next) {
-                    if (join_into(before[next], r) && !queued[next]) {
-                        queued[next] = 1;
-                        work.push_back(next);
-                    }
-                });
-            }
-        }
-    }
-
-    if (again) {
-        enabled_ = false;
-        return;
-    }
-
-    // Use / def of each slot, and whether the analysis holds at all.
+    Tracked tracked;
     std::vector<uint64_t> use(n, 0), def(n, 0);
-    for (size_t pc = 0; pc < n; ++pc) {
-        const Regs& r = before[pc];
-        if (r[kFramePointer].kind == Val::Bottom) continue; // unreachable
-        auto access = [&](uint8_t base, int32_t off, uint32_t size) -> uint64_t {
-            const Val v = r[base];
-            if (v.kind == Val::Any) return kAll;
-            if (v.kind != Val::Fixed) return 0;
-            return slots_of(int64_t(v.off) + off, int64_t(v.off) + off + size);
-        };
-        const Instruction& insn = program.insns[pc];
-        if (const auto* l = std::get_if<Load>(&insn)) {
-            use[pc] = access(l->base.n, l->off, uint32_t(l->size));
-        } else if (const auto* st = std::get_if<Store>(&insn)) {
-            if (const auto* src = std::get_if<Reg>(&st->src); src && r[src->n].kind != Val::None)
-                enabled_ = false; // a stack pointer (or what may be one) goes into memory
-            const Val b = r[st->base.n];
-            const int64_t at = int64_t(b.off) + st->off;
-            if (b.kind == Val::Fixed && st->size == Size::DW && at % 8 == 0 && at < 0 && at >= -int64_t(kStackSize))
-                def[pc] = uint64_t{1} << ((-at - 1) / 8);
-        } else if (const auto* at = std::get_if<Atomic>(&insn)) {
-            if (r[at->src.n].kind != Val::None || (at->op == AtomicOp::CmpXchg && r[0].kind != Val::None))
-                enabled_ = false;
-            use[pc] = access(at->base.n, at->off, at->is64 ? 8 : 4);
-        } else if (const auto* c = std::get_if<Call>(&insn)) {
-            const helpers::Helper* h = helper_of(*c);
-            const bool callee_frame = c->kind == CallKind::Local || (c->kind == CallKind::Helper && takes_callback(h));
-            for (uint8_t a = 1; a <= 5; ++a) {
-                const Val v = r[a];
-                if (!is_stack(v)) continue;
-                if (callee_frame) {
-                    escapes_[pc] = 1;
-                    use[pc] = kAll;
-                } else if (v.kind == Val::Any) {
-                    use[pc] = kAll;
-                } else {
-                    use[pc] |= slots_of(v.off, 0); // a helper reads upward from its pointer
+    Slots fresh; // a new frame's slots hold no pointer
+    fresh.fill(kNone);
+    for (bool retry = true; retry;) {
+        retry = false;
+        std::vector<Regs> entries = entry;
+        for (Regs& b : before) b.fill(Val{});
+        before_slots.assign(tracked.slots.empty() ? 0 : n, Slots{});
+        // Each round moves entry values at least one call deeper, and each entry register
+        // changes at most twice: the cap is never reached by a program the structural check
+        // admits (8 frames); if it were, nothing would be known.
+        bool again = true;
+        for (int round = 0; again && round < 64; ++round) {
+            again = false;
+            for (size_t s = 0; s < subs.size(); ++s) {
+                if (entries[s][kFramePointer].kind == Val::Bottom) continue;
+                const size_t start = size_t(subs[s].start);
+                std::vector<size_t> work{start};
+                join_into(before[start], entries[s]);
+                if (!before_slots.empty()) join_into(before_slots[start], fresh);
+                while (!work.empty()) {
+                    const size_t pc = work.back();
+                    work.pop_back();
+                    queued[pc] = 0;
+                    Regs r = before[pc];
+                    Slots sl = before_slots.empty() ? fresh : before_slots[pc];
+                    const Instruction& insn = program.insns[pc];
+                    if (const auto* c = std::get_if<Call>(&insn)) {
+                        if (c->kind == CallKind::Local) {
+                            if (auto callee = sub_of(c->target)) {
+                                Regs args = r;
+                                for (Val& v : args) v = is_stack(v) ? kAny : (v.kind == Val::Bottom ? kNone : v);
+                                Regs e = entry_regs(args);
+                                if (join_into(entries[*callee], e)) again = true;
+                            }
+                        }
+                        bool escaped = false;
+                        for (uint8_t a = 1; a <= 5; ++a) escaped |= is_stack(r[a]);
+                        for (uint8_t a = 0; a <= 5; ++a) r[a] = kNone;
+                        // A callee may hand back a pointer into a frame it was given, and a
+                        // helper or callee given a stack pointer may write data over a spill.
+                        if (c->kind == CallKind::Local && escaped) r[0] = kAny;
+                        const bool callee_frame = c->kind == CallKind::Local ||
+                                                  (c->kind == CallKind::Helper && takes_callback(helper_of(*c)));
+                        for (uint8_t a = 1; a <= 5; ++a) {
+                            const Val v = before[pc][a];
+                            if (callee_frame || v.kind == Val::Any) {
+                                if (is_stack(v)) weaken(sl);
+                            } else if (is_offset(v)) {
+                                weaken_range(sl, tracked, v.off, 0, -1, kNone); // helpers write upward
+                            }
+                        }
+                    } else if (const auto* cx = std::get_if<CallX>(&insn)) {
+                        (void)cx;
+                        bool escaped = false;
+                        for (uint8_t a = 1; a <= 5; ++a) escaped |= is_stack(r[a]);
+                        for (uint8_t a = 0; a <= 5; ++a) r[a] = kNone;
+                        if (escaped) weaken(sl);
+                    } else {
+                        transfer(insn, r, sl, tracked);
+                    }
+                    for_each_successor(program, pc, [&](size_t next) {
+                        bool changed = join_into(before[next], r);
+                        if (!before_slots.empty()) changed |= join_into(before_slots[next], sl);
+                        if (changed && !queued[next]) {
+                            queued[next] = 1;
+                            work.push_back(next);
+                        }
+                    });
                 }
             }
-        } else if (std::holds_alternative<CallX>(insn)) {
-            for (uint8_t a = 1; a <= 5; ++a)
-                if (is_stack(r[a])) use[pc] = kAll;
         }
+        if (again) {
+            enabled_ = false;
+            return;
+        }
+
+        // Use / def of each slot, and whether the analysis holds at all.
+        std::fill(use.begin(), use.end(), 0);
+        std::fill(def.begin(), def.end(), 0);
+        for (size_t pc = 0; pc < n && !retry; ++pc) {
+            const Regs& r = before[pc];
+            if (r[kFramePointer].kind == Val::Bottom) continue; // unreachable
+            auto access = [&](uint8_t base, int32_t off, uint32_t size) -> uint64_t {
+                const Val v = r[base];
+                if (v.kind == Val::Any) return kAll;
+                if (!is_offset(v)) return 0;
+                return slots_of(int64_t(v.off) + off, int64_t(v.off) + off + size);
+            };
+            const Instruction& insn = program.insns[pc];
+            if (const auto* l = std::get_if<Load>(&insn)) {
+                use[pc] = access(l->base.n, l->off, uint32_t(l->size));
+            } else if (const auto* st = std::get_if<Store>(&insn)) {
+                const Val b = r[st->base.n];
+                const int64_t at = int64_t(b.off) + st->off;
+                const int slot = b.kind == Val::Fixed && st->size == Size::DW ? aligned_slot(at) : -1;
+                if (const auto* src = std::get_if<Reg>(&st->src); src && r[src->n].kind != Val::None) {
+                    // A stack pointer (or what may be one) goes into memory: followed only
+                    // as a spill into a slot of this frame.
+                    if (slot < 0 || (tracked.find(slot) < 0 && tracked.slots.size() == kMaxTracked)) {
+                        enabled_ = false;
+                        return;
+                    }
+                    if (tracked.find(slot) < 0) {
+                        tracked.slots.push_back(slot);
+                        retry = true;
+                    }
+                }
+                if (slot >= 0) def[pc] = uint64_t{1} << slot;
+            } else if (const auto* at = std::get_if<Atomic>(&insn)) {
+                if (r[at->src.n].kind != Val::None || (at->op == AtomicOp::CmpXchg && r[0].kind != Val::None)) {
+                    enabled_ = false;
+                    return;
+                }
+                use[pc] = access(at->base.n, at->off, at->is64 ? 8 : 4);
+            } else if (const auto* c = std::get_if<Call>(&insn)) {
+                const helpers::Helper* h = helper_of(*c);
+                const bool callee_frame =
+                    c->kind == CallKind::Local || (c->kind == CallKind::Helper && takes_callback(h));
+                for (uint8_t a = 1; a <= 5; ++a) {
+                    const Val v = r[a];
+                    if (!is_stack(v)) continue;
+                    if (callee_frame) {
+                        escapes_[pc] = 1;
+                        use[pc] = kAll;
+                    } else if (v.kind == Val::Any) {
+                        use[pc] = kAll;
+                    } else {
+                        use[pc] |= slots_of(v.off, 0); // a helper reads upward from its pointer
+                    }
+                }
+            } else if (std::holds_alternative<CallX>(insn)) {
+                for (uint8_t a = 1; a <= 5; ++a)
+                    if (is_stack(r[a])) use[pc] = kAll;
+            }
+        }
+        if (retry) std::fill(escapes_.begin(), escapes_.end(), 0);
     }
     if (!enabled_) return;
 

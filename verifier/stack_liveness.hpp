@@ -6,7 +6,9 @@
 // kernel's do.
 //
 // Reads are found by following stack pointers statically: per register, "not a stack
-// pointer", "r10 + k" or "some stack pointer, offset unknown", joined over paths.
+// pointer", "r10 + k", "r10 + k or not a stack pointer" (paths disagree: reads go where
+// r10 + k would, but a store through it overwrites nothing for sure) or "some stack
+// pointer, offset unknown", joined over paths.
 //   - a load or atomic through r10 + k reads its bytes; through an unknown stack pointer,
 //     every slot;
 //   - a helper reading through r10 + k may read [k, fp0) (helpers read upward from the
@@ -16,9 +18,13 @@
 //     call and in this frame while the callee runs (escapes());
 //   - only an aligned 8-byte store at r10 + k overwrites a slot whole (kills it); partial
 //     and variable-offset writes kill nothing.
-// Sound only if no stack pointer is ever stored in memory (a load could bring it back
-// where the analysis sees data): a program that stores one (or a value that may be one)
-// anywhere gets every slot live everywhere (enabled() false).
+// Sound only if every stack pointer stored in memory is seen again where it is loaded: a
+// stack pointer spilled whole (an aligned 8-byte store at r10 + k) into a slot of its own
+// frame is tracked in that slot, as the kernel keeps a spilled register, and an aligned
+// 8-byte load of the slot gives it back (a load through an unknown stack pointer: anything);
+// a write that may cover the slot otherwise leaves "maybe data" there. A program that
+// stores one (or a value that may be one) anywhere else, or into more than 8 slots, gets
+// every slot live everywhere (enabled() false).
 #pragma once
 
 #include <cstdint>

@@ -83,4 +83,43 @@ int parity_csum(struct xdp_md *ctx) {
     return XDP_TX;
 }
 
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 16);
+    __type(key, __u32);
+    __type(value, __u64);
+} parity_hash SEC(".maps");
+
+// A pointer to a stack buffer kept in a stack slot (clang spills such pointers under
+// register pressure; `volatile` forces it here), and diamonds that each leave a map value
+// pointer or a number in a slot of their own that nothing reads again: the kernel
+// (6.18's stack liveness) ignores those dead slots, so every diamond's two paths meet at
+// its join. A verifier that gives up on slot liveness once a stack pointer is stored
+// compares them and explores 2^8 paths.
+#define PARITY_DIAMOND(t, i)                                                                       \
+    if (bpf_get_prandom_u32() & 1)                                                                 \
+        t = v;                                                                                     \
+    else                                                                                           \
+        t = 0;                                                                                     \
+    *bp += i;
+
+SEC("xdp")
+int parity_spilled_stack_ptr(struct xdp_md *ctx) {
+    __u64 buf[2] = {0, 0};
+    __u64 *volatile bp = buf;
+    void *volatile t[8];
+    __u32 key = 0;
+    __u64 *v = bpf_map_lookup_elem(&parity_hash, &key);
+    if (!v) return XDP_PASS;
+    PARITY_DIAMOND(t[0], 1)
+    PARITY_DIAMOND(t[1], 2)
+    PARITY_DIAMOND(t[2], 3)
+    PARITY_DIAMOND(t[3], 4)
+    PARITY_DIAMOND(t[4], 5)
+    PARITY_DIAMOND(t[5], 6)
+    PARITY_DIAMOND(t[6], 7)
+    PARITY_DIAMOND(t[7], 8)
+    return (*bp & 1) ? XDP_PASS : XDP_DROP;
+}
+
 char LICENSE[] SEC("license") = "GPL";
