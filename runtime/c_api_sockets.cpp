@@ -18,6 +18,7 @@ struct ebpfjit_socket_table {
 
 namespace {
 
+using ebpfjit::c_api::guarded;
 using ebpfjit::c_api::set_error;
 
 ebpfjit::SocketEndpoint endpoint(const uint8_t (&addr)[16], uint16_t port) {
@@ -32,26 +33,26 @@ ebpfjit::SocketEndpoint endpoint(const uint8_t (&addr)[16], uint16_t port) {
 extern "C" {
 
 ebpfjit_socket_table* ebpfjit_socket_table_new(void) {
-    try {
+    return guarded<>(static_cast<ebpfjit_socket_table*>(nullptr), nullptr, 0, [] {
         return new ebpfjit_socket_table{std::make_shared<ebpfjit::SocketTable>()};
-    } catch (...) {
-        return nullptr;
-    }
+    });
 }
 
 void ebpfjit_socket_table_free(ebpfjit_socket_table* table) { delete table; }
 
 int ebpfjit_socket_table_add(ebpfjit_socket_table* table, const ebpfjit_socket* socket, uint64_t* cookie,
                              char* err, size_t err_size) {
-    if (!table || !socket) {
-        set_error(err, err_size, "ebpfjit_socket_table_add: NULL table or socket");
-        return -1;
-    }
-    if (socket->protocol != 6 && socket->protocol != 17) {
-        set_error(err, err_size, "socket table: the protocol must be 6 (TCP) or 17 (UDP)");
-        return -1;
-    }
-    try {
+    // guarded: any exception (std or not: the table's lock, an allocation, a format) is -1
+    // with "internal error: ..." in the caller's buffer, never an unwind into C.
+    return guarded<>(-1, err, err_size, [&]() -> int {
+        if (!table || !socket) {
+            set_error(err, err_size, "ebpfjit_socket_table_add: NULL table or socket");
+            return -1;
+        }
+        if (socket->protocol != 6 && socket->protocol != 17) {
+            set_error(err, err_size, "socket table: the protocol must be 6 (TCP) or 17 (UDP)");
+            return -1;
+        }
         ebpfjit::SocketSpec spec;
         spec.protocol = socket->protocol == 6 ? ebpfjit::SocketProtocol::Tcp : ebpfjit::SocketProtocol::Udp;
         spec.ipv6 = socket->ipv6 != 0;
@@ -69,15 +70,14 @@ int ebpfjit_socket_table_add(ebpfjit_socket_table* table, const ebpfjit_socket* 
         }
         if (cookie) *cookie = *added;
         return 0;
-    } catch (const std::exception& e) {
-        set_error(err, err_size, std::string("internal error: ") + e.what());
-        return -1;
-    }
+    });
 }
 
 int ebpfjit_socket_table_remove(ebpfjit_socket_table* table, uint64_t cookie) {
     if (!table) return -EINVAL;
-    return table->table->remove(cookie) ? 0 : -ENOENT;
+    // Taking the table's lock may throw (std::system_error); this entry has no error
+    // buffer, so that is -EIO rather than an unwind into C.
+    return guarded<>(-EIO, nullptr, 0, [&]() -> int { return table->table->remove(cookie) ? 0 : -ENOENT; });
 }
 
 void ebpfjit_object_set_socket_table(ebpfjit_object* object, ebpfjit_socket_table* table) {

@@ -1,6 +1,8 @@
 // Program handle runs: mem, XDP (single and burst), tc and socket filter. Each run sets
 // the worker's ExecutionState (per-CPU slot from maps::current_cpu(), redirect decision
 // out) and turns r0 into the program type's verdict.
+#include <type_traits>
+
 #include <fmt/format.h>
 
 #include "ebpfjit/limits.hpp"
@@ -95,14 +97,15 @@ namespace {
 
 } // namespace
 
-Result<uint64_t> Program::run(std::span<uint8_t> mem, const RunOptions& options) const {
-    // The common case, decided when the program was prepared: a mem program on its own
-    // JIT code, which needs no per-run state and no eBPF stack (jit::RunNeeds). One native
-    // call, the Result built in the caller's slot; a fully verified program needs no
-    // regions either, and code that never reads its RunStatus cannot fault: nothing is
-    // stored before the call and nothing tested after it (runtime/run/lean_run.hpp).
-    // Everything else, the oversized buffer included, is out of line (run_mem), so that
-    // this path saves only the register of the Result's address.
+Program::Program(const State* state) : state_(state), c_entry_(state->lean_mem.c_entry) {
+    static_assert(std::is_same_v<CEntry, engine_abi::CEntryFn>, "Program's C entry is the engine's CEntryFn");
+}
+
+Result<uint64_t> Program::run_mem_other(std::span<uint8_t> mem, const RunOptions& options) const {
+    // Stackless lean code without a C entry (longer than jit::kCEntryMaxSlots): one native
+    // call, the Result built in the caller's slot (runtime/run/lean_run.hpp). Everything
+    // else, the oversized buffer included, is out of line again (run_mem), so that this
+    // path saves only the register of the Result's address.
     if (const runtime::LeanEntry& lean = state_->lean_mem;
         lean && !lean.stack && mem.size() <= kMaxMemSize && options.engine.value_or(Engine::Jit) == Engine::Jit)
         [[likely]]

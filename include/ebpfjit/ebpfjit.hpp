@@ -35,6 +35,7 @@
 #include "ebpfjit/engine.hpp"
 #include "ebpfjit/ebpfjit_sock_ctx.h"
 #include "ebpfjit/error.hpp"
+#include "ebpfjit/limits.hpp"
 #include "ebpfjit/program_type.hpp"
 #include "ebpfjit/host_network.hpp"
 #include "ebpfjit/skb_packet.hpp"
@@ -210,7 +211,20 @@ public:
     const std::string& verifier_log() const; // the verifier's log at the level asked for
 
     // mem programs: r1 = mem.data(), r2 = mem.size(); returns r0.
-    Result<uint64_t> run(std::span<uint8_t> mem, const RunOptions& options = {}) const;
+    // Inline for the common case, decided when the program was prepared: lean stackless
+    // JIT code with a C entry (the one ebpfjit_program_run_mem tail-jumps into: it stores
+    // r0 and returns 0, and cannot fault) is called straight from the caller, so the
+    // Result is built where the caller keeps it and usually folds away. Everything else
+    // (other engines, an oversized buffer, code without a C entry) is run_mem_other.
+    Result<uint64_t> run(std::span<uint8_t> mem, const RunOptions& options = {}) const {
+        if (c_entry_ != nullptr && mem.size() <= kMaxMemSize && options.engine.value_or(Engine::Jit) == Engine::Jit)
+            [[likely]] {
+            uint64_t r0;
+            c_entry_(reinterpret_cast<uint64_t>(mem.data()), mem.size(), &r0); // always 0: nothing to test
+            return r0;
+        }
+        return run_mem_other(mem, options);
+    }
     // Any program type: r1, r2 as given; `regions` is the memory they point into
     // (checked by the interpreter only).
     Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const Region> regions,
@@ -265,8 +279,12 @@ public:
 
 private:
     friend class Object;
-    explicit Program(const State* state) : state_(state) {}
+    explicit Program(const State* state); // runtime/program_runs.cpp: reads the C entry
+    Result<uint64_t> run_mem_other(std::span<uint8_t> mem, const RunOptions& options) const;
+    // engine_abi::CEntryFn (spelled out: engine_abi is not a public header).
+    using CEntry = int (*)(uint64_t r1, uint64_t r2, uint64_t* r0);
     const State* state_;
+    CEntry c_entry_ = nullptr; // State's lean_mem.c_entry, copied so a run loads it from the handle
 };
 
 class Object {

@@ -50,7 +50,8 @@ void ebpfjit_socket_table_free(ebpfjit_socket_table *table);
 /* 0 and *cookie (may be NULL), or -1 with err set (an inconsistent socket, a taken cookie). */
 int ebpfjit_socket_table_add(ebpfjit_socket_table *table, const ebpfjit_socket *socket, uint64_t *cookie,
                              char *err, size_t err_size);
-/* 0, or -ENOENT when no socket has this cookie. A program holding it keeps it until released. */
+/* 0, or -ENOENT when no socket has this cookie (-EINVAL: NULL table; -EIO: an internal
+ * error, such as the table's lock failing). A program holding it keeps it until released. */
 int ebpfjit_socket_table_remove(ebpfjit_socket_table *table, uint64_t cookie);
 /* The table this object's programs look sockets up in (NULL: none). Not while they run. */
 void ebpfjit_object_set_socket_table(ebpfjit_object *object, ebpfjit_socket_table *table);
