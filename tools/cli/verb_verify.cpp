@@ -83,8 +83,9 @@ Verb register_verify(CLI::App& app) {
     cmd->add_option("--type", o->type, "Program type instead of the section's (xdp, tc, socket, mem)");
     add_allow_ptr_leaks_option(*cmd, o->allow_ptr_leaks);
     cmd->add_flag("--require-termination-proof", o->require_termination_proof,
-                  "Reject a program with a loop the verifier proves memory safe but cannot bound (as the "
-                  "kernel does: too complex) instead of accepting it to run under an instruction budget");
+                  "Reject a program with a loop the verifier proves memory safe but cannot prove to end "
+                  "within 2^32 instructions (as the kernel does: too complex) instead of accepting it to run "
+                  "under an instruction budget; loops it walks or ranks are accepted");
     add_map_size_option(*cmd, o->map_sizes);
     add_inline_globals_option(*cmd, o->inline_globals);
     cmd->footer("Example: ebpfjit verify xdp_fw.o --program xdp_main --log-level 1");
