@@ -97,8 +97,10 @@ struct Link {
 
 class Generator {
 public:
-    Generator(ByteReader& in, ProgramType type, bool hostile, bool loops)
-        : in_(in), type_(type), hostile_(hostile), loops_(loops) {}
+    // `probe`: the index (among this generator's loops) of the loop whose body gets a
+    // `ja +0` at its start (loop_reach.cpp counts the body's runs by it), or -1.
+    Generator(ByteReader& in, ProgramType type, bool hostile, bool loops, int probe = -1)
+        : in_(in), type_(type), hostile_(hostile), loops_(loops), probe_(probe) {}
 
     Program run(uint32_t steps) {
         Fn main;
@@ -919,6 +921,8 @@ private:
         const uint8_t counter = in_.flip() ? 7 : 8;
         const uint32_t shape = in_.below(3);
         in_loop_ = true;
+        current_loop_ = int(loop_kinds_.size());
+        loop_kinds_.push_back(0); // its feature, set by close_loop
         reserved_ = uint16_t(1u << counter);
         const bool mem_main = type_ == ProgramType::Mem && f.role == Role::Main && f.st.regs[kCtxReg].kind == Kind::Packet;
         const bool direct_packet = (type_ == ProgramType::Xdp || type_ == ProgramType::SchedCls) &&
@@ -936,7 +940,9 @@ private:
     }
 
     // The body's steps, the back edge to `head`, the exit jump landed, the states merged.
-    void close_loop(Fn& f, int32_t head, size_t exit, const FnState& at_head) {
+    void close_loop(Fn& f, int32_t head, size_t exit, const FnState& at_head, uint32_t feature) {
+        features_ |= feature;
+        loop_kinds_[size_t(current_loop_)] = feature;
         ++f.depth;
         const uint32_t steps = 1 + in_.below(3);
         for (uint32_t i = 0; i < steps && !in_.done(); ++i) step(f);
@@ -956,9 +962,9 @@ private:
         const int32_t head = here(f);
         const FnState at_head = f.st;
         const size_t exit = jump(f, Cond::Ge, c, Imm{n});
+        probe(f);
         emit(f, add(c, 1));
-        features_ |= kFeatureCountedLoop;
-        close_loop(f, head, exit, at_head);
+        close_loop(f, head, exit, at_head, kFeatureCountedLoop);
     }
 
     // mem: for (i = 0; i < len; i += step) { b = mem[i]; body }, len reloaded from its stack
@@ -972,6 +978,7 @@ private:
         const uint8_t len = scratch(f);
         emit(f, Load{Size::DW, false, Reg{len}, Reg{10}, kLenOff});
         const size_t exit = jump(f, break_rule() ? Cond::Gt : Cond::Ge, i, Reg{len});
+        probe(f);
         const uint8_t b = scratch(f);
         emit(f, mov(b, Reg{kCtxReg}));
         emit(f, Alu{AluOp::Add, true, Reg{b}, Reg{i}});
@@ -988,8 +995,7 @@ private:
         }
         f.st.regs[len] = Val{Kind::Scalar};
         f.st.regs[b] = Val{Kind::Scalar};
-        features_ |= stride ? kFeatureStrideLoop : kFeatureLengthLoop;
-        close_loop(f, head, exit, at_head);
+        close_loop(f, head, exit, at_head, stride ? kFeatureStrideLoop : kFeatureLengthLoop);
     }
 
     // xdp, tc: for (p = data; p + 1 <= data_end; p += step) { b = *p; body }, data_end
@@ -1009,6 +1015,7 @@ private:
         emit(f, mov(t, Reg{p}));
         if (!break_rule()) emit(f, add(t, 1));
         const size_t exit = jump(f, Cond::Gt, t, Reg{e});
+        probe(f);
         emit(f, Load{Size::B, false, Reg{t}, Reg{p}, 0});
         emit(f, add(p, 1));
         if (stride) {
@@ -1018,8 +1025,13 @@ private:
         }
         f.st.regs[e] = Val{};
         f.st.regs[t] = Val{Kind::Scalar};
-        features_ |= stride ? kFeatureStrideLoop : kFeatureLengthLoop;
-        close_loop(f, head, exit, at_head);
+        close_loop(f, head, exit, at_head, stride ? kFeatureStrideLoop : kFeatureLengthLoop);
+    }
+
+    // The loop-reach probe: a `ja +0` first in the body of loop number probe_ (reads no
+    // byte: the program is otherwise the same).
+    void probe(Fn& f) {
+        if (current_loop_ == probe_) emit(f, Jump{Cond::Always, false, Reg{0}, Imm{0}, here(f) + 1});
     }
 
     const engine_abi::CtxField* ctx_field(engine_abi::CtxFieldKind kind) const {
@@ -1061,7 +1073,10 @@ private:
     ProgramType type_;
     bool hostile_;
     bool loops_;
+    int probe_;
     bool in_loop_ = false;  // generating a loop's body: no nested loop, no packet-moving helper
+    int current_loop_ = -1; // the loop being generated (index into loop_kinds_)
+    std::vector<uint32_t> loop_kinds_; // each loop's feature, in emission order
     uint16_t reserved_ = 0; // registers scratch() never hands out (a loop's induction variable)
     int last_spill_ = -1;
     bool has_ld_abs_ = false;
@@ -1069,6 +1084,7 @@ private:
 
 public:
     uint32_t features() const { return features_; }
+    const std::vector<uint32_t>& loop_kinds() const { return loop_kinds_; }
 
 private:
     std::vector<std::vector<Instruction>> callees_;
@@ -1078,14 +1094,17 @@ private:
 } // namespace
 
 PipelinePrograms generate_pipeline_programs(std::span<const uint8_t> bytes, ProgramType type, bool hostile,
-                                            bool loops) {
+                                            bool loops, int probe_loop) {
     ByteReader in(bytes);
     PipelinePrograms out;
-    Generator main(in, type, hostile, loops);
+    Generator main(in, type, hostile, loops, probe_loop);
     out.main = main.run(48);
-    Generator tail(in, type, hostile, loops);
+    const int main_loops = int(main.loop_kinds().size());
+    Generator tail(in, type, hostile, loops, probe_loop < main_loops ? -1 : probe_loop - main_loops);
     out.tail = tail.run(12);
     out.features = main.features() | tail.features();
+    out.loops = main.loop_kinds();
+    out.loops.insert(out.loops.end(), tail.loop_kinds().begin(), tail.loop_kinds().end());
     return out;
 }
 

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "ebpfjit/program_type.hpp"
 #include "isa/instruction.hpp"
@@ -75,6 +76,9 @@ struct PipelinePrograms {
     isa::Program main; // the program the embedder runs
     isa::Program tail; // what slot 0 of the prog array holds (same type)
     uint32_t features = 0; // PipelineFeature bits, main and tail
+    // The feature (one kLoopFeatures bit) of each loop, main's then tail's, in the order
+    // the generator made them: the numbering of `probe_loop`.
+    std::vector<uint32_t> loops;
 };
 
 // Short names of the features ("ctx_copy", ...), for file names and reports.
@@ -82,7 +86,9 @@ const char* pipeline_feature_name(uint32_t bit_index);
 
 // `loops` adds the loop steps (kLoopFeatures). Without it the generator reads exactly the
 // bytes it read before loops existed, so the older seeds describe the same programs.
+// `probe_loop` >= 0: the same programs with a `ja +0` first in the body of that loop
+// (PipelinePrograms::loops numbering), which loop_reach.hpp counts; nothing else differs.
 PipelinePrograms generate_pipeline_programs(std::span<const uint8_t> bytes, ProgramType type, bool hostile,
-                                            bool loops = false);
+                                            bool loops = false, int probe_loop = -1);
 
 } // namespace ebpfjit::fuzz
