@@ -68,9 +68,17 @@ enum PipelineFeature : uint32_t {
     kFeatureCountedLoop = 1u << 20,  // for (c = 0; c < N; c++) with a constant N
     kFeatureLengthLoop = 1u << 21,   // for (i = 0; i < len; i++) mem[i] / p + 1 <= data_end
     kFeatureStrideLoop = 1u << 22,   // the same, stepping 1 + (byte & 7): a stride from the data
-    kFeatureCount = 23,
+    // Issue 17's kinds, over the mem input (bounded by its length) or the packet (data_end):
+    kFeatureCrcLoop = 1u << 23,      // CRC-32 bit steps over every byte
+    kFeaturePatternLoop = 1u << 24,  // count of a two-byte pattern (reads i and i + 1)
+    kFeatureHistogramLoop = 1u << 25, // stack table [fp-128, fp) indexed by (byte & 15) * 8
+    kFeatureTlvLoop = 1u << 26,      // type-length-value walk: stride 2 + (length byte & 15)
+    kFeatureCopyLoop = 1u << 27,     // byte copy of a constant length to or from the stack (the JIT's block-op idiom)
+    kFeatureCount = 28,
 };
-inline constexpr uint32_t kLoopFeatures = kFeatureCountedLoop | kFeatureLengthLoop | kFeatureStrideLoop;
+inline constexpr uint32_t kLoopFeatures = kFeatureCountedLoop | kFeatureLengthLoop | kFeatureStrideLoop |
+                                          kFeatureCrcLoop | kFeaturePatternLoop | kFeatureHistogramLoop |
+                                          kFeatureTlvLoop | kFeatureCopyLoop;
 
 struct PipelinePrograms {
     isa::Program main; // the program the embedder runs
