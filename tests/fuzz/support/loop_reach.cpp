@@ -84,7 +84,7 @@ std::optional<uint64_t> count_instructions(const Input& in, const PipelineProgra
 
 } // namespace
 
-std::vector<LoopReach> measure_loop_reach(std::span<const uint8_t> bytes) {
+std::vector<LoopReach> measure_loop_reach(std::span<const uint8_t> bytes, uint32_t kinds) {
     const Input in = parse(bytes.data(), bytes.size());
     if (!in.loops) return {};
     const PipelinePrograms base = generate_pipeline_programs(in.program_bytes, in.type, in.hostile, true);
@@ -94,6 +94,7 @@ std::vector<LoopReach> measure_loop_reach(std::span<const uint8_t> bytes) {
     const std::optional<uint64_t> plain = count_instructions(in, base);
     if (!plain) return out;
     for (size_t k = 0; k < out.size(); ++k) {
+        if (!(out[k].feature & kinds)) continue;
         const PipelinePrograms probed =
             generate_pipeline_programs(in.program_bytes, in.type, in.hostile, true, int(k));
         const std::optional<uint64_t> with_probe = count_instructions(in, probed);

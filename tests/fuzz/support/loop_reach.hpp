@@ -28,8 +28,9 @@ struct LoopReach {
 
 inline constexpr uint64_t kMaxCountedInstructions = 1u << 22;
 
-// Empty when the input asks for no loops or the generator made none.
-std::vector<LoopReach> measure_loop_reach(std::span<const uint8_t> bytes);
+// Empty when the input asks for no loops or the generator made none. Only loops whose
+// kind is in `kinds` are measured (a verification each); the others stay at -1.
+std::vector<LoopReach> measure_loop_reach(std::span<const uint8_t> bytes, uint32_t kinds = ~0u);
 
 // The kLoopFeatures bits of the loops whose body ran at least twice.
 uint32_t reached_loop_features(const std::vector<LoopReach>& loops);

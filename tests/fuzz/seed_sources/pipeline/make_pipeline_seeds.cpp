@@ -9,7 +9,7 @@
 // interpreter for that input (support/loop_reach.hpp). The loop pass prints how many of
 // the verified inputs with loops run one (the fraction the fuzzer's loop inputs reach).
 //   make_pipeline_seeds OUT_DIR [FINDINGS_DIR]
-// MAKE_PIPELINE_SEEDS_LOOPS_ONLY=1 runs the loop passes alone.
+// MAKE_PIPELINE_SEEDS_LOOPS_ONLY=1 runs the loop passes alone, MAKE_PIPELINE_SEEDS_TYPE=N one type.
 // MAKE_PIPELINE_SEEDS_REASONS=1 also prints the most common rejections per type (to tune
 // the generator's acceptance rate).
 // Inputs that produce a finding are never seeds; with FINDINGS_DIR they are written there
@@ -61,13 +61,19 @@ int main(int argc, char** argv) {
     static constexpr const char* type_names[] = {"xdp", "tc", "socket", "mem"}; // byte 0, low 2 bits
     constexpr uint8_t kLoops = 16; // byte 0, bit 4
     constexpr int kTries = 20000;
-    constexpr int kReachSample = 400;
+    constexpr int kReachSample = 150;
+    // Loop programs are the costly ones to verify (the loop pass, up to the complexity limit).
+    constexpr int kLoopTries = 2500;
     size_t seeds = 0, findings = 0;
     // MAKE_PIPELINE_SEEDS_LOOPS_ONLY=1: the loop passes alone (the others take minutes and
     // do not change while only the loop steps do).
     const bool loops_only = std::getenv("MAKE_PIPELINE_SEEDS_LOOPS_ONLY") != nullptr;
+    // MAKE_PIPELINE_SEEDS_TYPE=N (0 xdp, 1 tc, 2 socket, 3 mem): that type alone (one
+    // process per type makes the run as long as its slowest type).
+    const char* only_type = std::getenv("MAKE_PIPELINE_SEEDS_TYPE");
     for (uint8_t pass = loops_only ? 4 : 0; pass < 8; ++pass) {
         const uint8_t type = pass % 4;
+        if (only_type && std::atoi(only_type) != type) continue;
         const bool loops = pass >= 4;
         // The features this pass seeds: all but the loops', or only those (socket filters
         // have no direct packet access, so only counted loops).
@@ -79,7 +85,8 @@ int main(int argc, char** argv) {
         std::map<std::string, size_t> reasons;
         XorShift rng{0x9e3779b97f4a7c15ull + type + (loops ? 0x100 : 0)};
         // The loop pass goes on to kReachSample attempts after its seeds, for a stable figure.
-        for (int attempt = 0; attempt < kTries && (found != wanted || (loops && attempt < kReachSample)); ++attempt) {
+        const int tries = loops ? kLoopTries : kTries;
+        for (int attempt = 0; attempt < tries && (found != wanted || (loops && attempt < kReachSample)); ++attempt) {
             std::vector<uint8_t> input(34 + 64 + rng.next() % 448);
             for (auto& b : input) b = uint8_t(rng.next() >> 24);
             input[0] = uint8_t(type | (loops ? kLoops : 0)); // not hostile, JIT not blinded
@@ -105,8 +112,14 @@ int main(int argc, char** argv) {
             }
             ++verified;
             uint32_t features = r.features;
-            if (loops) { // a loop feature counts only where such a loop runs its body twice
-                const std::vector<fuzz::LoopReach> reach = fuzz::measure_loop_reach(input);
+            // A loop feature counts only where such a loop runs its body twice. Measuring
+            // costs a verification per loop: only inputs that may bring a seed, and the
+            // first kReachSample attempts (the figure printed).
+            const bool sample = attempt < kReachSample;
+            if (loops && !sample && !(r.features & wanted & ~found)) continue;
+            if (loops) {
+                const std::vector<fuzz::LoopReach> reach =
+                    fuzz::measure_loop_reach(input, sample ? fuzz::kLoopFeatures : wanted & ~found);
                 const uint32_t reached = fuzz::reached_loop_features(reach);
                 if (!reach.empty()) ++with_loops, reaching += reached != 0;
                 loops_made += reach.size();
@@ -133,7 +146,7 @@ int main(int argc, char** argv) {
         std::printf("\n");
         if (loops)
             std::printf("       loops run: %zu of %zu verified inputs with loops ran a loop body at least twice; "
-                        "%zu of %zu loops\n", reaching, with_loops, loops_run, loops_made);
+                        "%zu of %zu loops (the first %d attempts)\n", reaching, with_loops, loops_run, loops_made, kReachSample);
         if (std::getenv("MAKE_PIPELINE_SEEDS_REASONS")) {
             std::vector<std::pair<size_t, std::string>> top;
             for (const auto& [text, n] : reasons) top.emplace_back(n, text);
