@@ -9,7 +9,8 @@
 // interpreter for that input (support/loop_reach.hpp). The loop pass prints how many of
 // the verified inputs with loops run one (the fraction the fuzzer's loop inputs reach).
 //   make_pipeline_seeds OUT_DIR [FINDINGS_DIR]
-// MAKE_PIPELINE_SEEDS_LOOPS_ONLY=1 runs the loop passes alone, MAKE_PIPELINE_SEEDS_TYPE=N one type.
+// MAKE_PIPELINE_SEEDS_LOOPS_ONLY=1 runs the loop passes alone, MAKE_PIPELINE_SEEDS_TYPE=N one type,
+// MAKE_PIPELINE_SEEDS_LOOP_TRIES=N caps the attempts of a loop pass (default kLoopTries).
 // MAKE_PIPELINE_SEEDS_REASONS=1 also prints the most common rejections per type (to tune
 // the generator's acceptance rate).
 // Inputs that produce a finding are never seeds; with FINDINGS_DIR they are written there
@@ -85,7 +86,8 @@ int main(int argc, char** argv) {
         std::map<std::string, size_t> reasons;
         XorShift rng{0x9e3779b97f4a7c15ull + type + (loops ? 0x100 : 0)};
         // The loop pass goes on to kReachSample attempts after its seeds, for a stable figure.
-        const int tries = loops ? kLoopTries : kTries;
+        const char* tries_env = std::getenv("MAKE_PIPELINE_SEEDS_LOOP_TRIES"); // a quick look
+        const int tries = loops ? (tries_env ? std::atoi(tries_env) : kLoopTries) : kTries;
         for (int attempt = 0; attempt < tries && (found != wanted || (loops && attempt < kReachSample)); ++attempt) {
             std::vector<uint8_t> input(34 + 64 + rng.next() % 448);
             for (auto& b : input) b = uint8_t(rng.next() >> 24);
