@@ -52,6 +52,10 @@ runtime::elf::ObjectDescription describe_maps() {
     runtime::elf::ObjectDescription d;
     d.maps.push_back(map_spec(BPF_MAP_TYPE_ARRAY, kPipelineValueSize, kPipelineArrayEntries, "array"));
     d.maps.push_back(map_spec(BPF_MAP_TYPE_HASH, kPipelineValueSize, kPipelineHashEntries, "hash"));
+    // A fixed hash seed: bpf_for_each_map_elem visits the entries in the same order in every
+    // run and every process, so a finding replays and loop_reach.cpp's counts (one object
+    // per program variant) compare the same run.
+    d.maps.back().def.flags = BPF_F_ZERO_SEED;
     d.maps.push_back(map_spec(BPF_MAP_TYPE_PROG_ARRAY, 4, kPipelineProgSlots, "progs"));
     return d;
 }
