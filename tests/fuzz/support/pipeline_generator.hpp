@@ -17,8 +17,9 @@
 // are valid; with `hostile` about one decision in 16 breaks a rule on purpose (modified
 // ctx pointers, unchecked packet or map accesses, pointers returned or stored, partial
 // spills). With `loops`, the programs also contain loops: counted ones, loops bounded by
-// the mem length or data_end, and loops whose stride comes from the data (hostile: checks
-// off by one, strides unchecked). Nothing here decides whether a program is safe: the
+// the mem length or data_end, loops whose stride comes from the data, and issue 17's kinds
+// (CRC, pattern count, stack histogram, TLV walk, byte copy in the JIT's block-op shape)
+// (hostile: checks off by one, strides unchecked, a histogram index past its table). Nothing here decides whether a program is safe: the
 // verifier does, and the bounds-checked interpreter checks its verdict.
 #pragma once
 
