@@ -13,7 +13,8 @@
 // difference (the engines' stacks, packets and values live at different addresses).
 //
 // Fuzz bytes: [0] program type (low 2 bits) | hostile (bit 2) | constant blinding (bit 3) |
-// loops (bit 4: the generator adds counted, length-bounded and data-strided loops);
+// loops (bit 4: the generator adds counted, length-bounded and data-strided loops, and
+// issue 17's CRC, pattern-count, histogram, TLV and byte-copy loops);
 // [1] packet length; [2, 34) packet bytes (repeated) and map seeds; the rest drives the
 // generator (main program, then the tail program).
 #include <cstdint>

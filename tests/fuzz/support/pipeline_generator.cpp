@@ -97,8 +97,10 @@ struct Link {
 
 class Generator {
 public:
-    Generator(ByteReader& in, ProgramType type, bool hostile, bool loops)
-        : in_(in), type_(type), hostile_(hostile), loops_(loops) {}
+    // `probe`: the index (among this generator's loops) of the loop whose body gets a
+    // `ja +0` at its start (loop_reach.cpp counts the body's runs by it), or -1.
+    Generator(ByteReader& in, ProgramType type, bool hostile, bool loops, int probe = -1)
+        : in_(in), type_(type), hostile_(hostile), loops_(loops), probe_(probe) {}
 
     Program run(uint32_t steps) {
         Fn main;
@@ -917,13 +919,16 @@ private:
     // judges that); after the loop the state is that entry state merged with the body's.
     void loop(Fn& f) {
         const uint8_t counter = in_.flip() ? 7 : 8;
-        const uint32_t shape = in_.below(3);
+        const uint32_t shape = in_.below(8);
         in_loop_ = true;
+        current_loop_ = int(loop_kinds_.size());
+        loop_kinds_.push_back(0); // its feature, set by close_loop
         reserved_ = uint16_t(1u << counter);
         const bool mem_main = type_ == ProgramType::Mem && f.role == Role::Main && f.st.regs[kCtxReg].kind == Kind::Packet;
         const bool direct_packet = (type_ == ProgramType::Xdp || type_ == ProgramType::SchedCls) &&
                                    f.st.regs[kCtxReg].kind == Kind::Ctx && f.st.regs[kCtxReg].off == 0;
         if (shape == 0 || (!mem_main && !direct_packet)) counted_loop(f, counter);
+        else if (shape >= 3) data_loop(f, counter, counter == 7 ? 8 : 7, shape, mem_main);
         else if (mem_main) length_loop(f, counter, shape == 2);
         else packet_loop(f, counter, shape == 2);
         reserved_ = 0;
@@ -936,13 +941,21 @@ private:
     }
 
     // The body's steps, the back edge to `head`, the exit jump landed, the states merged.
-    void close_loop(Fn& f, int32_t head, size_t exit, const FnState& at_head) {
+    void close_loop(Fn& f, int32_t head, size_t exit, const FnState& at_head, uint32_t feature) {
+        close_loop(f, head, std::vector<size_t>{exit}, at_head, feature, true);
+    }
+    // `exits`: forward jumps out of the loop, landed after the back edge; `steps`: whether
+    // generated steps join the body (a copy loop stays the bare idiom now and then).
+    void close_loop(Fn& f, int32_t head, const std::vector<size_t>& exits, const FnState& at_head, uint32_t feature,
+                    bool steps) {
+        features_ |= feature;
+        loop_kinds_[size_t(current_loop_)] = feature;
         ++f.depth;
-        const uint32_t steps = 1 + in_.below(3);
-        for (uint32_t i = 0; i < steps && !in_.done(); ++i) step(f);
+        const uint32_t n = steps ? 1 + in_.below(3) : 0;
+        for (uint32_t i = 0; i < n && !in_.done(); ++i) step(f);
         --f.depth;
         emit(f, Jump{Cond::Always, false, Reg{0}, Imm{0}, head});
-        land(f, exit);
+        for (size_t exit : exits) land(f, exit);
         for (size_t r = 0; r < f.st.regs.size(); ++r) f.st.regs[r] = merge(at_head.regs[r], f.st.regs[r]);
         for (size_t s = 0; s < f.st.slots.size(); ++s) f.st.slots[s] = merge(at_head.slots[s], f.st.slots[s]);
         f.st.caller_slot = merge(at_head.caller_slot, f.st.caller_slot);
@@ -956,9 +969,9 @@ private:
         const int32_t head = here(f);
         const FnState at_head = f.st;
         const size_t exit = jump(f, Cond::Ge, c, Imm{n});
+        probe(f);
         emit(f, add(c, 1));
-        features_ |= kFeatureCountedLoop;
-        close_loop(f, head, exit, at_head);
+        close_loop(f, head, exit, at_head, kFeatureCountedLoop);
     }
 
     // mem: for (i = 0; i < len; i += step) { b = mem[i]; body }, len reloaded from its stack
@@ -972,6 +985,7 @@ private:
         const uint8_t len = scratch(f);
         emit(f, Load{Size::DW, false, Reg{len}, Reg{10}, kLenOff});
         const size_t exit = jump(f, break_rule() ? Cond::Gt : Cond::Ge, i, Reg{len});
+        probe(f);
         const uint8_t b = scratch(f);
         emit(f, mov(b, Reg{kCtxReg}));
         emit(f, Alu{AluOp::Add, true, Reg{b}, Reg{i}});
@@ -988,8 +1002,194 @@ private:
         }
         f.st.regs[len] = Val{Kind::Scalar};
         f.st.regs[b] = Val{Kind::Scalar};
-        features_ |= stride ? kFeatureStrideLoop : kFeatureLengthLoop;
-        close_loop(f, head, exit, at_head);
+        close_loop(f, head, exit, at_head, stride ? kFeatureStrideLoop : kFeatureLengthLoop);
+    }
+
+    // ---- issue 17's loop kinds over the mem input (mem_main) or the packet (xdp, tc) ----
+    // i (the counter) indexes from the start; mem reloads its length from fp-160, the
+    // packet reloads data and data_end from the ctx (r6) at each check. `acc` (the other
+    // of r7/r8) is reserved too: the CRC, the count, the TLV sum, or the packet base of a
+    // copy. Hostile: one check off by one, a histogram index past the table, or a TLV
+    // length left unmasked.
+    void data_loop(Fn& f, uint8_t i, uint8_t acc, uint32_t shape, bool mem) {
+        if (!mem && (!ctx_field(engine_abi::CtxFieldKind::PacketData) || !ctx_field(engine_abi::CtxFieldKind::PacketEnd)))
+            return counted_loop(f, i);
+        reserved_ |= uint16_t(1u << acc);
+        std::vector<size_t> exits;
+        uint32_t feature = 0;
+        if (shape == 7) return copy_loop(f, i, acc, mem);
+        if (shape == 5) zero_slots(f); // the histogram's table
+        emit(f, Alu{AluOp::Mov, false, Reg{acc}, Imm{shape == 3 ? -1 : 0}});
+        emit(f, mov(i, Imm{0}));
+        f.st.regs[i] = f.st.regs[acc] = Val{Kind::Counter};
+        const int32_t head = here(f);
+        const FnState at_head = f.st;
+        switch (shape) {
+        case 3: { // crc = ~0; for each byte: crc ^= b, two bit steps of CRC-32
+            exits.push_back(check(f, i, 1, mem));
+            probe(f);
+            const uint8_t b = byte_at(f, i, 0, mem);
+            emit(f, Alu{AluOp::Xor, false, Reg{acc}, Reg{b}});
+            for (int k = 0; k < 2; ++k) {
+                emit(f, mov(b, Reg{acc}));
+                emit(f, Alu{AluOp::And, false, Reg{b}, Imm{1}});
+                emit(f, Alu{AluOp::Neg, false, Reg{b}, Imm{0}});
+                emit(f, Alu{AluOp::And, false, Reg{b}, Imm{int32_t(0xEDB88320u)}});
+                emit(f, Alu{AluOp::Rsh, false, Reg{acc}, Imm{1}});
+                emit(f, Alu{AluOp::Xor, false, Reg{acc}, Reg{b}});
+            }
+            feature = kFeatureCrcLoop;
+            break;
+        }
+        case 4: { // count += (b[i] & 3) == k0 && (b[i + 1] & 3) == k1
+            exits.push_back(check(f, i, 2, mem));
+            probe(f);
+            const int32_t k0 = int32_t(in_.below(4)), k1 = int32_t(in_.below(4));
+            const uint8_t b0 = byte_at(f, i, 0, mem);
+            emit(f, Alu{AluOp::And, true, Reg{b0}, Imm{3}});
+            const size_t miss0 = jump(f, Cond::Ne, b0, Imm{k0});
+            const uint8_t b1 = byte_at(f, i, 1, mem, b0);
+            emit(f, Alu{AluOp::And, true, Reg{b1}, Imm{3}});
+            const size_t miss1 = jump(f, Cond::Ne, b1, Imm{k1});
+            emit(f, add(acc, 1));
+            land(f, miss0);
+            land(f, miss1);
+            feature = kFeaturePatternLoop;
+            break;
+        }
+        case 5: { // table[(b & 15)]++ in the slots [fp-128, fp)
+            exits.push_back(check(f, i, 1, mem));
+            probe(f);
+            const uint8_t b = byte_at(f, i, 0, mem);
+            emit(f, Alu{AluOp::And, true, Reg{b}, Imm{break_rule() ? 31 : 15}});
+            emit(f, Alu{AluOp::Lsh, true, Reg{b}, Imm{3}});
+            emit(f, Alu{AluOp::Add, true, Reg{b}, Reg{10}});
+            const uint8_t v = scratch(f, b);
+            emit(f, Load{Size::DW, false, Reg{v}, Reg{b}, -128});
+            emit(f, add(v, 1));
+            emit(f, Store{Size::DW, Reg{b}, -128, Reg{v}});
+            f.st.regs[b] = Val{};
+            f.st.regs[v] = Val{Kind::Scalar};
+            feature = kFeatureHistogramLoop;
+            break;
+        }
+        default: { // TLV: l = b[i + 1] & 15; if (i + 2 + l > len) break; sum += b[i + 1 + l]; i += 2 + l
+            exits.push_back(check(f, i, 2, mem));
+            probe(f);
+            const uint8_t l = byte_at(f, i, 1, mem);
+            if (!break_rule()) emit(f, Alu{AluOp::And, true, Reg{l}, Imm{15}});
+            const uint8_t t = scratch(f, l);
+            emit(f, mov(t, Reg{i}));
+            emit(f, add(t, 2));
+            emit(f, Alu{AluOp::Add, true, Reg{t}, Reg{l}});
+            f.st.regs[t] = Val{Kind::Scalar};
+            exits.push_back(check(f, t, 0, mem, l));
+            const size_t empty = jump(f, Cond::Eq, l, Imm{0});
+            const uint8_t v = scratch(f, l, t);
+            load_base(f, v, mem);
+            emit(f, Alu{AluOp::Add, true, Reg{v}, Reg{i}});
+            emit(f, Alu{AluOp::Add, true, Reg{v}, Reg{l}});
+            emit(f, Load{Size::B, false, Reg{v}, Reg{v}, 1});
+            emit(f, Alu{AluOp::Add, true, Reg{acc}, Reg{v}});
+            f.st.regs[v] = Val{Kind::Scalar};
+            land(f, empty);
+            emit(f, mov(i, Reg{t})); // the stride: 2 + l, from the data
+            feature = kFeatureTlvLoop;
+            break;
+        }
+        }
+        if (shape != 6) emit(f, add(i, 1));
+        close_loop(f, head, exits, at_head, feature, true);
+    }
+
+    // for (i = 0; i != n; i++) dst[i] = src[i], n constant in [1, 128], between the slots
+    // [fp-128, fp) and the mem input or the packet (either way), behind one check that n
+    // bytes are there: clang's shape of a byte copy, the JIT's block-op idiom (the packet's
+    // base is `acc`, loaded once). Now and then generated steps join the body.
+    void copy_loop(Fn& f, uint8_t i, uint8_t acc, bool mem) {
+        const int32_t n = int32_t(1 + in_.below(128));
+        const bool to_stack = in_.flip();
+        if (!to_stack) zero_slots(f); // the bytes copied out are initialised
+        uint8_t base = kCtxReg;
+        size_t skip;
+        const uint8_t e = scratch(f);
+        const int32_t need = break_rule() ? n - 1 : n;
+        if (mem) {
+            emit(f, Load{Size::DW, false, Reg{e}, Reg{10}, kLenOff});
+            skip = jump(f, Cond::Lt, e, Imm{need});
+        } else {
+            base = acc;
+            load_base(f, acc, false);
+            const uint8_t t = scratch(f, e);
+            emit(f, mov(t, Reg{acc}));
+            emit(f, add(t, need));
+            emit(f, Load{Size::W, false, Reg{e}, Reg{kCtxReg}, int16_t(ctx_field(engine_abi::CtxFieldKind::PacketEnd)->offset)});
+            skip = jump(f, Cond::Gt, t, Reg{e});
+            f.st.regs[t] = Val{};
+        }
+        f.st.regs[e] = Val{};
+        emit(f, mov(i, Imm{0}));
+        f.st.regs[i] = f.st.regs[acc] = Val{Kind::Counter};
+        const int32_t head = here(f);
+        const FnState at_head = f.st;
+        probe(f);
+        const uint8_t s = scratch(f), b = scratch(f, s);
+        emit(f, mov(s, Reg{to_stack ? base : uint8_t(10)}));
+        emit(f, Alu{AluOp::Add, true, Reg{s}, Reg{i}});
+        emit(f, Load{Size::B, false, Reg{b}, Reg{s}, int16_t(to_stack ? 0 : -128)});
+        emit(f, mov(s, Reg{to_stack ? uint8_t(10) : base}));
+        emit(f, Alu{AluOp::Add, true, Reg{s}, Reg{i}});
+        emit(f, Store{Size::B, Reg{s}, int16_t(to_stack ? -128 : 0), Reg{b}});
+        f.st.regs[s] = Val{};
+        f.st.regs[b] = Val{Kind::Scalar};
+        emit(f, add(i, 1));
+        const size_t done = jump(f, Cond::Eq, i, Imm{n});
+        close_loop(f, head, {skip, done}, at_head, kFeatureCopyLoop, in_.below(4) == 0);
+    }
+
+    void zero_slots(Fn& f) {
+        for (int slot = 0; slot < kSlots; ++slot) {
+            emit(f, Store{Size::DW, Reg{10}, slot_off(slot), Imm{0}});
+            f.st.slots[slot] = Val{Kind::Scalar};
+        }
+    }
+
+    // dst = the start of the mem input (r6) or of the packet (data, from the ctx).
+    void load_base(Fn& f, uint8_t dst, bool mem) {
+        if (mem) emit(f, mov(dst, Reg{kCtxReg}));
+        else emit(f, Load{Size::W, false, Reg{dst}, Reg{kCtxReg}, int16_t(ctx_field(engine_abi::CtxFieldKind::PacketData)->offset)});
+    }
+
+    // A fresh register = the byte at start + x + k (`keep` survives).
+    uint8_t byte_at(Fn& f, uint8_t x, int16_t k, bool mem, int keep = -1) {
+        const uint8_t b = scratch(f, keep);
+        load_base(f, b, mem);
+        emit(f, Alu{AluOp::Add, true, Reg{b}, Reg{x}});
+        emit(f, Load{Size::B, false, Reg{b}, Reg{b}, k});
+        f.st.regs[b] = Val{Kind::Scalar};
+        return b;
+    }
+
+    // The loop's exit unless x + need bytes are there: mem `x + need > len`, packet
+    // `data + x + need > data_end` (hostile: one byte short). Keeps x and `keep`.
+    size_t check(Fn& f, uint8_t x, int32_t need, bool mem, int keep = -1) {
+        const uint16_t reserved = reserved_;
+        reserved_ |= uint16_t(1u << x | (keep >= 0 ? 1u << keep : 0u));
+        const uint8_t t = scratch(f);
+        const uint8_t e = scratch(f, t);
+        reserved_ = reserved;
+        if (break_rule()) need -= 1;
+        if (mem) {
+            emit(f, Load{Size::DW, false, Reg{e}, Reg{10}, kLenOff});
+            emit(f, mov(t, Reg{x}));
+        } else {
+            load_base(f, t, false);
+            emit(f, Alu{AluOp::Add, true, Reg{t}, Reg{x}});
+            emit(f, Load{Size::W, false, Reg{e}, Reg{kCtxReg}, int16_t(ctx_field(engine_abi::CtxFieldKind::PacketEnd)->offset)});
+        }
+        if (need != 0) emit(f, add(t, need));
+        f.st.regs[t] = f.st.regs[e] = Val{};
+        return jump(f, Cond::Gt, t, Reg{e});
     }
 
     // xdp, tc: for (p = data; p + 1 <= data_end; p += step) { b = *p; body }, data_end
@@ -1009,6 +1209,7 @@ private:
         emit(f, mov(t, Reg{p}));
         if (!break_rule()) emit(f, add(t, 1));
         const size_t exit = jump(f, Cond::Gt, t, Reg{e});
+        probe(f);
         emit(f, Load{Size::B, false, Reg{t}, Reg{p}, 0});
         emit(f, add(p, 1));
         if (stride) {
@@ -1018,8 +1219,13 @@ private:
         }
         f.st.regs[e] = Val{};
         f.st.regs[t] = Val{Kind::Scalar};
-        features_ |= stride ? kFeatureStrideLoop : kFeatureLengthLoop;
-        close_loop(f, head, exit, at_head);
+        close_loop(f, head, exit, at_head, stride ? kFeatureStrideLoop : kFeatureLengthLoop);
+    }
+
+    // The loop-reach probe: a `ja +0` first in the body of loop number probe_ (reads no
+    // byte: the program is otherwise the same).
+    void probe(Fn& f) {
+        if (current_loop_ == probe_) emit(f, Jump{Cond::Always, false, Reg{0}, Imm{0}, here(f) + 1});
     }
 
     const engine_abi::CtxField* ctx_field(engine_abi::CtxFieldKind kind) const {
@@ -1061,7 +1267,10 @@ private:
     ProgramType type_;
     bool hostile_;
     bool loops_;
+    int probe_;
     bool in_loop_ = false;  // generating a loop's body: no nested loop, no packet-moving helper
+    int current_loop_ = -1; // the loop being generated (index into loop_kinds_)
+    std::vector<uint32_t> loop_kinds_; // each loop's feature, in emission order
     uint16_t reserved_ = 0; // registers scratch() never hands out (a loop's induction variable)
     int last_spill_ = -1;
     bool has_ld_abs_ = false;
@@ -1069,6 +1278,7 @@ private:
 
 public:
     uint32_t features() const { return features_; }
+    const std::vector<uint32_t>& loop_kinds() const { return loop_kinds_; }
 
 private:
     std::vector<std::vector<Instruction>> callees_;
@@ -1078,14 +1288,17 @@ private:
 } // namespace
 
 PipelinePrograms generate_pipeline_programs(std::span<const uint8_t> bytes, ProgramType type, bool hostile,
-                                            bool loops) {
+                                            bool loops, int probe_loop) {
     ByteReader in(bytes);
     PipelinePrograms out;
-    Generator main(in, type, hostile, loops);
+    Generator main(in, type, hostile, loops, probe_loop);
     out.main = main.run(48);
-    Generator tail(in, type, hostile, loops);
+    const int main_loops = int(main.loop_kinds().size());
+    Generator tail(in, type, hostile, loops, probe_loop < main_loops ? -1 : probe_loop - main_loops);
     out.tail = tail.run(12);
     out.features = main.features() | tail.features();
+    out.loops = main.loop_kinds();
+    out.loops.insert(out.loops.end(), tail.loop_kinds().begin(), tail.loop_kinds().end());
     return out;
 }
 
@@ -1094,7 +1307,8 @@ const char* pipeline_feature_name(uint32_t bit_index) {
         "ctx_copy", "ctx_arith", "ctx_load", "ctx_store", "packet_check", "packet_access", "spill_pointer",
         "spill_via_r10_copy", "fill_pointer", "partial_write", "atomic_stack", "atomic_spilled_pointer",
         "atomic_map_value", "map_lookup", "bpf_loop", "for_each_map_elem", "local_call", "tail_call",
-        "ld_abs", "packet_helper", "counted_loop", "length_loop", "stride_loop"};
+        "ld_abs", "packet_helper", "counted_loop", "length_loop", "stride_loop", "crc_loop", "pattern_loop",
+        "histogram_loop", "tlv_loop", "copy_loop"};
     return bit_index < kFeatureCount ? names[bit_index] : "?";
 }
 

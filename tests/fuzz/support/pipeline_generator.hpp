@@ -17,13 +17,15 @@
 // are valid; with `hostile` about one decision in 16 breaks a rule on purpose (modified
 // ctx pointers, unchecked packet or map accesses, pointers returned or stored, partial
 // spills). With `loops`, the programs also contain loops: counted ones, loops bounded by
-// the mem length or data_end, and loops whose stride comes from the data (hostile: checks
-// off by one, strides unchecked). Nothing here decides whether a program is safe: the
+// the mem length or data_end, loops whose stride comes from the data, and issue 17's kinds
+// (CRC, pattern count, stack histogram, TLV walk, byte copy in the JIT's block-op shape)
+// (hostile: checks off by one, strides unchecked, a histogram index past its table). Nothing here decides whether a program is safe: the
 // verifier does, and the bounds-checked interpreter checks its verdict.
 #pragma once
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "ebpfjit/program_type.hpp"
 #include "isa/instruction.hpp"
@@ -67,14 +69,25 @@ enum PipelineFeature : uint32_t {
     kFeatureCountedLoop = 1u << 20,  // for (c = 0; c < N; c++) with a constant N
     kFeatureLengthLoop = 1u << 21,   // for (i = 0; i < len; i++) mem[i] / p + 1 <= data_end
     kFeatureStrideLoop = 1u << 22,   // the same, stepping 1 + (byte & 7): a stride from the data
-    kFeatureCount = 23,
+    // Issue 17's kinds, over the mem input (bounded by its length) or the packet (data_end):
+    kFeatureCrcLoop = 1u << 23,      // CRC-32 bit steps over every byte
+    kFeaturePatternLoop = 1u << 24,  // count of a two-byte pattern (reads i and i + 1)
+    kFeatureHistogramLoop = 1u << 25, // stack table [fp-128, fp) indexed by (byte & 15) * 8
+    kFeatureTlvLoop = 1u << 26,      // type-length-value walk: stride 2 + (length byte & 15)
+    kFeatureCopyLoop = 1u << 27,     // byte copy of a constant length to or from the stack (the JIT's block-op idiom)
+    kFeatureCount = 28,
 };
-inline constexpr uint32_t kLoopFeatures = kFeatureCountedLoop | kFeatureLengthLoop | kFeatureStrideLoop;
+inline constexpr uint32_t kLoopFeatures = kFeatureCountedLoop | kFeatureLengthLoop | kFeatureStrideLoop |
+                                          kFeatureCrcLoop | kFeaturePatternLoop | kFeatureHistogramLoop |
+                                          kFeatureTlvLoop | kFeatureCopyLoop;
 
 struct PipelinePrograms {
     isa::Program main; // the program the embedder runs
     isa::Program tail; // what slot 0 of the prog array holds (same type)
     uint32_t features = 0; // PipelineFeature bits, main and tail
+    // The feature (one kLoopFeatures bit) of each loop, main's then tail's, in the order
+    // the generator made them: the numbering of `probe_loop`.
+    std::vector<uint32_t> loops;
 };
 
 // Short names of the features ("ctx_copy", ...), for file names and reports.
@@ -82,7 +95,9 @@ const char* pipeline_feature_name(uint32_t bit_index);
 
 // `loops` adds the loop steps (kLoopFeatures). Without it the generator reads exactly the
 // bytes it read before loops existed, so the older seeds describe the same programs.
+// `probe_loop` >= 0: the same programs with a `ja +0` first in the body of that loop
+// (PipelinePrograms::loops numbering), which loop_reach.hpp counts; nothing else differs.
 PipelinePrograms generate_pipeline_programs(std::span<const uint8_t> bytes, ProgramType type, bool hostile,
-                                            bool loops = false);
+                                            bool loops = false, int probe_loop = -1);
 
 } // namespace ebpfjit::fuzz
