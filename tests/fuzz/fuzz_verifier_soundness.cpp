@@ -6,6 +6,7 @@
 //
 // Fuzz bytes: byte 0 picks the mode (even: raw instruction words, odd: a structured program
 // from the hostile generator); byte 1 seeds the input sizes; the rest is the program.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -95,12 +96,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (size_t i = 0; i < mem.size(); ++i) mem[i] = static_cast<uint8_t>(size_seed * 31 + i * 7);
         runtime::InterpreterOptions options;
         options.program_type = ProgramType::Mem;
-        // The walk's count bounds every concrete run; a loop the loop pass proved (memory
-        // safe, termination left to the budget) may run out of any budget instead.
+        // The walk's count bounds every concrete run, and so does the run length the loop
+        // pass proved from ranked loops (checked up to a cap: a run that exceeds a bound
+        // below it is a finding); a loop the loop pass proved memory safe but left to the
+        // budget may run out of any budget instead.
+        constexpr uint64_t kCap = 1'000'000;
         const bool budget_loops = !report.facts.budget_loops.empty();
-        options.instruction_budget = budget_loops ? 1'000'000 : report.stats.processed_insns + 1;
+        const uint64_t bound =
+            report.facts.ranked_loops.empty() ? report.stats.processed_insns : report.facts.run_length_bound;
+        const bool may_stop = budget_loops || bound >= kCap;
+        options.instruction_budget = budget_loops ? kCap : std::min(bound + 1, kCap);
         auto r0 = runtime::Interpreter(program, bindings, options).run_mem(mem);
-        if (!r0 && !(budget_loops && r0.error().message.starts_with("instruction budget of")))
+        if (!r0 && !(may_stop && r0.error().message.starts_with("instruction budget of")))
             escape(program, input_size, r0.error().to_string());
     }
     return 0;

@@ -91,8 +91,10 @@ PipelineResult run_pipeline(std::span<const uint8_t> bytes) {
     }
     // A loop the loop pass proved memory safe but not terminating runs under the default
     // instruction budget (2^32): far too long for a fuzz input. Such programs run under a
-    // small one, and a run it stops is no finding (docs/loop-verification.md).
-    const bool budget_loops = !verdict.facts.budget_loops.empty();
+    // small one, and a run it stops is no finding (docs/loop-verification.md). So do ranked
+    // loops: proven to end within 2^32 instructions, as long (fuzz_verifier_soundness checks
+    // their bound on mem programs, where no tail call adds to a run).
+    const bool budget_loops = !verdict.facts.budget_loops.empty() || !verdict.facts.ranked_loops.empty();
     if (budget_loops) options.hardening.instruction_budget = kLoopBudget;
     auto main = runtime::PreparedProgram::prepare(main_spec, object->bindings, definitions, options);
     if (!main) {
