@@ -39,7 +39,8 @@ std::string unavailable_cell(const Record& r) { return r.unavailable.substr(0, r
 // How the program the engines ran was verified, and what the JIT still checks at run time.
 std::string level_cell(const Record* jit) {
     if (!jit || jit->verify_level.empty()) return "–";
-    return jit->verify_level;
+    if (jit->termination.empty()) return jit->verify_level;
+    return fmt::format("{}, loops {}", jit->verify_level, jit->termination); // full, loops ranked
 }
 std::string checks_cell(const Record* jit) {
     if (!jit || !jit->checked_accesses) return "–";
@@ -181,7 +182,7 @@ std::string markdown_report(const std::vector<Record>& records) {
         if (r.engine != "jit" || !r.unavailable.empty()) continue;
         out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", r.program, r.bpf_insns.value_or(0),
                            r.code_bytes.value_or(0), optional_us(r.compile_us), optional_us(r.verify_us),
-                           r.verify_level, checks_cell(&r));
+                           level_cell(&r), checks_cell(&r));
     }
     return out;
 }
@@ -204,6 +205,7 @@ nlohmann::json json_report(const std::vector<Record>& records) {
                          {"result", r.result},
                          {"checked", r.checked}};
         if (!r.verify_level.empty()) j["verify_level"] = r.verify_level;
+        if (!r.termination.empty()) j["termination"] = r.termination;
         if (!r.full_refusal.empty()) j["full_verification_refused"] = r.full_refusal;
         if (r.checked_accesses) j["checked_accesses"] = *r.checked_accesses;
         if (r.checked_calls) j["checked_calls"] = *r.checked_calls;

@@ -147,10 +147,16 @@ const char* level_name(const Level& l) {
     return *l.level == VerifyLevel::Full ? "full" : "structural";
 }
 
+const char* termination_of(const verifier::Facts& f) {
+    if (!f.budget_loops.empty()) return "budget";
+    return f.ranked_loops.empty() ? "walked" : "ranked";
+}
+
 void describe(Record& r, const Level& l, const Verification* v) {
     r.verify_level = level_name(l);
     r.full_refusal = l.full_refusal;
     if (v) r.verify_us = v->verify_us;
+    if (v && l.level && *l.level == VerifyLevel::Full) r.termination = termination_of(v->facts);
 }
 
 Result<void> run_peers(const Workload& w, uint64_t expected, bool quick, std::vector<Record>& out) {

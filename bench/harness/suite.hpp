@@ -56,6 +56,9 @@ struct Record {
     std::optional<double> verify_us;      // interp and jit (same program, same verifier)
     std::string verify_level;             // interp, jit: full | structural | refused
     std::string full_refusal;             // interp, jit: why full verification refused, if it did
+    // interp, jit at full: how its loops end: "walked" (enumerated, or none), "ranked"
+    // (proven by a ranking argument, no budget) or "budget" (the instruction budget bounds some)
+    std::string termination;
     std::optional<uint32_t> checked_accesses; // jit: memory accesses checked at run time
     std::optional<uint32_t> checked_calls;    // jit: helper calls checked at run time
     std::optional<uint64_t> code_bytes;   // jit: native code size

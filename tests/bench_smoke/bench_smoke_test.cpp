@@ -154,4 +154,7 @@ TEST_CASE("ebpfjit bench --quick --peers: full verification or a refusal, per pr
     CHECK(full >= 2);
     CHECK(by_key[{"simple", "jit"}]["verify_level"] == "full");
     CHECK(by_key[{"memory_a_plus_b", "jit"}]["verify_level"] == "full");
+    // How their loops end: none to walk; memcpy's 1 MiB byte loop by a ranking (no budget).
+    CHECK(by_key[{"simple", "jit"}]["termination"] == "walked");
+    if (by_key[{"memcpy", "jit"}]["verify_level"] == "full") CHECK(by_key[{"memcpy", "jit"}]["termination"] == "ranked");
 }
