@@ -13,6 +13,18 @@ int sum_ptr(struct xdp_md *ctx) {
     return (int)s;
 }
 
+/* Every byte by index, each checked against data_end too. */
+SEC("xdp")
+int sum_idx(struct xdp_md *ctx) {
+    unsigned char *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+    __u32 s = 0, len = end - data;
+    for (__u32 i = 0; i < len; i++) {
+        if (data + i + 1 > end) break;
+        s = s * 31 + data[i];
+    }
+    return (int)s;
+}
+
 /* Type-length-value records [type][len][len bytes]: the types' sum and the records' count. */
 SEC("xdp")
 int tlv(struct xdp_md *ctx) {

@@ -13,6 +13,19 @@ int sum_ptr(struct xdp_md *ctx) {
     return s & 1 ? XDP_PASS : XDP_DROP;
 }
 
+// An index below the length, each byte checked against data_end too.
+SEC("xdp")
+int sum_idx(struct xdp_md *ctx) {
+    unsigned char *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+    __u64 s = 0;
+    __u32 len = end - data;
+    for (__u32 i = 0; i < len; i++) {
+        if (data + i + 1 > end) break;
+        s += data[i];
+    }
+    return s & 1 ? XDP_PASS : XDP_DROP;
+}
+
 // Type-length-value records whose stride comes from the packet.
 SEC("xdp")
 int tlv(struct xdp_md *ctx) {
