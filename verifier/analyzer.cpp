@@ -78,6 +78,8 @@ AbstractState Analyzer::initial_state() const {
         if (input_.type == ProgramType::Mem) { // r2 is the length; at most what an offset may be
             f.regs[2].sym = Zone::kLen;
             (void)s.zone->bound_value(Zone::kLen, 0, uint64_t(max_packet_offset()));
+        } else { // data_end - data: a frame's or skb's length, a u32 in every context the runtime builds
+            (void)s.zone->bound_value(Zone::kLen, 0, uint64_t(kMaxPacketLength));
         }
     }
     return s;
@@ -388,6 +390,7 @@ void Analyzer::run(Report& report) {
                 head.queued = false;
                 cur = head.state;
                 if (cur.zone) cur.zone->close(); // the head keeps a widened zone unclosed (state_join.cpp)
+                tighten_packet_offsets(cur);
                 resumed_head = true;
                 if (input_.log_level >= 2) trace_ += fmt::format("{}: exploring the loop head's joined state\n", cur.pc);
                 continue;

@@ -140,11 +140,20 @@ private:
     [[nodiscard]] bool relate_operands(AbstractState& edge, uint8_t d, const isa::Reg* src, Relation rel, bool is32,
                                        const RegState& a, const RegState& b);
     [[nodiscard]] bool tighten_from_zone(AbstractState& s);
+    // After a join at a loop head: packet pointers' variable offsets within the bounds the
+    // zone has on them (widening moved them past every threshold; `p + 1 <= end` keeps
+    // them below len, which is bounded).
+    void tighten_packet_offsets(AbstractState& s);
     bool zone_proves_packet_access(const AbstractState& s, const RegState& ptr, int32_t off, uint32_t size) const;
     void collect_zone_garbage(AbstractState& s);
     // Largest packet offset a range may prove: the kernel's 0xffff for packets, the
     // largest pointer offset for a mem program's buffer (any size the embedder hands in).
     int64_t max_packet_offset() const;
+    // The longest packet (data_end - data) of an XDP / tc / socket program: XdpFrame,
+    // SkbPacket and the C API's buffers hold u32 lengths. The loop pass bounds the zone's
+    // len by it, so a pointer whose offset only the zone bounds (`p + 1 <= end` each trip)
+    // has a finite offset; the path walk keeps the kernel's MAX_PACKET_OFF.
+    static constexpr int64_t kMaxPacketLength = 0xffffffffLL;
     std::string headline(uint32_t pc, const Violation& v) const;
 
     const isa::Program& program_;

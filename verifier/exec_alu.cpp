@@ -193,12 +193,21 @@ Status Analyzer::exec_pointer_alu(AbstractState& s, const isa::Alu& insn, RegSta
         if (ptr.type == RegType::Ctx)
             return violation(Reason::PointerArithmetic,
                              fmt::format("variable offset added to the ctx pointer: {}", describe(s, ptr_reg)));
-        if (k.smin <= -kMaxPointerOffset || k.smax >= kMaxPointerOffset)
+        // Loop pass: a packet pointer's offset may be bounded only by the packet's length
+        // (`p + 1 <= end` at each trip of `p += 2 + l`; `data + i` with `i < len`), up to
+        // kMaxPacketLength. Every access through it is still proven from
+        // `offset + size <= len` (the zone) or the kernel's ranges, which need offsets at
+        // most MAX_PACKET_OFF; these bounds only keep the verifier's 64-bit arithmetic and
+        // the zone's model (values below 2^62) exact.
+        const int64_t var_limit = loop_pass_ && ptr.type == RegType::Packet
+                                      ? kMaxPacketLength + kMaxPointerOffset
+                                      : kMaxPointerOffset;
+        if (k.smin <= -kMaxPointerOffset || k.smax >= var_limit)
             return violation(Reason::PointerArithmetic,
                              fmt::format("pointer arithmetic with an unbounded value: {} {} {}", describe(s, ptr_reg),
                                          op_name(insn.op), num.to_string()));
         r.var = scalar_alu64(insn.op, r.var, k);
-        if (r.var.smin <= -kMaxPointerOffset || r.var.smax >= kMaxPointerOffset)
+        if (r.var.smin <= -kMaxPointerOffset || r.var.smax >= var_limit)
             return violation(Reason::PointerArithmetic,
                              fmt::format("variable pointer offset grows unbounded: {}", describe(s, ptr_reg)));
         if (r.type == RegType::Packet || r.type == RegType::PacketMeta) {

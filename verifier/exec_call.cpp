@@ -447,7 +447,11 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         s.for_each_reg([](RegState& o) {
             if (o.is_packet_like()) o = RegState::unknown_scalar();
         });
-        if (s.zone) s.zone->forget(Zone::kLen); // the packet has a new length
+        if (s.zone) { // the packet has a new length, within the same limit (initial_state)
+            s.zone->forget(Zone::kLen);
+            const int64_t most = input_.type == ProgramType::Mem ? max_packet_offset() : kMaxPacketLength;
+            (void)s.zone->bound_value(Zone::kLen, 0, uint64_t(most)); // len alone: no conflict
+        }
     }
     RegState r0;
     switch (h->proto.ret) {

@@ -70,6 +70,7 @@ Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
             head.state.history.clear();
             s = std::move(*joined);
             if (s.zone) s.zone->close(); // the head keeps a widened zone unclosed (state_join.cpp)
+            tighten_packet_offsets(s);
             return HeadVerdict::Continue;
         }
         head.state = std::move(*joined);

@@ -322,6 +322,19 @@ bool Analyzer::tighten_from_zone(AbstractState& s) {
     return feasible;
 }
 
+void Analyzer::tighten_packet_offsets(AbstractState& s) {
+    if (!s.zone) return;
+    const Zone& z = *s.zone;
+    s.for_each_reg([&](RegState& r) {
+        if (r.type != RegType::Packet || !r.sym || r.var.smin < 0) return;
+        const int64_t up = z.bound(r.sym, Zone::kZero);
+        if (up == Zone::kInf || up < 0 || uint64_t(up) >= r.var.umax) return;
+        Scalar v = r.var;
+        v.umax = uint64_t(up);
+        if (v.normalize()) r.var = v; // (an empty set cannot come from a satisfiable zone)
+    });
+}
+
 bool Analyzer::relate_branch(AbstractState& edge, uint8_t d, const isa::Reg* src, Relation rel, bool is32,
                              const RegState& a, const RegState& b) {
     if (!edge.zone) return true;
