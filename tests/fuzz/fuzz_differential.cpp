@@ -23,6 +23,7 @@
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/map.hpp"
 #include "runtime/maps/map_factory.hpp"
+#include "support/map_entries.hpp"
 #include "support/program_generator.hpp"
 #if __has_include("jit/compiler.hpp")
 #include "jit/compiler.hpp"
@@ -67,7 +68,7 @@ const std::vector<NamedEngine>& engines() {
     return table;
 }
 
-using Entries = std::vector<std::pair<std::vector<uint8_t>, std::vector<uint8_t>>>;
+using fuzz::Entries;
 
 struct Outcome {
     std::string error; // empty on success
@@ -98,18 +99,6 @@ std::vector<std::unique_ptr<maps::Map>> make_maps(std::span<const uint8_t> seed)
     return made;
 }
 
-Entries dump(maps::Map& map) {
-    Entries entries;
-    const auto& def = map.definition();
-    map.for_each([&](const void* key, void* value) {
-        auto k = static_cast<const uint8_t*>(key);
-        auto v = static_cast<const uint8_t*>(value);
-        entries.emplace_back(std::vector<uint8_t>(k, k + def.key_size), std::vector<uint8_t>(v, v + def.value_size));
-        return true;
-    });
-    std::sort(entries.begin(), entries.end());
-    return entries;
-}
 
 Outcome run_on(const NamedEngine& engine, const isa::Program& program, std::span<const uint8_t> input) {
     Outcome out;
@@ -120,7 +109,7 @@ Outcome run_on(const NamedEngine& engine, const isa::Program& program, std::span
     auto r0 = engine.run(program, bindings, out.mem);
     if (r0) out.r0 = *r0;
     else out.error = r0.error().to_string();
-    for (auto& m : maps) out.maps.push_back(dump(*m));
+    for (auto& m : maps) out.maps.push_back(fuzz::sorted_entries(*m));
     return out;
 }
 

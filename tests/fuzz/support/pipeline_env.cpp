@@ -75,22 +75,6 @@ void fill_maps(runtime::ObjectMaps& object, const std::array<uint8_t, 32>& seed)
     }
 }
 
-
-Entries dump(maps::Map& map) {
-    Entries entries;
-    const auto& def = map.definition();
-    map.for_each([&](const void* key, void* value) {
-        auto k = static_cast<const uint8_t*>(key);
-        auto v = static_cast<const uint8_t*>(value);
-        entries.emplace_back(std::vector<uint8_t>(k, k + def.key_size), std::vector<uint8_t>(v, v + def.value_size));
-        return true;
-    });
-    std::sort(entries.begin(), entries.end());
-    return entries;
-}
-
-
-
 runtime::MemoryRegion region_of(std::span<uint8_t> bytes, bool writable) {
     return runtime::MemoryRegion{reinterpret_cast<uint64_t>(bytes.data()), bytes.size(), writable};
 }
@@ -161,8 +145,8 @@ Outcome run_on(const Exec& exec, const Input& in, runtime::ObjectMaps& object) {
         out.error = fmt::format("the pipeline does not run {} programs", to_string(in.type));
         break;
     }
-    out.array = dump(*object.maps[kPipelineArrayMap]);
-    out.hash = dump(*object.maps[kPipelineHashMap]);
+    out.array = sorted_entries(*object.maps[kPipelineArrayMap]);
+    out.hash = sorted_entries(*object.maps[kPipelineHashMap]);
     return out;
 }
 

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "map_entries.hpp"
 #include "ebpfjit/engine.hpp"
 #include "ebpfjit/program_type.hpp"
 #include "runtime/elf/object_description.hpp"
@@ -44,8 +45,6 @@ Input parse(const uint8_t* data, size_t size);
 
 // The object an ELF with the generator's three maps would describe (same indices).
 runtime::elf::ObjectDescription describe_maps();
-
-using Entries = std::vector<std::pair<std::vector<uint8_t>, std::vector<uint8_t>>>;
 
 struct Outcome {
     std::string error; // empty on success
