@@ -79,7 +79,6 @@ uint64_t sk_assign(uint64_t ctx, uint64_t sk, uint64_t flags, uint64_t, uint64_t
 constexpr ProgramTypeMask kTc = mask_of(ProgramType::SchedCls);
 // The lookups and sk_release: tc, XDP and (sock_addr_func_proto) cgroup sock_addr hooks.
 constexpr ProgramTypeMask kTcXdp = kTc | mask_of(ProgramType::Xdp) | mask_of(ProgramType::CgroupSockAddr);
-constexpr ProgramTypeMask kTcSocket = kTc | mask_of(ProgramType::SocketFilter);
 
 } // namespace
 
