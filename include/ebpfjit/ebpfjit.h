@@ -70,9 +70,10 @@ typedef struct {
      * Non-zero: the kernel's privileged rules (allow_ptr_leaks): still memory-safe, but
      * host addresses may escape to maps, helpers and the caller. Trusted programs only. */
     int allow_ptr_leaks;
-    /* 0 (the default): loops the verifier proves memory safe but cannot bound run under an
-     * instruction budget (docs/loop-verification.md). Non-zero: such programs are rejected,
-     * as the kernel rejects them. */
+    /* 0 (the default): loops the verifier proves memory safe but cannot prove to end (by
+     * walking them, or by a ranking argument within 2^32 instructions) run under an
+     * instruction budget (docs/loop-verification.md). Non-zero: such programs are
+     * rejected, as the kernel rejects them. */
     int require_termination_proof;
 } ebpfjit_open_options;
 

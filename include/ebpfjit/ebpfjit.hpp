@@ -120,10 +120,11 @@ struct OpenOptions {
     // refuse the others; prog-array slots naming a program left out stay empty. Empty: all.
     std::vector<std::string> only_programs = {};
     // Full verification only. false (the default): a loop the verifier cannot bound by
-    // walking it is proven memory safe by the loop pass for any trip count, and the
-    // program runs under an instruction budget (kDefaultLoopBudget unless `hardening`
-    // sets one; docs/loop-verification.md). true: such programs are rejected, as the
-    // kernel rejects them ("too complex").
+    // walking it is proven memory safe by the loop pass for any trip count; unless a
+    // ranking argument proves every such loop ends and the run stays under 2^32
+    // instructions, the program runs under an instruction budget (kDefaultLoopBudget
+    // unless `hardening` sets one; docs/loop-verification.md). true: programs that would
+    // need that budget are rejected, as the kernel rejects them ("too complex").
     bool require_termination_proof = false;
 };
 

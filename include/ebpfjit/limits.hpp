@@ -11,8 +11,9 @@ namespace ebpfjit {
 inline constexpr uint64_t kMaxMemSize = (uint64_t(1) << 28) - 1;
 
 // The instruction budget (Hardening::instruction_budget) a program gets by default when
-// the verifier proved its memory safety but not the termination of some loop
-// (docs/loop-verification.md): generous for any real input, seconds of native code.
+// the verifier proved its memory safety but not the termination of some loop within this
+// many instructions (docs/loop-verification.md): generous for any real input, seconds of
+// native code. A program proven to end within it (verifier/ranking.hpp) gets none.
 inline constexpr uint64_t kDefaultLoopBudget = uint64_t(1) << 32;
 
 } // namespace ebpfjit
