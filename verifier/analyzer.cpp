@@ -457,11 +457,9 @@ void Analyzer::mark_precise(const AbstractState& s, std::initializer_list<uint8_
     checkpoints_.mark_precise(s, mask);
 }
 
-// A relaxed prune proves safety, but the pruned path may carry values the stored path
-// never had in registers nothing checked (say, a different upper half): the
-// value-dependent facts of everything it could reach are re-derived from the code alone.
-void Analyzer::weaken_facts_after_relaxed_prunes() {
-    if (relaxed_roots_.empty()) return;
+// Slots a path pruned by a relaxed prune could reach (its root and everything after it,
+// callees and callbacks included): there it may carry values no explored path had.
+std::vector<uint8_t> Analyzer::reached_from_relaxed_prunes() const {
     const size_t n = program_.size();
     std::vector<uint8_t> seen(n, 0);
     std::vector<uint32_t> work;
@@ -476,12 +474,6 @@ void Analyzer::weaken_facts_after_relaxed_prunes() {
         const uint32_t pc = work.back();
         work.pop_back();
         const isa::Instruction& insn = program_.insns[pc];
-        facts_.upper32_zero[pc] = 0;
-        if (const auto* alu = std::get_if<isa::Alu>(&insn)) {
-            const bool is_signed = alu->op == isa::AluOp::SDiv || alu->op == isa::AluOp::SMod;
-            const auto* imm = std::get_if<isa::Imm>(&alu->src);
-            facts_.divisor_safe[pc] = facts_.divisor_safe[pc] && imm && imm->v != 0 && !(is_signed && imm->v == -1);
-        }
         if (const auto* j = std::get_if<isa::Jump>(&insn)) {
             push(j->target);
             if (j->cond != isa::Cond::Always) push(int64_t(pc) + 1);
@@ -493,6 +485,24 @@ void Analyzer::weaken_facts_after_relaxed_prunes() {
             push(int64_t(pc) + 2);
         } else if (!std::holds_alternative<isa::Exit>(insn)) {
             push(int64_t(pc) + 1);
+        }
+    }
+    return seen;
+}
+
+// A relaxed prune proves safety, but the pruned path may carry values the stored path
+// never had in registers nothing checked (say, a different upper half): the
+// value-dependent facts of everything it could reach are re-derived from the code alone.
+void Analyzer::weaken_facts_after_relaxed_prunes() {
+    if (relaxed_roots_.empty()) return;
+    const std::vector<uint8_t> reached = reached_from_relaxed_prunes();
+    for (size_t pc = 0; pc < reached.size(); ++pc) {
+        if (!reached[pc]) continue;
+        facts_.upper32_zero[pc] = 0;
+        if (const auto* alu = std::get_if<isa::Alu>(&program_.insns[pc])) {
+            const bool is_signed = alu->op == isa::AluOp::SDiv || alu->op == isa::AluOp::SMod;
+            const auto* imm = std::get_if<isa::Imm>(&alu->src);
+            facts_.divisor_safe[pc] = facts_.divisor_safe[pc] && imm && imm->v != 0 && !(is_signed && imm->v == -1);
         }
     }
 }

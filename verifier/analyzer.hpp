@@ -123,6 +123,7 @@ private:
     void mark_precise(const AbstractState& s, std::initializer_list<uint8_t> regs);
     // Facts of slots reachable from a relaxed prune are re-derived conservatively.
     void weaken_facts_after_relaxed_prunes();
+    std::vector<uint8_t> reached_from_relaxed_prunes() const;
     void note_stack_depth(const AbstractState& s, uint8_t frame, int64_t lowest_offset);
     void record_facts(const AbstractState& s);
     // After a load/store/atomic through `base` passed its checks: which ctx field it

@@ -104,7 +104,12 @@ void Analyzer::record_loop_termination() {
     for (uint32_t pc = 0; pc < program_.size(); ++pc)
         if (heads_[pc].size() < kMaxShapes)
             for (const HeadState& head : heads_[pc]) states[pc].push_back(&head.state);
-    const HeadStates at = [&](uint32_t pc) { return std::span<const AbstractState* const>(states[pc]); };
+    // A path a relaxed prune ended (imprecise scalars were not compared) may arrive at a
+    // head with values its states do not hold: no bound is known at heads it can reach.
+    const std::vector<uint8_t> relaxed = reached_from_relaxed_prunes();
+    const HeadStates at = [&](uint32_t pc) {
+        return relaxed[pc] ? std::span<const AbstractState* const>() : std::span<const AbstractState* const>(states[pc]);
+    };
     for (uint32_t pc = 0; pc < program_.size(); ++pc) {
         if (!loop_head_[pc] || !facts_.reachable[pc] || !on_cycle(program_, pc)) continue;
         if (auto ranked = rank_loop(program_, pc, at)) facts_.ranked_loops.push_back(*ranked);
