@@ -399,6 +399,11 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
             }
             const bool os_scalar = o.is_spill() && o.spilled.is_scalar();
             const bool cs_scalar = c.is_spill() && c.spilled.is_scalar();
+            // A spilled pointer met by anything but a pointer it joins with: its bytes would
+            // become Invalid, which a read may take as never written (zeroed at frame entry,
+            // allow_uninit_stack) and so copy the pointer out as data. Not joined: the arrival
+            // is a shape of its own (the pipeline fuzzer's leak through a copy loop).
+            if ((o.is_spill() && !os_scalar) || (c.is_spill() && !cs_scalar)) return std::nullopt;
             for (size_t b = 0; b < 8; ++b) out.bytes[b] = join_byte(o.bytes[b], c.bytes[b], os_scalar, cs_scalar);
             out.spilled = RegState{};
         }

@@ -35,7 +35,8 @@ Scalar join_scalar(const Scalar& a, const Scalar& b);
 Scalar widen_scalar(const Scalar& old, const Scalar& joined, const Thresholds& t);
 
 // The join of `old` (the loop head's state so far) and `cur` (a state arriving there),
-// registers dead in `live` dropped; nullopt when they cannot be joined (different call
+// registers dead in `live` dropped; nullopt when they cannot be joined (a spilled pointer
+// against anything but a pointer it joins with, different call
 // frames, references, locks). `widen`: apply widening against `old` as well. The
 // result continues `cur`'s path (its pc, parent checkpoint and history). `fresh_id`
 // names new pointer ids.
