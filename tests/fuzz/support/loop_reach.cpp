@@ -34,12 +34,7 @@ std::optional<uint64_t> count_instructions(const Input& in, const PipelineProgra
     options.verify = VerifyLevel::Full;
     options.complexity_limit = kFuzzComplexityLimit;
 
-    runtime::elf::ProgramSpec tail_spec, main_spec;
-    tail_spec.name = "tail", main_spec.name = "main";
-    tail_spec.section = main_spec.section = "fuzz";
-    tail_spec.type = main_spec.type = in.type;
-    tail_spec.program = programs.tail;
-    main_spec.program = programs.main;
+    const auto [main_spec, tail_spec] = specs_of(programs, in.type);
     auto tail = runtime::PreparedProgram::prepare(tail_spec, object->bindings, definitions, options);
     if (tail) {
         auto* progs = maps::as_prog_array(object->maps[kPipelineProgArray].get());

@@ -61,6 +61,16 @@ runtime::elf::ObjectDescription describe_maps() {
 }
 
 // The same starting contents before each engine's run.
+PipelineSpecs specs_of(const PipelinePrograms& programs, ProgramType type) {
+    PipelineSpecs specs;
+    specs.tail.name = "tail", specs.main.name = "main";
+    specs.tail.section = specs.main.section = "fuzz";
+    specs.tail.type = specs.main.type = type;
+    specs.tail.program = programs.tail;
+    specs.main.program = programs.main;
+    return specs;
+}
+
 namespace {
 
 void fill_maps(runtime::ObjectMaps& object, const std::array<uint8_t, 32>& seed) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "map_entries.hpp"
+#include "pipeline_generator.hpp"
 #include "ebpfjit/engine.hpp"
 #include "ebpfjit/program_type.hpp"
 #include "runtime/elf/object_description.hpp"
@@ -45,6 +46,12 @@ Input parse(const uint8_t* data, size_t size);
 
 // The object an ELF with the generator's three maps would describe (same indices).
 runtime::elf::ObjectDescription describe_maps();
+
+// The generated main and tail programs as an ELF object would name them (section "fuzz").
+struct PipelineSpecs {
+    runtime::elf::ProgramSpec main, tail;
+};
+PipelineSpecs specs_of(const PipelinePrograms& programs, ProgramType type);
 
 struct Outcome {
     std::string error; // empty on success

@@ -65,12 +65,7 @@ PipelineResult run_pipeline(std::span<const uint8_t> bytes) {
     options.hardening.blind_constants = in.blind;
     options.complexity_limit = kFuzzComplexityLimit;
 
-    runtime::elf::ProgramSpec tail_spec, main_spec;
-    tail_spec.name = "tail", main_spec.name = "main";
-    tail_spec.section = main_spec.section = "fuzz";
-    tail_spec.type = main_spec.type = in.type;
-    tail_spec.program = programs.tail;
-    main_spec.program = programs.main;
+    const auto [main_spec, tail_spec] = specs_of(programs, in.type);
 
     // The tail program first, as Object::open prepares prog-array targets before anything runs.
     auto tail = runtime::PreparedProgram::prepare(tail_spec, object->bindings, definitions, options);
