@@ -60,7 +60,6 @@ runtime::elf::ObjectDescription describe_maps() {
     return d;
 }
 
-// The same starting contents before each engine's run.
 PipelineSpecs specs_of(const PipelinePrograms& programs, ProgramType type) {
     PipelineSpecs specs;
     specs.tail.name = "tail", specs.main.name = "main";
@@ -73,6 +72,7 @@ PipelineSpecs specs_of(const PipelinePrograms& programs, ProgramType type) {
 
 namespace {
 
+// The same starting contents before each engine's run.
 void fill_maps(runtime::ObjectMaps& object, const std::array<uint8_t, 32>& seed) {
     maps::Map& array = *object.maps[kPipelineArrayMap];
     maps::Map& hash = *object.maps[kPipelineHashMap];
