@@ -1,5 +1,6 @@
 // ebpfjit verify OBJECT [--program NAME] [--log-level 0|1|2] [--verify full|structural] [--type T]
 //                [--allow-ptr-leaks] [--require-termination-proof] [--map-max-entries NAME=N]... [--inline-globals SECTION]...
+#include <algorithm>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -58,9 +59,16 @@ int run_verify(const VerifyArgs& o) {
                            l.head, l.counter, l.min_step, l.max_trips);
             if (r.run_length_bound != 0)
                 fmt::print("  a run executes at most {} instructions\n", r.run_length_bound);
-            if (!r.budget_loops.empty())
+            // Budget loops that are ranked end, but the run may be longer than the budget.
+            std::vector<uint32_t> unproven;
+            for (uint32_t head : r.budget_loops)
+                if (std::none_of(r.ranked_loops.begin(), r.ranked_loops.end(), [&](const auto& l) { return l.head == head; }))
+                    unproven.push_back(head);
+            if (!unproven.empty())
                 fmt::print("  loops bounded by the instruction budget, not proven to terminate: at insn {}\n",
-                           fmt::join(r.budget_loops, ", "));
+                           fmt::join(unproven, ", "));
+            else if (!r.budget_loops.empty())
+                fmt::print("  every loop ends, but a run may exceed 2^32 instructions: the instruction budget bounds it\n");
         } else {
             all_ok = false;
             fmt::print("{} ({}, {} insns): rejected: {} [{}]\n", r.program, to_string(r.type), r.instructions,
