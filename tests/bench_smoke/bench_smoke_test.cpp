@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -152,6 +154,10 @@ TEST_CASE("ebpfjit bench --quick --peers: full verification or a refusal, per pr
     }
     // simple and memory_a_plus_b have no loop: the full verifier proves them.
     CHECK(full >= 2);
+    // The report's tally counts the same programs (its cells also say how loops end).
+    std::ifstream md(std::string(EBPFJIT_BINARY_DIR) + "/bench_smoke_default.md");
+    const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+    CHECK(text.find(fmt::format("Verified: {} full,", full)) != std::string::npos);
     CHECK(by_key[{"simple", "jit"}]["verify_level"] == "full");
     CHECK(by_key[{"memory_a_plus_b", "jit"}]["verify_level"] == "full");
     // How their loops end: none to walk; memcpy's 1 MiB byte loop by a ranking (no budget).
