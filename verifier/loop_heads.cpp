@@ -110,14 +110,22 @@ void Analyzer::record_loop_termination() {
     const HeadStates at = [&](uint32_t pc) {
         return relaxed[pc] ? std::span<const AbstractState* const>() : std::span<const AbstractState* const>(states[pc]);
     };
+    const LoopBodies bodies(program_);
+    std::vector<std::vector<bool>> ranked_bodies; // in facts_.ranked_loops' order
     for (uint32_t pc = 0; pc < program_.size(); ++pc) {
-        if (!loop_head_[pc] || !facts_.reachable[pc] || !on_cycle(program_, pc)) continue;
-        if (auto ranked = rank_loop(program_, pc, at)) facts_.ranked_loops.push_back(*ranked);
-        else facts_.budget_loops.push_back(pc);
+        if (!loop_head_[pc] || !facts_.reachable[pc]) continue;
+        std::vector<bool> body = bodies.of(pc);
+        if (!body[pc]) continue; // on no cycle of its own
+        if (auto ranked = rank_loop(program_, pc, body, at)) {
+            facts_.ranked_loops.push_back(*ranked);
+            ranked_bodies.push_back(std::move(body));
+        } else {
+            facts_.budget_loops.push_back(pc);
+        }
     }
     if (!facts_.budget_loops.empty() || facts_.ranked_loops.empty()) return;
     // Every loop ends; the budget stays unless the run's length is bounded too.
-    const auto bound = run_length_bound(program_, facts_.reachable, facts_.ranked_loops);
+    const auto bound = run_length_bound(program_, facts_.reachable, facts_.ranked_loops, ranked_bodies);
     facts_.run_length_bound = bound.value_or(0);
     if (!bound || *bound > kTerminationBound)
         for (const Facts::RankedLoop& loop : facts_.ranked_loops) facts_.budget_loops.push_back(loop.head);

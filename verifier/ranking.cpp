@@ -62,13 +62,15 @@ struct NoWrap {
 
 } // namespace
 
+LoopBodies::LoopBodies(const isa::Program& program) : program_(program), preds_(program.size()) {
+    for (size_t pc = 0; pc < program.size(); ++pc)
+        isa::for_each_successor(program, pc, [&](size_t next) { preds_[next].push_back(uint32_t(pc)); });
+}
+
 // Reachable from `head` and reaching it, both in one step or more, through slots at or
 // above it only (the cycles whose lowest slot it is: ranking.hpp says why these suffice).
-std::vector<bool> loop_body(const isa::Program& program, size_t head) {
-    const size_t n = program.size();
-    std::vector<std::vector<uint32_t>> preds(n);
-    for (size_t pc = 0; pc < n; ++pc)
-        isa::for_each_successor(program, pc, [&](size_t next) { preds[next].push_back(uint32_t(pc)); });
+std::vector<bool> LoopBodies::of(uint32_t head) const {
+    const size_t n = program_.size();
     auto walk = [&](auto&& neighbours) {
         std::vector<bool> seen(n, false);
         std::vector<size_t> stack;
@@ -83,9 +85,9 @@ std::vector<bool> loop_body(const isa::Program& program, size_t head) {
         }
         return seen;
     };
-    const auto forward = walk([&](size_t pc, auto&& f) { isa::for_each_successor(program, pc, f); });
+    const auto forward = walk([&](size_t pc, auto&& f) { isa::for_each_successor(program_, pc, f); });
     const auto backward = walk([&](size_t pc, auto&& f) {
-        for (uint32_t p : preds[pc]) f(p);
+        for (uint32_t p : preds_[pc]) f(p);
     });
     std::vector<bool> body(n);
     for (size_t pc = 0; pc < n; ++pc) body[pc] = forward[pc] && backward[pc];
@@ -96,9 +98,8 @@ namespace {
 
 class LoopValues {
 public:
-    LoopValues(const isa::Program& program, uint32_t head, const HeadStates& head_states)
-        : program_(program), head_(head), head_states_(head_states) {
-        body_ = loop_body(program, head);
+    LoopValues(const isa::Program& program, uint32_t head, const std::vector<bool>& body, const HeadStates& head_states)
+        : program_(program), head_(head), body_(body), head_states_(head_states) {
         in_.resize(program.size());
         reached_.assign(program.size(), false);
         visits_.assign(program.size(), 0);
@@ -204,8 +205,8 @@ private:
 
     const isa::Program& program_;
     const size_t head_;
+    const std::vector<bool>& body_;
     const HeadStates& head_states_;
-    std::vector<bool> body_;
     std::vector<Regs> in_;
     std::vector<bool> reached_;
     std::vector<uint32_t> visits_;
@@ -217,7 +218,7 @@ std::optional<std::pair<uint64_t, uint64_t>> head_range(std::span<const Abstract
     if (states.empty()) return std::nullopt;
     uint64_t lo = kU64Max, hi = 0;
     for (const AbstractState* s : states) {
-        const RegState& reg = s->frames.back().regs[r];
+        const RegState& reg = s->cur().regs[r];
         if (reg.type != RegType::Scalar) return std::nullopt;
         lo = std::min(lo, reg.var.umin);
         hi = std::max(hi, reg.var.umax);
@@ -227,11 +228,10 @@ std::optional<std::pair<uint64_t, uint64_t>> head_range(std::span<const Abstract
 
 } // namespace
 
-bool on_cycle(const isa::Program& program, uint32_t head) { return loop_body(program, head)[head]; }
-
-std::optional<Facts::RankedLoop> rank_loop(const isa::Program& program, uint32_t head, const HeadStates& head_states) {
+std::optional<Facts::RankedLoop> rank_loop(const isa::Program& program, uint32_t head, const std::vector<bool>& body,
+                                           const HeadStates& head_states) {
     if (head_states(head).empty()) return std::nullopt;
-    LoopValues values(program, head, head_states);
+    LoopValues values(program, head, body, head_states);
     const std::optional<Regs> back = values.solve();
     if (!back) return std::nullopt;
     std::optional<Facts::RankedLoop> best;
@@ -256,22 +256,23 @@ std::optional<Facts::RankedLoop> rank_loop(const isa::Program& program, uint32_t
 
 namespace {
 
+// Counts saturate here: far above any bound that matters, and sums of two cannot overflow.
+constexpr uint64_t kCountCap = uint64_t(1) << 62;
 uint64_t saturating_mul(uint64_t a, uint64_t b) {
-    constexpr uint64_t kCap = uint64_t(1) << 62;
-    return (b != 0 && a > kCap / b) ? kCap : std::min(a * b, kCap);
+    return (b != 0 && a > kCountCap / b) ? kCountCap : std::min(a * b, kCountCap);
 }
+uint64_t saturating_add(uint64_t a, uint64_t b) { return std::min(a + b, kCountCap); }
 
 } // namespace
 
 std::optional<uint64_t> run_length_bound(const isa::Program& program, const std::vector<bool>& reachable,
-                                         std::span<const Facts::RankedLoop> ranked) {
+                                         std::span<const Facts::RankedLoop> ranked,
+                                         std::span<const std::vector<bool>> bodies) {
     const size_t n = program.size();
     std::vector<uint64_t> per_call(n, 1); // executions of a slot per call of its subprogram
-    for (const Facts::RankedLoop& loop : ranked) {
-        const std::vector<bool> body = loop_body(program, loop.head);
+    for (size_t l = 0; l < ranked.size(); ++l)
         for (size_t pc = 0; pc < n; ++pc)
-            if (body[pc]) per_call[pc] = saturating_mul(per_call[pc], loop.max_trips + 1);
-    }
+            if (bodies[l][pc]) per_call[pc] = saturating_mul(per_call[pc], ranked[l].max_trips + 1);
     // Calls of each subprogram: the main one once; a callee as often as its call sites
     // run (callers first: a call goes to a later or earlier subprogram, but never round).
     const size_t subs = program.subprogram_starts.size();
@@ -285,8 +286,7 @@ std::optional<uint64_t> run_length_bound(const isa::Program& program, const std:
             if (!reachable[pc] || !c || c->kind != isa::CallKind::Local) continue;
             if (isa::subprogram_of(program, c->target) != sub) continue;
             const size_t caller = isa::subprogram_of(program, int32_t(pc));
-            calls[sub] = std::min(calls[sub] + saturating_mul(self(self, caller, depth + 1), per_call[pc]),
-                                  uint64_t(1) << 62);
+            calls[sub] = saturating_add(calls[sub], saturating_mul(self(self, caller, depth + 1), per_call[pc]));
         }
         done[sub] = true;
         return calls[sub];
@@ -298,7 +298,7 @@ std::optional<uint64_t> run_length_bound(const isa::Program& program, const std:
             return std::nullopt;
         const size_t sub = isa::subprogram_of(program, int32_t(pc));
         const uint64_t runs = sub == 0 ? 1 : calls_of(calls_of, sub, 0);
-        total = std::min(total + saturating_mul(runs, per_call[pc]), uint64_t(1) << 62);
+        total = saturating_add(total, saturating_mul(runs, per_call[pc]));
     }
     return total;
 }

@@ -43,16 +43,23 @@ namespace ebpfjit::verifier {
 // none there, or the slot is no head: no bound is known at that slot.
 using HeadStates = std::function<std::span<const AbstractState* const>(uint32_t pc)>;
 
-// Slots on some path from `head` back to it through slots at or above it (the loop's
-// body; empty when no such path returns).
-std::vector<bool> loop_body(const isa::Program& program, size_t head);
+// The loops' bodies: for a head, the slots on some path from it back to it through slots
+// at or above it (empty when no such path returns: a backward jump's target may be no
+// loop, clang jumps back to a shared exit). Predecessor lists are built once.
+class LoopBodies {
+public:
+    explicit LoopBodies(const isa::Program& program);
+    std::vector<bool> of(uint32_t head) const;
 
-// Whether some path from `head` returns to it (a backward jump's target may be no loop:
-// clang jumps back to a shared exit).
-bool on_cycle(const isa::Program& program, uint32_t head);
+private:
+    const isa::Program& program_;
+    std::vector<std::vector<uint32_t>> preds_;
+};
 
-// The loop at `head`: its ranking register and trip bound, if the argument above holds.
-std::optional<Facts::RankedLoop> rank_loop(const isa::Program& program, uint32_t head, const HeadStates& head_states);
+// The loop at `head` with that body: its ranking register and trip bound, if the argument
+// above holds.
+std::optional<Facts::RankedLoop> rank_loop(const isa::Program& program, uint32_t head, const std::vector<bool>& body,
+                                           const HeadStates& head_states);
 
 // Ending is not enough for a program that may run for years: the loop pass counts its
 // ranked loops as ended only if a whole run executes at most this many instructions, so
@@ -61,9 +68,11 @@ inline constexpr uint64_t kTerminationBound = uint64_t(1) << 32;
 
 // The most instructions one run of the program executes when every loop on a cycle is
 // one of `ranked`: each reachable slot, once per call of its subprogram, times
-// (max_trips + 1) of every ranked loop whose body holds it. No bound (nullopt) for a
-// program with callbacks (a helper calls them as often as it likes).
+// (max_trips + 1) of every ranked loop whose body (`bodies`, in `ranked`'s order) holds
+// it. No bound (nullopt) for a program with callbacks (a helper calls them as often as it
+// likes).
 std::optional<uint64_t> run_length_bound(const isa::Program& program, const std::vector<bool>& reachable,
-                                         std::span<const Facts::RankedLoop> ranked);
+                                         std::span<const Facts::RankedLoop> ranked,
+                                         std::span<const std::vector<bool>> bodies);
 
 } // namespace ebpfjit::verifier
