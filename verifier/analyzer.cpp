@@ -75,12 +75,8 @@ AbstractState Analyzer::initial_state() const {
     }
     if (loop_pass_) {
         s.zone.emplace();
-        if (input_.type == ProgramType::Mem) { // r2 is the length; at most what an offset may be
-            f.regs[2].sym = Zone::kLen;
-            (void)s.zone->bound_value(Zone::kLen, 0, uint64_t(max_packet_offset()));
-        } else { // data_end - data: a frame's or skb's length, a u32 in every context the runtime builds
-            (void)s.zone->bound_value(Zone::kLen, 0, uint64_t(kMaxPacketLength));
-        }
+        if (input_.type == ProgramType::Mem) f.regs[2].sym = Zone::kLen; // r2 is the length
+        (void)s.zone->bound_value(Zone::kLen, 0, uint64_t(max_region_length()));
     }
     return s;
 }

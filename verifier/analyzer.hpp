@@ -155,6 +155,9 @@ private:
     // len by it, so a pointer whose offset only the zone bounds (`p + 1 <= end` each trip)
     // has a finite offset; the path walk keeps the kernel's MAX_PACKET_OFF.
     static constexpr int64_t kMaxPacketLength = 0xffffffffLL;
+    // The zone's bound on len (Zone::kLen): a mem program's buffer (max_packet_offset),
+    // else kMaxPacketLength.
+    int64_t max_region_length() const;
     std::string headline(uint32_t pc, const Violation& v) const;
 
     const isa::Program& program_;

@@ -449,8 +449,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         });
         if (s.zone) { // the packet has a new length, within the same limit (initial_state)
             s.zone->forget(Zone::kLen);
-            const int64_t most = input_.type == ProgramType::Mem ? max_packet_offset() : kMaxPacketLength;
-            (void)s.zone->bound_value(Zone::kLen, 0, uint64_t(most)); // len alone: no conflict
+            (void)s.zone->bound_value(Zone::kLen, 0, uint64_t(max_region_length())); // len alone: no conflict
         }
     }
     RegState r0;

@@ -105,6 +105,10 @@ int64_t Analyzer::max_packet_offset() const {
     return input_.type == ProgramType::Mem ? int64_t(kMaxMemSize) : kMaxPacketOffset; // ebpfjit/limits.hpp
 }
 
+int64_t Analyzer::max_region_length() const {
+    return input_.type == ProgramType::Mem ? max_packet_offset() : kMaxPacketLength;
+}
+
 Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) {
     if (insn.cond == isa::Cond::Always) {
         s.pc = uint32_t(insn.target);
