@@ -3,6 +3,7 @@
 // C API's tests and a tail jump into it. Its answers are the interpreter's, for programs of
 // several shapes (progs/c_entry.c); everything the fast path does not take (argument errors,
 // an oversized buffer, code with a stack, the interpreter engine) keeps its own path.
+#include "c_object.hpp"
 #include "object_test_support.hpp"
 
 #include <string_view>
@@ -15,25 +16,6 @@
 using namespace object_test;
 
 namespace {
-
-struct CObject {
-    ebpfjit_object* object = nullptr;
-    explicit CObject(const char* stem, ebpfjit_engine engine = EBPFJIT_ENGINE_JIT) {
-        char err[256] = "";
-        const ebpfjit_open_options options{"mem", engine, EBPFJIT_VERIFY_FULL, 0, 0};
-        object = ebpfjit_object_open_opts(prog_path(stem).c_str(), &options, err, sizeof err);
-        INFO(err);
-        REQUIRE(object != nullptr);
-    }
-    ~CObject() { ebpfjit_object_close(object); }
-    ebpfjit_program* program(const char* name) {
-        char err[256] = "";
-        ebpfjit_program* p = ebpfjit_object_program(object, name, err, sizeof err);
-        INFO(err);
-        REQUIRE(p != nullptr);
-        return p;
-    }
-};
 
 // 96 bytes, each word distinct (many_regs reads twelve of them).
 std::vector<uint8_t> input() {

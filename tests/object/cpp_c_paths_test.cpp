@@ -5,6 +5,7 @@
 // each engine a run can ask for, the two paths give the same r0, or fail with the same
 // text: a faulting run (the instruction budget), an oversized buffer, an engine the
 // program was not prepared for.
+#include "c_object.hpp"
 #include "object_test_support.hpp"
 
 #include <string>
@@ -18,29 +19,6 @@ using namespace ebpfjit;
 using namespace object_test;
 
 namespace {
-
-struct CObject {
-    ebpfjit_object* object = nullptr;
-    CObject(const char* stem, ebpfjit_engine engine, uint64_t max_insns = 0) {
-        char err[256] = "";
-        const ebpfjit_open_options options{"mem", engine, EBPFJIT_VERIFY_FULL, 0, 0};
-        const ebpfjit_hardening hardening{0, 0, max_insns};
-        object = ebpfjit_object_open_hardened(prog_path(stem).c_str(), &options, max_insns ? &hardening : nullptr,
-                                              err, sizeof err);
-        INFO(err);
-        REQUIRE(object != nullptr);
-    }
-    CObject(const CObject&) = delete;
-    CObject& operator=(const CObject&) = delete;
-    ~CObject() { ebpfjit_object_close(object); }
-    ebpfjit_program* program(const char* name) {
-        char err[256] = "";
-        ebpfjit_program* p = ebpfjit_object_program(object, name, err, sizeof err);
-        INFO(err);
-        REQUIRE(p != nullptr);
-        return p;
-    }
-};
 
 // What one run gave: r0, or the error's text (the C API's buffer; Error::to_string).
 struct Outcome {
