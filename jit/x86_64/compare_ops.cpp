@@ -69,6 +69,10 @@ void Emitter::emit_compare_op(const BlockOp& op) {
     asmjit::Label found = a_.newLabel();
     asmjit::Label restore = a_.newLabel();
 
+    // The second pass may grow this padding (up to 15 bytes) while code before it shrinks.
+    // Every forward jump across it (`jb/jnz head` above, or a program jump to the head) also
+    // crosses the loop below, whose own forward jumps (to byte, lanes, found, last) are short
+    // in that pass and give back more than 15 bytes: no planned short jump outgrows rel8.
     a_.align(asmjit::AlignMode::kCode, 16);
     a_.bind(scan);
     a_.mov(tmp, n);
