@@ -94,7 +94,10 @@ struct UninitSink {
     }
 };
 
-bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode mode, UninitSink uninit = {}) {
+// `invalid_covers_pointers` (Relaxed only; Checkpoints' constructor says when): bytes the
+// old path never wrote cover a spilled pointer too, as in the kernel's stacksafe.
+bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode mode, UninitSink uninit = {},
+                   bool invalid_covers_pointers = false) {
     static const StackSlot kEmpty{};
     if (!old) old = &kEmpty;
     if (!cur) cur = &kEmpty;
@@ -121,8 +124,9 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
         switch (o) {
         case ByteKind::Invalid:
             // The old path may have read it as an unknown scalar (allow_uninit_stack):
-            // anything but a spilled pointer, which must never be read as data.
-            if (c == ByteKind::Spill && !cur_spilled_scalar) return false;
+            // anything but a spilled pointer, which must never be read as data, unless
+            // reading a pointer as data is allowed anyway.
+            if (c == ByteKind::Spill && !cur_spilled_scalar && !invalid_covers_pointers) return false;
             break;
         case ByteKind::Misc:
             if (!any_data(c, i)) return false;
@@ -142,8 +146,11 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
 
 // `stack_live`: slots nobody reads before overwriting them are skipped (Relaxed only).
 // `uninit` (Relaxed only): collects the bytes matched as UninitSink says; null: no such match.
+// `invalid_covers_pointers`: as slot_subsumes (Relaxed only).
 bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, const LiveMasks& live, uint64_t& work,
-              const StackMasks* stack_live = nullptr, std::vector<Checkpoints::UninitByte>* uninit = nullptr) {
+              const StackMasks* stack_live = nullptr, std::vector<Checkpoints::UninitByte>* uninit = nullptr,
+              bool invalid_covers_pointers = false) {
+    invalid_covers_pointers = invalid_covers_pointers && mode == Mode::Relaxed;
     if (old.frames.size() != cur.frames.size() || old.refs.size() != cur.refs.size()) return false;
     work += state_size(old);
     IdMap ids;
@@ -173,11 +180,12 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
             const StackSlot* os = s < of.stack.slots().size() ? &of.stack.slots()[s] : nullptr;
             const StackSlot* cs = s < cf.stack.slots().size() ? &cf.stack.slots()[s] : nullptr;
             if (!os && mode != Mode::Exact) { // old never initialised it: as all-Invalid bytes
-                if (cs && cs->is_spill() && cs->spilled.type != RegType::Scalar) return false;
+                if (cs && cs->is_spill() && cs->spilled.type != RegType::Scalar && !invalid_covers_pointers)
+                    return false;
                 continue;
             }
             const UninitSink sink{mode == Mode::Relaxed ? uninit : nullptr, uint8_t(f), s};
-            if (!slot_subsumes(os, cs, ids, mode, sink)) return false;
+            if (!slot_subsumes(os, cs, ids, mode, sink, invalid_covers_pointers)) return false;
             if (old.zone && os->is_spill() && os->spilled.sym && cs && cs->is_spill())
                 related.emplace_back(&os->spilled, &cs->spilled);
         }
@@ -276,8 +284,10 @@ bool loop_state_subsumes(const AbstractState& old, const AbstractState& cur, con
 
 uint64_t shape_key(const AbstractState& s, const LiveMasks& live) { return key_of(s, live); }
 
-Checkpoints::Checkpoints(const isa::Program& program, const Liveness& liveness, bool allow_uninit_stack)
-    : program_(program), liveness_(liveness), allow_uninit_stack_(allow_uninit_stack), at_pc_(program.size()) {}
+Checkpoints::Checkpoints(const isa::Program& program, const Liveness& liveness, bool allow_uninit_stack,
+                         bool allow_ptr_leaks)
+    : program_(program), liveness_(liveness), allow_uninit_stack_(allow_uninit_stack),
+      invalid_covers_pointers_(allow_ptr_leaks), at_pc_(program.size()) {}
 
 LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
     LiveMasks live{};
@@ -337,7 +347,7 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
         if (cp.branches == 0) {
             const size_t uninit_before = uninit_.size();
             if (cp.key == key && subsumes(cp.state, state, Mode::Relaxed, live, work_, &stack_live,
-                                          allow_uninit_stack_ ? &uninit_ : nullptr)) {
+                                          allow_uninit_stack_ ? &uninit_ : nullptr, invalid_covers_pointers_)) {
                 ++cp.hits;
                 ++pruned_;
                 relaxed = !subsumes(cp.state, state, Mode::Strict, live, work_, &stack_live);

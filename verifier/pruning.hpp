@@ -50,7 +50,19 @@ public:
     // `allow_uninit_stack` (VerifierInput's): a stored state's data bytes (or free scalar
     // spill) may cover bytes the new path never wrote; the prune then reports them in
     // uninit_matched(), and the caller must have them zeroed at frame entry.
-    Checkpoints(const isa::Program& program, const Liveness& liveness, bool allow_uninit_stack);
+    // `allow_ptr_leaks` (VerifierInput's): bytes a stored state never wrote also cover a
+    // spilled pointer of the new state, as the kernel's stacksafe lets STACK_INVALID match
+    // anything. Sound: the stored path's continuation read those bytes, if at all, as an
+    // unknown scalar (allow_uninit_stack) or not before overwriting them (without it), and a
+    // scalar is never the base of an access, a helper's pointer argument or a callee's
+    // frame, so the new path runs the same instructions on them as on any other bytes. What
+    // the continuation then does with that scalar (store it in a map, return it) shows the
+    // pointer, which only allow_ptr_leaks permits; without it the rule stays strict (and a
+    // helper that writes fewer bytes than it is given, such as probe_read_str, must not
+    // leave part of a pointer behind in bytes the continuation reads as written). Such a
+    // prune is relaxed (visit).
+    Checkpoints(const isa::Program& program, const Liveness& liveness, bool allow_uninit_stack,
+                bool allow_ptr_leaks);
 
     // A stack byte, fp`off` of absolute frame `frame`.
     struct UninitByte {
@@ -123,6 +135,7 @@ private:
     const isa::Program& program_;
     const Liveness& liveness_;
     const bool allow_uninit_stack_;
+    const bool invalid_covers_pointers_; // see the constructor
     std::vector<UninitByte> uninit_;
     std::vector<Checkpoint> all_;
     std::vector<Slot> at_pc_;

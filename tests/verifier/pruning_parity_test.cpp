@@ -49,6 +49,25 @@ isa::Program diamonds(Other other) {
     return b.build();
 }
 
+// kDiamonds diamonds: diamond k tests bit k of the length; the fall-through edge (explored
+// first) leaves slot fp-8(k+1) unwritten, the other spills the buffer pointer there. After
+// the last one every slot is read (all are live at every join); the last into r0, which
+// is returned: the buffer's address on the paths that spilled it there.
+isa::Program unwritten_or_pointer() {
+    Builder b;
+    b.mov(r6, r1);
+    for (int k = 0; k < kDiamonds; ++k) {
+        const std::string spill = "spill" + std::to_string(k), join = "join" + std::to_string(k);
+        b.mov(r3, r2).and_(r3, 1 << k).j(Cond::Ne, r3, 0, spill);
+        b.mov(r3, 0).ja(join);
+        b.label(spill).stx(Size::DW, r10, int16_t(-8 * (k + 1)), r6);
+        b.label(join).mov(r4, 0);
+    }
+    for (int k = 0; k + 1 < kDiamonds; ++k) b.ldx(Size::DW, r4, r10, int16_t(-8 * (k + 1)));
+    b.ldx(Size::DW, r0, r10, int16_t(-8 * kDiamonds)).exit();
+    return b.build();
+}
+
 // kDiamonds map lookups whose key pointer differs by path (fp-8 or fp-16: states that
 // cannot meet before the call), each followed by 30 instructions without a jump. After
 // the call the key pointer is gone and both keys are dead: the kernel's prune point
@@ -269,6 +288,34 @@ TEST_CASE("pruning: a spilled pointer is never covered by data, even where an un
     Report r = check(diamonds(Other::SpillPointer), mem_input());
     REQUIRE_FALSE(r.ok());
     CHECK(r.rejection->insn >= uint32_t(6 * kDiamonds));
+}
+
+TEST_CASE("pruning: bytes a stored state never wrote cover a spilled pointer where pointer leaks are allowed",
+          "[verifier][pruning]") {
+    // The kernel's stacksafe lets an explored STACK_INVALID byte match anything, spills of
+    // pointers included (privileged, where reading a pointer as data is no leak): each
+    // pointer-spilling edge is pruned at its join. Cilium's bpf_overlay.o
+    // tail_handle_snat_fwd_ipv6 went from 7,949 to 5,608 processed (the kernel: 7,019).
+    // The program's XDP form (bits from bpf_get_prandom_u32, r0 = 0 at the end) loads into
+    // Linux 6.18 as root with 128 processed; here 95 (20,475 under the default rules).
+    const isa::Program p = unwritten_or_pointer();
+    VerifierInput leaks = mem_input();
+    leaks.allow_ptr_leaks = true;
+    Report r = check(p, leaks);
+    INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
+    REQUIRE(r.ok());
+    INFO("processed " << r.stats.processed_insns);
+    CHECK(r.stats.processed_insns < 200); // 2^10 paths unpruned: 19,449
+    CHECK(r.stats.states_pruned >= uint64_t(kDiamonds));
+
+    // The unsafe twin is the same program under the default rules: the returned slot is
+    // read as data on the explored path and as the buffer's address on a pruned one, a
+    // leak; that path is explored and rejected at the exit.
+    Report d = check(p, mem_input());
+    REQUIRE_FALSE(d.ok());
+    INFO(d.rejection->headline);
+    CHECK(d.rejection->insn + 1 == p.size());
+    CHECK(d.rejection->reason == Reason::ReturnValue);
 }
 
 TEST_CASE("pruning: arrivals that store no state do not count as misses against the stored ones",
