@@ -76,7 +76,11 @@ Parsed parse(const char* buf, uint64_t buf_len, uint64_t flags) {
     return {consumed, value, negative};
 }
 
+// The result is zeroed before parsing, as the kernel does since 6.12 ("Zero former
+// ARG_PTR_TO_{LONG,INT} args in case of error"): the verifier counts it as written on every
+// path, so an error must not leave earlier stack bytes there for the program to read.
 uint64_t strtol(uint64_t buf, uint64_t buf_len, uint64_t flags, uint64_t res, uint64_t) {
+    std::memset(reinterpret_cast<void*>(res), 0, sizeof(int64_t));
     Parsed p = parse(reinterpret_cast<const char*>(buf), buf_len, flags);
     if (p.consumed < 0) return uint64_t(p.consumed);
     int64_t v;
@@ -92,6 +96,7 @@ uint64_t strtol(uint64_t buf, uint64_t buf_len, uint64_t flags, uint64_t res, ui
 }
 
 uint64_t strtoul(uint64_t buf, uint64_t buf_len, uint64_t flags, uint64_t res, uint64_t) {
+    std::memset(reinterpret_cast<void*>(res), 0, sizeof(uint64_t));
     Parsed p = parse(reinterpret_cast<const char*>(buf), buf_len, flags);
     if (p.consumed < 0) return uint64_t(p.consumed);
     if (p.negative) return uint64_t(-EINVAL);

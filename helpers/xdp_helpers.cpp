@@ -54,10 +54,16 @@ uint8_t* xdp_pointer(XdpFrame* frame, uint32_t offset, uint32_t len, int* error)
     return frame->packet().data() + offset;
 }
 
+// On an error `buf` is zeroed, as bpf_skb_load_bytes does (the kernel's bpf_xdp_load_bytes
+// leaves it as it was): the verifier counts it as written either way, and what was there
+// may be an earlier run's spilled pointer.
 uint64_t xdp_load_bytes(uint64_t ctx, uint64_t offset, uint64_t buf, uint64_t len, uint64_t) {
     int error = 0;
     uint8_t* p = xdp_pointer(xdp_frame_of(ctx), uint32_t(offset), uint32_t(len), &error);
-    if (!p) return result(error);
+    if (!p) {
+        std::memset(reinterpret_cast<void*>(buf), 0, uint32_t(len));
+        return result(error);
+    }
     std::memcpy(reinterpret_cast<void*>(buf), p, uint32_t(len));
     return 0;
 }

@@ -53,7 +53,12 @@ TEST_CASE("strtol errors", "[helpers][strings]") {
     CHECK(strtol_of("9223372036854775808", 10).ret == -ERANGE);
     CHECK(strtol_of("-9223372036854775809", 10).ret == -ERANGE);
     CHECK(strtol_of("99999999999999999999", 10).ret == -ERANGE);
-    CHECK(strtol_of("abc", 10).value == 0x5a5a); // result untouched on error
+    // The result is zeroed on every error, as the kernel does since 6.12 (it counts as
+    // written: earlier bytes must not stay there).
+    CHECK(strtol_of("abc", 10).value == 0);
+    CHECK(strtol_of("9223372036854775808", 10).value == 0);
+    CHECK(strtol_of("-1", 10, BPF_FUNC_strtoul).value == 0);
+    CHECK(strtol_of("zz", 16, BPF_FUNC_strtoul).value == 0);
     std::string s = "1";
     int64_t v = 0;
     CHECK(as_long(call(BPF_FUNC_strtol, addr(s.data()), 0, 10, addr(&v))) == -EINVAL); // buf_len 0
