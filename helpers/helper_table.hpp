@@ -139,6 +139,10 @@ struct Prototype {
     // bpf_trace_printk: r3..r5 are printed by a format string the verifier does not read,
     // so they must not hold pointers (unless pointer leaks are allowed).
     bool formats_extra_args = false;
+    // Map types for which the PtrToUninitMapValue argument is read, not written: a bloom
+    // filter's bpf_map_peek_elem tests the value for membership and writes nothing, so
+    // the value must be initialised and is not counted as written by the call.
+    MapTypeMask value_read_by = 0;
 };
 
 struct Helper {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
@@ -35,11 +36,22 @@ uint64_t map_delete_elem(uint64_t map, uint64_t key, uint64_t, uint64_t, uint64_
 uint64_t map_push_elem(uint64_t map, uint64_t value, uint64_t flags, uint64_t, uint64_t) {
     return ret(map_of(map)->push(ptr(value), flags));
 }
+// pop and peek write the value, and the verifier counts it as written whatever they
+// return: an empty queue or stack zeroes it, as the kernel's __queue_map_get and
+// __stack_map_get do (else it would hold an earlier run's stack bytes). A bloom filter's
+// peek reads the value (a membership test) and leaves it alone.
 uint64_t map_pop_elem(uint64_t map, uint64_t value, uint64_t, uint64_t, uint64_t) {
-    return ret(map_of(map)->pop(ptr(value)));
+    Map* m = map_of(map);
+    const int err = m->pop(ptr(value));
+    if (err != 0) std::memset(ptr(value), 0, m->definition().value_size);
+    return ret(err);
 }
 uint64_t map_peek_elem(uint64_t map, uint64_t value, uint64_t, uint64_t, uint64_t) {
-    return ret(map_of(map)->peek(ptr(value)));
+    Map* m = map_of(map);
+    const int err = m->peek(ptr(value));
+    if (err != 0 && m->definition().type != BPF_MAP_TYPE_BLOOM_FILTER)
+        std::memset(ptr(value), 0, m->definition().value_size);
+    return ret(err);
 }
 uint64_t spin_lock(uint64_t lock, uint64_t, uint64_t, uint64_t, uint64_t) {
     maps::spin_lock(ptr(lock));
@@ -126,7 +138,10 @@ void register_map_helpers(HelperTable& table) {
           .map_access = kMapReads | kMapWrites},
          kAllProgramTypes, map_pop_elem},
         {BPF_FUNC_map_peek_elem, "map_peek_elem",
-         {.ret = R::Integer, .args = {A::ConstMapPtr, A::PtrToUninitMapValue, N, N, N}, .map_access = kMapReads},
+         {.ret = R::Integer,
+          .args = {A::ConstMapPtr, A::PtrToUninitMapValue, N, N, N},
+          .map_access = kMapReads,
+          .value_read_by = map_types({engine_abi::map_type::kBloomFilter})},
          kAllProgramTypes, map_peek_elem},
         {BPF_FUNC_spin_lock, "spin_lock",
          {.ret = R::Void, .args = {A::PtrToSpinLock, N, N, N, N}, .lock = LockRole::Lock}, kSpinLockTypes,

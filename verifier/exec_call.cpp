@@ -270,9 +270,9 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
             if (!map) return violation(Reason::HelperArgument, fmt::format("{} has no map argument before r{}", h->name, regno));
             if (r.may_be_null()) return bad("a non-NULL pointer");
             uint32_t size = arg == ArgType::PtrToMapKey ? map->key_size : map->value_size;
-            if (auto st = check_helper_memory(s, regno, size,
-                                              arg == ArgType::PtrToUninitMapValue ? Access::Write : Access::Read);
-                !st)
+            const bool written =
+                arg == ArgType::PtrToUninitMapValue && !(h->proto.value_read_by & helpers::map_type_bit(map->type));
+            if (auto st = check_helper_memory(s, regno, size, written ? Access::Write : Access::Read); !st)
                 return st;
             if (arg == ArgType::PtrToMapKey && h->proto.array_lookup_not_null && array_lookup_never_null_type(*map) &&
                 map >= input_.maps.data() && map < input_.maps.data() + input_.maps.size()) {

@@ -79,6 +79,23 @@ TEST_CASE("map helpers: push/pop/peek and lookup_percpu_elem") {
     CHECK(call(BPF_FUNC_map_pop_elem, u(q.get()), u(&out)) == 0);
     CHECK(out == 3);
     CHECK(s(call(BPF_FUNC_map_pop_elem, u(q.get()), u(&out))) == -ENOENT);
+    // Empty: the value is zeroed (the verifier counts it as written), as the kernel does.
+    out = 0xa5a5a5a5;
+    CHECK(s(call(BPF_FUNC_map_pop_elem, u(q.get()), u(&out))) == -ENOENT);
+    CHECK(out == 0);
+    out = 0xa5a5a5a5;
+    CHECK(s(call(BPF_FUNC_map_peek_elem, u(q.get()), u(&out))) == -ENOENT);
+    CHECK(out == 0);
+    // A bloom filter's peek reads the value and leaves it as it was, found or not.
+    auto bloom = make(def(BPF_MAP_TYPE_BLOOM_FILTER, 0, 4, 16));
+    CHECK(call(BPF_FUNC_map_push_elem, u(bloom.get()), u(&v), BPF_ANY) == 0);
+    out = 3;
+    CHECK(call(BPF_FUNC_map_peek_elem, u(bloom.get()), u(&out)) == 0);
+    CHECK(out == 3);
+    out = 0xa5a5a5a5;
+    const int64_t absent = s(call(BPF_FUNC_map_peek_elem, u(bloom.get()), u(&out)));
+    CHECK((absent == -ENOENT || absent == 0)); // a false positive is allowed
+    CHECK(out == 0xa5a5a5a5);
 
     auto pc = make(def(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1));
     uint32_t k = 0;
