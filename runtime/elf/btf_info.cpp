@@ -108,10 +108,23 @@ Result<BtfExt> parse_btf_ext(const Section& ext, const struct btf* btf) {
         auto relos = split_info(ext, btf, data_start(read_u32(bytes, 24)), read_u32(bytes, 28),
                                 kCoreReloRecordMin, "core_relo");
         if (!relos) return fail(relos.error());
+        const uint32_t types = btf__type_cnt(btf);
         for (const auto& block : *relos)
-            for (uint32_t i = 0; i < block.count; ++i)
-                out.core_relocations[block.section].push_back(
-                    read_u32(block.records, size_t(i) * block.record_size));
+            for (uint32_t i = 0; i < block.count; ++i) {
+                auto rec = block.records.subspan(size_t(i) * block.record_size, block.record_size);
+                RawCoreRelocation r{read_u32(rec, 0), read_u32(rec, 4), read_u32(rec, 12), "", ""};
+                const char* access = btf__name_by_offset(btf, read_u32(rec, 8));
+                if (r.type_id >= types || !access)
+                    return fail(section_error(ext, uint64_t(block.records.data() - bytes.data()) + size_t(i) *
+                                                                                                      block.record_size,
+                                              fmt::format("core_relo for '{}' at insn offset {}: type id {} or access "
+                                                          "string offset {} is not in .BTF", block.section,
+                                                          r.insn_offset, r.type_id, read_u32(rec, 8))));
+                const char* name = btf__name_by_offset(btf, btf__type_by_id(btf, r.type_id)->name_off);
+                r.type_name = name ? name : "";
+                r.access = access;
+                out.core_relocations[block.section].push_back(std::move(r));
+            }
     }
     return out;
 }
