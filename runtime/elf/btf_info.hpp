@@ -38,6 +38,12 @@ struct RawCoreRelocation {
     uint32_t kind = 0;        // enum bpf_core_relo_kind
     std::string type_name;    // "" for an anonymous type
     std::string access;       // the access string ("0:1"), as clang wrote it
+    bool is_enum = false;     // the type is an enum (enumval kinds), else a struct/union
+    // Field kinds: the last named member the access path reaches ("gso_size"; anonymous
+    // unions and structs on the way are stepped through, array elements name their array).
+    // Enumval kinds: the enumerator ("BPF_FUNC_loop"), with its value in the object's enum.
+    std::string member;
+    int64_t enum_value = 0;
 };
 
 struct BtfExt {

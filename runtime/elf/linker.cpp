@@ -5,6 +5,8 @@
 #include <elf.h>
 #include <fmt/format.h>
 
+#include "runtime/elf/core_target.hpp"
+
 namespace ebpfjit::runtime::elf {
 
 namespace {
@@ -19,7 +21,6 @@ constexpr uint32_t kRelocNone = 0;    // R_BPF_NONE
 constexpr uint32_t kReloc64 = 1;      // R_BPF_64_64: LDDW imm pair
 constexpr uint32_t kReloc32 = 10;     // R_BPF_64_32: call imm
 constexpr uint64_t kInsnSize = sizeof(isa::RawInsn);
-constexpr uint32_t kCoreTypeIdLocal = 6; // BPF_CORE_TYPE_ID_LOCAL
 
 // enum bpf_core_relo_kind, spelled as libbpf's core_relo_kind_str does.
 std::string core_kind_name(uint32_t kind) {
@@ -200,11 +201,10 @@ private:
                                                sym_name, target->name)));
     }
 
-    // libbpf's bpf_core_apply_relo. Only bpf_core_type_id_local() is answered here: its value
-    // is the type's id in the object's own BTF (libbpf patches it in because linking can make
-    // the compiled immediate stale). Every other kind asks about the running kernel's types
-    // (field offsets and sizes, type and enum existence, target type ids), which a userspace
-    // runtime does not have, so the object is refused naming the relocation.
+    // libbpf's bpf_core_apply_relo, against ebpfjit's own uapi (core_target.hpp): the
+    // type id of bpf_core_type_id_local(), and whether a helper, a ctx field or a
+    // bpf_fib_lookup member exists here. What only the kernel's BTF can answer (field
+    // offsets and sizes, kernel-internal types) refuses the object naming the relocation.
     Result<void> apply_core_relocations(const Unit& unit) {
         const Section& sec = section_of(unit);
         auto it = in_.btf_ext.core_relocations.find(sec.name);
@@ -213,20 +213,27 @@ private:
         for (const RawCoreRelocation& r : it->second) {
             const uint64_t off = r.insn_offset;
             if (off < begin || off >= end) continue;
-            const std::string what = fmt::format("{} of '{}' (access {})", core_kind_name(r.kind),
-                                                 r.type_name.empty() ? "(anon)" : r.type_name, r.access);
-            if (r.kind != kCoreTypeIdLocal)
-                return fail(error(sec, off, fmt::format("CO-RE relocations are not supported except "
-                                                        "bpf_core_type_id_local: {} needs the kernel's BTF", what)));
+            std::string what = fmt::format("{} of '{}' (access {})", core_kind_name(r.kind),
+                                           r.type_name.empty() ? "(anon)" : r.type_name, r.access);
+            if (!r.member.empty()) what += fmt::format(" '{}'", r.member);
+            const auto value = core_target_value(r);
+            if (!value)
+                return fail(error(sec, off, fmt::format("CO-RE relocations are not supported beyond ebpfjit's own "
+                                                        "uapi (bpf_func_id, __sk_buff, xdp_md, bpf_fib_lookup): "
+                                                        "{} needs the kernel's BTF", what)));
             if (off % kInsnSize != 0)
                 return fail(error(sec, off, fmt::format("CO-RE relocation {} is not at an instruction boundary", what)));
-            isa::RawInsn& insn = out_.raw[unit.placed + (off - begin) / kInsnSize];
+            const uint32_t slot = unit.placed + uint32_t((off - begin) / kInsnSize);
+            isa::RawInsn& insn = out_.raw[slot];
             const uint8_t cls = insn.opcode & 0x07;
             if ((cls == 0x04 || cls == 0x07) && (insn.opcode & 0x08) == 0) { // BPF_ALU(64) | BPF_K
-                insn.imm = int32_t(r.type_id);
+                if (*value > UINT32_MAX)
+                    return fail(error(sec, off, fmt::format("CO-RE relocation {}: value {} does not fit a 32-bit "
+                                                            "immediate", what, *value)));
+                insn.imm = int32_t(uint32_t(*value));
             } else if (insn.opcode == kOpLddw && insn.src == 0 && off + kInsnSize < end) {
-                insn.imm = int32_t(r.type_id);
-                out_.raw[unit.placed + (off - begin) / kInsnSize + 1].imm = 0;
+                insn.imm = int32_t(uint32_t(*value));
+                out_.raw[slot + 1].imm = int32_t(uint32_t(*value >> 32));
             } else {
                 return fail(error(sec, off, fmt::format("CO-RE relocation {} on opcode 0x{:02x}, which is neither an "
                                                         "ALU instruction with an immediate nor an LDDW",

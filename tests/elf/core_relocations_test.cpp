@@ -4,7 +4,10 @@
 #include <catch2/catch.hpp>
 #include <linux/btf.h>
 
+#include "ebpfjit/ebpfjit.hpp"
 #include "elf_test_support.hpp"
+#include "loader_assertions.hpp"
+#include "runtime/elf/core_target.hpp"
 
 using namespace ebpfjit;
 using namespace ebpfjit::runtime::elf;
@@ -88,6 +91,45 @@ TEST_CASE("CO-RE: a type id relocation on an instruction that has no immediate i
     CHECK(message.find("program 'type_ids'") != std::string::npos);
     CHECK(message.find("local_type_id of 'hints_mark'") != std::string::npos);
     CHECK(message.find("opcode 0x61") != std::string::npos);
+}
+
+// ebpfjit's uapi answers: a ctx field exists when a program type may read it here, a
+// helper when the builtin table has it, a bpf_fib_lookup member when <linux/bpf.h> has it
+// (a "___flavor" suffix matches by name, as libbpf strips it).
+TEST_CASE("CO-RE: feature probes of the uapi are answered from ebpfjit's own", "[elf][link][core]") {
+    Object object = ebpfjit::runtime::elf::test::open_object("core_uapi", OpenOptions{ProgramType::Mem});
+    auto program = object.program("probes");
+    REQUIRE(program);
+    std::vector<uint8_t> buffer(8);
+    auto r0 = program->run(buffer);
+    REQUIRE(r0);
+    const uint64_t v = *r0;
+    CHECK((v >> 0 & 1) == 1);  // __sk_buff.gso_size: tc and socket filters read it
+    CHECK((v >> 1 & 1) == 0);  // __sk_buff.flow_keys: flow dissectors only, which ebpfjit does not run
+    CHECK((v >> 2 & 1) == 1);  // xdp_md.rx_queue_index
+    CHECK((v >> 3 & 1) == 0);  // bpf_fib_lookup.mark: newer than the fib_lookup here
+    CHECK((v >> 4 & 1) == 1);  // bpf_fib_lookup.smac
+    CHECK((v >> 5 & 1) == 1);  // BPF_FUNC_redirect
+    CHECK((v >> 6 & 1) == 0);  // BPF_FUNC_get_func_ip: a tracing helper, not in the table
+    CHECK((v >> 7 & 1) == 1);  // struct __sk_buff
+    CHECK((v >> 8 & 0xff) == BPF_FUNC_redirect);
+    CHECK((v >> 16 & 1) == 1); // __sk_buff.cb[2]: the element names its array
+}
+
+TEST_CASE("CO-RE: an enum value of a helper ebpfjit lacks has no value to patch in", "[elf][link][core]") {
+    RawCoreRelocation r;
+    r.kind = 11; // BPF_CORE_ENUMVAL_VALUE
+    r.type_name = "bpf_func_id";
+    r.is_enum = true;
+    r.member = "BPF_FUNC_get_func_ip";
+    CHECK_FALSE(core_target_value(r));
+    r.member = "BPF_FUNC_map_lookup_elem";
+    CHECK(core_target_value(r) == std::optional<uint64_t>(BPF_FUNC_map_lookup_elem));
+    r.kind = 0; // BPF_CORE_FIELD_BYTE_OFFSET: the kernel's layout, not answered here
+    r.is_enum = false;
+    r.type_name = "__sk_buff";
+    r.member = "len";
+    CHECK_FALSE(core_target_value(r));
 }
 
 TEST_CASE("CO-RE: a kernel-type relocation is refused naming its kind, type and access", "[elf][link][core]") {
