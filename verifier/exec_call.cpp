@@ -205,7 +205,7 @@ Result<AbstractState> Analyzer::callback_entry(const AbstractState& s, const hel
 
 Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step& step) {
     const helpers::Helper* h = input_.helpers ? input_.helpers->find(insn.imm) : nullptr;
-    if (!h) return violation(Reason::UnknownHelper, fmt::format("unknown helper #{}", insn.imm));
+    if (!h) return violation(Reason::UnknownHelper, helpers::unknown_helper_message(insn.imm));
     if (!(h->allowed & mask_of(input_.type)))
         return violation(Reason::HelperNotAllowed, fmt::format("helper {}#{} is not allowed in {} programs", h->name,
                                                                h->id, to_string(input_.type)));
