@@ -12,7 +12,7 @@
 //                       36 ingress_ifindex | 40 ifindex | 44 tc_index | 48 cb[5]
 //                       68 hash | 72 tc_classid (tc) | 76 data (tc) | 80 data_end (tc)
 //                       84 napi_id | 140 data_meta (tc) | 152 tstamp (tc, u64)
-//                       | 168 wire_len (tc)
+//                       | 164 gso_segs | 168 wire_len (tc) | 176 gso_size
 // (offsets from <linux/bpf.h>). Readable / writable sets follow the kernel's
 // xdp_is_valid_access, tc_cls_act_is_valid_access and sk_filter_is_valid_access:
 // socket filters may not see data/data_end/data_meta/tc_classid/tstamp/wire_len and may
@@ -93,7 +93,7 @@ inline constexpr std::array<CtxField, 6> kXdpCtxFields{{
 
 #define EBPFJIT_SKB_SCALAR(field, rd, wr) \
     CtxField { #field, offsetof(__sk_buff, field), 4, CtxFieldKind::Scalar, rd, wr, false }
-inline constexpr std::array<CtxField, 21> kSkbCtxFields{{
+inline constexpr std::array<CtxField, 23> kSkbCtxFields{{
     EBPFJIT_SKB_SCALAR(len, kCtxTcAndSocket, 0),
     EBPFJIT_SKB_SCALAR(pkt_type, kCtxTcAndSocket, 0),
     EBPFJIT_SKB_SCALAR(mark, kCtxTcAndSocket, kCtxTc),
@@ -111,6 +111,12 @@ inline constexpr std::array<CtxField, 21> kSkbCtxFields{{
     EBPFJIT_SKB_SCALAR(tc_classid, kCtxTc, kCtxTc),
     EBPFJIT_SKB_SCALAR(napi_id, kCtxTcAndSocket, 0),
     EBPFJIT_SKB_SCALAR(wire_len, kCtxTc, 0),
+    // skb_shinfo(skb)->gso_segs / gso_size, read-only for tc and socket filters (the
+    // kernel's bpf_skb_is_valid_access default case). An ebpfjit skb is one frame, never
+    // a GSO super-frame (no helper here segments or re-sizes segments), so both read 0:
+    // the kernel's values for a non-GSO skb, which skb_is_gso() tests by gso_size != 0.
+    EBPFJIT_SKB_SCALAR(gso_segs, kCtxTcAndSocket, 0),
+    EBPFJIT_SKB_SCALAR(gso_size, kCtxTcAndSocket, 0),
     // skb->tstamp (ns; the embedder's SkbMetadata::tstamp). tc reads and writes it (EDT
     // pacing: a later departure time); socket filters may not touch it.
     CtxField{"tstamp", offsetof(__sk_buff, tstamp), 8, CtxFieldKind::Scalar, kCtxTc, kCtxTc, false, 8},

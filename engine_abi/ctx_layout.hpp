@@ -86,7 +86,7 @@ inline constexpr std::array<HostCtxField, 6> kXdpHostFields = place_all_on_host(
 inline constexpr uint16_t kSkbHostPointers = offsetof(SkbHostCtx, ptr);
 static_assert(kSkbHostPointers == 192);
 
-inline constexpr std::array<HostCtxField, 21> kSkbHostFields = place_all_on_host(kSkbCtxFields, kSkbHostPointers);
+inline constexpr std::array<HostCtxField, 23> kSkbHostFields = place_all_on_host(kSkbCtxFields, kSkbHostPointers);
 
 // The layout a program type's ctx has; Mem programs have none (r1 is raw memory).
 struct HostCtxLayout {

@@ -4,6 +4,9 @@
 #include <linux/bpf.h>
 
 #include <array>
+#include <string>
+
+#include <fmt/format.h>
 
 #include "helpers/helper_table.hpp"
 
@@ -22,6 +25,12 @@ std::string_view helper_name(int32_t id) {
     // Id 0 is BPF_FUNC_unspec: not a helper.
     if (id <= 0 || size_t(id) >= kHelperNames.size()) return {};
     return kHelperNames[size_t(id)];
+}
+
+std::string unknown_helper_message(int32_t id) {
+    const std::string_view name = helper_name(id);
+    if (name.empty()) return fmt::format("unknown helper #{}", id);
+    return fmt::format("unknown helper #{} (bpf_{}: not implemented in ebpfjit)", id, name);
 }
 
 } // namespace ebpfjit::helpers

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -184,5 +185,8 @@ private:
 
 // The kernel's name for any BPF_FUNC_* id (implemented or not), or "" if out of range.
 std::string_view helper_name(int32_t id);
+// "unknown helper #169 (bpf_timer_init: not implemented in ebpfjit)": the kernel's name
+// when the id is one of <linux/bpf.h>'s, so a refusal says which helper a program needs.
+std::string unknown_helper_message(int32_t id);
 
 } // namespace ebpfjit::helpers

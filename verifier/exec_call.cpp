@@ -205,7 +205,7 @@ Result<AbstractState> Analyzer::callback_entry(const AbstractState& s, const hel
 
 Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step& step) {
     const helpers::Helper* h = input_.helpers ? input_.helpers->find(insn.imm) : nullptr;
-    if (!h) return violation(Reason::UnknownHelper, fmt::format("unknown helper #{}", insn.imm));
+    if (!h) return violation(Reason::UnknownHelper, helpers::unknown_helper_message(insn.imm));
     if (!(h->allowed & mask_of(input_.type)))
         return violation(Reason::HelperNotAllowed, fmt::format("helper {}#{} is not allowed in {} programs", h->name,
                                                                h->id, to_string(input_.type)));
@@ -518,14 +518,18 @@ Status Analyzer::exec_local_call(AbstractState& s, const isa::Call& insn) {
 }
 
 Status Analyzer::exec_exit(AbstractState& s, Step& step) {
-    if (s.reg(0).type == RegType::NotInit)
+    // A subprogram's r0 goes back to its caller as it is, set or not (the kernel's
+    // prepare_func_exit: a void function's exit leaves it unset, and the caller is
+    // rejected only if it reads it); the program's and a callback's r0 must be set.
+    const bool returns_to_caller = s.frames.size() > 1 && !s.cur().in_callback;
+    if (s.reg(0).type == RegType::NotInit && !returns_to_caller)
         return violation(Reason::UninitializedRegister, "r0 is not initialized at exit");
     const RegState r0 = s.reg(0);
     if (s.lock)
         return violation(Reason::SpinLock, fmt::format("exit without bpf_spin_unlock of the lock taken at insn {}",
                                                        s.lock->acquired_at));
     if (s.cur().in_callback) return exit_callback(s);
-    if (s.frames.size() > 1) {
+    if (returns_to_caller) {
         if (r0.type == RegType::Stack && r0.frame == s.frames.size() - 1)
             return violation(Reason::ReturnValue, fmt::format("subprogram returns a pointer to its own stack: {}", describe(s, 0)));
         const int32_t callsite = s.cur().callsite;

@@ -87,8 +87,7 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
                 callees[shape.subprogram_of[pc]].push_back({sub_index(c->target), uint32_t(pc)});
                 if (pc + 1 < n) shape.prune_point[pc + 1] = true;
             } else if (!input.helpers || !input.helpers->find(c->imm)) {
-                return fail_at(uint32_t(pc), Reason::UnknownHelper,
-                               fmt::format("unknown helper #{}", c->imm));
+                return fail_at(uint32_t(pc), Reason::UnknownHelper, helpers::unknown_helper_message(c->imm));
             } else {
                 const auto& args = input.helpers->find(c->imm)->proto.args;
                 if (std::find(args.begin(), args.end(), helpers::ArgType::PtrToFunc) != args.end()) {

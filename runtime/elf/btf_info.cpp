@@ -3,6 +3,10 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <algorithm>
+#include <charconv>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <cerrno>
 #include <cstdio>
 #include <cstdarg>
@@ -24,6 +28,11 @@ namespace {
 constexpr uint16_t kBtfMagic = 0xeB9F;
 constexpr uint32_t kLineInfoRecordMin = 16; // insn_off, file_name_off, line_off, line_col
 constexpr uint32_t kCoreReloRecordMin = 16; // insn_off, type_id, access_str_off, kind
+// BPF_CORE_TYPE_ID_LOCAL .. BPF_CORE_TYPE_SIZE and BPF_CORE_TYPE_MATCHES ask about a whole
+// type (access string "0"); the field kinds (0-5) and enumval kinds (10, 11) walk a path.
+constexpr uint32_t kCoreTypeIdLocal = 6;
+constexpr uint32_t kCoreTypeSize = 9;
+constexpr uint32_t kCoreTypeMatches = 12;
 
 uint32_t read_u32(std::span<const uint8_t> bytes, size_t at) {
     uint32_t v;
@@ -76,6 +85,48 @@ std::string base_name(std::string_view path) {
     return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
+// What a CO-RE access string names in the object's BTF (libbpf's bpf_core_parse_spec):
+// for a struct or union, "0:i:j..." steps through member i, then j of that member's type
+// (array elements by index); for an enum, "i" is enumerator i. Empty on a malformed path.
+std::optional<std::pair<std::string, int64_t>> access_target(const struct btf* btf, uint32_t type_id,
+                                                               const std::string& access, bool& is_enum) {
+    std::vector<uint32_t> steps;
+    for (size_t at = 0; at <= access.size();) {
+        size_t colon = access.find(':', at);
+        if (colon == std::string::npos) colon = access.size();
+        uint32_t v = 0;
+        auto [p, ec] = std::from_chars(access.data() + at, access.data() + colon, v);
+        if (ec != std::errc{} || p != access.data() + colon) return std::nullopt;
+        steps.push_back(v);
+        at = colon + 1;
+    }
+    const int resolved = btf__resolve_type(btf, type_id);
+    if (resolved < 0) return std::nullopt;
+    const struct btf_type* t = btf__type_by_id(btf, uint32_t(resolved));
+    is_enum = btf_is_enum(t);
+    if (is_enum) {
+        if (steps.size() != 1 || steps[0] >= btf_vlen(t)) return std::nullopt;
+        const struct btf_enum& e = btf_enum(t)[steps[0]];
+        const char* name = btf__name_by_offset(btf, e.name_off);
+        return std::pair{std::string(name ? name : ""), int64_t(e.val)};
+    }
+    std::string member;
+    for (size_t i = 1; i < steps.size(); ++i) {
+        if (btf_is_array(t)) {
+            t = btf__type_by_id(btf, uint32_t(std::max(0, btf__resolve_type(btf, btf_array(t)->type))));
+            continue;
+        }
+        if (!btf_is_composite(t) || steps[i] >= btf_vlen(t)) return std::nullopt;
+        const struct btf_member& m = btf_members(t)[steps[i]];
+        const char* name = btf__name_by_offset(btf, m.name_off);
+        if (name && *name) member = name;
+        const int next = btf__resolve_type(btf, m.type);
+        if (next < 0) return std::nullopt;
+        t = btf__type_by_id(btf, uint32_t(next));
+    }
+    return std::pair{member, int64_t(0)};
+}
+
 Result<BtfExt> parse_btf_ext(const Section& ext, const struct btf* btf) {
     BtfExt out;
     auto bytes = ext.data;
@@ -108,10 +159,39 @@ Result<BtfExt> parse_btf_ext(const Section& ext, const struct btf* btf) {
         auto relos = split_info(ext, btf, data_start(read_u32(bytes, 24)), read_u32(bytes, 28),
                                 kCoreReloRecordMin, "core_relo");
         if (!relos) return fail(relos.error());
+        const uint32_t types = btf__type_cnt(btf);
         for (const auto& block : *relos)
-            for (uint32_t i = 0; i < block.count; ++i)
-                out.core_relocations[block.section].push_back(
-                    read_u32(block.records, size_t(i) * block.record_size));
+            for (uint32_t i = 0; i < block.count; ++i) {
+                auto rec = block.records.subspan(size_t(i) * block.record_size, block.record_size);
+                RawCoreRelocation r;
+                r.insn_offset = read_u32(rec, 0);
+                r.type_id = read_u32(rec, 4);
+                r.kind = read_u32(rec, 12);
+                const char* access = btf__name_by_offset(btf, read_u32(rec, 8));
+                if (r.type_id >= types || !access)
+                    return fail(section_error(ext, uint64_t(block.records.data() - bytes.data()) + size_t(i) *
+                                                                                                      block.record_size,
+                                              fmt::format("core_relo for '{}' at insn offset {}: type id {} or access "
+                                                          "string offset {} is not in .BTF", block.section,
+                                                          r.insn_offset, r.type_id, read_u32(rec, 8))));
+                const char* name = btf__name_by_offset(btf, btf__type_by_id(btf, r.type_id)->name_off);
+                r.type_name = name ? name : "";
+                r.access = access;
+                if ((r.kind >= kCoreTypeIdLocal && r.kind <= kCoreTypeSize) || r.kind == kCoreTypeMatches) {
+                    const int resolved = btf__resolve_type(btf, r.type_id);
+                    r.is_enum = resolved > 0 && btf_is_enum(btf__type_by_id(btf, uint32_t(resolved)));
+                } else {
+                    auto target = access_target(btf, r.type_id, r.access, r.is_enum);
+                    if (!target)
+                        return fail(section_error(
+                            ext, uint64_t(block.records.data() - bytes.data()) + size_t(i) * block.record_size,
+                            fmt::format("core_relo for '{}' at insn offset {}: access string '{}' does not fit "
+                                        "type '{}'", block.section, r.insn_offset, r.access, r.type_name)));
+                    r.member = std::move(target->first);
+                    r.enum_value = target->second;
+                }
+                out.core_relocations[block.section].push_back(std::move(r));
+            }
     }
     return out;
 }

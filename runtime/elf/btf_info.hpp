@@ -31,9 +31,24 @@ struct RawLineInfo {
     uint32_t column = 0;
 };
 
+// One .BTF.ext CO-RE relocation record (struct bpf_core_relo), its type resolved in .BTF.
+struct RawCoreRelocation {
+    uint32_t insn_offset = 0; // bytes within its section
+    uint32_t type_id = 0;     // the object's own (local) BTF type id, checked to exist
+    uint32_t kind = 0;        // enum bpf_core_relo_kind
+    std::string type_name;    // "" for an anonymous type
+    std::string access;       // the access string ("0:1"), as clang wrote it
+    bool is_enum = false;     // the type is an enum (enumval kinds), else a struct/union
+    // Field kinds: the last named member the access path reaches ("gso_size"; anonymous
+    // unions and structs on the way are stepped through, array elements name their array).
+    // Enumval kinds: the enumerator ("BPF_FUNC_loop"), with its value in the object's enum.
+    std::string member;
+    int64_t enum_value = 0;
+};
+
 struct BtfExt {
-    std::map<std::string, std::vector<RawLineInfo>> lines;       // by section name
-    std::map<std::string, std::vector<uint32_t>> core_relocations; // insn byte offsets, by section
+    std::map<std::string, std::vector<RawLineInfo>> lines;                // by section name
+    std::map<std::string, std::vector<RawCoreRelocation>> core_relocations; // by section name
 };
 
 struct BtfInfo {

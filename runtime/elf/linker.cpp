@@ -5,6 +5,8 @@
 #include <elf.h>
 #include <fmt/format.h>
 
+#include "runtime/elf/core_target.hpp"
+
 namespace ebpfjit::runtime::elf {
 
 namespace {
@@ -20,6 +22,15 @@ constexpr uint32_t kReloc64 = 1;      // R_BPF_64_64: LDDW imm pair
 constexpr uint32_t kReloc32 = 10;     // R_BPF_64_32: call imm
 constexpr uint64_t kInsnSize = sizeof(isa::RawInsn);
 
+// enum bpf_core_relo_kind, spelled as libbpf's core_relo_kind_str does.
+std::string core_kind_name(uint32_t kind) {
+    static constexpr const char* kNames[] = {"byte_off",      "byte_sz",        "field_exists", "signed",
+                                             "lshift_u64",    "rshift_u64",     "local_type_id", "target_type_id",
+                                             "type_exists",   "type_size",      "enumval_exists", "enumval_value",
+                                             "type_matches"};
+    return kind < std::size(kNames) ? kNames[kind] : fmt::format("unknown kind {}", kind);
+}
+
 class Linker {
 public:
     Linker(const LinkInputs& in, const Function& entry) : in_(in), entry_(entry) {}
@@ -30,7 +41,7 @@ public:
         for (size_t u = 0; u < units_.size(); ++u) {
             const Unit unit = units_[u];
             if (auto ok = copy_and_relocate(unit); !ok) return fail(ok.error());
-            if (auto ok = check_core_relocations(unit); !ok) return fail(ok.error());
+            if (auto ok = apply_core_relocations(unit); !ok) return fail(ok.error());
             collect_lines(unit);
         }
         std::ranges::stable_sort(out_.lines, {}, &LineInfo::slot);
@@ -190,14 +201,45 @@ private:
                                                sym_name, target->name)));
     }
 
-    Result<void> check_core_relocations(const Unit& unit) const {
+    // libbpf's bpf_core_apply_relo, against ebpfjit's own uapi (core_target.hpp): the
+    // type id of bpf_core_type_id_local(), and whether a helper, a ctx field or a
+    // bpf_fib_lookup member exists here. What only the kernel's BTF can answer (field
+    // offsets and sizes, kernel-internal types) refuses the object naming the relocation.
+    Result<void> apply_core_relocations(const Unit& unit) {
         const Section& sec = section_of(unit);
         auto it = in_.btf_ext.core_relocations.find(sec.name);
         if (it == in_.btf_ext.core_relocations.end()) return {};
         const uint64_t begin = unit.fn->first * kInsnSize, end = begin + unit.fn->count * kInsnSize;
-        for (uint32_t off : it->second)
-            if (off >= begin && off < end)
-                return fail(error(sec, off, "CO-RE relocations are not supported"));
+        for (const RawCoreRelocation& r : it->second) {
+            const uint64_t off = r.insn_offset;
+            if (off < begin || off >= end) continue;
+            std::string what = fmt::format("{} of '{}' (access {})", core_kind_name(r.kind),
+                                           r.type_name.empty() ? "(anon)" : r.type_name, r.access);
+            if (!r.member.empty()) what += fmt::format(" '{}'", r.member);
+            const auto value = core_target_value(r);
+            if (!value)
+                return fail(error(sec, off, fmt::format("CO-RE relocations are not supported beyond ebpfjit's own "
+                                                        "uapi (bpf_func_id, __sk_buff, xdp_md, bpf_fib_lookup): "
+                                                        "{} needs the kernel's BTF", what)));
+            if (off % kInsnSize != 0)
+                return fail(error(sec, off, fmt::format("CO-RE relocation {} is not at an instruction boundary", what)));
+            const uint32_t slot = unit.placed + uint32_t((off - begin) / kInsnSize);
+            isa::RawInsn& insn = out_.raw[slot];
+            const uint8_t cls = insn.opcode & 0x07;
+            if ((cls == 0x04 || cls == 0x07) && (insn.opcode & 0x08) == 0) { // BPF_ALU(64) | BPF_K
+                if (*value > UINT32_MAX)
+                    return fail(error(sec, off, fmt::format("CO-RE relocation {}: value {} does not fit a 32-bit "
+                                                            "immediate", what, *value)));
+                insn.imm = int32_t(uint32_t(*value));
+            } else if (insn.opcode == kOpLddw && insn.src == 0 && off + kInsnSize < end) {
+                insn.imm = int32_t(uint32_t(*value));
+                out_.raw[slot + 1].imm = int32_t(uint32_t(*value >> 32));
+            } else {
+                return fail(error(sec, off, fmt::format("CO-RE relocation {} on opcode 0x{:02x}, which is neither an "
+                                                        "ALU instruction with an immediate nor an LDDW",
+                                                        what, insn.opcode)));
+            }
+        }
         return {};
     }
 

@@ -131,6 +131,12 @@ Result<ProgramSpec> build_program(const LinkInputs& in, const Function& fn, cons
                                               "takes its program type from the loader: give one (--type, "
                                               "OpenOptions::program_type)",
                                               fn.name, section.name)));
+    if (auto kernel_type = unsupported_program_type_for_section(section.name); !type && kernel_type)
+        return fail(section_error(section, fn.first * kInsnSize,
+                                  fmt::format("program '{}': section '{}' makes it a {} program (libbpf's section "
+                                              "names), a program type ebpfjit does not run (it runs xdp, tc, socket "
+                                              "filter and cgroup sock/sock_addr programs)",
+                                              fn.name, section.name, *kernel_type)));
     if (!type)
         return fail(section_error(section, fn.first * kInsnSize,
                                   fmt::format("program '{}': section name '{}' implies no program type "

@@ -49,6 +49,76 @@ constexpr std::array kCgroupSections = {
     CgroupSection{"cgroup/getsockname6", AttachType::Inet6Getsockname},
 };
 
+// libbpf's exact SCHED_CLS names beyond "tc"/"classifier" (libbpf 1.3+: tcx and netkit
+// links); the program is a tc program like any other.
+constexpr std::array<std::string_view, 4> kSchedClsSections = {"tcx/ingress", "tcx/egress", "netkit/primary",
+                                                                "netkit/peer"};
+
+// libbpf's section_defs[] for the program types ebpfjit does not run. `prefix` matches the
+// name exactly or followed by '/' (libbpf's "kprobe+": the attach target follows).
+struct UnsupportedSection {
+    std::string_view prefix;
+    std::string_view kernel_type;
+};
+constexpr std::array kUnsupportedSections = {
+    UnsupportedSection{"sk_reuseport", "BPF_PROG_TYPE_SK_REUSEPORT"},
+    UnsupportedSection{"kprobe", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"kretprobe", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"kprobe.multi", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"kretprobe.multi", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"kprobe.session", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"uprobe", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"uretprobe", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"uprobe.s", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"uretprobe.s", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"uprobe.multi", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"uretprobe.multi", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"ksyscall", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"kretsyscall", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"usdt", "BPF_PROG_TYPE_KPROBE"},
+    UnsupportedSection{"action", "BPF_PROG_TYPE_SCHED_ACT"},
+    UnsupportedSection{"tracepoint", "BPF_PROG_TYPE_TRACEPOINT"},
+    UnsupportedSection{"tp", "BPF_PROG_TYPE_TRACEPOINT"},
+    UnsupportedSection{"raw_tracepoint", "BPF_PROG_TYPE_RAW_TRACEPOINT"},
+    UnsupportedSection{"raw_tp", "BPF_PROG_TYPE_RAW_TRACEPOINT"},
+    UnsupportedSection{"raw_tracepoint.w", "BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE"},
+    UnsupportedSection{"raw_tp.w", "BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE"},
+    UnsupportedSection{"tp_btf", "BPF_PROG_TYPE_TRACING"},
+    UnsupportedSection{"fentry", "BPF_PROG_TYPE_TRACING"},
+    UnsupportedSection{"fexit", "BPF_PROG_TYPE_TRACING"},
+    UnsupportedSection{"fmod_ret", "BPF_PROG_TYPE_TRACING"},
+    UnsupportedSection{"fentry.s", "BPF_PROG_TYPE_TRACING"},
+    UnsupportedSection{"fexit.s", "BPF_PROG_TYPE_TRACING"},
+    UnsupportedSection{"fmod_ret.s", "BPF_PROG_TYPE_TRACING"},
+    UnsupportedSection{"iter", "BPF_PROG_TYPE_TRACING"},
+    UnsupportedSection{"iter.s", "BPF_PROG_TYPE_TRACING"},
+    UnsupportedSection{"freplace", "BPF_PROG_TYPE_EXT"},
+    UnsupportedSection{"lsm", "BPF_PROG_TYPE_LSM"},
+    UnsupportedSection{"lsm.s", "BPF_PROG_TYPE_LSM"},
+    UnsupportedSection{"lsm_cgroup", "BPF_PROG_TYPE_LSM"},
+    UnsupportedSection{"syscall", "BPF_PROG_TYPE_SYSCALL"},
+    UnsupportedSection{"perf_event", "BPF_PROG_TYPE_PERF_EVENT"},
+    UnsupportedSection{"lwt_in", "BPF_PROG_TYPE_LWT_IN"},
+    UnsupportedSection{"lwt_out", "BPF_PROG_TYPE_LWT_OUT"},
+    UnsupportedSection{"lwt_xmit", "BPF_PROG_TYPE_LWT_XMIT"},
+    UnsupportedSection{"lwt_seg6local", "BPF_PROG_TYPE_LWT_SEG6LOCAL"},
+    UnsupportedSection{"sockops", "BPF_PROG_TYPE_SOCK_OPS"},
+    UnsupportedSection{"sk_skb", "BPF_PROG_TYPE_SK_SKB"},
+    UnsupportedSection{"sk_msg", "BPF_PROG_TYPE_SK_MSG"},
+    UnsupportedSection{"lirc_mode2", "BPF_PROG_TYPE_LIRC_MODE2"},
+    UnsupportedSection{"flow_dissector", "BPF_PROG_TYPE_FLOW_DISSECTOR"},
+    UnsupportedSection{"cgroup_skb", "BPF_PROG_TYPE_CGROUP_SKB"},
+    UnsupportedSection{"cgroup/skb", "BPF_PROG_TYPE_CGROUP_SKB"},
+    UnsupportedSection{"cgroup/dev", "BPF_PROG_TYPE_CGROUP_DEVICE"},
+    UnsupportedSection{"cgroup/sysctl", "BPF_PROG_TYPE_CGROUP_SYSCTL"},
+    UnsupportedSection{"cgroup/getsockopt", "BPF_PROG_TYPE_CGROUP_SOCKOPT"},
+    UnsupportedSection{"cgroup/setsockopt", "BPF_PROG_TYPE_CGROUP_SOCKOPT"},
+    UnsupportedSection{"struct_ops", "BPF_PROG_TYPE_STRUCT_OPS"},
+    UnsupportedSection{"struct_ops.s", "BPF_PROG_TYPE_STRUCT_OPS"},
+    UnsupportedSection{"sk_lookup", "BPF_PROG_TYPE_SK_LOOKUP"},
+    UnsupportedSection{"netfilter", "BPF_PROG_TYPE_NETFILTER"},
+};
+
 bool matches(std::string_view name, std::string_view prefix) {
     if (!name.starts_with(prefix)) return false;
     if (name.size() == prefix.size()) return true;
@@ -62,6 +132,16 @@ std::optional<ProgramType> program_type_for_section(std::string_view section) {
     if (AttachType a = attach_type_for_section(section); a != AttachType::None) return program_type_of(a);
     for (const auto& entry : kSectionPrefixes)
         if (matches(section, entry.prefix)) return entry.type;
+    for (std::string_view name : kSchedClsSections)
+        if (section == name) return ProgramType::SchedCls;
+    return std::nullopt;
+}
+
+std::optional<std::string_view> unsupported_program_type_for_section(std::string_view section) {
+    for (const auto& entry : kUnsupportedSections)
+        if (section == entry.prefix || (section.starts_with(entry.prefix) && section.size() > entry.prefix.size() &&
+                                        section[entry.prefix.size()] == '/'))
+            return entry.kernel_type;
     return std::nullopt;
 }
 

@@ -297,3 +297,25 @@ TEST_CASE("the rewrite refuses missing facts and facts that do not fit the instr
     // Mem programs have no ctx: no facts needed.
     CHECK(rewrite_ctx_access(p, ProgramType::Mem, verifier::Facts{}));
 }
+
+// gso_segs / gso_size: read-only u32 fields of every __sk_buff program (the kernel's
+// bpf_skb_is_valid_access default case: narrow reads, no writes); an skb here is never a
+// GSO super-frame, so a loaded packet reads 0 in both, as a non-GSO skb does in the kernel.
+TEST_CASE("__sk_buff gso_segs and gso_size: read-only, narrow reads, 0 on a loaded skb", "[context][rewrite]") {
+    const int16_t segs = offsetof(__sk_buff, gso_segs), size = offsetof(__sk_buff, gso_size);
+    for (ProgramType t : {ProgramType::SchedCls, ProgramType::SocketFilter}) {
+        auto reads = prog({ldx(Size::W, 2, 1, segs), ldx(Size::W, 3, 1, size), ldx(Size::H, 4, 1, size),
+                           ldx(Size::B, 5, 1, int16_t(size + 3)), exit_()});
+        auto r = rewrite(reads, t);
+        if (!r) FAIL(r.error().to_string());
+        CHECK(r->insns == reads.insns); // plain scalars in the uapi part
+        for (const Instruction& bad : {st(Size::W, 1, size, 1), stx(Size::W, 1, segs, 2), ldx(Size::DW, 2, 1, size)}) {
+            auto rr = rewrite(prog({bad, exit_()}), t);
+            CHECK_FALSE(rr);
+        }
+    }
+    SkbPacket skb;
+    REQUIRE(skb.load(std::vector<uint8_t>(1500, 0xab)));
+    CHECK(read(skb.ctx_address(), load_at(prog({ldx(Size::W, 2, 1, segs)}), 0)) == 0);
+    CHECK(read(skb.ctx_address(), load_at(prog({ldx(Size::W, 2, 1, size)}), 0)) == 0);
+}

@@ -146,6 +146,30 @@ const AsmCase kCases[] = {
     id:
         mov %r0, %r1
         exit)", false, Reason::UninitializedRegister, 2},
+    // A void subprogram leaves r0 unset at its exit: the kernel hands it back as it is
+    // (prepare_func_exit) and rejects only a caller that reads it.
+    {"void_subprogram", Mem, R"(
+        mov %r1, 20
+        call local nothing
+        mov %r0, 0
+        exit
+    nothing:
+        mov %r2, %r1
+        exit)", true},
+    {"void_subprogram_result_read", Mem, R"(
+        mov %r1, 20
+        call local nothing
+        add %r0, 1
+        exit
+    nothing:
+        mov %r2, %r1
+        exit)", false, Reason::UninitializedRegister, 2},
+    {"void_subprogram_result_returned", Mem, R"(
+        call local nothing
+        exit
+    nothing:
+        mov %r2, 1
+        exit)", false, Reason::UninitializedRegister, 1},
     {"division_by_register", Mem, R"(
         mov %r0, 100
         mov %r1, %r2

@@ -1,0 +1,91 @@
+#include "runtime/elf/core_target.hpp"
+
+#include <linux/bpf.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "engine_abi/context_layout.hpp"
+#include "helpers/helper_table.hpp"
+
+namespace ebpfjit::runtime::elf {
+
+namespace {
+
+// enum bpf_core_relo_kind
+constexpr uint32_t kFieldExists = 2;
+constexpr uint32_t kTypeIdLocal = 6;
+constexpr uint32_t kTypeExists = 8;
+constexpr uint32_t kEnumvalExists = 10;
+constexpr uint32_t kEnumvalValue = 11;
+
+// struct bpf_fib_lookup as bpf_fib_lookup (helpers/route_helpers.cpp) reads and writes it:
+// <linux/bpf.h>'s members; each offsetof below fails the build if the header lacks it.
+#define EBPFJIT_FIB_MEMBER(m) (static_cast<void>(offsetof(bpf_fib_lookup, m)), std::string_view{#m})
+constexpr std::array kFibLookupMembers = {
+    EBPFJIT_FIB_MEMBER(family),       EBPFJIT_FIB_MEMBER(l4_protocol), EBPFJIT_FIB_MEMBER(sport),
+    EBPFJIT_FIB_MEMBER(dport),        EBPFJIT_FIB_MEMBER(tot_len),     EBPFJIT_FIB_MEMBER(mtu_result),
+    EBPFJIT_FIB_MEMBER(ifindex),      EBPFJIT_FIB_MEMBER(tos),         EBPFJIT_FIB_MEMBER(flowinfo),
+    EBPFJIT_FIB_MEMBER(rt_metric),    EBPFJIT_FIB_MEMBER(ipv4_src),    EBPFJIT_FIB_MEMBER(ipv6_src),
+    EBPFJIT_FIB_MEMBER(ipv4_dst),     EBPFJIT_FIB_MEMBER(ipv6_dst),    EBPFJIT_FIB_MEMBER(h_vlan_proto),
+    EBPFJIT_FIB_MEMBER(h_vlan_TCI),   EBPFJIT_FIB_MEMBER(tbid),        EBPFJIT_FIB_MEMBER(smac),
+    EBPFJIT_FIB_MEMBER(dmac),
+};
+#undef EBPFJIT_FIB_MEMBER
+
+template <typename Fields>
+bool has_ctx_field(const Fields& fields, std::string_view name) {
+    return std::ranges::any_of(fields, [&](const auto& f) { return f.name == name; });
+}
+
+// A ctx field exists when some program type may read it here (the verifier's table): a
+// field ebpfjit does not model reads as absent, as on a kernel older than the field.
+std::optional<bool> field_exists(std::string_view type, std::string_view member) {
+    if (type == "__sk_buff") return has_ctx_field(engine_abi::kSkbCtxFields, member);
+    if (type == "xdp_md") return has_ctx_field(engine_abi::kXdpCtxFields, member);
+    if (type == "bpf_fib_lookup") return std::ranges::find(kFibLookupMembers, member) != kFibLookupMembers.end();
+    return std::nullopt;
+}
+
+// enum bpf_func_id: BPF_FUNC_<name> is there when the builtin helper table has the helper.
+std::optional<int32_t> helper_id(std::string_view enumerator) {
+    constexpr std::string_view kPrefix = "BPF_FUNC_";
+    if (!enumerator.starts_with(kPrefix)) return std::nullopt;
+    enumerator.remove_prefix(kPrefix.size());
+    for (int32_t id = 1; id < __BPF_FUNC_MAX_ID; ++id)
+        if (helpers::helper_name(id) == enumerator)
+            return helpers::HelperTable::builtin().find(id) ? std::optional(id) : std::nullopt;
+    return std::nullopt;
+}
+
+bool known_struct(std::string_view name) { return name == "__sk_buff" || name == "xdp_md" || name == "bpf_fib_lookup"; }
+
+// libbpf's bpf_core_essential_name_len: "name___flavor" matches the target type "name"
+// (how a program declares its own copy of a newer uapi struct next to the header's).
+std::string_view essential_name(std::string_view name) {
+    const size_t flavor = name.find("___");
+    return flavor == std::string_view::npos ? name : name.substr(0, flavor);
+}
+
+} // namespace
+
+std::optional<uint64_t> core_target_value(const RawCoreRelocation& r) {
+    if (r.kind == kTypeIdLocal) return r.type_id;
+    const std::string_view type = essential_name(r.type_name);
+    if (r.is_enum) {
+        if (type != "bpf_func_id") return std::nullopt;
+        if (r.kind == kTypeExists) return 1;
+        const auto id = helper_id(r.member);
+        if (r.kind == kEnumvalExists) return id ? 1 : 0;
+        if (r.kind == kEnumvalValue && id) return uint64_t(*id);
+        return std::nullopt;
+    }
+    if (!known_struct(type)) return std::nullopt;
+    if (r.kind == kTypeExists) return 1;
+    if (r.kind == kFieldExists) return field_exists(type, r.member).value_or(false) ? 1 : 0;
+    return std::nullopt;
+}
+
+} // namespace ebpfjit::runtime::elf
