@@ -71,11 +71,9 @@ std::string unreleased(const AbstractState::Ref& ref) {
 
 } // namespace
 
-Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access,
-                                     uint64_t min_size) {
+Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access) {
     if (size == 0) return {};
-    if (access == Access::Write && min_size < size && s.reg(regno).type == RegType::Stack && input_.allow_uninit_stack)
-        return helper_writes_stack_up_to(s, regno, min_size, size); // uninit_stack.cpp
+    if (access == Access::Write && s.reg(regno).type == RegType::Stack) return helper_may_write_stack(s, regno, size);
     const RegState& p = s.reg(regno);
     switch (p.type) {
     case RegType::Stack:
@@ -236,7 +234,11 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
                                          h->proto.refs.release_arg == int8_t(i) ? ": double release" : ""));
         if (r.type == RegType::NotInit)
             return violation(Reason::UninitializedRegister,
-                             fmt::format("r{} (argument {} of {}) is not initialized", regno, regno, h->name));
+                             fmt::format("r{} (argument {} of {}) is not initialized{}", regno, regno, h->name,
+                                         r.invalidated_at ? fmt::format(": it held a packet pointer, invalidated "
+                                                                        "by the helper call at insn {}",
+                                                                        r.invalidated_at - 1)
+                                                          : std::string()));
         auto bad = [&](std::string_view wanted) {
             return violation(Reason::HelperArgument, fmt::format("argument {} of {} must be {}: {}", regno, h->name,
                                                                  wanted, describe(s, regno)));
@@ -308,8 +310,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
             if (!(null_ok && r.is_null_const())) {
                 if (r.may_be_null()) return bad("a non-NULL pointer");
                 if (auto st = check_helper_memory(s, regno, size.umax,
-                                                  arg == ArgType::PtrToUninitMem ? Access::Write : Access::Read,
-                                                  size.umin);
+                                                  arg == ArgType::PtrToUninitMem ? Access::Write : Access::Read);
                     !st)
                     return st;
             }
@@ -423,29 +424,32 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
     }
 
     // The call's effects on the state.
-    // The kernel's release_reference: every copy of the pointer dies. A ringbuf record's
-    // copies become numbers (as before); a socket's become uninitialised unless pointer
-    // leaks are allowed (the kernel's mark_reg_invalid), remembering the release so that a
-    // second release or a use says what happened.
+    // The kernel's release_reference: every copy of the pointer dies, a ringbuf record's
+    // and a socket's alike. Each becomes uninitialised unless pointer leaks are allowed (the
+    // kernel's mark_reg_invalid: a number holding the old address would leak it),
+    // remembering the release so that a second release or a use says what happened.
     for (uint32_t id : released_ids) {
         const uint32_t acquired_at = s.find_ref(id) ? s.find_ref(id)->acquired_at : 0;
         const uint32_t at = s.pc;
         const bool leaks = leaks_allowed();
         s.for_each_reg([&](RegState& o) {
-            if (o.id != id) return;
-            if (o.type == RegType::Mem) {
-                o = RegState::unknown_scalar();
-            } else if (o.is_socket()) {
-                o = leaks ? RegState::unknown_scalar() : RegState{};
-                if (!leaks) o.off = int32_t(acquired_at), o.released_at = at + 1;
-            }
+            if (o.id != id || (o.type != RegType::Mem && !o.is_socket())) return;
+            o = leaks ? RegState::unknown_scalar() : RegState{};
+            if (!leaks) o.off = int32_t(acquired_at), o.released_at = at + 1;
         });
         s.release_ref(id);
     }
     for (uint8_t r = 1; r <= 5; ++r) s.reg(r) = RegState{};
     if (h->changes_packet_data) {
-        s.for_each_reg([](RegState& o) {
-            if (o.is_packet_like()) o = RegState::unknown_scalar();
+        // The kernel's clear_all_pkt_pointers: every packet pointer (spilled ones too) is
+        // invalid, uninitialised unless pointer leaks are allowed (mark_reg_invalid): as a
+        // number it would hand the program the packet's host address.
+        const bool leaks = leaks_allowed();
+        const uint32_t at = s.pc;
+        s.for_each_reg([&](RegState& o) {
+            if (!o.is_packet_like()) return;
+            o = leaks ? RegState::unknown_scalar() : RegState{};
+            if (!leaks) o.invalidated_at = at + 1;
         });
         if (s.zone) { // the packet has a new length, within the same limit (initial_state)
             s.zone->forget(Zone::kLen);

@@ -152,6 +152,19 @@ std::vector<LeakCase> pointer_leak_cases() {
       size_t at = b.size(); b.call(26).ldx(DW, r0, r10, -16).exit();
       c.leak("helper_write_over_half_a_spill", Tc, b, Reason::InvalidSpillAccess, at,
              "attempt to corrupt the spilled pointer"); }
+    // A helper's write over whole slots of a spilled pointer: a helper may write fewer bytes
+    // than its size says (bpf_snprintf stops after the NUL and writes nothing on a bad
+    // format, probe_read on a variable size), leaving the pointer where the verifier saw
+    // data. The kernel checks the write byte by byte and rejects it unprivileged.
+    { Builder b; b.mov(r6, r1).stx(DW, r10, -16, r10).mov(r1, r6).mov(r2, 0).mov(r3, r10).add(r3, -16).mov(r4, 16);
+      size_t at = b.size(); b.call(26).ldx(DW, r0, r10, -16).exit();
+      c.leak("helper_write_over_whole_spill", Tc, b, Reason::InvalidSpillAccess, at,
+             "attempt to corrupt the spilled pointer at fp-16"); }
+    { Builder b; b.mov(r6, r1); random_below(b, 8).add(r0, 8).stx(DW, r10, -8, r10).mov(r4, r0).mov(r1, r6).mov(r2, 0)
+          .mov(r3, r10).add(r3, -16);
+      size_t at = b.size(); b.call(26).ldx(DW, r0, r10, -8).exit();
+      c.leak("variable_size_helper_write_over_spill", Tc, b, Reason::InvalidSpillAccess, at,
+             "attempt to corrupt the spilled pointer at fp-8"); }
     { Builder b; random_below(b, 15).stx(DW, r10, -8, r10).st(DW, r10, -16, 0).mov(r1, r10).add(r1, -16).add(r1, r0);
       size_t at = b.size(); b.st(B, r1, 0, 1).ldx(DW, r0, r10, -8).exit();
       c.leak("variable_offset_write_over_spill", Xdp, b, Reason::InvalidSpillAccess, at,
@@ -183,9 +196,6 @@ std::vector<CorpusCase> pointer_leak_lookalikes() {
     { Builder b; b.stx(DW, r10, -8, r10).st(DW, r10, -16, 0).ld_map(r1, kRingbufMap).mov(r2, r10).add(r2, -16)
           .mov(r3, 8).mov(r4, 0).call(130).mov(r0, 0).exit();
       ok("helper_buffer_next_to_spill", Xdp, b); }
-    { Builder b; b.mov(r6, r1).stx(DW, r10, -16, r10).mov(r1, r6).mov(r2, 0).mov(r3, r10).add(r3, -16).mov(r4, 16)
-          .call(26).ldx(DW, r0, r10, -16).exit();
-      ok("helper_write_replaces_spilled_pointer", Tc, b); }
     { Builder b; b.st(DW, r10, -8, 0).mov(r1, r10).add(r1, -8).call_local("f").ldx(DW, r0, r0, 0).exit()
           .label("f").mov(r0, r1).exit();
       ok("subprogram_returns_caller_stack_pointer", Xdp, b); }
