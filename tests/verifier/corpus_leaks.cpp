@@ -152,6 +152,18 @@ std::vector<LeakCase> pointer_leak_cases() {
       size_t at = b.size(); b.call(26).ldx(DW, r0, r10, -16).exit();
       c.leak("helper_write_over_half_a_spill", Tc, b, Reason::InvalidSpillAccess, at,
              "attempt to corrupt the spilled pointer"); }
+    // ---- pointers invalidated by a helper: uninitialised, never numbers ----
+    { Builder b; b.mov(r6, r1).ldx(W, r7, r1, 0).mov(r2, 0).call(44); lookup(b, kArrayMap); size_t at = b.size();
+      b.stx(DW, r0, 0, r7); out(b);
+      c.leak("packet_pointer_stored_after_adjust_head", Xdp, b, Reason::UninitializedRegister, at,
+             "it held a packet pointer, invalidated by the packet-changing helper call at insn 3"); }
+    { Builder b; b.ld_map(r1, kRingbufMap).mov(r2, 8).mov(r3, 0).call(131).j(Cond::Eq, r0, 0, "out").mov(r7, r0)
+          .mov(r1, r0).mov(r2, 0).call(132); lookup(b, kArrayMap); size_t at = b.size();
+      b.stx(DW, r0, 0, r7); out(b);
+      c.leak("ringbuf_record_stored_after_submit", Xdp, b, Reason::ReferenceRelease, at, "released at insn 9"); }
+    { Builder b; b.mov(r6, r1).ldx(W, r2, r1, 0).stx(DW, r10, -8, r2).mov(r1, r6).mov(r2, 0).call(44).mov(r1, 0);
+      size_t at = b.size(); b.atomic(AtomicOp::Xchg, true, true, r10, -8, r1).mov(r0, r1).exit();
+      c.leak("xchg_on_invalidated_packet_pointer", Xdp, b, Reason::InvalidSpillAccess, at, "leaking pointer from stack"); }
     // A helper's write over whole slots of a spilled pointer: a helper may write fewer bytes
     // than its size says (bpf_snprintf stops after the NUL and writes nothing on a bad
     // format, probe_read on a variable size), leaving the pointer where the verifier saw
