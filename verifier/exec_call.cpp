@@ -129,6 +129,42 @@ Status Analyzer::check_const_str(AbstractState& s, uint8_t regno, std::string_vi
     return {};
 }
 
+// bpf_snprintf's %s, %pks, %pus and %pi4/%pI4/%pi6/%pI6 read memory at the address their
+// data argument holds, anywhere in the host (bprintf.cpp): an arbitrary read whose bytes come
+// back in the output buffer. The kernel gives bpf_snprintf only with CAP_PERFMON; here the
+// format, a constant check_const_str proved, may use them under the privileged rules only.
+// The scan follows bprintf.cpp's parse: "%%", then flags and width, then the conversion.
+Status Analyzer::check_format_reads_no_address(const AbstractState& s, uint8_t regno, const helpers::Helper& h) {
+    const RegState& r = s.cur().regs[regno];
+    const std::vector<uint8_t>& bytes = *r.map->frozen_value;
+    const size_t start = size_t(int64_t(r.off) + int64_t(r.var.value()));
+    const size_t end = size_t(std::find(bytes.begin() + int64_t(start), bytes.end(), uint8_t(0)) - bytes.begin());
+    auto at = [&](size_t i) { return i < end ? char(bytes[i]) : '\0'; };
+    for (size_t i = start; i < end; ++i) {
+        if (at(i) != '%') continue;
+        if (at(i + 1) == '%') {
+            ++i;
+            continue;
+        }
+        size_t c = i + 1;
+        while (at(c) == '0' || at(c) == '+' || at(c) == '-' || at(c) == ' ') ++c;
+        while (at(c) >= '0' && at(c) <= '9') ++c;
+        const bool reads = at(c) == 's' ||
+                           (at(c) == 'p' && ((at(c + 1) == 'k' || at(c + 1) == 'u') && at(c + 2) == 's')) ||
+                           (at(c) == 'p' && (at(c + 1) == 'i' || at(c + 1) == 'I'));
+        if (reads)
+            return violation(Reason::HelperArgument,
+                             fmt::format("the format of {}#{} (argument {}) has the conversion '{}' at byte {}, which "
+                                         "reads memory at an address the program gives: it needs the privileged rules "
+                                         "(allow_ptr_leaks; the kernel's CAP_PERFMON)",
+                                         h.name, h.id, regno,
+                                         std::string(bytes.begin() + int64_t(i), bytes.begin() + int64_t(std::min(c + 1, end))),
+                                         i - start));
+        i = c;
+    }
+    return {};
+}
+
 // The kernel's release_reference_state: the argument must carry a reference this path
 // holds ("R1 must be referenced when passed to release function").
 Status Analyzer::check_release(const AbstractState& s, const helpers::Helper& h, uint8_t regno) {
@@ -211,6 +247,13 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         return violation(Reason::HelperNotAllowed,
                          fmt::format("helper {}#{} is not allowed in {} programs attached to cgroup/{}", h->name, h->id,
                                      to_string(input_.type), to_string(input_.attach)));
+    // An arbitrary read of the host's memory: the kernel's CAP_PERFMON helpers, which also
+    // come with pointer leaks allowed; so here only under the privileged rules.
+    if (h->proto.reads_any_address && !leaks_allowed())
+        return violation(Reason::HelperNotAllowed,
+                         fmt::format("helper {}#{} reads host memory at any address the program names: it needs the "
+                                     "privileged rules (allow_ptr_leaks; the kernel's CAP_PERFMON)",
+                                     h->name, h->id));
     const auto& args = h->proto.args;
     const maps::MapDefinition* map = nullptr;
     uint64_t alloc_size = 0;
@@ -373,6 +416,8 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
             break;
         case ArgType::PtrToConstStr:
             if (auto st = check_const_str(s, regno, h->name); !st) return st;
+            if (h->proto.format_reads_addresses && !leaks_allowed())
+                if (auto st = check_format_reads_no_address(s, regno, *h); !st) return st;
             break;
         case ArgType::PtrToFunc:
             if (r.type != RegType::Func) return bad("a callback (LDDW of a subprogram's address)");

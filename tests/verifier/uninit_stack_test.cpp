@@ -120,8 +120,7 @@ TEST_CASE("uninitialised stack: a helper's write may miss any byte, so unwritten
         mov %r1, %r10
         add %r1, -16
         mov %r2, 16
-        mov %r3, 0
-        call 113
+        call 16
         ldxdw %r0, [%r10-16]
         ldxdw %r6, [%r10-8]
         add %r0, %r6
