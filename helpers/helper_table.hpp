@@ -140,6 +140,14 @@ struct Prototype {
     // bpf_trace_printk: r3..r5 are printed by a format string the verifier does not read,
     // so they must not hold pointers (unless pointer leaks are allowed).
     bool formats_extra_args = false;
+    // bpf_probe_read_*: reads host memory at an address the program gives as a number,
+    // anywhere in the process. The kernel gives these helpers only with CAP_PERFMON (which
+    // also allows pointer leaks), so the verifier allows them only under its privileged rules.
+    bool reads_any_address = false;
+    // bpf_snprintf: the PtrToConstStr argument is a format whose %s, %pks, %pus and
+    // %pi4/%pI4/%pi6/%pI6 conversions read memory at an address a data argument gives:
+    // privileged rules only, as above (the verifier reads the constant format).
+    bool format_reads_addresses = false;
     // Map types for which the PtrToUninitMapValue argument is read, not written: a bloom
     // filter's bpf_map_peek_elem tests the value for membership and writes nothing, so
     // the value must be initialised and is not counted as written by the call.

@@ -27,8 +27,9 @@ uint64_t probe_read_str(uint64_t dst, uint64_t size, uint64_t unsafe_ptr, uint64
     return uint64_t(n);
 }
 
-constexpr Prototype kReadProto{RetType::Integer,
-                               {ArgType::PtrToUninitMem, ArgType::ConstSizeOrZero, ArgType::Anything}};
+constexpr Prototype kReadProto{.ret = RetType::Integer,
+                               .args = {ArgType::PtrToUninitMem, ArgType::ConstSizeOrZero, ArgType::Anything},
+                               .reads_any_address = true};
 
 } // namespace
 

@@ -80,9 +80,10 @@ void register_print_helpers(HelperTable& t) {
                       ArgType::ConstSizeOrZero}},
            kAllProgramTypes, trace_vprintk});
     t.add({BPF_FUNC_snprintf, "snprintf",
-           Prototype{RetType::Integer,
-                     {ArgType::PtrToUninitMem, ArgType::ConstSizeOrZero, ArgType::PtrToConstStr,
-                      ArgType::PtrToMemOrNull, ArgType::ConstSizeOrZero}},
+           Prototype{.ret = RetType::Integer,
+                     .args = {ArgType::PtrToUninitMem, ArgType::ConstSizeOrZero, ArgType::PtrToConstStr,
+                              ArgType::PtrToMemOrNull, ArgType::ConstSizeOrZero},
+                     .format_reads_addresses = true},
            kAllProgramTypes, snprintf});
 }
 

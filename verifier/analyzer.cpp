@@ -88,6 +88,11 @@ Status Analyzer::read_reg(const AbstractState& s, uint8_t n) const {
                          fmt::format("r{} is not initialized: it held the reference acquired at insn {}, released at "
                                      "insn {}",
                                      n, r.off, r.released_at - 1));
+    if (r.type == RegType::NotInit && r.invalidated_at)
+        return violation(Reason::UninitializedRegister,
+                         fmt::format("r{} is not initialized: it held a packet pointer, invalidated by the "
+                                     "packet-changing helper call at insn {}",
+                                     n, r.invalidated_at - 1));
     if (r.type == RegType::NotInit)
         return violation(Reason::UninitializedRegister, fmt::format("r{} is not initialized", n));
     return {};

@@ -86,18 +86,18 @@ private:
     Status check_map_access_type(const RegState& ptr, int32_t off, uint32_t size, Access access);
     std::optional<Scalar> read_frozen_value(AbstractState& s, const RegState& ptr, uint8_t base, int32_t off,
                                             uint32_t size);
+    // bpf_snprintf's constant format in r`regno` has no conversion that reads an address.
+    Status check_format_reads_no_address(const AbstractState& s, uint8_t regno, const helpers::Helper& h);
     // A helper's memory argument in r`regno` covers the spilled pointer at fp`off`.
     Status helper_reads_spilled_pointer(const AbstractState& s, uint8_t regno, int32_t off) const;
     // Helper memory arguments: [ptr, ptr + size) readable-and-initialised or writable.
-    // `min_size`: a variable size's lower bound (a write may stop there).
-    Status check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access,
-                               uint64_t min_size = UINT64_MAX);
+    Status check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access);
     // uninit_stack.cpp (allow_uninit_stack only): byte fp`off` of frame `frame`, never
     // proven written, is read; it joins its subprogram's zeroed range (Facts::stack_zero).
     void note_uninit_read(const AbstractState& s, uint8_t frame, int32_t off);
     void maybe_write_stack(StackState& stack, int32_t lo, int32_t hi); // may miss any byte
-    // A helper writes between min_size and size bytes through the stack pointer in r`regno`.
-    Status helper_writes_stack_up_to(AbstractState& s, uint8_t regno, uint64_t min_size, uint64_t size);
+    // A helper writes at most `size` bytes through the stack pointer in r`regno`.
+    Status helper_may_write_stack(AbstractState& s, uint8_t regno, uint64_t size);
     void record_stack_zero();                                          // uninit_reads_ -> facts_
     void record_loop_termination(); // loop pass: Facts::budget_loops and ranked_loops (loop_heads.cpp)
     // exec_jump.cpp

@@ -71,11 +71,9 @@ std::string unreleased(const AbstractState::Ref& ref) {
 
 } // namespace
 
-Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access,
-                                     uint64_t min_size) {
+Status Analyzer::check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access) {
     if (size == 0) return {};
-    if (access == Access::Write && min_size < size && s.reg(regno).type == RegType::Stack && input_.allow_uninit_stack)
-        return helper_writes_stack_up_to(s, regno, min_size, size); // uninit_stack.cpp
+    if (access == Access::Write && s.reg(regno).type == RegType::Stack) return helper_may_write_stack(s, regno, size);
     const RegState& p = s.reg(regno);
     switch (p.type) {
     case RegType::Stack:
@@ -128,6 +126,42 @@ Status Analyzer::check_const_str(AbstractState& s, uint8_t regno, std::string_vi
                                      helper, r.map->value_size, r.map->name, describe(s, regno)));
     if (std::find(bytes.begin() + off, bytes.end(), uint8_t(0)) == bytes.end())
         return bad("is not a NUL-terminated string");
+    return {};
+}
+
+// bpf_snprintf's %s, %pks, %pus and %pi4/%pI4/%pi6/%pI6 read memory at the address their
+// data argument holds, anywhere in the host (bprintf.cpp): an arbitrary read whose bytes come
+// back in the output buffer. The kernel gives bpf_snprintf only with CAP_PERFMON; here the
+// format, a constant check_const_str proved, may use them under the privileged rules only.
+// The scan follows bprintf.cpp's parse: "%%", then flags and width, then the conversion.
+Status Analyzer::check_format_reads_no_address(const AbstractState& s, uint8_t regno, const helpers::Helper& h) {
+    const RegState& r = s.cur().regs[regno];
+    const std::vector<uint8_t>& bytes = *r.map->frozen_value;
+    const size_t start = size_t(int64_t(r.off) + int64_t(r.var.value()));
+    const size_t end = size_t(std::find(bytes.begin() + int64_t(start), bytes.end(), uint8_t(0)) - bytes.begin());
+    auto at = [&](size_t i) { return i < end ? char(bytes[i]) : '\0'; };
+    for (size_t i = start; i < end; ++i) {
+        if (at(i) != '%') continue;
+        if (at(i + 1) == '%') {
+            ++i;
+            continue;
+        }
+        size_t c = i + 1;
+        while (at(c) == '0' || at(c) == '+' || at(c) == '-' || at(c) == ' ') ++c;
+        while (at(c) >= '0' && at(c) <= '9') ++c;
+        const bool reads = at(c) == 's' ||
+                           (at(c) == 'p' && ((at(c + 1) == 'k' || at(c + 1) == 'u') && at(c + 2) == 's')) ||
+                           (at(c) == 'p' && (at(c + 1) == 'i' || at(c + 1) == 'I'));
+        if (reads)
+            return violation(Reason::HelperArgument,
+                             fmt::format("the format of {}#{} (argument {}) has the conversion '{}' at byte {}, which "
+                                         "reads memory at an address the program gives: it needs the privileged rules "
+                                         "(allow_ptr_leaks; the kernel's CAP_PERFMON)",
+                                         h.name, h.id, regno,
+                                         std::string(bytes.begin() + int64_t(i), bytes.begin() + int64_t(std::min(c + 1, end))),
+                                         i - start));
+        i = c;
+    }
     return {};
 }
 
@@ -213,6 +247,13 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         return violation(Reason::HelperNotAllowed,
                          fmt::format("helper {}#{} is not allowed in {} programs attached to cgroup/{}", h->name, h->id,
                                      to_string(input_.type), to_string(input_.attach)));
+    // An arbitrary read of the host's memory: the kernel's CAP_PERFMON helpers, which also
+    // come with pointer leaks allowed; so here only under the privileged rules.
+    if (h->proto.reads_any_address && !leaks_allowed())
+        return violation(Reason::HelperNotAllowed,
+                         fmt::format("helper {}#{} reads host memory at any address the program names: it needs the "
+                                     "privileged rules (allow_ptr_leaks; the kernel's CAP_PERFMON)",
+                                     h->name, h->id));
     const auto& args = h->proto.args;
     const maps::MapDefinition* map = nullptr;
     uint64_t alloc_size = 0;
@@ -236,7 +277,11 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
                                          h->proto.refs.release_arg == int8_t(i) ? ": double release" : ""));
         if (r.type == RegType::NotInit)
             return violation(Reason::UninitializedRegister,
-                             fmt::format("r{} (argument {} of {}) is not initialized", regno, regno, h->name));
+                             fmt::format("r{} (argument {} of {}) is not initialized{}", regno, regno, h->name,
+                                         r.invalidated_at ? fmt::format(": it held a packet pointer, invalidated "
+                                                                        "by the helper call at insn {}",
+                                                                        r.invalidated_at - 1)
+                                                          : std::string()));
         auto bad = [&](std::string_view wanted) {
             return violation(Reason::HelperArgument, fmt::format("argument {} of {} must be {}: {}", regno, h->name,
                                                                  wanted, describe(s, regno)));
@@ -308,8 +353,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
             if (!(null_ok && r.is_null_const())) {
                 if (r.may_be_null()) return bad("a non-NULL pointer");
                 if (auto st = check_helper_memory(s, regno, size.umax,
-                                                  arg == ArgType::PtrToUninitMem ? Access::Write : Access::Read,
-                                                  size.umin);
+                                                  arg == ArgType::PtrToUninitMem ? Access::Write : Access::Read);
                     !st)
                     return st;
             }
@@ -372,6 +416,8 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
             break;
         case ArgType::PtrToConstStr:
             if (auto st = check_const_str(s, regno, h->name); !st) return st;
+            if (h->proto.format_reads_addresses && !leaks_allowed())
+                if (auto st = check_format_reads_no_address(s, regno, *h); !st) return st;
             break;
         case ArgType::PtrToFunc:
             if (r.type != RegType::Func) return bad("a callback (LDDW of a subprogram's address)");
@@ -423,29 +469,32 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
     }
 
     // The call's effects on the state.
-    // The kernel's release_reference: every copy of the pointer dies. A ringbuf record's
-    // copies become numbers (as before); a socket's become uninitialised unless pointer
-    // leaks are allowed (the kernel's mark_reg_invalid), remembering the release so that a
-    // second release or a use says what happened.
+    // The kernel's release_reference: every copy of the pointer dies, a ringbuf record's
+    // and a socket's alike. Each becomes uninitialised unless pointer leaks are allowed (the
+    // kernel's mark_reg_invalid: a number holding the old address would leak it),
+    // remembering the release so that a second release or a use says what happened.
     for (uint32_t id : released_ids) {
         const uint32_t acquired_at = s.find_ref(id) ? s.find_ref(id)->acquired_at : 0;
         const uint32_t at = s.pc;
         const bool leaks = leaks_allowed();
         s.for_each_reg([&](RegState& o) {
-            if (o.id != id) return;
-            if (o.type == RegType::Mem) {
-                o = RegState::unknown_scalar();
-            } else if (o.is_socket()) {
-                o = leaks ? RegState::unknown_scalar() : RegState{};
-                if (!leaks) o.off = int32_t(acquired_at), o.released_at = at + 1;
-            }
+            if (o.id != id || (o.type != RegType::Mem && !o.is_socket())) return;
+            o = leaks ? RegState::unknown_scalar() : RegState{};
+            if (!leaks) o.off = int32_t(acquired_at), o.released_at = at + 1;
         });
         s.release_ref(id);
     }
     for (uint8_t r = 1; r <= 5; ++r) s.reg(r) = RegState{};
     if (h->changes_packet_data) {
-        s.for_each_reg([](RegState& o) {
-            if (o.is_packet_like()) o = RegState::unknown_scalar();
+        // The kernel's clear_all_pkt_pointers: every packet pointer (spilled ones too) is
+        // invalid, uninitialised unless pointer leaks are allowed (mark_reg_invalid): as a
+        // number it would hand the program the packet's host address.
+        const bool leaks = leaks_allowed();
+        const uint32_t at = s.pc;
+        s.for_each_reg([&](RegState& o) {
+            if (!o.is_packet_like()) return;
+            o = leaks ? RegState::unknown_scalar() : RegState{};
+            if (!leaks) o.invalidated_at = at + 1;
         });
         if (s.zone) { // the packet has a new length, within the same limit (initial_state)
             s.zone->forget(Zone::kLen);

@@ -515,8 +515,10 @@ Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
     RegState old;
     if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Read, nullptr, &old); !st) return st;
     // An atomic on a spilled pointer's slot computes with the address as a number and
-    // leaves a number: the kernel's "leaking pointer from stack".
-    if (old.is_pointer() && !leaks_allowed())
+    // leaves a number: the kernel's "leaking pointer from stack". So does one on the slot of
+    // a pointer invalidated while spilled (a released reference, a packet pointer after a
+    // packet-changing helper: uninitialised, but its bytes still hold the address).
+    if ((old.is_pointer() || old.type == RegType::NotInit) && !leaks_allowed())
         return violation(Reason::InvalidSpillAccess,
                          fmt::format("leaking pointer from stack off {}: atomic operation on the spilled {}",
                                      int64_t(s.reg(insn.base.n).off) + insn.off, old.to_string()));

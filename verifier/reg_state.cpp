@@ -33,6 +33,7 @@ std::string RegState::to_string() const {
     switch (type) {
     case RegType::NotInit:
         if (is_released()) return fmt::format("uninit (released at insn {}, acquired at insn {})", released_at - 1, off);
+        if (invalidated_at) return fmt::format("uninit (packet pointer invalidated at insn {})", invalidated_at - 1);
         return "uninit";
     case RegType::Scalar: {
         std::string s = var.is_const() ? var.to_string() : "scalar(" + var.to_string() + ")";

@@ -49,6 +49,9 @@ struct RegState {
     bool is_mem_length = false;    // mem programs: this scalar is the buffer length (r2)
     // NotInit after a release: 1 + the releasing call's slot, and off = the acquiring slot.
     uint32_t released_at = 0;
+    // NotInit after a packet-changing helper (bpf_xdp_adjust_head ...) invalidated the
+    // packet pointer this register held: 1 + that call's slot, for the message on a use.
+    uint32_t invalidated_at = 0;
     // Loop pass only (zone.hpp): the symbol naming this value (scalars) or this
     // pointer's variable offset (packet pointers) in the state's zone; 0: none.
     uint32_t sym = 0;

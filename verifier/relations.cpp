@@ -103,7 +103,12 @@ bool zone_subsumes(const AbstractState& old, const AbstractState& cur,
     terms.push_back({Zone::kZero, {zero, {}}});
     for (auto [o, c] : pairs) {
         const uint32_t t = zone_term(*o);
-        if (!t || t == Zone::kZero || t == Zone::kLen) continue;
+        // A register that is the length itself in the old state (a 32-bit copy of a mem
+        // program's r2, or a join of two) must be it in the current one too: its entry is
+        // compared with the length's (old bound 0 both ways). Skipping it let a state whose
+        // register was any number below the old bounds be covered by one that proved
+        // `i < r7` meant `i < len`.
+        if (!t || t == Zone::kZero) continue;
         terms.push_back({t, {zone_term_of(*c, c->var, 0), {}}});
     }
     // Old sums over paired terms: the current state's sum of the same terms, or that

@@ -79,7 +79,11 @@ struct Joiner {
         } else {
             r.id = map_id(o.id, c.id);
         }
-        if (holds_zone_value(r)) pairs_pending.push_back({zone_term_of(o, ov, od), zone_term_of(c, cv, cd)});
+        // Each side's value is its own variable part plus the offset folded into it: the
+        // term's bounds are the variable part's (zone_term_of adds the delta to them), not
+        // ov / cv, which hold the delta already (counted twice, a pointer 8 bytes on read as
+        // 16 on: a lower bound too high, and a difference with another value too small).
+        if (holds_zone_value(r)) pairs_pending.push_back({zone_term_of(o, o.var, od), zone_term_of(c, c.var, cd)});
         return r;
     }
     std::vector<std::pair<ZoneTerm, ZoneTerm>> pairs_pending; // for the register just joined

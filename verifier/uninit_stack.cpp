@@ -14,6 +14,8 @@
 // (Checkpoints::uninit_matched, from the analyzer's loop): its continuation may read them.
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "verifier/analyzer.hpp"
 
 namespace ebpfjit::verifier {
@@ -46,19 +48,32 @@ void Analyzer::maybe_write_stack(StackState& stack, int32_t lo, int32_t hi) {
         if (stack.byte(b) != ByteKind::Invalid) stack.write_bytes(b, 1, ByteKind::Misc);
 }
 
-// A helper's write of a variable size (bpf_skb_load_bytes with len in [1, 16]) may stop
-// after min_size bytes: the bytes after that which were Invalid stay Invalid, so a later
-// read of them is zeroed instead of returning what the frame held before (the kernel marks
-// the whole umax range written).
-Status Analyzer::helper_writes_stack_up_to(AbstractState& s, uint8_t regno, uint64_t min_size, uint64_t size) {
+// A helper's write to the stack may miss any byte of its range: a variable size may be its
+// minimum, bpf_snprintf and the *_str reads stop after the NUL, and bpf_snprintf with a bad
+// format or data_len, or a pop from an empty queue, write nothing. So:
+// - a spilled pointer under it would stay there while the verifier took its bytes for the
+//   helper's data, readable as a number: rejected unless pointer leaks are allowed (the
+//   kernel rejects it too: it checks a helper's write byte by byte, "attempt to corrupt
+//   spilled pointer on stack");
+// - under allow_uninit_stack the bytes that were Invalid stay Invalid, so a later read of
+//   them is zeroed at frame entry instead of returning what the frame held before (another
+//   run's spilled pointer); the strict rules keep the kernel's marking (all written).
+Status Analyzer::helper_may_write_stack(AbstractState& s, uint8_t regno, uint64_t size) {
     const RegState ptr = s.reg(regno);
     StackState& stack = s.frames[ptr.frame].stack;
     std::vector<int32_t> keep;
-    if (ptr.var.is_const()) { // (a variable offset already makes the whole write a maybe-write)
+    if (ptr.var.is_const()) { // (a variable offset: check_access rejects spills in range, keeps Invalid bytes)
         const int64_t at = int64_t(ptr.off) + int64_t(ptr.var.value());
-        for (int64_t b = at + int64_t(min_size); b < at + int64_t(size) && b < 0; ++b)
-            if (b >= -int64_t(isa::kStackSize) && stack.byte(int32_t(b)) == ByteKind::Invalid)
-                keep.push_back(int32_t(b));
+        for (int64_t b = std::max<int64_t>(at, -int64_t(isa::kStackSize)); b < at + int64_t(size) && b < 0; ++b) {
+            const ByteKind k = stack.byte(int32_t(b));
+            if (k == ByteKind::Spill && !stack.find_slot(int32_t(b))->spilled.is_scalar() && !leaks_allowed())
+                return violation(Reason::InvalidSpillAccess,
+                                 fmt::format("attempt to corrupt the spilled pointer at fp{}: the helper may write "
+                                             "fewer than its {} bytes at fp{} and leave the pointer there, "
+                                             "readable as data: {}",
+                                             b & ~7, size, at, stack.find_slot(int32_t(b))->spilled.to_string()));
+            if (k == ByteKind::Invalid && input_.allow_uninit_stack) keep.push_back(int32_t(b));
+        }
     }
     RegState filled = RegState::unknown_scalar();
     if (auto st = check_access(s, regno, 0, uint32_t(size), Access::Write, &filled, nullptr); !st) return st;

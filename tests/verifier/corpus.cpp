@@ -662,7 +662,9 @@ void reject_rules(Corpus& c) {
       c.reject("packet_pointer_after_adjust_head", Xdp, b, Reason::UninitializedRegister, at); }
     { Builder b = xdp_start(); check_len(b, 14).mov(r7, r2).mov(r6, r1).mov(r2, 4).call(44); size_t at = b.size();
       b.ldx(B, r0, r7, 0).exit().label("drop").mov(r0, 1).exit();
-      c.reject("saved_packet_pointer_after_adjust_head", Xdp, b, Reason::InvalidMemoryAccess, at); }
+      // The kernel's clear_all_pkt_pointers -> mark_reg_invalid: uninitialised unless
+      // pointer leaks are allowed (a number would hold the packet's address).
+      c.reject("saved_packet_pointer_after_adjust_head", Xdp, b, Reason::UninitializedRegister, at); }
     { Builder b; lookup(b, kHashMap).j(Cond::Eq, r0, 0, "out"); size_t at = b.size(); b.ldx(DW, r0, r0, 1).exit();
       b.label("out").mov(r0, 0).exit();
       c.reject("map_value_past_end", Xdp, b, Reason::MapValueOutOfBounds, at); }
@@ -681,7 +683,8 @@ void reject_rules(Corpus& c) {
     { Builder b; b.ld_map(r1, kRingbufMap).mov(r2, 16).mov(r3, 0).call(131).j(Cond::Eq, r0, 0, "out")
           .mov(r6, r0).mov(r1, r0).mov(r2, 0).call(132); size_t at = b.size(); b.st(DW, r6, 0, 1);
       b.label("out").mov(r0, 0).exit();
-      c.reject("ringbuf_use_after_submit", Xdp, b, Reason::InvalidMemoryAccess, at); }
+      // release_reference -> mark_reg_invalid, as for sockets: every copy is uninitialised.
+      c.reject("ringbuf_use_after_submit", Xdp, b, Reason::ReferenceRelease, at); }
     { Builder b = xdp_start(); check_len(b, 8); size_t at = b.size(); b.stx(DW, r2, 0, r1); finish(b);
       c.reject("pointer_into_packet", Xdp, b, Reason::PointerStore, at); }
     { Builder b; size_t at = b.size(); b.stx(W, r1, 48, r10).mov(r0, 0).exit();

@@ -109,6 +109,25 @@ TEST_CASE("uninitialised stack: Facts name exactly the bytes read before written
     CHECK(v.stack_zero == std::vector<StackZero>{{0, -30, -8}});
 }
 
+TEST_CASE("uninitialised stack: a helper's write may miss any byte, so unwritten bytes it covers are still zeroed",
+          "[verifier][uninit_stack]") {
+    // bpf_snprintf stops after the NUL and writes nothing on a bad format, the *_str reads
+    // stop after the NUL, a pop from an empty queue writes nothing: bytes under a helper's
+    // buffer that nothing wrote before must read as 0, not as what the frame held (another
+    // run's spilled pointer). Bytes written before keep their (now unknown) data.
+    Facts f = verified(R"(
+        stdw [%r10-8], 7
+        mov %r1, %r10
+        add %r1, -16
+        mov %r2, 16
+        call 16
+        ldxdw %r0, [%r10-16]
+        ldxdw %r6, [%r10-8]
+        add %r0, %r6
+        exit)");
+    CHECK(f.stack_zero == std::vector<StackZero>{{0, -16, -8}});
+}
+
 TEST_CASE("uninitialised stack: the corpus's strict rejections are accepted by default, with their ranges",
           "[verifier][uninit_stack]") {
     size_t seen = 0;
