@@ -72,12 +72,16 @@ uint64_t snprintf(uint64_t str, uint64_t str_size, uint64_t fmt, uint64_t data, 
 
 void register_print_helpers(HelperTable& t) {
     t.add({BPF_FUNC_trace_printk, "trace_printk",
-           Prototype{.ret = RetType::Integer, .args = {ArgType::PtrToMem, ArgType::ConstSize}, .formats_extra_args = true},
+           Prototype{.ret = RetType::Integer,
+                     .args = {ArgType::PtrToMem, ArgType::ConstSize},
+                     .formats_extra_args = true,
+                     .format_reads_addresses = true},
            kAllProgramTypes, trace_printk});
     t.add({BPF_FUNC_trace_vprintk, "trace_vprintk",
-           Prototype{RetType::Integer,
-                     {ArgType::PtrToMem, ArgType::ConstSize, ArgType::PtrToMemOrNull,
-                      ArgType::ConstSizeOrZero}},
+           Prototype{.ret = RetType::Integer,
+                     .args = {ArgType::PtrToMem, ArgType::ConstSize, ArgType::PtrToMemOrNull,
+                              ArgType::ConstSizeOrZero},
+                     .format_reads_addresses = true},
            kAllProgramTypes, trace_vprintk});
     t.add({BPF_FUNC_snprintf, "snprintf",
            Prototype{.ret = RetType::Integer,

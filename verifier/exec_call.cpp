@@ -435,6 +435,20 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
                 return violation(Reason::HelperArgument,
                                  fmt::format("r{} leaks addr into helper function {}: {}", regno, h->name,
                                              describe(s, regno)));
+    // bpf_trace_printk / trace_vprintk: their format (r1) is memory, not a PtrToConstStr,
+    // but its conversions may read at an address the program gives (r3-r5 or the data
+    // array hold no pointers under these rules: every %s reads at a number). So the
+    // verifier must read it: a constant of a frozen map (.rodata).
+    if (h->proto.format_reads_addresses && h->proto.args[0] == ArgType::PtrToMem && !leaks_allowed()) {
+        const RegState& r = s.reg(1);
+        if (r.type != RegType::MapValue || !r.map->frozen_value || !r.var.is_const())
+            return violation(Reason::HelperArgument,
+                             fmt::format("the format of {}#{} (r1) must be a constant of a read-only map (.rodata) "
+                                         "under the unprivileged rules, so that the verifier can refuse conversions "
+                                         "that read memory at an address the program gives: {}",
+                                         h->name, h->id, describe(s, 1)));
+        if (auto st = check_format_reads_no_address(s, 1, *h); !st) return st;
+    }
     if (h->proto.tail_call) {
         if (!map) return violation(Reason::TailCall, "bpf_tail_call needs a prog array map in r2");
         if (!s.refs.empty())

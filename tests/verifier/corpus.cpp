@@ -270,9 +270,9 @@ void accept_maps(Corpus& c) {
             .call(25).mov(r0, 2).exit();
         c.accept("perf_event_output", Xdp, b);
     }
-    { // trace_printk of a stack string
+    { // trace_printk of a .rodata string (the unprivileged rules read the format: no %s)
         Builder b;
-        b.st(DW, r10, -8, 0x6968).mov(r1, r10).add(r1, -8).mov(r2, 8).call(6).mov(r0, 0).exit();
+        b.ld_map_value(r1, kReadOnlyMap, 0).mov(r2, 4).call(6).mov(r0, 0).exit();
         c.accept("trace_printk", Xdp, b);
     }
 }
@@ -713,8 +713,8 @@ void reject_rules(Corpus& c) {
     { Builder b; b.call(7).mov(r2, r0).mov(r1, r10).add(r1, -8).st(DW, r10, -8, 0); size_t at = b.size();
       b.call(6).mov(r0, 0).exit();
       c.reject("helper_size_unbounded", Xdp, b, Reason::HelperArgument, at); }
-    { Builder b; b.st(DW, r10, -8, 0).mov(r1, r10).add(r1, -16).mov(r2, 16); size_t at = b.size();
-      b.call(6).mov(r0, 0).exit();
+    { Builder b; b.st(DW, r10, -8, 0).ld_map(r2, kPerfArray).mov(r3, 0).mov(r4, r10).add(r4, -16).mov(r5, 16);
+      size_t at = b.size(); b.call(25).mov(r0, 0).exit(); // perf_event_output reads 16 bytes, 8 written
       c.reject("helper_size_past_stack_init", Xdp, b, Reason::UninitializedStackRead, at); }
     { Builder b; b.mov(r1, r10).mov(r2, 0); size_t at = b.size(); b.call(44).mov(r0, 0).exit();
       c.reject("helper_ctx_arg_wrong", Xdp, b, Reason::HelperArgument, at); }

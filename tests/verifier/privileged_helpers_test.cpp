@@ -82,6 +82,28 @@ isa::Program with_format(int32_t fmt_off) {
     return *program;
 }
 
+// trace_printk(.rodata + fmt_off, 8, an address from mem): r3 holds a number, as it must
+// under the unprivileged rules, so a %s would read the host's bytes there.
+isa::Program printk_with_format(int32_t fmt_off) {
+    auto program = isa::assemble(R"(
+        jlt %r2, 8, out
+        ldxdw %r3, [%r1+0]
+        lddw %r1, 0
+        mov %r2, 8
+        call 6
+    out:
+        mov %r0, 0
+        exit)");
+    REQUIRE(program);
+    for (auto& insn : program->insns)
+        if (auto* l = std::get_if<isa::LoadImm64>(&insn); l && l->kind == isa::LddwKind::Imm64) {
+            l->kind = isa::LddwKind::MapValue;
+            l->imm = 0;
+            l->next_imm = fmt_off;
+        }
+    return *program;
+}
+
 } // namespace
 
 TEST_CASE("bpf_probe_read_*: refused by default, the privileged rules allow it", "[verifier][leaks][helpers]") {
@@ -124,6 +146,44 @@ TEST_CASE("bpf_snprintf: a format that reads an address is refused by default", 
         CHECK(r.rejection->headline.find("reads memory at an address the program gives") != std::string::npos);
         CHECK(check(program, input(true, maps)).ok());
     }
+}
+
+TEST_CASE("bpf_trace_printk: a format the verifier cannot read, or one that reads an address, is refused by default",
+          "[verifier][leaks][helpers]") {
+    const auto maps = rodata_maps();
+    struct Case { int off; bool reads; };
+    for (const Case c : {Case{0, true}, Case{3, false}, Case{6, false}, Case{10, true}, Case{17, true}}) {
+        INFO("format at " << c.off << ": " << kRodata + c.off);
+        const isa::Program program = printk_with_format(c.off);
+        Report r = check(program, input(false, maps));
+        INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
+        if (!c.reads) {
+            CHECK(r.ok());
+            continue;
+        }
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.rejection->reason == Reason::HelperArgument);
+        CHECK(r.rejection->insn == 5);
+        CHECK(r.rejection->headline.find("reads memory at an address the program gives") != std::string::npos);
+        CHECK(check(program, input(true, maps)).ok());
+    }
+    // A format on the stack: the verifier cannot read it, so it cannot rule %s out.
+    auto stack_format = isa::assemble(R"(
+        stdw [%r10-8], 0x7325
+        mov %r1, %r10
+        add %r1, -8
+        mov %r2, 8
+        mov %r3, 4096
+        call 6
+        mov %r0, 0
+        exit)");
+    REQUIRE(stack_format);
+    Report r = check(*stack_format, input(false, {}));
+    REQUIRE_FALSE(r.ok());
+    INFO(r.rejection->headline);
+    CHECK(r.rejection->insn == 5);
+    CHECK(r.rejection->headline.find("must be a constant of a read-only map") != std::string::npos);
+    CHECK(check(*stack_format, input(true, {})).ok());
 }
 
 } // namespace ebpfjit::verifier::test
