@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,40 @@ out:
     mov %r0, 0
     exit)";
 
+// The program's `lddw %rN, 0` becomes LDDW src 2: map 0's value + fmt_off (the format).
+isa::Program at_format(Result<isa::Program> program, int32_t fmt_off) {
+    REQUIRE(program);
+    for (auto& insn : program->insns)
+        if (auto* l = std::get_if<isa::LoadImm64>(&insn); l && l->kind == isa::LddwKind::Imm64) {
+            l->kind = isa::LddwKind::MapValue;
+            l->imm = 0;
+            l->next_imm = fmt_off;
+        }
+    return *program;
+}
+
+// Each .rodata format in `make`'s program: accepted by default when no conversion reads an
+// address, else refused at the call (`call_insn`) and accepted under the privileged rules.
+void check_formats(const std::function<isa::Program(int32_t)>& make, uint32_t call_insn) {
+    const auto maps = rodata_maps();
+    struct Case { int off; bool reads; };
+    for (const Case c : {Case{0, true}, Case{3, false}, Case{6, false}, Case{10, true}, Case{17, true}}) {
+        INFO("format at " << c.off << ": " << kRodata + c.off);
+        const isa::Program program = make(c.off);
+        Report r = check(program, input(false, maps));
+        INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
+        if (!c.reads) {
+            CHECK(r.ok());
+            continue;
+        }
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.rejection->reason == Reason::HelperArgument);
+        CHECK(r.rejection->insn == call_insn);
+        CHECK(r.rejection->headline.find("reads memory at an address the program gives") != std::string::npos);
+        CHECK(check(program, input(true, maps)).ok());
+    }
+}
+
 // snprintf(fp-32, 16, .rodata + fmt_off, &args, 8) with args[0] = an address from mem.
 isa::Program with_format(int32_t fmt_off) {
     auto program = isa::assemble(R"(
@@ -72,14 +107,7 @@ isa::Program with_format(int32_t fmt_off) {
     out:
         mov %r0, 0
         exit)");
-    REQUIRE(program);
-    for (auto& insn : program->insns)
-        if (auto* l = std::get_if<isa::LoadImm64>(&insn); l && l->kind == isa::LddwKind::Imm64) {
-            l->kind = isa::LddwKind::MapValue; // LDDW src 2: map 0's value + fmt_off
-            l->imm = 0;
-            l->next_imm = fmt_off;
-        }
-    return *program;
+    return at_format(std::move(program), fmt_off);
 }
 
 // trace_printk(.rodata + fmt_off, 8, an address from mem): r3 holds a number, as it must
@@ -94,14 +122,7 @@ isa::Program printk_with_format(int32_t fmt_off) {
     out:
         mov %r0, 0
         exit)");
-    REQUIRE(program);
-    for (auto& insn : program->insns)
-        if (auto* l = std::get_if<isa::LoadImm64>(&insn); l && l->kind == isa::LddwKind::Imm64) {
-            l->kind = isa::LddwKind::MapValue;
-            l->imm = 0;
-            l->next_imm = fmt_off;
-        }
-    return *program;
+    return at_format(std::move(program), fmt_off);
 }
 
 } // namespace
@@ -129,44 +150,12 @@ TEST_CASE("bpf_probe_read_*: refused by default, the privileged rules allow it",
 }
 
 TEST_CASE("bpf_snprintf: a format that reads an address is refused by default", "[verifier][leaks][helpers]") {
-    const auto maps = rodata_maps();
-    struct Case { int off; bool reads; };
-    for (const Case c : {Case{0, true}, Case{3, false}, Case{6, false}, Case{10, true}, Case{17, true}}) {
-        INFO("format at " << c.off << ": " << kRodata + c.off);
-        const isa::Program program = with_format(c.off);
-        Report r = check(program, input(false, maps));
-        INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
-        if (!c.reads) {
-            CHECK(r.ok());
-            continue;
-        }
-        REQUIRE_FALSE(r.ok());
-        CHECK(r.rejection->reason == Reason::HelperArgument);
-        CHECK(r.rejection->insn == 11);
-        CHECK(r.rejection->headline.find("reads memory at an address the program gives") != std::string::npos);
-        CHECK(check(program, input(true, maps)).ok());
-    }
+    check_formats(with_format, 11);
 }
 
 TEST_CASE("bpf_trace_printk: a format the verifier cannot read, or one that reads an address, is refused by default",
           "[verifier][leaks][helpers]") {
-    const auto maps = rodata_maps();
-    struct Case { int off; bool reads; };
-    for (const Case c : {Case{0, true}, Case{3, false}, Case{6, false}, Case{10, true}, Case{17, true}}) {
-        INFO("format at " << c.off << ": " << kRodata + c.off);
-        const isa::Program program = printk_with_format(c.off);
-        Report r = check(program, input(false, maps));
-        INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
-        if (!c.reads) {
-            CHECK(r.ok());
-            continue;
-        }
-        REQUIRE_FALSE(r.ok());
-        CHECK(r.rejection->reason == Reason::HelperArgument);
-        CHECK(r.rejection->insn == 5);
-        CHECK(r.rejection->headline.find("reads memory at an address the program gives") != std::string::npos);
-        CHECK(check(program, input(true, maps)).ok());
-    }
+    check_formats(printk_with_format, 5);
     // A format on the stack: the verifier cannot read it, so it cannot rule %s out.
     auto stack_format = isa::assemble(R"(
         stdw [%r10-8], 0x7325
