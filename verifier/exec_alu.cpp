@@ -72,6 +72,15 @@ Status Analyzer::exec_alu(AbstractState& s, const isa::Alu& insn) {
     if (d == isa::kFramePointer) return violation(Reason::WriteToFramePointer, "r10 is read-only");
     RegState src;
     const auto* src_reg = std::get_if<isa::Reg>(&insn.src);
+    // Two packet pointers one packet-changing helper call invalidated (stale_packet_pair):
+    // their difference is an offset within the buffer they pointed into, not an address,
+    // so it is a number (the kernel's privileged rules make both unknown numbers; without
+    // them, nothing else may read either: a length computed from the old pointers after
+    // bpf_xdp_adjust_head, as clang leaves it, still verifies).
+    if (insn.op == AluOp::Sub && src_reg && stale_packet_pair(s.reg(d), s.reg(src_reg->n))) {
+        s.reg(d) = RegState::unknown_scalar();
+        return {};
+    }
     if (src_reg) {
         if (auto st = read_reg(s, src_reg->n); !st) return st;
         src = s.reg(src_reg->n);

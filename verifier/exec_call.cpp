@@ -503,12 +503,15 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         // The kernel's clear_all_pkt_pointers: every packet pointer (spilled ones too) is
         // invalid, uninitialised unless pointer leaks are allowed (mark_reg_invalid): as a
         // number it would hand the program the packet's host address.
+        // One id for the pointers this call invalidates: they pointed into one buffer at
+        // that moment, so two of them may still be subtracted (exec_alu.cpp).
         const bool leaks = leaks_allowed();
         const uint32_t at = s.pc;
+        const uint32_t event = leaks ? 0 : fresh_id();
         s.for_each_reg([&](RegState& o) {
             if (!o.is_packet_like()) return;
             o = leaks ? RegState::unknown_scalar() : RegState{};
-            if (!leaks) o.invalidated_at = at + 1;
+            if (!leaks) o.invalidated_at = at + 1, o.id = event;
         });
         if (s.zone) { // the packet has a new length, within the same limit (initial_state)
             s.zone->forget(Zone::kLen);

@@ -58,8 +58,11 @@ bool same_value(const RegState& a, const RegState& b) {
 
 bool reg_subsumes(const RegState& old, const RegState& cur, IdMap& ids, Mode mode) {
     if (mode == Mode::Exact) return same_value(old, cur) && ids.match(old.id, cur.id);
-    // A register the old path never initialised was never read from there on.
-    if (old.type == RegType::NotInit) return true;
+    // A register the old path never initialised was never read from there on, but for a
+    // packet pointer a helper invalidated, which a subtraction may still read
+    // (stale_packet_pair): it covers only one invalidated by the same call, linked alike.
+    if (old.type == RegType::NotInit)
+        return !old.invalidated_at || (cur.type == RegType::NotInit && cur.invalidated_at && ids.match(old.id, cur.id));
     if (old.type != cur.type) return false;
     if (old.type == RegType::Scalar) {
         if (old.is_mem_length && !cur.is_mem_length) return false;

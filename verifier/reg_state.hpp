@@ -50,7 +50,8 @@ struct RegState {
     // NotInit after a release: 1 + the releasing call's slot, and off = the acquiring slot.
     uint32_t released_at = 0;
     // NotInit after a packet-changing helper (bpf_xdp_adjust_head ...) invalidated the
-    // packet pointer this register held: 1 + that call's slot, for the message on a use.
+    // packet pointer this register held: 1 + that call's slot, for the message on a use;
+    // `id` then names that invalidation (stale_packet_pair).
     uint32_t invalidated_at = 0;
     // Loop pass only (zone.hpp): the symbol naming this value (scalars) or this
     // pointer's variable offset (packet pointers) in the state's zone; 0: none.
@@ -93,6 +94,13 @@ struct RegState {
     std::string to_string() const;
     friend bool operator==(const RegState&, const RegState&) = default;
 };
+
+// Two packet pointers invalidated by one packet-changing helper call: both pointed into
+// the same buffer then, so their difference is an offset, not an address.
+inline bool stale_packet_pair(const RegState& a, const RegState& b) {
+    return a.type == RegType::NotInit && b.type == RegType::NotInit && a.invalidated_at != 0 &&
+           b.invalidated_at != 0 && a.id != 0 && a.id == b.id;
+}
 
 std::string_view to_string(RegType t);
 
