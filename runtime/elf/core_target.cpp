@@ -22,7 +22,9 @@ constexpr uint32_t kEnumvalExists = 10;
 constexpr uint32_t kEnumvalValue = 11;
 
 // struct bpf_fib_lookup as bpf_fib_lookup (helpers/route_helpers.cpp) reads and writes it:
-// <linux/bpf.h>'s members; each offsetof below fails the build if the header lacks it.
+// <linux/bpf.h>'s members; each offsetof below fails the build if the header lacks it. But
+// tbid: it shares h_vlan_proto's 4 bytes, where route_helpers.cpp reads it, and older
+// headers (the aarch64 cross sysroot's) do not name it.
 #define EBPFJIT_FIB_MEMBER(m) (static_cast<void>(offsetof(bpf_fib_lookup, m)), std::string_view{#m})
 constexpr std::array kFibLookupMembers = {
     EBPFJIT_FIB_MEMBER(family),       EBPFJIT_FIB_MEMBER(l4_protocol), EBPFJIT_FIB_MEMBER(sport),
@@ -30,7 +32,7 @@ constexpr std::array kFibLookupMembers = {
     EBPFJIT_FIB_MEMBER(ifindex),      EBPFJIT_FIB_MEMBER(tos),         EBPFJIT_FIB_MEMBER(flowinfo),
     EBPFJIT_FIB_MEMBER(rt_metric),    EBPFJIT_FIB_MEMBER(ipv4_src),    EBPFJIT_FIB_MEMBER(ipv6_src),
     EBPFJIT_FIB_MEMBER(ipv4_dst),     EBPFJIT_FIB_MEMBER(ipv6_dst),    EBPFJIT_FIB_MEMBER(h_vlan_proto),
-    EBPFJIT_FIB_MEMBER(h_vlan_TCI),   EBPFJIT_FIB_MEMBER(tbid),        EBPFJIT_FIB_MEMBER(smac),
+    EBPFJIT_FIB_MEMBER(h_vlan_TCI),   std::string_view{"tbid"},        EBPFJIT_FIB_MEMBER(smac),
     EBPFJIT_FIB_MEMBER(dmac),
 };
 #undef EBPFJIT_FIB_MEMBER
