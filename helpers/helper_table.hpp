@@ -144,9 +144,10 @@ struct Prototype {
     // anywhere in the process. The kernel gives these helpers only with CAP_PERFMON (which
     // also allows pointer leaks), so the verifier allows them only under its privileged rules.
     bool reads_any_address = false;
-    // bpf_snprintf: the PtrToConstStr argument is a format whose %s, %pks, %pus and
-    // %pi4/%pI4/%pi6/%pI6 conversions read memory at an address a data argument gives:
-    // privileged rules only, as above (the verifier reads the constant format).
+    // bpf_snprintf (its PtrToConstStr argument), bpf_trace_printk and trace_vprintk (r1, a
+    // PtrToMem): a format whose %s, %pks, %pus and %pi4/%pI4/%pi6/%pI6 conversions read
+    // memory at an address a data argument gives: privileged rules only, as above (the
+    // verifier reads the constant format; a printk format it cannot read is refused).
     bool format_reads_addresses = false;
     // Map types for which the PtrToUninitMapValue argument is read, not written: a bloom
     // filter's bpf_map_peek_elem tests the value for membership and writes nothing, so

@@ -86,7 +86,8 @@ private:
     Status check_map_access_type(const RegState& ptr, int32_t off, uint32_t size, Access access);
     std::optional<Scalar> read_frozen_value(AbstractState& s, const RegState& ptr, uint8_t base, int32_t off,
                                             uint32_t size);
-    // bpf_snprintf's constant format in r`regno` has no conversion that reads an address.
+    // The constant format (a frozen map's bytes) in r`regno` of bpf_snprintf, trace_printk or
+    // trace_vprintk has no conversion that reads an address.
     Status check_format_reads_no_address(const AbstractState& s, uint8_t regno, const helpers::Helper& h);
     // A helper's memory argument in r`regno` covers the spilled pointer at fp`off`.
     Status helper_reads_spilled_pointer(const AbstractState& s, uint8_t regno, int32_t off) const;

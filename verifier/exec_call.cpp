@@ -129,10 +129,12 @@ Status Analyzer::check_const_str(AbstractState& s, uint8_t regno, std::string_vi
     return {};
 }
 
-// bpf_snprintf's %s, %pks, %pus and %pi4/%pI4/%pi6/%pI6 read memory at the address their
-// data argument holds, anywhere in the host (bprintf.cpp): an arbitrary read whose bytes come
-// back in the output buffer. The kernel gives bpf_snprintf only with CAP_PERFMON; here the
-// format, a constant check_const_str proved, may use them under the privileged rules only.
+// The %s, %pks, %pus and %pi4/%pI4/%pi6/%pI6 of bpf_snprintf, trace_printk and trace_vprintk
+// read memory at the address their data argument holds, anywhere in the host (bprintf.cpp):
+// an arbitrary read whose bytes come back in the output (or the trace sink, and the length
+// in r0). The kernel gives these helpers only with CAP_PERFMON; here the format, a constant
+// of a frozen map (check_const_str, or exec_helper_call for the printk formats), may use
+// them under the privileged rules only.
 // The scan follows bprintf.cpp's parse: "%%", then flags and width, then the conversion.
 Status Analyzer::check_format_reads_no_address(const AbstractState& s, uint8_t regno, const helpers::Helper& h) {
     const RegState& r = s.cur().regs[regno];
