@@ -40,7 +40,8 @@ struct HistoryEntry {
     uint8_t slot_lo = 0, slot_hi = 0; // ... and the 8-byte slots it touched
     bool whole_slot = false;          // ... an aligned 8-byte store (replaces the slot)
     int16_t stack_off = 0;            // ... the lowest byte it touched (fp + stack_off)
-    bool linked = false;              // reg-reg jump where an operand had id-linked copies
+    uint32_t linked = 0;              // jump on a scalar with id-linked copies: 1 + index of
+                                      // the copies' mask (Checkpoints::linked_copies)
 };
 
 struct AbstractState {

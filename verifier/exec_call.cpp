@@ -636,6 +636,18 @@ Status Analyzer::check_return_range(AbstractState& s) {
     return {};
 }
 
+namespace {
+
+// A slot the callback only read (a fill links it to the register by a fresh id) is
+// unchanged.
+bool same_but_ids(const StackSlot& a, const StackSlot& b) {
+    StackSlot x = a, y = b;
+    x.spilled.id = y.spilled.id = 0;
+    return x == y;
+}
+
+} // namespace
+
 // A callback returns 0 (continue) or 1 (stop) to its helper, which may call it again: the
 // path goes back to the helper call with the caller's registers as they were there.
 // Caller stack slots the callback changed lose imprecise values (the kernel's
@@ -659,9 +671,9 @@ Status Analyzer::exit_callback(AbstractState& s) {
             const auto& then = (*callee.caller_stacks)[f].slots();
             for (size_t i = 0; i < now.size(); ++i) {
                 StackSlot& slot = now[i];
-                if (i < then.size() && slot == then[i]) continue;
-                if (slot.is_spill() && slot.spilled.is_scalar() && !slot.spilled.precise && slot.spilled.id == 0)
-                    slot.spilled = RegState::unknown_scalar();
+                if (i < then.size() && same_but_ids(slot, then[i])) continue;
+                if (slot.is_spill() && slot.spilled.is_scalar() && !slot.spilled.precise)
+                    slot.spilled = RegState::unknown_scalar(); // unlinked from its copies, too
             }
         }
     s.pc = uint32_t(callee.callsite);

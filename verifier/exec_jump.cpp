@@ -109,6 +109,29 @@ int64_t Analyzer::max_region_length() const {
     return input_.type == ProgramType::Mem ? max_packet_offset() : kMaxPacketLength;
 }
 
+// The copies (same id) of the scalars a jump compares, in every frame: the history
+// entry's link to them (precision.hpp backtrack_insn).
+void Analyzer::record_linked_copies(const AbstractState& s, uint32_t id_a, uint32_t id_b) {
+    PrecisionMask copies;
+    int count = 0;
+    auto linked = [&](const RegState& r) { return r.is_scalar() && r.id != 0 && (r.id == id_a || r.id == id_b); };
+    for (size_t f = 0; f < s.frames.size() && f < copies.regs.size(); ++f) {
+        const FrameState& frame = s.frames[f];
+        for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
+            if (linked(frame.regs[r])) {
+                copies.regs[f] |= uint16_t(1u << r);
+                ++count;
+            }
+        const auto& slots = frame.stack.slots();
+        for (size_t i = 0; i < slots.size() && i < 64; ++i)
+            if (slots[i].is_spill() && linked(slots[i].spilled)) {
+                copies.slots[f] |= uint64_t(1) << i;
+                ++count;
+            }
+    }
+    if (count > 1) entry_.linked = checkpoints_.add_linked_copies(copies);
+}
+
 Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) {
     if (insn.cond == isa::Cond::Always) {
         s.pc = uint32_t(insn.target);
@@ -131,13 +154,14 @@ Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) 
     bool taken_ok = true, fall_ok = true;
 
     if (a.is_scalar() && b.is_scalar()) {
-        if (src && (a.id || b.id)) entry_.linked = true;
         const int64_t max_off = max_packet_offset();
         taken_ok = refine_scalars(taken, d, src, imm, rel_taken, insn.is32, max_off);
         fall_ok = refine_scalars(s, d, src, imm, rel_fall, insn.is32, max_off);
         // Loop pass: the relation between the operands; an edge the zone rules out is dead.
         taken_ok = taken_ok && relate_branch(taken, d, src, rel_taken, insn.is32, a, b);
         fall_ok = fall_ok && relate_branch(s, d, src, rel_fall, insn.is32, a, b);
+        // A decided jump teaches nothing new (the kernel links copies only then too).
+        if ((a.id || b.id) && taken_ok && fall_ok) record_linked_copies(s, a.id, b.id);
         // An edge ruled out by the bounds, or a range proven from the mem length, holds
         // only for values within these bounds.
         if (!(taken_ok && fall_ok) || a.is_mem_length || b.is_mem_length) {

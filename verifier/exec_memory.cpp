@@ -461,8 +461,21 @@ Status Analyzer::exec_load(AbstractState& s, const isa::Load& insn) {
             return violation(Reason::ContextAccess, "a packet pointer field cannot be loaded sign-extended");
         loaded.var = scalar_sign_extend(loaded.var, uint8_t(size));
     }
+    if (size == 8 && loaded.is_scalar() && loaded.id == 0 && !loaded.var.is_const()) link_fill(s, insn.base.n, loaded);
     s.reg(insn.dst.n) = loaded;
     return {};
+}
+
+// A whole-slot fill of an unknown spilled scalar: the register and the slot share an id
+// from now on (the kernel's assign_scalar_id_before_mov on fill), so a branch on the
+// register bounds the slot too (a bit mask kept on the stack and tested once per
+// iteration of a parser's loop: once known zero, the test no longer forks).
+void Analyzer::link_fill(AbstractState& s, uint8_t base, RegState& loaded) {
+    if (s.reg(base).type != RegType::Stack || !entry_.whole_slot || entry_.stack_frame >= s.frames.size()) return;
+    auto& slots = s.frames[entry_.stack_frame].stack.slots();
+    const size_t index = size_t((-int32_t(entry_.stack_off) - 1) / 8);
+    if (index >= slots.size() || !slots[index].is_spill() || !slots[index].spilled.is_scalar()) return;
+    loaded.id = slots[index].spilled.id = fresh_id();
 }
 
 Status Analyzer::exec_store(AbstractState& s, const isa::Store& insn) {
@@ -470,7 +483,14 @@ Status Analyzer::exec_store(AbstractState& s, const isa::Store& insn) {
     RegState value;
     if (const auto* r = std::get_if<isa::Reg>(&insn.src)) {
         if (auto st = read_reg(s, r->n); !st) return st;
-        value = s.reg(r->n);
+        // A whole-slot spill of an unknown scalar shares an id with its register (the
+        // kernel's assign_scalar_id_before_mov): a bound a branch learns about the
+        // register, or about a later fill, holds for the slot too.
+        RegState& src = s.reg(r->n);
+        if (insn.size == isa::Size::DW && src.is_scalar() && src.id == 0 && !src.var.is_const() &&
+            s.reg(insn.base.n).type == RegType::Stack)
+            src.id = fresh_id();
+        value = src;
         if (!value.is_pointer() && insn.size != isa::Size::DW) // narrow store keeps the low bytes
             value = RegState::scalar(scalar_alu64(isa::AluOp::And, value.var,
                                                   Scalar::constant((uint64_t(1) << (8 * uint32_t(insn.size))) - 1)));

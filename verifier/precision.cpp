@@ -16,9 +16,22 @@ uint64_t slot_bits(uint8_t lo, uint8_t hi) {
     return m;
 }
 
+// Whether `mask` holds any of `copies`; if so, it takes them all.
+void sync_copies(PrecisionMask& mask, const PrecisionMask& copies) {
+    bool any = false;
+    for (size_t f = 0; f < mask.regs.size(); ++f)
+        any = any || (mask.regs[f] & copies.regs[f]) || (mask.slots[f] & copies.slots[f]);
+    if (!any) return;
+    for (size_t f = 0; f < mask.regs.size(); ++f) {
+        mask.regs[f] |= copies.regs[f];
+        mask.slots[f] |= copies.slots[f];
+    }
+}
+
 } // namespace
 
-bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, PrecisionMask& mask) {
+bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, PrecisionMask& mask,
+                    const PrecisionMask* copies) {
     if (e.depth == 0 || e.depth > isa::kMaxCallDepth) return false;
     const size_t f = size_t(e.depth - 1);
     uint16_t& regs = mask.regs[f];
@@ -62,12 +75,14 @@ bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, Precisi
                 return true;
             } else if constexpr (std::is_same_v<T, isa::Jump>) {
                 if (i.cond == isa::Cond::Always) return true;
+                // A copy of an operand (same id) learnt the bounds too: the comparison
+                // made it what it is after the jump, so every copy is needed precise.
+                if (copies) sync_copies(mask, *copies);
                 const auto* src = std::get_if<isa::Reg>(&i.src);
                 if (!src) return true; // bounds from a constant depend on nothing else
-                // Each operand's new bounds came from the other; a copy of an operand
-                // (same id) learnt them too.
-                if ((regs & (bit(i.dst.n) | bit(src->n))) || (e.linked && !mask.empty()))
-                    regs |= uint16_t(bit(i.dst.n) | bit(src->n));
+                // Each operand's new bounds came from the other.
+                if (regs & (bit(i.dst.n) | bit(src->n))) regs |= uint16_t(bit(i.dst.n) | bit(src->n));
+                if (copies) sync_copies(mask, *copies); // the other operand's copies
                 return true;
             } else if constexpr (std::is_same_v<T, isa::Call>) {
                 if (i.kind != isa::CallKind::Local) {

@@ -34,8 +34,10 @@ struct PrecisionMask {
 };
 
 // Steps `mask` from after `insn` to before it. False: the instruction cannot be
-// followed (the caller then marks every scalar precise).
-bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, PrecisionMask& mask);
+// followed (the caller then marks every scalar precise). `copies`: at a conditional jump,
+// the id-linked copies of its operands (HistoryEntry::linked), all precise if one is.
+bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, PrecisionMask& mask,
+                    const PrecisionMask* copies = nullptr);
 
 // Marks the masked scalars of `state` precise. Bits of values already precise (their
 // history was walked before), or not scalars, leave the mask.

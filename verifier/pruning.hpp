@@ -79,9 +79,11 @@ public:
     // At a loop head whose iterations are bounded by a helper (a callback-taking call),
     // a state equal to an ancestor's is pruned instead of being an infinite loop.
     // `may_store` false: look for a match only (the analyzer's store heuristic), unless no
-    // state was ever stored at this point.
+    // state was ever stored at this point. While a checkpoint here is still being explored
+    // (the path goes round a loop through it), `may_store_in_loop` decides instead.
     // Returns Continue either way when nothing matched; stored() tells if it stored.
-    Verdict visit(AbstractState& state, bool& relaxed, bool bounded_loop_head = false, bool may_store = true);
+    Verdict visit(AbstractState& state, bool& relaxed, bool bounded_loop_head = false, bool may_store = true,
+                  bool may_store_in_loop = true);
     // A path that forked from `parent` was pushed / ended.
     void on_fork(int32_t parent);
     void on_path_end(int32_t parent);
@@ -94,6 +96,11 @@ public:
     // checkpoints, and marks the key's bytes (or the registers they were stored from)
     // precise in every checkpoint passed. False, nothing marked: not found.
     bool mark_constant_key(const AbstractState& state, int64_t start, uint32_t size);
+    // A conditional jump at `state` compares scalars whose copies (same id, registers and
+    // spilled slots of every frame) are `copies`: the history entry's `linked` value.
+    // A bound the jump teaches one copy holds for all, so precision needed by one at
+    // that jump is needed by all (the kernel's linked registers, bt_sync_linked_regs).
+    uint32_t add_linked_copies(const PrecisionMask& copies);
     // Every scalar and stack slot of `state` must be precise (the loop pass's heads:
     // what arrives there is compared and joined by its exact bounds).
     void mark_everything_precise(const AbstractState& state);
@@ -137,6 +144,7 @@ private:
     const bool allow_uninit_stack_;
     const bool invalid_covers_pointers_; // see the constructor
     std::vector<UninitByte> uninit_;
+    std::vector<PrecisionMask> linked_copies_; // HistoryEntry::linked - 1 indexes it
     std::vector<Checkpoint> all_;
     std::vector<Slot> at_pc_;
     uint64_t stored_ = 0, pruned_ = 0, work_ = 0, retained_bytes_ = 0;
