@@ -61,14 +61,15 @@ Result<std::pair<uint32_t, uint32_t>> type_field(const BtfView& v, const std::st
     return std::pair{uint32_t(ptr->type), uint32_t(size)};
 }
 
-// The offset of a top-level `struct bpf_spin_lock` member of the value type.
-std::optional<uint32_t> spin_lock_offset(const BtfView& v, uint32_t value_type) {
+// The offset of a top-level member of the value type whose type is `struct <special>`
+// (bpf_spin_lock, bpf_timer: the fields the kernel's btf_parse_fields records).
+std::optional<uint32_t> special_field_offset(const BtfView& v, uint32_t value_type, std::string_view special) {
     const btf_type* t = v.type(v.skip_mods(value_type));
     if (!t || !btf_is_struct(t)) return std::nullopt;
     const btf_member* m = btf_members(t);
     for (uint16_t i = 0; i < btf_vlen(t); ++i) {
         const btf_type* mt = v.type(v.skip_mods(m[i].type));
-        if (mt && btf_is_struct(mt) && v.name(mt->name_off) == "bpf_spin_lock")
+        if (mt && btf_is_struct(mt) && v.name(mt->name_off) == special)
             return btf_member_bit_offset(t, i) / 8;
     }
     return std::nullopt;
@@ -175,8 +176,10 @@ Result<ParsedMap> parse_map_struct(const BtfView& v, const std::string& name, ui
                                         *value_size, value_type_size)));
     def.key_size = key_type ? key_type_size : key_size.value_or(0);
     def.value_size = value_type ? value_type_size : value_size.value_or(0);
-    if (value_type)
-        if (auto lock = spin_lock_offset(v, *value_type)) def.spin_lock_offset = int32_t(*lock);
+    if (value_type) {
+        if (auto lock = special_field_offset(v, *value_type, "bpf_spin_lock")) def.spin_lock_offset = int32_t(*lock);
+        if (auto timer = special_field_offset(v, *value_type, "bpf_timer")) def.timer_offset = int32_t(*timer);
+    }
     if (values_member_type) {
         if (auto ok = parse_values(v, out, *values_member_type, depth); !ok) return fail(ok.error());
     }
