@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <ctime>
 #include <limits>
+#include <random>
 
 #include "runtime/maps/map.hpp"
 
@@ -28,6 +29,24 @@ namespace {
 thread_local const void* running_timer = nullptr;
 
 std::atomic_ref<uint64_t> word(void* field) { return std::atomic_ref<uint64_t>(*static_cast<uint64_t*>(field)); }
+std::atomic_ref<uint64_t> tag_word(void* field) {
+    return std::atomic_ref<uint64_t>(*(static_cast<uint64_t*>(field) + 1));
+}
+
+// Word 1 vouches for word 0: a program verified below `full` may hand the helpers any
+// 16 bytes, and a made-up pointer must not be followed. The tag binds the record to the
+// field's address under a per-process secret, so neither a forged word nor a copy of a
+// real field elsewhere passes (a copy names a live record, but at another address).
+uint64_t secret() {
+    static const uint64_t s = [] {
+        std::random_device rd;
+        return (uint64_t(rd()) << 32) ^ rd() ^ 0x9e3779b97f4a7c15ull;
+    }();
+    return s;
+}
+uint64_t tag(const void* field, const void* timer) {
+    return reinterpret_cast<uint64_t>(field) ^ reinterpret_cast<uint64_t>(timer) ^ secret();
+}
 
 uint64_t clock_now(clockid_t clock) {
     timespec ts{};
@@ -47,7 +66,7 @@ TimerTable::~TimerTable() = default;
 
 TimerTable::Timer* TimerTable::live(void* field, std::unique_lock<std::mutex>& lock) {
     auto* t = reinterpret_cast<Timer*>(word(field).load(std::memory_order_acquire));
-    if (t == nullptr) return nullptr;
+    if (t == nullptr || tag_word(field).load(std::memory_order_acquire) != tag(field, t)) return nullptr;
     // Records outlive every field that named them (see the header): t->table is readable.
     lock = std::unique_lock(t->table->mutex_);
     if (t->field != field || word(field).load(std::memory_order_relaxed) != reinterpret_cast<uint64_t>(t))
@@ -61,7 +80,8 @@ int TimerTable::init(void* field, uint64_t flags) {
     if (flags >= 16 || (clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME && clock != CLOCK_BOOTTIME))
         return -EINVAL;
     std::lock_guard guard(mutex_);
-    if (word(field).load(std::memory_order_relaxed) != 0) return -EBUSY;
+    if (word(field).load(std::memory_order_relaxed) != 0 || tag_word(field).load(std::memory_order_relaxed) != 0)
+        return -EBUSY;
     Timer* t = nullptr;
     if (!free_.empty()) {
         t = free_.back();
@@ -75,6 +95,7 @@ int TimerTable::init(void* field, uint64_t flags) {
     t->field = field;
     t->clock = clock;
     word(field).store(reinterpret_cast<uint64_t>(t), std::memory_order_release);
+    tag_word(field).store(tag(field, t), std::memory_order_release);
     return 0;
 }
 
@@ -132,6 +153,7 @@ void TimerTable::disarm(Timer& t) {
 
 void TimerTable::free_timer(Timer& t) {
     disarm(t);
+    tag_word(t.field).store(0, std::memory_order_release);
     word(t.field).store(0, std::memory_order_release);
     t.fn = 0;
     if (t.running) { // its callback is on the way out (possibly it deleted its own element)
@@ -147,9 +169,13 @@ void TimerTable::release(void* value) {
     void* field = static_cast<uint8_t*>(value) + offset_;
     std::lock_guard guard(mutex_);
     auto* t = reinterpret_cast<Timer*>(word(field).load(std::memory_order_relaxed));
-    if (t == nullptr) return;
-    if (t->table == this && t->field == field) free_timer(*t);
-    else word(field).store(0, std::memory_order_release); // nothing of ours: just clear it
+    if (t != nullptr && tag_word(field).load(std::memory_order_relaxed) == tag(field, t) && t->table == this &&
+        t->field == field) {
+        free_timer(*t);
+        return;
+    }
+    tag_word(field).store(0, std::memory_order_release); // nothing of ours: just clear it
+    word(field).store(0, std::memory_order_release);
 }
 
 size_t TimerTable::run_due(uint64_t now, const std::function<bool(uint64_t)>& mine,

@@ -4,7 +4,7 @@
 // calls back into the program that set the callback.
 //
 //   value:  [ ... | struct bpf_timer (16 bytes, 8-aligned) | ... ]
-//                   word 0: Timer* (0 = not initialised), word 1: unused (zero)
+//                   word 0: Timer* (0 = not initialised), word 1: its tag (timer_table.cpp)
 //
 // As in the kernel the 16-byte field holds a pointer to the timer's state, written only
 // here (the verifier refuses loads and stores that touch the field, value copies skip it).
