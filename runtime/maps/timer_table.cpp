@@ -20,13 +20,16 @@ struct TimerTable::Timer {
     std::thread::id running_on; // whose thread runs its callback (default: none)
     bool running = false;
     bool free_after_run = false; // released while its callback ran
+    // Callbacks waiting in cancel() for this timer's callback to end (the kernel's
+    // bpf_hrtimer::cancelling): read across tables, so an atomic.
+    std::atomic<int> cancelling{0};
 };
 
 namespace {
 
 // The timer whose callback this thread is running (the kernel's per-CPU hrtimer_running):
 // cancelling it from there would wait for itself.
-thread_local const void* running_timer = nullptr;
+thread_local TimerTable::Timer* running_timer = nullptr;
 
 std::atomic_ref<uint64_t> word(void* field) { return std::atomic_ref<uint64_t>(*static_cast<uint64_t*>(field)); }
 std::atomic_ref<uint64_t> tag_word(void* field) {
@@ -90,7 +93,12 @@ int TimerTable::init(void* field, uint64_t flags) {
         timers_.push_back(std::make_unique<Timer>());
         t = timers_.back().get();
     }
-    *t = Timer{};
+    t->fn = 0;
+    t->armed = false;
+    t->running = false;
+    t->running_on = {};
+    t->free_after_run = false;
+    t->cancelling.store(0, std::memory_order_relaxed);
     t->table = this;
     t->field = field;
     t->clock = clock;
@@ -135,13 +143,25 @@ int TimerTable::cancel(void* field) {
     std::unique_lock<std::mutex> lock;
     Timer* t = live(field, lock);
     if (t == nullptr) return -EINVAL;
-    if (running_timer == t) return -EDEADLK;
+    Timer* const current = running_timer;
+    if (current == t) return -EDEADLK;
     TimerTable& table = *t->table;
     const bool was_armed = t->armed;
     table.disarm(*t);
     t->fn = 0; // the kernel's drop_prog_refcnt
-    // hrtimer_cancel waits for a callback running elsewhere.
+    if (!t->running) return was_armed ? 1 : 0;
+    // hrtimer_cancel waits for a callback running elsewhere. From a callback, only if no
+    // other callback waits for ours: two callbacks cancelling each other's timers would
+    // wait forever (the kernel's cancelling count, 6.10).
+    if (current != nullptr) {
+        t->cancelling.fetch_add(1, std::memory_order_seq_cst);
+        if (current->cancelling.load(std::memory_order_seq_cst) != 0) {
+            t->cancelling.fetch_sub(1, std::memory_order_seq_cst);
+            return -EDEADLK;
+        }
+    }
     table.callback_done_.wait(lock, [&] { return !t->running || t->field != field; });
+    if (current != nullptr) t->cancelling.fetch_sub(1, std::memory_order_seq_cst);
     return was_armed ? 1 : 0;
 }
 
@@ -203,7 +223,7 @@ size_t TimerTable::run_due(uint64_t now, const std::function<bool(uint64_t)>& mi
         t->running = true;
         t->running_on = std::this_thread::get_id();
         lock.unlock();
-        const void* outer = running_timer;
+        Timer* const outer = running_timer;
         running_timer = t;
         run(d);
         running_timer = outer;

@@ -56,7 +56,8 @@ public:
     // kTimerAbs; -EINVAL before init or without a callback, or for unknown flags.
     static int start(void* field, uint64_t nsecs, uint64_t flags);
     // bpf_timer_cancel: 1 when it was armed, 0 when not, -EINVAL before init, -EDEADLK
-    // from the timer's own callback. Waits for the callback when another thread runs it.
+    // from the timer's own callback (or from a callback whose own timer another callback is
+    // cancelling). Waits for the callback when another thread runs it.
     // Drops the callback, as the kernel does (start needs set_callback again).
     static int cancel(void* field);
 
@@ -85,8 +86,9 @@ public:
     // Armed timers (any callback).
     size_t armed() const;
 
+    struct Timer; // timer_table.cpp
+
 private:
-    struct Timer;
     // The live timer `field` names, with the mutex held by `lock`; nullptr when none.
     static Timer* live(void* field, std::unique_lock<std::mutex>& lock);
     void disarm(Timer& t);

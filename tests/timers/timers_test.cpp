@@ -23,9 +23,10 @@ constexpr uint64_t kLater = UINT64_MAX; // every armed timer is due
 
 std::string progs(const char* file) { return fmt::format("{}/{}", EBPFJIT_TIMER_PROGS_DIR, file); }
 
-Object open_timers() {
+Object open_timers(std::shared_ptr<PinRegistry> pins = nullptr) {
     OpenOptions options;
     options.program_type = ProgramType::Mem;
+    options.pins = std::move(pins);
     auto object = Object::open(progs("timer_progs.o"), options);
     if (!object) FAIL(object.error().to_string());
     return std::move(*object);
@@ -209,6 +210,37 @@ TEST_CASE("deleting or replacing the element cancels its timer (bpf_obj_free_tim
         ran = object.run_expired_timers(kLater);
         REQUIRE(ran);
         CHECK(*ran == 1);
+    }
+}
+
+TEST_CASE("a timer in a pinned map fires only for the object that set its callback, and not after it "
+          "closed", "[timers][pins]") {
+    for (Engine engine : {Engine::Jit, Engine::Interpreter}) {
+        INFO(name(engine));
+        auto pins = std::make_shared<PinRegistry>();
+        Object b = open_timers(pins);
+        {
+            Object a = open_timers(pins);
+            run(a, "arm_hash", engine);
+            CHECK(results(a)[3] == 0);
+            // b shares the map but not the callback: it neither runs nor waits for it.
+            CHECK_FALSE(b.next_timer_expiry());
+            auto ran = b.run_expired_timers(kLater);
+            REQUIRE(ran);
+            CHECK(*ran == 0);
+            REQUIRE(a.next_timer_expiry());
+        } // a closes: its callback leaves the shared map with it
+        auto ran = b.run_expired_timers(kLater);
+        REQUIRE(ran);
+        CHECK(*ran == 0);
+        Elem e{};
+        REQUIRE(lookup_elem(b, "hmap", 5, e) == 0); // the element stays, its timer disarmed
+        run(b, "arm_hash", engine);
+        CHECK(results(b)[3] == 0);
+        ran = b.run_expired_timers(kLater);
+        REQUIRE(ran);
+        CHECK(*ran == 1);
+        CHECK(lookup_elem(b, "hmap", 5, e) == -ENOENT);
     }
 }
 

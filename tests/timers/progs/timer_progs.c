@@ -17,11 +17,13 @@ struct elem {
     __u64 tail;
 };
 
+// Pinned by name: objects opened with one PinRegistry share it (private otherwise).
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, 16);
     __type(key, __u32);
     __type(value, struct elem);
+    __uint(pinning, LIBBPF_PIN_BY_NAME);
 } hmap SEC(".maps");
 
 struct {
