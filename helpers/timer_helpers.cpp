@@ -56,19 +56,19 @@ void register_timer_helpers(HelperTable& table) {
     table.add({BPF_FUNC_timer_init, "timer_init",
                {.ret = RetType::Integer, .args = {A::PtrToTimer, A::ConstMapPtr, A::Anything, N, N},
                 .map_types = kTimerMapTypes},
-               kAllProgramTypes, timer_init, false, /*uses_run_state=*/false});
+               kAllProgramTypes, timer_init});
     // callback: static int cb(void *map, void *key, void *value), r1..r3 as the kernel's
     // set_timer_callback_state; the map is the timer's.
     table.add({BPF_FUNC_timer_set_callback, "timer_set_callback",
                {.ret = RetType::Integer, .args = {A::PtrToTimer, A::PtrToFunc, N, N, N},
                 .callback = {.func_arg = 1, .params = {P::MapPtr, P::MapKey, P::MapValue}, .async = true}},
-               kAllProgramTypes, timer_set_callback, false, /*uses_run_state=*/false});
+               kAllProgramTypes, timer_set_callback});
     table.add({BPF_FUNC_timer_start, "timer_start",
                {.ret = RetType::Integer, .args = {A::PtrToTimer, A::Anything, A::Anything, N, N}},
-               kAllProgramTypes, timer_start, false, /*uses_run_state=*/false});
+               kAllProgramTypes, timer_start});
     table.add({BPF_FUNC_timer_cancel, "timer_cancel",
                {.ret = RetType::Integer, .args = {A::PtrToTimer, N, N, N, N}},
-               kAllProgramTypes, timer_cancel, false, /*uses_run_state=*/false});
+               kAllProgramTypes, timer_cancel});
 }
 
 } // namespace ebpfjit::helpers

@@ -144,6 +144,12 @@ Result<uint64_t> PreparedProgram::run_callback(uint64_t fn, const std::array<uin
     if (interpreter_ && interpreter_->owns_callback(fn)) return interpreter_->run_callback(fn, args, regions, state);
     if (!owns_callback(fn))
         return fail(locate(Error::plain(fmt::format("callback {:#x} is not one of this program's", fn))));
+    // Only the verifier proves that a native callback value is a thunk's entry (a PtrToFunc
+    // argument); checked code could have handed the helper any address in its code.
+    if (native_->checked())
+        return fail(locate(Error::plain(fmt::format("callback {:#x}: a timer callback of JIT code verified below "
+                                                    "full level is not run (its address is not proven)",
+                                                    fn))));
     auto r0 = run_native_callback(*native_, fn, args, state, regions);
     if (!r0) return fail(locate(std::move(r0.error())));
     return r0;
