@@ -79,7 +79,7 @@ static __always_inline int arm_delete(void *map, __u32 key)
     put(3, bpf_timer_init(&v->timer, map, CLOCK_MONOTONIC));
     put(4, bpf_timer_init(&v->timer, map, CLOCK_MONOTONIC)); // -EBUSY
     put(5, bpf_timer_set_callback(&v->timer, delete_cb));
-    put(6, bpf_timer_start(&v->timer, 1000000, 0)); // 1 ms
+    put(6, bpf_timer_start(&v->timer, 10000000000ull, 0)); // 10 s
     return 0;
 }
 
