@@ -292,6 +292,18 @@ TEST_CASE("a bpf_timer only in HASH, LRU_HASH and ARRAY values, as the kernel's 
     CHECK(object.error().to_string().find("EOPNOTSUPP") != std::string::npos);
 }
 
+TEST_CASE("one struct bpf_timer per value, as the kernel's btf_parse_fields", "[timers][elf]") {
+    OpenOptions options;
+    options.program_type = ProgramType::Mem;
+    auto object = Object::open(progs("timer_two.o"), options);
+    REQUIRE_FALSE(object);
+    const std::string message = object.error().to_string();
+    INFO(message);
+    CHECK(message.find("map 'twice': the value holds 2 struct bpf_timer (one at most; the kernel: E2BIG)") !=
+          std::string::npos);
+    CHECK(message.find("section '.maps'") != std::string::npos);
+}
+
 TEST_CASE("timers armed from several threads fire once each", "[timers][threads]") {
     Object object = open_timers();
     auto p = object.program("arm_array");
