@@ -242,7 +242,10 @@ Result<AbstractState> Analyzer::callback_entry(const AbstractState& s, const hel
         AbstractState async;
         async.frames.push_back(std::move(callee));
         async.pc = uint32_t(target);
-        if (s.zone) async.zone.emplace();
+        if (s.zone) { // the loop pass: fresh relations, the length bounded as at the entry
+            async.zone.emplace();
+            (void)async.zone->bound_value(Zone::kLen, 0, uint64_t(max_region_length()));
+        }
         return async;
     }
     callee.regs[isa::kFramePointer] = RegState::pointer(RegType::Stack);
