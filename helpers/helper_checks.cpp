@@ -46,6 +46,7 @@ Result<void> check_argument(ArgType type, uint64_t value, uint64_t next, const m
     case ArgType::PtrToLong: return need(sizeof(uint64_t), true);
     case ArgType::PtrToInt: return need(sizeof(uint32_t), true);
     case ArgType::PtrToSpinLock: return need(sizeof(uint32_t), true);
+    case ArgType::PtrToTimer: return need(16, true); // struct bpf_timer
     case ArgType::PtrToConstStr: {
         const uint64_t extent = memory.extent_from(value, false);
         if (extent == 0 || std::memchr(reinterpret_cast<const void*>(value), 0, extent) == nullptr)

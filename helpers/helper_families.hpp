@@ -43,6 +43,9 @@ void register_tunnel_helpers(HelperTable& table);
 void register_route_helpers(HelperTable& table);
 // 164 for_each_map_elem, 181 loop: call back into the program (ExecutionState hook).
 void register_callback_helpers(HelperTable& table);
+// 169 timer_init, 170 timer_set_callback, 171 timer_start, 172 timer_cancel (the map's
+// runtime/maps/timer_table.hpp; callbacks run when the embedder runs due timers).
+void register_timer_helpers(HelperTable& table);
 // 84/85 sk_lookup_tcp/udp, 86 sk_release, 99 skc_lookup_tcp, 124 sk_assign: over the
 // embedder's SocketTable (ExecutionState::sockets); the socket sk_assign sets is what
 // 46 get_socket_cookie (register_skb_meta_helpers) answers first.

@@ -22,6 +22,7 @@ const HelperTable& HelperTable::builtin() {
         register_tunnel_helpers(t);
         register_route_helpers(t);
         register_callback_helpers(t);
+        register_timer_helpers(t);
         register_socket_helpers(t);
         register_cgroup_sock_helpers(t);
         return t;

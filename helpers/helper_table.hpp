@@ -49,6 +49,8 @@ enum class ArgType : uint8_t {
     PtrToAllocMem,     // a ringbuf record from bpf_ringbuf_reserve
     ConstAllocSizeOrZero,
     PtrToSockCommon,   // a non-NULL socket from a lookup (the kernel's ARG_PTR_TO_BTF_ID_SOCK_COMMON)
+    PtrToTimer,        // the struct bpf_timer inside a map value (ARG_PTR_TO_TIMER); its map is
+                       // the call's map: a ConstMapPtr argument must name the same one
 };
 
 enum class RetType : uint8_t {
@@ -101,6 +103,10 @@ enum class CallbackParam : uint8_t {
 struct CallbackRole {
     int8_t func_arg = -1;                  // index in args of the PtrToFunc argument; -1: none
     std::array<CallbackParam, 5> params{}; // r1..r5 of the callback's frame
+    // bpf_timer_set_callback: the callback runs later, on its own (the kernel's async
+    // callback): verified once from a fresh frame 0 that sees none of the caller's state,
+    // it must return 0, and the call itself returns at once.
+    bool async = false;
 };
 
 // Objects a program must give back on every path (the kernel's acquire / release

@@ -220,6 +220,20 @@ ebpfjit_object* ebpfjit_object_open_ext(const char* path, const ebpfjit_open_opt
 
 void ebpfjit_object_close(ebpfjit_object* object) { delete object; }
 
+int64_t ebpfjit_object_run_timers(ebpfjit_object* object, uint64_t now_ns, char* err, size_t err_size) {
+    return guarded<>(int64_t{-1}, err, err_size, [&]() -> int64_t {
+        if (!object) return set_error(err, err_size, "no object given"), -1;
+        auto ran = now_ns == 0 ? object->object.run_expired_timers() : object->object.run_expired_timers(now_ns);
+        if (!ran) return set_error(err, err_size, ran.error().to_string()), -1;
+        return int64_t(*ran);
+    });
+}
+
+uint64_t ebpfjit_object_next_timer(const ebpfjit_object* object) {
+    if (!object) return 0;
+    return object->object.next_timer_expiry().value_or(0);
+}
+
 ebpfjit_program* ebpfjit_object_program(ebpfjit_object* object, const char* name, char* err, size_t err_size) {
     return guarded<>(static_cast<ebpfjit_program*>(nullptr), err, err_size, [&]() -> ebpfjit_program* {
         if (!object || !name) return set_error(err, err_size, "no object or name given"), nullptr;

@@ -80,6 +80,14 @@ public:
         return execute(0);
     }
 
+    // A callback as the entry of its own run (Interpreter::run_callback).
+    Result<uint64_t> run_callback(uint64_t fn, const std::array<uint64_t, 5>& args) {
+        const std::optional<uint32_t> slot = callback_slot(*program_, fn);
+        if (!slot) return fail(Error::plain(fmt::format("callback {:#x} is not a subprogram of this program", fn)));
+        for (size_t i = 0; i < args.size(); ++i) regs_[1 + i] = args[i];
+        return execute(*slot);
+    }
+
     // ExecutionState's callback hook for this machine (callbacks.hpp).
     static bool invoke_hook(void* machine, uint64_t fn, const std::array<uint64_t, 5>& args,
                             std::span<const engine_abi::CallbackMemory> memory, uint64_t& r0) {
@@ -491,6 +499,17 @@ Result<uint64_t> Interpreter::run(uint64_t r1, uint64_t r2, std::span<const Memo
                                              regions, packet); // 4 KiB of stack: heap
     scope.set_callbacks(engine_abi::CallbackInvoker{&Machine::invoke_hook, machine.get()});
     return machine->run(r1, r2);
+}
+
+bool Interpreter::owns_callback(uint64_t fn) const { return callback_slot(impl_->program, fn).has_value(); }
+
+Result<uint64_t> Interpreter::run_callback(uint64_t fn, const std::array<uint64_t, 5>& args,
+                                           std::span<const MemoryRegion> regions, engine_abi::ExecutionState& state) {
+    RunScope scope(state, impl_->options.program_type);
+    scope.begin(0);
+    auto machine = std::make_unique<Machine>(impl_->program, impl_->bindings, impl_->options, regions, std::nullopt);
+    scope.set_callbacks(engine_abi::CallbackInvoker{&Machine::invoke_hook, machine.get()});
+    return machine->run_callback(fn, args);
 }
 
 Result<uint64_t> Interpreter::run_mem(std::span<uint8_t> mem) {

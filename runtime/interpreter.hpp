@@ -3,6 +3,7 @@
 // oracle for the JITs and the fuzzers: clear before fast.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -43,6 +44,13 @@ public:
     // count and redirect are reset here.
     Result<uint64_t> run(uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
                          std::optional<MemoryRegion> packet, engine_abi::ExecutionState& state);
+
+    // Whether `fn` is a callback value of this program (LDDW src 4 of one of its subprograms).
+    bool owns_callback(uint64_t fn) const;
+    // Runs callback `fn` by itself, not from a helper (a due bpf_timer's), with r1..r5 from
+    // `args` in a fresh entry frame; `regions` is what it may touch besides its stack.
+    Result<uint64_t> run_callback(uint64_t fn, const std::array<uint64_t, 5>& args,
+                                  std::span<const MemoryRegion> regions, engine_abi::ExecutionState& state);
 
     // `mem` programs: r1 = mem.data() (writable), r2 = mem.size(); mem is also the packet.
     Result<uint64_t> run_mem(std::span<uint8_t> mem);

@@ -63,6 +63,7 @@ Result<const runtime::PreparedProgram*> Object::Impl::prepare(std::string_view n
 // into it do not: they are taken out before the programs go (the kernel holds a
 // reference instead; here the slot simply empties).
 Object::Impl::~Impl() {
+    runtime::forget_timer_callbacks(*this);
     std::vector<const engine_abi::ProgramEntry*> ours;
     for (const auto& [name, state] : prepared) ours.push_back(state->prepared->tail_call_entry());
     for (size_t index : maps.pinned) {

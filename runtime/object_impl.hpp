@@ -38,4 +38,10 @@ struct Object::Impl {
     Result<const runtime::PreparedProgram*> prepare(std::string_view name, const ProgramOptions& options);
 };
 
+namespace runtime {
+// Drops the timer callbacks of the object's programs from every map it uses (a pinned
+// map outlives the object): runtime/object_timers.cpp.
+void forget_timer_callbacks(Object::Impl& impl);
+} // namespace runtime
+
 } // namespace ebpfjit

@@ -48,6 +48,16 @@ std::string mismatch(const maps::MapDefinition& object, const maps::MapDefinitio
         return field("max_entries", object.max_entries, pinned.max_entries);
     if (object.flags != pinned.flags) return field("map_flags", object.flags, pinned.flags);
     if (object.map_extra != pinned.map_extra) return field("map_extra", object.map_extra, pinned.map_extra);
+    // Beyond libbpf: the verifier checks the program against the object's definition, so
+    // the special fields of its values must sit where the pinned map keeps them (the
+    // kernel checks against the map's own BTF record instead).
+    auto offset = [](int32_t off) { return off < 0 ? std::string("none") : std::to_string(off); };
+    if (object.spin_lock_offset != pinned.spin_lock_offset)
+        return fmt::format("bpf_spin_lock at {} (object) != {} (pinned)", offset(object.spin_lock_offset),
+                           offset(pinned.spin_lock_offset));
+    if (object.timer_offset != pinned.timer_offset)
+        return fmt::format("bpf_timer at {} (object) != {} (pinned)", offset(object.timer_offset),
+                           offset(pinned.timer_offset));
     if (bool(object.inner) != bool(pinned.inner)) return "one has an inner map template, the other not";
     if (object.inner) {
         if (auto inner = mismatch(*object.inner, *pinned.inner); !inner.empty()) return "inner map: " + inner;

@@ -131,6 +131,30 @@ Result<uint64_t> PreparedProgram::run(Engine engine, uint64_t r1, uint64_t r2, s
     return run_native(*native_, r1, r2, bytes, state, regions);
 }
 
+bool PreparedProgram::owns_callback(uint64_t fn) const {
+    if (interpreter_ && interpreter_->owns_callback(fn)) return true;
+    if (!native_) return false;
+    const auto code = reinterpret_cast<uint64_t>(native_->code());
+    return fn >= code && fn - code < native_->code_size();
+}
+
+Result<uint64_t> PreparedProgram::run_callback(uint64_t fn, const std::array<uint64_t, 5>& args,
+                                               std::span<const MemoryRegion> regions,
+                                               engine_abi::ExecutionState& state) const {
+    if (interpreter_ && interpreter_->owns_callback(fn)) return interpreter_->run_callback(fn, args, regions, state);
+    if (!owns_callback(fn))
+        return fail(locate(Error::plain(fmt::format("callback {:#x} is not one of this program's", fn))));
+    // Only the verifier proves that a native callback value is a thunk's entry (a PtrToFunc
+    // argument); checked code could have handed the helper any address in its code.
+    if (native_->checked())
+        return fail(locate(Error::plain(fmt::format("callback {:#x}: a timer callback of JIT code verified below "
+                                                    "full level is not run (its address is not proven)",
+                                                    fn))));
+    auto r0 = run_native_callback(*native_, fn, args, state, regions);
+    if (!r0) return fail(locate(std::move(r0.error())));
+    return r0;
+}
+
 // The per-frame path of a burst. On the JIT, one RunScope serves the whole burst (the
 // thread's current state and the callback hook are set once, as rte_bpf_exec_burst does),
 // so a frame costs its per-run fields, the native entry and its verdict. Every frame's

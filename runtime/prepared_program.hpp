@@ -80,6 +80,15 @@ public:
     Result<uint64_t> run(Engine engine, uint64_t r1, uint64_t r2, std::span<const MemoryRegion> regions,
                          std::optional<MemoryRegion> packet, engine_abi::ExecutionState& state) const;
 
+    // Whether `fn`, a callback value a run of this program stored (bpf_timer_set_callback),
+    // names one of its callbacks: on the interpreter a subprogram start of its IR, on the
+    // JIT an address in its code.
+    bool owns_callback(uint64_t fn) const;
+    // Runs callback `fn` by itself (a due bpf_timer's) with r1..r5, on the engine whose
+    // value `fn` is; `regions`: the memory it is handed (key, value).
+    Result<uint64_t> run_callback(uint64_t fn, const std::array<uint64_t, 5>& args,
+                                  std::span<const MemoryRegion> regions, engine_abi::ExecutionState& state) const;
+
     // XDP frames one after another on `engine` with one per-run state, verdicts into
     // `out`; stops at the first fault or null frame, `done` = its index (else frames.size()).
     Result<void> run_xdp_burst(Engine engine, std::span<XdpFrame* const> frames, std::span<XdpVerdict> out,

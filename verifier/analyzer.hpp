@@ -116,6 +116,7 @@ private:
     Status exec_local_call(AbstractState& s, const isa::Call& insn);
     Status exec_exit(AbstractState& s, Step& step);
     Status exit_callback(AbstractState& s);
+    Status exit_async_callback(AbstractState& s, Step& step);
 
     // Shared small rules.
     Status read_reg(const AbstractState& s, uint8_t n) const;

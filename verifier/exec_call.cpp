@@ -190,7 +190,7 @@ Status Analyzer::exec_call(AbstractState& s, const isa::Call& insn, Step& step) 
 // callback above the caller, whose registers stay as they were at the call.
 Result<AbstractState> Analyzer::callback_entry(const AbstractState& s, const helpers::Helper& h, int32_t target,
                                                const maps::MapDefinition* map) {
-    if (s.frames.size() >= isa::kMaxCallDepth)
+    if (s.frames.size() >= isa::kMaxCallDepth && !h.proto.callback.async)
         return fail(Error::plain(fmt::format("callback nests deeper than {} frames", isa::kMaxCallDepth)));
     AbstractState cb = s;
     const FrameState& caller = s.cur();
@@ -225,6 +225,28 @@ Result<AbstractState> Analyzer::callback_entry(const AbstractState& s, const hel
             reg = caller.regs[size_t(ctx_arg - h.proto.args.begin()) + 1];
             break;
         }
+    }
+    if (role.async) {
+        // The kernel's push_async_cb: the callback runs later, on its own. A fresh state of
+        // one frame (frame 0, so the key's frame below is 0 too), nothing of the caller's:
+        // no stack, references, lock or packet relations, and no checkpoint to answer to
+        // (its registers hold only the map's pointers, no scalar of the caller's).
+        // in_callback with a single frame is what marks it (exec_exit).
+        callee.regs[isa::kFramePointer] = RegState::pointer(RegType::Stack);
+        callee.regs[isa::kFramePointer].frame = 0;
+        for (RegState& reg : callee.regs)
+            if (reg.type == RegType::MapKey) reg.frame = 0;
+        callee.callsite = int32_t(s.pc);
+        callee.subprogram = shape_.subprogram_of[size_t(target)];
+        callee.in_callback = true;
+        AbstractState async;
+        async.frames.push_back(std::move(callee));
+        async.pc = uint32_t(target);
+        if (s.zone) { // the loop pass: fresh relations, the length bounded as at the entry
+            async.zone.emplace();
+            (void)async.zone->bound_value(Zone::kLen, 0, uint64_t(max_region_length()));
+        }
+        return async;
     }
     callee.regs[isa::kFramePointer] = RegState::pointer(RegType::Stack);
     callee.regs[isa::kFramePointer].frame = uint8_t(s.frames.size());
@@ -263,6 +285,8 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
     std::optional<AbstractState::Lock> lock; // the PtrToSpinLock argument
     bool value_not_null = false;             // an array lookup at a known key below max_entries
     int32_t callback = -1;                   // the PtrToFunc argument's first slot
+    const maps::MapDefinition* timer_map = nullptr; // the PtrToTimer argument's map
+    uint8_t timer_regno = 0;
     if (s.lock && h->proto.lock != helpers::LockRole::Unlock)
         return violation(Reason::SpinLock, fmt::format("{} is called while holding the bpf_spin_lock taken at insn {}",
                                                        h->name, s.lock->acquired_at));
@@ -304,6 +328,13 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
             break;
         case ArgType::ConstMapPtr: {
             if (r.type != RegType::MapPtr) return bad("a map (LDDW map reference)");
+            // bpf_timer_init: the map must be the timer's (the kernel compares map and
+            // map_uid; inner maps with timers are refused at creation, map_factory.cpp).
+            if (timer_map && r.map != timer_map)
+                return violation(Reason::HelperArgument,
+                                 fmt::format("timer pointer in R{} (map '{}') doesn't match map pointer in R{} (map "
+                                             "'{}')",
+                                             timer_regno, timer_map->name, regno, r.map->name));
             map = r.map;
             if (std::string why = map_helper_mismatch(*map, *h); !why.empty())
                 return violation(h->proto.tail_call ? Reason::TailCall : Reason::HelperArgument, why);
@@ -381,6 +412,26 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
                                              "is read-only for programs (BPF_F_RDONLY_PROG)",
                                              h->name, r.map->name));
             lock = AbstractState::Lock{r.map, r.id, s.pc};
+            break;
+        }
+        case ArgType::PtrToTimer: { // the kernel's process_timer_func / check_map_field_pointer
+            if (r.type != RegType::MapValue || !r.map) return bad("a pointer to the bpf_timer in a map value");
+            mark_precise(s, {regno});
+            if (!r.var.is_const())
+                return violation(Reason::HelperArgument,
+                                 fmt::format("R{} doesn't have constant offset. bpf_timer has to be at the constant "
+                                             "offset: {}",
+                                             regno, describe(s, regno)));
+            if (r.map->timer_offset < 0)
+                return violation(Reason::HelperArgument, fmt::format("map '{}' has no valid bpf_timer", r.map->name));
+            const int64_t off = int64_t(r.off) + int64_t(r.var.value());
+            if (off != r.map->timer_offset)
+                return violation(Reason::HelperArgument,
+                                 fmt::format("off {} doesn't point to 'struct bpf_timer' that is at {}", off,
+                                             r.map->timer_offset));
+            timer_map = r.map;
+            timer_regno = regno;
+            if (!map) map = r.map; // the callback's map (set_timer_callback_state)
             break;
         }
         case ArgType::PtrToStackOrNull:
@@ -478,7 +529,7 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
     if (callback >= 0) {
         auto entry = callback_entry(s, *h, callback, map);
         if (!entry) {
-            const bool deep = s.frames.size() >= isa::kMaxCallDepth;
+            const bool deep = s.frames.size() >= isa::kMaxCallDepth && !h->proto.callback.async;
             return violation(deep ? Reason::CallDepthExceeded : Reason::Unsupported, entry.error().message);
         }
         step.forked = std::move(*entry);
@@ -596,6 +647,7 @@ Status Analyzer::exec_exit(AbstractState& s, Step& step) {
     if (s.lock)
         return violation(Reason::SpinLock, fmt::format("exit without bpf_spin_unlock of the lock taken at insn {}",
                                                        s.lock->acquired_at));
+    if (s.cur().in_callback && s.frames.size() == 1) return exit_async_callback(s, step);
     if (s.cur().in_callback) return exit_callback(s);
     if (returns_to_caller) {
         if (r0.type == RegType::Stack && r0.frame == s.frames.size() - 1)
@@ -647,6 +699,24 @@ bool same_but_ids(const StackSlot& a, const StackSlot& b) {
 }
 
 } // namespace
+
+// An async callback (bpf_timer_set_callback's) ends its own path: the kernel's
+// check_return_code "At async callback return" with the range [0, 0], and nothing held.
+Status Analyzer::exit_async_callback(AbstractState& s, Step& step) {
+    const RegState& r0 = s.reg(0);
+    if (!r0.is_scalar())
+        return violation(Reason::ReturnValue,
+                         fmt::format("At async callback return the register R0 is not a known value ({})", describe(s, 0)));
+    mark_precise(s, {0});
+    if (r0.var.smin != 0 || r0.var.smax != 0)
+        return violation(Reason::ReturnValue,
+                         fmt::format("At async callback return the register R0 has smin={} smax={} should have been "
+                                     "in [0, 0]",
+                                     r0.var.smin, r0.var.smax));
+    if (!s.refs.empty()) return violation(Reason::ReferenceLeak, unreleased(s.refs.front()));
+    step.path_ended = true;
+    return {};
+}
 
 // A callback returns 0 (continue) or 1 (stop) to its helper, which may call it again: the
 // path goes back to the helper call with the caller's registers as they were there.

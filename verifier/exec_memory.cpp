@@ -13,6 +13,7 @@ namespace {
 
 constexpr int64_t kMaxVarOffset = int64_t(1) << 29;
 constexpr int64_t kSpinLockSize = 4; // struct bpf_spin_lock
+constexpr int64_t kTimerSize = 16;   // struct bpf_timer
 
 // The value of a `size`-byte zero-extending load of unknown data.
 Scalar loaded_bytes(uint32_t size) {
@@ -195,6 +196,12 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
                 return violation(Reason::InvalidMemoryAccess,
                                  fmt::format("the bpf_spin_lock at offset {} of map '{}' cannot be accessed directly",
                                              lock, ptr.map->name));
+        }
+        if (ptr.map && ptr.map->timer_offset >= 0) { // only the timer helpers may touch it
+            const int64_t lo = int64_t(ptr.off) + off + ptr.var.smin, hi = int64_t(ptr.off) + off + ptr.var.smax + size;
+            const int64_t timer = ptr.map->timer_offset;
+            if (lo < timer + kTimerSize && timer < hi)
+                return violation(Reason::InvalidMemoryAccess, "bpf_timer cannot be accessed directly by load/store");
         }
         if (loaded) *loaded = RegState::scalar(read_frozen_value(s, ptr, base, off, size).value_or(loaded_bytes(size)));
         return {};

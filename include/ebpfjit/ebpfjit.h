@@ -132,6 +132,13 @@ ebpfjit_program *ebpfjit_object_program(ebpfjit_object *object, const char *name
 /* NULL when the object has no such map. */
 ebpfjit_map *ebpfjit_object_map(ebpfjit_object *object, const char *name);
 
+/* bpf_timer (helpers 169-172): runs, on the calling thread, the callbacks of this object's
+ * timers due at now_ns (CLOCK_MONOTONIC ns; 0 = now), as Object::run_expired_timers.
+ * Returns how many ran, or -1 with err set when a callback faults. */
+int64_t ebpfjit_object_run_timers(ebpfjit_object *object, uint64_t now_ns, char *err, size_t err_size);
+/* The earliest expiry (CLOCK_MONOTONIC ns) of an armed timer of this object, or 0 when none. */
+uint64_t ebpfjit_object_next_timer(const ebpfjit_object *object);
+
 /* mem programs: r1 = mem, r2 = size. Returns 0 and sets *r0, or -1 with err set. */
 int ebpfjit_program_run_mem(ebpfjit_program *program, void *mem, size_t size, uint64_t *r0, char *err,
                             size_t err_size);

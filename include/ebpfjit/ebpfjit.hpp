@@ -309,6 +309,21 @@ public:
     void set_socket_table(std::shared_ptr<SocketTable> sockets);
     const std::shared_ptr<SocketTable>& socket_table() const;
 
+    // bpf_timer (helpers 169-172; docs/callbacks.md). Userspace has no timer interrupt:
+    // the embedder runs the due timers. This runs, on the calling thread, the callback of
+    // every timer due at `now_ns` (CLOCK_MONOTONIC nanoseconds, bpf_ktime_get_ns's clock)
+    // that a program of this object set, each on the engine whose run set it, with the
+    // timer's map, key and value; returns how many ran. A timer armed again by its
+    // callback for a time <= now_ns runs at the next call. A callback's fault is an Error
+    // (timers before it have run). Safe from several threads, and while programs run.
+    Result<size_t> run_expired_timers(uint64_t now_ns);
+    Result<size_t> run_expired_timers(); // at the current CLOCK_MONOTONIC time
+    // The earliest expiry (CLOCK_MONOTONIC ns) among armed timers with a callback of this
+    // object, or nullopt: when to call run_expired_timers next.
+    std::optional<uint64_t> next_timer_expiry() const;
+    // Some map of the object holds a struct bpf_timer in its values.
+    bool has_timers() const;
+
     std::vector<std::string> program_names() const;
     std::vector<std::string> map_names() const;
     const std::string& license() const;

@@ -5,6 +5,7 @@
 //   __array(values, T)   typeof(T) *values[]      -> ARRAY[0] of PTR -> inner def / FUNC_PROTO
 #include <bpf/btf.h>
 #include <cstring>
+#include <vector>
 #include <elf.h>
 #include <fmt/format.h>
 #include <linux/bpf.h>
@@ -61,17 +62,28 @@ Result<std::pair<uint32_t, uint32_t>> type_field(const BtfView& v, const std::st
     return std::pair{uint32_t(ptr->type), uint32_t(size)};
 }
 
-// The offset of a top-level `struct bpf_spin_lock` member of the value type.
-std::optional<uint32_t> spin_lock_offset(const BtfView& v, uint32_t value_type) {
+// The offsets of the top-level members of the value type whose type is `struct <special>`
+// (bpf_spin_lock, bpf_timer: the fields the kernel's btf_parse_fields records).
+std::vector<uint32_t> special_field_offsets(const BtfView& v, uint32_t value_type, std::string_view special) {
+    std::vector<uint32_t> out;
     const btf_type* t = v.type(v.skip_mods(value_type));
-    if (!t || !btf_is_struct(t)) return std::nullopt;
+    if (!t || !btf_is_struct(t)) return out;
     const btf_member* m = btf_members(t);
     for (uint16_t i = 0; i < btf_vlen(t); ++i) {
         const btf_type* mt = v.type(v.skip_mods(m[i].type));
-        if (mt && btf_is_struct(mt) && v.name(mt->name_off) == "bpf_spin_lock")
-            return btf_member_bit_offset(t, i) / 8;
+        if (mt && btf_is_struct(mt) && v.name(mt->name_off) == special) out.push_back(btf_member_bit_offset(t, i) / 8);
     }
-    return std::nullopt;
+    return out;
+}
+
+// At most one of each (the kernel: -E2BIG for a second), -1 when none.
+Result<int32_t> special_field_offset(const BtfView& v, const std::string& map, uint32_t value_type,
+                                     std::string_view special) {
+    const std::vector<uint32_t> found = special_field_offsets(v, value_type, special);
+    if (found.size() > 1)
+        return fail(v.error(fmt::format("map '{}': the value holds {} struct {} (one at most; the kernel: E2BIG)", map,
+                                        found.size(), special)));
+    return found.empty() ? -1 : int32_t(found.front());
 }
 
 struct ParsedMap {
@@ -175,8 +187,14 @@ Result<ParsedMap> parse_map_struct(const BtfView& v, const std::string& name, ui
                                         *value_size, value_type_size)));
     def.key_size = key_type ? key_type_size : key_size.value_or(0);
     def.value_size = value_type ? value_type_size : value_size.value_or(0);
-    if (value_type)
-        if (auto lock = spin_lock_offset(v, *value_type)) def.spin_lock_offset = int32_t(*lock);
+    if (value_type) {
+        auto lock = special_field_offset(v, name, *value_type, "bpf_spin_lock");
+        if (!lock) return fail(lock.error());
+        auto timer = special_field_offset(v, name, *value_type, "bpf_timer");
+        if (!timer) return fail(timer.error());
+        def.spin_lock_offset = *lock;
+        def.timer_offset = *timer;
+    }
     if (values_member_type) {
         if (auto ok = parse_values(v, out, *values_member_type, depth); !ok) return fail(ok.error());
     }

@@ -62,7 +62,13 @@ int ArrayMap::update(const void* key, const void* value, uint64_t flags) {
         copy_value_locked(definition(), slot, value, slot);
     else
         copy_value(definition(), slot, value);
+    release_timer(slot); // as the kernel's array_map_update_elem (bpf_obj_free_fields)
     return 0;
+}
+
+const void* ArrayMap::timer_key(const void* value, uint32_t& index) const {
+    index = uint32_t((static_cast<const uint8_t*>(value) - values_.data()) / stride_);
+    return &index;
 }
 
 int ArrayMap::remove(const void*) { return -EINVAL; } // elements of an array always exist

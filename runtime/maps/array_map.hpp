@@ -16,6 +16,7 @@ public:
     static std::unique_ptr<ArrayMap> create(const MapDefinition& def);
 
     void* lookup(const void* key) override;
+    const void* timer_key(const void* value, uint32_t& index) const override;
     int update(const void* key, const void* value, uint64_t flags) override;
     int remove(const void* key) override;
     int get_next_key(const void* key, void* next_key) override;

@@ -198,6 +198,12 @@ void* HashMap::lookup_percpu(const void* key, uint32_t cpu) {
     return value_of(e, cpu);
 }
 
+const void* HashMap::timer_key(const void* value, uint32_t&) const {
+    // element: [ header | key (rounded to 8) | value ] (element_pool.hpp), as the kernel's
+    // bpf_timer_cb computes it: value - round_up(key_size, 8).
+    return static_cast<const uint8_t*>(value) - round8(definition().key_size);
+}
+
 bool HashMap::has_word_lookup() const {
     const uint32_t n = definition().key_size;
     return !percpu_ && !lru_ && (n == 4 || n == 8);
@@ -236,6 +242,10 @@ void HashMap::write_value(uint32_t e, const void* value, uint64_t flags, bool al
             copy_value_locked(def, dst, value, dst);
         else
             copy_value(def, dst, value);
+        // The kernel replaces the element (its timer is freed) unless BPF_F_LOCK updates it
+        // in place; a fresh element starts with none (an init through a stale pointer to
+        // the element's previous life is undone here).
+        if (fresh || !(flags & BPF_F_LOCK)) release_timer(dst);
         return;
     }
     if (all_cpus) {
@@ -338,6 +348,7 @@ int HashMap::delete_key(const void* key, void* value_out, uint64_t flags) {
     if (value_out != nullptr) copy_out(e, value_out, flags);
     unlink(b, e);
     b.lock.unlock();
+    release_timer(value_of(e, 0)); // no timers in per-CPU maps (map_factory.cpp)
     free_element(e);
     return 0;
 }
@@ -493,6 +504,7 @@ uint32_t HashMap::lru_evict() {
         if (still) unlink(b, c);
         b.lock.unlock();
         if (still) {
+            release_timer(value_of(c, 0));
             count_.fetch_sub(1, std::memory_order_relaxed);
             return c;
         }

@@ -36,6 +36,7 @@ public:
     int remove(const void* key) override;
     int get_next_key(const void* key, void* next_key) override;
     void* lookup_percpu(const void* key, uint32_t cpu) override;
+    const void* timer_key(const void* value, uint32_t& index) const override;
 
     bool is_percpu() const override { return percpu_; }
     int lookup_copy(const void* key, void* value_out, uint64_t flags) override;

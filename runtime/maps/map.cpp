@@ -11,6 +11,7 @@
 #include "runtime/maps/memory_budget.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "runtime/maps/spin_lock.hpp"
+#include "runtime/maps/timer_table.hpp"
 
 namespace ebpfjit::maps {
 namespace {
@@ -34,6 +35,7 @@ Map::Map(MapDefinition def) : def_(std::move(def)) {
     std::lock_guard guard(r.lock);
     id_ = r.next_id++;
     r.by_id[id_] = this;
+    if (def_.timer_offset >= 0) timers_ = std::make_unique<TimerTable>(*this, uint32_t(def_.timer_offset));
 }
 
 Map::~Map() {
@@ -53,6 +55,11 @@ Map* find_map_by_id(uint32_t id) {
 }
 
 void* Map::lookup_percpu(const void*, uint32_t) { return nullptr; }
+const void* Map::timer_key(const void*, uint32_t&) const { return nullptr; }
+
+void Map::release_timer(void* value) {
+    if (timers_) timers_->release(value);
+}
 int Map::push(const void*, uint64_t) { return -kENOTSUPP; }
 int Map::pop(void*) { return -kENOTSUPP; }
 int Map::peek(void*) { return -kENOTSUPP; }

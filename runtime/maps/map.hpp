@@ -18,6 +18,8 @@
 
 namespace ebpfjit::maps {
 
+class TimerTable; // runtime/maps/timer_table.hpp
+
 // The kernel-internal errno bpf(2) returns for operations a map type lacks.
 inline constexpr int kENOTSUPP = 524;
 
@@ -32,6 +34,9 @@ struct MapDefinition {
     std::shared_ptr<const MapDefinition> inner; // template for ARRAY_OF_MAPS / HASH_OF_MAPS
     // Additive: byte offset of struct bpf_spin_lock in the value (from BTF), -1 when none.
     int32_t spin_lock_offset = -1;
+    // Additive: byte offset of struct bpf_timer (16 bytes) in the value (from BTF), -1 when
+    // none. The map keeps the timers (runtime/maps/timer_table.hpp); value copies skip it.
+    int32_t timer_offset = -1;
     // Additive: the kernel's map_extra (BLOOM_FILTER: low 4 bits = number of hash functions).
     uint64_t map_extra = 0;
     // Additive: the single value of a frozen BPF_F_RDONLY_PROG array (.rodata) as loaded,
@@ -99,12 +104,22 @@ public:
     using Visitor = std::function<bool(const void* key, void* value)>;
     virtual size_t for_each(const Visitor& visit);
 
+    // The timers of a map whose values hold a struct bpf_timer (MapDefinition::timer_offset),
+    // else nullptr. They are cancelled when the map goes away.
+    TimerTable* timers() const { return timers_.get(); }
+    // The key of the element whose (program-side) value is `value`, for a timer callback's
+    // r2: hash maps return the stored key, arrays write the index into `index`.
+    virtual const void* timer_key(const void* value, uint32_t& index) const;
+
     // Bytes charged to the memory budget for this map (released on destruction).
     uint64_t charged_bytes() const { return charged_; }
     void adopt_charge(uint64_t bytes) { charged_ = bytes; }
 
 protected:
     bool has_spin_lock() const { return def_.spin_lock_offset >= 0; }
+    // The element holding `value` is deleted or replaced: its bpf_timer is cancelled and
+    // freed (the kernel's bpf_obj_free_fields). Nothing for maps without timers.
+    void release_timer(void* value);
     // The flag checks every lookup_copy shares: -EINVAL for unknown flags or BPF_F_LOCK
     // without a bpf_spin_lock in the value.
     int check_lookup_flags(uint64_t flags) const;
@@ -116,6 +131,7 @@ private:
     MapDefinition def_;
     uint32_t id_;
     uint64_t charged_ = 0;
+    std::unique_ptr<TimerTable> timers_;
 };
 
 // The map with this id while it is alive, else nullptr (ids are never reused).

@@ -1,5 +1,7 @@
 #include "runtime/maps/map_factory.hpp"
 
+#include "runtime/maps/timer_table.hpp"
+
 #include <linux/bpf.h>
 
 #include <array>
@@ -25,6 +27,7 @@
 #include "runtime/maps/perf_event_array.hpp"
 #include "runtime/maps/queue_stack_map.hpp"
 #include "runtime/maps/ringbuf_map.hpp"
+#include "runtime/maps/timer_table.hpp"
 
 namespace ebpfjit::maps {
 namespace {
@@ -54,6 +57,7 @@ const char* errno_name(int err) {
     case ENOMEM: return "ENOMEM";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case EBADF: return "EBADF";
+    case EACCES: return "EACCES";
     case kENOTSUPP: return "ENOTSUPP";
     default: return "errno";
     }
@@ -199,6 +203,9 @@ void check_map_in_map(Check& c) {
             "maps of maps cannot nest further");
     c.fails(t == BPF_MAP_TYPE_PROG_ARRAY, EINVAL, "a PROG_ARRAY cannot be an inner map");
     c.fails(d.inner->spin_lock_offset >= 0, kENOTSUPP, "inner maps cannot hold a bpf_spin_lock");
+    // The kernel allows them (told apart by map_uid); ebpfjit's verifier knows an inner map
+    // by its template only, so it could not check bpf_timer_init's map argument.
+    c.fails(d.inner->timer_offset >= 0, kENOTSUPP, "inner maps with a bpf_timer are not supported by ebpfjit");
 }
 
 void check_devmap(Check& c) {
@@ -220,6 +227,21 @@ void check_spin_lock(Check& c) {
             EINVAL,
             fmt::format("bpf_spin_lock at offset {} must be 4-aligned and inside the {}-byte value",
                         d.spin_lock_offset, d.value_size));
+}
+
+// The kernel's map_check_btf: a bpf_timer only in HASH, LRU_HASH and ARRAY values
+// (-EOPNOTSUPP), 8-aligned (btf_parse_fields: -EINVAL), never in maps programs may only
+// read or only write (-EACCES).
+void check_timer(Check& c) {
+    const MapDefinition& d = c.def;
+    if (d.timer_offset < 0) return;
+    c.fails(d.type != BPF_MAP_TYPE_HASH && d.type != BPF_MAP_TYPE_LRU_HASH && d.type != BPF_MAP_TYPE_ARRAY,
+            EOPNOTSUPP, "bpf_timer is only allowed in HASH, LRU_HASH and ARRAY values");
+    c.fails(d.timer_offset % kTimerAlign != 0 || uint64_t(d.timer_offset) + kTimerSize > d.value_size, EINVAL,
+            fmt::format("bpf_timer at offset {} must be 8-aligned and inside the {}-byte value", d.timer_offset,
+                        d.value_size));
+    c.fails(d.flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG), EACCES,
+            "a value with a bpf_timer cannot be BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG");
 }
 
 uint64_t round8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
@@ -355,6 +377,7 @@ Result<std::unique_ptr<Map>> create_map(const MapDefinition& def) {
         break;
     }
     check_spin_lock(c);
+    check_timer(c);
     if (c.err != 0) return fail(c.error());
 
     const uint64_t bytes = external ? external->bytes(def) : estimate_bytes(def);

@@ -1,5 +1,8 @@
 #include "runtime/maps/spin_lock.hpp"
 
+#include "runtime/maps/timer_table.hpp"
+
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <thread>
@@ -26,13 +29,23 @@ void spin_unlock(void* lock) {
 void copy_value(const MapDefinition& def, void* dst, const void* src) {
     auto* d = static_cast<uint8_t*>(dst);
     auto* s = static_cast<const uint8_t*>(src);
-    if (def.spin_lock_offset < 0) {
+    if (def.spin_lock_offset < 0 && def.timer_offset < 0) {
         std::memcpy(d, s, def.value_size);
         return;
     }
-    const uint32_t off = static_cast<uint32_t>(def.spin_lock_offset);
-    std::memcpy(d, s, off);
-    std::memcpy(d + off + 4, s + off + 4, def.value_size - off - 4);
+    // The special fields, in offset order: the bytes between them are copied.
+    struct Field { uint32_t off, size; };
+    Field fields[2];
+    int n = 0;
+    if (def.spin_lock_offset >= 0) fields[n++] = {uint32_t(def.spin_lock_offset), 4};
+    if (def.timer_offset >= 0) fields[n++] = {uint32_t(def.timer_offset), kTimerSize};
+    if (n == 2 && fields[1].off < fields[0].off) std::swap(fields[0], fields[1]);
+    uint32_t at = 0;
+    for (int i = 0; i < n; ++i) {
+        if (fields[i].off > at) std::memcpy(d + at, s + at, fields[i].off - at);
+        at = std::max(at, fields[i].off + fields[i].size);
+    }
+    if (at < def.value_size) std::memcpy(d + at, s + at, def.value_size - at);
 }
 
 void copy_value_locked(const MapDefinition& def, void* dst, const void* src, void* locked_value) {
@@ -45,6 +58,8 @@ void copy_value_locked(const MapDefinition& def, void* dst, const void* src, voi
 void clear_lock_word(const MapDefinition& def, void* value) {
     if (def.spin_lock_offset >= 0)
         std::memset(static_cast<uint8_t*>(value) + def.spin_lock_offset, 0, 4);
+    if (def.timer_offset >= 0) // a copy never shows the timer's state (check_and_init_map_value)
+        std::memset(static_cast<uint8_t*>(value) + def.timer_offset, 0, kTimerSize);
 }
 
 } // namespace ebpfjit::maps

@@ -28,6 +28,13 @@ Result<uint64_t> run_native(const jit::CompiledProgram& code, uint64_t r1, uint6
     return scope.run(r1, r2, packet, regions);
 }
 
+Result<uint64_t> run_native_callback(const jit::CompiledProgram& code, uint64_t fn, const std::array<uint64_t, 5>& args,
+                                     engine_abi::ExecutionState& state, std::span<const MemoryRegion> regions) {
+    // Always a scope, even for lean code: a callback thunk reads its RunStatus (the stack).
+    RunScope scope(code, state);
+    return scope.run_callback(fn, args, regions);
+}
+
 namespace {
 
 // run_native_mem but for stackless lean code: out of line, so that its fast path saves no

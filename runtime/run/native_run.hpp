@@ -4,6 +4,7 @@
 // object API runs through PreparedProgram, which keeps the lean entry it decided.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 
@@ -28,6 +29,10 @@ Result<uint64_t> run_native(const jit::CompiledProgram& code, uint64_t r1, uint6
 Result<uint64_t> run_native(const jit::CompiledProgram& code, uint64_t r1, uint64_t r2,
                             std::span<const uint8_t> packet, engine_abi::ExecutionState& state,
                             std::span<const MemoryRegion> regions = {});
+// A callback of `code` run by itself (a due bpf_timer's): the thunk `fn` with r1..r5 in
+// a scope of its own; `regions` (the key and value it is handed) for checked code.
+Result<uint64_t> run_native_callback(const jit::CompiledProgram& code, uint64_t fn, const std::array<uint64_t, 5>& args,
+                                     engine_abi::ExecutionState& state, std::span<const MemoryRegion> regions);
 // `mem` programs: r1 = mem.data(), r2 = mem.size(), and mem is also the packet (and the
 // one writable region).
 Result<uint64_t> run_native_mem(const jit::CompiledProgram& code, std::span<uint8_t> mem);

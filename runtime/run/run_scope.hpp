@@ -21,6 +21,7 @@
 // constructor is inlined; the destructor takes it back out before the scope ends.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 
@@ -81,6 +82,24 @@ public:
         status_.budget_left = code_->instruction_budget();
         checked_.reset(regions);
         const uint64_t r0 = code_->entry()(r1, r2, packet.data(), packet.size(), &status_);
+        if (status_.fault == engine_abi::Fault::None) [[likely]]
+            return r0;
+        return fail(native_fault_error(*code_, status_, checked_.made()));
+    }
+
+    // A callback of the code run by itself, not from a helper (a due bpf_timer's:
+    // runtime/object_timers.cpp): the thunk `fn` (what LDDW src 4 loaded) with r1..r5, at
+    // the top of this scope's eBPF stack level, as an entry would run. `regions` as run()'s.
+    Result<uint64_t> run_callback(uint64_t fn, const std::array<uint64_t, 5>& args,
+                                  std::span<const MemoryRegion> regions) {
+        if (status_.stack_top == nullptr) [[unlikely]]
+            return fail(no_stack_error());
+        begin(0);
+        status_.fault = engine_abi::Fault::None;
+        status_.budget_left = code_->instruction_budget();
+        checked_.reset(regions);
+        const uint64_t r0 =
+            reinterpret_cast<CallbackThunk>(fn)(args[0], args[1], args[2], args[3], args[4], &status_);
         if (status_.fault == engine_abi::Fault::None) [[likely]]
             return r0;
         return fail(native_fault_error(*code_, status_, checked_.made()));

@@ -52,13 +52,26 @@ TEST_CASE("every callback role names a PtrToFunc argument and what the frame rec
         CHECK(h.proto.args[size_t(cb.func_arg)] == ArgType::PtrToFunc);
         CHECK(std::count(h.proto.args.begin(), h.proto.args.end(), ArgType::PtrToFunc) == 1);
         for (CallbackParam p : cb.params) {
+            // The map is the ConstMapPtr argument's, or the PtrToTimer argument's (a timer's).
             if (p == CallbackParam::MapPtr || p == CallbackParam::MapKey || p == CallbackParam::MapValue)
-                CHECK(takes(h, ArgType::ConstMapPtr));
+                CHECK((takes(h, ArgType::ConstMapPtr) || takes(h, ArgType::PtrToTimer)));
             if (p == CallbackParam::Ctx) CHECK(takes(h, ArgType::PtrToStackOrNull));
         }
         CHECK(cb.params[0] != CallbackParam::None); // a callback receives at least one argument
+        // An async callback (bpf_timer_set_callback's) is a timer's: its map is the timer's.
+        if (cb.async) CHECK(takes(h, ArgType::PtrToTimer));
     }
-    CHECK(callbacks == 2); // bpf_loop, bpf_for_each_map_elem
+    CHECK(callbacks == 3); // bpf_loop, bpf_for_each_map_elem, bpf_timer_set_callback
+    {
+        const auto& timer = table().find(BPF_FUNC_timer_set_callback)->proto.callback;
+        CHECK(timer.async);
+        CHECK(timer.params[0] == CallbackParam::MapPtr);
+        CHECK(timer.params[1] == CallbackParam::MapKey);
+        CHECK(timer.params[2] == CallbackParam::MapValue);
+        CHECK(timer.params[3] == CallbackParam::None);
+        CHECK_FALSE(table().find(id::kForEachMapElem)->proto.callback.async);
+        CHECK_FALSE(table().find(id::kLoop)->proto.callback.async);
+    }
     const auto& each = table().find(id::kForEachMapElem)->proto.callback.params;
     CHECK(each[0] == CallbackParam::MapPtr);
     CHECK(each[1] == CallbackParam::MapKey);

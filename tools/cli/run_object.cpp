@@ -15,6 +15,16 @@ bool looks_like_elf(const std::string& path) {
     return file.read(magic, 4) && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
 }
 
+Result<void> run_object_timers(Object& object, bool all) {
+    if (!object.has_timers()) return {};
+    // Userspace has no timer interrupt: a run replays in no time, so a timer armed for
+    // seconds from now is due only when --fire-timers says the time has come.
+    auto ran = all ? object.run_expired_timers(UINT64_MAX) : object.run_expired_timers();
+    if (!ran) return fail(ran.error());
+    if (*ran != 0) fmt::print("timers: {} callback{} ran\n", *ran, *ran == 1 ? "" : "s");
+    return {};
+}
+
 int run_object(const RunObjectRequest& request) {
     OpenOptions options;
     options.program_type = request.type;
@@ -47,6 +57,7 @@ int run_object(const RunObjectRequest& request) {
         if (e.file.empty()) e.file = fmt::format("{}: program '{}'", request.object, name);
         return report(e);
     }
+    if (auto timers = run_object_timers(*object, request.fire_timers); !timers) return report(timers.error());
     if (!request.json.empty()) {
         auto maps = object_maps_json(*object);
         if (!maps) return report(maps.error());

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ebpfjit/ebpfjit.hpp"
 #include "ebpfjit/engine.hpp"
 #include "ebpfjit/program_type.hpp"
 
@@ -23,9 +24,13 @@ struct RunObjectRequest {
     bool allow_ptr_leaks = false;             // --allow-ptr-leaks
     std::map<std::string, uint32_t> map_max_entries = {}; // --map-max-entries NAME=N
     std::vector<std::string> inline_globals = {}; // --inline-globals SECTION
+    bool fire_timers = false;                 // --fire-timers
 };
 
 bool looks_like_elf(const std::string& path);
+// After a run of an object whose maps hold bpf_timers: the callbacks due now (every armed
+// one with `all`, as if its time had come) run; prints "timers: N callbacks ran" when any did.
+Result<void> run_object_timers(Object& object, bool all);
 int run_object(const RunObjectRequest& request);
 
 } // namespace ebpfjit::cli

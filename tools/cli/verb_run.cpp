@@ -4,6 +4,7 @@
 //   BPF objects: [--allow-ptr-leaks] (the verifier's privileged rules),
 //                [--map-max-entries NAME=N]... (map sizes before load)
 //                [--inline-globals SECTION]... (Cilium's CONFIG() inlining)
+//                [--fire-timers] (every armed bpf_timer's callback runs after the run)
 #include <fmt/format.h>
 
 #include <memory>
@@ -30,6 +31,7 @@ Verb register_run(CLI::App& app) {
         bool allow_ptr_leaks = false; // BPF objects
         std::vector<std::string> map_sizes; // BPF objects: --map-max-entries NAME=N
         std::vector<std::string> inline_globals; // BPF objects: --inline-globals SECTION
+        bool fire_timers = false; // BPF objects: --fire-timers
     };
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("run", "Run a raw .bin program or a program of a BPF object; print r0");
@@ -54,6 +56,9 @@ Verb register_run(CLI::App& app) {
     add_map_size_option(*cmd, opts->map_sizes);
     add_inline_globals_option(*cmd, opts->inline_globals);
     add_pcap_run_options(*cmd, opts->pcap);
+    cmd->add_flag("--fire-timers", opts->fire_timers,
+                  "BPF objects with bpf_timer maps: after the run, every armed timer's callback runs as if "
+                  "its time had come (without it, only those already due run)");
     cmd->footer("Example: ebpfjit run prog.bin --type mem --mem packet.bin\n"
                 "         ebpfjit run build/examples/xdp_firewall.o --program xdp_firewall \\\n"
                 "           --pcap examples/pcaps/firewall.pcap --map-init examples/xdp_firewall.maps.json\n"
@@ -70,6 +75,7 @@ Verb register_run(CLI::App& app) {
                     opts->pcap.allow_ptr_leaks = opts->allow_ptr_leaks;
                     opts->pcap.map_max_entries = *sizes;
                     opts->pcap.inline_globals = opts->inline_globals;
+                    opts->pcap.fire_timers = opts->fire_timers;
                     return run_pcap(opts->program, opts->program_name, opts->engine, opts->pcap);
                 }
                 auto engine = RawEngine::find(opts->engine, hardening);
@@ -89,6 +95,7 @@ Verb register_run(CLI::App& app) {
                     request.allow_ptr_leaks = opts->allow_ptr_leaks;
                     request.map_max_entries = *sizes;
                     request.inline_globals = opts->inline_globals;
+                    request.fire_timers = opts->fire_timers;
                     return run_object(request);
                 }
                 if (!opts->json.empty()) return report(Error::plain("--json needs a BPF object (.o)"));

@@ -3,6 +3,8 @@
 // packet library's (its public headers, packet/include/ebpfjit/packet/).
 #include "tools/cli/verb_run_pcap.hpp"
 
+#include "tools/cli/run_object.hpp"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -154,6 +156,8 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
     run_options.progress = [&bar](uint64_t done, uint64_t total) { bar.update(done, total); };
     auto result = pkt::run_capture(*program, *capture, run_options, RunOptions{*chosen});
     if (!result) return report(result.error());
+    // Timers fire after the capture (in its replay no time passes): before the maps are dumped.
+    if (auto timers = run_object_timers(*object, o.fire_timers); !timers) return report(timers.error());
 
     if (auto written = write_outputs(*result, *capture, o); !written) return report(written.error());
     if (!o.json.empty()) {
