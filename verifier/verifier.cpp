@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "verifier/analyzer.hpp"
+#include "verifier/ranking.hpp"
 #include "verifier/structural_check.hpp"
 #include "verifier/structural_ctx_typing.hpp"
 
@@ -85,6 +86,25 @@ Report loop_pass(const isa::Program& program, const VerifierInput& input, const 
     return first;
 }
 
+// The loop pass the other way round, for a program the first one rejects: states meet only
+// at the loop where the walk gave up (`walk_head`), and every other loop is enumerated as the
+// walk does, up to kWalkLoopArrivals arrivals at its head, after which its states are joined
+// too (Analyzer::limit_loop_arrivals). What the first pass lost to joins at small
+// constant-bounded loops (an index and a pointer clang strength-reduced from it, `p += 4`
+// beside `i++`: a zone relates no multiple) stays exact here, as in the walk, while the loop
+// the walk could not finish is still joined.
+Report enumerating_pass(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
+                        uint32_t walk_head) {
+    Report r;
+    Analyzer pass(program, input, shape, /*loop_pass=*/true);
+    std::vector<uint32_t> enumerated = cycle_heads(program);
+    std::erase(enumerated, walk_head);
+    pass.enumerate_at(std::move(enumerated));
+    pass.limit_loop_arrivals(kWalkLoopArrivals);
+    pass.run(r);
+    return r;
+}
+
 // Full level: the kernel-style path walk, and where it gives up on a loop (or needs a
 // relation), the loop pass (docs/loop-verification.md). Either one's acceptance is a proof.
 Report prove(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape) {
@@ -94,6 +114,20 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
     walker.run(walk);
     if (walk.ok() || !loop_pass_may_help(walk.rejection->reason)) return walk;
     Report loops = loop_pass(program, input, shape);
+    // Rejected by the loop pass too: once more with only the loop the walk could not finish
+    // joined, where it gave up, or the innermost loop around the access it found unsafe. Not
+    // when both passes found the same access unsafe: the walk's concrete path and the joins
+    // agree, the more exact pass in between would too (an unsafe program pays no third pass).
+    std::optional<uint32_t> walk_head;
+    if (walker.walk_gave_up()) walk_head = walker.gave_up_at();
+    else if (!loops.ok() && loops.rejection->insn != walk.rejection->insn)
+        walk_head = innermost_loop(program, cycle_heads(program), walk.rejection->insn);
+    if (!loops.ok() && walk_head) {
+        Report again = enumerating_pass(program, input, shape, *walk_head);
+        add_stats(again.stats, loops.stats);
+        if (again.ok()) loops = std::move(again);
+        else loops.stats = again.stats; // the first pass's rejection names the access
+    }
     add_stats(loops.stats, walk.stats);
     // Asked for a proof that the program ends, the loop pass counts only where a ranking
     // argument bounds every loop it reached (ranking.hpp); otherwise the kernel's verdict,
