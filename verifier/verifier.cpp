@@ -96,9 +96,13 @@ Report loop_pass(const isa::Program& program, const VerifierInput& input, const 
 Report enumerating_pass(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
                         uint32_t walk_head) {
     Report r;
-    Analyzer pass(program, input, shape, /*loop_pass=*/true);
     std::vector<uint32_t> enumerated = cycle_heads(program);
     std::erase(enumerated, walk_head);
+    if (enumerated.empty()) { // the first pass again
+        r.rejection = Rejection{Reason::ComplexityLimit, walk_head, "no other loop to enumerate"};
+        return r;
+    }
+    Analyzer pass(program, input, shape, /*loop_pass=*/true);
     pass.enumerate_at(std::move(enumerated));
     pass.limit_loop_arrivals(kWalkLoopArrivals);
     pass.run(r);
