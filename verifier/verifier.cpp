@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -117,43 +119,51 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
     walker.limit_loop_arrivals(kWalkLoopArrivals);
     walker.run(walk);
     if (walk.ok() || !loop_pass_may_help(walk.rejection->reason)) return walk;
+    Stats spent = walk.stats; // every pass's, in the verdict returned
+    auto finish = [&](Report r) {
+        r.stats = spent;
+        return r;
+    };
+    // Asked for a proof that the program ends, a loop pass counts only where a ranking
+    // argument bounds every loop it reached (ranking.hpp); otherwise the kernel's verdict,
+    // the walk with its whole budget.
+    const bool need_proof = input.require_termination_proof;
     Report loops = loop_pass(program, input, shape);
-    // Rejected by the loop pass too: once more with only the loop the walk could not finish
-    // joined, where it gave up, or the innermost loop around the access it found unsafe. Not
-    // when both passes found the same access unsafe: the walk's concrete path and the joins
-    // agree, the more exact pass in between would too (an unsafe program pays no third pass).
+    add_stats(spent, loops.stats);
+    if (loops.ok() && !(need_proof && !loops.facts.budget_loops.empty())) return finish(std::move(loops));
+    const bool unbounded = loops.ok(); // accepted, but with loops no ranking bounds
+    std::optional<Report> full;
+    if (walker.walk_gave_up()) { // the walk may still get through with its whole budget
+        full.emplace();
+        Analyzer(program, input, shape).run(*full);
+        add_stats(spent, full->stats);
+        if (full->ok()) return finish(std::move(*full));
+    }
+    // Still rejected: once more with only the loop the walk could not finish joined, where it
+    // gave up, or the innermost loop around the access it found unsafe (not when both
+    // passes found the same access unsafe: the walk's concrete path and the joins agree,
+    // and the pass in between would too, so an unsafe program pays no third pass). Its
+    // enumerated loops are budget loops: no use when a proof of termination is asked for.
     std::optional<uint32_t> walk_head;
     if (walker.walk_gave_up()) walk_head = walker.gave_up_at();
     else if (!loops.ok() && loops.rejection->insn != walk.rejection->insn)
         walk_head = innermost_loop(program, cycle_heads(program), walk.rejection->insn);
-    if (!loops.ok() && walk_head) {
+    if (!loops.ok() && !need_proof && walk_head) {
         Report again = enumerating_pass(program, input, shape, *walk_head);
-        add_stats(again.stats, loops.stats);
-        if (again.ok()) loops = std::move(again);
-        else loops.stats = again.stats; // the first pass's rejection names the access
+        add_stats(spent, again.stats);
+        if (again.ok()) return finish(std::move(again));
     }
-    add_stats(loops.stats, walk.stats);
-    // Asked for a proof that the program ends, the loop pass counts only where a ranking
-    // argument bounds every loop it reached (ranking.hpp); otherwise the kernel's verdict,
-    // the walk with its whole budget.
-    const bool unbounded = loops.ok() && input.require_termination_proof && !loops.facts.budget_loops.empty();
-    if (loops.ok() && !unbounded) return loops;
-    if (!unbounded && walk.rejection->reason != Reason::ComplexityLimit) { // the walk's concrete path says more
-        walk.stats = loops.stats;
-        return walk;
-    }
-    if (walker.walk_gave_up()) { // the walk may still get through with its whole budget
-        Report full;
-        Analyzer(program, input, shape).run(full);
-        add_stats(full.stats, loops.stats);
-        if (full.ok() || unbounded || loops.rejection->reason == Reason::ComplexityLimit) return full;
-        loops.stats = full.stats;
+    // Rejected: the walk's concrete path says most, unless it only gave up.
+    if (!unbounded && walk.rejection->reason != Reason::ComplexityLimit) return finish(std::move(walk));
+    if (full) {
+        if (unbounded || loops.rejection->reason == Reason::ComplexityLimit) return finish(std::move(*full));
     } else if (unbounded) {
-        walk.stats = loops.stats;
-        return walk;
+        return finish(std::move(walk));
     }
-    // The loop pass's rejection names the unsafe access; "too complex" says less.
-    return loops.rejection->reason == Reason::ComplexityLimit ? walk : loops;
+    // The loop pass's rejection names the unsafe access; "too complex" says less (both
+    // passes too complex: the walk's verdict, with its own count, the kernel's).
+    if (loops.rejection->reason == Reason::ComplexityLimit) return walk;
+    return finish(std::move(loops));
 }
 
 } // namespace
