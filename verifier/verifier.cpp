@@ -96,15 +96,17 @@ Report loop_pass(const isa::Program& program, const VerifierInput& input, const 
 // beside `i++`: a zone relates no multiple) stays exact here, as in the walk, while the loop
 // the walk could not finish is still joined.
 Report enumerating_pass(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
-                        uint32_t walk_head) {
+                        uint32_t walk_head, uint64_t budget) {
     Report r;
+    VerifierInput budgeted = input;
+    budgeted.complexity_limit = budget;
     std::vector<uint32_t> enumerated = cycle_heads(program);
     std::erase(enumerated, walk_head);
     if (enumerated.empty()) { // the first pass again
         r.rejection = Rejection{Reason::ComplexityLimit, walk_head, "no other loop to enumerate"};
         return r;
     }
-    Analyzer pass(program, input, shape, /*loop_pass=*/true);
+    Analyzer pass(program, budgeted, shape, /*loop_pass=*/true);
     pass.enumerate_at(std::move(enumerated));
     pass.limit_loop_arrivals(kWalkLoopArrivals);
     pass.run(r);
@@ -148,8 +150,12 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
     if (walker.walk_gave_up()) walk_head = walker.gave_up_at();
     else if (!loops.ok() && loops.rejection->insn != walk.rejection->insn)
         walk_head = innermost_loop(program, cycle_heads(program), walk.rejection->insn);
-    if (!loops.ok() && !need_proof && walk_head) {
-        Report again = enumerating_pass(program, input, shape, *walk_head);
+    // It shares the kernel's budget with the walk that had its whole budget: a program that
+    // walk ran out on (loxilb's SCTP loops) is not tried once more for as long again.
+    const uint64_t limit = std::min(input.complexity_limit, kComplexityLimit);
+    const uint64_t left = full ? limit - std::min(limit, full->stats.processed_insns) : limit;
+    if (!loops.ok() && !need_proof && walk_head && left > 0) {
+        Report again = enumerating_pass(program, input, shape, *walk_head, left);
         add_stats(spent, again.stats);
         if (again.ok()) return finish(std::move(again));
     }
