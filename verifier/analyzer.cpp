@@ -2,9 +2,12 @@
 // gathered per visited slot, and the final whole-program checks (combined stack).
 #include "verifier/analyzer.hpp"
 
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "isa/disassembler.hpp"
+#include "verifier/ranking.hpp"
 
 namespace ebpfjit::verifier {
 
@@ -46,6 +49,8 @@ Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, cons
     if (loop_pass_) {
         heads_.resize(n);
         thresholds_.emplace(program);
+        join_head_.assign(n, false);
+        for (uint32_t head : cycle_heads(program)) join_head_[head] = true;
     }
     facts_.reachable.assign(n, false);
     facts_.access_in_bounds.assign(n, false);
@@ -204,9 +209,12 @@ Status Analyzer::execute(AbstractState& s, Step& step) {
                     const RegState src_before =
                         src ? s.reg(src->n)
                             : RegState::scalar(Scalar::constant(uint64_t(int64_t(std::get<isa::Imm>(i.src).v))));
+                    const ShiftOut pending = std::exchange(shift_out_, ShiftOut{});
+                    note_shift_out(s, i);
                     st = exec_alu(s, i);
                     if (st) {
                         relate_alu(s, i, dst_before, src_before);
+                        shift_back(s, i, pending);
                         collect_zone_garbage(s);
                     }
                 }
@@ -233,6 +241,9 @@ Status Analyzer::execute(AbstractState& s, Step& step) {
 }
 
 void Analyzer::run(Report& report) {
+    enumerated_.assign(program_.size(), false);
+    for (uint32_t head : enumerated_heads_)
+        if (head < program_.size()) enumerated_[head] = true;
     AbstractState cur = initial_state();
     std::vector<AbstractState> pending;
     uint64_t pending_bytes = 0; // state_bytes of `pending`, as pushed
@@ -241,6 +252,11 @@ void Analyzer::run(Report& report) {
     std::vector<uint32_t> branch_visits(program_.size(), 0);
     bool resumed_head = false; // cur is a loop head's joined state: it is the head's, not an arrival
     std::vector<uint64_t> head_arrivals(loop_arrival_limit_ ? program_.size() : 0, 0);
+    // Loop pass, enumerated heads: arrivals from outside the loop (entries) and round it
+    // (trips), and the loop's body, built at the first arrival.
+    std::vector<uint64_t> head_entries(loop_pass_ && loop_arrival_limit_ ? program_.size() : 0, 0);
+    std::vector<std::vector<bool>> bodies(head_entries.size());
+    uint32_t prev_pc = UINT32_MAX; // the slot this path executed just before cur.pc
     const uint64_t complexity_limit = std::min(input_.complexity_limit, kComplexityLimit);
     auto reject = [&](uint32_t pc, const Violation& v) {
         std::string line = headline(pc, v);
@@ -277,7 +293,7 @@ void Analyzer::run(Report& report) {
             break;
         }
         bool path_over = false;
-        if (loop_pass_ && loop_head_[cur.pc] && !resumed_head) {
+        if (loop_pass_ && join_head_[cur.pc] && !resumed_head) {
             auto verdict = arrive_at_loop_head(cur);
             if (!verdict) {
                 reject(cur.pc, {Reason::ComplexityLimit, verdict.error().message});
@@ -343,9 +359,24 @@ void Analyzer::run(Report& report) {
         }
         // Only arrivals that go on count: a loop head many paths reach and prune at once
         // costs nothing to enumerate (a parser's header loop reached from every branch).
-        if (!path_over && loop_arrival_limit_ && loop_head_[cur.pc] &&
+        // In the loop pass the limit is the enumerated heads': one that reaches it has its
+        // states joined from this arrival on, which becomes its first state (its earlier
+        // arrivals were walked; a joined head's arrivals are bounded by widening).
+        if (!path_over && loop_pass_ && loop_arrival_limit_ && enumerated_[cur.pc] &&
+            enumerated_loop_too_long(cur.pc, prev_pc, head_arrivals, head_entries, bodies)) {
+            enumerated_[cur.pc] = false;
+            switched_heads_.push_back(cur.pc);
+            auto verdict = arrive_at_loop_head(cur); // the first of its shape: goes on
+            if (!verdict) {
+                reject(cur.pc, {Reason::ComplexityLimit, verdict.error().message});
+                break;
+            }
+            if (input_.log_level >= 2) trace_ += fmt::format("{}: the loop's states are joined from here on\n", cur.pc);
+        }
+        if (!path_over && !loop_pass_ && loop_arrival_limit_ && loop_head_[cur.pc] &&
             ++head_arrivals[cur.pc] > loop_arrival_limit_) {
             walk_gave_up_ = true;
+            gave_up_at_ = cur.pc;
             reject(cur.pc, {Reason::ComplexityLimit,
                             fmt::format("program is too complex: the loop at insn {} was entered more than {} times",
                                         cur.pc, loop_arrival_limit_)});
@@ -372,6 +403,7 @@ void Analyzer::run(Report& report) {
                 break;
             }
             if (!step.path_ended) cur.history.push_back(entry_);
+            prev_pc = pc;
             if (step.forked) {
                 if (pending.size() >= kMaxPending) {
                     reject(pc, {Reason::ComplexityLimit,
@@ -388,6 +420,7 @@ void Analyzer::run(Report& report) {
             path_over = step.path_ended;
         }
         if (path_over) {
+            shift_out_ = ShiftOut{}; // the next state is another path's
             checkpoints_.on_path_end(cur.parent);
             if (pending.empty()) {
                 if (deferred_heads_.empty()) break;
@@ -402,10 +435,12 @@ void Analyzer::run(Report& report) {
                 if (cur.zone) cur.zone->close(); // the head keeps a widened zone unclosed (state_join.cpp)
                 tighten_packet_offsets(cur);
                 resumed_head = true;
+                prev_pc = UINT32_MAX;
                 if (input_.log_level >= 2) trace_ += fmt::format("{}: exploring the loop head's joined state\n", cur.pc);
                 continue;
             }
             cur = std::move(pending.back());
+            prev_pc = cur.history.empty() ? UINT32_MAX : cur.history.back().pc; // the branch it forked at
             pending.pop_back();
             pending_bytes -= std::min(pending_bytes, state_bytes(cur));
         }

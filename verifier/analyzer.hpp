@@ -29,8 +29,12 @@ public:
              bool loop_pass = false);
     // Path walk only: give up (ComplexityLimit, walk_gave_up() true) once a loop head was
     // reached this many times, to leave the loop to the loop pass. 0: no limit.
+    // Loop pass: the limit holds at the enumerated heads (enumerate_at) only, and a head
+    // that reaches it is joined from then on instead (such a loop is never ranked: its
+    // head states miss the arrivals before).
     void limit_loop_arrivals(uint64_t n) { loop_arrival_limit_ = n; }
     bool walk_gave_up() const { return walk_gave_up_; }
+    uint32_t gave_up_at() const { return gave_up_at_; } // the head whose limit was reached
     // Loop pass: loop heads where states are not joined (the loop is enumerated as the
     // walk would), and the heads where this run joined states.
     void enumerate_at(std::vector<uint32_t> heads) { enumerated_heads_ = std::move(heads); }
@@ -48,6 +52,16 @@ private:
         std::optional<AbstractState> forked; // the other edge of a branch, to explore later
     };
 
+    // The pending first half of a zero-extending shift pair (note_shift_out): valid only
+    // on the path that executed it, for the next slot; the driver clears it when the path
+    // changes.
+    struct ShiftOut {
+        uint32_t pc = UINT32_MAX;
+        uint8_t reg = 0;
+        uint32_t sym = 0;
+        Scalar value;
+    };
+
     AbstractState initial_state() const;
     // loop_heads.cpp (loop pass): a state reaching a loop head goes on (Continue: the
     // first of its shape, or an enumerated loop), is covered by the head's state (Prune),
@@ -56,6 +70,13 @@ private:
     // once the worklist is empty, after every other arrival of the round).
     enum class HeadVerdict { Continue, Prune, Joined };
     Result<HeadVerdict> arrive_at_loop_head(AbstractState& s);
+    // Loop pass, an arrival at an enumerated head from `prev_pc`: true once the trips round
+    // the loop exceed the arrival limit plus kTripsPerEntry per entry into it, so that a short
+    // loop many paths enter (`for (i = 0; i < 3; i++)` after every branch of a parser) stays
+    // enumerated and a long or branching one (what the walk gave up on) is joined.
+    static constexpr uint64_t kTripsPerEntry = 64;
+    bool enumerated_loop_too_long(uint32_t head, uint32_t prev_pc, std::vector<uint64_t>& trips,
+                                  std::vector<uint64_t>& entries, std::vector<std::vector<bool>>& bodies) const;
     Status execute(AbstractState& s, Step& step);
 
     // exec_alu.cpp
@@ -145,6 +166,12 @@ private:
     [[nodiscard]] bool relate_operands(AbstractState& edge, uint8_t d, const isa::Reg* src, Relation rel, bool is32,
                                        const RegState& a, const RegState& b);
     [[nodiscard]] bool tighten_from_zone(AbstractState& s);
+    // Loop pass: `rX <<= 32; rX >>= 32` (clang's zero extension of a u32 counter) gives
+    // back the value itself when it was below 2^32 (s>>= when below 2^31): the second
+    // shift's result keeps the first one's symbol and bounds, so a check on the extended
+    // copy (`if r6 > 3`) bounds the counter too (relations.cpp).
+    void note_shift_out(AbstractState& s, const isa::Alu& insn);
+    void shift_back(AbstractState& s, const isa::Alu& insn, const ShiftOut& pending);
     // After a join at a loop head: packet pointers' variable offsets within the bounds the
     // zone has on them (widening moved them past every threshold; `p + 1 <= end` keeps
     // them below len, which is bounded).
@@ -168,6 +195,10 @@ private:
     const VerifierInput& input_;
     const bool loop_pass_;
     std::vector<bool> loop_head_; // targets of backward jumps
+    // Loop pass: the loop heads where states meet (loop_heads.cpp), ranking.hpp's
+    // cycle_heads; other backward jumps' targets are walked.
+    std::vector<bool> join_head_;
+    ShiftOut shift_out_;
     std::optional<Thresholds> thresholds_; // loop pass only: the walk never widens
     struct HeadState {
         AbstractState state;
@@ -186,6 +217,9 @@ private:
     uint64_t loop_arrival_limit_ = 0;
     std::vector<uint32_t> enumerated_heads_;
     bool walk_gave_up_ = false;
+    uint32_t gave_up_at_ = 0;
+    std::vector<bool> enumerated_; // per slot: enumerated_heads_ (set by run)
+    std::vector<uint32_t> switched_heads_; // enumerated heads joined after the arrival limit
     const ProgramShape& shape_;
     const engine_abi::ContextLayout* ctx_layout_;
     Liveness liveness_;

@@ -38,8 +38,7 @@ constexpr size_t kMaxShapes = 64;
 } // namespace
 
 Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
-    if (std::find(enumerated_heads_.begin(), enumerated_heads_.end(), s.pc) != enumerated_heads_.end())
-        return HeadVerdict::Continue; // walked as the path walk does
+    if (enumerated_[s.pc]) return HeadVerdict::Continue; // walked as the path walk does
     const LiveMasks live = checkpoints_.live_masks(s);
     const uint64_t key = shape_key(s, live);
     auto& shapes = heads_[s.pc];
@@ -89,6 +88,14 @@ Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
     return HeadVerdict::Continue;
 }
 
+bool Analyzer::enumerated_loop_too_long(uint32_t head, uint32_t prev_pc, std::vector<uint64_t>& trips,
+                                        std::vector<uint64_t>& entries, std::vector<std::vector<bool>>& bodies) const {
+    if (bodies[head].empty()) bodies[head] = LoopBodies(program_).of(head);
+    if (prev_pc < program_.size() && bodies[head][prev_pc]) ++trips[head];
+    else ++entries[head];
+    return trips[head] > loop_arrival_limit_ + kTripsPerEntry * entries[head];
+}
+
 // Which loops the budget must bound. The path walk proves every loop ends (it explores
 // each path to its exit); the loop pass does not: it prunes a state against its head's,
 // or against an ancestor still in progress, so a loop it reached is bounded only by the
@@ -101,8 +108,11 @@ void Analyzer::record_loop_termination() {
     // pass's pruning against ancestors), and a head at kMaxShapes may have had arrivals
     // no state records: no bound is known there.
     std::vector<std::vector<const AbstractState*>> states(program_.size());
+    // A head joined only after its arrival limit (Analyzer::run) missed the earlier
+    // arrivals: no bound either.
     for (uint32_t pc = 0; pc < program_.size(); ++pc)
-        if (heads_[pc].size() < kMaxShapes)
+        if (heads_[pc].size() < kMaxShapes &&
+            std::find(switched_heads_.begin(), switched_heads_.end(), pc) == switched_heads_.end())
             for (const HeadState& head : heads_[pc]) states[pc].push_back(&head.state);
     // A path a relaxed prune ended (imprecise scalars were not compared) may arrive at a
     // head with values its states do not hold: no bound is known at heads it can reach.

@@ -94,6 +94,33 @@ std::vector<bool> LoopBodies::of(uint32_t head) const {
     return body;
 }
 
+bool LoopBodies::is_lowest_on_a_cycle(uint32_t head) const {
+    std::vector<bool> seen(program_.size(), false);
+    std::vector<size_t> stack{head};
+    bool back = false;
+    while (!stack.empty() && !back) {
+        const size_t pc = stack.back();
+        stack.pop_back();
+        isa::for_each_successor(program_, pc, [&](size_t m) {
+            if (m == head) back = true;
+            if (m > head && !seen[m]) seen[m] = true, stack.push_back(m);
+        });
+    }
+    return back;
+}
+
+std::vector<uint32_t> cycle_heads(const isa::Program& program) {
+    std::vector<bool> target(program.size(), false);
+    for (size_t pc = 0; pc < program.size(); ++pc)
+        if (const auto* j = std::get_if<isa::Jump>(&program.insns[pc]); j && j->target >= 0 && j->target <= int64_t(pc))
+            target[size_t(j->target)] = true;
+    const LoopBodies bodies(program);
+    std::vector<uint32_t> heads;
+    for (size_t pc = 0; pc < program.size(); ++pc)
+        if (target[pc] && bodies.is_lowest_on_a_cycle(uint32_t(pc))) heads.push_back(uint32_t(pc));
+    return heads;
+}
+
 namespace {
 
 class LoopValues {

@@ -50,11 +50,20 @@ class LoopBodies {
 public:
     explicit LoopBodies(const isa::Program& program);
     std::vector<bool> of(uint32_t head) const;
+    // Some path from `head` returns to it through slots above it: `of(head)[head]`,
+    // without building the body (one forward search that stops when it gets back).
+    bool is_lowest_on_a_cycle(uint32_t head) const;
 
 private:
     const isa::Program& program_;
     std::vector<std::vector<uint32_t>> preds_;
 };
+
+// The heads where the loop pass joins states, ascending: the backward jumps' targets that
+// are the lowest slot of a cycle. Every cycle has one (its lowest slot is entered from a
+// higher one, by a backward jump); other targets (clang jumps back to a shared exit or
+// error path) are on no cycle of their own.
+std::vector<uint32_t> cycle_heads(const isa::Program& program);
 
 // The loop at `head` with that body: its ranking register and trip bound, if the argument
 // above holds.

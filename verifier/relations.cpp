@@ -308,6 +308,34 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
     out.sym = ok ? y : 0;
 }
 
+void Analyzer::note_shift_out(AbstractState& s, const isa::Alu& insn) {
+    const auto* imm = std::get_if<isa::Imm>(&insn.src);
+    const uint32_t next = s.pc + 1;
+    if (insn.op != isa::AluOp::Lsh || !insn.is64 || !imm || imm->v != 32 || next >= program_.size()) return;
+    // A loop head's join may replace the state between the two shifts: no pairing there.
+    if (join_head_[next]) return;
+    const auto* back = std::get_if<isa::Alu>(&program_.insns[next]);
+    if (!back || !back->is64 || back->dst.n != insn.dst.n || (back->op != isa::AluOp::Rsh && back->op != isa::AluOp::Arsh))
+        return;
+    RegState& x = s.reg(insn.dst.n);
+    if (!x.is_scalar() || x.var.umax > 0xffffffffULL) return; // the shift loses no bit
+    const uint32_t sym = ensure_sym(s, x); // named now, so that copies of x share what is learnt
+    shift_out_ = ShiftOut{s.pc, insn.dst.n, sym, x.var};
+}
+
+void Analyzer::shift_back(AbstractState& s, const isa::Alu& insn, const ShiftOut& out) {
+    if (out.pc == UINT32_MAX || out.pc + 1 != s.pc || out.reg != insn.dst.n || !insn.is64) return;
+    const auto* imm = std::get_if<isa::Imm>(&insn.src);
+    if (!imm || imm->v != 32 || (insn.op != isa::AluOp::Rsh && insn.op != isa::AluOp::Arsh)) return;
+    // x << 32 kept every bit of x (x < 2^32); >> 32 gives x back, s>> 32 too if bit 31
+    // of x was 0 (else the sign spreads into the upper half).
+    if (insn.op == isa::AluOp::Arsh && out.value.umax > 0x7fffffffULL) return;
+    RegState& r = s.reg(insn.dst.n);
+    if (!r.is_scalar()) return;
+    r.var = out.value;
+    r.sym = out.sym && s.zone && s.zone->has(out.sym) ? out.sym : 0;
+}
+
 // Bounds the zone implies for every register's value (r3 = r2 + 1 learns r2 <= 9 too).
 bool Analyzer::tighten_from_zone(AbstractState& s) {
     bool feasible = true;

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "verifier/analyzer.hpp"
+#include "verifier/ranking.hpp"
 #include "verifier/structural_check.hpp"
 #include "verifier/structural_ctx_typing.hpp"
 
@@ -85,6 +88,31 @@ Report loop_pass(const isa::Program& program, const VerifierInput& input, const 
     return first;
 }
 
+// The loop pass the other way round, for a program the first one rejects: states meet only
+// at the loop where the walk gave up (`walk_head`), and every other loop is enumerated as the
+// walk does, up to kWalkLoopArrivals arrivals at its head, after which its states are joined
+// too (Analyzer::limit_loop_arrivals). What the first pass lost to joins at small
+// constant-bounded loops (an index and a pointer clang strength-reduced from it, `p += 4`
+// beside `i++`: a zone relates no multiple) stays exact here, as in the walk, while the loop
+// the walk could not finish is still joined.
+Report enumerating_pass(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
+                        uint32_t walk_head, uint64_t budget) {
+    Report r;
+    VerifierInput budgeted = input;
+    budgeted.complexity_limit = budget;
+    std::vector<uint32_t> enumerated = cycle_heads(program);
+    std::erase(enumerated, walk_head);
+    if (enumerated.empty()) { // the first pass again
+        r.rejection = Rejection{Reason::ComplexityLimit, walk_head, "no other loop to enumerate"};
+        return r;
+    }
+    Analyzer pass(program, budgeted, shape, /*loop_pass=*/true);
+    pass.enumerate_at(std::move(enumerated));
+    pass.limit_loop_arrivals(kWalkLoopArrivals);
+    pass.run(r);
+    return r;
+}
+
 // Full level: the kernel-style path walk, and where it gives up on a loop (or needs a
 // relation), the loop pass (docs/loop-verification.md). Either one's acceptance is a proof.
 Report prove(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape) {
@@ -93,29 +121,55 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
     walker.limit_loop_arrivals(kWalkLoopArrivals);
     walker.run(walk);
     if (walk.ok() || !loop_pass_may_help(walk.rejection->reason)) return walk;
-    Report loops = loop_pass(program, input, shape);
-    add_stats(loops.stats, walk.stats);
-    // Asked for a proof that the program ends, the loop pass counts only where a ranking
+    Stats spent = walk.stats; // every pass's, in the verdict returned
+    auto finish = [&](Report r) {
+        r.stats = spent;
+        return r;
+    };
+    // Asked for a proof that the program ends, a loop pass counts only where a ranking
     // argument bounds every loop it reached (ranking.hpp); otherwise the kernel's verdict,
     // the walk with its whole budget.
-    const bool unbounded = loops.ok() && input.require_termination_proof && !loops.facts.budget_loops.empty();
-    if (loops.ok() && !unbounded) return loops;
-    if (!unbounded && walk.rejection->reason != Reason::ComplexityLimit) { // the walk's concrete path says more
-        walk.stats = loops.stats;
-        return walk;
-    }
+    const bool need_proof = input.require_termination_proof;
+    Report loops = loop_pass(program, input, shape);
+    add_stats(spent, loops.stats);
+    if (loops.ok() && !(need_proof && !loops.facts.budget_loops.empty())) return finish(std::move(loops));
+    const bool unbounded = loops.ok(); // accepted, but with loops no ranking bounds
+    std::optional<Report> full;
     if (walker.walk_gave_up()) { // the walk may still get through with its whole budget
-        Report full;
-        Analyzer(program, input, shape).run(full);
-        add_stats(full.stats, loops.stats);
-        if (full.ok() || unbounded || loops.rejection->reason == Reason::ComplexityLimit) return full;
-        loops.stats = full.stats;
-    } else if (unbounded) {
-        walk.stats = loops.stats;
-        return walk;
+        full.emplace();
+        Analyzer(program, input, shape).run(*full);
+        add_stats(spent, full->stats);
+        if (full->ok()) return finish(std::move(*full));
     }
-    // The loop pass's rejection names the unsafe access; "too complex" says less.
-    return loops.rejection->reason == Reason::ComplexityLimit ? walk : loops;
+    // Still rejected: once more with only the loop the walk could not finish joined, where it
+    // gave up, or the innermost loop around the access it found unsafe (not when both
+    // passes found the same access unsafe: the walk's concrete path and the joins agree,
+    // and the pass in between would too, so an unsafe program pays no third pass). Its
+    // enumerated loops are budget loops: no use when a proof of termination is asked for.
+    std::optional<uint32_t> walk_head;
+    if (walker.walk_gave_up()) walk_head = walker.gave_up_at();
+    else if (!loops.ok() && loops.rejection->insn != walk.rejection->insn)
+        walk_head = innermost_loop(program, cycle_heads(program), walk.rejection->insn);
+    // It shares the kernel's budget with the walk that had its whole budget: a program that
+    // walk ran out on (loxilb's SCTP loops) is not tried once more for as long again.
+    const uint64_t limit = std::min(input.complexity_limit, kComplexityLimit);
+    const uint64_t left = full ? limit - std::min(limit, full->stats.processed_insns) : limit;
+    if (!loops.ok() && !need_proof && walk_head && left > 0) {
+        Report again = enumerating_pass(program, input, shape, *walk_head, left);
+        add_stats(spent, again.stats);
+        if (again.ok()) return finish(std::move(again));
+    }
+    // Rejected: the walk's concrete path says most, unless it only gave up.
+    if (!unbounded && walk.rejection->reason != Reason::ComplexityLimit) return finish(std::move(walk));
+    if (full) {
+        if (unbounded || loops.rejection->reason == Reason::ComplexityLimit) return finish(std::move(*full));
+    } else if (unbounded) {
+        return finish(std::move(walk));
+    }
+    // The loop pass's rejection names the unsafe access; "too complex" says less (both
+    // passes too complex: the walk's verdict, with its own count, the kernel's).
+    if (loops.rejection->reason == Reason::ComplexityLimit) return walk;
+    return finish(std::move(loops));
 }
 
 } // namespace
