@@ -1,4 +1,4 @@
-// loxilb's multihoming loops (progs/tc_strength_reduced_loops.c): nested loops bounded by
+// loxilb's multihoming loops (tests/verifier/c/tc_strength_reduced_loops.c): nested loops bounded by
 // `i < h->n && i < 4` through a strength-reduced pointer, after a packet loop the walk
 // cannot enumerate. Fully verified (the loop pass with only the packet loop joined), they
 // run on both engines for every host count and give what the same loops in C give.

@@ -6,7 +6,8 @@
 // 4 * i), so joining these loops loses the pointer's bound; the loop pass proves the
 // program with only the packet loop joined and the small loops enumerated as the walk does
 // (docs/loop-verification.md, "Which loops are joined").
-// tests/object/progs/tc_strength_reduced_loops.c is the same program, run on both engines.
+// tests/object/strength_reduced_loops_test.cpp runs this program (built there from here) on
+// both engines against a C reference.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
