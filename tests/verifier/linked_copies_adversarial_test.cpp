@@ -2,10 +2,12 @@
 // compares the ids of imprecise scalars, every bound a continuation learns through a copy
 // must make all copies precise at the branch that taught it (precision.cpp sync_copies),
 // across frames, callbacks and the stack. Each unsafe program reaches the same point on
-// two paths, copies on the first (walked first), none on the second, so that a prune at
-// the meeting point would accept an out-of-bounds access; each has a safe twin that must
-// pass. The kernel (regsafe with check_scalar_ids, bt_sync_linked_regs) gives the same
-// verdicts: its linked registers span every frame and spilled slot, as ours do.
+// two paths, copies on one, none on the other, so that a prune at the meeting point would
+// accept an out-of-bounds access; both walk orders are tried (`swap`: the path without
+// the copies first, where it is refused before any prune). Where it makes sense a safe
+// twin must pass. The kernel (regsafe with check_scalar_ids, bt_sync_linked_regs) gives
+// the same verdicts (one exception, said where): its linked registers span every frame and
+// spilled slot, as ours do.
 #include <catch2/catch.hpp>
 
 #include <functional>

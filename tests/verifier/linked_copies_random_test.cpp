@@ -1,11 +1,13 @@
 // Random programs made of what the copies rule is about (register moves, whole-slot
 // spills and fills, narrow stores that break a slot, 32- and 64-bit branches on copies,
-// forward jumps that make paths meet at checkpoints, copies passed to a subprogram and to
-// a bpf_loop callback, which also fill and spill the caller's slots through a pointer)
+// forward jumps that make paths meet at checkpoints, counted loops, copies passed to a
+// subprogram and to a bpf_loop callback, which also fill and spill the caller's slots
+// through a pointer)
 // with indexes into 8-byte stack buffers. Every accepted program must run in the
 // bounds-checked interpreter on many inputs without leaving its stack: a bound the
 // verifier relied on through a copy it did not keep precise shows up as an index past fp.
-// (With precision.cpp's sync_copies disabled, the default run finds such a program.)
+// (With precision.cpp's sync_copies disabled, the default run, seed 8, finds such a
+// program: its 11th; 47 of seeds 1-60 do within 1,000 programs.)
 // EBPFJIT_COPIES_PROGRAMS / EBPFJIT_COPIES_SEED run more programs or other ones.
 #include <catch2/catch.hpp>
 
@@ -46,7 +48,7 @@ public:
         for (size_t i = 0; i < main.regs.size(); ++i) b_.ldx(DW, main.regs[i], r1, int16_t(8 * i));
         b_.st(DW, r10, -8, 0);
         for (int16_t s : main.slots) b_.stx(DW, r10, s, pick_of(main.regs));
-        body(main, 4 + int(pick(14)), /*calls=*/true);
+        body(main, 4 + int(pick(14)), /*calls=*/true, /*loops=*/true);
         final_index(main);
         b_.label("end").mov(r0, 0).exit();
         if (callee_used_) subprogram("f", false);
@@ -93,7 +95,7 @@ private:
         return {r10, pick_of(f.slots)};
     }
 
-    void body(const Frame& f, int n, bool calls) {
+    void body(const Frame& f, int n, bool calls, bool loops) {
         std::vector<std::pair<int, std::string>> pending; // (op index, label) of forward jumps
         for (int at = 0; at <= n; ++at) {
             for (auto it = pending.begin(); it != pending.end();)
@@ -104,7 +106,10 @@ private:
                     ++it;
                 }
             if (at == n) break;
-            switch (pick(calls ? 17 : 15)) {
+            uint64_t kind = pick(calls ? 18 : 15); // 15, 16: calls; 17: a loop
+            if (kind == 17 && !loops) kind = 0;
+            if (!calls && loops && pick(12) == 0) kind = 17;
+            switch (kind) {
             case 0: case 1: b_.mov(pick_of(f.regs), pick_of(f.regs)); break;
             case 2: b_.mov32(pick_of(f.regs), pick_of(f.regs)); break;
             case 3: case 4: { auto [base, off] = slot(f); b_.stx(DW, base, off, pick_of(f.regs)); break; }
@@ -132,6 +137,15 @@ private:
                 b_.call_local("f").mov(pick_of(f.regs), r0);
                 callee_used_ = true;
                 break;
+            case 17: // a counted loop (r4; no calls in it): copies and branches on each trip
+                b_.mov(r4, int32_t(1 + pick(5)));
+                {
+                    const std::string head = fresh_label();
+                    b_.label(head);
+                    body(f, 2 + int(pick(6)), false, false);
+                    b_.sub(r4, 1).j(Cond::Ne, r4, 0, head);
+                }
+                break;
             default: // bpf_loop(1 or 2, cb, fp - 16, 0): the callback sees the caller's slots
                 b_.mov(r1, int32_t(1 + pick(2))).ld_func(r2, "cb").mov(r3, r10).add(r3, -16).mov(r4, 0);
                 b_.call(kLoop);
@@ -150,7 +164,7 @@ private:
         const Frame f{{r1, r2, r6, r7, r8, r9}, {-16, -24}, true};
         for (R r : {r6, r7, r8, r9}) b_.mov(r, pick(2) ? r1 : r2);
         b_.st(DW, r10, -8, 0).stx(DW, r10, -16, r1).stx(DW, r10, -24, r2);
-        body(f, 3 + int(pick(10)), false);
+        body(f, 3 + int(pick(10)), false, true);
         final_index(f);
         if (callback) b_.mov(r0, int32_t(pick(2)));
         else b_.mov(r0, pick_of(f.regs));
@@ -184,7 +198,7 @@ TEST_CASE("linked copies: random programs of copies and branches never index pas
     const char* env = std::getenv("EBPFJIT_COPIES_PROGRAMS");
     const int programs = env ? std::atoi(env) : 600;
     const char* seed_env = std::getenv("EBPFJIT_COPIES_SEED");
-    const uint64_t seed = seed_env ? std::strtoull(seed_env, nullptr, 0) : 1;
+    const uint64_t seed = seed_env ? std::strtoull(seed_env, nullptr, 0) : 8;
     std::mt19937_64 inputs(seed * 7919);
     int accepted = 0;
     for (int p = 0; p < programs; ++p) {
