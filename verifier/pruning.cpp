@@ -402,8 +402,10 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
                 // is not known yet, so this path's own checkpoints since then keep
                 // every scalar exact.
                 const int32_t ancestor = list[k];
-                for (int32_t c = state.parent; c >= 0 && c != ancestor; c = all_[size_t(c)].parent)
+                for (int32_t c = state.parent; c >= 0 && c != ancestor; c = all_[size_t(c)].parent) {
                     mark_all_precise(all_[size_t(c)].state);
+                    all_[size_t(c)].forced_precise = true;
+                }
                 ++cp.hits;
                 ++pruned_;
                 return Verdict::Prune;
@@ -522,8 +524,16 @@ void Checkpoints::propagate(int32_t cp, const std::vector<HistoryEntry>* history
         }
         if (cp < 0 || mask.empty()) return;
         Checkpoint& c = all_[size_t(cp)];
-        if (!c.state.frames.empty()) apply_precision(c.state, mask);
-        if (mask.empty()) return;
+        if (c.forced_precise) {
+            // Precise already, but the checkpoints before it were never told what this
+            // mask needs (a later branch of a callback whose first path returned to the
+            // helper call in progress there, say): the mask goes on unchanged.
+            PrecisionMask copy = mask;
+            if (!c.state.frames.empty()) apply_precision(c.state, copy);
+        } else {
+            if (!c.state.frames.empty()) apply_precision(c.state, mask);
+            if (mask.empty()) return;
+        }
         history = &c.state.history;
         cp = c.parent;
     }

@@ -129,6 +129,9 @@ private:
         bool has_fingerprint = false;
         uint32_t hits = 0, misses = 0;
         bool evicted = false; // out of the slot's list; kept for its parent links and history
+        // Every scalar made precise by a prune against an ancestor in progress (visit),
+        // not by walking the history before it: a later mask must go on past it.
+        bool forced_precise = false;
     };
     struct Slot {
         std::vector<uint32_t> entries; // indices into all_, evicted ones removed
