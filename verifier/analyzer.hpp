@@ -98,6 +98,7 @@ private:
     Status check_stack_access(AbstractState& s, const RegState& ptr, uint8_t base, int32_t off, uint32_t size,
                               Access access, const RegState* value, RegState* loaded);
     Status check_return_range(AbstractState& s);
+    Status check_r0_within(AbstractState& s, int64_t min, int64_t max, std::string_view where);
     Status check_cgroup_ctx_access(const engine_abi::CtxField& field, int64_t off, uint32_t size, Access access,
                                    const RegState* value, RegState* loaded);
     Status check_ctx_access(const RegState& ptr, uint8_t base, int32_t off, uint32_t size, Access access,

@@ -676,15 +676,21 @@ Status Analyzer::exec_exit(AbstractState& s, Step& step) {
 Status Analyzer::check_return_range(AbstractState& s) {
     const auto range = engine_abi::return_range(input_.type, input_.attach);
     if (!range) return {};
+    return check_r0_within(s, range->min, range->max, "At program exit");
+}
+
+// The kernel's check_return_code: r0 a known scalar within [min, max], made precise;
+// `where` names the exit in the message ("At program exit", "At async callback return").
+Status Analyzer::check_r0_within(AbstractState& s, int64_t min, int64_t max, std::string_view where) {
     const RegState& r0 = s.reg(0);
     if (!r0.is_scalar())
-        return violation(Reason::ReturnValue, fmt::format("At program exit the register R0 is not a known value ({})",
-                                                          describe(s, 0)));
-    mark_precise(s, {0});
-    if (r0.var.smin < range->min || r0.var.smax > range->max)
         return violation(Reason::ReturnValue,
-                         fmt::format("At program exit the register R0 has smin={} smax={} should have been in [{}, {}]",
-                                     r0.var.smin, r0.var.smax, range->min, range->max));
+                         fmt::format("{} the register R0 is not a known value ({})", where, describe(s, 0)));
+    mark_precise(s, {0});
+    if (r0.var.smin < min || r0.var.smax > max)
+        return violation(Reason::ReturnValue,
+                         fmt::format("{} the register R0 has smin={} smax={} should have been in [{}, {}]", where,
+                                     r0.var.smin, r0.var.smax, min, max));
     return {};
 }
 
@@ -703,16 +709,7 @@ bool same_but_ids(const StackSlot& a, const StackSlot& b) {
 // An async callback (bpf_timer_set_callback's) ends its own path: the kernel's
 // check_return_code "At async callback return" with the range [0, 0], and nothing held.
 Status Analyzer::exit_async_callback(AbstractState& s, Step& step) {
-    const RegState& r0 = s.reg(0);
-    if (!r0.is_scalar())
-        return violation(Reason::ReturnValue,
-                         fmt::format("At async callback return the register R0 is not a known value ({})", describe(s, 0)));
-    mark_precise(s, {0});
-    if (r0.var.smin != 0 || r0.var.smax != 0)
-        return violation(Reason::ReturnValue,
-                         fmt::format("At async callback return the register R0 has smin={} smax={} should have been "
-                                     "in [0, 0]",
-                                     r0.var.smin, r0.var.smax));
+    if (auto st = check_r0_within(s, 0, 0, "At async callback return"); !st) return st;
     if (!s.refs.empty()) return violation(Reason::ReferenceLeak, unreleased(s.refs.front()));
     step.path_ended = true;
     return {};

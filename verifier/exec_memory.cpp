@@ -479,10 +479,10 @@ Status Analyzer::exec_load(AbstractState& s, const isa::Load& insn) {
 // iteration of a parser's loop: once known zero, the test no longer forks).
 void Analyzer::link_fill(AbstractState& s, uint8_t base, RegState& loaded) {
     if (s.reg(base).type != RegType::Stack || !entry_.whole_slot || entry_.stack_frame >= s.frames.size()) return;
-    auto& slots = s.frames[entry_.stack_frame].stack.slots();
-    const size_t index = size_t((-int32_t(entry_.stack_off) - 1) / 8);
-    if (index >= slots.size() || !slots[index].is_spill() || !slots[index].spilled.is_scalar()) return;
-    loaded.id = slots[index].spilled.id = fresh_id();
+    StackState& stack = s.frames[entry_.stack_frame].stack;
+    const StackSlot* slot = stack.find_slot(entry_.stack_off);
+    if (!slot || !slot->is_spill() || !slot->spilled.is_scalar()) return;
+    loaded.id = stack.slot_for(entry_.stack_off).spilled.id = fresh_id();
 }
 
 Status Analyzer::exec_store(AbstractState& s, const isa::Store& insn) {

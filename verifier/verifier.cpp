@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
-#include <cstdio>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
