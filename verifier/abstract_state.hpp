@@ -90,12 +90,12 @@ struct AbstractState {
     const FrameState& cur() const { return frames.back(); }
     RegState& reg(uint8_t n) { return frames.back().regs[n]; }
 
-    // Every register and spilled register in every frame.
+    // Every register and spilled register (narrow spills too) in every frame.
     void for_each_reg(const std::function<void(RegState&)>& fn) {
         for (FrameState& f : frames) {
             for (RegState& r : f.regs) fn(r);
             for (StackSlot& s : f.stack.slots())
-                if (s.is_spill()) fn(s.spilled);
+                if (s.is_spill() || s.narrow) fn(s.spilled);
         }
     }
 };

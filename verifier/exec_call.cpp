@@ -741,6 +741,8 @@ Status Analyzer::exit_callback(AbstractState& s) {
                 if (i < then.size() && same_but_ids(slot, then[i])) continue;
                 if (slot.is_spill() && slot.spilled.is_scalar() && !slot.spilled.precise)
                     slot.spilled = RegState::unknown_scalar(); // unlinked from its copies, too
+                if (slot.narrow && !slot.spilled.precise)
+                    slot.spilled = RegState::scalar(Scalar::unsigned_range(0, (uint64_t(1) << (8 * slot.narrow)) - 1));
             }
         }
     s.pc = uint32_t(callee.callsite);

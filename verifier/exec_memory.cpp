@@ -40,6 +40,19 @@ bool writes_zero(const RegState* value, uint32_t size) {
     return (value->var.value() & mask) == 0;
 }
 
+// The scalar `size` (< 8) bytes of `r` hold: `r` itself when its value fits (ids and the
+// loop pass's symbol still name it), else its low bytes, a value of its own (the kernel's
+// coerce_reg_to_size, and it drops the id of a narrowing spill or fill).
+RegState fill_value(const RegState& r, uint32_t size) {
+    const uint64_t mask = (uint64_t(1) << (8 * size)) - 1;
+    if (r.var.umax <= mask && r.var.smin >= 0) return r;
+    RegState out = RegState::scalar(r.var.is_const() ? Scalar::constant(r.var.value() & mask)
+                                    : size == 4       ? r.var.zext32()
+                                                      : loaded_bytes(size));
+    out.precise = r.precise;
+    return out;
+}
+
 } // namespace
 
 Status Analyzer::check_region_bounds(const RegState& ptr, uint8_t base, int32_t off, uint32_t size, int64_t limit,
@@ -324,12 +337,23 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
                                          fmt::format("attempt to corrupt the spilled pointer at fp{}: {} bytes "
                                                      "written at fp{}: {}",
                                                      b & ~7, size, o, stack.find_slot(b)->spilled.to_string()));
-            stack.write_bytes(o, size, writes_zero(value, size) ? ByteKind::Zero : ByteKind::Misc);
+            const ByteKind kind = writes_zero(value, size) ? ByteKind::Zero : ByteKind::Misc;
+            if (value && value->is_scalar() && size < 8 && o % 8 == 0) // kernel: a narrow spill
+                stack.spill_narrow(o, size, fill_value(*value, size), kind);
+            else
+                stack.write_bytes(o, size, kind);
         }
         return {};
     }
 
     const StackSlot* slot = stack.find_slot(o);
+    // A fill of at most the spilled size at the slot's start reads the spilled scalar's
+    // low bytes (kernel: check_stack_read_fixed_off, bpf_stack_narrow_access_ok).
+    if (loaded && access == Access::Read && size < 8 && o % 8 == 0 && slot &&
+        ((slot->is_spill() && slot->spilled.is_scalar()) || slot->narrow >= size)) {
+        *loaded = fill_value(slot->spilled, size);
+        return {};
+    }
     if (size == 8 && o % 8 == 0 && slot && slot->is_spill()) {
         if (access == Access::HelperRead && !slot->spilled.is_scalar() && !leaks_allowed())
             return helper_reads_spilled_pointer(s, base, o);
@@ -466,7 +490,8 @@ Status Analyzer::exec_load(AbstractState& s, const isa::Load& insn) {
     if (insn.sign_extend) {
         if (!loaded.is_scalar())
             return violation(Reason::ContextAccess, "a packet pointer field cannot be loaded sign-extended");
-        loaded.var = scalar_sign_extend(loaded.var, uint8_t(size));
+        // A new value: no id or symbol of a spilled scalar it was filled from names it.
+        loaded = RegState::scalar(scalar_sign_extend(loaded.var, uint8_t(size)));
     }
     if (size == 8 && loaded.is_scalar() && loaded.id == 0 && !loaded.var.is_const()) link_fill(s, insn.base.n, loaded);
     s.reg(insn.dst.n) = loaded;
@@ -490,15 +515,18 @@ Status Analyzer::exec_store(AbstractState& s, const isa::Store& insn) {
     RegState value;
     if (const auto* r = std::get_if<isa::Reg>(&insn.src)) {
         if (auto st = read_reg(s, r->n); !st) return st;
-        // A whole-slot spill of an unknown scalar shares an id with its register (the
-        // kernel's assign_scalar_id_before_mov): a bound a branch learns about the
-        // register, or about a later fill, holds for the slot too.
+        // A spill of an unknown scalar that fits the store shares an id with its register
+        // (the kernel's assign_scalar_id_before_mov): a bound a branch learns about the
+        // register, or about a later fill, holds for the slot too. A narrow store of a
+        // value that fits keeps the register (its bounds too: the kernel's narrow spill);
+        // one that does not keeps the low bytes, unlinked.
         RegState& src = s.reg(r->n);
-        if (insn.size == isa::Size::DW && src.is_scalar() && src.id == 0 && !src.var.is_const() &&
-            s.reg(insn.base.n).type == RegType::Stack)
+        const uint64_t low = insn.size == isa::Size::DW ? ~uint64_t(0) : (uint64_t(1) << (8 * uint32_t(insn.size))) - 1;
+        const bool fits = insn.size == isa::Size::DW || (src.var.umax <= low && src.var.smin >= 0);
+        if (fits && src.is_scalar() && src.id == 0 && !src.var.is_const() && s.reg(insn.base.n).type == RegType::Stack)
             src.id = fresh_id();
         value = src;
-        if (!value.is_pointer() && insn.size != isa::Size::DW) // narrow store keeps the low bytes
+        if (!value.is_pointer() && !fits)
             value = RegState::scalar(scalar_alu64(isa::AluOp::And, value.var,
                                                   Scalar::constant((uint64_t(1) << (8 * uint32_t(insn.size))) - 1)));
     } else {

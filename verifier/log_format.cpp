@@ -1,5 +1,6 @@
 // Verifier log text: the state of the current frame, kernel-style
 // "r1=ctx(off=0) r10=fp0 fp-8=pkt(off=14, r=14) fp-16=mmmm0000".
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "verifier/analyzer.hpp"
@@ -30,6 +31,12 @@ std::string Analyzer::format_state(const AbstractState& s) const {
         for (ByteKind b : slot.bytes) {
             bytes += b == ByteKind::Invalid ? '?' : b == ByteKind::Misc ? 'm' : '0';
             any |= b != ByteKind::Invalid;
+        }
+        if (slot.narrow) { // kernel style: the bytes above the spill, then its value
+            bytes.erase(0, slot.narrow);
+            std::reverse(bytes.begin(), bytes.end());
+            out += fmt::format(" fp{}={}{}", off, bytes, slot.spilled.to_string());
+            continue;
         }
         if (any) out += fmt::format(" fp{}={}", off, bytes);
     }

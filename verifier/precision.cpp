@@ -140,8 +140,11 @@ void apply_precision(AbstractState& state, PrecisionMask& mask) {
             const uint64_t b = uint64_t(1) << s;
             StackSlot* slot = s < slots.size() ? &slots[s] : nullptr;
             if (slot && !slot->is_spill()) { // plain bytes: whether they are known zeros matters
-                if (slot->precise) mask.slots[f] &= ~b;
-                else slot->precise = true;
+                // ... and a narrow spill's value, which a fill hands back.
+                const bool narrow_done = !slot->narrow || slot->spilled.precise;
+                if (slot->precise && narrow_done) mask.slots[f] &= ~b;
+                slot->precise = true;
+                if (slot->narrow) slot->spilled.precise = true;
                 continue;
             }
             if (!slot || !slot->spilled.is_scalar() || slot->spilled.precise) mask.slots[f] &= ~b;

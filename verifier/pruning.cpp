@@ -110,8 +110,8 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
     if (!old) old = &kEmpty;
     if (!cur) cur = &kEmpty;
     if (mode == Mode::Exact) {
-        if (old->bytes != cur->bytes) return false;
-        return !old->is_spill() || reg_subsumes(old->spilled, cur->spilled, ids, Mode::Exact);
+        if (old->bytes != cur->bytes || old->narrow != cur->narrow) return false;
+        return (!old->is_spill() && !old->narrow) || reg_subsumes(old->spilled, cur->spilled, ids, Mode::Exact);
     }
     if (old->is_spill()) {
         if (cur->is_spill()) return reg_subsumes(old->spilled, cur->spilled, ids, mode);
@@ -148,6 +148,12 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
             break;
         case ByteKind::Spill: return false; // handled above
         }
+    }
+    // A narrow spill: the old path's fills got its value (kernel stacksafe: the same
+    // spill, regsafe); a new path without one matches only a value nobody relied on.
+    if (old->narrow) {
+        if (cur->narrow == old->narrow) return reg_subsumes(old->spilled, cur->spilled, ids, mode);
+        return is_free_scalar(old->spilled, mode);
     }
     return true;
 }
@@ -194,7 +200,8 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
             }
             const UninitSink sink{mode == Mode::Relaxed ? uninit : nullptr, uint8_t(f), s};
             if (!slot_subsumes(os, cs, ids, mode, sink, invalid_covers_pointers)) return false;
-            if (old.zone && os->is_spill() && os->spilled.sym && cs && cs->is_spill())
+            if (old.zone && os->spilled.sym && cs &&
+                ((os->is_spill() && cs->is_spill()) || (os->narrow && cs->narrow == os->narrow)))
                 related.emplace_back(&os->spilled, &cs->spilled);
         }
     }
@@ -248,7 +255,7 @@ uint64_t fingerprint_of(const AbstractState& s) {
             uint64_t bytes = 0;
             for (ByteKind b : slot.bytes) bytes = bytes << 8 | uint64_t(b);
             h = mix(h, bytes);
-            if (slot.is_spill()) h = reg_hash(h, slot.spilled);
+            if (slot.is_spill() || slot.narrow) h = reg_hash(mix(h, slot.narrow), slot.spilled);
         }
     }
     return h;

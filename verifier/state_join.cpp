@@ -393,6 +393,7 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
             const StackSlot& o = i < os.size() ? os[i] : kEmpty;
             const StackSlot& c = i < cs.size() ? cs[i] : kEmpty;
             StackSlot& out = rs[i];
+            out.narrow = 0;
             if (o.is_spill() && c.is_spill()) {
                 out.spilled = j.value(o.spilled, c.spilled);
                 if (out.spilled.type != RegType::NotInit) {
@@ -410,6 +411,14 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
             if ((o.is_spill() && !os_scalar) || (c.is_spill() && !cs_scalar)) return std::nullopt;
             for (size_t b = 0; b < 8; ++b) out.bytes[b] = join_byte(o.bytes[b], c.bytes[b], os_scalar, cs_scalar);
             out.spilled = RegState{};
+            if (o.narrow && o.narrow == c.narrow) { // two narrow spills of one size: their join
+                RegState v = j.value(o.spilled, c.spilled);
+                if (v.is_scalar()) {
+                    out.spilled = v;
+                    out.narrow = o.narrow;
+                    for (auto& p : j.pairs_pending) pairs.push_back({p, &out.spilled});
+                }
+            }
         }
     }
     // The zone: one symbol per pair of old and current terms, bounded by the weaker of
