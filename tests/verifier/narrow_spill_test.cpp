@@ -10,6 +10,9 @@
 #include <string>
 
 #include "isa/assembler.hpp"
+#include "verifier/abstract_state.hpp"
+#include "verifier/pruning.hpp"
+#include "verifier/state_join.hpp"
 #include "verifier/verifier.hpp"
 
 namespace ebpfjit::verifier::test {
@@ -124,6 +127,68 @@ TEST_CASE("narrow spill: two paths with different spilled constants are not prun
                              "mov %r0, 0\nexit");
     REQUIRE(free.ok());
     CHECK(free.stats.states_pruned >= 1);
+}
+
+} // namespace ebpfjit::verifier::test
+
+namespace ebpfjit::verifier::test {
+
+namespace {
+
+// One frame whose slot fp-16 holds a narrow spill of `v` with `size` bytes (0: plain data).
+AbstractState with_spill(uint32_t size, uint64_t v, bool precise = false) {
+    AbstractState s;
+    s.frames.resize(1);
+    RegState r = RegState::scalar(Scalar::constant(v));
+    r.precise = precise;
+    if (size) s.frames[0].stack.spill_narrow(-16, size, r, ByteKind::Misc);
+    else s.frames[0].stack.write_bytes(-16, 4, ByteKind::Misc);
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("narrow spill: the loop pass joins two narrow spills of one size", "[verifier][narrow_spill]") {
+    const isa::Program empty;
+    const Thresholds t(empty);
+    const LiveMasks live{};
+    auto fresh = [] { return 1u; };
+    auto j = join_states(with_spill(4, 4), with_spill(4, 8), live, false, t, fresh);
+    REQUIRE(j);
+    const StackSlot* slot = j->frames[0].stack.find_slot(-16);
+    REQUIRE(slot);
+    CHECK(slot->narrow == 4);
+    CHECK(slot->spilled.var.contains(4));
+    CHECK(slot->spilled.var.contains(8));
+    CHECK(slot->spilled.var.umax <= 8);
+    // Other sizes, or plain data on one side: plain data, no value.
+    for (uint32_t other : {0u, 2u}) {
+        auto k = join_states(with_spill(4, 4), with_spill(other, 4), live, false, t, fresh);
+        REQUIRE(k);
+        CHECK(k->frames[0].stack.find_slot(-16)->narrow == 0);
+        CHECK(k->frames[0].stack.byte(-16) == ByteKind::Misc);
+    }
+}
+
+TEST_CASE("narrow spill: subsumption compares the spilled values", "[verifier][narrow_spill]") {
+    const LiveMasks live{};
+    uint64_t work = 0;
+    // A value some continuation relied on (precise) matches only a value it contains ...
+    CHECK_FALSE(state_subsumes(with_spill(4, 4, true), with_spill(4, 8), false, live, work));
+    CHECK(state_subsumes(with_spill(4, 4, true), with_spill(4, 4), false, live, work));
+    CHECK_FALSE(state_subsumes(with_spill(4, 4, true), with_spill(2, 4), false, live, work));
+    CHECK_FALSE(state_subsumes(with_spill(4, 4, true), with_spill(0, 0), false, live, work));
+    // ... one nothing relied on matches any data, as the kernel's imprecise scalars.
+    CHECK(state_subsumes(with_spill(4, 4), with_spill(4, 8), false, live, work));
+    CHECK(state_subsumes(with_spill(4, 4), with_spill(0, 0), false, live, work));
+    // Plain data in the old state: a new narrow spill is data too.
+    CHECK(state_subsumes(with_spill(0, 0), with_spill(4, 8, true), false, live, work));
+    // Exact comparison (infinite-loop detection): the same spill only.
+    CHECK_FALSE(state_subsumes(with_spill(4, 4), with_spill(4, 8), true, live, work));
+    CHECK_FALSE(state_subsumes(with_spill(4, 4), with_spill(0, 0), true, live, work));
+    CHECK(state_subsumes(with_spill(4, 4), with_spill(4, 4), true, live, work));
+    // The loop pass's head test: every bound counts.
+    CHECK_FALSE(loop_state_subsumes(with_spill(4, 4), with_spill(4, 8), live, work));
 }
 
 } // namespace ebpfjit::verifier::test
