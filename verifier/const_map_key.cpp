@@ -66,6 +66,11 @@ std::optional<ConstantKey> constant_stack_key(const AbstractState& s, const RegS
             if (!slot->spilled.is_scalar() || !slot->spilled.var.is_const()) return std::nullopt;
             byte = (slot->spilled.var.value() >> (8 * in_slot)) & 0xff;
             break;
+        case ByteKind::Misc: // a byte of a narrow spill of a constant (the kernel's spill_size == key_size case)
+            if (in_slot >= slot->narrow || !slot->spilled.is_scalar() || !slot->spilled.var.is_const())
+                return std::nullopt;
+            byte = (slot->spilled.var.value() >> (8 * in_slot)) & 0xff;
+            break;
         default: return std::nullopt;
         }
         value |= byte << (8 * i);

@@ -9,7 +9,9 @@
 
 #include <string>
 
+#include "corpus.hpp"
 #include "isa/assembler.hpp"
+#include "program_builder.hpp"
 #include "verifier/abstract_state.hpp"
 #include "verifier/pruning.hpp"
 #include "verifier/state_join.hpp"
@@ -189,6 +191,26 @@ TEST_CASE("narrow spill: subsumption compares the spilled values", "[verifier][n
     CHECK(state_subsumes(with_spill(4, 4), with_spill(4, 4), true, live, work));
     // The loop pass's head test: every bound counts.
     CHECK_FALSE(loop_state_subsumes(with_spill(4, 4), with_spill(4, 8), live, work));
+}
+
+} // namespace ebpfjit::verifier::test
+
+namespace ebpfjit::verifier::test {
+
+TEST_CASE("narrow spill: a constant array key spilled with 4 bytes makes the lookup non-NULL",
+          "[verifier][narrow_spill]") {
+    // The kernel's get_constant_map_key reads a spill of the key's size (here a register
+    // stored with 4 bytes at fp-8): key 3 of 4 entries needs no NULL check, key 4 does.
+    auto program = [](int32_t key) {
+        Builder b;
+        b.mov(r6, key).stx(Size::W, r10, -8, r6).mov(r2, r10).add(r2, -8).ld_map(r1, kArrayMap).call(1);
+        b.ldx(Size::DW, r0, r0, 0).exit();
+        return b.build();
+    };
+    Report ok = check(program(3), corpus_input(ProgramType::Xdp));
+    INFO((ok.rejection ? ok.rejection->headline : std::string("accepted")));
+    CHECK(ok.ok());
+    CHECK_FALSE(check(program(4), corpus_input(ProgramType::Xdp)).ok());
 }
 
 } // namespace ebpfjit::verifier::test
