@@ -39,6 +39,8 @@ struct HistoryEntry {
     uint8_t stack_frame = kNoStack;   // load/store at a constant stack offset: its frame
     uint8_t slot_lo = 0, slot_hi = 0; // ... and the 8-byte slots it touched
     bool whole_slot = false;          // ... an aligned 8-byte store (replaces the slot)
+    bool narrow_spill = false;        // ... a store that made a narrow spill (stack_state.hpp)
+    bool narrow_fill = false;         // ... a load that got a narrow spill's value
     int16_t stack_off = 0;            // ... the lowest byte it touched (fp + stack_off)
     uint32_t linked = 0;              // jump on a scalar with id-linked copies: 1 + index of
                                       // the copies' mask (Checkpoints::linked_copies)

@@ -338,8 +338,10 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
                                                      "written at fp{}: {}",
                                                      b & ~7, size, o, stack.find_slot(b)->spilled.to_string()));
             const ByteKind kind = writes_zero(value, size) ? ByteKind::Zero : ByteKind::Misc;
-            if (value && value->is_scalar() && size < 8 && o % 8 == 0) // kernel: a narrow spill
+            if (value && value->is_scalar() && size < 8 && o % 8 == 0) { // kernel: a narrow spill
                 stack.spill_narrow(o, size, fill_value(*value, size), kind);
+                entry_.narrow_spill = true;
+            }
             else
                 stack.write_bytes(o, size, kind);
         }
@@ -352,6 +354,7 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
     if (loaded && access == Access::Read && size < 8 && o % 8 == 0 && slot &&
         ((slot->is_spill() && slot->spilled.is_scalar()) || slot->narrow >= size)) {
         *loaded = fill_value(slot->spilled, size);
+        entry_.narrow_fill = !slot->is_spill(); // (an 8-byte spill's precision: the slot's, as before)
         return {};
     }
     if (size == 8 && o % 8 == 0 && slot && slot->is_spill()) {

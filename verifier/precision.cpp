@@ -56,15 +56,21 @@ bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, Precisi
                 regs = uint16_t(regs & ~bit(i.dst.n));
                 if (e.stack_frame != HistoryEntry::kNoStack) {
                     if (e.stack_frame >= isa::kMaxCallDepth) return false;
-                    mask.slots[e.stack_frame] |= slot_bits(e.slot_lo, e.slot_hi);
+                    // A narrow spill's fill: its value came from the spilled scalar alone.
+                    if (e.narrow_fill) mask.narrow[e.stack_frame] |= slot_bits(e.slot_lo, e.slot_hi);
+                    else mask.slots[e.stack_frame] |= slot_bits(e.slot_lo, e.slot_hi);
                 }
                 return true;
             } else if constexpr (std::is_same_v<T, isa::Store>) {
                 if (e.stack_frame == HistoryEntry::kNoStack) return true;
                 if (e.stack_frame >= isa::kMaxCallDepth) return false;
                 uint64_t& slots = mask.slots[e.stack_frame];
+                uint64_t& narrow = mask.narrow[e.stack_frame];
                 const uint64_t touched = slot_bits(e.slot_lo, e.slot_hi);
-                if (!(slots & touched)) return true;
+                // The narrow spill a later fill read: made here, from the source register.
+                const bool spilled_here = e.narrow_spill && (narrow & touched);
+                if (e.narrow_spill || e.whole_slot) narrow &= ~touched; // any other value started here
+                if (!(slots & touched) && !spilled_here) return true;
                 if (e.whole_slot) slots &= ~touched; // a partial store keeps the rest of the slot
                 if (const auto* src = std::get_if<isa::Reg>(&i.src)) regs |= bit(src->n);
                 return true;
@@ -92,6 +98,7 @@ bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, Precisi
                     if (f + 1 < isa::kMaxCallDepth) {
                         mask.regs[f + 1] = 0;
                         mask.slots[f + 1] = 0;
+                        mask.narrow[f + 1] = 0;
                     }
                     return true;
                 }
@@ -100,6 +107,7 @@ bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, Precisi
                 regs |= uint16_t(mask.regs[f + 1] & kArgRegs);
                 mask.regs[f + 1] = 0;
                 mask.slots[f + 1] = 0;
+                mask.narrow[f + 1] = 0;
                 return true;
             } else if constexpr (std::is_same_v<T, isa::Exit>) {
                 if (f == 0) return true; // the path ended here: nothing after it
@@ -109,6 +117,7 @@ bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, Precisi
                 caller = uint16_t(caller & ~kCallerSaved);
                 regs = r0 ? bit(0) : 0;
                 mask.slots[f] = 0;
+                mask.narrow[f] = 0;
                 return true;
             } else if constexpr (std::is_same_v<T, isa::PacketLoad>) {
                 regs = uint16_t(regs & ~kCallerSaved);
@@ -125,6 +134,7 @@ void apply_precision(AbstractState& state, PrecisionMask& mask) {
         if (f >= state.frames.size()) {
             mask.regs[f] = 0;
             mask.slots[f] = 0;
+            mask.narrow[f] = 0;
             continue;
         }
         FrameState& frame = state.frames[f];
@@ -140,14 +150,18 @@ void apply_precision(AbstractState& state, PrecisionMask& mask) {
             const uint64_t b = uint64_t(1) << s;
             StackSlot* slot = s < slots.size() ? &slots[s] : nullptr;
             if (slot && !slot->is_spill()) { // plain bytes: whether they are known zeros matters
-                // ... and a narrow spill's value, which a fill hands back.
-                const bool narrow_done = !slot->narrow || slot->spilled.precise;
-                if (slot->precise && narrow_done) mask.slots[f] &= ~b;
-                slot->precise = true;
-                if (slot->narrow) slot->spilled.precise = true;
+                if (slot->precise) mask.slots[f] &= ~b;
+                else slot->precise = true;
                 continue;
             }
             if (!slot || !slot->spilled.is_scalar() || slot->spilled.precise) mask.slots[f] &= ~b;
+            else slot->spilled.precise = true;
+        }
+        for (uint64_t pending = mask.narrow[f]; pending; pending &= pending - 1) {
+            const size_t s = size_t(__builtin_ctzll(pending));
+            const uint64_t b = uint64_t(1) << s;
+            StackSlot* slot = s < slots.size() ? &slots[s] : nullptr;
+            if (!slot || !slot->narrow || !slot->spilled.is_scalar() || slot->spilled.precise) mask.narrow[f] &= ~b;
             else slot->spilled.precise = true;
         }
     }

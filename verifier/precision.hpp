@@ -25,10 +25,13 @@ namespace ebpfjit::verifier {
 struct PrecisionMask {
     std::array<uint16_t, isa::kMaxCallDepth> regs{};
     std::array<uint64_t, isa::kMaxCallDepth> slots{};
+    // Slots whose narrow spill's value a fill handed on (the kernel's stack mask for a
+    // spilled register): its spilled scalar is made precise, not the slot's bytes.
+    std::array<uint64_t, isa::kMaxCallDepth> narrow{};
 
     bool empty() const {
         for (size_t f = 0; f < regs.size(); ++f)
-            if (regs[f] || slots[f]) return false;
+            if (regs[f] || slots[f] || narrow[f]) return false;
         return true;
     }
 };

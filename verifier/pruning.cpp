@@ -387,6 +387,8 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
                         if ((slots[s].is_spill() && slots[s].spilled.is_scalar() && slots[s].spilled.precise) ||
                             (!slots[s].is_spill() && slots[s].precise))
                             mask.slots[f] |= uint64_t(1) << s;
+                        else if (slots[s].narrow && slots[s].spilled.precise)
+                            mask.narrow[f] |= uint64_t(1) << s;
                 }
                 if (!mask.empty()) propagate(state.parent, &state.history, mask);
                 return Verdict::Prune;
@@ -494,7 +496,10 @@ bool Checkpoints::mark_constant_key(const AbstractState& state, int64_t start, u
         PrecisionMask mask;
         mask.regs[depth - 1] = m.regs;
         for (uint32_t i = 0; i < 8; ++i)
-            if ((m.bytes >> i) & 1) mask.slots[depth - 1] |= uint64_t(1) << ((-(start + int64_t(i)) - 1) / 8);
+            if ((m.bytes >> i) & 1) { // the key's bytes, or the narrow spill holding them
+                mask.slots[depth - 1] |= uint64_t(1) << ((-(start + int64_t(i)) - 1) / 8);
+                mask.narrow[depth - 1] |= uint64_t(1) << ((-(start + int64_t(i)) - 1) / 8);
+            }
         apply_precision(st, mask);
     }
     return true;
@@ -512,6 +517,7 @@ void Checkpoints::mark_everything_precise(const AbstractState& state) {
     for (size_t f = 0; f < state.frames.size(); ++f) {
         mask.regs[f] = kAllRegs;
         mask.slots[f] = ~uint64_t(0);
+        mask.narrow[f] = ~uint64_t(0);
     }
     propagate(state.parent, &state.history, mask);
 }
