@@ -123,6 +123,24 @@ TEST_CASE("narrow spill: two paths with different spilled constants are not prun
     Report ok = verify_mem(program(8, 16));
     INFO((ok.rejection ? ok.rejection->headline : std::string("accepted")));
     CHECK(ok.ok());
+    // The spill after the join: precision goes from the fill through the narrow spill
+    // to the register it stored, which the two paths set differently.
+    auto spilled_after = [](int first, int second) {
+        return "call 7\njeq %r0, 0, other\nmov %r1, " + std::to_string(first) + "\nja join\nother:\nmov %r1, " +
+               std::to_string(second) +
+               "\njoin:\nstxw [%r10-16], %r1\nmov %r1, 0\nldxw %r2, [%r10-16]\nmov %r3, %r10\nadd %r3, -64\n"
+               "add %r3, %r2\nldxdw %r0, [%r3]\nmov %r0, 0\nexit";
+    };
+    for (auto [a, b] : {std::pair{8, 60}, std::pair{60, 8}}) {
+        Report r = verify_mem(spilled_after(a, b));
+        INFO(a << " then " << b << " (spilled after the join): "
+               << (r.rejection ? r.rejection->headline : std::string("accepted")));
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.rejection->reason == Reason::StackOutOfBounds);
+    }
+    Report ok_after = verify_mem(spilled_after(8, 16));
+    INFO((ok_after.rejection ? ok_after.rejection->headline : std::string("accepted")));
+    CHECK(ok_after.ok());
     // A value nothing reads precisely: the second path is pruned at `join`.
     Report free = verify_mem("call 7\njeq %r0, 0, other\nmov %r1, 8\nstxw [%r10-16], %r1\nja join\nother:\n"
                              "mov %r1, 16\nstxw [%r10-16], %r1\njoin:\nmov %r1, 0\nldxw %r2, [%r10-16]\n"
