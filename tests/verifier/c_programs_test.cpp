@@ -69,4 +69,22 @@ TEST_CASE("C programs get their stated verdicts", "[verifier][c]") {
     CHECK(programs >= 12);
 }
 
+TEST_CASE("C programs: a loop counter in a 4-byte stack slot is walked, as the kernel's narrow spill",
+          "[verifier][c][narrow_spill]") {
+    // xdp_narrow_spill_loop.c keeps its counter with *(u32 *)(r10 - 8) = r and a 4-byte
+    // fill (Calico's IPv6 extension-header loop does the same): with the fill's value the
+    // walk runs the 8 trips and ends (224 processed); losing it (bytes read as data) left
+    // the counter unknown and the loop to the loop pass (937).
+    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_narrow_spill_loop.o");
+    REQUIRE(obj.has_value());
+    REQUIRE(obj->programs.size() == 1);
+    VerifierInput in = input_for(*obj, obj->programs[0]);
+    in.require_termination_proof = true;
+    Report r = check(obj->programs[0].program, in);
+    INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
+    REQUIRE(r.ok());
+    CHECK(r.facts.budget_loops.empty());
+    CHECK(r.stats.processed_insns < 400);
+}
+
 } // namespace ebpfjit::verifier::test
