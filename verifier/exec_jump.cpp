@@ -124,8 +124,8 @@ void Analyzer::record_linked_copies(const AbstractState& s, uint32_t id_a, uint3
             }
         const auto& slots = frame.stack.slots();
         for (size_t i = 0; i < slots.size() && i < 64; ++i)
-            if (slots[i].is_spill() && linked(slots[i].spilled)) {
-                copies.slots[f] |= uint64_t(1) << i;
+            if ((slots[i].is_spill() || slots[i].narrow) && linked(slots[i].spilled)) {
+                (slots[i].narrow ? copies.narrow[f] : copies.slots[f]) |= uint64_t(1) << i;
                 ++count;
             }
     }

@@ -20,11 +20,13 @@ uint64_t slot_bits(uint8_t lo, uint8_t hi) {
 void sync_copies(PrecisionMask& mask, const PrecisionMask& copies) {
     bool any = false;
     for (size_t f = 0; f < mask.regs.size(); ++f)
-        any = any || (mask.regs[f] & copies.regs[f]) || (mask.slots[f] & copies.slots[f]);
+        any = any || (mask.regs[f] & copies.regs[f]) || (mask.slots[f] & copies.slots[f]) ||
+              (mask.narrow[f] & copies.narrow[f]);
     if (!any) return;
     for (size_t f = 0; f < mask.regs.size(); ++f) {
         mask.regs[f] |= copies.regs[f];
         mask.slots[f] |= copies.slots[f];
+        mask.narrow[f] |= copies.narrow[f];
     }
 }
 
