@@ -41,6 +41,7 @@ struct HistoryEntry {
     bool whole_slot = false;          // ... an aligned 8-byte store (replaces the slot)
     bool narrow_spill = false;        // ... a store that made a narrow spill (stack_state.hpp)
     bool narrow_fill = false;         // ... a load that got a narrow spill's value
+    bool data_fill = false;           // ... a load of data: an unknown value, whatever the bytes
     int16_t stack_off = 0;            // ... the lowest byte it touched (fp + stack_off)
     uint32_t linked = 0;              // jump on a scalar with id-linked copies: 1 + index of
                                       // the copies' mask (Checkpoints::linked_copies)

@@ -386,6 +386,9 @@ Status Analyzer::check_stack_access(AbstractState& s, const RegState& ptr, uint8
         }
     }
     if (loaded) *loaded = RegState::scalar(all_zero ? Scalar::constant(0) : loaded_bytes(size));
+    // Only a read of known zeros depends on what the bytes are (the kernel restores no
+    // register state from data either: its precision walk stops at such a load).
+    entry_.data_fill = !all_zero;
     return {};
 }
 
@@ -580,8 +583,11 @@ Status Analyzer::exec_atomic(AbstractState& s, const isa::Atomic& insn) {
         return violation(Reason::InvalidSpillAccess,
                          fmt::format("leaking pointer from stack off {}: atomic operation on the spilled {}",
                                      int64_t(s.reg(insn.base.n).off) + insn.off, old.to_string()));
+    // On the stack the result is plain data, no spilled register (the kernel's write with
+    // value_regno < 0: STACK_MISC), so it is no narrow spill either.
     RegState unknown = RegState::scalar(loaded_bytes(size));
-    if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Write, &unknown, nullptr); !st) return st;
+    const RegState* written = s.reg(insn.base.n).type == RegType::Stack ? nullptr : &unknown;
+    if (auto st = check_access(s, insn.base.n, insn.off, size, Access::Write, written, nullptr); !st) return st;
     if (auto st = record_ctx_access(s, insn.base.n, insn.off, size); !st) return st;
     if (insn.fetch || insn.op == isa::AtomicOp::Xchg || insn.op == isa::AtomicOp::CmpXchg) { // always fetch
         // The old value is what the slot held: the spilled pointer itself (opt-in only).

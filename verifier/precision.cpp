@@ -56,7 +56,7 @@ bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, Precisi
             } else if constexpr (std::is_same_v<T, isa::Load>) {
                 if (!(regs & bit(i.dst.n))) return true;
                 regs = uint16_t(regs & ~bit(i.dst.n));
-                if (e.stack_frame != HistoryEntry::kNoStack) {
+                if (e.stack_frame != HistoryEntry::kNoStack && !e.data_fill) {
                     if (e.stack_frame >= isa::kMaxCallDepth) return false;
                     // A narrow spill's fill: its value came from the spilled scalar alone.
                     if (e.narrow_fill) mask.narrow[e.stack_frame] |= slot_bits(e.slot_lo, e.slot_hi);

@@ -75,8 +75,8 @@ Status Analyzer::helper_may_write_stack(AbstractState& s, uint8_t regno, uint64_
             if (k == ByteKind::Invalid && input_.allow_uninit_stack) keep.push_back(int32_t(b));
         }
     }
-    RegState filled = RegState::unknown_scalar();
-    if (auto st = check_access(s, regno, 0, uint32_t(size), Access::Write, &filled, nullptr); !st) return st;
+    // The helper's bytes are data, no spilled register (the kernel: STACK_MISC).
+    if (auto st = check_access(s, regno, 0, uint32_t(size), Access::Write, nullptr, nullptr); !st) return st;
     for (int32_t b : keep) stack.write_bytes(b, 1, ByteKind::Invalid);
     return {};
 }

@@ -92,9 +92,9 @@ TEST_CASE("narrow spill: any write to the slot forgets it", "[verifier][narrow_s
     // A variable-offset write that may reach it.
     CHECK_FALSE(knows("mov %r1, 8\nstxw [%r10-16], %r1\ncall 7\nand %r0, 7\nmov %r3, %r10\nadd %r3, -16\n"
                       "add %r3, %r0\nstb [%r3], 1\nldxw %r2, [%r10-16]"));
-    // A helper writing the slot (bpf_probe_read_kernel's destination).
-    CHECK_FALSE(knows("mov %r1, 8\nstxw [%r10-16], %r1\nmov %r1, %r10\nadd %r1, -16\nmov %r2, 4\nmov %r3, 0\n"
-                      "call 113\nldxw %r2, [%r10-16]"));
+    // A helper writing the slot (bpf_strtol's result).
+    CHECK_FALSE(knows("mov %r1, 8\nstxw [%r10-16], %r1\nstdw [%r10-32], 0\nmov %r1, %r10\nadd %r1, -32\n"
+                      "mov %r2, 8\nmov %r3, 0\nmov %r4, %r10\nadd %r4, -16\ncall 105\nldxw %r2, [%r10-16]"));
     // An atomic add: the slot holds 8 + r1 now, not 8.
     CHECK_FALSE(knows("mov %r1, 8\nstxw [%r10-16], %r1\nmov %r1, 1\nlock add32 [%r10-16], %r1\nldxw %r2, [%r10-16]"));
     // A later narrow spill replaces it.
