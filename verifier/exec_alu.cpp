@@ -187,6 +187,7 @@ Status Analyzer::exec_pointer_alu(AbstractState& s, const isa::Alu& insn, RegSta
         return {};
     }
     RegState r = ptr;
+    r.end_mark = EndMark::None; // proven for the old address only
     const Scalar& k = num.var;
     if (k.is_const()) {
         int64_t v = int64_t(k.value());

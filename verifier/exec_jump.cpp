@@ -98,6 +98,40 @@ void prove_packet_range(AbstractState& st, const RegState& p, Relation rel, int6
     });
 }
 
+// The kernel's mark_pkt_end: on an edge where `p > end` (or `p >= end`) holds, the
+// register compared, not its copies, is known to point past the end (at it).
+void mark_past_end(AbstractState& st, uint8_t regno, Relation rel) {
+    RegState& r = st.reg(regno);
+    if (r.type != RegType::Packet) return;
+    if (rel == Relation::Gt) r.end_mark = EndMark::BeyondEnd;
+    else if (rel == Relation::Ge && r.end_mark == EndMark::None) r.end_mark = EndMark::AtEnd;
+}
+
+// Whether `p rel end` holds for a packet pointer with mark `m`: 1 always, 0 never, -1 either
+// (the kernel's is_pkt_ptr_branch_taken, and the equalities the marks decide too).
+int holds_past_end(EndMark m, Relation rel) {
+    if (m == EndMark::BeyondEnd) {
+        if (rel == Relation::Gt || rel == Relation::Ge || rel == Relation::Ne) return 1;
+        if (rel == Relation::Lt || rel == Relation::Le || rel == Relation::Eq) return 0;
+    } else if (m == EndMark::AtEnd) {
+        if (rel == Relation::Ge) return 1;
+        if (rel == Relation::Lt) return 0;
+    }
+    return -1;
+}
+
+// A comparison of packet pointer `p` (register `regno`) with the end, `p rel end` on the
+// taken edge: the edge its mark rules out is dead; each live edge proves a range for p's
+// copies or marks p past the end.
+void compare_with_end(AbstractState& taken, AbstractState& fall, uint8_t regno, const RegState& p, Relation rel_taken,
+                      Relation rel_fall, int64_t max_off, bool& taken_ok, bool& fall_ok) {
+    if (const int t = holds_past_end(p.end_mark, rel_taken); t >= 0) (t ? fall_ok : taken_ok) = false;
+    prove_packet_range(taken, p, rel_taken, max_off);
+    prove_packet_range(fall, p, rel_fall, max_off);
+    mark_past_end(taken, regno, rel_taken);
+    mark_past_end(fall, regno, rel_fall);
+}
+
 } // namespace
 
 int64_t Analyzer::max_packet_offset() const {
@@ -193,11 +227,10 @@ Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) 
             }
         } else if (a.is_packet_like() && b.is_packet_like()) {
             if (a.type == RegType::Packet && b.type == RegType::PacketEnd) {
-                prove_packet_range(taken, a, rel_taken, max_packet_offset());
-                prove_packet_range(s, a, rel_fall, max_packet_offset());
+                compare_with_end(taken, s, d, a, rel_taken, rel_fall, max_packet_offset(), taken_ok, fall_ok);
             } else if (a.type == RegType::PacketEnd && b.type == RegType::Packet) {
-                prove_packet_range(taken, b, swap_operands(rel_taken), max_packet_offset());
-                prove_packet_range(s, b, swap_operands(rel_fall), max_packet_offset());
+                compare_with_end(taken, s, src->n, b, swap_operands(rel_taken), swap_operands(rel_fall),
+                                 max_packet_offset(), taken_ok, fall_ok);
             } else if (a.type == RegType::PacketMeta && is_packet_start(b)) {
                 prove_packet_range(taken, a, rel_taken, max_packet_offset());
                 prove_packet_range(s, a, rel_fall, max_packet_offset());
@@ -207,8 +240,8 @@ Status Analyzer::exec_jump(AbstractState& s, const isa::Jump& insn, Step& step) 
             }
             // Other packet-to-packet comparisons are allowed and prove nothing. The loop
             // pass's zone learns from all of them (offsets of data pointers and the end).
-            taken_ok = relate_branch(taken, d, src, rel_taken, insn.is32, a, b);
-            fall_ok = relate_branch(s, d, src, rel_fall, insn.is32, a, b);
+            taken_ok = taken_ok && relate_branch(taken, d, src, rel_taken, insn.is32, a, b);
+            fall_ok = fall_ok && relate_branch(s, d, src, rel_fall, insn.is32, a, b);
         } else if (!leaks_ok) {
             // Comparing with data would reveal the address bit by bit (kernel unprivileged:
             // "pointer comparison prohibited"). NULL checks and packet-to-packet

@@ -34,6 +34,17 @@ struct PrecisionMask {
             if (regs[f] || slots[f] || narrow[f]) return false;
         return true;
     }
+    // Drops the bits `seen` has, and adds them to it.
+    void drop_seen(PrecisionMask& seen) {
+        for (size_t f = 0; f < regs.size(); ++f) {
+            regs[f] = uint16_t(regs[f] & ~seen.regs[f]);
+            slots[f] &= ~seen.slots[f];
+            narrow[f] &= ~seen.narrow[f];
+            seen.regs[f] = uint16_t(seen.regs[f] | regs[f]);
+            seen.slots[f] |= slots[f];
+            seen.narrow[f] |= narrow[f];
+        }
+    }
 };
 
 // Steps `mask` from after `insn` to before it. False: the instruction cannot be

@@ -52,7 +52,8 @@ private:
 };
 
 bool same_value(const RegState& a, const RegState& b) {
-    return a.type == b.type && a.off == b.off && a.var == b.var && a.range == b.range && a.map == b.map &&
+    return a.type == b.type && a.off == b.off && a.var == b.var && a.range == b.range && a.end_mark == b.end_mark &&
+           a.map == b.map &&
            a.mem_size == b.mem_size && a.frame == b.frame && a.is_mem_length == b.is_mem_length;
 }
 
@@ -78,6 +79,7 @@ bool reg_subsumes(const RegState& old, const RegState& cur, IdMap& ids, Mode mod
         return false;
     if (!old.var.subsumes(cur.var)) return false;
     if (old.range > cur.range) return false;
+    if (old.end_mark > cur.end_mark) return false; // a decided comparison relied on it
     return ids.match(old.id, cur.id);
 }
 
@@ -235,7 +237,7 @@ uint64_t reg_hash(uint64_t h, const RegState& r) {
     v ^= r.var.bits.mask * 0xc2b2ae3d27d4eb4fULL;
     v ^= uint64_t(r.var.smin) * 0x165667b19e3779f9ULL;
     v ^= r.var.umax * 0xd6e8feb86659fd93ULL;
-    v ^= (uint64_t(r.range) | uint64_t(r.mem_size) << 32) * 0xff51afd7ed558ccdULL;
+    v ^= (uint64_t(r.range) | uint64_t(r.mem_size) << 32 | uint64_t(r.end_mark) << 62) * 0xff51afd7ed558ccdULL;
     v ^= uint64_t(reinterpret_cast<uintptr_t>(r.map));
     return mix(h, v);
 }
@@ -411,10 +413,20 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
                 // is not known yet, so this path's own checkpoints since then keep
                 // every scalar exact.
                 const int32_t ancestor = list[k];
-                for (int32_t c = state.parent; c >= 0 && c != ancestor; c = all_[size_t(c)].parent) {
-                    mark_all_precise(all_[size_t(c)].state);
-                    all_[size_t(c)].forced_precise = true;
+                std::vector<int32_t> marked;
+                int32_t c = state.parent;
+                while (c >= 0 && c != ancestor) {
+                    Checkpoint& on_path = all_[size_t(c)];
+                    if (on_path.forced_precise) { // an earlier walk marked up to there
+                        c = on_path.forced_until;
+                        continue;
+                    }
+                    mark_all_precise(on_path.state);
+                    on_path.forced_precise = true;
+                    marked.push_back(c);
+                    c = on_path.parent;
                 }
+                for (int32_t m : marked) all_[size_t(m)].forced_until = c; // the ancestor, or -1
                 ++cp.hits;
                 ++pruned_;
                 return Verdict::Prune;
@@ -540,7 +552,14 @@ void Checkpoints::propagate(int32_t cp, const std::vector<HistoryEntry>* history
         if (c.forced_precise) {
             // Precise already, but the checkpoints before it were never told what this
             // mask needs (a later branch of a callback whose first path returned to the
-            // helper call in progress there, say): the mask goes on unchanged.
+            // helper call in progress there, say): the mask goes on, less what went on
+            // from here before.
+            if (!c.passed) {
+                passed_.emplace_back();
+                c.passed = uint32_t(passed_.size());
+            }
+            mask.drop_seen(passed_[c.passed - 1]);
+            if (mask.empty()) return;
             PrecisionMask copy = mask;
             if (!c.state.frames.empty()) apply_precision(c.state, copy);
         } else {

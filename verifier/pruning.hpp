@@ -132,11 +132,20 @@ private:
         // Every scalar made precise by a prune against an ancestor in progress (visit),
         // not by walking the history before it: a later mask must go on past it.
         bool forced_precise = false;
+        // forced_precise: where the loop-head prune's walk that marked it stopped (the
+        // ancestor, or -1: the root); the walk marked every checkpoint in between, so a
+        // later walk jumps there.
+        int32_t forced_until = -1;
+        // forced_precise: 1 + the index in passed_ of the bits masks have carried past it
+        // (0: none yet). A walk from here with the same bits would mark the same values:
+        // only new bits go on, so a long chain of such checkpoints is walked once per bit.
+        uint32_t passed = 0;
     };
     struct Slot {
         std::vector<uint32_t> entries; // indices into all_, evicted ones removed
         bool ever_stored = false; // a checkpoint was stored here once (see visit)
     };
+    std::vector<PrecisionMask> passed_; // see Checkpoint::passed
     static constexpr size_t kMaxPerInsn = 64; // beyond this, stop storing (pruning only weakens)
 
     StackMasks stack_masks(const AbstractState& s) const;

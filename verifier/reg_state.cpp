@@ -59,6 +59,7 @@ std::string RegState::to_string() const {
     if (type == RegType::Mem || type == RegType::MemOrNull) out += fmt::format("size={}, ", mem_size);
     out += fmt::format("off={}", off);
     if (type == RegType::Packet || type == RegType::PacketMeta) out += fmt::format(", r={}", range);
+    if (end_mark != EndMark::None) out += end_mark == EndMark::AtEnd ? ", at end" : ", beyond end";
     if (!var.is_const() || var.value() != 0) out += ", " + var.to_string();
     return out + ")";
 }

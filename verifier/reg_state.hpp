@@ -35,6 +35,11 @@ enum class RegType : uint8_t {
     SockCommonOrNull,
 };
 
+// What a comparison with the packet's end proved for one packet pointer (the kernel's
+// AT_PKT_END / BEYOND_PKT_END ranges): a later comparison of that register with the end
+// has one feasible edge. Weaker to stronger; any arithmetic on the pointer forgets it.
+enum class EndMark : uint8_t { None, AtEnd, BeyondEnd }; // p >= end, p > end
+
 struct RegState {
     RegType type = RegType::NotInit;
     int32_t off = 0;
@@ -43,6 +48,7 @@ struct RegState {
     // one holds for all; an or-null id names all copies of one helper result.
     uint32_t id = 0;
     uint32_t range = 0;            // packet / meta: bytes readable from (base + var)
+    EndMark end_mark = EndMark::None; // packet: this register alone (not its copies)
     const maps::MapDefinition* map = nullptr;
     uint32_t mem_size = 0;         // Mem: record size
     uint8_t frame = 0;             // Stack: frame number; MapKey: the callback frame the key dies with

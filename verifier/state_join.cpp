@@ -70,6 +70,7 @@ struct Joiner {
         if (o.type == RegType::Packet || o.type == RegType::PacketMeta) {
             auto left = [](uint32_t range, int64_t d) { return uint32_t(std::max<int64_t>(0, int64_t(range) - d)); };
             r.range = std::min(left(o.range, od), left(c.range, cd));
+            r.end_mark = od == 0 && cd == 0 ? std::min(o.end_mark, c.end_mark) : EndMark::None;
             // id 0 means "the start plus a constant": a variable part needs an id of its own.
             // Pointers sharing an id share their variable part: not after folding
             // different offsets into it, nor for two id-less pointers.
