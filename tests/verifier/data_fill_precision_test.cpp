@@ -12,24 +12,14 @@
 
 #include <string>
 
-#include "isa/assembler.hpp"
-#include "verifier/verifier.hpp"
+#include "verify_text.hpp"
 
 namespace ebpfjit::verifier::test {
 
 namespace {
 
 // An XDP program (r6 = ctx, for bpf_xdp_load_bytes, which writes the stack).
-Report verify_xdp(const std::string& text) {
-    auto program = isa::assemble("mov %r6, %r1\n" + text);
-    REQUIRE(program);
-    VerifierInput in;
-    in.type = ProgramType::Xdp;
-    in.helpers = &helpers::HelperTable::builtin();
-    return check(*program, in);
-}
-
-std::string headline(const Report& r) { return r.rejection ? r.rejection->headline : std::string("accepted"); }
+Report verify_xdp(const std::string& text) { return verify_text("mov %r6, %r1\n" + text, ProgramType::Xdp); }
 
 // Two paths spill constants (1, then `second`) at fp-16 and meet at `join`; after it,
 // `rewrite` replaces part of the slot and a 4-byte fill of fp-16 indexes the stack (so the
@@ -75,24 +65,19 @@ TEST_CASE("precision: a fill of known zeros still depends on them", "[verifier][
 }
 
 TEST_CASE("precision: a helper's or an atomic's stack write is data, not a narrow spill", "[verifier][precision]") {
-    // A helper writes fp-16's first 4 bytes on one path, an 8-byte unknown is spilled on
-    // the other; the 4-byte fill after the join is data on the first: nothing is precise
-    // there, so the second path is pruned. As a narrow spill the helper's unknown would
-    // have become precise and kept the paths apart.
-    const std::string tail = "\nja join\nother:\ncall 7\nstxdw [%r10-16], %r0\njoin:\nldxw %r8, [%r10-16]\nand %r8, 7\n"
-                             "mov %r3, %r10\nadd %r3, -64\nadd %r3, %r8\nldxb %r0, [%r3]\nmov %r0, 0\nexit";
-    Report helper = verify_xdp("stdw [%r10-64], 0\nstdw [%r10-16], 0\ncall 7\njne %r0, 0, other\nmov %r1, %r6\n"
-                               "mov %r2, 0\nmov %r3, %r10\nadd %r3, -16\nmov %r4, 4\ncall 189" +
-                               tail);
-    INFO(headline(helper));
-    REQUIRE(helper.ok());
-    CHECK(helper.stats.states_pruned >= 1);
-    Report atomic = verify_xdp("stdw [%r10-64], 0\nstdw [%r10-16], 0\ncall 7\njne %r0, 0, other\nmov %r1, 1\n"
-                               "lock add32 [%r10-16], %r1" +
-                               tail);
-    INFO(headline(atomic));
-    REQUIRE(atomic.ok());
-    CHECK(atomic.stats.states_pruned >= 1);
+    // `write` puts data in fp-16's first 4 bytes on one path, an 8-byte unknown is spilled
+    // on the other; the 4-byte fill after the join is data on the first: nothing is
+    // precise there, so the second path is pruned. As a narrow spill the written unknown
+    // would have become precise and kept the paths apart.
+    for (const char* write : {"mov %r1, %r6\nmov %r2, 0\nmov %r3, %r10\nadd %r3, -16\nmov %r4, 4\ncall 189",
+                              "mov %r1, 1\nlock add32 [%r10-16], %r1"}) {
+        Report r = verify_xdp("stdw [%r10-64], 0\nstdw [%r10-16], 0\ncall 7\njne %r0, 0, other\n" + std::string(write) +
+                              "\nja join\nother:\ncall 7\nstxdw [%r10-16], %r0\njoin:\nldxw %r8, [%r10-16]\nand %r8, 7\n"
+                              "mov %r3, %r10\nadd %r3, -64\nadd %r3, %r8\nldxb %r0, [%r3]\nmov %r0, 0\nexit");
+        INFO(write << ": " << headline(r));
+        REQUIRE(r.ok());
+        CHECK(r.stats.states_pruned >= 1);
+    }
 }
 
 } // namespace ebpfjit::verifier::test

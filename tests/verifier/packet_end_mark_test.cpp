@@ -10,6 +10,7 @@
 #include "isa/assembler.hpp"
 #include "verifier/pruning.hpp"
 #include "verifier/verifier.hpp"
+#include "verify_text.hpp"
 
 namespace ebpfjit::verifier::test {
 
@@ -30,13 +31,8 @@ Outcome verify_xdp(const std::string& first, const std::string& second, const st
                              "\nmov %r0, 1\nexit\nbad:\nldxb %r0, [%r1+100]\nexit";
     auto program = isa::assemble(text);
     REQUIRE(program);
-    VerifierInput in;
-    in.type = ProgramType::Xdp;
-    in.helpers = &helpers::HelperTable::builtin();
-    return {check(*program, in), program->size()};
+    return {verify_text(text, ProgramType::Xdp), program->size()};
 }
-
-std::string headline(const Report& r) { return r.rejection ? r.rejection->headline : std::string("accepted"); }
 
 } // namespace
 

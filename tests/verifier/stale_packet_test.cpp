@@ -13,22 +13,13 @@
 #include "helpers/helper_table.hpp"
 #include "isa/assembler.hpp"
 #include "verifier/verifier.hpp"
+#include "verify_text.hpp"
 
 namespace ebpfjit::verifier::test {
 
 namespace {
 
-Report verify_xdp(const std::string& text) {
-    auto program = isa::assemble(text);
-    INFO((program ? std::string() : program.error().message));
-    REQUIRE(program);
-    VerifierInput in;
-    in.type = ProgramType::Xdp;
-    in.helpers = &helpers::HelperTable::builtin();
-    return check(*program, in);
-}
-
-std::string headline(const Report& r) { return r.rejection ? r.rejection->headline : std::string("accepted"); }
+Report verify_xdp(const std::string& text) { return verify_text(text, ProgramType::Xdp); }
 
 } // namespace
 
