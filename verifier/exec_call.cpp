@@ -8,6 +8,7 @@
 #include "engine_abi/cgroup_sock_layout.hpp"
 #include "engine_abi/kernel_ids.hpp"
 #include "verifier/analyzer.hpp"
+#include "verifier/callback_widening.hpp"
 #include "verifier/const_map_key.hpp"
 
 namespace ebpfjit::verifier {
@@ -694,17 +695,6 @@ Status Analyzer::check_r0_within(AbstractState& s, int64_t min, int64_t max, std
     return {};
 }
 
-namespace {
-
-// A slot the callback only read (a fill links it to the register by a fresh id) is
-// unchanged.
-bool same_but_ids(const StackSlot& a, const StackSlot& b) {
-    StackSlot x = a, y = b;
-    x.spilled.id = y.spilled.id = 0;
-    return x == y;
-}
-
-} // namespace
 
 // An async callback (bpf_timer_set_callback's) ends its own path: the kernel's
 // check_return_code "At async callback return" with the range [0, 0], and nothing held.
@@ -732,19 +722,7 @@ Status Analyzer::exit_callback(AbstractState& s) {
                                                                 unreleased(ref)));
     const FrameState callee = s.cur();
     s.frames.pop_back();
-    if (callee.caller_stacks)
-        for (size_t f = 0; f < s.frames.size() && f < callee.caller_stacks->size(); ++f) {
-            auto& now = s.frames[f].stack.slots();
-            const auto& then = (*callee.caller_stacks)[f].slots();
-            for (size_t i = 0; i < now.size(); ++i) {
-                StackSlot& slot = now[i];
-                if (i < then.size() && same_but_ids(slot, then[i])) continue;
-                if (slot.is_spill() && slot.spilled.is_scalar() && !slot.spilled.precise)
-                    slot.spilled = RegState::unknown_scalar(); // unlinked from its copies, too
-                if (slot.narrow && !slot.spilled.precise)
-                    slot.spilled = RegState::scalar(Scalar::unsigned_range(0, (uint64_t(1) << (8 * slot.narrow)) - 1));
-            }
-        }
+    widen_changed_caller_slots(s, callee);
     s.pc = uint32_t(callee.callsite);
     ++s.callback_runs;
     return {};
