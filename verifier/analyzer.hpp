@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <expected>
 #include <optional>
 #include <string>
 #include <vector>
@@ -97,8 +98,6 @@ private:
                         const RegState* value, RegState* loaded);
     Status check_stack_access(AbstractState& s, const RegState& ptr, uint8_t base, int32_t off, uint32_t size,
                               Access access, const RegState* value, RegState* loaded);
-    Status check_return_range(AbstractState& s);
-    Status check_r0_within(AbstractState& s, int64_t min, int64_t max, std::string_view where);
     Status check_cgroup_ctx_access(const engine_abi::CtxField& field, int64_t off, uint32_t size, Access access,
                                    const RegState* value, RegState* loaded);
     Status check_ctx_access(const RegState& ptr, uint8_t base, int32_t off, uint32_t size, Access access,
@@ -110,13 +109,8 @@ private:
     Status check_map_access_type(const RegState& ptr, int32_t off, uint32_t size, Access access);
     std::optional<Scalar> read_frozen_value(AbstractState& s, const RegState& ptr, uint8_t base, int32_t off,
                                             uint32_t size);
-    // The constant format (a frozen map's bytes) in r`regno` of bpf_snprintf, trace_printk or
-    // trace_vprintk has no conversion that reads an address.
-    Status check_format_reads_no_address(const AbstractState& s, uint8_t regno, const helpers::Helper& h);
     // A helper's memory argument in r`regno` covers the spilled pointer at fp`off`.
     Status helper_reads_spilled_pointer(const AbstractState& s, uint8_t regno, int32_t off) const;
-    // Helper memory arguments: [ptr, ptr + size) readable-and-initialised or writable.
-    Status check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access);
     // uninit_stack.cpp (allow_uninit_stack only): byte fp`off` of frame `frame`, never
     // proven written, is read; it joins its subprogram's zeroed range (Facts::stack_zero).
     void note_uninit_read(const AbstractState& s, uint8_t frame, int32_t off);
@@ -127,18 +121,86 @@ private:
     void record_loop_termination(); // loop pass: Facts::budget_loops and ranked_loops (loop_heads.cpp)
     // exec_jump.cpp
     Status exec_jump(AbstractState& s, const isa::Jump& insn, Step& step);
+
+    // What a helper call's arguments give the rest of the call (helper_args.cpp).
+    struct HelperArgs {
+        const maps::MapDefinition* map = nullptr; // the ConstMapPtr argument's map (or the timer's)
+        uint64_t alloc_size = 0;                  // the ConstAllocSizeOrZero argument
+        std::vector<uint32_t> released_ids;       // references the call releases
+        std::optional<AbstractState::Lock> lock;  // the PtrToSpinLock argument
+        bool value_not_null = false;              // an array lookup at a known key below max_entries
+        int32_t callback = -1;                    // the PtrToFunc argument's first slot
+        const maps::MapDefinition* timer_map = nullptr; // the PtrToTimer argument's map
+        uint8_t timer_regno = 0;                  // and its register, for a mismatch with the map's
+    };
+
     // exec_call.cpp
     Status exec_call(AbstractState& s, const isa::Call& insn, Step& step);
+    // A helper call: the steps below, in the order it takes them.
     Status exec_helper_call(AbstractState& s, const isa::Call& insn, Step& step);
+    // The helper may be called here: program and attach type, privileges, no lock held.
+    Status check_helper_allowed(const AbstractState& s, const helpers::Helper& h) const;
+    // bpf_spin_lock takes the lock its argument names, bpf_spin_unlock gives it back.
+    Status apply_lock_role(AbstractState& s, const helpers::Helper& h, const std::optional<AbstractState::Lock>& lock);
+    // Every copy of each released reference dies (the kernel's release_reference).
+    void release_references(AbstractState& s, const std::vector<uint32_t>& released_ids);
+    // After a packet-changing helper no packet pointer is valid (clear_all_pkt_pointers).
+    void invalidate_packet_pointers(AbstractState& s);
+    // The helper's r0, as its prototype's return type and its arguments say.
+    std::expected<RegState, Violation> helper_result(const helpers::Helper& h, const HelperArgs& args);
+    // The path holds the reference the helper acquires, under r0's id.
+    void acquire_reference(AbstractState& s, const helpers::Helper& h, RegState& r0);
+    // The kernel's check_reference_leak message, plus what the reference is.
+    static std::string unreleased(const AbstractState::Ref& ref);
+    Status exec_local_call(AbstractState& s, const isa::Call& insn);
+    Status exec_exit(AbstractState& s, Step& step);
+    // The program type's return range (cgroup socket programs) holds r0 at exit.
+    Status check_return_range(AbstractState& s);
+    // r0 is a known scalar within [min, max] (made precise); `where` names the exit.
+    Status check_r0_within(AbstractState& s, int64_t min, int64_t max, std::string_view where);
+    // exec_callback.cpp
+    // The path on which the callback runs (step.forked), or why it cannot be entered.
+    Status fork_callback(const AbstractState& s, const helpers::Helper& h, int32_t target,
+                         const maps::MapDefinition* map, Step& step);
     // The path on which a callback-taking helper calls its callback (once more).
     Result<AbstractState> callback_entry(const AbstractState& s, const helpers::Helper& h, int32_t target,
                                          const maps::MapDefinition* map);
-    Status check_const_str(AbstractState& s, uint8_t regno, std::string_view helper);
-    Status check_release(const AbstractState& s, const helpers::Helper& h, uint8_t regno);
-    Status exec_local_call(AbstractState& s, const isa::Call& insn);
-    Status exec_exit(AbstractState& s, Step& step);
+    // A callback's exit: back to its helper call, r0 in [0, 1].
     Status exit_callback(AbstractState& s);
+    // An async callback's exit: the end of its path, r0 exactly 0.
     Status exit_async_callback(AbstractState& s, Step& step);
+    // helper_args.cpp
+    // Every argument against the helper's prototype, in order.
+    std::expected<HelperArgs, Violation> check_helper_args(AbstractState& s, const helpers::Helper& h);
+    // Argument `i`'s register is initialised and not a released reference.
+    Status check_arg_register(const AbstractState& s, const helpers::Helper& h, size_t i) const;
+    // Argument `i` against its ArgType; what it gives goes into `out`.
+    Status check_helper_arg(AbstractState& s, const helpers::Helper& h, size_t i, HelperArgs& out);
+    // "argument N of <helper> must be <wanted>: <register>".
+    Status wrong_arg(const AbstractState& s, const helpers::Helper& h, uint8_t regno, std::string_view wanted) const;
+    // ConstMapPtr: a map the helper takes, with the flags it needs (and the timer's map).
+    Status check_map_arg(AbstractState& s, const helpers::Helper& h, uint8_t regno, HelperArgs& out);
+    // PtrToMapKey / PtrToMapValue / PtrToUninitMapValue: key_size or value_size bytes.
+    Status check_map_buffer_arg(AbstractState& s, const helpers::Helper& h, size_t i, HelperArgs& out);
+    // PtrToMem / PtrToMemOrNull / PtrToUninitMem with the size argument after it.
+    Status check_mem_arg(AbstractState& s, const helpers::Helper& h, size_t i);
+    // PtrToSpinLock: the bpf_spin_lock field of a map value.
+    Status check_spin_lock_arg(AbstractState& s, const helpers::Helper& h, uint8_t regno, HelperArgs& out);
+    // PtrToTimer: the bpf_timer field of a map value.
+    Status check_timer_arg(AbstractState& s, const helpers::Helper& h, uint8_t regno, HelperArgs& out);
+    // bpf_trace_printk / trace_vprintk: no pointer printed, no format that reads an address.
+    Status check_printk_args(const AbstractState& s, const helpers::Helper& h);
+    // bpf_tail_call: a prog array, a scalar index, no reference held.
+    Status check_tail_call(const AbstractState& s, const maps::MapDefinition* map) const;
+    // Helper memory arguments: [ptr, ptr + size) readable-and-initialised or writable.
+    Status check_helper_memory(AbstractState& s, uint8_t regno, uint64_t size, Access access);
+    // PtrToConstStr: a NUL-terminated constant of a frozen read-only map.
+    Status check_const_str(AbstractState& s, uint8_t regno, std::string_view helper);
+    // The constant format (a frozen map's bytes) in r`regno` of bpf_snprintf, trace_printk or
+    // trace_vprintk has no conversion that reads an address.
+    Status check_format_reads_no_address(const AbstractState& s, uint8_t regno, const helpers::Helper& h);
+    // The released argument in r`regno` carries a reference the path holds.
+    Status check_release(const AbstractState& s, const helpers::Helper& h, uint8_t regno);
 
     // Shared small rules.
     Status read_reg(const AbstractState& s, uint8_t n) const;
