@@ -85,21 +85,31 @@ std::string base_name(std::string_view path) {
     return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
+} // namespace
+
+std::vector<uint32_t> core_access_indices(std::string_view access) {
+    std::vector<uint32_t> out;
+    for (size_t at = 0; at <= access.size();) {
+        size_t colon = access.find(':', at);
+        if (colon == std::string_view::npos) colon = access.size();
+        uint32_t v = 0;
+        auto [p, ec] = std::from_chars(access.data() + at, access.data() + colon, v);
+        if (ec != std::errc{} || p != access.data() + colon) return {};
+        out.push_back(v);
+        at = colon + 1;
+    }
+    return out;
+}
+
+namespace {
+
 // What a CO-RE access string names in the object's BTF (libbpf's bpf_core_parse_spec):
 // for a struct or union, "0:i:j..." steps through member i, then j of that member's type
 // (array elements by index); for an enum, "i" is enumerator i. Empty on a malformed path.
 std::optional<std::pair<std::string, int64_t>> access_target(const struct btf* btf, uint32_t type_id,
                                                                const std::string& access, bool& is_enum) {
-    std::vector<uint32_t> steps;
-    for (size_t at = 0; at <= access.size();) {
-        size_t colon = access.find(':', at);
-        if (colon == std::string::npos) colon = access.size();
-        uint32_t v = 0;
-        auto [p, ec] = std::from_chars(access.data() + at, access.data() + colon, v);
-        if (ec != std::errc{} || p != access.data() + colon) return std::nullopt;
-        steps.push_back(v);
-        at = colon + 1;
-    }
+    const std::vector<uint32_t> steps = core_access_indices(access);
+    if (steps.empty()) return std::nullopt;
     const int resolved = btf__resolve_type(btf, type_id);
     if (resolved < 0) return std::nullopt;
     const struct btf_type* t = btf__type_by_id(btf, uint32_t(resolved));
@@ -176,6 +186,10 @@ Result<BtfExt> parse_btf_ext(const Section& ext, const struct btf* btf) {
                                                           r.insn_offset, r.type_id, read_u32(rec, 8))));
                 const char* name = btf__name_by_offset(btf, btf__type_by_id(btf, r.type_id)->name_off);
                 r.type_name = name ? name : "";
+                if (const int root = btf__resolve_type(btf, r.type_id); root > 0) {
+                    const struct btf_type* t = btf__type_by_id(btf, uint32_t(root));
+                    if (btf_is_composite(t)) r.type_size = t->size;
+                }
                 r.access = access;
                 if ((r.kind >= kCoreTypeIdLocal && r.kind <= kCoreTypeSize) || r.kind == kCoreTypeMatches) {
                     const int resolved = btf__resolve_type(btf, r.type_id);

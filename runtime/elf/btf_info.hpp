@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ebpfjit/error.hpp"
@@ -37,6 +38,7 @@ struct RawCoreRelocation {
     uint32_t type_id = 0;     // the object's own (local) BTF type id, checked to exist
     uint32_t kind = 0;        // enum bpf_core_relo_kind
     std::string type_name;    // "" for an anonymous type
+    uint32_t type_size = 0;   // the struct's or union's size in the object's BTF (0: other kinds)
     std::string access;       // the access string ("0:1"), as clang wrote it
     bool is_enum = false;     // the type is an enum (enumval kinds), else a struct/union
     // Field kinds: the last named member the access path reaches ("gso_size"; anonymous
@@ -45,6 +47,10 @@ struct RawCoreRelocation {
     std::string member;
     int64_t enum_value = 0;
 };
+
+// A CO-RE access string's indices ("0:9:2": the root, member 9, element 2); empty when
+// malformed.
+std::vector<uint32_t> core_access_indices(std::string_view access);
 
 struct BtfExt {
     std::map<std::string, std::vector<RawLineInfo>> lines;                // by section name

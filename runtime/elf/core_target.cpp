@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 #include "engine_abi/context_layout.hpp"
 #include "helpers/helper_table.hpp"
@@ -15,6 +16,11 @@ namespace ebpfjit::runtime::elf {
 namespace {
 
 // enum bpf_core_relo_kind
+constexpr uint32_t kFieldByteOffset = 0;
+constexpr uint32_t kFieldByteSize = 1;
+constexpr uint32_t kFieldSigned = 3;
+constexpr uint32_t kFieldLshiftU64 = 4;
+constexpr uint32_t kFieldRshiftU64 = 5;
 constexpr uint32_t kFieldExists = 2;
 constexpr uint32_t kTypeIdLocal = 6;
 constexpr uint32_t kTypeExists = 8;
@@ -51,6 +57,32 @@ std::optional<bool> field_exists(std::string_view type, std::string_view member)
     return std::nullopt;
 }
 
+// Where a ctx field is in the uapi struct (the ctx tables, which any kernel's BTF agrees
+// with: the uapi only grows at the end), whatever the object's own copy says: it may be
+// partial, or a "___flavor". A member itself ("0:i") or an element of a u32 array member
+// ("0:i:k", cb[k]); the field's own offset, size, signedness (all unsigned) and the shifts
+// of a whole-field load. nullopt: a field ebpfjit does not model, or another path.
+template <typename Fields>
+std::optional<uint64_t> ctx_field_value(const Fields& fields, const RawCoreRelocation& r) {
+    const auto field = std::ranges::find_if(fields, [&](const auto& f) { return f.name == r.member; });
+    const std::vector<uint32_t> path = core_access_indices(r.access);
+    if (field == fields.end() || path.size() < 2 || path.size() > 3 || path[0] != 0) return std::nullopt;
+    uint64_t offset = field->offset, size = field->size;
+    if (path.size() == 3) { // an element of a u32 array (cb, remote_ip6, local_ip6)
+        if (field->size <= field->width || uint64_t(path[2]) * 4 >= field->size) return std::nullopt;
+        offset += uint64_t(path[2]) * 4;
+        size = 4;
+    }
+    switch (r.kind) {
+    case kFieldByteOffset: return offset;
+    case kFieldByteSize: return size;
+    case kFieldSigned: return 0;
+    case kFieldLshiftU64:
+    case kFieldRshiftU64: return 64 - 8 * size;
+    default: return std::nullopt;
+    }
+}
+
 // enum bpf_func_id: BPF_FUNC_<name> is there when the builtin helper table has the helper.
 std::optional<int32_t> helper_id(std::string_view enumerator) {
     constexpr std::string_view kPrefix = "BPF_FUNC_";
@@ -71,7 +103,29 @@ std::string_view essential_name(std::string_view name) {
     return flavor == std::string_view::npos ? name : name.substr(0, flavor);
 }
 
+// Wire-format headers: the layout is the packet's, the same in every kernel's BTF.
+struct WireHeader {
+    std::string_view name;
+    uint32_t size;
+};
+constexpr std::array kWireHeaders = {
+    WireHeader{"ethhdr", 14},   WireHeader{"iphdr", 20},    WireHeader{"ipv6hdr", 40},  WireHeader{"tcphdr", 20},
+    WireHeader{"udphdr", 8},    WireHeader{"icmphdr", 8},   WireHeader{"icmp6hdr", 8},  WireHeader{"sctphdr", 12},
+    WireHeader{"in6_addr", 16}, WireHeader{"vlan_hdr", 4},  WireHeader{"arphdr", 8},
+};
+
+// enum bpf_core_relo_kind: the field kinds (byte_off .. rshift_u64) and the type kinds
+// whose answer is the local type's own (exists, size, matches).
+bool layout_kind(uint32_t kind) { return kind <= 5 || kind == kTypeExists || kind == 9 || kind == 12; }
+
 } // namespace
+
+bool core_keeps_compiled_layout(const RawCoreRelocation& r) {
+    // No "___flavor" here: a program's own variant of a header may lay it out otherwise.
+    if (r.is_enum || !layout_kind(r.kind)) return false;
+    return std::ranges::any_of(kWireHeaders,
+                               [&](const WireHeader& h) { return h.name == r.type_name && h.size == r.type_size; });
+}
 
 std::optional<uint64_t> core_target_value(const RawCoreRelocation& r) {
     if (r.kind == kTypeIdLocal) return r.type_id;
@@ -87,6 +141,8 @@ std::optional<uint64_t> core_target_value(const RawCoreRelocation& r) {
     if (!known_struct(type)) return std::nullopt;
     if (r.kind == kTypeExists) return 1;
     if (r.kind == kFieldExists) return field_exists(type, r.member).value_or(false) ? 1 : 0;
+    if (type == "__sk_buff") return ctx_field_value(engine_abi::kSkbCtxFields, r);
+    if (type == "xdp_md") return ctx_field_value(engine_abi::kXdpCtxFields, r);
     return std::nullopt;
 }
 

@@ -202,9 +202,10 @@ private:
     }
 
     // libbpf's bpf_core_apply_relo, against ebpfjit's own uapi (core_target.hpp): the
-    // type id of bpf_core_type_id_local(), and whether a helper, a ctx field or a
-    // bpf_fib_lookup member exists here. What only the kernel's BTF can answer (field
-    // offsets and sizes, kernel-internal types) refuses the object naming the relocation.
+    // type id of bpf_core_type_id_local(), whether a helper, a ctx field or a
+    // bpf_fib_lookup member exists here, where a ctx field is; accesses to the wire-format
+    // headers keep what clang compiled in. What only the kernel's BTF can answer (other
+    // types' layouts, kernel-internal types) refuses the object naming the relocation.
     Result<void> apply_core_relocations(const Unit& unit) {
         const Section& sec = section_of(unit);
         auto it = in_.btf_ext.core_relocations.find(sec.name);
@@ -217,10 +218,11 @@ private:
                                            r.type_name.empty() ? "(anon)" : r.type_name, r.access);
             if (!r.member.empty()) what += fmt::format(" '{}'", r.member);
             const auto value = core_target_value(r);
+            if (!value && core_keeps_compiled_layout(r)) continue; // the answer is already there
             if (!value)
                 return fail(error(sec, off, fmt::format("CO-RE relocations are not supported beyond ebpfjit's own "
-                                                        "uapi (bpf_func_id, __sk_buff, xdp_md, bpf_fib_lookup): "
-                                                        "{} needs the kernel's BTF", what)));
+                                                        "uapi (bpf_func_id, __sk_buff, xdp_md, bpf_fib_lookup) and "
+                                                        "the wire-format headers: {} needs the kernel's BTF", what)));
             if (off % kInsnSize != 0)
                 return fail(error(sec, off, fmt::format("CO-RE relocation {} is not at an instruction boundary", what)));
             const uint32_t slot = unit.placed + uint32_t((off - begin) / kInsnSize);
@@ -234,9 +236,15 @@ private:
             } else if (insn.opcode == kOpLddw && insn.src == 0 && off + kInsnSize < end) {
                 insn.imm = int32_t(uint32_t(*value));
                 out_.raw[slot + 1].imm = int32_t(uint32_t(*value >> 32));
+            } else if ((cls == 0x01 || cls == 0x02 || cls == 0x03) && r.kind == 0) { // LDX/ST/STX: a field's offset
+                if (*value > uint64_t(INT16_MAX))
+                    return fail(error(sec, off, fmt::format("CO-RE relocation {}: offset {} does not fit an "
+                                                            "instruction's offset", what, *value)));
+                insn.off = int16_t(*value);
             } else {
                 return fail(error(sec, off, fmt::format("CO-RE relocation {} on opcode 0x{:02x}, which is neither an "
-                                                        "ALU instruction with an immediate nor an LDDW",
+                                                        "ALU instruction with an immediate, an LDDW nor a memory "
+                                                        "access (byte_off)",
                                                         what, insn.opcode)));
             }
         }

@@ -1,5 +1,6 @@
 // CO-RE relocations: bpf_core_type_id_local() is answered from the object's own BTF, as
-// libbpf does; every kind that asks about the kernel's types is refused by name.
+// libbpf does; ctx fields from the uapi, wire headers as compiled; every kind that asks
+// about the kernel's own types is refused by name.
 #include <bpf/btf.h>
 #include <catch2/catch.hpp>
 #include <linux/btf.h>
@@ -125,9 +126,9 @@ TEST_CASE("CO-RE: an enum value of a helper ebpfjit lacks has no value to patch 
     CHECK_FALSE(core_target_value(r));
     r.member = "BPF_FUNC_map_lookup_elem";
     CHECK(core_target_value(r) == std::optional<uint64_t>(BPF_FUNC_map_lookup_elem));
-    r.kind = 0; // BPF_CORE_FIELD_BYTE_OFFSET: the kernel's layout, not answered here
+    r.kind = 0; // BPF_CORE_FIELD_BYTE_OFFSET of a kernel-internal struct: not answered here
     r.is_enum = false;
-    r.type_name = "__sk_buff";
+    r.type_name = "sk_buff";
     r.member = "len";
     CHECK_FALSE(core_target_value(r));
 }
@@ -138,4 +139,62 @@ TEST_CASE("CO-RE: a kernel-type relocation is refused naming its kind, type and 
     const std::string message = d.error().to_string();
     CHECK(message.find("byte_off of 'remote_hdr' (access 0:1)") != std::string::npos);
     CHECK(message.find("needs the kernel's BTF") != std::string::npos);
+}
+
+// vmlinux.h-style accesses: a partial ctx copy patched to the uapi's offsets, and the wire
+// headers (bitfields too) as compiled; the program reads them back from a real packet.
+TEST_CASE("CO-RE: ctx fields get the uapi's offsets, wire headers keep theirs", "[elf][link][core]") {
+    Object object = ebpfjit::runtime::elf::test::open_object("core_wire", OpenOptions{});
+    auto program = object.program("wire_headers");
+    REQUIRE(program);
+    std::vector<uint8_t> frame(64, 0);
+    frame[12] = 0x08; // h_proto: IPv4
+    frame[14] = 0x46; // version 4, ihl 6
+    frame[22] = 61;   // ttl
+    frame[23] = 17;   // protocol: UDP
+    for (Engine engine : {Engine::Interpreter, Engine::Jit}) {
+        SkbPacket skb;
+        REQUIRE(skb.load(frame));
+        auto verdict = program->run_tc(skb, RunOptions{engine});
+        if (!verdict) FAIL(verdict.error().to_string());
+        CHECK(verdict->code == (6 | 4 << 4 | 17 << 8 | 61 << 16));
+    }
+}
+
+TEST_CASE("CO-RE: which structs answer for the kernel's layout here", "[elf][link][core]") {
+    RawCoreRelocation r;
+    r.kind = 0; // byte_off
+    r.type_name = "__sk_buff___mine";
+    r.access = "0:1";
+    r.member = "mark";
+    CHECK(core_target_value(r) == std::optional<uint64_t>(offsetof(struct __sk_buff, mark)));
+    r.member = "cb";
+    r.access = "0:4:2"; // cb[2], whatever the member's index in the program's copy
+    CHECK(core_target_value(r) == std::optional<uint64_t>(offsetof(struct __sk_buff, cb) + 8));
+    r.kind = 1; // byte_sz of that element
+    CHECK(core_target_value(r) == std::optional<uint64_t>(4));
+    r.access = "0:4:5"; // past cb[4]
+    CHECK_FALSE(core_target_value(r));
+    r.kind = 0;
+    r.type_name = "xdp_md";
+    r.member = "data_end";
+    r.access = "0:1";
+    CHECK(core_target_value(r) == std::optional<uint64_t>(offsetof(struct xdp_md, data_end)));
+    r.member = "no_such_field";
+    CHECK_FALSE(core_target_value(r));
+    // Wire headers keep what clang compiled, if the program's copy has the wire size and
+    // the header's own name; a kernel-internal struct is still the kernel's business.
+    r.type_name = "udphdr";
+    r.member = "dest";
+    r.type_size = 8;
+    CHECK(core_keeps_compiled_layout(r));
+    r.type_size = 6;
+    CHECK_FALSE(core_keeps_compiled_layout(r));
+    r.type_name = "udphdr___mine";
+    r.type_size = 8;
+    CHECK_FALSE(core_keeps_compiled_layout(r));
+    r.type_name = "sk_buff";
+    r.type_size = 232;
+    CHECK_FALSE(core_keeps_compiled_layout(r));
+    CHECK_FALSE(core_target_value(r));
 }
