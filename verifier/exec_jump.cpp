@@ -87,12 +87,13 @@ bool is_packet_start(const RegState& r) {
     return r.type == RegType::Packet && r.id == 0 && r.off == 0 && r.var.is_const() && r.var.value() == 0;
 }
 
-// `p rel end` holds: bytes up to p's offset are in the region, for every copy of p.
+// `p rel end` holds: bytes up to p's offset are in the region, for every copy of p, and
+// the byte at p too when p < end (the kernel's find_good_pkt_pointers, range_right_open).
 void prove_packet_range(AbstractState& st, const RegState& p, Relation rel, int64_t max_off) {
     if (rel != Relation::Le && rel != Relation::Lt && rel != Relation::Eq) return;
     if (p.off < 0 || p.var.umax > uint64_t(max_off) || int64_t(p.var.umax) + p.off > max_off)
         return;
-    uint32_t range = uint32_t(p.off);
+    const uint32_t range = uint32_t(p.off) + (rel == Relation::Lt ? 1 : 0);
     st.for_each_reg([&](RegState& o) {
         if (o.type == p.type && o.id == p.id) o.range = std::max(o.range, range);
     });

@@ -106,3 +106,29 @@ TEST_CASE("packet end marks: pruning keeps a mark a continuation relied on", "[v
 }
 
 } // namespace ebpfjit::verifier::test
+
+namespace ebpfjit::verifier::test {
+
+TEST_CASE("packet ranges: p < end proves the byte at p, p <= end only those before it", "[verifier][packet]") {
+    // r3 = data + 14; the fall-through of `r3 >= end` (r3 < end) may read data[14], as the
+    // kernel's find_good_pkt_pointers with range_right_open; that of `r3 > end` may not.
+    const std::string head = "ldxw %r2, [%r1+4]\nldxw %r1, [%r1+0]\nmov %r3, %r1\nadd %r3, 14\n";
+    const std::string tail = "\nldxb %r0, [%r1+14]\nexit\nout:\nmov %r0, 0\nexit";
+    for (const char* jump : {"jge %r3, %r2, out", "jle %r2, %r3, out"}) {
+        const std::string text = head + jump + tail;
+        Report r = verify_text(text, ProgramType::Xdp);
+        INFO(jump << ": " << headline(r));
+        CHECK(r.ok());
+        // By the walk, each instruction once (the loop pass, whose relations would prove
+        // the read too, runs only after the walk fails).
+        CHECK(r.stats.processed_insns <= isa::assemble(text)->size());
+    }
+    for (const char* jump : {"jgt %r3, %r2, out", "jlt %r2, %r3, out"}) {
+        Report r = verify_text(head + jump + tail, ProgramType::Xdp);
+        INFO(jump << ": " << headline(r));
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.rejection->reason == Reason::PacketOutOfBounds);
+    }
+}
+
+} // namespace ebpfjit::verifier::test
