@@ -39,7 +39,7 @@ bool is_jump_class(const isa::Instruction& insn) {
 Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
                    bool loop_pass)
     : program_(program), input_(input), loop_pass_(loop_pass), shape_(shape),
-      ctx_layout_(engine_abi::context_layout(input.type, input.attach)), liveness_(program, input.helpers, shape.subprogram_starts),
+      ctx_layout_(engine_abi::context_layout(input.type, input.attach)), liveness_(program, input.helpers, shape.subprogram_starts, input.maps),
       checkpoints_(program, liveness_, input.allow_uninit_stack, input.allow_ptr_leaks) {
     const size_t n = program.size();
     loop_head_.assign(n, false);

@@ -5,8 +5,8 @@
 namespace ebpfjit::verifier {
 
 Liveness::Liveness(const isa::Program& program, const helpers::HelperTable* helpers,
-                   const std::vector<int32_t>& subprogram_starts)
-    : stack_(program, subprogram_starts, helpers) {
+                   const std::vector<int32_t>& subprogram_starts, const std::vector<maps::MapDefinition>& maps)
+    : stack_(program, subprogram_starts, helpers, maps) {
     // A helper reads the arguments its prototype declares; unknown ids read r1..r5.
     isa::HelperReads reads;
     if (helpers)

@@ -19,7 +19,7 @@ namespace ebpfjit::verifier {
 class Liveness {
 public:
     Liveness(const isa::Program& program, const helpers::HelperTable* helpers,
-             const std::vector<int32_t>& subprogram_starts);
+             const std::vector<int32_t>& subprogram_starts, const std::vector<maps::MapDefinition>& maps = {});
     // Bit n: rn is live before `pc` (r10 always).
     uint16_t live_before(uint32_t pc) const { return live_in_[pc]; }
     // The stack slots (stack_liveness.hpp): bit i, slot [fp-8(i+1), fp-8i) of the frame

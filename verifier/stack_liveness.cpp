@@ -170,10 +170,40 @@ struct Sub {
     int32_t start, end;
 };
 
+// The map a helper call at `pc` passes in r1, when the same straight-line code loaded it
+// there (`r1 = map_fd N ll` just before the call, as clang emits it); else null.
+const maps::MapDefinition* map_in_r1(const Program& program, const std::vector<uint8_t>& jump_target, size_t pc,
+                                     const std::vector<maps::MapDefinition>& maps) {
+    for (size_t k = pc; k > 0 && !jump_target[k];) { // nothing else arrives at k
+        const Instruction& insn = program.insns[--k];
+        if (std::holds_alternative<LddwSecondSlot>(insn)) continue;
+        if (const auto* l = std::get_if<LoadImm64>(&insn); l && l->dst.n == 1) {
+            const bool map = l->kind == LddwKind::MapFd || l->kind == LddwKind::MapIdx;
+            return map && l->imm >= 0 && size_t(l->imm) < maps.size() ? &maps[size_t(l->imm)] : nullptr;
+        }
+        const bool control = std::holds_alternative<Jump>(insn) || std::holds_alternative<Call>(insn) ||
+                             std::holds_alternative<CallX>(insn) || std::holds_alternative<Exit>(insn);
+        if (control || (use_def(insn).def >> 1 & 1)) return nullptr;
+    }
+    return nullptr;
+}
+
+// How many bytes from its pointer a helper reads through argument `arg` (1..5): a map's
+// key or value, as the verifier checks them (exec_call.cpp); nullopt: up to the frame's top.
+std::optional<int64_t> helper_read_size(const helpers::Helper& h, uint8_t arg, const maps::MapDefinition* map) {
+    if (!map || arg > h.proto.args.size()) return std::nullopt;
+    switch (h.proto.args[arg - 1]) {
+    case helpers::ArgType::PtrToMapKey: return map->key_size;
+    case helpers::ArgType::PtrToMapValue:
+    case helpers::ArgType::PtrToUninitMapValue: return map->value_size;
+    default: return std::nullopt;
+    }
+}
+
 } // namespace
 
 StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>& starts,
-                             const helpers::HelperTable* helpers) {
+                             const helpers::HelperTable* helpers, const std::vector<maps::MapDefinition>& maps) {
     const size_t n = program.size();
     live_in_.assign(n, kAll);
     escapes_.assign(n, 0);
@@ -193,6 +223,11 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
         return !h || std::find(h->proto.args.begin(), h->proto.args.end(), helpers::ArgType::PtrToFunc) !=
                          h->proto.args.end();
     };
+
+    std::vector<uint8_t> jump_target(n, 0); // for map_in_r1
+    for (size_t pc = 0; pc < n; ++pc)
+        if (const auto* j = std::get_if<Jump>(&program.insns[pc]); j && j->target >= 0 && size_t(j->target) < n)
+            jump_target[size_t(j->target)] = 1;
 
     // Entry values per subprogram: the program's r1..r5 are data; a callee's arguments
     // are "some stack pointer" where a call site may pass one; a callback's may all be.
@@ -342,6 +377,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                 const helpers::Helper* h = helper_of(*c);
                 const bool callee_frame =
                     c->kind == CallKind::Local || (c->kind == CallKind::Helper && takes_callback(h));
+                const maps::MapDefinition* map = h ? map_in_r1(program, jump_target, pc, maps) : nullptr;
                 for (uint8_t a = 1; a <= 5; ++a) {
                     const Val v = r[a];
                     if (!is_stack(v)) continue;
@@ -350,6 +386,8 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                         use[pc] = kAll;
                     } else if (v.kind == Val::Any) {
                         use[pc] = kAll;
+                    } else if (const auto size = h ? helper_read_size(*h, a, map) : std::nullopt) {
+                        use[pc] |= slots_of(v.off, int64_t(v.off) + *size); // a map's key or value
                     } else {
                         use[pc] |= slots_of(v.off, 0); // a helper reads upward from its pointer
                     }

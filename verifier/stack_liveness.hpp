@@ -32,6 +32,7 @@
 
 #include "helpers/helper_table.hpp"
 #include "isa/instruction.hpp"
+#include "runtime/maps/map.hpp"
 
 namespace ebpfjit::verifier {
 
@@ -39,8 +40,10 @@ class StackLiveness {
 public:
     static constexpr uint64_t kAll = ~uint64_t{0};
 
+    // `maps`: the program's maps by LDDW index (VerifierInput::maps): a map helper reads
+    // key_size / value_size bytes from its stack pointer; without them, the frame above it.
     StackLiveness(const isa::Program& program, const std::vector<int32_t>& subprogram_starts,
-                  const helpers::HelperTable* helpers);
+                  const helpers::HelperTable* helpers, const std::vector<maps::MapDefinition>& maps = {});
     // Bit i: slot i of the frame executing `pc` may be read before being overwritten whole.
     uint64_t live_before(uint32_t pc) const { return enabled_ ? live_in_[pc] : kAll; }
     // The call (local, or a helper taking a callback) at `pc` hands a stack pointer to the

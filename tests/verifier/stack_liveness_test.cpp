@@ -71,6 +71,34 @@ TEST_CASE("stack liveness: helpers read upward from their pointer, variable offs
     CHECK(liveness_of(v).live_before(5) == StackLiveness::kAll);
 }
 
+TEST_CASE("stack liveness: a map helper reads its key's and value's bytes only", "[verifier][stack_liveness]") {
+    // The hash map's key is 4 bytes, its value 8 (corpus.hpp): a lookup with the key at
+    // fp-16 reads [fp-16, fp-12), an update with the value at fp-32 also [fp-32, fp-24);
+    // fp-8 and fp-24's slot above the value are not read (the kernel's
+    // check_helper_mem_access marks the key_size / value_size bytes).
+    Builder b;
+    b.st(Size::W, r10, -16, 0).st(Size::DW, r10, -32, 0);
+    b.mov(r2, r10).add(r2, -16).ld_map(r1, kHashMap).call(1);
+    b.mov(r2, r10).add(r2, -16).mov(r3, r10).add(r3, -32).ld_map(r1, kHashMap).mov(r4, 0).call(2);
+    b.mov(r0, 0).exit();
+    const isa::Program p = b.build();
+    const StackLiveness l(p, p.subprogram_starts, &corpus_helpers(), corpus_maps());
+    REQUIRE(l.enabled());
+    const uint32_t update = uint32_t(p.size() - 3), lookup = update - 8;
+    CHECK(l.live_before(lookup) == (slot(1) | slot(3)));
+    CHECK(l.live_before(update) == (slot(1) | slot(3)));
+    // Without the map (not loaded into r1 in the same straight-line code, or no maps
+    // given), the frame above the pointer.
+    CHECK(liveness_of(p).live_before(lookup) == (slot(0) | slot(1) | slot(2) | slot(3)));
+    Builder j;
+    j.st(Size::W, r10, -16, 0).ld_map(r1, kHashMap).mov(r2, r10).add(r2, -16);
+    j.j(Cond::Eq, r0, 0, "call").mov(r0, 0);
+    j.label("call").call(1).mov(r0, 0).exit();
+    const isa::Program q = j.build();
+    const StackLiveness lq(q, q.subprogram_starts, &corpus_helpers(), corpus_maps());
+    CHECK(lq.live_before(uint32_t(q.size() - 3)) == (slot(0) | slot(1)));
+}
+
 TEST_CASE("stack liveness: a stack pointer handed to a callee makes the frame live; storing one turns the analysis off",
           "[verifier][stack_liveness]") {
     const isa::Program p = assembled(R"(
