@@ -15,6 +15,9 @@ bool same_but_ids(const StackSlot& a, const StackSlot& b) {
     return x == y;
 }
 
+// What a narrow spill of `bytes` bytes may hold once its value is forgotten.
+RegState narrow_unknown(uint8_t bytes) { return RegState::scalar(Scalar::unsigned_range(0, (uint64_t(1) << (8 * bytes)) - 1)); }
+
 // Every copy of `id` forgets its bounds but stays a copy: they held one value when the
 // callback returned, whatever it was (the caller's `r6` and two slots it was spilled to,
 // one of them bounded by a branch in the callback on a fill of the other). Narrow spills
@@ -29,7 +32,7 @@ bool widen_copies(AbstractState& s, uint32_t id) {
             if (r.is_scalar() && r.id == id) r.var = Scalar::unknown();
         for (StackSlot& slot : f.stack.slots()) {
             if (!slot.spilled.is_scalar() || slot.spilled.id != id) continue;
-            if (slot.narrow) slot.spilled = RegState::scalar(Scalar::unsigned_range(0, (uint64_t(1) << (8 * slot.narrow)) - 1));
+            if (slot.narrow) slot.spilled = narrow_unknown(slot.narrow);
             else if (slot.is_spill()) slot.spilled.var = Scalar::unknown();
         }
     }
@@ -40,7 +43,8 @@ bool widen_copies(AbstractState& s, uint32_t id) {
 
 void widen_changed_caller_slots(AbstractState& s, const FrameState& callee) {
     if (!callee.caller_stacks) return;
-    std::vector<uint32_t> linked; // ids of changed slots' copies, widened together below
+    // Changed spills that are copies, by id: widened with their copies below.
+    std::vector<std::pair<uint32_t, StackSlot*>> linked;
     for (size_t f = 0; f < s.frames.size() && f < callee.caller_stacks->size(); ++f) {
         auto& now = s.frames[f].stack.slots();
         const auto& then = (*callee.caller_stacks)[f].slots();
@@ -48,26 +52,18 @@ void widen_changed_caller_slots(AbstractState& s, const FrameState& callee) {
             StackSlot& slot = now[i];
             if (i < then.size() && same_but_ids(slot, then[i])) continue;
             if (slot.is_spill() && slot.spilled.is_scalar() && !slot.spilled.precise) {
-                if (slot.spilled.id) linked.push_back(slot.spilled.id);
+                if (slot.spilled.id) linked.emplace_back(slot.spilled.id, &slot);
                 else slot.spilled = RegState::unknown_scalar();
             }
-            if (slot.narrow && !slot.spilled.precise)
-                slot.spilled = RegState::scalar(Scalar::unsigned_range(0, (uint64_t(1) << (8 * slot.narrow)) - 1));
+            if (slot.narrow && !slot.spilled.precise) slot.spilled = narrow_unknown(slot.narrow);
         }
     }
     std::sort(linked.begin(), linked.end());
-    linked.erase(std::unique(linked.begin(), linked.end()), linked.end());
-    for (uint32_t id : linked) {
-        if (widen_copies(s, id)) continue;
-        // A precise copy keeps its bounds: the changed slots alone are widened, unlinked.
-        for (size_t f = 0; f < s.frames.size() && f < callee.caller_stacks->size(); ++f) {
-            auto& now = s.frames[f].stack.slots();
-            const auto& then = (*callee.caller_stacks)[f].slots();
-            for (size_t i = 0; i < now.size(); ++i)
-                if (now[i].is_spill() && now[i].spilled.is_scalar() && now[i].spilled.id == id &&
-                    !now[i].spilled.precise && !(i < then.size() && same_but_ids(now[i], then[i])))
-                    now[i].spilled = RegState::unknown_scalar();
-        }
+    for (size_t k = 0; k < linked.size();) {
+        const uint32_t id = linked[k].first;
+        const bool widened = widen_copies(s, id);
+        for (; k < linked.size() && linked[k].first == id; ++k) // (slot pointers stay valid: no slot is added)
+            if (!widened) linked[k].second->spilled = RegState::unknown_scalar(); // a copy is precise: unlinked
     }
 }
 

@@ -34,18 +34,21 @@ std::string_view leak_target(RegType t) {
     }
 }
 
+// The bits `size` (1..8) bytes hold, and whether every value of `v` fits in them.
+uint64_t low_bytes_mask(uint32_t size) { return size >= 8 ? ~uint64_t(0) : (uint64_t(1) << (8 * size)) - 1; }
+bool fits_in(const Scalar& v, uint32_t size) { return size >= 8 || (v.umax <= low_bytes_mask(size) && v.smin >= 0); }
+
 bool writes_zero(const RegState* value, uint32_t size) {
     if (!value || !value->is_scalar() || !value->var.is_const()) return false;
-    uint64_t mask = size >= 8 ? ~0ULL : (uint64_t(1) << (8 * size)) - 1;
-    return (value->var.value() & mask) == 0;
+    return (value->var.value() & low_bytes_mask(size)) == 0;
 }
 
 // The scalar `size` (< 8) bytes of `r` hold: `r` itself when its value fits (ids and the
 // loop pass's symbol still name it), else its low bytes, a value of its own (the kernel's
 // coerce_reg_to_size, and it drops the id of a narrowing spill or fill).
 RegState fill_value(const RegState& r, uint32_t size) {
-    const uint64_t mask = (uint64_t(1) << (8 * size)) - 1;
-    if (r.var.umax <= mask && r.var.smin >= 0) return r;
+    const uint64_t mask = low_bytes_mask(size);
+    if (fits_in(r.var, size)) return r;
     RegState out = RegState::scalar(r.var.is_const() ? Scalar::constant(r.var.value() & mask)
                                     : size == 4       ? r.var.zext32()
                                                       : loaded_bytes(size));
@@ -527,14 +530,13 @@ Status Analyzer::exec_store(AbstractState& s, const isa::Store& insn) {
         // value that fits keeps the register (its bounds too: the kernel's narrow spill);
         // one that does not keeps the low bytes, unlinked.
         RegState& src = s.reg(r->n);
-        const uint64_t low = insn.size == isa::Size::DW ? ~uint64_t(0) : (uint64_t(1) << (8 * uint32_t(insn.size))) - 1;
-        const bool fits = insn.size == isa::Size::DW || (src.var.umax <= low && src.var.smin >= 0);
+        const bool fits = fits_in(src.var, uint32_t(insn.size));
         if (fits && src.is_scalar() && src.id == 0 && !src.var.is_const() && s.reg(insn.base.n).type == RegType::Stack)
             src.id = fresh_id();
         value = src;
         if (!value.is_pointer() && !fits)
-            value = RegState::scalar(scalar_alu64(isa::AluOp::And, value.var,
-                                                  Scalar::constant((uint64_t(1) << (8 * uint32_t(insn.size))) - 1)));
+            value = RegState::scalar(
+                scalar_alu64(isa::AluOp::And, value.var, Scalar::constant(low_bytes_mask(uint32_t(insn.size)))));
     } else {
         value = RegState::scalar(Scalar::constant(uint64_t(int64_t(std::get<isa::Imm>(insn.src).v))));
     }

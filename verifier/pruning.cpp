@@ -509,8 +509,9 @@ bool Checkpoints::mark_constant_key(const AbstractState& state, int64_t start, u
         mask.regs[depth - 1] = m.regs;
         for (uint32_t i = 0; i < 8; ++i)
             if ((m.bytes >> i) & 1) { // the key's bytes, or the narrow spill holding them
-                mask.slots[depth - 1] |= uint64_t(1) << ((-(start + int64_t(i)) - 1) / 8);
-                mask.narrow[depth - 1] |= uint64_t(1) << ((-(start + int64_t(i)) - 1) / 8);
+                const uint64_t slot = uint64_t(1) << ((-(start + int64_t(i)) - 1) / 8);
+                mask.slots[depth - 1] |= slot;
+                mask.narrow[depth - 1] |= slot;
             }
         apply_precision(st, mask);
     }

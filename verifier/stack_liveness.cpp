@@ -174,6 +174,8 @@ struct Sub {
 // there (`r1 = map_fd N ll` just before the call, as clang emits it); else null.
 const maps::MapDefinition* map_in_r1(const Program& program, const std::vector<uint8_t>& jump_target, size_t pc,
                                      const std::vector<maps::MapDefinition>& maps) {
+    // (A subprogram's start needs no mark: the one before it ends in exit or ja,
+    // structural_check.cpp, where the scan stops.)
     for (size_t k = pc; k > 0 && !jump_target[k];) { // nothing else arrives at k
         const Instruction& insn = program.insns[--k];
         if (std::holds_alternative<LddwSecondSlot>(insn)) continue;

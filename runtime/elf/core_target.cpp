@@ -24,6 +24,8 @@ constexpr uint32_t kFieldRshiftU64 = 5;
 constexpr uint32_t kFieldExists = 2;
 constexpr uint32_t kTypeIdLocal = 6;
 constexpr uint32_t kTypeExists = 8;
+constexpr uint32_t kTypeSize = 9;
+constexpr uint32_t kTypeMatches = 12;
 constexpr uint32_t kEnumvalExists = 10;
 constexpr uint32_t kEnumvalValue = 11;
 
@@ -116,7 +118,9 @@ constexpr std::array kWireHeaders = {
 
 // enum bpf_core_relo_kind: the field kinds (byte_off .. rshift_u64) and the type kinds
 // whose answer is the local type's own (exists, size, matches).
-bool layout_kind(uint32_t kind) { return kind <= 5 || kind == kTypeExists || kind == 9 || kind == 12; }
+bool layout_kind(uint32_t kind) {
+    return kind <= kFieldRshiftU64 || kind == kTypeExists || kind == kTypeSize || kind == kTypeMatches;
+}
 
 } // namespace
 

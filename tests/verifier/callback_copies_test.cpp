@@ -12,6 +12,7 @@
 #include "corpus.hpp"
 #include "program_builder.hpp"
 #include "verifier/verifier.hpp"
+#include "verify_text.hpp"
 
 namespace ebpfjit::verifier::test {
 
@@ -38,18 +39,16 @@ isa::Program spilled_twice(Variant v) {
     return b.build();
 }
 
-std::string verdict(const Report& r) { return r.rejection ? r.rejection->headline : std::string("accepted"); }
-
 } // namespace
 
 TEST_CASE("callback copies: slots that are copies stay copies when the callback's return widens them",
           "[verifier][callbacks]") {
     Report copies = check(spilled_twice(Variant::Copies), corpus_input(ProgramType::Xdp));
-    INFO("copies: " << verdict(copies));
+    INFO("copies: " << headline(copies));
     CHECK(copies.ok());
     for (Variant v : {Variant::TwoValues, Variant::Overwritten}) {
         Report r = check(spilled_twice(v), corpus_input(ProgramType::Xdp));
-        INFO((v == Variant::TwoValues ? "two values: " : "overwritten: ") << verdict(r));
+        INFO((v == Variant::TwoValues ? "two values: " : "overwritten: ") << headline(r));
         REQUIRE_FALSE(r.ok());
         CHECK((r.rejection->reason == Reason::PointerArithmetic || r.rejection->reason == Reason::StackOutOfBounds));
     }

@@ -75,6 +75,16 @@ void require_refused_at(const Case& c, const char* what) {
     if (r.rejection) CHECK((r.rejection->insn == c.at || r.rejection->insn == c.at + 1));
 }
 
+// `make(safe, swap)`'s safe twin is accepted and its unsafe twin refused at its mark, in
+// both walk orders.
+void require_twins(const std::function<Case(bool, bool)>& make, const char* safe, const char* unsafe) {
+    for (bool swap : {false, true}) {
+        INFO((swap ? "the path without the copy first" : "the copy first"));
+        require_accepted(make(true, swap), safe);
+        require_refused_at(make(false, swap), unsafe);
+    }
+}
+
 // Copies across frames. The caller passes r1 = r6 (a copy) on the first path and r1 = r7
 // (unsafe) or r1 = r6 again (safe) on the second; the callee tests r1 (or, `through_stack`,
 // its own spill and fill of r1) and returns whether it exceeded 7; the caller then indexes
@@ -300,20 +310,12 @@ TEST_CASE("linked copies, adversarial: a copy in the callee's frame bounds the c
 }
 
 TEST_CASE("linked copies, adversarial: a callee's fill links the caller's slot", "[verifier][pruning][linked]") {
-    for (bool swap : {false, true}) {
-        INFO((swap ? "the path without the copy first" : "the copy first"));
-        require_accepted(callee_fills_caller_slot(true, swap), "fp-8 is r6's copy on both paths");
-        require_refused_at(callee_fills_caller_slot(false, swap), "fp-8 holds r7 on one path");
-    }
+    require_twins(callee_fills_caller_slot, "fp-8 is r6's copy on both paths", "fp-8 holds r7 on one path");
 }
 
 TEST_CASE("linked copies, adversarial: copies inside a bpf_loop callback span the caller's slot",
           "[verifier][pruning][linked][callbacks]") {
-    for (bool swap : {false, true}) {
-        INFO((swap ? "the path without the copy first" : "the copy first"));
-        require_accepted(copies_in_callback(true, swap), "r9 is a fill of the slot on both paths");
-        require_refused_at(copies_in_callback(false, swap), "r9 is another unknown on one path");
-    }
+    require_twins(copies_in_callback, "r9 is a fill of the slot on both paths", "r9 is another unknown on one path");
 }
 
 TEST_CASE("linked copies, adversarial: copies made by the caller, branched on in a bpf_loop callback",
@@ -329,11 +331,7 @@ TEST_CASE("linked copies, adversarial: a 32-bit branch on a 64-bit copy", "[veri
     // whose upper half is unknown) and accepts the second (zero-extended: umax 7).
     require_refused_at(jump32_on_copy(false), "upper half unknown");
     require_accepted(jump32_on_copy(true), "upper half zero");
-    for (bool swap : {false, true}) {
-        INFO((swap ? "the path without the copy first" : "the copy first"));
-        require_accepted(jump32_after_join(true, swap), "copies on both paths");
-        require_refused_at(jump32_after_join(false, swap), "r8 is not r6's copy on one path");
-    }
+    require_twins(jump32_after_join, "copies on both paths", "r8 is not r6's copy on one path");
 }
 
 TEST_CASE("linked copies, adversarial: a slot overwritten after the link is no copy", "[verifier][pruning][linked]") {
@@ -355,13 +353,9 @@ TEST_CASE("linked copies, adversarial: a slot overwritten after the link is no c
 
 TEST_CASE("linked copies, adversarial: copies made before a checkpoint, branched on after it",
           "[verifier][pruning][linked]") {
-    for (bool swap : {false, true}) {
-        INFO((swap ? "the swapped path first" : "the copies first"));
-        require_accepted(swapped_slots(true, swap), "fp-8 is r6's copy on both paths");
-        // At the join fp-8 and r6 are precise and share an id on the first path; on the
-        // second fp-8 shares r7's: the id map refuses (r6's id cannot stand for two ids).
-        require_refused_at(swapped_slots(false, swap), "fp-8 and fp-16 swapped on one path");
-    }
+    // At the join fp-8 and r6 are precise and share an id on the first path; on the
+    // second fp-8 shares r7's: the id map refuses (r6's id cannot stand for two ids).
+    require_twins(swapped_slots, "fp-8 is r6's copy on both paths", "fp-8 and fp-16 swapped on one path");
 }
 
 TEST_CASE("linked copies, adversarial: register-register branches between two families of copies",
@@ -376,11 +370,7 @@ TEST_CASE("linked copies, adversarial: register-register branches between two fa
 }
 
 TEST_CASE("linked copies, adversarial: a copy as a helper's size argument", "[verifier][pruning][linked]") {
-    for (bool swap : {false, true}) {
-        INFO((swap ? "the path without the copy first" : "the copy first"));
-        require_accepted(copy_as_helper_size(true, swap), "fp-8 is r6's copy on both paths");
-        require_refused_at(copy_as_helper_size(false, swap), "fp-8 holds r7 on one path");
-    }
+    require_twins(copy_as_helper_size, "fp-8 is r6's copy on both paths", "fp-8 holds r7 on one path");
 }
 
 } // namespace ebpfjit::verifier::test
