@@ -251,10 +251,10 @@ void Analyzer::run(Report& report) {
     uint64_t processed_at_store = 0, jumps_since_store = 0; // for the store heuristic
     std::vector<uint32_t> branch_visits(program_.size(), 0);
     bool resumed_head = false; // cur is a loop head's joined state: it is the head's, not an arrival
-    std::vector<uint64_t> head_arrivals(loop_arrival_limit_ ? program_.size() : 0, 0);
-    // Loop pass, enumerated heads: arrivals from outside the loop (entries) and round it
-    // (trips), and the loop's body, built at the first arrival.
-    std::vector<uint64_t> head_entries(loop_pass_ && loop_arrival_limit_ ? program_.size() : 0, 0);
+    // Enumerated heads: arrivals from outside the loop (entries) and round it (trips), and
+    // the loop's body, built at the first arrival.
+    std::vector<uint64_t> head_trips(loop_arrival_limit_ ? program_.size() : 0, 0);
+    std::vector<uint64_t> head_entries(head_trips.size(), 0);
     std::vector<std::vector<bool>> bodies(head_entries.size());
     uint32_t prev_pc = UINT32_MAX; // the slot this path executed just before cur.pc
     const uint64_t complexity_limit = std::min(input_.complexity_limit, kComplexityLimit);
@@ -363,7 +363,7 @@ void Analyzer::run(Report& report) {
         // states joined from this arrival on, which becomes its first state (its earlier
         // arrivals were walked; a joined head's arrivals are bounded by widening).
         if (!path_over && loop_pass_ && loop_arrival_limit_ && enumerated_[cur.pc] &&
-            enumerated_loop_too_long(cur.pc, prev_pc, head_arrivals, head_entries, bodies)) {
+            loop_too_long(cur.pc, prev_pc, head_trips, head_entries, bodies)) {
             enumerated_[cur.pc] = false;
             switched_heads_.push_back(cur.pc);
             auto verdict = arrive_at_loop_head(cur); // the first of its shape: goes on
@@ -374,12 +374,14 @@ void Analyzer::run(Report& report) {
             if (input_.log_level >= 2) trace_ += fmt::format("{}: the loop's states are joined from here on\n", cur.pc);
         }
         if (!path_over && !loop_pass_ && loop_arrival_limit_ && loop_head_[cur.pc] &&
-            ++head_arrivals[cur.pc] > loop_arrival_limit_) {
+            loop_too_long(cur.pc, prev_pc, head_trips, head_entries, bodies)) {
             walk_gave_up_ = true;
             gave_up_at_ = cur.pc;
             reject(cur.pc, {Reason::ComplexityLimit,
-                            fmt::format("program is too complex: the loop at insn {} was entered more than {} times",
-                                        cur.pc, loop_arrival_limit_)});
+                            fmt::format("program is too complex: the loop at insn {} went round {} times from {} "
+                                        "entries (the walk enumerates {} trips, and {} more per entry)",
+                                        cur.pc, head_trips[cur.pc], head_entries[cur.pc], loop_arrival_limit_,
+                                        kTripsPerEntry)});
             break;
         }
         if (!path_over) {

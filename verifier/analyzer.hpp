@@ -71,13 +71,14 @@ private:
     // once the worklist is empty, after every other arrival of the round).
     enum class HeadVerdict { Continue, Prune, Joined };
     Result<HeadVerdict> arrive_at_loop_head(AbstractState& s);
-    // Loop pass, an arrival at an enumerated head from `prev_pc`: true once the trips round
-    // the loop exceed the arrival limit plus kTripsPerEntry per entry into it, so that a short
-    // loop many paths enter (`for (i = 0; i < 3; i++)` after every branch of a parser) stays
-    // enumerated and a long or branching one (what the walk gave up on) is joined.
+    // An arrival at a loop head the walk (or the loop pass) enumerates, from `prev_pc`: true
+    // once the trips round the loop exceed the arrival limit plus kTripsPerEntry per entry
+    // into it, so that a short loop many paths enter (`for (i = 0; i < 3; i++)` after every
+    // branch of a parser, a 128-byte copy after each way a name loop can end) is walked to
+    // the end and a long or branching one is given up on (the walk) or joined (the pass).
     static constexpr uint64_t kTripsPerEntry = 64;
-    bool enumerated_loop_too_long(uint32_t head, uint32_t prev_pc, std::vector<uint64_t>& trips,
-                                  std::vector<uint64_t>& entries, std::vector<std::vector<bool>>& bodies) const;
+    bool loop_too_long(uint32_t head, uint32_t prev_pc, std::vector<uint64_t>& trips, std::vector<uint64_t>& entries,
+                       std::vector<std::vector<bool>>& bodies) const;
     Status execute(AbstractState& s, Step& step);
 
     // exec_alu.cpp

@@ -108,6 +108,17 @@ Status Analyzer::exec_alu(AbstractState& s, const isa::Alu& insn) {
                 return violation(Reason::PointerArithmetic,
                                  fmt::format("r{} partial copy of pointer (it would leak the address): {}", src_reg->n,
                                              describe(s, src_reg->n)));
+            if (src_reg && src.is_scalar() && src.var.umax <= 0xffffffffULL) {
+                // The value has no upper half: the copy is exact and shares the id, as the
+                // kernel links `w9 = w1` of a u32-range scalar (check_alu_op), so that
+                // `if w1 s< 1` bounds w9 too (Calico's `sz = len - off` clamp).
+                if (src_reg->n != d) {
+                    if (src.id == 0) src.id = fresh_id();
+                    s.reg(src_reg->n).id = src.id;
+                }
+                s.reg(d) = src;
+                return {};
+            }
             Scalar v = src.is_scalar() ? scalar_alu32(AluOp::Mov, Scalar::unknown(), src.var)
                                        : Scalar::unsigned_range(0, 0xffffffffULL);
             s.reg(d) = RegState::scalar(v);

@@ -88,8 +88,8 @@ Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
     return HeadVerdict::Continue;
 }
 
-bool Analyzer::enumerated_loop_too_long(uint32_t head, uint32_t prev_pc, std::vector<uint64_t>& trips,
-                                        std::vector<uint64_t>& entries, std::vector<std::vector<bool>>& bodies) const {
+bool Analyzer::loop_too_long(uint32_t head, uint32_t prev_pc, std::vector<uint64_t>& trips,
+                             std::vector<uint64_t>& entries, std::vector<std::vector<bool>>& bodies) const {
     if (bodies[head].empty()) bodies[head] = LoopBodies(program_).of(head);
     if (prev_pc < program_.size() && bodies[head][prev_pc]) ++trips[head];
     else ++entries[head];

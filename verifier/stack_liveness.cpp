@@ -125,12 +125,15 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
         }
     } else if (const auto* l = std::get_if<Load>(&insn)) {
         // Memory outside the stack never holds a stack pointer (else the analysis is off);
-        // a slot does only as a spill, filled back by an aligned 8-byte load (exec_memory.cpp).
+        // a slot does only as a spill, filled back by an aligned 8-byte load (exec_memory.cpp):
+        // a narrower load, through any stack pointer, reads data.
         const Val b = r[l->base.n];
         Val v = kNone;
-        if (b.kind == Val::Any && !tracked.slots.empty()) {
+        if (l->size != Size::DW) {
+            // data
+        } else if (b.kind == Val::Any && !tracked.slots.empty()) {
             v = kAny; // any slot, of this frame or a caller's
-        } else if (is_offset(b) && l->size == Size::DW) {
+        } else if (is_offset(b)) {
             if (const int t = tracked.find(aligned_slot(int64_t(b.off) + l->off)); t >= 0)
                 v = b.kind == Val::Fixed ? sl[size_t(t)] : join(sl[size_t(t)], kNone);
         }

@@ -79,3 +79,40 @@ TEST_CASE("linked copies: a checkpoint with copies does not cover a path without
 }
 
 } // namespace ebpfjit::verifier::test
+
+namespace ebpfjit::verifier::test {
+
+namespace {
+
+// As Calico's ICMPv6 reply clamps a length (`sz = len - off; if (sz > 128) sz = 128;
+// if (sz <= 0) return;`): clang copies w1 into w9 between the two tests, and w9 indexes
+// a 128-byte stack buffer. `wide`: r1 may have an upper half, so the copy is not r1.
+isa::Program clamp_through_32bit_copy(bool wide) {
+    Builder b;
+    b.call(7).mov(r1, r0);
+    if (!wide) b.mov32(r1, r1); // a u32 value
+    for (int16_t off = -128; off < 0; off += 8) b.st(Size::DW, r10, off, 0);
+    b.mov32(r9, 128).j(Cond::SGt, r1, 127, "clamped", /*is32=*/true);
+    b.mov32(r9, r1);
+    b.label("clamped").j(Cond::SLt, r1, 1, "out", /*is32=*/true);
+    b.mov(r3, r10).add(r3, -128).add(r3, r9).ldx(Size::B, r0, r3, -1).exit();
+    b.label("out").mov(r0, 0).exit();
+    return b.build();
+}
+
+} // namespace
+
+TEST_CASE("linked copies: a 32-bit copy of a value with no upper half is linked", "[verifier][pruning]") {
+    // The kernel links `w9 = w1` when r1 fits in 32 bits (check_alu_op), so the test of w1
+    // after the copy bounds w9: [1, 127] on the path that copied, 128 on the other.
+    Report r = check(clamp_through_32bit_copy(false), corpus_input(ProgramType::Xdp));
+    INFO(verdict(r));
+    CHECK(r.ok());
+    // With an upper half, w9 is r1's low half, another value: no link (the kernel clears
+    // the copy's id), and the read through w9 is unbounded.
+    Report wide = check(clamp_through_32bit_copy(true), corpus_input(ProgramType::Xdp));
+    INFO(verdict(wide));
+    CHECK_FALSE(wide.ok());
+}
+
+} // namespace ebpfjit::verifier::test
