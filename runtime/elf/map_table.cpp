@@ -35,7 +35,19 @@ bool keyless(uint32_t type) {
 
 } // namespace
 
-Result<void> check_definition(const maps::MapDefinition& def, const Section& section, uint64_t offset) {
+Result<void> check_definition(maps::MapDefinition& def, const Section& section, uint64_t offset) {
+    // A perf event array's key is a CPU index and its value a perf event fd: both u32,
+    // which cilium/ebpf fills in where the object says 0 (any other size is refused, as
+    // both loaders do).
+    if (def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+        if (def.key_size == 0) def.key_size = 4;
+        if (def.value_size == 0) def.value_size = 4;
+        if (def.key_size != 4 || def.value_size != 4)
+            return fail(section_error(section, offset,
+                                      fmt::format("map '{}': a perf event array's key (a CPU index) and value (a perf "
+                                                  "event fd) are 4 bytes, not {} and {}",
+                                                  def.name, def.key_size, def.value_size)));
+    }
     if (def.type == BPF_MAP_TYPE_UNSPEC)
         return fail(section_error(section, offset, fmt::format("map '{}' has no type", def.name)));
     if (def.key_size == 0 && !keyless(def.type))

@@ -49,9 +49,11 @@ Result<void> collect_global_data(const ElfFile& file, MapTable& table);
 // `.values = { [i] = &x }` initialisers from .rel.maps: prog arrays and map-in-map.
 Result<void> collect_map_initialisers(const ElfFile& file, MapTable& table);
 
-// Rejects definitions the map layer cannot create (key_size 0 where a key is needed, ...).
-// max_entries is checked apart: the user may still size a top-level map before load.
-Result<void> check_definition(const maps::MapDefinition& def, const Section& section, uint64_t offset);
+// Rejects definitions the map layer cannot create (key_size 0 where a key is needed, ...),
+// after the loaders' conventions for sizes an object may leave 0 (a perf event array's u32
+// key and value: cilium/ebpf's fixupMagicFields, which Cilium, Retina and Tetragon load
+// with). max_entries is checked apart: the user may still size a top-level map before load.
+Result<void> check_definition(maps::MapDefinition& def, const Section& section, uint64_t offset);
 // Rejects max_entries 0 (but for a perf event array, which gets one entry per CPU).
 Result<void> check_max_entries(const maps::MapDefinition& def, const Section& section, uint64_t offset);
 // A top-level map just read: takes the user's size for its name, if any, then checks it.

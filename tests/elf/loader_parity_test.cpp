@@ -63,6 +63,18 @@ TEST_CASE("EM_NONE objects load, as libbpf accepts them from older LLVM", "[elf]
     REQUIRE(opened);
 }
 
+TEST_CASE("perf event array with no key or value size gets u32 ones (cilium/ebpf)", "[elf][parity]") {
+    const auto description = read_ok(object_bytes("perf_event_unsized"));
+    const auto& events = map_named(description, "events");
+    CHECK(events.def.key_size == 4);
+    CHECK(events.def.value_size == 4);
+    CHECK(events.def.max_entries == maps::possible_cpus());
+    Object ok = open_object("perf_event_unsized", OpenOptions{});
+    CHECK(ok.program("notify"));
+    require_error(read_object(object_bytes("perf_event_wide_key")),
+                  {"section '.maps'", "offset", "map 'events'", "are 4 bytes, not 8 and 4"});
+}
+
 TEST_CASE("perf event array with max_entries 0 gets one entry per possible CPU", "[elf][parity]") {
     const auto bytes = object_bytes("perf_event_zero");
     SECTION("by default: ebpfjit's possible CPUs") {
