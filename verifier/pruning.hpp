@@ -118,6 +118,8 @@ public:
 
     // Registers live in each frame of `s` (liveness.hpp).
     LiveMasks live_masks(const AbstractState& s) const;
+    // Stack slots live in each frame of `s` (stack_liveness.hpp).
+    StackMasks stack_masks(const AbstractState& s) const;
 
 private:
     struct Checkpoint {
@@ -148,7 +150,6 @@ private:
     std::vector<PrecisionMask> passed_; // see Checkpoint::passed
     static constexpr size_t kMaxPerInsn = 64; // beyond this, stop storing (pruning only weakens)
 
-    StackMasks stack_masks(const AbstractState& s) const;
     void propagate(int32_t cp, const std::vector<HistoryEntry>* history, PrecisionMask mask);
 
     const isa::Program& program_;

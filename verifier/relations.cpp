@@ -204,6 +204,35 @@ uint32_t Analyzer::ensure_sym(AbstractState& s, RegState& r) {
     return sym;
 }
 
+void Analyzer::project_dead_symbols(AbstractState& s) {
+    if (!s.zone) return;
+    const LiveMasks live = checkpoints_.live_masks(s);
+    const StackMasks stack_live = checkpoints_.stack_masks(s);
+    Zone& z = *s.zone;
+    bool dropped = false;
+    auto drop = [&](RegState& r) {
+        if (!r.sym) return;
+        // Its bounds first: the closure carries what they implied to the values that stay.
+        if (in_model(r)) (void)z.bound_value(r.sym, r.var.umin, r.var.umax);
+        r.sym = 0;
+        dropped = true;
+    };
+    for (size_t f = 0; f < s.frames.size() && f < live.size(); ++f) {
+        FrameState& frame = s.frames[f];
+        for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
+            if (!((live[f] >> r) & 1)) drop(frame.regs[r]);
+        auto& slots = frame.stack.slots();
+        for (size_t i = 0; i < slots.size() && i < 64; ++i)
+            if (!((stack_live[f] >> i) & 1) && (slots[i].is_spill() || slots[i].narrow)) drop(slots[i].spilled);
+    }
+    if (!dropped) return;
+    std::vector<uint32_t> alive;
+    s.for_each_reg([&](RegState& r) {
+        if (r.sym) alive.push_back(r.sym);
+    });
+    z.keep_only(alive);
+}
+
 void Analyzer::collect_zone_garbage(AbstractState& s) {
     if (!s.zone || (s.zone->size() < 24 && s.zone->sums().size() < 8)) return;
     std::vector<uint32_t> alive;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <linux/bpf.h>
 
@@ -37,6 +38,9 @@ std::string describe(const char* what, const Input& in, const runtime::elf::Prog
                                   in.packet.size(), in.blind ? ", blinded JIT" : "");
     out += fmt::format("  interp: r0={:#x} error='{}'\n", interp.r0, interp.error);
     if (jit) out += fmt::format("  jit:    r0={:#x} error='{}'\n", jit->r0, jit->error);
+    if (jit && jit->packet != interp.packet)
+        out += fmt::format("  packet after the interpreter: {:02x}\n  packet after the JIT:         {:02x}\n",
+                           fmt::join(interp.packet, " "), fmt::join(jit->packet, " "));
     out += "main program (as verified):\n" + isa::disassemble(main.program) + "\n";
     if (tail_installed) out += "tail program (prog array slot 0):\n" + isa::disassemble(tail.program) + "\n";
     return out;
