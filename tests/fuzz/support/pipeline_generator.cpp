@@ -378,6 +378,7 @@ private:
         case engine_abi::CtxFieldKind::PacketMeta: f.st.regs[dst] = Val{Kind::PacketMeta}; break;
         case engine_abi::CtxFieldKind::Scalar: f.st.regs[dst] = Val{Kind::Scalar}; break;
         case engine_abi::CtxFieldKind::Socket: // bpf_sock_addr only: the generator makes no cgroup programs
+        case engine_abi::CtxFieldKind::SkbSocket: // read as 4 bytes here, which the verifier refuses
             f.st.regs[dst] = Val{Kind::Scalar};
             break;
         }
