@@ -4,6 +4,7 @@
 // socket cookie; the kernel's refusals, with its messages, at the refused instruction.
 #include "object_test_support.hpp"
 
+#include <arpa/inet.h>
 #include <linux/if_ether.h>
 
 #include <array>
@@ -96,6 +97,31 @@ TEST_CASE("sockmap: a tc program stores skb->sk in a SOCKHASH and looks it up", 
             REQUIRE(sockets->remove(web));
             SkbPacket other = skb_of(*sockets->add(tcp(kTcpEstablished, 80)));
             CHECK(run_tc(find, other, engine) == 0);
+        }
+    }
+}
+
+TEST_CASE("sockmap: a looked-up socket is stored, then released (tctracer's track_sock)",
+          "[object][sockets][sockmap]") {
+    for (Engine engine : {Engine::Jit, Engine::Interpreter}) {
+        DYNAMIC_SECTION(engine_name(engine)) {
+            Object object = open_object("tc_sockmap");
+            auto sockets = std::make_shared<SocketTable>();
+            const uint64_t web = *sockets->add(tcp(kTcpEstablished, 80));
+            object.set_socket_table(sockets);
+            Program add = program_of(object, "add_looked_up");
+            auto run = [&](uint16_t local_port) {
+                SkbPacket skb = skb_of(0);
+                auto& cb = skb.ctx()->uapi.cb;
+                const std::array<uint8_t, 4> remote{192, 168, 1, 2}, local{10, 0, 0, 1};
+                std::memcpy(&cb[0], remote.data(), 4);
+                std::memcpy(&cb[1], local.data(), 4);
+                cb[2] = uint32_t(htons(40000)) << 16 | htons(local_port);
+                return run_tc(add, skb, engine);
+            };
+            CHECK(run(81) == 100);
+            CHECK(run(80) == 200);
+            CHECK(map_of(object, "sock_dir").socket_cookie(conn_key(*sockets, web)) == web);
         }
     }
 }

@@ -351,6 +351,8 @@ private:
         for (size_t k = 0; k < fields.size(); ++k) {
             const engine_abi::CtxField& field = fields[(start + k) % fields.size()];
             const ProgramTypeMask mask = for_write ? field.writable : field.readable;
+            // skb->sk is a pointer the generator does not model (it has no socket table).
+            if (field.kind == engine_abi::CtxFieldKind::SkbSocket) continue;
             if ((mask & mask_of(type_)) || break_rule()) return &field;
         }
         return nullptr;

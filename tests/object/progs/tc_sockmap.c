@@ -71,6 +71,25 @@ int forget_socket(struct __sk_buff *skb) {
     return 200 - bpf_map_delete_elem(&sock_dir, &key);
 }
 
+// As tctracer's track_sock: a socket looked up by its tuple (here from cb[0..2]: remote
+// address, local address, remote port << 16 | local port, network order) is stored, then
+// released. 100: no socket; else 200 - the update's return value.
+SEC("tc")
+int add_looked_up(struct __sk_buff *skb) {
+    struct bpf_sock_tuple t = {};
+    t.ipv4.saddr = skb->cb[0];
+    t.ipv4.daddr = skb->cb[1];
+    t.ipv4.sport = skb->cb[2] >> 16;
+    t.ipv4.dport = skb->cb[2] & 0xffff;
+    struct bpf_sock *sk = bpf_sk_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+    if (!sk) return 100;
+    struct conn_key key = {};
+    key_of(sk, &key);
+    long err = bpf_map_update_elem(&sock_dir, &key, sk, BPF_ANY);
+    bpf_sk_release(sk);
+    return 200 - err;
+}
+
 // A socket filter stores skb->sk (a sock_common: the map takes it) in slot cb[0].
 SEC("socket")
 int slot_socket(struct __sk_buff *skb) {
