@@ -12,7 +12,7 @@
 //                       36 ingress_ifindex | 40 ifindex | 44 tc_index | 48 cb[5]
 //                       68 hash | 72 tc_classid (tc) | 76 data (tc) | 80 data_end (tc)
 //                       84 napi_id | 140 data_meta (tc) | 152 tstamp (tc, u64)
-//                       | 164 gso_segs | 168 wire_len (tc) | 176 gso_size
+//                       | 160 sk (u64 pointer) | 164 gso_segs | 168 wire_len (tc) | 176 gso_size
 // (offsets from <linux/bpf.h>). Readable / writable sets follow the kernel's
 // xdp_is_valid_access, tc_cls_act_is_valid_access and sk_filter_is_valid_access:
 // socket filters may not see data/data_end/data_meta/tc_classid/tstamp/wire_len and may
@@ -37,6 +37,9 @@ enum class CtxFieldKind : uint8_t {
     PacketEnd,  // one past the last packet byte (of the linear part for skbs)
     PacketMeta, // start of the metadata area in front of data
     Socket,     // bpf_sock_addr.sk: a real 64-bit pointer to a struct bpf_sock (PTR_TO_SOCKET)
+    // __sk_buff.sk: the skb's socket (ExecutionState::skb_socket) as a real 64-bit pointer
+    // to its struct bpf_sock, or NULL (PTR_TO_SOCK_COMMON_OR_NULL, no reference)
+    SkbSocket,
 };
 
 // Whose access-size rules a ctx struct follows.
@@ -93,7 +96,7 @@ inline constexpr std::array<CtxField, 6> kXdpCtxFields{{
 
 #define EBPFJIT_SKB_SCALAR(field, rd, wr) \
     CtxField { #field, offsetof(__sk_buff, field), 4, CtxFieldKind::Scalar, rd, wr, false }
-inline constexpr std::array<CtxField, 23> kSkbCtxFields{{
+inline constexpr std::array<CtxField, 24> kSkbCtxFields{{
     EBPFJIT_SKB_SCALAR(len, kCtxTcAndSocket, 0),
     EBPFJIT_SKB_SCALAR(pkt_type, kCtxTcAndSocket, 0),
     EBPFJIT_SKB_SCALAR(mark, kCtxTcAndSocket, kCtxTc),
@@ -122,6 +125,8 @@ inline constexpr std::array<CtxField, 23> kSkbCtxFields{{
     CtxField{"tstamp", offsetof(__sk_buff, tstamp), 8, CtxFieldKind::Scalar, kCtxTc, kCtxTc, false, 8},
     CtxField{"data", offsetof(__sk_buff, data), 4, CtxFieldKind::PacketData, kCtxTc, 0, false},
     CtxField{"data_end", offsetof(__sk_buff, data_end), 4, CtxFieldKind::PacketEnd, kCtxTc, 0, false},
+    // skb->sk (bpf_skb_is_valid_access: read-only, 8 bytes, PTR_TO_SOCK_COMMON_OR_NULL).
+    CtxField{"sk", offsetof(__sk_buff, sk), 8, CtxFieldKind::SkbSocket, kCtxTcAndSocket, 0, false, 8},
     CtxField{"data_meta", offsetof(__sk_buff, data_meta), 4, CtxFieldKind::PacketMeta, kCtxTc, 0, false},
 }};
 #undef EBPFJIT_SKB_SCALAR

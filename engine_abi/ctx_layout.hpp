@@ -62,6 +62,7 @@ constexpr HostCtxField place_on_host(const CtxField& f, uint16_t pointers) {
     case CtxFieldKind::PacketEnd: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data_end)); break;
     case CtxFieldKind::PacketMeta: out.host_offset = uint16_t(pointers + offsetof(HostPointers, data_meta)); break;
     case CtxFieldKind::Socket: break; // bpf_sock_addr.sk: already a 64-bit pointer in place
+    case CtxFieldKind::SkbSocket: break; // __sk_buff.sk: a u64 in the uapi struct, the pointer in place
     }
     if (f.kind != CtxFieldKind::Scalar) out.host_size = 8;
     return out;
@@ -86,7 +87,7 @@ inline constexpr std::array<HostCtxField, 6> kXdpHostFields = place_all_on_host(
 inline constexpr uint16_t kSkbHostPointers = offsetof(SkbHostCtx, ptr);
 static_assert(kSkbHostPointers == 192);
 
-inline constexpr std::array<HostCtxField, 23> kSkbHostFields = place_all_on_host(kSkbCtxFields, kSkbHostPointers);
+inline constexpr std::array<HostCtxField, 24> kSkbHostFields = place_all_on_host(kSkbCtxFields, kSkbHostPointers);
 
 // The layout a program type's ctx has; Mem programs have none (r1 is raw memory).
 struct HostCtxLayout {

@@ -64,11 +64,20 @@ struct ExecutionState {
     const SocketTable* sockets = nullptr;
     std::vector<std::shared_ptr<const Socket>> held_sockets;
 
+    // The skb's own socket (skb->sk: __sk_buff.sk holds its fields' address), kept for the
+    // whole run without a reference, as the kernel's skb keeps its socket; nullptr: none.
+    std::shared_ptr<const Socket> skb_socket;
+
     // The held socket whose address is `ptr`, or nullptr (never a wild dereference).
     std::shared_ptr<const Socket> held_socket(uint64_t ptr) const {
         for (const auto& s : held_sockets)
             if (s->guest_address() == ptr) return s;
         return nullptr;
+    }
+    // A socket the program may name: a held one or the skb's own.
+    std::shared_ptr<const Socket> socket_at(uint64_t ptr) const {
+        if (skb_socket && skb_socket->guest_address() == ptr) return skb_socket;
+        return held_socket(ptr);
     }
 
     // Runs callback `fn` with r1..r5; false: no engine hook, or the run is ending.

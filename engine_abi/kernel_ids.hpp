@@ -66,6 +66,8 @@ inline constexpr uint32_t kLimit = 64;
 constexpr bool is_map_in_map(uint32_t type) {
     return type == map_type::kArrayOfMaps || type == map_type::kHashOfMaps;
 }
+// SOCKMAP / SOCKHASH: values are sockets (runtime/maps/sock_map.hpp).
+constexpr bool is_socket_map(uint32_t type) { return type == map_type::kSockmap || type == map_type::kSockhash; }
 
 // BPF_F_* map flags (map_flags of BPF_MAP_CREATE) the verifier reads.
 namespace map_flag {

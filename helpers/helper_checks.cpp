@@ -59,12 +59,23 @@ Result<void> check_argument(ArgType type, uint64_t value, uint64_t next, const m
 
 } // namespace
 
-Result<void> check_helper_arguments(const Helper& helper, const HelperArgs& args,
+namespace {
+
+// The call's map (its ConstMapPtr argument, if one of the program's).
+const maps::Map* call_map(const Helper& helper, const HelperArgs& args, const ProgramBindings& bindings) {
+    for (size_t i = 0; i < args.size(); ++i)
+        if (helper.proto.args[i] == ArgType::ConstMapPtr) return find_bound_map(bindings, args[i]);
+    return nullptr;
+}
+
+} // namespace
+
+Result<void> check_helper_arguments(const Helper& base, const HelperArgs& args,
                                     const engine_abi::GuestMemory& memory,
                                     const ProgramBindings& bindings, uint32_t pc) {
-    const maps::Map* map = nullptr;
-    for (size_t i = 0; i < args.size(); ++i)
-        if (helper.proto.args[i] == ArgType::ConstMapPtr) map = find_bound_map(bindings, args[i]);
+    const maps::Map* map = call_map(base, args, bindings);
+    // On a socket map the value argument is a socket, checked by the helper itself.
+    const Helper helper = map ? on_map_type(base, map->definition().type) : base;
     for (size_t i = 0; i < args.size(); ++i) {
         const uint64_t next = i + 1 < args.size() ? args[i + 1] : 0;
         const std::string where = fmt::format("call {}#{}: argument r{}", helper.name, helper.id, i + 1);
@@ -74,8 +85,11 @@ Result<void> check_helper_arguments(const Helper& helper, const HelperArgs& args
     return {};
 }
 
-void record_helper_result(const Helper& helper, const HelperArgs& args, uint64_t r0,
+void record_helper_result(const Helper& base, const HelperArgs& args, uint64_t r0,
                           engine_abi::GuestMemory& memory, const ProgramBindings& bindings) {
+    // A socket map's lookup returns a held socket, not a map value.
+    const maps::Map* map = base.on_socket_maps.map_types ? call_map(base, args, bindings) : nullptr;
+    const Helper helper = map ? on_map_type(base, map->definition().type) : base;
     // bpf_sk_release: the socket's fields are withdrawn with the run's last reference to it
     // (the Socket may be freed now), so a stale pointer reads nothing. Only on success:
     // then the argument was a held socket's address, not some other region.

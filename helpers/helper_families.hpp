@@ -50,6 +50,8 @@ void register_timer_helpers(HelperTable& table);
 // embedder's SocketTable (ExecutionState::sockets); the socket sk_assign sets is what
 // 46 get_socket_cookie (register_skb_meta_helpers) answers first.
 void register_socket_helpers(HelperTable& table);
+// 95 sk_fullsock (tc): a socket pointer (skb->sk) as a full socket, or NULL.
+void register_socket_cast_helpers(HelperTable& table);
 // 64 bind (cgroup/connect4, cgroup/connect6).
 void register_cgroup_sock_helpers(HelperTable& table);
 

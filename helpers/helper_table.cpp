@@ -24,10 +24,22 @@ const HelperTable& HelperTable::builtin() {
         register_callback_helpers(t);
         register_timer_helpers(t);
         register_socket_helpers(t);
+        register_socket_cast_helpers(t);
         register_cgroup_sock_helpers(t);
         return t;
     }();
     return table;
+}
+
+Helper on_map_type(const Helper& h, uint32_t map_type) {
+    const SocketMapRole& role = h.on_socket_maps;
+    if (!(role.map_types & map_type_bit(map_type))) return h;
+    Helper out = h;
+    out.allowed &= role.allowed;
+    out.proto.ret = role.ret;
+    out.proto.args = role.args;
+    out.proto.refs = role.refs;
+    return out;
 }
 
 } // namespace ebpfjit::helpers

@@ -76,9 +76,14 @@ constexpr MapTypeMask map_types(std::initializer_list<uint32_t> types) {
 // map side): a prog array only bpf_tail_call, a perf event array only the perf event
 // helpers, a ringbuf only the ringbuf helpers, a cgroup array only bpf_skb_under_cgroup.
 // A helper accepts one of them only if its Prototype::map_types names it.
+// Socket maps (SOCKMAP, SOCKHASH) only the map helpers whose Helper::on_socket_maps names
+// them (lookup, update, delete).
+inline constexpr MapTypeMask kSocketMapTypes =
+    map_types({engine_abi::map_type::kSockmap, engine_abi::map_type::kSockhash});
 inline constexpr MapTypeMask kReservedMapTypes =
     map_types({engine_abi::map_type::kProgArray, engine_abi::map_type::kPerfEventArray,
-               engine_abi::map_type::kRingbuf, engine_abi::map_type::kCgroupArray});
+               engine_abi::map_type::kRingbuf, engine_abi::map_type::kCgroupArray}) |
+    kSocketMapTypes;
 // What a ConstMapPtr argument accepts unless the prototype says otherwise.
 inline constexpr MapTypeMask kGeneralMapTypes = ~kReservedMapTypes;
 
@@ -155,10 +160,29 @@ struct Prototype {
     // memory at an address a data argument gives: privileged rules only, as above (the
     // verifier reads the constant format; a printk format it cannot read is refused).
     bool format_reads_addresses = false;
+    // bpf_sk_fullsock: r0 is the PtrToSockCommon argument itself, or NULL (the kernel's
+    // is_ptr_cast_function, which gives r0 the argument's reference). Here only sockets
+    // without a reference (skb->sk) may be cast: the verifier refuses a referenced one.
+    bool casts_socket = false;
     // Map types for which the PtrToUninitMapValue argument is read, not written: a bloom
     // filter's bpf_map_peek_elem tests the value for membership and writes nothing, so
     // the value must be initialised and is not counted as written by the call.
     MapTypeMask value_read_by = 0;
+};
+
+// What a map helper becomes on maps whose values are sockets (SOCKMAP, SOCKHASH): the
+// kernel's resolve_map_arg_type makes the value argument a socket, is_acquire_function
+// makes a lookup acquire the socket it returns, may_update_sockmap lets only some program
+// types change such a map. The verifier and the run-time checker use this prototype and
+// these program types instead of the helper's own when its ConstMapPtr argument's map
+// type is in map_types (on_map_type below); the helper's function handles both.
+struct SocketMapRole {
+    MapTypeMask map_types = 0; // 0: the helper is the same on every map it takes
+    ProgramTypeMask allowed = kAllProgramTypes;
+    std::string_view refused = {}; // the kernel's words for a program type not in `allowed`
+    RetType ret = RetType::Integer;
+    std::array<ArgType, 5> args{};
+    RefRole refs{};
 };
 
 struct Helper {
@@ -179,7 +203,12 @@ struct Helper {
     // The expected attach types that may call it, within `allowed` (the kernel's
     // func_proto switches on prog->expected_attach_type: bpf_bind only from connect4/6).
     AttachTypeMask allowed_attach = kAnyAttach;
+    SocketMapRole on_socket_maps{};
 };
+
+// `h` as it applies to a map of `map_type`: with on_socket_maps' prototype and program
+// types when they name that type, else `h` unchanged.
+Helper on_map_type(const Helper& h, uint32_t map_type);
 
 class HelperTable {
 public:

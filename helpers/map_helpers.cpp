@@ -11,7 +11,9 @@
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
 #include "runtime/maps/map.hpp"
+#include "helpers/socket_map_ops.hpp"
 #include "runtime/maps/ringbuf_map.hpp"
+#include "runtime/maps/sock_map.hpp"
 #include "runtime/maps/spin_lock.hpp"
 
 namespace ebpfjit::helpers {
@@ -24,11 +26,22 @@ void* ptr(uint64_t r) { return reinterpret_cast<void*>(r); }
 uint64_t ret(int err) { return static_cast<uint64_t>(static_cast<int64_t>(err)); }
 uint64_t ret(const void* p) { return reinterpret_cast<uint64_t>(p); }
 
+// A socket map's value is a socket, not memory (helpers/socket_map_ops.hpp).
+maps::SocketMap* socket_map_of(Map* m) {
+    return engine_abi::is_socket_map(m->definition().type) ? static_cast<maps::SocketMap*>(m) : nullptr;
+}
+
 uint64_t map_lookup_elem(uint64_t map, uint64_t key, uint64_t, uint64_t, uint64_t) {
-    return ret(map_of(map)->lookup(ptr(key)));
+    Map* m = map_of(map);
+    if (maps::SocketMap* sm = socket_map_of(m)) [[unlikely]]
+        return socket_map_lookup(*sm, ptr(key));
+    return ret(m->lookup(ptr(key)));
 }
 uint64_t map_update_elem(uint64_t map, uint64_t key, uint64_t value, uint64_t flags, uint64_t) {
-    return ret(map_of(map)->update(ptr(key), ptr(value), flags));
+    Map* m = map_of(map);
+    if (maps::SocketMap* sm = socket_map_of(m)) [[unlikely]]
+        return ret(socket_map_update(*sm, ptr(key), value, flags));
+    return ret(m->update(ptr(key), ptr(value), flags));
 }
 uint64_t map_delete_elem(uint64_t map, uint64_t key, uint64_t, uint64_t, uint64_t) {
     return ret(map_of(map)->remove(ptr(key)));
@@ -100,6 +113,12 @@ constexpr MapTypeMask kRingbufOnly = map_types({type::kRingbuf});
 // The kernel forbids bpf_spin_lock in socket filters (no preemption guarantees there).
 constexpr ProgramTypeMask kSpinLockTypes = kAllProgramTypes & ~mask_of(ProgramType::SocketFilter);
 
+// The kernel's may_update_sockmap: of our program types, XDP, tc and socket filters may
+// change a socket map (a socket is never locked there).
+constexpr ProgramTypeMask kSocketMapWriters =
+    mask_of(ProgramType::Xdp) | mask_of(ProgramType::SchedCls) | mask_of(ProgramType::SocketFilter);
+constexpr std::string_view kSocketMapRefused = "cannot update sockmap in this context";
+
 } // namespace
 
 void register_map_helpers(HelperTable& table) {
@@ -108,23 +127,41 @@ void register_map_helpers(HelperTable& table) {
     // lookup, update and delete read no run state: a per-CPU map's slot is the thread's own
     // with or without one (maps::current_cpu()), so programs calling only these run without
     // one (Helper::uses_run_state).
+    // On a socket map (Helper::on_socket_maps): a lookup acquires the socket it returns
+    // (released with bpf_sk_release), an update takes a socket where the value was, and
+    // only kSocketMapWriters may update or delete. Those need the run state (its sockets).
+    const SocketMapRole socket_lookup{.map_types = kSocketMapTypes,
+                                      .ret = R::SocketOrNull,
+                                      .args = {A::ConstMapPtr, A::PtrToMapKey, N, N, N},
+                                      .refs = {.acquires = RefKind::Socket}};
+    const SocketMapRole socket_update{.map_types = kSocketMapTypes,
+                                      .allowed = kSocketMapWriters,
+                                      .refused = kSocketMapRefused,
+                                      .args = {A::ConstMapPtr, A::PtrToMapKey, A::PtrToSockCommon, A::Anything, N}};
+    const SocketMapRole socket_delete{.map_types = kSocketMapTypes,
+                                      .allowed = kSocketMapWriters,
+                                      .refused = kSocketMapRefused,
+                                      .args = {A::ConstMapPtr, A::PtrToMapKey, N, N, N}};
     const Helper helpers[] = {
         {BPF_FUNC_map_lookup_elem, "map_lookup_elem",
-         {.ret = R::MapValueOrNull, .args = {A::ConstMapPtr, A::PtrToMapKey, N, N, N}, .array_lookup_not_null = true},
+         {.ret = R::MapValueOrNull,
+          .args = {A::ConstMapPtr, A::PtrToMapKey, N, N, N},
+          .map_types = kGeneralMapTypes | kSocketMapTypes,
+          .array_lookup_not_null = true},
          kAllProgramTypes,
-         map_lookup_elem, false, /*uses_run_state=*/false},
+         map_lookup_elem, false, /*uses_run_state=*/false, kAnyAttach, socket_lookup},
         {BPF_FUNC_map_update_elem, "map_update_elem",
          {.ret = R::Integer,
           .args = {A::ConstMapPtr, A::PtrToMapKey, A::PtrToMapValue, A::Anything, N},
-          .map_types = kChangeableMapTypes,
+          .map_types = kChangeableMapTypes | kSocketMapTypes,
           .map_access = kMapWrites},
-         kAllProgramTypes, map_update_elem, false, /*uses_run_state=*/false},
+         kAllProgramTypes, map_update_elem, false, /*uses_run_state=*/false, kAnyAttach, socket_update},
         {BPF_FUNC_map_delete_elem, "map_delete_elem",
          {.ret = R::Integer,
           .args = {A::ConstMapPtr, A::PtrToMapKey, N, N, N},
-          .map_types = kChangeableMapTypes,
+          .map_types = kChangeableMapTypes | kSocketMapTypes,
           .map_access = kMapWrites},
-         kAllProgramTypes, map_delete_elem, false, /*uses_run_state=*/false},
+         kAllProgramTypes, map_delete_elem, false, /*uses_run_state=*/false, kAnyAttach, socket_delete},
         {BPF_FUNC_map_push_elem, "map_push_elem",
          {.ret = R::Integer,
           .args = {A::ConstMapPtr, A::PtrToMapValue, A::Anything, N, N},

@@ -148,6 +148,13 @@ size_t SocketTable::size() const {
     return sockets_.size();
 }
 
+std::shared_ptr<const Socket> SocketTable::find(uint64_t cookie) const {
+    std::shared_lock guard(lock_);
+    for (const auto& s : sockets_)
+        if (s->spec.cookie == cookie) return s;
+    return nullptr;
+}
+
 bool SocketTable::hashed(const Socket* socket) const {
     std::shared_lock guard(lock_);
     return std::any_of(sockets_.begin(), sockets_.end(), [socket](const auto& s) { return s.get() == socket; });

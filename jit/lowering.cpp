@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "jit/lowering_passes.hpp"
+#include "runtime/maps/map.hpp"
 
 namespace ebpfjit::jit {
 
@@ -154,7 +155,7 @@ public:
                                                         h->name, h->id, to_string(options_.program_type))));
         slot_->call = CallRole::Helper;
         slot_->helper = h->fn;
-        out_.uses_run_state |= h->uses_run_state;
+        out_.uses_run_state |= h->uses_run_state || binds_socket_map(*h);
         return {};
     }
 
@@ -174,6 +175,15 @@ public:
     }
 
 private:
+    // A helper that behaves otherwise on socket maps (Helper::on_socket_maps) reads the run
+    // state there (its sockets), so a program binding such a map needs one.
+    bool binds_socket_map(const helpers::Helper& h) const {
+        if (h.on_socket_maps.map_types == 0 || options_.bindings == nullptr) return false;
+        for (const auto& b : options_.bindings->maps)
+            if (b.map && (h.on_socket_maps.map_types & helpers::map_type_bit(b.map->definition().type))) return true;
+        return false;
+    }
+
     // r10 never changes (the decoder rejects every write to it), so r10 + a constant
     // offset inside the 512-byte frame is in bounds on every path, with or without Facts.
     static bool inside_own_frame(Reg base, int16_t off, uint32_t size) {

@@ -5,6 +5,7 @@
 //   Object::program(name) ──► PreparedProgram::prepare (verify, rewrite ctx, JIT) once
 //                             ──► Program handle (runs: runtime/program_runs.cpp)
 #include <cerrno>
+#include <cstring>
 #include <fmt/format.h>
 #include <algorithm>
 #include <map>
@@ -12,10 +13,13 @@
 
 #include "ebpfjit/ebpfjit.hpp"
 #include "runtime/elf/loader.hpp"
+#include "engine_abi/kernel_ids.hpp"
+#include "helpers/socket_map_ops.hpp"
 #include "runtime/maps/map.hpp"
 #include "runtime/maps/map_json.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "runtime/maps/prog_array.hpp"
+#include "runtime/maps/sock_map.hpp"
 #include "runtime/object_impl.hpp"
 
 namespace ebpfjit {
@@ -138,7 +142,7 @@ Result<Program> Object::program(std::string_view name, const ProgramOptions& opt
 Result<MapRef> Object::map(std::string_view name) {
     auto index = impl_->description.find_map(name);
     if (!index) return fail(Error::plain(fmt::format("no map named '{}' in the object", name)));
-    return MapRef(impl_->maps.maps[*index].get());
+    return MapRef(impl_->maps.maps[*index].get(), &impl_->sockets);
 }
 
 std::vector<std::string> Object::program_names() const {
@@ -175,12 +179,33 @@ int MapRef::lookup(std::span<const uint8_t> key, std::span<uint8_t> value) const
     return map_->lookup_copy(key.data(), value.data());
 }
 
+namespace {
+
+// sock_map_update_elem_sys with a cookie for the fd: the socket must be in the table
+// (-EBADF, as for a bad fd) and in a state a socket map takes (-EOPNOTSUPP).
+int check_socket_value(std::span<const uint8_t> value, const SocketTable* sockets) {
+    uint64_t cookie = 0;
+    std::memcpy(&cookie, value.data(), std::min<size_t>(value.size(), sizeof cookie));
+    auto sk = sockets && cookie ? sockets->find(cookie) : nullptr;
+    if (!sk) return -EBADF;
+    return helpers::socket_map_state_allowed(*sk) ? 0 : -EOPNOTSUPP;
+}
+
+} // namespace
+
 // bpf(2) refuses writes to a frozen map (libbpf freezes .rodata): the verifier read its
 // bytes as constants (bpf_map_direct_read), so they must stay the bytes it read.
 int MapRef::update(std::span<const uint8_t> key, std::span<const uint8_t> value, uint64_t flags) {
     if (key.size() != key_size() || value.size() != value_size()) return -EINVAL;
     if (map_->definition().frozen_value) return -EPERM;
+    if (engine_abi::is_socket_map(type()))
+        if (int err = check_socket_value(value, sockets_ ? sockets_->get() : nullptr)) return err;
     return map_->update_copy(key.data(), value.data(), flags);
+}
+
+uint64_t MapRef::socket_cookie(std::span<const uint8_t> key) const {
+    if (!engine_abi::is_socket_map(type()) || key.size() != key_size()) return 0;
+    return static_cast<const maps::SocketMap&>(*map_).cookie_at(key.data());
 }
 
 int MapRef::remove(std::span<const uint8_t> key) {

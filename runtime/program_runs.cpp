@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ebpfjit/limits.hpp"
+#include "runtime/context/skb_socket.hpp"
 #include "runtime/context/verdict.hpp"
 #include "runtime/maps/percpu.hpp"
 #include "runtime/object_impl.hpp"
@@ -207,10 +208,13 @@ namespace {
 // tc and socket filters share the skb run; LD_ABS / LD_IND read all `len` bytes.
 Result<std::pair<uint64_t, ExecutionState>> run_skb(const Program::State& program, SkbPacket& skb, Engine engine) {
     const PreparedProgram& p = *program.prepared;
-    const auto regions = skb.regions();
+    const auto skb_regions = skb.regions();
+    std::vector<MemoryRegion> regions(skb_regions.begin(), skb_regions.end());
     const MemoryRegion packet = region_of(skb.bytes(), false);
     ExecutionState state = worker_state(program);
+    if (auto sk = runtime::attach_skb_socket(skb, state)) regions.push_back(*sk);
     auto r0 = p.run(engine, skb.ctx_address(), 0, regions, packet, state);
+    skb.ctx()->uapi.sk = nullptr; // the run's hold on the socket ends here
     if (!r0) return fail(located(r0.error(), p));
     return std::pair{*r0, state};
 }

@@ -141,6 +141,7 @@ private:
     Status exec_helper_call(AbstractState& s, const isa::Call& insn, Step& step);
     // The helper may be called here: program and attach type, privileges, no lock held.
     Status check_helper_allowed(const AbstractState& s, const helpers::Helper& h) const;
+    const maps::MapDefinition* socket_map_argument(const AbstractState& s, const helpers::Helper& h) const;
     // bpf_spin_lock takes the lock its argument names, bpf_spin_unlock gives it back.
     Status apply_lock_role(AbstractState& s, const helpers::Helper& h, const std::optional<AbstractState::Lock>& lock);
     // Every copy of each released reference dies (the kernel's release_reference).

@@ -35,6 +35,17 @@ Status Analyzer::exec_call(AbstractState& s, const isa::Call& insn, Step& step) 
 Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step& step) {
     const helpers::Helper* h = input_.helpers ? input_.helpers->find(insn.imm) : nullptr;
     if (!h) return violation(Reason::UnknownHelper, helpers::unknown_helper_message(insn.imm));
+    // On a socket map the helper has another prototype (Helper::on_socket_maps).
+    std::optional<helpers::Helper> on_map;
+    if (const maps::MapDefinition* m = socket_map_argument(s, *h)) {
+        on_map = helpers::on_map_type(*h, m->type);
+        if (!(on_map->allowed & mask_of(input_.type)))
+            return violation(Reason::HelperNotAllowed,
+                             fmt::format("{}: cannot pass map_type {} into func bpf_{}#{} in {} programs (map '{}')",
+                                         h->on_socket_maps.refused, m->type, h->name, h->id,
+                                         to_string(input_.type), m->name));
+        h = &*on_map;
+    }
     if (auto st = check_helper_allowed(s, *h); !st) return st;
     auto args = check_helper_args(s, *h);
     if (!args) return std::unexpected(args.error());
@@ -58,6 +69,20 @@ Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step&
         acquire_reference(s, *h, *r0);
     s.reg(0) = *r0;
     return {};
+}
+
+// The map of the call's ConstMapPtr argument when the helper's on_socket_maps names its
+// type (the kernel resolves the argument types from meta->map_ptr the same way).
+const maps::MapDefinition* Analyzer::socket_map_argument(const AbstractState& s, const helpers::Helper& h) const {
+    if (h.on_socket_maps.map_types == 0) return nullptr;
+    for (size_t i = 0; i < h.proto.args.size(); ++i) {
+        if (h.proto.args[i] != helpers::ArgType::ConstMapPtr) continue;
+        const RegState& r = s.cur().regs[i + 1];
+        if (r.type == RegType::MapPtr && r.map &&
+            (h.on_socket_maps.map_types & helpers::map_type_bit(r.map->type)))
+            return r.map;
+    }
+    return nullptr;
 }
 
 Status Analyzer::check_helper_allowed(const AbstractState& s, const helpers::Helper& h) const {

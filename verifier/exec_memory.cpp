@@ -444,6 +444,15 @@ Status Analyzer::check_ctx_access(const RegState& ptr, uint8_t base, int32_t off
                              fmt::format("ctx field {} must be written as u{}", field->name, 8 * field->width));
         return {};
     }
+    if (field->kind == engine_abi::CtxFieldKind::SkbSocket) { // no reference: the skb holds it for the run
+        if (o != field->offset || size != 8)
+            return violation(Reason::ContextAccess,
+                             fmt::format("invalid bpf_context access off={} size={}: ctx field {} must be read as a "
+                                         "whole u64",
+                                         o, size, field->name));
+        if (loaded) *loaded = RegState::pointer(RegType::SockCommonOrNull), loaded->id = fresh_id();
+        return {};
+    }
     if (field->kind != engine_abi::CtxFieldKind::Scalar) {
         if (o != field->offset || size != 4)
             return violation(Reason::ContextAccess,

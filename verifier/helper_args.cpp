@@ -155,9 +155,18 @@ Status Analyzer::check_helper_arg(AbstractState& s, const helpers::Helper& h, si
         }
         break;
     case ArgType::PtrToSockCommon:
-        if (r.may_be_null() && (r.type == RegType::SocketOrNull || r.type == RegType::SockCommonOrNull))
-            return bad("a socket checked against NULL");
-        if (!r.is_socket()) return bad("a socket from bpf_sk_lookup_tcp, bpf_sk_lookup_udp or bpf_skc_lookup_tcp");
+        // The kernel's check_reg_type message for ARG_PTR_TO_BTF_ID_SOCK_COMMON, then ours.
+        if (!r.is_socket())
+            return violation(Reason::HelperArgument,
+                             fmt::format("R{} type={} expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, "
+                                         "trusted_ptr_: argument {} of {} must be a socket{}: {}",
+                                         regno, to_string(r.type), regno, h.name,
+                                         r.may_be_null() ? " checked against NULL" : "", describe(s, regno)));
+        if (h.proto.casts_socket && s.find_ref(r.id))
+            return violation(Reason::Unsupported,
+                             fmt::format("{} of a socket holding the reference acquired at insn {} is not supported "
+                                         "by ebpfjit (only skb->sk): {}",
+                                         h.name, s.find_ref(r.id)->acquired_at, describe(s, regno)));
         if (h.proto.refs.releases != helpers::RefKind::None && h.proto.refs.release_arg == int8_t(i)) {
             if (auto st = check_release(s, h, regno); !st) return st;
             out.released_ids.push_back(r.id);

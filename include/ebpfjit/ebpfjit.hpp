@@ -182,6 +182,11 @@ public:
 
     int lookup(std::span<const uint8_t> key, std::span<uint8_t> value) const;
     // -EPERM on a frozen map (.rodata*), as bpf(2): the verifier proved with its bytes.
+    // SOCKMAP / SOCKHASH (docs/sockets.md): the value is the cookie of a socket of the
+    // object's SocketTable (u32 or u64 as value_size), where bpf(2) takes a socket fd:
+    // -EBADF when the table has no such socket, -EOPNOTSUPP for a TCP socket neither
+    // established nor listening; lookup() gives the cookie back (value_size 8 only:
+    // -ENOSPC otherwise, as the kernel's).
     int update(std::span<const uint8_t> key, std::span<const uint8_t> value, uint64_t flags = 0);
     int remove(std::span<const uint8_t> key);
     // An empty `key` (or a missing one) gives the first key; -ENOENT after the last.
@@ -193,12 +198,17 @@ public:
     // nlohmann::json::dump: -1 one line.
     std::string to_json(int indent = -1) const;
 
+    // SOCKMAP / SOCKHASH: the cookie of the socket stored at `key`, whatever value_size
+    // is; 0 when the slot is empty or the map holds no sockets.
+    uint64_t socket_cookie(std::span<const uint8_t> key) const;
+
     maps::Map& native() const { return *map_; } // the runtime map, for tools (JSON dump, batches)
 
 private:
     friend class Object;
-    explicit MapRef(maps::Map* map) : map_(map) {}
+    MapRef(maps::Map* map, const std::shared_ptr<SocketTable>* sockets) : map_(map), sockets_(sockets) {}
     maps::Map* map_;
+    const std::shared_ptr<SocketTable>* sockets_ = nullptr; // the object's, for socket maps
 };
 
 class Program {

@@ -128,6 +128,8 @@ public:
     // bpf_sk_lookup_*: a time-wait socket is not returned.
     std::shared_ptr<const Socket> lookup(SocketProtocol protocol, const uint8_t* tuple, uint32_t len,
                                          uint64_t netns_id, uint64_t flags, bool full_only) const;
+    // The socket with this cookie, or nullptr (what a SOCKMAP / SOCKHASH entry names).
+    std::shared_ptr<const Socket> find(uint64_t cookie) const;
     // Whether `socket` is still in the table (not removed).
     bool hashed(const Socket* socket) const;
 

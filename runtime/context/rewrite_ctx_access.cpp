@@ -54,6 +54,10 @@ Result<void> convert(Instruction& insn, uint32_t pc, const Access& acc, const en
             return bad(fmt::format("field {} is a u{}, read {} bytes", f->name, 8 * f->width, acc.size));
         return {};
     }
+    if (f->kind == engine_abi::CtxFieldKind::SkbSocket) { // the pointer is in place
+        if (acc.size != 8 || acc.off != f->offset) return bad(fmt::format("field {} must be read whole", f->name));
+        return {};
+    }
     auto& load = std::get<Load>(insn);
     if (acc.size != 4 || acc.off != f->offset || load.sign_extend)
         return bad(fmt::format("packet pointer {} must be read with a 4-byte load", f->name));

@@ -27,6 +27,7 @@
 #include "runtime/maps/perf_event_array.hpp"
 #include "runtime/maps/queue_stack_map.hpp"
 #include "runtime/maps/ringbuf_map.hpp"
+#include "runtime/maps/sock_map.hpp"
 #include "runtime/maps/timer_table.hpp"
 
 namespace ebpfjit::maps {
@@ -217,6 +218,20 @@ void check_devmap(Check& c) {
     check_flags(c, kDevmapFlags);
 }
 
+// sock_map_alloc / sock_hash_alloc: a value is a u32 or u64 (the socket's fd from user
+// space, its cookie back); SOCKMAP keys are u32 indexes, SOCKHASH keys up to the BPF stack.
+void check_socket_map(Check& c) {
+    const MapDefinition& d = c.def;
+    check_nonzero(c, true, false);
+    if (d.type == BPF_MAP_TYPE_SOCKMAP)
+        c.fails(d.key_size != 4, EINVAL, fmt::format("key_size must be 4, not {}", d.key_size));
+    c.fails(d.value_size != 4 && d.value_size != 8, EINVAL,
+            fmt::format("value_size must be 4 or 8 (a socket fd or cookie), not {}", d.value_size));
+    check_flags(c, BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY);
+    c.fails(d.key_size > kMaxBpfStack, E2BIG,
+            fmt::format("key_size {} exceeds the 512-byte BPF stack", d.key_size));
+}
+
 void check_spin_lock(Check& c) {
     const MapDefinition& d = c.def;
     if (d.spin_lock_offset < 0) return;
@@ -277,6 +292,8 @@ uint64_t estimate_bytes(const MapDefinition& d) {
     case BPF_MAP_TYPE_PERF_EVENT_ARRAY: // slot headers; samples are bounded per slot
         return 128 * uint64_t{d.max_entries};
     case BPF_MAP_TYPE_CGROUP_ARRAY: return 8 * uint64_t{d.max_entries};
+    case BPF_MAP_TYPE_SOCKMAP: return 8 * uint64_t{d.max_entries};
+    case BPF_MAP_TYPE_SOCKHASH: return (64 + round8(d.key_size)) * uint64_t{d.max_entries};
     default: return 0;
     }
 }
@@ -305,6 +322,8 @@ std::unique_ptr<Map> allocate(const MapDefinition& d) {
         auto m = CgroupArray::create(d);
         return m ? std::unique_ptr<Map>(std::move(*m)) : nullptr;
     }
+    case BPF_MAP_TYPE_SOCKMAP:
+    case BPF_MAP_TYPE_SOCKHASH: return SocketMap::create(d);
     default: return nullptr;
     }
 }
@@ -370,6 +389,8 @@ Result<std::unique_ptr<Map>> create_map(const MapDefinition& def) {
     case BPF_MAP_TYPE_DEVMAP: check_devmap(c); break;
     case BPF_MAP_TYPE_PERF_EVENT_ARRAY: check_perf_event_array(c); break;
     case BPF_MAP_TYPE_CGROUP_ARRAY: check_cgroup_array(c); break;
+    case BPF_MAP_TYPE_SOCKMAP:
+    case BPF_MAP_TYPE_SOCKHASH: check_socket_map(c); break;
     default:
         c.fails(!external, EINVAL,
                 map_type_name(def.type).empty() ? "unknown map type"

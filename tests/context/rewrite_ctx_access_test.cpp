@@ -247,6 +247,9 @@ TEST_CASE("the layout tables agree with the uapi structs", "[context][rewrite]")
             CHECK(f.offset + f.size <= l->uapi_size);
             if (f.kind == engine_abi::CtxFieldKind::Scalar) {
                 CHECK(f.host_offset == f.offset);
+            } else if (f.kind == engine_abi::CtxFieldKind::SkbSocket) { // __sk_buff.sk: a u64, in place
+                CHECK(f.size == 8);
+                CHECK(f.host_offset == f.offset);
             } else {
                 CHECK(f.size == 4);
                 CHECK(f.host_size == 8);

@@ -123,8 +123,11 @@ TEST_CASE("map types: a helper taking a map names some, reserved types only thei
         INFO("helper " << h.name);
         const helpers::MapTypeMask m = h.proto.map_types;
         if (takes(h, ArgType::ConstMapPtr)) CHECK(m != 0);
-        // A helper either takes the general maps or is one of a reserved type's own helpers.
-        if ((m & helpers::kReservedMapTypes) != 0) CHECK((m & ~helpers::kReservedMapTypes) == 0);
+        // A helper either takes the general maps or is one of a reserved type's own helpers;
+        // the general map helpers take socket maps too, with their socket prototype.
+        const helpers::MapTypeMask reserved = m & helpers::kReservedMapTypes & ~h.on_socket_maps.map_types;
+        if (reserved != 0) CHECK((m & ~helpers::kReservedMapTypes) == 0);
+        CHECK((h.on_socket_maps.map_types & ~m) == 0); // the socket prototype's maps are taken
         if (takes(h, ArgType::ConstMapPtr)) claimed |= m & helpers::kReservedMapTypes;
         // A helper that touches a map's contents takes a map.
         if (h.proto.map_access != helpers::kMapNoAccess) CHECK(takes(h, ArgType::ConstMapPtr));
@@ -143,6 +146,25 @@ TEST_CASE("map types: a helper taking a map names some, reserved types only thei
     CHECK(accepts(id::kMapLookupElem, type::kHashOfMaps));
     CHECK_FALSE(accepts(id::kMapUpdateElem, type::kArrayOfMaps));
     CHECK_FALSE(accepts(id::kMapDeleteElem, type::kHashOfMaps));
+    // Socket maps: lookup, update and delete only (check_map_func_compatibility).
+    for (int32_t hid : {id::kMapLookupElem, id::kMapUpdateElem, id::kMapDeleteElem})
+        CHECK(accepts(hid, type::kSockhash));
+    for (int32_t hid : {id::kMapPushElem, id::kForEachMapElem, id::kTailCall}) CHECK_FALSE(accepts(hid, type::kSockmap));
+}
+
+TEST_CASE("socket maps: lookup acquires a socket, update takes one, only some types change them",
+          "[helpers][table][roles]") {
+    const helpers::Helper lookup = helpers::on_map_type(*table().find(id::kMapLookupElem), type::kSockhash);
+    CHECK(lookup.proto.ret == helpers::RetType::SocketOrNull);
+    CHECK(lookup.proto.refs.acquires == RefKind::Socket);
+    const helpers::Helper update = helpers::on_map_type(*table().find(id::kMapUpdateElem), type::kSockmap);
+    CHECK(update.proto.args[2] == ArgType::PtrToSockCommon);
+    CHECK((update.allowed & mask_of(ProgramType::SchedCls)) != 0);
+    CHECK((update.allowed & mask_of(ProgramType::CgroupSockAddr)) == 0);
+    // Other maps keep the helper's own prototype.
+    const helpers::Helper plain = helpers::on_map_type(*table().find(id::kMapUpdateElem), type::kHash);
+    CHECK(plain.proto.args[2] == ArgType::PtrToMapValue);
+    CHECK((plain.allowed & mask_of(ProgramType::CgroupSockAddr)) != 0);
 }
 
 TEST_CASE("map access: the kernel's writing helpers write, the copying ones read", "[helpers][table][roles]") {

@@ -33,7 +33,10 @@ TEST_CASE("factory: zero sizes and wrong sizes per type are EINVAL, naming the m
     CHECK(mentions(error_of(def(BPF_MAP_TYPE_PERCPU_HASH, 4, 40000, 10)), "E2BIG"));
     CHECK(mentions(error_of(def(BPF_MAP_TYPE_DEVMAP, 4, 5, 10)), "value_size"));
     CHECK(mentions(error_of(def(99, 4, 4, 10)), "unknown map type"));
-    CHECK(mentions(error_of(def(BPF_MAP_TYPE_SOCKMAP, 4, 4, 10)), "not supported"));
+    CHECK(mentions(error_of(def(BPF_MAP_TYPE_CPUMAP, 4, 4, 10)), "not supported"));
+    CHECK(mentions(error_of(def(BPF_MAP_TYPE_SOCKMAP, 8, 4, 10)), "key_size must be 4"));
+    CHECK(mentions(error_of(def(BPF_MAP_TYPE_SOCKHASH, 16, 16, 10)), "value_size must be 4 or 8"));
+    CHECK(mentions(error_of(def(BPF_MAP_TYPE_SOCKHASH, 513, 8, 10)), "E2BIG"));
 }
 
 TEST_CASE("factory: unsupported flags") {

@@ -351,6 +351,8 @@ private:
         for (size_t k = 0; k < fields.size(); ++k) {
             const engine_abi::CtxField& field = fields[(start + k) % fields.size()];
             const ProgramTypeMask mask = for_write ? field.writable : field.readable;
+            // skb->sk is a pointer the generator does not model (it has no socket table).
+            if (field.kind == engine_abi::CtxFieldKind::SkbSocket) continue;
             if ((mask & mask_of(type_)) || break_rule()) return &field;
         }
         return nullptr;
@@ -378,6 +380,7 @@ private:
         case engine_abi::CtxFieldKind::PacketMeta: f.st.regs[dst] = Val{Kind::PacketMeta}; break;
         case engine_abi::CtxFieldKind::Scalar: f.st.regs[dst] = Val{Kind::Scalar}; break;
         case engine_abi::CtxFieldKind::Socket: // bpf_sock_addr only: the generator makes no cgroup programs
+        case engine_abi::CtxFieldKind::SkbSocket: // read as 4 bytes here, which the verifier refuses
             f.st.regs[dst] = Val{Kind::Scalar};
             break;
         }
