@@ -40,6 +40,11 @@ struct LinkInputs {
     const std::set<std::string, std::less<>>& kernel_symbols; // externs declared __ksym (.ksyms in BTF)
     // Variables whose LDDWs become immediates (Cilium's CONFIG(); ReadOptions::inline_globals).
     const InlinedGlobals& inlined;
+    // The object's own BTF (the local side of CO-RE relocations), and the BTF the embedder
+    // names for the relocations ebpfjit's own uapi does not answer (ReadOptions::core_btf;
+    // libbpf's btf_custom_path). Null: none; such relocations are refused.
+    const struct btf* local_btf = nullptr;
+    const struct btf* core_btf = nullptr;
 };
 
 struct LinkedProgram {
