@@ -56,6 +56,7 @@ Result<std::vector<VerifyReport>> verify_object(const std::string& path, const V
             if (m.frozen) in.maps.back().flags |= kReadOnlyProg;
         }
         for (const auto& li : prog.line_info) in.line_info.push_back({li.slot, li.to_string()});
+        for (const auto& [slot, what] : prog.poisoned_relocations) in.poisoned_relocations.push_back({slot, what});
         verifier::Report r = verifier::check(prog.program, in);
 
         VerifyReport out;

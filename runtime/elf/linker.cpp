@@ -275,10 +275,12 @@ private:
         isa::RawInsn* second = off + kInsnSize < end ? &out_.raw[slot + 1] : nullptr;
         if (auto ok = patch_core_insn(out_.raw[slot], second, *answer); !ok)
             return fail(error(sec, off, fmt::format("CO-RE relocation {} against the core BTF: {}", what, ok.error())));
-        if (out_.raw[slot].imm == helpers::kPoisonedCoreRelocation && out_.raw[slot].opcode == 0x85)
+        if (out_.raw[slot].imm == helpers::kPoisonedCoreRelocation && out_.raw[slot].opcode == 0x85) {
+            out_.poisoned.emplace_back(slot, fmt::format("{} (section '{}' offset {})", what, sec.name, off));
             logger().debug("program '{}': section '{}' offset {}: CO-RE relocation {} has no match in the core BTF: "
                            "instruction {} poisoned (refused only where a path reaches it)",
                            entry_.name, sec.name, off, what, slot);
+        }
         return {};
     }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ebpfjit/error.hpp"
@@ -50,6 +51,7 @@ struct LinkInputs {
 struct LinkedProgram {
     std::vector<isa::RawInsn> raw;
     std::vector<LineInfo> lines; // sorted by slot
+    std::vector<std::pair<uint32_t, std::string>> poisoned; // slot, relocation (core BTF, no match)
 };
 
 Result<LinkedProgram> link_program(const LinkInputs& in, const Function& entry);

@@ -157,6 +157,7 @@ Result<ProgramSpec> build_program(const LinkInputs& in, const Function& fn, cons
     if (!linked) return fail(linked.error());
     spec.raw = std::move(linked->raw);
     spec.line_info = std::move(linked->lines);
+    spec.poisoned_relocations = std::move(linked->poisoned);
     auto program = isa::decode(spec.raw);
     if (!program) {
         Error e = program.error();

@@ -85,7 +85,10 @@ TEST_CASE("CO-RE against a core BTF: a missing field's read is poisoned, refused
     // Unguarded: refused as the kernel refuses libbpf's poisoned instruction.
     auto reached = object.program("read_gone");
     REQUIRE_FALSE(reached);
-    CHECK(reached.error().to_string().find("invalid func unknown#195896080") != std::string::npos);
+    const std::string refusal = reached.error().to_string();
+    INFO(refusal);
+    CHECK(refusal.find("invalid func unknown#195896080: CO-RE relocation byte_off of 'probe_rec' (access 0:5) 'gone' "
+                       "(section 'xdp' offset ") != std::string::npos);
 
     // The linked program: libbpf's `call 0xbad2310` in place of the load, the narrowed port load.
     ReadOptions read;
