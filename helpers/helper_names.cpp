@@ -28,6 +28,10 @@ std::string_view helper_name(int32_t id) {
 }
 
 std::string unknown_helper_message(int32_t id) {
+    if (id == kPoisonedCoreRelocation)
+        return fmt::format("invalid func unknown#{}: a CO-RE relocation here found no match in the core BTF "
+                           "(libbpf's poisoned instruction; the loader's debug log, ebpfjit -vv, names it)",
+                           id);
     const std::string_view name = helper_name(id);
     if (name.empty()) return fmt::format("unknown helper #{}", id);
     return fmt::format("unknown helper #{} (bpf_{}: not implemented in ebpfjit)", id, name);

@@ -232,5 +232,9 @@ std::string_view helper_name(int32_t id);
 // "unknown helper #169 (bpf_timer_init: not implemented in ebpfjit)": the kernel's name
 // when the id is one of <linux/bpf.h>'s, so a refusal says which helper a program needs.
 std::string unknown_helper_message(int32_t id);
+// libbpf's poisoned instruction (bpf_core_poison_insn): a CO-RE relocation the target BTF
+// could not answer becomes `call 0xbad2310`, which the verifier refuses only where a path
+// reaches it (docs/loader.md); the structural check lets it stand in dead code.
+inline constexpr int32_t kPoisonedCoreRelocation = 195896080; // 0xbad2310, "bad relo"
 
 } // namespace ebpfjit::helpers

@@ -145,7 +145,7 @@ ebpfjit_object* open_object(const char* path, const ebpfjit_open_options* c_opti
                             const ebpfjit_open_ext* c_ext, char* err, size_t err_size) {
     return guarded<>(static_cast<ebpfjit_object*>(nullptr), err, err_size, [&]() -> ebpfjit_object* {
         if (!path) return set_error(err, err_size, "no path given"), nullptr;
-        const ebpfjit_open_ext no_ext{nullptr, nullptr, nullptr, 0, nullptr, 0};
+        const ebpfjit_open_ext no_ext{nullptr, nullptr, nullptr, 0, nullptr, 0, nullptr};
         const ebpfjit_open_ext& ext = c_ext ? *c_ext : no_ext;
         const ebpfjit_open_options defaults{nullptr, EBPFJIT_ENGINE_JIT, EBPFJIT_VERIFY_FULL, 0, 0};
         if (!c_options) c_options = &defaults;
@@ -187,6 +187,7 @@ ebpfjit_object* open_object(const char* path, const ebpfjit_open_options* c_opti
                 return set_error(err, err_size, "inline_globals[" + std::to_string(i) + "] is NULL"), nullptr;
             options.inline_globals.emplace_back(ext.inline_globals[i]);
         }
+        if (ext.core_btf) options.core_btf = ext.core_btf;
         auto object = ebpfjit::Object::open(path, options);
         if (!object) return set_error(err, err_size, object.error().to_string()), nullptr;
         return new ebpfjit_object{std::move(*object), {}, {}};

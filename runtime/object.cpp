@@ -114,7 +114,7 @@ runtime::elf::ReadOptions read_options(const OpenOptions& options) {
     return runtime::elf::ReadOptions{
         options.program_type, options.possible_cpus,
         runtime::elf::MapSizes(options.map_max_entries.begin(), options.map_max_entries.end()),
-        options.inline_globals, options.only_programs};
+        options.inline_globals, options.only_programs, options.core_btf};
 }
 
 } // namespace

@@ -36,6 +36,7 @@ verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpe
     input.require_termination_proof = options.require_termination_proof;
     input.complexity_limit = options.complexity_limit;
     for (const elf::LineInfo& line : spec.line_info) input.line_info.push_back({line.slot, line.to_string()});
+    for (const auto& [slot, what] : spec.poisoned_relocations) input.poisoned_relocations.push_back({slot, what});
     return input;
 }
 

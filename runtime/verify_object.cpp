@@ -30,6 +30,7 @@ Result<std::vector<VerifyReport>> verify_object(const std::string& path, const V
     read.type_override = options.program_type;
     read.map_max_entries.insert(options.map_max_entries.begin(), options.map_max_entries.end());
     read.inline_globals = options.inline_globals;
+    read.core_btf = options.core_btf;
     // As libbpf with autoload off for the others: the rest of the object is not built.
     if (!options.program.empty()) read.only_programs = {options.program};
     auto obj = runtime::elf::read_object_file(path, read);
@@ -55,6 +56,7 @@ Result<std::vector<VerifyReport>> verify_object(const std::string& path, const V
             if (m.frozen) in.maps.back().flags |= kReadOnlyProg;
         }
         for (const auto& li : prog.line_info) in.line_info.push_back({li.slot, li.to_string()});
+        for (const auto& [slot, what] : prog.poisoned_relocations) in.poisoned_relocations.push_back({slot, what});
         verifier::Report r = verifier::check(prog.program, in);
 
         VerifyReport out;

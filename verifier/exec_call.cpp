@@ -34,6 +34,13 @@ Status Analyzer::exec_call(AbstractState& s, const isa::Call& insn, Step& step) 
 // the call as a whole, the lock and the callback, then its effects on the state and r0.
 Status Analyzer::exec_helper_call(AbstractState& s, const isa::Call& insn, Step& step) {
     const helpers::Helper* h = input_.helpers ? input_.helpers->find(insn.imm) : nullptr;
+    if (!h && insn.imm == helpers::kPoisonedCoreRelocation)
+        for (const LineInfo& p : input_.poisoned_relocations)
+            if (p.slot == s.pc)
+                return violation(Reason::UnknownHelper,
+                                 fmt::format("invalid func unknown#{}: CO-RE relocation {} has no match in the core "
+                                             "BTF (libbpf's poisoned instruction)",
+                                             insn.imm, p.text));
     if (!h) return violation(Reason::UnknownHelper, helpers::unknown_helper_message(insn.imm));
     // On a socket map the helper has another prototype (Helper::on_socket_maps).
     std::optional<helpers::Helper> on_map;

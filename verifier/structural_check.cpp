@@ -86,6 +86,10 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
             if (c->kind == isa::CallKind::Local) {
                 callees[shape.subprogram_of[pc]].push_back({sub_index(c->target), uint32_t(pc)});
                 if (pc + 1 < n) shape.prune_point[pc + 1] = true;
+            } else if (c->imm == helpers::kPoisonedCoreRelocation) {
+                // libbpf's poisoned CO-RE relocation: refused where a path reaches it
+                // (exec_call), left alone in dead code as the kernel leaves it.
+                if (pc + 1 < n) shape.prune_point[pc + 1] = true;
             } else if (!input.helpers || !input.helpers->find(c->imm)) {
                 return fail_at(uint32_t(pc), Reason::UnknownHelper, helpers::unknown_helper_message(c->imm));
             } else {

@@ -44,6 +44,10 @@ struct VerifierInput {
     const helpers::HelperTable* helpers = nullptr; // required for programs that call helpers
     int log_level = 0;                              // 0: headline, 1: + path summary, 2: every insn
     std::vector<LineInfo> line_info;                // sorted by slot, optional
+    // Slots the loader poisoned (libbpf's `call 0xbad2310`: a CO-RE relocation without a
+    // match in the core BTF) and what the relocation asked, for the refusal where a path
+    // reaches one: "byte_off of 'gadget_socket_value' (access 0:9) 'ipv6only'".
+    std::vector<LineInfo> poisoned_relocations;
     // Processed-instruction budget; the kernel's 1,000,000 unless a caller (a fuzzer)
     // wants to give up sooner. Values above the kernel's are clamped to it.
     uint64_t complexity_limit = kComplexityLimit;

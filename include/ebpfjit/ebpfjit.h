@@ -121,6 +121,10 @@ typedef struct {
      * (OpenOptions::inline_globals): n_inline_globals names, e.g. ".rodata.config". */
     const char *const *inline_globals;
     size_t n_inline_globals;
+    /* libbpf's btf_custom_path (OpenOptions::core_btf): a file whose BTF (an ELF object's
+     * .BTF or a raw BTF file such as /sys/kernel/btf/vmlinux) answers the CO-RE relocations
+     * ebpfjit's own uapi does not. NULL or "": none. */
+    const char *core_btf;
 } ebpfjit_open_ext;
 /* ebpfjit_object_open_pinned with map sizes; ext NULL = none of the above. */
 ebpfjit_object *ebpfjit_object_open_ext(const char *path, const ebpfjit_open_options *options,

@@ -126,6 +126,11 @@ struct OpenOptions {
     // unless `hardening` sets one; docs/loop-verification.md). true: programs that would
     // need that budget are rejected, as the kernel rejects them ("too complex").
     bool require_termination_proof = false;
+    // libbpf's btf_custom_path: a file whose BTF (an ELF object with a .BTF section, or a raw
+    // BTF file such as /sys/kernel/btf/vmlinux) answers the CO-RE relocations ebpfjit's own
+    // uapi tables do not (a program's or the kernel's structs), by libbpf's matching rules.
+    // Empty: none, and such relocations refuse the object. docs/loader.md, "CO-RE".
+    std::string core_btf = {};
 };
 
 // Per-program overrides of OpenOptions, honoured when the program is first prepared.

@@ -30,6 +30,7 @@ struct VerifyOptions {
     // With `program` set, only that program is built (OpenOptions::only_programs).
     std::map<std::string, uint32_t> map_max_entries = {};
     std::vector<std::string> inline_globals = {};
+    std::string core_btf = {}; // as OpenOptions::core_btf (libbpf's btf_custom_path)
 };
 
 // What the verifier did, whatever the verdict.

@@ -5,6 +5,10 @@
 #include <elf.h>
 #include <fmt/format.h>
 
+#include "ebpfjit/log.hpp"
+#include "helpers/helper_table.hpp"
+#include "runtime/elf/core_btf_target.hpp"
+#include "runtime/elf/core_patch.hpp"
 #include "runtime/elf/core_target.hpp"
 
 namespace ebpfjit::runtime::elf {
@@ -205,7 +209,9 @@ private:
     // type id of bpf_core_type_id_local(), whether a helper, a ctx field or a
     // bpf_fib_lookup member exists here, where a ctx field is; accesses to the wire-format
     // headers keep what clang compiled in. What only the kernel's BTF can answer (other
-    // types' layouts, kernel-internal types) refuses the object naming the relocation.
+    // types' layouts, kernel-internal types) is resolved against the core BTF the embedder
+    // named (core_btf_target.hpp, libbpf's rules and patching), or without one refuses the
+    // object naming the relocation.
     Result<void> apply_core_relocations(const Unit& unit) {
         const Section& sec = section_of(unit);
         auto it = in_.btf_ext.core_relocations.find(sec.name);
@@ -219,6 +225,10 @@ private:
             if (!r.member.empty()) what += fmt::format(" '{}'", r.member);
             const auto value = core_target_value(r);
             if (!value && core_keeps_compiled_layout(r)) continue; // the answer is already there
+            if (!value && in_.core_btf && in_.local_btf) {
+                if (auto ok = apply_from_core_btf(unit, r, what); !ok) return ok;
+                continue;
+            }
             if (!value)
                 return fail(error(sec, off, fmt::format("CO-RE relocations are not supported beyond ebpfjit's own "
                                                         "uapi (bpf_func_id, __sk_buff, xdp_md, bpf_fib_lookup) and "
@@ -247,6 +257,29 @@ private:
                                                         "access (byte_off)",
                                                         what, insn.opcode)));
             }
+        }
+        return {};
+    }
+
+    // One relocation answered by the core BTF, the instruction patched as libbpf patches it.
+    Result<void> apply_from_core_btf(const Unit& unit, const RawCoreRelocation& r, const std::string& what) {
+        const Section& sec = section_of(unit);
+        const uint64_t off = r.insn_offset;
+        const uint64_t begin = unit.fn->first * kInsnSize, end = begin + unit.fn->count * kInsnSize;
+        if (off % kInsnSize != 0)
+            return fail(error(sec, off, fmt::format("CO-RE relocation {} is not at an instruction boundary", what)));
+        auto answer = resolve_core_relocation(in_.local_btf, r, in_.core_btf);
+        if (!answer) return fail(error(sec, off, fmt::format("CO-RE relocation {} against the core BTF: {}", what,
+                                                             answer.error())));
+        const uint32_t slot = unit.placed + uint32_t((off - begin) / kInsnSize);
+        isa::RawInsn* second = off + kInsnSize < end ? &out_.raw[slot + 1] : nullptr;
+        if (auto ok = patch_core_insn(out_.raw[slot], second, *answer); !ok)
+            return fail(error(sec, off, fmt::format("CO-RE relocation {} against the core BTF: {}", what, ok.error())));
+        if (out_.raw[slot].imm == helpers::kPoisonedCoreRelocation && out_.raw[slot].opcode == 0x85) {
+            out_.poisoned.emplace_back(slot, fmt::format("{} (section '{}' offset {})", what, sec.name, off));
+            logger().debug("program '{}': section '{}' offset {}: CO-RE relocation {} has no match in the core BTF: "
+                           "instruction {} poisoned (refused only where a path reaches it)",
+                           entry_.name, sec.name, off, what, slot);
         }
         return {};
     }

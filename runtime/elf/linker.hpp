@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ebpfjit/error.hpp"
@@ -40,11 +41,17 @@ struct LinkInputs {
     const std::set<std::string, std::less<>>& kernel_symbols; // externs declared __ksym (.ksyms in BTF)
     // Variables whose LDDWs become immediates (Cilium's CONFIG(); ReadOptions::inline_globals).
     const InlinedGlobals& inlined;
+    // The object's own BTF (the local side of CO-RE relocations), and the BTF the embedder
+    // names for the relocations ebpfjit's own uapi does not answer (ReadOptions::core_btf;
+    // libbpf's btf_custom_path). Null: none; such relocations are refused.
+    const struct btf* local_btf = nullptr;
+    const struct btf* core_btf = nullptr;
 };
 
 struct LinkedProgram {
     std::vector<isa::RawInsn> raw;
     std::vector<LineInfo> lines; // sorted by slot
+    std::vector<std::pair<uint32_t, std::string>> poisoned; // slot, relocation (core BTF, no match)
 };
 
 Result<LinkedProgram> link_program(const LinkInputs& in, const Function& entry);

@@ -14,6 +14,7 @@
 
 #include "isa/decoder.hpp"
 #include "runtime/elf/btf_info.hpp"
+#include "runtime/elf/core_btf_target.hpp"
 #include "runtime/elf/elf_file.hpp"
 #include "runtime/elf/linker.hpp"
 #include "runtime/elf/map_table.hpp"
@@ -156,6 +157,7 @@ Result<ProgramSpec> build_program(const LinkInputs& in, const Function& fn, cons
     if (!linked) return fail(linked.error());
     spec.raw = std::move(linked->raw);
     spec.line_info = std::move(linked->lines);
+    spec.poisoned_relocations = std::move(linked->poisoned);
     auto program = isa::decode(spec.raw);
     if (!program) {
         Error e = program.error();
@@ -311,7 +313,13 @@ Result<ObjectDescription> read_object(std::span<const uint8_t> bytes, const Read
     const auto ksyms = kernel_symbols(btf->btf.get());
     auto inlined = collect_inlined_globals(*file, btf->btf.get(), options.inline_globals);
     if (!inlined) return fail(inlined.error());
-    const LinkInputs in{*file, maps, btf->ext, *functions, ksyms, *inlined};
+    BtfPtr core_btf;
+    if (!options.core_btf.empty()) {
+        auto loaded = load_core_btf(options.core_btf);
+        if (!loaded) return fail(loaded.error());
+        core_btf = std::move(*loaded);
+    }
+    const LinkInputs in{*file, maps, btf->ext, *functions, ksyms, *inlined, btf->btf.get(), core_btf.get()};
     auto chosen = select_programs(*file, *functions, options.only_programs);
     if (!chosen) return fail(chosen.error());
     std::set<std::string, std::less<>> left_out; // entry functions not built (only_programs)

@@ -42,6 +42,11 @@ struct ReadOptions {
     // programs) does not refuse the rest. Prog-array slots naming a program left out stay
     // empty. Empty: every program. A name that is no program of the object is an error.
     std::vector<std::string> only_programs = {};
+    // libbpf's btf_custom_path: a file whose BTF (an ELF object's .BTF, or a raw BTF file
+    // such as /sys/kernel/btf/vmlinux) answers the CO-RE relocations ebpfjit's own uapi
+    // does not (runtime/elf/core_btf_target.hpp). Empty: none; those relocations are
+    // refused. A file libbpf cannot parse is a one-line error naming it.
+    std::string core_btf = {};
 };
 
 // Every error is one line naming the section and byte offset (or the ELF header field).

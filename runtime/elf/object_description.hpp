@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ebpfjit/program_type.hpp"
@@ -94,6 +95,9 @@ struct ProgramSpec {
     std::vector<isa::RawInsn> raw;
     isa::Program program; // decode(raw)
     std::vector<LineInfo> line_info; // sorted by slot; empty without -g
+    // Slots poisoned by a CO-RE relocation without a match in the core BTF (`call
+    // 0xbad2310`), with the relocation ("byte_off of 'T' (access 0:9) 'field'").
+    std::vector<std::pair<uint32_t, std::string>> poisoned_relocations;
 
     // Source line for `slot` (the nearest record at or before it), or nullptr.
     const LineInfo* line_for(uint32_t slot) const;

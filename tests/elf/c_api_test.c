@@ -92,7 +92,7 @@ int main(void)
     CHECK(ebpfjit_object_open_ext(sized_path, NULL, NULL, err, sizeof err) == NULL);
     CHECK(strstr(err, "map 'rx_cnt' has max_entries 0") != NULL);
     const ebpfjit_map_size sizes[] = {{"rx_cnt", 4}, {"seen", 100}};
-    const ebpfjit_open_ext ext = {NULL, NULL, sizes, 2, NULL, 0};
+    const ebpfjit_open_ext ext = {NULL, NULL, sizes, 2, NULL, 0, NULL};
     ebpfjit_object *sized = ebpfjit_object_open_ext(sized_path, NULL, &ext, err, sizeof err);
     CHECK(sized != NULL);
     if (sized) {
@@ -105,12 +105,27 @@ int main(void)
     }
     ebpfjit_object_close(sized);
     const ebpfjit_map_size unknown[] = {{"rx_cnt", 4}, {"tx_cnt", 4}};
-    const ebpfjit_open_ext bad = {NULL, NULL, unknown, 2, NULL, 0};
+    const ebpfjit_open_ext bad = {NULL, NULL, unknown, 2, NULL, 0, NULL};
     CHECK(ebpfjit_object_open_ext(sized_path, NULL, &bad, err, sizeof err) == NULL);
     CHECK(strstr(err, "map 'tx_cnt'") != NULL);
     const ebpfjit_map_size twice[] = {{"rx_cnt", 4}, {"rx_cnt", 8}};
-    const ebpfjit_open_ext dup = {NULL, NULL, twice, 2, NULL, 0};
+    const ebpfjit_open_ext dup = {NULL, NULL, twice, 2, NULL, 0, NULL};
     CHECK(ebpfjit_object_open_ext(sized_path, NULL, &dup, err, sizeof err) == NULL);
     CHECK(strstr(err, "sized twice") != NULL);
+
+    /* CO-RE against a named BTF (libbpf's btf_custom_path): core_custom.o's own struct is
+     * read at core_custom_btf.o's offsets; without it the object is refused. */
+    const char *core_path = EBPFJIT_ELF_OBJECT_DIR "/core_custom.o";
+    char long_err[1024]; /* the refusal names section, offset, kind, type and access */
+    CHECK(ebpfjit_object_open_ext(core_path, NULL, NULL, long_err, sizeof long_err) == NULL);
+    CHECK(strstr(long_err, "needs the kernel's BTF") != NULL);
+    const ebpfjit_open_ext core = {NULL, NULL, NULL, 0, NULL, 0, EBPFJIT_ELF_OBJECT_DIR "/core_custom_btf.o"};
+    ebpfjit_object *core_obj = ebpfjit_object_open_ext(core_path, NULL, &core, err, sizeof err);
+    CHECK(core_obj != NULL);
+    if (core_obj) CHECK(ebpfjit_object_program(core_obj, "read_kind", err, sizeof err) != NULL);
+    ebpfjit_object_close(core_obj);
+    const ebpfjit_open_ext no_btf = {NULL, NULL, NULL, 0, NULL, 0, "/nonexistent.btf"};
+    CHECK(ebpfjit_object_open_ext(core_path, NULL, &no_btf, err, sizeof err) == NULL);
+    CHECK(strstr(err, "core BTF '/nonexistent.btf'") != NULL);
     return c_check_status();
 }

@@ -193,3 +193,22 @@ TEST_CASE("cli: verify --program builds that program alone; --inline-globals", "
     CHECK(ran.status == 0);
     CHECK(ran.out.find("r0 = " + std::to_string(1500 + 8080 + 0x11223344)) != std::string::npos);
 }
+
+TEST_CASE("cli: --core-btf resolves a program's own structs; a bad file is one line, exit 1", "[elf][cli][core_btf]") {
+    auto ok = run_cli("verify --core-btf '" + object_path("core_custom_btf") + "' '" + object_path("core_custom") +
+                      "' --program read_port");
+    INFO(ok.err);
+    CHECK(ok.status == 0);
+    CHECK(ok.out.find("read_port (xdp, ") == 0);
+
+    auto bad = run_cli("verify --core-btf /nonexistent/vmlinux '" + object_path("core_custom") + "'");
+    CHECK(bad.status == 1);
+    CHECK(bad.out.empty());
+    CHECK(bad.err.find("core BTF '/nonexistent/vmlinux'") != std::string::npos);
+    CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+
+    auto run_bad = run_cli("run '" + object_path("core_custom") + "' --program read_kind --core-btf '" +
+                           object_path("core_custom") + ".nope'");
+    CHECK(run_bad.status == 1);
+    CHECK(std::count(run_bad.err.begin(), run_bad.err.end(), '\n') == 1);
+}

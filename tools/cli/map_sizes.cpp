@@ -30,6 +30,13 @@ void add_allow_ptr_leaks_option(CLI::App& cmd, bool& allow) {
                  "default (the kernel's unprivileged rules); only for programs you trust");
 }
 
+void add_core_btf_option(CLI::App& cmd, std::string& path) {
+    cmd.add_option("--core-btf", path,
+                   "BPF objects: resolve the CO-RE relocations ebpfjit's own uapi does not answer against "
+                   "the BTF of FILE (an object with a .BTF section, or a raw BTF file such as "
+                   "/sys/kernel/btf/vmlinux), as libbpf's btf_custom_path");
+}
+
 Result<std::map<std::string, uint32_t>> parse_map_sizes(const std::vector<std::string>& specs) {
     std::map<std::string, uint32_t> out;
     for (const std::string& spec : specs) {

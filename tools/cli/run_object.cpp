@@ -33,6 +33,7 @@ int run_object(const RunObjectRequest& request) {
     options.allow_ptr_leaks = request.allow_ptr_leaks;
     options.map_max_entries = request.map_max_entries;
     options.inline_globals = request.inline_globals;
+    options.core_btf = request.core_btf;
     auto object = Object::open(request.object, options);
     if (!object) return report(object.error());
 

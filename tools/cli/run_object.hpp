@@ -24,6 +24,7 @@ struct RunObjectRequest {
     bool allow_ptr_leaks = false;             // --allow-ptr-leaks
     std::map<std::string, uint32_t> map_max_entries = {}; // --map-max-entries NAME=N
     std::vector<std::string> inline_globals = {}; // --inline-globals SECTION
+    std::string core_btf = {};                // --core-btf FILE
     bool fire_timers = false;                 // --fire-timers
 };
 

@@ -31,6 +31,7 @@ Verb register_run(CLI::App& app) {
         bool allow_ptr_leaks = false; // BPF objects
         std::vector<std::string> map_sizes; // BPF objects: --map-max-entries NAME=N
         std::vector<std::string> inline_globals; // BPF objects: --inline-globals SECTION
+        std::string core_btf;                    // BPF objects: --core-btf FILE
         bool fire_timers = false; // BPF objects: --fire-timers
     };
     auto opts = std::make_shared<Options>();
@@ -55,6 +56,7 @@ Verb register_run(CLI::App& app) {
     add_allow_ptr_leaks_option(*cmd, opts->allow_ptr_leaks);
     add_map_size_option(*cmd, opts->map_sizes);
     add_inline_globals_option(*cmd, opts->inline_globals);
+    add_core_btf_option(*cmd, opts->core_btf);
     add_pcap_run_options(*cmd, opts->pcap);
     cmd->add_flag("--fire-timers", opts->fire_timers,
                   "BPF objects with bpf_timer maps: after the run, every armed timer's callback runs as if "
@@ -75,6 +77,7 @@ Verb register_run(CLI::App& app) {
                     opts->pcap.allow_ptr_leaks = opts->allow_ptr_leaks;
                     opts->pcap.map_max_entries = *sizes;
                     opts->pcap.inline_globals = opts->inline_globals;
+                    opts->pcap.core_btf = opts->core_btf;
                     opts->pcap.fire_timers = opts->fire_timers;
                     return run_pcap(opts->program, opts->program_name, opts->engine, opts->pcap);
                 }
@@ -95,6 +98,7 @@ Verb register_run(CLI::App& app) {
                     request.allow_ptr_leaks = opts->allow_ptr_leaks;
                     request.map_max_entries = *sizes;
                     request.inline_globals = opts->inline_globals;
+                    request.core_btf = opts->core_btf;
                     request.fire_timers = opts->fire_timers;
                     return run_object(request);
                 }
@@ -102,6 +106,7 @@ Verb register_run(CLI::App& app) {
                 if (!sizes->empty()) return report(Error::plain("--map-max-entries needs a BPF object (.o)"));
                 if (!opts->inline_globals.empty())
                     return report(Error::plain("--inline-globals needs a BPF object (.o)"));
+                if (!opts->core_btf.empty()) return report(Error::plain("--core-btf needs a BPF object (.o)"));
                 if (opts->allow_ptr_leaks)
                     return report(Error::plain("--allow-ptr-leaks needs a BPF object (.o): raw programs are "
                                                "not verified at full level"));

@@ -134,6 +134,7 @@ int run_pcap(const std::string& object_path, const std::string& program_name,
     open_options.allow_ptr_leaks = o.allow_ptr_leaks;
     open_options.map_max_entries = o.map_max_entries;
     open_options.inline_globals = o.inline_globals;
+    open_options.core_btf = o.core_btf;
     auto object = Object::open(object_path, open_options);
     if (!object) return report(object.error());
     if (!o.map_init.empty())

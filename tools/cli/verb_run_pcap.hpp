@@ -28,6 +28,7 @@ struct PcapRunOptions {
     bool allow_ptr_leaks = false; // the run verb's --allow-ptr-leaks
     std::map<std::string, uint32_t> map_max_entries = {}; // the run verb's --map-max-entries
     std::vector<std::string> inline_globals = {}; // --inline-globals SECTION
+    std::string core_btf = {}; // the run verb's --core-btf FILE
     bool fire_timers = false; // the run verb's --fire-timers
 };
 

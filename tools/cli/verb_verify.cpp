@@ -25,6 +25,7 @@ struct VerifyArgs { // as parsed
     bool require_termination_proof = false;
     std::vector<std::string> map_sizes; // --map-max-entries NAME=N
     std::vector<std::string> inline_globals; // --inline-globals SECTION
+    std::string core_btf;                    // --core-btf FILE
 };
 
 int run_verify(const VerifyArgs& o) {
@@ -43,6 +44,7 @@ int run_verify(const VerifyArgs& o) {
     if (!sizes) return report(sizes.error());
     options.map_max_entries = *sizes;
     options.inline_globals = o.inline_globals;
+    options.core_btf = o.core_btf;
     auto reports = verify_object(o.object, options);
     if (!reports) return report(reports.error());
 
@@ -96,6 +98,7 @@ Verb register_verify(CLI::App& app) {
                   "under an instruction budget; loops it walks or ranks are accepted");
     add_map_size_option(*cmd, o->map_sizes);
     add_inline_globals_option(*cmd, o->inline_globals);
+    add_core_btf_option(*cmd, o->core_btf);
     cmd->footer("Example: ebpfjit verify xdp_fw.o --program xdp_main --log-level 1");
     return {cmd, [o] { return run_verify(*o); }};
 }
