@@ -293,7 +293,7 @@ void Analyzer::run(Report& report) {
             break;
         }
         bool path_over = false;
-        if (cur.zone && (shape_.prune_point[cur.pc] || join_head_[cur.pc])) project_dead_symbols(cur);
+        if (cur.zone && (shape_.prune_point[cur.pc] || join_head_[cur.pc])) bound_dead_symbols(cur);
         if (loop_pass_ && join_head_[cur.pc] && !resumed_head) {
             auto verdict = arrive_at_loop_head(cur);
             if (!verdict) {

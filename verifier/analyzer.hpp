@@ -243,15 +243,16 @@ private:
     void tighten_packet_offsets(AbstractState& s);
     bool zone_proves_packet_access(const AbstractState& s, const RegState& ptr, int32_t off, uint32_t size) const;
     void collect_zone_garbage(AbstractState& s);
-    // Loop pass, at a pruning point or loop head: registers and stack slots no continuation
-    // reads lose their zone symbols (their bounds put into the zone first, so that its
-    // closure keeps what they implied about live values, the packet's length above all).
-    // A dead value's relation could otherwise still decide a branch (tighten_from_zone,
-    // through its own bounds) in the continuation of a checkpoint whose comparison with a
-    // later state skips it as dead, and the later state would be pruned against a
-    // continuation that assumed more than it had (a pipeline fuzz finding: a loop's exit
-    // pointer, `p > end` with p's offset at most 31, bounded the length after the loop).
-    void project_dead_symbols(AbstractState& s);
+    // Loop pass, at a pruning point or loop head: the bounds of registers and stack slots
+    // no continuation reads go into the zone, whose closure then states what they imply
+    // about live values (the packet's length above all), which the comparison with a later
+    // state checks. Kept only in the register, a dead value's bounds could still decide a
+    // branch in a checkpoint's continuation (tighten_from_zone, through the value's
+    // relation) while that comparison skipped it as dead, and a later state was pruned
+    // against a continuation that assumed more than it had (a pipeline fuzz finding: a
+    // loop's exit pointer, `p > end` with p's offset at most 31, bounded the length after
+    // the loop). Its symbol stays: sums through it keep their precision.
+    void bound_dead_symbols(AbstractState& s);
     // Largest packet offset a range may prove: the kernel's 0xffff for packets, the
     // largest pointer offset for a mem program's buffer (any size the embedder hands in).
     int64_t max_packet_offset() const;

@@ -204,33 +204,27 @@ uint32_t Analyzer::ensure_sym(AbstractState& s, RegState& r) {
     return sym;
 }
 
-void Analyzer::project_dead_symbols(AbstractState& s) {
+void Analyzer::bound_dead_symbols(AbstractState& s) {
     if (!s.zone) return;
     const LiveMasks live = checkpoints_.live_masks(s);
     const StackMasks stack_live = checkpoints_.stack_masks(s);
     Zone& z = *s.zone;
-    bool dropped = false;
-    auto drop = [&](RegState& r) {
-        if (!r.sym) return;
-        // Its bounds first: the closure carries what they implied to the values that stay.
-        if (in_model(r)) (void)z.bound_value(r.sym, r.var.umin, r.var.umax);
-        r.sym = 0;
-        dropped = true;
+    // Only bounds the zone does not have yet: each addition closes it.
+    auto put_bounds = [&](const RegState& r) {
+        if (!r.sym || !in_model(r)) return;
+        const int64_t up = z.bound(r.sym, Zone::kZero), down = z.bound(Zone::kZero, r.sym);
+        const bool has_up = up != Zone::kInf && up >= 0 && uint64_t(up) <= r.var.umax;
+        const bool has_down = down != Zone::kInf && down <= 0 && uint64_t(-down) >= r.var.umin;
+        if (!has_up || !has_down) (void)z.bound_value(r.sym, r.var.umin, r.var.umax);
     };
     for (size_t f = 0; f < s.frames.size() && f < live.size(); ++f) {
-        FrameState& frame = s.frames[f];
+        const FrameState& frame = s.frames[f];
         for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
-            if (!((live[f] >> r) & 1)) drop(frame.regs[r]);
-        auto& slots = frame.stack.slots();
+            if (!((live[f] >> r) & 1)) put_bounds(frame.regs[r]);
+        const auto& slots = frame.stack.slots();
         for (size_t i = 0; i < slots.size() && i < 64; ++i)
-            if (!((stack_live[f] >> i) & 1) && (slots[i].is_spill() || slots[i].narrow)) drop(slots[i].spilled);
+            if (!((stack_live[f] >> i) & 1) && (slots[i].is_spill() || slots[i].narrow)) put_bounds(slots[i].spilled);
     }
-    if (!dropped) return;
-    std::vector<uint32_t> alive;
-    s.for_each_reg([&](RegState& r) {
-        if (r.sym) alive.push_back(r.sym);
-    });
-    z.keep_only(alive);
 }
 
 void Analyzer::collect_zone_garbage(AbstractState& s) {
