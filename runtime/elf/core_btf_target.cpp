@@ -12,24 +12,13 @@
 
 #include <fmt/format.h>
 
+#include "runtime/elf/core_relo_kinds.hpp"
+
 namespace ebpfjit::runtime::elf {
 
 namespace {
 
-// enum bpf_core_relo_kind
-constexpr uint32_t kFieldByteOffset = 0;
-constexpr uint32_t kFieldByteSize = 1;
-constexpr uint32_t kFieldExists = 2;
-constexpr uint32_t kFieldSigned = 3;
-constexpr uint32_t kFieldLshiftU64 = 4;
-constexpr uint32_t kFieldRshiftU64 = 5;
-constexpr uint32_t kTypeIdLocal = 6;
-constexpr uint32_t kTypeIdTarget = 7;
-constexpr uint32_t kTypeExists = 8;
-constexpr uint32_t kTypeSize = 9;
-constexpr uint32_t kEnumvalExists = 10;
-constexpr uint32_t kEnumvalValue = 11;
-constexpr uint32_t kTypeMatches = 12;
+using namespace core_kind;
 
 constexpr size_t kSpecMaxLen = 64; // libbpf's BPF_CORE_SPEC_MAX_LEN
 constexpr int kMaxDepth = 32;      // libbpf's recursion limits

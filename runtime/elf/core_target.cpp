@@ -10,24 +10,13 @@
 
 #include "engine_abi/context_layout.hpp"
 #include "helpers/helper_table.hpp"
+#include "runtime/elf/core_relo_kinds.hpp"
 
 namespace ebpfjit::runtime::elf {
 
 namespace {
 
-// enum bpf_core_relo_kind
-constexpr uint32_t kFieldByteOffset = 0;
-constexpr uint32_t kFieldByteSize = 1;
-constexpr uint32_t kFieldSigned = 3;
-constexpr uint32_t kFieldLshiftU64 = 4;
-constexpr uint32_t kFieldRshiftU64 = 5;
-constexpr uint32_t kFieldExists = 2;
-constexpr uint32_t kTypeIdLocal = 6;
-constexpr uint32_t kTypeExists = 8;
-constexpr uint32_t kTypeSize = 9;
-constexpr uint32_t kTypeMatches = 12;
-constexpr uint32_t kEnumvalExists = 10;
-constexpr uint32_t kEnumvalValue = 11;
+using namespace core_kind;
 
 // struct bpf_fib_lookup as bpf_fib_lookup (helpers/route_helpers.cpp) reads and writes it:
 // <linux/bpf.h>'s members; each offsetof below fails the build if the header lacks it. But
