@@ -22,12 +22,19 @@ Error in_program(Error e, const elf::ProgramSpec& spec) {
 
 } // namespace
 
-verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpers::ProgramBindings& bindings,
-                                       std::span<const maps::MapDefinition> map_definitions,
-                                       const PrepareOptions& options) {
+verifier::VerifierInput program_verifier_input(const elf::ProgramSpec& spec) {
     verifier::VerifierInput input;
     input.type = spec.type;
     input.attach = spec.attach;
+    for (const elf::LineInfo& line : spec.line_info) input.line_info.push_back({line.slot, line.to_string()});
+    for (const auto& [slot, what] : spec.poisoned_relocations) input.poisoned_relocations.push_back({slot, what});
+    return input;
+}
+
+verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpers::ProgramBindings& bindings,
+                                       std::span<const maps::MapDefinition> map_definitions,
+                                       const PrepareOptions& options) {
+    verifier::VerifierInput input = program_verifier_input(spec);
     input.level = options.verify == VerifyLevel::Full ? verifier::Level::Full : verifier::Level::Structural;
     input.maps.assign(map_definitions.begin(), map_definitions.end());
     input.helpers = bindings.helpers;
@@ -35,8 +42,6 @@ verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpe
     input.allow_ptr_leaks = options.allow_ptr_leaks;
     input.require_termination_proof = options.require_termination_proof;
     input.complexity_limit = options.complexity_limit;
-    for (const elf::LineInfo& line : spec.line_info) input.line_info.push_back({line.slot, line.to_string()});
-    for (const auto& [slot, what] : spec.poisoned_relocations) input.poisoned_relocations.push_back({slot, what});
     return input;
 }
 

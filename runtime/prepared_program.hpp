@@ -44,6 +44,9 @@ struct PrepareOptions {
     uint64_t complexity_limit = verifier::kComplexityLimit; // processed instructions (the kernel's 1M)
 };
 
+// What the verifier reads from the program itself: its type and attach point, its BTF line
+// info and the loader's poisoned CO-RE relocations (verify_object.cpp starts from it too).
+verifier::VerifierInput program_verifier_input(const elf::ProgramSpec& spec);
 // What the verifier is given for `spec` under `options` (prepare's input, for callers that
 // want the verdict alone, as the fuzz harness does).
 verifier::VerifierInput verifier_input(const elf::ProgramSpec& spec, const helpers::ProgramBindings& bindings,

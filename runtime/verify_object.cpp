@@ -6,6 +6,7 @@
 
 #include "helpers/helper_table.hpp"
 #include "runtime/elf/loader.hpp"
+#include "runtime/prepared_program.hpp"
 #include "verifier/verifier.hpp"
 
 namespace ebpfjit {
@@ -43,9 +44,7 @@ Result<std::vector<VerifyReport>> verify_object(const std::string& path, const V
     std::vector<VerifyReport> reports;
     for (const auto& prog : obj->programs) {
         if (wanted && &prog != wanted) continue;
-        verifier::VerifierInput in;
-        in.type = prog.type;
-        in.attach = prog.attach;
+        verifier::VerifierInput in = runtime::program_verifier_input(prog);
         in.level = options.level == VerifyLevel::Structural ? verifier::Level::Structural : verifier::Level::Full;
         in.helpers = &helpers::HelperTable::builtin();
         in.log_level = options.log_level;
@@ -55,8 +54,6 @@ Result<std::vector<VerifyReport>> verify_object(const std::string& path, const V
             in.maps.push_back(m.def);
             if (m.frozen) in.maps.back().flags |= kReadOnlyProg;
         }
-        for (const auto& li : prog.line_info) in.line_info.push_back({li.slot, li.to_string()});
-        for (const auto& [slot, what] : prog.poisoned_relocations) in.poisoned_relocations.push_back({slot, what});
         verifier::Report r = verifier::check(prog.program, in);
 
         VerifyReport out;

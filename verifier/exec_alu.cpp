@@ -93,36 +93,27 @@ Status Analyzer::exec_alu(AbstractState& s, const isa::Alu& insn) {
         if (auto st = read_reg(s, d); !st) return st;
 
     if (insn.op == AluOp::Mov) {
-        if (insn.is64) {
-            // A register copy of a scalar shares an id, so that a bound later learnt
-            // about one copy holds for the other.
+        // A 32-bit copy of a pointer is just a number: its low half (kernel: "partial copy
+        // of pointer", unprivileged).
+        if (!insn.is64 && src.is_pointer() && !leaks_allowed())
+            return violation(Reason::PointerArithmetic,
+                             fmt::format("r{} partial copy of pointer (it would leak the address): {}", src_reg->n,
+                                         describe(s, src_reg->n)));
+        // A copy of the whole value: 64-bit, or 32-bit of a scalar with no upper half (the
+        // kernel links `w9 = w1` of a u32-range scalar too, check_alu_op). A register copy
+        // of a scalar shares an id, so that a bound later learnt about one copy holds for
+        // the other (Calico's `sz = len - off` clamp: `if w1 s< 1` bounds w9 too).
+        if (insn.is64 || (src_reg && src.is_scalar() && src.var.umax <= 0xffffffffULL)) {
             if (src_reg && src.is_scalar() && src_reg->n != d) {
                 if (src.id == 0) src.id = fresh_id();
                 s.reg(src_reg->n).id = src.id;
             }
             s.reg(d) = src;
-        } else {
-            // A 32-bit copy of a pointer is just a number: its low half (kernel: "partial
-            // copy of pointer", unprivileged).
-            if (src.is_pointer() && !leaks_allowed())
-                return violation(Reason::PointerArithmetic,
-                                 fmt::format("r{} partial copy of pointer (it would leak the address): {}", src_reg->n,
-                                             describe(s, src_reg->n)));
-            if (src_reg && src.is_scalar() && src.var.umax <= 0xffffffffULL) {
-                // The value has no upper half: the copy is exact and shares the id, as the
-                // kernel links `w9 = w1` of a u32-range scalar (check_alu_op), so that
-                // `if w1 s< 1` bounds w9 too (Calico's `sz = len - off` clamp).
-                if (src_reg->n != d) {
-                    if (src.id == 0) src.id = fresh_id();
-                    s.reg(src_reg->n).id = src.id;
-                }
-                s.reg(d) = src;
-                return {};
-            }
-            Scalar v = src.is_scalar() ? scalar_alu32(AluOp::Mov, Scalar::unknown(), src.var)
-                                       : Scalar::unsigned_range(0, 0xffffffffULL);
-            s.reg(d) = RegState::scalar(v);
+            return {};
         }
+        Scalar v = src.is_scalar() ? scalar_alu32(AluOp::Mov, Scalar::unknown(), src.var)
+                                   : Scalar::unsigned_range(0, 0xffffffffULL);
+        s.reg(d) = RegState::scalar(v);
         return {};
     }
     RegState& dst = s.reg(d);

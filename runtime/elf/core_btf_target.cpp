@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/elf/core_names.hpp"
 #include "runtime/elf/core_relo_kinds.hpp"
 
 namespace ebpfjit::runtime::elf {
@@ -33,22 +34,6 @@ enum class Match { Error, No, Yes };
 std::string_view name_of(const struct btf* b, uint32_t name_off) {
     const char* s = btf__name_by_offset(b, name_off);
     return s ? std::string_view(s) : std::string_view{};
-}
-
-// libbpf's bpf_core_essential_name_len: "name___flavor" is "name" (the last X___Y split,
-// X and Y no underscore).
-size_t essential_len(std::string_view name) {
-    for (ptrdiff_t i = ptrdiff_t(name.size()) - 5; i >= 0; --i) {
-        const size_t u = size_t(i);
-        if (name[u] != '_' && name[u + 1] == '_' && name[u + 2] == '_' && name[u + 3] == '_' && name[u + 4] != '_')
-            return u + 1;
-    }
-    return name.size();
-}
-
-bool same_essential_name(std::string_view a, std::string_view b) {
-    const size_t n = essential_len(a);
-    return n == essential_len(b) && a.substr(0, n) == b.substr(0, n);
 }
 
 // Modifiers (const, volatile, restrict, type tags) and typedefs skipped; *id the type reached.

@@ -10,6 +10,7 @@
 
 #include "engine_abi/context_layout.hpp"
 #include "helpers/helper_table.hpp"
+#include "runtime/elf/core_names.hpp"
 #include "runtime/elf/core_relo_kinds.hpp"
 
 namespace ebpfjit::runtime::elf {
@@ -86,13 +87,6 @@ std::optional<int32_t> helper_id(std::string_view enumerator) {
 }
 
 bool known_struct(std::string_view name) { return name == "__sk_buff" || name == "xdp_md" || name == "bpf_fib_lookup"; }
-
-// libbpf's bpf_core_essential_name_len: "name___flavor" matches the target type "name"
-// (how a program declares its own copy of a newer uapi struct next to the header's).
-std::string_view essential_name(std::string_view name) {
-    const size_t flavor = name.find("___");
-    return flavor == std::string_view::npos ? name : name.substr(0, flavor);
-}
 
 // Wire-format headers: the layout is the packet's, the same in every kernel's BTF.
 struct WireHeader {
