@@ -88,7 +88,7 @@ private:
     Status exec_lddw(AbstractState& s, const isa::LoadImm64& insn);
     // exec_memory.cpp
     Status exec_load(AbstractState& s, const isa::Load& insn);
-    void link_fill(AbstractState& s, uint8_t base, RegState& loaded);
+    void link_fill(AbstractState& s, uint8_t base, uint32_t size, RegState& loaded);
     void record_linked_copies(const AbstractState& s, uint32_t id_a, uint32_t id_b);
     Status exec_store(AbstractState& s, const isa::Store& insn);
     Status exec_atomic(AbstractState& s, const isa::Atomic& insn);

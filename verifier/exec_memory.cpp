@@ -511,20 +511,27 @@ Status Analyzer::exec_load(AbstractState& s, const isa::Load& insn) {
         // A new value: no id or symbol of a spilled scalar it was filled from names it.
         loaded = RegState::scalar(scalar_sign_extend(loaded.var, uint8_t(size)));
     }
-    if (size == 8 && loaded.is_scalar() && loaded.id == 0 && !loaded.var.is_const()) link_fill(s, insn.base.n, loaded);
+    if ((size == 8 || size == 4) && !insn.sign_extend && loaded.is_scalar() && loaded.id == 0 && !loaded.var.is_const())
+        link_fill(s, insn.base.n, size, loaded);
     s.reg(insn.dst.n) = loaded;
     return {};
 }
 
-// A whole-slot fill of an unknown spilled scalar: the register and the slot share an id
-// from now on (the kernel's assign_scalar_id_before_mov on fill), so a branch on the
+// A fill of an unknown spilled scalar, whole (8 bytes of an 8-byte spill) or a u32 from
+// a 4-byte narrow spill: the register and the slot share an id from now on (the kernel's
+// assign_scalar_id_before_mov on fill, check_stack_read_fixed_off), so a branch on the
 // register bounds the slot too (a bit mask kept on the stack and tested once per
-// iteration of a parser's loop: once known zero, the test no longer forks).
-void Analyzer::link_fill(AbstractState& s, uint8_t base, RegState& loaded) {
-    if (s.reg(base).type != RegType::Stack || !entry_.whole_slot || entry_.stack_frame >= s.frames.size()) return;
+// iteration of a parser's loop: once known zero, the test no longer forks; a length
+// spilled as u32 and reloaded each round of a checksum loop: Calico's ICMPv6 replies).
+void Analyzer::link_fill(AbstractState& s, uint8_t base, uint32_t size, RegState& loaded) {
+    if (s.reg(base).type != RegType::Stack || entry_.stack_frame >= s.frames.size()) return;
     StackState& stack = s.frames[entry_.stack_frame].stack;
     const StackSlot* slot = stack.find_slot(entry_.stack_off);
-    if (!slot || !slot->is_spill() || !slot->spilled.is_scalar()) return;
+    if (!slot || !slot->spilled.is_scalar()) return;
+    const bool whole = size == 8 && entry_.whole_slot && slot->is_spill();
+    const bool narrow = size == 4 && entry_.narrow_fill && entry_.stack_off % 8 == 0 && slot->narrow == 4 &&
+                        slot->spilled.var.umax <= UINT32_MAX; // the fill is the spilled value itself
+    if (!whole && !narrow) return;
     loaded.id = stack.slot_for(entry_.stack_off).spilled.id = fresh_id();
 }
 

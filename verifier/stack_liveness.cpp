@@ -13,19 +13,32 @@ namespace {
 using namespace isa;
 
 // What a register (or a tracked stack slot) may hold, as far as the current frame's stack
-// is concerned (4 bytes: one per register and slot is kept while the analysis runs).
+// is concerned (6 bytes: one per register and slot is kept while the analysis runs).
 //   None: no stack pointer; Fixed: r10 + off; MaybeFixed: r10 + off, or no stack pointer
 //   (a join of the two: reads through it read where Fixed would, but a store through it
-//   overwrites nothing for sure); Any: some stack pointer, or anything.
+//   overwrites nothing for sure); Range: r10 + k for some k in [off, hi], or no stack
+//   pointer (paths that pass different buffers to one helper call: reads through it read
+//   the hull, stores overwrite nothing for sure); Any: some stack pointer, or anything.
 struct Val {
-    enum Kind : uint8_t { Bottom, None, Fixed, MaybeFixed, Any } kind = Bottom;
-    int16_t off = 0;
+    enum Kind : uint8_t { Bottom, None, Fixed, MaybeFixed, Range, Any } kind = Bottom;
+    int16_t off = 0; // Fixed, MaybeFixed: the offset; Range: the lowest
+    int16_t hi = 0;  // Range: the highest offset; 0 otherwise
     friend bool operator==(const Val&, const Val&) = default;
 };
 constexpr Val kNone{Val::None, 0};
 constexpr Val kAny{Val::Any, 0};
 
 bool is_offset(Val v) { return v.kind == Val::Fixed || v.kind == Val::MaybeFixed; }
+// Some r10 + k with k in [v.off, top(v)] (is_offset or Range).
+bool is_placed(Val v) { return is_offset(v) || v.kind == Val::Range; }
+int64_t top(Val v) { return v.kind == Val::Range ? v.hi : v.off; }
+
+// A range wider than a frame says nothing a reader could use: some stack pointer. The cap
+// also ends the forward pass on a loop that moves a pointer by a constant each round.
+Val hull(int64_t lo, int64_t hi) {
+    if (hi - lo > int64_t(kStackSize)) return kAny;
+    return Val{Val::Range, int16_t(lo), int16_t(hi)};
+}
 
 Val join(Val a, Val b) {
     if (a.kind == Val::Bottom) return b;
@@ -33,8 +46,11 @@ Val join(Val a, Val b) {
     if (a == b) return a;
     if (a.kind == Val::None && is_offset(b)) return Val{Val::MaybeFixed, b.off};
     if (b.kind == Val::None && is_offset(a)) return Val{Val::MaybeFixed, a.off};
+    if (a.kind == Val::None && b.kind == Val::Range) return b;
+    if (b.kind == Val::None && a.kind == Val::Range) return a;
     if (is_offset(a) && is_offset(b) && a.off == b.off) return Val{Val::MaybeFixed, a.off};
-    return kAny; // two offsets, or Any with anything: some stack pointer
+    if (is_placed(a) && is_placed(b)) return hull(std::min<int64_t>(a.off, b.off), std::max(top(a), top(b)));
+    return kAny; // Any with anything: some stack pointer
 }
 
 using Regs = std::array<Val, kNumRegisters>;
@@ -60,7 +76,7 @@ bool join_into(A& into, const A& from) {
     return changed;
 }
 
-bool is_stack(Val v) { return v.kind == Val::Fixed || v.kind == Val::MaybeFixed || v.kind == Val::Any; }
+bool is_stack(Val v) { return is_placed(v) || v.kind == Val::Any; }
 
 // Slots holding any byte of [lo, hi) (offsets from r10, clipped to the frame).
 uint64_t slots_of(int64_t lo, int64_t hi) {
@@ -85,6 +101,12 @@ struct Tracked {
         return -1;
     }
 };
+
+uint64_t tracked_mask(const Tracked& tracked) {
+    uint64_t m = 0;
+    for (int slot : tracked.slots) m |= uint64_t{1} << slot;
+    return m;
+}
 
 // Every tracked slot may have been overwritten with data (a store or helper write the
 // analysis cannot place): a pointer there is only "maybe" one now.
@@ -118,6 +140,10 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
             const int64_t off = int64_t(d.off) + (a->op == AluOp::Add ? int64_t(imm->v) : -int64_t(imm->v));
             if (off < -int64_t(kStackSize) * 4 || off > int64_t(kStackSize) * 4) d = kAny; // out of the frame: the verifier's
             else d.off = int16_t(off);
+        } else if (d.kind == Val::Range && a->is64 && imm && (a->op == AluOp::Add || a->op == AluOp::Sub)) {
+            const int64_t delta = a->op == AluOp::Add ? int64_t(imm->v) : -int64_t(imm->v);
+            const int64_t lo = int64_t(d.off) + delta, hi = int64_t(d.hi) + delta;
+            d = lo < -int64_t(kStackSize) * 4 || hi > int64_t(kStackSize) * 4 ? kAny : hull(lo, hi);
         } else if (is_stack(d) || (src_reg && is_stack(r[src_reg->n]))) {
             d = kAny; // pointer arithmetic with a register, or anything the verifier judges
         } else {
@@ -136,19 +162,21 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
         } else if (is_offset(b)) {
             if (const int t = tracked.find(aligned_slot(int64_t(b.off) + l->off)); t >= 0)
                 v = b.kind == Val::Fixed ? sl[size_t(t)] : join(sl[size_t(t)], kNone);
+        } else if (b.kind == Val::Range && (slots_of(b.off + l->off, b.hi + l->off + 8) & tracked_mask(tracked))) {
+            v = kAny; // one of several slots, a spill among them
         }
         r[l->dst.n] = v;
     } else if (const auto* st = std::get_if<Store>(&insn)) {
         const Val b = r[st->base.n];
         const auto* src = std::get_if<Reg>(&st->src);
         const Val v = src && r[src->n].kind != Val::Bottom ? r[src->n] : kNone;
-        if (is_offset(b)) {
+        if (is_placed(b)) {
             // An aligned 8-byte store at r10 + k replaces slot k (a spill, or data); any
-            // other store over a tracked slot may leave data there. Through MaybeFixed it
-            // may land elsewhere: nothing is replaced for sure.
+            // other store over a tracked slot may leave data there. Through MaybeFixed or
+            // Range it may land elsewhere: nothing is replaced for sure.
             const int64_t at = int64_t(b.off) + st->off;
             const int whole = b.kind == Val::Fixed && st->size == Size::DW ? aligned_slot(at) : -1;
-            weaken_range(sl, tracked, at, at + int64_t(st->size), whole, v);
+            weaken_range(sl, tracked, at, top(b) + st->off + int64_t(st->size), whole, v);
         } else if (is_stack(b)) {
             weaken(sl); // anywhere (a stack pointer stored like this turns the analysis off)
         }
@@ -311,7 +339,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                             const Val v = before[pc][a];
                             if (callee_frame || v.kind == Val::Any) {
                                 if (is_stack(v)) weaken(sl);
-                            } else if (is_offset(v)) {
+                            } else if (is_placed(v)) {
                                 weaken_range(sl, tracked, v.off, 0, -1, kNone); // helpers write upward
                             }
                         }
@@ -349,8 +377,8 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
             auto access = [&](uint8_t base, int32_t off, uint32_t size) -> uint64_t {
                 const Val v = r[base];
                 if (v.kind == Val::Any) return kAll;
-                if (!is_offset(v)) return 0;
-                return slots_of(int64_t(v.off) + off, int64_t(v.off) + off + size);
+                if (!is_placed(v)) return 0;
+                return slots_of(int64_t(v.off) + off, top(v) + off + size);
             };
             const Instruction& insn = program.insns[pc];
             if (const auto* l = std::get_if<Load>(&insn)) {
@@ -392,7 +420,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                     } else if (v.kind == Val::Any) {
                         use[pc] = kAll;
                     } else if (const auto size = h ? helper_read_size(*h, a, map) : std::nullopt) {
-                        use[pc] |= slots_of(v.off, int64_t(v.off) + *size); // a map's key or value
+                        use[pc] |= slots_of(v.off, top(v) + *size); // a map's key or value
                     } else {
                         use[pc] |= slots_of(v.off, 0); // a helper reads upward from its pointer
                     }

@@ -102,6 +102,23 @@ TEST_CASE("narrow spill: any write to the slot forgets it", "[verifier][narrow_s
     CHECK_FALSE(knows("mov %r1, 8\nstxw [%r10-16], %r1\nmov %r1, 8\nstxh [%r10-16], %r1\nldxw %r2, [%r10-16]"));
 }
 
+TEST_CASE("narrow spill: a u32 fill of a 4-byte spill is linked to the slot", "[verifier][narrow_spill]") {
+    // The low half of a u64 spilled with 4 bytes: a value of its own, with no id. Its fill
+    // shares an id with the slot from then on (the kernel's check_stack_read_fixed_off:
+    // assign_scalar_id_before_mov for size == 4 == spill_size), so what a branch learns
+    // about the register, the slot knows too: a length spilled as u32 and reloaded every
+    // round of a loop keeps the bounds earlier rounds taught it.
+    const std::string fill_then_compare = "call 5\nstxw [%r10-16], %r0\nldxw %r2, [%r10-16]\njne %r2, 8, other\n"
+                                          "ldxw %r2, [%r10-16]\nja done\nother:\nmov %r2, 8\ndone:";
+    CHECK(knows(fill_then_compare));
+    // A sign-extending fill is a new value: no link (0xffffffff is not -1 as a u32).
+    CHECK_FALSE(knows("call 5\nstxw [%r10-16], %r0\nldxsw %r2, [%r10-16]\njne %r2, 8, other\n"
+                      "ldxw %r2, [%r10-16]\nja done\nother:\nmov %r2, 8\ndone:"));
+    // Nor a narrower fill of it.
+    CHECK_FALSE(knows("call 5\nstxw [%r10-16], %r0\nldxh %r2, [%r10-16]\njne %r2, 8, other\n"
+                      "ldxw %r2, [%r10-16]\nja done\nother:\nmov %r2, 8\ndone:"));
+}
+
 TEST_CASE("narrow spill: two paths with different spilled constants are not pruned together",
           "[verifier][narrow_spill]") {
     // Each branch spills its own constant and forgets the register; the join reads it as a
