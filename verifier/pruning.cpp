@@ -366,7 +366,14 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
     // now and then there, and count no misses in between.
     const bool looping = std::any_of(list.begin(), list.end(), [&](uint32_t i) { return all_[i].branches > 0; });
     const bool store_here = looping ? may_store_in_loop : may_store;
-    const bool will_store = store_here || !at_pc_[state.pc].ever_stored; // as below, bar the cap
+    Slot& slot = at_pc_[state.pc];
+    // Stores the caller's heuristic did not ask for (below): only the very first counts
+    // misses against the others, as any store the heuristic asks for does. Counting them
+    // all evicted the states that covered later trips, and the walk gave up on loops it
+    // had finished before (loxilb's tc_packet_func_masq and _slow: rejected).
+    const bool extra_store = slot.stored < (looping ? 1 : kFirstStates) ||
+                             (looping && slot.passes_unstored + 1 >= kLoopStoreEvery);
+    const bool will_store = store_here || slot.stored == 0; // as below, bar the cap
     for (size_t k = 0; k < list.size();) {
         Checkpoint& cp = all_[list[k]];
         if (cp.branches == 0) {
@@ -455,13 +462,26 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
         }
         ++k;
     }
-    // The first state to reach a pruning point is stored even when the caller's heuristic
-    // says not to: a point where paths meet is usually reached first straight after another
-    // store (a branch's own checkpoint a few insns before), and without a state there every
-    // later path arriving would run on to the next stored point. One per point at most.
-    Slot& slot = at_pc_[state.pc];
-    if ((!store_here && slot.ever_stored) || list.size() >= kMaxPerInsn) return Verdict::Continue;
-    slot.ever_stored = true;
+    // Stored even when the caller's heuristic says not to:
+    // - the first kFirstStates states to reach a point no loop passes through: a point where
+    //   paths meet is usually reached first straight after another store (a branch's own
+    //   checkpoint a few insns before), and without states there every later path arriving
+    //   would run on to the next stored point; with one only, a later, more general state
+    //   (an unknown protocol where the first path had TCP's constant) was not kept and
+    //   every path after it ran on (Calico's accepted_entrypoint, Retina's packetparser);
+    // - round a loop, every kLoopStoreEvery-th arrival that stored nothing: a loop whose
+    //   every trip stores elsewhere first (a chunked checksum: a load and a helper call per
+    //   trip) otherwise kept only its first trip's state at the head, and sibling paths
+    //   reaching the same later trip in the same state each walked the rest of the loop
+    //   (Calico's ipv4_frag: 131,141 -> 45,577 processed with both rules, the kernel 113,018).
+    // Measured on the real-world corpus (processed, sum): Calico -27%, Cilium -9%,
+    // xdp-tools -4%, loxilb -8%, every verdict the same; a little more state memory.
+    if ((!store_here && !extra_store) || list.size() >= kMaxPerInsn) {
+        if (looping) ++slot.passes_unstored;
+        return Verdict::Continue;
+    }
+    slot.passes_unstored = 0;
+    ++slot.stored;
     clear_singleton_ids(state);
     Checkpoint cp{state, 1, state.parent, key};
     work_ += state_size(state);

@@ -145,10 +145,15 @@ private:
     };
     struct Slot {
         std::vector<uint32_t> entries; // indices into all_, evicted ones removed
-        bool ever_stored = false; // a checkpoint was stored here once (see visit)
+        uint32_t stored = 0;          // checkpoints ever stored here, evicted ones too (see visit)
+        uint32_t passes_unstored = 0; // arrivals round a loop since the last store here (see visit)
     };
     std::vector<PrecisionMask> passed_; // see Checkpoint::passed
     static constexpr size_t kMaxPerInsn = 64; // beyond this, stop storing (pruning only weakens)
+    // The first states to reach a pruning point that no loop passes through, and every
+    // 4th arrival round a loop, are stored whatever the caller's heuristic says (visit).
+    static constexpr uint32_t kFirstStates = 8;
+    static constexpr uint32_t kLoopStoreEvery = 4;
 
     void propagate(int32_t cp, const std::vector<HistoryEntry>* history, PrecisionMask mask);
 

@@ -7,10 +7,11 @@
 //
 // Reads are found by following stack pointers statically: per register, "not a stack
 // pointer", "r10 + k", "r10 + k or not a stack pointer" (paths disagree: reads go where
-// r10 + k would, but a store through it overwrites nothing for sure) or "some stack
-// pointer, offset unknown", joined over paths.
-//   - a load or atomic through r10 + k reads its bytes; through an unknown stack pointer,
-//     every slot;
+// r10 + k would, but a store through it overwrites nothing for sure), "r10 + k for some k
+// in [lo, hi], or not a stack pointer" (paths hand one instruction different buffers:
+// reads go to the hull) or "some stack pointer, offset unknown", joined over paths.
+//   - a load or atomic through r10 + k reads its bytes; through a range, the bytes of
+//     every k in it; through an unknown stack pointer, every slot;
 //   - a helper reading through r10 + k may read [k, fp0) (helpers read upward from the
 //     pointer, within the frame); through an unknown one, every slot;
 //   - a stack pointer handed to a callee (a local call's r1-r5, a callback-taking helper's
