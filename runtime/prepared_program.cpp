@@ -28,6 +28,7 @@ verifier::VerifierInput program_verifier_input(const elf::ProgramSpec& spec) {
     input.attach = spec.attach;
     for (const elf::LineInfo& line : spec.line_info) input.line_info.push_back({line.slot, line.to_string()});
     for (const auto& [slot, what] : spec.poisoned_relocations) input.poisoned_relocations.push_back({slot, what});
+    input.global_functions = spec.global_functions;
     return input;
 }
 

@@ -45,6 +45,8 @@ struct HistoryEntry {
     int16_t stack_off = 0;            // ... the lowest byte it touched (fp + stack_off)
     uint32_t linked = 0;              // jump on a scalar with id-linked copies: 1 + index of
                                       // the copies' mask (Checkpoints::linked_copies)
+    bool summarised_call = false;     // a global function's call, checked against its prototype:
+                                      // no frame was pushed, r0 is a fresh unknown
 };
 
 struct AbstractState {

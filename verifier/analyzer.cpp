@@ -7,13 +7,13 @@
 #include <fmt/format.h>
 
 #include "isa/disassembler.hpp"
+#include "verifier/combined_stack.hpp"
 #include "verifier/ranking.hpp"
 
 namespace ebpfjit::verifier {
 
 namespace {
 
-constexpr uint32_t kStackRound = 32; // per-frame stack is rounded as the kernel's JIT does
 // The kernel's BPF_COMPLEXITY_LIMIT_JMP_SEQ: unexplored branches at once.
 constexpr size_t kMaxPending = 8192;
 // State units (a register or a stack slot) compared, copied or walked back over, in all.
@@ -37,8 +37,8 @@ bool is_jump_class(const isa::Instruction& insn) {
 } // namespace
 
 Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
-                   bool loop_pass)
-    : program_(program), input_(input), loop_pass_(loop_pass), shape_(shape),
+                   bool loop_pass, const WalkScope& scope)
+    : program_(program), input_(input), loop_pass_(loop_pass), scope_(scope), shape_(shape),
       ctx_layout_(engine_abi::context_layout(input.type, input.attach)), liveness_(program, input.helpers, shape.subprogram_starts, input.maps),
       checkpoints_(program, liveness_, input.allow_uninit_stack, input.allow_ptr_leaks) {
     const size_t n = program.size();
@@ -61,9 +61,11 @@ Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, cons
     access_base_.assign(n, 0);
     stack_depth_.assign(shape.subprogram_starts.size(), 0);
     uninit_reads_.assign(shape.subprogram_starts.size(), {0, 0});
+    if (scope_.entry) last_id_ = isa::kNumRegisters; // global_entry_state's ids are the registers'
 }
 
 AbstractState Analyzer::initial_state() const {
+    if (scope_.entry) return global_entry_state();
     AbstractState s;
     s.frames.resize(1);
     FrameState& f = s.frames[0];
@@ -452,44 +454,17 @@ void Analyzer::run(Report& report) {
     report.stats.states_stored = checkpoints_.stored();
     report.stats.states_pruned = checkpoints_.pruned();
 
-    if (!report.rejection) {
-        // Whole call chains share one 512-byte stack budget.
-        std::vector<uint32_t> rounded(stack_depth_.size());
-        for (size_t i = 0; i < rounded.size(); ++i)
-            rounded[i] = (std::max<uint32_t>(stack_depth_[i], 1) + kStackRound - 1) / kStackRound * kStackRound;
-        struct Frame { uint32_t sub; uint32_t total; };
-        std::vector<Frame> work{{0, rounded[0]}};
-        while (!work.empty() && !report.rejection) {
-            Frame f = work.back();
-            work.pop_back();
-            size_t end = f.sub + 1 < shape_.subprogram_starts.size() ? size_t(shape_.subprogram_starts[f.sub + 1])
-                                                                      : program_.size();
-            for (size_t pc = size_t(shape_.subprogram_starts[f.sub]); pc < end; ++pc) {
-                // Local calls, and callbacks (they run above the subprogram naming them).
-                const auto* c = std::get_if<isa::Call>(&program_.insns[pc]);
-                const auto* l = std::get_if<isa::LoadImm64>(&program_.insns[pc]);
-                int64_t target = -1;
-                if (c && c->kind == isa::CallKind::Local) target = c->target;
-                if (l && l->kind == isa::LddwKind::CodeAddr) target = int64_t(pc) + 1 + l->imm;
-                if (target < 0 || !facts_.reachable[pc]) continue;
-                uint32_t callee = shape_.subprogram_of[size_t(target)];
-                uint32_t total = f.total + rounded[callee];
-                if (total > isa::kStackSize) {
-                    cur = AbstractState{};
-                    reject(uint32_t(pc), {Reason::CombinedStackTooLarge,
-                                          fmt::format("combined stack of the call chain is {} bytes, the limit is {}",
-                                                      total, isa::kStackSize)});
-                    break;
-                }
-                work.push_back({callee, total});
-            }
+    if (!report.rejection)
+        if (auto v = check_combined_stack(program_, shape_, facts_.reachable, stack_depth_)) {
+            cur = AbstractState{};
+            reject(v->insn, v->violation);
         }
-    }
     if (!report.rejection) {
         weaken_facts_after_relaxed_prunes();
         record_loop_termination();
         record_stack_zero();
         report.facts = std::move(facts_);
+        report.stack_depth = stack_depth_;
     }
     report.log = std::move(trace_);
 }

@@ -12,6 +12,7 @@
 #include "isa/instruction.hpp"
 #include "verifier/abstract_state.hpp"
 #include "verifier/branch_refine.hpp"
+#include "verifier/global_calls.hpp"
 #include "engine_abi/context_layout.hpp"
 #include "verifier/liveness.hpp"
 #include "verifier/pruning.hpp"
@@ -26,8 +27,10 @@ class Analyzer {
 public:
     // loop_pass: the second pass (docs/loop-verification.md): loop heads join and widen
     // their states, and states carry a zone of relations between values.
+    // scope: where the walk starts (the program, or a global function on its own) and
+    // which global functions' calls it summarises (global_calls.hpp).
     Analyzer(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
-             bool loop_pass = false);
+             bool loop_pass = false, const WalkScope& scope = WalkScope{});
     // Path walk only: give up (ComplexityLimit, walk_gave_up() true) once a loop head was
     // reached this many times, to leave the loop to the loop pass. 0: no limit.
     // Loop pass: the limit holds at the enumerated heads (enumerate_at) only, and a head
@@ -155,6 +158,14 @@ private:
     // The kernel's check_reference_leak message, plus what the reference is.
     static std::string unreleased(const AbstractState::Ref& ref);
     Status exec_local_call(AbstractState& s, const isa::Call& insn);
+    // exec_global_call.cpp: a call of a global function proven on its own: its arguments
+    // against the prototype, then r0 unknown, r1-r5 gone, the passed memory rewritten.
+    Status exec_global_call(AbstractState& s, const GlobalCallee& g);
+    Status check_global_arg(AbstractState& s, const GlobalCallee& g, size_t i);
+    // The state a global function's own walk starts from: r1-r5 typed by its prototype.
+    AbstractState global_entry_state() const;
+    // Its exit: r0 a scalar (unless it returns void), nothing held.
+    Status exit_global_function(AbstractState& s, Step& step);
     Status exec_exit(AbstractState& s, Step& step);
     // The program type's return range (cgroup socket programs) holds r0 at exit.
     Status check_return_range(AbstractState& s);
@@ -269,6 +280,7 @@ private:
     const isa::Program& program_;
     const VerifierInput& input_;
     const bool loop_pass_;
+    const WalkScope scope_;
     std::vector<bool> loop_head_; // targets of backward jumps
     // Loop pass: the loop heads where states meet (loop_heads.cpp), ranking.hpp's
     // cycle_heads; other backward jumps' targets are walked.

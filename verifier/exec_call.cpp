@@ -219,6 +219,7 @@ void Analyzer::acquire_reference(AbstractState& s, const helpers::Helper& h, Reg
 }
 
 Status Analyzer::exec_local_call(AbstractState& s, const isa::Call& insn) {
+    if (const GlobalCallee* g = scope_.summary_at(insn.target)) return exec_global_call(s, *g);
     if (s.lock)
         return violation(Reason::SpinLock, fmt::format("function call while holding the bpf_spin_lock taken at insn {}",
                                                        s.lock->acquired_at));
@@ -236,6 +237,7 @@ Status Analyzer::exec_local_call(AbstractState& s, const isa::Call& insn) {
 }
 
 Status Analyzer::exec_exit(AbstractState& s, Step& step) {
+    if (scope_.entry && s.frames.size() == 1 && !s.cur().in_callback) return exit_global_function(s, step);
     // A subprogram's r0 goes back to its caller as it is, set or not (the kernel's
     // prepare_func_exit: a void function's exit leaves it unset, and the caller is
     // rejected only if it reads it); the program's and a callback's r0 must be set.

@@ -93,7 +93,7 @@ bool backtrack_insn(const isa::Instruction& insn, const HistoryEntry& e, Precisi
                 if (copies) sync_copies(mask, *copies); // the other operand's copies
                 return true;
             } else if constexpr (std::is_same_v<T, isa::Call>) {
-                if (i.kind != isa::CallKind::Local) {
+                if (i.kind != isa::CallKind::Local || e.summarised_call) {
                     regs = uint16_t(regs & ~kCallerSaved); // r0 is the helper's result, r1..r5 clobbered
                     // Backwards over the entry of a callback it calls: the callback's
                     // arguments are fresh values or pointers, which need no precision.

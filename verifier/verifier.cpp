@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "verifier/analyzer.hpp"
+#include "verifier/global_calls.hpp"
 #include "verifier/ranking.hpp"
 #include "verifier/structural_check.hpp"
 #include "verifier/structural_ctx_typing.hpp"
@@ -60,7 +61,8 @@ std::optional<uint32_t> innermost_loop(const isa::Program& program, const std::v
 // more with that loop enumerated instead (a binary search's inner loop, a run of at
 // most 255 bytes: their bounds are path facts a join loses), up to kRetries times. The
 // attempts share one processed-instruction budget (the input's complexity limit).
-Report loop_pass(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape) {
+Report loop_pass(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
+                 const WalkScope& scope) {
     constexpr int kRetries = 3;
     std::vector<uint32_t> enumerated;
     Report first;
@@ -69,7 +71,7 @@ Report loop_pass(const isa::Program& program, const VerifierInput& input, const 
     for (int attempt = 0;; ++attempt) {
         Report r;
         budgeted.complexity_limit = std::min(input.complexity_limit, kComplexityLimit) - used;
-        Analyzer pass(program, budgeted, shape, /*loop_pass=*/true);
+        Analyzer pass(program, budgeted, shape, /*loop_pass=*/true, scope);
         pass.enumerate_at(enumerated);
         pass.run(r);
         used += std::min(r.stats.processed_insns, budgeted.complexity_limit);
@@ -94,7 +96,7 @@ Report loop_pass(const isa::Program& program, const VerifierInput& input, const 
 // beside `i++`: a zone relates no multiple) stays exact here, as in the walk, while the loop
 // the walk could not finish is still joined.
 Report enumerating_pass(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
-                        uint32_t walk_head, uint64_t budget) {
+                        const WalkScope& scope, uint32_t walk_head, uint64_t budget) {
     Report r;
     VerifierInput budgeted = input;
     budgeted.complexity_limit = budget;
@@ -104,18 +106,21 @@ Report enumerating_pass(const isa::Program& program, const VerifierInput& input,
         r.rejection = Rejection{Reason::ComplexityLimit, walk_head, "no other loop to enumerate"};
         return r;
     }
-    Analyzer pass(program, budgeted, shape, /*loop_pass=*/true);
+    Analyzer pass(program, budgeted, shape, /*loop_pass=*/true, scope);
     pass.enumerate_at(std::move(enumerated));
     pass.limit_loop_arrivals(kWalkLoopArrivals);
     pass.run(r);
     return r;
 }
 
+} // namespace
+
 // Full level: the kernel-style path walk, and where it gives up on a loop (or needs a
 // relation), the loop pass (docs/loop-verification.md). Either one's acceptance is a proof.
-Report prove(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape) {
+Report prove(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
+             const WalkScope& scope) {
     Report walk;
-    Analyzer walker(program, input, shape);
+    Analyzer walker(program, input, shape, /*loop_pass=*/false, scope);
     walker.limit_loop_arrivals(kWalkLoopArrivals);
     walker.run(walk);
     if (walk.ok() || !loop_pass_may_help(walk.rejection->reason)) return walk;
@@ -128,14 +133,14 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
     // argument bounds every loop it reached (ranking.hpp); otherwise the kernel's verdict,
     // the walk with its whole budget.
     const bool need_proof = input.require_termination_proof;
-    Report loops = loop_pass(program, input, shape);
+    Report loops = loop_pass(program, input, shape, scope);
     add_stats(spent, loops.stats);
     if (loops.ok() && !(need_proof && !loops.facts.budget_loops.empty())) return finish(std::move(loops));
     const bool unbounded = loops.ok(); // accepted, but with loops no ranking bounds
     std::optional<Report> full;
     if (walker.walk_gave_up()) { // the walk may still get through with its whole budget
         full.emplace();
-        Analyzer(program, input, shape).run(*full);
+        Analyzer(program, input, shape, /*loop_pass=*/false, scope).run(*full);
         add_stats(spent, full->stats);
         if (full->ok()) return finish(std::move(*full));
     }
@@ -153,7 +158,7 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
     const uint64_t limit = std::min(input.complexity_limit, kComplexityLimit);
     const uint64_t left = full ? limit - std::min(limit, full->stats.processed_insns) : limit;
     if (!loops.ok() && !need_proof && walk_head && left > 0) {
-        Report again = enumerating_pass(program, input, shape, *walk_head, left);
+        Report again = enumerating_pass(program, input, shape, scope, *walk_head, left);
         add_stats(spent, again.stats);
         if (again.ok()) return finish(std::move(again));
     }
@@ -169,8 +174,6 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
     if (loops.rejection->reason == Reason::ComplexityLimit) return walk;
     return finish(std::move(loops));
 }
-
-} // namespace
 
 Report check(const isa::Program& program, const VerifierInput& input) {
     const auto start = std::chrono::steady_clock::now();
@@ -195,7 +198,7 @@ Report check(const isa::Program& program, const VerifierInput& input) {
             report.facts.ctx_access = std::move(*ctx);
         }
     } else {
-        report = prove(program, input, *shape);
+        report = prove_program(program, input, *shape);
     }
     report.stats.micros =
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();

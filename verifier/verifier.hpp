@@ -18,6 +18,7 @@
 #include "isa/instruction.hpp"
 #include "runtime/maps/map.hpp"
 #include "verifier/facts.hpp"
+#include "verifier/global_function.hpp"
 #include "verifier/reason.hpp"
 
 namespace ebpfjit::verifier {
@@ -75,6 +76,11 @@ struct VerifierInput {
     // pointers stay unreadable as data either way. Off: the kernel's unprivileged rule,
     // "invalid read from stack" (docs/hardening.md).
     bool allow_uninit_stack = true;
+    // Subprograms whose BTF FUNC linkage is global, by start slot (ascending), from the
+    // object's BTF (func_info); empty without BTF. As in the kernel, each such function
+    // with a supported prototype is verified once on its own and assumed valid at its
+    // calls, which check the arguments only; the others are walked inline at each call.
+    std::vector<GlobalFunction> global_functions;
 };
 
 struct Rejection {
@@ -97,6 +103,9 @@ struct Report {
     Facts facts;                        // filled when accepted
     Stats stats;
     std::string log;                    // headline + states (log_level >= 1), or trace (2)
+    // Per subprogram: the deepest stack byte a path used (for the combined stack of call
+    // chains across walks; global_calls.cpp).
+    std::vector<uint32_t> stack_depth;
 
     bool ok() const { return !rejection; }
     Error error() const; // the rejection as an Error located at its instruction

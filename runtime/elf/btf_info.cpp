@@ -26,6 +26,7 @@ namespace {
 //   u32 core_relo_off, core_relo_len                                 (only if hdr_len >= 32)
 // Each info block: u32 rec_size, then per section {u32 sec_name_off, u32 num_info, records}.
 constexpr uint16_t kBtfMagic = 0xeB9F;
+constexpr uint32_t kFuncInfoRecordMin = 8;  // insn_off, type_id
 constexpr uint32_t kLineInfoRecordMin = 16; // insn_off, file_name_off, line_off, line_col
 constexpr uint32_t kCoreReloRecordMin = 16; // insn_off, type_id, access_str_off, kind
 // BPF_CORE_TYPE_ID_LOCAL .. BPF_CORE_TYPE_SIZE and BPF_CORE_TYPE_MATCHES ask about a whole
@@ -150,6 +151,21 @@ Result<BtfExt> parse_btf_ext(const Section& ext, const struct btf* btf) {
     if (hdr_len < 24 || hdr_len > bytes.size())
         return fail(section_error(ext, 4, fmt::format("header length {} is invalid", hdr_len)));
     auto data_start = [&](uint32_t off) { return uint64_t(hdr_len) + off; };
+
+    auto funcs = split_info(ext, btf, data_start(read_u32(bytes, 8)), read_u32(bytes, 12), kFuncInfoRecordMin,
+                            "func_info");
+    if (!funcs) return fail(funcs.error());
+    const uint32_t type_count = btf__type_cnt(btf);
+    for (const auto& block : *funcs) {
+        auto& list = out.funcs[block.section];
+        for (uint32_t i = 0; i < block.count; ++i) {
+            auto rec = block.records.subspan(size_t(i) * block.record_size, block.record_size);
+            const uint32_t type_id = read_u32(rec, 4);
+            // A record naming no FUNC tells nothing; such a function is walked inline.
+            if (type_id == 0 || type_id >= type_count || !btf_is_func(btf__type_by_id(btf, type_id))) continue;
+            list.push_back({read_u32(rec, 0), type_id});
+        }
+    }
 
     auto lines = split_info(ext, btf, data_start(read_u32(bytes, 16)), read_u32(bytes, 20),
                             kLineInfoRecordMin, "line_info");

@@ -1,5 +1,5 @@
 // The object's type information: .BTF through libbpf's BTF API, and the parts of
-// .BTF.ext the loader needs (line info, CO-RE relocation sites), parsed with bounds
+// .BTF.ext the loader needs (func info, line info, CO-RE relocation sites), parsed with bounds
 // checks because libbpf 1.1 exposes no accessor for them.
 #pragma once
 
@@ -32,6 +32,13 @@ struct RawLineInfo {
     uint32_t column = 0;
 };
 
+// One .BTF.ext func_info record: the function starting at insn_offset (bytes within its
+// section) has BTF FUNC type_id (checked to be a FUNC in .BTF).
+struct RawFuncInfo {
+    uint32_t insn_offset = 0;
+    uint32_t type_id = 0;
+};
+
 // One .BTF.ext CO-RE relocation record (struct bpf_core_relo), its type resolved in .BTF.
 struct RawCoreRelocation {
     uint32_t insn_offset = 0; // bytes within its section
@@ -54,6 +61,7 @@ std::vector<uint32_t> core_access_indices(std::string_view access);
 
 struct BtfExt {
     std::map<std::string, std::vector<RawLineInfo>> lines;                // by section name
+    std::map<std::string, std::vector<RawFuncInfo>> funcs;                // by section name
     std::map<std::string, std::vector<RawCoreRelocation>> core_relocations; // by section name
 };
 

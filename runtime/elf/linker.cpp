@@ -47,8 +47,10 @@ public:
             if (auto ok = copy_and_relocate(unit); !ok) return fail(ok.error());
             if (auto ok = apply_core_relocations(unit); !ok) return fail(ok.error());
             collect_lines(unit);
+            collect_funcs(unit);
         }
         std::ranges::stable_sort(out_.lines, {}, &LineInfo::slot);
+        std::ranges::sort(out_.funcs);
         return std::move(out_);
     }
 
@@ -293,6 +295,17 @@ private:
             if (l.line == 0) continue; // compiler-generated code with no source line
             out_.lines.push_back({uint32_t(unit.placed + (l.insn_offset - begin) / kInsnSize), l.file, l.line,
                                   l.column, l.source});
+        }
+    }
+
+    // func_info records move with their function, as line_info's do.
+    void collect_funcs(const Unit& unit) {
+        auto it = in_.btf_ext.funcs.find(section_of(unit).name);
+        if (it == in_.btf_ext.funcs.end()) return;
+        const uint64_t begin = unit.fn->first * kInsnSize, end = begin + unit.fn->count * kInsnSize;
+        for (const RawFuncInfo& f : it->second) {
+            if (f.insn_offset < begin || f.insn_offset >= end || f.insn_offset % kInsnSize != 0) continue;
+            out_.funcs.emplace_back(uint32_t(unit.placed + (f.insn_offset - begin) / kInsnSize), f.type_id);
         }
     }
 

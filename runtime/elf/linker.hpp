@@ -51,6 +51,7 @@ struct LinkInputs {
 struct LinkedProgram {
     std::vector<isa::RawInsn> raw;
     std::vector<LineInfo> lines; // sorted by slot
+    std::vector<std::pair<uint32_t, uint32_t>> funcs; // slot, BTF FUNC type id (func_info), by slot
     std::vector<std::pair<uint32_t, std::string>> poisoned; // slot, relocation (core BTF, no match)
 };
 

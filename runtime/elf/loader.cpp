@@ -16,6 +16,7 @@
 #include "runtime/elf/btf_info.hpp"
 #include "runtime/elf/core_btf_target.hpp"
 #include "runtime/elf/elf_file.hpp"
+#include "runtime/elf/global_functions.hpp"
 #include "runtime/elf/linker.hpp"
 #include "runtime/elf/map_table.hpp"
 #include "runtime/elf/section_types.hpp"
@@ -158,6 +159,7 @@ Result<ProgramSpec> build_program(const LinkInputs& in, const Function& fn, cons
     spec.raw = std::move(linked->raw);
     spec.line_info = std::move(linked->lines);
     spec.poisoned_relocations = std::move(linked->poisoned);
+    spec.global_functions = global_functions(in.local_btf, linked->funcs, spec.type);
     auto program = isa::decode(spec.raw);
     if (!program) {
         Error e = program.error();

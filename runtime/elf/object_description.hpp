@@ -19,6 +19,7 @@
 #include "ebpfjit/program_type.hpp"
 #include "isa/instruction.hpp"
 #include "runtime/maps/map.hpp"
+#include "verifier/global_function.hpp"
 
 namespace ebpfjit::runtime::elf {
 
@@ -98,6 +99,9 @@ struct ProgramSpec {
     // Slots poisoned by a CO-RE relocation without a match in the core BTF (`call
     // 0xbad2310`), with the relocation ("byte_off of 'T' (access 0:9) 'field'").
     std::vector<std::pair<uint32_t, std::string>> poisoned_relocations;
+    // Subprograms of global linkage (BTF func_info), by slot, with their prototypes; empty
+    // without BTF.
+    std::vector<verifier::GlobalFunction> global_functions;
 
     // Source line for `slot` (the nearest record at or before it), or nullptr.
     const LineInfo* line_for(uint32_t slot) const;

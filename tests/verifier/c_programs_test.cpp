@@ -24,6 +24,7 @@ VerifierInput input_for(const runtime::elf::ObjectDescription& obj, const runtim
     // As the loader declared them: .rodata is BPF_F_RDONLY_PROG with its frozen bytes.
     for (const auto& m : obj.maps) in.maps.push_back(m.def);
     for (const auto& li : prog.line_info) in.line_info.push_back({li.slot, li.to_string()});
+    in.global_functions = prog.global_functions; // as program_verifier_input gives them
     return in;
 }
 

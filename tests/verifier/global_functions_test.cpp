@@ -1,0 +1,121 @@
+// Global functions verified once by their BTF prototype (verifier/global_calls.hpp), on the
+// C programs of c/ (their verdicts are c_programs_test.cpp's): what the loader reads, the
+// processed count against the inline walk, the log, and the privileged refusal.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "corpus.hpp"
+#include "runtime/elf/loader.hpp"
+#include "verifier/verifier.hpp"
+
+namespace ebpfjit::verifier::test {
+
+namespace {
+
+struct Loaded {
+    runtime::elf::ObjectDescription object;
+    const runtime::elf::ProgramSpec* program = nullptr;
+};
+
+Loaded load(const std::string& stem) {
+    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/" + stem + ".o");
+    REQUIRE(obj.has_value());
+    REQUIRE(obj->programs.size() == 1);
+    Loaded l{std::move(*obj), nullptr};
+    l.program = &l.object.programs[0];
+    return l;
+}
+
+VerifierInput input_for(const Loaded& l) {
+    VerifierInput in = corpus_input(l.program->type);
+    in.maps.clear();
+    for (const auto& m : l.object.maps) in.maps.push_back(m.def);
+    for (const auto& li : l.program->line_info) in.line_info.push_back({li.slot, li.to_string()});
+    in.global_functions = l.program->global_functions;
+    return in;
+}
+
+} // namespace
+
+TEST_CASE("Global functions: the loader reads linkage and prototype from BTF", "[verifier][global]") {
+    const Loaded l = load("xdp_global_state");
+    REQUIRE(l.program->global_functions.size() == 1);
+    const GlobalFunction& fn = l.program->global_functions[0];
+    CHECK(fn.name == "add_byte");
+    CHECK(fn.start > 0);
+    CHECK(fn.unsupported.empty());
+    CHECK_FALSE(fn.returns_void);
+    REQUIRE(fn.args.size() == 2);
+    CHECK(fn.args[0] == GlobalArg{GlobalArgKind::Ctx, 0});
+    CHECK(fn.args[1] == GlobalArg{GlobalArgKind::Memory, 8});
+
+    const Loaded v = load("global_void_ptr_arg");
+    REQUIRE(v.program->global_functions.size() == 1);
+    CHECK(v.program->global_functions[0].unsupported.find("size cannot be determined") != std::string::npos);
+}
+
+TEST_CASE("Global functions: verified once, fewer processed instructions than inline", "[verifier][global]") {
+    const Loaded l = load("xdp_global_state");
+    VerifierInput summarised = input_for(l);
+    summarised.log_level = 1;
+    VerifierInput inline_walk = input_for(l);
+    inline_walk.global_functions.clear();
+    const Report once = check(l.program->program, summarised);
+    const Report each = check(l.program->program, inline_walk);
+    INFO(once.log);
+    REQUIRE(once.ok());
+    REQUIRE(each.ok());
+    CHECK(once.stats.processed_insns < each.stats.processed_insns);
+    CHECK(once.log.find("('add_byte') is global: verified once on its own") != std::string::npos);
+    // The callee's slots are reachable and its ctx accesses typed, from its own walk.
+    const uint32_t start = l.program->global_functions[0].start;
+    CHECK(once.facts.is_reachable(start));
+    CHECK(once.facts.ctx_access == each.facts.ctx_access);
+    CHECK(once.facts.reachable == each.facts.reachable);
+}
+
+TEST_CASE("Global functions: a callee without its own proof is walked inline, and says so", "[verifier][global]") {
+    const Loaded l = load("reject_global_null_deref");
+    VerifierInput in = input_for(l);
+    in.log_level = 1;
+    const Report r = check(l.program->program, in);
+    INFO(r.log);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.log.find("('bump') is global, but its own proof failed") != std::string::npos);
+}
+
+TEST_CASE("Global functions: an unsupported prototype is walked inline", "[verifier][global]") {
+    const Loaded l = load("global_void_ptr_arg");
+    VerifierInput in = input_for(l);
+    in.log_level = 1;
+    const Report r = check(l.program->program, in);
+    INFO(r.log);
+    CHECK(r.ok());
+    CHECK(r.log.find("('first_word') is global, but its prototype is not supported") != std::string::npos);
+}
+
+TEST_CASE("Global functions: passed memory comes back as data, privileged too", "[verifier][global]") {
+    const Loaded l = load("reject_global_spilled_packet");
+    VerifierInput in = input_for(l);
+    in.allow_ptr_leaks = true;
+    const Report r = check(l.program->program, in);
+    REQUIRE_FALSE(r.ok());
+    INFO(r.rejection->headline);
+    CHECK(r.rejection->reason == Reason::InvalidMemoryAccess);
+    CHECK(r.rejection->headline.find("privileged: rejected here") != std::string::npos);
+    // Walked inline (no prototype), the pointer survives the call and the program is safe.
+    in.global_functions.clear();
+    CHECK(check(l.program->program, in).ok());
+}
+
+TEST_CASE("Global functions: a call-site refusal names the function as the kernel does", "[verifier][global]") {
+    const Loaded l = load("reject_global_ctx_arg");
+    const Report r = check(l.program->program, input_for(l));
+    REQUIRE_FALSE(r.ok());
+    INFO(r.rejection->headline);
+    CHECK(r.rejection->headline.find("Caller passes invalid args into func#1 ('queue_of')") != std::string::npos);
+    CHECK(r.rejection->headline.find("expects pointer to ctx") != std::string::npos);
+}
+
+} // namespace ebpfjit::verifier::test

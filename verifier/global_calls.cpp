@@ -1,0 +1,170 @@
+#include "verifier/global_calls.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "verifier/combined_stack.hpp"
+#include "verifier/merge_walks.hpp"
+#include "verifier/structural_check.hpp"
+
+namespace ebpfjit::verifier {
+
+namespace {
+
+void add_stats(Stats& into, const Stats& from) {
+    into.processed_insns += from.processed_insns;
+    into.states_stored += from.states_stored;
+    into.states_pruned += from.states_pruned;
+    into.peak_pending = std::max(into.peak_pending, from.peak_pending);
+    into.peak_state_bytes = std::max(into.peak_state_bytes, from.peak_state_bytes);
+}
+
+// Some helper the function at `start` (or a function or callback it reaches) calls is
+// one `pred` names (an unknown helper counts).
+template <typename Pred>
+bool reaches_helper(const isa::Program& program, const ProgramShape& shape, const helpers::HelperTable* table,
+                    uint32_t start, Pred pred) {
+    std::vector<bool> seen(shape.subprogram_starts.size(), false);
+    std::vector<uint32_t> work{shape.subprogram_of[start]};
+    seen[work.back()] = true;
+    while (!work.empty()) {
+        const uint32_t sub = work.back();
+        work.pop_back();
+        const size_t end = sub + 1 < shape.subprogram_starts.size() ? size_t(shape.subprogram_starts[sub + 1])
+                                                                    : program.size();
+        for (size_t pc = size_t(shape.subprogram_starts[sub]); pc < end; ++pc) {
+            int64_t target = -1;
+            if (const auto* c = std::get_if<isa::Call>(&program.insns[pc])) {
+                if (c->kind == isa::CallKind::Local) target = c->target;
+                if (c->kind == isa::CallKind::Helper) {
+                    const helpers::Helper* h = table ? table->find(c->imm) : nullptr;
+                    if (!h || pred(*h)) return true;
+                }
+            } else if (const auto* l = std::get_if<isa::LoadImm64>(&program.insns[pc]);
+                       l && l->kind == isa::LddwKind::CodeAddr) {
+                target = int64_t(pc) + 1 + l->imm;
+            }
+            if (target < 0 || size_t(target) >= program.size()) continue;
+            const uint32_t callee = shape.subprogram_of[size_t(target)];
+            if (!seen[callee]) {
+                seen[callee] = true;
+                work.push_back(callee);
+            }
+        }
+    }
+    return false;
+}
+
+// Global functions some reachable call names, as summaries; the others are noted in `log`.
+std::vector<GlobalCallee> summarisable(const isa::Program& program, const VerifierInput& input,
+                                       const ProgramShape& shape, std::string& log) {
+    std::vector<bool> called(program.size(), false);
+    for (size_t pc = 0; pc < program.size(); ++pc)
+        if (const auto* c = std::get_if<isa::Call>(&program.insns[pc]);
+            c && c->kind == isa::CallKind::Local && shape.reachable[pc] && c->target >= 0 &&
+            size_t(c->target) < program.size())
+            called[size_t(c->target)] = true;
+    std::vector<GlobalCallee> out;
+    for (const GlobalFunction& fn : input.global_functions) {
+        if (fn.start == 0 || fn.start >= program.size() || !called[fn.start]) continue;
+        const uint32_t sub = shape.subprogram_of[fn.start];
+        if (uint32_t(shape.subprogram_starts[sub]) != fn.start) continue; // func_info off a subprogram start
+        if (!fn.unsupported.empty()) {
+            if (input.log_level >= 1)
+                log += fmt::format("func#{} ('{}') is global, but its prototype is not supported ({}): walked inline "
+                                   "at each call\n",
+                                   sub, fn.name, fn.unsupported);
+            continue;
+        }
+        // The caller's packet pointers die at a call that may move the packet or tail-call
+        // (the kernel's changes_pkt_data of a subprogram, tail calls included).
+        const bool changes_packet = reaches_helper(program, shape, input.helpers, fn.start, [](const helpers::Helper& h) {
+            return h.changes_packet_data || h.proto.tail_call;
+        });
+        const bool tail_calls = reaches_helper(program, shape, input.helpers, fn.start,
+                                               [](const helpers::Helper& h) { return h.proto.tail_call; });
+        out.push_back({&fn, sub, changes_packet, tail_calls});
+    }
+    return out;
+}
+
+} // namespace
+
+Report prove_program(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape) {
+    if (input.global_functions.empty()) return prove(program, input, shape, WalkScope{});
+    std::string notes;
+    const std::vector<GlobalCallee> callees = summarisable(program, input, shape, notes);
+    std::vector<bool> active(callees.size(), true);
+    std::vector<Report> proofs(callees.size());
+    std::string callee_logs;
+    Stats spent;
+    const uint64_t limit = std::min(input.complexity_limit, kComplexityLimit);
+    VerifierInput budgeted = input;
+    auto scope_of = [&](const GlobalCallee* entry) {
+        WalkScope scope;
+        scope.entry = entry;
+        scope.summarised.assign(program.size(), nullptr);
+        for (size_t i = 0; i < callees.size(); ++i)
+            if (active[i]) scope.summarised[callees[i].fn->start] = &callees[i];
+        return scope;
+    };
+    // Each summarised function's proof assumes the others summarised: when one fails it is
+    // walked inline from then on, and the proofs that assumed it are made again.
+    for (bool again = true; again;) {
+        again = false;
+        callee_logs.clear();
+        for (size_t i = 0; i < callees.size() && !again; ++i) {
+            if (!active[i]) continue;
+            budgeted.complexity_limit = limit - std::min(limit, spent.processed_insns);
+            proofs[i] = prove(program, budgeted, shape, scope_of(&callees[i]));
+            add_stats(spent, proofs[i].stats);
+            const GlobalFunction& fn = *callees[i].fn;
+            if (!proofs[i].ok()) {
+                active[i] = false;
+                again = true;
+                if (input.log_level >= 1)
+                    notes += fmt::format("func#{} ('{}') is global, but its own proof failed ({}): walked inline at "
+                                         "each call\n",
+                                         callees[i].func_index, fn.name, proofs[i].rejection->headline);
+                continue;
+            }
+            if (input.log_level >= 1)
+                notes += fmt::format("func#{} ('{}') is global: verified once on its own ({} insns processed), "
+                                     "assumed valid at each call\n",
+                                     callees[i].func_index, fn.name, proofs[i].stats.processed_insns);
+            if (input.log_level >= 2)
+                callee_logs += fmt::format("func#{} ('{}') on its own:\n{}", callees[i].func_index, fn.name,
+                                           proofs[i].log);
+        }
+    }
+    budgeted.complexity_limit = limit - std::min(limit, spent.processed_insns);
+    const bool any = std::find(active.begin(), active.end(), true) != active.end();
+    Report report = prove(program, budgeted, shape, any ? scope_of(nullptr) : WalkScope{});
+    add_stats(spent, report.stats);
+    report.stats = spent;
+    report.log = notes + callee_logs + report.log;
+    if (!report.ok() || !any) return report;
+    // One proof of the whole program: the facts of every walk, the combined stack of
+    // chains through summarised calls.
+    auto reject = [&](uint32_t insn, const Violation& v) {
+        std::string line = fmt::format("insn {}: {}", insn, v.text);
+        report.rejection = Rejection{v.reason, insn, line};
+        report.log += line + "\n";
+        report.facts = Facts{};
+        return report;
+    };
+    for (size_t i = 0; i < callees.size(); ++i) {
+        if (!active[i]) continue;
+        if (auto conflict = merge_walk_facts(report.facts, proofs[i].facts, program))
+            return reject(conflict->insn, conflict->violation);
+        for (size_t sub = 0; sub < report.stack_depth.size() && sub < proofs[i].stack_depth.size(); ++sub)
+            report.stack_depth[sub] = std::max(report.stack_depth[sub], proofs[i].stack_depth[sub]);
+    }
+    if (auto v = check_combined_stack(program, shape, report.facts.reachable, report.stack_depth))
+        return reject(v->insn, v->violation);
+    finish_merged_loops(report.facts, program);
+    return report;
+}
+
+} // namespace ebpfjit::verifier
