@@ -465,6 +465,7 @@ void Analyzer::run(Report& report) {
         record_stack_zero();
         report.facts = std::move(facts_);
         report.stack_depth = stack_depth_;
+        report.global_calls_reached = global_calls_reached_;
     }
     report.log = std::move(trace_);
 }

@@ -319,6 +319,7 @@ private:
     std::vector<uint8_t> access_base_; // per slot: 0 no access seen, 1 via the ctx, 2 via another pointer
     std::vector<uint32_t> stack_depth_; // per subprogram: deepest stack byte used
     std::vector<std::pair<int32_t, int32_t>> uninit_reads_; // per subprogram: [lo, hi) read uninitialised
+    std::vector<uint32_t> global_calls_reached_; // summarised calls' callees, as reached
     std::string trace_;
 };
 

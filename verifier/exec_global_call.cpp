@@ -1,6 +1,8 @@
 // Calls of global functions proven on their own (global_calls.hpp), and the two ends of
 // such a function's own walk: its entry state and its exit. The kernel's
 // btf_check_subprog_call / btf_prepare_func_args and its exit rules for global subprograms.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "verifier/analyzer.hpp"
@@ -67,6 +69,9 @@ Status Analyzer::exec_global_call(AbstractState& s, const GlobalCallee& g) {
                                          g.fn->name, i, arg_kind_name(g.fn->args[i].kind), st.error().text));
     if (input_.log_level >= 2)
         trace_ += fmt::format("{}: Func#{} ('{}') is global and assumed valid.\n", s.pc, g.func_index, g.fn->name);
+    if (std::find(global_calls_reached_.begin(), global_calls_reached_.end(), g.fn->start) ==
+        global_calls_reached_.end())
+        global_calls_reached_.push_back(g.fn->start);
     entry_.summarised_call = true; // precision: no frame pushed (precision.cpp)
     if (g.changes_packet) invalidate_packet_pointers(s);
     for (uint8_t r = 1; r <= 5; ++r) s.reg(r) = RegState{};

@@ -109,16 +109,36 @@ Report prove_program(const isa::Program& program, const VerifierInput& input, co
             if (active[i]) scope.summarised[callees[i].fn->start] = &callees[i];
         return scope;
     };
-    // Each summarised function's proof assumes the others summarised: when one fails it is
-    // walked inline from then on, and the proofs that assumed it are made again.
+    auto index_of = [&](uint32_t start) {
+        for (size_t i = 0; i < callees.size(); ++i)
+            if (callees[i].fn->start == start) return i;
+        return callees.size();
+    };
+    auto walk = [&](const GlobalCallee* entry) {
+        budgeted.complexity_limit = limit - std::min(limit, spent.processed_insns);
+        const bool any = std::find(active.begin(), active.end(), true) != active.end();
+        Report r = prove(program, budgeted, shape, any || entry ? scope_of(entry) : WalkScope{});
+        add_stats(spent, r.stats);
+        return r;
+    };
+    // As the kernel (do_check_main, then do_check_subprogs): the program first, then each
+    // global function some accepted walk called, on its own. Each proof assumes the
+    // functions it calls valid: when one has no proof of its own it is walked inline from
+    // then on, and the walks that assumed it are made again.
+    Report report;
+    std::vector<bool> proven(callees.size(), false);
     for (bool again = true; again;) {
         again = false;
         callee_logs.clear();
-        for (size_t i = 0; i < callees.size() && !again; ++i) {
-            if (!active[i]) continue;
-            budgeted.complexity_limit = limit - std::min(limit, spent.processed_insns);
-            proofs[i] = prove(program, budgeted, shape, scope_of(&callees[i]));
-            add_stats(spent, proofs[i].stats);
+        std::fill(proven.begin(), proven.end(), false);
+        report = walk(nullptr);
+        if (!report.ok()) break;
+        std::vector<uint32_t> queue = report.global_calls_reached;
+        while (!queue.empty() && !again) {
+            const size_t i = index_of(queue.back());
+            queue.pop_back();
+            if (i == callees.size() || !active[i] || proven[i]) continue;
+            proofs[i] = walk(&callees[i]);
             const GlobalFunction& fn = *callees[i].fn;
             if (!proofs[i].ok()) {
                 active[i] = false;
@@ -127,24 +147,22 @@ Report prove_program(const isa::Program& program, const VerifierInput& input, co
                     notes += fmt::format("func#{} ('{}') is global, but its own proof failed ({}): walked inline at "
                                          "each call\n",
                                          callees[i].func_index, fn.name, proofs[i].rejection->headline);
-                continue;
+                break;
             }
+            proven[i] = true;
+            queue.insert(queue.end(), proofs[i].global_calls_reached.begin(), proofs[i].global_calls_reached.end());
             if (input.log_level >= 1)
-                notes += fmt::format("func#{} ('{}') is global: verified once on its own ({} insns processed), "
-                                     "assumed valid at each call\n",
-                                     callees[i].func_index, fn.name, proofs[i].stats.processed_insns);
+                callee_logs += fmt::format("func#{} ('{}') is global: verified once on its own ({} insns processed), "
+                                           "assumed valid at each call\n",
+                                           callees[i].func_index, fn.name, proofs[i].stats.processed_insns);
             if (input.log_level >= 2)
                 callee_logs += fmt::format("func#{} ('{}') on its own:\n{}", callees[i].func_index, fn.name,
                                            proofs[i].log);
         }
     }
-    budgeted.complexity_limit = limit - std::min(limit, spent.processed_insns);
-    const bool any = std::find(active.begin(), active.end(), true) != active.end();
-    Report report = prove(program, budgeted, shape, any ? scope_of(nullptr) : WalkScope{});
-    add_stats(spent, report.stats);
     report.stats = spent;
     report.log = notes + callee_logs + report.log;
-    if (!report.ok() || !any) return report;
+    if (!report.ok() || std::find(proven.begin(), proven.end(), true) == proven.end()) return report;
     // One proof of the whole program: the facts of every walk, the combined stack of
     // chains through summarised calls.
     auto reject = [&](uint32_t insn, const Violation& v) {
@@ -155,7 +173,7 @@ Report prove_program(const isa::Program& program, const VerifierInput& input, co
         return report;
     };
     for (size_t i = 0; i < callees.size(); ++i) {
-        if (!active[i]) continue;
+        if (!proven[i]) continue;
         if (auto conflict = merge_walk_facts(report.facts, proofs[i].facts, program))
             return reject(conflict->insn, conflict->violation);
         for (size_t sub = 0; sub < report.stack_depth.size() && sub < proofs[i].stack_depth.size(); ++sub)

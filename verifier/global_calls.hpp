@@ -3,8 +3,9 @@
 // own proof succeeded checks only the arguments against the prototype; the call's result
 // is an unknown scalar. Every other function is walked inline at each call.
 //
-//   prove_program: the independent walks (until every summarised function's proof holds
-//   with the others summarised), then the program's walk, then their facts merged.
+//   prove_program: the program's walk, then each global function a walk called, on its own
+//   (until every summarised function's proof holds with the others summarised), then
+//   their facts merged.
 #pragma once
 
 #include <cstdint>

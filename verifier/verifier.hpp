@@ -106,6 +106,9 @@ struct Report {
     // Per subprogram: the deepest stack byte a path used (for the combined stack of call
     // chains across walks; global_calls.cpp).
     std::vector<uint32_t> stack_depth;
+    // Start slots of the global functions whose summarised calls some path reached
+    // (global_calls.hpp): the kernel verifies only those, after the walk that called them.
+    std::vector<uint32_t> global_calls_reached;
 
     bool ok() const { return !rejection; }
     Error error() const; // the rejection as an Error located at its instruction
