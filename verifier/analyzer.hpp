@@ -162,6 +162,7 @@ private:
     // against the prototype, then r0 unknown, r1-r5 gone, the passed memory rewritten.
     Status exec_global_call(AbstractState& s, const GlobalCallee& g);
     Status check_global_arg(AbstractState& s, const GlobalCallee& g, size_t i);
+    Status check_sized_memory(AbstractState& s, uint8_t regno, uint32_t size);
     // The state a global function's own walk starts from: r1-r5 typed by its prototype.
     AbstractState global_entry_state() const;
     // Its exit: r0 a scalar (unless it returns void), nothing held.

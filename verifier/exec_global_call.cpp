@@ -22,6 +22,13 @@ std::string_view arg_kind_name(GlobalArgKind k) {
 
 } // namespace
 
+// Read (the callee may read every byte: initialised, no spilled pointer as data), then
+// written (it may write every byte: caller stack bytes become unknown data).
+Status Analyzer::check_sized_memory(AbstractState& s, uint8_t regno, uint32_t size) {
+    if (auto st = check_helper_memory(s, regno, size, Access::HelperRead); !st) return st;
+    return check_helper_memory(s, regno, size, Access::Write);
+}
+
 Status Analyzer::check_global_arg(AbstractState& s, const GlobalCallee& g, size_t i) {
     const GlobalArg& arg = g.fn->args[i];
     const uint8_t regno = uint8_t(i + 1);
@@ -43,10 +50,16 @@ Status Analyzer::check_global_arg(AbstractState& s, const GlobalCallee& g, size_
             mark_precise(s, {regno});
             return {};
         }
-        // Read (the callee may read every byte: initialised, no spilled pointer as data),
-        // then written (it may write every byte: caller stack bytes become unknown data).
-        if (auto st = check_helper_memory(s, regno, arg.size, Access::HelperRead); !st) return st;
-        return check_helper_memory(s, regno, arg.size, Access::Write);
+        // A value that may be NULL is checked as if it were not (the kernel's check_mem_reg):
+        // the callee's own proof compares it with NULL before any use.
+        if (r.type == RegType::MapValueOrNull || r.type == RegType::MemOrNull) {
+            const RegState saved = r;
+            s.reg(regno).type = r.type == RegType::MapValueOrNull ? RegType::MapValue : RegType::Mem;
+            Status st = check_sized_memory(s, regno, arg.size);
+            s.reg(regno) = saved;
+            return st;
+        }
+        return check_sized_memory(s, regno, arg.size);
     }
     return {};
 }
