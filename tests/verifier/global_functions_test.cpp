@@ -3,9 +3,11 @@
 // processed count against the inline walk, the log, and the privileged refusal.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "corpus.hpp"
+#include "program_builder.hpp"
 #include "runtime/elf/loader.hpp"
 #include "verifier/verifier.hpp"
 
@@ -116,6 +118,48 @@ TEST_CASE("Global functions: a call-site refusal names the function as the kerne
     INFO(r.rejection->headline);
     CHECK(r.rejection->headline.find("Caller passes invalid args into func#1 ('queue_of')") != std::string::npos);
     CHECK(r.rejection->headline.find("expects pointer to ctx") != std::string::npos);
+}
+
+TEST_CASE("Global functions: a loop walked in the callee's own proof leaves the program no run-length bound",
+          "[verifier][global][termination]") {
+    // main sums its buffer (a loop the loop pass ranks), then calls g, whose 3-trip loop its
+    // own walk enumerates: no ranking record bounds g's trips, so the merged proof may not
+    // claim a bound on the run (ranking.hpp), and main's loop keeps the budget.
+    Builder b;
+    b.mov(r0, 0).mov(r3, 0).j(Cond::Ge, r3, r2, "out");
+    b.label("loop").mov(r4, r1).add(r4, r3).ldx(Size::B, r5, r4, 0).add(r0, r5);
+    b.add(r3, 1).j(Cond::Lt, r3, r2, "loop").label("out");
+    b.mov(r7, r0).mov(r1, r0).call_local("g").add(r0, r7).exit();
+    const uint32_t g_start = uint32_t(b.size());
+    b.label("g").mov(r0, 0).mov(r2, 0);
+    b.label("g_loop").add(r0, r1).add(r2, 1).j(Cond::Lt, r2, 3, "g_loop").exit();
+    const isa::Program program = b.build();
+
+    VerifierInput in = corpus_input(ProgramType::Mem);
+    in.global_functions.push_back(GlobalFunction{g_start, "g", {{GlobalArgKind::Scalar, 0}}, false, ""});
+    in.log_level = 1;
+    const Report r = check(program, in);
+    INFO(r.log);
+    REQUIRE(r.ok());
+    CHECK(r.log.find("('g') is global: verified once on its own") != std::string::npos);
+    CHECK(r.facts.is_reachable(g_start + 2)); // g's loop, from its own walk
+    CHECK(r.facts.run_length_bound == 0);
+    CHECK(std::find(r.facts.budget_loops.begin(), r.facts.budget_loops.end(), 3u) != r.facts.budget_loops.end());
+}
+
+TEST_CASE("Global functions: a scalar argument must be a scalar", "[verifier][global]") {
+    // g(int) called with the buffer pointer: the kernel's "R1 is not a scalar".
+    Builder b;
+    b.call_local("g").exit();
+    const uint32_t g_start = uint32_t(b.size());
+    b.label("g").mov(r0, r1).exit();
+    VerifierInput in = corpus_input(ProgramType::Mem);
+    in.global_functions.push_back(GlobalFunction{g_start, "g", {{GlobalArgKind::Scalar, 0}}, false, ""});
+    const Report r = check(b.build(), in);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.rejection->insn == 0);
+    CHECK(r.rejection->headline.find("Caller passes invalid args into func#1 ('g'): arg#0 (scalar): R1 is not a "
+                                     "scalar") != std::string::npos);
 }
 
 } // namespace ebpfjit::verifier::test
