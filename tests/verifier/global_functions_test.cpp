@@ -9,6 +9,7 @@
 #include "corpus.hpp"
 #include "program_builder.hpp"
 #include "runtime/elf/loader.hpp"
+#include "verifier/merge_walks.hpp"
 #include "verifier/verifier.hpp"
 
 namespace ebpfjit::verifier::test {
@@ -160,6 +161,36 @@ TEST_CASE("Global functions: a scalar argument must be a scalar", "[verifier][gl
     CHECK(r.rejection->insn == 0);
     CHECK(r.rejection->headline.find("Caller passes invalid args into func#1 ('g'): arg#0 (scalar): R1 is not a "
                                      "scalar") != std::string::npos);
+}
+
+TEST_CASE("Global functions: walks' facts merge slot by slot", "[verifier][global]") {
+    Builder b;
+    b.ldx(Size::W, r0, r1, 0).mov(r2, 3).alu(AluOp::Div, r0, r2).exit();
+    const isa::Program program = b.build();
+    auto facts = [&](bool reach_load, bool via_ctx, bool div_safe) {
+        Facts f;
+        f.reachable = {reach_load, true, true, true};
+        f.access_in_bounds = {reach_load, false, false, false};
+        f.divisor_safe = {false, false, div_safe, false};
+        f.upper32_zero = {0, 0, 0x4, 0};
+        f.ctx_access.assign(4, CtxAccess{});
+        if (via_ctx) f.ctx_access[0] = CtxAccess{true, 0, 4};
+        return f;
+    };
+    // A slot one walk reached takes that walk's facts; both reached: the facts of both.
+    Facts merged = facts(false, false, true);
+    REQUIRE_FALSE(merge_walk_facts(merged, facts(true, true, false), program));
+    CHECK(merged.reachable[0]);
+    CHECK(merged.ctx_access[0].via_ctx);
+    CHECK(merged.access_in_bounds[0]);
+    CHECK_FALSE(merged.divisor_safe[2]);
+    CHECK(merged.upper32_zero[2] == 0x4);
+    // The load through the ctx in one walk and through another pointer in the other: the
+    // ctx rewrite could convert it only one way.
+    auto conflict = merge_walk_facts(merged, facts(true, false, true), program);
+    REQUIRE(conflict);
+    CHECK(conflict->insn == 0);
+    CHECK(conflict->violation.reason == Reason::ContextAccess);
 }
 
 } // namespace ebpfjit::verifier::test
