@@ -182,6 +182,17 @@ Report prove_program(const isa::Program& program, const VerifierInput& input, co
     if (auto v = check_combined_stack(program, shape, report.facts.reachable, report.stack_depth))
         return reject(v->insn, v->violation);
     finish_merged_loops(report.facts, program);
+    // Asked for a proof that the program ends, loops no walk bounded (a callee's walked
+    // loop beside ranked ones) do not count: the whole program inline, as before.
+    if (input.require_termination_proof && !report.facts.budget_loops.empty()) {
+        budgeted.complexity_limit = limit - std::min(limit, spent.processed_insns);
+        Report whole = prove(program, budgeted, shape, WalkScope{});
+        add_stats(spent, whole.stats);
+        whole.stats = spent;
+        whole.log = report.log + "global functions give loops without a termination proof: the program walked "
+                                 "again, every function inline\n" + whole.log;
+        return whole;
+    }
     return report;
 }
 

@@ -151,6 +151,14 @@ TEST_CASE("Global functions: a loop walked in the callee's own proof leaves the 
     CHECK(r.facts.is_reachable(g_start + 2)); // g's loop, from its own walk
     CHECK(r.facts.run_length_bound == 0);
     CHECK(std::find(r.facts.budget_loops.begin(), r.facts.budget_loops.end(), 3u) != r.facts.budget_loops.end());
+    // Asked for a proof of termination, the program is proven again with g inline, where
+    // the loop pass ranks both loops.
+    in.require_termination_proof = true;
+    const Report whole = check(program, in);
+    INFO(whole.log);
+    REQUIRE(whole.ok());
+    CHECK(whole.facts.budget_loops.empty());
+    CHECK(whole.facts.run_length_bound > 0);
 }
 
 TEST_CASE("Global functions: a scalar argument must be a scalar", "[verifier][global]") {
