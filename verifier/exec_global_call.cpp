@@ -50,6 +50,12 @@ Status Analyzer::check_global_arg(AbstractState& s, const GlobalCallee& g, size_
             mark_precise(s, {regno});
             return {};
         }
+        // The callee's memory argument is not a packet pointer to its own walk: one that
+        // may move the packet would keep using the old bytes (the kernel's words).
+        if (r.is_packet_like() && g.changes_packet)
+            return violation(Reason::HelperArgument,
+                             fmt::format("arg#{} is a packet pointer, but func#{} may change packet data: {}", i,
+                                         g.func_index, describe(s, regno)));
         // A value that may be NULL is checked as if it were not (the kernel's check_mem_reg):
         // the callee's own proof compares it with NULL before any use.
         if (r.type == RegType::MapValueOrNull || r.type == RegType::MemOrNull) {
