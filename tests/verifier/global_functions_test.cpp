@@ -82,6 +82,24 @@ TEST_CASE("Global functions: verified once, fewer processed instructions than in
     CHECK(once.facts.reachable == each.facts.reachable);
 }
 
+TEST_CASE("Global functions: nested calls are summarised in each function's own walk", "[verifier][global]") {
+    const Loaded l = load("xdp_global_nested");
+    VerifierInput in = input_for(l);
+    in.log_level = 1;
+    VerifierInput inline_walk = input_for(l);
+    inline_walk.global_functions.clear();
+    const Report once = check(l.program->program, in);
+    const Report each = check(l.program->program, inline_walk);
+    INFO(once.log);
+    REQUIRE(once.ok());
+    REQUIRE(each.ok());
+    CHECK(once.log.find("('four') is global: verified once on its own") != std::string::npos);
+    CHECK(once.log.find("('leaf') is global: verified once on its own") != std::string::npos);
+    CHECK(once.stats.processed_insns < each.stats.processed_insns);
+    CHECK(once.facts.reachable == each.facts.reachable);
+    CHECK(once.facts.ctx_access == each.facts.ctx_access);
+}
+
 TEST_CASE("Global functions: a callee without its own proof is walked inline, and says so", "[verifier][global]") {
     const Loaded l = load("reject_global_null_deref");
     VerifierInput in = input_for(l);
