@@ -17,6 +17,9 @@ enum class Fault : uint32_t {
     // Checked code (engine_abi/checked_calls.hpp), programs the verifier did not prove:
     MemoryAccess = 4,       // a load/store/atomic outside program memory: value = the address
     HelperArgument = 5,     // a helper argument the prototype forbids: value = the helper id
+    // A jump or fall-through into slots the verifier proved unreachable (Facts::reachable):
+    // the proof was wrong. slot = the first slot of that unreachable run (jit/unreachable_runs.hpp).
+    UnreachableCode = 6,
 };
 
 struct RunStatus {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace ebpfjit::isa { struct Program; }
 namespace ebpfjit::helpers { struct ProgramBindings; }
@@ -25,6 +26,9 @@ struct ProgramEntry {
     // subprogram 0): what the JIT's entry code zeroes when a tail call lands there.
     int32_t stack_zero_lo = 0;
     int32_t stack_zero_hi = 0;
+    // and the verifier's Facts::reachable of that IR (nullptr or empty: no proof): the
+    // interpreter stops at a slot marked false, as the JIT's traps do.
+    const std::vector<bool>* reachable = nullptr;
 };
 
 // Standard layout, read directly by JIT code (offsets below).

@@ -53,6 +53,10 @@ void emit_loop_version(Emitter& e, const LoopVersion& v) {
     auto unchecked = v.unchecked.begin();
     for (uint32_t pc = v.head; pc <= v.back_edge; ++pc) {
         const LoweredSlot& slot = lowered.slots[pc];
+        if (slot.unreachable_run >= 0) { // the copy's own trap: its fall-through stays in the copy
+            e.pc_ = pc;
+            e.emit_unreachable_trap(lowered.unreachable_runs[static_cast<size_t>(slot.unreachable_run)].first);
+        }
         if (!slot.emit || slot.fused_add) continue;
         LoweredSlot copy = slot;
         while (unchecked != v.unchecked.end() && *unchecked < pc) ++unchecked;
@@ -87,6 +91,10 @@ void emit_subprogram_body(Emitter& e, uint32_t s, std::vector<uint32_t>& slot_of
         if (s != 0 && i == sub.start) {
             e.emit_local_prologue();
             if (sub.zero_lo < sub.zero_hi) e.emit_stack_zero(sub.zero_lo, sub.zero_hi);
+        }
+        if (slot.unreachable_run >= 0) { // after the run's labels: a jump to any of them traps
+            e.pc_ = pc;
+            e.emit_unreachable_trap(lowered.unreachable_runs[static_cast<size_t>(slot.unreachable_run)].first);
         }
         if (!slot.emit) continue;
         slot_offsets[pc] = static_cast<uint32_t>(a.offset());
@@ -163,11 +171,13 @@ void drive(Emitter& e, std::vector<uint32_t>& slot_offsets) {
     for (const Subprogram& sub : lowered.subprograms) {
         e.epilogues_.push_back(a.newLabel());
         int32_t last = sub.start;
-        for (int32_t pc = sub.end - 1; pc >= sub.start; --pc) // from the end: usually one step
-            if (lowered.slots[static_cast<size_t>(pc)].emit) {
+        for (int32_t pc = sub.end - 1; pc >= sub.start; --pc) { // from the end: usually one step
+            const LoweredSlot& slot = lowered.slots[static_cast<size_t>(pc)];
+            if (slot.emit || slot.unreachable_run >= 0) { // an exit before a trap jumps to the epilogue
                 last = pc;
                 break;
             }
+        }
         e.last_emitted_.push_back(last);
     }
     e.frame_ = Emitter::plan_entry_frame(lowered);
@@ -181,6 +191,7 @@ void drive(Emitter& e, std::vector<uint32_t>& slot_offsets) {
     e.helper_check_stub_ = a.newLabel();
     e.helper_result_stub_ = a.newLabel();
     e.range_stub_ = a.newLabel();
+    e.unreachable_stub_ = a.newLabel();
     slot_offsets.assign(n, kNoNativeCode);
 
     e.bind(e.code_start_);
@@ -195,6 +206,7 @@ void drive(Emitter& e, std::vector<uint32_t>& slot_offsets) {
     }
     if (wants_c_entry(lowered)) emit_c_entry(e);
     e.emit_budget_faults();
+    if (!lowered.unreachable_runs.empty()) e.emit_unreachable_stub();
     e.emit_abort_path();
     e.emit_check_stubs();
     e.emit_callback_thunks();

@@ -360,7 +360,8 @@ EntryFrameNeeds entry_frame_needs(const Lowered& lowered) {
     const bool has_callbacks = std::any_of(lowered.slots.begin(), lowered.slots.end(),
                                            [](const LoweredSlot& s) { return s.code_target >= 0; });
     needs.full = lowered.has_tail_calls || lowered.has_packet_loads || lowered.has_callx || has_callbacks ||
-                 lowered.instruction_budget != 0 || lowered.needs_guest_memory;
+                 lowered.instruction_budget != 0 || lowered.needs_guest_memory ||
+                 !lowered.unreachable_runs.empty(); // a trap records its fault in RunStatus
     for (const Subprogram& sub : lowered.subprograms) {
         needs.regs_written |= sub.regs_written;
         needs.calls |= sub.calls;
@@ -428,6 +429,7 @@ Result<Lowered> lower(const isa::Program& program, const verifier::Facts& facts,
     if (facts.access_in_bounds.empty()) out.zero_at_entry &= 0x3f9; // r0, r3..r9
     else out.zero_at_entry = 0;
     detail::fuse_pairs(out);
+    detail::mark_unreachable_runs(facts, out);
     out.instruction_budget = options.instruction_budget;
     out.retpoline = options.retpoline;
     if (out.instruction_budget != 0) detail::mark_budget_charges(out);

@@ -17,6 +17,7 @@
 #include "jit/hoist_checks.hpp"
 #include "jit/idioms.hpp"
 #include "jit/run_needs.hpp"
+#include "jit/unreachable_runs.hpp"
 #include "verifier/facts.hpp"
 
 namespace ebpfjit::jit {
@@ -143,6 +144,11 @@ struct LoweredSlot {
     // Lowered::loop_versions. The backend emits the checks and the unchecked version
     // before the head's label, as for block_op.
     int32_t loop_version = -1;
+    // The last slot of a run of unreachable slots (Facts::reachable) that emitted code may
+    // jump or fall into: index into Lowered::unreachable_runs. After the run's labels the
+    // backend emits a trap that ends the run with Fault::UnreachableCode (defence in depth:
+    // were the proof wrong, control would otherwise run into whatever code follows).
+    int32_t unreachable_run = -1;
 };
 
 struct Subprogram {
@@ -202,12 +208,13 @@ struct Lowered {
     std::vector<helpers::InlineArrayLookup> array_lookups;  // LoweredSlot::array_lookup
     std::vector<BlockOp> block_ops;                         // LoweredSlot::block_op
     std::vector<LoopVersion> loop_versions;                 // LoweredSlot::loop_version
+    std::vector<UnreachableRun> unreachable_runs;           // LoweredSlot::unreachable_run
 };
 
 // What the entry frame must hold, decided once for both backends (their plan_entry_frame
 // turns it into registers and sizes). FrameInfo (`full`) is needed by packet loads, callx
-// faults and run-time checks (the abort path, the checks' frame walk), tail calls and the
-// instruction budget (RunStatus); a tail-calling program also needs the full frame because
+// faults, unreachable-code traps and run-time checks (the abort path, the checks' frame walk),
+// tail calls and the instruction budget (RunStatus); a tail-calling program also needs the full frame because
 // its targets land in it, and so does a program with callbacks, whose thunks rebuild the
 // entry frame. Every other program gets a lean frame built from the other fields.
 struct EntryFrameNeeds {

@@ -26,6 +26,10 @@ void specialise_map_lookups(const isa::Program& program, Lowered& out);
 // last: the register analyses above see the original pairs.
 void fuse_pairs(Lowered& out);
 
+// Traps for the unreachable runs emitted code could enter (unreachable_runs.cpp); after
+// fuse_pairs, so that an inverted branch's new target counts.
+void mark_unreachable_runs(const verifier::Facts& facts, Lowered& out);
+
 // Instruction-budget charges on back-edges and local calls (budget.cpp); after fuse_pairs,
 // so that an inverted branch carries the charge of the goto it replaced.
 void mark_budget_charges(Lowered& out);

@@ -16,6 +16,7 @@
 #include "engine_abi/execution_state.hpp"
 #include "isa/alu_semantics.hpp"
 #include "runtime/interpreter/callbacks.hpp"
+#include "jit/unreachable_runs.hpp"
 #include "engine_abi/guest_memory.hpp"
 #include "helpers/helper_checks.hpp"
 #include "runtime/interpreter/tail_call.hpp"
@@ -67,7 +68,7 @@ public:
     Machine(const Program& program, const helpers::ProgramBindings& bindings,
             const InterpreterOptions& options, std::span<const MemoryRegion> regions,
             std::optional<MemoryRegion> packet)
-        : program_(&program), bindings_(&bindings), options_(options),
+        : program_(&program), bindings_(&bindings), reachable_(&options.reachable), options_(options),
           packet_(packet), memory_(stack_high(), with_direct_values(regions)) {
         stack_.fill(0); // deterministic: the oracle must not depend on stale bytes
         regs_[kFramePointer] = stack_high();
@@ -100,6 +101,8 @@ public:
         for (;;) {
             if (pc >= program_->size())
                 return fail(Error::at_insn(pc, "execution ran past the end of the program"));
+            if (pc < reachable_->size() && !(*reachable_)[pc]) [[unlikely]]
+                return fail(unreachable_error(pc));
             if (options_.instruction_budget != 0 && ++executed_ > options_.instruction_budget)
                 return fail(Error::at_insn(pc, fmt::format("instruction budget of {} exceeded",
                                                            options_.instruction_budget)));
@@ -422,6 +425,7 @@ private:
         if (!*target) return advance();
         program_ = (*target)->program;
         bindings_ = (*target)->bindings;
+        reachable_ = (*target)->reachable != nullptr ? (*target)->reachable : &kNoProof;
         for (const auto& b : bindings_->maps) // the target's global data becomes accessible
             if (b.direct_value != nullptr && b.value_size != 0)
                 memory_.add_dynamic(reinterpret_cast<uint64_t>(b.direct_value), b.value_size, true);
@@ -455,6 +459,13 @@ private:
         std::memset(reinterpret_cast<uint8_t*>(regs_[kFramePointer] - kStackSize), 0, kStackSize);
     }
 
+    // The verifier's proof was wrong (or the Facts were not this program's): the slot
+    // named is the unreachable run's first, the slot the JITs' trap for it names.
+    Error unreachable_error(uint32_t pc) const {
+        return Error::at_insn(jit::unreachable_run_start(*reachable_, program_->subprogram_starts, pc),
+                              jit::kUnreachableCodeText);
+    }
+
     // "out-of-bounds load of 4 bytes at 0x7ffc12345678 in `r0 = *(u32 *)(r1 + 4)`"
     Error access_error(std::string_view kind, Size size, uint64_t addr) const {
         const std::string text = disassemble(program_->insns[pc_], pc_, helpers::helper_name);
@@ -462,8 +473,10 @@ private:
                                                static_cast<int>(size), addr, text));
     }
 
+    static inline const std::vector<bool> kNoProof{};
     const Program* program_;                  // change at a tail call
     const helpers::ProgramBindings* bindings_;
+    const std::vector<bool>* reachable_;      // Facts::reachable of program_ (empty: none)
     const InterpreterOptions& options_;
     std::optional<MemoryRegion> packet_;
     alignas(16) std::array<uint8_t, kStackBlockSize> stack_{};

@@ -24,6 +24,10 @@ struct InterpreterOptions {
     // retpolines are the JIT's): 0 = unlimited; exceeding it is a distinct error.
     uint64_t instruction_budget = 0;
     ProgramType program_type = ProgramType::Mem; // published in ExecutionState for helpers
+    // The verifier's Facts::reachable (empty: no proof, every slot runs). A run that reaches
+    // a slot marked false stops with "reached code the verifier proved unreachable" at the
+    // first slot of its unreachable run, as the JITs' traps do (jit/unreachable_runs.hpp).
+    std::vector<bool> reachable = {};
 };
 
 class Interpreter {

@@ -85,9 +85,12 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
         prepared->xdp_plan_ = plan_xdp_burst(spec.program, report.facts, *bindings.helpers,
                                              options.verify == VerifyLevel::Full);
 
-    prepared->interpreter_ =
-        std::make_unique<Interpreter>(prepared->program_, bindings,
-                                      InterpreterOptions{effective.hardening.instruction_budget, spec.type});
+    // Both engines stop where the verifier's proof of dead code turns out wrong (the JIT's
+    // traps, jit/unreachable_runs.hpp); all true at structural level, which rejects dead code.
+    prepared->reachable_ = report.facts.reachable;
+    prepared->interpreter_ = std::make_unique<Interpreter>(
+        prepared->program_, bindings,
+        InterpreterOptions{effective.hardening.instruction_budget, spec.type, prepared->reachable_});
 
     if (options.engine == Engine::Jit) {
         jit::CompileOptions compile;
@@ -106,6 +109,7 @@ Result<std::unique_ptr<PreparedProgram>> PreparedProgram::prepare(const elf::Pro
     // What an interpreter run continues with after a tail call into this program.
     prepared->entry_->program = &prepared->program_;
     prepared->entry_->bindings = &bindings;
+    prepared->entry_->reachable = &prepared->reachable_;
     if (const verifier::StackZero* z = report.facts.stack_zero_at(0)) { // as the JIT's prologue zeroes them
         prepared->entry_->stack_zero_lo = z->lo;
         prepared->entry_->stack_zero_hi = z->hi;

@@ -137,6 +137,7 @@ private:
 
     const elf::ProgramSpec* spec_ = nullptr;
     std::vector<uint32_t> budget_loops_;
+    std::vector<bool> reachable_; // verifier Facts::reachable: the interpreter's, and tail callers' (entry_)
     PrepareOptions options_;
     isa::Program program_; // ctx accesses rewritten for the host layout
     std::unique_ptr<Interpreter> interpreter_;

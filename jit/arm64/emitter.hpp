@@ -110,6 +110,10 @@ private:
     void emit_budget_load();  // the counter's register from RunStatus (Lowered::budget_reg)
     void emit_budget_flush(); // and back
 
+    // unreachable.cpp: a trapped unreachable run's trap, and the stub they share.
+    void emit_unreachable_trap(uint32_t first);
+    void emit_unreachable_stub();
+
     // block_ops.cpp: a byte-copy/fill loop as 16-byte strides (jit/idioms.hpp).
     void emit_block_op(const BlockOp& op);
     // hoisted_checks.cpp: a loop version's range checks (jit/hoist_checks.hpp).
@@ -187,6 +191,7 @@ private:
     std::vector<BranchRecord> branches_;
     asmjit::Label access_stub_, helper_check_stub_, helper_result_stub_; // checks.cpp
     asmjit::Label range_stub_; // hoisted_checks.cpp
+    asmjit::Label unreachable_stub_; // unreachable.cpp
 };
 
 } // namespace ebpfjit::jit::arm64

@@ -103,6 +103,10 @@ private:
     void emit_budget_load();  // the counter's register from RunStatus (Lowered::budget_reg)
     void emit_budget_flush(); // and back
 
+    // unreachable.cpp: a trapped unreachable run's trap, and the stub they share.
+    void emit_unreachable_trap(uint32_t first);
+    void emit_unreachable_stub();
+
     // block_ops.cpp: a byte-copy/fill loop as rep movsb / rep stosb (jit/idioms.hpp).
     void emit_block_op(const BlockOp& op);
     void emit_idiom_expr(const x86::Gpq& out, const IdiomExpr& e);
@@ -179,6 +183,7 @@ private:
     asmjit::Label retpoline_; // valid once an indirect branch needs the thunk
     asmjit::Label access_stub_, helper_check_stub_, helper_result_stub_; // checks.cpp
     asmjit::Label range_stub_; // hoisted_checks.cpp
+    asmjit::Label unreachable_stub_; // unreachable.cpp
     struct AccessMiss { // a checked access's stub call, after the code (jit/access_cache.hpp)
         asmjit::Label miss, back;
         uint64_t what;

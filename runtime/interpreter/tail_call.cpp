@@ -21,7 +21,8 @@ Result<std::optional<TailCallTarget>> resolve_tail_call(const helpers::ProgramBi
     ++state.tail_calls;
     const engine_abi::ProgramEntry* entry = array->entry(slot);
     if (entry == nullptr || entry->program == nullptr || entry->bindings == nullptr) return std::nullopt;
-    return TailCallTarget{entry->program, entry->bindings, entry->stack_zero_lo, entry->stack_zero_hi};
+    return TailCallTarget{entry->program, entry->bindings, entry->stack_zero_lo, entry->stack_zero_hi,
+                          entry->reachable};
 }
 
 } // namespace ebpfjit::runtime

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "ebpfjit/error.hpp"
 #include "helpers/program_bindings.hpp"
@@ -18,6 +19,7 @@ struct TailCallTarget {
     const helpers::ProgramBindings* bindings;
     int32_t stack_zero_lo = 0; // [r10 + lo, r10 + hi): zeroed on entry (engine_abi::ProgramEntry)
     int32_t stack_zero_hi = 0;
+    const std::vector<bool>* reachable = nullptr; // engine_abi::ProgramEntry's
 };
 
 // nullopt: fall through to the next instruction. An error when r2 is not a prog array

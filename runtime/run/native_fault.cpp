@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "isa/instruction.hpp"
+#include "jit/unreachable_runs.hpp"
 #include "runtime/run/checked_run.hpp"
 #include "runtime/run/ebpf_stack.hpp"
 
@@ -27,6 +28,8 @@ Error native_fault_error(const jit::CompiledProgram& code, engine_abi::RunStatus
         return Error::at_insn(status.slot, fmt::format("access at {:#x} is outside program memory", status.value));
     case Fault::HelperArgument:
         return Error::at_insn(status.slot, fmt::format("helper #{}: an argument is not program memory", status.value));
+    case Fault::UnreachableCode: // the interpreter's words: one error for both engines
+        return Error::at_insn(status.slot, jit::kUnreachableCodeText);
     }
     return Error::at_insn(status.slot, "unknown fault");
 }
