@@ -14,6 +14,7 @@
 #include "program_builder.hpp"
 #include "require_fault.hpp"
 #include "runtime/interpreter.hpp"
+#include "runtime/maps/prog_array.hpp"
 #include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
@@ -149,4 +150,31 @@ TEST_CASE("the interpreter without Facts runs every slot as before", "[interpret
     auto proven = runtime::Interpreter(p, test_bindings(), options).run_mem(mem);
     REQUIRE(proven);
     CHECK(*proven == 3);
+}
+
+TEST_CASE("a tail call into slots wrongly proven unreachable stops the run", "[jit][dead][unreachable][tailcall]") {
+    int err = 0;
+    auto array = maps::ProgArray::create({maps::kMapTypeProgArray, 4, 8, 1, 0, "progs", nullptr}, &err);
+    REQUIRE(array);
+    const helpers::ProgramBindings bindings{&test_helpers(), {helpers::MapBinding{array.get(), nullptr, 0}}};
+    // The target's Facts say its slot 0 never runs; a tail call lands there.
+    const Program target = make_program({mov64(0, 7), exit_insn()});
+    const verifier::Facts wrong = reachable_except(target.size(), {0});
+    auto native = jit::compile(target, wrong, bindings);
+    REQUIRE(native);
+    engine_abi::ProgramEntry* entry = native->tail_call_entry();
+    entry->program = &target; // what the interpreter continues with, as PreparedProgram fills it
+    entry->bindings = &bindings;
+    entry->reachable = &wrong.reachable;
+    array->set(0, entry);
+
+    std::vector<Instruction> v;
+    lddw(v, 2, 0, LddwKind::MapFd);
+    v.insert(v.end(), {mov64(3, 0), call_helper(12), mov64(0, -1), exit_insn()});
+    const Program caller = make_program(v);
+    std::array<uint8_t, 8> mem{};
+    require_fault(runtime::Interpreter(caller, bindings).run_mem(mem), 0, kText);
+    auto compiled = jit::compile(caller, {}, bindings);
+    REQUIRE(compiled);
+    require_fault(runtime::run_native_mem(*compiled, mem), 0, kText);
 }
