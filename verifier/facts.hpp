@@ -32,7 +32,9 @@ struct StackZero {
 };
 
 struct Facts {
-    // false: no path reaches this slot; the lowering emits nothing for it.
+    // false: no path reaches this slot; the lowering emits no code for it, only a trap
+    // where emitted code could enter a run of such slots (jit/unreachable_runs.hpp), and
+    // the interpreter stops before it.
     std::vector<bool> reachable;
     // Loads/stores/atomics proven inside their region on every path.
     std::vector<bool> access_in_bounds;

@@ -105,7 +105,8 @@ struct UninitSink {
 };
 
 // `invalid_covers_pointers` (Relaxed only; Checkpoints' constructor says when): bytes the
-// old path never wrote cover a spilled pointer too, as in the kernel's stacksafe.
+// old path never wrote, or held as data, cover a spilled pointer too, as in the kernel's
+// stacksafe.
 bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode mode, UninitSink uninit = {},
                    bool invalid_covers_pointers = false) {
     static const StackSlot kEmpty{};
@@ -124,9 +125,15 @@ bool slot_subsumes(const StackSlot* old, const StackSlot* cur, IdMap& ids, Mode 
     }
     bool cur_spilled_scalar = cur->is_spill() && cur->spilled.type == RegType::Scalar;
     bool cur_spilled_zero = cur_spilled_scalar && cur->spilled.is_null_const();
-    // Initialised data, or (allow_uninit_stack) bytes that will read as zero.
+    // Initialised data, or (allow_uninit_stack) bytes that will read as zero; with pointer
+    // leaks allowed, a spilled pointer too: the old path read the bytes as an unknown
+    // scalar, which is never a base, a helper's pointer or a callee's frame, so the new
+    // path runs the same instructions on the pointer's bytes as a number (the kernel's
+    // stacksafe lets STACK_MISC match anything when allow_uninit_stack, which it grants
+    // with allow_ptr_leaks).
     auto any_data = [&](ByteKind c, size_t i) {
-        return c == ByteKind::Misc || c == ByteKind::Zero || (c == ByteKind::Spill && cur_spilled_scalar) ||
+        return c == ByteKind::Misc || c == ByteKind::Zero ||
+               (c == ByteKind::Spill && (cur_spilled_scalar || invalid_covers_pointers)) ||
                (c == ByteKind::Invalid && uninit.add(i));
     };
     for (size_t i = 0; i < 8; ++i) {
