@@ -12,14 +12,6 @@ namespace ebpfjit::verifier {
 
 namespace {
 
-void add_stats(Stats& into, const Stats& from) {
-    into.processed_insns += from.processed_insns;
-    into.states_stored += from.states_stored;
-    into.states_pruned += from.states_pruned;
-    into.peak_pending = std::max(into.peak_pending, from.peak_pending);
-    into.peak_state_bytes = std::max(into.peak_state_bytes, from.peak_state_bytes);
-}
-
 // Some helper the function at `start` (or a function or callback it reaches) calls is
 // one `pred` names (an unknown helper counts).
 template <typename Pred>
@@ -118,7 +110,7 @@ Report prove_program(const isa::Program& program, const VerifierInput& input, co
         budgeted.complexity_limit = limit - std::min(limit, spent.processed_insns);
         const bool any = std::find(active.begin(), active.end(), true) != active.end();
         Report r = prove(program, budgeted, shape, any || entry ? scope_of(entry) : WalkScope{});
-        add_stats(spent, r.stats);
+        spent.add(r.stats);
         return r;
     };
     // As the kernel (do_check_main, then do_check_subprogs): the program first, then each
@@ -187,7 +179,7 @@ Report prove_program(const isa::Program& program, const VerifierInput& input, co
     if (input.require_termination_proof && !report.facts.budget_loops.empty()) {
         budgeted.complexity_limit = limit - std::min(limit, spent.processed_insns);
         Report whole = prove(program, budgeted, shape, WalkScope{});
-        add_stats(spent, whole.stats);
+        spent.add(whole.stats);
         whole.stats = spent;
         whole.log = report.log + "global functions give loops without a termination proof: the program walked "
                                  "again, every function inline\n" + whole.log;

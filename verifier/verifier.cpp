@@ -29,14 +29,6 @@ namespace {
 // loop pass takes over (if the loop pass fails, the walk runs again without the limit).
 constexpr uint64_t kWalkLoopArrivals = 2048;
 
-void add_stats(Stats& into, const Stats& from) {
-    into.processed_insns += from.processed_insns;
-    into.states_stored += from.states_stored;
-    into.states_pruned += from.states_pruned;
-    into.peak_pending = std::max(into.peak_pending, from.peak_pending);
-    into.peak_state_bytes = std::max(into.peak_state_bytes, from.peak_state_bytes);
-}
-
 // Rejections the loop pass may overturn: the walk ran out of budget, or an access's
 // bounds need a relation between two unknowns (i < len) that only the zone keeps.
 bool loop_pass_may_help(Reason r) {
@@ -75,7 +67,7 @@ Report loop_pass(const isa::Program& program, const VerifierInput& input, const 
         pass.enumerate_at(enumerated);
         pass.run(r);
         used += std::min(r.stats.processed_insns, budgeted.complexity_limit);
-        if (attempt > 0) add_stats(r.stats, first.stats);
+        if (attempt > 0) r.stats.add(first.stats);
         if (r.ok()) return r;
         if (attempt == 0) first = r;
         if (attempt == kRetries || r.rejection->reason == Reason::ComplexityLimit ||
@@ -134,14 +126,14 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
     // the walk with its whole budget.
     const bool need_proof = input.require_termination_proof;
     Report loops = loop_pass(program, input, shape, scope);
-    add_stats(spent, loops.stats);
+    spent.add(loops.stats);
     if (loops.ok() && !(need_proof && !loops.facts.budget_loops.empty())) return finish(std::move(loops));
     const bool unbounded = loops.ok(); // accepted, but with loops no ranking bounds
     std::optional<Report> full;
     if (walker.walk_gave_up()) { // the walk may still get through with its whole budget
         full.emplace();
         Analyzer(program, input, shape, /*loop_pass=*/false, scope).run(*full);
-        add_stats(spent, full->stats);
+        spent.add(full->stats);
         if (full->ok()) return finish(std::move(*full));
     }
     // Still rejected: once more with only the loop the walk could not finish joined, where it
@@ -159,7 +151,7 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
     const uint64_t left = full ? limit - std::min(limit, full->stats.processed_insns) : limit;
     if (!loops.ok() && !need_proof && walk_head && left > 0) {
         Report again = enumerating_pass(program, input, shape, scope, *walk_head, left);
-        add_stats(spent, again.stats);
+        spent.add(again.stats);
         if (again.ok()) return finish(std::move(again));
     }
     // Rejected: the walk's concrete path says most, unless it only gave up.

@@ -96,6 +96,15 @@ struct Stats {
     uint32_t peak_pending = 0;    // deepest worklist of unexplored branches
     uint64_t peak_state_bytes = 0; // most bytes held by stored and pending states at once
     double micros = 0;            // wall time of verify()
+
+    // Another pass's or walk's work counted in: sums, and the peaks' maximum.
+    void add(const Stats& other) {
+        processed_insns += other.processed_insns;
+        states_stored += other.states_stored;
+        states_pruned += other.states_pruned;
+        peak_pending = peak_pending > other.peak_pending ? peak_pending : other.peak_pending;
+        peak_state_bytes = peak_state_bytes > other.peak_state_bytes ? peak_state_bytes : other.peak_state_bytes;
+    }
 };
 
 struct Report {
