@@ -12,11 +12,16 @@ namespace ebpfjit::verifier {
 
 namespace {
 
-// Some helper the function at `start` (or a function or callback it reaches) calls is
-// one `pred` names (an unknown helper counts).
-template <typename Pred>
-bool reaches_helper(const isa::Program& program, const ProgramShape& shape, const helpers::HelperTable* table,
-                    uint32_t start, Pred pred) {
+// What the helpers the function at `start` (or a function or callback it reaches) calls
+// may do (an unknown helper may do anything).
+struct ReachedHelpers {
+    bool changes_packet = false;
+    bool tail_calls = false;
+};
+
+ReachedHelpers reached_helpers(const isa::Program& program, const ProgramShape& shape,
+                               const helpers::HelperTable* table, uint32_t start) {
+    ReachedHelpers out;
     std::vector<bool> seen(shape.subprogram_starts.size(), false);
     std::vector<uint32_t> work{shape.subprogram_of[start]};
     seen[work.back()] = true;
@@ -31,7 +36,8 @@ bool reaches_helper(const isa::Program& program, const ProgramShape& shape, cons
                 if (c->kind == isa::CallKind::Local) target = c->target;
                 if (c->kind == isa::CallKind::Helper) {
                     const helpers::Helper* h = table ? table->find(c->imm) : nullptr;
-                    if (!h || pred(*h)) return true;
+                    out.changes_packet |= !h || h->changes_packet_data;
+                    out.tail_calls |= !h || h->proto.tail_call;
                 }
             } else if (const auto* l = std::get_if<isa::LoadImm64>(&program.insns[pc]);
                        l && l->kind == isa::LddwKind::CodeAddr) {
@@ -45,7 +51,7 @@ bool reaches_helper(const isa::Program& program, const ProgramShape& shape, cons
             }
         }
     }
-    return false;
+    return out;
 }
 
 // Global functions some reachable call names, as summaries; the others are noted in `log`.
@@ -71,12 +77,8 @@ std::vector<GlobalCallee> summarisable(const isa::Program& program, const Verifi
         }
         // The caller's packet pointers die at a call that may move the packet or tail-call
         // (the kernel's changes_pkt_data of a subprogram, tail calls included).
-        const bool changes_packet = reaches_helper(program, shape, input.helpers, fn.start, [](const helpers::Helper& h) {
-            return h.changes_packet_data || h.proto.tail_call;
-        });
-        const bool tail_calls = reaches_helper(program, shape, input.helpers, fn.start,
-                                               [](const helpers::Helper& h) { return h.proto.tail_call; });
-        out.push_back({&fn, sub, changes_packet, tail_calls});
+        const ReachedHelpers reached = reached_helpers(program, shape, input.helpers, fn.start);
+        out.push_back({&fn, sub, reached.changes_packet || reached.tail_calls, reached.tail_calls});
     }
     return out;
 }
