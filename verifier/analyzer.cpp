@@ -455,7 +455,7 @@ void Analyzer::run(Report& report) {
     report.stats.states_pruned = checkpoints_.pruned();
 
     if (!report.rejection)
-        if (auto v = check_combined_stack(program_, shape_, facts_.reachable, stack_depth_)) {
+        if (auto v = check_combined_stack(shape_, facts_.reachable, stack_depth_)) {
             cur = AbstractState{};
             reject(v->insn, v->violation);
         }

@@ -19,7 +19,7 @@ struct StackViolation {
 };
 
 // stack_depth: per subprogram, the deepest stack byte any walk used.
-std::optional<StackViolation> check_combined_stack(const isa::Program& program, const ProgramShape& shape,
+std::optional<StackViolation> check_combined_stack(const ProgramShape& shape,
                                                    const std::vector<bool>& reachable,
                                                    const std::vector<uint32_t>& stack_depth);
 

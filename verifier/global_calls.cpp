@@ -28,26 +28,17 @@ ReachedHelpers reached_helpers(const isa::Program& program, const ProgramShape& 
     while (!work.empty()) {
         const uint32_t sub = work.back();
         work.pop_back();
-        const size_t end = sub + 1 < shape.subprogram_starts.size() ? size_t(shape.subprogram_starts[sub + 1])
-                                                                    : program.size();
-        for (size_t pc = size_t(shape.subprogram_starts[sub]); pc < end; ++pc) {
-            int64_t target = -1;
-            if (const auto* c = std::get_if<isa::Call>(&program.insns[pc])) {
-                if (c->kind == isa::CallKind::Local) target = c->target;
-                if (c->kind == isa::CallKind::Helper) {
-                    const helpers::Helper* h = table ? table->find(c->imm) : nullptr;
-                    out.changes_packet |= !h || h->changes_packet_data;
-                    out.tail_calls |= !h || h->proto.tail_call;
-                }
-            } else if (const auto* l = std::get_if<isa::LoadImm64>(&program.insns[pc]);
-                       l && l->kind == isa::LddwKind::CodeAddr) {
-                target = int64_t(pc) + 1 + l->imm;
-            }
-            if (target < 0 || size_t(target) >= program.size()) continue;
-            const uint32_t callee = shape.subprogram_of[size_t(target)];
-            if (!seen[callee]) {
-                seen[callee] = true;
-                work.push_back(callee);
+        for (size_t pc = size_t(shape.subprogram_starts[sub]); pc < shape.subprogram_end(sub); ++pc) {
+            const auto* c = std::get_if<isa::Call>(&program.insns[pc]);
+            if (c == nullptr || c->kind != isa::CallKind::Helper) continue;
+            const helpers::Helper* h = table ? table->find(c->imm) : nullptr;
+            out.changes_packet |= !h || h->changes_packet_data;
+            out.tail_calls |= !h || h->proto.tail_call;
+        }
+        for (const isa::CallEdge& edge : shape.callees[sub]) { // local calls and callbacks
+            if (!seen[edge.callee]) {
+                seen[edge.callee] = true;
+                work.push_back(edge.callee);
             }
         }
     }
@@ -173,7 +164,7 @@ Report prove_program(const isa::Program& program, const VerifierInput& input, co
         for (size_t sub = 0; sub < report.stack_depth.size() && sub < proofs[i].stack_depth.size(); ++sub)
             report.stack_depth[sub] = std::max(report.stack_depth[sub], proofs[i].stack_depth[sub]);
     }
-    if (auto v = check_combined_stack(program, shape, report.facts.reachable, report.stack_depth))
+    if (auto v = check_combined_stack(shape, report.facts.reachable, report.stack_depth))
         return reject(v->insn, v->violation);
     finish_merged_loops(report.facts, program);
     // Asked for a proof that the program ends, loops no walk bounded (a callee's walked

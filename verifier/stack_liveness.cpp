@@ -136,14 +136,13 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
         } else if (a->op == AluOp::Mov || a->op == AluOp::MovSx8 || a->op == AluOp::MovSx16 ||
                    a->op == AluOp::MovSx32) {
             d = src_reg && is_stack(r[src_reg->n]) ? kAny : kNone; // a partial copy: a number
-        } else if (is_offset(d) && a->is64 && imm && (a->op == AluOp::Add || a->op == AluOp::Sub)) {
-            const int64_t off = int64_t(d.off) + (a->op == AluOp::Add ? int64_t(imm->v) : -int64_t(imm->v));
-            if (off < -int64_t(kStackSize) * 4 || off > int64_t(kStackSize) * 4) d = kAny; // out of the frame: the verifier's
-            else d.off = int16_t(off);
-        } else if (d.kind == Val::Range && a->is64 && imm && (a->op == AluOp::Add || a->op == AluOp::Sub)) {
+        } else if (is_placed(d) && a->is64 && imm && (a->op == AluOp::Add || a->op == AluOp::Sub)) {
+            // The same frame object moved by a constant: Fixed stays Fixed, a Range keeps its width.
             const int64_t delta = a->op == AluOp::Add ? int64_t(imm->v) : -int64_t(imm->v);
-            const int64_t lo = int64_t(d.off) + delta, hi = int64_t(d.hi) + delta;
-            d = lo < -int64_t(kStackSize) * 4 || hi > int64_t(kStackSize) * 4 ? kAny : hull(lo, hi);
+            const int64_t lo = int64_t(d.off) + delta, hi = top(d) + delta;
+            if (lo < -int64_t(kStackSize) * 4 || hi > int64_t(kStackSize) * 4) d = kAny; // out of the frame: the verifier's
+            else if (d.kind == Val::Range) d = hull(lo, hi);
+            else d.off = int16_t(lo);
         } else if (is_stack(d) || (src_reg && is_stack(r[src_reg->n]))) {
             d = kAny; // pointer arithmetic with a register, or anything the verifier judges
         } else {

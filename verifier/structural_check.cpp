@@ -4,8 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "isa/call_graph.hpp"
-
 namespace ebpfjit::verifier {
 
 namespace {
@@ -57,7 +55,7 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
                                   shape.subprogram_starts.end());
     shape.subprogram_of.assign(n, 0);
     for (size_t s = 0; s < shape.subprogram_starts.size(); ++s) {
-        size_t end = s + 1 < shape.subprogram_starts.size() ? size_t(shape.subprogram_starts[s + 1]) : n;
+        const size_t end = s + 1 < shape.subprogram_starts.size() ? size_t(shape.subprogram_starts[s + 1]) : n;
         for (size_t pc = size_t(shape.subprogram_starts[s]); pc < end; ++pc) shape.subprogram_of[pc] = uint32_t(s);
     }
     auto sub_index = [&](int32_t start) {
@@ -67,7 +65,8 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
 
     shape.prune_point.assign(n, false);
     shape.calls_callback.assign(n, false);
-    std::vector<std::vector<isa::CallEdge>> callees(shape.subprogram_starts.size());
+    auto& callees = shape.callees;
+    callees.assign(shape.subprogram_starts.size(), {});
     for (size_t pc = 0; pc < n; ++pc) {
         const isa::Instruction& insn = p.insns[pc];
         if (const auto* j = std::get_if<isa::Jump>(&insn)) {
@@ -106,8 +105,6 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
         } else if (const auto* l = std::get_if<isa::LoadImm64>(&insn)) {
             if (l->kind == isa::LddwKind::VariableAddr)
                 return fail_at(uint32_t(pc), Reason::Unsupported, "LDDW of BTF variable addresses is not supported");
-            // A callback runs in a frame above the subprogram that names it (as the kernel
-            // counts it): an edge of the call graph.
             if (l->kind == isa::LddwKind::CodeAddr)
                 callees[shape.subprogram_of[pc]].push_back(
                     {sub_index(int32_t(int64_t(pc) + 1 + l->imm)), uint32_t(pc)});
@@ -118,8 +115,7 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
 
     // Each subprogram ends in exit or an unconditional jump: no falling into the next.
     for (size_t s = 0; s < shape.subprogram_starts.size(); ++s) {
-        size_t end = s + 1 < shape.subprogram_starts.size() ? size_t(shape.subprogram_starts[s + 1]) : n;
-        size_t last = end - 1;
+        const size_t last = shape.subprogram_end(uint32_t(s)) - 1;
         const isa::Instruction& insn = p.insns[last];
         const auto* j = std::get_if<isa::Jump>(&insn);
         bool ok = std::holds_alternative<isa::Exit>(insn) || (j && j->cond == isa::Cond::Always);

@@ -6,6 +6,7 @@
 #include <expected>
 #include <vector>
 
+#include "isa/call_graph.hpp"
 #include "isa/instruction.hpp"
 #include "verifier/verifier.hpp"
 #include "verifier/violation.hpp"
@@ -20,6 +21,14 @@ struct ProgramShape {
     // Helper calls that take a callback (bpf_loop, ...): the callback returns to them, as
     // to a loop head, so their states are compared (and equal ones pruned) there.
     std::vector<bool> calls_callback;
+    // The call graph, per subprogram: its local calls and the callbacks it names (a
+    // callback runs in a frame above the subprogram naming it, as the kernel counts it).
+    std::vector<std::vector<isa::CallEdge>> callees;
+
+    // One past subprogram `s`'s last slot.
+    size_t subprogram_end(uint32_t s) const {
+        return s + 1 < subprogram_starts.size() ? size_t(subprogram_starts[s + 1]) : subprogram_of.size();
+    }
 };
 
 struct StructuralViolation {
