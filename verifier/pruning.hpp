@@ -146,14 +146,15 @@ private:
     struct Slot {
         std::vector<uint32_t> entries; // indices into all_, evicted ones removed
         uint32_t stored = 0;          // checkpoints ever stored here, evicted ones too (see visit)
-        uint32_t passes_unstored = 0; // arrivals round a loop since the last store here (see visit)
+        uint32_t passes_unstored = 0; // arrivals since the last store here (see visit)
     };
     std::vector<PrecisionMask> passed_; // see Checkpoint::passed
     static constexpr size_t kMaxPerInsn = 64; // beyond this, stop storing (pruning only weakens)
-    // The first states to reach a pruning point that no loop passes through, and every
-    // 4th arrival round a loop, are stored whatever the caller's heuristic says (visit).
+    // The first states to reach a pruning point that no loop passes through, and then every
+    // kStoreEvery-th arrival that stored nothing, are stored whatever the caller's heuristic
+    // says (visit).
     static constexpr uint32_t kFirstStates = 8;
-    static constexpr uint32_t kLoopStoreEvery = 4;
+    static constexpr uint32_t kStoreEvery = 4;
 
     void propagate(int32_t cp, const std::vector<HistoryEntry>* history, PrecisionMask mask);
 

@@ -5,6 +5,7 @@
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/tcp.h>
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -120,6 +121,52 @@ int parity_spilled_stack_ptr(struct xdp_md *ctx) {
     PARITY_DIAMOND(t[6], 7)
     PARITY_DIAMOND(t[7], 8)
     return (*bp & 1) ? XDP_PASS : XDP_DROP;
+}
+
+// TCP options walked in an unrolled loop against two ends (the header's and the packet's),
+// as Retina's packetparser does: every round has pruning points a few instructions apart
+// (the kind reloaded from the stack), and the paths reaching them multiply round by round.
+// A point just after a store kept only its first 8 states (verifier/pruning.cpp, visit).
+static __attribute__((noinline)) int parity_timestamps(struct tcphdr *tcp, void *end, __u32 *tsval, __u32 *tsecr) {
+    __u8 *opt_end = (__u8 *)tcp + tcp->doff * 4;
+    __u8 *opt = (__u8 *)(tcp + 1);
+#pragma unroll
+    for (int i = 0; i < 20; i++) {
+        if (opt + 1 > opt_end || (void *)(opt + 1) > end) return -1;
+        volatile __u8 kind = *opt;
+        if (kind == 0) return -1;
+        if (kind == 1) {
+            opt++;
+            continue;
+        }
+        if (opt + 2 > opt_end || (void *)(opt + 2) > end) return -1;
+        __u8 len = opt[1];
+        if (len < 2) return -1;
+        if (kind == 8 && len == 10) {
+            if (opt + 10 > opt_end || (void *)(opt + 10) > end) return -1;
+            *tsval = *(__u32 *)(opt + 2);
+            *tsecr = *(__u32 *)(opt + 6);
+            return 0;
+        }
+        opt += len;
+    }
+    return -1;
+}
+
+SEC("xdp")
+int parity_tcp_options(struct xdp_md *ctx) {
+    void *data = (void *)(long)ctx->data;
+    void *end = (void *)(long)ctx->data_end;
+    struct ethhdr *eth = data;
+    struct iphdr *ip = (void *)(eth + 1);
+    struct tcphdr *tcp = (void *)(ip + 1);
+    if ((void *)(tcp + 1) > end || ip->protocol != IPPROTO_TCP) return XDP_PASS;
+    __u32 tsval = 0, tsecr = 0;
+    if (parity_timestamps(tcp, end, &tsval, &tsecr) < 0) return XDP_PASS;
+    __u32 key = 3;
+    __u64 *count = bpf_map_lookup_elem(&parity_counts, &key);
+    if (count) __sync_fetch_and_add(count, (__u64)tsval + tsecr);
+    return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";
