@@ -257,7 +257,7 @@ void Analyzer::run(Report& report) {
     // the loop's body, built at the first arrival.
     std::vector<uint64_t> head_trips(loop_arrival_limit_ ? program_.size() : 0, 0);
     std::vector<uint64_t> head_entries(head_trips.size(), 0);
-    std::vector<std::vector<bool>> bodies(head_entries.size());
+    LoopBodyCache bodies(program_);
     uint32_t prev_pc = UINT32_MAX; // the slot this path executed just before cur.pc
     const uint64_t complexity_limit = std::min(input_.complexity_limit, kComplexityLimit);
     auto reject = [&](uint32_t pc, const Violation& v) {

@@ -16,6 +16,7 @@
 #include "engine_abi/context_layout.hpp"
 #include "verifier/liveness.hpp"
 #include "verifier/pruning.hpp"
+#include "verifier/ranking.hpp"
 #include "verifier/state_join.hpp"
 #include "verifier/structural_check.hpp"
 #include "verifier/verifier.hpp"
@@ -81,7 +82,7 @@ private:
     // the end and a long or branching one is given up on (the walk) or joined (the pass).
     static constexpr uint64_t kTripsPerEntry = 64;
     bool loop_too_long(uint32_t head, uint32_t prev_pc, std::vector<uint64_t>& trips, std::vector<uint64_t>& entries,
-                       std::vector<std::vector<bool>>& bodies) const;
+                       LoopBodyCache& bodies) const;
     Status execute(AbstractState& s, Step& step);
 
     // exec_alu.cpp

@@ -89,9 +89,8 @@ Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
 }
 
 bool Analyzer::loop_too_long(uint32_t head, uint32_t prev_pc, std::vector<uint64_t>& trips,
-                             std::vector<uint64_t>& entries, std::vector<std::vector<bool>>& bodies) const {
-    if (bodies[head].empty()) bodies[head] = LoopBodies(program_).of(head);
-    if (prev_pc < program_.size() && bodies[head][prev_pc]) ++trips[head];
+                             std::vector<uint64_t>& entries, LoopBodyCache& bodies) const {
+    if (prev_pc < program_.size() && bodies.of(head)[prev_pc]) ++trips[head];
     else ++entries[head];
     return trips[head] > loop_arrival_limit_ + kTripsPerEntry * entries[head];
 }

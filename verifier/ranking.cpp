@@ -69,13 +69,16 @@ LoopBodies::LoopBodies(const isa::Program& program) : program_(program), preds_(
 
 // Reachable from `head` and reaching it, both in one step or more, through slots at or
 // above it only (the cycles whose lowest slot it is: ranking.hpp says why these suffice).
+// The backward search goes first: every slot on a path from the head to a slot that
+// reaches the head reaches the head too, so the forward search need not leave the slots
+// the backward one found (a forward search alone ran over the rest of the program).
 std::vector<bool> LoopBodies::of(uint32_t head) const {
     const size_t n = program_.size();
-    auto walk = [&](auto&& neighbours) {
+    auto walk = [&](auto&& neighbours, auto&& allowed) {
         std::vector<bool> seen(n, false);
         std::vector<size_t> stack;
         auto visit = [&](size_t m) {
-            if (m >= head && !seen[m]) seen[m] = true, stack.push_back(m);
+            if (m >= head && !seen[m] && allowed(m)) seen[m] = true, stack.push_back(m);
         };
         neighbours(head, visit);
         while (!stack.empty()) {
@@ -85,13 +88,22 @@ std::vector<bool> LoopBodies::of(uint32_t head) const {
         }
         return seen;
     };
-    const auto forward = walk([&](size_t pc, auto&& f) { isa::for_each_successor(program_, pc, f); });
-    const auto backward = walk([&](size_t pc, auto&& f) {
-        for (uint32_t p : preds_[pc]) f(p);
-    });
-    std::vector<bool> body(n);
-    for (size_t pc = 0; pc < n; ++pc) body[pc] = forward[pc] && backward[pc];
-    return body;
+    const auto backward = walk(
+        [&](size_t pc, auto&& f) {
+            for (uint32_t p : preds_[pc]) f(p);
+        },
+        [](size_t) { return true; });
+    return walk([&](size_t pc, auto&& f) { isa::for_each_successor(program_, pc, f); },
+                [&](size_t m) { return bool(backward[m]); });
+}
+
+const std::vector<bool>& LoopBodyCache::of(uint32_t head) {
+    if (!bodies_) {
+        bodies_.emplace(program_);
+        by_head_.resize(program_.size());
+    }
+    if (by_head_[head].empty()) by_head_[head] = bodies_->of(head);
+    return by_head_[head];
 }
 
 bool LoopBodies::is_lowest_on_a_cycle(uint32_t head) const {
