@@ -848,6 +848,20 @@ isa::Program large_xdp_program(size_t insns) {
     return b.build();
 }
 
+// `loops` small counting loops one after another (a firewall's per-rule loops, as clang
+// leaves them with unrolling off): each is walked three times round; the program is
+// accepted. Verification time should grow with the loops, not with their square.
+isa::Program many_loops_program(size_t loops) {
+    Builder b = xdp_start();
+    b.mov(r0, 2).mov(r6, 0);
+    for (size_t i = 0; i < loops; ++i) {
+        const std::string head = fmt::format("l{}", i);
+        b.mov(r7, 0).label(head).add(r7, 1).add(r6, r7).j(Cond::Lt, r7, 3, head);
+    }
+    b.exit();
+    return b.build();
+}
+
 std::vector<CorpusCase> build_corpus() {
     Corpus c;
     accept_xdp_parsers(c);
@@ -860,6 +874,7 @@ std::vector<CorpusCase> build_corpus() {
     for (CorpusCase& k : lock_and_string_cases()) c.cases.push_back(std::move(k));
     for (CorpusCase& k : callback_cases()) c.cases.push_back(std::move(k));
     c.cases.push_back({"xdp_1000_insns", Xdp, large_xdp_program(1000), true});
+    c.cases.push_back({"xdp_300_loops", Xdp, many_loops_program(300), true});
     return std::move(c.cases);
 }
 

@@ -71,6 +71,8 @@ std::vector<CorpusCase> callback_cases();
 // A straight-line-heavy XDP program of about `insns` slots: a 64-byte header check, then
 // blocks of loads, arithmetic and branches over the header, a map update at the end.
 isa::Program large_xdp_program(size_t insns);
+// `loops` small counting loops one after another (corpus.cpp).
+isa::Program many_loops_program(size_t loops);
 
 // Random well-formed IR of 2..max_len slots ending in exit (random_program.cpp): every
 // instruction kind, back-edges, helper calls, LDDW of maps. Most are rejected.
