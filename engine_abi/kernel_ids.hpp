@@ -55,16 +55,26 @@ inline constexpr uint32_t kXskmap = 17;
 inline constexpr uint32_t kSockhash = 18;
 inline constexpr uint32_t kQueue = 22;
 inline constexpr uint32_t kStack = 23;
+inline constexpr uint32_t kSkStorage = 24;
 inline constexpr uint32_t kDevmapHash = 25;
 inline constexpr uint32_t kRingbuf = 27;
+inline constexpr uint32_t kInodeStorage = 28;
+inline constexpr uint32_t kTaskStorage = 29;
 inline constexpr uint32_t kBloomFilter = 30;
 inline constexpr uint32_t kUserRingbuf = 31;
+inline constexpr uint32_t kCgrpStorage = 32;
 // One past the largest type a mask of map types (helpers::MapTypeMask) can name.
 inline constexpr uint32_t kLimit = 64;
 } // namespace map_type
 
 constexpr bool is_map_in_map(uint32_t type) {
     return type == map_type::kArrayOfMaps || type == map_type::kHashOfMaps;
+}
+// Local storage (per socket, inode, task, cgroup): sized by its owners, so max_entries is 0
+// (the kernel refuses any other value; bpf_local_storage_map_alloc_check).
+constexpr bool is_local_storage(uint32_t type) {
+    return type == map_type::kSkStorage || type == map_type::kInodeStorage || type == map_type::kTaskStorage ||
+           type == map_type::kCgrpStorage;
 }
 // SOCKMAP / SOCKHASH: values are sockets (runtime/maps/sock_map.hpp).
 constexpr bool is_socket_map(uint32_t type) { return type == map_type::kSockmap || type == map_type::kSockhash; }

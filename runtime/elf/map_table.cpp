@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <linux/bpf.h>
 
+#include "engine_abi/kernel_ids.hpp"
+
 namespace ebpfjit::runtime::elf {
 
 std::optional<uint32_t> MapTable::map_at(size_t section, uint64_t offset) const {
@@ -57,15 +59,32 @@ Result<void> check_definition(maps::MapDefinition& def, const Section& section, 
     return {};
 }
 
+// Local-storage maps (sk_storage, ...) are sized by the objects they hang off: libbpf and
+// the kernel want max_entries 0 and refuse anything else.
+static Result<void> local_storage_unsized(const maps::MapDefinition& def, const Section& section, uint64_t offset) {
+    if (def.max_entries != 0)
+        return fail(section_error(section, offset, fmt::format("map '{}' is a local-storage map (type {}): its "
+                                                               "max_entries must be 0, not {}", def.name, def.type,
+                                                               def.max_entries)));
+    return {};
+}
+
 Result<void> check_max_entries(const maps::MapDefinition& def, const Section& section, uint64_t offset) {
     // A perf event array of max_entries 0 gets one entry per possible CPU (libbpf's
     // map_set_def_max_entries); the loader fills that in once every map is read.
+    if (engine_abi::is_local_storage(def.type)) return local_storage_unsized(def, section, offset);
     if (def.max_entries == 0 && def.type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
         return fail(section_error(section, offset, fmt::format("map '{}' has max_entries 0", def.name)));
     return {};
 }
 
 Result<void> size_map(const MapTable& table, maps::MapDefinition& def, const Section& section, uint64_t offset) {
+    if (engine_abi::is_local_storage(def.type)) {
+        if (table.sizes.count(def.name))
+            return fail(section_error(section, offset, fmt::format("map '{}' is a local-storage map: it has no size "
+                                                                   "to give (max_entries stays 0)", def.name)));
+        return local_storage_unsized(def, section, offset);
+    }
     if (auto it = table.sizes.find(def.name); it != table.sizes.end()) {
         if (it->second == 0)
             return fail(section_error(section, offset, fmt::format("map '{}': max_entries 0 given for it; a size "

@@ -112,6 +112,21 @@ TEST_CASE("perf event array with max_entries 0 gets one entry per possible CPU",
     }
 }
 
+TEST_CASE("local-storage maps keep max_entries 0, as libbpf and the kernel require", "[elf][parity]") {
+    const auto description = read_ok(object_bytes("sk_storage_unused"));
+    CHECK(map_named(description, "sk_counts").def.max_entries == 0);
+    CHECK(description.find_program("pass_all") != nullptr);
+    ReadOptions sized;
+    sized.map_max_entries["sk_counts"] = 16;
+    require_error(read_object(object_bytes("sk_storage_unused"), sized),
+                  {"section '.maps'", "offset", "map 'sk_counts'", "local-storage", "max_entries stays 0"});
+    // ebpfjit has no sockets to hang the storage off: creating the map is refused, by name.
+    auto object = Object::open(object_path("sk_storage_unused"), OpenOptions{});
+    REQUIRE_FALSE(object);
+    CHECK(contains(object.error().to_string(), "sk_counts"));
+    CHECK(contains(object.error().to_string(), "not supported"));
+}
+
 TEST_CASE("old objects: programs named by their untyped global symbol, or by section", "[elf][parity]") {
     auto bytes = object_bytes("multi_prog");
     RawSymbols{bytes}.untype_programs();
