@@ -205,13 +205,15 @@ Status Analyzer::exec_pointer_alu(AbstractState& s, const isa::Alu& insn, RegSta
         if (ptr.type == RegType::Ctx)
             return violation(Reason::PointerArithmetic,
                              fmt::format("variable offset added to the ctx pointer: {}", describe(s, ptr_reg)));
-        // Loop pass: a packet pointer's offset may be bounded only by the packet's length
-        // (`p + 1 <= end` at each trip of `p += 2 + l`; `data + i` with `i < len`), up to
-        // kMaxPacketLength. Every access through it is still proven from
-        // `offset + size <= len` (the zone) or the kernel's ranges, which need offsets at
-        // most MAX_PACKET_OFF; these bounds only keep the verifier's 64-bit arithmetic and
-        // the zone's model (values below 2^62) exact.
-        const int64_t var_limit = loop_pass_ && ptr.type == RegType::Packet
+        // A packet pointer's offset may be bounded only by the packet's length, up to
+        // kMaxPacketLength: in the loop pass (`p + 1 <= end` at each trip of `p += 2 + l`;
+        // `data + i` with `i < len`), and in the walk where a u32 is added (`data +
+        // (u32)(data_end - data)`, compared with data_end: the kernel's
+        // check_reg_sane_offset bounds only the minimum). Every access through it is still
+        // proven from `offset + size <= len` (the zone) or the kernel's ranges, which need
+        // offsets at most MAX_PACKET_OFF; these bounds only keep the verifier's 64-bit
+        // arithmetic and the zone's model (values below 2^62) exact.
+        const int64_t var_limit = ptr.type == RegType::Packet || ptr.type == RegType::PacketMeta
                                       ? kMaxPacketLength + kMaxPointerOffset
                                       : kMaxPointerOffset;
         if (k.smin <= -kMaxPointerOffset || k.smax >= var_limit)

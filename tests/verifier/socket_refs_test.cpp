@@ -217,6 +217,39 @@ std::vector<RefCase> cases() {
             sub32 %r2, 4
             mov %r0, 0
             exit)", false, Reason::PointerArithmetic, 1, "32-bit arithmetic on a pointer"},
+        // data + (u32)(data_end - data), only compared with data_end (XDP-Forwarding): the
+        // kernel's check_reg_sane_offset bounds the scalar's minimum only.
+        {"packet pointer plus a u32 length, compared with data_end", Xdp, R"(
+            ldxw %r2, [%r1+0]
+            ldxw %r3, [%r1+4]
+            mov %r4, %r3
+            sub %r4, %r2
+            lsh %r4, 32
+            rsh %r4, 32
+            add %r2, %r4
+            mov %r0, 2
+            jle %r2, %r3, out
+            mov %r0, 1
+        out:
+            exit)", true},
+        // Its unsafe twin: one byte past it is checked, two are read. (Reading the checked
+        // byte is safe, and accepted: data <= p and p + 1 <= data_end; the kernel refuses
+        // it only because its u16 ranges cannot hold such offsets.)
+        {"two bytes read through packet pointer plus a u32 length, one checked", Xdp, R"(
+            ldxw %r2, [%r1+0]
+            ldxw %r3, [%r1+4]
+            mov %r4, %r3
+            sub %r4, %r2
+            lsh %r4, 32
+            rsh %r4, 32
+            add %r2, %r4
+            mov %r5, %r2
+            add %r5, 1
+            mov %r0, 2
+            jgt %r5, %r3, out
+            ldxh %r0, [%r2+0]
+        out:
+            exit)", false, Reason::PacketOutOfBounds, 11, "packet access with an unbounded offset"},
     };
 }
 
