@@ -378,7 +378,8 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
     // misses against the others, as any store the heuristic asks for does. Counting them
     // all evicted the states that covered later trips, and the walk gave up on loops it
     // had finished before (loxilb's tc_packet_func_masq and _slow: rejected).
-    const bool extra_store = slot.stored < (looping ? 1 : kFirstStates) || slot.passes_unstored + 1 >= kStoreEvery;
+    const bool every_nth = slot.passes_unstored + 1 >= kStoreEvery && (looping || list.size() < kExtraStoresUpTo);
+    const bool extra_store = slot.stored < (looping ? 1 : kFirstStates) || every_nth;
     const bool will_store = store_here || slot.stored == 0; // as below, bar the cap
     for (size_t k = 0; k < list.size();) {
         Checkpoint& cp = all_[list[k]];
@@ -453,17 +454,7 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
         // 122,708).
         if (will_store) ++cp.misses;
         if (cp.misses > 3 * cp.hits + 3) {
-            // A complete checkpoint is never walked again; an ancestor of live paths
-            // keeps its state, whose precise marks end later backtracking walks early.
-            if (cp.branches == 0) {
-                const uint64_t before = state_bytes(cp.state);
-                cp.state.frames = {};
-                cp.state.frames.shrink_to_fit();
-                retained_bytes_ -= before - state_bytes(cp.state);
-            }
-            cp.evicted = true;
-            list[k] = list.back();
-            list.pop_back();
+            evict(list, k);
             continue;
         }
         ++k;
@@ -475,7 +466,8 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
     //   would run on to the next stored point; with one only, a later, more general state
     //   (an unknown protocol where the first path had TCP's constant) was not kept and
     //   every path after it ran on (Calico's accepted_entrypoint, Retina's packetparser);
-    // - then every kStoreEvery-th arrival that stored nothing, at any point. Round a loop: a
+    // - then every kStoreEvery-th arrival that stored nothing, round a loop, or elsewhere
+    //   while the point holds fewer than kExtraStoresUpTo states. Round a loop: a
     //   loop whose every trip stores elsewhere first (a chunked checksum: a load and a helper
     //   call per trip) otherwise kept only its first trip's state at the head, and sibling
     //   paths reaching the same later trip in the same state each walked the rest of the
@@ -483,15 +475,24 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
     //   kernel 113,018). Elsewhere: a point just after another store (an unrolled option
     //   parser whose every block has three pruning points within 8 insns) otherwise kept
     //   only its first states while the paths reaching it multiplied block by block
-    //   (Retina's packetparser: 51,770 -> 50,331, the kernel 51,468).
+    //   (Retina's packetparser: 51,770 -> 50,331, the kernel 51,468). Without the
+    //   kExtraStoresUpTo limit the extra states' comparisons took xvs's request program
+    //   (a 750-trip checksum loop reached from 6 paths) past the work budget; with 16 its
+    //   work stays under 100M of the 150M units, Retina at 50,529.
     // Measured on the real-world corpus (processed, sum), first rule and loops: Calico -27%,
     // Cilium -9%, xdp-tools -4%, loxilb -8%; the other points then: Calico -4%, xdp-tools
     // -14%, loxilb -2%, Cilium -2%, every verdict the same; state memory up to a third more
     // on Calico's tc_main (15.4 -> 21.2 MiB).
-    if ((!store_here && !extra_store) || list.size() >= kMaxPerInsn) {
+    if (!store_here && !extra_store) {
         ++slot.passes_unstored;
         return Verdict::Continue;
     }
+    // A full list makes room by dropping its oldest checkpoint. Refusing the store instead
+    // left a long loop's path with no checkpoint from the 64th trip on: its history grew
+    // by every trip, and each precision walk along it with it (a checksum over 1,480
+    // bytes: 72 ms and 31 MiB; 2,960 bytes: 457 ms and 191 MiB, the kernel 15 and 45 ms).
+    if (list.size() >= kMaxPerInsn)
+        evict(list, size_t(std::min_element(list.begin(), list.end()) - list.begin()));
     slot.passes_unstored = 0;
     ++slot.stored;
     clear_singleton_ids(state);
@@ -504,6 +505,21 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
     state.history.clear();
     ++stored_;
     return Verdict::Continue;
+}
+
+void Checkpoints::evict(std::vector<uint32_t>& list, size_t k) {
+    Checkpoint& cp = all_[list[k]];
+    // Out of the list, nothing is compared with its state again: only its history stays (a
+    // precision walk goes through it if it is an ancestor of live paths; what such walks
+    // carried on from here is kept in passed_, so a later walk with the same bits stops
+    // here, as a precise mark in the state would have stopped it: propagate).
+    const uint64_t before = state_bytes(cp.state);
+    cp.state.frames = {};
+    cp.state.frames.shrink_to_fit();
+    retained_bytes_ -= before - state_bytes(cp.state);
+    cp.evicted = true;
+    list[k] = list.back();
+    list.pop_back();
 }
 
 void Checkpoints::mark_precise(const AbstractState& state, uint16_t regs) {
@@ -582,11 +598,11 @@ void Checkpoints::propagate(int32_t cp, const std::vector<HistoryEntry>* history
         }
         if (cp < 0 || mask.empty()) return;
         Checkpoint& c = all_[size_t(cp)];
-        if (c.forced_precise) {
+        if (c.forced_precise || c.state.frames.empty()) {
             // Precise already, but the checkpoints before it were never told what this
             // mask needs (a later branch of a callback whose first path returned to the
-            // helper call in progress there, say): the mask goes on, less what went on
-            // from here before.
+            // helper call in progress there, say); or evicted, with no state to mark: the
+            // mask goes on, less what went on from here before.
             if (!c.passed) {
                 passed_.emplace_back();
                 c.passed = uint32_t(passed_.size());

@@ -149,14 +149,17 @@ private:
         uint32_t passes_unstored = 0; // arrivals since the last store here (see visit)
     };
     std::vector<PrecisionMask> passed_; // see Checkpoint::passed
-    static constexpr size_t kMaxPerInsn = 64; // beyond this, stop storing (pruning only weakens)
+    static constexpr size_t kMaxPerInsn = 64; // beyond this, the oldest leaves the list (visit)
     // The first states to reach a pruning point that no loop passes through, and then every
     // kStoreEvery-th arrival that stored nothing, are stored whatever the caller's heuristic
     // says (visit).
     static constexpr uint32_t kFirstStates = 8;
     static constexpr uint32_t kStoreEvery = 4;
+    static constexpr size_t kExtraStoresUpTo = 16; // outside loops, see visit
 
     void propagate(int32_t cp, const std::vector<HistoryEntry>* history, PrecisionMask mask);
+    // Checkpoint list[k] leaves `list` (kept in all_ for its parent links).
+    void evict(std::vector<uint32_t>& list, size_t k);
 
     const isa::Program& program_;
     const Liveness& liveness_;

@@ -426,6 +426,23 @@ TEST_CASE("pruning: round a loop, every 4th arrival that stored nothing is store
 }
 
 #ifdef EBPFJIT_VERIFIER_C_OBJECT_DIR
+TEST_CASE("pruning: a loop of 1,480 trips keeps checkpoints past a point's 64th state", "[verifier][pruning][c]") {
+    // tests/verifier/c/xdp_long_checksum.c: 191 MiB of states at most when a full point
+    // refused stores (the path's history then grew with every trip), 3.4 MiB since the
+    // oldest state leaves instead. States are counted in bytes, not timed.
+    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_long_checksum.o");
+    REQUIRE(obj);
+    REQUIRE(obj->programs.size() == 1);
+    VerifierInput in = corpus_input(obj->programs[0].type);
+    in.maps.clear();
+    for (const auto& m : obj->maps) in.maps.push_back(m.def);
+    Report r = check(obj->programs[0].program, in);
+    INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
+    REQUIRE(r.ok());
+    INFO("processed " << r.stats.processed_insns << ", peak state bytes " << r.stats.peak_state_bytes);
+    CHECK(r.stats.peak_state_bytes < (uint64_t{16} << 20));
+}
+
 TEST_CASE("pruning: the parity C programs process no more instructions than the kernel", "[verifier][pruning][c]") {
     // tests/verifier/c/xdp_pruning_parity.c as this build's clang compiles it, loaded into
     // Linux 6.18 with libbpf (bench/kernel_compare/kernel_verify.c): the kernel's counts.
