@@ -10,25 +10,12 @@
 #include <fstream>
 #include <string>
 
+#include "c_object_input.hpp"
 #include "corpus.hpp"
 #include "runtime/elf/loader.hpp"
 #include "verifier/verifier.hpp"
 
 namespace ebpfjit::verifier::test {
-
-namespace {
-
-VerifierInput input_for(const runtime::elf::ObjectDescription& obj, const runtime::elf::ProgramSpec& prog) {
-    VerifierInput in = corpus_input(prog.type);
-    in.maps.clear();
-    // As the loader declared them: .rodata is BPF_F_RDONLY_PROG with its frozen bytes.
-    for (const auto& m : obj.maps) in.maps.push_back(m.def);
-    for (const auto& li : prog.line_info) in.line_info.push_back({li.slot, li.to_string()});
-    in.global_functions = prog.global_functions; // as program_verifier_input gives them
-    return in;
-}
-
-} // namespace
 
 TEST_CASE("C programs get their stated verdicts", "[verifier][c]") {
     size_t programs = 0;
@@ -48,10 +35,10 @@ TEST_CASE("C programs get their stated verdicts", "[verifier][c]") {
             ++programs;
             // "(require_termination_proof)": the kernel's verdict on a loop nothing bounds;
             // by default the loop pass accepts it and names the loop (Facts::budget_loops).
-            VerifierInput in = input_for(*obj, prog);
+            VerifierInput in = c_object_input(*obj, prog);
             in.require_termination_proof = verdict.ends_with("(require_termination_proof)");
             if (in.require_termination_proof) {
-                Report by_default = check(prog.program, input_for(*obj, prog));
+                Report by_default = check(prog.program, c_object_input(*obj, prog));
                 CHECK(by_default.ok());
                 CHECK_FALSE(by_default.facts.budget_loops.empty());
             }
@@ -79,7 +66,7 @@ TEST_CASE("C programs: a loop counter in a 4-byte stack slot is walked, as the k
     auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_narrow_spill_loop.o");
     REQUIRE(obj.has_value());
     REQUIRE(obj->programs.size() == 1);
-    VerifierInput in = input_for(*obj, obj->programs[0]);
+    VerifierInput in = c_object_input(*obj, obj->programs[0]);
     in.require_termination_proof = true;
     Report r = check(obj->programs[0].program, in);
     INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
@@ -99,7 +86,7 @@ TEST_CASE("C programs: a short loop entered once for each way another loop ends 
     auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/socket_name_copy.o");
     REQUIRE(obj.has_value());
     REQUIRE(obj->programs.size() == 1);
-    Report r = check(obj->programs[0].program, input_for(*obj, obj->programs[0]));
+    Report r = check(obj->programs[0].program, c_object_input(*obj, obj->programs[0]));
     INFO((r.rejection ? r.rejection->headline : std::string("accepted")) << ", " << r.stats.processed_insns
                                                                           << " processed");
     REQUIRE(r.ok());

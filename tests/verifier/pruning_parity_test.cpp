@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "c_object_input.hpp"
 #include "corpus.hpp"
 #include "program_builder.hpp"
 #include "runtime/elf/loader.hpp"
@@ -433,10 +434,7 @@ TEST_CASE("pruning: a loop of 1,480 trips keeps checkpoints past a point's 64th 
     auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_long_checksum.o");
     REQUIRE(obj);
     REQUIRE(obj->programs.size() == 1);
-    VerifierInput in = corpus_input(obj->programs[0].type);
-    in.maps.clear();
-    for (const auto& m : obj->maps) in.maps.push_back(m.def);
-    Report r = check(obj->programs[0].program, in);
+    Report r = check(obj->programs[0].program, c_object_input(*obj, obj->programs[0]));
     INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
     REQUIRE(r.ok());
     INFO("processed " << r.stats.processed_insns << ", peak state bytes " << r.stats.peak_state_bytes);
@@ -459,10 +457,7 @@ TEST_CASE("pruning: the parity C programs process no more instructions than the 
     REQUIRE(obj);
     REQUIRE(obj->programs.size() == kernel.size());
     for (const auto& prog : obj->programs) {
-        VerifierInput in = corpus_input(prog.type);
-        in.maps.clear();
-        for (const auto& m : obj->maps) in.maps.push_back(m.def);
-        Report r = check(prog.program, in);
+        Report r = check(prog.program, c_object_input(*obj, prog));
         INFO(prog.name << ": " << r.stats.processed_insns << " processed "
                        << (r.rejection ? r.rejection->headline : std::string()));
         REQUIRE(r.ok());

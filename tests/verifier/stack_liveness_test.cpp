@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "c_object_input.hpp"
 #include "corpus.hpp"
 #include "isa/assembler.hpp"
 #include "program_builder.hpp"
@@ -309,10 +310,7 @@ TEST_CASE("stack liveness: the big parser processes no more instructions than th
     auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_big_parser.o");
     REQUIRE(obj);
     REQUIRE(obj->programs.size() == 1);
-    VerifierInput in = corpus_input(obj->programs[0].type);
-    in.maps.clear();
-    for (const auto& m : obj->maps) in.maps.push_back(m.def);
-    Report r = check(obj->programs[0].program, in);
+    Report r = check(obj->programs[0].program, c_object_input(*obj, obj->programs[0]));
     REQUIRE(r.ok());
     CHECK(r.stats.processed_insns <= 5'860);
 }
