@@ -3,13 +3,17 @@
 #include <linux/bpf.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <random>
+#include <string>
 
 #include "helpers/helper_families.hpp"
 #include "helpers/helper_table.hpp"
@@ -69,6 +73,31 @@ uint64_t get_current_comm(uint64_t buf, uint64_t size, uint64_t, uint64_t, uint6
     return 0;
 }
 
+// The calling thread's cgroup v2 id, as the kernel's bpf_get_current_cgroup_id: the id of
+// its cgroup in the default hierarchy, which is the inode number of that cgroup's directory
+// in a cgroup2 mount (kernfs ids are inode numbers). Read afresh at every call
+// (/proc/thread-self/cgroup's "0::" line, then a statfs and a stat; a few µs): a thread moved
+// to another cgroup reports the new one, as in the kernel. 0 where no cgroup2 filesystem is
+// mounted at /sys/fs/cgroup (unified) or /sys/fs/cgroup/unified (hybrid), or the line is
+// missing (the kernel always has an id: its root cgroup's is 1).
+uint64_t get_current_cgroup_id(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
+    constexpr long kCgroup2Magic = 0x63677270; // CGROUP2_SUPER_MAGIC
+    std::ifstream in("/proc/thread-self/cgroup");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("0::", 0) != 0) continue;
+        for (const char* mount : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+            struct statfs fs{};
+            if (statfs(mount, &fs) != 0 || long(fs.f_type) != kCgroup2Magic) continue;
+            struct stat st{};
+            const std::string dir = std::string(mount) + line.substr(3);
+            return stat(dir.c_str(), &st) == 0 ? uint64_t(st.st_ino) : 0;
+        }
+        return 0;
+    }
+    return 0;
+}
+
 uint64_t jiffies64(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
     return clock_ns(CLOCK_MONOTONIC_COARSE) / (1'000'000'000ull / kJiffiesHz);
 }
@@ -103,6 +132,8 @@ void register_identity_helpers(HelperTable& t) {
     t.add({BPF_FUNC_get_current_comm, "get_current_comm",
            Prototype{RetType::Integer, {ArgType::PtrToUninitMem, ArgType::ConstSize}}, kTaskContext,
            get_current_comm});
+    t.add({BPF_FUNC_get_current_cgroup_id, "get_current_cgroup_id", kNoArgs, kTaskContext,
+           get_current_cgroup_id});
     t.add({BPF_FUNC_jiffies64, "jiffies64", kNoArgs, kAllProgramTypes, jiffies64});
     t.add({BPF_FUNC_ktime_get_boot_ns, "ktime_get_boot_ns", kNoArgs, kAllProgramTypes, ktime_get_boot_ns});
     t.add({BPF_FUNC_ktime_get_tai_ns, "ktime_get_tai_ns", kNoArgs, kAllProgramTypes, ktime_get_tai_ns});

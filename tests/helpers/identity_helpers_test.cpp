@@ -1,10 +1,14 @@
 #include <linux/bpf.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <set>
 
 #include "helper_test_support.hpp"
@@ -51,6 +55,25 @@ TEST_CASE("get_current_pid_tgid and uid_gid describe the host process", "[helper
     CHECK((ug & 0xffffffff) == getuid());
 }
 
+// The id the kernel reports for the thread's cgroup is its directory's inode in a cgroup2
+// mount (unified at /sys/fs/cgroup, or hybrid at /sys/fs/cgroup/unified); 0 without one.
+TEST_CASE("get_current_cgroup_id is the thread's cgroup2 directory inode", "[helpers][identity]") {
+    std::ifstream in("/proc/thread-self/cgroup");
+    std::string line, path;
+    while (std::getline(in, line))
+        if (line.rfind("0::", 0) == 0) path = line.substr(3);
+    uint64_t expected = 0;
+    for (const char* mount : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+        struct statfs fs{};
+        struct stat st{};
+        if (path.empty() || statfs(mount, &fs) != 0 || fs.f_type != 0x63677270) continue;
+        if (stat((std::string(mount) + path).c_str(), &st) == 0) expected = st.st_ino;
+        break;
+    }
+    INFO("cgroup " << path << ", expected id " << expected);
+    CHECK(call(BPF_FUNC_get_current_cgroup_id) == expected);
+}
+
 TEST_CASE("get_current_comm copies the thread name, NUL padded and truncated", "[helpers][identity]") {
     char old[16] = {};
     prctl(PR_GET_NAME, old);
@@ -89,7 +112,7 @@ TEST_CASE("clock helpers follow their clocks", "[helpers][identity]") {
 // the task's socket calls, the kernel's cgroup_current_func_proto) do.
 TEST_CASE("task identity helpers are limited to mem programs and the cgroup socket hooks", "[helpers][identity]") {
     for (int id : {BPF_FUNC_get_current_pid_tgid, BPF_FUNC_get_current_uid_gid,
-                   BPF_FUNC_get_current_comm}) {
+                   BPF_FUNC_get_current_comm, BPF_FUNC_get_current_cgroup_id}) {
         CHECK(helper(id).allowed == (mask_of(ProgramType::Mem) | mask_of(ProgramType::CgroupSockAddr) |
                                      mask_of(ProgramType::CgroupSock)));
     }
