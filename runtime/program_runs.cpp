@@ -67,8 +67,8 @@ namespace {
 }
 
 // Program::run(mem) but its inline path (stackless lean code): oversized buffers, lean code
-// that uses its RunStatus (r10, an unreachable-code trap), other engines, scoped runs. Out of line, so that the fast path saves no
-// register for them.
+// that uses its RunStatus (r10, an unreachable-code trap), other engines, scoped runs. Out
+// of line, so that the fast path saves no register for them.
 [[gnu::noinline]] Result<uint64_t> run_mem(const Program::State& program, std::span<uint8_t> mem,
                                            const RunOptions& options) {
     if (mem.size() > kMaxMemSize) [[unlikely]] // the verifier's proofs assume no more
