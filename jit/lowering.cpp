@@ -360,8 +360,10 @@ EntryFrameNeeds entry_frame_needs(const Lowered& lowered) {
     const bool has_callbacks = std::any_of(lowered.slots.begin(), lowered.slots.end(),
                                            [](const LoweredSlot& s) { return s.code_target >= 0; });
     needs.full = lowered.has_tail_calls || lowered.has_packet_loads || lowered.has_callx || has_callbacks ||
-                 lowered.instruction_budget != 0 || lowered.needs_guest_memory ||
-                 !lowered.unreachable_runs.empty(); // a trap records its fault in RunStatus
+                 lowered.instruction_budget != 0 || lowered.needs_guest_memory;
+    // A trap records its fault in RunStatus: a full frame reaches it through FrameInfo, a
+    // lean one keeps the pointer (EntryFrameNeeds).
+    needs.trap_status = !needs.full && !lowered.unreachable_runs.empty();
     for (const Subprogram& sub : lowered.subprograms) {
         needs.regs_written |= sub.regs_written;
         needs.calls |= sub.calls;
@@ -377,6 +379,7 @@ RunNeeds run_needs(const Lowered& lowered) {
     needs.state = lowered.uses_run_state;
     // The entry reads RunStatus::stack_top for a full frame and whenever r10 is set up.
     needs.stack = frame.full || frame.stack || frame.local_calls;
+    needs.status = needs.stack || frame.trap_status;
     return needs;
 }
 
@@ -384,10 +387,12 @@ bool wants_c_entry(const Lowered& lowered) {
     if (lowered.slots.size() > kCEntryMaxSlots) return false;
     const EntryFrameNeeds frame = entry_frame_needs(lowered);
     const RunNeeds needs = run_needs(lowered);
-    // Lean (CompiledProgram::lean) and stackless (runtime::LeanEntry::stack false): the
+    // Lean (CompiledProgram::lean) and stackless (runtime::LeanEntry::status false): the
     // entry's caller passes no RunStatus. The budget and the stack zeroing are implied by
     // the frame today; they are named so that the C entry never depends on that.
-    return !needs.state && !needs.stack && !lowered.needs_guest_memory && !frame.full && !frame.local_calls &&
+    // No trap either (RunNeeds::status): the C entry's callers test nothing after it (the C
+    // API tail-jumps into it), so it must not be able to fault.
+    return !needs.state && !needs.status && !lowered.needs_guest_memory && !frame.full && !frame.local_calls &&
            lowered.instruction_budget == 0 && lowered.subprograms.size() == 1 &&
            lowered.subprograms[0].zero_lo >= lowered.subprograms[0].zero_hi;
 }

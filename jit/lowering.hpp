@@ -213,15 +213,23 @@ struct Lowered {
 
 // What the entry frame must hold, decided once for both backends (their plan_entry_frame
 // turns it into registers and sizes). FrameInfo (`full`) is needed by packet loads, callx
-// faults, unreachable-code traps and run-time checks (the abort path, the checks' frame walk),
-// tail calls and the instruction budget (RunStatus); a tail-calling program also needs the full frame because
+// faults and run-time checks (the abort path, the checks' frame walk), tail calls and the
+// instruction budget (RunStatus); a tail-calling program also needs the full frame because
 // its targets land in it, and so does a program with callbacks, whose thunks rebuild the
 // entry frame. Every other program gets a lean frame built from the other fields.
+//
+// Unreachable-code traps (unreachable_runs.hpp) need only the RunStatus pointer and a way
+// back to the entry frame, not FrameInfo: a lean frame with `trap_status` keeps the
+// pointer the entry got in a slot of its own at the frame's bottom, and, when local calls
+// move the stack pointer (`local_calls`), an anchor register holding that bottom (the
+// FrameInfo register, free in lean frames), so that the trap stub finds the status and
+// unwinds to the entry epilogue from any call depth (frame_layout.hpp of each backend).
 struct EntryFrameNeeds {
     bool full = false;
     bool calls = false;        // some subprogram calls (a helper, a local function, a tail call)
     bool local_calls = false;  // more than one subprogram: callees move r10's host register
     bool stack = false;        // r10 is used: the 512-byte stack
+    bool trap_status = false;  // lean only: some unreachable run has a trap (it writes RunStatus)
     uint16_t regs_written = 0; // bit n: rn is written in some subprogram
 };
 EntryFrameNeeds entry_frame_needs(const Lowered& lowered);
@@ -231,7 +239,8 @@ RunNeeds run_needs(const Lowered& lowered);
 
 // Whether the backends also emit a C entry (CompiledProgram::c_entry, jit/drive.hpp's
 // emit_c_entry): for lean stackless code (no per-run state, no checks, no FrameInfo, no
-// r10, no budget, one subprogram: a run is the native call alone) of at most
+// r10, no budget, no unreachable-code trap, one subprogram: a run is the native call alone,
+// which cannot fault) of at most
 // kCEntryMaxSlots slots. The entry is a second copy of the code: emission time and code
 // size double (bench_compile_time --stackless: 4,096 slots compile in 1.07 ms with it,
 // 0.47 ms without, 57 KB of code against 28), for a saving of ~0.5-0.8 ns per call that

@@ -14,6 +14,11 @@ struct RunNeeds {
     bool state = true;
     // The eBPF stack (RunStatus::stack_top, engine_abi/ebpf_stack_layout.hpp): the entry reads it.
     bool stack = true;
+    // A RunStatus: the code reads it (`stack` implies this) or may write a fault into it.
+    // Lean code whose only use is an unreachable-code trap (status without stack) gets a
+    // status but takes no eBPF stack level (runtime/run/lean_run.hpp); only code without
+    // it may be run with none at all.
+    bool status = true;
 };
 
 } // namespace ebpfjit::jit

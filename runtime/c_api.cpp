@@ -65,9 +65,10 @@ struct LeanCall : ebpfjit::runtime::LeanCall {
     });
 }
 
-// ebpfjit_program_run_mem on a handle whose lean code uses the eBPF stack
-// (runtime/run/lean_run.hpp), out of line: taking a level calls functions, whose register
-// saves the stackless path need not pay.
+// ebpfjit_program_run_mem on a handle whose lean code uses its RunStatus (the eBPF stack,
+// or an unreachable-code trap: runtime/run/lean_run.hpp), out of line: taking a level
+// calls functions, and a fault's error needs the handle, whose register saves the
+// stackless path need not pay.
 [[gnu::noinline]] int run_mem_lean_stack(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
                                          size_t err_size) {
     LeanCall call;
@@ -97,13 +98,13 @@ struct LeanCall : ebpfjit::runtime::LeanCall {
 }
 
 // ebpfjit_program_run_mem but its inline path: stackless code without a C entry (too
-// large for one: jit::wants_c_entry), lean code over the eBPF stack, else Program::run
+// large for one: jit::wants_c_entry), lean code with a RunStatus, else Program::run
 // (which also reports the argument errors and an oversized buffer).
 [[gnu::noinline]] int run_mem_other(ebpfjit_program* program, void* mem, size_t size, uint64_t* r0, char* err,
                                     size_t err_size) {
     if (program != nullptr && r0 != nullptr && (mem != nullptr || size == 0) && size <= ebpfjit::kMaxMemSize &&
         program->lean) {
-        if (program->lean.stack) return run_mem_lean_stack(program, mem, size, r0, err, err_size);
+        if (program->lean.status) return run_mem_lean_stack(program, mem, size, r0, err, err_size);
         *r0 = ebpfjit::runtime::run_lean_stackless(program->lean, reinterpret_cast<uint64_t>(mem), size,
                                                    static_cast<const uint8_t*>(mem), size);
         return 0;
@@ -266,8 +267,8 @@ int ebpfjit_program_run_mem(ebpfjit_program* program, void* mem, size_t size, ui
     // (jit::CompiledProgram::c_entry), which stores r0 and returns 0 itself: the tests, then
     // a tail jump (g++ -O2 emits `jmp *`: the C entry's signature is this function's, less
     // its handle and error buffer, and nothing is left to do after it).
-    // Everything else (stackless code too large for a C entry, lean code over the eBPF
-    // stack, scoped runs, the argument errors, an oversized buffer, which Program::run
+    // Everything else (stackless code too large for a C entry, lean code with a RunStatus
+    // (the eBPF stack, an unreachable-code trap), scoped runs, the argument errors, an oversized buffer, which Program::run
     // refuses: ebpfjit/limits.hpp) is out of line, and this path falls through its tests
     // with no taken branch.
     if (__builtin_expect(program != nullptr && r0 != nullptr && (mem != nullptr || size == 0) &&

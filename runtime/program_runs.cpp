@@ -67,15 +67,15 @@ namespace {
 }
 
 // Program::run(mem) but its inline path (stackless lean code): oversized buffers, lean code
-// that uses r10, other engines, scoped runs. Out of line, so that the fast path saves no
-// register for them.
+// that uses its RunStatus (r10, an unreachable-code trap), other engines, scoped runs. Out
+// of line, so that the fast path saves no register for them.
 [[gnu::noinline]] Result<uint64_t> run_mem(const Program::State& program, std::span<uint8_t> mem,
                                            const RunOptions& options) {
     if (mem.size() > kMaxMemSize) [[unlikely]] // the verifier's proofs assume no more
         return fail(located(oversized_mem(mem.size()), *program.prepared));
     const runtime::LeanEntry& lean = program.lean_mem;
     if (lean && options.engine.value_or(Engine::Jit) == Engine::Jit) {
-        if (!lean.stack)
+        if (!lean.status)
             return runtime::run_lean_stackless(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(),
                                                mem.size());
         runtime::LeanCall call;
@@ -108,7 +108,7 @@ Result<uint64_t> Program::run_mem_other(std::span<uint8_t> mem, const RunOptions
     // else, the oversized buffer included, is out of line again (run_mem), so that this
     // path saves only the register of the Result's address.
     if (const runtime::LeanEntry& lean = state_->lean_mem;
-        lean && !lean.stack && mem.size() <= kMaxMemSize && options.engine.value_or(Engine::Jit) == Engine::Jit)
+        lean && !lean.status && mem.size() <= kMaxMemSize && options.engine.value_or(Engine::Jit) == Engine::Jit)
         [[likely]]
         return runtime::run_lean_stackless(lean, reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(),
                                            mem.size());

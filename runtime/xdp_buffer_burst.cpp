@@ -117,7 +117,7 @@ template <Bounds B>
 
 // The frames of a burst through lean code, one loop per plan and status use (chosen once
 // per burst by lean_burst); the index of the first frame not run comes back (n after a
-// clean burst). `kStatus`: the code reads its RunStatus (LeanEntry::stack), so each run
+// clean burst). `kStatus`: the code uses its RunStatus (LeanEntry::status), so each run
 // gets the status, its budget, and its fault tested; stackless code gets a null status
 // and cannot fault (builds with assertions pass one and check it stays untouched, as
 // run_lean_stackless does).
@@ -188,7 +188,7 @@ Result<void> PreparedProgram::run_lean_buffers(std::span<XdpBuffer> buffers, con
         }
         call.set_stack_top(stack.top());
     }
-    const size_t i = lean.stack ? lean_burst<true>(plan.bounds, lean.entry, lean.budget, call, frame, buffers, put)
+    const size_t i = lean.status ? lean_burst<true>(plan.bounds, lean.entry, lean.budget, call, frame, buffers, put)
                                 : lean_burst<false>(plan.bounds, lean.entry, lean.budget, call, frame, buffers, put);
     done = i;
     if (i == buffers.size()) [[likely]]

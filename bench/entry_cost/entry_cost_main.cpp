@@ -7,8 +7,9 @@
 //   C++ API         ebpfjit::Program::run(span)          default options: JIT, full verifier
 //   C API           ebpfjit_program_run_mem              the same program, through the C face
 //
-// for `simple` (return 0x1234: no helper, no stack) and `lookup` (one hash-map lookup: a
-// helper call). Every r0 is checked; a wrong one exits with status 1. Timing: warm-up,
+// for `simple` (return 0x1234: no helper, no stack), `lookup` (one hash-map lookup: a
+// helper call) and `trap` (`simple` with an unreachable-code trap: what a trap costs a
+// run, docs/hardening.md). Every r0 is checked; a wrong one exits with status 1. Timing: warm-up,
 // then batches of ~200 µs; the median and the minimum of the batch means, ns per call, and
 // the median of the batches' thread CPU time per call (steadier than wall time on the
 // loaded shared VM: bench/common/thread_time.hpp).
@@ -185,7 +186,8 @@ int main(int argc, char** argv) {
     std::printf("%-8s %-26s %8s %8s %8s   (ns per call: median, min of batch means; cpu: thread CPU time, median)\n",
                 "program", "layer", "median", "min", "cpu");
     print("simple", "native", measure("native", 0x1234, budget, [&] { return native_entry(mem, sizeof mem); }));
-    for (const auto& [name, expect] : {std::pair{"simple", uint64_t{0x1234}}, std::pair{"lookup", kLookupValue}}) {
+    for (const auto& [name, expect] : {std::pair{"simple", uint64_t{0x1234}}, std::pair{"lookup", kLookupValue},
+                                       std::pair{"trap", uint64_t{0x1234}}}) {
         const std::string symbol = std::string("entry_") + name;
         Internal internal = compile_internal(symbol.c_str());
         if (internal.code->lean() && !internal.code->run_needs().stack) {

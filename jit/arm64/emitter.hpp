@@ -79,6 +79,11 @@ private:
         bool record = true;                           // x29/x30 saved: the program calls out
         std::vector<std::array<a64::GpX, 2>> saved;   // callee-saved pairs (xzr pads), push order
         bool stack = false;                           // r10 = x23 = RunStatus::stack_top
+        // Lean frames with unreachable-code traps (EntryFrameNeeds::trap_status): the last
+        // pair holds the RunStatus* at the frame's bottom, and x24 = that bottom when
+        // local calls move sp (`anchor`; without them sp is the bottom at every slot).
+        bool trap_status = false;
+        bool anchor = false;
     };
     static EntryFrame plan_entry_frame(const Lowered& lowered);
     void emit_entry_prologue();

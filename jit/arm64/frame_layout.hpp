@@ -25,7 +25,12 @@
 //   │ x19? x20? x21? x22?      │  only the r6-r9 registers the program writes,
 //   │ x23? x25?                │  r10 when used (or moved by local calls), ax when written;
 //   │                          │  in pairs, xzr pads an odd count
+//   │ RunStatus* x24|xzr?      │  unreachable-code traps: x4 as the entry got it, and
+//   │                          │  with local calls x24 (= sp below: the anchor)
 //   └──────────────────────────┘ ◄── sp;  x23 = r10 = status->stack_top (when r10 is used)
+//
+// A trap's stub (unreachable.cpp) reads the RunStatus* at this bottom, sp at every slot of
+// the entry subprogram, x24 (the anchor) at any call depth when local calls move sp.
 //
 // (`return 42` compiles to `movz w7, 42; mov x0, x7; ret`.) A lean program's tail-call
 // entry is a landing stub: `bl` its own C entry (x4 = the status, set by the tail

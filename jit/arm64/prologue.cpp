@@ -77,6 +77,12 @@ Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
     if ((written >> isa::kAuxRegister) & 1) regs.push_back(gpx(isa::kAuxRegister));
     for (size_t i = 0; i < regs.size(); i += 2)
         f.saved.push_back({regs[i], i + 1 < regs.size() ? regs[i + 1] : a64::xzr});
+    // A trap's stub needs the RunStatus* (x4 at entry, eBPF r5 after it) and, under local
+    // calls, the frame's bottom (x24, callee-saved for the C caller): one pair, pushed
+    // last, so that the pointer sits at the bottom. Popping it at exit clobbers only x4.
+    f.trap_status = needs.trap_status;
+    f.anchor = needs.trap_status && local_calls;
+    if (f.trap_status) f.saved.push_back({a64::x4, f.anchor ? kFrameInfo : a64::xzr});
     return f;
 }
 
@@ -97,6 +103,7 @@ void Emitter::emit_entry_prologue() {
         a_.mov(a64::x29, a64::sp);
     }
     for (const auto& pair : frame_.saved) a_.stp(pair[0], pair[1], a64::ptr_pre(a64::sp, -16));
+    if (frame_.anchor) a_.mov(kFrameInfo, a64::sp); // for the traps (emit_unreachable_stub)
     if (frame_.stack) a_.ldr(gpx(10), a64::ptr(a64::x4, engine_abi::kRunStatusStackTopOffset)); // r10
     emit_zero_at_entry(); // after x4 (r5) was read
 }

@@ -68,8 +68,13 @@ private:
     struct EntryFrame {
         bool full = true;
         std::vector<x86::Gpq> saved; // push order
-        int32_t size = 0;            // bytes below the pushes (FrameInfo, padding)
+        int32_t size = 0;            // bytes below the pushes (FrameInfo, or the trap's status slot and padding)
         bool stack = false;          // eBPF r10 = rbp = RunStatus::stack_top
+        // Lean frames with unreachable-code traps (EntryFrameNeeds::trap_status): the
+        // RunStatus* at [bottom + status_at] (-1: no slot), and r12 = the bottom when
+        // local calls move rsp (`anchor`; without them rsp is the bottom at every slot).
+        int32_t status_at = -1;
+        bool anchor = false;
     };
     static EntryFrame plan_entry_frame(const Lowered& lowered);
     void emit_entry_prologue();

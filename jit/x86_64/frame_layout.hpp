@@ -21,8 +21,13 @@
 //   │ return address           │
 //   │ rbp? rbx? r13? r14? r15? │  only rbp when r10 is used (or local calls move it),
 //   │                          │  only the r6-r9 registers the program writes
+//   │ r12?                     │  unreachable-code traps with local calls: r12 = rsp below
+//   │ RunStatus*?              │  unreachable-code traps: r8 as the entry got it
 //   │ (8 bytes padding?)       │  only when the program calls and rsp would be misaligned
 //   └──────────────────────────┘ ◄── rsp;  rbp = r10 = status->stack_top (when r10 is used)
+//
+// A trap's stub (unreachable.cpp) reads the RunStatus* at this bottom, rsp at every slot
+// of the entry subprogram, r12 (the anchor) at any call depth when local calls move rsp.
 //
 // (`return 0x1234` compiles to `mov eax, 0x1234; ret`.) A lean program's tail-call entry
 // is a landing stub: `call` its own C entry (r8 = the status, set by the tail call),

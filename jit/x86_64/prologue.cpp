@@ -36,8 +36,15 @@ Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
     if (f.stack || local_calls) f.saved.push_back(x86::rbp);
     for (uint8_t r = 6; r <= 9; ++r)
         if ((written >> r) & 1) f.saved.push_back(gpq(r));
-    const auto pushed = static_cast<int32_t>(8 + 8 * f.saved.size());
-    f.size = calls && pushed % 16 != 0 ? 8 : 0;
+    // A trap's stub needs the RunStatus* (r8 at entry, eBPF r5 after it: pushed) and, under
+    // local calls, the frame's bottom (r12, callee-saved for the C caller: pushed too).
+    f.anchor = needs.trap_status && local_calls;
+    if (f.anchor) f.saved.push_back(kFrameInfo);
+    const int32_t status_slot = needs.trap_status ? 8 : 0;
+    const auto pushed = static_cast<int32_t>(8 + 8 * f.saved.size()) + status_slot;
+    const int32_t padding = calls && pushed % 16 != 0 ? 8 : 0;
+    f.size = padding + status_slot;
+    if (needs.trap_status) f.status_at = padding;
     return f;
 }
 
@@ -45,7 +52,13 @@ Emitter::EntryFrame Emitter::plan_entry_frame(const Lowered& lowered) {
 void Emitter::emit_entry_prologue() {
     for (const auto& r : frame_.saved) a_.push(r);
     if (!frame_.full) {
-        if (frame_.size != 0) a_.sub(x86::rsp, frame_.size);
+        int32_t below = frame_.size;
+        if (frame_.status_at >= 0) { // for the traps (emit_unreachable_stub)
+            a_.push(x86::r8);
+            below -= 8;
+        }
+        if (below != 0) a_.sub(x86::rsp, below);
+        if (frame_.anchor) a_.mov(kFrameInfo, x86::rsp);
         if (frame_.stack) a_.mov(x86::rbp, x86::qword_ptr(x86::r8, engine_abi::kRunStatusStackTopOffset)); // r10
         emit_zero_at_entry(); // after r8 (r5) was read
         return;

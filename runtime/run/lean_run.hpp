@@ -1,8 +1,9 @@
 // A lean run: native code that needs no per-run state (jit::CompiledProgram::lean) is
-// run by one native call: with nothing else when the code does not read its RunStatus
-// (no r10, no budget: run_lean_stackless), else with a RunStatus on the caller's stack
-// and the thread's eBPF stack level. No ExecutionState, no thread-local written, no
-// checker, nothing allocated; an Error is built only if the run faults (issue 18 item 2).
+// run by one native call: with nothing else when the code neither reads nor writes its
+// RunStatus (no r10, no budget, no unreachable-code trap: run_lean_stackless), else with a
+// RunStatus on the caller's stack, and the thread's eBPF stack level when the code reads
+// its stack top. No ExecutionState, no thread-local written, no checker, nothing
+// allocated; an Error is built only if the run faults (issue 18 item 2).
 //
 // What the run needs is decided when the program is prepared: a LeanEntry copies it out
 // of the CompiledProgram into the caller's handle (PreparedProgram, Program::State, the
@@ -23,10 +24,13 @@ namespace ebpfjit::runtime {
 
 struct LeanEntry {
     engine_abi::EntryFn entry = nullptr; // nullptr: the code is not lean, a run takes a RunScope
-    // The code reads RunStatus (jit::RunNeeds::stack: r10's stack top, a full frame, a
-    // budget): the run takes an eBPF stack level and fills and tests a status. Without it
-    // the code never reads or writes the status at all (a lean frame with no r10, no
-    // budget and no abort path), so it cannot fault: run_lean_stackless.
+    // The code gets a RunStatus (jit::RunNeeds::status: it reads it, or an unreachable-code
+    // trap may write a fault into it): the run fills and tests one (enter_lean_stack).
+    // Without it the code never reads or writes the status at all (a lean frame with no
+    // r10, no budget, no trap and no abort path), so it cannot fault: run_lean_stackless.
+    bool status = false;
+    // The code also reads RunStatus::stack_top (jit::RunNeeds::stack: r10, a full frame, a
+    // budget): the run takes an eBPF stack level. Implies `status`.
     bool stack = false;
     uint64_t budget = 0;          // RunStatus::budget_left at entry
     const jit::CompiledProgram* code = nullptr; // what a fault's Error names
@@ -41,7 +45,8 @@ struct LeanEntry {
         // code never sees its status" true whatever the backends decide.
         const uint64_t budget = code->instruction_budget();
         const bool stack = code->run_needs().stack || budget != 0;
-        return {code->entry(), stack, budget, code, stack ? nullptr : code->c_entry()};
+        const bool status = stack || code->run_needs().status;
+        return {code->entry(), status, stack, budget, code, status ? nullptr : code->c_entry()};
     }
     explicit operator bool() const { return entry != nullptr; }
 };
@@ -92,9 +97,9 @@ struct LeanCall {
     }
 };
 
-// One run of lean code that does not read its RunStatus (!LeanEntry::stack): the native
+// One run of lean code that does not use its RunStatus (!LeanEntry::status): the native
 // call and nothing else, r0 in a register. The code never looks at its status (no r10,
-// no budget, no FrameInfo, no abort path: jit::run_needs), so it gets none (a null
+// no budget, no FrameInfo, no abort path, no trap: jit::run_needs), so it gets none (a null
 // pointer: no stack space, nothing stored before the call, no fault tested after it).
 // Builds with assertions (Check, Debug: what the tests run) pass a status with no fault
 // and check that it comes back untouched.
@@ -112,13 +117,16 @@ struct LeanCall {
 #endif
 }
 
-// One run of lean code that reads its status (LeanEntry::stack): its r0 if `call.ok()`
-// afterwards, else lean_error says why. `packet`: what LD_ABS / LD_IND read. The run takes
-// the thread's eBPF stack level around the call (the next level for a nested run: a lean
-// program run from a helper of another run).
+// One run of lean code that uses its status (LeanEntry::status): its r0 if `call.ok()`
+// afterwards, else lean_error says why. `packet`: what LD_ABS / LD_IND read. Code that
+// reads its stack top (LeanEntry::stack) gets the thread's eBPF stack level around
+// the call (the next level for a nested run: a lean program run from a helper of another
+// run); code whose only use of the status is an unreachable-code trap gets none: the
+// status alone is one store before the call and one test after it.
 [[gnu::always_inline]] inline uint64_t enter_lean_stack(const LeanEntry& lean, uint64_t r1, uint64_t r2,
                                                         const uint8_t* packet, uint64_t packet_len, LeanCall& call) {
     call.start(lean.budget);
+    if (!lean.stack) return lean.entry(r1, r2, packet, packet_len, call.code_status());
     call.nested = engine_abi::ExecutionState::current() != nullptr;
     uint8_t* const top = EbpfStacks::enter(call.nested);
     if (top == nullptr) [[unlikely]] {
@@ -137,7 +145,7 @@ struct LeanCall {
 // A lean run as a Result, built in the caller's slot.
 [[gnu::always_inline]] inline Result<uint64_t> run_lean(const LeanEntry& lean, uint64_t r1, uint64_t r2,
                                                         const uint8_t* packet, uint64_t packet_len) {
-    if (!lean.stack) return run_lean_stackless(lean, r1, r2, packet, packet_len);
+    if (!lean.status) return run_lean_stackless(lean, r1, r2, packet, packet_len);
     LeanCall call;
     const uint64_t r0 = enter_lean_stack(lean, r1, r2, packet, packet_len, call);
     if (call.ok()) [[likely]]

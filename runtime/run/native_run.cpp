@@ -54,11 +54,11 @@ namespace {
 } // namespace
 
 Result<uint64_t> run_native_mem(const jit::CompiledProgram& code, std::span<uint8_t> mem) {
-    // Stackless lean code (it never reads its RunStatus: lean_run.hpp) is one call; the
+    // Stackless lean code (it never uses its RunStatus: lean_run.hpp) is one call; the
     // rest out of line.
-    if (code.lean() && !code.run_needs().stack && code.instruction_budget() == 0) [[likely]]
-        return run_lean_stackless(LeanEntry{code.entry(), false, 0, &code}, reinterpret_cast<uint64_t>(mem.data()),
-                                  mem.size(), mem.data(), mem.size());
+    if (code.lean() && !code.run_needs().status && code.instruction_budget() == 0) [[likely]]
+        return run_lean_stackless(LeanEntry{code.entry(), false, false, 0, &code},
+                                  reinterpret_cast<uint64_t>(mem.data()), mem.size(), mem.data(), mem.size());
     return run_mem_scoped(code, mem);
 }
 

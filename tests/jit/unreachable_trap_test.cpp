@@ -15,6 +15,7 @@
 #include "require_fault.hpp"
 #include "runtime/interpreter.hpp"
 #include "runtime/maps/prog_array.hpp"
+#include "runtime/run/lean_run.hpp"
 #include "runtime/run/native_run.hpp"
 
 using namespace ebpfjit;
@@ -60,6 +61,49 @@ void require_trap(const Program& p, const verifier::Facts& facts, uint32_t insn,
     auto arm64 = jit::arm64::assemble(lowered(p, facts, bindings));
     INFO((arm64 ? std::string("assembled") : arm64.error().message));
     CHECK(arm64);
+}
+
+// A program whose frame would be lean but for its trap keeps the lean frame and the lean
+// run (a RunStatus, an eBPF stack level only if it uses r10, no C entry: its callers test
+// nothing) and still stops at `insn` on both engines, as often as it is run (the trap's
+// unwinding leaves the host frame as the C caller had it, or a later run would crash).
+void require_lean_trap(const Program& p, const verifier::Facts& facts, uint32_t insn, bool stack = false) {
+    const helpers::ProgramBindings bindings = test_bindings();
+    const jit::Lowered l = lowered(p, facts, bindings);
+    REQUIRE_FALSE(l.unreachable_runs.empty());
+    CHECK_FALSE(jit::entry_frame_needs(l).full);
+    CHECK(jit::entry_frame_needs(l).trap_status);
+    auto compiled = jit::compile(p, facts, bindings);
+    REQUIRE(compiled);
+    CHECK(compiled->lean());
+    CHECK(compiled->run_needs().status);
+    CHECK(compiled->run_needs().stack == stack);
+    CHECK(compiled->c_entry() == nullptr);
+    const runtime::LeanEntry lean = runtime::LeanEntry::of(&*compiled);
+    CHECK(lean.status);
+    CHECK(lean.stack == stack);
+    require_trap(p, facts, insn);
+    std::array<uint8_t, 16> mem{};
+    for (int run = 0; run < 3; ++run) {
+        require_fault(runtime::run_native_mem(*compiled, mem), insn, kText);
+        require_fault(runtime::run_native(*compiled, 0, 0), insn, kText);
+    }
+}
+
+// The same program with Facts that are right runs through its lean frame (the trap's
+// status slot pushed and popped) to `r0`.
+void require_lean_run(const Program& p, const verifier::Facts& facts, uint64_t r0) {
+    const helpers::ProgramBindings bindings = test_bindings();
+    REQUIRE_FALSE(lowered(p, facts, bindings).unreachable_runs.empty());
+    auto compiled = jit::compile(p, facts, bindings);
+    REQUIRE(compiled);
+    CHECK(compiled->lean());
+    std::array<uint8_t, 16> mem{};
+    for (int run = 0; run < 3; ++run) {
+        auto result = runtime::run_native_mem(*compiled, mem);
+        REQUIRE(result);
+        CHECK(*result == r0);
+    }
 }
 
 } // namespace
@@ -113,7 +157,10 @@ TEST_CASE("unreachable runs get one trap each, and only where emitted code can e
         REQUIRE(l.unreachable_runs.size() == 1);
         CHECK(l.unreachable_runs[0] == jit::UnreachableRun{4, 6});
         CHECK(l.slots[6].unreachable_run == 0);
-        CHECK(jit::entry_frame_needs(l).full); // the trap writes RunStatus
+        // The trap writes RunStatus through the pointer the lean frame keeps (no FrameInfo).
+        CHECK_FALSE(jit::entry_frame_needs(l).full);
+        CHECK(jit::entry_frame_needs(l).trap_status);
+        CHECK_FALSE(jit::wants_c_entry(l)); // its callers test nothing: it must not fault
     }
     SECTION("none for a dead tail after an exit, or a run only dead code enters") {
         // Slots 2-3: after the exit, entered only by slot 2's own dead jump; nothing emitted
@@ -177,4 +224,44 @@ TEST_CASE("a tail call into slots wrongly proven unreachable stops the run", "[j
     auto compiled = jit::compile(caller, {}, bindings);
     REQUIRE(compiled);
     require_fault(runtime::run_native_mem(*compiled, mem), 0, kText);
+}
+
+TEST_CASE("a trap keeps a one-subprogram program's lean frame and lean run", "[jit][dead][unreachable][lean]") {
+    SECTION("no calls, no stack") {
+        Program p = make_program({mov64(0, 1), jcc(Cond::Eq, 0, 1, 4), mov64(0, 2), exit_insn(), mov64(0, 3),
+                                  exit_insn()});
+        require_lean_trap(p, reachable_except(p.size(), {4, 5}), 4);
+        require_lean_run(p, reachable_except(p.size(), {2, 3}), 3); // the fall-through's trap is never reached
+    }
+    SECTION("callee-saved registers and r5 written: the status slot sits below their pushes") {
+        Program p = make_program({mov64(6, 10), mov64(7, 20), mov64(5, 1), alu64r(AluOp::Mov, 0, 5),
+                                  jcc(Cond::Eq, 0, 1, 8), alu64r(AluOp::Add, 0, 6), alu64r(AluOp::Add, 0, 7),
+                                  exit_insn(), alu64r(AluOp::Add, 0, 7), exit_insn()});
+        require_lean_trap(p, reachable_except(p.size(), {8, 9}), 8);
+        require_lean_run(p, reachable_except(p.size(), {5, 6, 7}), 21);
+    }
+    SECTION("r10: the lean run takes its eBPF stack level as before") {
+        Program p = make_program({mov64(1, 5), stx(Size::DW, 10, -8, 1), ldx(Size::DW, 0, 10, -8),
+                                  jcc(Cond::Eq, 0, 5, 5), exit_insn(), mov64(0, 1), exit_insn()});
+        require_lean_trap(p, reachable_except(p.size(), {5, 6}), 5, true);
+        require_lean_run(p, reachable_except(p.size(), {4}), 1);
+    }
+}
+
+TEST_CASE("a trap keeps a program with local calls lean and unwinds them", "[jit][dead][unreachable][lean]") {
+    SECTION("the trap two calls down: the anchor brings the stack back to the entry frame") {
+        // r6 and r7 written in the entry, r6 again in the first callee (saved by its prologue).
+        // The right Facts: only slot 10 is dead (r0 is 9 there): 9 + r6 = 15.
+        Program p = make_program({mov64(6, 6), mov64(7, 7), call_local(5), alu64r(AluOp::Add, 0, 6), exit_insn(),
+                                  mov64(6, 60), call_local(8), exit_insn(), mov64(0, 9), jcc(Cond::Eq, 0, 9, 11),
+                                  exit_insn(), exit_insn()});
+        require_lean_trap(p, reachable_except(p.size(), {8, 9, 10, 11}), 8, true);
+        require_lean_run(p, reachable_except(p.size(), {10}), 15);
+    }
+    SECTION("the trap in the entry after a call returned") {
+        Program p = make_program({call_local(5), jcc(Cond::Eq, 0, 5, 3), exit_insn(), mov64(0, 1), exit_insn(),
+                                  mov64(0, 5), exit_insn()});
+        require_lean_trap(p, reachable_except(p.size(), {3, 4}), 3, true);
+        require_lean_run(p, reachable_except(p.size(), {2}), 1);
+    }
 }

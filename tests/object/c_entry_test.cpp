@@ -122,3 +122,22 @@ TEST_CASE("programs that are not stackless get no C entry and run through the C 
     REQUIRE(ebpfjit_program_run_mem(via_stack, mem, sizeof mem, &r0, err, sizeof err) == 0);
     CHECK(r0 == 0x0807060504030201u);
 }
+
+TEST_CASE("a program with an unreachable-code trap runs lean with a status, without a stack level or C entry",
+          "[object][c_api][c_entry][unreachable]") {
+    CObject jit("c_entry");
+    uint8_t mem[8] = {};
+    char err[256] = "";
+    ebpfjit_program* trapped = jit.program("trapped");
+    CHECK(trapped->lean);
+    CHECK(trapped->lean.status);     // the trap may write it: the status path
+    CHECK_FALSE(trapped->lean.stack); // no r10: no eBPF stack level
+    CHECK(trapped->c_entry == nullptr);
+    for (size_t size : {size_t{0}, size_t{3}, sizeof mem}) {
+        uint64_t r0 = 0;
+        REQUIRE(ebpfjit_program_run_mem(trapped, mem, size, &r0, err, sizeof err) == 0);
+        CHECK(r0 == 0x1234 + size);
+    }
+    // The stackless handles are unchanged: no status, their C entry.
+    CHECK_FALSE(jit.program("ret_constant")->lean.status);
+}

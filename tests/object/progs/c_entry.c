@@ -49,3 +49,17 @@ SEC("mem") __u64 long_stackless(void *mem, __u64 len)
         x = (x ^ (x >> 7)) * 3 + i;
     return x;
 }
+
+// An unreachable-code trap (docs/hardening.md): the branch is always taken (the verifier
+// knows the constant), so the slot it skips ends in a trap, which writes RunStatus if it
+// is ever reached: lean, a status but no eBPF stack level, no C entry. In assembly so that
+// clang cannot fold the branch away.
+SEC("mem") __u64 trapped(void *mem, __u64 len)
+{
+    __u64 r;
+    asm volatile("%[r] = 0x1234\n\t"
+                 "if %[r] != 5 goto +1\n\t"
+                 "%[r] = 7\n\t"
+                 : [r] "=r"(r));
+    return r + len;
+}
