@@ -30,6 +30,19 @@ struct RefCase {
 constexpr auto Tc = ProgramType::SchedCls;
 constexpr auto Xdp = ProgramType::Xdp;
 
+// Slots 0-6: r2 = data + (u32)(data_end - data), r3 = data_end (XDP-Forwarding's length).
+std::string data_plus_u32_length() {
+    return R"(
+            ldxw %r2, [%r1+0]
+            ldxw %r3, [%r1+4]
+            mov %r4, %r3
+            sub %r4, %r2
+            lsh %r4, 32
+            rsh %r4, 32
+            add %r2, %r4
+            )";
+}
+
 // Slots 0-9: a 12-byte IPv4 tuple on the stack, then `call <lookup>` at slot 9.
 std::string lookup(int helper = 84) {
     return R"(
@@ -219,14 +232,7 @@ std::vector<RefCase> cases() {
             exit)", false, Reason::PointerArithmetic, 1, "32-bit arithmetic on a pointer"},
         // data + (u32)(data_end - data), only compared with data_end (XDP-Forwarding): the
         // kernel's check_reg_sane_offset bounds the scalar's minimum only.
-        {"packet pointer plus a u32 length, compared with data_end", Xdp, R"(
-            ldxw %r2, [%r1+0]
-            ldxw %r3, [%r1+4]
-            mov %r4, %r3
-            sub %r4, %r2
-            lsh %r4, 32
-            rsh %r4, 32
-            add %r2, %r4
+        {"packet pointer plus a u32 length, compared with data_end", Xdp, data_plus_u32_length() + R"(
             mov %r0, 2
             jle %r2, %r3, out
             mov %r0, 1
@@ -235,14 +241,7 @@ std::vector<RefCase> cases() {
         // Its unsafe twin: one byte past it is checked, two are read. (Reading the checked
         // byte is safe, and accepted: data <= p and p + 1 <= data_end; the kernel refuses
         // it only because its u16 ranges cannot hold such offsets.)
-        {"two bytes read through packet pointer plus a u32 length, one checked", Xdp, R"(
-            ldxw %r2, [%r1+0]
-            ldxw %r3, [%r1+4]
-            mov %r4, %r3
-            sub %r4, %r2
-            lsh %r4, 32
-            rsh %r4, 32
-            add %r2, %r4
+        {"two bytes read through packet pointer plus a u32 length, one checked", Xdp, data_plus_u32_length() + R"(
             mov %r5, %r2
             add %r5, 1
             mov %r0, 2
