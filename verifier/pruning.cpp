@@ -380,7 +380,7 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
     // had finished before (loxilb's tc_packet_func_masq and _slow: rejected).
     const bool every_nth = slot.passes_unstored + 1 >= kStoreEvery && (looping || list.size() < kExtraStoresUpTo);
     const bool extra_store = slot.stored < (looping ? 1 : kFirstStates) || every_nth;
-    const bool will_store = store_here || slot.stored == 0; // as below, bar the cap
+    const bool will_store = store_here || slot.stored == 0; // the heuristic's store, or the first here (below)
     for (size_t k = 0; k < list.size();) {
         Checkpoint& cp = all_[list[k]];
         if (cp.branches == 0) {
@@ -598,7 +598,7 @@ void Checkpoints::propagate(int32_t cp, const std::vector<HistoryEntry>* history
         }
         if (cp < 0 || mask.empty()) return;
         Checkpoint& c = all_[size_t(cp)];
-        if (c.forced_precise || c.state.frames.empty()) {
+        if (c.forced_precise || c.evicted) {
             // Precise already, but the checkpoints before it were never told what this
             // mask needs (a later branch of a callback whose first path returned to the
             // helper call in progress there, say); or evicted, with no state to mark: the

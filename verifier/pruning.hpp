@@ -130,7 +130,7 @@ private:
         uint64_t fingerprint = 0; // the whole state, for the exact (infinite-loop) test
         bool has_fingerprint = false;
         uint32_t hits = 0, misses = 0;
-        bool evicted = false; // out of the slot's list; kept for its parent links and history
+        bool evicted = false; // out of the slot's list, its frames dropped; kept for its parent links and history
         // Every scalar made precise by a prune against an ancestor in progress (visit),
         // not by walking the history before it: a later mask must go on past it.
         bool forced_precise = false;

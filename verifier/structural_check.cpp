@@ -54,10 +54,9 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
     shape.subprogram_starts.erase(std::unique(shape.subprogram_starts.begin(), shape.subprogram_starts.end()),
                                   shape.subprogram_starts.end());
     shape.subprogram_of.assign(n, 0);
-    for (size_t s = 0; s < shape.subprogram_starts.size(); ++s) {
-        const size_t end = s + 1 < shape.subprogram_starts.size() ? size_t(shape.subprogram_starts[s + 1]) : n;
-        for (size_t pc = size_t(shape.subprogram_starts[s]); pc < end; ++pc) shape.subprogram_of[pc] = uint32_t(s);
-    }
+    for (size_t s = 0; s < shape.subprogram_starts.size(); ++s)
+        for (size_t pc = size_t(shape.subprogram_starts[s]); pc < shape.subprogram_end(uint32_t(s)); ++pc)
+            shape.subprogram_of[pc] = uint32_t(s);
     auto sub_index = [&](int32_t start) {
         return uint32_t(std::lower_bound(shape.subprogram_starts.begin(), shape.subprogram_starts.end(), start) -
                         shape.subprogram_starts.begin());

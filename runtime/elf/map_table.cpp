@@ -70,9 +70,9 @@ static Result<void> local_storage_unsized(const maps::MapDefinition& def, const 
 }
 
 Result<void> check_max_entries(const maps::MapDefinition& def, const Section& section, uint64_t offset) {
+    if (engine_abi::is_local_storage(def.type)) return local_storage_unsized(def, section, offset);
     // A perf event array of max_entries 0 gets one entry per possible CPU (libbpf's
     // map_set_def_max_entries); the loader fills that in once every map is read.
-    if (engine_abi::is_local_storage(def.type)) return local_storage_unsized(def, section, offset);
     if (def.max_entries == 0 && def.type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
         return fail(section_error(section, offset, fmt::format("map '{}' has max_entries 0", def.name)));
     return {};

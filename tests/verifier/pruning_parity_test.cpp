@@ -429,7 +429,7 @@ TEST_CASE("pruning: round a loop, every 4th arrival that stored nothing is store
 #ifdef EBPFJIT_VERIFIER_C_OBJECT_DIR
 TEST_CASE("pruning: a loop of 1,480 trips keeps checkpoints past a point's 64th state", "[verifier][pruning][c]") {
     // tests/verifier/c/xdp_long_checksum.c: 191 MiB of states at most when a full point
-    // refused stores (the path's history then grew with every trip), 3.4 MiB since the
+    // refused stores (the path's history then grew with every trip), 1.8 MiB since the
     // oldest state leaves instead. States are counted in bytes, not timed.
     auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_long_checksum.o");
     REQUIRE(obj);
