@@ -40,7 +40,7 @@ Analyzer::Analyzer(const isa::Program& program, const VerifierInput& input, cons
                    bool loop_pass, const WalkScope& scope)
     : program_(program), input_(input), loop_pass_(loop_pass), scope_(scope), shape_(shape),
       ctx_layout_(engine_abi::context_layout(input.type, input.attach)), liveness_(program, input.helpers, shape.subprogram_starts, input.maps),
-      checkpoints_(program, liveness_, input.allow_uninit_stack, input.allow_ptr_leaks) {
+      checkpoints_(program, liveness_, input.allow_uninit_stack, input.allow_ptr_leaks, loop_pass) {
     const size_t n = program.size();
     loop_head_.assign(n, false);
     for (size_t pc = 0; pc < n; ++pc)

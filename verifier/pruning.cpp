@@ -282,6 +282,26 @@ void clear_singleton_ids(AbstractState& s) {
     });
 }
 
+// The scalars `state` has precise among the live ones: what a path pruned against it
+// must have precise too.
+PrecisionMask precise_scalars(const AbstractState& state, const LiveMasks& live) {
+    PrecisionMask mask;
+    for (size_t f = 0; f < state.frames.size() && f < mask.regs.size(); ++f) {
+        const FrameState& frame = state.frames[f];
+        for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
+            if (((live[f] >> r) & 1) && frame.regs[r].is_scalar() && frame.regs[r].precise)
+                mask.regs[f] |= uint16_t(1u << r);
+        const auto& slots = frame.stack.slots();
+        for (size_t s = 0; s < slots.size() && s < 64; ++s)
+            if ((slots[s].is_spill() && slots[s].spilled.is_scalar() && slots[s].spilled.precise) ||
+                (!slots[s].is_spill() && slots[s].precise))
+                mask.slots[f] |= uint64_t(1) << s;
+            else if (slots[s].narrow && slots[s].spilled.precise)
+                mask.narrow[f] |= uint64_t(1) << s;
+    }
+    return mask;
+}
+
 } // namespace
 
 uint64_t state_size(const AbstractState& s) {
@@ -309,9 +329,9 @@ bool loop_state_subsumes(const AbstractState& old, const AbstractState& cur, con
 uint64_t shape_key(const AbstractState& s, const LiveMasks& live) { return key_of(s, live); }
 
 Checkpoints::Checkpoints(const isa::Program& program, const Liveness& liveness, bool allow_uninit_stack,
-                         bool allow_ptr_leaks)
+                         bool allow_ptr_leaks, bool loop_pass)
     : program_(program), liveness_(liveness), allow_uninit_stack_(allow_uninit_stack),
-      invalid_covers_pointers_(allow_ptr_leaks), at_pc_(program.size()) {}
+      invalid_covers_pointers_(allow_ptr_leaks), loop_pass_(loop_pass), at_pc_(program.size()) {}
 
 LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
     LiveMasks live{};
@@ -385,27 +405,19 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
         Checkpoint& cp = all_[list[k]];
         if (cp.branches == 0) {
             const size_t uninit_before = uninit_.size();
-            if (cp.key == key && subsumes(cp.state, state, Mode::Relaxed, live, work_, &stack_live,
-                                          allow_uninit_stack_ ? &uninit_ : nullptr, invalid_covers_pointers_)) {
+            // Awaiting its loop (the header): only a bounds match of everything live.
+            const Mode mode = cp.awaits_loop ? Mode::Strict : Mode::Relaxed;
+            if (cp.key == key && subsumes(cp.state, state, mode, live, work_, &stack_live,
+                                          allow_uninit_stack_ && mode == Mode::Relaxed ? &uninit_ : nullptr,
+                                          invalid_covers_pointers_)) {
                 ++cp.hits;
                 ++pruned_;
-                relaxed = !subsumes(cp.state, state, Mode::Strict, live, work_, &stack_live);
+                relaxed = mode == Mode::Relaxed && !subsumes(cp.state, state, Mode::Strict, live, work_, &stack_live);
                 // This path now relies on the checkpoint's continuation: whatever was
-                // precise there must be precise in this path's own checkpoints too.
-                PrecisionMask mask;
-                for (size_t f = 0; f < cp.state.frames.size() && f < mask.regs.size(); ++f) {
-                    const FrameState& frame = cp.state.frames[f];
-                    for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
-                        if (((live[f] >> r) & 1) && frame.regs[r].is_scalar() && frame.regs[r].precise)
-                            mask.regs[f] |= uint16_t(1u << r);
-                    const auto& slots = frame.stack.slots();
-                    for (size_t s = 0; s < slots.size() && s < 64; ++s)
-                        if ((slots[s].is_spill() && slots[s].spilled.is_scalar() && slots[s].spilled.precise) ||
-                            (!slots[s].is_spill() && slots[s].precise))
-                            mask.slots[f] |= uint64_t(1) << s;
-                        else if (slots[s].narrow && slots[s].spilled.precise)
-                            mask.narrow[f] |= uint64_t(1) << s;
-                }
+                // precise there must be precise in this path's own checkpoints too (and
+                // what will be, once its loop completes).
+                const PrecisionMask mask = precise_scalars(cp.state, live);
+                if (cp.awaits_loop) add_backedge(state, list[k], live);
                 if (!mask.empty()) propagate(state.parent, &state.history, mask);
                 return Verdict::Prune;
             }
@@ -424,9 +436,16 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
                 if (!bounded_loop_head) return Verdict::InfiniteLoop;
                 // The same state as the ancestor, whose continuation is still being
                 // explored: that exploration covers this path. What it will need precise
-                // is not known yet, so this path's own checkpoints since then keep
-                // every scalar exact.
+                // is not known yet: the walk keeps a backedge (the header); the loop
+                // pass's joined states are not exact, so this path's own checkpoints
+                // since then keep every scalar exact.
                 const int32_t ancestor = list[k];
+                if (!loop_pass_) {
+                    add_backedge(state, ancestor, live);
+                    ++cp.hits;
+                    ++pruned_;
+                    return Verdict::Prune;
+                }
                 std::vector<int32_t> marked;
                 int32_t c = state.parent;
                 while (c >= 0 && c != ancestor) {
@@ -453,7 +472,7 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
         // bpf_xdp tail_nodeport_nat_ingress_ipv6: 129,757 -> 122,387 processed; the kernel
         // 122,708).
         if (will_store) ++cp.misses;
-        if (cp.misses > 3 * cp.hits + 3) {
+        if (cp.misses > 3 * cp.hits + 3 && !cp.backedge_target) {
             evict(list, k);
             continue;
         }
@@ -491,8 +510,12 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
     // left a long loop's path with no checkpoint from the 64th trip on: its history grew
     // by every trip, and each precision walk along it with it (a checksum over 1,480
     // bytes: 72 ms and 31 MiB; 2,960 bytes: 457 ms and 191 MiB, the kernel 15 and 45 ms).
-    if (list.size() >= kMaxPerInsn)
-        evict(list, size_t(std::min_element(list.begin(), list.end()) - list.begin()));
+    if (list.size() >= kMaxPerInsn) {
+        auto oldest = list.end();
+        for (auto it = list.begin(); it != list.end(); ++it)
+            if (!all_[*it].backedge_target && (oldest == list.end() || *it < *oldest)) oldest = it;
+        if (oldest != list.end()) evict(list, size_t(oldest - list.begin()));
+    }
     slot.passes_unstored = 0;
     ++slot.stored;
     clear_singleton_ids(state);
@@ -600,9 +623,9 @@ void Checkpoints::propagate(int32_t cp, const std::vector<HistoryEntry>* history
         Checkpoint& c = all_[size_t(cp)];
         if (c.forced_precise || c.evicted) {
             // Precise already, but the checkpoints before it were never told what this
-            // mask needs (a later branch of a callback whose first path returned to the
-            // helper call in progress there, say); or evicted, with no state to mark: the
-            // mask goes on, less what went on from here before.
+            // mask needs (the loop pass: a later branch of a callback whose first path
+            // returned to the helper call in progress there, say); or evicted, with no
+            // state to mark: the mask goes on, less what went on from here before.
             if (!c.passed) {
                 passed_.emplace_back();
                 c.passed = uint32_t(passed_.size());
@@ -628,8 +651,58 @@ void Checkpoints::on_path_end(int32_t parent) {
     while (parent >= 0) {
         Checkpoint& cp = all_[size_t(parent)];
         if (--cp.branches > 0) break;
+        if (parent == loop_root_) settle_backedges();
         parent = cp.parent;
     }
+}
+
+void Checkpoints::add_backedge(const AbstractState& state, int32_t target, const LiveMasks& live) {
+    all_[size_t(target)].backedge_target = true;
+    backedges_.push_back({target, state.parent, state.history, live, {}});
+    work_ += state.history.size();
+    retained_bytes_ += state.history.size() * sizeof(HistoryEntry);
+    // Every path in progress descends from each checkpoint in progress, so the outermost
+    // (oldest) target is the root, and the pruned path's checkpoints up to it await it.
+    // A target still in progress is marked too unless it is the root: it completes first.
+    const int32_t root = loop_root_ < 0 ? target : std::min(loop_root_, target);
+    int32_t c = state.parent;
+    while (c >= 0 && c != root) {
+        Checkpoint& on_path = all_[size_t(c)];
+        ++work_;
+        if (on_path.awaits_loop) { // marked up to its root then, which is this one or inside it
+            c = on_path.awaits_until;
+            continue;
+        }
+        on_path.awaits_loop = true;
+        on_path.awaits_until = root;
+        awaiting_.push_back(c);
+        c = on_path.parent;
+    }
+    loop_root_ = root;
+}
+
+void Checkpoints::settle_backedges() {
+    // A backedge's path may pass through another's target, so masks go round until
+    // none grows; each goes along its path once per new bit.
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (size_t i = 0; i < backedges_.size(); ++i) {
+            Backedge& b = backedges_[i];
+            PrecisionMask mask = precise_scalars(all_[size_t(b.target)].state, b.live);
+            mask.drop_seen(b.sent);
+            if (mask.empty()) continue;
+            grew = true;
+            propagate(b.parent, &b.history, mask);
+        }
+    }
+    for (int32_t c : awaiting_) all_[size_t(c)].awaits_loop = false;
+    for (const Backedge& b : backedges_) {
+        all_[size_t(b.target)].backedge_target = false;
+        retained_bytes_ -= b.history.size() * sizeof(HistoryEntry);
+    }
+    awaiting_.clear();
+    backedges_.clear();
+    loop_root_ = -1;
 }
 
 } // namespace ebpfjit::verifier

@@ -11,6 +11,15 @@
 // (`branches`); when a path ends, the counts up its parent chain drop, and a checkpoint
 // whose count reaches zero is complete.
 //
+// Round a callback (a bpf_loop's body returning to its call), a path may end equal to an
+// ancestor still in progress: what that ancestor's continuation needs precise is not known
+// until it completes. As the kernel's SCC backedges (propagate_backedges), such a prune is
+// kept as a backedge, and the checkpoints between it and the outermost such ancestor (the
+// loop's root) await it: they prune only by every scalar's bounds (the kernel's
+// RANGE_WITHIN for states with incomplete read marks), and a prune against one is a
+// backedge too. When the root completes, each backedge's path gets its target's precise
+// scalars, to a fixpoint; then the awaiting checkpoints prune as any other.
+//
 // Cost is bounded: checkpoints at one slot are bucketed by a key of what must match
 // exactly (frames, call sites, live register types) and by a fingerprint for the
 // infinite-loop test; a checkpoint that keeps failing to prune is evicted (the kernel's
@@ -61,8 +70,11 @@ public:
     // helper that writes fewer bytes than it is given, such as probe_read_str, must not
     // leave part of a pointer behind in bytes the continuation reads as written). Such a
     // prune is relaxed (visit).
+    // `loop_pass`: the loop pass's joined states are not exact, so a prune against an
+    // ancestor in progress marks every scalar on its path precise at once instead of
+    // waiting for the ancestor to complete (the header's backedges).
     Checkpoints(const isa::Program& program, const Liveness& liveness, bool allow_uninit_stack,
-                bool allow_ptr_leaks);
+                bool allow_ptr_leaks, bool loop_pass);
 
     // A stack byte, fp`off` of absolute frame `frame`.
     struct UninitByte {
@@ -131,8 +143,14 @@ private:
         bool has_fingerprint = false;
         uint32_t hits = 0, misses = 0;
         bool evicted = false; // out of the slot's list, its frames dropped; kept for its parent links and history
-        // Every scalar made precise by a prune against an ancestor in progress (visit),
-        // not by walking the history before it: a later mask must go on past it.
+        // Its precision waits for the loop's root to complete (the header): it prunes by
+        // every scalar's bounds until then.
+        bool awaits_loop = false;
+        // awaits_loop: the root when it was marked; every checkpoint up to there was too.
+        int32_t awaits_until = -1;
+        bool backedge_target = false; // a pending backedge needs its precise marks: never evicted
+        // Every scalar made precise by a loop-pass prune against an ancestor in progress
+        // (visit), not by walking the history before it: a later mask must go on past it.
         bool forced_precise = false;
         // forced_precise: where the loop-head prune's walk that marked it stopped (the
         // ancestor, or -1: the root); the walk marked every checkpoint in between, so a
@@ -149,6 +167,18 @@ private:
         uint32_t passes_unstored = 0; // arrivals since the last store here (see visit)
     };
     std::vector<PrecisionMask> passed_; // see Checkpoint::passed
+    // A prune against a checkpoint whose precision is not final yet (the header): the
+    // pruned path's parent and history, to be given the target's precise scalars.
+    struct Backedge {
+        int32_t target;
+        int32_t parent;
+        std::vector<HistoryEntry> history;
+        LiveMasks live;
+        PrecisionMask sent; // what went along it already
+    };
+    std::vector<Backedge> backedges_;
+    std::vector<int32_t> awaiting_; // checkpoints with awaits_loop set
+    int32_t loop_root_ = -1;        // the outermost target of a pending backedge, or -1
     static constexpr size_t kMaxPerInsn = 64; // beyond this, the oldest leaves the list (visit)
     // The first states to reach a pruning point that no loop passes through, and then every
     // kStoreEvery-th arrival that stored nothing, are stored whatever the caller's heuristic
@@ -158,6 +188,11 @@ private:
     static constexpr size_t kExtraStoresUpTo = 16; // outside loops, see visit
 
     void propagate(int32_t cp, const std::vector<HistoryEntry>* history, PrecisionMask mask);
+    // `state` was pruned against checkpoint `target` whose precision is not final: keeps
+    // the backedge and makes the path up to the loop's root await it.
+    void add_backedge(const AbstractState& state, int32_t target, const LiveMasks& live);
+    // The root completed: every backedge gets its target's precise scalars, to a fixpoint.
+    void settle_backedges();
     // Checkpoint list[k] leaves `list` (kept in all_ for its parent links).
     void evict(std::vector<uint32_t>& list, size_t k);
 
@@ -165,6 +200,7 @@ private:
     const Liveness& liveness_;
     const bool allow_uninit_stack_;
     const bool invalid_covers_pointers_; // see the constructor
+    const bool loop_pass_;               // see the constructor
     std::vector<UninitByte> uninit_;
     std::vector<PrecisionMask> linked_copies_; // HistoryEntry::linked - 1 indexes it
     std::vector<Checkpoint> all_;

@@ -1,6 +1,7 @@
 // Precision through a callback's loop: a path that returns from a bpf_loop callback to a
-// state still being explored at the helper call is pruned there, and the callback's
-// checkpoints on that path keep every scalar precise (pruning.cpp visit). A later branch of
+// state still being explored at the helper call is pruned there, a backedge: the
+// callback's checkpoints on that path prune only by bounds until the call completes, then
+// get what it needed precise (pruning.hpp; before, they kept every scalar precise). A later branch of
 // the same callback that needs a value precise must still mark it in the checkpoints
 // before the call, though its own checkpoint already has every scalar precise: the
 // precision walk used to stop there, as at any checkpoint whose bits were all precise, and
@@ -42,7 +43,35 @@ isa::Program slot_read_by_callback(bool safe) {
     return b.build();
 }
 
+// The caller's fp-16 holds 1, the callback's index into its 8-byte buffer at `use`. A
+// round forks first on whether to use it (`use` is walked last), then on whether to keep
+// it or make it 100; both ways meet at `join` and end the round. The keeping way, walked
+// first, returns to the bpf_loop call equal to the state in progress there: a backedge,
+// so its checkpoint at `join` awaits the loop (pruning.hpp). The other way reaches `join`
+// with 100 before `use` has shown that the index matters: pruned there by the imprecise
+// 1, the next round's `use` with 100 would never be walked.
+isa::Program index_changed_by_a_round() {
+    Builder b;
+    b.st(DW, r10, -16, 1).mov(r1, 2).ld_func(r2, "cb").mov(r3, r10).add(r3, -16).mov(r4, 0).call(kLoop);
+    b.mov(r0, 0).exit();
+    b.label("cb").mov(r6, r2).st(DW, r10, -8, 0);
+    b.call(kPrandom).j(Cond::Gt, r0, 7, "use");
+    b.call(kPrandom).j(Cond::Gt, r0, 7, "change");
+    b.label("join").mov(r0, 0).exit();
+    b.label("change").st(DW, r6, 0, 100).ja("join");
+    b.label("use").ldx(DW, r7, r6, 0).mov(r3, r10).add(r3, -8).add(r3, r7).ldx(Size::B, r0, r3, 0);
+    b.mov(r0, 0).exit();
+    return b.build();
+}
+
 } // namespace
+
+TEST_CASE("callback precision: a round's checkpoint on a backedge prunes only by bounds until the loop completes",
+          "[verifier][pruning][callbacks]") {
+    Report r = check(index_changed_by_a_round(), corpus_input(ProgramType::Xdp));
+    INFO(verdict(r));
+    REQUIRE_FALSE(r.ok());
+}
 
 TEST_CASE("callback precision: a value needed after the callback's loop-head prune reaches the caller's checkpoints",
           "[verifier][pruning][callbacks]") {
