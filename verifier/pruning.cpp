@@ -356,20 +356,40 @@ LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
 }
 
 // A caller frame is read by the frames above it only if its call handed them a stack
-// pointer (then all of it); otherwise by its own continuation after the call returns.
+// pointer and one of them may still read through such a pointer before it returns (then
+// all of it); otherwise by its own continuation after the call returns, which the callee's
+// return value may narrow (stack_liveness.hpp live_after_return). A callback's caller
+// resumes at the helper call, which may run the callback again.
 StackMasks Checkpoints::stack_masks(const AbstractState& s) const {
     StackMasks live{};
     const StackLiveness& stack = liveness_.stack();
-    const size_t n = s.frames.size();
-    for (size_t f = 0; f < n && f < live.size(); ++f) {
-        if (f + 1 == n) {
-            live[f] = stack.live_before(s.pc);
-            continue;
+    const size_t n = std::min<size_t>(s.frames.size(), live.size());
+    // Where each frame goes on from: the top one at s.pc, a caller after its call returns
+    // (a callback's caller at the helper call).
+    std::array<uint32_t, isa::kMaxCallDepth> point{};
+    for (size_t f = 0; f < n; ++f) {
+        if (f + 1 == s.frames.size()) {
+            point[f] = s.pc;
+        } else {
+            const auto callsite = uint32_t(s.frames[f + 1].callsite);
+            point[f] = s.frames[f + 1].in_callback ? callsite : callsite + 1;
         }
-        const auto callsite = uint32_t(s.frames[f + 1].callsite);
-        const uint32_t resume = s.frames[f + 1].in_callback ? callsite : callsite + 1;
-        live[f] = stack.escapes(callsite) || resume >= program_.size() ? StackLiveness::kAll
-                                                                        : stack.live_before(resume);
+    }
+    // Frames above f that may read a caller's frame before they return: from the top down.
+    bool above_reads = false;
+    for (size_t f = n; f-- > 0;) {
+        if (f + 1 == s.frames.size()) {
+            live[f] = stack.live_before(s.pc);
+        } else {
+            const auto callsite = uint32_t(s.frames[f + 1].callsite);
+            above_reads = above_reads || stack.reads_callers(point[f + 1]);
+            if (point[f] >= program_.size() || (stack.escapes(callsite) && above_reads))
+                live[f] = StackLiveness::kAll;
+            else if (s.frames[f + 1].in_callback)
+                live[f] = stack.live_before(point[f]);
+            else
+                live[f] = stack.live_after_return(callsite, point[f + 1]);
+        }
     }
     return live;
 }

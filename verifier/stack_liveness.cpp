@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <optional>
 
+#include "isa/alu_semantics.hpp"
 #include "isa/liveness.hpp"
 
 namespace ebpfjit::verifier {
@@ -230,6 +232,140 @@ std::optional<int64_t> helper_read_size(const helpers::Helper& h, uint8_t arg, c
     case helpers::ArgType::PtrToUninitMapValue: return map->value_size;
     default: return std::nullopt;
     }
+}
+
+// What a subprogram returns from a slot on: r0 at its exit is one of `v` (constants set
+// on the way), or what register k holds at the slot (bit k of `regs`), or anything
+// (`unknown`: a value computed, loaded or returned by a call, a tail call that returns
+// from the frame for the program it jumps to). Empty: no exit reached (yet).
+constexpr size_t kMaxReturns = 4;
+struct Returns {
+    bool unknown = false;
+    uint16_t regs = 0;
+    uint8_t n = 0;
+    std::array<uint64_t, kMaxReturns> v{}; // sorted, v[0..n)
+    friend bool operator==(const Returns&, const Returns&) = default;
+
+    static Returns anything() {
+        Returns r;
+        r.unknown = true;
+        return r;
+    }
+    void add(uint64_t x) {
+        if (unknown) return;
+        const auto end = v.begin() + n;
+        const auto at = std::lower_bound(v.begin(), end, x);
+        if (at != end && *at == x) return;
+        if (n == kMaxReturns) {
+            *this = anything();
+            return;
+        }
+        std::copy_backward(at, end, end + 1);
+        *at = x;
+        ++n;
+    }
+    void join(const Returns& o) {
+        if (o.unknown) *this = anything();
+        if (unknown) return;
+        regs |= o.regs;
+        for (uint8_t i = 0; i < o.n; ++i) add(o.v[i]);
+    }
+    // Only constants: the caller's branches on them can be decided.
+    bool constants() const { return !unknown && regs == 0 && n > 0; }
+};
+
+// The returns before `insn`, from those after it (backward).
+Returns returns_before(const Instruction& insn, Returns after, bool tail_call) {
+    if (std::holds_alternative<Exit>(insn)) {
+        Returns r;
+        r.regs = 1; // r0
+        return r;
+    }
+    if (tail_call || std::holds_alternative<CallX>(insn)) return Returns::anything();
+    if (after.unknown) return after;
+    const uint16_t def = use_def(insn).def;
+    if (!(after.regs & def)) return after;
+    after.regs &= uint16_t(~def);
+    if (const auto* l = std::get_if<LoadImm64>(&insn); l && l->kind == LddwKind::Imm64) {
+        after.add(l->value());
+        return after;
+    }
+    const auto* a = std::get_if<Alu>(&insn);
+    if (a && a->op == AluOp::Mov) {
+        if (const auto* imm = std::get_if<Imm>(&a->src)) {
+            after.add(a->is64 ? uint64_t(int64_t(imm->v)) : uint64_t(uint32_t(imm->v)));
+            return after;
+        }
+        if (const auto* src = std::get_if<Reg>(&a->src); src && a->is64 && src->n < kFramePointer) {
+            after.regs |= uint16_t(1u << src->n);
+            return after;
+        }
+    }
+    return Returns::anything();
+}
+
+// Registers whose values are known constants, for the walk after a call returns.
+struct Consts {
+    uint16_t known = 0;
+    std::array<uint64_t, kNumRegisters> v{};
+    std::optional<uint64_t> get(uint8_t r) const {
+        return r < kNumRegisters && (known >> r & 1) ? std::optional<uint64_t>(v[r]) : std::nullopt;
+    }
+    void set(uint8_t r, std::optional<uint64_t> x) {
+        if (r >= kNumRegisters) return;
+        if (x) {
+            known = uint16_t(known | 1u << r);
+            v[r] = *x;
+        } else {
+            known = uint16_t(known & ~(1u << r));
+        }
+    }
+    std::optional<uint64_t> operand(const Operand& o) const {
+        if (const auto* imm = std::get_if<Imm>(&o)) return uint64_t(int64_t(imm->v));
+        return get(std::get<Reg>(o).n);
+    }
+};
+
+// Slots live before `pc` on the paths the known constants allow (the machine's own
+// semantics: isa/alu_semantics.hpp), a jump on known operands going one way only. Where
+// nothing is known any more, or after `budget` slots, the path-insensitive liveness.
+uint64_t live_given(const Program& program, size_t pc, Consts c, const std::vector<uint64_t>& use,
+                    const std::vector<uint64_t>& def, const std::vector<uint64_t>& live_in, int& budget) {
+    if (c.known == 0 || budget <= 0) return live_in[pc];
+    --budget;
+    const Instruction& insn = program.insns[pc];
+    uint64_t out = 0;
+    if (const auto* j = std::get_if<Jump>(&insn); j && j->cond != Cond::Always) {
+        const auto a = c.get(j->dst.n), b = c.operand(j->src);
+        if (a && b) {
+            const size_t next = semantics::condition(j->cond, j->is32, *a, *b) ? size_t(j->target) : pc + 1;
+            return use[pc] | (live_given(program, next, c, use, def, live_in, budget) & ~def[pc]);
+        }
+    }
+    if (const auto* a = std::get_if<Alu>(&insn)) {
+        const bool unary = a->op == AluOp::Neg;
+        const bool mov = a->op == AluOp::Mov || a->op == AluOp::MovSx8 || a->op == AluOp::MovSx16 ||
+                         a->op == AluOp::MovSx32;
+        const auto d = c.get(a->dst.n);
+        const auto s = unary ? std::optional<uint64_t>(0) : c.operand(a->src);
+        std::optional<uint64_t> r;
+        if (s && (d || mov)) {
+            const uint64_t dv = d.value_or(0);
+            r = a->is64 ? semantics::alu64(a->op, dv, *s) : semantics::alu32(a->op, uint32_t(dv), uint32_t(*s));
+        }
+        c.set(a->dst.n, r);
+    } else if (const auto* l = std::get_if<LoadImm64>(&insn)) {
+        c.set(l->dst.n, l->kind == LddwKind::Imm64 ? std::optional<uint64_t>(l->value()) : std::nullopt);
+    } else if (const auto* e = std::get_if<Endian>(&insn)) {
+        const auto d = c.get(e->dst.n);
+        c.set(e->dst.n, d ? std::optional<uint64_t>(semantics::endian(e->op, e->bits, *d)) : std::nullopt);
+    } else {
+        const uint16_t defined = use_def(insn).def;
+        for (uint8_t r = 0; r < kNumRegisters; ++r)
+            if (defined >> r & 1) c.set(r, std::nullopt);
+    }
+    for_each_successor(program, pc, [&](size_t next) { out |= live_given(program, next, c, use, def, live_in, budget); });
+    return use[pc] | (out & ~def[pc]);
 }
 
 } // namespace
@@ -463,6 +599,132 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                 work.push_back(preds[k]);
             }
     }
+
+    // A caller's frame seen from its callees. Which slots may read one: through "some stack
+    // pointer" (what a callee's stack arguments become), or by handing any stack pointer to
+    // a callback or callx (a pointer spilled in this frame may lead further down); a local
+    // call given a stack pointer, where its callee's entry does (found as the marks spread).
+    std::vector<int32_t> sub_at(n, -1);
+    for (size_t s = 0; s < subs.size(); ++s) sub_at[size_t(subs[s].start)] = int32_t(s);
+    std::vector<std::vector<uint32_t>> stack_calls(subs.size()); // by callee: local calls given a stack pointer
+    reads_callers_.assign(n, 0);
+    auto mark = [&](size_t pc) {
+        if (reads_callers_[pc]) return;
+        reads_callers_[pc] = 1;
+        work.push_back(uint32_t(pc));
+    };
+    for (size_t pc = 0; pc < n; ++pc) {
+        const Regs& r = before[pc];
+        if (r[kFramePointer].kind == Val::Bottom) continue; // unreachable
+        bool stack_arg = false, any_arg = false;
+        for (uint8_t a = 1; a <= 5; ++a) {
+            stack_arg |= is_stack(r[a]);
+            any_arg |= r[a].kind == Val::Any;
+        }
+        const Instruction& insn = program.insns[pc];
+        if (const auto* l = std::get_if<Load>(&insn)) {
+            if (r[l->base.n].kind == Val::Any) mark(pc);
+        } else if (const auto* at = std::get_if<Atomic>(&insn)) {
+            if (r[at->base.n].kind == Val::Any) mark(pc);
+        } else if (const auto* c = std::get_if<Call>(&insn)) {
+            if (c->kind == CallKind::Local) {
+                if (auto callee = sub_of(c->target); callee && stack_arg) stack_calls[*callee].push_back(uint32_t(pc));
+            } else if (takes_callback(helper_of(*c)) ? stack_arg : any_arg) {
+                mark(pc);
+            }
+        } else if (std::holds_alternative<CallX>(insn) && stack_arg) {
+            mark(pc);
+        }
+    }
+    while (!work.empty()) {
+        const uint32_t pc = work.back();
+        work.pop_back();
+        for (uint32_t k = pred_start[pc]; k < pred_start[pc + 1]; ++k) mark(preds[k]);
+        if (sub_at[pc] >= 0)
+            for (uint32_t call : stack_calls[size_t(sub_at[pc])]) mark(call);
+    }
+
+    // What each slot of a subprogram returns (backward, by worklist: each slot's returns
+    // only grow), then, per local call site and each constant its callee may return, the
+    // caller's live slots after the return with that r0.
+    {
+        std::vector<Returns> ret(n);
+        for (size_t pc = 0; pc < n; ++pc) {
+            work.push_back(uint32_t(pc));
+            queued[pc] = 1;
+        }
+        while (!work.empty()) {
+            const uint32_t pc = work.back();
+            work.pop_back();
+            queued[pc] = 0;
+            Returns after;
+            for_each_successor(program, pc, [&](size_t next) { after.join(ret[next]); });
+            const Instruction& insn = program.insns[pc];
+            const auto* c = std::get_if<Call>(&insn);
+            const helpers::Helper* h = c ? helper_of(*c) : nullptr;
+            const bool tail_call = c && c->kind != CallKind::Local && (!h || h->proto.tail_call);
+            const Returns in = returns_before(insn, after, tail_call);
+            if (in == ret[pc]) continue;
+            ret[pc] = in;
+            for (uint32_t k = pred_start[pc]; k < pred_start[pc + 1]; ++k)
+                if (!queued[preds[k]]) {
+                    queued[preds[k]] = 1;
+                    work.push_back(preds[k]);
+                }
+        }
+        // The constants each callee may return (at most 8: more, and its call sites keep
+        // live_before(callsite + 1)), and each slot's set of them.
+        constexpr size_t kMaxValues = 8;
+        std::vector<std::vector<uint64_t>> values(subs.size());
+        std::vector<uint8_t> too_many(subs.size(), 0);
+        std::map<std::vector<uint64_t>, uint16_t> interned;
+        return_set_.assign(n, 0);
+        for (size_t s = 1; s < subs.size(); ++s) {
+            for (size_t pc = size_t(subs[s].start); pc < size_t(subs[s].end); ++pc) {
+                if (!ret[pc].constants()) continue;
+                std::vector<uint64_t> set(ret[pc].v.begin(), ret[pc].v.begin() + ret[pc].n);
+                for (uint64_t v : set)
+                    if (std::find(values[s].begin(), values[s].end(), v) == values[s].end()) values[s].push_back(v);
+                auto it = interned.find(set);
+                if (it == interned.end()) {
+                    if (return_sets_.size() >= 0xfffe) continue;
+                    return_sets_.push_back(set);
+                    it = interned.emplace(set, uint16_t(return_sets_.size())).first;
+                }
+                return_set_[pc] = it->second;
+            }
+            too_many[s] = values[s].size() > kMaxValues;
+        }
+        for (size_t pc = 0; pc + 1 < n; ++pc) {
+            const auto* c = std::get_if<Call>(&program.insns[pc]);
+            if (!c || c->kind != CallKind::Local || before[pc][kFramePointer].kind == Val::Bottom) continue;
+            const auto callee = sub_of(c->target);
+            if (!callee || too_many[*callee] || values[*callee].empty()) continue;
+            auto& masks = after_return_[uint32_t(pc)];
+            for (uint64_t v : values[*callee]) {
+                Consts k;
+                k.set(0, v);
+                int budget = 64;
+                masks.emplace_back(v, live_given(program, pc + 1, k, use, def, live_in_, budget));
+            }
+        }
+    }
+}
+
+uint64_t StackLiveness::live_after_return(uint32_t callsite, uint32_t callee_pc) const {
+    const uint32_t resume = callsite + 1;
+    if (!enabled_ || resume >= live_in_.size()) return kAll;
+    const uint64_t all_paths = live_in_[resume];
+    const uint16_t set = callee_pc < return_set_.size() ? return_set_[callee_pc] : 0;
+    const auto masks = after_return_.find(callsite);
+    if (set == 0 || masks == after_return_.end()) return all_paths;
+    uint64_t live = 0;
+    for (uint64_t v : return_sets_[set - 1]) {
+        const auto m = std::find_if(masks->second.begin(), masks->second.end(), [&](const auto& e) { return e.first == v; });
+        if (m == masks->second.end()) return all_paths;
+        live |= m->second;
+    }
+    return live & all_paths;
 }
 
 } // namespace ebpfjit::verifier
