@@ -165,6 +165,34 @@ TEST_CASE("stack liveness: a caller's frame seen from its callee: reads through 
     CHECK(l.live_after_return(3, 11) == 0);       // returns -1: it exits at once
     CHECK(l.live_after_return(3, 7) == slot(0));  // either
     CHECK(l.live_after_return(3, 12) == slot(0)); // r0 as it is at the exit: anything
+
+    // The constant reaches r0 through r6 (kmesh's construct_tuple_key); on the other path
+    // a tail call comes first: when it succeeds, the frame returns whatever the program it
+    // jumped to returns, so nothing narrows the caller's slots there.
+    const isa::Program q = assembled(R"(
+        stdw [%r10-8], 1
+        mov %r1, %r10
+        add %r1, -8
+        call local f
+        jne %r0, 0, out
+        ldxdw %r0, [%r10-8]
+    out:
+        exit
+    f:
+        jeq %r2, 0, done
+        mov %r1, %r2
+        mov %r3, 0
+        call 12
+    done:
+        mov %r6, -1
+        mov %r0, %r6
+        exit)");
+    const StackLiveness m = liveness_of(q);
+    REQUIRE(m.enabled());
+    CHECK(m.live_after_return(3, 11) == 0);       // `done`: -1, through r6
+    CHECK(m.live_after_return(3, 12) == slot(0)); // whatever r6 holds: not known here
+    CHECK(m.live_after_return(3, 8) == slot(0));  // a tail call ahead
+    CHECK(m.live_after_return(3, 7) == slot(0));
 }
 
 TEST_CASE("stack liveness: a stack pointer spilled into the frame is followed through its fill",
