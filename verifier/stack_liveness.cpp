@@ -522,9 +522,13 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                 const Val b = r[st->base.n];
                 const int64_t at = int64_t(b.off) + st->off;
                 const int slot = b.kind == Val::Fixed && st->size == Size::DW ? aligned_slot(at) : -1;
-                if (const auto* src = std::get_if<Reg>(&st->src); src && r[src->n].kind != Val::None) {
-                    // A stack pointer (or what may be one) goes into memory: followed only
-                    // as a spill into a slot of this frame.
+                // A stack pointer (or what may be one) goes into memory: followed only as a
+                // spill into a slot of this frame. A narrower store of one leaves no pointer
+                // to load back: on the stack it is refused ("partial store of a pointer to
+                // the stack", exec_memory.cpp), anywhere else its bytes are data (a
+                // callback's index, which the entry values call "Any", stored as a key).
+                if (const auto* src = std::get_if<Reg>(&st->src);
+                    src && r[src->n].kind != Val::None && st->size == Size::DW) {
                     if (slot < 0 || (tracked.find(slot) < 0 && tracked.slots.size() == kMaxTracked)) {
                         enabled_ = false;
                         return;

@@ -25,8 +25,9 @@
 // frame is tracked in that slot, as the kernel keeps a spilled register, and an aligned
 // 8-byte load of the slot gives it back (a load through an unknown stack pointer: anything);
 // a write that may cover the slot otherwise leaves "maybe data" there. A program that
-// stores one (or a value that may be one) anywhere else, or into more than 8 slots, gets
-// every slot live everywhere (enabled() false).
+// stores one (or a value that may be one) with 8 bytes anywhere else, or into more than 8
+// slots, gets every slot live everywhere (enabled() false). A narrower store leaves no
+// pointer behind (refused on the stack, data elsewhere).
 //
 // A caller's frame seen from a callee (pruning.cpp stack_masks): while a callee runs, the
 // caller's slots are read either through a pointer the callee was handed (reads_callers:
