@@ -129,9 +129,11 @@ Status Analyzer::exec_alu(AbstractState& s, const isa::Alu& insn) {
         // 32-bit ptr - ptr within one region (`w1 -= w3` on two packet pointers) is the low
         // half of an offset: an unknown 32-bit scalar, as the kernel gives (it marks it
         // unknown; the upper half is zero after any 32-bit ALU). Privileged, the kernel also
-        // lets 32-bit SUB turn any pointer operand into a scalar.
-        if (!insn.is64 && insn.op == AluOp::Sub && dst.is_pointer() &&
-            (leaks_allowed() || (src.is_pointer() && same_region(dst, src)))) {
+        // lets 32-bit SUB turn any pointer operand into a scalar, the subtrahend too
+        // (adjust_ptr_min_max_vals after the operands' swap): `w1 = w0; w1 -= w3` with w0
+        // data_end and w3 a packet pointer, gtp-guard's `data_end - payload` from clang 14.
+        if (!insn.is64 && insn.op == AluOp::Sub &&
+            (leaks_allowed() || (dst.is_pointer() && src.is_pointer() && same_region(dst, src)))) {
             dst = RegState::scalar(Scalar::unsigned_range(0, 0xffffffffULL));
             return {};
         }

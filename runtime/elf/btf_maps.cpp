@@ -62,17 +62,37 @@ Result<std::pair<uint32_t, uint32_t>> type_field(const BtfView& v, const std::st
     return std::pair{uint32_t(ptr->type), uint32_t(size)};
 }
 
-// The offsets of the top-level members of the value type whose type is `struct <special>`
-// (bpf_spin_lock, bpf_timer: the fields the kernel's btf_parse_fields records).
+// The offsets of the value type's fields whose type is `struct <special>` (bpf_spin_lock,
+// bpf_timer: the fields the kernel's btf_parse_fields records), in nested structs and array
+// elements too, as the kernel's btf_find_nested_struct (gtp-guard keeps its timer in a
+// struct inside the value).
+void find_special_fields(const BtfView& v, uint32_t type, uint32_t base, std::string_view special, int depth,
+                         std::vector<uint32_t>& out) {
+    const btf_type* t = v.type(v.skip_mods(type));
+    if (!t || depth > 16 || out.size() > 1) return; // a second one is refused anyway
+    if (btf_is_array(t)) {
+        const struct btf_array* a = btf_array(t);
+        const __s64 elem = btf__resolve_size(v.btf, a->type);
+        if (elem <= 0) return;
+        for (uint32_t i = 0; i < a->nelems && out.size() <= 1; ++i)
+            find_special_fields(v, a->type, base + i * uint32_t(elem), special, depth + 1, out);
+        return;
+    }
+    if (!btf_is_struct(t)) return;
+    const btf_member* m = btf_members(t);
+    for (uint16_t i = 0; i < btf_vlen(t); ++i) {
+        const uint32_t off = base + btf_member_bit_offset(t, i) / 8;
+        const btf_type* mt = v.type(v.skip_mods(m[i].type));
+        if (mt && btf_is_struct(mt) && v.name(mt->name_off) == special) out.push_back(off);
+        else find_special_fields(v, m[i].type, off, special, depth + 1, out);
+    }
+}
+
 std::vector<uint32_t> special_field_offsets(const BtfView& v, uint32_t value_type, std::string_view special) {
     std::vector<uint32_t> out;
     const btf_type* t = v.type(v.skip_mods(value_type));
     if (!t || !btf_is_struct(t)) return out;
-    const btf_member* m = btf_members(t);
-    for (uint16_t i = 0; i < btf_vlen(t); ++i) {
-        const btf_type* mt = v.type(v.skip_mods(m[i].type));
-        if (mt && btf_is_struct(mt) && v.name(mt->name_off) == special) out.push_back(btf_member_bit_offset(t, i) / 8);
-    }
+    find_special_fields(v, value_type, 0, special, 0, out);
     return out;
 }
 

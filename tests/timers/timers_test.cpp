@@ -304,6 +304,22 @@ TEST_CASE("one struct bpf_timer per value, as the kernel's btf_parse_fields", "[
     CHECK(message.find("section '.maps'") != std::string::npos);
 }
 
+TEST_CASE("a bpf_timer in a struct inside the value, as the kernel's btf_find_nested_struct", "[timers][elf]") {
+    for (Engine engine : {Engine::Jit, Engine::Interpreter}) {
+        INFO(name(engine));
+        Object object = open_timers();
+        run(object, "arm_nested", engine);
+        auto r = results(object);
+        CHECK(r[22] == 0); // init
+        CHECK(r[23] == 0); // set_callback
+        CHECK(r[24] == 0); // start, due at once
+        auto ran = object.run_expired_timers(kLater);
+        if (!ran) FAIL(ran.error().to_string());
+        CHECK(*ran == 1);
+        CHECK(results(object)[21] == 99); // the callback saw its value
+    }
+}
+
 TEST_CASE("timers armed from several threads fire once each", "[timers][threads]") {
     Object object = open_timers();
     auto p = object.program("arm_array");

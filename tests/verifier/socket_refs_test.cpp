@@ -355,6 +355,22 @@ TEST_CASE("privileged: a released socket's copies are numbers, a 32-bit pointer 
         exit)");
     REQUIRE(sub.has_value());
     CHECK(check(*sub, in).ok());
+    // A scalar minus a packet pointer in 32 bits (gtp-guard's `data_end - payload`, clang 14:
+    // a 32-bit copy of data_end, then the pointer subtracted): a scalar privileged; by
+    // default the copy already leaks the pointer.
+    auto from_scalar = isa::assemble(R"(
+        ldxw %r2, [%r1+0]
+        ldxw %r3, [%r1+4]
+        mov32 %r4, %r3
+        sub32 %r4, %r2
+        mov %r0, %r4
+        exit)");
+    REQUIRE(from_scalar.has_value());
+    CHECK(check(*from_scalar, in).ok());
+    Report strict = check(*from_scalar, builtin_input(Xdp));
+    REQUIRE_FALSE(strict.ok());
+    CHECK(strict.rejection->insn == 2);
+    CHECK(to_string(strict.rejection->reason) == to_string(Reason::PointerArithmetic));
 }
 
 } // namespace ebpfjit::verifier::test

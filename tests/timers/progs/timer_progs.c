@@ -151,3 +151,43 @@ int errors(void *ctx)
     put(14, bpf_timer_start(&v->timer, 0, 1));                    // 0: BPF_F_TIMER_ABS, long past
     return 0;
 }
+
+// The timer inside a struct inside the value (gtp-guard's fragment rule): the kernel's
+// btf_parse_fields finds it in nested structs too.
+struct frag_rule {
+    struct bpf_timer timer;
+    __u8 flags;
+};
+struct frag_value {
+    __u64 hits;
+    struct frag_rule rule;
+    __u16 psid;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 4);
+    __type(key, __u32);
+    __type(value, struct frag_value);
+} nested SEC(".maps");
+
+static int nested_cb(void *map, __u32 *key, struct frag_value *val)
+{
+    put(21, val->psid);
+    return 0;
+}
+
+SEC("prog")
+int arm_nested(void *ctx)
+{
+    __u32 key = 3;
+    struct frag_value init = {.psid = 99};
+    bpf_map_update_elem(&nested, &key, &init, BPF_ANY);
+    struct frag_value *v = bpf_map_lookup_elem(&nested, &key);
+    if (!v)
+        return 1;
+    put(22, bpf_timer_init(&v->rule.timer, &nested, CLOCK_MONOTONIC));
+    put(23, bpf_timer_set_callback(&v->rule.timer, nested_cb));
+    put(24, bpf_timer_start(&v->rule.timer, 0, 0));
+    return 0;
+}
