@@ -242,6 +242,17 @@ Status Analyzer::execute(AbstractState& s, Step& step) {
         insn);
 }
 
+bool Analyzer::walk_on_after_giving_up(uint32_t head) {
+    walk_gave_up_ = true;
+    gave_up_at_ = head;
+    if (!on_give_up_ || on_give_up_()) return false;
+    walked_on_ = true;
+    loop_arrival_limit_ = 0; // every loop enumerated from here on, as the kernel does
+    if (input_.log_level >= 2)
+        trace_ += fmt::format("{}: the loop pass did not prove the program: the walk goes on\n", head);
+    return true;
+}
+
 void Analyzer::run(Report& report) {
     enumerated_.assign(program_.size(), false);
     for (uint32_t head : enumerated_heads_)
@@ -297,7 +308,7 @@ void Analyzer::run(Report& report) {
         bool path_over = false;
         if (cur.zone && (shape_.prune_point[cur.pc] || join_head_[cur.pc])) bound_dead_symbols(cur);
         if (loop_pass_ && join_head_[cur.pc] && !resumed_head) {
-            auto verdict = arrive_at_loop_head(cur);
+            auto verdict = arrive_at_loop_head(cur, goes_round(cur.pc, prev_pc));
             if (!verdict) {
                 reject(cur.pc, {Reason::ComplexityLimit, verdict.error().message});
                 break;
@@ -367,9 +378,18 @@ void Analyzer::run(Report& report) {
         // arrivals were walked; a joined head's arrivals are bounded by widening).
         if (!path_over && loop_pass_ && loop_arrival_limit_ && enumerated_[cur.pc] &&
             loop_too_long(cur.pc, prev_pc, head_trips, head_entries, bodies)) {
+            if (give_up_enumerating_) {
+                walk_gave_up_ = true;
+                gave_up_at_ = cur.pc;
+                reject(cur.pc, {Reason::ComplexityLimit,
+                                fmt::format("program is too complex: the enumerated loop at insn {} went round {} "
+                                            "times from {} entries",
+                                            cur.pc, head_trips[cur.pc], head_entries[cur.pc])});
+                break;
+            }
             enumerated_[cur.pc] = false;
             switched_heads_.push_back(cur.pc);
-            auto verdict = arrive_at_loop_head(cur); // the first of its shape: goes on
+            auto verdict = arrive_at_loop_head(cur, false); // the first of its shape: goes on
             if (!verdict) {
                 reject(cur.pc, {Reason::ComplexityLimit, verdict.error().message});
                 break;
@@ -377,9 +397,8 @@ void Analyzer::run(Report& report) {
             if (input_.log_level >= 2) trace_ += fmt::format("{}: the loop's states are joined from here on\n", cur.pc);
         }
         if (!path_over && !loop_pass_ && loop_arrival_limit_ && loop_head_[cur.pc] &&
-            loop_too_long(cur.pc, prev_pc, head_trips, head_entries, bodies)) {
-            walk_gave_up_ = true;
-            gave_up_at_ = cur.pc;
+            loop_too_long(cur.pc, prev_pc, head_trips, head_entries, bodies) &&
+            !walk_on_after_giving_up(cur.pc)) {
             reject(cur.pc, {Reason::ComplexityLimit,
                             fmt::format("program is too complex: the loop at insn {} went round {} times from {} "
                                         "entries (the walk enumerates {} trips, and {} more per entry)",

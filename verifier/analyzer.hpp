@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,11 +39,23 @@ public:
     // that reaches it is joined from then on instead (such a loop is never ranked: its
     // head states miss the arrivals before).
     void limit_loop_arrivals(uint64_t n) { loop_arrival_limit_ = n; }
+    // Path walk: called where the walk would give up (gave_up_at() is set); true: it does
+    // (the caller proved the program otherwise), false: it walks on from there with no
+    // loop limit, keeping every state and count it has (the walk with its whole budget,
+    // not started again).
+    void on_give_up(std::function<bool()> decide) { on_give_up_ = std::move(decide); }
     bool walk_gave_up() const { return walk_gave_up_; }
+    bool walked_on() const { return walked_on_; } // gave up, then went on (on_give_up false)
     uint32_t gave_up_at() const { return gave_up_at_; } // the head whose limit was reached
     // Loop pass: loop heads where states are not joined (the loop is enumerated as the
     // walk would), and the heads where this run joined states.
     void enumerate_at(std::vector<uint32_t> heads) { enumerated_heads_ = std::move(heads); }
+    // Loop pass: an enumerated head reaching the arrival limit `n` ends the pass instead
+    // (ComplexityLimit, walk_gave_up() true) rather than having its states joined from then on.
+    void give_up_enumerating_after(uint64_t n) {
+        loop_arrival_limit_ = n;
+        give_up_enumerating_ = true;
+    }
     const std::vector<uint32_t>& joined_heads() const { return joined_heads_; }
     // Explores every path; fills the report's rejection or facts, stats and log.
     void run(Report& report);
@@ -74,7 +87,19 @@ private:
     // when the pass enumerates a loop, ends there (Joined: the head's state is explored
     // once the worklist is empty, after every other arrival of the round).
     enum class HeadVerdict { Continue, Prune, Joined };
-    Result<HeadVerdict> arrive_at_loop_head(AbstractState& s);
+    // round_the_loop: the arrival came round a cycle through the head (goes_round); only
+    // those are widened, and count towards kWidenAfter. An arrival from outside (the
+    // first, or one of the several paths into a loop: a checksum loop after each way a
+    // parser sets a header offset) is joined exactly: widening there moved a constant that
+    // differs per entry (the offset 40, 42 .. 50) to a threshold (252), which no cycle
+    // needed, and the access after the loop failed.
+    Result<HeadVerdict> arrive_at_loop_head(AbstractState& s, bool round_the_loop);
+    // The edge prev_pc -> head lies on a cycle: the head reaches prev_pc within its
+    // subprogram (every cycle through a join head is widened there: its edge into the head
+    // is such an edge). An edge from another subprogram (a callee's exit, a callback's)
+    // counts as one too; no known predecessor (a path's start) does not.
+    bool goes_round(uint32_t head, uint32_t prev_pc);
+    std::vector<std::vector<bool>> reached_from_head_; // per join head, built at first use
     // An arrival at a loop head the walk (or the loop pass) enumerates, from `prev_pc`: true
     // once the trips round the loop exceed the arrival limit plus kTripsPerEntry per entry
     // into it, so that a short loop many paths enter (`for (i = 0; i < 3; i++)` after every
@@ -84,6 +109,8 @@ private:
     bool loop_too_long(uint32_t head, uint32_t prev_pc, std::vector<uint64_t>& trips, std::vector<uint64_t>& entries,
                        LoopBodyCache& bodies) const;
     Status execute(AbstractState& s, Step& step);
+    // The walk reached its loop limit at `head`: true when it goes on (on_give_up).
+    bool walk_on_after_giving_up(uint32_t head);
 
     // exec_alu.cpp
     Status exec_alu(AbstractState& s, const isa::Alu& insn);
@@ -306,6 +333,9 @@ private:
     uint64_t loop_arrival_limit_ = 0;
     std::vector<uint32_t> enumerated_heads_;
     bool walk_gave_up_ = false;
+    bool walked_on_ = false;
+    bool give_up_enumerating_ = false;
+    std::function<bool()> on_give_up_;
     uint32_t gave_up_at_ = 0;
     std::vector<bool> enumerated_; // per slot: enumerated_heads_ (set by run)
     std::vector<uint32_t> switched_heads_; // enumerated heads joined after the arrival limit

@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "isa/liveness.hpp"
 #include "verifier/analyzer.hpp"
 #include "verifier/ranking.hpp"
 
@@ -37,7 +38,7 @@ constexpr size_t kMaxShapes = 64;
 
 } // namespace
 
-Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
+Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s, bool round_the_loop) {
     if (enumerated_[s.pc]) return HeadVerdict::Continue; // walked as the path walk does
     const LiveMasks live = checkpoints_.live_masks(s);
     const uint64_t key = shape_key(s, live);
@@ -53,10 +54,10 @@ Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
             checkpoints_.mark_everything_precise(s);
             return HeadVerdict::Prune;
         }
-        auto joined = join_states(head.state, s, live, head.joins >= kWidenAfter, *thresholds_,
-                                  [this] { return fresh_id(); });
+        const bool widen = round_the_loop && head.joins >= kWidenAfter;
+        auto joined = join_states(head.state, s, live, widen, *thresholds_, [this] { return fresh_id(); });
         if (!joined) continue;
-        ++head.joins;
+        if (round_the_loop) ++head.joins;
         if (!head.queued && ++head.rounds > kMaxJoins)
             return fail(Error::at_insn(s.pc, fmt::format("program is too complex: the states at the loop head at insn "
                                                          "{} did not stabilise after {} rounds of joins",
@@ -86,6 +87,26 @@ Result<Analyzer::HeadVerdict> Analyzer::arrive_at_loop_head(AbstractState& s) {
         shapes.back().state.history.clear();
     }
     return HeadVerdict::Continue;
+}
+
+bool Analyzer::goes_round(uint32_t head, uint32_t prev_pc) {
+    const size_t n = program_.size();
+    if (prev_pc >= n) return false;
+    if (shape_.subprogram_of[prev_pc] != shape_.subprogram_of[head]) return true;
+    if (reached_from_head_.size() != n) reached_from_head_.resize(n);
+    std::vector<bool>& seen = reached_from_head_[head];
+    if (seen.empty()) {
+        seen.assign(n, false);
+        std::vector<size_t> stack{head};
+        while (!stack.empty()) {
+            const size_t pc = stack.back();
+            stack.pop_back();
+            isa::for_each_successor(program_, pc, [&](size_t next) {
+                if (!seen[next]) seen[next] = true, stack.push_back(next);
+            });
+        }
+    }
+    return seen[prev_pc];
 }
 
 bool Analyzer::loop_too_long(uint32_t head, uint32_t prev_pc, std::vector<uint64_t>& trips,

@@ -53,30 +53,61 @@ std::optional<uint32_t> innermost_loop(const isa::Program& program, const std::v
 // more with that loop enumerated instead (a binary search's inner loop, a run of at
 // most 255 bytes: their bounds are path facts a join loses), up to kRetries times. The
 // attempts share one processed-instruction budget (the input's complexity limit).
-Report loop_pass(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
-                 const WalkScope& scope) {
-    constexpr int kRetries = 3;
+// Run where the walk gave up (`impatient`, the walk still waiting to go on), a retry does
+// not enumerate the walk's own loop (`hold_back`: the walk goes on to enumerate it itself)
+// nor go round any loop it enumerates more often than the walk would have (2048 trips and
+// 64 per entry): such a retry is left (`deferred`) for a later call, once the walk failed
+// too. A retry that enumerated a 700-trip checksum loop the walk had left ran 188,166
+// instructions before failing on the program's second checksum loop, and the walk then
+// proved the program in 134,576. The report is the first attempt's, with the stats of
+// every attempt this call ran.
+struct LoopPassAttempts {
     std::vector<uint32_t> enumerated;
-    Report first;
-    VerifierInput budgeted = input;
     uint64_t used = 0;
-    for (int attempt = 0;; ++attempt) {
+    int attempt = 0;
+    std::optional<Report> first;
+    bool deferred = false; // the attempt with `enumerated` is still to be run, patiently
+};
+
+Report loop_pass(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
+                 const WalkScope& scope, LoopPassAttempts& at, std::optional<uint32_t> hold_back = std::nullopt) {
+    constexpr int kRetries = 3;
+    const bool impatient = hold_back.has_value();
+    const uint64_t limit = std::min(input.complexity_limit, kComplexityLimit);
+    VerifierInput budgeted = input;
+    Stats spent;
+    at.deferred = false;
+    for (; at.used < limit; ++at.attempt) {
         Report r;
-        budgeted.complexity_limit = std::min(input.complexity_limit, kComplexityLimit) - used;
+        budgeted.complexity_limit = limit - at.used;
         Analyzer pass(program, budgeted, shape, /*loop_pass=*/true, scope);
-        pass.enumerate_at(enumerated);
+        pass.enumerate_at(at.enumerated);
+        if (impatient) pass.give_up_enumerating_after(kWalkLoopArrivals);
         pass.run(r);
-        used += std::min(r.stats.processed_insns, budgeted.complexity_limit);
-        if (attempt > 0) r.stats.add(first.stats);
-        if (r.ok()) return r;
-        if (attempt == 0) first = r;
-        if (attempt == kRetries || r.rejection->reason == Reason::ComplexityLimit ||
-            used >= std::min(input.complexity_limit, kComplexityLimit))
+        at.used += std::min(r.stats.processed_insns, budgeted.complexity_limit);
+        spent.add(r.stats);
+        if (r.ok()) {
+            r.stats = spent;
+            return r;
+        }
+        if (pass.walk_gave_up()) { // an enumerated loop went round too often: later
+            at.deferred = true;
             break;
+        }
+        if (!at.first) at.first = r;
+        if (at.attempt == kRetries || r.rejection->reason == Reason::ComplexityLimit) break;
         auto head = innermost_loop(program, pass.joined_heads(), r.rejection->insn);
         if (!head) break;
-        enumerated.push_back(*head);
+        at.enumerated.push_back(*head);
+        if (head == hold_back) {
+            at.deferred = true;
+            ++at.attempt;
+            break;
+        }
     }
+    Report first = at.first ? *at.first : Report{};
+    if (!at.first) first.rejection = Rejection{Reason::ComplexityLimit, 0, "no loop pass attempt left"};
+    first.stats = spent;
     return first;
 }
 
@@ -109,33 +140,47 @@ Report enumerating_pass(const isa::Program& program, const VerifierInput& input,
 
 // Full level: the kernel-style path walk, and where it gives up on a loop (or needs a
 // relation), the loop pass (docs/loop-verification.md). Either one's acceptance is a proof.
+// The loop pass runs where the walk gives up, and if it does not prove the program, the
+// walk goes on from there with its whole budget: what it walked before is not walked again.
 Report prove(const isa::Program& program, const VerifierInput& input, const ProgramShape& shape,
              const WalkScope& scope) {
-    Report walk;
-    Analyzer walker(program, input, shape, /*loop_pass=*/false, scope);
-    walker.limit_loop_arrivals(kWalkLoopArrivals);
-    walker.run(walk);
-    if (walk.ok() || !loop_pass_may_help(walk.rejection->reason)) return walk;
-    Stats spent = walk.stats; // every pass's, in the verdict returned
-    auto finish = [&](Report r) {
-        r.stats = spent;
-        return r;
-    };
     // Asked for a proof that the program ends, a loop pass counts only where a ranking
     // argument bounds every loop it reached (ranking.hpp); otherwise the kernel's verdict,
     // the walk with its whole budget.
     const bool need_proof = input.require_termination_proof;
-    Report loops = loop_pass(program, input, shape, scope);
-    spent.add(loops.stats);
-    if (loops.ok() && !(need_proof && !loops.facts.budget_loops.empty())) return finish(std::move(loops));
-    const bool unbounded = loops.ok(); // accepted, but with loops no ranking bounds
-    std::optional<Report> full;
-    if (walker.walk_gave_up()) { // the walk may still get through with its whole budget
-        full.emplace();
-        Analyzer(program, input, shape, /*loop_pass=*/false, scope).run(*full);
-        spent.add(full->stats);
-        if (full->ok()) return finish(std::move(*full));
+    auto proves = [&](const Report& r) { return r.ok() && !(need_proof && !r.facts.budget_loops.empty()); };
+    Report walk;
+    Analyzer walker(program, input, shape, /*loop_pass=*/false, scope);
+    walker.limit_loop_arrivals(kWalkLoopArrivals);
+    LoopPassAttempts attempts;
+    std::optional<Report> loops;
+    walker.on_give_up([&] {
+        loops = loop_pass(program, input, shape, scope, attempts, walker.gave_up_at());
+        return proves(*loops);
+    });
+    walker.run(walk);
+    Stats spent = walk.stats; // every pass's, in the verdict returned
+    if (loops) spent.add(loops->stats);
+    auto finish = [&](Report r) {
+        r.stats = spent;
+        return r;
+    };
+    if (loops && !walker.walked_on()) return finish(std::move(*loops)); // the loop pass proved it
+    if (walk.ok()) return finish(std::move(walk));
+    if (!loops) { // the walk never gave up: an access only a relation may prove
+        if (!loop_pass_may_help(walk.rejection->reason)) return walk;
+        loops = loop_pass(program, input, shape, scope, attempts);
+        spent.add(loops->stats);
+        if (proves(*loops)) return finish(std::move(*loops));
     }
+    if (attempts.deferred) { // the retries held back while the walk could still go on
+        Report more = loop_pass(program, input, shape, scope, attempts);
+        spent.add(more.stats);
+        if (proves(more)) return finish(std::move(more));
+    }
+    const bool unbounded = loops->ok(); // accepted, but with loops no ranking bounds
+    // `walk` is the walk with its whole budget when it went on after giving up.
+    const bool full = walker.walked_on();
     // Still rejected: once more with only the loop the walk could not finish joined, where it
     // gave up, or the innermost loop around the access it found unsafe (not when both
     // passes found the same access unsafe: the walk's concrete path and the joins agree,
@@ -143,28 +188,28 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
     // enumerated loops are budget loops: no use when a proof of termination is asked for.
     std::optional<uint32_t> walk_head;
     if (walker.walk_gave_up()) walk_head = walker.gave_up_at();
-    else if (!loops.ok() && loops.rejection->insn != walk.rejection->insn)
+    else if (!loops->ok() && loops->rejection->insn != walk.rejection->insn)
         walk_head = innermost_loop(program, cycle_heads(program), walk.rejection->insn);
     // It shares the kernel's budget with the walk that had its whole budget: a program that
     // walk ran out on (loxilb's SCTP loops) is not tried once more for as long again.
     const uint64_t limit = std::min(input.complexity_limit, kComplexityLimit);
-    const uint64_t left = full ? limit - std::min(limit, full->stats.processed_insns) : limit;
-    if (!loops.ok() && !need_proof && walk_head && left > 0) {
+    const uint64_t left = full ? limit - std::min(limit, walk.stats.processed_insns) : limit;
+    if (!loops->ok() && !need_proof && walk_head && left > 0) {
         Report again = enumerating_pass(program, input, shape, scope, *walk_head, left);
         spent.add(again.stats);
         if (again.ok()) return finish(std::move(again));
     }
-    // Rejected: the walk's concrete path says most, unless it only gave up.
-    if (!unbounded && walk.rejection->reason != Reason::ComplexityLimit) return finish(std::move(walk));
+    // Rejected: the walk's concrete path says most, unless it only gave up (then the walk
+    // with its whole budget, unless the loop pass names an unsafe access).
     if (full) {
-        if (unbounded || loops.rejection->reason == Reason::ComplexityLimit) return finish(std::move(*full));
-    } else if (unbounded) {
-        return finish(std::move(walk));
+        if (unbounded || loops->rejection->reason == Reason::ComplexityLimit) return finish(std::move(walk));
+        return finish(std::move(*loops));
     }
+    if (unbounded || walk.rejection->reason != Reason::ComplexityLimit) return finish(std::move(walk));
     // The loop pass's rejection names the unsafe access; "too complex" says less (both
     // passes too complex: the walk's verdict, with its own count, the kernel's).
-    if (loops.rejection->reason == Reason::ComplexityLimit) return walk;
-    return finish(std::move(loops));
+    if (loops->rejection->reason == Reason::ComplexityLimit) return walk;
+    return finish(std::move(*loops));
 }
 
 Report check(const isa::Program& program, const VerifierInput& input) {
