@@ -242,9 +242,10 @@ Status Analyzer::execute(AbstractState& s, Step& step) {
         insn);
 }
 
-bool Analyzer::walk_on_after_giving_up(uint32_t head) {
+bool Analyzer::walk_on_after_giving_up(uint32_t head, uint64_t processed) {
     walk_gave_up_ = true;
     gave_up_at_ = head;
+    processed_at_give_up_ = processed;
     if (!on_give_up_ || on_give_up_()) return false;
     walked_on_ = true;
     loop_arrival_limit_ = 0; // every loop enumerated from here on, as the kernel does
@@ -398,7 +399,7 @@ void Analyzer::run(Report& report) {
         }
         if (!path_over && !loop_pass_ && loop_arrival_limit_ && loop_head_[cur.pc] &&
             loop_too_long(cur.pc, prev_pc, head_trips, head_entries, bodies) &&
-            !walk_on_after_giving_up(cur.pc)) {
+            !walk_on_after_giving_up(cur.pc, processed)) {
             reject(cur.pc, {Reason::ComplexityLimit,
                             fmt::format("program is too complex: the loop at insn {} went round {} times from {} "
                                         "entries (the walk enumerates {} trips, and {} more per entry)",

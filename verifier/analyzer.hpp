@@ -46,6 +46,7 @@ public:
     void on_give_up(std::function<bool()> decide) { on_give_up_ = std::move(decide); }
     bool walk_gave_up() const { return walk_gave_up_; }
     bool walked_on() const { return walked_on_; } // gave up, then went on (on_give_up false)
+    uint64_t processed_before_giving_up() const { return processed_at_give_up_; }
     uint32_t gave_up_at() const { return gave_up_at_; } // the head whose limit was reached
     // Loop pass: loop heads where states are not joined (the loop is enumerated as the
     // walk would), and the heads where this run joined states.
@@ -110,7 +111,7 @@ private:
                        LoopBodyCache& bodies) const;
     Status execute(AbstractState& s, Step& step);
     // The walk reached its loop limit at `head`: true when it goes on (on_give_up).
-    bool walk_on_after_giving_up(uint32_t head);
+    bool walk_on_after_giving_up(uint32_t head, uint64_t processed);
 
     // exec_alu.cpp
     Status exec_alu(AbstractState& s, const isa::Alu& insn);
@@ -334,6 +335,7 @@ private:
     std::vector<uint32_t> enumerated_heads_;
     bool walk_gave_up_ = false;
     bool walked_on_ = false;
+    uint64_t processed_at_give_up_ = 0;
     bool give_up_enumerating_ = false;
     std::function<bool()> on_give_up_;
     uint32_t gave_up_at_ = 0;

@@ -2,7 +2,8 @@
 // head (the target of a backward jump) meets the head's state for its shape (frames,
 // live register types): if that state already covers it, the path ends — the head's
 // continuation is explored, or being explored, from a larger set of states. Otherwise
-// the two are joined, after kWidenAfter joins also widened, and the result becomes the
+// the two are joined, after kWidenAfter joins also widened (of arrivals that came round
+// the loop: an entry into it is joined exactly, goes_round), and the result becomes the
 // head's state, from which the path goes on. Widening makes the sequence of head states
 // finite, so every loop is explored a bounded number of times.
 //
