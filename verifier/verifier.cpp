@@ -54,11 +54,11 @@ std::optional<uint32_t> innermost_loop(const isa::Program& program, const std::v
 // most 255 bytes: their bounds are path facts a join loses), up to kRetries times. The
 // attempts share one processed-instruction budget (the input's complexity limit).
 // Run where the walk gave up (`impatient`: the walk waits to go on, having processed
-// `walk_so_far`), a retry does not enumerate the walk's own loop (`hold_back`: the walk
-// goes on to enumerate it itself), go round any loop it enumerates more often than the
-// walk would have (2048 trips and 64 per entry), nor process more than the walk did before
-// it gave up: such a retry is left (`deferred`) for a later call, once the walk failed
-// too. A retry that enumerated a 700-trip checksum loop the walk had left ran 188,166
+// `walk_so_far`), no attempt processes more than the walk did before it gave up, and a
+// retry does not enumerate the walk's own loop (`hold_back`: the walk goes on to
+// enumerate it itself) nor go round any loop it enumerates more often than the walk would
+// have (2048 trips and 64 per entry): such an attempt is left (`deferred`) for a later
+// call, once the walk failed too. A retry that enumerated a 700-trip checksum loop the walk had left ran 188,166
 // instructions before failing on the program's second checksum loop, and the walk then
 // proved the program in 134,576 (xvs's forward program: a retry of 990,920, then the walk
 // 407,594). The report is the first attempt's, with the stats of every attempt this call
@@ -186,6 +186,7 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
         Report more = loop_pass(program, input, shape, scope, attempts);
         spent.add(more.stats);
         if (proves(more)) return finish(std::move(more));
+        loops = std::move(more); // the first attempt's verdict (its first run may have been held back)
     }
     const bool unbounded = loops->ok(); // accepted, but with loops no ranking bounds
     // `walk` is the walk with its whole budget when it went on after giving up.
