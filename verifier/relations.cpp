@@ -274,10 +274,27 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
         out.sym = 0;
         return;
     }
+    // A constant that is negative in the operation's width: `x += -14` is `x -= 14` (and
+    // `x -= -k` is `x += k`), both modulo 2^64 (2^32 for the 32-bit forms, which use the
+    // constant's low half); the checks below then rule out the wrap (`x -= 14` needs x >= 14).
+    AluOp op = insn.op;
+    RegState negated;
+    const RegState* src_term = &src_before;
+    if (out.is_scalar() && src_before.is_scalar() && src_before.var.is_const()) {
+        const uint64_t width = insn.is64 ? ~0ULL : 0xffffffffULL;
+        const uint64_t sign = insn.is64 ? uint64_t(1) << 63 : uint64_t(1) << 31;
+        const uint64_t low = src_before.var.value() & width;
+        const uint64_t k = (~low + 1) & width; // -low in the operation's width
+        if ((low & sign) && k != 0 && k < sign) {
+            op = op == AluOp::Add ? AluOp::Sub : AluOp::Add;
+            negated = RegState::scalar(Scalar::constant(k));
+            src_term = &negated;
+        }
+    }
     const bool ptr = out.type == RegType::Packet;
     // For pointer arithmetic, the operands are the pointer's variable offset and the scalar.
-    const RegState& a = ptr && !dst_before.is_pointer() ? src_before : dst_before;
-    const RegState& b = ptr && !dst_before.is_pointer() ? dst_before : src_before;
+    const RegState& a = ptr && !dst_before.is_pointer() ? *src_term : dst_before;
+    const RegState& b = ptr && !dst_before.is_pointer() ? dst_before : *src_term;
     if (!in_model(a) || !in_model(b)) {
         out.sym = 0;
         return;
@@ -290,7 +307,7 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
         out.sym = 0;
         return;
     }
-    if (insn.op == AluOp::Add) {
+    if (op == AluOp::Add) {
         if (a.var.umax + b.var.umax >= limit || (!insn.is64 && (a.var.umax > 0xffffffffULL || b.var.umax > 0xffffffffULL))) {
             out.sym = 0;
             return;
