@@ -144,6 +144,16 @@ Report enumerating_pass(const isa::Program& program, const VerifierInput& input,
     return r;
 }
 
+// The loop pass's rejection where the path walk only ran out of budget: the access it names
+// was not proven over joined loop states, which may hold values no single path has (kmesh's
+// policy_check: an index the source bounds by 4 widened to 8,191), so the headline says how
+// it was found and where the walk stopped.
+Report found_with_joins(Report loops, const Report& walk) {
+    loops.rejection->headline += fmt::format(" [found with the states of loops joined; the path walk alone: {}]",
+                                             walk.rejection->headline);
+    return loops;
+}
+
 } // namespace
 
 // Full level: the kernel-style path walk, and where it gives up on a loop (or needs a
@@ -212,14 +222,16 @@ Report prove(const isa::Program& program, const VerifierInput& input, const Prog
     // Rejected: the walk's concrete path says most, unless it only gave up (then the walk
     // with its whole budget, unless the loop pass names an unsafe access).
     if (full) {
-        if (unbounded || loops->rejection->reason == Reason::ComplexityLimit) return finish(std::move(walk));
-        return finish(std::move(*loops));
+        if (unbounded || loops->rejection->reason == Reason::ComplexityLimit ||
+            walk.rejection->reason != Reason::ComplexityLimit)
+            return finish(std::move(walk));
+        return finish(found_with_joins(std::move(*loops), walk));
     }
     if (unbounded || walk.rejection->reason != Reason::ComplexityLimit) return finish(std::move(walk));
     // The loop pass's rejection names the unsafe access; "too complex" says less (both
     // passes too complex: the walk's verdict, with its own count, the kernel's).
     if (loops->rejection->reason == Reason::ComplexityLimit) return walk;
-    return finish(std::move(*loops));
+    return finish(found_with_joins(std::move(*loops), walk));
 }
 
 Report check(const isa::Program& program, const VerifierInput& input) {

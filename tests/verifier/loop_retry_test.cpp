@@ -6,6 +6,8 @@
 #include <string>
 
 #include "c_object_input.hpp"
+#include "corpus.hpp"
+#include "program_builder.hpp"
 #include "runtime/elf/loader.hpp"
 #include "verifier/verifier.hpp"
 
@@ -66,5 +68,25 @@ TEST_CASE("loop pass: a walk that gave up goes on where the loop pass fails", "[
     CHECK(r.facts.budget_loops.empty()); // the walk enumerated the loop: it ends
 }
 #endif
+
+TEST_CASE("loop pass: an access rejected over joined loop states says so, and where the walk stopped",
+          "[verifier][loops]") {
+    // Two million trips: the walk runs out of its budget going round; the loop pass proves
+    // the loop and finds the byte store after it at fp-8 + (2,000,009 & 15) = fp+1, outside
+    // the frame. Its verdict names that store, says it was found over joined loop states
+    // (which may hold values no single run has: kmesh's policy_check) and what stopped the walk.
+    Builder b;
+    b.st(Size::DW, r10, -8, 0).mov(r6, 0);
+    b.label("loop").add(r6, 1).j(Cond::Lt, r6, 2'000'009, "loop");
+    b.mov(r7, r6).and_(r7, 15).mov(r8, r10).add(r8, -8).add(r8, r7).st(Size::B, r8, 0, 1);
+    b.mov(r0, 0).exit();
+    Report r = check(b.build(), corpus_input(ProgramType::Mem));
+    REQUIRE_FALSE(r.ok());
+    INFO(r.rejection->headline);
+    CHECK(r.rejection->insn == 9);
+    CHECK(r.rejection->headline.find("[found with the states of loops joined; the path walk alone: ") !=
+          std::string::npos);
+    CHECK(r.rejection->headline.find("program is too complex") != std::string::npos);
+}
 
 } // namespace ebpfjit::verifier::test
