@@ -4,6 +4,10 @@
 // BPF_F_RDONLY_PROG with its frozen bytes), line info and global functions.
 #pragma once
 
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "corpus.hpp"
@@ -20,5 +24,24 @@ inline VerifierInput c_object_input(const runtime::elf::ObjectDescription& obj, 
     in.global_functions = prog.global_functions;
     return in;
 }
+
+#ifdef EBPFJIT_VERIFIER_C_OBJECT_DIR
+// Every program of tests/verifier/c/`object` (.o, as this build's clang compiled it) is
+// accepted and processes at most the kernel's count for it (`kernel`: program name -> the
+// count Linux 6.18 gave for that object, loaded with libbpf), and no program is missing.
+inline void check_within_kernel_counts(const std::string& object, const std::map<std::string, uint64_t>& kernel) {
+    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/" + object);
+    REQUIRE(obj);
+    REQUIRE(obj->programs.size() == kernel.size());
+    for (const auto& prog : obj->programs) {
+        Report r = check(prog.program, c_object_input(*obj, prog));
+        INFO(prog.name << ": " << r.stats.processed_insns << " processed "
+                       << (r.rejection ? r.rejection->headline : std::string()));
+        REQUIRE(r.ok());
+        REQUIRE(kernel.count(prog.name) == 1);
+        CHECK(r.stats.processed_insns <= kernel.at(prog.name));
+    }
+}
+#endif
 
 } // namespace ebpfjit::verifier::test

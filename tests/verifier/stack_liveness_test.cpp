@@ -392,17 +392,7 @@ TEST_CASE("stack liveness: a callee's shared failure exit ignores the caller's s
     // (stack_liveness.hpp reads_callers, live_after_return) every arrival at the failure
     // block with a different struct walked it again: 280 and 243 processed.
     const std::map<std::string, uint64_t> kernel = {{"caller_struct_error_exit", 184}, {"caller_struct_unread", 155}};
-    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_caller_stack.o");
-    REQUIRE(obj);
-    REQUIRE(obj->programs.size() == kernel.size());
-    for (const auto& prog : obj->programs) {
-        Report r = check(prog.program, c_object_input(*obj, prog));
-        INFO(prog.name << ": " << r.stats.processed_insns << " processed "
-                       << (r.rejection ? r.rejection->headline : std::string()));
-        REQUIRE(r.ok());
-        REQUIRE(kernel.count(prog.name) == 1);
-        CHECK(r.stats.processed_insns <= kernel.at(prog.name));
-    }
+    check_within_kernel_counts("xdp_caller_stack.o", kernel);
 }
 #endif
 
