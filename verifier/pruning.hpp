@@ -1,4 +1,4 @@
-// State pruning. At a pruning point (jump target, branch fall-through, call return) the
+// State pruning. At a pruning point (jump target, branch fall-through, call, call return) the
 // state is remembered as a checkpoint. A later path arriving with a state that a
 // *completed* checkpoint subsumes is cut: everything reachable from it was already
 // proven safe from a larger set of states. A path that arrives at a checkpoint still in

@@ -84,6 +84,13 @@ std::expected<ProgramShape, StructuralViolation> check_structure(const isa::Prog
             if (c->kind == isa::CallKind::Local) {
                 callees[shape.subprogram_of[pc]].push_back({sub_index(c->target), uint32_t(pc)});
                 if (pc + 1 < n) shape.prune_point[pc + 1] = true;
+                // The call itself and the callee's first insn too, as the kernel's
+                // visit_func_call_insn (mark_prune_point(env, t), push_insn(t, target,
+                // BRANCH)): at the callee's entry the caller's r0-r5 are gone for good and
+                // the callee's non-argument registers are dead, so paths that reached the
+                // call with different leftovers meet there.
+                shape.prune_point[pc] = true;
+                shape.prune_point[size_t(c->target)] = true;
             } else if (c->imm == helpers::kPoisonedCoreRelocation) {
                 // libbpf's poisoned CO-RE relocation: refused where a path reaches it
                 // (exec_call), left alone in dead code as the kernel leaves it.

@@ -16,7 +16,9 @@ namespace ebpfjit::verifier {
 struct ProgramShape {
     std::vector<int32_t> subprogram_starts; // sorted, [0] == 0
     std::vector<uint32_t> subprogram_of;    // per slot
-    std::vector<bool> prune_point;          // jump targets, conditional jumps, call returns (the kernel's)
+    // Jump targets, conditional jumps, call returns, local calls and their callees' entries
+    // (the kernel's).
+    std::vector<bool> prune_point;
     std::vector<bool> reachable;            // in the CFG (calls followed)
     // Helper calls that take a callback (bpf_loop, ...): the callback returns to them, as
     // to a loop head, so their states are compared (and equal ones pruned) there.

@@ -476,6 +476,23 @@ TEST_CASE("pruning: dae's extension-header loop before a bpf_loop callback prune
     CHECK(r.stats.processed_insns <= 563);
 }
 
+TEST_CASE("pruning: paths meet at a bpf-to-bpf call's callee entry, as in the kernel", "[verifier][pruning][c]") {
+    // tests/verifier/c/xdp_call_pruning.c as this build's clang compiles it: Linux 6.18
+    // processes 315 (new5/tools/kload5: "6 40: safe", the callee's entry). Before the call
+    // insn and the callee's first insn were pruning points here: 732 (each of the 8 paths
+    // walked the callee's 16 straight-line steps to its first branch); after: 172.
+    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_call_pruning.o");
+    REQUIRE(obj);
+    REQUIRE(obj->programs.size() == 1);
+    const auto& prog = obj->programs[0];
+    REQUIRE(prog.name == "call_entry");
+    Report r = check(prog.program, c_object_input(*obj, prog));
+    INFO(r.stats.processed_insns << " processed " << (r.rejection ? r.rejection->headline : std::string()));
+    REQUIRE(r.ok());
+    CHECK(r.stats.processed_insns <= 315);
+    CHECK(r.stats.processed_insns < 300);
+}
+
 TEST_CASE("pruning: the parity C programs process no more instructions than the kernel", "[verifier][pruning][c]") {
     // tests/verifier/c/xdp_pruning_parity.c as this build's clang compiles it, loaded into
     // Linux 6.18 with libbpf (bench/kernel_compare/kernel_verify.c): the kernel's counts.
