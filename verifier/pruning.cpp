@@ -226,14 +226,25 @@ uint64_t mix(uint64_t h, uint64_t v) {
     return h ^ (h >> 29);
 }
 
-uint64_t key_of(const AbstractState& s, const LiveMasks& live) {
+// `unkeyed`: registers whose type is left out (in every frame).
+uint64_t key_of(const AbstractState& s, const LiveMasks& live, uint16_t unkeyed = 0) {
     uint64_t h = mix(s.refs.size() + (s.lock ? 1u << 16 : 0u), s.frames.size());
     for (size_t f = 0; f < s.frames.size(); ++f) {
         h = mix(h, uint64_t(int64_t(s.frames[f].callsite)));
+        const uint16_t keyed = uint16_t(live[f] & ~unkeyed);
         for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
-            if ((live[f] >> r) & 1) h = mix(h, uint64_t(s.frames[f].regs[r].type) + 16u * r);
+            if ((keyed >> r) & 1) h = mix(h, uint64_t(s.frames[f].regs[r].type) + 16u * r);
     }
     return h;
+}
+
+// The live registers of `s` that are uninitialised, in any frame.
+uint16_t live_not_init(const AbstractState& s, const LiveMasks& live) {
+    uint16_t m = 0;
+    for (size_t f = 0; f < s.frames.size() && f < live.size(); ++f)
+        for (uint8_t r = 0; r < isa::kNumRegisters; ++r)
+            if (((live[f] >> r) & 1) && s.frames[f].regs[r].type == RegType::NotInit) m |= uint16_t(1u << r);
+    return m;
 }
 
 uint64_t reg_hash(uint64_t h, const RegState& r) {
@@ -400,11 +411,24 @@ Checkpoints::Verdict Checkpoints::visit(AbstractState& state, bool& relaxed, boo
     uninit_.clear();
     const LiveMasks live = live_masks(state);
     const StackMasks stack_live = stack_masks(state);
-    const uint64_t key = key_of(state, live);
+    auto& list = at_pc_[state.pc].entries;
+    // An uninitialised register of an old state covers anything (reg_subsumes), so the key
+    // leaves out every register some state reaching this point had uninitialised: a state
+    // with a pointer there is still compared with it (the kernel's regsafe: rold NOT_INIT
+    // is safe). The set only grows; when it does, the stored keys here are recomputed, so
+    // old and new states always hash the same registers and a key mismatch still rules a
+    // prune out.
+    if (const uint16_t ni = live_not_init(state, live); ni & ~at_pc_[state.pc].not_init) {
+        const uint16_t unkeyed = at_pc_[state.pc].not_init |= ni;
+        for (uint32_t i : list) {
+            all_[i].key = key_of(all_[i].state, live_masks(all_[i].state), unkeyed);
+            work_ += state_size(all_[i].state);
+        }
+    }
+    const uint64_t key = key_of(state, live, at_pc_[state.pc].not_init);
     uint64_t fp = 0;
     bool have_fp = false; // computed only when an ancestor is here to compare with
     work_ += state_size(state);
-    auto& list = at_pc_[state.pc].entries;
     // The kernel's loop rule (is_state_visited): where a checkpoint is still being explored,
     // this path went round a loop through it; iterations differ, so storing each one fills
     // the list with states that cannot complete before this path does, and their misses

@@ -21,7 +21,8 @@
 // scalars, to a fixpoint; then the awaiting checkpoints prune as any other.
 //
 // Cost is bounded: checkpoints at one slot are bucketed by a key of what must match
-// exactly (frames, call sites, live register types) and by a fingerprint for the
+// exactly (frames, call sites, live register types but those some state there had
+// uninitialised, which an old state's uninitialised register covers) and by a fingerprint for the
 // infinite-loop test; a checkpoint that keeps failing to prune is evicted (the kernel's
 // miss/hit rule); every comparison is charged to a work budget the analyzer enforces.
 #pragma once
@@ -138,7 +139,7 @@ private:
         AbstractState state;
         uint32_t branches;
         int32_t parent;
-        uint64_t key;         // frames, call sites, live register types
+        uint64_t key;         // frames, call sites, live register types (Slot::not_init left out)
         uint64_t fingerprint = 0; // the whole state, for the exact (infinite-loop) test
         bool has_fingerprint = false;
         uint32_t hits = 0, misses = 0;
@@ -165,6 +166,7 @@ private:
         std::vector<uint32_t> entries; // indices into all_, evicted ones removed
         uint32_t stored = 0;          // checkpoints ever stored here, evicted ones too (see visit)
         uint32_t passes_unstored = 0; // arrivals since the last store here (see visit)
+        uint16_t not_init = 0;        // live registers some state here had uninitialised: not keyed (visit)
     };
     std::vector<PrecisionMask> passed_; // see Checkpoint::passed
     // A prune against a checkpoint whose precision is not final yet (the header): the
