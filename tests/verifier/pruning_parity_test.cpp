@@ -441,6 +441,23 @@ TEST_CASE("pruning: a loop of 1,480 trips keeps checkpoints past a point's 64th 
     CHECK(r.stats.peak_state_bytes < (uint64_t{16} << 20));
 }
 
+TEST_CASE("pruning: a byte scan's loop-head checkpoints stay while they are being explored", "[verifier][pruning][c]") {
+    // tests/verifier/c/xdp_byte_scan_flags.c (bmc-cache's bmc_invalidate_cache_main shape,
+    // our own code). Linux 6.18 (kload5, libbpf): 24,813 processed. Here 206,980 while the
+    // miss rule evicted loop-head checkpoints still being explored, 21,394 since.
+    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_byte_scan_flags.o");
+    REQUIRE(obj);
+    REQUIRE(obj->programs.size() == 1);
+    VerifierInput in = c_object_input(*obj, obj->programs[0]);
+    in.require_termination_proof = true;
+    Report r = check(obj->programs[0].program, in);
+    INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
+    REQUIRE(r.ok());
+    INFO("processed " << r.stats.processed_insns);
+    CHECK(r.facts.budget_loops.empty()); // the walk proves the loop
+    CHECK(r.stats.processed_insns <= 24813);
+}
+
 TEST_CASE("pruning: a callback's 4-byte store of its index keeps the stack-slot liveness", "[verifier][pruning][c]") {
     // tests/verifier/c/tc_callback_index_key.c (dae's route_loop_cb shape, our own code).
     // Linux 6.18 (kload, libbpf): 115 processed. Here 132 while the store switched the
