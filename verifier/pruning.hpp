@@ -181,7 +181,8 @@ private:
     std::vector<Backedge> backedges_;
     std::vector<int32_t> awaiting_; // checkpoints with awaits_loop set
     int32_t loop_root_ = -1;        // the outermost target of a pending backedge, or -1
-    static constexpr size_t kMaxPerInsn = 64; // beyond this, the oldest leaves the list (visit)
+    static constexpr size_t kMaxPerInsn = 64; // completed; beyond this, the oldest leaves the list (visit)
+    static constexpr size_t kMaxExploringPerInsn = 1024; // with those still being explored (visit)
     // The first states to reach a pruning point that no loop passes through, and then every
     // kStoreEvery-th arrival that stored nothing, are stored whatever the caller's heuristic
     // says (visit).

@@ -8,7 +8,9 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#ifndef MAXLEN
 #define MAXLEN 60
+#endif
 
 struct entry {
     char valid;
