@@ -26,6 +26,18 @@ inline VerifierInput c_object_input(const runtime::elf::ObjectDescription& obj, 
 }
 
 #ifdef EBPFJIT_VERIFIER_C_OBJECT_DIR
+// The one program of tests/verifier/c/`object` (.o) verified as the loader would, with
+// `adjust` applied to its input first (privileged rules, a termination proof, ...).
+template <typename Adjust = void (*)(VerifierInput&)>
+Report check_single_program(const std::string& object, Adjust adjust = [](VerifierInput&) {}) {
+    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/" + object);
+    REQUIRE(obj);
+    REQUIRE(obj->programs.size() == 1);
+    VerifierInput in = c_object_input(*obj, obj->programs[0]);
+    adjust(in);
+    return check(obj->programs[0].program, in);
+}
+
 // Every program of tests/verifier/c/`object` (.o, as this build's clang compiled it) is
 // accepted and processes at most the kernel's count for it (`kernel`: program name -> the
 // count Linux 6.18 gave for that object, loaded with libbpf), and no program is missing.

@@ -446,12 +446,7 @@ TEST_CASE("pruning: a byte scan's loop-head checkpoints stay while they are bein
     // our own code). Linux 6.18 (kload5, libbpf): 24,813 processed. Here 206,980 while the
     // miss rule evicted loop-head checkpoints still being explored, 21,681 since (with
     // the explored ones out of the 64-state count too, below).
-    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_byte_scan_flags.o");
-    REQUIRE(obj);
-    REQUIRE(obj->programs.size() == 1);
-    VerifierInput in = c_object_input(*obj, obj->programs[0]);
-    in.require_termination_proof = true;
-    Report r = check(obj->programs[0].program, in);
+    Report r = check_single_program("xdp_byte_scan_flags.o", [](VerifierInput& in) { in.require_termination_proof = true; });
     INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
     REQUIRE(r.ok());
     INFO("processed " << r.stats.processed_insns);
@@ -465,12 +460,8 @@ TEST_CASE("pruning: a 1,500-byte scan's loop head keeps its completed states bes
     // libbpf): 534,573 processed. Here past 1M (rejected with the termination proof)
     // while checkpoints still being explored counted against a point's 64 states and
     // pushed the completed ones out; 582,528 since (the CLI: 583,445).
-    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/xdp_byte_scan_flags_long.o");
-    REQUIRE(obj);
-    REQUIRE(obj->programs.size() == 1);
-    VerifierInput in = c_object_input(*obj, obj->programs[0]);
-    in.require_termination_proof = true;
-    Report r = check(obj->programs[0].program, in);
+    Report r =
+        check_single_program("xdp_byte_scan_flags_long.o", [](VerifierInput& in) { in.require_termination_proof = true; });
     INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
     REQUIRE(r.ok());
     INFO("processed " << r.stats.processed_insns << ", peak state bytes " << r.stats.peak_state_bytes);
@@ -484,13 +475,8 @@ TEST_CASE("pruning: a callback's 4-byte store of its index keeps the stack-slot 
     // Linux 6.18 (kload, libbpf): 115 processed. Here 132 while the store switched the
     // slot liveness off (the dead slot, packet end on one way and a scalar on the other,
     // kept the second way from being pruned at the join), 77 since.
-    auto obj = runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/tc_callback_index_key.o");
-    REQUIRE(obj);
-    REQUIRE(obj->programs.size() == 1);
     for (bool leaks : {false, true}) {
-        VerifierInput in = c_object_input(*obj, obj->programs[0]);
-        in.allow_ptr_leaks = leaks;
-        Report r = check(obj->programs[0].program, in);
+        Report r = check_single_program("tc_callback_index_key.o", [&](VerifierInput& in) { in.allow_ptr_leaks = leaks; });
         INFO("allow_ptr_leaks " << leaks << ": " << (r.rejection ? r.rejection->headline : std::string("accepted")));
         REQUIRE(r.ok());
         INFO("processed " << r.stats.processed_insns);
@@ -503,11 +489,7 @@ TEST_CASE("pruning: dae's extension-header loop before a bpf_loop callback prune
     // libbpf): 563 processed. Here 1,945 while the callback's loop-head prune made every
     // scalar of its path precise (the loop's offset too, then walked again for each exit
     // of the loop), 524 since the callback rounds keep backedges.
-    auto obj =
-        runtime::elf::read_object_file(std::string(EBPFJIT_VERIFIER_C_OBJECT_DIR) + "/tc_callback_loop_precision.o");
-    REQUIRE(obj);
-    REQUIRE(obj->programs.size() == 1);
-    Report r = check(obj->programs[0].program, c_object_input(*obj, obj->programs[0]));
+    Report r = check_single_program("tc_callback_loop_precision.o");
     INFO((r.rejection ? r.rejection->headline : std::string("accepted")));
     REQUIRE(r.ok());
     INFO("processed " << r.stats.processed_insns);
