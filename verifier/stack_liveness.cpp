@@ -582,27 +582,35 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
     std::vector<uint32_t> fill(pred_start.begin(), pred_start.end() - 1);
     for (size_t pc = 0; pc < n; ++pc)
         for_each_successor(program, pc, [&](size_t next) { preds[fill[next]++] = uint32_t(pc); });
-    std::fill(live_in_.begin(), live_in_.end(), 0);
     std::vector<uint32_t> work;
-    for (size_t pc = 0; pc < n; ++pc) {
-        work.push_back(uint32_t(pc)); // popped from the end: the last slot first
-        queued[pc] = 1;
-    }
-    while (!work.empty()) {
-        const uint32_t pc = work.back();
-        work.pop_back();
-        queued[pc] = 0;
+    // Every slot (the last first) until nothing changes: `update(pc)` recomputes a slot from
+    // its successors and says whether it changed; then its predecessors are looked at again.
+    auto solve_backward = [&](auto&& update) {
+        for (size_t pc = 0; pc < n; ++pc) {
+            work.push_back(uint32_t(pc)); // popped from the end: the last slot first
+            queued[pc] = 1;
+        }
+        while (!work.empty()) {
+            const uint32_t pc = work.back();
+            work.pop_back();
+            queued[pc] = 0;
+            if (!update(pc)) continue;
+            for (uint32_t k = pred_start[pc]; k < pred_start[pc + 1]; ++k)
+                if (!queued[preds[k]]) {
+                    queued[preds[k]] = 1;
+                    work.push_back(preds[k]);
+                }
+        }
+    };
+    std::fill(live_in_.begin(), live_in_.end(), 0);
+    solve_backward([&](uint32_t pc) {
         uint64_t out = 0;
         for_each_successor(program, pc, [&](size_t next) { out |= live_in_[next]; });
         const uint64_t in = use[pc] | (out & ~def[pc]);
-        if (in == live_in_[pc]) continue;
+        if (in == live_in_[pc]) return false;
         live_in_[pc] = in;
-        for (uint32_t k = pred_start[pc]; k < pred_start[pc + 1]; ++k)
-            if (!queued[preds[k]]) {
-                queued[preds[k]] = 1;
-                work.push_back(preds[k]);
-            }
-    }
+        return true;
+    });
 
     // A caller's frame seen from its callees. Which slots may read one: through "some stack
     // pointer" (what a callee's stack arguments become), or by handing any stack pointer to
@@ -653,14 +661,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
     // caller's live slots after the return with that r0.
     {
         std::vector<Returns> ret(n);
-        for (size_t pc = 0; pc < n; ++pc) {
-            work.push_back(uint32_t(pc));
-            queued[pc] = 1;
-        }
-        while (!work.empty()) {
-            const uint32_t pc = work.back();
-            work.pop_back();
-            queued[pc] = 0;
+        solve_backward([&](uint32_t pc) {
             Returns after;
             for_each_successor(program, pc, [&](size_t next) { after.join(ret[next]); });
             const Instruction& insn = program.insns[pc];
@@ -668,14 +669,10 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
             const helpers::Helper* h = c ? helper_of(*c) : nullptr;
             const bool tail_call = c && c->kind != CallKind::Local && (!h || h->proto.tail_call);
             const Returns in = returns_before(insn, after, tail_call);
-            if (in == ret[pc]) continue;
+            if (in == ret[pc]) return false;
             ret[pc] = in;
-            for (uint32_t k = pred_start[pc]; k < pred_start[pc + 1]; ++k)
-                if (!queued[preds[k]]) {
-                    queued[preds[k]] = 1;
-                    work.push_back(preds[k]);
-                }
-        }
+            return true;
+        });
         // The constants each callee may return (at most 8: more, and its call sites keep
         // live_before(callsite + 1)), and each slot's set of them.
         constexpr size_t kMaxValues = 8;
