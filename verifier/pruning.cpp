@@ -366,11 +366,12 @@ LiveMasks Checkpoints::live_masks(const AbstractState& s) const {
     return live;
 }
 
-// A caller frame is read by the frames above it only if its call handed them a stack
-// pointer and one of them may still read through such a pointer before it returns (then
-// all of it); otherwise by its own continuation after the call returns, which the callee's
-// return value may narrow (stack_liveness.hpp live_after_return). A callback's caller
-// resumes at the helper call, which may run the callback again.
+// A caller frame is read by the frames above it through the pointers they were handed
+// (stack_liveness.hpp reads_through_args, mapped down call by call: caller_slots), and by
+// its own continuation after the call returns, which the callee's return value may narrow
+// (live_after_return). A callback's caller resumes at the helper call, which may run the
+// callback again; a callback's arguments are not followed (all of the frame, if it handed
+// the helper a pointer into it and anything above reads through one).
 StackMasks Checkpoints::stack_masks(const AbstractState& s) const {
     StackMasks live{};
     const StackLiveness& stack = liveness_.stack();
@@ -386,21 +387,27 @@ StackMasks Checkpoints::stack_masks(const AbstractState& s) const {
             point[f] = s.frames[f + 1].in_callback ? callsite : callsite + 1;
         }
     }
-    // Frames above f that may read a caller's frame before they return: from the top down.
-    bool above_reads = false;
+    // What the frames above f + 1 read through the pointers frame f + 1 was handed: from the top down.
+    StackLiveness::ArgReads above;
     for (size_t f = n; f-- > 0;) {
         if (f + 1 == s.frames.size()) {
             live[f] = stack.live_before(s.pc);
-        } else {
-            const auto callsite = uint32_t(s.frames[f + 1].callsite);
-            above_reads = above_reads || stack.reads_callers(point[f + 1]);
-            if (point[f] >= program_.size() || (stack.escapes(callsite) && above_reads))
-                live[f] = StackLiveness::kAll;
-            else if (s.frames[f + 1].in_callback)
-                live[f] = stack.live_before(point[f]);
-            else
-                live[f] = stack.live_after_return(callsite, point[f + 1]);
+            continue;
         }
+        const auto callsite = uint32_t(s.frames[f + 1].callsite);
+        StackLiveness::ArgReads reads = above;
+        reads.join(stack.reads_through_args(point[f + 1]));
+        StackLiveness::ArgReads below;
+        if (point[f] >= program_.size()) {
+            live[f] = StackLiveness::kAll;
+            below.unknown = true;
+        } else if (s.frames[f + 1].in_callback) {
+            below.unknown = reads.unknown || reads != StackLiveness::ArgReads{};
+            live[f] = below.unknown && stack.escapes(callsite) ? StackLiveness::kAll : stack.live_before(point[f]);
+        } else {
+            live[f] = stack.caller_slots(callsite, reads, below) | stack.live_after_return(callsite, point[f + 1]);
+        }
+        above = below;
     }
     return live;
 }

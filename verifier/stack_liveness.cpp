@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <map>
 #include <optional>
 
@@ -14,48 +15,64 @@ namespace {
 
 using namespace isa;
 
-// What a register (or a tracked stack slot) may hold, as far as the current frame's stack
-// is concerned (6 bytes: one per register and slot is kept while the analysis runs).
-//   None: no stack pointer; Fixed: r10 + off; MaybeFixed: r10 + off, or no stack pointer
+// What a register (or a tracked stack slot) may hold, as far as stack frames are concerned
+// (6 bytes: one per register and slot is kept while the analysis runs). A pointer is placed
+// relative to its base: this frame's r10 (base 0), or the pointer argument rk held when the
+// frame was entered (base k: a pointer into a caller's frame, or no stack pointer at all).
+//   None: no stack pointer; Fixed: base + off; MaybeFixed: base + off, or no stack pointer
 //   (a join of the two: reads through it read where Fixed would, but a store through it
-//   overwrites nothing for sure); Range: r10 + k for some k in [off, hi], or no stack
+//   overwrites nothing for sure); Range: base + k for some k in [off, hi], or no stack
 //   pointer (paths that pass different buffers to one helper call: reads through it read
 //   the hull, stores overwrite nothing for sure); Any: some stack pointer, or anything.
 struct Val {
     enum Kind : uint8_t { Bottom, None, Fixed, MaybeFixed, Range, Any } kind = Bottom;
-    int16_t off = 0; // Fixed, MaybeFixed: the offset; Range: the lowest
-    int16_t hi = 0;  // Range: the highest offset; 0 otherwise
+    uint8_t base = 0; // Fixed, MaybeFixed, Range: 0 (r10) or the argument register 1..5
+    int16_t off = 0;  // Fixed, MaybeFixed: the offset; Range: the lowest
+    int16_t hi = 0;   // Range: the highest offset; 0 otherwise
     friend bool operator==(const Val&, const Val&) = default;
 };
-constexpr Val kNone{Val::None, 0};
-constexpr Val kAny{Val::Any, 0};
+constexpr Val kNone{Val::None};
+constexpr Val kAny{Val::Any};
 
 bool is_offset(Val v) { return v.kind == Val::Fixed || v.kind == Val::MaybeFixed; }
-// Some r10 + k with k in [v.off, top(v)] (is_offset or Range).
+// Some base + k with k in [v.off, top(v)] (is_offset or Range).
 bool is_placed(Val v) { return is_offset(v) || v.kind == Val::Range; }
+// Placed in this frame (r10-relative), or through an argument (into a caller's frame).
+bool in_frame(Val v) { return is_placed(v) && v.base == 0; }
+bool via_arg(Val v) { return is_placed(v) && v.base != 0; }
 int64_t top(Val v) { return v.kind == Val::Range ? v.hi : v.off; }
 
-// A range wider than a frame says nothing a reader could use: some stack pointer. The cap
-// also ends the forward pass on a loop that moves a pointer by a constant each round.
-Val hull(int64_t lo, int64_t hi) {
-    if (hi - lo > int64_t(kStackSize)) return kAny;
-    return Val{Val::Range, int16_t(lo), int16_t(hi)};
+// Somewhere in the frame `base` points into, or no stack pointer: a pointer moved by a
+// register (the verifier keeps every access through it inside that frame, wherever it
+// points), or a range wider than a frame. Reads through it read all of that frame, and no
+// other. Its offsets are sentinels that cover any frame, moved or not.
+Val whole_frame(uint8_t base) { return Val{Val::Range, base, INT16_MIN, INT16_MAX}; }
+bool is_whole_frame(Val v) { return v.kind == Val::Range && v.off == INT16_MIN; }
+
+// A range wider than a frame says nothing about where in it: the whole frame. The cap also
+// ends the forward pass on a loop that moves a pointer by a constant each round.
+Val hull(uint8_t base, int64_t lo, int64_t hi) {
+    if (hi - lo > int64_t(kStackSize)) return whole_frame(base);
+    return Val{Val::Range, base, int16_t(lo), int16_t(hi)};
 }
 
 Val join(Val a, Val b) {
     if (a.kind == Val::Bottom) return b;
     if (b.kind == Val::Bottom) return a;
     if (a == b) return a;
-    if (a.kind == Val::None && is_offset(b)) return Val{Val::MaybeFixed, b.off};
-    if (b.kind == Val::None && is_offset(a)) return Val{Val::MaybeFixed, a.off};
+    if (a.kind == Val::None && is_offset(b)) return Val{Val::MaybeFixed, b.base, b.off};
+    if (b.kind == Val::None && is_offset(a)) return Val{Val::MaybeFixed, a.base, a.off};
     if (a.kind == Val::None && b.kind == Val::Range) return b;
     if (b.kind == Val::None && a.kind == Val::Range) return a;
-    if (is_offset(a) && is_offset(b) && a.off == b.off) return Val{Val::MaybeFixed, a.off};
-    if (is_placed(a) && is_placed(b)) return hull(std::min<int64_t>(a.off, b.off), std::max(top(a), top(b)));
-    return kAny; // Any with anything: some stack pointer
+    if (is_placed(a) && is_placed(b) && a.base == b.base) {
+        if (is_offset(a) && is_offset(b) && a.off == b.off) return Val{Val::MaybeFixed, a.base, a.off};
+        return hull(a.base, std::min<int64_t>(a.off, b.off), std::max(top(a), top(b)));
+    }
+    return kAny; // Any with anything, or two bases: some stack pointer
 }
 
 using Regs = std::array<Val, kNumRegisters>;
+using ArgReads = StackLiveness::ArgReads;
 
 // Stack slots of the current frame that may hold a spilled stack pointer (the kernel
 // keeps a spilled pointer as a register, save_register_state, and an aligned 8-byte load
@@ -79,6 +96,8 @@ bool join_into(A& into, const A& from) {
 }
 
 bool is_stack(Val v) { return is_placed(v) || v.kind == Val::Any; }
+// May point into this frame.
+bool may_be_own(Val v) { return in_frame(v) || v.kind == Val::Any; }
 
 // Slots holding any byte of [lo, hi) (offsets from r10, clipped to the frame).
 uint64_t slots_of(int64_t lo, int64_t hi) {
@@ -127,8 +146,31 @@ void weaken_range(Slots& sl, const Tracked& tracked, int64_t lo, int64_t hi, int
     }
 }
 
-// The register and slot values after `insn` (calls and exits excepted: the caller handles them).
-void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracked) {
+// Bytes [lo, hi) from where each pointer argument of a frame points (r1-r5 at its entry)
+// that may hold a spilled stack pointer: tracked slots holding one at some call site, of the
+// calling frame or, through its own arguments, further down. lo >= hi: none.
+struct Span {
+    int32_t lo = 0, hi = 0;
+    bool join(int64_t from, int64_t to) { // true if it grew
+        from = std::max<int64_t>(from, -ArgReads::kOpen);
+        to = std::min<int64_t>(to, ArgReads::kOpen);
+        if (from >= to || (lo < hi && lo <= from && to <= hi)) return false;
+        if (lo < hi) {
+            from = std::min<int64_t>(from, lo);
+            to = std::max<int64_t>(to, hi);
+        }
+        lo = int32_t(from);
+        hi = int32_t(to);
+        return true;
+    }
+    bool meets(int64_t from, int64_t to) const { return lo < hi && from < hi && lo < to; }
+    friend bool operator==(const Span&, const Span&) = default;
+};
+using ArgSpills = std::array<Span, 5>;
+
+// The register and slot values after `insn` (calls and exits excepted: the caller handles
+// them); `spills`: those of the frame's arguments.
+void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracked, const ArgSpills& spills) {
     if (const auto* a = std::get_if<Alu>(&insn)) {
         Val& d = r[a->dst.n];
         const auto* src_reg = std::get_if<Reg>(&a->src);
@@ -142,9 +184,20 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
             // The same frame object moved by a constant: Fixed stays Fixed, a Range keeps its width.
             const int64_t delta = a->op == AluOp::Add ? int64_t(imm->v) : -int64_t(imm->v);
             const int64_t lo = int64_t(d.off) + delta, hi = top(d) + delta;
-            if (lo < -int64_t(kStackSize) * 4 || hi > int64_t(kStackSize) * 4) d = kAny; // out of the frame: the verifier's
-            else if (d.kind == Val::Range) d = hull(lo, hi);
-            else d.off = int16_t(lo);
+            if (is_whole_frame(d)) {
+                // anywhere in the frame still
+            } else if (lo < -int64_t(kStackSize) * 4 || hi > int64_t(kStackSize) * 4) {
+                d = whole_frame(d.base); // out of the frame: the verifier's to judge
+            } else if (d.kind == Val::Range) {
+                d = hull(d.base, lo, hi);
+            } else {
+                d.off = int16_t(lo);
+            }
+        } else if (a->is64 && src_reg && (a->op == AluOp::Add || a->op == AluOp::Sub) && is_placed(d) &&
+                   r[src_reg->n].kind == Val::None) {
+            d = whole_frame(d.base); // moved by a number: somewhere in the same frame
+        } else if (a->is64 && src_reg && a->op == AluOp::Add && d.kind == Val::None && is_placed(r[src_reg->n])) {
+            d = whole_frame(r[src_reg->n].base);
         } else if (is_stack(d) || (src_reg && is_stack(r[src_reg->n]))) {
             d = kAny; // pointer arithmetic with a register, or anything the verifier judges
         } else {
@@ -160,10 +213,12 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
             // data
         } else if (b.kind == Val::Any && !tracked.slots.empty()) {
             v = kAny; // any slot, of this frame or a caller's
-        } else if (is_offset(b)) {
+        } else if (via_arg(b) && spills[b.base - 1u].meets(int64_t(b.off) + l->off, top(b) + l->off + 8)) {
+            v = kAny; // a slot of a frame below that may hold a spill
+        } else if (in_frame(b) && is_offset(b)) {
             if (const int t = tracked.find(aligned_slot(int64_t(b.off) + l->off)); t >= 0)
                 v = b.kind == Val::Fixed ? sl[size_t(t)] : join(sl[size_t(t)], kNone);
-        } else if (b.kind == Val::Range && (slots_of(b.off + l->off, b.hi + l->off + 8) & tracked_mask(tracked))) {
+        } else if (in_frame(b) && b.kind == Val::Range && (slots_of(b.off + l->off, b.hi + l->off + 8) & tracked_mask(tracked))) {
             v = kAny; // one of several slots, a spill among them
         }
         r[l->dst.n] = v;
@@ -171,23 +226,24 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
         const Val b = r[st->base.n];
         const auto* src = std::get_if<Reg>(&st->src);
         const Val v = src && r[src->n].kind != Val::Bottom ? r[src->n] : kNone;
-        if (is_placed(b)) {
+        if (in_frame(b)) {
             // An aligned 8-byte store at r10 + k replaces slot k (a spill, or data); any
             // other store over a tracked slot may leave data there. Through MaybeFixed or
             // Range it may land elsewhere: nothing is replaced for sure.
             const int64_t at = int64_t(b.off) + st->off;
             const int whole = b.kind == Val::Fixed && st->size == Size::DW ? aligned_slot(at) : -1;
             weaken_range(sl, tracked, at, top(b) + st->off + int64_t(st->size), whole, v);
-        } else if (is_stack(b)) {
+        } else if (b.kind == Val::Any) {
             weaken(sl); // anywhere (a stack pointer stored like this turns the analysis off)
-        }
+        } // through an argument: a caller's frame, whose own analysis weakens its slots at the call
+
     } else if (const auto* l = std::get_if<LoadImm64>(&insn)) {
         r[l->dst.n] = kNone;
     } else if (const auto* at = std::get_if<Atomic>(&insn)) {
         // The old value may be a spilled pointer (allow_ptr_leaks): anything, if any slot
         // may hold one and the base may be the stack.
         const Val fetched = is_stack(r[at->base.n]) && !tracked.slots.empty() ? kAny : kNone;
-        if (is_stack(r[at->base.n])) weaken(sl);
+        if (may_be_own(r[at->base.n])) weaken(sl);
         if (at->op == AtomicOp::CmpXchg) r[0] = fetched;
         else if (at->fetch || at->op == AtomicOp::Xchg) r[at->src.n] = fetched;
     } else if (std::holds_alternative<PacketLoad>(insn)) {
@@ -201,6 +257,42 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
 struct Sub {
     int32_t start, end;
 };
+
+using CallArg = StackLiveness::CallArg;
+
+CallArg call_arg(Val v) {
+    if (in_frame(v)) return {CallArg::Own, 0, v.off, int32_t(top(v))};
+    if (via_arg(v)) return {CallArg::Arg, v.base, v.off, int32_t(top(v))};
+    if (v.kind == Val::Any) return {CallArg::Unknown};
+    return {};
+}
+
+// A callee's reads through its arguments (`above`), seen at a call whose r1-r5 are `args`:
+// the calling frame's slots they touch (returned) and the reads through the calling frame's
+// own arguments (joined into `below`). Unknown reads go wherever a stack pointer was handed:
+// all of this frame if one may point into it, and on down.
+uint64_t map_reads(const ArgReads& above, const std::array<CallArg, 5>& args, ArgReads& below) {
+    uint64_t own = 0;
+    for (size_t k = 0; k < 5; ++k) {
+        const CallArg& p = args[k];
+        if (above.unknown && p.kind != CallArg::None) {
+            below.unknown = true;
+            if (p.kind != CallArg::Arg) own = StackLiveness::kAll;
+        }
+        if (above.lo[k] >= above.hi[k]) continue;
+        const int64_t lo = int64_t(p.lo) + above.lo[k], hi = int64_t(p.hi) + above.hi[k];
+        switch (p.kind) {
+        case CallArg::None: break;
+        case CallArg::Own: own |= slots_of(lo, hi); break;
+        case CallArg::Arg: below.add(p.arg - 1u, lo, hi); break;
+        case CallArg::Unknown:
+            own = StackLiveness::kAll;
+            below.unknown = true;
+            break;
+        }
+    }
+    return own;
+}
 
 // The map a helper call at `pc` passes in r1, when the same straight-line code loaded it
 // there (`r1 = map_fd N ll` just before the call, as clang emits it); else null.
@@ -432,6 +524,33 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
     for (bool retry = true; retry;) {
         retry = false;
         std::vector<Regs> entries = entry;
+        std::vector<ArgSpills> spills(subs.size()), spills_seen(subs.size());
+        // What each subprogram may return in r0 (at its exits), and how many times that grew.
+        std::vector<Val> returned(subs.size());
+        uint32_t returns_changed = 0;
+        std::vector<uint32_t> returns_seen(subs.size(), 0);
+        // Where a callee's arguments may lead to a spilled stack pointer, from a call's
+        // registers and slots (`caller`: the calling frame's own arguments' spills).
+        auto join_spills = [&](ArgSpills& callee, const ArgSpills& caller, const Regs& r, const Slots& sl) {
+            bool grew = false;
+            for (uint8_t a = 1; a <= 5; ++a) {
+                const Val v = r[a];
+                Span& into = callee[a - 1];
+                if (v.kind == Val::Any) {
+                    grew |= into.join(-ArgReads::kOpen, ArgReads::kOpen);
+                } else if (in_frame(v)) {
+                    for (size_t t = 0; t < tracked.slots.size(); ++t) {
+                        if (sl[t].kind == Val::None || sl[t].kind == Val::Bottom) continue;
+                        const int64_t at = -8 * int64_t(tracked.slots[t] + 1);
+                        grew |= into.join(at - top(v), at + 8 - v.off);
+                    }
+                } else if (via_arg(v)) {
+                    const Span& c = caller[v.base - 1u];
+                    if (c.lo < c.hi) grew |= into.join(int64_t(c.lo) - top(v), int64_t(c.hi) - v.off);
+                }
+            }
+            return grew;
+        };
         for (Regs& b : before) b.fill(Val{});
         before_slots.assign(tracked.slots.empty() ? 0 : n, Slots{});
         // Each round moves entry values at least one call deeper, and each entry register
@@ -446,6 +565,16 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                 std::vector<size_t> work{start};
                 join_into(before[start], entries[s]);
                 if (!before_slots.empty()) join_into(before_slots[start], fresh);
+                // Loads through the arguments, or calls, may give other values now.
+                if (spills[s] != spills_seen[s] || returns_seen[s] != returns_changed) {
+                    spills_seen[s] = spills[s];
+                    returns_seen[s] = returns_changed;
+                    for (size_t pc = start + 1; pc < size_t(subs[s].end); ++pc)
+                        if (before[pc][kFramePointer].kind != Val::Bottom && !queued[pc]) {
+                            queued[pc] = 1;
+                            work.push_back(pc);
+                        }
+                }
                 while (!work.empty()) {
                     const size_t pc = work.back();
                     work.pop_back();
@@ -456,36 +585,52 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                     if (const auto* c = std::get_if<Call>(&insn)) {
                         if (c->kind == CallKind::Local) {
                             if (auto callee = sub_of(c->target)) {
+                                // The callee sees a stack pointer in rk as "what rk held at my entry":
+                                // its reads through it are mapped back at each call site.
                                 Regs args = r;
-                                for (Val& v : args) v = is_stack(v) ? kAny : (v.kind == Val::Bottom ? kNone : v);
+                                for (uint8_t a = 1; a <= 5; ++a)
+                                    args[a] = is_stack(r[a]) ? Val{Val::Fixed, a, 0} : kNone;
                                 Regs e = entry_regs(args);
                                 if (join_into(entries[*callee], e)) again = true;
+                                if (join_spills(spills[*callee], spills[s], r, sl)) again = true;
                             }
                         }
                         bool escaped = false;
                         for (uint8_t a = 1; a <= 5; ++a) escaped |= is_stack(r[a]);
                         for (uint8_t a = 0; a <= 5; ++a) r[a] = kNone;
-                        // A callee may hand back a pointer into a frame it was given, and a
-                        // helper or callee given a stack pointer may write data over a spill.
-                        if (c->kind == CallKind::Local && escaped) r[0] = kAny;
+                        // A callee may hand back a pointer into a frame it was given (where its
+                        // exits may return one), and a helper or callee given a stack pointer
+                        // may write data over a spill.
+                        if (c->kind == CallKind::Local && escaped) {
+                            const auto callee = sub_of(c->target);
+                            const Val ret = callee ? returned[*callee] : kAny;
+                            if (ret.kind != Val::None && ret.kind != Val::Bottom) r[0] = kAny;
+                        }
                         const bool callee_frame = c->kind == CallKind::Local ||
                                                   (c->kind == CallKind::Helper && takes_callback(helper_of(*c)));
                         for (uint8_t a = 1; a <= 5; ++a) {
                             const Val v = before[pc][a];
                             if (callee_frame || v.kind == Val::Any) {
-                                if (is_stack(v)) weaken(sl);
-                            } else if (is_placed(v)) {
+                                if (may_be_own(v)) weaken(sl);
+                            } else if (in_frame(v)) {
                                 weaken_range(sl, tracked, v.off, 0, -1, kNone); // helpers write upward
                             }
                         }
                     } else if (const auto* cx = std::get_if<CallX>(&insn)) {
                         (void)cx;
                         bool escaped = false;
-                        for (uint8_t a = 1; a <= 5; ++a) escaped |= is_stack(r[a]);
+                        for (uint8_t a = 1; a <= 5; ++a) escaped |= may_be_own(r[a]);
                         for (uint8_t a = 0; a <= 5; ++a) r[a] = kNone;
                         if (escaped) weaken(sl);
+                    } else if (std::holds_alternative<Exit>(insn)) {
+                        const Val ret = join(returned[s], r[0]);
+                        if (!(ret == returned[s])) {
+                            returned[s] = ret;
+                            ++returns_changed; // every call site looks again (next round)
+                            again = true;
+                        }
                     } else {
-                        transfer(insn, r, sl, tracked);
+                        transfer(insn, r, sl, tracked, spills[s]);
                     }
                     for_each_successor(program, pc, [&](size_t next) {
                         bool changed = join_into(before[next], r);
@@ -512,7 +657,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
             auto access = [&](uint8_t base, int32_t off, uint32_t size) -> uint64_t {
                 const Val v = r[base];
                 if (v.kind == Val::Any) return kAll;
-                if (!is_placed(v)) return 0;
+                if (!in_frame(v)) return 0; // not a stack pointer, or into a caller's frame
                 return slots_of(int64_t(v.off) + off, top(v) + off + size);
             };
             const Instruction& insn = program.insns[pc];
@@ -521,7 +666,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
             } else if (const auto* st = std::get_if<Store>(&insn)) {
                 const Val b = r[st->base.n];
                 const int64_t at = int64_t(b.off) + st->off;
-                const int slot = b.kind == Val::Fixed && st->size == Size::DW ? aligned_slot(at) : -1;
+                const int slot = in_frame(b) && b.kind == Val::Fixed && st->size == Size::DW ? aligned_slot(at) : -1;
                 // A stack pointer (or what may be one) goes into memory: followed only as a
                 // spill into a slot of this frame. A narrower store of one leaves no pointer
                 // to load back: on the stack it is refused ("partial store of a pointer to
@@ -552,10 +697,11 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                 const maps::MapDefinition* map = h ? map_in_r1(program, jump_target, pc, maps) : nullptr;
                 for (uint8_t a = 1; a <= 5; ++a) {
                     const Val v = r[a];
-                    if (!is_stack(v)) continue;
+                    if (!may_be_own(v)) continue; // reads through an argument: arg_reads_at_ below
                     if (callee_frame) {
+                        // A local callee's reads are mapped to slots below; a callback's are not followed.
                         escapes_[pc] = 1;
-                        use[pc] = kAll;
+                        if (c->kind != CallKind::Local) use[pc] = kAll;
                     } else if (v.kind == Val::Any) {
                         use[pc] = kAll;
                     } else if (const auto size = h ? helper_read_size(*h, a, map) : std::nullopt) {
@@ -566,7 +712,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                 }
             } else if (std::holds_alternative<CallX>(insn)) {
                 for (uint8_t a = 1; a <= 5; ++a)
-                    if (is_stack(r[a])) use[pc] = kAll;
+                    if (may_be_own(r[a])) use[pc] = kAll;
             }
         }
         if (retry) std::fill(escapes_.begin(), escapes_.end(), 0);
@@ -583,25 +729,103 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
     for (size_t pc = 0; pc < n; ++pc)
         for_each_successor(program, pc, [&](size_t next) { preds[fill[next]++] = uint32_t(pc); });
     std::vector<uint32_t> work;
+    auto push = [&](uint32_t pc) {
+        if (queued[pc]) return;
+        queued[pc] = 1;
+        work.push_back(pc);
+    };
     // Every slot (the last first) until nothing changes: `update(pc)` recomputes a slot from
     // its successors and says whether it changed; then its predecessors are looked at again.
     auto solve_backward = [&](auto&& update) {
-        for (size_t pc = 0; pc < n; ++pc) {
-            work.push_back(uint32_t(pc)); // popped from the end: the last slot first
-            queued[pc] = 1;
-        }
+        for (size_t pc = 0; pc < n; ++pc) push(uint32_t(pc)); // popped from the end: the last slot first
         while (!work.empty()) {
             const uint32_t pc = work.back();
             work.pop_back();
             queued[pc] = 0;
             if (!update(pc)) continue;
-            for (uint32_t k = pred_start[pc]; k < pred_start[pc + 1]; ++k)
-                if (!queued[preds[k]]) {
-                    queued[preds[k]] = 1;
-                    work.push_back(preds[k]);
-                }
+            for (uint32_t k = pred_start[pc]; k < pred_start[pc + 1]; ++k) push(preds[k]);
         }
     };
+
+    // Reads through the pointers a frame was handed, from each slot until it returns: its
+    // own loads, atomics and helper calls through them, and its local calls' callees' reads
+    // (from their entry) mapped through the call's r1-r5. A change at a subprogram's entry
+    // looks at its call sites again.
+    std::vector<int32_t> sub_at(n, -1);
+    for (size_t s = 0; s < subs.size(); ++s) sub_at[size_t(subs[s].start)] = int32_t(s);
+    std::vector<std::vector<uint32_t>> calls_to(subs.size());
+    for (size_t pc = 0; pc < n; ++pc) {
+        const auto* c = std::get_if<Call>(&program.insns[pc]);
+        if (!c || c->kind != CallKind::Local || before[pc][kFramePointer].kind == Val::Bottom) continue;
+        if (const auto callee = sub_of(c->target)) {
+            calls_to[*callee].push_back(uint32_t(pc));
+            std::array<CallArg, 5>& args = call_args_[uint32_t(pc)];
+            for (uint8_t a = 1; a <= 5; ++a) args[a - 1] = call_arg(before[pc][a]);
+        }
+    }
+    std::vector<ArgReads> reads(n);
+    auto own_reads = [&](size_t pc) {
+        ArgReads o;
+        const Regs& r = before[pc];
+        if (r[kFramePointer].kind == Val::Bottom) return o; // unreachable
+        auto through = [&](Val v, int64_t from, int64_t to) { // bytes [from, to) from v's lowest offset
+            if (v.kind == Val::Any) o.unknown = true;
+            else if (via_arg(v)) o.add(v.base - 1u, v.off + from, top(v) + to);
+        };
+        bool stack_arg = false;
+        for (uint8_t a = 1; a <= 5; ++a) stack_arg |= is_stack(r[a]);
+        const Instruction& insn = program.insns[pc];
+        if (const auto* l = std::get_if<Load>(&insn)) {
+            through(r[l->base.n], l->off, int64_t(l->off) + int64_t(l->size));
+        } else if (const auto* at = std::get_if<Atomic>(&insn)) {
+            through(r[at->base.n], at->off, int64_t(at->off) + (at->is64 ? 8 : 4));
+        } else if (const auto* c = std::get_if<Call>(&insn)) {
+            const helpers::Helper* h = helper_of(*c);
+            if (c->kind == CallKind::Local) {
+                if (const auto callee = sub_of(c->target)) {
+                    ArgReads mapped;
+                    map_reads(reads[size_t(subs[*callee].start)], call_args_[uint32_t(pc)], mapped);
+                    o.join(mapped);
+                }
+            } else if (takes_callback(h)) {
+                o.unknown |= stack_arg; // a callback's reads are not followed
+            } else {
+                const maps::MapDefinition* map = h ? map_in_r1(program, jump_target, pc, maps) : nullptr;
+                for (uint8_t a = 1; a <= 5; ++a) {
+                    const auto size = h ? helper_read_size(*h, a, map) : std::nullopt;
+                    through(r[a], 0, size ? *size : ArgReads::kOpen); // helpers read upward
+                }
+            }
+        } else if (std::holds_alternative<CallX>(insn)) {
+            o.unknown |= stack_arg;
+        }
+        return o;
+    };
+    solve_backward([&](uint32_t pc) {
+        ArgReads in = own_reads(pc);
+        for_each_successor(program, pc, [&](size_t next) { in.join(reads[next]); });
+        if (in == reads[pc]) return false;
+        reads[pc] = in;
+        if (sub_at[pc] >= 0)
+            for (uint32_t call : calls_to[size_t(sub_at[pc])]) push(call);
+        return true;
+    });
+    {
+        std::map<ArgReads, uint32_t> interned{{ArgReads{}, 0}};
+        arg_reads_.assign(1, ArgReads{});
+        arg_reads_at_.assign(n, 0);
+        for (size_t pc = 0; pc < n; ++pc) {
+            auto [it, added] = interned.emplace(reads[pc], uint32_t(arg_reads_.size()));
+            if (added) arg_reads_.push_back(reads[pc]);
+            arg_reads_at_[pc] = it->second;
+        }
+    }
+    // A local call reads the slots of this frame its callee reads through the pointers it is given.
+    for (auto& [pc, args] : call_args_) {
+        ArgReads below;
+        use[pc] |= map_reads(reads[size_t(subs[*sub_of(std::get<Call>(program.insns[pc]).target)].start)], args, below);
+    }
+
     std::fill(live_in_.begin(), live_in_.end(), 0);
     solve_backward([&](uint32_t pc) {
         uint64_t out = 0;
@@ -611,50 +835,6 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
         live_in_[pc] = in;
         return true;
     });
-
-    // A caller's frame seen from its callees. Which slots may read one: through "some stack
-    // pointer" (what a callee's stack arguments become), or by handing any stack pointer to
-    // a callback or callx (a pointer spilled in this frame may lead further down); a local
-    // call given a stack pointer, where its callee's entry does (found as the marks spread).
-    std::vector<int32_t> sub_at(n, -1);
-    for (size_t s = 0; s < subs.size(); ++s) sub_at[size_t(subs[s].start)] = int32_t(s);
-    std::vector<std::vector<uint32_t>> stack_calls(subs.size()); // by callee: local calls given a stack pointer
-    reads_callers_.assign(n, 0);
-    auto mark = [&](size_t pc) {
-        if (reads_callers_[pc]) return;
-        reads_callers_[pc] = 1;
-        work.push_back(uint32_t(pc));
-    };
-    for (size_t pc = 0; pc < n; ++pc) {
-        const Regs& r = before[pc];
-        if (r[kFramePointer].kind == Val::Bottom) continue; // unreachable
-        bool stack_arg = false, any_arg = false;
-        for (uint8_t a = 1; a <= 5; ++a) {
-            stack_arg |= is_stack(r[a]);
-            any_arg |= r[a].kind == Val::Any;
-        }
-        const Instruction& insn = program.insns[pc];
-        if (const auto* l = std::get_if<Load>(&insn)) {
-            if (r[l->base.n].kind == Val::Any) mark(pc);
-        } else if (const auto* at = std::get_if<Atomic>(&insn)) {
-            if (r[at->base.n].kind == Val::Any) mark(pc);
-        } else if (const auto* c = std::get_if<Call>(&insn)) {
-            if (c->kind == CallKind::Local) {
-                if (auto callee = sub_of(c->target); callee && stack_arg) stack_calls[*callee].push_back(uint32_t(pc));
-            } else if (takes_callback(helper_of(*c)) ? stack_arg : any_arg) {
-                mark(pc);
-            }
-        } else if (std::holds_alternative<CallX>(insn) && stack_arg) {
-            mark(pc);
-        }
-    }
-    while (!work.empty()) {
-        const uint32_t pc = work.back();
-        work.pop_back();
-        for (uint32_t k = pred_start[pc]; k < pred_start[pc + 1]; ++k) mark(preds[k]);
-        if (sub_at[pc] >= 0)
-            for (uint32_t call : stack_calls[size_t(sub_at[pc])]) mark(call);
-    }
 
     // What each slot of a subprogram returns (backward, by worklist: each slot's returns
     // only grow), then, per local call site and each constant its callee may return, the
@@ -710,6 +890,43 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
             }
         }
     }
+}
+
+void StackLiveness::ArgReads::add(size_t arg, int64_t from, int64_t to) {
+    from = std::clamp<int64_t>(from, -kOpen, kOpen);
+    to = std::clamp<int64_t>(to, -kOpen, kOpen);
+    if (arg >= lo.size() || from >= to) return;
+    if (lo[arg] >= hi[arg]) {
+        lo[arg] = int32_t(from);
+        hi[arg] = int32_t(to);
+        return;
+    }
+    lo[arg] = std::min(lo[arg], int32_t(from)); // the hull: a few bytes more, never fewer
+    hi[arg] = std::max(hi[arg], int32_t(to));
+}
+
+void StackLiveness::ArgReads::join(const ArgReads& o) {
+    unknown |= o.unknown;
+    for (size_t k = 0; k < lo.size(); ++k) add(k, o.lo[k], o.hi[k]);
+}
+
+const StackLiveness::ArgReads& StackLiveness::reads_through_args(uint32_t pc) const {
+    static const ArgReads anything = [] {
+        ArgReads a;
+        a.unknown = true;
+        return a;
+    }();
+    if (!enabled_ || pc >= arg_reads_at_.size()) return anything;
+    return arg_reads_[arg_reads_at_[pc]];
+}
+
+uint64_t StackLiveness::caller_slots(uint32_t callsite, const ArgReads& above, ArgReads& below) const {
+    const auto args = call_args_.find(callsite);
+    if (!enabled_ || args == call_args_.end()) {
+        below.unknown = true;
+        return kAll;
+    }
+    return map_reads(above, args->second, below);
 }
 
 uint64_t StackLiveness::live_after_return(uint32_t callsite, uint32_t callee_pc) const {

@@ -3,7 +3,7 @@
 // and 100 (beyond the 64 bytes it checks) on the other, goes on through one shared block, then reads the
 // offset back through its pointer and indexes the packet with it. The caller never reads
 // the struct after the call, but the callee does: the caller's slot is live at the shared
-// block (stack_liveness.hpp reads_callers), so the second path must not be pruned there.
+// block (stack_liveness.hpp reads_through_args), so the second path must not be pruned there.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
