@@ -24,15 +24,25 @@ using namespace isa;
 //   overwrites nothing for sure); Range: base + k for some k in [off, hi], or no stack
 //   pointer (paths that pass different buffers to one helper call: reads through it read
 //   the hull, stores overwrite nothing for sure); Any: some stack pointer, or anything.
+// A number (None) may carry bounds (base 1: a value in [off, hi]), so that a pointer moved
+// by a small index (`key.addr[i]`, i in 0..3) reads the bytes the index can reach.
 struct Val {
     enum Kind : uint8_t { Bottom, None, Fixed, MaybeFixed, Range, Any } kind = Bottom;
-    uint8_t base = 0; // Fixed, MaybeFixed, Range: 0 (r10) or the argument register 1..5
-    int16_t off = 0;  // Fixed, MaybeFixed: the offset; Range: the lowest
-    int16_t hi = 0;   // Range: the highest offset; 0 otherwise
+    uint8_t base = 0; // Fixed, MaybeFixed, Range: 0 (r10) or the argument register 1..5; None: 1 if bounded
+    int16_t off = 0;  // Fixed, MaybeFixed: the offset; Range: the lowest; None: the least value
+    int16_t hi = 0;   // Range: the highest offset; None: the greatest value; 0 otherwise
     friend bool operator==(const Val&, const Val&) = default;
 };
 constexpr Val kNone{Val::None};
 constexpr Val kAny{Val::Any};
+
+// A number in [lo, hi]; bounds wider than a frame (or far outside one) are not kept.
+Val num(int64_t lo, int64_t hi) {
+    const int64_t cap = int64_t(kStackSize) * 4;
+    if (lo < -cap || hi > cap || hi - lo > int64_t(kStackSize)) return kNone;
+    return Val{Val::None, 1, int16_t(lo), int16_t(hi)};
+}
+bool bounded(Val v) { return v.kind == Val::None && v.base == 1; }
 
 bool is_offset(Val v) { return v.kind == Val::Fixed || v.kind == Val::MaybeFixed; }
 // Some base + k with k in [v.off, top(v)] (is_offset or Range).
@@ -60,6 +70,8 @@ Val join(Val a, Val b) {
     if (a.kind == Val::Bottom) return b;
     if (b.kind == Val::Bottom) return a;
     if (a == b) return a;
+    if (a.kind == Val::None && b.kind == Val::None)
+        return bounded(a) && bounded(b) ? num(std::min(a.off, b.off), std::max(a.hi, b.hi)) : kNone;
     if (a.kind == Val::None && is_offset(b)) return Val{Val::MaybeFixed, b.base, b.off};
     if (b.kind == Val::None && is_offset(a)) return Val{Val::MaybeFixed, a.base, a.off};
     if (a.kind == Val::None && b.kind == Val::Range) return b;
@@ -91,6 +103,21 @@ bool join_into(A& into, const A& from) {
             into[r] = j;
             changed = true;
         }
+    }
+    return changed;
+}
+
+// join_into for the registers before a slot, where number bounds that keep growing (a loop
+// counter) are dropped after a few rounds: `grown` counts them at the slot.
+bool join_regs(Regs& into, const Regs& from, uint8_t& grown) {
+    constexpr uint8_t kMaxGrowth = 8;
+    bool changed = false;
+    for (size_t r = 0; r < into.size(); ++r) {
+        Val j = join(into[r], from[r]);
+        if (j == into[r]) continue;
+        if (bounded(j) && bounded(into[r]) && ++grown > kMaxGrowth) j = kNone;
+        into[r] = j;
+        changed = true;
     }
     return changed;
 }
@@ -166,7 +193,96 @@ struct Span {
     bool meets(int64_t from, int64_t to) const { return lo < hi && from < hi && lo < to; }
     friend bool operator==(const Span&, const Span&) = default;
 };
-using ArgSpills = std::array<Span, 5>;
+
+// `p` placed from `base` instead, `shift` bytes further (a pointer into the frame an
+// argument points into, seen from the argument).
+Val rebase(Val p, uint8_t base, int64_t shift) {
+    if (!is_placed(p)) return p;
+    if (is_whole_frame(p)) return whole_frame(base);
+    const int64_t lo = p.off + shift, hi = top(p) + shift;
+    if (lo < -int64_t(kStackSize) * 4 || hi > int64_t(kStackSize) * 4) return whole_frame(base);
+    return Val{p.kind, base, int16_t(lo), p.kind == Val::Range ? int16_t(hi) : int16_t(0)};
+}
+
+// Where the bytes a frame's pointer argument (rk at its entry) leads to may hold a spilled
+// stack pointer, from the tracked slots of its callers at their calls: an 8-byte slot at a
+// known offset from the argument holding a pointer into the same frame (`at`, placed from
+// the argument: a caller's struct holding the address of another of its buffers), or bytes
+// whose spill is not followed (`unknown`: a load there gives "some stack pointer").
+struct ArgSpill {
+    static constexpr size_t kMaxAt = 16;
+    Span unknown;
+    std::vector<std::pair<int32_t, Val>> at;
+    friend bool operator==(const ArgSpill&, const ArgSpill&) = default;
+
+    bool add_unknown(int64_t from, int64_t to) { return unknown.join(from, to); }
+    bool add(int64_t rel, Val v) { // v: placed from the argument, or anything else
+        if (!is_placed(v) || rel < -ArgReads::kOpen || rel > ArgReads::kOpen) return add_unknown(rel, rel + 8);
+        for (auto& [r, old] : at)
+            if (r == rel) {
+                const Val j = join(old, v);
+                if (j == old) return false;
+                if (!is_placed(j)) return add_unknown(rel, rel + 8);
+                old = j;
+                return true;
+            }
+        if (at.size() == kMaxAt) return add_unknown(rel, rel + 8);
+        at.emplace_back(int32_t(rel), v);
+        return true;
+    }
+    // What an 8-byte load of [from, to) through the argument (`exact`: at `from` itself) gives.
+    Val load(int64_t from, int64_t to, bool exact) const {
+        if (unknown.meets(from, to)) return kAny;
+        Val v = kNone;
+        for (const auto& [r, p] : at) {
+            if (exact && r == from) v = join(p, kNone); // or data, written over it since
+            else if (r < to && from < r + 8) return kAny; // part of it, or one of several
+        }
+        return v;
+    }
+};
+using ArgSpills = std::array<ArgSpill, 5>;
+
+// The bounds of a number after `op` (64-bit, or 32-bit where every value involved is a
+// non-negative number below 2^31, so zero extension changes nothing); kNone if unknown.
+Val number_after(AluOp op, bool is64, Val d, Val s) {
+    const bool nonneg = bounded(d) && d.off >= 0;
+    Val out = kNone;
+    switch (op) {
+    case AluOp::Mov: out = s; break;
+    case AluOp::Add:
+        if (bounded(d) && bounded(s)) out = num(int64_t(d.off) + s.off, int64_t(d.hi) + s.hi);
+        break;
+    case AluOp::Sub:
+        if (bounded(d) && bounded(s)) out = num(int64_t(d.off) - s.hi, int64_t(d.hi) - s.off);
+        break;
+    case AluOp::Lsh:
+        if (nonneg && bounded(s) && s.off == s.hi && s.off >= 0 && s.off < 16)
+            out = num(int64_t(d.off) << s.off, int64_t(d.hi) << s.off);
+        break;
+    case AluOp::Rsh:
+        if (nonneg && bounded(s) && s.off == s.hi && s.off >= 0 && s.off < 64) out = num(d.off >> s.off, d.hi >> s.off);
+        break;
+    case AluOp::And: // with a non-negative mask: at most the mask
+        if (bounded(s) && s.off == s.hi && s.off >= 0) out = num(0, nonneg ? std::min(d.hi, s.hi) : s.hi);
+        break;
+    default: break;
+    }
+    if (!is64 && bounded(out) && out.off < 0) return kNone; // 32-bit: zero-extended
+    if (!is64 && op != AluOp::And && op != AluOp::Mov && !nonneg) return kNone;
+    return out;
+}
+
+// Pointer `p` moved by the number `by` (back, if `back`): by its bounds where it has them,
+// else anywhere in the same frame.
+Val moved(Val p, Val by, bool back) {
+    if (!bounded(by) || is_whole_frame(p)) return whole_frame(p.base);
+    const int64_t lo = back ? int64_t(p.off) - by.hi : int64_t(p.off) + by.off;
+    const int64_t hi = back ? top(p) - by.off : top(p) + by.hi;
+    if (lo < -int64_t(kStackSize) * 4 || hi > int64_t(kStackSize) * 4) return whole_frame(p.base);
+    if (by.off == by.hi && is_offset(p)) return Val{p.kind, p.base, int16_t(lo), 0};
+    return hull(p.base, lo, hi);
+}
 
 // The register and slot values after `insn` (calls and exits excepted: the caller handles
 // them); `spills`: those of the frame's arguments.
@@ -175,11 +291,18 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
         Val& d = r[a->dst.n];
         const auto* src_reg = std::get_if<Reg>(&a->src);
         const auto* imm = std::get_if<Imm>(&a->src);
+        // The source as a value: an immediate is a known number (sign-extended in 64-bit
+        // operations, zero-extended in 32-bit ones).
+        const Val s = src_reg ? r[src_reg->n]
+                              : (a->is64 || imm->v >= 0 ? num(imm->v, imm->v) : kNone);
         if (a->op == AluOp::Mov && a->is64 && src_reg) {
             d = r[src_reg->n];
         } else if (a->op == AluOp::Mov || a->op == AluOp::MovSx8 || a->op == AluOp::MovSx16 ||
                    a->op == AluOp::MovSx32) {
-            d = src_reg && is_stack(r[src_reg->n]) ? kAny : kNone; // a partial copy: a number
+            // a partial copy: a number (a 32-bit copy of a non-negative one is the same number)
+            if (src_reg && is_stack(s)) d = kAny;
+            else if (a->op == AluOp::Mov && (a->is64 || (bounded(s) && s.off >= 0))) d = s;
+            else d = kNone;
         } else if (is_placed(d) && a->is64 && imm && (a->op == AluOp::Add || a->op == AluOp::Sub)) {
             // The same frame object moved by a constant: Fixed stays Fixed, a Range keeps its width.
             const int64_t delta = a->op == AluOp::Add ? int64_t(imm->v) : -int64_t(imm->v);
@@ -194,14 +317,14 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
                 d.off = int16_t(lo);
             }
         } else if (a->is64 && src_reg && (a->op == AluOp::Add || a->op == AluOp::Sub) && is_placed(d) &&
-                   r[src_reg->n].kind == Val::None) {
-            d = whole_frame(d.base); // moved by a number: somewhere in the same frame
-        } else if (a->is64 && src_reg && a->op == AluOp::Add && d.kind == Val::None && is_placed(r[src_reg->n])) {
-            d = whole_frame(r[src_reg->n].base);
-        } else if (is_stack(d) || (src_reg && is_stack(r[src_reg->n]))) {
+                   s.kind == Val::None) {
+            d = moved(d, s, a->op == AluOp::Sub); // by a number: somewhere in the same frame
+        } else if (a->is64 && src_reg && a->op == AluOp::Add && d.kind == Val::None && is_placed(s)) {
+            d = moved(s, d, false);
+        } else if (is_stack(d) || (src_reg && is_stack(s))) {
             d = kAny; // pointer arithmetic with a register, or anything the verifier judges
         } else {
-            d = kNone;
+            d = number_after(a->op, a->is64, d, s);
         }
     } else if (const auto* l = std::get_if<Load>(&insn)) {
         // Memory outside the stack never holds a stack pointer (else the analysis is off);
@@ -213,8 +336,9 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
             // data
         } else if (b.kind == Val::Any && !tracked.slots.empty()) {
             v = kAny; // any slot, of this frame or a caller's
-        } else if (via_arg(b) && spills[b.base - 1u].meets(int64_t(b.off) + l->off, top(b) + l->off + 8)) {
-            v = kAny; // a slot of a frame below that may hold a spill
+        } else if (via_arg(b)) {
+            // a slot of a frame below that may hold a spill
+            v = spills[b.base - 1u].load(int64_t(b.off) + l->off, top(b) + l->off + 8, is_offset(b));
         } else if (in_frame(b) && is_offset(b)) {
             if (const int t = tracked.find(aligned_slot(int64_t(b.off) + l->off)); t >= 0)
                 v = b.kind == Val::Fixed ? sl[size_t(t)] : join(sl[size_t(t)], kNone);
@@ -225,7 +349,8 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
     } else if (const auto* st = std::get_if<Store>(&insn)) {
         const Val b = r[st->base.n];
         const auto* src = std::get_if<Reg>(&st->src);
-        const Val v = src && r[src->n].kind != Val::Bottom ? r[src->n] : kNone;
+        // (Slots keep no number bounds: they would only widen round loops.)
+        const Val v = src && r[src->n].kind != Val::Bottom && r[src->n].kind != Val::None ? r[src->n] : kNone;
         if (in_frame(b)) {
             // An aligned 8-byte store at r10 + k replaces slot k (a spill, or data); any
             // other store over a tracked slot may leave data there. Through MaybeFixed or
@@ -251,7 +376,7 @@ void transfer(const Instruction& insn, Regs& r, Slots& sl, const Tracked& tracke
     }
     // Endian keeps the kind of its register: a byte swap of a pointer is the verifier's
     // rejection; either way nothing new becomes a stack pointer.
-    if (const auto* e = std::get_if<Endian>(&insn)) r[e->dst.n] = is_stack(r[e->dst.n]) ? kAny : r[e->dst.n];
+    if (const auto* e = std::get_if<Endian>(&insn)) r[e->dst.n] = is_stack(r[e->dst.n]) ? kAny : kNone;
 }
 
 struct Sub {
@@ -515,6 +640,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
     // goes: a stack pointer stored whole at r10 + k makes slot k tracked, and the pass runs
     // again (at most kMaxTracked + 1 times), until every such store lands in a tracked slot.
     std::vector<Regs> before(n);
+    std::vector<uint8_t> grown; // per slot: how often number bounds grew there (join_regs)
     std::vector<Slots> before_slots; // only while some slot is tracked
     std::vector<uint8_t> queued(n, 0); // all 0 again whenever a worklist has drained
     Tracked tracked;
@@ -531,27 +657,38 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
         std::vector<uint32_t> returns_seen(subs.size(), 0);
         // Where a callee's arguments may lead to a spilled stack pointer, from a call's
         // registers and slots (`caller`: the calling frame's own arguments' spills).
+        // At a call handing rk = r10 + off, a slot at `at` holding r10 + x is, from the
+        // callee's argument, a slot at at - off holding "rk + (x - off)"; handed through an
+        // argument, the caller's own entries shift the same way. Where the offset is not one
+        // number (a range of buffers), the bytes are "unknown".
         auto join_spills = [&](ArgSpills& callee, const ArgSpills& caller, const Regs& r, const Slots& sl) {
             bool grew = false;
             for (uint8_t a = 1; a <= 5; ++a) {
                 const Val v = r[a];
-                Span& into = callee[a - 1];
+                ArgSpill& into = callee[a - 1];
                 if (v.kind == Val::Any) {
-                    grew |= into.join(-ArgReads::kOpen, ArgReads::kOpen);
+                    grew |= into.add_unknown(-ArgReads::kOpen, ArgReads::kOpen);
                 } else if (in_frame(v)) {
                     for (size_t t = 0; t < tracked.slots.size(); ++t) {
                         if (sl[t].kind == Val::None || sl[t].kind == Val::Bottom) continue;
                         const int64_t at = -8 * int64_t(tracked.slots[t] + 1);
-                        grew |= into.join(at - top(v), at + 8 - v.off);
+                        if (is_offset(v)) grew |= into.add(at - v.off, in_frame(sl[t]) ? rebase(sl[t], a, -v.off) : kAny);
+                        else grew |= into.add_unknown(at - top(v), at + 8 - v.off);
                     }
                 } else if (via_arg(v)) {
-                    const Span& c = caller[v.base - 1u];
-                    if (c.lo < c.hi) grew |= into.join(int64_t(c.lo) - top(v), int64_t(c.hi) - v.off);
+                    const ArgSpill& c = caller[v.base - 1u];
+                    if (c.unknown.lo < c.unknown.hi)
+                        grew |= into.add_unknown(int64_t(c.unknown.lo) - top(v), int64_t(c.unknown.hi) - v.off);
+                    for (const auto& [rel, p] : c.at) {
+                        if (is_offset(v)) grew |= into.add(rel - v.off, rebase(p, a, -v.off));
+                        else grew |= into.add_unknown(rel - top(v), rel + 8 - v.off);
+                    }
                 }
             }
             return grew;
         };
         for (Regs& b : before) b.fill(Val{});
+        grown.assign(n, 0);
         before_slots.assign(tracked.slots.empty() ? 0 : n, Slots{});
         // Each round moves entry values at least one call deeper, and each entry register
         // changes at most twice: the cap is never reached by a program the structural check
@@ -623,7 +760,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                         for (uint8_t a = 0; a <= 5; ++a) r[a] = kNone;
                         if (escaped) weaken(sl);
                     } else if (std::holds_alternative<Exit>(insn)) {
-                        const Val ret = join(returned[s], r[0]);
+                        const Val ret = join(returned[s], r[0].kind == Val::None ? kNone : r[0]);
                         if (!(ret == returned[s])) {
                             returned[s] = ret;
                             ++returns_changed; // every call site looks again (next round)
@@ -633,7 +770,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                         transfer(insn, r, sl, tracked, spills[s]);
                     }
                     for_each_successor(program, pc, [&](size_t next) {
-                        bool changed = join_into(before[next], r);
+                        bool changed = join_regs(before[next], r, grown[next]);
                         if (!before_slots.empty()) changed |= join_into(before_slots[next], sl);
                         if (changed && !queued[next]) {
                             queued[next] = 1;

@@ -51,7 +51,7 @@ TEST_CASE("stack liveness: reads, whole-slot overwrites and partial writes", "[v
     CHECK(l.live_before(4) == 0);                  // fp-24 is written, never read
 }
 
-TEST_CASE("stack liveness: helpers read upward from their pointer, variable offsets read everything",
+TEST_CASE("stack liveness: helpers read upward from their pointer, variable offsets read what they can reach",
           "[verifier][stack_liveness]") {
     Builder b;
     b.st(Size::W, r10, -12, 0).mov(r2, r10).add(r2, -12).ld_map(r1, kHashMap).call(1); // key at fp-12
@@ -63,15 +63,22 @@ TEST_CASE("stack liveness: helpers read upward from their pointer, variable offs
     CHECK(l.live_before(call) == (slot(0) | slot(1))); // [fp-12, fp0): what a helper may read
     CHECK_FALSE(l.escapes(call));
 
-    const isa::Program v = assembled(R"(
+    // An index masked to [0, 8] reaches fp-16 .. fp-8; one with no known bounds, any byte.
+    const char* text = R"(
         ldxb %r3, [%r1+0]
-        and %r3, 8
+        MASK
         mov %r4, %r10
         add %r4, -16
         add %r4, %r3
         ldxb %r0, [%r4+0]
-        exit)");
-    CHECK(liveness_of(v).live_before(5) == StackLiveness::kAll);
+        exit)";
+    auto with_mask = [&](const char* mask) {
+        std::string t = text;
+        t.replace(t.find("MASK"), 4, mask);
+        return assembled(t.c_str());
+    };
+    CHECK(liveness_of(with_mask("and %r3, 8")).live_before(5) == (slot(0) | slot(1)));
+    CHECK(liveness_of(with_mask("lsh %r3, 1")).live_before(5) == StackLiveness::kAll);
 }
 
 TEST_CASE("stack liveness: a map helper reads its key's and value's bytes only", "[verifier][stack_liveness]") {
@@ -204,7 +211,8 @@ TEST_CASE("stack liveness: a callee's reads through its arguments map to the cal
           "[verifier][stack_liveness]") {
     // main hands g fp-32, a struct of three u64 (the first: a spilled fp-8). g reads the
     // third through its r1 and hands f r1 + 8, f reads 4 bytes at +4 (fp-20); then g loads
-    // the first field (it may be a spill: some stack pointer) and reads through it.
+    // the first field (the spill: "g's r1 + 24", as main's slot there held fp-8 at the
+    // call) and reads through it.
     const char* text = R"(
         stdw [%r10-8], 7
         mov %r1, %r10
@@ -246,12 +254,35 @@ TEST_CASE("stack liveness: a callee's reads through its arguments map to the cal
     Reads in_main;
     CHECK(l.caller_slots(8, in_g, in_main) == slot(2)); // fp-20: in [fp-24, fp-16)
     CHECK(in_main == Reads{});
-    // From g's load of the first field on: a pointer loaded from where a spill may be.
-    CHECK(l.reads_through_args(16).unknown);
-    CHECK(l.reads_through_args(11).unknown);
-    CHECK((l.reads_through_args(11).lo[0] == 0 && l.reads_through_args(11).hi[0] == 24));
+    // From g's load of the first field on: through the pointer loaded from the spill.
+    CHECK_FALSE(l.reads_through_args(16).unknown);
+    CHECK((l.reads_through_args(16).lo[0] == 24 && l.reads_through_args(16).hi[0] == 32));
+    CHECK((l.reads_through_args(11).lo[0] == 0 && l.reads_through_args(11).hi[0] == 32));
     CHECK(l.reads_through_args(17) == Reads{});
-    CHECK(l.live_before(8) == StackLiveness::kAll);
+    CHECK(l.live_before(8) == (slot(0) | slot(1) | slot(2) | slot(3)));
+
+    // Handed fp-32 or fp-24 (paths disagree), g's load at r1 + 0 may be the spill or not:
+    // what it gives is some stack pointer, and reading through it may read anything.
+    const StackLiveness q = liveness_of(assembled(R"(
+        stdw [%r10-8], 7
+        mov %r1, %r10
+        add %r1, -8
+        stxdw [%r10-32], %r1
+        stdw [%r10-24], 1
+        mov %r1, %r10
+        add %r1, -32
+        jeq %r2, 0, go
+        add %r1, 8
+    go:
+        call local g
+        exit
+    g:
+        ldxdw %r2, [%r1+0]
+        ldxdw %r0, [%r2+0]
+        exit)"));
+    REQUIRE(q.enabled());
+    CHECK(q.reads_through_args(12).unknown);
+    CHECK(q.live_before(9) == StackLiveness::kAll);
 
     // The second field holds data: what g loads from it is not a stack pointer, and main's
     // slots live at the call are the three g and f read: fp-24 (the field, and fp-20), fp-16.

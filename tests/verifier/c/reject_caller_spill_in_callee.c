@@ -1,10 +1,10 @@
 // verdict: reject packet out of bounds
 // As reject_caller_slot_in_callee.c, but the callee reaches the caller's offset through a
 // pointer its caller stored in the struct it hands over (a spilled stack pointer, loaded
-// back through the argument): what it reads through that pointer is not an offset from
-// its argument, so every slot of the caller it may lead to stays live at the shared block
-// (stack_liveness.cpp: a load through an argument that may meet a spill is "some stack
-// pointer"), and the path with offset 100 is not pruned there.
+// back through the argument). The load gives that pointer back as "the argument + 8" (the
+// caller's slot held the offset's address at the call: stack_liveness.cpp ArgSpill), so
+// the read through it keeps the caller's offset live at the shared block, and the path
+// with offset 100 is not pruned there. Taken for a number, the load would read nothing.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
