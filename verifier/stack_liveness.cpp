@@ -147,6 +147,14 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
     // goes: a stack pointer stored whole at r10 + k makes slot k tracked, and the pass runs
     // again (at most kMaxTracked + 1 times), until every such store lands in a tracked slot.
     std::vector<Regs> before(n);
+    // Local calls, by the subprogram they are in and by the one they call.
+    std::vector<std::vector<uint32_t>> calls_in(subs.size()), calls_to_sub(subs.size());
+    for (size_t pc = 0; pc < n; ++pc)
+        if (const auto* c = std::get_if<Call>(&program.insns[pc]); c && c->kind == CallKind::Local)
+            if (const auto callee = sub_of(c->target), caller = sub_of(int64_t(pc)); callee && caller) {
+                calls_in[*caller].push_back(uint32_t(pc));
+                calls_to_sub[*callee].push_back(uint32_t(pc));
+            }
     std::vector<uint8_t> grown; // per slot: how often number bounds grew there (join_regs)
     std::vector<Slots> before_slots; // only while some slot is tracked
     std::vector<uint8_t> queued(n, 0); // all 0 again whenever a worklist has drained
@@ -158,10 +166,10 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
         retry = false;
         std::vector<Regs> entries = entry;
         std::vector<ArgSpills> spills(subs.size()), spills_seen(subs.size());
-        // What each subprogram may return in r0 (at its exits), and how many times that grew.
+        // What each subprogram may return in r0 (at its exits); when it grows, its call sites
+        // are looked at again (stale) in the next round.
         std::vector<Val> returned(subs.size());
-        uint32_t returns_changed = 0;
-        std::vector<uint32_t> returns_seen(subs.size(), 0);
+        std::vector<uint8_t> stale(n, 0);
         // Where a callee's arguments may lead to a spilled stack pointer, from a call's
         // registers and slots (`caller`: the calling frame's own arguments' spills).
         // At a call handing rk = r10 + off, a slot at `at` holding r10 + x is, from the
@@ -209,16 +217,20 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                 std::vector<size_t> work{start};
                 join_into(before[start], entries[s]);
                 if (!before_slots.empty()) join_into(before_slots[start], fresh);
-                // Loads through the arguments, or calls, may give other values now.
-                if (spills[s] != spills_seen[s] || returns_seen[s] != returns_changed) {
+                auto requeue = [&](size_t pc) {
+                    if (before[pc][kFramePointer].kind == Val::Bottom || queued[pc]) return;
+                    queued[pc] = 1;
+                    work.push_back(pc);
+                };
+                if (spills[s] != spills_seen[s]) { // loads through the arguments may give other values
                     spills_seen[s] = spills[s];
-                    returns_seen[s] = returns_changed;
-                    for (size_t pc = start + 1; pc < size_t(subs[s].end); ++pc)
-                        if (before[pc][kFramePointer].kind != Val::Bottom && !queued[pc]) {
-                            queued[pc] = 1;
-                            work.push_back(pc);
-                        }
+                    for (size_t pc = start + 1; pc < size_t(subs[s].end); ++pc) requeue(pc);
                 }
+                for (uint32_t call : calls_in[s]) // calls whose callee may return other values
+                    if (stale[call]) {
+                        stale[call] = 0;
+                        requeue(call);
+                    }
                 while (!work.empty()) {
                     const size_t pc = work.back();
                     work.pop_back();
@@ -270,7 +282,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
                         const Val ret = join(returned[s], r[0].kind == Val::None ? kNone : r[0]);
                         if (!(ret == returned[s])) {
                             returned[s] = ret;
-                            ++returns_changed; // every call site looks again (next round)
+                            for (uint32_t call : calls_to_sub[s]) stale[call] = 1;
                             again = true;
                         }
                     } else {

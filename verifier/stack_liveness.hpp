@@ -9,9 +9,12 @@
 // pointer", "r10 + k", "r10 + k or not a stack pointer" (paths disagree: reads go where
 // r10 + k would, but a store through it overwrites nothing for sure), "r10 + k for some k
 // in [lo, hi], or not a stack pointer" (paths hand one instruction different buffers:
-// reads go to the hull) or "some stack pointer, offset unknown", joined over paths. A
-// callee's stack arguments are placed the same way relative to "what rk held at entry"
-// (a pointer into a frame below, never into the callee's own).
+// reads go to the hull), "somewhere in this frame" (moved by a number of unknown bounds:
+// the verifier keeps every access through it inside the frame) or "some stack pointer,
+// offset unknown", joined over paths (stack_pointer_flow.hpp). A callee's stack arguments
+// are placed the same way relative to "what rk held at entry" (a pointer into a frame
+// below, never into the callee's own). Numbers keep small bounds through mov, add, sub,
+// shifts and masks, so a pointer moved by an index reads only what the index reaches.
 //   - a load or atomic through r10 + k reads its bytes; through a range, the bytes of
 //     every k in it; through an unknown stack pointer, every slot;
 //   - a helper reading through r10 + k may read [k, fp0) (helpers read upward from the
@@ -33,9 +36,11 @@
 // A caller's frame seen from a callee (pruning.cpp stack_masks): while a callee runs, the
 // caller's slots are read either through a pointer the callee was handed (reads_through_args:
 // the bytes each argument's loads, atomics, helpers and calls reach, from the callee's point
-// until it returns, mapped down frame by frame at each call site; all of a frame once a
-// pointer whose origin is not followed may read it: a variable offset, a pointer loaded
-// from a slot of a frame below that may hold a spill, a callback), or by the caller once the call returns
+// until it returns, mapped down frame by frame at each call site; a stack pointer loaded
+// through an argument is followed where the callers' slots there held one at every call
+// (a struct holding the address of another of the caller's buffers); all of a frame once a
+// pointer whose origin is not followed may read it: a pointer loaded from bytes whose
+// spill is not followed, a callback), or by the caller once the call returns
 // (live_after_return: the caller's live slots after the call, fewer where every path from
 // the callee's point returns a constant that decides the caller's branches on r0, as a
 // parser's shared error exit returning -1 to a caller that reads what it parsed only on 0).
