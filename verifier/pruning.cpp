@@ -185,6 +185,7 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
         return false;
     // Loop pass: the registers whose relations the zones must agree on.
     std::vector<std::pair<const RegState*, const RegState*>> related;
+    std::vector<uint32_t> slot_syms; // old's slots compared (live), by symbol
     for (size_t f = 0; f < old.frames.size(); ++f) {
         const FrameState& of = old.frames[f];
         const FrameState& cf = cur.frames[f];
@@ -207,6 +208,7 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
                     return false;
                 continue;
             }
+            if (old.zone && os->spilled.sym) slot_syms.push_back(os->spilled.sym);
             const UninitSink sink{mode == Mode::Relaxed ? uninit : nullptr, uint8_t(f), s};
             if (!slot_subsumes(os, cs, ids, mode, sink, invalid_covers_pointers)) return false;
             if (old.zone && os->spilled.sym && cs &&
@@ -214,7 +216,7 @@ bool subsumes(const AbstractState& old, const AbstractState& cur, Mode mode, con
                 related.emplace_back(&os->spilled, &cs->spilled);
         }
     }
-    if (old.zone && !zone_subsumes(old, cur, related)) return false;
+    if (old.zone && !zone_subsumes(old, cur, related, slot_syms)) return false;
     return true;
 }
 

@@ -44,7 +44,10 @@ int64_t side_bound(const std::optional<Zone>& z, const SideValue& x, const SideV
 // Every relation `old` has between the values of the paired registers (old, cur), and
 // the length's bounds, also holds in `cur`. Pairs name the same register or stack slot
 // in both states.
+// `slot_syms`: the symbols of old's stack slots that may still be read (a value a fill
+// may bring back), whether or not they are among the pairs.
 bool zone_subsumes(const AbstractState& old, const AbstractState& cur,
-                   const std::vector<std::pair<const RegState*, const RegState*>>& pairs);
+                   const std::vector<std::pair<const RegState*, const RegState*>>& pairs,
+                   const std::vector<uint32_t>& slot_syms);
 
 } // namespace ebpfjit::verifier
