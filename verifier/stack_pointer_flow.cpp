@@ -123,7 +123,9 @@ static Val number_after(AluOp op, bool is64, Val d, Val s) {
             out = num(int64_t(d.off) << s.off, int64_t(d.hi) << s.off);
         break;
     case AluOp::Rsh:
-        if (nonneg && bounded(s) && s.off == s.hi && s.off >= 0 && s.off < 64) out = num(d.off >> s.off, d.hi >> s.off);
+        // (a shift by the register's value modulo the width: only amounts below it are taken)
+        if (nonneg && bounded(s) && s.off == s.hi && s.off >= 0 && s.off < (is64 ? 64 : 32))
+            out = num(int64_t(d.off) >> s.off, int64_t(d.hi) >> s.off);
         break;
     case AluOp::And: // with a non-negative mask: at most the mask
         if (bounded(s) && s.off == s.hi && s.off >= 0) out = num(0, nonneg ? std::min(d.hi, s.hi) : s.hi);
