@@ -9,6 +9,10 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#ifndef LOOP_READ
+#define LOOP_READ __u16 // reject_loop_entry_overread.c reads 4 bytes where 2 are checked
+#define LOOP_PROG loop_entry_rewritten
+#endif
 #define KEEP(x) asm volatile("" : "+r"(x))
 #define MAX_BYTES 1400
 #define SEED(i)                                                                                    \
@@ -25,7 +29,7 @@ struct {
 } seed_counts SEC(".maps");
 
 SEC("xdp")
-int loop_entry_rewritten(struct xdp_md *ctx) {
+int LOOP_PROG(struct xdp_md *ctx) {
     __u8 *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
     if ((void *)(data + 64) > end)
@@ -39,7 +43,7 @@ int loop_entry_rewritten(struct xdp_md *ctx) {
     for (int n = 0; n < MAX_BYTES; n += 2) {
         if ((void *)(p + n + 2) > end)
             break;
-        c += *(__u16 *)(p + n);
+        c += *(LOOP_READ *)(p + n); // REJECT where LOOP_READ is wider than the 2 bytes checked
     }
     __u32 zero = 0;
     __u64 *counts = bpf_map_lookup_elem(&seed_counts, &zero);
