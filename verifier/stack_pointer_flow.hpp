@@ -64,7 +64,6 @@ using Regs = std::array<Val, isa::kNumRegisters>;
 constexpr size_t kMaxTracked = 8;
 using Slots = std::array<Val, kMaxTracked>;
 
-
 inline bool is_stack(Val v) { return is_placed(v) || v.kind == Val::Any; }
 // May point into this frame.
 inline bool may_be_own(Val v) { return in_frame(v) || v.kind == Val::Any; }
@@ -91,6 +90,7 @@ Val num(int64_t lo, int64_t hi);
 // ends the forward pass on a loop that moves a pointer by a constant each round.
 Val hull(uint8_t base, int64_t lo, int64_t hi);
 
+// What either may hold.
 Val join(Val a, Val b);
 
 // join_into for the registers before a slot, where number bounds that keep growing (a loop
@@ -100,6 +100,7 @@ bool join_regs(Regs& into, const Regs& from, uint8_t& grown);
 // Slots holding any byte of [lo, hi) (offsets from r10, clipped to the frame).
 uint64_t slots_of(int64_t lo, int64_t hi);
 
+// The frame slots `tracked` follows, as a mask.
 uint64_t tracked_mask(const Tracked& tracked);
 
 // Every tracked slot may have been overwritten with data (a store or helper write the
@@ -114,7 +115,6 @@ void weaken_range(Slots& sl, const Tracked& tracked, int64_t lo, int64_t hi, int
 // argument points into, seen from the argument).
 Val rebase(Val p, uint8_t base, int64_t shift);
 
-
 template <class A>
 bool join_into(A& into, const A& from) {
     bool changed = false;
@@ -128,9 +128,8 @@ bool join_into(A& into, const A& from) {
     return changed;
 }
 
-// Bytes [lo, hi) from where each pointer argument of a frame points (r1-r5 at its entry)
-// that may hold a spilled stack pointer: tracked slots holding one at some call site, of the
-// calling frame or, through its own arguments, further down. lo >= hi: none.
+// Bytes [lo, hi) from where a pointer argument of a frame points (ArgSpill::unknown:
+// those a load through it may find a spill in that is not followed). lo >= hi: none.
 struct Span {
     int32_t lo = 0, hi = 0;
     bool join(int64_t from, int64_t to); // true if it grew
