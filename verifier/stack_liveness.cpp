@@ -409,16 +409,12 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
     // looks at its call sites again.
     std::vector<int32_t> sub_at(n, -1);
     for (size_t s = 0; s < subs.size(); ++s) sub_at[size_t(subs[s].start)] = int32_t(s);
-    std::vector<std::vector<uint32_t>> calls_to(subs.size());
-    for (size_t pc = 0; pc < n; ++pc) {
-        const auto* c = std::get_if<Call>(&program.insns[pc]);
-        if (!c || c->kind != CallKind::Local || before[pc][kFramePointer].kind == Val::Bottom) continue;
-        if (const auto callee = sub_of(c->target)) {
-            calls_to[*callee].push_back(uint32_t(pc));
-            std::array<CallArg, 5>& args = call_args_[uint32_t(pc)];
+    for (const std::vector<uint32_t>& calls : calls_to_sub)
+        for (uint32_t pc : calls) {
+            if (before[pc][kFramePointer].kind == Val::Bottom) continue; // unreachable
+            std::array<CallArg, 5>& args = call_args_[pc];
             for (uint8_t a = 1; a <= 5; ++a) args[a - 1] = call_arg(before[pc][a]);
         }
-    }
     std::vector<ArgReads> reads(n);
     auto own_reads = [&](size_t pc) {
         ArgReads o;
@@ -463,7 +459,7 @@ StackLiveness::StackLiveness(const Program& program, const std::vector<int32_t>&
         if (in == reads[pc]) return false;
         reads[pc] = in;
         if (sub_at[pc] >= 0)
-            for (uint32_t call : calls_to[size_t(sub_at[pc])]) push(call);
+            for (uint32_t call : calls_to_sub[size_t(sub_at[pc])]) push(call);
         return true;
     });
     {
