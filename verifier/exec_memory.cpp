@@ -189,6 +189,7 @@ Status Analyzer::check_access(AbstractState& s, uint8_t base, int32_t off, uint3
             return violation(Reason::PacketOutOfBounds,
                              fmt::format("{} access before its start: {} at offset {}", what, describe(s, base), lo));
         // Loop pass: offset + size <= len from the zone's relations (i < len ...).
+        if (s.zone && ptr.type == RegType::Packet) thresholds_->note_len_gap(-hi);
         const bool related = zone_proves_packet_access(s, ptr, off, size);
         if (!related && ptr.var.umax > uint64_t(max_packet_offset()))
             return violation(Reason::PacketOutOfBounds,

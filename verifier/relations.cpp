@@ -22,6 +22,22 @@ bool in_model(const RegState& r) {
 int64_t hi_of(const Scalar& v) { return v.umax < kModelMax ? int64_t(v.umax) : Zone::kInf; }
 int64_t lo_of(const Scalar& v) { return int64_t(std::min(v.umin, kModelMax)); }
 
+// y = x + d (d constant, no wrap): every sum s = c + x bounded against the length gets a
+// twin u = c + y with u = s + d. A loop that steps its index (n += 2) keeps in the twin
+// what it learnt of base + n (base + n + 46 <= len gives base + (n + 2) + 44 <= len),
+// a relation of three values the matrix alone cannot carry round the loop.
+bool shift_sums(Zone& z, uint32_t x, uint32_t y, int64_t d) {
+    const std::vector<Zone::Sum> sums = z.sums();
+    for (const Zone::Sum& s : sums) {
+        if ((s.a != x && s.b != x) || z.bound(s.y, Zone::kLen) == Zone::kInf) continue;
+        if (z.full()) break;
+        const uint32_t u = z.fresh();
+        if (!z.add(u, s.y, d) || !z.add(s.y, u, -d)) return false;
+        z.define_sum(u, s.a == x ? s.b : s.a, y);
+    }
+    return true;
+}
+
 } // namespace
 
 uint32_t zone_term(const RegState& r) {
@@ -345,6 +361,7 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
             z.define_sum(y, ta, tb);
             ok = z.derive_from_sums();
         }
+        if (ok && ta && !tb && b.var.is_const()) ok = shift_sums(z, ta, y, int64_t(b.var.value()));
         out.sym = ok ? y : 0; // a contradiction here would mean an unsound bound: forget it
         return;
     }
@@ -357,6 +374,7 @@ void Analyzer::relate_alu(AbstractState& s, const isa::Alu& insn, const RegState
     const uint32_t y = z.fresh();
     bool ok = z.bound_value(y, out.var.umin, out.var.umax) && z.add(y, ta, -lo_of(b.var)) &&
               z.add(ta, y, hi_of(b.var));
+    if (ok && !tb && b.var.is_const()) ok = shift_sums(z, ta, y, -int64_t(b.var.value()));
     if (tb) { // y = a - b lies within the bounds the zone has on a - b
         const int64_t up = z.bound(ta, tb), down = z.bound(tb, ta);
         if (up != Zone::kInf) ok = ok && z.add(y, Zone::kZero, up);

@@ -182,7 +182,8 @@ std::vector<Zone::Sum> join_sums(const AbstractState& old, const AbstractState& 
 
 // The joined zone; `pairs` are the joined registers with their terms in each state.
 Zone join_zones(const AbstractState& old, const AbstractState& cur,
-                std::vector<std::pair<std::pair<ZoneTerm, ZoneTerm>, RegState*>>& pairs, bool widen) {
+                std::vector<std::pair<std::pair<ZoneTerm, ZoneTerm>, RegState*>>& pairs, bool widen,
+                const Thresholds& t) {
     Zone z;
     std::map<std::pair<uint32_t, uint32_t>, uint32_t> syms; // (old sym, cur sym) -> result symbol
     std::vector<Node> nodes;
@@ -224,7 +225,7 @@ Zone join_zones(const AbstractState& old, const AbstractState& cur,
             const int64_t bo = side_bound(old.zone, nodes[a].o, nodes[b].o);
             const int64_t bc = side_bound(cur.zone, nodes[a].c, nodes[b].c);
             int64_t joined = std::max(bo, bc);
-            if (widen && joined > bo) joined = Zone::kInf;
+            if (widen && joined > bo) joined = nodes[b].sym == Zone::kLen ? t.len_gap_above(joined) : Zone::kInf;
             if (joined != Zone::kInf) z.set_raw(nodes[a].sym, nodes[b].sym, joined);
         }
     // A widened zone stays as built, not closed: closing it would bring back through a
@@ -286,6 +287,17 @@ Thresholds::Thresholds(const isa::Program& program) {
     }
     std::sort(unsigned_.begin(), unsigned_.end());
     std::sort(signed_.begin(), signed_.end());
+}
+
+void Thresholds::note_len_gap(int64_t c) {
+    auto it = std::lower_bound(len_gaps_.begin(), len_gaps_.end(), c);
+    if ((it != len_gaps_.end() && *it == c) || len_gaps_.size() >= kMaxLenGaps) return;
+    len_gaps_.insert(it, c);
+}
+
+int64_t Thresholds::len_gap_above(int64_t c) const {
+    auto it = std::lower_bound(len_gaps_.begin(), len_gaps_.end(), c);
+    return it == len_gaps_.end() ? Zone::kInf : *it;
 }
 
 uint64_t Thresholds::above(uint64_t v) const {
@@ -424,7 +436,7 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
     }
     // The zone: one symbol per pair of old and current terms, bounded by the weaker of
     // the two states' bounds (and, widening, dropped where it grew).
-    if (old.zone || cur.zone) r.zone = join_zones(old, cur, pairs, widen);
+    if (old.zone || cur.zone) r.zone = join_zones(old, cur, pairs, widen, t);
     return r;
 }
 

@@ -26,9 +26,20 @@ public:
     int64_t above_signed(int64_t v) const;
     int64_t below_signed(int64_t v) const;
 
+    // Bounds `x - len <= c` the zone's widening moves a growing constraint to (not
+    // drops): the gaps packet and mem accesses of the loop pass needed, -(off + size)
+    // for an offset x. A loop clang rotated checks `p + 32 <= end` at its back edge and
+    // reads `p + 28` at its head, so its head must keep `n + 44 <= len`, which the entry's
+    // `len >= 64` hides until the trips climb to it (n - len: -64, -62, ... -44). At most
+    // kMaxLenGaps are kept, so that widening still ends.
+    static constexpr size_t kMaxLenGaps = 32;
+    void note_len_gap(int64_t c);
+    int64_t len_gap_above(int64_t c) const; // smallest noted gap >= c, or Zone::kInf
+
 private:
     std::vector<uint64_t> unsigned_;
     std::vector<int64_t> signed_;
+    std::vector<int64_t> len_gaps_; // sorted
 };
 
 Scalar join_scalar(const Scalar& a, const Scalar& b);

@@ -4,24 +4,23 @@
 // csum_entries: the walk gives up at the loop (each entry is ~700 trips), and the loop
 // pass proves it, for arrivals from outside a loop are joined without widening: the six
 // offsets stay 32..52 rather than a widening threshold past the 64 bytes checked.
-// csum_entries_var_base: the loop's base pointer has a variable offset (0 or 4), which
-// the loop pass does not relate to the counter round the loop; the walk then goes on
-// from where it gave up instead of starting again. Own code.
+// csum_entries_var_base: the loop's base pointer has a variable offset (0 or 4) and clang
+// rotates the loop (the read at its head, the data_end check at its back edge); the loop
+// pass proves it from `base + n + 40 <= len`, a sum carried round the loop and a widening
+// threshold from the read's own gap. csum_entries_tight_base: each entry checks exactly
+// the bytes of the first read, so after the entries are joined the head needs
+// `base + n + 36 <= len`, a sum of two values neither entry computed: the loop pass
+// fails, and the walk goes on from where it gave up. Own code.
+// reject_packet_loop_var_base.c includes this file with INET_READ set to a 4-byte read.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 #define MAX_BYTES 1400
 #define KEEP(x) asm volatile("" : "+r"(x))
-
-static __always_inline __u32 sum16(__u8 *from, void *end) {
-    __u32 c = 0;
-    for (int n = 0; n < MAX_BYTES; n += 2) {
-        if ((void *)(from + n + 2) > end)
-            break;
-        c += *(__u16 *)(from + n);
-    }
-    return c;
-}
+#ifndef INET_READ
+#define INET_READ __u16
+#define WITH_ACCEPTED_PROGRAMS
+#endif
 
 static __always_inline __u32 inet_sum(void *from, void *end) {
     __u16 *p = from;
@@ -29,7 +28,7 @@ static __always_inline __u32 inet_sum(void *from, void *end) {
     for (int n = 0; n < MAX_BYTES; n += 2) {
         if ((void *)(p + 1) > end)
             break;
-        c += *p;
+        c += *(INET_READ *)p; // REJECT where INET_READ is wider than the 2 bytes checked
         p++;
     }
     return c;
@@ -39,6 +38,17 @@ static __always_inline __u16 fold(__u32 c) {
     c = (c >> 16) + (c & 0xffff);
     c += c >> 16;
     return ~c;
+}
+
+#ifdef WITH_ACCEPTED_PROGRAMS
+static __always_inline __u32 sum16(__u8 *from, void *end) {
+    __u32 c = 0;
+    for (int n = 0; n < MAX_BYTES; n += 2) {
+        if ((void *)(from + n + 2) > end)
+            break;
+        c += *(__u16 *)(from + n);
+    }
+    return c;
 }
 
 SEC("xdp")
@@ -61,8 +71,14 @@ int csum_entries(struct xdp_md *ctx) {
     return XDP_TX;
 }
 
+#endif
+
+#ifndef VAR_BASE_PROG
+#define VAR_BASE_PROG csum_entries_var_base
+#endif
+
 SEC("xdp")
-int csum_entries_var_base(struct xdp_md *ctx) {
+int VAR_BASE_PROG(struct xdp_md *ctx) {
     __u8 *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
     if ((void *)(data + 64) > end)
@@ -81,5 +97,30 @@ int csum_entries_var_base(struct xdp_md *ctx) {
     *(__u16 *)(data + at) = fold(c);
     return XDP_TX;
 }
+
+#ifdef WITH_ACCEPTED_PROGRAMS
+SEC("xdp")
+int csum_entries_tight_base(struct xdp_md *ctx) {
+    __u8 *data = (void *)(long)ctx->data;
+    void *end = (void *)(long)ctx->data_end;
+    if ((void *)(data + 36) > end)
+        return XDP_PASS;
+    __u8 *base = data + 14;
+    if (data[0] & 1)
+        base += 4;
+    if ((void *)(base + 22) > end)
+        return XDP_PASS;
+    __u8 kind = data[1];
+    __u64 at = 28;
+    switch (kind) {
+    case 7: at = 30; KEEP(at); break;
+    case 9: at = 32; KEEP(at); break;
+    case 11: at = 34; KEEP(at); break;
+    }
+    __u32 c = inet_sum(base + 20, end);
+    *(__u16 *)(data + at) = fold(c);
+    return XDP_TX;
+}
+#endif
 
 char _license[] SEC("license") = "GPL";
