@@ -25,11 +25,14 @@ int64_t lo_of(const Scalar& v) { return int64_t(std::min(v.umin, kModelMax)); }
 // y = x + d (d constant, no wrap): every sum s = c + x bounded against the length gets a
 // twin u = c + y with u = s + d. A loop that steps its index (n += 2) keeps in the twin
 // what it learnt of base + n (base + n + 46 <= len gives base + (n + 2) + 44 <= len),
-// a relation of three values the matrix alone cannot carry round the loop.
+// a relation of three values the matrix alone cannot carry round the loop. u must stay in
+// the zone's model (below 2^62) as every value does: s's upper bound plus d. (d < 0: u =
+// c + y is at least 0.)
 bool shift_sums(Zone& z, uint32_t x, uint32_t y, int64_t d) {
     const std::vector<Zone::Sum> sums = z.sums();
     for (const Zone::Sum& s : sums) {
         if ((s.a != x && s.b != x) || z.bound(s.y, Zone::kLen) == Zone::kInf) continue;
+        if (d > 0 && bound_add(z.bound(s.y, Zone::kZero), d) == Zone::kInf) continue;
         if (z.full()) break;
         const uint32_t u = z.fresh();
         if (!z.add(u, s.y, d) || !z.add(s.y, u, -d)) return false;
