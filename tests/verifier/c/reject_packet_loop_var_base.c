@@ -4,5 +4,4 @@
 // the loop and the loop pass runs): each trip reads 4 bytes where its data_end check
 // proves 2. Rejected by every pass. Own code.
 #define INET_READ __u32
-#define VAR_BASE_PROG csum_var_base_overread
 #include "xdp_checksum_entries.c"

@@ -11,7 +11,8 @@
 // the bytes of the first read, so after the entries are joined the head needs
 // `base + n + 36 <= len`, a sum of two values neither entry computed: the loop pass
 // fails, and the walk goes on from where it gave up. Own code.
-// reject_packet_loop_var_base.c includes this file with INET_READ set to a 4-byte read.
+// reject_packet_loop_var_base.c includes this file with INET_READ set to a 4-byte read
+// (csum_var_base_overread).
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -73,25 +74,24 @@ int csum_entries(struct xdp_md *ctx) {
 
 #endif
 
-#ifndef VAR_BASE_PROG
-#define VAR_BASE_PROG csum_entries_var_base
-#endif
-
-SEC("xdp")
-int VAR_BASE_PROG(struct xdp_md *ctx) {
+// The checksum from base + 20 (base: data + 14, or data + 18), stored at one of four
+// offsets: eight paths into inet_sum's loop. `checked` bytes of the packet are checked
+// first, then `base_checked` from the base (none if 0).
+static __always_inline int csum_over_base(struct xdp_md *ctx, __u32 checked, __u32 base_checked, __u64 at,
+                                          __u64 step) {
     __u8 *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
-    if ((void *)(data + 64) > end)
+    if ((void *)(data + checked) > end)
         return XDP_PASS;
     __u8 *base = data + 14;
     if (data[0] & 1)
         base += 4;
-    __u8 kind = data[1];
-    __u64 at = 32;
-    switch (kind) {
-    case 7: at = 36; KEEP(at); break;
-    case 9: at = 40; KEEP(at); break;
-    case 11: at = 44; KEEP(at); break;
+    if (base_checked && (void *)(base + base_checked) > end)
+        return XDP_PASS;
+    switch (data[1]) {
+    case 7: at += step; KEEP(at); break;
+    case 9: at += 2 * step; KEEP(at); break;
+    case 11: at += 3 * step; KEEP(at); break;
     }
     __u32 c = inet_sum(base + 20, end);
     *(__u16 *)(data + at) = fold(c);
@@ -100,26 +100,18 @@ int VAR_BASE_PROG(struct xdp_md *ctx) {
 
 #ifdef WITH_ACCEPTED_PROGRAMS
 SEC("xdp")
+int csum_entries_var_base(struct xdp_md *ctx) {
+    return csum_over_base(ctx, 64, 0, 32, 4);
+}
+
+SEC("xdp")
 int csum_entries_tight_base(struct xdp_md *ctx) {
-    __u8 *data = (void *)(long)ctx->data;
-    void *end = (void *)(long)ctx->data_end;
-    if ((void *)(data + 36) > end)
-        return XDP_PASS;
-    __u8 *base = data + 14;
-    if (data[0] & 1)
-        base += 4;
-    if ((void *)(base + 22) > end)
-        return XDP_PASS;
-    __u8 kind = data[1];
-    __u64 at = 28;
-    switch (kind) {
-    case 7: at = 30; KEEP(at); break;
-    case 9: at = 32; KEEP(at); break;
-    case 11: at = 34; KEEP(at); break;
-    }
-    __u32 c = inet_sum(base + 20, end);
-    *(__u16 *)(data + at) = fold(c);
-    return XDP_TX;
+    return csum_over_base(ctx, 36, 22, 28, 2);
+}
+#else
+SEC("xdp")
+int csum_var_base_overread(struct xdp_md *ctx) {
+    return csum_over_base(ctx, 64, 0, 32, 4);
 }
 #endif
 
