@@ -23,6 +23,7 @@ EBPFJIT_LOOP_NATIVE(rle)
 EBPFJIT_LOOP_NATIVE(bsearch_rodata)
 EBPFJIT_LOOP_NATIVE(records)
 EBPFJIT_LOOP_NATIVE(bubble_sort)
+EBPFJIT_LOOP_NATIVE(checksum16)
 #undef EBPFJIT_LOOP_NATIVE
 }
 
@@ -41,7 +42,8 @@ enum class BugRegion { Input, Stack, Rodata };
     X(rle, Stack)                     \
     X(bsearch_rodata, Rodata)         \
     X(records, Stack)                 \
-    X(bubble_sort, Stack)
+    X(bubble_sort, Stack)             \
+    X(checksum16, Input)
 
 // The reasons (verifier/reason.cpp names) an out-of-bounds access in each region gets.
 // The input of a `mem` program is read like a packet today; a verifier that gives it its
