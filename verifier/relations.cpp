@@ -29,9 +29,11 @@ int64_t lo_of(const Scalar& v) { return int64_t(std::min(v.umin, kModelMax)); }
 // the zone's model (below 2^62) as every value does: s's upper bound plus d. (d < 0: u =
 // c + y is at least 0.)
 bool shift_sums(Zone& z, uint32_t x, uint32_t y, int64_t d) {
-    const std::vector<Zone::Sum> sums = z.sums();
+    auto has_x = [x](const Zone::Sum& s) { return s.a == x || s.b == x; };
+    if (std::none_of(z.sums().begin(), z.sums().end(), has_x)) return true; // most steps
+    const std::vector<Zone::Sum> sums = z.sums(); // define_sum may drop the oldest
     for (const Zone::Sum& s : sums) {
-        if ((s.a != x && s.b != x) || z.bound(s.y, Zone::kLen) == Zone::kInf) continue;
+        if (!has_x(s) || z.bound(s.y, Zone::kLen) == Zone::kInf) continue;
         if (d > 0 && bound_add(z.bound(s.y, Zone::kZero), d) == Zone::kInf) continue;
         if (z.full()) break;
         const uint32_t u = z.fresh();

@@ -435,7 +435,8 @@ std::optional<AbstractState> join_states(const AbstractState& old, const Abstrac
         }
     }
     // The zone: one symbol per pair of old and current terms, bounded by the weaker of
-    // the two states' bounds (and, widening, dropped where it grew).
+    // the two states' bounds (and, widening, dropped where it grew, or against the length
+    // moved to the next gap an access needed).
     if (old.zone || cur.zone) r.zone = join_zones(old, cur, pairs, widen, t);
     return r;
 }

@@ -10,6 +10,7 @@
 #include "program_builder.hpp"
 #include "runtime/elf/loader.hpp"
 #include "verifier/verifier.hpp"
+#include "verify_text.hpp"
 
 namespace ebpfjit::verifier::test {
 
@@ -39,8 +40,7 @@ TEST_CASE("loop pass: a loop entered on several paths keeps each entry's constan
     // from the start: 170,521 processed. Linux 6.18 (libbpf, root): 111,703.
     for (const bool privileged : {false, true}) {
         Report r = check_program("csum_entries", privileged);
-        INFO((r.rejection ? r.rejection->headline : std::string("accepted")) << ", " << r.stats.processed_insns
-                                                                             << " processed");
+        INFO(headline(r) << ", " << r.stats.processed_insns << " processed");
         REQUIRE(r.ok());
         CHECK(r.stats.processed_insns <= 111'703);
         CHECK(r.stats.processed_insns < 70'000);
@@ -63,8 +63,7 @@ TEST_CASE("loop pass: a rotated loop keeps base + n + gap <= len round the loop"
     // 6.18: 67,359.
     for (const bool privileged : {false, true}) {
         Report r = check_program("csum_entries_var_base", privileged);
-        INFO((r.rejection ? r.rejection->headline : std::string("accepted")) << ", " << r.stats.processed_insns
-                                                                             << " processed");
+        INFO(headline(r) << ", " << r.stats.processed_insns << " processed");
         REQUIRE(r.ok());
         CHECK(r.stats.processed_insns < 30'000);
         CHECK(r.facts.budget_loops.empty());
@@ -80,8 +79,7 @@ TEST_CASE("loop pass: a walk that gave up goes on where the loop pass fails", "[
     // starting again. Linux 6.18: 67,484; here the walk and the failed loop pass, bounded
     // at the kernel's count plus 1% (as xvs's request path, 0.2% above the kernel).
     Report r = check_program("csum_entries_tight_base", true);
-    INFO((r.rejection ? r.rejection->headline : std::string("accepted")) << ", " << r.stats.processed_insns
-                                                                         << " processed");
+    INFO(headline(r) << ", " << r.stats.processed_insns << " processed");
     REQUIRE(r.ok());
     CHECK(r.stats.processed_insns <= 67'484 + 674);
     CHECK(r.facts.budget_loops.empty()); // the walk enumerated the loop: it ends
@@ -98,8 +96,7 @@ TEST_CASE("loop pass: a sum of values no state holds any more does not keep a st
     for (const bool privileged : {false, true}) {
         Report r = check_single_program("xdp_dead_sum_pruning.o",
                                         [&](VerifierInput& in) { in.allow_ptr_leaks = privileged; });
-        INFO((r.rejection ? r.rejection->headline : std::string("accepted")) << ", " << r.stats.processed_insns
-                                                                             << " processed");
+        INFO(headline(r) << ", " << r.stats.processed_insns << " processed");
         REQUIRE(r.ok());
         CHECK(r.stats.processed_insns < 48'500);
         CHECK(r.facts.budget_loops.empty());
@@ -121,8 +118,7 @@ TEST_CASE("loop pass: an entry inside the head's state, written another way, end
     for (const bool privileged : {false, true}) {
         Report r = check_single_program("xdp_loop_entry_rewritten.o",
                                         [&](VerifierInput& in) { in.allow_ptr_leaks = privileged; });
-        INFO((r.rejection ? r.rejection->headline : std::string("accepted")) << ", " << r.stats.processed_insns
-                                                                             << " processed");
+        INFO(headline(r) << ", " << r.stats.processed_insns << " processed");
         REQUIRE(r.ok());
         CHECK(r.stats.processed_insns < 40'000);
         CHECK(r.facts.budget_loops.empty());
